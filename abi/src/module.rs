@@ -1,0 +1,532 @@
+//! [`ModuleInfo`]: everything the tiers and the runtime need to know about a validated module.
+//!
+//! [`ModuleInfo::parse`] walks the binary once with `wasmparser`, feeding every payload to the
+//! validator as it goes, and validates every function body eagerly (DESIGN.md §1: an invalid
+//! module must be rejected, so validation is complete before a module exists). Function bodies
+//! are not translated here: each tier translates a body lazily from [`ModuleInfo::body`].
+//!
+//! Invariants once a `ModuleInfo` exists: it is valid WebAssembly 2.0 without SIMD; every index
+//! it stores is in range; index spaces list imports first (`funcs`, `tables`, `memories`,
+//! `globals`).
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use wasmparser::{
+    BinaryReader, DataKind, ElementItems, ElementKind, ExternalKind, FuncValidatorAllocations,
+    FunctionBody, KnownCustom, Name, Operator, Parser, Payload, TableInit, TypeRef, ValidPayload,
+    Validator, WasmFeatures,
+};
+
+use crate::types::{FuncType, GlobalType, Limits, TableType, ValType};
+
+/// The feature set tierup accepts: WebAssembly 2.0 without SIMD.
+pub fn features() -> WasmFeatures {
+    WasmFeatures::WASM2.difference(WasmFeatures::SIMD | WasmFeatures::RELAXED_SIMD)
+}
+
+/// A module that failed to decode or validate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} (at offset {offset:#x})")]
+pub struct ValidationError {
+    /// `wasmparser`'s description of the problem.
+    pub message: String,
+    /// Byte offset in the binary where the problem was found.
+    pub offset: usize,
+}
+
+impl From<wasmparser::BinaryReaderError> for ValidationError {
+    fn from(e: wasmparser::BinaryReaderError) -> Self {
+        ValidationError {
+            message: e.message().to_string(),
+            offset: e.offset() as usize,
+        }
+    }
+}
+
+/// A constant expression of WebAssembly 2.0 (one instruction; extended-const is not in 2.0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConstExpr {
+    /// `i32.const`
+    I32(i32),
+    /// `i64.const`
+    I64(i64),
+    /// `f32.const` (bits)
+    F32(u32),
+    /// `f64.const` (bits)
+    F64(u64),
+    /// `ref.null`
+    RefNull(ValType),
+    /// `ref.func idx`
+    RefFunc(u32),
+    /// `global.get idx` (an imported or earlier immutable global)
+    GlobalGet(u32),
+}
+
+impl ConstExpr {
+    fn parse(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, ValidationError> {
+        let mut reader = expr.get_operators_reader();
+        let offset = reader.original_position();
+        let op = reader.read()?;
+        let value = match op {
+            Operator::I32Const { value } => ConstExpr::I32(value),
+            Operator::I64Const { value } => ConstExpr::I64(value),
+            Operator::F32Const { value } => ConstExpr::F32(value.bits()),
+            Operator::F64Const { value } => ConstExpr::F64(value.bits()),
+            Operator::RefNull { hty } => ConstExpr::RefNull(
+                if hty == wasmparser::HeapType::FUNC {
+                    ValType::FuncRef
+                } else {
+                    ValType::ExternRef
+                },
+            ),
+            Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
+            Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
+            _ => {
+                return Err(ValidationError {
+                    message: "unsupported constant expression".into(),
+                    offset: offset as usize,
+                });
+            }
+        };
+        Ok(value)
+    }
+}
+
+/// What an import brings in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportKind {
+    /// A function of the given type index.
+    Func(u32),
+    /// A table.
+    Table(TableType),
+    /// A linear memory (limits in pages).
+    Memory(Limits),
+    /// A global.
+    Global(GlobalType),
+}
+
+/// One import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    /// The module name.
+    pub module: String,
+    /// The field name.
+    pub name: String,
+    /// What is imported.
+    pub kind: ImportKind,
+}
+
+/// An index into one of the module's index spaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExternIdx {
+    /// Function index.
+    Func(u32),
+    /// Table index.
+    Table(u32),
+    /// Memory index.
+    Memory(u32),
+    /// Global index.
+    Global(u32),
+}
+
+/// One export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    /// The export name.
+    pub name: String,
+    /// What it exports.
+    pub index: ExternIdx,
+}
+
+/// How an element segment is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ElemSegmentKind {
+    /// Available to `table.init` until `elem.drop`.
+    Passive,
+    /// Copied into a table at instantiation, then dropped.
+    Active {
+        /// The table index.
+        table: u32,
+        /// The start offset.
+        offset: ConstExpr,
+    },
+    /// Only declares functions for `ref.func`; dropped at instantiation.
+    Declared,
+}
+
+/// An element segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElemSegment {
+    /// Passive, active or declared.
+    pub kind: ElemSegmentKind,
+    /// The element type.
+    pub ty: ValType,
+    /// The elements, each a constant expression.
+    pub items: Vec<ConstExpr>,
+}
+
+/// A data segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataSegment {
+    /// For an active segment: the memory index and start offset.
+    pub active: Option<(u32, ConstExpr)>,
+    /// Where the bytes are in [`ModuleInfo::wasm`].
+    pub bytes: Range<usize>,
+}
+
+/// The metadata of a validated module. See the module docs for invariants.
+#[derive(Debug, Default)]
+pub struct ModuleInfo {
+    /// The module's name from the name section, if any.
+    pub name: Option<String>,
+    /// The type section.
+    pub types: Vec<FuncType>,
+    /// The imports, in order.
+    pub imports: Vec<Import>,
+    /// The type index of every function (imports first).
+    pub funcs: Vec<u32>,
+    /// How many functions are imported (they come first in `funcs`).
+    pub num_imported_funcs: u32,
+    /// Every table (imports first).
+    pub tables: Vec<TableType>,
+    /// The initial value of each defined table (`None` = null).
+    pub table_inits: Vec<Option<ConstExpr>>,
+    /// How many tables are imported.
+    pub num_imported_tables: u32,
+    /// Every memory (imports first), limits in pages.
+    pub memories: Vec<Limits>,
+    /// How many memories are imported.
+    pub num_imported_memories: u32,
+    /// Every global (imports first).
+    pub globals: Vec<GlobalType>,
+    /// The initializer of each defined global.
+    pub global_inits: Vec<ConstExpr>,
+    /// How many globals are imported.
+    pub num_imported_globals: u32,
+    /// The exports, in order.
+    pub exports: Vec<Export>,
+    /// The start function.
+    pub start: Option<u32>,
+    /// The element segments.
+    pub elems: Vec<ElemSegment>,
+    /// The data segments.
+    pub data: Vec<DataSegment>,
+    /// Byte range of each defined function's body (locals + code) in [`ModuleInfo::wasm`].
+    pub bodies: Vec<Range<usize>>,
+    /// Function names from the name section.
+    pub func_names: HashMap<u32, String>,
+    /// The whole binary (bodies and data segments point into it).
+    pub wasm: Box<[u8]>,
+}
+
+impl ModuleInfo {
+    /// Decodes and fully validates `wasm`, collecting the module's metadata.
+    ///
+    /// # Errors
+    /// A [`ValidationError`] with `wasmparser`'s message and the byte offset for malformed or
+    /// invalid input, or for features outside WebAssembly 2.0 without SIMD.
+    pub fn parse(wasm: Vec<u8>) -> Result<ModuleInfo, ValidationError> {
+        let mut info = ModuleInfo::default();
+        let mut validator = Validator::new_with_features(features());
+        let mut allocs = FuncValidatorAllocations::default();
+        let mut bodies = Vec::new();
+        for payload in Parser::new(0).parse_all(&wasm) {
+            let payload = payload?;
+            match validator.payload(&payload)? {
+                ValidPayload::Func(func, body) => {
+                    let mut func_validator = func.into_validator(std::mem::take(&mut allocs));
+                    func_validator.validate(&body)?;
+                    allocs = func_validator.into_allocations();
+                }
+                ValidPayload::Parser(_) => {
+                    return Err(ValidationError {
+                        message: "nested modules and components are not supported".into(),
+                        offset: 0,
+                    });
+                }
+                ValidPayload::Ok | ValidPayload::End(_) => {}
+            }
+            info.collect(payload, &mut bodies)?;
+        }
+        info.bodies = bodies;
+        info.wasm = wasm.into_boxed_slice();
+        Ok(info)
+    }
+
+    fn collect(
+        &mut self,
+        payload: Payload<'_>,
+        bodies: &mut Vec<Range<usize>>,
+    ) -> Result<(), ValidationError> {
+        match payload {
+            Payload::TypeSection(reader) => {
+                for group in reader {
+                    for sub in group?.into_types() {
+                        let f = sub.unwrap_func();
+                        let conv = |tys: &[wasmparser::ValType]| -> Result<Box<[ValType]>, _> {
+                            tys.iter()
+                                .map(|t| {
+                                    ValType::from_wasmparser(*t).ok_or_else(|| ValidationError {
+                                        message: format!("unsupported value type {t}"),
+                                        offset: 0,
+                                    })
+                                })
+                                .collect()
+                        };
+                        self.types.push(FuncType {
+                            params: conv(f.params())?,
+                            results: conv(f.results())?,
+                        });
+                    }
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for group in reader {
+                    match group? {
+                        wasmparser::Imports::Single(_, imp) => {
+                            self.push_import(imp.module, imp.name, imp.ty)?
+                        }
+                        wasmparser::Imports::Compact1 { module, items } => {
+                            for item in items {
+                                let item = item?;
+                                self.push_import(module, item.name, item.ty)?;
+                            }
+                        }
+                        wasmparser::Imports::Compact2 { module, ty, names } => {
+                            for name in names {
+                                self.push_import(module, name?, ty)?;
+                            }
+                        }
+                    }
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for ty in reader {
+                    self.funcs.push(ty?);
+                }
+            }
+            Payload::TableSection(reader) => {
+                for table in reader {
+                    let table = table?;
+                    self.tables.push(table_type(&table.ty)?);
+                    self.table_inits.push(match &table.init {
+                        TableInit::RefNull => None,
+                        TableInit::Expr(e) => Some(ConstExpr::parse(e)?),
+                    });
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for mem in reader {
+                    let mem = mem?;
+                    self.memories.push(Limits {
+                        min: mem.initial,
+                        max: mem.maximum,
+                    });
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                for global in reader {
+                    let global = global?;
+                    self.globals.push(global_type(&global.ty)?);
+                    self.global_inits.push(ConstExpr::parse(&global.init_expr)?);
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    let export = export?;
+                    let index = match export.kind {
+                        ExternalKind::Func | ExternalKind::FuncExact => {
+                            ExternIdx::Func(export.index)
+                        }
+                        ExternalKind::Table => ExternIdx::Table(export.index),
+                        ExternalKind::Memory => ExternIdx::Memory(export.index),
+                        ExternalKind::Global => ExternIdx::Global(export.index),
+                        ExternalKind::Tag => {
+                            return Err(ValidationError {
+                                message: "tags are not supported".into(),
+                                offset: 0,
+                            });
+                        }
+                    };
+                    self.exports.push(Export {
+                        name: export.name.to_string(),
+                        index,
+                    });
+                }
+            }
+            Payload::StartSection { func, .. } => self.start = Some(func),
+            Payload::ElementSection(reader) => {
+                for elem in reader {
+                    let elem = elem?;
+                    let kind = match &elem.kind {
+                        ElementKind::Passive => ElemSegmentKind::Passive,
+                        ElementKind::Declared => ElemSegmentKind::Declared,
+                        ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } => ElemSegmentKind::Active {
+                            table: table_index.unwrap_or(0),
+                            offset: ConstExpr::parse(offset_expr)?,
+                        },
+                    };
+                    let (ty, items) = match elem.items {
+                        ElementItems::Functions(funcs) => (
+                            ValType::FuncRef,
+                            funcs
+                                .into_iter()
+                                .map(|f| f.map(ConstExpr::RefFunc))
+                                .collect::<Result<Vec<_>, _>>()?,
+                        ),
+                        ElementItems::Expressions(rt, exprs) => (
+                            ValType::from_ref_type(rt).unwrap_or(ValType::FuncRef),
+                            exprs
+                                .into_iter()
+                                .map(|e| ConstExpr::parse(&e?))
+                                .collect::<Result<Vec<_>, _>>()?,
+                        ),
+                    };
+                    self.elems.push(ElemSegment { kind, ty, items });
+                }
+            }
+            Payload::DataSection(reader) => {
+                for data in reader {
+                    let data = data?;
+                    let active = match &data.kind {
+                        DataKind::Passive => None,
+                        DataKind::Active {
+                            memory_index,
+                            offset_expr,
+                        } => Some((*memory_index, ConstExpr::parse(offset_expr)?)),
+                    };
+                    let end = data.range.end as usize;
+                    let start = end - data.data.len();
+                    self.data.push(DataSegment {
+                        active,
+                        bytes: start..end,
+                    });
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                let range = body.range();
+                bodies.push(range.start as usize..range.end as usize);
+            }
+            Payload::CustomSection(reader) => {
+                // A malformed name section is not an error (the spec makes custom sections
+                // opaque); we just keep the names we could read.
+                if let KnownCustom::Name(names) = reader.as_known() {
+                    for name in names.into_iter().flatten() {
+                        match name {
+                            Name::Module { name, .. } => self.name = Some(name.to_string()),
+                            Name::Function(map) => {
+                                for naming in map.into_iter().flatten() {
+                                    self.func_names
+                                        .insert(naming.index, naming.name.to_string());
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn push_import(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: TypeRef,
+    ) -> Result<(), ValidationError> {
+        let kind = match ty {
+            TypeRef::Func(idx) | TypeRef::FuncExact(idx) => {
+                self.funcs.push(idx);
+                self.num_imported_funcs += 1;
+                ImportKind::Func(idx)
+            }
+            TypeRef::Table(t) => {
+                let t = table_type(&t)?;
+                self.tables.push(t);
+                self.num_imported_tables += 1;
+                ImportKind::Table(t)
+            }
+            TypeRef::Memory(m) => {
+                let limits = Limits {
+                    min: m.initial,
+                    max: m.maximum,
+                };
+                self.memories.push(limits);
+                self.num_imported_memories += 1;
+                ImportKind::Memory(limits)
+            }
+            TypeRef::Global(g) => {
+                let g = global_type(&g)?;
+                self.globals.push(g);
+                self.num_imported_globals += 1;
+                ImportKind::Global(g)
+            }
+            TypeRef::Tag(_) => {
+                return Err(ValidationError {
+                    message: "tags are not supported".into(),
+                    offset: 0,
+                });
+            }
+        };
+        self.imports.push(Import {
+            module: module.to_string(),
+            name: name.to_string(),
+            kind,
+        });
+        Ok(())
+    }
+
+    /// The signature of function `func_index`.
+    pub fn func_type(&self, func_index: u32) -> &FuncType {
+        &self.types[self.funcs[func_index as usize] as usize]
+    }
+
+    /// The number of functions defined (not imported) by the module.
+    pub fn num_defined_funcs(&self) -> u32 {
+        self.funcs.len() as u32 - self.num_imported_funcs
+    }
+
+    /// The body of defined function `func_index` (an index in the whole function space).
+    ///
+    /// # Panics
+    /// If `func_index` is an imported function or out of range.
+    pub fn body(&self, func_index: u32) -> FunctionBody<'_> {
+        let defined = (func_index - self.num_imported_funcs) as usize;
+        let range = self.bodies[defined].clone();
+        FunctionBody::new(BinaryReader::new(&self.wasm[range.clone()], range.start as u64))
+    }
+
+    /// The function's name from the name section, if any.
+    pub fn func_name(&self, func_index: u32) -> Option<&str> {
+        self.func_names.get(&func_index).map(String::as_str)
+    }
+}
+
+fn table_type(t: &wasmparser::TableType) -> Result<TableType, ValidationError> {
+    Ok(TableType {
+        element: ValType::from_ref_type(t.element_type).ok_or_else(|| ValidationError {
+            message: "unsupported table element type".into(),
+            offset: 0,
+        })?,
+        limits: Limits {
+            min: t.initial,
+            max: t.maximum,
+        },
+    })
+}
+
+fn global_type(g: &wasmparser::GlobalType) -> Result<GlobalType, ValidationError> {
+    Ok(GlobalType {
+        content: ValType::from_wasmparser(g.content_type).ok_or_else(|| ValidationError {
+            message: format!("unsupported global type {}", g.content_type),
+            offset: 0,
+        })?,
+        mutable: g.mutable,
+    })
+}

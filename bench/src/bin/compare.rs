@@ -1,0 +1,514 @@
+//! `compare`: runs the benchmark kernels side by side in tierup and in other engines, as whole
+//! processes, and prints a markdown table of median wall times with their ratio to tierup's.
+//!
+//! It first writes every kernel, the tiny start-up module and the generated large module as wasm
+//! binaries to `target/kernels/` (plus `run.cjs`, the runner for node). Then, for each kernel and each
+//! engine found, it runs `<engine> … --invoke <export> <file> <size>` once to warm the caches and check
+//! the printed result, and N more times to take the median wall time. Two start-up rows follow: the
+//! tiny module invoked once (`add 1 2`, at least 20 runs) and the large module invoked once.
+//!
+//! Engines: `tierup` (`target/release/tierup run`), `wasmi` (`wasmi run`, wasmi_cli's binary),
+//! `wasmtime run` and `wasmtime run -C compiler=winch` if `wasmtime` is installed, `node` (V8, tiered)
+//! and `node --liftoff-only` if `node` is installed. Missing engines are skipped with a note.
+//!
+//! ```text
+//! cargo build --release -p tierup-runtime --bin tierup
+//! cargo run --release -p tierup-bench --bin compare -- [OPTIONS]
+//!   --runs N           timed runs per kernel and engine (default 10; start-up rows take at least 20)
+//!   --only NAME        only this kernel (fib, loop, memory, calls, br_table) or `startup`; repeatable
+//!   --size N           the size passed to the kernels instead of their default (use with --only)
+//!   --tierup PATH      the tierup binary (default: <target>/release/tierup)
+//!   --tier MODE[,..]   run tierup with `--tier MODE`, one column per mode (default: the CLI's default)
+//!   --engines LIST     comma-separated subset of: tierup, wasmi, wasmtime, winch, node, liftoff
+//! ```
+//! The exit status is 1 if any engine printed a wrong result or failed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use tierup_bench::{KERNELS, LARGE_ARG, LARGE_EXPORT, large_module_wasm, small_wasm};
+
+/// The node runner: `node run.cjs FILE EXPORT ARGS...` prints the export's result.
+const RUN_JS: &str = r#"// Written by tierup-bench's `compare`: node run.cjs FILE EXPORT ARGS...
+const fs = require("fs");
+const [file, name, ...args] = process.argv.slice(2);
+const wasm = new WebAssembly.Module(fs.readFileSync(file));
+const instance = new WebAssembly.Instance(wasm, {});
+console.log(String(instance.exports[name](...args.map(Number))));
+"#;
+
+/// One engine: a label for the table and the command line before `--invoke`-style arguments.
+struct EngineCmd {
+    label: String,
+    program: PathBuf,
+    /// Arguments before the invocation.
+    prefix: Vec<String>,
+    /// How the invocation is spelled.
+    style: Style,
+}
+
+/// How an engine's command line names the function, the file and the arguments.
+#[derive(Clone, Copy)]
+enum Style {
+    /// `PREFIX --invoke EXPORT FILE ARGS...` (tierup, wasmi, wasmtime).
+    Invoke,
+    /// `PREFIX run.cjs FILE EXPORT ARGS...` (node).
+    Node,
+}
+
+impl EngineCmd {
+    fn command(&self, dir: &Path, file: &Path, export: &str, args: &[String]) -> Command {
+        let mut cmd = Command::new(&self.program);
+        cmd.args(&self.prefix);
+        match self.style {
+            Style::Invoke => {
+                cmd.arg("--invoke").arg(export).arg(file);
+            }
+            Style::Node => {
+                cmd.arg(dir.join("run.cjs")).arg(file).arg(export);
+            }
+        }
+        cmd.args(args);
+        cmd
+    }
+}
+
+/// One row of the table: a module, its export, its arguments and the result it must print.
+struct Job {
+    label: String,
+    file: PathBuf,
+    export: String,
+    args: Vec<String>,
+    /// The expected result; `None` means "all engines must agree".
+    expected: Option<i64>,
+    runs: usize,
+}
+
+/// The outcome of one engine on one job.
+enum Cell {
+    Time(Duration),
+    Failed(String),
+}
+
+struct Options {
+    runs: usize,
+    only: Vec<String>,
+    size: Option<i32>,
+    tierup: Option<PathBuf>,
+    tiers: Vec<String>,
+    engines: Option<Vec<String>>,
+}
+
+/// The options, for `--help` and for errors.
+const HELP: &str = "\
+usage: compare [OPTIONS]
+  --runs N           timed runs per kernel and engine (default 10; start-up rows take at least 20)
+  --only NAME        only this kernel (fib, loop, memory, calls, br_table) or `startup`; repeatable
+  --size N           the size passed to the kernels instead of their default (use with --only)
+  --tierup PATH      the tierup binary (default: <target>/release/tierup)
+  --tier MODE[,..]   run tierup with `--tier MODE`, one column per mode (default: the CLI's default)
+  --engines LIST     comma-separated subset of: tierup, wasmi, wasmtime, winch, node, liftoff";
+
+fn usage() -> ! {
+    eprintln!("{HELP}");
+    std::process::exit(2)
+}
+
+fn parse_options() -> Options {
+    let mut opts = Options {
+        runs: 10,
+        only: Vec::new(),
+        size: None,
+        tierup: None,
+        tiers: Vec::new(),
+        engines: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .unwrap_or_else(|| usage())
+        };
+        let list = |v: String| -> Vec<String> {
+            v.split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        match flag.as_str() {
+            "--runs" => opts.runs = value().parse().unwrap_or_else(|_| usage()),
+            "--only" => opts.only.extend(list(value())),
+            "--size" => opts.size = Some(value().parse().unwrap_or_else(|_| usage())),
+            "--tierup" => opts.tierup = Some(PathBuf::from(value())),
+            "--tier" => opts.tiers.extend(list(value())),
+            "--engines" => opts.engines = Some(list(value())),
+            "-h" | "--help" => {
+                println!("{HELP}");
+                std::process::exit(0)
+            }
+            _ => usage(),
+        }
+    }
+    if opts.runs == 0 {
+        usage();
+    }
+    for name in &opts.only {
+        if name != "startup" && tierup_bench::kernel(name).is_none() {
+            eprintln!("error: unknown kernel `{name}`");
+            usage();
+        }
+    }
+    opts
+}
+
+/// Finds `name` on `PATH` or in `~/.cargo/bin` / `~/.wasmtime/bin`.
+fn find_program(name: &str) -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    if let Some(home) = std::env::var_os("HOME") {
+        let home = PathBuf::from(home);
+        dirs.push(home.join(".cargo/bin"));
+        dirs.push(home.join(".wasmtime/bin"));
+    }
+    dirs.into_iter().map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .expect("bench/ is inside the workspace")
+                .join("target")
+        })
+}
+
+fn engines(opts: &Options) -> Vec<EngineCmd> {
+    let wanted = |name: &str| {
+        opts.engines
+            .as_ref()
+            .is_none_or(|l| l.iter().any(|e| e == name))
+    };
+    let mut list = Vec::new();
+    if wanted("tierup") {
+        let path = opts
+            .tierup
+            .clone()
+            .unwrap_or_else(|| target_dir().join("release/tierup"));
+        if !path.is_file() {
+            eprintln!(
+                "error: no tierup binary at {}; build it with \
+                 `cargo build --release -p tierup-runtime --bin tierup` or pass --tierup PATH",
+                path.display()
+            );
+            std::process::exit(2);
+        }
+        if opts.tiers.is_empty() {
+            list.push(EngineCmd {
+                label: "tierup".into(),
+                program: path,
+                prefix: vec!["run".into()],
+                style: Style::Invoke,
+            });
+        } else {
+            for tier in &opts.tiers {
+                list.push(EngineCmd {
+                    label: format!("tierup {tier}"),
+                    program: path.clone(),
+                    prefix: vec!["run".into(), "--tier".into(), tier.clone()],
+                    style: Style::Invoke,
+                });
+            }
+        }
+    }
+    if wanted("wasmi") {
+        match find_program("wasmi_cli").or_else(|| find_program("wasmi")) {
+            Some(program) => list.push(EngineCmd {
+                label: "wasmi".into(),
+                program,
+                prefix: vec!["run".into()],
+                style: Style::Invoke,
+            }),
+            None => {
+                eprintln!("note: wasmi not found (`cargo install --locked wasmi_cli`); skipped")
+            }
+        }
+    }
+    let wasmtime = find_program("wasmtime");
+    if (wanted("wasmtime") || wanted("winch")) && wasmtime.is_none() {
+        eprintln!("note: wasmtime not found; skipped");
+    }
+    if let Some(program) = &wasmtime {
+        if wanted("wasmtime") {
+            list.push(EngineCmd {
+                label: "wasmtime".into(),
+                program: program.clone(),
+                prefix: vec!["run".into()],
+                style: Style::Invoke,
+            });
+        }
+        if wanted("winch") {
+            list.push(EngineCmd {
+                label: "wasmtime winch".into(),
+                program: program.clone(),
+                prefix: vec!["run".into(), "-C".into(), "compiler=winch".into()],
+                style: Style::Invoke,
+            });
+        }
+    }
+    let node = find_program("node");
+    if (wanted("node") || wanted("liftoff")) && node.is_none() {
+        eprintln!("note: node not found; skipped");
+    }
+    if let Some(program) = &node {
+        if wanted("node") {
+            list.push(EngineCmd {
+                label: "node (V8)".into(),
+                program: program.clone(),
+                prefix: Vec::new(),
+                style: Style::Node,
+            });
+        }
+        if wanted("liftoff") {
+            list.push(EngineCmd {
+                label: "node liftoff".into(),
+                program: program.clone(),
+                prefix: vec!["--liftoff-only".into()],
+                style: Style::Node,
+            });
+        }
+    }
+    if list.is_empty() {
+        eprintln!("error: no engine selected");
+        std::process::exit(2);
+    }
+    list
+}
+
+/// Writes the wasm files and `run.cjs` to `dir`.
+fn write_modules(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for kernel in &KERNELS {
+        std::fs::write(dir.join(format!("{}.wasm", kernel.name)), kernel.wasm())?;
+    }
+    std::fs::write(dir.join("small.wasm"), small_wasm())?;
+    std::fs::write(dir.join("large.wasm"), large_module_wasm())?;
+    std::fs::write(dir.join("run.cjs"), RUN_JS)?;
+    Ok(())
+}
+
+/// Runs the job once; returns the wall time and the result it printed (its last stdout line).
+fn run_once(engine: &EngineCmd, dir: &Path, job: &Job) -> Result<(Duration, i64), String> {
+    let mut cmd = engine.command(dir, &job.file, &job.export, &job.args);
+    let start = Instant::now();
+    let output = cmd.output().map_err(|e| format!("cannot start: {e}"))?;
+    let elapsed = start.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let mut lines = stderr.lines().map(str::trim).filter(|l| !l.is_empty());
+        let line = lines
+            .clone()
+            .find(|l| l.contains("rror") || l.contains("trap"))
+            .or_else(|| lines.next())
+            .unwrap_or("");
+        return Err(format!("{}: {line}", output.status));
+    }
+    let last = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    let value = last
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| format!("unexpected output {last:?}"))?;
+    Ok((elapsed, value))
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    let n = times.len();
+    if n % 2 == 1 {
+        times[n / 2]
+    } else {
+        (times[n / 2 - 1] + times[n / 2]) / 2
+    }
+}
+
+/// Runs one job in every engine: one checked warm-up run, then `job.runs` timed runs.
+fn run_job(engines: &[EngineCmd], dir: &Path, job: &Job, failures: &mut Vec<String>) -> Vec<Cell> {
+    let mut cells = Vec::new();
+    let mut results: Vec<(usize, i64)> = Vec::new();
+    for (i, engine) in engines.iter().enumerate() {
+        eprint!("{} / {}: ", job.label, engine.label);
+        let cell = match run_once(engine, dir, job) {
+            Err(e) => Cell::Failed(e),
+            Ok((_, value)) if job.expected.is_some_and(|want| want != value) => Cell::Failed(
+                format!("printed {value}, expected {}", job.expected.unwrap()),
+            ),
+            Ok((_, value)) => {
+                results.push((i, value));
+                let mut times = Vec::with_capacity(job.runs);
+                let mut error = None;
+                for _ in 0..job.runs {
+                    match run_once(engine, dir, job) {
+                        Ok((t, v)) if v == value => times.push(t),
+                        Ok((_, v)) => {
+                            error = Some(format!("printed {v}, then {value}"));
+                            break;
+                        }
+                        Err(e) => {
+                            error = Some(e);
+                            break;
+                        }
+                    }
+                }
+                match error {
+                    Some(e) => Cell::Failed(e),
+                    None => Cell::Time(median(times)),
+                }
+            }
+        };
+        match &cell {
+            Cell::Time(t) => eprintln!("{}", fmt_time(*t)),
+            Cell::Failed(e) => {
+                eprintln!("FAILED: {e}");
+                failures.push(format!("{} / {}: {e}", job.label, engine.label));
+            }
+        }
+        cells.push(cell);
+    }
+    // Without a reference value, every engine must print the same result.
+    if job.expected.is_none() && results.windows(2).any(|w| w[0].1 != w[1].1) {
+        let all: Vec<String> = results
+            .iter()
+            .map(|&(i, v)| format!("{} printed {v}", engines[i].label))
+            .collect();
+        failures.push(format!(
+            "{}: engines disagree: {}",
+            job.label,
+            all.join(", ")
+        ));
+        for &(i, _) in &results {
+            cells[i] = Cell::Failed("results disagree".into());
+        }
+    }
+    cells
+}
+
+fn fmt_time(t: Duration) -> String {
+    let ms = t.as_secs_f64() * 1e3;
+    if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else if ms >= 10.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{ms:.2} ms")
+    }
+}
+
+fn main() -> ExitCode {
+    let opts = parse_options();
+    let dir = target_dir().join("kernels");
+    if let Err(e) = write_modules(&dir) {
+        eprintln!("error: writing the modules to {}: {e}", dir.display());
+        return ExitCode::from(2);
+    }
+    let engines = engines(&opts);
+    let selected = |name: &str| opts.only.is_empty() || opts.only.iter().any(|o| o == name);
+
+    let mut jobs = Vec::new();
+    for kernel in KERNELS.iter().filter(|k| selected(k.name)) {
+        let size = opts.size.unwrap_or(kernel.default_size);
+        jobs.push(Job {
+            label: format!("{}({size})", kernel.name),
+            file: dir.join(format!("{}.wasm", kernel.name)),
+            export: kernel.export.into(),
+            args: vec![size.to_string()],
+            expected: Some(i64::from(kernel.expected(size))),
+            runs: opts.runs,
+        });
+    }
+    if selected("startup") {
+        jobs.push(Job {
+            label: "start-up: small, add(1, 2)".into(),
+            file: dir.join("small.wasm"),
+            export: "add".into(),
+            args: vec!["1".into(), "2".into()],
+            expected: Some(3),
+            runs: opts.runs.max(20),
+        });
+        jobs.push(Job {
+            label: format!("start-up: large, {LARGE_EXPORT}({LARGE_ARG})"),
+            file: dir.join("large.wasm"),
+            export: LARGE_EXPORT.into(),
+            args: vec![LARGE_ARG.to_string()],
+            expected: None,
+            runs: opts.runs,
+        });
+    }
+
+    let mut failures = Vec::new();
+    let rows: Vec<(&Job, Vec<Cell>)> = jobs
+        .iter()
+        .map(|job| (job, run_job(&engines, &dir, job, &mut failures)))
+        .collect();
+
+    // The table: the first engine (tierup) is the reference for the ratios.
+    let mut header = String::from("| benchmark | runs |");
+    let mut rule = String::from("|---|---:|");
+    for engine in &engines {
+        header.push_str(&format!(" {} |", engine.label));
+        rule.push_str("---:|");
+    }
+    println!("{header}\n{rule}");
+    for (job, cells) in &rows {
+        let base = match cells.first() {
+            Some(Cell::Time(t)) => Some(*t),
+            _ => None,
+        };
+        let mut line = format!("| {} | {} |", job.label, job.runs);
+        for (i, cell) in cells.iter().enumerate() {
+            let text = match (cell, base) {
+                (Cell::Failed(_), _) => "FAILED".to_string(),
+                (Cell::Time(t), _) if i == 0 => fmt_time(*t),
+                (Cell::Time(t), Some(b)) => {
+                    format!(
+                        "{} ({:.2}×)",
+                        fmt_time(*t),
+                        t.as_secs_f64() / b.as_secs_f64()
+                    )
+                }
+                (Cell::Time(t), None) => fmt_time(*t),
+            };
+            line.push_str(&format!(" {text} |"));
+        }
+        println!("{line}");
+    }
+    println!();
+    println!(
+        "Median wall time of whole processes (start-up included). In parentheses: the engine's \
+         time divided by {}'s (above 1: {} is faster).",
+        engines[0].label, engines[0].label
+    );
+    if failures.is_empty() {
+        println!("All printed results are correct and agree.");
+        ExitCode::SUCCESS
+    } else {
+        println!("Failures:");
+        for f in &failures {
+            println!("- {f}");
+        }
+        ExitCode::FAILURE
+    }
+}

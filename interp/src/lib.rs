@@ -1,0 +1,77 @@
+//! `tierup-interp`: the register-based interpreter, the tier every function starts in.
+//!
+//! Pipeline: [`translate`] turns a function's wasm stack code into register bytecode
+//! ([`instr::Instr`]) on its first call; [`exec`] runs it in a `loop { match }` dispatch loop.
+//! Frames are windows of the store's slot stack (DESIGN.md §2): parameters, then locals, then
+//! temporaries, at offsets fixed at translation. A call places the callee's frame right after
+//! the caller's live slots, so arguments are never copied. Interpreted calls do not recurse on
+//! the native stack; the interpreter keeps its own frame records.
+//!
+//! Every memory and table access is bounds-checked explicitly: a fault in Rust code cannot be
+//! recovered (DESIGN.md §6). Hotness counters are decremented at function entry and at loop
+//! back-edges, and the interrupt flag is checked at the same places, so every loop and every
+//! call tree can be interrupted.
+
+pub mod exec;
+pub mod instr;
+pub mod translate;
+
+use std::fmt::Write as _;
+use std::sync::{Arc, OnceLock};
+
+use tierup_abi::ModuleInfo;
+
+pub use exec::invoke;
+pub use instr::{Instr, Slot};
+pub use translate::{CompiledFunc, TranslateError, translate};
+
+/// The interpreter's per-module state: lazily translated bytecode of every defined function.
+///
+/// Shared by all instances of the module (bytecode does not depend on the instance).
+#[derive(Debug)]
+pub struct InterpModule {
+    /// The module.
+    pub info: Arc<ModuleInfo>,
+    funcs: Box<[OnceLock<Result<Box<CompiledFunc>, TranslateError>>]>,
+}
+
+impl InterpModule {
+    /// State for `info`, with nothing translated yet.
+    pub fn new(info: Arc<ModuleInfo>) -> InterpModule {
+        let funcs = (0..info.num_defined_funcs())
+            .map(|_| OnceLock::new())
+            .collect();
+        InterpModule { info, funcs }
+    }
+
+    /// The bytecode of function `func_index` (a defined function), translating it on first use.
+    ///
+    /// # Errors
+    /// If the function cannot be translated (see [`translate`]).
+    pub fn compiled(&self, func_index: u32) -> Result<&CompiledFunc, &TranslateError> {
+        let defined = (func_index - self.info.num_imported_funcs) as usize;
+        self.funcs[defined]
+            .get_or_init(|| translate(&self.info, func_index).map(Box::new))
+            .as_deref()
+    }
+
+    /// How many functions have been translated so far.
+    pub fn translated_count(&self) -> usize {
+        self.funcs.iter().filter(|f| f.get().is_some()).count()
+    }
+}
+
+/// A readable listing of a function's bytecode, one instruction per line (used by the
+/// snapshot tests and `tierup` diagnostics).
+pub fn disassemble(func: &CompiledFunc) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "func[{}] params={} locals={} frame={}",
+        func.func_index, func.num_params, func.num_locals, func.frame_size
+    );
+    for (i, instr) in func.code.iter().enumerate() {
+        let _ = writeln!(out, "{i:4}: {instr:?}");
+    }
+    out
+}

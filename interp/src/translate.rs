@@ -1,0 +1,1351 @@
+//! Translation of one wasm function body into register bytecode ([`Instr`]).
+//!
+//! A single pass over the (already validated) operators, keeping a compile-time operand stack:
+//! - An operand is a local (`Local`), a constant (`Const`), or a value computed into its
+//!   *temporary slot* (`Temp`). The temporary slot of the operand at stack height `h` is always
+//!   `num_locals + h`, so block results, loop parameters and call arguments land in slots that
+//!   are fixed by stack height alone: merges need no register allocation.
+//! - `local.get` and constants emit nothing; consumers read the local or fold the constant as an
+//!   immediate. Before a local is overwritten, stack entries that still name it are copied to
+//!   their temporaries; entering a block copies *all* such entries, so that every path into a
+//!   label sees the same operand stack.
+//! - `local.set` right after the instruction that computed its value retargets that
+//!   instruction's `dst` (no copy), unless a label sits in between.
+//! - A comparison followed by `br_if`/`if` becomes one compare-and-branch instruction.
+//!
+//! Invariants the executor relies on: every slot an instruction names is below `frame_size`;
+//! branch offsets stay inside the function; every `BrTable` is followed by its `len + 1` `Br`s.
+
+use tierup_abi::{ModuleInfo, TrapCode};
+use wasmparser::{BlockType, Operator};
+
+use crate::instr::{Instr, Slot};
+
+/// The bytecode of one function.
+#[derive(Debug, Clone)]
+pub struct CompiledFunc {
+    /// Index in the module's function index space.
+    pub func_index: u32,
+    /// The instructions.
+    pub code: Box<[Instr]>,
+    /// Number of parameters (slots `0..num_params`).
+    pub num_params: u32,
+    /// Parameters plus declared locals (slots `0..num_locals`); locals are zeroed on entry.
+    pub num_locals: u32,
+    /// Slots the frame needs (locals + the deepest operand stack), at least 1.
+    pub frame_size: u32,
+    /// Bytes of wasm this was translated from (for statistics).
+    pub wasm_bytes: usize,
+}
+
+/// Why a function could not be translated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranslateError(pub String);
+
+impl std::fmt::Display for TranslateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TranslateError {}
+
+impl From<wasmparser::BinaryReaderError> for TranslateError {
+    fn from(e: wasmparser::BinaryReaderError) -> Self {
+        TranslateError(e.to_string())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Operand {
+    Local(u32),
+    Temp,
+    Const(u64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum FrameKind {
+    /// The function body: branching to it returns.
+    Func,
+    Block,
+    Loop { header: usize },
+    If { else_branch: Option<usize> },
+    Else,
+}
+
+#[derive(Debug)]
+struct Control {
+    kind: FrameKind,
+    /// Operand stack height where the frame's parameters start.
+    height: usize,
+    num_params: usize,
+    num_results: usize,
+    /// Forward branches to patch with the end label.
+    patches: Vec<usize>,
+    /// Whether any branch targets the end label.
+    branched: bool,
+    /// Whether the code before the frame was reachable.
+    reachable_at_entry: bool,
+}
+
+impl Control {
+    fn branch_arity(&self) -> usize {
+        match self.kind {
+            FrameKind::Loop { .. } => self.num_params,
+            _ => self.num_results,
+        }
+    }
+}
+
+/// Translates function `func_index` of `module`.
+///
+/// # Errors
+/// Only for bodies outside what the interpreter supports (frames above `u32::MAX` slots, or
+/// operators outside WebAssembly 2.0 that validation would already have rejected).
+pub fn translate(module: &ModuleInfo, func_index: u32) -> Result<CompiledFunc, TranslateError> {
+    let body = module.body(func_index);
+    let ty = module.func_type(func_index);
+    let num_params = ty.params.len() as u32;
+    let mut num_locals = num_params as u64;
+    for local in body.get_locals_reader()? {
+        let (count, _) = local?;
+        num_locals += u64::from(count);
+    }
+    if num_locals > u64::from(u32::MAX / 2) {
+        return Err(TranslateError("too many locals".into()));
+    }
+    let mut t = Translator {
+        module,
+        code: Vec::new(),
+        stack: Vec::new(),
+        control: Vec::new(),
+        base: num_locals as u32,
+        max_height: 0,
+        locals_on_stack: 0,
+        reachable: true,
+        dead_depth: 0,
+        last_def: None,
+    };
+    t.control.push(Control {
+        kind: FrameKind::Func,
+        height: 0,
+        num_params: 0,
+        num_results: ty.results.len(),
+        patches: Vec::new(),
+        branched: false,
+        reachable_at_entry: true,
+    });
+    let mut ops = body.get_operators_reader()?;
+    while !ops.eof() {
+        let op = ops.read()?;
+        t.op(op)?;
+    }
+    let frame_size = (t.base as usize + t.max_height)
+        .max(ty.results.len())
+        .max(1);
+    Ok(CompiledFunc {
+        func_index,
+        code: t.code.into_boxed_slice(),
+        num_params,
+        num_locals: num_locals as u32,
+        frame_size: u32::try_from(frame_size)
+            .map_err(|_| TranslateError("frame too large".into()))?,
+        wasm_bytes: module.bodies[(func_index - module.num_imported_funcs) as usize].len(),
+    })
+}
+
+struct Translator<'m> {
+    module: &'m ModuleInfo,
+    code: Vec<Instr>,
+    stack: Vec<Operand>,
+    control: Vec<Control>,
+    /// First temporary slot (= number of locals).
+    base: u32,
+    max_height: usize,
+    /// How many `Operand::Local` entries are on the stack.
+    locals_on_stack: usize,
+    reachable: bool,
+    /// Nesting depth of blocks inside unreachable code.
+    dead_depth: usize,
+    /// The last instruction, if it wrote the temporary of the operand on top of the stack and no
+    /// label follows it (so its `dst` may be retargeted or it may be fused into a branch).
+    last_def: Option<usize>,
+}
+
+/// Which binary operator family, for operand folding.
+#[derive(Clone, Copy)]
+enum Bin {
+    /// Commutative: a constant on either side becomes the immediate.
+    Comm,
+    /// Only a right-hand constant becomes the immediate.
+    RhsImm,
+    /// No immediate form.
+    Plain,
+}
+
+impl Translator<'_> {
+    fn temp(&self, height: usize) -> Slot {
+        self.base + height as u32
+    }
+
+    fn emit(&mut self, instr: Instr) -> usize {
+        self.last_def = None;
+        self.code.push(instr);
+        self.code.len() - 1
+    }
+
+    /// Emits an instruction that writes the temporary of a freshly pushed operand.
+    fn emit_def(&mut self, instr: Instr) {
+        self.code.push(instr);
+        self.last_def = Some(self.code.len() - 1);
+        self.push(Operand::Temp);
+    }
+
+    fn push(&mut self, op: Operand) {
+        if let Operand::Local(_) = op {
+            self.locals_on_stack += 1;
+        }
+        self.stack.push(op);
+        self.max_height = self.max_height.max(self.stack.len());
+    }
+
+    fn pop(&mut self) -> Operand {
+        let op = self.stack.pop().unwrap_or(Operand::Temp);
+        if let Operand::Local(_) = op {
+            self.locals_on_stack -= 1;
+        }
+        op
+    }
+
+    /// Reserve stack height for slots that a call or an operation uses beyond the stack top.
+    fn reserve(&mut self, height: usize) {
+        self.max_height = self.max_height.max(height);
+    }
+
+    /// A label at the current position: nothing may be retargeted across it.
+    fn label(&mut self) -> usize {
+        self.last_def = None;
+        self.code.len()
+    }
+
+    /// Writes operand `op` into slot `dst` (if it is not already there).
+    fn move_to(&mut self, dst: Slot, op: Operand, op_height: usize) {
+        match op {
+            Operand::Local(l) if l != dst => {
+                self.emit(Instr::Copy { dst, src: l });
+            }
+            Operand::Temp if self.temp(op_height) != dst => {
+                let src = self.temp(op_height);
+                self.emit(Instr::Copy { dst, src });
+            }
+            Operand::Const(v) => {
+                let instr = match u32::try_from(v) {
+                    Ok(value) => Instr::Const32 { dst, value },
+                    Err(_) => Instr::Const64 { dst, value: v },
+                };
+                self.emit(instr);
+            }
+            _ => {}
+        }
+    }
+
+    /// Makes the operand at stack index `i` a `Temp` (in its own temporary slot).
+    fn materialize(&mut self, i: usize) {
+        let op = self.stack[i];
+        if op != Operand::Temp {
+            self.move_to(self.temp(i), op, i);
+            if let Operand::Local(_) = op {
+                self.locals_on_stack -= 1;
+            }
+            self.stack[i] = Operand::Temp;
+        }
+    }
+
+    fn materialize_locals(&mut self, only: Option<u32>) {
+        if self.locals_on_stack == 0 {
+            return;
+        }
+        for i in 0..self.stack.len() {
+            if let Operand::Local(l) = self.stack[i]
+                && only.is_none_or(|o| o == l)
+            {
+                self.materialize(i);
+            }
+        }
+    }
+
+    /// The slot an operand can be read from (materializing a constant into its temporary).
+    fn slot_of(&mut self, op: Operand, height: usize) -> Slot {
+        match op {
+            Operand::Local(l) => l,
+            Operand::Temp => self.temp(height),
+            Operand::Const(_) => {
+                let dst = self.temp(height);
+                self.move_to(dst, op, height);
+                self.reserve(height + 1);
+                dst
+            }
+        }
+    }
+
+    /// Pops `n` operands and returns them with their stack heights, bottom first.
+    fn pop_n(&mut self, n: usize) -> Vec<(Operand, usize)> {
+        let start = self.stack.len() - n;
+        let mut out = Vec::with_capacity(n);
+        for (i, op) in self.stack[start..].iter().enumerate() {
+            out.push((*op, start + i));
+        }
+        for _ in 0..n {
+            self.pop();
+        }
+        out
+    }
+
+    fn block_arity(&self, ty: BlockType) -> (usize, usize) {
+        match ty {
+            BlockType::Empty => (0, 0),
+            BlockType::Type(_) => (0, 1),
+            BlockType::FuncType(idx) => {
+                let f = &self.module.types[idx as usize];
+                (f.params.len(), f.results.len())
+            }
+        }
+    }
+
+    fn unary(&mut self, make: fn(Slot, Slot) -> Instr) {
+        let h = self.stack.len() - 1;
+        let op = self.pop();
+        let src = self.slot_of(op, h);
+        self.emit_def(make(self.temp(h), src));
+    }
+
+    fn binary(
+        &mut self,
+        kind: Bin,
+        make: fn(Slot, Slot, Slot) -> Instr,
+        make_imm: Option<fn(Slot, Slot, i32) -> Instr>,
+        is_64: bool,
+    ) {
+        let h = self.stack.len() - 2;
+        let rhs = self.pop();
+        let mut lhs = self.pop();
+        let mut rhs = rhs;
+        let imm_of = |op: Operand| -> Option<i32> {
+            match op {
+                Operand::Const(v) if is_64 => i32::try_from(v as i64).ok(),
+                Operand::Const(v) => Some(v as u32 as i32),
+                _ => None,
+            }
+        };
+        if let (Bin::Comm, Some(_), None) = (kind, imm_of(lhs), imm_of(rhs)) {
+            std::mem::swap(&mut lhs, &mut rhs);
+        }
+        let dst = self.temp(h);
+        if let (Some(make_imm), Some(imm), false) = (
+            make_imm,
+            imm_of(rhs),
+            matches!(kind, Bin::Plain) || matches!(lhs, Operand::Const(_)),
+        ) {
+            let l = self.slot_of(lhs, h);
+            self.emit_def(make_imm(dst, l, imm));
+            return;
+        }
+        let l = self.slot_of(lhs, h);
+        let r = self.slot_of(rhs, h + 1);
+        self.emit_def(make(dst, l, r));
+    }
+
+    fn load(&mut self, make: fn(Slot, Slot, u32) -> Instr, offset: u64) {
+        let h = self.stack.len() - 1;
+        let op = self.pop();
+        let addr = self.slot_of(op, h);
+        self.emit_def(make(self.temp(h), addr, offset as u32));
+    }
+
+    fn store(
+        &mut self,
+        make: fn(Slot, Slot, u32) -> Instr,
+        make_imm: Option<fn(Slot, i32, u32) -> Instr>,
+        is_64: bool,
+        offset: u64,
+    ) {
+        let h = self.stack.len() - 2;
+        let value = self.pop();
+        let addr_op = self.pop();
+        let addr = self.slot_of(addr_op, h);
+        let imm = match value {
+            Operand::Const(v) if is_64 => i32::try_from(v as i64).ok(),
+            Operand::Const(v) => Some(v as u32 as i32),
+            _ => None,
+        };
+        if let (Some(make_imm), Some(imm)) = (make_imm, imm) {
+            self.emit(make_imm(addr, imm, offset as u32));
+        } else {
+            let src = self.slot_of(value, h + 1);
+            self.emit(make(addr, src, offset as u32));
+        }
+    }
+
+    /// Copies the top `arity` operands to the result slots of frame `depth` (without popping).
+    fn copy_branch_values(&mut self, depth: usize) {
+        let frame = &self.control[self.control.len() - 1 - depth];
+        let arity = frame.branch_arity();
+        let dest = frame.height;
+        if let FrameKind::Func = frame.kind {
+            self.copy_return_values();
+            return;
+        }
+        let start = self.stack.len() - arity;
+        for i in 0..arity {
+            let op = self.stack[start + i];
+            self.move_to(self.temp(dest + i), op, start + i);
+        }
+    }
+
+    fn needs_copies(&self, depth: usize) -> bool {
+        let frame = &self.control[self.control.len() - 1 - depth];
+        if let FrameKind::Func = frame.kind {
+            return true;
+        }
+        let arity = frame.branch_arity();
+        let start = self.stack.len() - arity;
+        (0..arity).any(|i| self.stack[start + i] != Operand::Temp || start + i != frame.height + i)
+    }
+
+    /// Copies the function's results (top of stack) to `fp[0..n]`; safe against overlap because
+    /// sources are copied to lower destinations in increasing order (see module docs).
+    fn copy_return_values(&mut self) {
+        let n = self.control[0].num_results;
+        let start = self.stack.len() - n;
+        // A local that is also a destination would be clobbered: read it into its operand's
+        // own temporary first. The compile-time stack is left as is, because this can run on a
+        // conditional path (`br_if`).
+        let mut sources: Vec<Operand> = self.stack[start..].to_vec();
+        if n > 1 {
+            for (i, op) in sources.iter_mut().enumerate() {
+                if let Operand::Local(l) = *op
+                    && (l as usize) < n
+                {
+                    self.move_to(self.temp(start + i), *op, start + i);
+                    *op = Operand::Temp;
+                }
+            }
+        }
+        for (i, op) in sources.into_iter().enumerate() {
+            self.move_to(i as Slot, op, start + i);
+        }
+    }
+
+    fn emit_return(&mut self) {
+        let n = self.control[0].num_results;
+        if n == 1 {
+            let h = self.stack.len() - 1;
+            let instr = match self.stack[h] {
+                Operand::Local(src) => Instr::ReturnSlot { src },
+                Operand::Temp => Instr::ReturnSlot { src: self.temp(h) },
+                Operand::Const(value) => Instr::ReturnImm { value },
+            };
+            self.emit(instr);
+        } else {
+            self.copy_return_values();
+            self.emit(Instr::Return);
+        }
+    }
+
+    /// Emits an unconditional branch to frame `depth` (values already copied).
+    fn emit_br(&mut self, depth: usize) {
+        let idx = self.control.len() - 1 - depth;
+        let at = self.code.len();
+        match self.control[idx].kind {
+            FrameKind::Func => unreachable!("branches to the function frame are returns"),
+            FrameKind::Loop { header } => {
+                self.emit(Instr::BrLoop {
+                    offset: header as i32 - at as i32,
+                });
+            }
+            _ => {
+                self.emit(Instr::Br { offset: 0 });
+                self.control[idx].patches.push(at);
+                self.control[idx].branched = true;
+            }
+        }
+    }
+
+    fn br(&mut self, depth: usize) {
+        let idx = self.control.len() - 1 - depth;
+        if let FrameKind::Func = self.control[idx].kind {
+            self.emit_return();
+        } else {
+            self.copy_branch_values(depth);
+            self.emit_br(depth);
+        }
+        self.set_unreachable();
+    }
+
+    fn set_unreachable(&mut self) {
+        self.reachable = false;
+        let height = self.control.last().map_or(0, |c| c.height);
+        while self.stack.len() > height {
+            self.pop();
+        }
+    }
+
+    /// Patches the branch at `at` to jump to `target`.
+    fn patch(&mut self, at: usize, target: usize) {
+        let offset = target as i32 - at as i32;
+        match &mut self.code[at] {
+            Instr::Br { offset: o }
+            | Instr::BrIfNez { offset: o, .. }
+            | Instr::BrIfEqz { offset: o, .. }
+            | Instr::BrIfI32Eq { offset: o, .. }
+            | Instr::BrIfI32Ne { offset: o, .. }
+            | Instr::BrIfI32LtS { offset: o, .. }
+            | Instr::BrIfI32LtU { offset: o, .. }
+            | Instr::BrIfI32GtS { offset: o, .. }
+            | Instr::BrIfI32GtU { offset: o, .. }
+            | Instr::BrIfI32LeS { offset: o, .. }
+            | Instr::BrIfI32LeU { offset: o, .. }
+            | Instr::BrIfI32GeS { offset: o, .. }
+            | Instr::BrIfI32GeU { offset: o, .. }
+            | Instr::BrIfI32EqImm { offset: o, .. }
+            | Instr::BrIfI32NeImm { offset: o, .. }
+            | Instr::BrIfI32LtSImm { offset: o, .. }
+            | Instr::BrIfI32LtUImm { offset: o, .. }
+            | Instr::BrIfI32GtSImm { offset: o, .. }
+            | Instr::BrIfI32GtUImm { offset: o, .. }
+            | Instr::BrIfI32LeSImm { offset: o, .. }
+            | Instr::BrIfI32LeUImm { offset: o, .. }
+            | Instr::BrIfI32GeSImm { offset: o, .. }
+            | Instr::BrIfI32GeUImm { offset: o, .. }
+            | Instr::BrIfI64Eq { offset: o, .. }
+            | Instr::BrIfI64Ne { offset: o, .. }
+            | Instr::BrIfI64LtS { offset: o, .. }
+            | Instr::BrIfI64LtU { offset: o, .. }
+            | Instr::BrIfI64GtS { offset: o, .. }
+            | Instr::BrIfI64GtU { offset: o, .. }
+            | Instr::BrIfI64LeS { offset: o, .. }
+            | Instr::BrIfI64LeU { offset: o, .. }
+            | Instr::BrIfI64GeS { offset: o, .. }
+            | Instr::BrIfI64GeU { offset: o, .. } => *o = offset,
+            other => unreachable!("patching a non-branch {other:?}"),
+        }
+    }
+
+    /// Emits "branch when `cond` is true" (or false, when `negate`), fusing a comparison that
+    /// was just computed into the condition. Returns the branch's index (offset to patch).
+    fn cond_branch(&mut self, negate: bool) -> usize {
+        let h = self.stack.len() - 1;
+        let cond = self.pop();
+        if cond == Operand::Temp
+            && let Some(at) = self.last_def
+            && at + 1 == self.code.len()
+            && let Some(fused) = fuse_compare(self.code[at], self.temp(h), negate)
+        {
+            self.code[at] = fused;
+            self.last_def = None;
+            return at;
+        }
+        let cond = self.slot_of(cond, h);
+        if negate {
+            self.emit(Instr::BrIfEqz { cond, offset: 0 })
+        } else {
+            self.emit(Instr::BrIfNez { cond, offset: 0 })
+        }
+    }
+
+    /// Copies every local on the stack and the block parameters into their temporaries.
+    fn prepare_block_entry(&mut self, num_params: usize) {
+        self.materialize_locals(None);
+        let height = self.stack.len() - num_params;
+        for i in height..self.stack.len() {
+            self.materialize(i);
+        }
+    }
+
+    fn enter_block(&mut self, kind: FrameKind, ty: BlockType) {
+        let (num_params, num_results) = self.block_arity(ty);
+        self.prepare_block_entry(num_params);
+        let height = self.stack.len() - num_params;
+        self.reserve(height + num_results);
+        let kind = match kind {
+            FrameKind::Loop { .. } => FrameKind::Loop {
+                header: self.label(),
+            },
+            other => other,
+        };
+        self.control.push(Control {
+            kind,
+            height,
+            num_params,
+            num_results,
+            patches: Vec::new(),
+            branched: false,
+            reachable_at_entry: true,
+        });
+    }
+
+    fn op(&mut self, op: Operator<'_>) -> Result<(), TranslateError> {
+        if !self.reachable {
+            match op {
+                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                    self.dead_depth += 1;
+                    return Ok(());
+                }
+                Operator::Else if self.dead_depth == 0 => {}
+                Operator::End if self.dead_depth == 0 => {}
+                Operator::End => {
+                    self.dead_depth -= 1;
+                    return Ok(());
+                }
+                _ => return Ok(()),
+            }
+        }
+        use Instr as I;
+        use Operator as O;
+        match op {
+            O::Unreachable => {
+                self.emit(I::Trap {
+                    code: TrapCode::Unreachable,
+                });
+                self.set_unreachable();
+            }
+            O::Nop => {}
+            O::Block { blockty } => self.enter_block(FrameKind::Block, blockty),
+            O::Loop { blockty } => self.enter_block(FrameKind::Loop { header: 0 }, blockty),
+            O::If { blockty } => {
+                // Materialize before branching, so both arms see the same operand stack.
+                let cond = self.pop();
+                let (num_params, _) = self.block_arity(blockty);
+                self.prepare_block_entry(num_params);
+                self.push(cond);
+                let at = self.cond_branch(true);
+                self.enter_block(
+                    FrameKind::If {
+                        else_branch: Some(at),
+                    },
+                    blockty,
+                );
+            }
+            O::Else => {
+                let frame = self.control.last_mut().expect("validated");
+                let FrameKind::If { else_branch } = frame.kind else {
+                    unreachable!("validated: else without if")
+                };
+                frame.kind = FrameKind::Else;
+                if self.reachable {
+                    let n = self.control.last().expect("validated").num_results;
+                    let start = self.stack.len() - n;
+                    let height = self.control.last().expect("validated").height;
+                    for i in 0..n {
+                        let op = self.stack[start + i];
+                        self.move_to(self.temp(height + i), op, start + i);
+                    }
+                    self.emit_br(0);
+                }
+                let frame = self.control.last().expect("validated");
+                let (height, num_params, reachable) =
+                    (frame.height, frame.num_params, frame.reachable_at_entry);
+                while self.stack.len() > height {
+                    self.pop();
+                }
+                for _ in 0..num_params {
+                    self.push(Operand::Temp);
+                }
+                let here = self.label();
+                if let Some(at) = else_branch {
+                    self.patch(at, here);
+                }
+                self.reachable = reachable;
+            }
+            O::End => self.end()?,
+            O::Br { relative_depth } => self.br(relative_depth as usize),
+            O::BrIf { relative_depth } => {
+                let depth = relative_depth as usize;
+                let is_func = matches!(
+                    self.control[self.control.len() - 1 - depth].kind,
+                    FrameKind::Func
+                );
+                // Look past the condition to decide whether values must move.
+                let cond = self.stack.pop().expect("validated");
+                let copies = self.needs_copies(depth);
+                self.stack.push(cond);
+                if copies || is_func {
+                    let skip = self.cond_branch(true);
+                    if is_func {
+                        self.emit_return();
+                    } else {
+                        self.copy_branch_values(depth);
+                        self.emit_br(depth);
+                    }
+                    let here = self.label();
+                    self.patch(skip, here);
+                } else {
+                    let at = self.cond_branch(false);
+                    let idx = self.control.len() - 1 - depth;
+                    match self.control[idx].kind {
+                        FrameKind::Loop { header } => {
+                            // A conditional back-edge: branch over an unconditional `BrLoop`.
+                            self.code[at] = negate_branch(self.code[at]);
+                            let at2 = self.code.len();
+                            self.emit(I::BrLoop {
+                                offset: header as i32 - at2 as i32,
+                            });
+                            let here = self.label();
+                            self.patch(at, here);
+                        }
+                        _ => {
+                            self.control[idx].patches.push(at);
+                            self.control[idx].branched = true;
+                        }
+                    }
+                }
+            }
+            O::BrTable { targets } => {
+                let h = self.stack.len() - 1;
+                let index_op = self.pop();
+                let index = self.slot_of(index_op, h);
+                let depths: Vec<u32> = targets
+                    .targets()
+                    .chain(std::iter::once(Ok(targets.default())))
+                    .collect::<Result<_, _>>()?;
+                let len = depths.len() as u32 - 1;
+                self.emit(I::BrTable { index, len });
+                let table_start = self.code.len();
+                for _ in &depths {
+                    self.emit(I::Br { offset: 0 });
+                }
+                for (i, depth) in depths.iter().enumerate() {
+                    let depth = *depth as usize;
+                    let entry = table_start + i;
+                    let fidx = self.control.len() - 1 - depth;
+                    if !self.needs_copies(depth) {
+                        match self.control[fidx].kind {
+                            FrameKind::Loop { header } => {
+                                self.code[entry] = I::BrLoop {
+                                    offset: header as i32 - entry as i32,
+                                };
+                            }
+                            _ => {
+                                self.control[fidx].patches.push(entry);
+                                self.control[fidx].branched = true;
+                            }
+                        }
+                    } else {
+                        let stub = self.label();
+                        self.patch(entry, stub);
+                        if let FrameKind::Func = self.control[fidx].kind {
+                            self.emit_return();
+                        } else {
+                            self.copy_branch_values(depth);
+                            self.emit_br(depth);
+                        }
+                    }
+                }
+                self.set_unreachable();
+            }
+            O::Return => {
+                self.emit_return();
+                self.set_unreachable();
+            }
+            O::Call { function_index } => {
+                let ty = self.module.func_type(function_index);
+                let (n, m) = (ty.params.len(), ty.results.len());
+                let args = self.call_args(n, m);
+                self.emit(I::Call {
+                    func: function_index,
+                    args,
+                });
+                self.push_results(m);
+            }
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => {
+                let ty = &self.module.types[type_index as usize];
+                let (n, m) = (ty.params.len(), ty.results.len());
+                let h = self.stack.len() - 1;
+                let index_op = self.pop();
+                // The index sits above the arguments, so materializing them cannot clobber it.
+                let index = self.slot_of(index_op, h);
+                let args = self.call_args(n, m);
+                self.emit(I::CallIndirect {
+                    type_index,
+                    index,
+                    args,
+                });
+                self.emit(I::Extra {
+                    a: table_index,
+                    b: 0,
+                    c: 0,
+                });
+                self.push_results(m);
+            }
+            O::Drop => {
+                self.pop();
+            }
+            O::Select | O::TypedSelect { .. } => {
+                let h = self.stack.len() - 3;
+                let cond_op = self.pop();
+                let b_op = self.pop();
+                let a_op = self.pop();
+                let cond = self.slot_of(cond_op, h + 2);
+                let b = self.slot_of(b_op, h + 1);
+                let a = self.slot_of(a_op, h);
+                self.code.push(I::Select {
+                    dst: self.temp(h),
+                    a,
+                    b,
+                });
+                self.code.push(I::Extra { a: cond, b: 0, c: 0 });
+                self.last_def = None;
+                self.push(Operand::Temp);
+            }
+            O::LocalGet { local_index } => self.push(Operand::Local(local_index)),
+            O::LocalSet { local_index } => self.local_set(local_index, false),
+            O::LocalTee { local_index } => self.local_set(local_index, true),
+            O::GlobalGet { global_index } => {
+                let h = self.stack.len();
+                self.emit_def(I::GlobalGet {
+                    dst: self.temp(h),
+                    global: global_index,
+                });
+            }
+            O::GlobalSet { global_index } => {
+                let h = self.stack.len() - 1;
+                let op = self.pop();
+                let src = self.slot_of(op, h);
+                self.emit(I::GlobalSet {
+                    global: global_index,
+                    src,
+                });
+            }
+            O::I32Load { memarg } => self.load(|d, a, o| I::I32Load { dst: d, addr: a, offset: o }, memarg.offset),
+            O::I64Load { memarg } => self.load(|d, a, o| I::I64Load { dst: d, addr: a, offset: o }, memarg.offset),
+            O::F32Load { memarg } => self.load(|d, a, o| I::F32Load { dst: d, addr: a, offset: o }, memarg.offset),
+            O::F64Load { memarg } => self.load(|d, a, o| I::F64Load { dst: d, addr: a, offset: o }, memarg.offset),
+            O::I32Load8S { memarg } => self.load(|d, a, o| I::I32Load8S { dst: d, addr: a, offset: o }, memarg.offset),
+            O::I32Load8U { memarg } => self.load(|d, a, o| I::I32Load8U { dst: d, addr: a, offset: o }, memarg.offset),
+            O::I32Load16S { memarg } => self.load(|d, a, o| I::I32Load16S { dst: d, addr: a, offset: o }, memarg.offset),
+            O::I32Load16U { memarg } => self.load(|d, a, o| I::I32Load16U { dst: d, addr: a, offset: o }, memarg.offset),
+            O::I64Load8S { memarg } => self.load(|d, a, o| I::I64Load8S { dst: d, addr: a, offset: o }, memarg.offset),
+            O::I64Load8U { memarg } => self.load(|d, a, o| I::I64Load8U { dst: d, addr: a, offset: o }, memarg.offset),
+            O::I64Load16S { memarg } => self.load(|d, a, o| I::I64Load16S { dst: d, addr: a, offset: o }, memarg.offset),
+            O::I64Load16U { memarg } => self.load(|d, a, o| I::I64Load16U { dst: d, addr: a, offset: o }, memarg.offset),
+            O::I64Load32S { memarg } => self.load(|d, a, o| I::I64Load32S { dst: d, addr: a, offset: o }, memarg.offset),
+            O::I64Load32U { memarg } => self.load(|d, a, o| I::I64Load32U { dst: d, addr: a, offset: o }, memarg.offset),
+            O::I32Store { memarg } => self.store(
+                |a, s, o| I::I32Store { addr: a, src: s, offset: o },
+                Some(|a, imm, o| I::I32StoreImm { addr: a, imm, offset: o }),
+                false,
+                memarg.offset,
+            ),
+            O::F32Store { memarg } => self.store(|a, s, o| I::I32Store { addr: a, src: s, offset: o }, None, false, memarg.offset),
+            O::I64Store { memarg } => self.store(
+                |a, s, o| I::I64Store { addr: a, src: s, offset: o },
+                Some(|a, imm, o| I::I64StoreImm { addr: a, imm, offset: o }),
+                true,
+                memarg.offset,
+            ),
+            O::F64Store { memarg } => self.store(|a, s, o| I::I64Store { addr: a, src: s, offset: o }, None, true, memarg.offset),
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(|a, s, o| I::Store8 { addr: a, src: s, offset: o }, None, false, memarg.offset),
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(|a, s, o| I::Store16 { addr: a, src: s, offset: o }, None, false, memarg.offset),
+            O::I64Store32 { memarg } => self.store(|a, s, o| I::I32Store { addr: a, src: s, offset: o }, None, false, memarg.offset),
+            O::MemorySize { .. } => {
+                let h = self.stack.len();
+                self.emit_def(I::MemorySize { dst: self.temp(h) });
+            }
+            O::MemoryGrow { .. } => self.unary(|dst, delta| I::MemoryGrow { dst, delta }),
+            O::MemoryFill { .. } => {
+                let [d, v, n] = self.pop3();
+                self.emit(I::MemoryFill { dst: d, value: v, len: n });
+            }
+            O::MemoryCopy { .. } => {
+                let [d, s, n] = self.pop3();
+                self.emit(I::MemoryCopy { dst: d, src: s, len: n });
+            }
+            O::MemoryInit { data_index, .. } => {
+                let [d, s, n] = self.pop3();
+                self.emit(I::MemoryInit { dst: d, src: s, len: n });
+                self.emit(I::Extra { a: data_index, b: 0, c: 0 });
+            }
+            O::DataDrop { data_index } => {
+                self.emit(I::DataDrop {
+                    segment: data_index,
+                });
+            }
+            O::TableGet { table } => self.unary_with(table, |dst, t, index| I::TableGet { dst, table: t, index }),
+            O::TableSet { table } => {
+                let h = self.stack.len() - 2;
+                let v = self.pop();
+                let i = self.pop();
+                let index = self.slot_of(i, h);
+                let value = self.slot_of(v, h + 1);
+                self.emit(I::TableSet { table, index, value });
+            }
+            O::TableSize { table } => {
+                let h = self.stack.len();
+                self.emit_def(I::TableSize {
+                    dst: self.temp(h),
+                    table,
+                });
+            }
+            O::TableGrow { table } => {
+                let h = self.stack.len() - 2;
+                let delta_op = self.pop();
+                let init_op = self.pop();
+                let init = self.slot_of(init_op, h);
+                let delta = self.slot_of(delta_op, h + 1);
+                self.code.push(I::TableGrow {
+                    dst: self.temp(h),
+                    table,
+                    delta,
+                });
+                self.code.push(I::Extra { a: init, b: 0, c: 0 });
+                self.last_def = None;
+                self.push(Operand::Temp);
+            }
+            O::TableFill { table } => {
+                let [d, v, n] = self.pop3();
+                self.emit(I::TableFill { table, dst: d, value: v });
+                self.emit(I::Extra { a: n, b: 0, c: 0 });
+            }
+            O::TableCopy {
+                dst_table,
+                src_table,
+            } => {
+                let [d, s, n] = self.pop3();
+                self.emit(I::TableCopy { dst: d, src: s, len: n });
+                self.emit(I::Extra { a: dst_table, b: src_table, c: 0 });
+            }
+            O::TableInit { elem_index, table } => {
+                let [d, s, n] = self.pop3();
+                self.emit(I::TableInit { dst: d, src: s, len: n });
+                self.emit(I::Extra { a: table, b: elem_index, c: 0 });
+            }
+            O::ElemDrop { elem_index } => {
+                self.emit(I::ElemDrop {
+                    segment: elem_index,
+                });
+            }
+            O::RefNull { .. } => self.push(Operand::Const(0)),
+            O::RefIsNull => self.unary(|dst, src| I::I64Eqz { dst, src }),
+            O::RefFunc { function_index } => {
+                let h = self.stack.len();
+                self.emit_def(I::RefFunc {
+                    dst: self.temp(h),
+                    func: function_index,
+                });
+            }
+            O::I32Const { value } => self.push(Operand::Const(value as u32 as u64)),
+            O::I64Const { value } => self.push(Operand::Const(value as u64)),
+            O::F32Const { value } => self.push(Operand::Const(u64::from(value.bits()))),
+            O::F64Const { value } => self.push(Operand::Const(value.bits())),
+
+            O::I32Eqz => self.unary(|dst, src| I::I32Eqz { dst, src }),
+            O::I32Eq => self.binary(Bin::Comm, |d, l, r| I::I32Eq { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32EqImm { dst: d, lhs: l, imm }), false),
+            O::I32Ne => self.binary(Bin::Comm, |d, l, r| I::I32Ne { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32NeImm { dst: d, lhs: l, imm }), false),
+            O::I32LtS => self.binary(Bin::RhsImm, |d, l, r| I::I32LtS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32LtSImm { dst: d, lhs: l, imm }), false),
+            O::I32LtU => self.binary(Bin::RhsImm, |d, l, r| I::I32LtU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32LtUImm { dst: d, lhs: l, imm }), false),
+            O::I32GtS => self.binary(Bin::RhsImm, |d, l, r| I::I32GtS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32GtSImm { dst: d, lhs: l, imm }), false),
+            O::I32GtU => self.binary(Bin::RhsImm, |d, l, r| I::I32GtU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32GtUImm { dst: d, lhs: l, imm }), false),
+            O::I32LeS => self.binary(Bin::RhsImm, |d, l, r| I::I32LeS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32LeSImm { dst: d, lhs: l, imm }), false),
+            O::I32LeU => self.binary(Bin::RhsImm, |d, l, r| I::I32LeU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32LeUImm { dst: d, lhs: l, imm }), false),
+            O::I32GeS => self.binary(Bin::RhsImm, |d, l, r| I::I32GeS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32GeSImm { dst: d, lhs: l, imm }), false),
+            O::I32GeU => self.binary(Bin::RhsImm, |d, l, r| I::I32GeU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32GeUImm { dst: d, lhs: l, imm }), false),
+            O::I64Eqz => self.unary(|dst, src| I::I64Eqz { dst, src }),
+            O::I64Eq => self.binary(Bin::Comm, |d, l, r| I::I64Eq { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64EqImm { dst: d, lhs: l, imm }), true),
+            O::I64Ne => self.binary(Bin::Comm, |d, l, r| I::I64Ne { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64NeImm { dst: d, lhs: l, imm }), true),
+            O::I64LtS => self.binary(Bin::RhsImm, |d, l, r| I::I64LtS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64LtSImm { dst: d, lhs: l, imm }), true),
+            O::I64LtU => self.binary(Bin::RhsImm, |d, l, r| I::I64LtU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64LtUImm { dst: d, lhs: l, imm }), true),
+            O::I64GtS => self.binary(Bin::RhsImm, |d, l, r| I::I64GtS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64GtSImm { dst: d, lhs: l, imm }), true),
+            O::I64GtU => self.binary(Bin::RhsImm, |d, l, r| I::I64GtU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64GtUImm { dst: d, lhs: l, imm }), true),
+            O::I64LeS => self.binary(Bin::RhsImm, |d, l, r| I::I64LeS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64LeSImm { dst: d, lhs: l, imm }), true),
+            O::I64LeU => self.binary(Bin::RhsImm, |d, l, r| I::I64LeU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64LeUImm { dst: d, lhs: l, imm }), true),
+            O::I64GeS => self.binary(Bin::RhsImm, |d, l, r| I::I64GeS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64GeSImm { dst: d, lhs: l, imm }), true),
+            O::I64GeU => self.binary(Bin::RhsImm, |d, l, r| I::I64GeU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64GeUImm { dst: d, lhs: l, imm }), true),
+            O::F32Eq => self.binary(Bin::Plain, |d, l, r| I::F32Eq { dst: d, lhs: l, rhs: r }, None, false),
+            O::F32Ne => self.binary(Bin::Plain, |d, l, r| I::F32Ne { dst: d, lhs: l, rhs: r }, None, false),
+            O::F32Lt => self.binary(Bin::Plain, |d, l, r| I::F32Lt { dst: d, lhs: l, rhs: r }, None, false),
+            O::F32Gt => self.binary(Bin::Plain, |d, l, r| I::F32Gt { dst: d, lhs: l, rhs: r }, None, false),
+            O::F32Le => self.binary(Bin::Plain, |d, l, r| I::F32Le { dst: d, lhs: l, rhs: r }, None, false),
+            O::F32Ge => self.binary(Bin::Plain, |d, l, r| I::F32Ge { dst: d, lhs: l, rhs: r }, None, false),
+            O::F64Eq => self.binary(Bin::Plain, |d, l, r| I::F64Eq { dst: d, lhs: l, rhs: r }, None, false),
+            O::F64Ne => self.binary(Bin::Plain, |d, l, r| I::F64Ne { dst: d, lhs: l, rhs: r }, None, false),
+            O::F64Lt => self.binary(Bin::Plain, |d, l, r| I::F64Lt { dst: d, lhs: l, rhs: r }, None, false),
+            O::F64Gt => self.binary(Bin::Plain, |d, l, r| I::F64Gt { dst: d, lhs: l, rhs: r }, None, false),
+            O::F64Le => self.binary(Bin::Plain, |d, l, r| I::F64Le { dst: d, lhs: l, rhs: r }, None, false),
+            O::F64Ge => self.binary(Bin::Plain, |d, l, r| I::F64Ge { dst: d, lhs: l, rhs: r }, None, false),
+
+            O::I32Clz => self.unary(|dst, src| I::I32Clz { dst, src }),
+            O::I32Ctz => self.unary(|dst, src| I::I32Ctz { dst, src }),
+            O::I32Popcnt => self.unary(|dst, src| I::I32Popcnt { dst, src }),
+            O::I32Add => self.binary(Bin::Comm, |d, l, r| I::I32Add { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32AddImm { dst: d, lhs: l, imm }), false),
+            O::I32Sub => self.binary(Bin::RhsImm, |d, l, r| I::I32Sub { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32SubImm { dst: d, lhs: l, imm }), false),
+            O::I32Mul => self.binary(Bin::Comm, |d, l, r| I::I32Mul { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32MulImm { dst: d, lhs: l, imm }), false),
+            O::I32DivS => self.binary(Bin::RhsImm, |d, l, r| I::I32DivS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32DivSImm { dst: d, lhs: l, imm }), false),
+            O::I32DivU => self.binary(Bin::RhsImm, |d, l, r| I::I32DivU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32DivUImm { dst: d, lhs: l, imm }), false),
+            O::I32RemS => self.binary(Bin::RhsImm, |d, l, r| I::I32RemS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32RemSImm { dst: d, lhs: l, imm }), false),
+            O::I32RemU => self.binary(Bin::RhsImm, |d, l, r| I::I32RemU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32RemUImm { dst: d, lhs: l, imm }), false),
+            O::I32And => self.binary(Bin::Comm, |d, l, r| I::I32And { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32AndImm { dst: d, lhs: l, imm }), false),
+            O::I32Or => self.binary(Bin::Comm, |d, l, r| I::I32Or { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32OrImm { dst: d, lhs: l, imm }), false),
+            O::I32Xor => self.binary(Bin::Comm, |d, l, r| I::I32Xor { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32XorImm { dst: d, lhs: l, imm }), false),
+            O::I32Shl => self.binary(Bin::RhsImm, |d, l, r| I::I32Shl { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32ShlImm { dst: d, lhs: l, imm }), false),
+            O::I32ShrS => self.binary(Bin::RhsImm, |d, l, r| I::I32ShrS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32ShrSImm { dst: d, lhs: l, imm }), false),
+            O::I32ShrU => self.binary(Bin::RhsImm, |d, l, r| I::I32ShrU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32ShrUImm { dst: d, lhs: l, imm }), false),
+            O::I32Rotl => self.binary(Bin::RhsImm, |d, l, r| I::I32Rotl { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32RotlImm { dst: d, lhs: l, imm }), false),
+            O::I32Rotr => self.binary(Bin::RhsImm, |d, l, r| I::I32Rotr { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32RotrImm { dst: d, lhs: l, imm }), false),
+            O::I64Clz => self.unary(|dst, src| I::I64Clz { dst, src }),
+            O::I64Ctz => self.unary(|dst, src| I::I64Ctz { dst, src }),
+            O::I64Popcnt => self.unary(|dst, src| I::I64Popcnt { dst, src }),
+            O::I64Add => self.binary(Bin::Comm, |d, l, r| I::I64Add { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64AddImm { dst: d, lhs: l, imm }), true),
+            O::I64Sub => self.binary(Bin::RhsImm, |d, l, r| I::I64Sub { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64SubImm { dst: d, lhs: l, imm }), true),
+            O::I64Mul => self.binary(Bin::Comm, |d, l, r| I::I64Mul { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64MulImm { dst: d, lhs: l, imm }), true),
+            O::I64DivS => self.binary(Bin::RhsImm, |d, l, r| I::I64DivS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64DivSImm { dst: d, lhs: l, imm }), true),
+            O::I64DivU => self.binary(Bin::RhsImm, |d, l, r| I::I64DivU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64DivUImm { dst: d, lhs: l, imm }), true),
+            O::I64RemS => self.binary(Bin::RhsImm, |d, l, r| I::I64RemS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64RemSImm { dst: d, lhs: l, imm }), true),
+            O::I64RemU => self.binary(Bin::RhsImm, |d, l, r| I::I64RemU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64RemUImm { dst: d, lhs: l, imm }), true),
+            O::I64And => self.binary(Bin::Comm, |d, l, r| I::I64And { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64AndImm { dst: d, lhs: l, imm }), true),
+            O::I64Or => self.binary(Bin::Comm, |d, l, r| I::I64Or { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64OrImm { dst: d, lhs: l, imm }), true),
+            O::I64Xor => self.binary(Bin::Comm, |d, l, r| I::I64Xor { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64XorImm { dst: d, lhs: l, imm }), true),
+            O::I64Shl => self.binary(Bin::RhsImm, |d, l, r| I::I64Shl { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64ShlImm { dst: d, lhs: l, imm }), true),
+            O::I64ShrS => self.binary(Bin::RhsImm, |d, l, r| I::I64ShrS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64ShrSImm { dst: d, lhs: l, imm }), true),
+            O::I64ShrU => self.binary(Bin::RhsImm, |d, l, r| I::I64ShrU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64ShrUImm { dst: d, lhs: l, imm }), true),
+            O::I64Rotl => self.binary(Bin::RhsImm, |d, l, r| I::I64Rotl { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64RotlImm { dst: d, lhs: l, imm }), true),
+            O::I64Rotr => self.binary(Bin::RhsImm, |d, l, r| I::I64Rotr { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64RotrImm { dst: d, lhs: l, imm }), true),
+
+            O::F32Abs => self.unary(|dst, src| I::F32Abs { dst, src }),
+            O::F32Neg => self.unary(|dst, src| I::F32Neg { dst, src }),
+            O::F32Ceil => self.unary(|dst, src| I::F32Ceil { dst, src }),
+            O::F32Floor => self.unary(|dst, src| I::F32Floor { dst, src }),
+            O::F32Trunc => self.unary(|dst, src| I::F32Trunc { dst, src }),
+            O::F32Nearest => self.unary(|dst, src| I::F32Nearest { dst, src }),
+            O::F32Sqrt => self.unary(|dst, src| I::F32Sqrt { dst, src }),
+            O::F32Add => self.binary(Bin::Plain, |d, l, r| I::F32Add { dst: d, lhs: l, rhs: r }, None, false),
+            O::F32Sub => self.binary(Bin::Plain, |d, l, r| I::F32Sub { dst: d, lhs: l, rhs: r }, None, false),
+            O::F32Mul => self.binary(Bin::Plain, |d, l, r| I::F32Mul { dst: d, lhs: l, rhs: r }, None, false),
+            O::F32Div => self.binary(Bin::Plain, |d, l, r| I::F32Div { dst: d, lhs: l, rhs: r }, None, false),
+            O::F32Min => self.binary(Bin::Plain, |d, l, r| I::F32Min { dst: d, lhs: l, rhs: r }, None, false),
+            O::F32Max => self.binary(Bin::Plain, |d, l, r| I::F32Max { dst: d, lhs: l, rhs: r }, None, false),
+            O::F32Copysign => self.binary(Bin::Plain, |d, l, r| I::F32Copysign { dst: d, lhs: l, rhs: r }, None, false),
+            O::F64Abs => self.unary(|dst, src| I::F64Abs { dst, src }),
+            O::F64Neg => self.unary(|dst, src| I::F64Neg { dst, src }),
+            O::F64Ceil => self.unary(|dst, src| I::F64Ceil { dst, src }),
+            O::F64Floor => self.unary(|dst, src| I::F64Floor { dst, src }),
+            O::F64Trunc => self.unary(|dst, src| I::F64Trunc { dst, src }),
+            O::F64Nearest => self.unary(|dst, src| I::F64Nearest { dst, src }),
+            O::F64Sqrt => self.unary(|dst, src| I::F64Sqrt { dst, src }),
+            O::F64Add => self.binary(Bin::Plain, |d, l, r| I::F64Add { dst: d, lhs: l, rhs: r }, None, false),
+            O::F64Sub => self.binary(Bin::Plain, |d, l, r| I::F64Sub { dst: d, lhs: l, rhs: r }, None, false),
+            O::F64Mul => self.binary(Bin::Plain, |d, l, r| I::F64Mul { dst: d, lhs: l, rhs: r }, None, false),
+            O::F64Div => self.binary(Bin::Plain, |d, l, r| I::F64Div { dst: d, lhs: l, rhs: r }, None, false),
+            O::F64Min => self.binary(Bin::Plain, |d, l, r| I::F64Min { dst: d, lhs: l, rhs: r }, None, false),
+            O::F64Max => self.binary(Bin::Plain, |d, l, r| I::F64Max { dst: d, lhs: l, rhs: r }, None, false),
+            O::F64Copysign => self.binary(Bin::Plain, |d, l, r| I::F64Copysign { dst: d, lhs: l, rhs: r }, None, false),
+
+            O::I32WrapI64 => self.unary(|dst, src| I::I64Extend32U { dst, src }),
+            O::I32TruncF32S => self.unary(|dst, src| I::I32TruncF32S { dst, src }),
+            O::I32TruncF32U => self.unary(|dst, src| I::I32TruncF32U { dst, src }),
+            O::I32TruncF64S => self.unary(|dst, src| I::I32TruncF64S { dst, src }),
+            O::I32TruncF64U => self.unary(|dst, src| I::I32TruncF64U { dst, src }),
+            O::I64ExtendI32S => self.unary(|dst, src| I::I64Extend32S { dst, src }),
+            // i32 values are kept zero-extended in their slots: zero-extension is free, and so
+            // are the reinterpretations (f32 bits are kept zero-extended as well).
+            O::I64ExtendI32U
+            | O::I32ReinterpretF32
+            | O::I64ReinterpretF64
+            | O::F32ReinterpretI32
+            | O::F64ReinterpretI64 => {}
+            O::I64TruncF32S => self.unary(|dst, src| I::I64TruncF32S { dst, src }),
+            O::I64TruncF32U => self.unary(|dst, src| I::I64TruncF32U { dst, src }),
+            O::I64TruncF64S => self.unary(|dst, src| I::I64TruncF64S { dst, src }),
+            O::I64TruncF64U => self.unary(|dst, src| I::I64TruncF64U { dst, src }),
+            O::F32ConvertI32S => self.unary(|dst, src| I::F32ConvertI32S { dst, src }),
+            O::F32ConvertI32U => self.unary(|dst, src| I::F32ConvertI32U { dst, src }),
+            O::F32ConvertI64S => self.unary(|dst, src| I::F32ConvertI64S { dst, src }),
+            O::F32ConvertI64U => self.unary(|dst, src| I::F32ConvertI64U { dst, src }),
+            O::F32DemoteF64 => self.unary(|dst, src| I::F32DemoteF64 { dst, src }),
+            O::F64ConvertI32S => self.unary(|dst, src| I::F64ConvertI32S { dst, src }),
+            O::F64ConvertI32U => self.unary(|dst, src| I::F64ConvertI32U { dst, src }),
+            O::F64ConvertI64S => self.unary(|dst, src| I::F64ConvertI64S { dst, src }),
+            O::F64ConvertI64U => self.unary(|dst, src| I::F64ConvertI64U { dst, src }),
+            O::F64PromoteF32 => self.unary(|dst, src| I::F64PromoteF32 { dst, src }),
+            O::I32Extend8S => self.unary(|dst, src| I::I32Extend8S { dst, src }),
+            O::I32Extend16S => self.unary(|dst, src| I::I32Extend16S { dst, src }),
+            O::I64Extend8S => self.unary(|dst, src| I::I64Extend8S { dst, src }),
+            O::I64Extend16S => self.unary(|dst, src| I::I64Extend16S { dst, src }),
+            O::I64Extend32S => self.unary(|dst, src| I::I64Extend32S { dst, src }),
+            O::I32TruncSatF32S => self.unary(|dst, src| I::I32TruncSatF32S { dst, src }),
+            O::I32TruncSatF32U => self.unary(|dst, src| I::I32TruncSatF32U { dst, src }),
+            O::I32TruncSatF64S => self.unary(|dst, src| I::I32TruncSatF64S { dst, src }),
+            O::I32TruncSatF64U => self.unary(|dst, src| I::I32TruncSatF64U { dst, src }),
+            O::I64TruncSatF32S => self.unary(|dst, src| I::I64TruncSatF32S { dst, src }),
+            O::I64TruncSatF32U => self.unary(|dst, src| I::I64TruncSatF32U { dst, src }),
+            O::I64TruncSatF64S => self.unary(|dst, src| I::I64TruncSatF64S { dst, src }),
+            O::I64TruncSatF64U => self.unary(|dst, src| I::I64TruncSatF64U { dst, src }),
+            other => {
+                return Err(TranslateError(format!(
+                    "operator not supported by the interpreter: {other:?}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn unary_with(&mut self, table: u32, make: fn(Slot, u32, Slot) -> Instr) {
+        let h = self.stack.len() - 1;
+        let op = self.pop();
+        let src = self.slot_of(op, h);
+        self.emit_def(make(self.temp(h), table, src));
+    }
+
+    /// Pops three operands into readable slots.
+    fn pop3(&mut self) -> [Slot; 3] {
+        let h = self.stack.len() - 3;
+        let ops = self.pop_n(3);
+        [
+            self.slot_of(ops[0].0, h),
+            self.slot_of(ops[1].0, h + 1),
+            self.slot_of(ops[2].0, h + 2),
+        ]
+    }
+
+    /// Places the top `n` operands in consecutive temporaries and returns the first slot.
+    fn call_args(&mut self, n: usize, m: usize) -> Slot {
+        let h = self.stack.len() - n;
+        for i in h..self.stack.len() {
+            self.materialize(i);
+        }
+        for _ in 0..n {
+            self.pop();
+        }
+        self.reserve(h + n.max(m));
+        self.temp(h)
+    }
+
+    fn push_results(&mut self, m: usize) {
+        for _ in 0..m {
+            self.push(Operand::Temp);
+        }
+        self.last_def = None;
+    }
+
+    fn local_set(&mut self, local: u32, tee: bool) {
+        let h = self.stack.len() - 1;
+        let value = self.stack[h];
+        let mentions_local = self.stack[..h].contains(&Operand::Local(local));
+        if mentions_local {
+            self.materialize_locals(Some(local));
+        }
+        let value = if value == Operand::Local(local) {
+            // `local.get x; local.set x` (or tee): nothing to do.
+            self.pop();
+            if tee {
+                self.push(Operand::Local(local));
+            }
+            return;
+        } else {
+            value
+        };
+        let temp = self.temp(h);
+        if value == Operand::Temp
+            && !mentions_local
+            && let Some(at) = self.last_def
+            && at + 1 == self.code.len()
+            && set_dst(&mut self.code[at], temp, local)
+        {
+            self.last_def = None;
+        } else {
+            self.move_to(local, value, h);
+        }
+        self.pop();
+        if tee {
+            self.push(Operand::Local(local));
+        }
+    }
+
+    fn end(&mut self) -> Result<(), TranslateError> {
+        let frame = self.control.pop().expect("validated");
+        match frame.kind {
+            FrameKind::Func => {
+                if self.reachable {
+                    self.control.push(frame);
+                    self.emit_return();
+                    self.control.pop();
+                }
+                return Ok(());
+            }
+            FrameKind::Loop { .. } => {
+                // Results stay where they are: nothing branches to a loop's end.
+                return Ok(());
+            }
+            FrameKind::Block | FrameKind::If { .. } | FrameKind::Else => {}
+        }
+        let n = frame.num_results;
+        let lazy_ok = matches!(frame.kind, FrameKind::Block) && !frame.branched;
+        if self.reachable && !lazy_ok {
+            let start = self.stack.len() - n;
+            for i in 0..n {
+                let op = self.stack[start + i];
+                self.move_to(self.temp(frame.height + i), op, start + i);
+            }
+        }
+        let fallthrough = self.reachable;
+        if !(self.reachable && lazy_ok) {
+            while self.stack.len() > frame.height {
+                self.pop();
+            }
+            for _ in 0..n {
+                self.push(Operand::Temp);
+            }
+        }
+        let here = self.label();
+        for at in &frame.patches {
+            self.patch(*at, here);
+        }
+        let else_falls = match frame.kind {
+            FrameKind::If { else_branch } => {
+                // No else: the false branch arrives here with the parameters as results.
+                if let Some(at) = else_branch {
+                    self.patch(at, here);
+                }
+                frame.reachable_at_entry
+            }
+            _ => false,
+        };
+        self.reachable = fallthrough || frame.branched || else_falls;
+        Ok(())
+    }
+}
+
+/// Retargets the destination of `instr` from `from` to `to`; false if it has no such `dst`.
+fn set_dst(instr: &mut Instr, from: Slot, to: Slot) -> bool {
+    let dst = match instr {
+        Instr::Copy { dst, .. }
+        | Instr::Const32 { dst, .. }
+        | Instr::Const64 { dst, .. }
+        | Instr::GlobalGet { dst, .. }
+        | Instr::I32Load { dst, .. }
+        | Instr::I64Load { dst, .. }
+        | Instr::F32Load { dst, .. }
+        | Instr::F64Load { dst, .. }
+        | Instr::I32Load8S { dst, .. }
+        | Instr::I32Load8U { dst, .. }
+        | Instr::I32Load16S { dst, .. }
+        | Instr::I32Load16U { dst, .. }
+        | Instr::I64Load8S { dst, .. }
+        | Instr::I64Load8U { dst, .. }
+        | Instr::I64Load16S { dst, .. }
+        | Instr::I64Load16U { dst, .. }
+        | Instr::I64Load32S { dst, .. }
+        | Instr::I64Load32U { dst, .. }
+        | Instr::MemorySize { dst }
+        | Instr::MemoryGrow { dst, .. }
+        | Instr::TableGet { dst, .. }
+        | Instr::TableSize { dst, .. }
+        | Instr::RefFunc { dst, .. } => dst,
+        other => match crate::instr::result_dst(other) {
+            Some(dst) => dst,
+            None => return false,
+        },
+    };
+    if *dst == from {
+        *dst = to;
+        true
+    } else {
+        false
+    }
+}
+
+/// Turns "compute comparison into `cond`" into a compare-and-branch that branches when the
+/// comparison holds (or fails, when `negate`). Integer comparisons only: float comparisons do
+/// not negate (NaN).
+fn fuse_compare(instr: Instr, cond: Slot, negate: bool) -> Option<Instr> {
+    use Instr as I;
+    let offset = 0;
+    let fused = match instr {
+        I::I32Eqz { dst, src } if dst == cond => {
+            if negate {
+                I::BrIfNez { cond: src, offset }
+            } else {
+                I::BrIfEqz { cond: src, offset }
+            }
+        }
+        I::I32Eq { dst, lhs, rhs } if dst == cond => I::BrIfI32Eq { lhs, rhs, offset },
+        I::I32Ne { dst, lhs, rhs } if dst == cond => I::BrIfI32Ne { lhs, rhs, offset },
+        I::I32LtS { dst, lhs, rhs } if dst == cond => I::BrIfI32LtS { lhs, rhs, offset },
+        I::I32LtU { dst, lhs, rhs } if dst == cond => I::BrIfI32LtU { lhs, rhs, offset },
+        I::I32GtS { dst, lhs, rhs } if dst == cond => I::BrIfI32GtS { lhs, rhs, offset },
+        I::I32GtU { dst, lhs, rhs } if dst == cond => I::BrIfI32GtU { lhs, rhs, offset },
+        I::I32LeS { dst, lhs, rhs } if dst == cond => I::BrIfI32LeS { lhs, rhs, offset },
+        I::I32LeU { dst, lhs, rhs } if dst == cond => I::BrIfI32LeU { lhs, rhs, offset },
+        I::I32GeS { dst, lhs, rhs } if dst == cond => I::BrIfI32GeS { lhs, rhs, offset },
+        I::I32GeU { dst, lhs, rhs } if dst == cond => I::BrIfI32GeU { lhs, rhs, offset },
+        I::I32EqImm { dst, lhs, imm } if dst == cond => I::BrIfI32EqImm { lhs, imm, offset },
+        I::I32NeImm { dst, lhs, imm } if dst == cond => I::BrIfI32NeImm { lhs, imm, offset },
+        I::I32LtSImm { dst, lhs, imm } if dst == cond => I::BrIfI32LtSImm { lhs, imm, offset },
+        I::I32LtUImm { dst, lhs, imm } if dst == cond => I::BrIfI32LtUImm { lhs, imm, offset },
+        I::I32GtSImm { dst, lhs, imm } if dst == cond => I::BrIfI32GtSImm { lhs, imm, offset },
+        I::I32GtUImm { dst, lhs, imm } if dst == cond => I::BrIfI32GtUImm { lhs, imm, offset },
+        I::I32LeSImm { dst, lhs, imm } if dst == cond => I::BrIfI32LeSImm { lhs, imm, offset },
+        I::I32LeUImm { dst, lhs, imm } if dst == cond => I::BrIfI32LeUImm { lhs, imm, offset },
+        I::I32GeSImm { dst, lhs, imm } if dst == cond => I::BrIfI32GeSImm { lhs, imm, offset },
+        I::I32GeUImm { dst, lhs, imm } if dst == cond => I::BrIfI32GeUImm { lhs, imm, offset },
+        I::I64Eq { dst, lhs, rhs } if dst == cond => I::BrIfI64Eq { lhs, rhs, offset },
+        I::I64Ne { dst, lhs, rhs } if dst == cond => I::BrIfI64Ne { lhs, rhs, offset },
+        I::I64LtS { dst, lhs, rhs } if dst == cond => I::BrIfI64LtS { lhs, rhs, offset },
+        I::I64LtU { dst, lhs, rhs } if dst == cond => I::BrIfI64LtU { lhs, rhs, offset },
+        I::I64GtS { dst, lhs, rhs } if dst == cond => I::BrIfI64GtS { lhs, rhs, offset },
+        I::I64GtU { dst, lhs, rhs } if dst == cond => I::BrIfI64GtU { lhs, rhs, offset },
+        I::I64LeS { dst, lhs, rhs } if dst == cond => I::BrIfI64LeS { lhs, rhs, offset },
+        I::I64LeU { dst, lhs, rhs } if dst == cond => I::BrIfI64LeU { lhs, rhs, offset },
+        I::I64GeS { dst, lhs, rhs } if dst == cond => I::BrIfI64GeS { lhs, rhs, offset },
+        I::I64GeU { dst, lhs, rhs } if dst == cond => I::BrIfI64GeU { lhs, rhs, offset },
+        _ => return None,
+    };
+    Some(if negate && !matches!(instr, I::I32Eqz { .. }) {
+        negate_branch(fused)
+    } else {
+        fused
+    })
+}
+
+/// The branch with the opposite condition (integer compare-and-branch, `BrIfNez`/`BrIfEqz`).
+fn negate_branch(instr: Instr) -> Instr {
+    use Instr as I;
+    match instr {
+        I::BrIfNez { cond, offset } => I::BrIfEqz { cond, offset },
+        I::BrIfEqz { cond, offset } => I::BrIfNez { cond, offset },
+        I::BrIfI32Eq { lhs, rhs, offset } => I::BrIfI32Ne { lhs, rhs, offset },
+        I::BrIfI32Ne { lhs, rhs, offset } => I::BrIfI32Eq { lhs, rhs, offset },
+        I::BrIfI32LtS { lhs, rhs, offset } => I::BrIfI32GeS { lhs, rhs, offset },
+        I::BrIfI32LtU { lhs, rhs, offset } => I::BrIfI32GeU { lhs, rhs, offset },
+        I::BrIfI32GtS { lhs, rhs, offset } => I::BrIfI32LeS { lhs, rhs, offset },
+        I::BrIfI32GtU { lhs, rhs, offset } => I::BrIfI32LeU { lhs, rhs, offset },
+        I::BrIfI32LeS { lhs, rhs, offset } => I::BrIfI32GtS { lhs, rhs, offset },
+        I::BrIfI32LeU { lhs, rhs, offset } => I::BrIfI32GtU { lhs, rhs, offset },
+        I::BrIfI32GeS { lhs, rhs, offset } => I::BrIfI32LtS { lhs, rhs, offset },
+        I::BrIfI32GeU { lhs, rhs, offset } => I::BrIfI32LtU { lhs, rhs, offset },
+        I::BrIfI32EqImm { lhs, imm, offset } => I::BrIfI32NeImm { lhs, imm, offset },
+        I::BrIfI32NeImm { lhs, imm, offset } => I::BrIfI32EqImm { lhs, imm, offset },
+        I::BrIfI32LtSImm { lhs, imm, offset } => I::BrIfI32GeSImm { lhs, imm, offset },
+        I::BrIfI32LtUImm { lhs, imm, offset } => I::BrIfI32GeUImm { lhs, imm, offset },
+        I::BrIfI32GtSImm { lhs, imm, offset } => I::BrIfI32LeSImm { lhs, imm, offset },
+        I::BrIfI32GtUImm { lhs, imm, offset } => I::BrIfI32LeUImm { lhs, imm, offset },
+        I::BrIfI32LeSImm { lhs, imm, offset } => I::BrIfI32GtSImm { lhs, imm, offset },
+        I::BrIfI32LeUImm { lhs, imm, offset } => I::BrIfI32GtUImm { lhs, imm, offset },
+        I::BrIfI32GeSImm { lhs, imm, offset } => I::BrIfI32LtSImm { lhs, imm, offset },
+        I::BrIfI32GeUImm { lhs, imm, offset } => I::BrIfI32LtUImm { lhs, imm, offset },
+        I::BrIfI64Eq { lhs, rhs, offset } => I::BrIfI64Ne { lhs, rhs, offset },
+        I::BrIfI64Ne { lhs, rhs, offset } => I::BrIfI64Eq { lhs, rhs, offset },
+        I::BrIfI64LtS { lhs, rhs, offset } => I::BrIfI64GeS { lhs, rhs, offset },
+        I::BrIfI64LtU { lhs, rhs, offset } => I::BrIfI64GeU { lhs, rhs, offset },
+        I::BrIfI64GtS { lhs, rhs, offset } => I::BrIfI64LeS { lhs, rhs, offset },
+        I::BrIfI64GtU { lhs, rhs, offset } => I::BrIfI64LeU { lhs, rhs, offset },
+        I::BrIfI64LeS { lhs, rhs, offset } => I::BrIfI64GtS { lhs, rhs, offset },
+        I::BrIfI64LeU { lhs, rhs, offset } => I::BrIfI64GtU { lhs, rhs, offset },
+        I::BrIfI64GeS { lhs, rhs, offset } => I::BrIfI64LtS { lhs, rhs, offset },
+        I::BrIfI64GeU { lhs, rhs, offset } => I::BrIfI64LtU { lhs, rhs, offset },
+        other => unreachable!("not a conditional branch: {other:?}"),
+    }
+}
+

@@ -1,0 +1,113 @@
+//! [`Config`]: every knob of an [`crate::Engine`], each documented, and the tier choice.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Which tiers run the code (DESIGN.md §4: forced modes are strict).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TierMode {
+    /// Only the interpreter.
+    Interp,
+    /// Every function baseline-compiled before it runs (not available yet).
+    Baseline,
+    /// Every function compiled by Cranelift before it runs (not available yet).
+    Optimized,
+    /// Start in the interpreter and tier up by hotness (today: the interpreter only, since no
+    /// higher tier exists yet).
+    #[default]
+    Tiered,
+}
+
+impl TierMode {
+    /// The CLI spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TierMode::Interp => "interp",
+            TierMode::Baseline => "baseline",
+            TierMode::Optimized => "opt",
+            TierMode::Tiered => "tiered",
+        }
+    }
+}
+
+impl fmt::Display for TierMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TierMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "interp" => TierMode::Interp,
+            "baseline" => TierMode::Baseline,
+            "opt" | "optimized" => TierMode::Optimized,
+            "tiered" => TierMode::Tiered,
+            other => {
+                return Err(format!(
+                    "unknown tier `{other}` (expected interp, baseline, opt or tiered)"
+                ));
+            }
+        })
+    }
+}
+
+/// Engine configuration. Builder methods take `&mut self` and return it, as in Wasmtime.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) tier: TierMode,
+    pub(crate) max_memory_pages: u32,
+    pub(crate) max_wasm_stack: usize,
+    pub(crate) max_table_elements: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            tier: TierMode::default(),
+            max_memory_pages: 65536,
+            max_wasm_stack: 8 << 20,
+            max_table_elements: 10_000_000,
+        }
+    }
+}
+
+impl Config {
+    /// The default configuration: tiered mode, 4 GiB memories, 8 MiB of wasm stack.
+    pub fn new() -> Config {
+        Config::default()
+    }
+
+    /// Which tiers run code.
+    pub fn tier(&mut self, mode: TierMode) -> &mut Self {
+        self.tier = mode;
+        self
+    }
+
+    /// The largest size (in 64 KiB pages) any linear memory may reach; `memory.grow` beyond it
+    /// fails (returns -1) and a module whose minimum exceeds it fails to instantiate.
+    pub fn max_memory_pages(&mut self, pages: u32) -> &mut Self {
+        self.max_memory_pages = pages.min(65536);
+        self
+    }
+
+    /// The size in bytes of each store's slot stack (wasm frames); exhausting it traps with
+    /// `call stack exhausted`.
+    pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
+        self.max_wasm_stack = bytes.max(4096);
+        self
+    }
+
+    /// The largest number of elements any table may reach.
+    pub fn max_table_elements(&mut self, elements: u32) -> &mut Self {
+        self.max_table_elements = elements;
+        self
+    }
+
+    /// The configured tier mode.
+    pub fn tier_mode(&self) -> TierMode {
+        self.tier
+    }
+}

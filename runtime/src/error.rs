@@ -1,0 +1,179 @@
+//! Errors and traps as the embedder sees them.
+//!
+//! [`Error`] is the one error type of the public API. A [`Trap`] carries its [`TrapCode`] and
+//! the wasm backtrace (innermost frame first), with function names from the name section.
+
+use std::fmt;
+use std::sync::Arc;
+
+use tierup_abi::{ModuleInfo, RawTrap, TrapCode};
+
+use crate::config::TierMode;
+
+/// One frame of a wasm backtrace.
+#[derive(Debug, Clone)]
+pub struct FrameInfo {
+    module: Arc<ModuleInfo>,
+    func_index: u32,
+}
+
+impl FrameInfo {
+    /// The function's index in its module.
+    pub fn func_index(&self) -> u32 {
+        self.func_index
+    }
+
+    /// The function's name from the module's name section, if present.
+    pub fn func_name(&self) -> Option<&str> {
+        self.module.func_name(self.func_index)
+    }
+
+    /// The module's name from its name section, if present.
+    pub fn module_name(&self) -> Option<&str> {
+        self.module.name.as_deref()
+    }
+}
+
+impl fmt::Display for FrameInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(module) = self.module_name() {
+            write!(f, "{module}!")?;
+        }
+        match self.func_name() {
+            Some(name) => f.write_str(name),
+            None => write!(f, "<wasm function {}>", self.func_index),
+        }
+    }
+}
+
+/// A wasm trap: why execution stopped, and where.
+#[derive(Debug, Clone)]
+pub struct Trap {
+    code: TrapCode,
+    backtrace: Vec<FrameInfo>,
+}
+
+impl Trap {
+    /// A trap without backtrace (e.g. raised by the embedder).
+    pub fn new(code: TrapCode) -> Trap {
+        Trap {
+            code,
+            backtrace: Vec::new(),
+        }
+    }
+
+    pub(crate) fn from_raw(raw: RawTrap) -> Trap {
+        Trap {
+            code: raw.code,
+            backtrace: raw
+                .frames
+                .into_iter()
+                .map(|f| FrameInfo {
+                    module: f.module,
+                    func_index: f.func_index,
+                })
+                .collect(),
+        }
+    }
+
+    /// Appends outer frames (used when a trap crosses a host function).
+    pub(crate) fn extend_backtrace(&mut self, raw: RawTrap) {
+        self.backtrace
+            .extend(raw.frames.into_iter().map(|f| FrameInfo {
+                module: f.module,
+                func_index: f.func_index,
+            }));
+    }
+
+    /// What went wrong.
+    pub fn code(&self) -> TrapCode {
+        self.code
+    }
+
+    /// The wasm frames at the trap, innermost first.
+    pub fn backtrace(&self) -> &[FrameInfo] {
+        &self.backtrace
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "wasm trap: {}", self.code)?;
+        if !self.backtrace.is_empty() {
+            f.write_str("\nwasm backtrace:")?;
+            for (i, frame) in self.backtrace.iter().enumerate() {
+                write!(f, "\n    {i}: {frame}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Trap {}
+
+/// Every error of the public API.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// WAT text that does not parse.
+    #[error("failed to parse WebAssembly text: {0}")]
+    Parse(String),
+    /// A malformed or invalid binary (`wasmparser`'s message and the byte offset).
+    #[error("invalid module: {message} (at offset {offset:#x})")]
+    Invalid {
+        /// What is wrong.
+        message: String,
+        /// Where, in bytes from the start of the binary.
+        offset: usize,
+    },
+    /// An import that is missing or of the wrong type.
+    #[error("unlinkable: {0}")]
+    Unlinkable(String),
+    /// A wasm trap.
+    #[error("{0}")]
+    Trap(Trap),
+    /// A tier that this build cannot run yet.
+    #[error("tier `{0}` is not available yet")]
+    TierUnavailable(TierMode),
+    /// Something this runtime does not support.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// An I/O error (e.g. reading a module file).
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    /// An error returned by a host function.
+    #[error("host error: {0}")]
+    Host(Box<dyn std::error::Error + Send + Sync>),
+    /// Any other error, with a message.
+    #[error("{0}")]
+    Message(String),
+}
+
+impl Error {
+    /// An error with a message (what host functions usually return).
+    pub fn msg(message: impl fmt::Display) -> Error {
+        Error::Message(message.to_string())
+    }
+
+    /// The trap, if this error is one.
+    pub fn as_trap(&self) -> Option<&Trap> {
+        match self {
+            Error::Trap(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+impl From<Trap> for Error {
+    fn from(t: Trap) -> Self {
+        Error::Trap(t)
+    }
+}
+
+impl From<tierup_abi::ValidationError> for Error {
+    fn from(e: tierup_abi::ValidationError) -> Self {
+        Error::Invalid {
+            message: e.message,
+            offset: e.offset,
+        }
+    }
+}

@@ -1,0 +1,572 @@
+//! Functions: [`Func`] handles, typed calls ([`TypedFunc`]), host functions ([`IntoFunc`]),
+//! the host → wasm entry path, and the runtime's libcalls.
+//!
+//! Entry path (`call_raw`): arguments are written at the top of the store's slot stack and the
+//! interpreter runs the function there (DESIGN.md §3: the slot ABI); results come back in the
+//! same slots. Nested entries (host → wasm → host → wasm) are counted and bounded by native
+//! stack depth, so deep host recursion traps with `call stack exhausted` instead of crashing.
+//!
+//! Host functions run behind `catch_unwind`: a panicking host function becomes an error, never
+//! an unwind through wasm frames.
+
+use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tierup_abi::{FuncType, RawTrap, TrapCode, ValType, VmCtx, VmFuncRef};
+
+use crate::error::{Error, Trap};
+use crate::store::{AsContext, AsContextMut, Caller, FuncKind, Store, StoreInner};
+use crate::values::Val;
+use crate::vm::{MemoryData, TableData};
+
+/// How many nested host → wasm entries a store allows.
+const MAX_NESTED_ENTRIES: u32 = 10_000;
+
+/// Native stack a chain of nested entries may use before it traps (conservative for the
+/// 2 MiB stacks of spawned threads).
+const NATIVE_STACK_BUDGET: usize = 512 << 10;
+
+/// A function in a store: wasm or host. `Copy`; only meaningful with its store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Func {
+    pub(crate) store_id: u64,
+    pub(crate) index: u32,
+}
+
+/// The raw calling convention of a host function: arguments in `slots[0..params]`, results
+/// written to `slots[0..results]` (the slice has room for both).
+pub(crate) type HostCallback<T> =
+    Box<dyn Fn(Caller<'_, T>, &mut [u64]) -> Result<(), Error> + Send + Sync>;
+
+/// A host function: its signature and its callback.
+pub struct HostFunc<T> {
+    pub(crate) ty: FuncType,
+    pub(crate) callback: HostCallback<T>,
+}
+
+impl<T> HostFunc<T> {
+    /// A host function from a closure over dynamically typed values.
+    pub(crate) fn from_vals(
+        ty: FuncType,
+        f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Error> + Send + Sync + 'static,
+    ) -> HostFunc<T> {
+        let sig = ty.clone();
+        HostFunc {
+            ty,
+            callback: Box::new(move |caller, slots| {
+                let params: Vec<Val> = sig
+                    .params
+                    .iter()
+                    .zip(slots.iter())
+                    .map(|(t, s)| Val::from_slot(*t, *s, &caller.store.inner))
+                    .collect();
+                let mut results: Vec<Val> = sig.results.iter().map(|t| Val::default_of(*t)).collect();
+                let store: *mut Store<T> = caller.store;
+                f(caller, &params, &mut results)?;
+                // SAFETY: `caller` (the only other borrow of the store) was consumed by `f`.
+                let store = unsafe { &*store };
+                for (i, (v, t)) in results.iter().zip(sig.results.iter()).enumerate() {
+                    if v.ty() != *t {
+                        return Err(Error::msg(format!(
+                            "host function returned {} where {t} was expected",
+                            v.ty()
+                        )));
+                    }
+                    slots[i] = v.to_slot(&store.inner);
+                }
+                Ok(())
+            }),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for HostFunc<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostFunc").field("ty", &self.ty).finish()
+    }
+}
+
+impl Func {
+    pub(crate) fn assert_store(&self, store: &StoreInner) {
+        assert_eq!(self.store_id, store.id, "function of another store");
+    }
+
+    pub(crate) fn from_host<T>(store: &mut Store<T>, host: Arc<HostFunc<T>>) -> Func {
+        let type_id = store.inner.engine.type_id(&host.ty);
+        let index = store.host_funcs.len() as u32;
+        let funcref = VmFuncRef {
+            type_id,
+            func_index: 0,
+            vmctx: std::ptr::null_mut(),
+            host: Arc::as_ptr(&host).cast(),
+        };
+        let ty = host.ty.clone();
+        store.host_funcs.push(host);
+        store.inner.add_func(funcref, ty, FuncKind::Host { index })
+    }
+
+    /// A host function from a Rust closure with typed parameters and results.
+    pub fn wrap<T, Params, Results>(
+        mut store: impl AsContextMut<Data = T>,
+        f: impl IntoFunc<T, Params, Results>,
+    ) -> Func {
+        let host = Arc::new(f.into_host_func());
+        Func::from_host(store.as_context_mut().0, host)
+    }
+
+    /// A host function of signature `ty` from a closure over [`Val`]s.
+    pub fn new<T>(
+        mut store: impl AsContextMut<Data = T>,
+        ty: FuncType,
+        f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Error> + Send + Sync + 'static,
+    ) -> Func {
+        let host = Arc::new(HostFunc::from_vals(ty, f));
+        Func::from_host(store.as_context_mut().0, host)
+    }
+
+    /// The function's signature.
+    pub fn ty(&self, store: impl AsContext) -> FuncType {
+        let store = &store.as_context().0.inner;
+        self.assert_store(store);
+        store.funcs[self.index as usize].ty.clone()
+    }
+
+    /// Calls the function with dynamically typed values.
+    ///
+    /// # Errors
+    /// A type or arity mismatch, or the trap (or host error) that ended the call.
+    pub fn call(
+        &self,
+        mut store: impl AsContextMut,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<(), Error> {
+        let store = store.as_context_mut().0;
+        let ty = self.ty(&*store);
+        if params.len() != ty.params.len() || results.len() != ty.results.len() {
+            return Err(Error::msg(format!(
+                "wrong number of arguments or results: function type is {ty}, got {} \
+                 arguments and room for {} results",
+                params.len(),
+                results.len()
+            )));
+        }
+        let mut slots = vec![0u64; params.len().max(results.len())];
+        for (i, (p, t)) in params.iter().zip(ty.params.iter()).enumerate() {
+            if p.ty() != *t || !p.belongs_to(&*store) {
+                return Err(Error::msg(format!(
+                    "argument {i} has type {}, expected {t}",
+                    p.ty()
+                )));
+            }
+            slots[i] = p.to_slot(&store.inner);
+        }
+        call_raw(store, *self, &mut slots)?;
+        for (i, t) in ty.results.iter().enumerate() {
+            results[i] = Val::from_slot(*t, slots[i], &store.inner);
+        }
+        Ok(())
+    }
+
+    /// A statically typed view of the function.
+    ///
+    /// # Errors
+    /// If `P`/`R` do not match the function's signature.
+    pub fn typed<P: WasmParams, R: WasmResults>(
+        &self,
+        store: impl AsContext,
+    ) -> Result<TypedFunc<P, R>, Error> {
+        let ty = self.ty(store);
+        if ty.params() != P::types().as_slice() || ty.results() != R::types().as_slice() {
+            return Err(Error::msg(format!(
+                "type mismatch: function type is {ty}, requested {}",
+                FuncType::new(P::types(), R::types())
+            )));
+        }
+        Ok(TypedFunc {
+            func: *self,
+            _marker: PhantomData,
+        })
+    }
+}
+
+/// Calls `func` with arguments in `slots` (results written back). The entry path.
+pub(crate) fn call_raw<T>(store: &mut Store<T>, func: Func, slots: &mut [u64]) -> Result<(), Error> {
+    func.assert_store(&store.inner);
+    let data = &store.inner.funcs[func.index as usize];
+    match data.kind {
+        FuncKind::Host { index } => {
+            let host = store.host_funcs[index as usize].clone();
+            let caller = Caller {
+                store,
+                instance: None,
+            };
+            match catch_unwind(AssertUnwindSafe(|| (host.callback)(caller, slots))) {
+                Ok(result) => result,
+                Err(_) => Err(Error::msg("host function panicked")),
+            }
+        }
+        FuncKind::Wasm => {
+            let vmctx = data.funcref.vmctx;
+            let func_index = data.funcref.func_index;
+            let ctx = &mut *store.inner.ctx;
+            let fp = ctx.stack.top;
+            let marker = 0u8;
+            let sp = &marker as *const u8 as usize;
+            // SAFETY: `top` and `end` delimit the store's slot stack.
+            let room = unsafe { ctx.stack.end.offset_from(fp) } as usize;
+            if ctx.depth == 0 {
+                ctx.native_stack_limit = sp.saturating_sub(NATIVE_STACK_BUDGET);
+            }
+            if room < slots.len() || ctx.depth >= MAX_NESTED_ENTRIES || sp < ctx.native_stack_limit
+            {
+                return Err(Error::Trap(Trap::new(TrapCode::StackOverflow)));
+            }
+            // SAFETY: `room` slots are available at `fp`.
+            unsafe { std::ptr::copy_nonoverlapping(slots.as_ptr(), fp, slots.len()) };
+            ctx.depth += 1;
+            store.set_host_ptr();
+            // SAFETY: `vmctx` is a live instance of this store, `func_index` one of its defined
+            // functions (FuncKind::Wasm), and `fp` is the top of the store's slot stack with the
+            // arguments written; `store` stays borrowed (unused) for the whole call.
+            let result = unsafe { tierup_interp::invoke(vmctx, func_index, fp) };
+            let ctx = &mut *store.inner.ctx;
+            ctx.depth -= 1;
+            ctx.stack.top = fp;
+            match result {
+                Ok(()) => {
+                    // SAFETY: the callee wrote its results to `fp[0..results]`.
+                    unsafe { std::ptr::copy_nonoverlapping(fp, slots.as_mut_ptr(), slots.len()) };
+                    Ok(())
+                }
+                Err(raw) => Err(trap_error(&mut store.inner, *raw)),
+            }
+        }
+    }
+}
+
+/// Turns a raw trap into the public error, merging a parked host error.
+fn trap_error(store: &mut StoreInner, raw: RawTrap) -> Error {
+    match raw.code {
+        TrapCode::HostError => match store.pending_error.take() {
+            Some(Error::Trap(mut trap)) => {
+                trap.extend_backtrace(raw);
+                Error::Trap(trap)
+            }
+            Some(other) => other,
+            None => Error::Trap(Trap::from_raw(raw)),
+        },
+        TrapCode::Interrupted => {
+            store.interrupt.store(false, Ordering::Relaxed);
+            Error::Trap(Trap::from_raw(raw))
+        }
+        _ => Error::Trap(Trap::from_raw(raw)),
+    }
+}
+
+/// A function with a statically known signature: calls skip dynamic type checks.
+#[derive(Debug)]
+pub struct TypedFunc<P, R> {
+    func: Func,
+    _marker: PhantomData<fn(P) -> R>,
+}
+
+impl<P, R> Clone for TypedFunc<P, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P, R> Copy for TypedFunc<P, R> {}
+
+impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
+    /// Calls the function.
+    ///
+    /// # Errors
+    /// The trap (or host error) that ended the call.
+    pub fn call(&self, mut store: impl AsContextMut, params: P) -> Result<R, Error> {
+        let store = store.as_context_mut().0;
+        let mut slots = [0u64; 16];
+        let n = P::types().len().max(R::types().len());
+        let slots = if n <= 16 {
+            &mut slots[..n]
+        } else {
+            return self.call_large(store, params);
+        };
+        params.write(slots);
+        call_raw(store, self.func, slots)?;
+        Ok(R::read(slots))
+    }
+
+    fn call_large<T>(&self, store: &mut Store<T>, params: P) -> Result<R, Error> {
+        let mut slots = vec![0u64; P::types().len().max(R::types().len())];
+        params.write(&mut slots);
+        call_raw(store, self.func, &mut slots)?;
+        Ok(R::read(&slots))
+    }
+
+    /// The untyped function.
+    pub fn func(&self) -> &Func {
+        &self.func
+    }
+}
+
+/// A Rust type that is a wasm number type.
+pub trait WasmTy: Copy + Send + Sync + 'static {
+    /// The wasm type.
+    fn valtype() -> ValType;
+    /// Encodes as a slot.
+    fn to_slot(self) -> u64;
+    /// Decodes from a slot.
+    fn from_slot(slot: u64) -> Self;
+}
+
+macro_rules! wasm_ty {
+    ($t:ty, $vt:ident, |$v:ident| $to:expr, |$s:ident| $from:expr) => {
+        impl WasmTy for $t {
+            fn valtype() -> ValType {
+                ValType::$vt
+            }
+            fn to_slot(self) -> u64 {
+                let $v = self;
+                $to
+            }
+            fn from_slot($s: u64) -> Self {
+                $from
+            }
+        }
+    };
+}
+
+wasm_ty!(i32, I32, |v| u64::from(v as u32), |s| s as u32 as i32);
+wasm_ty!(u32, I32, |v| u64::from(v), |s| s as u32);
+wasm_ty!(i64, I64, |v| v as u64, |s| s as i64);
+wasm_ty!(u64, I64, |v| v, |s| s);
+wasm_ty!(f32, F32, |v| u64::from(v.to_bits()), |s| f32::from_bits(s as u32));
+wasm_ty!(f64, F64, |v| v.to_bits(), |s| f64::from_bits(s));
+
+/// Parameter lists of typed calls: `()`, a [`WasmTy`], or a tuple of them.
+pub trait WasmParams: Send + Sync + 'static {
+    /// The wasm types.
+    fn types() -> Vec<ValType>;
+    /// Writes the values to the first slots.
+    fn write(self, slots: &mut [u64]);
+}
+
+/// Result lists of typed calls: `()`, a [`WasmTy`], or a tuple of them.
+pub trait WasmResults: Send + Sync + 'static {
+    /// The wasm types.
+    fn types() -> Vec<ValType>;
+    /// Reads the values from the first slots.
+    fn read(slots: &[u64]) -> Self;
+}
+
+impl<A: WasmTy> WasmParams for A {
+    fn types() -> Vec<ValType> {
+        vec![A::valtype()]
+    }
+    fn write(self, slots: &mut [u64]) {
+        slots[0] = self.to_slot();
+    }
+}
+
+impl<A: WasmTy> WasmResults for A {
+    fn types() -> Vec<ValType> {
+        vec![A::valtype()]
+    }
+    fn read(slots: &[u64]) -> Self {
+        A::from_slot(slots[0])
+    }
+}
+
+macro_rules! tuples {
+    ($($name:ident $idx:tt),*) => {
+        impl<$($name: WasmTy),*> WasmParams for ($($name,)*) {
+            fn types() -> Vec<ValType> {
+                vec![$($name::valtype()),*]
+            }
+            #[allow(unused_variables)]
+            fn write(self, slots: &mut [u64]) {
+                $(slots[$idx] = self.$idx.to_slot();)*
+            }
+        }
+
+        impl<$($name: WasmTy),*> WasmResults for ($($name,)*) {
+            fn types() -> Vec<ValType> {
+                vec![$($name::valtype()),*]
+            }
+            #[allow(unused_variables, clippy::unused_unit)]
+            fn read(slots: &[u64]) -> Self {
+                ($($name::from_slot(slots[$idx]),)*)
+            }
+        }
+    };
+}
+
+tuples!();
+tuples!(A 0);
+tuples!(A 0, B 1);
+tuples!(A 0, B 1, C 2);
+tuples!(A 0, B 1, C 2, D 3);
+tuples!(A 0, B 1, C 2, D 3, E 4);
+tuples!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuples!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuples!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+
+/// What a host closure may return: `()`, [`WasmTy`] values or tuples, or a `Result` of those.
+pub trait WasmRet: 'static {
+    /// The wasm result types.
+    fn types() -> Vec<ValType>;
+    /// Writes the results to the first slots.
+    ///
+    /// # Errors
+    /// The host function's own error.
+    fn write(self, slots: &mut [u64]) -> Result<(), Error>;
+}
+
+impl<R: WasmResults + WasmParams> WasmRet for R {
+    fn types() -> Vec<ValType> {
+        <R as WasmResults>::types()
+    }
+    fn write(self, slots: &mut [u64]) -> Result<(), Error> {
+        WasmParams::write(self, slots);
+        Ok(())
+    }
+}
+
+impl<R: WasmResults + WasmParams> WasmRet for Result<R, Error> {
+    fn types() -> Vec<ValType> {
+        <R as WasmResults>::types()
+    }
+    fn write(self, slots: &mut [u64]) -> Result<(), Error> {
+        WasmParams::write(self?, slots);
+        Ok(())
+    }
+}
+
+/// Closures that can become host functions: `Fn(Caller<'_, T>, A1, …, An) -> R` or
+/// `Fn(A1, …, An) -> R` with `Ai: WasmTy` and `R: WasmRet`, for up to 8 parameters.
+pub trait IntoFunc<T, Params, Results>: Send + Sync + 'static {
+    /// The host function.
+    fn into_host_func(self) -> HostFunc<T>;
+}
+
+/// Marker for closures that take a [`Caller`] first.
+#[derive(Debug)]
+pub struct WithCaller<P>(PhantomData<P>);
+
+macro_rules! into_func {
+    ($($name:ident $idx:tt),*) => {
+        impl<T, F, R, $($name: WasmTy),*> IntoFunc<T, ($($name,)*), R> for F
+        where
+            F: Fn($($name),*) -> R + Send + Sync + 'static,
+            R: WasmRet,
+        {
+            #[allow(unused_variables)]
+            fn into_host_func(self) -> HostFunc<T> {
+                HostFunc {
+                    ty: FuncType::new(vec![$($name::valtype()),*], R::types()),
+                    callback: Box::new(move |_caller, slots| {
+                        let r = self($($name::from_slot(slots[$idx])),*);
+                        r.write(slots)
+                    }),
+                }
+            }
+        }
+
+        impl<T, F, R, $($name: WasmTy),*> IntoFunc<T, WithCaller<($($name,)*)>, R> for F
+        where
+            F: Fn(Caller<'_, T>, $($name),*) -> R + Send + Sync + 'static,
+            R: WasmRet,
+        {
+            #[allow(unused_variables)]
+            fn into_host_func(self) -> HostFunc<T> {
+                HostFunc {
+                    ty: FuncType::new(vec![$($name::valtype()),*], R::types()),
+                    callback: Box::new(move |caller, slots| {
+                        let r = self(caller, $($name::from_slot(slots[$idx])),*);
+                        r.write(slots)
+                    }),
+                }
+            }
+        }
+    };
+}
+
+into_func!();
+into_func!(A 0);
+into_func!(A 0, B 1);
+into_func!(A 0, B 1, C 2);
+into_func!(A 0, B 1, C 2, D 3);
+into_func!(A 0, B 1, C 2, D 3, E 4);
+into_func!(A 0, B 1, C 2, D 3, E 4, F1 5);
+into_func!(A 0, B 1, C 2, D 3, E 4, F1 5, G 6);
+into_func!(A 0, B 1, C 2, D 3, E 4, F1 5, G 6, H 7);
+
+/// Libcall: `memory.grow`.
+pub(crate) unsafe extern "sysv64" fn libcall_memory_grow(
+    vmctx: *mut VmCtx,
+    memory: u32,
+    delta: u64,
+) -> u64 {
+    // SAFETY: the tiers pass their own live vmctx; memory definitions are the first field of
+    // their `#[repr(C)]` `MemoryData`, owned by the store and not otherwise borrowed while wasm
+    // runs.
+    unsafe {
+        let def = *(*vmctx).memories.add(memory as usize);
+        let mem = &mut *(def as *mut MemoryData);
+        mem.grow(delta).unwrap_or(u64::MAX)
+    }
+}
+
+/// Libcall: `table.grow`.
+pub(crate) unsafe extern "sysv64" fn libcall_table_grow(
+    vmctx: *mut VmCtx,
+    table: u32,
+    delta: u64,
+    init: u64,
+) -> u64 {
+    // SAFETY: as for `libcall_memory_grow`, with `TableData`.
+    unsafe {
+        let def = *(*vmctx).tables.add(table as usize);
+        let table = &mut *(def as *mut TableData);
+        table.grow(delta, init).unwrap_or(u64::MAX)
+    }
+}
+
+/// Libcall: call a host function from wasm. Returns 0 or a trap status; a host error is
+/// parked in the store (`pending_error`) and reported as `TrapCode::HostError`.
+pub(crate) unsafe extern "sysv64" fn libcall_call_host<T>(
+    vmctx: *mut VmCtx,
+    func: *const VmFuncRef,
+    args: *mut u64,
+) -> u32 {
+    // SAFETY: `StoreCtx::host` was set to this store by the entry path (`call_raw`), whose
+    // `&mut Store` is lent to the running wasm; `func.host` points to a `HostFunc<T>` kept alive
+    // by the store; `args` has room for max(params, results) slots (the caller's frame).
+    unsafe {
+        let store = &mut *((*(*vmctx).store).host as *mut Store<T>);
+        let host = &*((*func).host as *const HostFunc<T>);
+        let n = host.ty.params.len().max(host.ty.results.len());
+        let slots = std::slice::from_raw_parts_mut(args, n);
+        let instance = store.instance_of(vmctx);
+        let store_ptr: *mut Store<T> = store;
+        let caller = Caller { store, instance };
+        let result = catch_unwind(AssertUnwindSafe(|| (host.callback)(caller, slots)));
+        let store = &mut *store_ptr;
+        store.set_host_ptr();
+        match result {
+            Ok(Ok(())) => 0,
+            Ok(Err(e)) => {
+                store.inner.pending_error = Some(e);
+                TrapCode::HostError.status()
+            }
+            Err(_) => {
+                store.inner.pending_error = Some(Error::msg("host function panicked"));
+                TrapCode::HostError.status()
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! `tierup-runtime`: the embedding API and the `tierup` CLI of tierup, a tiered WebAssembly
+//! runtime.
+//!
+//! The API follows Wasmtime's shape: an [`Engine`] (configured by a [`Config`], including the
+//! tier choice), [`Module`]s compiled for it, a [`Store`] holding instances and the embedder's
+//! data, a [`Linker`] to resolve imports, and typed or dynamic calls.
+//!
+//! ```
+//! use tierup_runtime::{Caller, Engine, Linker, Module, Store};
+//!
+//! let engine = Engine::default();
+//! let module = Module::new(&engine, r#"
+//!     (module
+//!       (import "host" "log" (func $log (param i32)))
+//!       (func (export "fib") (param i32) (result i32)
+//!         (if (result i32) (i32.lt_s (local.get 0) (i32.const 2))
+//!           (then (local.get 0))
+//!           (else (i32.add
+//!             (call 1 (i32.sub (local.get 0) (i32.const 1)))
+//!             (call 1 (i32.sub (local.get 0) (i32.const 2))))))))
+//! "#)?;
+//! let mut store = Store::new(&engine, 0u32);
+//! let mut linker = Linker::new(&engine);
+//! linker.func_wrap("host", "log", |mut caller: Caller<'_, u32>, x: i32| {
+//!     *caller.data_mut() += x as u32;
+//! })?;
+//! let instance = linker.instantiate(&mut store, &module)?;
+//! let fib = instance.get_typed_func::<i32, i32>(&mut store, "fib")?;
+//! assert_eq!(fib.call(&mut store, 20)?, 6765);
+//! # Ok::<(), tierup_runtime::Error>(())
+//! ```
+//!
+//! Module map: [`config`] and [`engine`] (configuration, signature registry), [`module`]
+//! (validation, lazy translation state, code table), [`store`] (ownership of everything an
+//! instance uses), [`instance`] (instantiation), [`linker`], [`func`] (calls, host functions,
+//! libcalls), [`externals`] (memories, tables, globals), [`values`], [`error`], `vm` (raw
+//! memory, table and stack resources), [`wast`] (the spec-script runner).
+
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod externals;
+pub mod func;
+pub mod instance;
+pub mod linker;
+pub mod module;
+pub mod store;
+pub mod types;
+pub mod values;
+mod vm;
+pub mod wast;
+
+pub use config::{Config, TierMode};
+pub use engine::Engine;
+pub use error::{Error, FrameInfo, Trap};
+pub use externals::{Extern, Global, Memory, Table};
+pub use func::{Func, HostFunc, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
+pub use instance::Instance;
+pub use linker::Linker;
+pub use module::{ExportType, ImportType, Module};
+pub use store::{AsContext, AsContextMut, Caller, InterruptHandle, Store, StoreContext, StoreContextMut};
+pub use tierup_abi::{FuncType, TrapCode, ValType};
+pub use types::{ExternType, GlobalType, MemoryType, Mutability, TableType};
+pub use values::{ExternRef, Val};

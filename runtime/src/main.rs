@@ -1,0 +1,369 @@
+//! `tierup`: the command-line interface of the tierup WebAssembly runtime.
+//!
+//! Subcommands:
+//! - `tierup run [OPTIONS] FILE [ARGS...]` runs a module (`.wasm` or `.wat`): its `_start`
+//!   export, or the export named by `--invoke`, with `ARGS` parsed by the export's parameter
+//!   types and each result printed on its own line (as `wasmtime run --invoke` does).
+//! - `tierup wast [--tier MODE] FILE.wast...` runs spec scripts and prints a summary per file.
+//!
+//! Exit codes: 0 on success; 134 when wasm traps (what Wasmtime exits with on Unix; the trap
+//! and its wasm backtrace go to stderr); 2 when the requested tier is not available yet (and
+//! for command-line usage errors, reported by clap); 1 for any other error. `wast` exits 0 iff
+//! no directive failed.
+//!
+//! Imports are not supported yet (no WASI): a module that imports anything is rejected with a
+//! clear message before instantiation.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use tierup_runtime::wast::run_wast_file;
+use tierup_runtime::{
+    Config, Engine, Error, Func, Instance, Module, Store, TierMode, Val, ValType,
+};
+
+/// Exit code for a wasm trap (128 + SIGABRT, as Wasmtime on Unix).
+const EXIT_TRAP: u8 = 134;
+/// Exit code when the requested tier is not available yet.
+const EXIT_TIER_UNAVAILABLE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(name = "tierup", version, about = "A tiered WebAssembly runtime")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a WebAssembly module (`.wasm` or `.wat`).
+    Run(RunArgs),
+    /// Run WebAssembly spec scripts (`.wast`) and report passed/failed directives.
+    Wast(WastArgs),
+}
+
+/// The execution tier, as spelled on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum TierArg {
+    /// The interpreter only.
+    Interp,
+    /// The baseline JIT only.
+    Baseline,
+    /// The optimizing JIT only.
+    Opt,
+    /// Start in the interpreter and tier up hot functions.
+    Tiered,
+}
+
+impl From<TierArg> for TierMode {
+    fn from(tier: TierArg) -> TierMode {
+        match tier {
+            TierArg::Interp => TierMode::Interp,
+            TierArg::Baseline => TierMode::Baseline,
+            TierArg::Opt => TierMode::Optimized,
+            TierArg::Tiered => TierMode::Tiered,
+        }
+    }
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// Execution tier (default: tiered).
+    #[arg(long, value_enum)]
+    tier: Option<TierArg>,
+    /// Call this export instead of `_start`, and print its results.
+    #[arg(long, value_name = "NAME")]
+    invoke: Option<String>,
+    /// Interrupt execution after this many seconds (fractions allowed).
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<f64>,
+    /// Cap on the size of any linear memory, in 64 KiB pages.
+    #[arg(long, value_name = "N")]
+    max_memory_pages: Option<u32>,
+    /// Size of the wasm stack, in bytes.
+    #[arg(long, value_name = "BYTES")]
+    max_wasm_stack: Option<usize>,
+    /// The module to run (`.wasm` binary or `.wat` text).
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Arguments for the invoked function, parsed by its parameter types.
+    #[arg(
+        value_name = "ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    args: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+struct WastArgs {
+    /// Execution tier (default: tiered).
+    #[arg(long, value_enum)]
+    tier: Option<TierArg>,
+    /// The scripts to run.
+    #[arg(value_name = "FILE.wast", required = true)]
+    files: Vec<PathBuf>,
+}
+
+/// Why a command failed; decides the message and the exit code.
+enum CliError {
+    /// An error from the runtime, with what we were doing when it happened.
+    Runtime { context: String, error: Error },
+    /// A usage problem detected by the CLI itself.
+    Message(String),
+}
+
+impl CliError {
+    fn runtime(context: impl Into<String>) -> impl FnOnce(Error) -> CliError {
+        let context = context.into();
+        move |error| CliError::Runtime { context, error }
+    }
+
+    /// Prints the error to stderr and returns the exit code for it.
+    fn report(self, timeout: Option<Duration>) -> ExitCode {
+        match self {
+            CliError::Runtime { error, context } => {
+                if let Error::TierUnavailable(mode) = &error {
+                    eprintln!("error: tier `{mode}` is not available yet");
+                    return ExitCode::from(EXIT_TIER_UNAVAILABLE);
+                }
+                if let Some(trap) = error.as_trap() {
+                    eprintln!("error: {trap}");
+                    if let (Some(timeout), tierup_runtime::TrapCode::Interrupted) =
+                        (timeout, trap.code())
+                    {
+                        eprintln!(
+                            "note: execution was interrupted by --timeout after {}s",
+                            timeout.as_secs_f64()
+                        );
+                    }
+                    return ExitCode::from(EXIT_TRAP);
+                }
+                if context.is_empty() {
+                    eprintln!("error: {error}");
+                } else {
+                    eprintln!("error: {context}: {error}");
+                }
+                ExitCode::FAILURE
+            }
+            CliError::Message(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => {
+            let timeout = args
+                .timeout
+                .and_then(|s| Duration::try_from_secs_f64(s).ok());
+            match run(args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => e.report(timeout),
+            }
+        }
+        Command::Wast(args) => match wast(args) {
+            Ok(code) => code,
+            Err(e) => e.report(None),
+        },
+    }
+}
+
+fn config_for(tier: Option<TierArg>) -> Config {
+    let mut config = Config::new();
+    if let Some(tier) = tier {
+        config.tier(tier.into());
+    }
+    config
+}
+
+fn run(args: RunArgs) -> Result<(), CliError> {
+    let mut config = config_for(args.tier);
+    if let Some(pages) = args.max_memory_pages {
+        config.max_memory_pages(pages);
+    }
+    if let Some(bytes) = args.max_wasm_stack {
+        config.max_wasm_stack(bytes);
+    }
+    let timeout = match args.timeout {
+        None => None,
+        Some(secs) => match Duration::try_from_secs_f64(secs) {
+            Ok(d) if !d.is_zero() => Some(d),
+            _ => {
+                return Err(CliError::Message(format!(
+                    "invalid --timeout `{secs}`: expected a positive number of seconds"
+                )));
+            }
+        },
+    };
+
+    let engine = Engine::new(&config).map_err(CliError::runtime(""))?;
+    let module = Module::from_file(&engine, &args.file).map_err(CliError::runtime(format!(
+        "failed to load `{}`",
+        args.file.display()
+    )))?;
+    if let Some(import) = module.imports().next() {
+        return Err(CliError::Message(format!(
+            "unsupported import `{}::{}` (WASI support comes later)",
+            import.module(),
+            import.name()
+        )));
+    }
+
+    let mut store = Store::new(&engine, ());
+    if let Some(timeout) = timeout {
+        let handle = store.interrupt_handle();
+        std::thread::spawn(move || {
+            std::thread::sleep(timeout);
+            handle.interrupt();
+        });
+    }
+    let instance = Instance::new(&mut store, &module, &[])
+        .map_err(CliError::runtime("instantiation failed"))?;
+
+    let (name, func) = match &args.invoke {
+        Some(name) => (name.as_str(), exported_func(&mut store, instance, name)?),
+        None => match instance.get_func(&mut store, "_start") {
+            Some(func) => ("_start", func),
+            None => {
+                return Err(CliError::Message(
+                    "module has no `_start` export; use --invoke".into(),
+                ));
+            }
+        },
+    };
+
+    let ty = func.ty(&store);
+    if ty.params().len() != args.args.len() {
+        return Err(CliError::Message(format!(
+            "`{name}` expects {} argument(s) ({}), but {} were given",
+            ty.params().len(),
+            type_list(ty.params()),
+            args.args.len()
+        )));
+    }
+    let params = ty
+        .params()
+        .iter()
+        .zip(&args.args)
+        .enumerate()
+        .map(|(i, (ty, text))| parse_arg(*ty, text, i))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::Message)?;
+    let mut results: Vec<Val> = ty.results().iter().map(|ty| placeholder(*ty)).collect();
+    func.call(&mut store, &params, &mut results)
+        .map_err(CliError::runtime(format!("calling `{name}` failed")))?;
+
+    if args.invoke.is_some() {
+        for value in &results {
+            println!("{}", format_val(value));
+        }
+    }
+    Ok(())
+}
+
+/// The function export `name`, or a clear error.
+fn exported_func(store: &mut Store<()>, instance: Instance, name: &str) -> Result<Func, CliError> {
+    match instance.get_export(&mut *store, name) {
+        None => Err(CliError::Message(format!(
+            "module has no export named `{name}`"
+        ))),
+        Some(export) => export
+            .into_func()
+            .ok_or_else(|| CliError::Message(format!("export `{name}` is not a function"))),
+    }
+}
+
+/// Parses the command-line argument `text` as a value of type `ty`.
+fn parse_arg(ty: ValType, text: &str, index: usize) -> Result<Val, String> {
+    let bad = || format!("argument {} (`{text}`) is not a valid {ty}", index + 1);
+    Ok(match ty {
+        ValType::I32 => match text.parse::<i32>() {
+            Ok(v) => Val::I32(v),
+            // Also accept the unsigned spelling of the same bits (e.g. 4294967295).
+            Err(_) => Val::I32(text.parse::<u32>().map_err(|_| bad())? as i32),
+        },
+        ValType::I64 => match text.parse::<i64>() {
+            Ok(v) => Val::I64(v),
+            Err(_) => Val::I64(text.parse::<u64>().map_err(|_| bad())? as i64),
+        },
+        ValType::F32 => Val::F32(text.parse::<f32>().map_err(|_| bad())?.to_bits()),
+        ValType::F64 => Val::F64(text.parse::<f64>().map_err(|_| bad())?.to_bits()),
+        ValType::FuncRef | ValType::ExternRef => {
+            if text != "null" {
+                return Err(format!(
+                    "argument {} (`{text}`): a {ty} can only be passed as `null` from the command line",
+                    index + 1
+                ));
+            }
+            placeholder(ty)
+        }
+    })
+}
+
+/// A zero or null value of type `ty`.
+fn placeholder(ty: ValType) -> Val {
+    match ty {
+        ValType::I32 => Val::I32(0),
+        ValType::I64 => Val::I64(0),
+        ValType::F32 => Val::F32(0),
+        ValType::F64 => Val::F64(0),
+        ValType::FuncRef => Val::FuncRef(None),
+        ValType::ExternRef => Val::ExternRef(None),
+    }
+}
+
+/// Formats a result the way `wasmtime run --invoke` prints it.
+fn format_val(value: &Val) -> String {
+    match value {
+        Val::I32(v) => v.to_string(),
+        Val::I64(v) => v.to_string(),
+        Val::F32(bits) => f32::from_bits(*bits).to_string(),
+        Val::F64(bits) => f64::from_bits(*bits).to_string(),
+        Val::FuncRef(None) | Val::ExternRef(None) => "null".into(),
+        Val::FuncRef(Some(_)) => "<funcref>".into(),
+        Val::ExternRef(Some(_)) => "<externref>".into(),
+    }
+}
+
+fn type_list(types: &[ValType]) -> String {
+    if types.is_empty() {
+        return "none".into();
+    }
+    types
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn wast(args: WastArgs) -> Result<ExitCode, CliError> {
+    let config = config_for(args.tier);
+    // Fail fast (exit 2) when the tier is unavailable, instead of failing every file.
+    Engine::new(&config).map_err(CliError::runtime(""))?;
+    let (mut passed, mut failed) = (0, 0);
+    for file in &args.files {
+        let report = run_wast_file(file, &config);
+        println!(
+            "{}: {} passed, {} failed",
+            report.file, report.passed, report.failed
+        );
+        for failure in &report.failures {
+            println!("    {failure}");
+        }
+        passed += report.passed;
+        failed += report.failed;
+    }
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

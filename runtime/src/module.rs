@@ -1,0 +1,209 @@
+//! [`Module`]: a validated module, ready to instantiate any number of times.
+//!
+//! Creating a module decodes and validates the whole binary in one pass (DESIGN.md §1) and
+//! translates nothing: each function is translated to interpreter bytecode on its first call.
+//! What a module owns is shared by all its instances: the metadata, the interpreter's
+//! per-function bytecode, the code table (one entry per defined function, 0 = interpreted) and
+//! the hotness countdowns that will drive tier-up.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, AtomicUsize};
+
+use tierup_abi::{ExternIdx, ImportKind, ModuleInfo};
+use tierup_interp::InterpModule;
+
+use crate::engine::Engine;
+use crate::error::Error;
+use crate::types::{ExternType, GlobalType, MemoryType, TableType};
+
+/// The initial hotness countdown of every function (calls plus loop back-edges). No higher tier
+/// consumes it yet; the counters are maintained so their cost is measured from day one.
+pub(crate) const INITIAL_HOTNESS: i32 = 1000;
+
+/// A compiled (validated) WebAssembly module. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Module {
+    pub(crate) inner: Arc<ModuleInner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct ModuleInner {
+    pub(crate) engine: Engine,
+    pub(crate) info: Arc<ModuleInfo>,
+    pub(crate) interp: InterpModule,
+    pub(crate) code_table: Box<[AtomicUsize]>,
+    pub(crate) hot_counters: Box<[AtomicI32]>,
+    /// Canonical signature id of each type index.
+    pub(crate) type_ids: Box<[u32]>,
+}
+
+/// One import of a module.
+#[derive(Debug, Clone)]
+pub struct ImportType<'m> {
+    module: &'m str,
+    name: &'m str,
+    ty: ExternType,
+}
+
+impl ImportType<'_> {
+    /// The module name of the import.
+    pub fn module(&self) -> &str {
+        self.module
+    }
+
+    /// The field name of the import.
+    pub fn name(&self) -> &str {
+        self.name
+    }
+
+    /// What is expected.
+    pub fn ty(&self) -> ExternType {
+        self.ty.clone()
+    }
+}
+
+/// One export of a module.
+#[derive(Debug, Clone)]
+pub struct ExportType<'m> {
+    name: &'m str,
+    ty: ExternType,
+}
+
+impl ExportType<'_> {
+    /// The export name.
+    pub fn name(&self) -> &str {
+        self.name
+    }
+
+    /// What is exported.
+    pub fn ty(&self) -> ExternType {
+        self.ty.clone()
+    }
+}
+
+impl Module {
+    /// Compiles a module from WebAssembly text or binary.
+    ///
+    /// # Errors
+    /// [`Error::Parse`] for text that does not parse, [`Error::Invalid`] (with the byte offset)
+    /// for a malformed or invalid binary.
+    pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module, Error> {
+        let bytes = bytes.as_ref();
+        if bytes.starts_with(b"\0asm") {
+            return Module::from_binary(engine, bytes);
+        }
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| Error::Parse("input is neither a wasm binary nor UTF-8 text".into()))?;
+        let wasm = wat::parse_str(text).map_err(|e| Error::Parse(e.to_string()))?;
+        Module::from_binary(engine, &wasm)
+    }
+
+    /// Compiles a module from a WebAssembly binary.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a malformed or invalid binary.
+    pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
+        let info = Arc::new(ModuleInfo::parse(bytes.to_vec())?);
+        let defined = info.num_defined_funcs() as usize;
+        let type_ids = info.types.iter().map(|t| engine.type_id(t)).collect();
+        Ok(Module {
+            inner: Arc::new(ModuleInner {
+                engine: engine.clone(),
+                interp: InterpModule::new(info.clone()),
+                code_table: (0..defined).map(|_| AtomicUsize::new(0)).collect(),
+                hot_counters: (0..defined)
+                    .map(|_| AtomicI32::new(INITIAL_HOTNESS))
+                    .collect(),
+                type_ids,
+                info,
+            }),
+        })
+    }
+
+    /// Reads and compiles a `.wasm` or `.wat` file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be read, else as [`Module::new`].
+    pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Module, Error> {
+        let bytes = std::fs::read(path.as_ref())?;
+        Module::new(engine, bytes)
+    }
+
+    /// The module's name from its name section.
+    pub fn name(&self) -> Option<&str> {
+        self.inner.info.name.as_deref()
+    }
+
+    /// The engine the module was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The module's imports, in order.
+    pub fn imports(&self) -> impl ExactSizeIterator<Item = ImportType<'_>> {
+        let info = &self.inner.info;
+        info.imports.iter().map(move |imp| ImportType {
+            module: &imp.module,
+            name: &imp.name,
+            ty: match &imp.kind {
+                ImportKind::Func(t) => ExternType::Func(info.types[*t as usize].clone()),
+                ImportKind::Table(t) => ExternType::Table(TableType { ty: *t }),
+                ImportKind::Memory(l) => ExternType::Memory(MemoryType { limits: *l }),
+                ImportKind::Global(g) => ExternType::Global(GlobalType::from_abi(*g)),
+            },
+        })
+    }
+
+    /// The module's exports, in order.
+    pub fn exports(&self) -> impl ExactSizeIterator<Item = ExportType<'_>> {
+        let info = &self.inner.info;
+        info.exports.iter().map(move |exp| ExportType {
+            name: &exp.name,
+            ty: match exp.index {
+                ExternIdx::Func(i) => ExternType::Func(info.func_type(i).clone()),
+                ExternIdx::Table(i) => ExternType::Table(TableType {
+                    ty: info.tables[i as usize],
+                }),
+                ExternIdx::Memory(i) => ExternType::Memory(MemoryType {
+                    limits: info.memories[i as usize],
+                }),
+                ExternIdx::Global(i) => {
+                    ExternType::Global(GlobalType::from_abi(info.globals[i as usize]))
+                }
+            },
+        })
+    }
+
+    /// The bytecode listing of function `func_index` (translating it if needed), for
+    /// diagnostics and snapshot tests.
+    ///
+    /// # Errors
+    /// If the index is not a defined function, or it cannot be translated.
+    pub fn interp_listing(&self, func_index: u32) -> Result<String, Error> {
+        let info = &self.inner.info;
+        if func_index < info.num_imported_funcs || func_index as usize >= info.funcs.len() {
+            return Err(Error::msg(format!(
+                "function {func_index} is not defined by this module"
+            )));
+        }
+        let func = self
+            .inner
+            .interp
+            .compiled(func_index)
+            .map_err(|e| Error::msg(e.to_string()))?;
+        Ok(tierup_interp::disassemble(func))
+    }
+
+    /// The index of the exported function `name`, if any.
+    pub fn exported_func_index(&self, name: &str) -> Option<u32> {
+        self.inner
+            .info
+            .exports
+            .iter()
+            .find_map(|e| match e.index {
+                ExternIdx::Func(i) if e.name == name => Some(i),
+                _ => None,
+            })
+    }
+}

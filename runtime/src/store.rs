@@ -1,0 +1,326 @@
+//! [`Store`]: owns every instance, function, memory, table and global, and the slot stack.
+//!
+//! Handles (`Func`, `Memory`, …) are indices into the store plus the store's id, so they are
+//! `Copy` and can never dangle. Everything a vmctx points to is boxed and lives as long as the
+//! store. A store is used by one thread at a time (`&mut` access); while wasm runs, the store is
+//! reached through the raw pointer in `StoreCtx::host`, which the entry path sets.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use tierup_abi::{FuncType, Libcalls, SlotStack, StoreCtx, VmCtx, VmFuncRef};
+
+use crate::engine::Engine;
+use crate::error::Error;
+use crate::func::{Func, HostFunc};
+use crate::instance::InstanceData;
+use crate::vm::{GlobalData, MemoryData, SlotStackMem, TableData};
+
+static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// What a function is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FuncKind {
+    /// Defined by a module (its `VmFuncRef` names the instance and function).
+    Wasm,
+    /// A host function: index into `Store::host_funcs`.
+    Host { index: u32 },
+}
+
+/// A function owned by the store.
+#[derive(Debug)]
+pub(crate) struct FuncData {
+    pub(crate) funcref: Box<VmFuncRef>,
+    pub(crate) ty: FuncType,
+    pub(crate) kind: FuncKind,
+}
+
+/// The part of a store that does not depend on the host data type.
+#[derive(Debug)]
+pub(crate) struct StoreInner {
+    pub(crate) id: u64,
+    pub(crate) engine: Engine,
+    pub(crate) funcs: Vec<FuncData>,
+    /// `*const VmFuncRef` → index in `funcs`.
+    pub(crate) funcref_index: HashMap<usize, u32>,
+    pub(crate) memories: Vec<Box<MemoryData>>,
+    pub(crate) tables: Vec<Box<TableData>>,
+    pub(crate) globals: Vec<Box<GlobalData>>,
+    pub(crate) instances: Vec<InstanceData>,
+    /// `*const VmCtx` → index in `instances`.
+    pub(crate) vmctx_index: HashMap<usize, u32>,
+    pub(crate) externrefs: Vec<Box<dyn Any + Send + Sync>>,
+    pub(crate) ctx: Box<StoreCtx>,
+    pub(crate) _stack: SlotStackMem,
+    pub(crate) interrupt: Arc<AtomicBool>,
+    pub(crate) libcalls: Box<Libcalls>,
+    /// The error of a host function, parked while the trap unwinds through wasm frames.
+    pub(crate) pending_error: Option<Error>,
+}
+
+// SAFETY: the raw pointers in a store point into memory the store owns; a store is only used
+// through `&mut` (or while a call that holds `&mut` is running) on one thread at a time.
+unsafe impl Send for StoreInner {}
+
+impl StoreInner {
+    pub(crate) fn add_func(&mut self, funcref: VmFuncRef, ty: FuncType, kind: FuncKind) -> Func {
+        let funcref = Box::new(funcref);
+        let index = self.funcs.len() as u32;
+        self.funcref_index
+            .insert(&*funcref as *const VmFuncRef as usize, index);
+        self.funcs.push(FuncData { funcref, ty, kind });
+        Func {
+            store_id: self.id,
+            index,
+        }
+    }
+
+    /// The function a non-null funcref slot refers to.
+    pub(crate) fn func_of_ref(&self, slot: u64) -> Option<Func> {
+        self.funcref_index.get(&(slot as usize)).map(|&index| Func {
+            store_id: self.id,
+            index,
+        })
+    }
+}
+
+/// All the state of one "world" of instances, plus the embedder's data `T`.
+pub struct Store<T> {
+    pub(crate) inner: StoreInner,
+    pub(crate) host_funcs: Vec<Arc<HostFunc<T>>>,
+    data: T,
+}
+
+impl<T> std::fmt::Debug for Store<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("id", &self.inner.id).finish()
+    }
+}
+
+/// Makes running wasm in a store trap with [`crate::TrapCode::Interrupted`] at its next
+/// function entry or loop back-edge. `Send + Sync`: use it from a watchdog thread.
+#[derive(Debug, Clone)]
+pub struct InterruptHandle {
+    flag: Arc<AtomicBool>,
+}
+
+impl InterruptHandle {
+    /// Requests the interruption.
+    pub fn interrupt(&self) {
+        self.flag.store(true, Ordering::Relaxed);
+    }
+}
+
+impl<T: 'static> Store<T> {
+    /// A new, empty store.
+    ///
+    /// # Panics
+    /// If the slot stack cannot be mapped (the system is out of address space).
+    pub fn new(engine: &Engine, data: T) -> Store<T> {
+        let stack = SlotStackMem::new(engine.config().max_wasm_stack)
+            .expect("failed to map the wasm slot stack");
+        let interrupt = Arc::new(AtomicBool::new(false));
+        let ctx = Box::new(StoreCtx {
+            stack: SlotStack {
+                base: stack.base,
+                end: stack.end,
+                top: stack.base,
+            },
+            interrupt: Arc::as_ptr(&interrupt),
+            native_stack_limit: 0,
+            depth: 0,
+            host: std::ptr::null_mut(),
+        });
+        Store {
+            inner: StoreInner {
+                id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
+                engine: engine.clone(),
+                funcs: Vec::new(),
+                funcref_index: HashMap::new(),
+                memories: Vec::new(),
+                tables: Vec::new(),
+                globals: Vec::new(),
+                instances: Vec::new(),
+                vmctx_index: HashMap::new(),
+                externrefs: Vec::new(),
+                ctx,
+                _stack: stack,
+                interrupt,
+                libcalls: Box::new(Libcalls {
+                    memory_grow: crate::func::libcall_memory_grow,
+                    table_grow: crate::func::libcall_table_grow,
+                    call_host: crate::func::libcall_call_host::<T>,
+                }),
+                pending_error: None,
+            },
+            host_funcs: Vec::new(),
+            data,
+        }
+    }
+}
+
+impl<T> Store<T> {
+    /// The embedder's data.
+    pub fn data(&self) -> &T {
+        &self.data
+    }
+
+    /// The embedder's data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.data
+    }
+
+    /// Consumes the store, returning the embedder's data.
+    pub fn into_data(self) -> T {
+        self.data
+    }
+
+    /// The engine this store belongs to.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// A handle that interrupts wasm running in this store, from any thread.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle {
+            flag: self.inner.interrupt.clone(),
+        }
+    }
+
+    pub(crate) fn set_host_ptr(&mut self) {
+        self.inner.ctx.host = self as *mut Store<T> as *mut c_void;
+    }
+
+    /// The instance index of a vmctx of this store.
+    pub(crate) fn instance_of(&self, vmctx: *const VmCtx) -> Option<u32> {
+        self.inner.vmctx_index.get(&(vmctx as usize)).copied()
+    }
+}
+
+/// Read access to a store: implemented by [`Store`], [`Caller`], and references to them.
+pub trait AsContext {
+    /// The store's data type.
+    type Data;
+    /// The store.
+    fn as_context(&self) -> StoreContext<'_, Self::Data>;
+}
+
+/// Write access to a store.
+pub trait AsContextMut: AsContext {
+    /// The store, mutably.
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, Self::Data>;
+}
+
+/// A borrowed store.
+#[derive(Debug)]
+pub struct StoreContext<'a, T>(pub(crate) &'a Store<T>);
+
+/// A mutably borrowed store.
+#[derive(Debug)]
+pub struct StoreContextMut<'a, T>(pub(crate) &'a mut Store<T>);
+
+impl<T> AsContext for Store<T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(self)
+    }
+}
+
+impl<T> AsContextMut for Store<T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut(self)
+    }
+}
+
+impl<T> AsContext for StoreContext<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(self.0)
+    }
+}
+
+impl<T> AsContext for StoreContextMut<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(self.0)
+    }
+}
+
+impl<T> AsContextMut for StoreContextMut<'_, T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut(self.0)
+    }
+}
+
+impl<C: AsContext + ?Sized> AsContext for &C {
+    type Data = C::Data;
+    fn as_context(&self) -> StoreContext<'_, C::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<C: AsContext + ?Sized> AsContext for &mut C {
+    type Data = C::Data;
+    fn as_context(&self) -> StoreContext<'_, C::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<C: AsContextMut + ?Sized> AsContextMut for &mut C {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, C::Data> {
+        (**self).as_context_mut()
+    }
+}
+
+/// The view of the store that a host function gets: the embedder's data and the calling
+/// instance's exports.
+pub struct Caller<'a, T> {
+    pub(crate) store: &'a mut Store<T>,
+    pub(crate) instance: Option<u32>,
+}
+
+impl<T> std::fmt::Debug for Caller<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caller")
+            .field("instance", &self.instance)
+            .finish()
+    }
+}
+
+impl<T> Caller<'_, T> {
+    /// The embedder's data.
+    pub fn data(&self) -> &T {
+        self.store.data()
+    }
+
+    /// The embedder's data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        self.store.data_mut()
+    }
+
+    /// An export of the calling instance (e.g. its `memory`), if called from wasm.
+    pub fn get_export(&mut self, name: &str) -> Option<crate::Extern> {
+        let instance = self.instance?;
+        self.store.inner.instances[instance as usize]
+            .exports
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, e)| e.clone())
+    }
+}
+
+impl<T> AsContext for Caller<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(self.store)
+    }
+}
+
+impl<T> AsContextMut for Caller<'_, T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut(self.store)
+    }
+}

