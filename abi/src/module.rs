@@ -231,7 +231,9 @@ impl ModuleInfo {
         let mut validator = Validator::new_with_features(features());
         let mut allocs = FuncValidatorAllocations::default();
         let mut bodies = Vec::new();
-        for payload in Parser::new(0).parse_all(&wasm) {
+        let mut parser = Parser::new(0);
+        parser.set_features(features());
+        for payload in parser.parse_all(&wasm) {
             let payload = payload?;
             match validator.payload(&payload)? {
                 ValidPayload::Func(func, body) => {
@@ -499,7 +501,11 @@ impl ModuleInfo {
     pub fn body(&self, func_index: u32) -> FunctionBody<'_> {
         let defined = (func_index - self.num_imported_funcs) as usize;
         let range = self.bodies[defined].clone();
-        FunctionBody::new(BinaryReader::new(&self.wasm[range.clone()], range.start as u64))
+        FunctionBody::new(BinaryReader::new_features(
+            &self.wasm[range.clone()],
+            range.start as u64,
+            features(),
+        ))
     }
 
     /// The function's name from the name section, if any.

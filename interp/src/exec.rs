@@ -757,10 +757,10 @@ impl Executor {
                     Instr::F32Ge { dst, lhs, rhs } => { set_i32!(dst, f32_of!(lhs) >= f32_of!(rhs)); next!() }
                     Instr::F32Abs { dst, src } => { set!(dst, slot!(src) & 0x7fff_ffff); next!() }
                     Instr::F32Neg { dst, src } => { set!(dst, (slot!(src) ^ 0x8000_0000) & 0xffff_ffff); next!() }
-                    Instr::F32Ceil { dst, src } => { set_f32!(dst, f32_of!(src).ceil()); next!() }
-                    Instr::F32Floor { dst, src } => { set_f32!(dst, f32_of!(src).floor()); next!() }
-                    Instr::F32Trunc { dst, src } => { set_f32!(dst, f32_of!(src).trunc()); next!() }
-                    Instr::F32Nearest { dst, src } => { set_f32!(dst, f32_of!(src).round_ties_even()); next!() }
+                    Instr::F32Ceil { dst, src } => { set_f32!(dst, quiet_f32(f32_of!(src), |x| x.ceil())); next!() }
+                    Instr::F32Floor { dst, src } => { set_f32!(dst, quiet_f32(f32_of!(src), |x| x.floor())); next!() }
+                    Instr::F32Trunc { dst, src } => { set_f32!(dst, quiet_f32(f32_of!(src), |x| x.trunc())); next!() }
+                    Instr::F32Nearest { dst, src } => { set_f32!(dst, quiet_f32(f32_of!(src), |x| x.round_ties_even())); next!() }
                     Instr::F32Sqrt { dst, src } => { set_f32!(dst, f32_of!(src).sqrt()); next!() }
                     Instr::F64Add { dst, lhs, rhs } => { set_f64!(dst, f64_of!(lhs) + f64_of!(rhs)); next!() }
                     Instr::F64Sub { dst, lhs, rhs } => { set_f64!(dst, f64_of!(lhs) - f64_of!(rhs)); next!() }
@@ -777,10 +777,10 @@ impl Executor {
                     Instr::F64Ge { dst, lhs, rhs } => { set_i32!(dst, f64_of!(lhs) >= f64_of!(rhs)); next!() }
                     Instr::F64Abs { dst, src } => { set!(dst, slot!(src) & 0x7fff_ffff_ffff_ffff); next!() }
                     Instr::F64Neg { dst, src } => { set!(dst, slot!(src) ^ 0x8000_0000_0000_0000); next!() }
-                    Instr::F64Ceil { dst, src } => { set_f64!(dst, f64_of!(src).ceil()); next!() }
-                    Instr::F64Floor { dst, src } => { set_f64!(dst, f64_of!(src).floor()); next!() }
-                    Instr::F64Trunc { dst, src } => { set_f64!(dst, f64_of!(src).trunc()); next!() }
-                    Instr::F64Nearest { dst, src } => { set_f64!(dst, f64_of!(src).round_ties_even()); next!() }
+                    Instr::F64Ceil { dst, src } => { set_f64!(dst, quiet_f64(f64_of!(src), |x| x.ceil())); next!() }
+                    Instr::F64Floor { dst, src } => { set_f64!(dst, quiet_f64(f64_of!(src), |x| x.floor())); next!() }
+                    Instr::F64Trunc { dst, src } => { set_f64!(dst, quiet_f64(f64_of!(src), |x| x.trunc())); next!() }
+                    Instr::F64Nearest { dst, src } => { set_f64!(dst, quiet_f64(f64_of!(src), |x| x.round_ties_even())); next!() }
                     Instr::F64Sqrt { dst, src } => { set_f64!(dst, f64_of!(src).sqrt()); next!() }
 
                     Instr::I32TruncF32S { dst, src } => { set_i32!(dst, try_trap!(trunc!(f32_of!(src), -2147483904.0f32, 2147483648.0f32, i32))); next!() }
@@ -871,5 +871,26 @@ fn i64_div_s(a: i64, b: i64) -> Result<i64, TrapCode> {
         Err(TrapCode::IntegerOverflow)
     } else {
         Ok(a / b)
+    }
+}
+
+/// Applies a rounding operation, returning a NaN input as a quiet NaN (wasm's arithmetic NaN;
+/// software rounding may otherwise pass a signalling NaN through unchanged).
+#[inline(always)]
+fn quiet_f32(x: f32, op: impl FnOnce(f32) -> f32) -> f32 {
+    if x.is_nan() {
+        f32::from_bits(x.to_bits() | 0x0040_0000)
+    } else {
+        op(x)
+    }
+}
+
+/// The `f64` counterpart of [`quiet_f32`].
+#[inline(always)]
+fn quiet_f64(x: f64, op: impl FnOnce(f64) -> f64) -> f64 {
+    if x.is_nan() {
+        f64::from_bits(x.to_bits() | 0x0008_0000_0000_0000)
+    } else {
+        op(x)
     }
 }

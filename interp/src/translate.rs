@@ -328,8 +328,9 @@ impl Translator<'_> {
     ) {
         let h = self.stack.len() - 2;
         let rhs = self.pop();
-        let mut lhs = self.pop();
-        let mut rhs = rhs;
+        let lhs = self.pop();
+        // Operands with the stack height their temporary belongs to.
+        let (mut lhs, mut rhs) = ((lhs, h), (rhs, h + 1));
         let imm_of = |op: Operand| -> Option<i32> {
             match op {
                 Operand::Const(v) if is_64 => i32::try_from(v as i64).ok(),
@@ -337,21 +338,21 @@ impl Translator<'_> {
                 _ => None,
             }
         };
-        if let (Bin::Comm, Some(_), None) = (kind, imm_of(lhs), imm_of(rhs)) {
+        if let (Bin::Comm, Some(_), None) = (kind, imm_of(lhs.0), imm_of(rhs.0)) {
             std::mem::swap(&mut lhs, &mut rhs);
         }
         let dst = self.temp(h);
         if let (Some(make_imm), Some(imm), false) = (
             make_imm,
-            imm_of(rhs),
-            matches!(kind, Bin::Plain) || matches!(lhs, Operand::Const(_)),
+            imm_of(rhs.0),
+            matches!(kind, Bin::Plain) || matches!(lhs.0, Operand::Const(_)),
         ) {
-            let l = self.slot_of(lhs, h);
+            let l = self.slot_of(lhs.0, lhs.1);
             self.emit_def(make_imm(dst, l, imm));
             return;
         }
-        let l = self.slot_of(lhs, h);
-        let r = self.slot_of(rhs, h + 1);
+        let l = self.slot_of(lhs.0, lhs.1);
+        let r = self.slot_of(rhs.0, rhs.1);
         self.emit_def(make(dst, l, r));
     }
 
