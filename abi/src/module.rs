@@ -73,13 +73,11 @@ impl ConstExpr {
             Operator::I64Const { value } => ConstExpr::I64(value),
             Operator::F32Const { value } => ConstExpr::F32(value.bits()),
             Operator::F64Const { value } => ConstExpr::F64(value.bits()),
-            Operator::RefNull { hty } => ConstExpr::RefNull(
-                if hty == wasmparser::HeapType::FUNC {
-                    ValType::FuncRef
-                } else {
-                    ValType::ExternRef
-                },
-            ),
+            Operator::RefNull { hty } => ConstExpr::RefNull(if hty == wasmparser::HeapType::FUNC {
+                ValType::FuncRef
+            } else {
+                ValType::ExternRef
+            }),
             Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
             Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
             _ => {

@@ -50,7 +50,7 @@ pub const KERNELS: [Kernel; 5] = [
         export: "fib",
         wat: include_str!("../kernels/fib.wat"),
         default_size: 32,
-        bench_size: 25,
+        bench_size: 29,
         reference: reference::fib,
     },
     Kernel {
@@ -74,7 +74,7 @@ pub const KERNELS: [Kernel; 5] = [
         export: "run",
         wat: include_str!("../kernels/calls.wat"),
         default_size: 3_000_000,
-        bench_size: 200_000,
+        bench_size: 300_000,
         reference: reference::calls,
     },
     Kernel {

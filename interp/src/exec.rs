@@ -15,8 +15,7 @@ use std::ptr;
 use std::sync::atomic::Ordering;
 
 use tierup_abi::{
-    DataSegmentRef, ElemSegmentRef, RawTrap, TableDefinition, TrapCode, VmCtx, VmFuncRef,
-    WasmFrame,
+    DataSegmentRef, ElemSegmentRef, RawTrap, TableDefinition, TrapCode, VmCtx, VmFuncRef, WasmFrame,
 };
 
 use crate::InterpModule;
@@ -51,11 +50,7 @@ struct Frame {
 /// the module's [`InterpModule`]; `func_index` must be a defined function of that module; `fp`
 /// must point into the store's slot stack (`(*vmctx).store.stack`) at or above every live frame,
 /// with the arguments written. The store must not be used by another thread meanwhile.
-pub unsafe fn invoke(
-    vmctx: *mut VmCtx,
-    func_index: u32,
-    fp: *mut u64,
-) -> Result<(), Box<RawTrap>> {
+pub unsafe fn invoke(vmctx: *mut VmCtx, func_index: u32, fp: *mut u64) -> Result<(), Box<RawTrap>> {
     // SAFETY: the caller guarantees the context and frame (see `# Safety`).
     unsafe { Executor::new(vmctx, fp).run(func_index) }
 }
@@ -144,8 +139,8 @@ impl Executor {
 
     #[allow(clippy::too_many_lines)]
     unsafe fn run(mut self, func_index: u32) -> Result<(), Box<RawTrap>> {
-        // SAFETY (whole function): see the module docs; every raw access below relies on the
-        // translator's slot bounds, the frame-fits check in `enter`, or an explicit bounds check.
+        // SAFETY: see the module docs; every raw access below relies on the translator's slot
+        // bounds, the frame-fits check before a frame is entered, or an explicit bounds check.
         unsafe {
             let store = (*self.vmctx).store;
             let stack_end = (*store).stack.end;
@@ -300,7 +295,8 @@ impl Executor {
                     ip = ip.add(1);
                     if (*fref).vmctx.is_null() {
                         (*store).stack.top = fp.add((*func).frame_size as usize);
-                        let status = ((*(*self.vmctx).libcalls).call_host)(self.vmctx, fref, new_fp);
+                        let status =
+                            ((*(*self.vmctx).libcalls).call_host)(self.vmctx, fref, new_fp);
                         (mem_base, mem_len) = Self::memory0(self.vmctx);
                         if status != 0 {
                             trap!(TrapCode::from_status(status).unwrap_or(TrapCode::HostError));
@@ -353,36 +349,96 @@ impl Executor {
                     }
                     Instr::BrIfNez { cond, offset } => branch_if!(slot!(cond) as u32 != 0, offset),
                     Instr::BrIfEqz { cond, offset } => branch_if!(slot!(cond) as u32 == 0, offset),
-                    Instr::BrIfI32Eq { lhs, rhs, offset } => branch_if!(i32_of!(lhs) == i32_of!(rhs), offset),
-                    Instr::BrIfI32Ne { lhs, rhs, offset } => branch_if!(i32_of!(lhs) != i32_of!(rhs), offset),
-                    Instr::BrIfI32LtS { lhs, rhs, offset } => branch_if!(i32_of!(lhs) < i32_of!(rhs), offset),
-                    Instr::BrIfI32LtU { lhs, rhs, offset } => branch_if!((i32_of!(lhs) as u32) < i32_of!(rhs) as u32, offset),
-                    Instr::BrIfI32GtS { lhs, rhs, offset } => branch_if!(i32_of!(lhs) > i32_of!(rhs), offset),
-                    Instr::BrIfI32GtU { lhs, rhs, offset } => branch_if!(i32_of!(lhs) as u32 > i32_of!(rhs) as u32, offset),
-                    Instr::BrIfI32LeS { lhs, rhs, offset } => branch_if!(i32_of!(lhs) <= i32_of!(rhs), offset),
-                    Instr::BrIfI32LeU { lhs, rhs, offset } => branch_if!(i32_of!(lhs) as u32 <= i32_of!(rhs) as u32, offset),
-                    Instr::BrIfI32GeS { lhs, rhs, offset } => branch_if!(i32_of!(lhs) >= i32_of!(rhs), offset),
-                    Instr::BrIfI32GeU { lhs, rhs, offset } => branch_if!(i32_of!(lhs) as u32 >= i32_of!(rhs) as u32, offset),
-                    Instr::BrIfI32EqImm { lhs, imm, offset } => branch_if!(i32_of!(lhs) == imm, offset),
-                    Instr::BrIfI32NeImm { lhs, imm, offset } => branch_if!(i32_of!(lhs) != imm, offset),
-                    Instr::BrIfI32LtSImm { lhs, imm, offset } => branch_if!(i32_of!(lhs) < imm, offset),
-                    Instr::BrIfI32LtUImm { lhs, imm, offset } => branch_if!((i32_of!(lhs) as u32) < imm as u32, offset),
-                    Instr::BrIfI32GtSImm { lhs, imm, offset } => branch_if!(i32_of!(lhs) > imm, offset),
-                    Instr::BrIfI32GtUImm { lhs, imm, offset } => branch_if!(i32_of!(lhs) as u32 > imm as u32, offset),
-                    Instr::BrIfI32LeSImm { lhs, imm, offset } => branch_if!(i32_of!(lhs) <= imm, offset),
-                    Instr::BrIfI32LeUImm { lhs, imm, offset } => branch_if!(i32_of!(lhs) as u32 <= imm as u32, offset),
-                    Instr::BrIfI32GeSImm { lhs, imm, offset } => branch_if!(i32_of!(lhs) >= imm, offset),
-                    Instr::BrIfI32GeUImm { lhs, imm, offset } => branch_if!(i32_of!(lhs) as u32 >= imm as u32, offset),
-                    Instr::BrIfI64Eq { lhs, rhs, offset } => branch_if!(i64_of!(lhs) == i64_of!(rhs), offset),
-                    Instr::BrIfI64Ne { lhs, rhs, offset } => branch_if!(i64_of!(lhs) != i64_of!(rhs), offset),
-                    Instr::BrIfI64LtS { lhs, rhs, offset } => branch_if!(i64_of!(lhs) < i64_of!(rhs), offset),
-                    Instr::BrIfI64LtU { lhs, rhs, offset } => branch_if!((i64_of!(lhs) as u64) < i64_of!(rhs) as u64, offset),
-                    Instr::BrIfI64GtS { lhs, rhs, offset } => branch_if!(i64_of!(lhs) > i64_of!(rhs), offset),
-                    Instr::BrIfI64GtU { lhs, rhs, offset } => branch_if!(i64_of!(lhs) as u64 > i64_of!(rhs) as u64, offset),
-                    Instr::BrIfI64LeS { lhs, rhs, offset } => branch_if!(i64_of!(lhs) <= i64_of!(rhs), offset),
-                    Instr::BrIfI64LeU { lhs, rhs, offset } => branch_if!(i64_of!(lhs) as u64 <= i64_of!(rhs) as u64, offset),
-                    Instr::BrIfI64GeS { lhs, rhs, offset } => branch_if!(i64_of!(lhs) >= i64_of!(rhs), offset),
-                    Instr::BrIfI64GeU { lhs, rhs, offset } => branch_if!(i64_of!(lhs) as u64 >= i64_of!(rhs) as u64, offset),
+                    Instr::BrIfI32Eq { lhs, rhs, offset } => {
+                        branch_if!(i32_of!(lhs) == i32_of!(rhs), offset)
+                    }
+                    Instr::BrIfI32Ne { lhs, rhs, offset } => {
+                        branch_if!(i32_of!(lhs) != i32_of!(rhs), offset)
+                    }
+                    Instr::BrIfI32LtS { lhs, rhs, offset } => {
+                        branch_if!(i32_of!(lhs) < i32_of!(rhs), offset)
+                    }
+                    Instr::BrIfI32LtU { lhs, rhs, offset } => {
+                        branch_if!((i32_of!(lhs) as u32) < i32_of!(rhs) as u32, offset)
+                    }
+                    Instr::BrIfI32GtS { lhs, rhs, offset } => {
+                        branch_if!(i32_of!(lhs) > i32_of!(rhs), offset)
+                    }
+                    Instr::BrIfI32GtU { lhs, rhs, offset } => {
+                        branch_if!(i32_of!(lhs) as u32 > i32_of!(rhs) as u32, offset)
+                    }
+                    Instr::BrIfI32LeS { lhs, rhs, offset } => {
+                        branch_if!(i32_of!(lhs) <= i32_of!(rhs), offset)
+                    }
+                    Instr::BrIfI32LeU { lhs, rhs, offset } => {
+                        branch_if!(i32_of!(lhs) as u32 <= i32_of!(rhs) as u32, offset)
+                    }
+                    Instr::BrIfI32GeS { lhs, rhs, offset } => {
+                        branch_if!(i32_of!(lhs) >= i32_of!(rhs), offset)
+                    }
+                    Instr::BrIfI32GeU { lhs, rhs, offset } => {
+                        branch_if!(i32_of!(lhs) as u32 >= i32_of!(rhs) as u32, offset)
+                    }
+                    Instr::BrIfI32EqImm { lhs, imm, offset } => {
+                        branch_if!(i32_of!(lhs) == imm, offset)
+                    }
+                    Instr::BrIfI32NeImm { lhs, imm, offset } => {
+                        branch_if!(i32_of!(lhs) != imm, offset)
+                    }
+                    Instr::BrIfI32LtSImm { lhs, imm, offset } => {
+                        branch_if!(i32_of!(lhs) < imm, offset)
+                    }
+                    Instr::BrIfI32LtUImm { lhs, imm, offset } => {
+                        branch_if!((i32_of!(lhs) as u32) < imm as u32, offset)
+                    }
+                    Instr::BrIfI32GtSImm { lhs, imm, offset } => {
+                        branch_if!(i32_of!(lhs) > imm, offset)
+                    }
+                    Instr::BrIfI32GtUImm { lhs, imm, offset } => {
+                        branch_if!(i32_of!(lhs) as u32 > imm as u32, offset)
+                    }
+                    Instr::BrIfI32LeSImm { lhs, imm, offset } => {
+                        branch_if!(i32_of!(lhs) <= imm, offset)
+                    }
+                    Instr::BrIfI32LeUImm { lhs, imm, offset } => {
+                        branch_if!(i32_of!(lhs) as u32 <= imm as u32, offset)
+                    }
+                    Instr::BrIfI32GeSImm { lhs, imm, offset } => {
+                        branch_if!(i32_of!(lhs) >= imm, offset)
+                    }
+                    Instr::BrIfI32GeUImm { lhs, imm, offset } => {
+                        branch_if!(i32_of!(lhs) as u32 >= imm as u32, offset)
+                    }
+                    Instr::BrIfI64Eq { lhs, rhs, offset } => {
+                        branch_if!(i64_of!(lhs) == i64_of!(rhs), offset)
+                    }
+                    Instr::BrIfI64Ne { lhs, rhs, offset } => {
+                        branch_if!(i64_of!(lhs) != i64_of!(rhs), offset)
+                    }
+                    Instr::BrIfI64LtS { lhs, rhs, offset } => {
+                        branch_if!(i64_of!(lhs) < i64_of!(rhs), offset)
+                    }
+                    Instr::BrIfI64LtU { lhs, rhs, offset } => {
+                        branch_if!((i64_of!(lhs) as u64) < i64_of!(rhs) as u64, offset)
+                    }
+                    Instr::BrIfI64GtS { lhs, rhs, offset } => {
+                        branch_if!(i64_of!(lhs) > i64_of!(rhs), offset)
+                    }
+                    Instr::BrIfI64GtU { lhs, rhs, offset } => {
+                        branch_if!(i64_of!(lhs) as u64 > i64_of!(rhs) as u64, offset)
+                    }
+                    Instr::BrIfI64LeS { lhs, rhs, offset } => {
+                        branch_if!(i64_of!(lhs) <= i64_of!(rhs), offset)
+                    }
+                    Instr::BrIfI64LeU { lhs, rhs, offset } => {
+                        branch_if!(i64_of!(lhs) as u64 <= i64_of!(rhs) as u64, offset)
+                    }
+                    Instr::BrIfI64GeS { lhs, rhs, offset } => {
+                        branch_if!(i64_of!(lhs) >= i64_of!(rhs), offset)
+                    }
+                    Instr::BrIfI64GeU { lhs, rhs, offset } => {
+                        branch_if!(i64_of!(lhs) as u64 >= i64_of!(rhs) as u64, offset)
+                    }
                     Instr::BrTable { index, len } => {
                         let i = (slot!(index) as u32).min(len);
                         jump!(1 + i)
@@ -408,7 +464,11 @@ impl Executor {
                         let new_fp = fp.add(args as usize);
                         call_ref!(*(*self.vmctx).funcs.add(callee as usize), new_fp)
                     }
-                    Instr::CallIndirect { type_index, index, args } => {
+                    Instr::CallIndirect {
+                        type_index,
+                        index,
+                        args,
+                    } => {
                         let Instr::Extra { a: table, .. } = *ip.add(1) else {
                             unreachable!("translator emits Extra after CallIndirect")
                         };
@@ -445,7 +505,11 @@ impl Executor {
                         let Instr::Extra { a: cond, .. } = *ip.add(1) else {
                             unreachable!("translator emits Extra after Select")
                         };
-                        let v = if slot!(cond) as u32 != 0 { slot!(a) } else { slot!(b) };
+                        let v = if slot!(cond) as u32 != 0 {
+                            slot!(a)
+                        } else {
+                            slot!(b)
+                        };
                         set!(dst, v);
                         ip = ip.add(2);
                         continue;
@@ -459,26 +523,54 @@ impl Executor {
                         next!()
                     }
 
-                    Instr::I32Load { dst, addr, offset } => load!(dst, addr, offset, u32, u64::from),
+                    Instr::I32Load { dst, addr, offset } => {
+                        load!(dst, addr, offset, u32, u64::from)
+                    }
                     Instr::I64Load { dst, addr, offset } => load!(dst, addr, offset, u64, |v| v),
-                    Instr::F32Load { dst, addr, offset } => load!(dst, addr, offset, u32, u64::from),
+                    Instr::F32Load { dst, addr, offset } => {
+                        load!(dst, addr, offset, u32, u64::from)
+                    }
                     Instr::F64Load { dst, addr, offset } => load!(dst, addr, offset, u64, |v| v),
-                    Instr::I32Load8S { dst, addr, offset } => load!(dst, addr, offset, i8, |v: i8| v as i32 as u32 as u64),
-                    Instr::I32Load8U { dst, addr, offset } => load!(dst, addr, offset, u8, u64::from),
-                    Instr::I32Load16S { dst, addr, offset } => load!(dst, addr, offset, i16, |v: i16| v as i32 as u32 as u64),
-                    Instr::I32Load16U { dst, addr, offset } => load!(dst, addr, offset, u16, u64::from),
-                    Instr::I64Load8S { dst, addr, offset } => load!(dst, addr, offset, i8, |v: i8| v as i64 as u64),
-                    Instr::I64Load8U { dst, addr, offset } => load!(dst, addr, offset, u8, u64::from),
-                    Instr::I64Load16S { dst, addr, offset } => load!(dst, addr, offset, i16, |v: i16| v as i64 as u64),
-                    Instr::I64Load16U { dst, addr, offset } => load!(dst, addr, offset, u16, u64::from),
-                    Instr::I64Load32S { dst, addr, offset } => load!(dst, addr, offset, i32, |v: i32| v as i64 as u64),
-                    Instr::I64Load32U { dst, addr, offset } => load!(dst, addr, offset, u32, u64::from),
+                    Instr::I32Load8S { dst, addr, offset } => {
+                        load!(dst, addr, offset, i8, |v: i8| v as i32 as u32 as u64)
+                    }
+                    Instr::I32Load8U { dst, addr, offset } => {
+                        load!(dst, addr, offset, u8, u64::from)
+                    }
+                    Instr::I32Load16S { dst, addr, offset } => {
+                        load!(dst, addr, offset, i16, |v: i16| v as i32 as u32 as u64)
+                    }
+                    Instr::I32Load16U { dst, addr, offset } => {
+                        load!(dst, addr, offset, u16, u64::from)
+                    }
+                    Instr::I64Load8S { dst, addr, offset } => {
+                        load!(dst, addr, offset, i8, |v: i8| v as i64 as u64)
+                    }
+                    Instr::I64Load8U { dst, addr, offset } => {
+                        load!(dst, addr, offset, u8, u64::from)
+                    }
+                    Instr::I64Load16S { dst, addr, offset } => {
+                        load!(dst, addr, offset, i16, |v: i16| v as i64 as u64)
+                    }
+                    Instr::I64Load16U { dst, addr, offset } => {
+                        load!(dst, addr, offset, u16, u64::from)
+                    }
+                    Instr::I64Load32S { dst, addr, offset } => {
+                        load!(dst, addr, offset, i32, |v: i32| v as i64 as u64)
+                    }
+                    Instr::I64Load32U { dst, addr, offset } => {
+                        load!(dst, addr, offset, u32, u64::from)
+                    }
                     Instr::I32Store { addr, src, offset } => store!(addr, offset, u32, slot!(src)),
                     Instr::I64Store { addr, src, offset } => store!(addr, offset, u64, slot!(src)),
                     Instr::Store8 { addr, src, offset } => store!(addr, offset, u8, slot!(src)),
                     Instr::Store16 { addr, src, offset } => store!(addr, offset, u16, slot!(src)),
-                    Instr::I32StoreImm { addr, imm, offset } => store!(addr, offset, u32, imm as u32),
-                    Instr::I64StoreImm { addr, imm, offset } => store!(addr, offset, u64, i64::from(imm) as u64),
+                    Instr::I32StoreImm { addr, imm, offset } => {
+                        store!(addr, offset, u32, imm as u32)
+                    }
+                    Instr::I64StoreImm { addr, imm, offset } => {
+                        store!(addr, offset, u64, i64::from(imm) as u64)
+                    }
                     Instr::MemorySize { dst } => {
                         set!(dst, (mem_len as u64) / tierup_abi::WASM_PAGE_SIZE);
                         next!()
@@ -507,14 +599,19 @@ impl Executor {
                         if d + n > mem_len as u64 || s + n > mem_len as u64 {
                             trap!(TrapCode::MemoryOutOfBounds);
                         }
-                        ptr::copy(mem_base.add(s as usize), mem_base.add(d as usize), n as usize);
+                        ptr::copy(
+                            mem_base.add(s as usize),
+                            mem_base.add(d as usize),
+                            n as usize,
+                        );
                         next!()
                     }
                     Instr::MemoryInit { dst, src, len } => {
                         let Instr::Extra { a: segment, .. } = *ip.add(1) else {
                             unreachable!("translator emits Extra after MemoryInit")
                         };
-                        let seg: DataSegmentRef = *(*self.vmctx).data_segments.add(segment as usize);
+                        let seg: DataSegmentRef =
+                            *(*self.vmctx).data_segments.add(segment as usize);
                         let (d, s, n) = (
                             u64::from(slot!(dst) as u32),
                             u64::from(slot!(src) as u32),
@@ -523,7 +620,11 @@ impl Executor {
                         if s + n > seg.len as u64 || d + n > mem_len as u64 {
                             trap!(TrapCode::MemoryOutOfBounds);
                         }
-                        ptr::copy_nonoverlapping(seg.ptr.add(s as usize), mem_base.add(d as usize), n as usize);
+                        ptr::copy_nonoverlapping(
+                            seg.ptr.add(s as usize),
+                            mem_base.add(d as usize),
+                            n as usize,
+                        );
                         ip = ip.add(2);
                         continue;
                     }
@@ -541,7 +642,11 @@ impl Executor {
                         set!(dst, *(*t).base.add(i));
                         next!()
                     }
-                    Instr::TableSet { table, index, value } => {
+                    Instr::TableSet {
+                        table,
+                        index,
+                        value,
+                    } => {
                         let t = *(*self.vmctx).tables.add(table as usize);
                         let i = slot!(index) as u32 as usize;
                         if i >= (*t).length {
@@ -560,7 +665,12 @@ impl Executor {
                             unreachable!("translator emits Extra after TableGrow")
                         };
                         let delta = u64::from(slot!(delta) as u32);
-                        let old = ((*(*self.vmctx).libcalls).table_grow)(self.vmctx, table, delta, slot!(init));
+                        let old = ((*(*self.vmctx).libcalls).table_grow)(
+                            self.vmctx,
+                            table,
+                            delta,
+                            slot!(init),
+                        );
                         set_i32!(dst, if old == u64::MAX { -1i32 } else { old as i32 });
                         ip = ip.add(2);
                         continue;
@@ -582,7 +692,12 @@ impl Executor {
                         continue;
                     }
                     Instr::TableCopy { dst, src, len } => {
-                        let Instr::Extra { a: dst_table, b: src_table, .. } = *ip.add(1) else {
+                        let Instr::Extra {
+                            a: dst_table,
+                            b: src_table,
+                            ..
+                        } = *ip.add(1)
+                        else {
                             unreachable!("translator emits Extra after TableCopy")
                         };
                         let dt = *(*self.vmctx).tables.add(dst_table as usize);
@@ -600,11 +715,17 @@ impl Executor {
                         continue;
                     }
                     Instr::TableInit { dst, src, len } => {
-                        let Instr::Extra { a: table, b: segment, .. } = *ip.add(1) else {
+                        let Instr::Extra {
+                            a: table,
+                            b: segment,
+                            ..
+                        } = *ip.add(1)
+                        else {
                             unreachable!("translator emits Extra after TableInit")
                         };
                         let t = *(*self.vmctx).tables.add(table as usize);
-                        let seg: ElemSegmentRef = *(*self.vmctx).elem_segments.add(segment as usize);
+                        let seg: ElemSegmentRef =
+                            *(*self.vmctx).elem_segments.add(segment as usize);
                         let (d, s, n) = (
                             slot!(dst) as u32 as usize,
                             slot!(src) as u32 as usize,
@@ -626,189 +747,725 @@ impl Executor {
                         next!()
                     }
 
-                    Instr::I32Add { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a.wrapping_add(b)),
-                    Instr::I32Sub { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a.wrapping_sub(b)),
-                    Instr::I32Mul { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a.wrapping_mul(b)),
-                    Instr::I32DivS { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| try_trap!(i32_div_s(a, b))),
-                    Instr::I32DivU { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs) as u32, i32_of!(rhs) as u32, |a, b| try_trap!(a.checked_div(b).ok_or(TrapCode::IntegerDivisionByZero))),
-                    Instr::I32RemS { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| try_trap!(if b == 0 { Err(TrapCode::IntegerDivisionByZero) } else { Ok(a.wrapping_rem(b)) })),
-                    Instr::I32RemU { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs) as u32, i32_of!(rhs) as u32, |a, b| try_trap!(a.checked_rem(b).ok_or(TrapCode::IntegerDivisionByZero))),
-                    Instr::I32And { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a & b),
-                    Instr::I32Or { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a | b),
-                    Instr::I32Xor { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a ^ b),
-                    Instr::I32Shl { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a.wrapping_shl(b as u32)),
-                    Instr::I32ShrS { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a.wrapping_shr(b as u32)),
-                    Instr::I32ShrU { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs) as u32, i32_of!(rhs) as u32, |a, b| a.wrapping_shr(b)),
-                    Instr::I32Rotl { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs) as u32, i32_of!(rhs) as u32, |a, b| a.rotate_left(b)),
-                    Instr::I32Rotr { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs) as u32, i32_of!(rhs) as u32, |a, b| a.rotate_right(b)),
-                    Instr::I32AddImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs), imm, |a, b| a.wrapping_add(b)),
-                    Instr::I32SubImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs), imm, |a, b| a.wrapping_sub(b)),
-                    Instr::I32MulImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs), imm, |a, b| a.wrapping_mul(b)),
-                    Instr::I32DivSImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs), imm, |a, b| try_trap!(i32_div_s(a, b))),
-                    Instr::I32DivUImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| try_trap!(a.checked_div(b).ok_or(TrapCode::IntegerDivisionByZero))),
-                    Instr::I32RemSImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs), imm, |a, b| try_trap!(if b == 0 { Err(TrapCode::IntegerDivisionByZero) } else { Ok(a.wrapping_rem(b)) })),
-                    Instr::I32RemUImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| try_trap!(a.checked_rem(b).ok_or(TrapCode::IntegerDivisionByZero))),
-                    Instr::I32AndImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs), imm, |a, b| a & b),
-                    Instr::I32OrImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs), imm, |a, b| a | b),
-                    Instr::I32XorImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs), imm, |a, b| a ^ b),
-                    Instr::I32ShlImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs), imm, |a, b| a.wrapping_shl(b as u32)),
-                    Instr::I32ShrSImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs), imm, |a, b| a.wrapping_shr(b as u32)),
-                    Instr::I32ShrUImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| a.wrapping_shr(b)),
-                    Instr::I32RotlImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| a.rotate_left(b)),
-                    Instr::I32RotrImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| a.rotate_right(b)),
-                    Instr::I32Eq { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a == b),
-                    Instr::I32Ne { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a != b),
-                    Instr::I32LtS { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a < b),
-                    Instr::I32LtU { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs) as u32, i32_of!(rhs) as u32, |a, b| a < b),
-                    Instr::I32GtS { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a > b),
-                    Instr::I32GtU { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs) as u32, i32_of!(rhs) as u32, |a, b| a > b),
-                    Instr::I32LeS { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a <= b),
-                    Instr::I32LeU { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs) as u32, i32_of!(rhs) as u32, |a, b| a <= b),
-                    Instr::I32GeS { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a >= b),
-                    Instr::I32GeU { dst, lhs, rhs } => bin_i32!(dst, i32_of!(lhs) as u32, i32_of!(rhs) as u32, |a, b| a >= b),
-                    Instr::I32EqImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs), imm, |a, b| a == b),
-                    Instr::I32NeImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs), imm, |a, b| a != b),
-                    Instr::I32LtSImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs), imm, |a, b| a < b),
-                    Instr::I32LtUImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| a < b),
-                    Instr::I32GtSImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs), imm, |a, b| a > b),
-                    Instr::I32GtUImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| a > b),
-                    Instr::I32LeSImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs), imm, |a, b| a <= b),
-                    Instr::I32LeUImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| a <= b),
-                    Instr::I32GeSImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs), imm, |a, b| a >= b),
-                    Instr::I32GeUImm { dst, lhs, imm } => bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| a >= b),
-                    Instr::I32Clz { dst, src } => bin_i32!(dst, i32_of!(src), 0, |a, _b| a.leading_zeros()),
-                    Instr::I32Ctz { dst, src } => bin_i32!(dst, i32_of!(src), 0, |a, _b| a.trailing_zeros()),
-                    Instr::I32Popcnt { dst, src } => bin_i32!(dst, i32_of!(src), 0, |a, _b| a.count_ones()),
+                    Instr::I32Add { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a.wrapping_add(b))
+                    }
+                    Instr::I32Sub { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a.wrapping_sub(b))
+                    }
+                    Instr::I32Mul { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a.wrapping_mul(b))
+                    }
+                    Instr::I32DivS { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| try_trap!(
+                            i32_div_s(a, b)
+                        ))
+                    }
+                    Instr::I32DivU { dst, lhs, rhs } => bin_i32!(
+                        dst,
+                        i32_of!(lhs) as u32,
+                        i32_of!(rhs) as u32,
+                        |a, b| try_trap!(a.checked_div(b).ok_or(TrapCode::IntegerDivisionByZero))
+                    ),
+                    Instr::I32RemS { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| try_trap!(
+                            if b == 0 {
+                                Err(TrapCode::IntegerDivisionByZero)
+                            } else {
+                                Ok(a.wrapping_rem(b))
+                            }
+                        ))
+                    }
+                    Instr::I32RemU { dst, lhs, rhs } => bin_i32!(
+                        dst,
+                        i32_of!(lhs) as u32,
+                        i32_of!(rhs) as u32,
+                        |a, b| try_trap!(a.checked_rem(b).ok_or(TrapCode::IntegerDivisionByZero))
+                    ),
+                    Instr::I32And { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a & b)
+                    }
+                    Instr::I32Or { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a | b)
+                    }
+                    Instr::I32Xor { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a ^ b)
+                    }
+                    Instr::I32Shl { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a
+                            .wrapping_shl(b as u32))
+                    }
+                    Instr::I32ShrS { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a
+                            .wrapping_shr(b as u32))
+                    }
+                    Instr::I32ShrU { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs) as u32, i32_of!(rhs) as u32, |a, b| a
+                            .wrapping_shr(b))
+                    }
+                    Instr::I32Rotl { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs) as u32, i32_of!(rhs) as u32, |a, b| a
+                            .rotate_left(b))
+                    }
+                    Instr::I32Rotr { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs) as u32, i32_of!(rhs) as u32, |a, b| a
+                            .rotate_right(b))
+                    }
+                    Instr::I32AddImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs), imm, |a, b| a.wrapping_add(b))
+                    }
+                    Instr::I32SubImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs), imm, |a, b| a.wrapping_sub(b))
+                    }
+                    Instr::I32MulImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs), imm, |a, b| a.wrapping_mul(b))
+                    }
+                    Instr::I32DivSImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs), imm, |a, b| try_trap!(i32_div_s(a, b)))
+                    }
+                    Instr::I32DivUImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| try_trap!(
+                            a.checked_div(b).ok_or(TrapCode::IntegerDivisionByZero)
+                        ))
+                    }
+                    Instr::I32RemSImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs), imm, |a, b| try_trap!(if b == 0 {
+                            Err(TrapCode::IntegerDivisionByZero)
+                        } else {
+                            Ok(a.wrapping_rem(b))
+                        }))
+                    }
+                    Instr::I32RemUImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| try_trap!(
+                            a.checked_rem(b).ok_or(TrapCode::IntegerDivisionByZero)
+                        ))
+                    }
+                    Instr::I32AndImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs), imm, |a, b| a & b)
+                    }
+                    Instr::I32OrImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs), imm, |a, b| a | b)
+                    }
+                    Instr::I32XorImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs), imm, |a, b| a ^ b)
+                    }
+                    Instr::I32ShlImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs), imm, |a, b| a.wrapping_shl(b as u32))
+                    }
+                    Instr::I32ShrSImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs), imm, |a, b| a.wrapping_shr(b as u32))
+                    }
+                    Instr::I32ShrUImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| a
+                            .wrapping_shr(b))
+                    }
+                    Instr::I32RotlImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| a
+                            .rotate_left(b))
+                    }
+                    Instr::I32RotrImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| a
+                            .rotate_right(b))
+                    }
+                    Instr::I32Eq { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a == b)
+                    }
+                    Instr::I32Ne { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a != b)
+                    }
+                    Instr::I32LtS { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a < b)
+                    }
+                    Instr::I32LtU { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs) as u32, i32_of!(rhs) as u32, |a, b| a < b)
+                    }
+                    Instr::I32GtS { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a > b)
+                    }
+                    Instr::I32GtU { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs) as u32, i32_of!(rhs) as u32, |a, b| a > b)
+                    }
+                    Instr::I32LeS { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a <= b)
+                    }
+                    Instr::I32LeU { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs) as u32, i32_of!(rhs) as u32, |a, b| a <= b)
+                    }
+                    Instr::I32GeS { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs), i32_of!(rhs), |a, b| a >= b)
+                    }
+                    Instr::I32GeU { dst, lhs, rhs } => {
+                        bin_i32!(dst, i32_of!(lhs) as u32, i32_of!(rhs) as u32, |a, b| a >= b)
+                    }
+                    Instr::I32EqImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs), imm, |a, b| a == b)
+                    }
+                    Instr::I32NeImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs), imm, |a, b| a != b)
+                    }
+                    Instr::I32LtSImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs), imm, |a, b| a < b)
+                    }
+                    Instr::I32LtUImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| a < b)
+                    }
+                    Instr::I32GtSImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs), imm, |a, b| a > b)
+                    }
+                    Instr::I32GtUImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| a > b)
+                    }
+                    Instr::I32LeSImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs), imm, |a, b| a <= b)
+                    }
+                    Instr::I32LeUImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| a <= b)
+                    }
+                    Instr::I32GeSImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs), imm, |a, b| a >= b)
+                    }
+                    Instr::I32GeUImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i32_of!(lhs) as u32, imm as u32, |a, b| a >= b)
+                    }
+                    Instr::I32Clz { dst, src } => {
+                        bin_i32!(dst, i32_of!(src), 0, |a, _b| a.leading_zeros())
+                    }
+                    Instr::I32Ctz { dst, src } => {
+                        bin_i32!(dst, i32_of!(src), 0, |a, _b| a.trailing_zeros())
+                    }
+                    Instr::I32Popcnt { dst, src } => {
+                        bin_i32!(dst, i32_of!(src), 0, |a, _b| a.count_ones())
+                    }
                     Instr::I32Eqz { dst, src } => bin_i32!(dst, i32_of!(src), 0, |a, _b| a == 0),
-                    Instr::I32Extend8S { dst, src } => bin_i32!(dst, i32_of!(src), 0, |a, _b| a as i8 as i32),
-                    Instr::I32Extend16S { dst, src } => bin_i32!(dst, i32_of!(src), 0, |a, _b| a as i16 as i32),
+                    Instr::I32Extend8S { dst, src } => {
+                        bin_i32!(dst, i32_of!(src), 0, |a, _b| a as i8 as i32)
+                    }
+                    Instr::I32Extend16S { dst, src } => {
+                        bin_i32!(dst, i32_of!(src), 0, |a, _b| a as i16 as i32)
+                    }
 
-                    Instr::I64Add { dst, lhs, rhs } => bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a.wrapping_add(b)),
-                    Instr::I64Sub { dst, lhs, rhs } => bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a.wrapping_sub(b)),
-                    Instr::I64Mul { dst, lhs, rhs } => bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a.wrapping_mul(b)),
-                    Instr::I64DivS { dst, lhs, rhs } => bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| try_trap!(i64_div_s(a, b))),
-                    Instr::I64DivU { dst, lhs, rhs } => bin_i64!(dst, i64_of!(lhs) as u64, i64_of!(rhs) as u64, |a, b| try_trap!(a.checked_div(b).ok_or(TrapCode::IntegerDivisionByZero))),
-                    Instr::I64RemS { dst, lhs, rhs } => bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| try_trap!(if b == 0 { Err(TrapCode::IntegerDivisionByZero) } else { Ok(a.wrapping_rem(b)) })),
-                    Instr::I64RemU { dst, lhs, rhs } => bin_i64!(dst, i64_of!(lhs) as u64, i64_of!(rhs) as u64, |a, b| try_trap!(a.checked_rem(b).ok_or(TrapCode::IntegerDivisionByZero))),
-                    Instr::I64And { dst, lhs, rhs } => bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a & b),
-                    Instr::I64Or { dst, lhs, rhs } => bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a | b),
-                    Instr::I64Xor { dst, lhs, rhs } => bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a ^ b),
-                    Instr::I64Shl { dst, lhs, rhs } => bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a.wrapping_shl(b as u32)),
-                    Instr::I64ShrS { dst, lhs, rhs } => bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a.wrapping_shr(b as u32)),
-                    Instr::I64ShrU { dst, lhs, rhs } => bin_i64!(dst, i64_of!(lhs) as u64, i64_of!(rhs) as u64, |a, b| a.wrapping_shr(b as u32)),
-                    Instr::I64Rotl { dst, lhs, rhs } => bin_i64!(dst, i64_of!(lhs) as u64, i64_of!(rhs) as u64, |a, b| a.rotate_left((b & 63) as u32)),
-                    Instr::I64Rotr { dst, lhs, rhs } => bin_i64!(dst, i64_of!(lhs) as u64, i64_of!(rhs) as u64, |a, b| a.rotate_right((b & 63) as u32)),
-                    Instr::I64AddImm { dst, lhs, imm } => bin_i64!(dst, i64_of!(lhs), i64::from(imm), |a, b| a.wrapping_add(b)),
-                    Instr::I64SubImm { dst, lhs, imm } => bin_i64!(dst, i64_of!(lhs), i64::from(imm), |a, b| a.wrapping_sub(b)),
-                    Instr::I64MulImm { dst, lhs, imm } => bin_i64!(dst, i64_of!(lhs), i64::from(imm), |a, b| a.wrapping_mul(b)),
-                    Instr::I64DivSImm { dst, lhs, imm } => bin_i64!(dst, i64_of!(lhs), i64::from(imm), |a, b| try_trap!(i64_div_s(a, b))),
-                    Instr::I64DivUImm { dst, lhs, imm } => bin_i64!(dst, i64_of!(lhs) as u64, i64::from(imm) as u64, |a, b| try_trap!(a.checked_div(b).ok_or(TrapCode::IntegerDivisionByZero))),
-                    Instr::I64RemSImm { dst, lhs, imm } => bin_i64!(dst, i64_of!(lhs), i64::from(imm), |a, b| try_trap!(if b == 0 { Err(TrapCode::IntegerDivisionByZero) } else { Ok(a.wrapping_rem(b)) })),
-                    Instr::I64RemUImm { dst, lhs, imm } => bin_i64!(dst, i64_of!(lhs) as u64, i64::from(imm) as u64, |a, b| try_trap!(a.checked_rem(b).ok_or(TrapCode::IntegerDivisionByZero))),
-                    Instr::I64AndImm { dst, lhs, imm } => bin_i64!(dst, i64_of!(lhs), i64::from(imm), |a, b| a & b),
-                    Instr::I64OrImm { dst, lhs, imm } => bin_i64!(dst, i64_of!(lhs), i64::from(imm), |a, b| a | b),
-                    Instr::I64XorImm { dst, lhs, imm } => bin_i64!(dst, i64_of!(lhs), i64::from(imm), |a, b| a ^ b),
-                    Instr::I64ShlImm { dst, lhs, imm } => bin_i64!(dst, i64_of!(lhs), imm, |a, b| a.wrapping_shl(b as u32)),
-                    Instr::I64ShrSImm { dst, lhs, imm } => bin_i64!(dst, i64_of!(lhs), imm, |a, b| a.wrapping_shr(b as u32)),
-                    Instr::I64ShrUImm { dst, lhs, imm } => bin_i64!(dst, i64_of!(lhs) as u64, imm, |a, b| a.wrapping_shr(b as u32)),
-                    Instr::I64RotlImm { dst, lhs, imm } => bin_i64!(dst, i64_of!(lhs) as u64, imm, |a, b| a.rotate_left((b & 63) as u32)),
-                    Instr::I64RotrImm { dst, lhs, imm } => bin_i64!(dst, i64_of!(lhs) as u64, imm, |a, b| a.rotate_right((b & 63) as u32)),
-                    Instr::I64Eq { dst, lhs, rhs } => bin_i32!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a == b),
-                    Instr::I64Ne { dst, lhs, rhs } => bin_i32!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a != b),
-                    Instr::I64LtS { dst, lhs, rhs } => bin_i32!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a < b),
-                    Instr::I64LtU { dst, lhs, rhs } => bin_i32!(dst, i64_of!(lhs) as u64, i64_of!(rhs) as u64, |a, b| a < b),
-                    Instr::I64GtS { dst, lhs, rhs } => bin_i32!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a > b),
-                    Instr::I64GtU { dst, lhs, rhs } => bin_i32!(dst, i64_of!(lhs) as u64, i64_of!(rhs) as u64, |a, b| a > b),
-                    Instr::I64LeS { dst, lhs, rhs } => bin_i32!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a <= b),
-                    Instr::I64LeU { dst, lhs, rhs } => bin_i32!(dst, i64_of!(lhs) as u64, i64_of!(rhs) as u64, |a, b| a <= b),
-                    Instr::I64GeS { dst, lhs, rhs } => bin_i32!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a >= b),
-                    Instr::I64GeU { dst, lhs, rhs } => bin_i32!(dst, i64_of!(lhs) as u64, i64_of!(rhs) as u64, |a, b| a >= b),
-                    Instr::I64EqImm { dst, lhs, imm } => bin_i32!(dst, i64_of!(lhs), i64::from(imm), |a, b| a == b),
-                    Instr::I64NeImm { dst, lhs, imm } => bin_i32!(dst, i64_of!(lhs), i64::from(imm), |a, b| a != b),
-                    Instr::I64LtSImm { dst, lhs, imm } => bin_i32!(dst, i64_of!(lhs), i64::from(imm), |a, b| a < b),
-                    Instr::I64LtUImm { dst, lhs, imm } => bin_i32!(dst, i64_of!(lhs) as u64, i64::from(imm) as u64, |a, b| a < b),
-                    Instr::I64GtSImm { dst, lhs, imm } => bin_i32!(dst, i64_of!(lhs), i64::from(imm), |a, b| a > b),
-                    Instr::I64GtUImm { dst, lhs, imm } => bin_i32!(dst, i64_of!(lhs) as u64, i64::from(imm) as u64, |a, b| a > b),
-                    Instr::I64LeSImm { dst, lhs, imm } => bin_i32!(dst, i64_of!(lhs), i64::from(imm), |a, b| a <= b),
-                    Instr::I64LeUImm { dst, lhs, imm } => bin_i32!(dst, i64_of!(lhs) as u64, i64::from(imm) as u64, |a, b| a <= b),
-                    Instr::I64GeSImm { dst, lhs, imm } => bin_i32!(dst, i64_of!(lhs), i64::from(imm), |a, b| a >= b),
-                    Instr::I64GeUImm { dst, lhs, imm } => bin_i32!(dst, i64_of!(lhs) as u64, i64::from(imm) as u64, |a, b| a >= b),
-                    Instr::I64Clz { dst, src } => bin_i64!(dst, i64_of!(src), 0, |a, _b| a.leading_zeros()),
-                    Instr::I64Ctz { dst, src } => bin_i64!(dst, i64_of!(src), 0, |a, _b| a.trailing_zeros()),
-                    Instr::I64Popcnt { dst, src } => bin_i64!(dst, i64_of!(src), 0, |a, _b| a.count_ones()),
+                    Instr::I64Add { dst, lhs, rhs } => {
+                        bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a.wrapping_add(b))
+                    }
+                    Instr::I64Sub { dst, lhs, rhs } => {
+                        bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a.wrapping_sub(b))
+                    }
+                    Instr::I64Mul { dst, lhs, rhs } => {
+                        bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a.wrapping_mul(b))
+                    }
+                    Instr::I64DivS { dst, lhs, rhs } => {
+                        bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| try_trap!(
+                            i64_div_s(a, b)
+                        ))
+                    }
+                    Instr::I64DivU { dst, lhs, rhs } => bin_i64!(
+                        dst,
+                        i64_of!(lhs) as u64,
+                        i64_of!(rhs) as u64,
+                        |a, b| try_trap!(a.checked_div(b).ok_or(TrapCode::IntegerDivisionByZero))
+                    ),
+                    Instr::I64RemS { dst, lhs, rhs } => {
+                        bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| try_trap!(
+                            if b == 0 {
+                                Err(TrapCode::IntegerDivisionByZero)
+                            } else {
+                                Ok(a.wrapping_rem(b))
+                            }
+                        ))
+                    }
+                    Instr::I64RemU { dst, lhs, rhs } => bin_i64!(
+                        dst,
+                        i64_of!(lhs) as u64,
+                        i64_of!(rhs) as u64,
+                        |a, b| try_trap!(a.checked_rem(b).ok_or(TrapCode::IntegerDivisionByZero))
+                    ),
+                    Instr::I64And { dst, lhs, rhs } => {
+                        bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a & b)
+                    }
+                    Instr::I64Or { dst, lhs, rhs } => {
+                        bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a | b)
+                    }
+                    Instr::I64Xor { dst, lhs, rhs } => {
+                        bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a ^ b)
+                    }
+                    Instr::I64Shl { dst, lhs, rhs } => {
+                        bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a
+                            .wrapping_shl(b as u32))
+                    }
+                    Instr::I64ShrS { dst, lhs, rhs } => {
+                        bin_i64!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a
+                            .wrapping_shr(b as u32))
+                    }
+                    Instr::I64ShrU { dst, lhs, rhs } => {
+                        bin_i64!(dst, i64_of!(lhs) as u64, i64_of!(rhs) as u64, |a, b| a
+                            .wrapping_shr(b as u32))
+                    }
+                    Instr::I64Rotl { dst, lhs, rhs } => {
+                        bin_i64!(dst, i64_of!(lhs) as u64, i64_of!(rhs) as u64, |a, b| a
+                            .rotate_left((b & 63) as u32))
+                    }
+                    Instr::I64Rotr { dst, lhs, rhs } => {
+                        bin_i64!(dst, i64_of!(lhs) as u64, i64_of!(rhs) as u64, |a, b| a
+                            .rotate_right((b & 63) as u32))
+                    }
+                    Instr::I64AddImm { dst, lhs, imm } => {
+                        bin_i64!(dst, i64_of!(lhs), i64::from(imm), |a, b| a.wrapping_add(b))
+                    }
+                    Instr::I64SubImm { dst, lhs, imm } => {
+                        bin_i64!(dst, i64_of!(lhs), i64::from(imm), |a, b| a.wrapping_sub(b))
+                    }
+                    Instr::I64MulImm { dst, lhs, imm } => {
+                        bin_i64!(dst, i64_of!(lhs), i64::from(imm), |a, b| a.wrapping_mul(b))
+                    }
+                    Instr::I64DivSImm { dst, lhs, imm } => {
+                        bin_i64!(dst, i64_of!(lhs), i64::from(imm), |a, b| try_trap!(
+                            i64_div_s(a, b)
+                        ))
+                    }
+                    Instr::I64DivUImm { dst, lhs, imm } => bin_i64!(
+                        dst,
+                        i64_of!(lhs) as u64,
+                        i64::from(imm) as u64,
+                        |a, b| try_trap!(a.checked_div(b).ok_or(TrapCode::IntegerDivisionByZero))
+                    ),
+                    Instr::I64RemSImm { dst, lhs, imm } => {
+                        bin_i64!(dst, i64_of!(lhs), i64::from(imm), |a, b| try_trap!(
+                            if b == 0 {
+                                Err(TrapCode::IntegerDivisionByZero)
+                            } else {
+                                Ok(a.wrapping_rem(b))
+                            }
+                        ))
+                    }
+                    Instr::I64RemUImm { dst, lhs, imm } => bin_i64!(
+                        dst,
+                        i64_of!(lhs) as u64,
+                        i64::from(imm) as u64,
+                        |a, b| try_trap!(a.checked_rem(b).ok_or(TrapCode::IntegerDivisionByZero))
+                    ),
+                    Instr::I64AndImm { dst, lhs, imm } => {
+                        bin_i64!(dst, i64_of!(lhs), i64::from(imm), |a, b| a & b)
+                    }
+                    Instr::I64OrImm { dst, lhs, imm } => {
+                        bin_i64!(dst, i64_of!(lhs), i64::from(imm), |a, b| a | b)
+                    }
+                    Instr::I64XorImm { dst, lhs, imm } => {
+                        bin_i64!(dst, i64_of!(lhs), i64::from(imm), |a, b| a ^ b)
+                    }
+                    Instr::I64ShlImm { dst, lhs, imm } => {
+                        bin_i64!(dst, i64_of!(lhs), imm, |a, b| a.wrapping_shl(b as u32))
+                    }
+                    Instr::I64ShrSImm { dst, lhs, imm } => {
+                        bin_i64!(dst, i64_of!(lhs), imm, |a, b| a.wrapping_shr(b as u32))
+                    }
+                    Instr::I64ShrUImm { dst, lhs, imm } => {
+                        bin_i64!(dst, i64_of!(lhs) as u64, imm, |a, b| a
+                            .wrapping_shr(b as u32))
+                    }
+                    Instr::I64RotlImm { dst, lhs, imm } => {
+                        bin_i64!(dst, i64_of!(lhs) as u64, imm, |a, b| a
+                            .rotate_left((b & 63) as u32))
+                    }
+                    Instr::I64RotrImm { dst, lhs, imm } => {
+                        bin_i64!(dst, i64_of!(lhs) as u64, imm, |a, b| a
+                            .rotate_right((b & 63) as u32))
+                    }
+                    Instr::I64Eq { dst, lhs, rhs } => {
+                        bin_i32!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a == b)
+                    }
+                    Instr::I64Ne { dst, lhs, rhs } => {
+                        bin_i32!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a != b)
+                    }
+                    Instr::I64LtS { dst, lhs, rhs } => {
+                        bin_i32!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a < b)
+                    }
+                    Instr::I64LtU { dst, lhs, rhs } => {
+                        bin_i32!(dst, i64_of!(lhs) as u64, i64_of!(rhs) as u64, |a, b| a < b)
+                    }
+                    Instr::I64GtS { dst, lhs, rhs } => {
+                        bin_i32!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a > b)
+                    }
+                    Instr::I64GtU { dst, lhs, rhs } => {
+                        bin_i32!(dst, i64_of!(lhs) as u64, i64_of!(rhs) as u64, |a, b| a > b)
+                    }
+                    Instr::I64LeS { dst, lhs, rhs } => {
+                        bin_i32!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a <= b)
+                    }
+                    Instr::I64LeU { dst, lhs, rhs } => {
+                        bin_i32!(dst, i64_of!(lhs) as u64, i64_of!(rhs) as u64, |a, b| a <= b)
+                    }
+                    Instr::I64GeS { dst, lhs, rhs } => {
+                        bin_i32!(dst, i64_of!(lhs), i64_of!(rhs), |a, b| a >= b)
+                    }
+                    Instr::I64GeU { dst, lhs, rhs } => {
+                        bin_i32!(dst, i64_of!(lhs) as u64, i64_of!(rhs) as u64, |a, b| a >= b)
+                    }
+                    Instr::I64EqImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i64_of!(lhs), i64::from(imm), |a, b| a == b)
+                    }
+                    Instr::I64NeImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i64_of!(lhs), i64::from(imm), |a, b| a != b)
+                    }
+                    Instr::I64LtSImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i64_of!(lhs), i64::from(imm), |a, b| a < b)
+                    }
+                    Instr::I64LtUImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i64_of!(lhs) as u64, i64::from(imm) as u64, |a, b| a
+                            < b)
+                    }
+                    Instr::I64GtSImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i64_of!(lhs), i64::from(imm), |a, b| a > b)
+                    }
+                    Instr::I64GtUImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i64_of!(lhs) as u64, i64::from(imm) as u64, |a, b| a
+                            > b)
+                    }
+                    Instr::I64LeSImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i64_of!(lhs), i64::from(imm), |a, b| a <= b)
+                    }
+                    Instr::I64LeUImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i64_of!(lhs) as u64, i64::from(imm) as u64, |a, b| a
+                            <= b)
+                    }
+                    Instr::I64GeSImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i64_of!(lhs), i64::from(imm), |a, b| a >= b)
+                    }
+                    Instr::I64GeUImm { dst, lhs, imm } => {
+                        bin_i32!(dst, i64_of!(lhs) as u64, i64::from(imm) as u64, |a, b| a
+                            >= b)
+                    }
+                    Instr::I64Clz { dst, src } => {
+                        bin_i64!(dst, i64_of!(src), 0, |a, _b| a.leading_zeros())
+                    }
+                    Instr::I64Ctz { dst, src } => {
+                        bin_i64!(dst, i64_of!(src), 0, |a, _b| a.trailing_zeros())
+                    }
+                    Instr::I64Popcnt { dst, src } => {
+                        bin_i64!(dst, i64_of!(src), 0, |a, _b| a.count_ones())
+                    }
                     Instr::I64Eqz { dst, src } => bin_i32!(dst, i64_of!(src), 0, |a, _b| a == 0),
-                    Instr::I64Extend8S { dst, src } => bin_i64!(dst, i64_of!(src), 0, |a, _b| a as i8 as i64),
-                    Instr::I64Extend16S { dst, src } => bin_i64!(dst, i64_of!(src), 0, |a, _b| a as i16 as i64),
-                    Instr::I64Extend32S { dst, src } => bin_i64!(dst, i64_of!(src), 0, |a, _b| a as i32 as i64),
-                    Instr::I64Extend32U { dst, src } => bin_i64!(dst, i64_of!(src), 0, |a, _b| a as u32 as u64),
+                    Instr::I64Extend8S { dst, src } => {
+                        bin_i64!(dst, i64_of!(src), 0, |a, _b| a as i8 as i64)
+                    }
+                    Instr::I64Extend16S { dst, src } => {
+                        bin_i64!(dst, i64_of!(src), 0, |a, _b| a as i16 as i64)
+                    }
+                    Instr::I64Extend32S { dst, src } => {
+                        bin_i64!(dst, i64_of!(src), 0, |a, _b| a as i32 as i64)
+                    }
+                    Instr::I64Extend32U { dst, src } => {
+                        bin_i64!(dst, i64_of!(src), 0, |a, _b| a as u32 as u64)
+                    }
 
-                    Instr::F32Add { dst, lhs, rhs } => { set_f32!(dst, f32_of!(lhs) + f32_of!(rhs)); next!() }
-                    Instr::F32Sub { dst, lhs, rhs } => { set_f32!(dst, f32_of!(lhs) - f32_of!(rhs)); next!() }
-                    Instr::F32Mul { dst, lhs, rhs } => { set_f32!(dst, f32_of!(lhs) * f32_of!(rhs)); next!() }
-                    Instr::F32Div { dst, lhs, rhs } => { set_f32!(dst, f32_of!(lhs) / f32_of!(rhs)); next!() }
-                    Instr::F32Min { dst, lhs, rhs } => { set_f32!(dst, wasm_min!(f32_of!(lhs), f32_of!(rhs), f32)); next!() }
-                    Instr::F32Max { dst, lhs, rhs } => { set_f32!(dst, wasm_max!(f32_of!(lhs), f32_of!(rhs), f32)); next!() }
-                    Instr::F32Copysign { dst, lhs, rhs } => { set_f32!(dst, f32_of!(lhs).copysign(f32_of!(rhs))); next!() }
-                    Instr::F32Eq { dst, lhs, rhs } => { set_i32!(dst, f32_of!(lhs) == f32_of!(rhs)); next!() }
-                    Instr::F32Ne { dst, lhs, rhs } => { set_i32!(dst, f32_of!(lhs) != f32_of!(rhs)); next!() }
-                    Instr::F32Lt { dst, lhs, rhs } => { set_i32!(dst, f32_of!(lhs) < f32_of!(rhs)); next!() }
-                    Instr::F32Gt { dst, lhs, rhs } => { set_i32!(dst, f32_of!(lhs) > f32_of!(rhs)); next!() }
-                    Instr::F32Le { dst, lhs, rhs } => { set_i32!(dst, f32_of!(lhs) <= f32_of!(rhs)); next!() }
-                    Instr::F32Ge { dst, lhs, rhs } => { set_i32!(dst, f32_of!(lhs) >= f32_of!(rhs)); next!() }
-                    Instr::F32Abs { dst, src } => { set!(dst, slot!(src) & 0x7fff_ffff); next!() }
-                    Instr::F32Neg { dst, src } => { set!(dst, (slot!(src) ^ 0x8000_0000) & 0xffff_ffff); next!() }
-                    Instr::F32Ceil { dst, src } => { set_f32!(dst, quiet_f32(f32_of!(src), |x| x.ceil())); next!() }
-                    Instr::F32Floor { dst, src } => { set_f32!(dst, quiet_f32(f32_of!(src), |x| x.floor())); next!() }
-                    Instr::F32Trunc { dst, src } => { set_f32!(dst, quiet_f32(f32_of!(src), |x| x.trunc())); next!() }
-                    Instr::F32Nearest { dst, src } => { set_f32!(dst, quiet_f32(f32_of!(src), |x| x.round_ties_even())); next!() }
-                    Instr::F32Sqrt { dst, src } => { set_f32!(dst, f32_of!(src).sqrt()); next!() }
-                    Instr::F64Add { dst, lhs, rhs } => { set_f64!(dst, f64_of!(lhs) + f64_of!(rhs)); next!() }
-                    Instr::F64Sub { dst, lhs, rhs } => { set_f64!(dst, f64_of!(lhs) - f64_of!(rhs)); next!() }
-                    Instr::F64Mul { dst, lhs, rhs } => { set_f64!(dst, f64_of!(lhs) * f64_of!(rhs)); next!() }
-                    Instr::F64Div { dst, lhs, rhs } => { set_f64!(dst, f64_of!(lhs) / f64_of!(rhs)); next!() }
-                    Instr::F64Min { dst, lhs, rhs } => { set_f64!(dst, wasm_min!(f64_of!(lhs), f64_of!(rhs), f64)); next!() }
-                    Instr::F64Max { dst, lhs, rhs } => { set_f64!(dst, wasm_max!(f64_of!(lhs), f64_of!(rhs), f64)); next!() }
-                    Instr::F64Copysign { dst, lhs, rhs } => { set_f64!(dst, f64_of!(lhs).copysign(f64_of!(rhs))); next!() }
-                    Instr::F64Eq { dst, lhs, rhs } => { set_i32!(dst, f64_of!(lhs) == f64_of!(rhs)); next!() }
-                    Instr::F64Ne { dst, lhs, rhs } => { set_i32!(dst, f64_of!(lhs) != f64_of!(rhs)); next!() }
-                    Instr::F64Lt { dst, lhs, rhs } => { set_i32!(dst, f64_of!(lhs) < f64_of!(rhs)); next!() }
-                    Instr::F64Gt { dst, lhs, rhs } => { set_i32!(dst, f64_of!(lhs) > f64_of!(rhs)); next!() }
-                    Instr::F64Le { dst, lhs, rhs } => { set_i32!(dst, f64_of!(lhs) <= f64_of!(rhs)); next!() }
-                    Instr::F64Ge { dst, lhs, rhs } => { set_i32!(dst, f64_of!(lhs) >= f64_of!(rhs)); next!() }
-                    Instr::F64Abs { dst, src } => { set!(dst, slot!(src) & 0x7fff_ffff_ffff_ffff); next!() }
-                    Instr::F64Neg { dst, src } => { set!(dst, slot!(src) ^ 0x8000_0000_0000_0000); next!() }
-                    Instr::F64Ceil { dst, src } => { set_f64!(dst, quiet_f64(f64_of!(src), |x| x.ceil())); next!() }
-                    Instr::F64Floor { dst, src } => { set_f64!(dst, quiet_f64(f64_of!(src), |x| x.floor())); next!() }
-                    Instr::F64Trunc { dst, src } => { set_f64!(dst, quiet_f64(f64_of!(src), |x| x.trunc())); next!() }
-                    Instr::F64Nearest { dst, src } => { set_f64!(dst, quiet_f64(f64_of!(src), |x| x.round_ties_even())); next!() }
-                    Instr::F64Sqrt { dst, src } => { set_f64!(dst, f64_of!(src).sqrt()); next!() }
+                    Instr::F32Add { dst, lhs, rhs } => {
+                        set_f32!(dst, f32_of!(lhs) + f32_of!(rhs));
+                        next!()
+                    }
+                    Instr::F32Sub { dst, lhs, rhs } => {
+                        set_f32!(dst, f32_of!(lhs) - f32_of!(rhs));
+                        next!()
+                    }
+                    Instr::F32Mul { dst, lhs, rhs } => {
+                        set_f32!(dst, f32_of!(lhs) * f32_of!(rhs));
+                        next!()
+                    }
+                    Instr::F32Div { dst, lhs, rhs } => {
+                        set_f32!(dst, f32_of!(lhs) / f32_of!(rhs));
+                        next!()
+                    }
+                    Instr::F32Min { dst, lhs, rhs } => {
+                        set_f32!(dst, wasm_min!(f32_of!(lhs), f32_of!(rhs), f32));
+                        next!()
+                    }
+                    Instr::F32Max { dst, lhs, rhs } => {
+                        set_f32!(dst, wasm_max!(f32_of!(lhs), f32_of!(rhs), f32));
+                        next!()
+                    }
+                    Instr::F32Copysign { dst, lhs, rhs } => {
+                        set_f32!(dst, f32_of!(lhs).copysign(f32_of!(rhs)));
+                        next!()
+                    }
+                    Instr::F32Eq { dst, lhs, rhs } => {
+                        set_i32!(dst, f32_of!(lhs) == f32_of!(rhs));
+                        next!()
+                    }
+                    Instr::F32Ne { dst, lhs, rhs } => {
+                        set_i32!(dst, f32_of!(lhs) != f32_of!(rhs));
+                        next!()
+                    }
+                    Instr::F32Lt { dst, lhs, rhs } => {
+                        set_i32!(dst, f32_of!(lhs) < f32_of!(rhs));
+                        next!()
+                    }
+                    Instr::F32Gt { dst, lhs, rhs } => {
+                        set_i32!(dst, f32_of!(lhs) > f32_of!(rhs));
+                        next!()
+                    }
+                    Instr::F32Le { dst, lhs, rhs } => {
+                        set_i32!(dst, f32_of!(lhs) <= f32_of!(rhs));
+                        next!()
+                    }
+                    Instr::F32Ge { dst, lhs, rhs } => {
+                        set_i32!(dst, f32_of!(lhs) >= f32_of!(rhs));
+                        next!()
+                    }
+                    Instr::F32Abs { dst, src } => {
+                        set!(dst, slot!(src) & 0x7fff_ffff);
+                        next!()
+                    }
+                    Instr::F32Neg { dst, src } => {
+                        set!(dst, (slot!(src) ^ 0x8000_0000) & 0xffff_ffff);
+                        next!()
+                    }
+                    Instr::F32Ceil { dst, src } => {
+                        set_f32!(dst, quiet_f32(f32_of!(src), |x| x.ceil()));
+                        next!()
+                    }
+                    Instr::F32Floor { dst, src } => {
+                        set_f32!(dst, quiet_f32(f32_of!(src), |x| x.floor()));
+                        next!()
+                    }
+                    Instr::F32Trunc { dst, src } => {
+                        set_f32!(dst, quiet_f32(f32_of!(src), |x| x.trunc()));
+                        next!()
+                    }
+                    Instr::F32Nearest { dst, src } => {
+                        set_f32!(dst, quiet_f32(f32_of!(src), |x| x.round_ties_even()));
+                        next!()
+                    }
+                    Instr::F32Sqrt { dst, src } => {
+                        set_f32!(dst, f32_of!(src).sqrt());
+                        next!()
+                    }
+                    Instr::F64Add { dst, lhs, rhs } => {
+                        set_f64!(dst, f64_of!(lhs) + f64_of!(rhs));
+                        next!()
+                    }
+                    Instr::F64Sub { dst, lhs, rhs } => {
+                        set_f64!(dst, f64_of!(lhs) - f64_of!(rhs));
+                        next!()
+                    }
+                    Instr::F64Mul { dst, lhs, rhs } => {
+                        set_f64!(dst, f64_of!(lhs) * f64_of!(rhs));
+                        next!()
+                    }
+                    Instr::F64Div { dst, lhs, rhs } => {
+                        set_f64!(dst, f64_of!(lhs) / f64_of!(rhs));
+                        next!()
+                    }
+                    Instr::F64Min { dst, lhs, rhs } => {
+                        set_f64!(dst, wasm_min!(f64_of!(lhs), f64_of!(rhs), f64));
+                        next!()
+                    }
+                    Instr::F64Max { dst, lhs, rhs } => {
+                        set_f64!(dst, wasm_max!(f64_of!(lhs), f64_of!(rhs), f64));
+                        next!()
+                    }
+                    Instr::F64Copysign { dst, lhs, rhs } => {
+                        set_f64!(dst, f64_of!(lhs).copysign(f64_of!(rhs)));
+                        next!()
+                    }
+                    Instr::F64Eq { dst, lhs, rhs } => {
+                        set_i32!(dst, f64_of!(lhs) == f64_of!(rhs));
+                        next!()
+                    }
+                    Instr::F64Ne { dst, lhs, rhs } => {
+                        set_i32!(dst, f64_of!(lhs) != f64_of!(rhs));
+                        next!()
+                    }
+                    Instr::F64Lt { dst, lhs, rhs } => {
+                        set_i32!(dst, f64_of!(lhs) < f64_of!(rhs));
+                        next!()
+                    }
+                    Instr::F64Gt { dst, lhs, rhs } => {
+                        set_i32!(dst, f64_of!(lhs) > f64_of!(rhs));
+                        next!()
+                    }
+                    Instr::F64Le { dst, lhs, rhs } => {
+                        set_i32!(dst, f64_of!(lhs) <= f64_of!(rhs));
+                        next!()
+                    }
+                    Instr::F64Ge { dst, lhs, rhs } => {
+                        set_i32!(dst, f64_of!(lhs) >= f64_of!(rhs));
+                        next!()
+                    }
+                    Instr::F64Abs { dst, src } => {
+                        set!(dst, slot!(src) & 0x7fff_ffff_ffff_ffff);
+                        next!()
+                    }
+                    Instr::F64Neg { dst, src } => {
+                        set!(dst, slot!(src) ^ 0x8000_0000_0000_0000);
+                        next!()
+                    }
+                    Instr::F64Ceil { dst, src } => {
+                        set_f64!(dst, quiet_f64(f64_of!(src), |x| x.ceil()));
+                        next!()
+                    }
+                    Instr::F64Floor { dst, src } => {
+                        set_f64!(dst, quiet_f64(f64_of!(src), |x| x.floor()));
+                        next!()
+                    }
+                    Instr::F64Trunc { dst, src } => {
+                        set_f64!(dst, quiet_f64(f64_of!(src), |x| x.trunc()));
+                        next!()
+                    }
+                    Instr::F64Nearest { dst, src } => {
+                        set_f64!(dst, quiet_f64(f64_of!(src), |x| x.round_ties_even()));
+                        next!()
+                    }
+                    Instr::F64Sqrt { dst, src } => {
+                        set_f64!(dst, f64_of!(src).sqrt());
+                        next!()
+                    }
 
-                    Instr::I32TruncF32S { dst, src } => { set_i32!(dst, try_trap!(trunc!(f32_of!(src), -2147483904.0f32, 2147483648.0f32, i32))); next!() }
-                    Instr::I32TruncF32U { dst, src } => { set_i32!(dst, try_trap!(trunc!(f32_of!(src), -1.0f32, 4294967296.0f32, u32))); next!() }
-                    Instr::I32TruncF64S { dst, src } => { set_i32!(dst, try_trap!(trunc!(f64_of!(src), -2147483649.0f64, 2147483648.0f64, i32))); next!() }
-                    Instr::I32TruncF64U { dst, src } => { set_i32!(dst, try_trap!(trunc!(f64_of!(src), -1.0f64, 4294967296.0f64, u32))); next!() }
-                    Instr::I64TruncF32S { dst, src } => { set_i64!(dst, try_trap!(trunc!(f32_of!(src), -9223373136366403584.0f32, 9223372036854775808.0f32, i64))); next!() }
-                    Instr::I64TruncF32U { dst, src } => { set_i64!(dst, try_trap!(trunc!(f32_of!(src), -1.0f32, 18446744073709551616.0f32, u64))); next!() }
-                    Instr::I64TruncF64S { dst, src } => { set_i64!(dst, try_trap!(trunc!(f64_of!(src), -9223372036854777856.0f64, 9223372036854775808.0f64, i64))); next!() }
-                    Instr::I64TruncF64U { dst, src } => { set_i64!(dst, try_trap!(trunc!(f64_of!(src), -1.0f64, 18446744073709551616.0f64, u64))); next!() }
-                    Instr::I32TruncSatF32S { dst, src } => { set_i32!(dst, f32_of!(src) as i32); next!() }
-                    Instr::I32TruncSatF32U { dst, src } => { set_i32!(dst, f32_of!(src) as u32); next!() }
-                    Instr::I32TruncSatF64S { dst, src } => { set_i32!(dst, f64_of!(src) as i32); next!() }
-                    Instr::I32TruncSatF64U { dst, src } => { set_i32!(dst, f64_of!(src) as u32); next!() }
-                    Instr::I64TruncSatF32S { dst, src } => { set_i64!(dst, f32_of!(src) as i64); next!() }
-                    Instr::I64TruncSatF32U { dst, src } => { set_i64!(dst, f32_of!(src) as u64); next!() }
-                    Instr::I64TruncSatF64S { dst, src } => { set_i64!(dst, f64_of!(src) as i64); next!() }
-                    Instr::I64TruncSatF64U { dst, src } => { set_i64!(dst, f64_of!(src) as u64); next!() }
-                    Instr::F32ConvertI32S { dst, src } => { set_f32!(dst, i32_of!(src) as f32); next!() }
-                    Instr::F32ConvertI32U { dst, src } => { set_f32!(dst, i32_of!(src) as u32 as f32); next!() }
-                    Instr::F32ConvertI64S { dst, src } => { set_f32!(dst, i64_of!(src) as f32); next!() }
-                    Instr::F32ConvertI64U { dst, src } => { set_f32!(dst, i64_of!(src) as u64 as f32); next!() }
-                    Instr::F64ConvertI32S { dst, src } => { set_f64!(dst, f64::from(i32_of!(src))); next!() }
-                    Instr::F64ConvertI32U { dst, src } => { set_f64!(dst, f64::from(i32_of!(src) as u32)); next!() }
-                    Instr::F64ConvertI64S { dst, src } => { set_f64!(dst, i64_of!(src) as f64); next!() }
-                    Instr::F64ConvertI64U { dst, src } => { set_f64!(dst, i64_of!(src) as u64 as f64); next!() }
-                    Instr::F32DemoteF64 { dst, src } => { set_f32!(dst, f64_of!(src) as f32); next!() }
-                    Instr::F64PromoteF32 { dst, src } => { set_f64!(dst, f64::from(f32_of!(src))); next!() }
+                    Instr::I32TruncF32S { dst, src } => {
+                        set_i32!(
+                            dst,
+                            try_trap!(trunc!(f32_of!(src), -2147483904.0f32, 2147483648.0f32, i32))
+                        );
+                        next!()
+                    }
+                    Instr::I32TruncF32U { dst, src } => {
+                        set_i32!(
+                            dst,
+                            try_trap!(trunc!(f32_of!(src), -1.0f32, 4294967296.0f32, u32))
+                        );
+                        next!()
+                    }
+                    Instr::I32TruncF64S { dst, src } => {
+                        set_i32!(
+                            dst,
+                            try_trap!(trunc!(f64_of!(src), -2147483649.0f64, 2147483648.0f64, i32))
+                        );
+                        next!()
+                    }
+                    Instr::I32TruncF64U { dst, src } => {
+                        set_i32!(
+                            dst,
+                            try_trap!(trunc!(f64_of!(src), -1.0f64, 4294967296.0f64, u32))
+                        );
+                        next!()
+                    }
+                    Instr::I64TruncF32S { dst, src } => {
+                        set_i64!(
+                            dst,
+                            try_trap!(trunc!(
+                                f32_of!(src),
+                                -9223373136366403584.0f32,
+                                9223372036854775808.0f32,
+                                i64
+                            ))
+                        );
+                        next!()
+                    }
+                    Instr::I64TruncF32U { dst, src } => {
+                        set_i64!(
+                            dst,
+                            try_trap!(trunc!(
+                                f32_of!(src),
+                                -1.0f32,
+                                18446744073709551616.0f32,
+                                u64
+                            ))
+                        );
+                        next!()
+                    }
+                    Instr::I64TruncF64S { dst, src } => {
+                        set_i64!(
+                            dst,
+                            try_trap!(trunc!(
+                                f64_of!(src),
+                                -9223372036854777856.0f64,
+                                9223372036854775808.0f64,
+                                i64
+                            ))
+                        );
+                        next!()
+                    }
+                    Instr::I64TruncF64U { dst, src } => {
+                        set_i64!(
+                            dst,
+                            try_trap!(trunc!(
+                                f64_of!(src),
+                                -1.0f64,
+                                18446744073709551616.0f64,
+                                u64
+                            ))
+                        );
+                        next!()
+                    }
+                    Instr::I32TruncSatF32S { dst, src } => {
+                        set_i32!(dst, f32_of!(src) as i32);
+                        next!()
+                    }
+                    Instr::I32TruncSatF32U { dst, src } => {
+                        set_i32!(dst, f32_of!(src) as u32);
+                        next!()
+                    }
+                    Instr::I32TruncSatF64S { dst, src } => {
+                        set_i32!(dst, f64_of!(src) as i32);
+                        next!()
+                    }
+                    Instr::I32TruncSatF64U { dst, src } => {
+                        set_i32!(dst, f64_of!(src) as u32);
+                        next!()
+                    }
+                    Instr::I64TruncSatF32S { dst, src } => {
+                        set_i64!(dst, f32_of!(src) as i64);
+                        next!()
+                    }
+                    Instr::I64TruncSatF32U { dst, src } => {
+                        set_i64!(dst, f32_of!(src) as u64);
+                        next!()
+                    }
+                    Instr::I64TruncSatF64S { dst, src } => {
+                        set_i64!(dst, f64_of!(src) as i64);
+                        next!()
+                    }
+                    Instr::I64TruncSatF64U { dst, src } => {
+                        set_i64!(dst, f64_of!(src) as u64);
+                        next!()
+                    }
+                    Instr::F32ConvertI32S { dst, src } => {
+                        set_f32!(dst, i32_of!(src) as f32);
+                        next!()
+                    }
+                    Instr::F32ConvertI32U { dst, src } => {
+                        set_f32!(dst, i32_of!(src) as u32 as f32);
+                        next!()
+                    }
+                    Instr::F32ConvertI64S { dst, src } => {
+                        set_f32!(dst, i64_of!(src) as f32);
+                        next!()
+                    }
+                    Instr::F32ConvertI64U { dst, src } => {
+                        set_f32!(dst, i64_of!(src) as u64 as f32);
+                        next!()
+                    }
+                    Instr::F64ConvertI32S { dst, src } => {
+                        set_f64!(dst, f64::from(i32_of!(src)));
+                        next!()
+                    }
+                    Instr::F64ConvertI32U { dst, src } => {
+                        set_f64!(dst, f64::from(i32_of!(src) as u32));
+                        next!()
+                    }
+                    Instr::F64ConvertI64S { dst, src } => {
+                        set_f64!(dst, i64_of!(src) as f64);
+                        next!()
+                    }
+                    Instr::F64ConvertI64U { dst, src } => {
+                        set_f64!(dst, i64_of!(src) as u64 as f64);
+                        next!()
+                    }
+                    Instr::F32DemoteF64 { dst, src } => {
+                        set_f32!(dst, f64_of!(src) as f32);
+                        next!()
+                    }
+                    Instr::F64PromoteF32 { dst, src } => {
+                        set_f64!(dst, f64::from(f32_of!(src)));
+                        next!()
+                    }
                 }
             }
         }

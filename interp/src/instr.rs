@@ -108,7 +108,11 @@ pub enum Instr {
     Call { func: u32, args: Slot },
     /// Call through table `Extra.a` entry `index`, expecting module type `type_index`; the
     /// callee frame starts at `args`.
-    CallIndirect { type_index: u32, index: Slot, args: Slot },
+    CallIndirect {
+        type_index: u32,
+        index: Slot,
+        args: Slot,
+    },
     /// Carries extra operands of the previous instruction; never executed.
     Extra { a: u32, b: u32, c: u32 },
 
@@ -184,7 +188,11 @@ pub enum Instr {
     /// `dst = table[table][index]`
     TableGet { dst: Slot, table: u32, index: Slot },
     /// `table[table][index] = value`
-    TableSet { table: u32, index: Slot, value: Slot },
+    TableSet {
+        table: u32,
+        index: Slot,
+        value: Slot,
+    },
     /// `dst = table.size table`
     TableSize { dst: Slot, table: u32 },
     /// `dst = table.grow table (init = Extra.a slot, delta)`
@@ -569,12 +577,11 @@ pub enum Instr {
     F64PromoteF32 { dst: Slot, src: Slot },
 }
 
-
 /// The result slot of a pure arithmetic, comparison or conversion instruction (the ones a
 /// `local.set` may retarget); `None` for every other instruction.
 pub fn result_dst(instr: &mut Instr) -> Option<&mut Slot> {
     match instr {
-Instr::Copy { dst, .. }
+        Instr::Copy { dst, .. }
         | Instr::I32Add { dst, .. }
         | Instr::I32Sub { dst, .. }
         | Instr::I32Mul { dst, .. }

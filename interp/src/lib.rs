@@ -25,6 +25,9 @@ pub use exec::invoke;
 pub use instr::{Instr, Slot};
 pub use translate::{CompiledFunc, TranslateError, translate};
 
+/// The outcome of translating one function, cached per function.
+type TranslateResult = Result<Box<CompiledFunc>, TranslateError>;
+
 /// The interpreter's per-module state: lazily translated bytecode of every defined function.
 ///
 /// Shared by all instances of the module (bytecode does not depend on the instance).
@@ -32,7 +35,7 @@ pub use translate::{CompiledFunc, TranslateError, translate};
 pub struct InterpModule {
     /// The module.
     pub info: Arc<ModuleInfo>,
-    funcs: Box<[OnceLock<Result<Box<CompiledFunc>, TranslateError>>]>,
+    funcs: Box<[OnceLock<TranslateResult>]>,
 }
 
 impl InterpModule {

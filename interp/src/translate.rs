@@ -68,8 +68,12 @@ enum FrameKind {
     /// The function body: branching to it returns.
     Func,
     Block,
-    Loop { header: usize },
-    If { else_branch: Option<usize> },
+    Loop {
+        header: usize,
+    },
+    If {
+        else_branch: Option<usize>,
+    },
     Else,
 }
 
@@ -797,7 +801,11 @@ impl Translator<'_> {
                     a,
                     b,
                 });
-                self.code.push(I::Extra { a: cond, b: 0, c: 0 });
+                self.code.push(I::Extra {
+                    a: cond,
+                    b: 0,
+                    c: 0,
+                });
                 self.last_def = None;
                 self.push(Operand::Temp);
             }
@@ -820,37 +828,196 @@ impl Translator<'_> {
                     src,
                 });
             }
-            O::I32Load { memarg } => self.load(|d, a, o| I::I32Load { dst: d, addr: a, offset: o }, memarg.offset),
-            O::I64Load { memarg } => self.load(|d, a, o| I::I64Load { dst: d, addr: a, offset: o }, memarg.offset),
-            O::F32Load { memarg } => self.load(|d, a, o| I::F32Load { dst: d, addr: a, offset: o }, memarg.offset),
-            O::F64Load { memarg } => self.load(|d, a, o| I::F64Load { dst: d, addr: a, offset: o }, memarg.offset),
-            O::I32Load8S { memarg } => self.load(|d, a, o| I::I32Load8S { dst: d, addr: a, offset: o }, memarg.offset),
-            O::I32Load8U { memarg } => self.load(|d, a, o| I::I32Load8U { dst: d, addr: a, offset: o }, memarg.offset),
-            O::I32Load16S { memarg } => self.load(|d, a, o| I::I32Load16S { dst: d, addr: a, offset: o }, memarg.offset),
-            O::I32Load16U { memarg } => self.load(|d, a, o| I::I32Load16U { dst: d, addr: a, offset: o }, memarg.offset),
-            O::I64Load8S { memarg } => self.load(|d, a, o| I::I64Load8S { dst: d, addr: a, offset: o }, memarg.offset),
-            O::I64Load8U { memarg } => self.load(|d, a, o| I::I64Load8U { dst: d, addr: a, offset: o }, memarg.offset),
-            O::I64Load16S { memarg } => self.load(|d, a, o| I::I64Load16S { dst: d, addr: a, offset: o }, memarg.offset),
-            O::I64Load16U { memarg } => self.load(|d, a, o| I::I64Load16U { dst: d, addr: a, offset: o }, memarg.offset),
-            O::I64Load32S { memarg } => self.load(|d, a, o| I::I64Load32S { dst: d, addr: a, offset: o }, memarg.offset),
-            O::I64Load32U { memarg } => self.load(|d, a, o| I::I64Load32U { dst: d, addr: a, offset: o }, memarg.offset),
+            O::I32Load { memarg } => self.load(
+                |d, a, o| I::I32Load {
+                    dst: d,
+                    addr: a,
+                    offset: o,
+                },
+                memarg.offset,
+            ),
+            O::I64Load { memarg } => self.load(
+                |d, a, o| I::I64Load {
+                    dst: d,
+                    addr: a,
+                    offset: o,
+                },
+                memarg.offset,
+            ),
+            O::F32Load { memarg } => self.load(
+                |d, a, o| I::F32Load {
+                    dst: d,
+                    addr: a,
+                    offset: o,
+                },
+                memarg.offset,
+            ),
+            O::F64Load { memarg } => self.load(
+                |d, a, o| I::F64Load {
+                    dst: d,
+                    addr: a,
+                    offset: o,
+                },
+                memarg.offset,
+            ),
+            O::I32Load8S { memarg } => self.load(
+                |d, a, o| I::I32Load8S {
+                    dst: d,
+                    addr: a,
+                    offset: o,
+                },
+                memarg.offset,
+            ),
+            O::I32Load8U { memarg } => self.load(
+                |d, a, o| I::I32Load8U {
+                    dst: d,
+                    addr: a,
+                    offset: o,
+                },
+                memarg.offset,
+            ),
+            O::I32Load16S { memarg } => self.load(
+                |d, a, o| I::I32Load16S {
+                    dst: d,
+                    addr: a,
+                    offset: o,
+                },
+                memarg.offset,
+            ),
+            O::I32Load16U { memarg } => self.load(
+                |d, a, o| I::I32Load16U {
+                    dst: d,
+                    addr: a,
+                    offset: o,
+                },
+                memarg.offset,
+            ),
+            O::I64Load8S { memarg } => self.load(
+                |d, a, o| I::I64Load8S {
+                    dst: d,
+                    addr: a,
+                    offset: o,
+                },
+                memarg.offset,
+            ),
+            O::I64Load8U { memarg } => self.load(
+                |d, a, o| I::I64Load8U {
+                    dst: d,
+                    addr: a,
+                    offset: o,
+                },
+                memarg.offset,
+            ),
+            O::I64Load16S { memarg } => self.load(
+                |d, a, o| I::I64Load16S {
+                    dst: d,
+                    addr: a,
+                    offset: o,
+                },
+                memarg.offset,
+            ),
+            O::I64Load16U { memarg } => self.load(
+                |d, a, o| I::I64Load16U {
+                    dst: d,
+                    addr: a,
+                    offset: o,
+                },
+                memarg.offset,
+            ),
+            O::I64Load32S { memarg } => self.load(
+                |d, a, o| I::I64Load32S {
+                    dst: d,
+                    addr: a,
+                    offset: o,
+                },
+                memarg.offset,
+            ),
+            O::I64Load32U { memarg } => self.load(
+                |d, a, o| I::I64Load32U {
+                    dst: d,
+                    addr: a,
+                    offset: o,
+                },
+                memarg.offset,
+            ),
             O::I32Store { memarg } => self.store(
-                |a, s, o| I::I32Store { addr: a, src: s, offset: o },
-                Some(|a, imm, o| I::I32StoreImm { addr: a, imm, offset: o }),
+                |a, s, o| I::I32Store {
+                    addr: a,
+                    src: s,
+                    offset: o,
+                },
+                Some(|a, imm, o| I::I32StoreImm {
+                    addr: a,
+                    imm,
+                    offset: o,
+                }),
                 false,
                 memarg.offset,
             ),
-            O::F32Store { memarg } => self.store(|a, s, o| I::I32Store { addr: a, src: s, offset: o }, None, false, memarg.offset),
+            O::F32Store { memarg } => self.store(
+                |a, s, o| I::I32Store {
+                    addr: a,
+                    src: s,
+                    offset: o,
+                },
+                None,
+                false,
+                memarg.offset,
+            ),
             O::I64Store { memarg } => self.store(
-                |a, s, o| I::I64Store { addr: a, src: s, offset: o },
-                Some(|a, imm, o| I::I64StoreImm { addr: a, imm, offset: o }),
+                |a, s, o| I::I64Store {
+                    addr: a,
+                    src: s,
+                    offset: o,
+                },
+                Some(|a, imm, o| I::I64StoreImm {
+                    addr: a,
+                    imm,
+                    offset: o,
+                }),
                 true,
                 memarg.offset,
             ),
-            O::F64Store { memarg } => self.store(|a, s, o| I::I64Store { addr: a, src: s, offset: o }, None, true, memarg.offset),
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(|a, s, o| I::Store8 { addr: a, src: s, offset: o }, None, false, memarg.offset),
-            O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(|a, s, o| I::Store16 { addr: a, src: s, offset: o }, None, false, memarg.offset),
-            O::I64Store32 { memarg } => self.store(|a, s, o| I::I32Store { addr: a, src: s, offset: o }, None, false, memarg.offset),
+            O::F64Store { memarg } => self.store(
+                |a, s, o| I::I64Store {
+                    addr: a,
+                    src: s,
+                    offset: o,
+                },
+                None,
+                true,
+                memarg.offset,
+            ),
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(
+                |a, s, o| I::Store8 {
+                    addr: a,
+                    src: s,
+                    offset: o,
+                },
+                None,
+                false,
+                memarg.offset,
+            ),
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(
+                |a, s, o| I::Store16 {
+                    addr: a,
+                    src: s,
+                    offset: o,
+                },
+                None,
+                false,
+                memarg.offset,
+            ),
+            O::I64Store32 { memarg } => self.store(
+                |a, s, o| I::I32Store {
+                    addr: a,
+                    src: s,
+                    offset: o,
+                },
+                None,
+                false,
+                memarg.offset,
+            ),
             O::MemorySize { .. } => {
                 let h = self.stack.len();
                 self.emit_def(I::MemorySize { dst: self.temp(h) });
@@ -858,30 +1025,54 @@ impl Translator<'_> {
             O::MemoryGrow { .. } => self.unary(|dst, delta| I::MemoryGrow { dst, delta }),
             O::MemoryFill { .. } => {
                 let [d, v, n] = self.pop3();
-                self.emit(I::MemoryFill { dst: d, value: v, len: n });
+                self.emit(I::MemoryFill {
+                    dst: d,
+                    value: v,
+                    len: n,
+                });
             }
             O::MemoryCopy { .. } => {
                 let [d, s, n] = self.pop3();
-                self.emit(I::MemoryCopy { dst: d, src: s, len: n });
+                self.emit(I::MemoryCopy {
+                    dst: d,
+                    src: s,
+                    len: n,
+                });
             }
             O::MemoryInit { data_index, .. } => {
                 let [d, s, n] = self.pop3();
-                self.emit(I::MemoryInit { dst: d, src: s, len: n });
-                self.emit(I::Extra { a: data_index, b: 0, c: 0 });
+                self.emit(I::MemoryInit {
+                    dst: d,
+                    src: s,
+                    len: n,
+                });
+                self.emit(I::Extra {
+                    a: data_index,
+                    b: 0,
+                    c: 0,
+                });
             }
             O::DataDrop { data_index } => {
                 self.emit(I::DataDrop {
                     segment: data_index,
                 });
             }
-            O::TableGet { table } => self.unary_with(table, |dst, t, index| I::TableGet { dst, table: t, index }),
+            O::TableGet { table } => self.unary_with(table, |dst, t, index| I::TableGet {
+                dst,
+                table: t,
+                index,
+            }),
             O::TableSet { table } => {
                 let h = self.stack.len() - 2;
                 let v = self.pop();
                 let i = self.pop();
                 let index = self.slot_of(i, h);
                 let value = self.slot_of(v, h + 1);
-                self.emit(I::TableSet { table, index, value });
+                self.emit(I::TableSet {
+                    table,
+                    index,
+                    value,
+                });
             }
             O::TableSize { table } => {
                 let h = self.stack.len();
@@ -901,13 +1092,21 @@ impl Translator<'_> {
                     table,
                     delta,
                 });
-                self.code.push(I::Extra { a: init, b: 0, c: 0 });
+                self.code.push(I::Extra {
+                    a: init,
+                    b: 0,
+                    c: 0,
+                });
                 self.last_def = None;
                 self.push(Operand::Temp);
             }
             O::TableFill { table } => {
                 let [d, v, n] = self.pop3();
-                self.emit(I::TableFill { table, dst: d, value: v });
+                self.emit(I::TableFill {
+                    table,
+                    dst: d,
+                    value: v,
+                });
                 self.emit(I::Extra { a: n, b: 0, c: 0 });
             }
             O::TableCopy {
@@ -915,13 +1114,29 @@ impl Translator<'_> {
                 src_table,
             } => {
                 let [d, s, n] = self.pop3();
-                self.emit(I::TableCopy { dst: d, src: s, len: n });
-                self.emit(I::Extra { a: dst_table, b: src_table, c: 0 });
+                self.emit(I::TableCopy {
+                    dst: d,
+                    src: s,
+                    len: n,
+                });
+                self.emit(I::Extra {
+                    a: dst_table,
+                    b: src_table,
+                    c: 0,
+                });
             }
             O::TableInit { elem_index, table } => {
                 let [d, s, n] = self.pop3();
-                self.emit(I::TableInit { dst: d, src: s, len: n });
-                self.emit(I::Extra { a: table, b: elem_index, c: 0 });
+                self.emit(I::TableInit {
+                    dst: d,
+                    src: s,
+                    len: n,
+                });
+                self.emit(I::Extra {
+                    a: table,
+                    b: elem_index,
+                    c: 0,
+                });
             }
             O::ElemDrop { elem_index } => {
                 self.emit(I::ElemDrop {
@@ -943,76 +1158,834 @@ impl Translator<'_> {
             O::F64Const { value } => self.push(Operand::Const(value.bits())),
 
             O::I32Eqz => self.unary(|dst, src| I::I32Eqz { dst, src }),
-            O::I32Eq => self.binary(Bin::Comm, |d, l, r| I::I32Eq { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32EqImm { dst: d, lhs: l, imm }), false),
-            O::I32Ne => self.binary(Bin::Comm, |d, l, r| I::I32Ne { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32NeImm { dst: d, lhs: l, imm }), false),
-            O::I32LtS => self.binary(Bin::RhsImm, |d, l, r| I::I32LtS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32LtSImm { dst: d, lhs: l, imm }), false),
-            O::I32LtU => self.binary(Bin::RhsImm, |d, l, r| I::I32LtU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32LtUImm { dst: d, lhs: l, imm }), false),
-            O::I32GtS => self.binary(Bin::RhsImm, |d, l, r| I::I32GtS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32GtSImm { dst: d, lhs: l, imm }), false),
-            O::I32GtU => self.binary(Bin::RhsImm, |d, l, r| I::I32GtU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32GtUImm { dst: d, lhs: l, imm }), false),
-            O::I32LeS => self.binary(Bin::RhsImm, |d, l, r| I::I32LeS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32LeSImm { dst: d, lhs: l, imm }), false),
-            O::I32LeU => self.binary(Bin::RhsImm, |d, l, r| I::I32LeU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32LeUImm { dst: d, lhs: l, imm }), false),
-            O::I32GeS => self.binary(Bin::RhsImm, |d, l, r| I::I32GeS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32GeSImm { dst: d, lhs: l, imm }), false),
-            O::I32GeU => self.binary(Bin::RhsImm, |d, l, r| I::I32GeU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32GeUImm { dst: d, lhs: l, imm }), false),
+            O::I32Eq => self.binary(
+                Bin::Comm,
+                |d, l, r| I::I32Eq {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32EqImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32Ne => self.binary(
+                Bin::Comm,
+                |d, l, r| I::I32Ne {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32NeImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32LtS => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32LtS {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32LtSImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32LtU => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32LtU {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32LtUImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32GtS => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32GtS {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32GtSImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32GtU => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32GtU {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32GtUImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32LeS => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32LeS {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32LeSImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32LeU => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32LeU {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32LeUImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32GeS => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32GeS {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32GeSImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32GeU => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32GeU {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32GeUImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
             O::I64Eqz => self.unary(|dst, src| I::I64Eqz { dst, src }),
-            O::I64Eq => self.binary(Bin::Comm, |d, l, r| I::I64Eq { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64EqImm { dst: d, lhs: l, imm }), true),
-            O::I64Ne => self.binary(Bin::Comm, |d, l, r| I::I64Ne { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64NeImm { dst: d, lhs: l, imm }), true),
-            O::I64LtS => self.binary(Bin::RhsImm, |d, l, r| I::I64LtS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64LtSImm { dst: d, lhs: l, imm }), true),
-            O::I64LtU => self.binary(Bin::RhsImm, |d, l, r| I::I64LtU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64LtUImm { dst: d, lhs: l, imm }), true),
-            O::I64GtS => self.binary(Bin::RhsImm, |d, l, r| I::I64GtS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64GtSImm { dst: d, lhs: l, imm }), true),
-            O::I64GtU => self.binary(Bin::RhsImm, |d, l, r| I::I64GtU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64GtUImm { dst: d, lhs: l, imm }), true),
-            O::I64LeS => self.binary(Bin::RhsImm, |d, l, r| I::I64LeS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64LeSImm { dst: d, lhs: l, imm }), true),
-            O::I64LeU => self.binary(Bin::RhsImm, |d, l, r| I::I64LeU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64LeUImm { dst: d, lhs: l, imm }), true),
-            O::I64GeS => self.binary(Bin::RhsImm, |d, l, r| I::I64GeS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64GeSImm { dst: d, lhs: l, imm }), true),
-            O::I64GeU => self.binary(Bin::RhsImm, |d, l, r| I::I64GeU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64GeUImm { dst: d, lhs: l, imm }), true),
-            O::F32Eq => self.binary(Bin::Plain, |d, l, r| I::F32Eq { dst: d, lhs: l, rhs: r }, None, false),
-            O::F32Ne => self.binary(Bin::Plain, |d, l, r| I::F32Ne { dst: d, lhs: l, rhs: r }, None, false),
-            O::F32Lt => self.binary(Bin::Plain, |d, l, r| I::F32Lt { dst: d, lhs: l, rhs: r }, None, false),
-            O::F32Gt => self.binary(Bin::Plain, |d, l, r| I::F32Gt { dst: d, lhs: l, rhs: r }, None, false),
-            O::F32Le => self.binary(Bin::Plain, |d, l, r| I::F32Le { dst: d, lhs: l, rhs: r }, None, false),
-            O::F32Ge => self.binary(Bin::Plain, |d, l, r| I::F32Ge { dst: d, lhs: l, rhs: r }, None, false),
-            O::F64Eq => self.binary(Bin::Plain, |d, l, r| I::F64Eq { dst: d, lhs: l, rhs: r }, None, false),
-            O::F64Ne => self.binary(Bin::Plain, |d, l, r| I::F64Ne { dst: d, lhs: l, rhs: r }, None, false),
-            O::F64Lt => self.binary(Bin::Plain, |d, l, r| I::F64Lt { dst: d, lhs: l, rhs: r }, None, false),
-            O::F64Gt => self.binary(Bin::Plain, |d, l, r| I::F64Gt { dst: d, lhs: l, rhs: r }, None, false),
-            O::F64Le => self.binary(Bin::Plain, |d, l, r| I::F64Le { dst: d, lhs: l, rhs: r }, None, false),
-            O::F64Ge => self.binary(Bin::Plain, |d, l, r| I::F64Ge { dst: d, lhs: l, rhs: r }, None, false),
+            O::I64Eq => self.binary(
+                Bin::Comm,
+                |d, l, r| I::I64Eq {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64EqImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64Ne => self.binary(
+                Bin::Comm,
+                |d, l, r| I::I64Ne {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64NeImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64LtS => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64LtS {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64LtSImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64LtU => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64LtU {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64LtUImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64GtS => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64GtS {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64GtSImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64GtU => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64GtU {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64GtUImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64LeS => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64LeS {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64LeSImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64LeU => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64LeU {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64LeUImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64GeS => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64GeS {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64GeSImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64GeU => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64GeU {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64GeUImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::F32Eq => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F32Eq {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F32Ne => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F32Ne {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F32Lt => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F32Lt {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F32Gt => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F32Gt {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F32Le => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F32Le {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F32Ge => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F32Ge {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F64Eq => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F64Eq {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F64Ne => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F64Ne {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F64Lt => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F64Lt {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F64Gt => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F64Gt {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F64Le => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F64Le {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F64Ge => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F64Ge {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
 
             O::I32Clz => self.unary(|dst, src| I::I32Clz { dst, src }),
             O::I32Ctz => self.unary(|dst, src| I::I32Ctz { dst, src }),
             O::I32Popcnt => self.unary(|dst, src| I::I32Popcnt { dst, src }),
-            O::I32Add => self.binary(Bin::Comm, |d, l, r| I::I32Add { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32AddImm { dst: d, lhs: l, imm }), false),
-            O::I32Sub => self.binary(Bin::RhsImm, |d, l, r| I::I32Sub { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32SubImm { dst: d, lhs: l, imm }), false),
-            O::I32Mul => self.binary(Bin::Comm, |d, l, r| I::I32Mul { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32MulImm { dst: d, lhs: l, imm }), false),
-            O::I32DivS => self.binary(Bin::RhsImm, |d, l, r| I::I32DivS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32DivSImm { dst: d, lhs: l, imm }), false),
-            O::I32DivU => self.binary(Bin::RhsImm, |d, l, r| I::I32DivU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32DivUImm { dst: d, lhs: l, imm }), false),
-            O::I32RemS => self.binary(Bin::RhsImm, |d, l, r| I::I32RemS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32RemSImm { dst: d, lhs: l, imm }), false),
-            O::I32RemU => self.binary(Bin::RhsImm, |d, l, r| I::I32RemU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32RemUImm { dst: d, lhs: l, imm }), false),
-            O::I32And => self.binary(Bin::Comm, |d, l, r| I::I32And { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32AndImm { dst: d, lhs: l, imm }), false),
-            O::I32Or => self.binary(Bin::Comm, |d, l, r| I::I32Or { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32OrImm { dst: d, lhs: l, imm }), false),
-            O::I32Xor => self.binary(Bin::Comm, |d, l, r| I::I32Xor { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32XorImm { dst: d, lhs: l, imm }), false),
-            O::I32Shl => self.binary(Bin::RhsImm, |d, l, r| I::I32Shl { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32ShlImm { dst: d, lhs: l, imm }), false),
-            O::I32ShrS => self.binary(Bin::RhsImm, |d, l, r| I::I32ShrS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32ShrSImm { dst: d, lhs: l, imm }), false),
-            O::I32ShrU => self.binary(Bin::RhsImm, |d, l, r| I::I32ShrU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32ShrUImm { dst: d, lhs: l, imm }), false),
-            O::I32Rotl => self.binary(Bin::RhsImm, |d, l, r| I::I32Rotl { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32RotlImm { dst: d, lhs: l, imm }), false),
-            O::I32Rotr => self.binary(Bin::RhsImm, |d, l, r| I::I32Rotr { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I32RotrImm { dst: d, lhs: l, imm }), false),
+            O::I32Add => self.binary(
+                Bin::Comm,
+                |d, l, r| I::I32Add {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32AddImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32Sub => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32Sub {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32SubImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32Mul => self.binary(
+                Bin::Comm,
+                |d, l, r| I::I32Mul {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32MulImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32DivS => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32DivS {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32DivSImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32DivU => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32DivU {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32DivUImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32RemS => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32RemS {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32RemSImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32RemU => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32RemU {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32RemUImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32And => self.binary(
+                Bin::Comm,
+                |d, l, r| I::I32And {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32AndImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32Or => self.binary(
+                Bin::Comm,
+                |d, l, r| I::I32Or {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32OrImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32Xor => self.binary(
+                Bin::Comm,
+                |d, l, r| I::I32Xor {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32XorImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32Shl => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32Shl {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32ShlImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32ShrS => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32ShrS {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32ShrSImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32ShrU => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32ShrU {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32ShrUImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32Rotl => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32Rotl {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32RotlImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
+            O::I32Rotr => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I32Rotr {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I32RotrImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                false,
+            ),
             O::I64Clz => self.unary(|dst, src| I::I64Clz { dst, src }),
             O::I64Ctz => self.unary(|dst, src| I::I64Ctz { dst, src }),
             O::I64Popcnt => self.unary(|dst, src| I::I64Popcnt { dst, src }),
-            O::I64Add => self.binary(Bin::Comm, |d, l, r| I::I64Add { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64AddImm { dst: d, lhs: l, imm }), true),
-            O::I64Sub => self.binary(Bin::RhsImm, |d, l, r| I::I64Sub { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64SubImm { dst: d, lhs: l, imm }), true),
-            O::I64Mul => self.binary(Bin::Comm, |d, l, r| I::I64Mul { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64MulImm { dst: d, lhs: l, imm }), true),
-            O::I64DivS => self.binary(Bin::RhsImm, |d, l, r| I::I64DivS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64DivSImm { dst: d, lhs: l, imm }), true),
-            O::I64DivU => self.binary(Bin::RhsImm, |d, l, r| I::I64DivU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64DivUImm { dst: d, lhs: l, imm }), true),
-            O::I64RemS => self.binary(Bin::RhsImm, |d, l, r| I::I64RemS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64RemSImm { dst: d, lhs: l, imm }), true),
-            O::I64RemU => self.binary(Bin::RhsImm, |d, l, r| I::I64RemU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64RemUImm { dst: d, lhs: l, imm }), true),
-            O::I64And => self.binary(Bin::Comm, |d, l, r| I::I64And { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64AndImm { dst: d, lhs: l, imm }), true),
-            O::I64Or => self.binary(Bin::Comm, |d, l, r| I::I64Or { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64OrImm { dst: d, lhs: l, imm }), true),
-            O::I64Xor => self.binary(Bin::Comm, |d, l, r| I::I64Xor { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64XorImm { dst: d, lhs: l, imm }), true),
-            O::I64Shl => self.binary(Bin::RhsImm, |d, l, r| I::I64Shl { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64ShlImm { dst: d, lhs: l, imm }), true),
-            O::I64ShrS => self.binary(Bin::RhsImm, |d, l, r| I::I64ShrS { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64ShrSImm { dst: d, lhs: l, imm }), true),
-            O::I64ShrU => self.binary(Bin::RhsImm, |d, l, r| I::I64ShrU { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64ShrUImm { dst: d, lhs: l, imm }), true),
-            O::I64Rotl => self.binary(Bin::RhsImm, |d, l, r| I::I64Rotl { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64RotlImm { dst: d, lhs: l, imm }), true),
-            O::I64Rotr => self.binary(Bin::RhsImm, |d, l, r| I::I64Rotr { dst: d, lhs: l, rhs: r }, Some(|d, l, imm| I::I64RotrImm { dst: d, lhs: l, imm }), true),
+            O::I64Add => self.binary(
+                Bin::Comm,
+                |d, l, r| I::I64Add {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64AddImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64Sub => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64Sub {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64SubImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64Mul => self.binary(
+                Bin::Comm,
+                |d, l, r| I::I64Mul {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64MulImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64DivS => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64DivS {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64DivSImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64DivU => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64DivU {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64DivUImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64RemS => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64RemS {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64RemSImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64RemU => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64RemU {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64RemUImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64And => self.binary(
+                Bin::Comm,
+                |d, l, r| I::I64And {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64AndImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64Or => self.binary(
+                Bin::Comm,
+                |d, l, r| I::I64Or {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64OrImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64Xor => self.binary(
+                Bin::Comm,
+                |d, l, r| I::I64Xor {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64XorImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64Shl => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64Shl {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64ShlImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64ShrS => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64ShrS {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64ShrSImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64ShrU => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64ShrU {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64ShrUImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64Rotl => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64Rotl {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64RotlImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
+            O::I64Rotr => self.binary(
+                Bin::RhsImm,
+                |d, l, r| I::I64Rotr {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                Some(|d, l, imm| I::I64RotrImm {
+                    dst: d,
+                    lhs: l,
+                    imm,
+                }),
+                true,
+            ),
 
             O::F32Abs => self.unary(|dst, src| I::F32Abs { dst, src }),
             O::F32Neg => self.unary(|dst, src| I::F32Neg { dst, src }),
@@ -1021,13 +1994,76 @@ impl Translator<'_> {
             O::F32Trunc => self.unary(|dst, src| I::F32Trunc { dst, src }),
             O::F32Nearest => self.unary(|dst, src| I::F32Nearest { dst, src }),
             O::F32Sqrt => self.unary(|dst, src| I::F32Sqrt { dst, src }),
-            O::F32Add => self.binary(Bin::Plain, |d, l, r| I::F32Add { dst: d, lhs: l, rhs: r }, None, false),
-            O::F32Sub => self.binary(Bin::Plain, |d, l, r| I::F32Sub { dst: d, lhs: l, rhs: r }, None, false),
-            O::F32Mul => self.binary(Bin::Plain, |d, l, r| I::F32Mul { dst: d, lhs: l, rhs: r }, None, false),
-            O::F32Div => self.binary(Bin::Plain, |d, l, r| I::F32Div { dst: d, lhs: l, rhs: r }, None, false),
-            O::F32Min => self.binary(Bin::Plain, |d, l, r| I::F32Min { dst: d, lhs: l, rhs: r }, None, false),
-            O::F32Max => self.binary(Bin::Plain, |d, l, r| I::F32Max { dst: d, lhs: l, rhs: r }, None, false),
-            O::F32Copysign => self.binary(Bin::Plain, |d, l, r| I::F32Copysign { dst: d, lhs: l, rhs: r }, None, false),
+            O::F32Add => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F32Add {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F32Sub => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F32Sub {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F32Mul => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F32Mul {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F32Div => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F32Div {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F32Min => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F32Min {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F32Max => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F32Max {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F32Copysign => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F32Copysign {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
             O::F64Abs => self.unary(|dst, src| I::F64Abs { dst, src }),
             O::F64Neg => self.unary(|dst, src| I::F64Neg { dst, src }),
             O::F64Ceil => self.unary(|dst, src| I::F64Ceil { dst, src }),
@@ -1035,13 +2071,76 @@ impl Translator<'_> {
             O::F64Trunc => self.unary(|dst, src| I::F64Trunc { dst, src }),
             O::F64Nearest => self.unary(|dst, src| I::F64Nearest { dst, src }),
             O::F64Sqrt => self.unary(|dst, src| I::F64Sqrt { dst, src }),
-            O::F64Add => self.binary(Bin::Plain, |d, l, r| I::F64Add { dst: d, lhs: l, rhs: r }, None, false),
-            O::F64Sub => self.binary(Bin::Plain, |d, l, r| I::F64Sub { dst: d, lhs: l, rhs: r }, None, false),
-            O::F64Mul => self.binary(Bin::Plain, |d, l, r| I::F64Mul { dst: d, lhs: l, rhs: r }, None, false),
-            O::F64Div => self.binary(Bin::Plain, |d, l, r| I::F64Div { dst: d, lhs: l, rhs: r }, None, false),
-            O::F64Min => self.binary(Bin::Plain, |d, l, r| I::F64Min { dst: d, lhs: l, rhs: r }, None, false),
-            O::F64Max => self.binary(Bin::Plain, |d, l, r| I::F64Max { dst: d, lhs: l, rhs: r }, None, false),
-            O::F64Copysign => self.binary(Bin::Plain, |d, l, r| I::F64Copysign { dst: d, lhs: l, rhs: r }, None, false),
+            O::F64Add => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F64Add {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F64Sub => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F64Sub {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F64Mul => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F64Mul {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F64Div => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F64Div {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F64Min => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F64Min {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F64Max => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F64Max {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
+            O::F64Copysign => self.binary(
+                Bin::Plain,
+                |d, l, r| I::F64Copysign {
+                    dst: d,
+                    lhs: l,
+                    rhs: r,
+                },
+                None,
+                false,
+            ),
 
             O::I32WrapI64 => self.unary(|dst, src| I::I64Extend32U { dst, src }),
             O::I32TruncF32S => self.unary(|dst, src| I::I32TruncF32S { dst, src }),
@@ -1349,4 +2448,3 @@ fn negate_branch(instr: Instr) -> Instr {
         other => unreachable!("not a conditional branch: {other:?}"),
     }
 }
-

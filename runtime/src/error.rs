@@ -46,6 +46,10 @@ impl fmt::Display for FrameInfo {
     }
 }
 
+/// Frames a trap's `Display` prints at most (the innermost three quarters, the outermost
+/// quarter); [`Trap::backtrace`] always has them all.
+const MAX_FRAMES_SHOWN: usize = 64;
+
 /// A wasm trap: why execution stopped, and where.
 #[derive(Debug, Clone)]
 pub struct Trap {
@@ -99,9 +103,23 @@ impl Trap {
 impl fmt::Display for Trap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "wasm trap: {}", self.code)?;
-        if !self.backtrace.is_empty() {
-            f.write_str("\nwasm backtrace:")?;
-            for (i, frame) in self.backtrace.iter().enumerate() {
+        if self.backtrace.is_empty() {
+            return Ok(());
+        }
+        f.write_str("\nwasm backtrace:")?;
+        let n = self.backtrace.len();
+        // Deep recursion has 100,000 frames: show the innermost and outermost ones.
+        let (head, tail) = if n > MAX_FRAMES_SHOWN {
+            (MAX_FRAMES_SHOWN * 3 / 4, MAX_FRAMES_SHOWN / 4)
+        } else {
+            (n, 0)
+        };
+        for (i, frame) in self.backtrace[..head].iter().enumerate() {
+            write!(f, "\n    {i}: {frame}")?;
+        }
+        if tail > 0 {
+            write!(f, "\n    ... {} frames omitted ...", n - head - tail)?;
+            for (i, frame) in self.backtrace.iter().enumerate().skip(n - tail) {
                 write!(f, "\n    {i}: {frame}")?;
             }
         }

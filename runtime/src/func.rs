@@ -62,7 +62,8 @@ impl<T> HostFunc<T> {
                     .zip(slots.iter())
                     .map(|(t, s)| Val::from_slot(*t, *s, &caller.store.inner))
                     .collect();
-                let mut results: Vec<Val> = sig.results.iter().map(|t| Val::default_of(*t)).collect();
+                let mut results: Vec<Val> =
+                    sig.results.iter().map(|t| Val::default_of(*t)).collect();
                 let store: *mut Store<T> = caller.store;
                 f(caller, &params, &mut results)?;
                 // SAFETY: `caller` (the only other borrow of the store) was consumed by `f`.
@@ -193,7 +194,11 @@ impl Func {
 }
 
 /// Calls `func` with arguments in `slots` (results written back). The entry path.
-pub(crate) fn call_raw<T>(store: &mut Store<T>, func: Func, slots: &mut [u64]) -> Result<(), Error> {
+pub(crate) fn call_raw<T>(
+    store: &mut Store<T>,
+    func: Func,
+    slots: &mut [u64],
+) -> Result<(), Error> {
     func.assert_store(&store.inner);
     let data = &store.inner.funcs[func.index as usize];
     match data.kind {
@@ -344,7 +349,9 @@ wasm_ty!(i32, I32, |v| u64::from(v as u32), |s| s as u32 as i32);
 wasm_ty!(u32, I32, |v| u64::from(v), |s| s as u32);
 wasm_ty!(i64, I64, |v| v as u64, |s| s as i64);
 wasm_ty!(u64, I64, |v| v, |s| s);
-wasm_ty!(f32, F32, |v| u64::from(v.to_bits()), |s| f32::from_bits(s as u32));
+wasm_ty!(f32, F32, |v| u64::from(v.to_bits()), |s| f32::from_bits(
+    s as u32
+));
 wasm_ty!(f64, F64, |v| v.to_bits(), |s| f64::from_bits(s));
 
 /// Parameter lists of typed calls: `()`, a [`WasmTy`], or a tuple of them.

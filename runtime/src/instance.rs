@@ -115,7 +115,11 @@ impl Instance {
     }
 }
 
-fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> Result<Instance, Error> {
+fn instantiate<T>(
+    store: &mut Store<T>,
+    module: &Module,
+    imports: &[Extern],
+) -> Result<Instance, Error> {
     if !module.engine().same(store.engine()) {
         return Err(Error::msg("module and store belong to different engines"));
     }
@@ -136,7 +140,10 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
     for (imp, ext) in info.imports.iter().zip(imports) {
         let name = || format!("`{}::{}`", imp.module, imp.name);
         if ext.store_id() != store.inner.id {
-            return Err(unlinkable(format!("import {} comes from another store", name())));
+            return Err(unlinkable(format!(
+                "import {} comes from another store",
+                name()
+            )));
         }
         match (&imp.kind, *ext) {
             (ImportKind::Func(t), Extern::Func(f)) => {
@@ -155,20 +162,29 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
             (ImportKind::Table(want), Extern::Table(t)) => {
                 let have = store.inner.tables[t.index as usize].ty;
                 if have.element != want.element || !have.limits.matches(&want.limits) {
-                    return Err(unlinkable(format!("incompatible import type for {}", name())));
+                    return Err(unlinkable(format!(
+                        "incompatible import type for {}",
+                        name()
+                    )));
                 }
                 tables.push(t);
             }
             (ImportKind::Memory(want), Extern::Memory(m)) => {
                 let have = store.inner.memories[m.index as usize].limits;
                 if !have.matches(want) {
-                    return Err(unlinkable(format!("incompatible import type for {}", name())));
+                    return Err(unlinkable(format!(
+                        "incompatible import type for {}",
+                        name()
+                    )));
                 }
                 memories.push(m);
             }
             (ImportKind::Global(want), Extern::Global(g)) => {
                 if store.inner.globals[g.index as usize].ty != *want {
-                    return Err(unlinkable(format!("incompatible import type for {}", name())));
+                    return Err(unlinkable(format!(
+                        "incompatible import type for {}",
+                        name()
+                    )));
                 }
                 globals.push(g);
             }
@@ -209,11 +225,7 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
             vmctx: vmctx_ptr,
             host: std::ptr::null(),
         };
-        funcs.push(store.inner.add_func(
-            funcref,
-            ty,
-            FuncKind::Wasm,
-        ));
+        funcs.push(store.inner.add_func(funcref, ty, FuncKind::Wasm));
     }
     let funcref_ptrs: Box<[*const VmFuncRef]> = funcs
         .iter()
@@ -229,7 +241,9 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
             ConstExpr::F64(v) => v,
             ConstExpr::RefNull(_) => 0,
             ConstExpr::RefFunc(f) => funcref_ptrs[f as usize] as u64,
-            ConstExpr::GlobalGet(g) => store.inner.globals[globals[g as usize].index as usize].value,
+            ConstExpr::GlobalGet(g) => {
+                store.inner.globals[globals[g as usize].index as usize].value
+            }
         }
     };
     for (i, init) in info.global_inits.iter().enumerate() {
@@ -389,7 +403,9 @@ fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> 
 fn eval_offset<T>(store: &Store<T>, globals: &[Global], expr: &ConstExpr) -> u32 {
     match *expr {
         ConstExpr::I32(v) => v as u32,
-        ConstExpr::GlobalGet(g) => store.inner.globals[globals[g as usize].index as usize].value as u32,
+        ConstExpr::GlobalGet(g) => {
+            store.inner.globals[globals[g as usize].index as usize].value as u32
+        }
         _ => 0,
     }
 }

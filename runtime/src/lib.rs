@@ -58,7 +58,9 @@ pub use func::{Func, HostFunc, IntoFunc, TypedFunc, WasmParams, WasmResults, Was
 pub use instance::Instance;
 pub use linker::Linker;
 pub use module::{ExportType, ImportType, Module};
-pub use store::{AsContext, AsContextMut, Caller, InterruptHandle, Store, StoreContext, StoreContextMut};
+pub use store::{
+    AsContext, AsContextMut, Caller, InterruptHandle, Store, StoreContext, StoreContextMut,
+};
 pub use tierup_abi::{FuncType, TrapCode, ValType};
 pub use types::{ExternType, GlobalType, MemoryType, Mutability, TableType};
 pub use values::{ExternRef, Val};

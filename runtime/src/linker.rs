@@ -95,7 +95,11 @@ impl<T: 'static> Linker<T> {
         ty: FuncType,
         f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Error> + Send + Sync + 'static,
     ) -> Result<&mut Self, Error> {
-        self.insert(module, name, Definition::Host(Arc::new(HostFunc::from_vals(ty, f))))
+        self.insert(
+            module,
+            name,
+            Definition::Host(Arc::new(HostFunc::from_vals(ty, f))),
+        )
     }
 
     /// Defines an item of a store under `module::name`.

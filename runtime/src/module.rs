@@ -197,13 +197,9 @@ impl Module {
 
     /// The index of the exported function `name`, if any.
     pub fn exported_func_index(&self, name: &str) -> Option<u32> {
-        self.inner
-            .info
-            .exports
-            .iter()
-            .find_map(|e| match e.index {
-                ExternIdx::Func(i) if e.name == name => Some(i),
-                _ => None,
-            })
+        self.inner.info.exports.iter().find_map(|e| match e.index {
+            ExternIdx::Func(i) if e.name == name => Some(i),
+            _ => None,
+        })
     }
 }

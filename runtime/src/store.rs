@@ -39,7 +39,11 @@ pub(crate) struct FuncData {
 }
 
 /// The part of a store that does not depend on the host data type.
+///
+/// Memories, tables and globals are boxed on purpose: vmctxs point into them, so they must not
+/// move when their vectors grow.
 #[derive(Debug)]
+#[expect(clippy::vec_box, reason = "vmctxs hold pointers into the boxes")]
 pub(crate) struct StoreInner {
     pub(crate) id: u64,
     pub(crate) engine: Engine,
@@ -308,7 +312,7 @@ impl<T> Caller<'_, T> {
             .exports
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, e)| e.clone())
+            .map(|(_, e)| *e)
     }
 }
 

@@ -164,7 +164,11 @@ pub(crate) struct TableData {
 
 impl TableData {
     pub(crate) fn new(ty: TableType, init: u64, cap: u32) -> Result<Box<TableData>, String> {
-        let max = ty.limits.max.unwrap_or(u64::from(u32::MAX)).min(u64::from(cap));
+        let max = ty
+            .limits
+            .max
+            .unwrap_or(u64::from(u32::MAX))
+            .min(u64::from(cap));
         if ty.limits.min > max {
             return Err(format!(
                 "table minimum of {} elements exceeds the limit of {max}",
@@ -254,4 +258,3 @@ impl SlotStackMem {
         })
     }
 }
-

@@ -1,0 +1,390 @@
+//! Tests of the embedding API: calls, host functions, traps with backtraces (including traps
+//! that cross host functions), interruption, and the memory/table/global handles.
+
+use std::time::Duration;
+
+use tierup_runtime::{
+    Caller, Config, Engine, Error, Extern, Func, FuncType, Global, GlobalType, Instance, Linker,
+    Memory, MemoryType, Module, Mutability, Store, Table, TableType, TierMode, TrapCode, Val,
+    ValType,
+};
+
+fn engine() -> Engine {
+    Engine::new(Config::new().tier(TierMode::Interp)).unwrap()
+}
+
+fn instantiate(wat: &str) -> (Store<()>, Instance) {
+    let engine = engine();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    (store, instance)
+}
+
+fn trap_of(err: Error) -> tierup_runtime::Trap {
+    match err {
+        Error::Trap(t) => t,
+        other => panic!("expected a trap, got {other}"),
+    }
+}
+
+const TRAPS: &str = r#"
+(module
+  (type $v (func))
+  (type $i (func (result i32)))
+  (memory 1)
+  (table 2 funcref)
+  (elem (i32.const 0) $ok)
+  (func $ok)
+  (func (export "unreachable") unreachable)
+  (func (export "div0") (result i32) (i32.div_s (i32.const 1) (i32.const 0)))
+  (func (export "overflow") (result i32) (i32.div_s (i32.const 0x80000000) (i32.const -1)))
+  (func (export "conversion") (result i32) (i32.trunc_f32_s (f32.const nan)))
+  (func (export "memory") (result i32) (i32.load (i32.const 65534)))
+  (func (export "table") (call_indirect (type $v) (i32.const 7)))
+  (func (export "null") (call_indirect (type $v) (i32.const 1)))
+  (func (export "signature") (result i32) (call_indirect (type $i) (i32.const 0)))
+  (func $recurse (export "recurse") (result i32) (i32.add (call $recurse) (i32.const 1)))
+  (func (export "spin") (loop $l (br $l)))
+)"#;
+
+#[test]
+fn every_trap_kind_is_a_value() {
+    let (mut store, instance) = instantiate(TRAPS);
+    let cases = [
+        ("unreachable", TrapCode::Unreachable),
+        ("div0", TrapCode::IntegerDivisionByZero),
+        ("overflow", TrapCode::IntegerOverflow),
+        ("conversion", TrapCode::BadConversionToInteger),
+        ("memory", TrapCode::MemoryOutOfBounds),
+        ("table", TrapCode::TableOutOfBounds),
+        ("null", TrapCode::IndirectCallToNull),
+        ("signature", TrapCode::BadSignature),
+        ("recurse", TrapCode::StackOverflow),
+    ];
+    for (name, code) in cases {
+        let f = instance.get_func(&mut store, name).unwrap();
+        let mut results = vec![Val::I32(0); f.ty(&store).results().len()];
+        // Each trap twice: a trap must leave the store usable.
+        for _ in 0..2 {
+            let trap = trap_of(f.call(&mut store, &[], &mut results).unwrap_err());
+            assert_eq!(trap.code(), code, "{name}");
+            assert!(!trap.backtrace().is_empty(), "{name} has a backtrace");
+        }
+    }
+}
+
+#[test]
+fn backtrace_names_every_frame() {
+    let (mut store, instance) = instantiate(
+        r#"(module $m
+             (func $inner (result i32) (i32.div_u (i32.const 1) (i32.const 0)))
+             (func $middle (result i32) (call $inner))
+             (func $outer (export "outer") (result i32) (call $middle)))"#,
+    );
+    let f = instance
+        .get_typed_func::<(), i32>(&mut store, "outer")
+        .unwrap();
+    let trap = trap_of(f.call(&mut store, ()).unwrap_err());
+    let names: Vec<_> = trap
+        .backtrace()
+        .iter()
+        .map(|f| f.func_name().unwrap_or("?").to_string())
+        .collect();
+    assert_eq!(names, ["inner", "middle", "outer"]);
+    let text = trap.to_string();
+    assert!(text.contains("integer divide by zero"), "{text}");
+    assert!(text.contains("wasm backtrace"), "{text}");
+    assert!(text.contains("m!inner"), "{text}");
+}
+
+#[test]
+fn host_functions_see_store_data_and_exports() {
+    let engine = engine();
+    let module = Module::new(
+        &engine,
+        r#"(module
+             (import "env" "add" (func $add (param i32 i32) (result i32)))
+             (import "env" "peek" (func $peek (result i32)))
+             (memory (export "memory") 1)
+             (data (i32.const 0) "\2a")
+             (func (export "run") (result i32)
+               (i32.add (call $add (i32.const 2) (i32.const 3)) (call $peek))))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, 0u32);
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap(
+            "env",
+            "add",
+            |mut caller: Caller<'_, u32>, a: i32, b: i32| {
+                *caller.data_mut() += 1;
+                a + b
+            },
+        )
+        .unwrap();
+    linker
+        .func_new(
+            "env",
+            "peek",
+            FuncType::new([], [ValType::I32]),
+            |mut caller, _params, results| {
+                let memory = caller.get_export("memory").unwrap().into_memory().unwrap();
+                let mut byte = [0u8];
+                memory.read(&caller, 0, &mut byte)?;
+                results[0] = Val::I32(i32::from(byte[0]));
+                Ok(())
+            },
+        )
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let run = instance
+        .get_typed_func::<(), i32>(&mut store, "run")
+        .unwrap();
+    assert_eq!(run.call(&mut store, ()).unwrap(), 47);
+    assert_eq!(*store.data(), 1);
+}
+
+#[test]
+fn traps_cross_host_functions_with_the_whole_backtrace() {
+    // wasm `outer` → host `reenter` → wasm `inner` (traps): the trap reaches the embedder with
+    // the inner frames first, then the outer ones.
+    let engine = engine();
+    let module = Module::new(
+        &engine,
+        r#"(module
+             (import "env" "reenter" (func $reenter))
+             (func $inner (export "inner") unreachable)
+             (func $outer (export "outer") (call $reenter)))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, None::<Func>);
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("env", "reenter", |mut caller: Caller<'_, Option<Func>>| {
+            let inner = caller.data().unwrap();
+            inner.call(&mut caller, &[], &mut [])
+        })
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    *store.data_mut() = instance.get_func(&mut store, "inner");
+    let outer = instance.get_func(&mut store, "outer").unwrap();
+    let trap = trap_of(outer.call(&mut store, &[], &mut []).unwrap_err());
+    assert_eq!(trap.code(), TrapCode::Unreachable);
+    let names: Vec<_> = trap
+        .backtrace()
+        .iter()
+        .map(|f| f.func_name().unwrap_or("?"))
+        .collect();
+    assert_eq!(names, ["inner", "outer"]);
+}
+
+#[test]
+fn host_errors_and_panics_become_errors() {
+    let engine = engine();
+    let module = Module::new(
+        &engine,
+        r#"(module
+             (import "env" "fail" (func $fail))
+             (import "env" "panic" (func $panic))
+             (func (export "fail") (call $fail))
+             (func (export "panic") (call $panic)))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("env", "fail", || -> Result<(), Error> {
+            Err(Error::msg("no luck"))
+        })
+        .unwrap();
+    linker
+        .func_wrap("env", "panic", || -> () { panic!("host bug") })
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let fail = instance.get_func(&mut store, "fail").unwrap();
+    let err = fail.call(&mut store, &[], &mut []).unwrap_err();
+    assert!(err.to_string().contains("no luck"), "{err}");
+    let panic = instance.get_func(&mut store, "panic").unwrap();
+    let err = panic.call(&mut store, &[], &mut []).unwrap_err();
+    assert!(err.to_string().contains("panicked"), "{err}");
+    // The store still works afterwards.
+    let err = fail.call(&mut store, &[], &mut []).unwrap_err();
+    assert!(err.to_string().contains("no luck"), "{err}");
+}
+
+#[test]
+fn deep_host_recursion_is_stack_overflow_not_a_crash() {
+    // wasm → host → wasm → host … without end.
+    let engine = engine();
+    let module = Module::new(
+        &engine,
+        r#"(module
+             (import "env" "again" (func $again))
+             (func (export "go") (call $again)))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, None::<Func>);
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("env", "again", |mut caller: Caller<'_, Option<Func>>| {
+            let go = caller.data().unwrap();
+            go.call(&mut caller, &[], &mut [])
+        })
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let go = instance.get_func(&mut store, "go").unwrap();
+    *store.data_mut() = Some(go);
+    let trap = trap_of(go.call(&mut store, &[], &mut []).unwrap_err());
+    assert_eq!(trap.code(), TrapCode::StackOverflow);
+}
+
+#[test]
+fn interrupt_stops_an_infinite_loop() {
+    let (mut store, instance) = instantiate(TRAPS);
+    let spin = instance.get_func(&mut store, "spin").unwrap();
+    let handle = store.interrupt_handle();
+    let timer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        handle.interrupt();
+    });
+    let trap = trap_of(spin.call(&mut store, &[], &mut []).unwrap_err());
+    timer.join().unwrap();
+    assert_eq!(trap.code(), TrapCode::Interrupted);
+    // The interruption is consumed: the next call runs normally.
+    let ok = instance.get_func(&mut store, "div0").unwrap();
+    let err = trap_of(ok.call(&mut store, &[], &mut [Val::I32(0)]).unwrap_err());
+    assert_eq!(err.code(), TrapCode::IntegerDivisionByZero);
+}
+
+#[test]
+fn memory_table_and_global_handles() {
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    let memory = Memory::new(&mut store, MemoryType::new(1, Some(3))).unwrap();
+    memory.write(&mut store, 100, b"hello").unwrap();
+    let mut buf = [0u8; 5];
+    memory.read(&store, 100, &mut buf).unwrap();
+    assert_eq!(&buf, b"hello");
+    assert!(memory.read(&store, 65534, &mut buf).is_err());
+    assert_eq!(memory.grow(&mut store, 2).unwrap(), 1);
+    assert!(memory.grow(&mut store, 1).is_err());
+    assert_eq!(memory.size(&store), 3);
+
+    let global = Global::new(
+        &mut store,
+        GlobalType::new(ValType::I64, Mutability::Var),
+        Val::I64(7),
+    )
+    .unwrap();
+    global.set(&mut store, Val::I64(-1)).unwrap();
+    assert_eq!(global.get(&mut store).i64(), Some(-1));
+    assert!(global.set(&mut store, Val::I32(1)).is_err());
+
+    let table = Table::new(
+        &mut store,
+        TableType::new(ValType::FuncRef, 1, Some(4)),
+        Val::FuncRef(None),
+    )
+    .unwrap();
+    let f = Func::wrap(&mut store, |x: i32| x * 2);
+    assert_eq!(table.grow(&mut store, 2, Val::FuncRef(Some(f))).unwrap(), 1);
+    assert_eq!(table.get(&mut store, 2), Some(Val::FuncRef(Some(f))));
+    assert!(table.get(&mut store, 9).is_none());
+
+    // Imported into a module, the same objects are shared.
+    let module = Module::new(
+        &engine,
+        r#"(module
+             (import "" "m" (memory 1))
+             (import "" "g" (global (mut i64)))
+             (import "" "t" (table 1 funcref))
+             (type $t (func (param i32) (result i32)))
+             (func (export "go") (result i64)
+               (global.set 0 (i64.extend_i32_u (call_indirect (type $t) (i32.const 21) (i32.const 2))))
+               (i64.add (global.get 0) (i64.load8_u (i32.const 100)))))"#,
+    )
+    .unwrap();
+    let instance = Instance::new(
+        &mut store,
+        &module,
+        &[
+            Extern::Memory(memory),
+            Extern::Global(global),
+            Extern::Table(table),
+        ],
+    )
+    .unwrap();
+    let go = instance
+        .get_typed_func::<(), i64>(&mut store, "go")
+        .unwrap();
+    assert_eq!(go.call(&mut store, ()).unwrap(), 42 + i64::from(b'h'));
+    assert_eq!(global.get(&mut store).i64(), Some(42));
+}
+
+#[test]
+fn link_and_instantiation_errors() {
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    let needs_import = Module::new(&engine, r#"(module (import "env" "f" (func)))"#).unwrap();
+    let err = Linker::new(&engine)
+        .instantiate(&mut store, &needs_import)
+        .unwrap_err();
+    assert!(matches!(err, Error::Unlinkable(_)), "{err}");
+
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("env", "f", |_: i32| {}).unwrap();
+    let err = linker.instantiate(&mut store, &needs_import).unwrap_err();
+    assert!(matches!(err, Error::Unlinkable(_)), "{err}");
+
+    let bad_segment = Module::new(
+        &engine,
+        r#"(module (memory 1) (data (i32.const 65535) "ab"))"#,
+    )
+    .unwrap();
+    let err = Linker::new(&engine)
+        .instantiate(&mut store, &bad_segment)
+        .unwrap_err();
+    assert_eq!(
+        err.as_trap().map(|t| t.code()),
+        Some(TrapCode::MemoryOutOfBounds)
+    );
+
+    let err = Module::new(&engine, b"\0asm\x01\0\0\0\x01\x05").unwrap_err();
+    assert!(matches!(err, Error::Invalid { .. }), "{err}");
+    let err = Module::new(&engine, "(module (func (result i32)))").unwrap_err();
+    assert!(matches!(err, Error::Invalid { .. }), "{err}");
+    let err = Module::new(&engine, "(module (func").unwrap_err();
+    assert!(matches!(err, Error::Parse(_)), "{err}");
+}
+
+#[test]
+fn dynamic_calls_check_types_and_arity() {
+    let (mut store, instance) = instantiate(
+        r#"(module (func (export "add") (param i64 i64) (result i64)
+             (i64.add (local.get 0) (local.get 1))))"#,
+    );
+    let add = instance.get_func(&mut store, "add").unwrap();
+    let mut out = [Val::I64(0)];
+    add.call(&mut store, &[Val::I64(40), Val::I64(2)], &mut out)
+        .unwrap();
+    assert_eq!(out[0].i64(), Some(42));
+    assert!(
+        add.call(&mut store, &[Val::I32(1), Val::I64(2)], &mut out)
+            .is_err()
+    );
+    assert!(add.call(&mut store, &[Val::I64(1)], &mut out).is_err());
+    assert!(add.typed::<(i32, i32), i32>(&store).is_err());
+    assert!(add.typed::<(i64, i64), i64>(&store).is_ok());
+}
+
+#[test]
+fn forced_tiers_that_do_not_exist_yet_are_refused() {
+    for tier in [TierMode::Baseline, TierMode::Optimized] {
+        let err = Engine::new(Config::new().tier(tier)).unwrap_err();
+        assert!(matches!(err, Error::TierUnavailable(t) if t == tier));
+    }
+}
