@@ -36,6 +36,11 @@
 //! libcalls), [`externals`] (memories, tables, globals), [`values`], [`error`], `vm` (raw
 //! memory, table and stack resources), [`wast`] (the spec-script runner).
 
+/// The README's examples, compiled and run by `cargo test --doc`.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub mod config;
 pub mod engine;
 pub mod error;
