@@ -3,7 +3,9 @@
 //! (`small.wat`, `add(1, 2)`) and for the generated large module (over 1 MB of code, many functions).
 //!
 //! Groups `startup/small` and `startup/large`, one row per tier of [`TIERS`] (unavailable tiers are
-//! skipped with a note), plus `module_new/large`: `Module::new` alone, with its throughput in bytes.
+//! skipped with a note). Two more pairs of groups split that time: `module_new/{small,large}`
+//! (`Module::new` alone: validation and whatever is eager, with its throughput in bytes) and
+//! `instantiate/{small,large}` (a fresh `Store` and `Instance::new` of a compiled module).
 //! The engine is created once per tier, outside the measurement, as an embedder would.
 //!
 //! Run: `cargo bench -p tierup-bench --bench startup [-- <filter>]`.
@@ -85,15 +87,31 @@ fn startup(c: &mut Criterion) {
         "the tiers disagree on the large module's result: {results:?}"
     );
 
-    let mut group = c.benchmark_group("module_new/large");
-    group.sample_size(20);
-    group.throughput(Throughput::Bytes(large.len() as u64));
-    for (tier, engine) in &engines {
-        group.bench_function(BenchmarkId::from_parameter(tier), |b| {
-            b.iter(|| Module::new(engine, black_box(&large)).unwrap());
-        });
+    // The two halves of the start-up, to see where the time goes.
+    for (name, wasm) in [("small", &small), ("large", &large)] {
+        let mut group = c.benchmark_group(format!("module_new/{name}"));
+        group.sample_size(if name == "large" { 20 } else { 100 });
+        group.throughput(Throughput::Bytes(wasm.len() as u64));
+        for (tier, engine) in &engines {
+            group.bench_function(BenchmarkId::from_parameter(tier), |b| {
+                b.iter(|| Module::new(engine, black_box(wasm)).unwrap());
+            });
+        }
+        group.finish();
     }
-    group.finish();
+    for (name, wasm) in [("small", &small), ("large", &large)] {
+        let mut group = c.benchmark_group(format!("instantiate/{name}"));
+        for (tier, engine) in &engines {
+            let module = Module::new(engine, wasm).unwrap();
+            group.bench_function(BenchmarkId::from_parameter(tier), |b| {
+                b.iter(|| {
+                    let mut store = Store::new(engine, ());
+                    Instance::new(&mut store, black_box(&module), &[]).unwrap()
+                });
+            });
+        }
+        group.finish();
+    }
 }
 
 criterion_group!(benches, startup);

@@ -234,7 +234,15 @@ impl Executor {
             }
             macro_rules! jump {
                 ($offset:expr) => {{
-                    ip = ip.offset($offset as isize);
+                    let offset = $offset as isize;
+                    if offset < 0 {
+                        // A loop back-edge: count it and honour interruption.
+                        if (*interrupt).load(Ordering::Relaxed) {
+                            trap!(TrapCode::Interrupted);
+                        }
+                        Self::count_entry(self.vmctx, (*func).func_index);
+                    }
+                    ip = ip.offset(offset);
                     continue;
                 }};
             }
@@ -340,13 +348,6 @@ impl Executor {
                 match *ip {
                     Instr::Trap { code } => trap!(code),
                     Instr::Br { offset } => jump!(offset),
-                    Instr::BrLoop { offset } => {
-                        if (*interrupt).load(Ordering::Relaxed) {
-                            trap!(TrapCode::Interrupted);
-                        }
-                        Self::count_entry(self.vmctx, (*func).func_index);
-                        jump!(offset)
-                    }
                     Instr::BrIfNez { cond, offset } => branch_if!(slot!(cond) as u32 != 0, offset),
                     Instr::BrIfEqz { cond, offset } => branch_if!(slot!(cond) as u32 == 0, offset),
                     Instr::BrIfI32Eq { lhs, rhs, offset } => {
@@ -570,6 +571,10 @@ impl Executor {
                     }
                     Instr::I64StoreImm { addr, imm, offset } => {
                         store!(addr, offset, u64, i64::from(imm) as u64)
+                    }
+                    Instr::Store8Imm { addr, imm, offset } => store!(addr, offset, u8, imm as u32),
+                    Instr::Store16Imm { addr, imm, offset } => {
+                        store!(addr, offset, u16, imm as u32)
                     }
                     Instr::MemorySize { dst } => {
                         set!(dst, (mem_len as u64) / tierup_abi::WASM_PAGE_SIZE);

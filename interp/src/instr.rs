@@ -8,6 +8,8 @@
 //! - A suffix `Imm` means the right-hand operand is an immediate: an `i32` for 32-bit ops, an
 //!   `i32` sign-extended to 64 bits for 64-bit ops.
 //! - `BrIf<Op>` are compare-and-branch fusions: branch when `lhs <op> rhs` holds.
+//! - Every taken branch with a negative offset is a loop back-edge: the executor counts it
+//!   (hotness) and checks for interruption there, so loops need no extra instruction.
 //! - [`Instr::Extra`] is never executed: it carries the operands that did not fit in the
 //!   instruction before it (which skips it).
 //!
@@ -28,10 +30,8 @@ pub enum Instr {
     // ---- control ----
     /// Trap with `code`.
     Trap { code: TrapCode },
-    /// Unconditional forward (or non-loop) branch.
+    /// Unconditional branch.
     Br { offset: i32 },
-    /// Branch back to a loop header: counts a back-edge and checks for interruption.
-    BrLoop { offset: i32 },
     /// Branch when `cond != 0`.
     BrIfNez { cond: Slot, offset: i32 },
     /// Branch when `cond == 0` (32-bit test).
@@ -171,6 +171,10 @@ pub enum Instr {
     I32StoreImm { addr: Slot, imm: i32, offset: u32 },
     /// 64-bit store of a sign-extended immediate.
     I64StoreImm { addr: Slot, imm: i32, offset: u32 },
+    /// 8-bit store of an immediate.
+    Store8Imm { addr: Slot, imm: i32, offset: u32 },
+    /// 16-bit store of an immediate.
+    Store16Imm { addr: Slot, imm: i32, offset: u32 },
     /// `dst = memory.size` (pages) of memory 0.
     MemorySize { dst: Slot },
     /// `dst = memory.grow(delta)` of memory 0.

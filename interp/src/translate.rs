@@ -464,7 +464,7 @@ impl Translator<'_> {
         match self.control[idx].kind {
             FrameKind::Func => unreachable!("branches to the function frame are returns"),
             FrameKind::Loop { header } => {
-                self.emit(Instr::BrLoop {
+                self.emit(Instr::Br {
                     offset: header as i32 - at as i32,
                 });
             }
@@ -689,14 +689,9 @@ impl Translator<'_> {
                     let idx = self.control.len() - 1 - depth;
                     match self.control[idx].kind {
                         FrameKind::Loop { header } => {
-                            // A conditional back-edge: branch over an unconditional `BrLoop`.
-                            self.code[at] = negate_branch(self.code[at]);
-                            let at2 = self.code.len();
-                            self.emit(I::BrLoop {
-                                offset: header as i32 - at2 as i32,
-                            });
-                            let here = self.label();
-                            self.patch(at, here);
+                            // A conditional back-edge: the branch itself goes backwards (the
+                            // executor counts every backward branch as a loop iteration).
+                            self.patch(at, header);
                         }
                         _ => {
                             self.control[idx].patches.push(at);
@@ -726,7 +721,7 @@ impl Translator<'_> {
                     if !self.needs_copies(depth) {
                         match self.control[fidx].kind {
                             FrameKind::Loop { header } => {
-                                self.code[entry] = I::BrLoop {
+                                self.code[entry] = I::Br {
                                     offset: header as i32 - entry as i32,
                                 };
                             }
