@@ -12,7 +12,7 @@
 //! current lengths before any pointer is formed.
 
 use std::ptr;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use tierup_abi::{
     DataSegmentRef, ElemSegmentRef, RawTrap, TableDefinition, TrapCode, VmCtx, VmFuncRef, WasmFrame,
@@ -36,6 +36,8 @@ struct Frame {
     fp: *mut u64,
     func: *const CompiledFunc,
     vmctx: *mut VmCtx,
+    /// The function's hotness countdown (cached: back-edges touch it on every iteration).
+    hot: *const AtomicI32,
 }
 
 /// Runs defined function `func_index` of the instance `vmctx` with its frame at `fp`.
@@ -156,7 +158,8 @@ impl Executor {
             if (*interrupt).load(Ordering::Relaxed) {
                 return Err(self.trap(TrapCode::Interrupted, func));
             }
-            Self::count_entry(self.vmctx, func_index);
+            let mut hot = Self::counter_of(self.vmctx, func_index);
+            Self::tick(hot);
             Self::zero_locals(self.fp, &*func);
             let mut ip: *const Instr = (*func).code.as_ptr();
             let mut fp = self.fp;
@@ -240,7 +243,7 @@ impl Executor {
                         if (*interrupt).load(Ordering::Relaxed) {
                             trap!(TrapCode::Interrupted);
                         }
-                        Self::count_entry(self.vmctx, (*func).func_index);
+                        Self::tick(hot);
                     }
                     ip = ip.offset(offset);
                     continue;
@@ -325,13 +328,16 @@ impl Executor {
                     if (*interrupt).load(Ordering::Relaxed) {
                         trap!(TrapCode::Interrupted);
                     }
-                    Self::count_entry(callee_vmctx, (*fref).func_index);
+                    let callee_hot = Self::counter_of(callee_vmctx, (*fref).func_index);
+                    Self::tick(callee_hot);
                     self.frames.push(Frame {
                         ip,
                         fp,
                         func,
                         vmctx: self.vmctx,
+                        hot,
                     });
+                    hot = callee_hot;
                     Self::zero_locals(new_fp, &*callee);
                     fp = new_fp;
                     func = callee;
@@ -456,6 +462,7 @@ impl Executor {
                         ip = frame.ip;
                         fp = frame.fp;
                         func = frame.func;
+                        hot = frame.hot;
                         self.vmctx = frame.vmctx;
                         (mem_base, mem_len) = Self::memory0(self.vmctx);
                         continue;
@@ -1492,17 +1499,24 @@ impl Executor {
         }
     }
 
-    /// Counts one entry or back-edge of `func_index` (DESIGN.md §4: a relaxed load and store).
+    /// The hotness countdown of defined function `func_index` of `vmctx`'s module.
     #[inline(always)]
-    unsafe fn count_entry(vmctx: *mut VmCtx, func_index: u32) {
+    unsafe fn counter_of(vmctx: *mut VmCtx, func_index: u32) -> *const AtomicI32 {
         // SAFETY: `func_index` is a defined function of the live `vmctx`'s module, and the
         // counter array has one entry per defined function.
         unsafe {
             let defined = func_index - (*(*vmctx).module).num_imported_funcs;
-            let counter = &*(*vmctx).hot_counters.add(defined as usize);
-            let left = counter.load(Ordering::Relaxed).wrapping_sub(1);
-            counter.store(if left < 0 { HOT_RESET } else { left }, Ordering::Relaxed);
+            (*vmctx).hot_counters.add(defined as usize)
         }
+    }
+
+    /// Counts one entry or back-edge (DESIGN.md §4: a relaxed load and store, no locked RMW).
+    #[inline(always)]
+    unsafe fn tick(counter: *const AtomicI32) {
+        // SAFETY: counters live as long as their module, which outlives every activation.
+        let counter = unsafe { &*counter };
+        let left = counter.load(Ordering::Relaxed).wrapping_sub(1);
+        counter.store(if left < 0 { HOT_RESET } else { left }, Ordering::Relaxed);
     }
 
     /// Zeroes the declared locals of a new frame (parameters are already written).
