@@ -36,11 +36,14 @@ pub enum TrapCode {
     Interrupted = 9,
     /// A host function returned an error; the runtime keeps the error itself.
     HostError = 10,
+    /// A function exceeds a limit of the tier that must run it (e.g. a frame too large for the
+    /// interpreter); the trap's detail says which.
+    ResourceLimit = 11,
 }
 
 impl TrapCode {
     /// Every trap code, in discriminant order.
-    pub const ALL: [TrapCode; 11] = [
+    pub const ALL: [TrapCode; 12] = [
         TrapCode::Unreachable,
         TrapCode::IntegerOverflow,
         TrapCode::IntegerDivisionByZero,
@@ -52,6 +55,7 @@ impl TrapCode {
         TrapCode::StackOverflow,
         TrapCode::Interrupted,
         TrapCode::HostError,
+        TrapCode::ResourceLimit,
     ];
 
     /// The status word that libcalls and stubs return for this trap (never 0).
@@ -80,6 +84,7 @@ impl TrapCode {
             TrapCode::StackOverflow => "call stack exhausted",
             TrapCode::Interrupted => "interrupted",
             TrapCode::HostError => "host error",
+            TrapCode::ResourceLimit => "resource limit exceeded",
         }
     }
 }
@@ -108,6 +113,8 @@ pub struct RawTrap {
     pub code: TrapCode,
     /// The wasm call stack at the trap, innermost first.
     pub frames: Vec<WasmFrame>,
+    /// More about the trap, where the code alone does not say it (resource limits).
+    pub detail: Option<String>,
 }
 
 impl RawTrap {
@@ -116,6 +123,7 @@ impl RawTrap {
         Box::new(RawTrap {
             code,
             frames: Vec::new(),
+            detail: None,
         })
     }
 }

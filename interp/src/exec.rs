@@ -150,7 +150,7 @@ impl Executor {
             let module = &*((*self.vmctx).interp as *const InterpModule);
             let mut func: *const CompiledFunc = match module.compiled(func_index) {
                 Ok(f) => f,
-                Err(_) => return Err(RawTrap::new(TrapCode::StackOverflow)),
+                Err(e) => return Err(Self::untranslatable(self.vmctx, func_index, e)),
             };
             if self.fp.add((*func).frame_size as usize) > stack_end {
                 return Err(RawTrap::new(TrapCode::StackOverflow));
@@ -238,8 +238,9 @@ impl Executor {
             macro_rules! jump {
                 ($offset:expr) => {{
                     let offset = $offset as isize;
-                    if offset < 0 {
-                        // A loop back-edge: count it and honour interruption.
+                    if offset <= 0 {
+                        // A loop back-edge (offset 0 is a loop that branches to itself):
+                        // count it and honour interruption.
                         if (*interrupt).load(Ordering::Relaxed) {
                             trap!(TrapCode::Interrupted);
                         }
@@ -318,7 +319,11 @@ impl Executor {
                     let callee_module = (*callee_vmctx).interp as *const InterpModule;
                     let callee = match (*callee_module).compiled((*fref).func_index) {
                         Ok(f) => f as *const CompiledFunc,
-                        Err(_) => trap!(TrapCode::StackOverflow),
+                        Err(e) => {
+                            let mut trap = self.trap(TrapCode::ResourceLimit, func);
+                            trap.detail = Some(e.to_string());
+                            return Err(trap);
+                        }
                     };
                     if new_fp.add((*callee).frame_size as usize) > stack_end
                         || self.frames.len() >= MAX_FRAMES
@@ -463,8 +468,11 @@ impl Executor {
                         fp = frame.fp;
                         func = frame.func;
                         hot = frame.hot;
-                        self.vmctx = frame.vmctx;
-                        (mem_base, mem_len) = Self::memory0(self.vmctx);
+                        if frame.vmctx != self.vmctx {
+                            // Within one instance the memory cache is already current.
+                            self.vmctx = frame.vmctx;
+                            (mem_base, mem_len) = Self::memory0(self.vmctx);
+                        }
                         continue;
                     }
                     Instr::Call { func: callee, args } => {
@@ -1481,6 +1489,20 @@ impl Executor {
                 }
             }
         }
+    }
+
+    /// The trap for a function the interpreter cannot translate.
+    fn untranslatable(
+        vmctx: *mut VmCtx,
+        func_index: u32,
+        error: &crate::TranslateError,
+    ) -> Box<RawTrap> {
+        let mut trap = RawTrap::new(TrapCode::ResourceLimit);
+        // SAFETY: the caller passes a live vmctx whose `interp` is the module's state.
+        let module = unsafe { (*((*vmctx).interp as *const InterpModule)).info.clone() };
+        trap.frames.push(WasmFrame { module, func_index });
+        trap.detail = Some(error.to_string());
+        trap
     }
 
     /// Memory 0 of `vmctx` as (base, length), or (null, 0) if the module has no memory.

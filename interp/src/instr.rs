@@ -8,7 +8,7 @@
 //! - A suffix `Imm` means the right-hand operand is an immediate: an `i32` for 32-bit ops, an
 //!   `i32` sign-extended to 64 bits for 64-bit ops.
 //! - `BrIf<Op>` are compare-and-branch fusions: branch when `lhs <op> rhs` holds.
-//! - Every taken branch with a negative offset is a loop back-edge: the executor counts it
+//! - Every taken branch with an offset ≤ 0 is a loop back-edge: the executor counts it
 //!   (hotness) and checks for interruption there, so loops need no extra instruction.
 //! - [`Instr::Extra`] is never executed: it carries the operands that did not fit in the
 //!   instruction before it (which skips it).

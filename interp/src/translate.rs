@@ -101,6 +101,13 @@ impl Control {
     }
 }
 
+/// The most slots one frame may use (locals plus operand stack): 8 MiB of stack.
+pub const MAX_FRAME_SLOTS: usize = 1 << 20;
+
+/// Bytecode growth allowed per byte of wasm body. Ordinary code stays far below it; only
+/// adversarial code (thousands of values copied per branch) reaches it.
+pub const MAX_CODE_PER_WASM_BYTE: usize = 16;
+
 /// Translates function `func_index` of `module`.
 ///
 /// # Errors
@@ -125,7 +132,7 @@ pub fn translate(module: &ModuleInfo, func_index: u32) -> Result<CompiledFunc, T
         control: Vec::new(),
         base: num_locals as u32,
         max_height: 0,
-        locals_on_stack: 0,
+        local_refs: LocalRefs::new(num_locals as usize),
         reachable: true,
         dead_depth: 0,
         last_def: None,
@@ -139,10 +146,23 @@ pub fn translate(module: &ModuleInfo, func_index: u32) -> Result<CompiledFunc, T
         branched: false,
         reachable_at_entry: true,
     });
+    let wasm_bytes = module.bodies[(func_index - module.num_imported_funcs) as usize].len();
+    let code_budget = MAX_CODE_PER_WASM_BYTE * wasm_bytes + 4096;
     let mut ops = body.get_operators_reader()?;
     while !ops.eof() {
         let op = ops.read()?;
         t.op(op)?;
+        if t.base as usize + t.max_height > MAX_FRAME_SLOTS {
+            return Err(TranslateError(format!(
+                "function {func_index} needs more than {MAX_FRAME_SLOTS} value slots"
+            )));
+        }
+        if t.code.len() > code_budget {
+            return Err(TranslateError(format!(
+                "function {func_index} expands to more than {code_budget} interpreter \
+                 instructions ({MAX_CODE_PER_WASM_BYTE} per byte of wasm)"
+            )));
+        }
     }
     let frame_size = (t.base as usize + t.max_height)
         .max(ty.results.len())
@@ -154,7 +174,7 @@ pub fn translate(module: &ModuleInfo, func_index: u32) -> Result<CompiledFunc, T
         num_locals: num_locals as u32,
         frame_size: u32::try_from(frame_size)
             .map_err(|_| TranslateError("frame too large".into()))?,
-        wasm_bytes: module.bodies[(func_index - module.num_imported_funcs) as usize].len(),
+        wasm_bytes,
     })
 }
 
@@ -166,14 +186,72 @@ struct Translator<'m> {
     /// First temporary slot (= number of locals).
     base: u32,
     max_height: usize,
-    /// How many `Operand::Local` entries are on the stack.
-    locals_on_stack: usize,
+    /// Where each local appears on the operand stack (see [`LocalRefs`]).
+    local_refs: LocalRefs,
     reachable: bool,
     /// Nesting depth of blocks inside unreachable code.
     dead_depth: usize,
     /// The last instruction, if it wrote the temporary of the operand on top of the stack and no
     /// label follows it (so its `dst` may be retargeted or it may be fused into a branch).
     last_def: Option<usize>,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// Where each local appears on the compile-time operand stack, so that `local.set` and block
+/// entry find the entries to copy without scanning the stack (which made translation
+/// quadratic on adversarial input).
+///
+/// Each `Local(l)` entry is linked to the previous entry that named `l` (`prev`), from the
+/// topmost one (`head[l]`). A materialized entry stays in its chain until popped and is
+/// skipped by walks; a walk empties the chain. `count[l]` is exact.
+struct LocalRefs {
+    head: Vec<u32>,
+    count: Vec<u32>,
+    /// Per stack index: the previous entry of the same local, and which local (or `NONE`).
+    prev: Vec<u32>,
+    owner: Vec<u32>,
+    /// Locals pushed since the last full materialization (may repeat).
+    active: Vec<u32>,
+}
+
+impl LocalRefs {
+    fn new(num_locals: usize) -> LocalRefs {
+        LocalRefs {
+            head: vec![NONE; num_locals],
+            count: vec![0; num_locals],
+            prev: Vec::new(),
+            owner: Vec::new(),
+            active: Vec::new(),
+        }
+    }
+
+    fn pushed(&mut self, index: usize, op: Operand) {
+        self.prev.resize(index + 1, NONE);
+        self.owner.resize(index + 1, NONE);
+        if let Operand::Local(l) = op {
+            let l_idx = l as usize;
+            self.prev[index] = self.head[l_idx];
+            self.owner[index] = l;
+            self.head[l_idx] = index as u32;
+            self.count[l_idx] += 1;
+            self.active.push(l);
+        } else {
+            self.prev[index] = NONE;
+            self.owner[index] = NONE;
+        }
+    }
+
+    fn popped(&mut self, index: usize, op: Operand) {
+        let owner = self.owner[index];
+        if owner != NONE && self.head[owner as usize] == index as u32 {
+            self.head[owner as usize] = self.prev[index];
+        }
+        if let Operand::Local(l) = op {
+            self.count[l as usize] -= 1;
+        }
+        self.owner[index] = NONE;
+    }
 }
 
 /// Which binary operator family, for operand folding.
@@ -206,18 +284,18 @@ impl Translator<'_> {
     }
 
     fn push(&mut self, op: Operand) {
-        if let Operand::Local(_) = op {
-            self.locals_on_stack += 1;
-        }
+        self.local_refs.pushed(self.stack.len(), op);
         self.stack.push(op);
         self.max_height = self.max_height.max(self.stack.len());
     }
 
     fn pop(&mut self) -> Operand {
+        debug_assert!(
+            !self.stack.is_empty(),
+            "operand stack underflow (validated code)"
+        );
         let op = self.stack.pop().unwrap_or(Operand::Temp);
-        if let Operand::Local(_) = op {
-            self.locals_on_stack -= 1;
-        }
+        self.local_refs.popped(self.stack.len(), op);
         op
     }
 
@@ -258,22 +336,32 @@ impl Translator<'_> {
         let op = self.stack[i];
         if op != Operand::Temp {
             self.move_to(self.temp(i), op, i);
-            if let Operand::Local(_) = op {
-                self.locals_on_stack -= 1;
+            if let Operand::Local(l) = op {
+                self.local_refs.count[l as usize] -= 1;
             }
             self.stack[i] = Operand::Temp;
         }
     }
 
+    /// Materializes every stack entry that names local `only` (or any local, for `None`).
+    /// Amortized O(1) per entry: each entry is visited by at most one walk.
     fn materialize_locals(&mut self, only: Option<u32>) {
-        if self.locals_on_stack == 0 {
-            return;
-        }
-        for i in 0..self.stack.len() {
-            if let Operand::Local(l) = self.stack[i]
-                && only.is_none_or(|o| o == l)
-            {
-                self.materialize(i);
+        match only {
+            Some(local) => {
+                let mut at = std::mem::replace(&mut self.local_refs.head[local as usize], NONE);
+                while at != NONE {
+                    if self.stack[at as usize] == Operand::Local(local) {
+                        self.materialize(at as usize);
+                    }
+                    at = self.local_refs.prev[at as usize];
+                }
+            }
+            None => {
+                while let Some(local) = self.local_refs.active.pop() {
+                    if self.local_refs.count[local as usize] > 0 {
+                        self.materialize_locals(Some(local));
+                    }
+                }
             }
         }
     }
@@ -714,11 +802,16 @@ impl Translator<'_> {
                 for _ in &depths {
                     self.emit(I::Br { offset: 0 });
                 }
+                // One stub per distinct target that needs value copies (not one per entry:
+                // a table of many entries to a block of many results would blow up).
+                let mut stubs: Vec<Option<usize>> = vec![None; self.control.len()];
                 for (i, depth) in depths.iter().enumerate() {
                     let depth = *depth as usize;
                     let entry = table_start + i;
                     let fidx = self.control.len() - 1 - depth;
-                    if !self.needs_copies(depth) {
+                    if let Some(stub) = stubs[depth] {
+                        self.patch(entry, stub);
+                    } else if !self.needs_copies(depth) {
                         match self.control[fidx].kind {
                             FrameKind::Loop { header } => {
                                 self.code[entry] = I::Br {
@@ -732,6 +825,7 @@ impl Translator<'_> {
                         }
                     } else {
                         let stub = self.label();
+                        stubs[depth] = Some(stub);
                         self.patch(entry, stub);
                         if let FrameKind::Func = self.control[fidx].kind {
                             self.emit_return();
@@ -2227,7 +2321,8 @@ impl Translator<'_> {
     fn local_set(&mut self, local: u32, tee: bool) {
         let h = self.stack.len() - 1;
         let value = self.stack[h];
-        let mentions_local = self.stack[..h].contains(&Operand::Local(local));
+        let top_is_local = usize::from(value == Operand::Local(local));
+        let mentions_local = self.local_refs.count[local as usize] > top_is_local as u32;
         if mentions_local {
             self.materialize_locals(Some(local));
         }

@@ -61,6 +61,7 @@ pub struct Config {
     pub(crate) max_memory_pages: u32,
     pub(crate) max_wasm_stack: usize,
     pub(crate) max_table_elements: u32,
+    pub(crate) max_native_stack: usize,
 }
 
 impl Default for Config {
@@ -70,6 +71,7 @@ impl Default for Config {
             max_memory_pages: 65536,
             max_wasm_stack: 8 << 20,
             max_table_elements: 10_000_000,
+            max_native_stack: 512 << 10,
         }
     }
 }
@@ -95,8 +97,17 @@ impl Config {
 
     /// The size in bytes of each store's slot stack (wasm frames); exhausting it traps with
     /// `call stack exhausted`.
+    ///
+    /// Clamped to 4 KiB ..= 1 GiB.
     pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
-        self.max_wasm_stack = bytes.max(4096);
+        self.max_wasm_stack = bytes.clamp(4096, 1 << 30);
+        self
+    }
+
+    /// Native stack that nested host → wasm → host calls may use before they trap with
+    /// `call stack exhausted` (never more than the thread's own stack allows, less a margin).
+    pub fn max_native_stack(&mut self, bytes: usize) -> &mut Self {
+        self.max_native_stack = bytes;
         self
     }
 

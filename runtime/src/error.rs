@@ -55,6 +55,7 @@ const MAX_FRAMES_SHOWN: usize = 64;
 pub struct Trap {
     code: TrapCode,
     backtrace: Vec<FrameInfo>,
+    detail: Option<String>,
 }
 
 impl Trap {
@@ -63,12 +64,14 @@ impl Trap {
         Trap {
             code,
             backtrace: Vec::new(),
+            detail: None,
         }
     }
 
     pub(crate) fn from_raw(raw: RawTrap) -> Trap {
         Trap {
             code: raw.code,
+            detail: raw.detail,
             backtrace: raw
                 .frames
                 .into_iter()
@@ -103,6 +106,9 @@ impl Trap {
 impl fmt::Display for Trap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "wasm trap: {}", self.code)?;
+        if let Some(detail) = &self.detail {
+            write!(f, ": {detail}")?;
+        }
         if self.backtrace.is_empty() {
             return Ok(());
         }

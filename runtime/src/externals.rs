@@ -202,6 +202,9 @@ impl Table {
     /// If `init` does not match the element type, or the size exceeds the configured maximum.
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table, Error> {
         let store = &mut store.as_context_mut().0.inner;
+        if !ty.element().is_ref() {
+            return Err(Error::msg("table elements must be of a reference type"));
+        }
         if init.ty() != ty.element() {
             return Err(Error::msg("table initial value has the wrong type"));
         }

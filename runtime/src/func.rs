@@ -14,7 +14,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use tierup_abi::{FuncType, RawTrap, TrapCode, ValType, VmCtx, VmFuncRef};
+use tierup_abi::{FuncType, RawTrap, StoreCtx, TrapCode, ValType, VmCtx, VmFuncRef};
 
 use crate::error::{Error, Trap};
 use crate::store::{AsContext, AsContextMut, Caller, FuncKind, Store, StoreInner};
@@ -23,10 +23,6 @@ use crate::vm::{MemoryData, TableData};
 
 /// How many nested host → wasm entries a store allows.
 const MAX_NESTED_ENTRIES: u32 = 10_000;
-
-/// Native stack a chain of nested entries may use before it traps (conservative for the
-/// 2 MiB stacks of spawned threads).
-const NATIVE_STACK_BUDGET: usize = 512 << 10;
 
 /// A function in a store: wasm or host. `Copy`; only meaningful with its store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,7 +99,7 @@ impl Func {
             vmctx: std::ptr::null_mut(),
             host: Arc::as_ptr(&host).cast(),
         };
-        let ty = host.ty.clone();
+        let ty = Arc::new(host.ty.clone());
         store.host_funcs.push(host);
         store.inner.add_func(funcref, ty, FuncKind::Host { index })
     }
@@ -131,6 +127,12 @@ impl Func {
     pub fn ty(&self, store: impl AsContext) -> FuncType {
         let store = &store.as_context().0.inner;
         self.assert_store(store);
+        (*store.funcs[self.index as usize].ty).clone()
+    }
+
+    /// The signature, shared (no allocation).
+    fn ty_shared(&self, store: &StoreInner) -> Arc<FuncType> {
+        self.assert_store(store);
         store.funcs[self.index as usize].ty.clone()
     }
 
@@ -145,7 +147,7 @@ impl Func {
         results: &mut [Val],
     ) -> Result<(), Error> {
         let store = store.as_context_mut().0;
-        let ty = self.ty(&*store);
+        let ty = self.ty_shared(&store.inner);
         if params.len() != ty.params.len() || results.len() != ty.results.len() {
             return Err(Error::msg(format!(
                 "wrong number of arguments or results: function type is {ty}, got {} \
@@ -179,7 +181,7 @@ impl Func {
         &self,
         store: impl AsContext,
     ) -> Result<TypedFunc<P, R>, Error> {
-        let ty = self.ty(store);
+        let ty = self.ty_shared(&store.as_context().0.inner);
         if ty.params() != P::types().as_slice() || ty.results() != R::types().as_slice() {
             return Err(Error::msg(format!(
                 "type mismatch: function type is {ty}, requested {}",
@@ -214,46 +216,123 @@ pub(crate) fn call_raw<T>(
             }
         }
         FuncKind::Wasm => {
-            let vmctx = data.funcref.vmctx;
-            let func_index = data.funcref.func_index;
-            let ctx = &mut *store.inner.ctx;
-            let fp = ctx.stack.top;
+            let vmctx = data.funcref.vm.vmctx;
+            let func_index = data.funcref.vm.func_index;
+            let budget = store.inner.engine.config().max_native_stack;
+            let ctx: *mut StoreCtx = &mut *store.inner.ctx;
+            // SAFETY: the store's context is boxed and outlives this call; nothing else
+            // accesses it until `invoke` (which is given the same pointer through the vmctx).
+            let ctx_ref = unsafe { &mut *ctx };
+            let fp = ctx_ref.stack.top;
             let marker = 0u8;
             let sp = &marker as *const u8 as usize;
             // SAFETY: `top` and `end` delimit the store's slot stack.
-            let room = unsafe { ctx.stack.end.offset_from(fp) } as usize;
-            if ctx.depth == 0 {
-                ctx.native_stack_limit = sp.saturating_sub(NATIVE_STACK_BUDGET);
+            let room = unsafe { ctx_ref.stack.end.offset_from(fp) } as usize;
+            if ctx_ref.depth == 0 {
+                ctx_ref.native_stack_limit = native_stack_limit(sp, budget);
             }
-            if room < slots.len() || ctx.depth >= MAX_NESTED_ENTRIES || sp < ctx.native_stack_limit
+            if room < slots.len()
+                || ctx_ref.depth >= MAX_NESTED_ENTRIES
+                || sp < ctx_ref.native_stack_limit
             {
                 return Err(Error::Trap(Trap::new(TrapCode::StackOverflow)));
             }
             // SAFETY: `room` slots are available at `fp`.
             unsafe { std::ptr::copy_nonoverlapping(slots.as_ptr(), fp, slots.len()) };
-            ctx.depth += 1;
+            let guard = EntryGuard::enter(ctx, fp);
             store.set_host_ptr();
             // SAFETY: `vmctx` is a live instance of this store, `func_index` one of its defined
             // functions (FuncKind::Wasm), and `fp` is the top of the store's slot stack with the
             // arguments written; `store` stays borrowed (unused) for the whole call.
             let result = unsafe { tierup_interp::invoke(vmctx, func_index, fp) };
-            let ctx = &mut *store.inner.ctx;
-            ctx.depth -= 1;
-            ctx.stack.top = fp;
+            let outermost = guard.exit();
             match result {
                 Ok(()) => {
                     // SAFETY: the callee wrote its results to `fp[0..results]`.
                     unsafe { std::ptr::copy_nonoverlapping(fp, slots.as_mut_ptr(), slots.len()) };
                     Ok(())
                 }
-                Err(raw) => Err(trap_error(&mut store.inner, *raw)),
+                Err(raw) => Err(trap_error(&mut store.inner, *raw, outermost)),
             }
         }
     }
 }
 
-/// Turns a raw trap into the public error, merging a parked host error.
-fn trap_error(store: &mut StoreInner, raw: RawTrap) -> Error {
+/// Restores the store's entry state (nesting depth, slot-stack top) when a host → wasm call
+/// ends, however it ends.
+struct EntryGuard {
+    ctx: *mut StoreCtx,
+    fp: *mut u64,
+}
+
+impl EntryGuard {
+    fn enter(ctx: *mut StoreCtx, fp: *mut u64) -> EntryGuard {
+        // SAFETY: `ctx` is the live, boxed context of the calling store.
+        unsafe { (*ctx).depth += 1 };
+        EntryGuard { ctx, fp }
+    }
+
+    /// Ends the entry; true if it was the outermost one.
+    fn exit(self) -> bool {
+        let ctx = self.ctx;
+        drop(self);
+        // SAFETY: as in `enter`.
+        unsafe { (*ctx).depth == 0 }
+    }
+}
+
+impl Drop for EntryGuard {
+    fn drop(&mut self) {
+        // SAFETY: as in `enter`; the store outlives the call that created the guard.
+        unsafe {
+            (*self.ctx).depth -= 1;
+            (*self.ctx).stack.top = self.fp;
+        }
+    }
+}
+
+thread_local! {
+    /// The lowest address of this thread's native stack (0 if unknown), looked up once.
+    static THREAD_STACK_LOW: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Native stack wasm may use below the current stack pointer `sp`: `budget` bytes, but never
+/// closer than 64 KiB to the real end of this thread's stack (so a thread with a small stack
+/// traps instead of overflowing).
+fn native_stack_limit(sp: usize, budget: usize) -> usize {
+    const MARGIN: usize = 64 << 10;
+    let low = THREAD_STACK_LOW.with(|cell| {
+        if let Some(low) = cell.get() {
+            return low;
+        }
+        let low = thread_stack_low().unwrap_or(0);
+        cell.set(Some(low));
+        low
+    });
+    sp.saturating_sub(budget).max(low.saturating_add(MARGIN))
+}
+
+/// The lowest address of the calling thread's stack, from the pthread attributes.
+fn thread_stack_low() -> Option<usize> {
+    // SAFETY: `pthread_getattr_np` initializes `attr` for the calling thread; we read the stack
+    // range and destroy the attributes, as its documentation requires.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return None;
+        }
+        let mut addr: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let ok = libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0;
+        libc::pthread_attr_destroy(&mut attr);
+        ok.then_some(addr as usize)
+    }
+}
+
+/// Turns a raw trap into the public error, merging a parked host error. An interruption is
+/// consumed only when the outermost call returns, so a host function in between cannot
+/// swallow it and carry on.
+fn trap_error(store: &mut StoreInner, raw: RawTrap, outermost: bool) -> Error {
     match raw.code {
         TrapCode::HostError => match store.pending_error.take() {
             Some(Error::Trap(mut trap)) => {
@@ -264,7 +343,9 @@ fn trap_error(store: &mut StoreInner, raw: RawTrap) -> Error {
             None => Error::Trap(Trap::from_raw(raw)),
         },
         TrapCode::Interrupted => {
-            store.interrupt.store(false, Ordering::Relaxed);
+            if outermost {
+                store.interrupt.store(false, Ordering::Relaxed);
+            }
             Error::Trap(Trap::from_raw(raw))
         }
         _ => Error::Trap(Trap::from_raw(raw)),

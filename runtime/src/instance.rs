@@ -148,7 +148,7 @@ fn instantiate<T>(
         match (&imp.kind, *ext) {
             (ImportKind::Func(t), Extern::Func(f)) => {
                 let want = module.inner.type_ids[*t as usize];
-                let have = store.inner.funcs[f.index as usize].funcref.type_id;
+                let have = store.inner.funcref(f.index).type_id;
                 if want != have {
                     return Err(unlinkable(format!(
                         "incompatible import type for {}: expected {}, found {}",
@@ -218,7 +218,7 @@ fn instantiate<T>(
 
     // 3. Defined functions.
     for func_index in info.num_imported_funcs..info.funcs.len() as u32 {
-        let ty = info.func_type(func_index).clone();
+        let ty = module.inner.func_types[info.funcs[func_index as usize] as usize].clone();
         let funcref = VmFuncRef {
             type_id: module.inner.type_ids[info.funcs[func_index as usize] as usize],
             func_index,
@@ -229,7 +229,7 @@ fn instantiate<T>(
     }
     let funcref_ptrs: Box<[*const VmFuncRef]> = funcs
         .iter()
-        .map(|f| &*store.inner.funcs[f.index as usize].funcref as *const VmFuncRef)
+        .map(|f| store.inner.funcref(f.index) as *const VmFuncRef)
         .collect();
 
     // 4. Globals (initializers may read imported globals and take function references).

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, AtomicUsize};
 
-use tierup_abi::{ExternIdx, ImportKind, ModuleInfo};
+use tierup_abi::{ExternIdx, FuncType, ImportKind, ModuleInfo};
 use tierup_interp::InterpModule;
 
 use crate::engine::Engine;
@@ -36,6 +36,8 @@ pub(crate) struct ModuleInner {
     pub(crate) hot_counters: Box<[AtomicI32]>,
     /// Canonical signature id of each type index.
     pub(crate) type_ids: Box<[u32]>,
+    /// Each type index's signature, shared with the functions of every instance.
+    pub(crate) func_types: Box<[Arc<FuncType>]>,
 }
 
 /// One import of a module.
@@ -107,6 +109,7 @@ impl Module {
         let info = Arc::new(ModuleInfo::parse(bytes.to_vec())?);
         let defined = info.num_defined_funcs() as usize;
         let type_ids = info.types.iter().map(|t| engine.type_id(t)).collect();
+        let func_types = info.types.iter().cloned().map(Arc::new).collect();
         Ok(Module {
             inner: Arc::new(ModuleInner {
                 engine: engine.clone(),
@@ -116,6 +119,7 @@ impl Module {
                     .map(|_| AtomicI32::new(INITIAL_HOTNESS))
                     .collect(),
                 type_ids,
+                func_types,
                 info,
             }),
         })

@@ -30,11 +30,21 @@ pub(crate) enum FuncKind {
     Host { index: u32 },
 }
 
+/// A function reference together with the store index of its function, so that a funcref
+/// slot (a `*const VmFuncRef`) leads back to its [`Func`] without a lookup table.
+/// `#[repr(C)]` with the `VmFuncRef` first: the two pointers are the same.
+#[derive(Debug)]
+#[repr(C)]
+pub(crate) struct FuncRefCell {
+    pub(crate) vm: VmFuncRef,
+    pub(crate) index: u32,
+}
+
 /// A function owned by the store.
 #[derive(Debug)]
 pub(crate) struct FuncData {
-    pub(crate) funcref: Box<VmFuncRef>,
-    pub(crate) ty: FuncType,
+    pub(crate) funcref: Box<FuncRefCell>,
+    pub(crate) ty: Arc<FuncType>,
     pub(crate) kind: FuncKind,
 }
 
@@ -48,8 +58,6 @@ pub(crate) struct StoreInner {
     pub(crate) id: u64,
     pub(crate) engine: Engine,
     pub(crate) funcs: Vec<FuncData>,
-    /// `*const VmFuncRef` → index in `funcs`.
-    pub(crate) funcref_index: HashMap<usize, u32>,
     pub(crate) memories: Vec<Box<MemoryData>>,
     pub(crate) tables: Vec<Box<TableData>>,
     pub(crate) globals: Vec<Box<GlobalData>>,
@@ -58,7 +66,8 @@ pub(crate) struct StoreInner {
     pub(crate) vmctx_index: HashMap<usize, u32>,
     pub(crate) externrefs: Vec<Box<dyn Any + Send + Sync>>,
     pub(crate) ctx: Box<StoreCtx>,
-    pub(crate) _stack: SlotStackMem,
+    /// Always `Some` until the store drops (then it goes back to the thread's pool).
+    pub(crate) stack: Option<SlotStackMem>,
     pub(crate) interrupt: Arc<AtomicBool>,
     pub(crate) libcalls: Box<Libcalls>,
     /// The error of a host function, parked while the trap unwinds through wasm frames.
@@ -69,12 +78,18 @@ pub(crate) struct StoreInner {
 // through `&mut` (or while a call that holds `&mut` is running) on one thread at a time.
 unsafe impl Send for StoreInner {}
 
+impl Drop for StoreInner {
+    fn drop(&mut self) {
+        if let Some(stack) = self.stack.take() {
+            stack.release();
+        }
+    }
+}
+
 impl StoreInner {
-    pub(crate) fn add_func(&mut self, funcref: VmFuncRef, ty: FuncType, kind: FuncKind) -> Func {
-        let funcref = Box::new(funcref);
+    pub(crate) fn add_func(&mut self, vm: VmFuncRef, ty: Arc<FuncType>, kind: FuncKind) -> Func {
         let index = self.funcs.len() as u32;
-        self.funcref_index
-            .insert(&*funcref as *const VmFuncRef as usize, index);
+        let funcref = Box::new(FuncRefCell { vm, index });
         self.funcs.push(FuncData { funcref, ty, kind });
         Func {
             store_id: self.id,
@@ -82,9 +97,18 @@ impl StoreInner {
         }
     }
 
-    /// The function a non-null funcref slot refers to.
+    /// The reference of function `index`, as tiers and slots see it.
+    pub(crate) fn funcref(&self, index: u32) -> &VmFuncRef {
+        &self.funcs[index as usize].funcref.vm
+    }
+
+    /// The function a non-null funcref slot of this store refers to.
     pub(crate) fn func_of_ref(&self, slot: u64) -> Option<Func> {
-        self.funcref_index.get(&(slot as usize)).map(|&index| Func {
+        // SAFETY: funcref slots of a store only ever hold pointers to its own `FuncRefCell`s
+        // (`Val::to_slot` checks the store; imports are checked at instantiation), which live
+        // as long as the store; `vm` is the first field of the `#[repr(C)]` cell.
+        let index = unsafe { (*(slot as *const FuncRefCell)).index };
+        Some(Func {
             store_id: self.id,
             index,
         })
@@ -124,7 +148,7 @@ impl<T: 'static> Store<T> {
     /// # Panics
     /// If the slot stack cannot be mapped (the system is out of address space).
     pub fn new(engine: &Engine, data: T) -> Store<T> {
-        let stack = SlotStackMem::new(engine.config().max_wasm_stack)
+        let stack = SlotStackMem::acquire(engine.config().max_wasm_stack)
             .expect("failed to map the wasm slot stack");
         let interrupt = Arc::new(AtomicBool::new(false));
         let ctx = Box::new(StoreCtx {
@@ -143,7 +167,6 @@ impl<T: 'static> Store<T> {
                 id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
                 engine: engine.clone(),
                 funcs: Vec::new(),
-                funcref_index: HashMap::new(),
                 memories: Vec::new(),
                 tables: Vec::new(),
                 globals: Vec::new(),
@@ -151,7 +174,7 @@ impl<T: 'static> Store<T> {
                 vmctx_index: HashMap::new(),
                 externrefs: Vec::new(),
                 ctx,
-                _stack: stack,
+                stack: Some(stack),
                 interrupt,
                 libcalls: Box::new(Libcalls {
                     memory_grow: crate::func::libcall_memory_grow,

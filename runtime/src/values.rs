@@ -2,7 +2,7 @@
 
 use std::any::Any;
 
-use tierup_abi::ValType;
+use tierup_abi::{ValType, VmFuncRef};
 
 use crate::func::Func;
 use crate::store::{AsContext, AsContextMut, Store, StoreInner};
@@ -134,7 +134,7 @@ impl Val {
             Val::FuncRef(None) | Val::ExternRef(None) => 0,
             Val::FuncRef(Some(f)) => {
                 f.assert_store(store);
-                &*store.funcs[f.index as usize].funcref as *const _ as u64
+                store.funcref(f.index) as *const VmFuncRef as u64
             }
             Val::ExternRef(Some(e)) => {
                 assert_eq!(e.store_id, store.id, "externref of another store");

@@ -219,17 +219,61 @@ pub(crate) struct GlobalData {
 }
 
 /// The store's slot stack: one mapping with a guard page below and above.
+///
+/// Stacks are pooled per thread ([`SlotStackMem::acquire`], [`SlotStackMem::release`]): a
+/// platform that creates a store per request then pays for the mapping once per thread, not
+/// once per store (DESIGN.md §2 makes the slot stack a per-thread resource). Reuse cannot leak
+/// data between stores: wasm never reads a slot it has not written (locals are zeroed on entry,
+/// temporaries are written before they are read).
 #[derive(Debug)]
 pub(crate) struct SlotStackMem {
     _mmap: Mmap,
+    bytes: usize,
     pub(crate) base: *mut u64,
     pub(crate) end: *mut u64,
 }
 
+/// How many idle stacks a thread keeps.
+const POOLED_STACKS: usize = 4;
+
+thread_local! {
+    static STACK_POOL: std::cell::RefCell<Vec<SlotStackMem>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 impl SlotStackMem {
+    /// A stack of `bytes`, from this thread's pool if one of that size is idle.
+    pub(crate) fn acquire(bytes: usize) -> Result<SlotStackMem, String> {
+        let pooled = STACK_POOL
+            .try_with(|pool| {
+                let mut pool = pool.borrow_mut();
+                let i = pool.iter().position(|s| s.bytes == bytes)?;
+                Some(pool.swap_remove(i))
+            })
+            .ok()
+            .flatten();
+        match pooled {
+            Some(stack) => Ok(stack),
+            None => SlotStackMem::new(bytes),
+        }
+    }
+
+    /// Returns the stack to this thread's pool (or unmaps it if the pool is full).
+    pub(crate) fn release(self) {
+        let _ = STACK_POOL.try_with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < POOLED_STACKS {
+                pool.push(self);
+            }
+        });
+    }
+
     pub(crate) fn new(bytes: usize) -> Result<SlotStackMem, String> {
         let page = 4096;
-        let usable = bytes.div_ceil(page) * page;
+        let usable = bytes
+            .checked_next_multiple_of(page)
+            .filter(|&n| n <= 1 << 30)
+            .ok_or("wasm stack size out of range")?;
         let mut mmap =
             Mmap::reserve(usable + 2 * page).ok_or("cannot reserve the wasm slot stack")?;
         // SAFETY: the range `[page, page + usable)` lies within the mapping.
@@ -253,6 +297,7 @@ impl SlotStackMem {
         let _ = &mut mmap;
         Ok(SlotStackMem {
             _mmap: mmap,
+            bytes,
             base,
             end,
         })
