@@ -167,6 +167,9 @@ pub enum Error {
     /// An error returned by a host function.
     #[error("host error: {0}")]
     Host(Box<dyn std::error::Error + Send + Sync>),
+    /// The program asked to exit (WASI `proc_exit`) with this status; not a failure as such.
+    #[error("exited with status {0}")]
+    Exit(i32),
     /// Any other error, with a message.
     #[error("{0}")]
     Message(String),

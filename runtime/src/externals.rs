@@ -118,7 +118,7 @@ impl Memory {
         })
     }
 
-    fn data<'a>(&self, store: &'a StoreInner) -> &'a MemoryData {
+    fn memory_data<'a>(&self, store: &'a StoreInner) -> &'a MemoryData {
         check_store(self.store_id, store, "memory");
         &store.memories[self.index as usize]
     }
@@ -126,18 +126,33 @@ impl Memory {
     /// The memory's type, with its current size as minimum.
     pub fn ty(&self, store: impl AsContext) -> MemoryType {
         MemoryType {
-            limits: self.data(&store.as_context().0.inner).limits,
+            limits: self.memory_data(&store.as_context().0.inner).limits,
         }
     }
 
     /// Current size in pages.
     pub fn size(&self, store: impl AsContext) -> u64 {
-        self.data(&store.as_context().0.inner).pages()
+        self.memory_data(&store.as_context().0.inner).pages()
     }
 
     /// Current size in bytes.
     pub fn data_size(&self, store: impl AsContext) -> usize {
-        self.data(&store.as_context().0.inner).def.length
+        self.memory_data(&store.as_context().0.inner).def.length
+    }
+
+    /// The memory's bytes (valid until the memory grows or the store is used mutably).
+    pub fn data<'a, C: AsContext + ?Sized>(&self, store: &'a C) -> &'a [u8] {
+        let store: &'a StoreInner = &store.as_context().0.inner;
+        check_store(self.store_id, store, "memory");
+        store.memories[self.index as usize].bytes()
+    }
+
+    /// The memory's bytes, mutably (e.g. for a host function writing results through a
+    /// [`crate::Caller`]).
+    pub fn data_mut<'a, C: AsContextMut + ?Sized>(&self, store: &'a mut C) -> &'a mut [u8] {
+        let store: &'a mut StoreInner = &mut store.as_context_mut().0.inner;
+        check_store(self.store_id, store, "memory");
+        store.memories[self.index as usize].bytes_mut()
     }
 
     /// Copies `buf.len()` bytes at `offset` into `buf`.
@@ -145,7 +160,7 @@ impl Memory {
     /// # Errors
     /// If the range is out of bounds.
     pub fn read(&self, store: impl AsContext, offset: usize, buf: &mut [u8]) -> Result<(), Error> {
-        let bytes = self.data(&store.as_context().0.inner).bytes();
+        let bytes = self.memory_data(&store.as_context().0.inner).bytes();
         let src = offset
             .checked_add(buf.len())
             .and_then(|end| bytes.get(offset..end))
