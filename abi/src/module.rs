@@ -227,18 +227,14 @@ impl ModuleInfo {
     pub fn parse(wasm: Vec<u8>) -> Result<ModuleInfo, ValidationError> {
         let mut info = ModuleInfo::default();
         let mut validator = Validator::new_with_features(features());
-        let mut allocs = FuncValidatorAllocations::default();
         let mut bodies = Vec::new();
+        let mut pending = Vec::new();
         let mut parser = Parser::new(0);
         parser.set_features(features());
         for payload in parser.parse_all(&wasm) {
             let payload = payload?;
             match validator.payload(&payload)? {
-                ValidPayload::Func(func, body) => {
-                    let mut func_validator = func.into_validator(std::mem::take(&mut allocs));
-                    func_validator.validate(&body)?;
-                    allocs = func_validator.into_allocations();
-                }
+                ValidPayload::Func(func, body) => pending.push((func, body)),
                 ValidPayload::Parser(_) => {
                     return Err(ValidationError {
                         message: "nested modules and components are not supported".into(),
@@ -249,6 +245,7 @@ impl ModuleInfo {
             }
             info.collect(payload, &mut bodies)?;
         }
+        validate_bodies(pending)?;
         info.bodies = bodies;
         info.wasm = wasm.into_boxed_slice();
         Ok(info)
@@ -510,6 +507,76 @@ impl ModuleInfo {
     pub fn func_name(&self, func_index: u32) -> Option<&str> {
         self.func_names.get(&func_index).map(String::as_str)
     }
+}
+
+fn body_len(body: &FunctionBody<'_>) -> usize {
+    let range = body.range();
+    (range.end - range.start) as usize
+}
+
+/// Code sections larger than this are validated on several threads.
+const PARALLEL_VALIDATION_BYTES: usize = 256 << 10;
+
+/// Validates function bodies: in order on this thread for small modules, in contiguous
+/// chunks on scoped threads for large ones (thread start-up costs tens of microseconds, which
+/// only pays off on big code sections). Reports the error of the earliest failing body.
+fn validate_bodies(
+    pending: Vec<(
+        wasmparser::FuncToValidate<wasmparser::ValidatorResources>,
+        FunctionBody<'_>,
+    )>,
+) -> Result<(), ValidationError> {
+    fn run(
+        chunk: Vec<(
+            wasmparser::FuncToValidate<wasmparser::ValidatorResources>,
+            FunctionBody<'_>,
+        )>,
+    ) -> Result<(), ValidationError> {
+        let mut allocs = FuncValidatorAllocations::default();
+        for (func, body) in chunk {
+            let mut func_validator = func.into_validator(std::mem::take(&mut allocs));
+            func_validator.validate(&body)?;
+            allocs = func_validator.into_allocations();
+        }
+        Ok(())
+    }
+    let code_bytes: usize = pending.iter().map(|(_, b)| body_len(b)).sum();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if code_bytes < PARALLEL_VALIDATION_BYTES || threads < 2 || pending.len() < 2 {
+        return run(pending);
+    }
+    // Split into `threads` chunks of about equal byte size, keeping order.
+    let per_chunk = code_bytes.div_ceil(threads);
+    let mut chunks = vec![Vec::new()];
+    let mut in_chunk = 0;
+    for item in pending {
+        in_chunk += body_len(&item.1);
+        chunks.last_mut().expect("at least one chunk").push(item);
+        if in_chunk >= per_chunk {
+            chunks.push(Vec::new());
+            in_chunk = 0;
+        }
+    }
+    let mut chunks = chunks.into_iter();
+    let first = chunks.next().unwrap_or_default();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .map(|chunk| scope.spawn(move || run(chunk)))
+            .collect();
+        let mut result = run(first);
+        for handle in handles {
+            let chunk_result = handle.join().unwrap_or_else(|_| {
+                Err(ValidationError {
+                    message: "validation thread panicked".into(),
+                    offset: 0,
+                })
+            });
+            if result.is_ok() {
+                result = chunk_result;
+            }
+        }
+        result
+    })
 }
 
 fn table_type(t: &wasmparser::TableType) -> Result<TableType, ValidationError> {
