@@ -13,7 +13,9 @@
 //! - [`Instr::Extra`] is never executed: it carries the operands that did not fit in the
 //!   instruction before it (which skips it).
 //!
-//! Every instruction is 16 bytes (checked by a test), so the bytecode stays dense.
+//! Every instruction is 16 bytes (checked by a test), so the bytecode stays dense. The enum is
+//! `#[repr(u16)]`: its tag is the first two bytes, which the threaded dispatcher reads to index
+//! its handler table.
 
 use tierup_abi::TrapCode;
 
@@ -26,6 +28,7 @@ pub type Slot = u32;
     reason = "operand fields follow the naming rules in the module docs"
 )]
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(u16)]
 pub enum Instr {
     // ---- control ----
     /// Trap with `code`.
