@@ -695,6 +695,31 @@ impl Translator<'_> {
         }
         use Instr as I;
         use Operator as O;
+        // `bin!(Kind, Op[, OpImm], is_64)`: a binary operator, with its immediate form if any.
+        macro_rules! bin {
+            ($kind:ident, $op:ident, $imm:ident, $is_64:expr) => {
+                self.binary(
+                    Bin::$kind,
+                    |dst, lhs, rhs| I::$op { dst, lhs, rhs },
+                    Some(|dst, lhs, imm| I::$imm { dst, lhs, imm }),
+                    $is_64,
+                )
+            };
+            ($kind:ident, $op:ident, $is_64:expr) => {
+                self.binary(
+                    Bin::$kind,
+                    |dst, lhs, rhs| I::$op { dst, lhs, rhs },
+                    None,
+                    $is_64,
+                )
+            };
+        }
+        // `un!(Op)`: a unary operator.
+        macro_rules! un {
+            ($op:ident) => {
+                self.unary(|dst, src| I::$op { dst, src })
+            };
+        }
         match op {
             O::Unreachable => {
                 self.emit(I::Trap {
@@ -1233,7 +1258,7 @@ impl Translator<'_> {
                 });
             }
             O::RefNull { .. } => self.push(Operand::Const(0)),
-            O::RefIsNull => self.unary(|dst, src| I::I64Eqz { dst, src }),
+            O::RefIsNull => un!(I64Eqz),
             O::RefFunc { function_index } => {
                 let h = self.stack.len();
                 self.emit_def(I::RefFunc {
@@ -1246,997 +1271,113 @@ impl Translator<'_> {
             O::F32Const { value } => self.push(Operand::Const(u64::from(value.bits()))),
             O::F64Const { value } => self.push(Operand::Const(value.bits())),
 
-            O::I32Eqz => self.unary(|dst, src| I::I32Eqz { dst, src }),
-            O::I32Eq => self.binary(
-                Bin::Comm,
-                |d, l, r| I::I32Eq {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32EqImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32Ne => self.binary(
-                Bin::Comm,
-                |d, l, r| I::I32Ne {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32NeImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32LtS => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32LtS {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32LtSImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32LtU => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32LtU {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32LtUImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32GtS => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32GtS {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32GtSImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32GtU => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32GtU {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32GtUImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32LeS => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32LeS {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32LeSImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32LeU => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32LeU {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32LeUImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32GeS => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32GeS {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32GeSImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32GeU => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32GeU {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32GeUImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I64Eqz => self.unary(|dst, src| I::I64Eqz { dst, src }),
-            O::I64Eq => self.binary(
-                Bin::Comm,
-                |d, l, r| I::I64Eq {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64EqImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64Ne => self.binary(
-                Bin::Comm,
-                |d, l, r| I::I64Ne {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64NeImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64LtS => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64LtS {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64LtSImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64LtU => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64LtU {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64LtUImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64GtS => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64GtS {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64GtSImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64GtU => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64GtU {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64GtUImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64LeS => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64LeS {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64LeSImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64LeU => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64LeU {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64LeUImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64GeS => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64GeS {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64GeSImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64GeU => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64GeU {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64GeUImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::F32Eq => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F32Eq {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F32Ne => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F32Ne {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F32Lt => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F32Lt {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F32Gt => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F32Gt {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F32Le => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F32Le {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F32Ge => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F32Ge {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F64Eq => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F64Eq {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F64Ne => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F64Ne {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F64Lt => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F64Lt {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F64Gt => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F64Gt {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F64Le => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F64Le {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F64Ge => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F64Ge {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
+            O::I32Eqz => un!(I32Eqz),
+            O::I32Eq => bin!(Comm, I32Eq, I32EqImm, false),
+            O::I32Ne => bin!(Comm, I32Ne, I32NeImm, false),
+            O::I32LtS => bin!(RhsImm, I32LtS, I32LtSImm, false),
+            O::I32LtU => bin!(RhsImm, I32LtU, I32LtUImm, false),
+            O::I32GtS => bin!(RhsImm, I32GtS, I32GtSImm, false),
+            O::I32GtU => bin!(RhsImm, I32GtU, I32GtUImm, false),
+            O::I32LeS => bin!(RhsImm, I32LeS, I32LeSImm, false),
+            O::I32LeU => bin!(RhsImm, I32LeU, I32LeUImm, false),
+            O::I32GeS => bin!(RhsImm, I32GeS, I32GeSImm, false),
+            O::I32GeU => bin!(RhsImm, I32GeU, I32GeUImm, false),
+            O::I64Eqz => un!(I64Eqz),
+            O::I64Eq => bin!(Comm, I64Eq, I64EqImm, true),
+            O::I64Ne => bin!(Comm, I64Ne, I64NeImm, true),
+            O::I64LtS => bin!(RhsImm, I64LtS, I64LtSImm, true),
+            O::I64LtU => bin!(RhsImm, I64LtU, I64LtUImm, true),
+            O::I64GtS => bin!(RhsImm, I64GtS, I64GtSImm, true),
+            O::I64GtU => bin!(RhsImm, I64GtU, I64GtUImm, true),
+            O::I64LeS => bin!(RhsImm, I64LeS, I64LeSImm, true),
+            O::I64LeU => bin!(RhsImm, I64LeU, I64LeUImm, true),
+            O::I64GeS => bin!(RhsImm, I64GeS, I64GeSImm, true),
+            O::I64GeU => bin!(RhsImm, I64GeU, I64GeUImm, true),
+            O::F32Eq => bin!(Plain, F32Eq, false),
+            O::F32Ne => bin!(Plain, F32Ne, false),
+            O::F32Lt => bin!(Plain, F32Lt, false),
+            O::F32Gt => bin!(Plain, F32Gt, false),
+            O::F32Le => bin!(Plain, F32Le, false),
+            O::F32Ge => bin!(Plain, F32Ge, false),
+            O::F64Eq => bin!(Plain, F64Eq, false),
+            O::F64Ne => bin!(Plain, F64Ne, false),
+            O::F64Lt => bin!(Plain, F64Lt, false),
+            O::F64Gt => bin!(Plain, F64Gt, false),
+            O::F64Le => bin!(Plain, F64Le, false),
+            O::F64Ge => bin!(Plain, F64Ge, false),
 
-            O::I32Clz => self.unary(|dst, src| I::I32Clz { dst, src }),
-            O::I32Ctz => self.unary(|dst, src| I::I32Ctz { dst, src }),
-            O::I32Popcnt => self.unary(|dst, src| I::I32Popcnt { dst, src }),
-            O::I32Add => self.binary(
-                Bin::Comm,
-                |d, l, r| I::I32Add {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32AddImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32Sub => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32Sub {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32SubImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32Mul => self.binary(
-                Bin::Comm,
-                |d, l, r| I::I32Mul {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32MulImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32DivS => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32DivS {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32DivSImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32DivU => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32DivU {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32DivUImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32RemS => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32RemS {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32RemSImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32RemU => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32RemU {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32RemUImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32And => self.binary(
-                Bin::Comm,
-                |d, l, r| I::I32And {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32AndImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32Or => self.binary(
-                Bin::Comm,
-                |d, l, r| I::I32Or {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32OrImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32Xor => self.binary(
-                Bin::Comm,
-                |d, l, r| I::I32Xor {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32XorImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32Shl => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32Shl {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32ShlImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32ShrS => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32ShrS {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32ShrSImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32ShrU => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32ShrU {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32ShrUImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32Rotl => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32Rotl {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32RotlImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I32Rotr => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I32Rotr {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I32RotrImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                false,
-            ),
-            O::I64Clz => self.unary(|dst, src| I::I64Clz { dst, src }),
-            O::I64Ctz => self.unary(|dst, src| I::I64Ctz { dst, src }),
-            O::I64Popcnt => self.unary(|dst, src| I::I64Popcnt { dst, src }),
-            O::I64Add => self.binary(
-                Bin::Comm,
-                |d, l, r| I::I64Add {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64AddImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64Sub => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64Sub {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64SubImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64Mul => self.binary(
-                Bin::Comm,
-                |d, l, r| I::I64Mul {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64MulImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64DivS => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64DivS {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64DivSImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64DivU => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64DivU {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64DivUImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64RemS => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64RemS {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64RemSImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64RemU => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64RemU {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64RemUImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64And => self.binary(
-                Bin::Comm,
-                |d, l, r| I::I64And {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64AndImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64Or => self.binary(
-                Bin::Comm,
-                |d, l, r| I::I64Or {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64OrImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64Xor => self.binary(
-                Bin::Comm,
-                |d, l, r| I::I64Xor {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64XorImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64Shl => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64Shl {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64ShlImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64ShrS => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64ShrS {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64ShrSImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64ShrU => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64ShrU {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64ShrUImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64Rotl => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64Rotl {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64RotlImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
-            O::I64Rotr => self.binary(
-                Bin::RhsImm,
-                |d, l, r| I::I64Rotr {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                Some(|d, l, imm| I::I64RotrImm {
-                    dst: d,
-                    lhs: l,
-                    imm,
-                }),
-                true,
-            ),
+            O::I32Clz => un!(I32Clz),
+            O::I32Ctz => un!(I32Ctz),
+            O::I32Popcnt => un!(I32Popcnt),
+            O::I32Add => bin!(Comm, I32Add, I32AddImm, false),
+            O::I32Sub => bin!(RhsImm, I32Sub, I32SubImm, false),
+            O::I32Mul => bin!(Comm, I32Mul, I32MulImm, false),
+            O::I32DivS => bin!(RhsImm, I32DivS, I32DivSImm, false),
+            O::I32DivU => bin!(RhsImm, I32DivU, I32DivUImm, false),
+            O::I32RemS => bin!(RhsImm, I32RemS, I32RemSImm, false),
+            O::I32RemU => bin!(RhsImm, I32RemU, I32RemUImm, false),
+            O::I32And => bin!(Comm, I32And, I32AndImm, false),
+            O::I32Or => bin!(Comm, I32Or, I32OrImm, false),
+            O::I32Xor => bin!(Comm, I32Xor, I32XorImm, false),
+            O::I32Shl => bin!(RhsImm, I32Shl, I32ShlImm, false),
+            O::I32ShrS => bin!(RhsImm, I32ShrS, I32ShrSImm, false),
+            O::I32ShrU => bin!(RhsImm, I32ShrU, I32ShrUImm, false),
+            O::I32Rotl => bin!(RhsImm, I32Rotl, I32RotlImm, false),
+            O::I32Rotr => bin!(RhsImm, I32Rotr, I32RotrImm, false),
+            O::I64Clz => un!(I64Clz),
+            O::I64Ctz => un!(I64Ctz),
+            O::I64Popcnt => un!(I64Popcnt),
+            O::I64Add => bin!(Comm, I64Add, I64AddImm, true),
+            O::I64Sub => bin!(RhsImm, I64Sub, I64SubImm, true),
+            O::I64Mul => bin!(Comm, I64Mul, I64MulImm, true),
+            O::I64DivS => bin!(RhsImm, I64DivS, I64DivSImm, true),
+            O::I64DivU => bin!(RhsImm, I64DivU, I64DivUImm, true),
+            O::I64RemS => bin!(RhsImm, I64RemS, I64RemSImm, true),
+            O::I64RemU => bin!(RhsImm, I64RemU, I64RemUImm, true),
+            O::I64And => bin!(Comm, I64And, I64AndImm, true),
+            O::I64Or => bin!(Comm, I64Or, I64OrImm, true),
+            O::I64Xor => bin!(Comm, I64Xor, I64XorImm, true),
+            O::I64Shl => bin!(RhsImm, I64Shl, I64ShlImm, true),
+            O::I64ShrS => bin!(RhsImm, I64ShrS, I64ShrSImm, true),
+            O::I64ShrU => bin!(RhsImm, I64ShrU, I64ShrUImm, true),
+            O::I64Rotl => bin!(RhsImm, I64Rotl, I64RotlImm, true),
+            O::I64Rotr => bin!(RhsImm, I64Rotr, I64RotrImm, true),
 
-            O::F32Abs => self.unary(|dst, src| I::F32Abs { dst, src }),
-            O::F32Neg => self.unary(|dst, src| I::F32Neg { dst, src }),
-            O::F32Ceil => self.unary(|dst, src| I::F32Ceil { dst, src }),
-            O::F32Floor => self.unary(|dst, src| I::F32Floor { dst, src }),
-            O::F32Trunc => self.unary(|dst, src| I::F32Trunc { dst, src }),
-            O::F32Nearest => self.unary(|dst, src| I::F32Nearest { dst, src }),
-            O::F32Sqrt => self.unary(|dst, src| I::F32Sqrt { dst, src }),
-            O::F32Add => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F32Add {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F32Sub => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F32Sub {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F32Mul => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F32Mul {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F32Div => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F32Div {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F32Min => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F32Min {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F32Max => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F32Max {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F32Copysign => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F32Copysign {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F64Abs => self.unary(|dst, src| I::F64Abs { dst, src }),
-            O::F64Neg => self.unary(|dst, src| I::F64Neg { dst, src }),
-            O::F64Ceil => self.unary(|dst, src| I::F64Ceil { dst, src }),
-            O::F64Floor => self.unary(|dst, src| I::F64Floor { dst, src }),
-            O::F64Trunc => self.unary(|dst, src| I::F64Trunc { dst, src }),
-            O::F64Nearest => self.unary(|dst, src| I::F64Nearest { dst, src }),
-            O::F64Sqrt => self.unary(|dst, src| I::F64Sqrt { dst, src }),
-            O::F64Add => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F64Add {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F64Sub => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F64Sub {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F64Mul => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F64Mul {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F64Div => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F64Div {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F64Min => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F64Min {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F64Max => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F64Max {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
-            O::F64Copysign => self.binary(
-                Bin::Plain,
-                |d, l, r| I::F64Copysign {
-                    dst: d,
-                    lhs: l,
-                    rhs: r,
-                },
-                None,
-                false,
-            ),
+            O::F32Abs => un!(F32Abs),
+            O::F32Neg => un!(F32Neg),
+            O::F32Ceil => un!(F32Ceil),
+            O::F32Floor => un!(F32Floor),
+            O::F32Trunc => un!(F32Trunc),
+            O::F32Nearest => un!(F32Nearest),
+            O::F32Sqrt => un!(F32Sqrt),
+            O::F32Add => bin!(Plain, F32Add, false),
+            O::F32Sub => bin!(Plain, F32Sub, false),
+            O::F32Mul => bin!(Plain, F32Mul, false),
+            O::F32Div => bin!(Plain, F32Div, false),
+            O::F32Min => bin!(Plain, F32Min, false),
+            O::F32Max => bin!(Plain, F32Max, false),
+            O::F32Copysign => bin!(Plain, F32Copysign, false),
+            O::F64Abs => un!(F64Abs),
+            O::F64Neg => un!(F64Neg),
+            O::F64Ceil => un!(F64Ceil),
+            O::F64Floor => un!(F64Floor),
+            O::F64Trunc => un!(F64Trunc),
+            O::F64Nearest => un!(F64Nearest),
+            O::F64Sqrt => un!(F64Sqrt),
+            O::F64Add => bin!(Plain, F64Add, false),
+            O::F64Sub => bin!(Plain, F64Sub, false),
+            O::F64Mul => bin!(Plain, F64Mul, false),
+            O::F64Div => bin!(Plain, F64Div, false),
+            O::F64Min => bin!(Plain, F64Min, false),
+            O::F64Max => bin!(Plain, F64Max, false),
+            O::F64Copysign => bin!(Plain, F64Copysign, false),
 
-            O::I32WrapI64 => self.unary(|dst, src| I::I64Extend32U { dst, src }),
-            O::I32TruncF32S => self.unary(|dst, src| I::I32TruncF32S { dst, src }),
-            O::I32TruncF32U => self.unary(|dst, src| I::I32TruncF32U { dst, src }),
-            O::I32TruncF64S => self.unary(|dst, src| I::I32TruncF64S { dst, src }),
-            O::I32TruncF64U => self.unary(|dst, src| I::I32TruncF64U { dst, src }),
-            O::I64ExtendI32S => self.unary(|dst, src| I::I64Extend32S { dst, src }),
+            O::I32WrapI64 => un!(I64Extend32U),
+            O::I32TruncF32S => un!(I32TruncF32S),
+            O::I32TruncF32U => un!(I32TruncF32U),
+            O::I32TruncF64S => un!(I32TruncF64S),
+            O::I32TruncF64U => un!(I32TruncF64U),
+            O::I64ExtendI32S => un!(I64Extend32S),
             // i32 values are kept zero-extended in their slots: zero-extension is free, and so
             // are the reinterpretations (f32 bits are kept zero-extended as well).
             O::I64ExtendI32U
@@ -2244,33 +1385,33 @@ impl Translator<'_> {
             | O::I64ReinterpretF64
             | O::F32ReinterpretI32
             | O::F64ReinterpretI64 => {}
-            O::I64TruncF32S => self.unary(|dst, src| I::I64TruncF32S { dst, src }),
-            O::I64TruncF32U => self.unary(|dst, src| I::I64TruncF32U { dst, src }),
-            O::I64TruncF64S => self.unary(|dst, src| I::I64TruncF64S { dst, src }),
-            O::I64TruncF64U => self.unary(|dst, src| I::I64TruncF64U { dst, src }),
-            O::F32ConvertI32S => self.unary(|dst, src| I::F32ConvertI32S { dst, src }),
-            O::F32ConvertI32U => self.unary(|dst, src| I::F32ConvertI32U { dst, src }),
-            O::F32ConvertI64S => self.unary(|dst, src| I::F32ConvertI64S { dst, src }),
-            O::F32ConvertI64U => self.unary(|dst, src| I::F32ConvertI64U { dst, src }),
-            O::F32DemoteF64 => self.unary(|dst, src| I::F32DemoteF64 { dst, src }),
-            O::F64ConvertI32S => self.unary(|dst, src| I::F64ConvertI32S { dst, src }),
-            O::F64ConvertI32U => self.unary(|dst, src| I::F64ConvertI32U { dst, src }),
-            O::F64ConvertI64S => self.unary(|dst, src| I::F64ConvertI64S { dst, src }),
-            O::F64ConvertI64U => self.unary(|dst, src| I::F64ConvertI64U { dst, src }),
-            O::F64PromoteF32 => self.unary(|dst, src| I::F64PromoteF32 { dst, src }),
-            O::I32Extend8S => self.unary(|dst, src| I::I32Extend8S { dst, src }),
-            O::I32Extend16S => self.unary(|dst, src| I::I32Extend16S { dst, src }),
-            O::I64Extend8S => self.unary(|dst, src| I::I64Extend8S { dst, src }),
-            O::I64Extend16S => self.unary(|dst, src| I::I64Extend16S { dst, src }),
-            O::I64Extend32S => self.unary(|dst, src| I::I64Extend32S { dst, src }),
-            O::I32TruncSatF32S => self.unary(|dst, src| I::I32TruncSatF32S { dst, src }),
-            O::I32TruncSatF32U => self.unary(|dst, src| I::I32TruncSatF32U { dst, src }),
-            O::I32TruncSatF64S => self.unary(|dst, src| I::I32TruncSatF64S { dst, src }),
-            O::I32TruncSatF64U => self.unary(|dst, src| I::I32TruncSatF64U { dst, src }),
-            O::I64TruncSatF32S => self.unary(|dst, src| I::I64TruncSatF32S { dst, src }),
-            O::I64TruncSatF32U => self.unary(|dst, src| I::I64TruncSatF32U { dst, src }),
-            O::I64TruncSatF64S => self.unary(|dst, src| I::I64TruncSatF64S { dst, src }),
-            O::I64TruncSatF64U => self.unary(|dst, src| I::I64TruncSatF64U { dst, src }),
+            O::I64TruncF32S => un!(I64TruncF32S),
+            O::I64TruncF32U => un!(I64TruncF32U),
+            O::I64TruncF64S => un!(I64TruncF64S),
+            O::I64TruncF64U => un!(I64TruncF64U),
+            O::F32ConvertI32S => un!(F32ConvertI32S),
+            O::F32ConvertI32U => un!(F32ConvertI32U),
+            O::F32ConvertI64S => un!(F32ConvertI64S),
+            O::F32ConvertI64U => un!(F32ConvertI64U),
+            O::F32DemoteF64 => un!(F32DemoteF64),
+            O::F64ConvertI32S => un!(F64ConvertI32S),
+            O::F64ConvertI32U => un!(F64ConvertI32U),
+            O::F64ConvertI64S => un!(F64ConvertI64S),
+            O::F64ConvertI64U => un!(F64ConvertI64U),
+            O::F64PromoteF32 => un!(F64PromoteF32),
+            O::I32Extend8S => un!(I32Extend8S),
+            O::I32Extend16S => un!(I32Extend16S),
+            O::I64Extend8S => un!(I64Extend8S),
+            O::I64Extend16S => un!(I64Extend16S),
+            O::I64Extend32S => un!(I64Extend32S),
+            O::I32TruncSatF32S => un!(I32TruncSatF32S),
+            O::I32TruncSatF32U => un!(I32TruncSatF32U),
+            O::I32TruncSatF64S => un!(I32TruncSatF64S),
+            O::I32TruncSatF64U => un!(I32TruncSatF64U),
+            O::I64TruncSatF32S => un!(I64TruncSatF32S),
+            O::I64TruncSatF32U => un!(I64TruncSatF32U),
+            O::I64TruncSatF64S => un!(I64TruncSatF64S),
+            O::I64TruncSatF64U => un!(I64TruncSatF64U),
             other => {
                 return Err(TranslateError(format!(
                     "operator not supported by the interpreter: {other:?}"

@@ -456,7 +456,7 @@ impl Runner {
             .collect::<Result<Vec<_>, _>>()
             .map_err(ExecError::Setup)?;
         let ty = func.ty(&self.store);
-        let mut results: Vec<Val> = ty.results().iter().map(|ty| placeholder(*ty)).collect();
+        let mut results: Vec<Val> = ty.results().iter().map(|ty| Val::default_of(*ty)).collect();
         func.call(&mut self.store, &args, &mut results)
             .map_err(ExecError::Runtime)?;
         Ok(results)
@@ -644,16 +644,6 @@ fn ref_type(ty: &HeapType<'_>) -> Option<ValType> {
 }
 
 /// A value of type `ty` to fill a result buffer before a call.
-fn placeholder(ty: ValType) -> Val {
-    match ty {
-        ValType::I32 => Val::I32(0),
-        ValType::I64 => Val::I64(0),
-        ValType::F32 => Val::F32(0),
-        ValType::F64 => Val::F64(0),
-        ValType::FuncRef => Val::FuncRef(None),
-        ValType::ExternRef => Val::ExternRef(None),
-    }
-}
 
 fn describe_values(store: &Store<()>, values: &[Val]) -> String {
     if values.is_empty() {
