@@ -229,7 +229,14 @@ pub(crate) fn call_raw<T>(
             // SAFETY: `top` and `end` delimit the store's slot stack.
             let room = unsafe { ctx_ref.stack.end.offset_from(fp) } as usize;
             if ctx_ref.depth == 0 {
-                ctx_ref.native_stack_limit = native_stack_limit(sp, budget);
+                // The outermost entry runs wasm in constant native stack; only nested
+                // re-entries need the thread's real stack bound, which is costly to look up
+                // (glibc reads /proc/self/maps for the main thread), so clamp lazily.
+                ctx_ref.native_stack_limit = sp.saturating_sub(budget);
+                store.inner.native_limit_clamped = false;
+            } else if !store.inner.native_limit_clamped {
+                ctx_ref.native_stack_limit = clamp_to_thread_stack(ctx_ref.native_stack_limit);
+                store.inner.native_limit_clamped = true;
             }
             if room < slots.len()
                 || ctx_ref.depth >= MAX_NESTED_ENTRIES
@@ -296,10 +303,9 @@ thread_local! {
     static THREAD_STACK_LOW: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
 }
 
-/// Native stack wasm may use below the current stack pointer `sp`: `budget` bytes, but never
-/// closer than 64 KiB to the real end of this thread's stack (so a thread with a small stack
-/// traps instead of overflowing).
-fn native_stack_limit(sp: usize, budget: usize) -> usize {
+/// Raises a native stack limit so that it is never closer than 64 KiB to the real end of this
+/// thread's stack (so a thread with a small stack traps instead of overflowing).
+fn clamp_to_thread_stack(limit: usize) -> usize {
     const MARGIN: usize = 64 << 10;
     let low = THREAD_STACK_LOW.with(|cell| {
         if let Some(low) = cell.get() {
@@ -309,7 +315,7 @@ fn native_stack_limit(sp: usize, budget: usize) -> usize {
         cell.set(Some(low));
         low
     });
-    sp.saturating_sub(budget).max(low.saturating_add(MARGIN))
+    limit.max(low.saturating_add(MARGIN))
 }
 
 /// The lowest address of the calling thread's stack, from the pthread attributes.

@@ -72,6 +72,9 @@ pub(crate) struct StoreInner {
     pub(crate) libcalls: Box<Libcalls>,
     /// The error of a host function, parked while the trap unwinds through wasm frames.
     pub(crate) pending_error: Option<Error>,
+    /// Whether the current outermost call's native stack limit has been clamped to the
+    /// thread's real stack bounds (done at the first nested entry).
+    pub(crate) native_limit_clamped: bool,
 }
 
 // SAFETY: the raw pointers in a store point into memory the store owns; a store is only used
@@ -182,6 +185,7 @@ impl<T: 'static> Store<T> {
                     call_host: crate::func::libcall_call_host::<T>,
                 }),
                 pending_error: None,
+                native_limit_clamped: false,
             },
             host_funcs: Vec::new(),
             data,
