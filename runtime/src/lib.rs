@@ -53,6 +53,7 @@ pub mod store;
 pub mod types;
 pub mod values;
 mod vm;
+pub mod wasi;
 pub mod wast;
 
 pub use config::{Config, TierMode};

@@ -11,17 +11,23 @@
 //! for command-line usage errors, reported by clap); 1 for any other error. `wast` exits 0 iff
 //! no directive failed.
 //!
-//! Imports are not supported yet (no WASI): a module that imports anything is rejected with a
-//! clear message before instantiation.
+//! `run` links WASI preview 1 (`wasi_snapshot_preview1`, see [`tierup_runtime::wasi`]) the
+//! way `wasmtime run` does: `argv[0]` is FILE as given and the rest are ARGS, stdio is
+//! inherited, the guest sees only the directories granted with `--dir HOST[::GUEST]` and the
+//! variables granted with `--env NAME[=VALUE]`, and the status of `proc_exit` becomes the exit
+//! code of this process. Any other import is rejected with a clear message before
+//! instantiation.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use tierup_runtime::wasi::{self, WasiCtx};
 use tierup_runtime::wast::run_wast_file;
 use tierup_runtime::{
-    Config, Engine, Error, Func, Instance, Module, Store, TierMode, Val, ValType,
+    Config, Engine, Error, Func, Instance, Linker, Module, Store, TierMode, Val, ValType,
 };
 
 /// Exit code for a wasm trap (128 + SIGABRT, as Wasmtime on Unix).
@@ -85,16 +91,25 @@ struct RunArgs {
     /// Size of the wasm stack, in bytes.
     #[arg(long, value_name = "BYTES")]
     max_wasm_stack: Option<usize>,
-    /// The module to run (`.wasm` binary or `.wat` text).
-    #[arg(value_name = "FILE")]
-    file: PathBuf,
-    /// Arguments for the invoked function, parsed by its parameter types.
+    /// Grant the guest access to a host directory (read-write), seen by the guest as GUEST
+    /// (default: HOST as written). Repeatable.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+    /// Pass an environment variable to the guest: `NAME=VALUE`, or `NAME` to pass this
+    /// process's value through. Repeatable.
+    #[arg(long = "env", value_name = "NAME[=VALUE]")]
+    envs: Vec<OsString>,
+    /// The module to run (`.wasm` binary or `.wat` text), then its arguments: the program's
+    /// `argv[1..]`, or with `--invoke` the function's arguments, parsed by its parameter
+    /// types. Everything after FILE belongs to the program, options included.
     #[arg(
-        value_name = "ARGS",
+        value_name = "FILE [ARGS]...",
+        required = true,
+        num_args = 1..,
         trailing_var_arg = true,
         allow_hyphen_values = true
     )]
-    args: Vec<String>,
+    module_and_args: Vec<OsString>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -125,6 +140,10 @@ impl CliError {
     fn report(self, timeout: Option<Duration>) -> ExitCode {
         match self {
             CliError::Runtime { error, context } => {
+                if let Error::Exit(status) = &error {
+                    // `proc_exit`: the program chose its exit code (0..126).
+                    return ExitCode::from(*status as u8);
+                }
                 if let Error::TierUnavailable(mode) = &error {
                     eprintln!("error: tier `{mode}` is not available yet");
                     return ExitCode::from(EXIT_TIER_UNAVAILABLE);
@@ -203,20 +222,43 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         },
     };
 
+    let (file, program_args) = args
+        .module_and_args
+        .split_first()
+        .expect("clap requires FILE");
+    let file = PathBuf::from(file);
+    // `FILE -- ARGS`: a `--` right after FILE still just ends the options (ARGS such as `-7`
+    // are never options anyway, but scripts written that way keep working).
+    let program_args = match program_args.split_first() {
+        Some((first, rest)) if first == "--" => rest,
+        _ => program_args,
+    };
     let engine = Engine::new(&config).map_err(CliError::runtime(""))?;
-    let module = Module::from_file(&engine, &args.file).map_err(CliError::runtime(format!(
+    let module = Module::from_file(&engine, &file).map_err(CliError::runtime(format!(
         "failed to load `{}`",
-        args.file.display()
+        file.display()
     )))?;
-    if let Some(import) = module.imports().next() {
+    let mut uses_wasi = false;
+    for import in module.imports() {
+        if import.module() == wasi::MODULE && wasi::PREVIEW1_FUNCTIONS.contains(&import.name()) {
+            uses_wasi = true;
+            continue;
+        }
+        let what = if import.module() == wasi::MODULE {
+            "unknown WASI preview 1 function"
+        } else {
+            "unsupported import"
+        };
         return Err(CliError::Message(format!(
-            "unsupported import `{}::{}` (WASI support comes later)",
+            "{what} `{}::{}` (tierup provides only `{}`)",
             import.module(),
-            import.name()
+            import.name(),
+            wasi::MODULE
         )));
     }
 
-    let mut store = Store::new(&engine, ());
+    let ctx = wasi_ctx(&file, program_args, &args.dirs, &args.envs)?;
+    let mut store = Store::new(&engine, ctx);
     if let Some(timeout) = timeout {
         let handle = store.interrupt_handle();
         std::thread::spawn(move || {
@@ -224,8 +266,15 @@ fn run(args: RunArgs) -> Result<(), CliError> {
             handle.interrupt();
         });
     }
-    let instance = Instance::new(&mut store, &module, &[])
-        .map_err(CliError::runtime("instantiation failed"))?;
+    let instance = if uses_wasi {
+        let mut linker = Linker::new(&engine);
+        wasi::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx)
+            .map_err(CliError::runtime("linking WASI failed"))?;
+        linker.instantiate(&mut store, &module)
+    } else {
+        Instance::new(&mut store, &module, &[])
+    }
+    .map_err(CliError::runtime("instantiation failed"))?;
 
     let (name, func) = match &args.invoke {
         Some(name) => (name.as_str(), exported_func(&mut store, instance, name)?),
@@ -239,19 +288,31 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         },
     };
 
+    // Without --invoke, ARGS are only the program's argv.
+    let invoke_args = match args.invoke {
+        None => Vec::new(),
+        Some(_) => program_args
+            .iter()
+            .map(|a| {
+                a.to_str().map(str::to_owned).ok_or_else(|| {
+                    CliError::Message(format!("argument `{}` is not valid UTF-8", a.display()))
+                })
+            })
+            .collect::<Result<Vec<String>, _>>()?,
+    };
     let ty = func.ty(&store);
-    if ty.params().len() != args.args.len() {
+    if ty.params().len() != invoke_args.len() {
         return Err(CliError::Message(format!(
             "`{name}` expects {} argument(s) ({}), but {} were given",
             ty.params().len(),
             type_list(ty.params()),
-            args.args.len()
+            invoke_args.len()
         )));
     }
     let params = ty
         .params()
         .iter()
-        .zip(&args.args)
+        .zip(&invoke_args)
         .enumerate()
         .map(|(i, (ty, text))| parse_arg(*ty, text, i))
         .collect::<Result<Vec<_>, _>>()
@@ -268,8 +329,48 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The WASI context of `tierup run`: `argv` = FILE as given then ARGS, inherited stdio, the
+/// granted directories and environment variables.
+fn wasi_ctx(
+    file: &std::path::Path,
+    program_args: &[OsString],
+    dirs: &[String],
+    envs: &[OsString],
+) -> Result<WasiCtx, CliError> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut builder = WasiCtx::builder();
+    builder
+        .arg(file.as_os_str().as_bytes())
+        .args(program_args.iter().map(|a| a.as_bytes()))
+        .inherit_stdio();
+    for env in envs {
+        let bytes = env.as_bytes();
+        match bytes.iter().position(|&b| b == b'=') {
+            Some(eq) => {
+                builder.env(&bytes[..eq], &bytes[eq + 1..]);
+            }
+            None => {
+                if let Some(value) = std::env::var_os(env) {
+                    builder.env(bytes, value.as_bytes());
+                }
+            }
+        }
+    }
+    for dir in dirs {
+        let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
+        builder.preopened_dir(host, guest).map_err(|e| {
+            CliError::Message(format!("failed to open directory `{host}` (--dir): {e}"))
+        })?;
+    }
+    Ok(builder.build())
+}
+
 /// The function export `name`, or a clear error.
-fn exported_func(store: &mut Store<()>, instance: Instance, name: &str) -> Result<Func, CliError> {
+fn exported_func<T>(
+    store: &mut Store<T>,
+    instance: Instance,
+    name: &str,
+) -> Result<Func, CliError> {
     match instance.get_export(&mut *store, name) {
         None => Err(CliError::Message(format!(
             "module has no export named `{name}`"

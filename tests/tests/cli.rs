@@ -159,15 +159,69 @@ fn invalid_module_is_rejected() {
 
 #[test]
 fn imports_are_rejected_before_instantiation() {
-    let out = tierup(["run", &fixture_str("wasi.wat")]);
+    // WASI is provided now (this fixture used to be rejected); any other import is not.
+    let path = scratch_dir().join("env_import.wat");
+    std::fs::write(
+        &path,
+        r#"(module (import "env" "host_fn" (func)) (func (export "_start")))"#,
+    )
+    .expect("write env_import.wat");
+    let out = tierup(["run", &path.display().to_string()]);
     failure(&out, 1);
     assert!(
         out.stderr.contains(
-            "unsupported import `wasi_snapshot_preview1::fd_write` (WASI support comes later)"
+            "unsupported import `env::host_fn` (tierup provides only `wasi_snapshot_preview1`)"
         ),
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn wasi_imports_are_linked() {
+    assert_eq!(success(tierup(["run", &fixture_str("wasi.wat")])), "");
+}
+
+#[test]
+fn unknown_wasi_functions_are_clear_errors() {
+    let path = scratch_dir().join("bad_wasi.wat");
+    std::fs::write(
+        &path,
+        r#"(module (import "wasi_snapshot_preview1" "no_such_call" (func)) (func (export "_start")))"#,
+    )
+    .expect("write bad_wasi.wat");
+    let out = tierup(["run", &path.display().to_string()]);
+    failure(&out, 1);
+    assert!(
+        out.stderr
+            .contains("unknown WASI preview 1 function `wasi_snapshot_preview1::no_such_call`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn options_after_file_belong_to_the_program() {
+    // `--tier` after FILE is an argument of the program, not an option of tierup.
+    let out = tierup([
+        "run",
+        "--invoke",
+        "fib",
+        &fixture_str("fib.wat"),
+        "--tier",
+        "interp",
+    ]);
+    failure(&out, 1);
+    assert!(out.stderr.contains("but 2 were given"), "{}", out.stderr);
+    let out = tierup([
+        "run",
+        "--",
+        "--invoke",
+        "fib",
+        &fixture_str("fib.wat"),
+        "25",
+    ]);
+    assert_ne!(out.code(), Some(0), "{}", out.stdout);
 }
 
 #[test]

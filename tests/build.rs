@@ -1,0 +1,65 @@
+//! Compiles the C programs of the WASI tests (`wasi/*.c`) to `wasm32-wasi` modules in
+//! `OUT_DIR/wasi/`, which `tests/wasi.rs` finds through `TIERUP_WASI_PROGRAMS`.
+//!
+//! Needs clang with the wasm32 target, lld, wasi-libc and the wasm32 compiler runtime; on
+//! Debian/Ubuntu: `apt-get install clang lld wasi-libc libclang-rt-dev-wasm32`. The compiler
+//! can be chosen with `WASI_CC` (default `clang`), the sysroot with `WASI_SYSROOT` (default
+//! `/usr/share/wasi-sysroot` when it exists, else the compiler's built-in search paths, where
+//! Debian's `wasi-libc` installs itself).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const PACKAGES: &str = "clang lld wasi-libc libclang-rt-dev-wasm32";
+
+fn main() {
+    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    let sources = manifest.join("wasi");
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it")).join("wasi");
+    std::fs::create_dir_all(&out).expect("create OUT_DIR/wasi");
+    println!("cargo:rerun-if-changed={}", sources.display());
+    println!("cargo:rerun-if-env-changed=WASI_CC");
+    println!("cargo:rerun-if-env-changed=WASI_SYSROOT");
+    println!("cargo:rustc-env=TIERUP_WASI_PROGRAMS={}", out.display());
+
+    let cc = std::env::var("WASI_CC").unwrap_or_else(|_| "clang".into());
+    let sysroot = std::env::var_os("WASI_SYSROOT")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let default = Path::new("/usr/share/wasi-sysroot");
+            default.is_dir().then(|| default.to_path_buf())
+        });
+
+    let mut c_files: Vec<PathBuf> = std::fs::read_dir(&sources)
+        .expect("read tests/wasi")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "c"))
+        .collect();
+    c_files.sort();
+    for source in c_files {
+        println!("cargo:rerun-if-changed={}", source.display());
+        let stem = source.file_stem().expect("file name").to_string_lossy();
+        let wasm = out.join(format!("{stem}.wasm"));
+        let mut cmd = Command::new(&cc);
+        cmd.arg("--target=wasm32-wasi").arg("-O2").arg("-Wall");
+        if let Some(sysroot) = &sysroot {
+            cmd.arg(format!("--sysroot={}", sysroot.display()));
+        }
+        cmd.arg(&source).arg("-o").arg(&wasm);
+        let output = cmd.output().unwrap_or_else(|e| {
+            panic!(
+                "cannot run `{cc}` to compile the WASI test programs ({e}).\n\
+                 Install the wasm32-wasi C toolchain: apt-get install {PACKAGES}"
+            )
+        });
+        if !output.status.success() {
+            panic!(
+                "`{cc} --target=wasm32-wasi` failed on {}:\n{}\n\
+                 If headers, libc or libclang_rt.builtins-wasm32 are missing, install the \
+                 wasm32-wasi C toolchain: apt-get install {PACKAGES}",
+                source.display(),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+}

@@ -1,0 +1,837 @@
+//! WASI preview 1 end to end: C programs (`tests/wasi/*.c`, compiled to `wasm32-wasi` by
+//! this package's `build.rs`) run through the `tierup run` command line in every available
+//! tier mode, each checked for its exact stdout and exit code, with scratch directories as
+//! preopens; sandbox escapes are checked to leave the host untouched. Also: every
+//! `wasi_snapshot_preview1` import links, and the embedding API (builder, captured stdio).
+
+use std::collections::BTreeSet;
+use std::ffi::OsStr;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tierup_runtime::wasi::{self, WasiCtx};
+use tierup_runtime::{Engine, Error, Linker, Module, Store};
+use tierup_tests::{CLI_TIME_LIMIT, TIER_ROWS, scratch_dir};
+
+/// The CLI tier names to run every program in: the spec suite's rows that are CLI tier names,
+/// and at least `interp` and `tiered`.
+fn tiers() -> Vec<&'static str> {
+    let mut tiers: Vec<&'static str> = vec!["interp", "tiered"];
+    for row in TIER_ROWS {
+        if ["interp", "baseline", "opt", "tiered"].contains(&row.name) && !tiers.contains(&row.name)
+        {
+            tiers.push(row.name);
+        }
+    }
+    tiers
+}
+
+/// The compiled test program `name` (`tests/wasi/<name>.c`).
+fn program(name: &str) -> PathBuf {
+    let path = Path::new(env!("TIERUP_WASI_PROGRAMS")).join(format!("{name}.wasm"));
+    assert!(path.exists(), "{} was not built", path.display());
+    path
+}
+
+/// What one run of the CLI produced.
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `tierup` with `args`, feeding `stdin`, in directory `cwd`, with extra environment
+/// variables `env`, under a wall-clock limit.
+fn tierup_with(args: &[&OsStr], stdin: &[u8], cwd: Option<&Path>, env: &[(&str, &str)]) -> Run {
+    let bin = env!("CARGO_BIN_EXE_tierup-cli");
+    let mut cmd = Command::new(bin);
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(cwd) = cwd {
+        cmd.current_dir(cwd);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start tierup-cli");
+    let mut input = child.stdin.take().expect("stdin pipe");
+    let stdin = stdin.to_vec();
+    let feeder = std::thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+    });
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().expect("stdout pipe")));
+    let err = drain(Box::new(child.stderr.take().expect("stderr pipe")));
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait().expect("wait for tierup-cli") {
+            Some(status) => break status,
+            None if start.elapsed() > CLI_TIME_LIMIT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("tierup {args:?} did not finish within {CLI_TIME_LIMIT:?}");
+            }
+            None => std::thread::sleep(Duration::from_millis(5)),
+        }
+    };
+    let _ = feeder.join();
+    Run {
+        code: status.code(),
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    }
+}
+
+fn os<'a>(args: &[&'a str]) -> Vec<&'a OsStr> {
+    args.iter().map(|a| OsStr::new(*a)).collect()
+}
+
+/// `tierup run --tier TIER <options...>` with no stdin.
+fn run(tier: &str, args: &[&str]) -> Run {
+    let mut all = vec!["run", "--tier", tier];
+    all.extend_from_slice(args);
+    tierup_with(&os(&all), b"", None, &[])
+}
+
+#[track_caller]
+fn expect(run: &Run, tier: &str, code: i32, stdout: &str) {
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (Some(code), stdout),
+        "tier {tier}; stderr:\n{}",
+        run.stderr
+    );
+}
+
+/// `--dir <host>::/sandbox` for a fresh scratch directory; returns (scratch root, the dir).
+fn sandbox() -> (PathBuf, PathBuf) {
+    let root = scratch_dir();
+    let dir = root.join("box");
+    std::fs::create_dir(&dir).expect("create sandbox");
+    (root, dir)
+}
+
+fn dir_arg(host: &Path, guest: &str) -> String {
+    format!("{}::{guest}", host.display())
+}
+
+// ---------------------------------------------------------------------------------------
+// Import completeness
+
+/// Every preview-1 function with its signature (from the witx), as WAT.
+const SIGNATURES: &[(&str, &str)] = &[
+    ("args_get", "(param i32 i32) (result i32)"),
+    ("args_sizes_get", "(param i32 i32) (result i32)"),
+    ("environ_get", "(param i32 i32) (result i32)"),
+    ("environ_sizes_get", "(param i32 i32) (result i32)"),
+    ("clock_res_get", "(param i32 i32) (result i32)"),
+    ("clock_time_get", "(param i32 i64 i32) (result i32)"),
+    ("fd_advise", "(param i32 i64 i64 i32) (result i32)"),
+    ("fd_allocate", "(param i32 i64 i64) (result i32)"),
+    ("fd_close", "(param i32) (result i32)"),
+    ("fd_datasync", "(param i32) (result i32)"),
+    ("fd_fdstat_get", "(param i32 i32) (result i32)"),
+    ("fd_fdstat_set_flags", "(param i32 i32) (result i32)"),
+    ("fd_fdstat_set_rights", "(param i32 i64 i64) (result i32)"),
+    ("fd_filestat_get", "(param i32 i32) (result i32)"),
+    ("fd_filestat_set_size", "(param i32 i64) (result i32)"),
+    (
+        "fd_filestat_set_times",
+        "(param i32 i64 i64 i32) (result i32)",
+    ),
+    ("fd_pread", "(param i32 i32 i32 i64 i32) (result i32)"),
+    ("fd_prestat_get", "(param i32 i32) (result i32)"),
+    ("fd_prestat_dir_name", "(param i32 i32 i32) (result i32)"),
+    ("fd_pwrite", "(param i32 i32 i32 i64 i32) (result i32)"),
+    ("fd_read", "(param i32 i32 i32 i32) (result i32)"),
+    ("fd_readdir", "(param i32 i32 i32 i64 i32) (result i32)"),
+    ("fd_renumber", "(param i32 i32) (result i32)"),
+    ("fd_seek", "(param i32 i64 i32 i32) (result i32)"),
+    ("fd_sync", "(param i32) (result i32)"),
+    ("fd_tell", "(param i32 i32) (result i32)"),
+    ("fd_write", "(param i32 i32 i32 i32) (result i32)"),
+    ("path_create_directory", "(param i32 i32 i32) (result i32)"),
+    (
+        "path_filestat_get",
+        "(param i32 i32 i32 i32 i32) (result i32)",
+    ),
+    (
+        "path_filestat_set_times",
+        "(param i32 i32 i32 i32 i64 i64 i32) (result i32)",
+    ),
+    (
+        "path_link",
+        "(param i32 i32 i32 i32 i32 i32 i32) (result i32)",
+    ),
+    (
+        "path_open",
+        "(param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)",
+    ),
+    (
+        "path_readlink",
+        "(param i32 i32 i32 i32 i32 i32) (result i32)",
+    ),
+    ("path_remove_directory", "(param i32 i32 i32) (result i32)"),
+    (
+        "path_rename",
+        "(param i32 i32 i32 i32 i32 i32) (result i32)",
+    ),
+    ("path_symlink", "(param i32 i32 i32 i32 i32) (result i32)"),
+    ("path_unlink_file", "(param i32 i32 i32) (result i32)"),
+    ("poll_oneoff", "(param i32 i32 i32 i32) (result i32)"),
+    ("proc_exit", "(param i32)"),
+    ("proc_raise", "(param i32) (result i32)"),
+    ("sched_yield", "(result i32)"),
+    ("random_get", "(param i32 i32) (result i32)"),
+    ("sock_accept", "(param i32 i32 i32) (result i32)"),
+    ("sock_recv", "(param i32 i32 i32 i32 i32 i32) (result i32)"),
+    ("sock_send", "(param i32 i32 i32 i32 i32) (result i32)"),
+    ("sock_shutdown", "(param i32 i32) (result i32)"),
+];
+
+#[test]
+fn every_preview1_function_is_listed() {
+    let listed: BTreeSet<&str> = wasi::PREVIEW1_FUNCTIONS.iter().copied().collect();
+    let expected: BTreeSet<&str> = SIGNATURES.iter().map(|(name, _)| *name).collect();
+    assert_eq!(listed, expected);
+    assert_eq!(wasi::PREVIEW1_FUNCTIONS.len(), 46);
+}
+
+/// A module importing all 46 functions with their witx signatures links against
+/// `add_to_linker` (a missing function or a wrong signature would make it unlinkable).
+#[test]
+fn a_module_importing_every_preview1_function_links() {
+    let mut wat = String::from("(module\n");
+    for (name, sig) in SIGNATURES {
+        wat.push_str(&format!(
+            "  (import \"wasi_snapshot_preview1\" \"{name}\" (func {sig}))\n"
+        ));
+    }
+    wat.push_str("  (memory (export \"memory\") 1)\n  (func (export \"_start\")))\n");
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wat).expect("module parses");
+    assert_eq!(module.imports().len(), 46);
+    let mut store = Store::new(&engine, WasiCtx::builder().build());
+    let mut linker = Linker::new(&engine);
+    wasi::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx).expect("add WASI");
+    linker
+        .instantiate(&mut store, &module)
+        .expect("every preview1 import is provided with the right type");
+}
+
+/// Every import of every compiled test program is a known preview-1 function.
+#[test]
+fn test_programs_import_only_preview1() {
+    let engine = Engine::default();
+    let mut seen = BTreeSet::new();
+    for entry in std::fs::read_dir(env!("TIERUP_WASI_PROGRAMS")).expect("programs dir") {
+        let path = entry.expect("entry").path();
+        let module = Module::from_file(&engine, &path).expect("program loads");
+        for import in module.imports() {
+            assert_eq!(import.module(), wasi::MODULE, "{}", path.display());
+            assert!(
+                wasi::PREVIEW1_FUNCTIONS.contains(&import.name()),
+                "{}: {}",
+                path.display(),
+                import.name()
+            );
+            seen.insert(import.name().to_string());
+        }
+    }
+    assert!(
+        seen.len() > 30,
+        "the programs exercise {} functions",
+        seen.len()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// The acceptance program
+
+const COPY_STDOUT: &str = "\
+argv[0] = PROGRAM
+argv[1] = /from
+argv[2] = /to
+argv[3] = --extra
+GREETING = hello there
+HOME = (unset)
+copied 1000 bytes
+entry: .
+entry: ..
+entry: input.txt
+entry: nested
+";
+
+#[test]
+fn copy_between_preopens_lists_and_exits_3() {
+    for tier in tiers() {
+        let root = scratch_dir();
+        let (from, to) = (root.join("from"), root.join("to"));
+        std::fs::create_dir_all(from.join("nested")).expect("mkdir");
+        std::fs::create_dir(&to).expect("mkdir");
+        let input: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(from.join("input.txt"), &input).expect("write input");
+        let prog = program("copy");
+        let prog = prog.to_str().expect("utf-8 path");
+        let out = run(
+            tier,
+            &[
+                "--dir",
+                &dir_arg(&from, "/from"),
+                "--dir",
+                &dir_arg(&to, "/to"),
+                "--env",
+                "GREETING=hello there",
+                prog,
+                "/from",
+                "/to",
+                "--extra",
+            ],
+        );
+        expect(&out, tier, 3, &COPY_STDOUT.replace("PROGRAM", prog));
+        assert_eq!(std::fs::read(to.join("copy.txt")).expect("copied"), input);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Arguments, environment, exit codes, stdio
+
+#[test]
+fn args_and_env_are_exactly_what_was_granted() {
+    for tier in tiers() {
+        let prog = program("args_env");
+        let mut args = os(&[
+            "run",
+            "--tier",
+            tier,
+            "--env",
+            "A=1",
+            "--env",
+            "B=two words",
+            "--env",
+            "PASS_ME",
+            "--env",
+            "NOT_SET_ANYWHERE",
+        ]);
+        args.push(prog.as_os_str());
+        args.extend(os(&["-x", "--dir", "a b", "--"]));
+        let out = tierup_with(&args, b"", None, &[("PASS_ME", "passed")]);
+        let expected = format!(
+            "argc = 5\nargv[0] = [{}]\nargv[1] = [-x]\nargv[2] = [--dir]\nargv[3] = [a b]\n\
+             argv[4] = [--]\nenv: A=1\nenv: B=two words\nenv: PASS_ME=passed\n\
+             environ count = 3\nPATH is unset\n",
+            prog.display()
+        );
+        expect(&out, tier, 0, &expected);
+    }
+}
+
+#[test]
+fn double_dash_ends_the_options() {
+    let prog = program("args_env");
+    let prog = prog.to_str().expect("utf-8");
+    let out = run("interp", &["--", prog, "--env", "X=1"]);
+    expect(
+        &out,
+        "interp",
+        0,
+        &format!(
+            "argc = 3\nargv[0] = [{prog}]\nargv[1] = [--env]\nargv[2] = [X=1]\n\
+             environ count = 0\nPATH is unset\n"
+        ),
+    );
+}
+
+#[test]
+fn exit_codes_come_from_proc_exit() {
+    let prog = program("exit");
+    let prog = prog.to_str().expect("utf-8");
+    for tier in tiers() {
+        for (args, code) in [
+            (&[][..], 0),
+            (&["3"][..], 3),
+            (&["125"][..], 125),
+            (&["main", "7"][..], 7),
+        ] {
+            let mut all = vec![prog];
+            all.extend_from_slice(args);
+            let out = run(tier, &all);
+            expect(&out, tier, code, "before exit\n");
+        }
+        // Statuses of 126 and above are reserved (as in Wasmtime): an error, exit code 1.
+        let out = run(tier, &[prog, "200"]);
+        expect(&out, tier, 1, "before exit\n");
+        assert!(
+            out.stderr.contains("invalid exit status 200"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn a_trap_exits_134_with_the_wasm_backtrace() {
+    let prog = program("exit");
+    for tier in tiers() {
+        let out = run(tier, &[prog.to_str().expect("utf-8"), "trap"]);
+        expect(&out, tier, 134, "before exit\n");
+        assert!(
+            out.stderr.contains("wasm trap: unreachable"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("wasm backtrace:"), "{}", out.stderr);
+        assert!(out.stderr.contains("crash_here"), "{}", out.stderr);
+    }
+}
+
+const STDIO_STDOUT: &str = "\
+poll: stdin-readable 1 stdout-writable 1
+isatty: 0 0 0
+seek stdout: ESPIPE
+write to stdin: EBADF
+HELLO WASI
+LINE TWO
+read 19 bytes from stdin
+close stdin: OK
+read closed stdin: EBADF
+";
+
+#[test]
+fn stdin_stdout_stderr_are_inherited() {
+    for tier in tiers() {
+        let prog = program("stdio");
+        let args = [
+            OsStr::new("run"),
+            OsStr::new("--tier"),
+            OsStr::new(tier),
+            prog.as_os_str(),
+        ];
+        let out = tierup_with(&args, b"hello wasi\nline two", None, &[]);
+        expect(&out, tier, 0, STDIO_STDOUT);
+        assert_eq!(out.stderr, "this goes to stderr\n");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Files, directories, symbolic links, clocks
+
+const FILES_STDOUT: &str = "\
+create: OK
+create again (O_EXCL): EEXIST
+write: OK
+writev: OK
+tell: 22
+seek end-3: 19
+seek negative: EINVAL
+pread: OK
+pread: [world]
+pwrite: OK
+readv: OK
+readv: [hel] [lo, WORLD
+gathered
+]read at eof: OK
+fstat: OK
+size 22, regular 1, nlink 1
+ftruncate: OK
+size after truncate: 5
+posix_fallocate: OK
+size after allocate: 4096
+ftruncate back: OK
+posix_fadvise: OK
+fsync: OK
+fdatasync: OK
+futimens: OK
+mtime: 1234567890.123456789 atime: 1000000000
+utimensat: OK
+stat: OK
+mtime: 1500000000 atime: 1000000000
+read closed fd: EBADF
+open append: OK
+append flag: 1
+append write: OK
+clear append: OK
+append flag: 0
+read write-only fd: EBADF
+contents: [hello++]
+write read-only fd: EBADF
+open missing: ENOENT
+open dir for writing: EISDIR
+O_DIRECTORY on file: ENOTDIR
+rename: OK
+old name gone: ENOENT
+link: OK
+nlink after link: 2
+unlink b: OK
+unlink c: OK
+unlink missing: ENOENT
+unlink dir: EISDIR
+size after O_TRUNC: 0
+stdio: line 42
+";
+
+#[test]
+fn files() {
+    for tier in tiers() {
+        let (_root, dir) = sandbox();
+        let out = run(
+            tier,
+            &[
+                "--dir",
+                &dir_arg(&dir, "/sandbox"),
+                program("files").to_str().expect("utf-8"),
+            ],
+        );
+        expect(&out, tier, 0, FILES_STDOUT);
+        let names: BTreeSet<String> = std::fs::read_dir(&dir)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, BTreeSet::from(["t.txt".to_string()]));
+        assert_eq!(
+            std::fs::read_to_string(dir.join("t.txt")).expect("t.txt"),
+            "line 42\n"
+        );
+    }
+}
+
+const DIRS_STDOUT: &str = "\
+mkdir: OK
+mkdir again: EEXIST
+mkdir nested missing: ENOENT
+mkdir sub: OK
+listing /sandbox/d:
+  file.txt
+  sub/
+rmdir non-empty: ENOTEMPTY
+rmdir file: ENOTDIR
+rmdir sub: OK
+rmdir missing: ENOENT
+many: 300 entries
+seekdir returns to the same entry: 1
+after rewinddir: 302 entries (with . and ..)
+d is a directory: 1
+open dir: OK
+fstat dir: OK
+read dir fd: EBADF
+openat relative: OK
+unlink file: OK
+rmdir d: OK
+listing /sandbox:
+  many/
+";
+
+#[test]
+fn directories_and_readdir() {
+    for tier in tiers() {
+        let (_root, dir) = sandbox();
+        let out = run(
+            tier,
+            &[
+                "--dir",
+                &dir_arg(&dir, "/sandbox"),
+                program("dirs").to_str().expect("utf-8"),
+            ],
+        );
+        expect(&out, tier, 0, DIRS_STDOUT);
+        assert_eq!(
+            std::fs::read_dir(dir.join("many")).expect("many").count(),
+            300
+        );
+    }
+}
+
+const SYMLINKS_STDOUT: &str = "\
+symlink: OK
+symlink to ../: OK
+symlink exists: EEXIST
+readlink: 10 [target.txt]
+readlink truncated: 4 [targ]
+readlink of a file: EINVAL
+lstat: link 1
+stat: regular 1 size 17
+open through ../ link: OK
+read: through the link
+O_NOFOLLOW on link: ELOOP
+dangling symlink: OK
+open dangling: ENOENT
+loop a: OK
+loop b: OK
+open loop: ELOOP
+unlink link: OK
+target still there: OK
+utimensat nofollow: OK
+";
+
+#[test]
+fn symbolic_links() {
+    for tier in tiers() {
+        let (_root, dir) = sandbox();
+        let out = run(
+            tier,
+            &[
+                "--dir",
+                &dir_arg(&dir, "/sandbox"),
+                program("symlinks").to_str().expect("utf-8"),
+            ],
+        );
+        expect(&out, tier, 0, SYMLINKS_STDOUT);
+        assert_eq!(
+            std::fs::read_link(dir.join("sub/up")).expect("link"),
+            Path::new("../target.txt")
+        );
+    }
+}
+
+const CLOCKS_STDOUT: &str = "\
+realtime: OK
+realtime after 2020: 1
+time() agrees: 1
+realtime res: OK
+monotonic res: OK
+process cputime: OK
+thread cputime: OK
+nanosleep: OK
+slept at least 20ms: 1
+usleep: OK
+usleep at least 10ms: 1
+poll timeout: OK
+poll waited at least 15ms: 1
+clock_nanosleep absolute: OK
+absolute deadline passed: 1
+sched_yield: OK
+getentropy: OK
+getentropy again: OK
+random differs: 1, not all zero: 1
+getentropy too large: EIO
+arc4random varies: 1
+";
+
+#[test]
+fn clocks_sleep_and_random() {
+    for tier in tiers() {
+        let out = run(tier, &[program("clocks").to_str().expect("utf-8")]);
+        expect(&out, tier, 0, CLOCKS_STDOUT);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The sandbox
+
+const ESCAPE_STDOUT: &str = "\
+open ../: EPERM
+open sub/../../: EPERM
+create ../: EPERM
+truncate ../: EPERM
+open absolute host path: ENOTCAPABLE
+stat ../: EPERM
+opendir ..: EPERM
+mkdir ../: EPERM
+unlink ../: EPERM
+open planted link: EPERM
+write through planted link: EPERM
+stat planted link: EPERM
+lstat planted link: OK
+symlink to absolute: EPERM
+symlink to ../: OK
+open own link out: EPERM
+readlink own link: OK
+rename out: EPERM
+rename in: EPERM
+rename over outside: EPERM
+link out: EPERM
+link in: EPERM
+link via planted: OK
+inside still there: OK
+openat ..: EPERM
+openat ../outside.txt: EPERM
+";
+
+/// Every entry under `dir` (recursively, not following links) with its contents.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("list")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let meta = std::fs::symlink_metadata(&path).expect("lstat");
+        if meta.is_dir() {
+            out.push((path.clone(), b"<dir>".to_vec()));
+            out.extend(snapshot(&path));
+        } else if meta.is_symlink() {
+            let target = std::fs::read_link(&path).expect("readlink");
+            out.push((path, target.to_string_lossy().as_bytes().to_vec()));
+        } else {
+            out.push((path.clone(), std::fs::read(&path).expect("read")));
+        }
+    }
+    out
+}
+
+#[test]
+fn escapes_are_refused_and_the_host_is_untouched() {
+    for tier in tiers() {
+        let (root, dir) = sandbox();
+        std::fs::create_dir(dir.join("sub")).expect("mkdir sub");
+        std::fs::write(root.join("outside.txt"), "secret\n").expect("outside");
+        std::os::unix::fs::symlink("../outside.txt", dir.join("planted")).expect("plant");
+        let outside_before: Vec<_> = snapshot(&root)
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with(&dir))
+            .collect();
+
+        let out = run(
+            tier,
+            &[
+                "--dir",
+                &dir_arg(&dir, "/sandbox"),
+                program("escape").to_str().expect("utf-8"),
+            ],
+        );
+        expect(&out, tier, 0, ESCAPE_STDOUT);
+
+        let outside_after: Vec<_> = snapshot(&root)
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with(&dir))
+            .collect();
+        assert_eq!(outside_after, outside_before, "the host outside changed");
+        assert_eq!(
+            std::fs::read_to_string(root.join("outside.txt")).expect("outside"),
+            "secret\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("inside.txt")).expect("inside"),
+            "inside"
+        );
+    }
+}
+
+#[test]
+fn a_dot_preopen_keeps_relative_paths_inside() {
+    for tier in tiers() {
+        let (root, dir) = sandbox();
+        std::fs::write(root.join("outside.txt"), "secret\n").expect("outside");
+        let prog = program("relative");
+        let args = os(&["run", "--tier", tier, "--dir", "."]);
+        let mut args = args;
+        args.push(prog.as_os_str());
+        let out = tierup_with(&args, b"", Some(&dir), &[]);
+        expect(
+            &out,
+            tier,
+            0,
+            "create relative: OK\nstat relative: OK\nopen ../outside.txt: EPERM\n\
+             create ../new.txt: EPERM\nrename ../: EPERM\nopen ./here.txt: OK\n",
+        );
+        let mut names: Vec<_> = std::fs::read_dir(&root)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["box", "outside.txt"]);
+        assert_eq!(
+            std::fs::read(dir.join("here.txt")).expect("here"),
+            b"here\n"
+        );
+    }
+}
+
+#[test]
+fn without_dir_nothing_is_reachable() {
+    let out = run(
+        "interp",
+        &[program("copy").to_str().expect("utf-8"), "/a", "/b"],
+    );
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("open:"), "{}", out.stderr);
+}
+
+#[test]
+fn a_missing_dir_is_a_clear_error() {
+    let out = run(
+        "interp",
+        &[
+            "--dir",
+            "/definitely/not/here",
+            program("exit").to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(out.code, Some(1));
+    assert!(
+        out.stderr
+            .contains("failed to open directory `/definitely/not/here`"),
+        "{}",
+        out.stderr
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Embedding
+
+/// The builder API: arguments, environment, stdin from memory, stdout captured.
+#[test]
+fn embedding_with_captured_stdio() {
+    let engine = Engine::default();
+    let module = Module::from_file(&engine, program("stdio")).expect("load");
+    let mut builder = WasiCtx::builder();
+    builder.arg("stdio").stdin(&b"from memory"[..]);
+    let stdout = builder.stdout_capture();
+    let stderr = builder.stderr_capture();
+    let mut store = Store::new(&engine, builder.build());
+    let mut linker = Linker::new(&engine);
+    wasi::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx).expect("add WASI");
+    let instance = linker
+        .instantiate(&mut store, &module)
+        .expect("instantiate");
+    let start = instance
+        .get_typed_func::<(), ()>(&mut store, "_start")
+        .expect("_start");
+    match start.call(&mut store, ()) {
+        Ok(()) | Err(Error::Exit(0)) => {}
+        Err(e) => panic!("{e}"),
+    }
+    assert_eq!(
+        stdout.contents_string(),
+        "poll: stdin-readable 1 stdout-writable 1\nisatty: 0 0 0\nseek stdout: ESPIPE\n\
+         write to stdin: EBADF\nFROM MEMORY\nread 11 bytes from stdin\nclose stdin: OK\n\
+         read closed stdin: EBADF\n"
+    );
+    assert_eq!(stderr.contents_string(), "this goes to stderr\n");
+}
+
+/// `proc_exit` reaches the embedder as `Error::Exit`.
+#[test]
+fn embedding_sees_the_exit_status() {
+    let engine = Engine::default();
+    let module = Module::from_file(&engine, program("exit")).expect("load");
+    let mut builder = WasiCtx::builder();
+    builder.args(["exit", "42"]);
+    let stdout = builder.stdout_capture();
+    let mut store = Store::new(&engine, builder.build());
+    let mut linker = Linker::new(&engine);
+    wasi::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx).expect("add WASI");
+    let instance = linker
+        .instantiate(&mut store, &module)
+        .expect("instantiate");
+    let start = instance
+        .get_typed_func::<(), ()>(&mut store, "_start")
+        .expect("_start");
+    match start.call(&mut store, ()) {
+        Err(Error::Exit(42)) => {}
+        other => panic!("expected exit 42, got {other:?}"),
+    }
+    assert_eq!(stdout.contents_string(), "before exit\n");
+}
