@@ -541,8 +541,12 @@ fn validate_bodies(
         Ok(())
     }
     let code_bytes: usize = pending.iter().map(|(_, b)| body_len(b)).sum();
+    if code_bytes < PARALLEL_VALIDATION_BYTES || pending.len() < 2 {
+        return run(pending);
+    }
+    // Only now: `available_parallelism` reads cgroup files, too slow for small modules.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if code_bytes < PARALLEL_VALIDATION_BYTES || threads < 2 || pending.len() < 2 {
+    if threads < 2 {
         return run(pending);
     }
     // Split into `threads` chunks of about equal byte size, keeping order.

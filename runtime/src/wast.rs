@@ -643,8 +643,6 @@ fn ref_type(ty: &HeapType<'_>) -> Option<ValType> {
     }
 }
 
-/// A value of type `ty` to fill a result buffer before a call.
-
 fn describe_values(store: &Store<()>, values: &[Val]) -> String {
     if values.is_empty() {
         return "no results".into();
