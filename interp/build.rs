@@ -2,7 +2,8 @@
 //!
 //! The threaded backend needs the compiler to turn each handler's final call into a jump
 //! (sibling-call optimization); LLVM does that reliably only when optimizing, so it is enabled
-//! for `opt-level` 2, 3, `s` and `z` on x86-64 (as wasmi 2.0 does), and can be turned off with
+//! for `opt-level` 2, 3, `s` and `z` on x86-64 without debug assertions (as wasmi 2.0 does; the
+//! assertions' checks on pointer operations defeat it), and can be turned off with
 //! `TIERUP_LOOP_DISPATCH=1`. Everything else uses the `loop { match }` backend.
 //!
 //! The handlers are generated from the instruction arms of `run_loop` in `src/exec.rs`
@@ -20,6 +21,7 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(tierup_tail_dispatch)");
     println!("cargo::rerun-if-changed=src/exec.rs");
     println!("cargo::rerun-if-env-changed=TIERUP_LOOP_DISPATCH");
+    println!("cargo::rerun-if-env-changed=CARGO_CFG_DEBUG_ASSERTIONS");
     let opt = env::var("OPT_LEVEL").unwrap_or_default();
     let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     let forced_loop = env::var_os("TIERUP_LOOP_DISPATCH").is_some_and(|v| v != "0");

@@ -70,3 +70,7 @@ pub use store::{
 pub use tierup_abi::{FuncType, TrapCode, ValType};
 pub use types::{ExternType, GlobalType, MemoryType, Mutability, TableType};
 pub use values::{ExternRef, Val};
+
+/// The interpreter's dispatch backend in this build: `"threaded"` (tail-call handlers, in
+/// optimized x86-64 builds) or `"loop"` (the portable `loop { match }`).
+pub const INTERP_DISPATCH: &str = tierup_interp::exec::DISPATCH;

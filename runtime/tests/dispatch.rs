@@ -26,6 +26,16 @@ const WAT: &str = r#"
     (local.get $acc)))
 "#;
 
+/// The workspace builds the interpreter as it ships (see the root Cargo.toml), so tests run the
+/// threaded backend unless `TIERUP_LOOP_DISPATCH` asks for the portable one.
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn the_expected_backend_is_under_test() {
+    let forced_loop = std::env::var_os("TIERUP_LOOP_DISPATCH").is_some_and(|v| v != "0");
+    let expected = if forced_loop { "loop" } else { "threaded" };
+    assert_eq!(tierup_runtime::INTERP_DISPATCH, expected);
+}
+
 #[test]
 fn deep_dispatch_does_not_grow_the_stack() {
     // About 16 instructions per iteration (counting the callees' bodies).
