@@ -74,20 +74,9 @@ pub(crate) struct Exec {
     trap: Option<Box<RawTrap>>,
 }
 
-/// What a call did.
-enum CallOutcome {
-    /// A wasm frame was entered: continue at `ip` with frame `fp`; `switched` if the instance
-    /// (and so memory 0) changed.
-    Entered {
-        ip: *const Instr,
-        fp: *mut u64,
-        switched: bool,
-    },
-    /// A host function ran to completion.
-    HostReturned,
-    /// The call trapped; the status to return.
-    Trapped(u32),
-}
+/// Where execution continues after a call: `(ip, fp)`, or a null `ip` if the call trapped
+/// (the trap is recorded in [`Exec::trap`]). Two words, so it is returned in registers.
+type Continuation = (*const Instr, *mut u64);
 
 /// Runs defined function `func_index` of the instance `vmctx` with its frame at `fp`.
 ///
@@ -169,38 +158,47 @@ impl Exec {
 
     /// Calls `fref` with its frame at `new_fp`; the caller resumes at `ret_ip` with `fp`.
     ///
+    /// Out of line on purpose: the call path (lazy translation, frame records) keeps stack
+    /// slots alive, which would stop the calling handler from tail-calling (module docs).
+    ///
     /// # Safety
     /// `fref` is a live function reference of this store; `new_fp` lies within the current
     /// frame (where the translator placed the arguments).
-    #[inline(always)]
+    #[inline(never)]
     unsafe fn call(
         &mut self,
         fref: *const VmFuncRef,
         new_fp: *mut u64,
         ret_ip: *const Instr,
         fp: *mut u64,
-    ) -> CallOutcome {
+    ) -> Continuation {
+        const TRAPPED: Continuation = (ptr::null(), ptr::null_mut());
         // SAFETY: see the function's contract and the module docs.
         unsafe {
             if (*fref).vmctx.is_null() {
                 return match self.call_host(fref, new_fp, fp) {
-                    0 => CallOutcome::HostReturned,
-                    status => CallOutcome::Trapped(status),
+                    0 => (ret_ip, fp),
+                    _ => TRAPPED,
                 };
             }
             let callee_vmctx = (*fref).vmctx;
             let callee_module = &*((*callee_vmctx).interp as *const InterpModule);
             let callee: *const CompiledFunc = match callee_module.compiled((*fref).func_index) {
                 Ok(f) => f,
-                Err(e) => return CallOutcome::Trapped(self.trap_untranslatable(e)),
+                Err(e) => {
+                    self.trap_untranslatable(e);
+                    return TRAPPED;
+                }
             };
             if new_fp.add((*callee).frame_size as usize) > self.stack_end
                 || self.frames.len() >= MAX_FRAMES
             {
-                return CallOutcome::Trapped(self.trap(TrapCode::StackOverflow));
+                self.trap(TrapCode::StackOverflow);
+                return TRAPPED;
             }
             if (*self.interrupt).load(Ordering::Relaxed) {
-                return CallOutcome::Trapped(self.trap(TrapCode::Interrupted));
+                self.trap(TrapCode::Interrupted);
+                return TRAPPED;
             }
             let callee_hot = Self::counter_of(callee_vmctx, (*fref).func_index);
             Self::tick(callee_hot);
@@ -214,14 +212,14 @@ impl Exec {
             Self::zero_locals(new_fp, &*callee);
             self.func = callee;
             self.hot = callee_hot;
-            let switched = callee_vmctx != self.vmctx;
             self.vmctx = callee_vmctx;
-            CallOutcome::Entered {
-                ip: (*callee).code.as_ptr(),
-                fp: new_fp,
-                switched,
-            }
+            ((*callee).code.as_ptr(), new_fp)
         }
+    }
+
+    /// The status of the trap just recorded.
+    fn trap_status(&self) -> u32 {
+        self.trap.as_ref().map_or(0, |t| t.code.status())
     }
 
     /// Records a resource-limit trap for a callee that cannot be translated. Out of line: its
@@ -237,7 +235,7 @@ impl Exec {
     }
 
     /// Calls a host function through the runtime's libcall; returns 0 or a trap status.
-    /// (A plain status, not a [`CallOutcome`]: a value returned through memory would keep the
+    /// (A plain status: a value returned through memory would keep the
     /// calling handler from tail-calling, see the module docs.)
     #[inline(never)]
     unsafe fn call_host(&mut self, fref: *const VmFuncRef, new_fp: *mut u64, fp: *mut u64) -> u32 {
@@ -549,26 +547,15 @@ unsafe fn run_loop(
         /// Calls `$fref` with its frame at `$new_fp`; the caller resumes `$skip` instructions on.
         macro_rules! call_ref {
             ($fref:expr, $new_fp:expr, $skip:expr) => {{
-                match (*ex).call($fref, $new_fp, ip.add($skip), fp) {
-                    CallOutcome::Entered {
-                        ip: new_ip,
-                        fp: new_fp,
-                        switched,
-                    } => {
-                        ip = new_ip;
-                        fp = new_fp;
-                        if switched {
-                            reload_mem!();
-                        }
-                        dispatch!()
-                    }
-                    CallOutcome::HostReturned => {
-                        reload_mem!();
-                        ip = ip.add($skip);
-                        dispatch!()
-                    }
-                    CallOutcome::Trapped(status) => return status,
+                let (new_ip, new_fp) = (*ex).call($fref, $new_fp, ip.add($skip), fp);
+                if new_ip.is_null() {
+                    return (*ex).trap_status();
                 }
+                ip = new_ip;
+                fp = new_fp;
+                // The callee's instance (or a host function) may have switched or grown it.
+                reload_mem!();
+                dispatch!()
             }};
         }
         macro_rules! ret {
