@@ -47,6 +47,7 @@ pub mod error;
 pub mod externals;
 pub mod func;
 pub mod instance;
+pub mod jit;
 pub mod linker;
 pub mod module;
 pub mod store;

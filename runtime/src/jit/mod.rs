@@ -1,0 +1,14 @@
+//! Machine-code support shared by the JIT tiers (DESIGN.md §5, §6): where code lives and how a
+//! fault in it becomes a trap.
+//!
+//! - [`arena`]: [`arena::CodeArena`], executable memory written once (W^X: pages are filled
+//!   while read-write, then made read-execute and never written again).
+//! - [`registry`]: [`registry::CodeRegistry`], which code ranges exist and which of their
+//!   instructions may fault with which [`tierup_abi::TrapCode`]; lock-free for readers, so a
+//!   signal handler can consult it.
+//!
+//! Nothing here is wired into execution yet: the baseline tier (the next milestone) is the
+//! first user.
+
+pub mod arena;
+pub mod registry;
