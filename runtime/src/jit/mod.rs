@@ -12,3 +12,4 @@
 
 pub mod arena;
 pub mod registry;
+pub mod traps;
