@@ -54,8 +54,22 @@ impl InterpModule {
     pub fn compiled(&self, func_index: u32) -> Result<&CompiledFunc, &TranslateError> {
         let defined = (func_index - self.info.num_imported_funcs) as usize;
         self.funcs[defined]
-            .get_or_init(|| translate(&self.info, func_index).map(Box::new))
+            .get_or_init(|| {
+                let start = std::time::Instant::now();
+                translate(&self.info, func_index).map(|mut func| {
+                    func.translate_time = start.elapsed();
+                    func.translated_at = std::time::Instant::now();
+                    Box::new(func)
+                })
+            })
             .as_deref()
+    }
+
+    /// Every function translated so far (in function-index order).
+    pub fn translated(&self) -> impl Iterator<Item = &CompiledFunc> {
+        self.funcs
+            .iter()
+            .filter_map(|f| f.get().and_then(|r| r.as_deref().ok()))
     }
 
     /// How many functions have been translated so far.

@@ -36,6 +36,10 @@ pub struct CompiledFunc {
     pub frame_size: u32,
     /// Bytes of wasm this was translated from (for statistics).
     pub wasm_bytes: usize,
+    /// When translation finished (for statistics: when the function was first called).
+    pub translated_at: std::time::Instant,
+    /// How long translation took.
+    pub translate_time: std::time::Duration,
 }
 
 /// Why a function could not be translated.
@@ -175,6 +179,8 @@ pub fn translate(module: &ModuleInfo, func_index: u32) -> Result<CompiledFunc, T
         frame_size: u32::try_from(frame_size)
             .map_err(|_| TranslateError("frame too large".into()))?,
         wasm_bytes,
+        translated_at: std::time::Instant::now(),
+        translate_time: std::time::Duration::ZERO,
     })
 }
 

@@ -113,6 +113,12 @@ impl Instance {
         let store = store.as_context_mut().0;
         self.data(store).exports.clone()
     }
+
+    /// The module this is an instance of.
+    pub fn module(&self, mut store: impl AsContextMut) -> Module {
+        let store = store.as_context_mut().0;
+        self.data(store)._module.clone()
+    }
 }
 
 fn instantiate<T>(

@@ -50,6 +50,7 @@ pub mod instance;
 pub mod jit;
 pub mod linker;
 pub mod module;
+pub mod stats;
 pub mod store;
 pub mod types;
 pub mod values;
@@ -65,6 +66,7 @@ pub use func::{Func, HostFunc, IntoFunc, TypedFunc, WasmParams, WasmResults, Was
 pub use instance::Instance;
 pub use linker::Linker;
 pub use module::{ExportType, ImportType, Module};
+pub use stats::{ModuleStats, Tier, TierEvent};
 pub use store::{
     AsContext, AsContextMut, Caller, InterruptHandle, Store, StoreContext, StoreContextMut,
 };

@@ -21,7 +21,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tierup_runtime::wasi::{self, WasiCtx};
@@ -99,6 +99,14 @@ struct RunArgs {
     /// process's value through. Repeatable.
     #[arg(long = "env", value_name = "NAME[=VALUE]")]
     envs: Vec<OsString>,
+    /// After the run, print what the runtime did to stderr: time per phase and, per tier,
+    /// how many functions reached it with their bytes and compile time.
+    #[arg(long)]
+    stats: bool,
+    /// After the run, write every tier event (function, tier, bytes, compile time, when) and
+    /// the phase times as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    stats_json: Option<PathBuf>,
     /// The module to run (`.wasm` binary or `.wat` text), then its arguments: the program's
     /// `argv[1..]`, or with `--invoke` the function's arguments, parsed by its parameter
     /// types. Everything after FILE belongs to the program, options included.
@@ -194,6 +202,52 @@ fn main() -> ExitCode {
     }
 }
 
+/// Wall time of the phases of `tierup run`.
+struct Phases {
+    /// Reading, decoding and validating the module.
+    load: Duration,
+    /// Instantiating it (with WASI linking).
+    instantiate: Duration,
+    /// Running `_start` or the invoked function.
+    run: Duration,
+}
+
+/// Prints the `--stats` summary and writes the `--stats-json` file, if requested.
+fn report_stats(
+    module: &Module,
+    phases: &Phases,
+    summary: bool,
+    json: Option<&std::path::Path>,
+) -> Result<(), CliError> {
+    if !summary && json.is_none() {
+        return Ok(());
+    }
+    let stats = module.stats();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    if summary {
+        eprintln!(
+            "tierup stats: load+validate {:.3} ms, instantiate {:.3} ms, run {:.3} ms",
+            ms(phases.load),
+            ms(phases.instantiate),
+            ms(phases.run)
+        );
+        eprint!("{}", stats.summary());
+    }
+    if let Some(path) = json {
+        let us = |d: Duration| d.as_secs_f64() * 1e6;
+        let text = format!(
+            "{{\"phases\":{{\"load_us\":{:.1},\"instantiate_us\":{:.1},\"run_us\":{:.1}}},\"stats\":{}}}\n",
+            us(phases.load),
+            us(phases.instantiate),
+            us(phases.run),
+            stats.to_json()
+        );
+        std::fs::write(path, text)
+            .map_err(|e| CliError::Message(format!("cannot write `{}`: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
 fn config_for(tier: Option<TierArg>) -> Config {
     let mut config = Config::new();
     if let Some(tier) = tier {
@@ -234,10 +288,12 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         _ => program_args,
     };
     let engine = Engine::new(&config).map_err(CliError::runtime(""))?;
+    let load_start = Instant::now();
     let module = Module::from_file(&engine, &file).map_err(CliError::runtime(format!(
         "failed to load `{}`",
         file.display()
     )))?;
+    let load_time = load_start.elapsed();
     let mut uses_wasi = false;
     for import in module.imports() {
         if import.module() == wasi::MODULE && wasi::PREVIEW1_FUNCTIONS.contains(&import.name()) {
@@ -266,6 +322,7 @@ fn run(args: RunArgs) -> Result<(), CliError> {
             handle.interrupt();
         });
     }
+    let instantiate_start = Instant::now();
     let instance = if uses_wasi {
         let mut linker = Linker::new(&engine);
         wasi::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx)
@@ -275,6 +332,7 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         Instance::new(&mut store, &module, &[])
     }
     .map_err(CliError::runtime("instantiation failed"))?;
+    let instantiate_time = instantiate_start.elapsed();
 
     let (name, func) = match &args.invoke {
         Some(name) => (name.as_str(), exported_func(&mut store, instance, name)?),
@@ -317,9 +375,16 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         .map(|(i, (ty, text))| parse_arg(*ty, text, i))
         .collect::<Result<Vec<_>, _>>()
         .map_err(CliError::Message)?;
-    let mut results: Vec<Val> = ty.results().iter().map(|ty| placeholder(*ty)).collect();
-    func.call(&mut store, &params, &mut results)
-        .map_err(CliError::runtime(format!("calling `{name}` failed")))?;
+    let mut results: Vec<Val> = ty.results().iter().map(|ty| Val::default_of(*ty)).collect();
+    let run_start = Instant::now();
+    let outcome = func.call(&mut store, &params, &mut results);
+    let phases = Phases {
+        load: load_time,
+        instantiate: instantiate_time,
+        run: run_start.elapsed(),
+    };
+    report_stats(&module, &phases, args.stats, args.stats_json.as_deref())?;
+    outcome.map_err(CliError::runtime(format!("calling `{name}` failed")))?;
 
     if args.invoke.is_some() {
         for value in &results {
@@ -403,21 +468,9 @@ fn parse_arg(ty: ValType, text: &str, index: usize) -> Result<Val, String> {
                     index + 1
                 ));
             }
-            placeholder(ty)
+            Val::default_of(ty)
         }
     })
-}
-
-/// A zero or null value of type `ty`.
-fn placeholder(ty: ValType) -> Val {
-    match ty {
-        ValType::I32 => Val::I32(0),
-        ValType::I64 => Val::I64(0),
-        ValType::F32 => Val::F32(0),
-        ValType::F64 => Val::F64(0),
-        ValType::FuncRef => Val::FuncRef(None),
-        ValType::ExternRef => Val::ExternRef(None),
-    }
 }
 
 /// Formats a result the way `wasmtime run --invoke` prints it.

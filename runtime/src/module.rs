@@ -9,12 +9,14 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, AtomicUsize};
+use std::time::{Duration, Instant};
 
 use tierup_abi::{ExternIdx, FuncType, ImportKind, ModuleInfo};
 use tierup_interp::InterpModule;
 
 use crate::engine::Engine;
 use crate::error::Error;
+use crate::stats::{ModuleStats, Tier, TierEvent};
 use crate::types::{ExternType, GlobalType, MemoryType, TableType};
 
 /// The initial hotness countdown of every function (calls plus loop back-edges). No higher tier
@@ -38,6 +40,10 @@ pub(crate) struct ModuleInner {
     pub(crate) type_ids: Box<[u32]>,
     /// Each type index's signature, shared with the functions of every instance.
     pub(crate) func_types: Box<[Arc<FuncType>]>,
+    /// When the module was created (the origin of its statistics' timestamps).
+    pub(crate) created_at: Instant,
+    /// How long decoding and validation took.
+    pub(crate) validate_time: Duration,
 }
 
 /// One import of a module.
@@ -106,7 +112,9 @@ impl Module {
     /// # Errors
     /// [`Error::Invalid`] for a malformed or invalid binary.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
+        let start = Instant::now();
         let info = Arc::new(ModuleInfo::parse(bytes.to_vec())?);
+        let validate_time = start.elapsed();
         let defined = info.num_defined_funcs() as usize;
         let type_ids = info.types.iter().map(|t| engine.type_id(t)).collect();
         let func_types = info.types.iter().cloned().map(Arc::new).collect();
@@ -120,6 +128,8 @@ impl Module {
                     .collect(),
                 type_ids,
                 func_types,
+                created_at: Instant::now(),
+                validate_time,
                 info,
             }),
         })
@@ -197,6 +207,33 @@ impl Module {
             .compiled(func_index)
             .map_err(|e| Error::msg(e.to_string()))?;
         Ok(tierup_interp::disassemble(func))
+    }
+
+    /// What the runtime has done with this module's functions so far: which tier each reached,
+    /// when, and at what cost (see [`ModuleStats`]).
+    pub fn stats(&self) -> ModuleStats {
+        let inner = &self.inner;
+        let mut events: Vec<TierEvent> = inner
+            .interp
+            .translated()
+            .map(|f| TierEvent {
+                func_index: f.func_index,
+                name: inner.info.func_name(f.func_index).map(str::to_owned),
+                tier: Tier::Interp,
+                wasm_bytes: f.wasm_bytes,
+                code_bytes: std::mem::size_of_val(&*f.code),
+                compile_time: f.translate_time,
+                at: f.translated_at.saturating_duration_since(inner.created_at),
+            })
+            .collect();
+        events.sort_by_key(|e| e.at);
+        ModuleStats {
+            name: inner.info.name.clone(),
+            wasm_bytes: inner.info.wasm.len(),
+            defined_functions: inner.info.num_defined_funcs() as usize,
+            validate_time: inner.validate_time,
+            events,
+        }
     }
 
     /// The index of the exported function `name`, if any.

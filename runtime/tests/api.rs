@@ -388,3 +388,43 @@ fn forced_tiers_that_do_not_exist_yet_are_refused() {
         assert!(matches!(err, Error::TierUnavailable(t) if t == tier));
     }
 }
+
+#[test]
+fn stats_report_each_function_reaching_the_interpreter() {
+    let (mut store, instance) = instantiate(
+        r#"(module $m
+             (func $helper (result i32) (i32.const 1))
+             (func $unused (result i32) (i32.const 2))
+             (func (export "main") (result i32) (i32.add (call $helper) (call $helper))))"#,
+    );
+    let main = instance
+        .get_typed_func::<(), i32>(&mut store, "main")
+        .unwrap();
+    assert_eq!(main.call(&mut store, ()).unwrap(), 2);
+    let module = instance.module(&mut store).stats();
+    // `main` (no name) was translated first, then `helper`; `unused` never ran.
+    let names: Vec<_> = module
+        .events
+        .iter()
+        .map(|e| (e.name.clone(), e.tier))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (None, tierup_runtime::Tier::Interp),
+            (Some("helper".to_string()), tierup_runtime::Tier::Interp)
+        ]
+    );
+    assert_eq!(module.defined_functions, 3);
+    assert!(
+        module
+            .events
+            .iter()
+            .all(|e| e.code_bytes > 0 && e.wasm_bytes > 0)
+    );
+    let json = module.to_json();
+    assert!(
+        json.contains("\"tier\":\"interp\"") && json.contains("\"name\":\"helper\""),
+        "{json}"
+    );
+}

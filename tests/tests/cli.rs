@@ -381,3 +381,29 @@ fn wast_with_unavailable_tier_exits_2() {
         out.stderr
     );
 }
+
+#[test]
+fn stats_json_lists_the_translated_functions() {
+    let json = scratch_dir().join("stats.json");
+    let out = tierup([
+        "run".to_string(),
+        "--stats".to_string(),
+        "--stats-json".to_string(),
+        json.display().to_string(),
+        "--invoke".to_string(),
+        "fib".to_string(),
+        fixture_str("fib.wat"),
+        "10".to_string(),
+    ]);
+    assert!(out.stderr.contains("tierup stats:"), "{}", out.stderr);
+    assert_eq!(success(out).trim(), "55");
+    let text = std::fs::read_to_string(&json).expect("stats file written");
+    for needle in [
+        "\"phases\"",
+        "\"tier\":\"interp\"",
+        "\"name\":\"fib\"",
+        "\"compile_us\"",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from {text}");
+    }
+}

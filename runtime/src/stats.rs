@@ -1,0 +1,182 @@
+//! What the runtime did, per function: which tier each function reached, when, and what its
+//! translation or compilation cost. Tiering is the product, so it must be observable
+//! (DESIGN.md §4 "Events"); `tierup run --stats` and `--stats-json` print these.
+//!
+//! Today the only tier is the interpreter, whose event is the lazy translation of a function
+//! on its first call; the JIT tiers add their compile events to the same list.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// An execution tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tier {
+    /// The register interpreter.
+    Interp,
+    /// The single-pass baseline JIT.
+    Baseline,
+    /// The optimizing (Cranelift) tier.
+    Optimized,
+}
+
+impl Tier {
+    /// The name used by the CLI and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Interp => "interp",
+            Tier::Baseline => "baseline",
+            Tier::Optimized => "opt",
+        }
+    }
+}
+
+/// One function reaching one tier.
+#[derive(Debug, Clone)]
+pub struct TierEvent {
+    /// The function's index.
+    pub func_index: u32,
+    /// Its name from the name section.
+    pub name: Option<String>,
+    /// The tier it reached.
+    pub tier: Tier,
+    /// Size of its wasm body in bytes.
+    pub wasm_bytes: usize,
+    /// Size of the code produced for this tier in bytes (bytecode or machine code).
+    pub code_bytes: usize,
+    /// How long translation or compilation took.
+    pub compile_time: Duration,
+    /// When it happened, measured from the module's creation.
+    pub at: Duration,
+}
+
+/// A module's statistics (see [`crate::Module::stats`]).
+#[derive(Debug, Clone)]
+pub struct ModuleStats {
+    /// The module's name, if it has one.
+    pub name: Option<String>,
+    /// Size of the binary.
+    pub wasm_bytes: usize,
+    /// Functions the module defines.
+    pub defined_functions: usize,
+    /// How long decoding and validation took.
+    pub validate_time: Duration,
+    /// Every tier event so far, in order of time.
+    pub events: Vec<TierEvent>,
+}
+
+impl ModuleStats {
+    /// A human-readable summary: one line per tier with function counts, bytes and time.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "module {}: {} bytes, {} functions, validated in {}",
+            self.name.as_deref().unwrap_or("<unnamed>"),
+            self.wasm_bytes,
+            self.defined_functions,
+            ms(self.validate_time)
+        );
+        let _ = writeln!(
+            out,
+            "  {:<9} {:>10} {:>12} {:>12} {:>14}",
+            "tier", "functions", "wasm bytes", "code bytes", "compile time"
+        );
+        for tier in [Tier::Interp, Tier::Baseline, Tier::Optimized] {
+            let events: Vec<_> = self.events.iter().filter(|e| e.tier == tier).collect();
+            if events.is_empty() {
+                continue;
+            }
+            let wasm: usize = events.iter().map(|e| e.wasm_bytes).sum();
+            let code: usize = events.iter().map(|e| e.code_bytes).sum();
+            let time: Duration = events.iter().map(|e| e.compile_time).sum();
+            let _ = writeln!(
+                out,
+                "  {:<9} {:>10} {:>12} {:>12} {:>14}",
+                tier.as_str(),
+                format!("{}/{}", events.len(), self.defined_functions),
+                wasm,
+                code,
+                ms(time)
+            );
+        }
+        out
+    }
+
+    /// The statistics as a JSON object: `{"module": {...}, "events": [...]}` (times in
+    /// microseconds).
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("{\"module\":{");
+        let _ = write!(
+            out,
+            "\"name\":{},\"wasm_bytes\":{},\"defined_functions\":{},\"validate_us\":{:.1}}},\"events\":[",
+            json_string(self.name.as_deref()),
+            self.wasm_bytes,
+            self.defined_functions,
+            us(self.validate_time)
+        );
+        for (i, e) in self.events.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let _ = write!(
+                out,
+                "{{\"func\":{},\"name\":{},\"tier\":\"{}\",\"wasm_bytes\":{},\"code_bytes\":{},\"compile_us\":{:.1},\"at_us\":{:.1}}}",
+                e.func_index,
+                json_string(e.name.as_deref()),
+                e.tier.as_str(),
+                e.wasm_bytes,
+                e.code_bytes,
+                us(e.compile_time),
+                us(e.at)
+            );
+        }
+        out.push_str("]}");
+        out
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// A JSON string literal (or `null`).
+pub(crate) fn json_string(s: Option<&str>) -> String {
+    let Some(s) = s else {
+        return "null".into();
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_escapes_names() {
+        assert_eq!(
+            json_string(Some("a\"b\\c\n\u{1}")),
+            "\"a\\\"b\\\\c\\n\\u0001\""
+        );
+        assert_eq!(json_string(None), "null");
+    }
+}
