@@ -16,6 +16,7 @@
 //! `env!("CARGO_BIN_EXE_tierup-cli")`. It has another name only because two `tierup` binaries
 //! in one workspace would overwrite each other in `target/`.
 
+pub mod differential;
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::io::Read;

@@ -1,0 +1,1280 @@
+//! Differential testing: run one module in every tier mode and in independent engines, and
+//! compare everything that can be observed.
+//!
+//! The module generator (wasm-smith) and the wasmi oracle live in `tests/differential.rs`,
+//! because they are dev-dependencies; everything engine-neutral lives here:
+//!
+//! - [`Prng`]: a small seeded generator (SplitMix64) for module bytes and call arguments.
+//! - [`Plan`]: what to do with a module, derived from its exports: which functions to call,
+//!   in order, with which arguments ([`PlannedCall`]), and which exported memories, globals
+//!   and tables to snapshot after each call ([`StateExport`]).
+//! - [`Run`]: what one engine observed while following a plan: how instantiation went
+//!   ([`Instantiation`]), then per call the [`Outcome`] and the state snapshot
+//!   ([`StateItem`]s). [`run_tierup`] produces one for a tier mode ([`TIER_MODES`]);
+//!   [`run_v8`] one from V8 (`node`), and the wasmi runner in the test another.
+//! - [`compare`]: the first step at which two runs disagree; [`check_module`] applies the
+//!   rules below and returns a [`ModuleReport`].
+//!
+//! # The rules
+//! - Every tier mode must observe *exactly* the same run: any disagreement is a tierup bug.
+//! - wasmi is an independent oracle, but wasmi 2.0 has known bugs (it is wrong on some
+//!   multi-value `br_table` code, see `fuzz-regressions/wasmi-br-table-multi-value.wat`). So
+//!   a disagreement between tierup and wasmi is settled by V8: it is a tierup bug only if V8
+//!   sides with wasmi; if V8 sides with tierup it is a *wasmi discrepancy*, reported and
+//!   ignored; if V8 is not installed or sides with neither, it is reported as unresolved.
+//!
+//! # What counts as equal
+//! - Floats are compared bit for bit, except that every NaN equals every NaN ([`Value`]
+//!   canonicalises them). The generator canonicalises NaNs before they reach memory, so
+//!   memory is compared bit for bit.
+//! - References are compared by null-ness only (function identity is engine-private).
+//! - Traps by [`TrapCode`]; V8 reports messages, and one it does not map to a code agrees
+//!   with any trap.
+//! - Memories by size and an FNV-1a hash of their bytes, tables by size and the pattern of
+//!   null entries.
+//!
+//! # Hazards
+//! - Some outcomes depend on limits that legitimately differ between engines and tiers: stack
+//!   exhaustion, interruption by the watchdog ([`CALL_TIME_LIMIT`]), wasmi's fuel. These are
+//!   [`Outcome::Skipped`]: the engine stops following the plan there (the state after an
+//!   interrupted call is arbitrary), and comparison stops at the first skip on either side.
+//! - The watchdog interrupts a store from another thread; an interruption that lands just
+//!   after a call returned leaves the store's interrupt flag set, so a call during which the
+//!   watchdog fired always counts as skipped and ends the run.
+
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use tierup_runtime::{
+    Config, Engine, ExternType, InterruptHandle, Module, Store, TierMode, TrapCode, Val, ValType,
+};
+
+/// Every tier mode the differential test runs each module in; all must agree exactly.
+///
+/// Add `TierMode::Baseline` and `TierMode::Optimized` here when those tiers land.
+pub const TIER_MODES: &[TierMode] = &[TierMode::Interp, TierMode::Tiered];
+
+/// How long one call may run in tierup before the watchdog interrupts it (the call then
+/// counts as skipped). Generated modules are instrumented to terminate long before this;
+/// the limit only guards against runaway cases on a loaded machine.
+pub const CALL_TIME_LIMIT: Duration = Duration::from_secs(2);
+
+/// How long a whole V8 run may take before `node` is killed (the run then cannot arbitrate).
+pub const NODE_TIME_LIMIT: Duration = Duration::from_secs(60);
+
+/// A small deterministic pseudo-random generator (SplitMix64). Not for cryptography; its
+/// only job is to make a seed reproduce the same modules and arguments everywhere.
+#[derive(Debug, Clone)]
+pub struct Prng(u64);
+
+impl Prng {
+    /// A generator whose sequence is determined by `seed`.
+    pub fn new(seed: u64) -> Prng {
+        Prng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n` must not be 0; the tiny modulo bias does not matter here).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
+    /// `len` random bytes.
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(len + 8);
+        while out.len() < len {
+            out.extend_from_slice(&self.next_u64().to_le_bytes());
+        }
+        out.truncate(len);
+        out
+    }
+
+    /// A value of type `ty` for an argument: often one of the values that stress edge cases
+    /// (zero, ±1, extremes, ±0.0, infinities, NaN), otherwise random bits. Reference
+    /// arguments are always null (the only references an embedder can pass to every engine).
+    pub fn arg(&mut self, ty: ValType) -> Value {
+        let special = self.below(3) != 0;
+        match ty {
+            ValType::I32 => {
+                const EDGES: [u32; 8] = [0, 1, u32::MAX, 2, 0x7fff_ffff, 0x8000_0000, 31, 65536];
+                Value::I32(if special {
+                    EDGES[self.below(8) as usize]
+                } else {
+                    self.next_u64() as u32
+                })
+            }
+            ValType::I64 => {
+                const EDGES: [u64; 8] = [0, 1, u64::MAX, 2, i64::MAX as u64, 1 << 63, 63, 1 << 32];
+                Value::I64(if special {
+                    EDGES[self.below(8) as usize]
+                } else {
+                    self.next_u64()
+                })
+            }
+            ValType::F32 => {
+                const EDGES: [f32; 8] = [0.0, -0.0, 1.5, -1.0, f32::INFINITY, f32::NAN, 1e10, -3e9];
+                Value::f32(if special {
+                    EDGES[self.below(8) as usize].to_bits()
+                } else {
+                    self.next_u64() as u32
+                })
+            }
+            ValType::F64 => {
+                const EDGES: [f64; 8] = [
+                    0.0,
+                    -0.0,
+                    1.5,
+                    -1.0,
+                    f64::NEG_INFINITY,
+                    f64::NAN,
+                    1e300,
+                    -9.3e18,
+                ];
+                Value::f64(if special {
+                    EDGES[self.below(8) as usize].to_bits()
+                } else {
+                    self.next_u64()
+                })
+            }
+            ValType::FuncRef | ValType::ExternRef => Value::NullRef,
+        }
+    }
+}
+
+/// An observable value, in a form every engine can produce and compare.
+///
+/// Integers are their bits; floats are their bits with every NaN replaced by the canonical
+/// quiet NaN (construct floats with [`Value::f32`] / [`Value::f64`]); references are only
+/// null or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Value {
+    /// An `i32`, as bits.
+    I32(u32),
+    /// An `i64`, as bits.
+    I64(u64),
+    /// An `f32`, as bits (NaNs canonical).
+    F32(u32),
+    /// An `f64`, as bits (NaNs canonical).
+    F64(u64),
+    /// A null reference of either type.
+    NullRef,
+    /// A non-null reference of either type.
+    NonNullRef,
+}
+
+impl Value {
+    /// An `f32` from its bits, with any NaN made canonical.
+    pub fn f32(bits: u32) -> Value {
+        if f32::from_bits(bits).is_nan() {
+            Value::F32(0x7fc0_0000)
+        } else {
+            Value::F32(bits)
+        }
+    }
+
+    /// An `f64` from its bits, with any NaN made canonical.
+    pub fn f64(bits: u64) -> Value {
+        if f64::from_bits(bits).is_nan() {
+            Value::F64(0x7ff8_0000_0000_0000)
+        } else {
+            Value::F64(bits)
+        }
+    }
+
+    /// The value as tierup passes it, for a parameter of type `ty`.
+    pub fn to_tierup(self, ty: ValType) -> Val {
+        match (self, ty) {
+            (Value::I32(x), _) => Val::I32(x as i32),
+            (Value::I64(x), _) => Val::I64(x as i64),
+            (Value::F32(x), _) => Val::F32(x),
+            (Value::F64(x), _) => Val::F64(x),
+            (_, ValType::ExternRef) => Val::ExternRef(None),
+            // Non-null references are never passed (see `Prng::arg`).
+            (_, _) => Val::FuncRef(None),
+        }
+    }
+
+    /// The value tierup produced.
+    pub fn from_tierup(val: &Val) -> Value {
+        match val {
+            Val::I32(x) => Value::I32(*x as u32),
+            Val::I64(x) => Value::I64(*x as u64),
+            Val::F32(x) => Value::f32(*x),
+            Val::F64(x) => Value::f64(*x),
+            Val::FuncRef(r) => Value::reference(r.is_none()),
+            Val::ExternRef(r) => Value::reference(r.is_none()),
+        }
+    }
+
+    /// A reference, null or not.
+    pub fn reference(is_null: bool) -> Value {
+        if is_null {
+            Value::NullRef
+        } else {
+            Value::NonNullRef
+        }
+    }
+
+    /// Parses the text form written by [`fmt::Display`] (`i32:7`, `f64:nan`, `ref:null`).
+    pub fn parse(token: &str) -> Option<Value> {
+        let (ty, bits) = token.split_once(':')?;
+        Some(match (ty, bits) {
+            ("ref", "null") => Value::NullRef,
+            ("ref", "some") => Value::NonNullRef,
+            ("f32", "nan") => Value::f32(f32::NAN.to_bits()),
+            ("f64", "nan") => Value::f64(f64::NAN.to_bits()),
+            ("i32", _) => Value::I32(bits.parse().ok()?),
+            ("i64", _) => Value::I64(bits.parse().ok()?),
+            ("f32", _) => Value::f32(bits.parse().ok()?),
+            ("f64", _) => Value::f64(bits.parse().ok()?),
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Value::I32(x) => write!(f, "i32:{x}"),
+            Value::I64(x) => write!(f, "i64:{x}"),
+            Value::F32(x) if f32::from_bits(x).is_nan() => write!(f, "f32:nan"),
+            Value::F64(x) if f64::from_bits(x).is_nan() => write!(f, "f64:nan"),
+            Value::F32(x) => write!(f, "f32:{x}"),
+            Value::F64(x) => write!(f, "f64:{x}"),
+            Value::NullRef => write!(f, "ref:null"),
+            Value::NonNullRef => write!(f, "ref:some"),
+        }
+    }
+}
+
+/// The name of a value type in plans (`i32`, `funcref`, …).
+pub fn type_name(ty: ValType) -> &'static str {
+    match ty {
+        ValType::I32 => "i32",
+        ValType::I64 => "i64",
+        ValType::F32 => "f32",
+        ValType::F64 => "f64",
+        ValType::FuncRef => "funcref",
+        ValType::ExternRef => "externref",
+    }
+}
+
+/// One call of a plan: an exported function, its arguments and its result types.
+#[derive(Debug, Clone)]
+pub struct PlannedCall {
+    /// The export name.
+    pub export: String,
+    /// The parameter types.
+    pub params: Vec<ValType>,
+    /// The arguments, one per parameter.
+    pub args: Vec<Value>,
+    /// The result types.
+    pub results: Vec<ValType>,
+}
+
+/// What kind of export a [`StateExport`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateKind {
+    /// A linear memory.
+    Memory,
+    /// A global of this type.
+    Global(ValType),
+    /// A table.
+    Table,
+}
+
+/// An exported memory, global or table whose contents are snapshotted after every call.
+#[derive(Debug, Clone)]
+pub struct StateExport {
+    /// The export name.
+    pub name: String,
+    /// What it is.
+    pub kind: StateKind,
+}
+
+/// Wasm-level fuel: an exported mutable `i32` global that modules instrumented to terminate
+/// count down (trapping with `unreachable` at zero), refilled before every call so that one
+/// endless loop does not starve every later call.
+#[derive(Debug, Clone)]
+pub struct Fuel {
+    /// The export name of the global.
+    pub global: String,
+    /// The value it is set to before each call.
+    pub amount: i32,
+}
+
+/// What to do with one module: the calls, in order, and the state to snapshot after each.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// The calls, in order, all in one instance.
+    pub calls: Vec<PlannedCall>,
+    /// The exports snapshotted after each call, in this order.
+    pub state: Vec<StateExport>,
+    /// The fuel global to refill before each call, if the module has one.
+    pub fuel: Option<Fuel>,
+}
+
+impl Plan {
+    /// The plan for `wasm`: every exported function called `rounds` times, in export order
+    /// (round after round), with arguments drawn from `Prng::new(seed)`.
+    ///
+    /// # Errors
+    /// tierup cannot compile the module; the caller then uses an empty plan, and the runs
+    /// compare only whether the module instantiates.
+    pub fn new(wasm: &[u8], seed: u64, rounds: usize) -> Result<Plan, tierup_runtime::Error> {
+        let engine = Engine::new(&Config::new())?;
+        let module = Module::new(&engine, wasm)?;
+        let mut rng = Prng::new(seed);
+        let mut funcs = Vec::new();
+        let mut state = Vec::new();
+        for export in module.exports() {
+            let name = export.name().to_string();
+            match export.ty() {
+                ExternType::Func(ty) => funcs.push((name, ty)),
+                ExternType::Memory(_) => state.push(StateExport {
+                    name,
+                    kind: StateKind::Memory,
+                }),
+                ExternType::Global(ty) => state.push(StateExport {
+                    name,
+                    kind: StateKind::Global(ty.content()),
+                }),
+                ExternType::Table(_) => state.push(StateExport {
+                    name,
+                    kind: StateKind::Table,
+                }),
+            }
+        }
+        let mut calls = Vec::new();
+        for _ in 0..rounds {
+            for (name, ty) in &funcs {
+                calls.push(PlannedCall {
+                    export: name.clone(),
+                    params: ty.params().to_vec(),
+                    args: ty.params().iter().map(|&p| rng.arg(p)).collect(),
+                    results: ty.results().to_vec(),
+                });
+            }
+        }
+        Ok(Plan {
+            calls,
+            state,
+            fuel: None,
+        })
+    }
+}
+
+/// How instantiation went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Instantiation {
+    /// The module compiled and instantiated.
+    Instantiated,
+    /// The module failed to compile or link (the message is for people).
+    Rejected(String),
+    /// Instantiation trapped (an active segment out of bounds); `None` if the engine does not
+    /// say which trap.
+    Trapped(Option<TrapCode>),
+}
+
+/// What one call did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// It returned these values.
+    Returned(Vec<Value>),
+    /// It trapped; `None` if the engine does not say with which code.
+    Trapped(Option<TrapCode>),
+    /// It hit an engine-specific limit (stack, time, fuel); not comparable, and the run
+    /// stops here.
+    Skipped(String),
+    /// It failed in a way that is neither a result nor a trap (an embedding error): always
+    /// a disagreement.
+    Failed(String),
+}
+
+/// One item of a state snapshot, for the [`StateExport`] at the same position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateItem {
+    /// A memory: its size in pages and the [`fnv1a`] hash of its bytes.
+    Memory {
+        /// Size in 64 KiB pages.
+        pages: u64,
+        /// FNV-1a hash of the contents.
+        hash: u32,
+    },
+    /// A global's value.
+    Global(Value),
+    /// A table: its size and the [`fnv1a`] hash of its null pattern (one byte per element:
+    /// 1 for null, 0 otherwise).
+    Table {
+        /// Number of elements.
+        len: u64,
+        /// Hash of the null pattern.
+        nulls: u32,
+    },
+}
+
+impl fmt::Display for StateItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateItem::Memory { pages, hash } => write!(f, "mem:{pages}:{hash:08x}"),
+            StateItem::Global(v) => write!(f, "{v}"),
+            StateItem::Table { len, nulls } => write!(f, "table:{len}:{nulls:08x}"),
+        }
+    }
+}
+
+impl StateItem {
+    /// Parses the text form written by [`fmt::Display`].
+    pub fn parse(token: &str) -> Option<StateItem> {
+        let mut parts = token.split(':');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("mem"), Some(pages), Some(hash)) => Some(StateItem::Memory {
+                pages: pages.parse().ok()?,
+                hash: u32::from_str_radix(hash, 16).ok()?,
+            }),
+            (Some("table"), Some(len), Some(nulls)) => Some(StateItem::Table {
+                len: len.parse().ok()?,
+                nulls: u32::from_str_radix(nulls, 16).ok()?,
+            }),
+            _ => Value::parse(token).map(StateItem::Global),
+        }
+    }
+}
+
+/// The 32-bit FNV-1a hash (chosen because V8's side computes it cheaply with `Math.imul`).
+pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u32 {
+    bytes.into_iter().fold(0x811c_9dc5, |h: u32, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// One call as an engine observed it.
+#[derive(Debug, Clone)]
+pub struct CallRecord {
+    /// What the call did.
+    pub outcome: Outcome,
+    /// The state after it, one item per [`Plan::state`] entry (empty after a skip).
+    pub state: Vec<StateItem>,
+}
+
+/// Everything one engine observed while following a [`Plan`].
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The engine, for messages (`tierup/interp`, `wasmi`, `v8`).
+    pub engine: String,
+    /// How instantiation went.
+    pub instantiation: Instantiation,
+    /// One record per call made; the run ends early after a skip or failed instantiation.
+    pub calls: Vec<CallRecord>,
+}
+
+/// Stops one call after a time limit by interrupting its store from a helper thread.
+struct Watchdog {
+    disarm: mpsc::Sender<()>,
+    fired: Arc<AtomicBool>,
+    thread: JoinHandle<()>,
+}
+
+impl Watchdog {
+    fn arm(handle: InterruptHandle, limit: Duration) -> Watchdog {
+        let (disarm, wait) = mpsc::channel::<()>();
+        let fired = Arc::new(AtomicBool::new(false));
+        let flag = fired.clone();
+        let thread = std::thread::spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(limit) {
+                flag.store(true, Ordering::SeqCst);
+                handle.interrupt();
+            }
+        });
+        Watchdog {
+            disarm,
+            fired,
+            thread,
+        }
+    }
+
+    /// Stops the watchdog; whether it fired.
+    fn disarm(self) -> bool {
+        drop(self.disarm);
+        // The thread only waits and sets flags; it cannot panic.
+        let _ = self.thread.join();
+        self.fired.load(Ordering::SeqCst)
+    }
+}
+
+/// Follows `plan` in tierup, in tier mode `mode`, without engine fuel: every call is guarded by a
+/// watchdog that interrupts it after [`CALL_TIME_LIMIT`].
+pub fn run_tierup(wasm: &[u8], mode: TierMode, plan: &Plan) -> Run {
+    let mut run = Run {
+        engine: format!("tierup/{mode}"),
+        instantiation: Instantiation::Instantiated,
+        calls: Vec::new(),
+    };
+    let mut config = Config::new();
+    config.tier(mode);
+    let engine = match Engine::new(&config) {
+        Ok(engine) => engine,
+        Err(e) => {
+            run.instantiation = Instantiation::Rejected(format!("engine: {e}"));
+            return run;
+        }
+    };
+    let module = match Module::new(&engine, wasm) {
+        Ok(module) => module,
+        Err(e) => {
+            run.instantiation = Instantiation::Rejected(e.to_string());
+            return run;
+        }
+    };
+    let mut store = Store::new(&engine, ());
+    let instance = match tierup_runtime::Instance::new(&mut store, &module, &[]) {
+        Ok(instance) => instance,
+        Err(e) => {
+            run.instantiation = match e.as_trap() {
+                Some(trap) => Instantiation::Trapped(Some(trap.code())),
+                None => Instantiation::Rejected(e.to_string()),
+            };
+            return run;
+        }
+    };
+    let fuel = plan.fuel.as_ref().map(|fuel| {
+        (
+            instance.get_global(&mut store, &fuel.global),
+            Val::I32(fuel.amount),
+        )
+    });
+    for call in &plan.calls {
+        if let Some((global, amount)) = &fuel {
+            let refilled = global
+                .as_ref()
+                .map(|global| global.set(&mut store, *amount));
+            if !matches!(refilled, Some(Ok(()))) {
+                run.calls.push(CallRecord {
+                    outcome: Outcome::Failed(format!("cannot refill the fuel: {refilled:?}")),
+                    state: Vec::new(),
+                });
+                break;
+            }
+        }
+        let outcome = match instance.get_func(&mut store, &call.export) {
+            None => Outcome::Failed(format!("no exported function `{}`", call.export)),
+            Some(func) => {
+                let params: Vec<Val> = call
+                    .args
+                    .iter()
+                    .zip(&call.params)
+                    .map(|(arg, &ty)| arg.to_tierup(ty))
+                    .collect();
+                let mut results: Vec<Val> =
+                    call.results.iter().map(|&ty| Val::default_of(ty)).collect();
+                let watchdog = Watchdog::arm(store.interrupt_handle(), CALL_TIME_LIMIT);
+                let result = func.call(&mut store, &params, &mut results);
+                if watchdog.disarm() {
+                    Outcome::Skipped(format!("still running after {CALL_TIME_LIMIT:?}"))
+                } else {
+                    match result {
+                        Ok(()) => {
+                            Outcome::Returned(results.iter().map(Value::from_tierup).collect())
+                        }
+                        Err(e) => match e.as_trap().map(|t| t.code()) {
+                            Some(
+                                code @ (TrapCode::Interrupted
+                                | TrapCode::StackOverflow
+                                | TrapCode::ResourceLimit),
+                            ) => Outcome::Skipped(format!("{code:?}")),
+                            Some(code) => Outcome::Trapped(Some(code)),
+                            None => Outcome::Failed(e.to_string()),
+                        },
+                    }
+                }
+            }
+        };
+        let stop = matches!(outcome, Outcome::Skipped(_));
+        let state = if stop {
+            Vec::new()
+        } else {
+            tierup_state(&mut store, &instance, plan)
+        };
+        run.calls.push(CallRecord { outcome, state });
+        if stop {
+            break;
+        }
+    }
+    run
+}
+
+/// The snapshot of `plan.state` in a tierup instance.
+fn tierup_state(
+    store: &mut Store<()>,
+    instance: &tierup_runtime::Instance,
+    plan: &Plan,
+) -> Vec<StateItem> {
+    plan.state
+        .iter()
+        .map(|export| match export.kind {
+            StateKind::Memory => match instance.get_memory(&mut *store, &export.name) {
+                Some(memory) => StateItem::Memory {
+                    pages: memory.size(&*store),
+                    hash: fnv1a(memory.data(&*store).iter().copied()),
+                },
+                None => StateItem::Memory { pages: 0, hash: 0 },
+            },
+            StateKind::Global(_) => match instance.get_global(&mut *store, &export.name) {
+                Some(global) => StateItem::Global(Value::from_tierup(&global.get(&mut *store))),
+                None => StateItem::Global(Value::NullRef),
+            },
+            StateKind::Table => match instance.get_table(&mut *store, &export.name) {
+                Some(table) => {
+                    let len = table.size(&*store);
+                    let nulls = (0..len).map(|i| {
+                        u8::from(matches!(
+                            table.get(&mut *store, i),
+                            Some(Val::FuncRef(None) | Val::ExternRef(None)) | None
+                        ))
+                    });
+                    StateItem::Table {
+                        len,
+                        nulls: fnv1a(nulls.collect::<Vec<u8>>()),
+                    }
+                }
+                None => StateItem::Table { len: 0, nulls: 0 },
+            },
+        })
+        .collect()
+}
+
+/// Where two runs first disagree.
+#[derive(Debug, Clone)]
+pub struct Divergence {
+    /// The step: 0 is instantiation, `i + 1` is call `i` of the plan.
+    pub step: usize,
+    /// What differs, for people.
+    pub detail: String,
+}
+
+/// How far two runs agree.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// How many steps (instantiation, then calls) were compared and agreed.
+    pub agreed_steps: usize,
+    /// The first disagreement, if any; comparison stops there or at the first skip.
+    pub divergence: Option<Divergence>,
+}
+
+fn traps_agree(a: Option<TrapCode>, b: Option<TrapCode>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+/// Compares two runs of the same plan step by step: instantiation, then each call's outcome
+/// and the state after it. Stops at the first disagreement, at the first skip on either
+/// side, or when either run ends.
+pub fn compare(a: &Run, b: &Run, plan: &Plan) -> Comparison {
+    let diverge = |agreed_steps, detail: String| Comparison {
+        agreed_steps,
+        divergence: Some(Divergence {
+            step: agreed_steps,
+            detail,
+        }),
+    };
+    let instantiation_agrees = match (&a.instantiation, &b.instantiation) {
+        (Instantiation::Instantiated, Instantiation::Instantiated)
+        | (Instantiation::Rejected(_), Instantiation::Rejected(_)) => true,
+        (Instantiation::Trapped(x), Instantiation::Trapped(y)) => traps_agree(*x, *y),
+        _ => false,
+    };
+    if !instantiation_agrees {
+        return diverge(
+            0,
+            format!(
+                "instantiation: {} {:?}, {} {:?}",
+                a.engine, a.instantiation, b.engine, b.instantiation
+            ),
+        );
+    }
+    let mut agreed_steps = 1;
+    for (i, (x, y)) in a.calls.iter().zip(&b.calls).enumerate() {
+        let call = &plan.calls[i];
+        let what = || {
+            let args: Vec<String> = call.args.iter().map(Value::to_string).collect();
+            format!(
+                "call {i} `{}`({})",
+                call.export.escape_debug(),
+                args.join(", ")
+            )
+        };
+        let outcomes_agree = match (&x.outcome, &y.outcome) {
+            (Outcome::Skipped(_), _) | (_, Outcome::Skipped(_)) => break,
+            (Outcome::Returned(r), Outcome::Returned(s)) => r == s,
+            (Outcome::Trapped(c), Outcome::Trapped(d)) => traps_agree(*c, *d),
+            _ => false,
+        };
+        if !outcomes_agree {
+            return diverge(
+                agreed_steps,
+                format!(
+                    "{}: {} {:?}, {} {:?}",
+                    what(),
+                    a.engine,
+                    x.outcome,
+                    b.engine,
+                    y.outcome
+                ),
+            );
+        }
+        if let Some(k) =
+            (0..x.state.len().max(y.state.len())).find(|&k| x.state.get(k) != y.state.get(k))
+        {
+            let name = plan.state.get(k).map_or("?", |s| s.name.as_str());
+            let show = |s: Option<&StateItem>| s.map_or("-".to_string(), StateItem::to_string);
+            return diverge(
+                agreed_steps,
+                format!(
+                    "after {}: export `{}`: {} {}, {} {}",
+                    what(),
+                    name.escape_debug(),
+                    a.engine,
+                    show(x.state.get(k)),
+                    b.engine,
+                    show(y.state.get(k))
+                ),
+            );
+        }
+        agreed_steps += 1;
+    }
+    Comparison {
+        agreed_steps,
+        divergence: None,
+    }
+}
+
+/// The verdict on one module.
+#[derive(Debug, Clone, Default)]
+pub struct ModuleReport {
+    /// Tierup bugs: tier modes disagree, or V8 sides with wasmi against tierup.
+    pub failures: Vec<String>,
+    /// Disagreements with wasmi that V8 settled in tierup's favour.
+    pub wasmi_discrepancies: Vec<String>,
+    /// Disagreements with wasmi that V8 could not settle (not installed, skipped, or sides
+    /// with neither).
+    pub unresolved: Vec<String>,
+    /// Calls made per tierup run (at most the plan's length).
+    pub calls: usize,
+    /// The codes of the calls that trapped (in the first tier mode).
+    pub traps: Vec<TrapCode>,
+    /// Calls that ran out of wasm-level fuel (a subset of `traps`, as `Unreachable`).
+    pub fuel_outs: usize,
+    /// Calls skipped (in the first tier mode).
+    pub skips: usize,
+    /// Whether the module instantiated in tierup.
+    pub instantiated: bool,
+}
+
+/// Runs `wasm` (with its `plan`) in every tier mode and compares them, then compares tierup
+/// with the `oracle` (wasmi) and lets V8 (`node`, if given) settle disagreements; see the
+/// module docs for the rules.
+pub fn check_module(
+    wasm: &[u8],
+    plan: &Plan,
+    oracle: impl FnOnce(&[u8], &Plan) -> Run,
+    node: Option<&Path>,
+) -> ModuleReport {
+    let mut report = ModuleReport::default();
+    let runs: Vec<Run> = TIER_MODES
+        .iter()
+        .map(|&mode| run_tierup(wasm, mode, plan))
+        .collect();
+    let reference = &runs[0];
+    report.instantiated = reference.instantiation == Instantiation::Instantiated;
+    report.calls = reference.calls.len();
+    report.traps = reference
+        .calls
+        .iter()
+        .filter_map(|c| match c.outcome {
+            Outcome::Trapped(code) => code,
+            _ => None,
+        })
+        .collect();
+    if let Some(fuel) = &plan.fuel {
+        let at = plan.state.iter().position(|s| s.name == fuel.global);
+        report.fuel_outs = reference
+            .calls
+            .iter()
+            .filter(|c| {
+                c.outcome == Outcome::Trapped(Some(TrapCode::Unreachable))
+                    && at.and_then(|k| c.state.get(k)) == Some(&StateItem::Global(Value::I32(0)))
+            })
+            .count();
+    }
+    report.skips = reference
+        .calls
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Skipped(_)))
+        .count();
+    for run in &runs {
+        for call in &run.calls {
+            if let Outcome::Failed(why) = &call.outcome {
+                report
+                    .failures
+                    .push(format!("{}: call failed: {why}", run.engine));
+            }
+        }
+    }
+    if let Instantiation::Rejected(why) = &reference.instantiation {
+        // wasm-smith generates valid modules; a rejection is worth a look even if wasmi
+        // rejects too.
+        report
+            .unresolved
+            .push(format!("{} rejects the module: {why}", reference.engine));
+    }
+    for run in &runs[1..] {
+        if let Some(d) = compare(reference, run, plan).divergence {
+            report
+                .failures
+                .push(format!("tier modes disagree at {}", d.detail));
+        }
+    }
+    let wasmi = oracle(wasm, plan);
+    if compare(reference, &wasmi, plan).divergence.is_none() {
+        return report;
+    }
+    let v8 = match node {
+        None => Err("node not found".to_string()),
+        Some(node) => run_v8(node, wasm, plan).map_err(|e| format!("V8 failed: {e}")),
+    };
+    match arbitrate(reference, &wasmi, v8.as_ref(), plan) {
+        Verdict::Agree => {}
+        Verdict::TierupBug(why) => report.failures.push(why),
+        Verdict::WasmiDiscrepancy(why) => report.wasmi_discrepancies.push(why),
+        Verdict::Unresolved(why) => report.unresolved.push(why),
+    }
+    report
+}
+
+/// How a comparison of tierup with wasmi ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// They agree.
+    Agree,
+    /// They disagree and V8 sides with wasmi.
+    TierupBug(String),
+    /// They disagree and V8 sides with tierup.
+    WasmiDiscrepancy(String),
+    /// They disagree and V8 cannot settle it (the reason is in the message).
+    Unresolved(String),
+}
+
+/// Settles a disagreement between `tierup` and `wasmi` with `v8` (or the reason there is no
+/// V8 run): at the first step where tierup and wasmi disagree, whichever of them V8 agrees
+/// with is right.
+pub fn arbitrate(tierup: &Run, wasmi: &Run, v8: Result<&Run, &String>, plan: &Plan) -> Verdict {
+    let Some(dispute) = compare(tierup, wasmi, plan).divergence else {
+        return Verdict::Agree;
+    };
+    let v8 = match v8 {
+        Ok(v8) => v8,
+        Err(why) => return Verdict::Unresolved(format!("{} ({why})", dispute.detail)),
+    };
+    let sides_with = |run: &Run| compare(run, v8, plan).agreed_steps > dispute.step;
+    match (sides_with(tierup), sides_with(wasmi)) {
+        (false, true) => Verdict::TierupBug(format!("V8 sides with wasmi: {}", dispute.detail)),
+        (true, false) => Verdict::WasmiDiscrepancy(dispute.detail),
+        _ => {
+            let v8_view = compare(tierup, v8, plan)
+                .divergence
+                .map_or("V8 skipped or agrees with both".to_string(), |d| d.detail);
+            Verdict::Unresolved(format!("{} (V8: {v8_view})", dispute.detail))
+        }
+    }
+}
+
+/// The `node` binary: `/usr/bin/node`, else the first `node` on `PATH`; `None` if there is
+/// none (then disagreements with wasmi are reported but cannot fail the test).
+pub fn find_node() -> Option<PathBuf> {
+    let usr = Path::new("/usr/bin/node");
+    if usr.is_file() {
+        return Some(usr.to_path_buf());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join("node"))
+        .find(|path| path.is_file())
+}
+
+/// The script V8 runs: `node script.js module.wasm plan.txt`. It reads the plan written by
+/// [`write_v8_plan`], follows it and prints one line per step (see [`parse_v8_output`]).
+const V8_SCRIPT: &str = r#"'use strict';
+const fs = require('fs');
+const [wasmPath, planPath] = process.argv.slice(2);
+const lines = fs.readFileSync(planPath, 'utf8').split('\n').filter(l => l.length > 0);
+const unhex = h => Buffer.from(h, 'hex').toString('utf8');
+const dv = new DataView(new ArrayBuffer(8));
+const out = [];
+function fnv(bytes) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) { h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0; }
+  return h >>> 0;
+}
+function toJs(token) {
+  const [ty, v] = token.split(':');
+  if (ty === 'ref') return null;
+  if (v === 'nan') return NaN;
+  switch (ty) {
+    case 'i32': return Number(v) | 0;
+    case 'i64': return BigInt.asIntN(64, BigInt(v));
+    case 'f32': dv.setUint32(0, Number(v), true); return dv.getFloat32(0, true);
+    case 'f64': dv.setBigUint64(0, BigInt(v), true); return dv.getFloat64(0, true);
+  }
+  throw new Error('bad token ' + token);
+}
+function fromJs(ty, v) {
+  switch (ty) {
+    case 'i32': return 'i32:' + (v >>> 0);
+    case 'i64': return 'i64:' + BigInt.asUintN(64, v);
+    case 'f32': if (Number.isNaN(v)) return 'f32:nan'; dv.setFloat32(0, v, true); return 'f32:' + dv.getUint32(0, true);
+    case 'f64': if (Number.isNaN(v)) return 'f64:nan'; dv.setFloat64(0, v, true); return 'f64:' + dv.getBigUint64(0, true);
+    default: return v === null ? 'ref:null' : 'ref:some';
+  }
+}
+const msg = e => String(e && e.message).replace(/\s+/g, ' ');
+const state = [];
+const calls = [];
+let fuel = null;
+for (const line of lines) {
+  const f = line.split(' ');
+  if (f[0] === 'fuel') fuel = { name: unhex(f[1]), amount: Number(f[2]) };
+  else if (f[0] === 'state') state.push({ kind: f[1], name: unhex(f[2]), ty: f[3] });
+  else calls.push({ name: unhex(f[1]), results: f[2] === '-' ? [] : f[2].split(','), args: f.slice(3).map(toJs) });
+}
+function snapshot(exports) {
+  return state.map(s => {
+    const x = exports[s.name];
+    if (s.kind === 'mem') return 'mem:' + (x.buffer.byteLength / 65536) + ':' + fnv(new Uint8Array(x.buffer)).toString(16).padStart(8, '0');
+    if (s.kind === 'global') return fromJs(s.ty, x.value);
+    const nulls = [];
+    for (let i = 0; i < x.length; i++) nulls.push(x.get(i) === null ? 1 : 0);
+    return 'table:' + x.length + ':' + fnv(nulls).toString(16).padStart(8, '0');
+  }).join(' ');
+}
+let instance;
+try {
+  instance = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(wasmPath)), {});
+  out.push('inst ok');
+} catch (e) {
+  out.push((e instanceof WebAssembly.RuntimeError ? 'inst trap ' : 'inst reject ') + msg(e));
+}
+if (instance) {
+  for (const c of calls) {
+    let line;
+    if (fuel) instance.exports[fuel.name].value = fuel.amount;
+    try {
+      let r = instance.exports[c.name](...c.args);
+      r = c.results.length === 0 ? [] : c.results.length === 1 ? [r] : Array.from(r);
+      line = ['call ok'].concat(r.map((v, i) => fromJs(c.results[i], v))).join(' ');
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) line = 'call trap ' + msg(e);
+      else if (e instanceof RangeError) { out.push('call skip ' + msg(e)); break; }
+      else line = 'call fail ' + msg(e);
+    }
+    out.push(line);
+    out.push('state ' + snapshot(instance.exports));
+  }
+}
+console.log(out.join('\n'));
+"#;
+
+fn hex(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The plan in the line format [`V8_SCRIPT`] reads: an optional `fuel <name-hex> <amount>`
+/// line, `state mem|global|table <name-hex> [<type>]` lines, then
+/// `call <name-hex> <result-types|-> <args>...` lines.
+pub fn write_v8_plan(plan: &Plan) -> String {
+    let mut text = String::new();
+    if let Some(fuel) = &plan.fuel {
+        text.push_str(&format!("fuel {} {}\n", hex(&fuel.global), fuel.amount));
+    }
+    for s in &plan.state {
+        let name = hex(&s.name);
+        text.push_str(&match s.kind {
+            StateKind::Memory => format!("state mem {name}\n"),
+            StateKind::Global(ty) => format!("state global {name} {}\n", type_name(ty)),
+            StateKind::Table => format!("state table {name}\n"),
+        });
+    }
+    for call in &plan.calls {
+        let results: Vec<&str> = call.results.iter().map(|&t| type_name(t)).collect();
+        let results = if results.is_empty() {
+            "-".to_string()
+        } else {
+            results.join(",")
+        };
+        text.push_str(&format!("call {} {results}", hex(&call.export)));
+        for arg in &call.args {
+            text.push_str(&format!(" {arg}"));
+        }
+        text.push('\n');
+    }
+    text
+}
+
+/// The trap code of a V8 `RuntimeError` message, where it names one unambiguously.
+pub fn v8_trap_code(message: &str) -> Option<TrapCode> {
+    const CODES: [(&str, TrapCode); 9] = [
+        ("unreachable", TrapCode::Unreachable),
+        ("divide by zero", TrapCode::IntegerDivisionByZero),
+        ("remainder by zero", TrapCode::IntegerDivisionByZero),
+        ("divide result unrepresentable", TrapCode::IntegerOverflow),
+        ("float unrepresentable", TrapCode::BadConversionToInteger),
+        ("memory access out of bounds", TrapCode::MemoryOutOfBounds),
+        ("data segment out of bounds", TrapCode::MemoryOutOfBounds),
+        ("table index is out of bounds", TrapCode::TableOutOfBounds),
+        ("element segment out of bounds", TrapCode::TableOutOfBounds),
+    ];
+    CODES
+        .iter()
+        .find(|(text, _)| message.contains(text))
+        .map(|&(_, code)| code)
+}
+
+/// Parses what [`V8_SCRIPT`] printed into a [`Run`].
+///
+/// # Errors
+/// A line the script cannot have printed.
+pub fn parse_v8_output(stdout: &str) -> Result<Run, String> {
+    let mut run = Run {
+        engine: "v8".to_string(),
+        instantiation: Instantiation::Rejected("no output".to_string()),
+        calls: Vec::new(),
+    };
+    for line in stdout.lines() {
+        let (head, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let (kind, detail) = rest.split_once(' ').unwrap_or((rest, ""));
+        match (head, kind) {
+            ("inst", "ok") => run.instantiation = Instantiation::Instantiated,
+            ("inst", "trap") => run.instantiation = Instantiation::Trapped(v8_trap_code(detail)),
+            ("inst", _) => run.instantiation = Instantiation::Rejected(rest.to_string()),
+            ("call", "ok") => {
+                let values = detail
+                    .split_whitespace()
+                    .map(|t| Value::parse(t).ok_or_else(|| format!("bad value `{t}`")))
+                    .collect::<Result<Vec<Value>, String>>()?;
+                run.calls.push(CallRecord {
+                    outcome: Outcome::Returned(values),
+                    state: Vec::new(),
+                });
+            }
+            ("call", "trap") => run.calls.push(CallRecord {
+                outcome: Outcome::Trapped(v8_trap_code(detail)),
+                state: Vec::new(),
+            }),
+            ("call", "skip") => run.calls.push(CallRecord {
+                outcome: Outcome::Skipped(detail.to_string()),
+                state: Vec::new(),
+            }),
+            ("call", _) => run.calls.push(CallRecord {
+                outcome: Outcome::Failed(detail.to_string()),
+                state: Vec::new(),
+            }),
+            ("state", _) => {
+                let items = rest
+                    .split_whitespace()
+                    .map(|t| StateItem::parse(t).ok_or_else(|| format!("bad state `{t}`")))
+                    .collect::<Result<Vec<StateItem>, String>>()?;
+                run.calls.last_mut().ok_or("state before any call")?.state = items;
+            }
+            _ => return Err(format!("unexpected line `{line}`")),
+        }
+    }
+    Ok(run)
+}
+
+/// Follows `plan` in V8: writes the module, the plan and [`V8_SCRIPT`] to a scratch
+/// directory and runs `node` on them (killed after [`NODE_TIME_LIMIT`]).
+///
+/// # Errors
+/// `node` cannot be started, fails, times out, or prints something unexpected.
+pub fn run_v8(node: &Path, wasm: &[u8], plan: &Plan) -> Result<Run, String> {
+    let dir = crate::scratch_dir();
+    let result = (|| {
+        let files = [
+            ("run.js", V8_SCRIPT.as_bytes().to_vec()),
+            ("module.wasm", wasm.to_vec()),
+            ("plan.txt", write_v8_plan(plan).into_bytes()),
+        ];
+        for (name, bytes) in &files {
+            std::fs::write(dir.join(name), bytes).map_err(|e| format!("writing {name}: {e}"))?;
+        }
+        let mut child = Command::new(node)
+            .arg(dir.join("run.js"))
+            .arg(dir.join("module.wasm"))
+            .arg(dir.join("plan.txt"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", node.display()))?;
+        let mut stdout_pipe = child.stdout.take().ok_or("no stdout pipe")?;
+        let mut stderr_pipe = child.stderr.take().ok_or("no stderr pipe")?;
+        let stdout = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stdout_pipe.read_to_string(&mut text);
+            text
+        });
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr_pipe.read_to_string(&mut text);
+            text
+        });
+        let start = Instant::now();
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if start.elapsed() > NODE_TIME_LIMIT => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(format!("node ran longer than {NODE_TIME_LIMIT:?}"));
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+                Err(e) => return Err(format!("waiting for node: {e}")),
+            }
+        };
+        let stdout = stdout.join().unwrap_or_default();
+        let stderr = stderr.join().unwrap_or_default();
+        if !status.success() {
+            return Err(format!("node failed ({status}): {}", stderr.trim()));
+        }
+        parse_v8_output(&stdout)
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nans_are_canonical_and_tokens_round_trip() {
+        assert_eq!(Value::f32(0x7fa0_0001), Value::f32(0xffc0_0000));
+        assert_eq!(
+            Value::f64(0xfff0_0000_0000_0001),
+            Value::f64(0x7ff8_0000_0000_0000)
+        );
+        assert_ne!(Value::f32(0x8000_0000), Value::f32(0));
+        for v in [
+            Value::I32(u32::MAX),
+            Value::I64(1 << 63),
+            Value::f32(f32::NAN.to_bits()),
+            Value::f64((-0.0f64).to_bits()),
+            Value::NullRef,
+            Value::NonNullRef,
+        ] {
+            assert_eq!(Value::parse(&v.to_string()), Some(v));
+        }
+        let item = StateItem::Memory {
+            pages: 2,
+            hash: 0xdead_beef,
+        };
+        assert_eq!(StateItem::parse(&item.to_string()), Some(item));
+    }
+
+    #[test]
+    fn fnv1a_matches_the_reference_vectors() {
+        assert_eq!(fnv1a([]), 0x811c_9dc5);
+        assert_eq!(fnv1a(*b"a"), 0xe40c_292c);
+        assert_eq!(fnv1a(*b"foobar"), 0xbf9c_f968);
+    }
+
+    fn run(engine: &str, outcomes: &[Outcome]) -> Run {
+        Run {
+            engine: engine.to_string(),
+            instantiation: Instantiation::Instantiated,
+            calls: outcomes
+                .iter()
+                .map(|outcome| CallRecord {
+                    outcome: outcome.clone(),
+                    state: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn v8_settles_disputes_at_the_first_disagreement() {
+        let call = PlannedCall {
+            export: "f".to_string(),
+            params: Vec::new(),
+            args: Vec::new(),
+            results: vec![ValType::I32],
+        };
+        let plan = Plan {
+            calls: vec![call.clone(), call],
+            ..Plan::default()
+        };
+        let one = Outcome::Returned(vec![Value::I32(1)]);
+        let two = Outcome::Returned(vec![Value::I32(2)]);
+        let trap = Outcome::Trapped(Some(TrapCode::Unreachable));
+        let tierup = run("tierup", &[one.clone(), one.clone()]);
+        let wasmi = run("wasmi", &[one.clone(), two.clone()]);
+        let verdict = |v8: &Run| arbitrate(&tierup, &wasmi, Ok(v8), &plan);
+        assert!(matches!(
+            verdict(&run("v8", &[one.clone(), two.clone()])),
+            Verdict::TierupBug(_)
+        ));
+        assert!(matches!(
+            verdict(&run("v8", &[one.clone(), one.clone()])),
+            Verdict::WasmiDiscrepancy(_)
+        ));
+        assert!(matches!(
+            verdict(&run("v8", &[one.clone(), trap])),
+            Verdict::Unresolved(_)
+        ));
+        // V8 cannot judge a step it never reached.
+        let skip = Outcome::Skipped("stack".to_string());
+        assert!(matches!(
+            verdict(&run("v8", &[skip, two])),
+            Verdict::Unresolved(_)
+        ));
+        let none = "node not found".to_string();
+        assert!(matches!(
+            arbitrate(&tierup, &wasmi, Err(&none), &plan),
+            Verdict::Unresolved(_)
+        ));
+        assert_eq!(
+            arbitrate(&tierup, &tierup, Err(&none), &plan),
+            Verdict::Agree
+        );
+        // Tier modes are compared exactly: a disagreement after a matching prefix counts.
+        let diverged = compare(&tierup, &wasmi, &plan)
+            .divergence
+            .expect("the second call differs");
+        assert_eq!(diverged.step, 2);
+    }
+
+    #[test]
+    fn unknown_trap_codes_agree_with_any_trap() {
+        assert!(traps_agree(None, Some(TrapCode::Unreachable)));
+        assert!(!traps_agree(
+            Some(TrapCode::MemoryOutOfBounds),
+            Some(TrapCode::Unreachable)
+        ));
+    }
+}
