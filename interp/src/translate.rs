@@ -720,6 +720,34 @@ impl Translator<'_> {
                 )
             };
         }
+        // `ld!(Op, memarg)`: a load; `st!(Op[, OpImm], is_64, memarg)`: a store, with its
+        // immediate-value form if any.
+        macro_rules! ld {
+            ($op:ident, $memarg:expr) => {
+                self.load(
+                    |dst, addr, offset| I::$op { dst, addr, offset },
+                    $memarg.offset,
+                )
+            };
+        }
+        macro_rules! st {
+            ($op:ident, $imm:ident, $is_64:expr, $memarg:expr) => {
+                self.store(
+                    |addr, src, offset| I::$op { addr, src, offset },
+                    Some(|addr, imm, offset| I::$imm { addr, imm, offset }),
+                    $is_64,
+                    $memarg.offset,
+                )
+            };
+            ($op:ident, $is_64:expr, $memarg:expr) => {
+                self.store(
+                    |addr, src, offset| I::$op { addr, src, offset },
+                    None,
+                    $is_64,
+                    $memarg.offset,
+                )
+            };
+        }
         // `un!(Op)`: a unary operator.
         macro_rules! un {
             ($op:ident) => {
@@ -948,196 +976,27 @@ impl Translator<'_> {
                     src,
                 });
             }
-            O::I32Load { memarg } => self.load(
-                |d, a, o| I::I32Load {
-                    dst: d,
-                    addr: a,
-                    offset: o,
-                },
-                memarg.offset,
-            ),
-            O::I64Load { memarg } => self.load(
-                |d, a, o| I::I64Load {
-                    dst: d,
-                    addr: a,
-                    offset: o,
-                },
-                memarg.offset,
-            ),
-            O::F32Load { memarg } => self.load(
-                |d, a, o| I::F32Load {
-                    dst: d,
-                    addr: a,
-                    offset: o,
-                },
-                memarg.offset,
-            ),
-            O::F64Load { memarg } => self.load(
-                |d, a, o| I::F64Load {
-                    dst: d,
-                    addr: a,
-                    offset: o,
-                },
-                memarg.offset,
-            ),
-            O::I32Load8S { memarg } => self.load(
-                |d, a, o| I::I32Load8S {
-                    dst: d,
-                    addr: a,
-                    offset: o,
-                },
-                memarg.offset,
-            ),
-            O::I32Load8U { memarg } => self.load(
-                |d, a, o| I::I32Load8U {
-                    dst: d,
-                    addr: a,
-                    offset: o,
-                },
-                memarg.offset,
-            ),
-            O::I32Load16S { memarg } => self.load(
-                |d, a, o| I::I32Load16S {
-                    dst: d,
-                    addr: a,
-                    offset: o,
-                },
-                memarg.offset,
-            ),
-            O::I32Load16U { memarg } => self.load(
-                |d, a, o| I::I32Load16U {
-                    dst: d,
-                    addr: a,
-                    offset: o,
-                },
-                memarg.offset,
-            ),
-            O::I64Load8S { memarg } => self.load(
-                |d, a, o| I::I64Load8S {
-                    dst: d,
-                    addr: a,
-                    offset: o,
-                },
-                memarg.offset,
-            ),
-            O::I64Load8U { memarg } => self.load(
-                |d, a, o| I::I64Load8U {
-                    dst: d,
-                    addr: a,
-                    offset: o,
-                },
-                memarg.offset,
-            ),
-            O::I64Load16S { memarg } => self.load(
-                |d, a, o| I::I64Load16S {
-                    dst: d,
-                    addr: a,
-                    offset: o,
-                },
-                memarg.offset,
-            ),
-            O::I64Load16U { memarg } => self.load(
-                |d, a, o| I::I64Load16U {
-                    dst: d,
-                    addr: a,
-                    offset: o,
-                },
-                memarg.offset,
-            ),
-            O::I64Load32S { memarg } => self.load(
-                |d, a, o| I::I64Load32S {
-                    dst: d,
-                    addr: a,
-                    offset: o,
-                },
-                memarg.offset,
-            ),
-            O::I64Load32U { memarg } => self.load(
-                |d, a, o| I::I64Load32U {
-                    dst: d,
-                    addr: a,
-                    offset: o,
-                },
-                memarg.offset,
-            ),
-            O::I32Store { memarg } => self.store(
-                |a, s, o| I::I32Store {
-                    addr: a,
-                    src: s,
-                    offset: o,
-                },
-                Some(|a, imm, o| I::I32StoreImm {
-                    addr: a,
-                    imm,
-                    offset: o,
-                }),
-                false,
-                memarg.offset,
-            ),
-            O::F32Store { memarg } => self.store(
-                |a, s, o| I::I32Store {
-                    addr: a,
-                    src: s,
-                    offset: o,
-                },
-                None,
-                false,
-                memarg.offset,
-            ),
-            O::I64Store { memarg } => self.store(
-                |a, s, o| I::I64Store {
-                    addr: a,
-                    src: s,
-                    offset: o,
-                },
-                Some(|a, imm, o| I::I64StoreImm {
-                    addr: a,
-                    imm,
-                    offset: o,
-                }),
-                true,
-                memarg.offset,
-            ),
-            O::F64Store { memarg } => self.store(
-                |a, s, o| I::I64Store {
-                    addr: a,
-                    src: s,
-                    offset: o,
-                },
-                None,
-                true,
-                memarg.offset,
-            ),
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(
-                |a, s, o| I::Store8 {
-                    addr: a,
-                    src: s,
-                    offset: o,
-                },
-                None,
-                false,
-                memarg.offset,
-            ),
-            O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(
-                |a, s, o| I::Store16 {
-                    addr: a,
-                    src: s,
-                    offset: o,
-                },
-                None,
-                false,
-                memarg.offset,
-            ),
-            O::I64Store32 { memarg } => self.store(
-                |a, s, o| I::I32Store {
-                    addr: a,
-                    src: s,
-                    offset: o,
-                },
-                None,
-                false,
-                memarg.offset,
-            ),
+            O::I32Load { memarg } => ld!(I32Load, memarg),
+            O::I64Load { memarg } => ld!(I64Load, memarg),
+            O::F32Load { memarg } => ld!(F32Load, memarg),
+            O::F64Load { memarg } => ld!(F64Load, memarg),
+            O::I32Load8S { memarg } => ld!(I32Load8S, memarg),
+            O::I32Load8U { memarg } => ld!(I32Load8U, memarg),
+            O::I32Load16S { memarg } => ld!(I32Load16S, memarg),
+            O::I32Load16U { memarg } => ld!(I32Load16U, memarg),
+            O::I64Load8S { memarg } => ld!(I64Load8S, memarg),
+            O::I64Load8U { memarg } => ld!(I64Load8U, memarg),
+            O::I64Load16S { memarg } => ld!(I64Load16S, memarg),
+            O::I64Load16U { memarg } => ld!(I64Load16U, memarg),
+            O::I64Load32S { memarg } => ld!(I64Load32S, memarg),
+            O::I64Load32U { memarg } => ld!(I64Load32U, memarg),
+            O::I32Store { memarg } => st!(I32Store, I32StoreImm, false, memarg),
+            O::F32Store { memarg } => st!(I32Store, false, memarg),
+            O::I64Store { memarg } => st!(I64Store, I64StoreImm, true, memarg),
+            O::F64Store { memarg } => st!(I64Store, true, memarg),
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => st!(Store8, false, memarg),
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => st!(Store16, false, memarg),
+            O::I64Store32 { memarg } => st!(I32Store, false, memarg),
             O::MemorySize { .. } => {
                 let h = self.stack.len();
                 self.emit_def(I::MemorySize { dst: self.temp(h) });
