@@ -262,18 +262,6 @@ impl fmt::Display for Value {
     }
 }
 
-/// The name of a value type in plans (`i32`, `funcref`, …).
-pub fn type_name(ty: ValType) -> &'static str {
-    match ty {
-        ValType::I32 => "i32",
-        ValType::I64 => "i64",
-        ValType::F32 => "f32",
-        ValType::F64 => "f64",
-        ValType::FuncRef => "funcref",
-        ValType::ExternRef => "externref",
-    }
-}
-
 /// One call of a plan: an exported function, its arguments and its result types.
 #[derive(Debug, Clone)]
 pub struct PlannedCall {
@@ -1015,12 +1003,12 @@ pub fn write_v8_plan(plan: &Plan) -> String {
         let name = hex(&s.name);
         text.push_str(&match s.kind {
             StateKind::Memory => format!("state mem {name}\n"),
-            StateKind::Global(ty) => format!("state global {name} {}\n", type_name(ty)),
+            StateKind::Global(ty) => format!("state global {name} {ty}\n"),
             StateKind::Table => format!("state table {name}\n"),
         });
     }
     for call in &plan.calls {
-        let results: Vec<&str> = call.results.iter().map(|&t| type_name(t)).collect();
+        let results: Vec<String> = call.results.iter().map(ToString::to_string).collect();
         let results = if results.is_empty() {
             "-".to_string()
         } else {

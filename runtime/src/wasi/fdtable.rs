@@ -559,42 +559,37 @@ pub(crate) fn timestamps(atim: u64, mtim: u64, flags: u16) -> WasiResult<Timesta
     })
 }
 
+/// The WASI file type of a `std` or `cap-std` `FileType`: the two have the same predicates
+/// but no common trait, so one decision table serves both.
+macro_rules! wasi_filetype {
+    ($t:expr) => {{
+        let t = $t;
+        if t.is_file() {
+            filetype::REGULAR_FILE
+        } else if t.is_dir() {
+            filetype::DIRECTORY
+        } else if t.is_symlink() {
+            filetype::SYMBOLIC_LINK
+        } else if t.is_char_device() {
+            filetype::CHARACTER_DEVICE
+        } else if t.is_block_device() {
+            filetype::BLOCK_DEVICE
+        } else if t.is_socket() {
+            filetype::SOCKET_STREAM
+        } else {
+            filetype::UNKNOWN
+        }
+    }};
+}
+
 fn filetype_of_std(t: &std::fs::FileType) -> u8 {
     use std::os::unix::fs::FileTypeExt;
-    if t.is_file() {
-        filetype::REGULAR_FILE
-    } else if t.is_dir() {
-        filetype::DIRECTORY
-    } else if t.is_symlink() {
-        filetype::SYMBOLIC_LINK
-    } else if t.is_char_device() {
-        filetype::CHARACTER_DEVICE
-    } else if t.is_block_device() {
-        filetype::BLOCK_DEVICE
-    } else if t.is_socket() {
-        filetype::SOCKET_STREAM
-    } else {
-        filetype::UNKNOWN
-    }
+    wasi_filetype!(t)
 }
 
 pub(crate) fn filetype_of_cap(t: &cap_std::fs::FileType) -> u8 {
     use cap_std::fs::FileTypeExt;
-    if t.is_file() {
-        filetype::REGULAR_FILE
-    } else if t.is_dir() {
-        filetype::DIRECTORY
-    } else if t.is_symlink() {
-        filetype::SYMBOLIC_LINK
-    } else if t.is_char_device() {
-        filetype::CHARACTER_DEVICE
-    } else if t.is_block_device() {
-        filetype::BLOCK_DEVICE
-    } else if t.is_socket() {
-        filetype::SOCKET_STREAM
-    } else {
-        filetype::UNKNOWN
-    }
+    wasi_filetype!(t)
 }
 
 fn filestat_of_std(m: &std::fs::Metadata) -> Filestat {
