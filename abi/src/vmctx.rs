@@ -15,6 +15,7 @@ use std::ffi::c_void;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize};
 
 use crate::module::ModuleInfo;
+use crate::trap::RawTrap;
 
 /// A linear memory as tiers see it. The base never moves (the runtime reserves the whole
 /// address range up front); `length` grows with `memory.grow`.
@@ -53,6 +54,9 @@ pub struct VmFuncRef {
     pub vmctx: *mut VmCtx,
     /// The runtime's host-function record; null for a wasm function.
     pub host: *const c_void,
+    /// The function's code-table entry (in its defining module); null for a host function.
+    /// JIT code calls imported and indirect functions through it.
+    pub code: *const AtomicUsize,
 }
 
 /// A passive data segment while it is alive: `len == 0` after `data.drop` (or once used
@@ -104,6 +108,10 @@ pub struct StoreCtx {
     pub depth: u32,
     /// The runtime's store (opaque to the tiers).
     pub host: *mut c_void,
+    /// A trap on its way out through machine code (`Box::into_raw`; null when none): whoever
+    /// hands a non-zero status to JIT code leaves the trap here with the frames collected so
+    /// far, and whoever turns the status back into a trap takes it (DESIGN.md §6).
+    pub pending_trap: *mut RawTrap,
 }
 
 /// Functions of the runtime that tiers call for work they cannot do themselves.
@@ -121,7 +129,21 @@ pub struct Libcalls {
     /// `args[0..results]`. Returns 0, or a [`crate::TrapCode`] status.
     pub call_host:
         unsafe extern "sysv64" fn(vmctx: *mut VmCtx, func: *const VmFuncRef, args: *mut u64) -> u32,
+    /// Runs machine code `code` (slot ABI) with frame `fp` through an entry trampoline, so
+    /// that its traps land back here. Returns 0, or a status with the trap left in
+    /// [`StoreCtx::pending_trap`].
+    pub enter_jit: unsafe extern "sysv64" fn(vmctx: *mut VmCtx, code: usize, fp: *mut u64) -> u32,
+    /// A hotness countdown of defined function `func_index` crossed zero: the runtime applies
+    /// its tiering policy (it may compile the function and swap its code-table entry). When
+    /// `osr_pc` is not [`NO_OSR`], the caller is the interpreter at a loop header (bytecode
+    /// index `osr_pc`) and the result is the address of the machine code that continues there
+    /// with the interpreter's frame (0: keep interpreting).
+    pub tier_up:
+        unsafe extern "sysv64" fn(vmctx: *mut VmCtx, func_index: u32, osr_pc: u32) -> usize,
 }
+
+/// [`Libcalls::tier_up`]'s `osr_pc` when no on-stack replacement is asked for.
+pub const NO_OSR: u32 = u32::MAX;
 
 /// The per-instance context: the first argument of every tier's entry points.
 #[repr(C)]
@@ -154,11 +176,24 @@ pub struct VmCtx {
     pub module: *const ModuleInfo,
     /// The interpreter's per-module state (opaque to other tiers).
     pub interp: *const c_void,
+    /// Address of the module's interpreter stubs (0 when the engine runs no machine code):
+    /// defined function `i`'s stub is at `interp_stubs + i * INTERP_STUB_SIZE`. A code-table
+    /// entry equal to its stub (or 0) means the function is interpreted.
+    pub interp_stubs: usize,
+    /// The runtime's per-module JIT state (opaque to the tiers; null when the engine runs no
+    /// machine code).
+    pub jit: *const c_void,
 }
 
-/// Offsets of [`VmCtx`] fields, for JIT code.
+/// The size of one interpreter stub (see [`VmCtx::interp_stubs`]).
+pub const INTERP_STUB_SIZE: usize = 16;
+
+/// Offsets of [`VmCtx`] fields and the structures it points to, for JIT code.
 pub mod offsets {
-    use super::VmCtx;
+    use super::{
+        DataSegmentRef, ElemSegmentRef, Libcalls, MemoryDefinition, StoreCtx, TableDefinition,
+        VmCtx, VmFuncRef,
+    };
     use std::mem::offset_of;
 
     /// `VmCtx::store`
@@ -171,4 +206,52 @@ pub mod offsets {
     pub const MEMORIES: usize = offset_of!(VmCtx, memories);
     /// `VmCtx::globals`
     pub const GLOBALS: usize = offset_of!(VmCtx, globals);
+    /// `VmCtx::tables`
+    pub const TABLES: usize = offset_of!(VmCtx, tables);
+    /// `VmCtx::funcs`
+    pub const FUNCS: usize = offset_of!(VmCtx, funcs);
+    /// `VmCtx::type_ids`
+    pub const TYPE_IDS: usize = offset_of!(VmCtx, type_ids);
+    /// `VmCtx::data_segments`
+    pub const DATA_SEGMENTS: usize = offset_of!(VmCtx, data_segments);
+    /// `VmCtx::elem_segments`
+    pub const ELEM_SEGMENTS: usize = offset_of!(VmCtx, elem_segments);
+    /// `VmCtx::libcalls`
+    pub const LIBCALLS: usize = offset_of!(VmCtx, libcalls);
+    /// Size of a [`DataSegmentRef`] (`len` at offset 8).
+    pub const DATA_SEGMENT_SIZE: usize = size_of::<DataSegmentRef>();
+    /// Size of an [`ElemSegmentRef`] (`len` at offset 8).
+    pub const ELEM_SEGMENT_SIZE: usize = size_of::<ElemSegmentRef>();
+    /// `MemoryDefinition::base`
+    pub const MEMORY_BASE: usize = offset_of!(MemoryDefinition, base);
+    /// `MemoryDefinition::length`
+    pub const MEMORY_LENGTH: usize = offset_of!(MemoryDefinition, length);
+    /// `TableDefinition::base`
+    pub const TABLE_BASE: usize = offset_of!(TableDefinition, base);
+    /// `TableDefinition::length`
+    pub const TABLE_LENGTH: usize = offset_of!(TableDefinition, length);
+    /// `VmFuncRef::type_id`
+    pub const FUNCREF_TYPE_ID: usize = offset_of!(VmFuncRef, type_id);
+    /// `VmFuncRef::vmctx`
+    pub const FUNCREF_VMCTX: usize = offset_of!(VmFuncRef, vmctx);
+    /// `VmFuncRef::code`
+    pub const FUNCREF_CODE: usize = offset_of!(VmFuncRef, code);
+    /// `StoreCtx::stack.end`
+    pub const STORE_STACK_END: usize =
+        offset_of!(StoreCtx, stack) + offset_of!(super::SlotStack, end);
+    /// `StoreCtx::stack.top`
+    pub const STORE_STACK_TOP: usize =
+        offset_of!(StoreCtx, stack) + offset_of!(super::SlotStack, top);
+    /// `StoreCtx::interrupt`
+    pub const STORE_INTERRUPT: usize = offset_of!(StoreCtx, interrupt);
+    /// `StoreCtx::native_stack_limit`
+    pub const STORE_NATIVE_STACK_LIMIT: usize = offset_of!(StoreCtx, native_stack_limit);
+    /// `Libcalls::memory_grow`
+    pub const LIBCALL_MEMORY_GROW: usize = offset_of!(Libcalls, memory_grow);
+    /// `Libcalls::table_grow`
+    pub const LIBCALL_TABLE_GROW: usize = offset_of!(Libcalls, table_grow);
+    /// `Libcalls::call_host`
+    pub const LIBCALL_CALL_HOST: usize = offset_of!(Libcalls, call_host);
+    /// `Libcalls::tier_up`
+    pub const LIBCALL_TIER_UP: usize = offset_of!(Libcalls, tier_up);
 }

@@ -1,6 +1,82 @@
-//! The baseline tier of tierup: a single-pass x86-64 JIT written with `dynasm`.
+//! `tierup-baseline`: the baseline tier, a single-pass x86-64 JIT written with `dynasm`.
 //!
-//! Not built yet. It will compile the interpreter's register bytecode (same frame layout, so
-//! interpreter→baseline OSR at loop headers is a jump) into position-independent machine code that
-//! is copied into the engine's code arena and published through the module's code table
-//! (see `DESIGN.md` §4, §5 and §7).
+//! It compiles a function's **interpreter bytecode** (as V8's Sparkplug compiles Ignition
+//! bytecode), not wasm: slot assignment, constant folding and compare-branch fusion are already
+//! done, and the machine code uses the interpreter's frame layout, so an interpreter frame can
+//! continue in machine code at any loop header (on-stack replacement, [`BaselineCode::osr_entries`]).
+//!
+//! Layers (STYLE.md): [`compile`] → [`codegen`] (the visitor over the bytecode, one match arm
+//! per instruction, and the control-flow context: labels, loop headers, OSR entries) →
+//! [`masm`] (the macro-assembler: slots, the register cache, trap sites) → dynasm (x86-64).
+//! Out-of-line helpers live in [`helpers`]; bulk memory and table operations are the ones the
+//! interpreter uses (`tierup_interp::bulk`).
+//!
+//! Output is position-independent bytes (dynasm's `VecAssembler`; absolute addresses appear
+//! only as immediates of Rust helpers, which never move) plus the trap table and the OSR entry
+//! points; the runtime copies the bytes into its code arena and registers the traps.
+
+#![expect(
+    clippy::useless_conversion,
+    reason = "dynasm expands dynamic registers (`Rq(r)`) into `u8::from(r)`"
+)]
+
+mod codegen;
+pub mod helpers;
+mod masm;
+
+pub use masm::TrapSiteRecord;
+use tierup_interp::CompiledFunc;
+
+/// How memory accesses are bounds-checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoundsChecks {
+    /// Rely on the runtime's 4 GiB + guard reservation: an out-of-bounds access faults and the
+    /// signal handler turns the fault into a trap. Accesses with a static offset beyond the
+    /// guard are still checked explicitly.
+    Guard,
+    /// Compare every access against the memory's current length.
+    Explicit,
+}
+
+/// What the compiler needs to know about the function's module and the runtime.
+#[derive(Debug, Clone)]
+pub struct CompileEnv {
+    /// Imported functions come first in the function index space.
+    pub num_imported_funcs: u32,
+    /// Whether the module has (or imports) a memory: then `r14` holds memory 0's base.
+    pub has_memory: bool,
+    /// How memory accesses are checked.
+    pub bounds_checks: BoundsChecks,
+}
+
+/// A compiled function.
+#[derive(Debug, Clone)]
+pub struct BaselineCode {
+    /// Position-independent machine code; the function's entry is at offset 0.
+    pub code: Vec<u8>,
+    /// Instructions that may fault, with their traps.
+    pub traps: Vec<TrapSiteRecord>,
+    /// `(bytecode index of a loop header, code offset)`: entry points that continue an
+    /// interpreter frame at that loop header (`extern "sysv64" fn(vmctx, fp)` like the entry).
+    pub osr_entries: Vec<(u32, u32)>,
+}
+
+/// Why a function could not be compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileError(pub String);
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "baseline compilation failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+/// Compiles `func` (its interpreter bytecode) to machine code.
+///
+/// # Errors
+/// If the assembler rejects the code (a compiler bug, reported rather than panicking).
+pub fn compile(func: &CompiledFunc, env: &CompileEnv) -> Result<BaselineCode, CompileError> {
+    codegen::Codegen::new(func, env).finish()
+}

@@ -27,12 +27,10 @@
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
-use tierup_abi::{
-    DataSegmentRef, ElemSegmentRef, RawTrap, StoreCtx, TableDefinition, TrapCode, VmCtx, VmFuncRef,
-    WasmFrame,
-};
+use tierup_abi::{RawTrap, StoreCtx, TableDefinition, TrapCode, VmCtx, VmFuncRef, WasmFrame};
 
 use crate::InterpModule;
+use crate::bulk;
 use crate::instr::Instr;
 use crate::translate::CompiledFunc;
 
@@ -42,8 +40,13 @@ compile_error!("the interpreter reads and writes linear memory in host byte orde
 /// The deepest interpreted call stack before `call stack exhausted`.
 pub const MAX_FRAMES: usize = 100_000;
 
-/// Where hotness countdowns restart after crossing zero (no higher tier consumes them yet).
+/// Where hotness countdowns restart after crossing zero, until the runtime's tiering policy
+/// sets the next countdown.
 const HOT_RESET: i32 = i32::MAX;
+
+/// The `ip` of a [`Continuation`] meaning "the entry frame returned" (after on-stack
+/// replacement finished the activation in machine code). Never a valid instruction address.
+const ACTIVATION_DONE: *const Instr = ptr::dangling();
 
 /// Which dispatch backend this build uses (`"threaded"` or `"loop"`), for diagnostics.
 pub const DISPATCH: &str = if cfg!(tierup_tail_dispatch) {
@@ -117,7 +120,9 @@ pub unsafe fn invoke(vmctx: *mut VmCtx, func_index: u32, fp: *mut u64) -> Result
             ex.trap(TrapCode::Interrupted);
             return Err(ex.trap.take().expect("trap recorded"));
         }
-        Exec::tick(ex.hot);
+        if Exec::tick(ex.hot) {
+            ((*(*vmctx).libcalls).tier_up)(vmctx, func_index, tierup_abi::NO_OSR);
+        }
         Exec::zero_locals(fp, func);
         let (mem_base, mem_len) = Exec::memory0(vmctx);
         let ip = func.code.as_ptr();
@@ -140,20 +145,124 @@ impl Exec {
     #[cold]
     #[inline(never)]
     fn trap(&mut self, code: TrapCode) -> u32 {
-        let mut trap = RawTrap::new(code);
+        self.trap = Some(RawTrap::new(code));
+        self.add_frames(true);
+        code.status()
+    }
+
+    /// Appends this activation's frames (innermost first) to the recorded trap; the current
+    /// function's frame only if `current` (machine code that continued it recorded it).
+    fn add_frames(&mut self, current: bool) {
+        let Some(trap) = &mut self.trap else { return };
         // SAFETY: every vmctx and function record on the frame stack is live while we run.
         unsafe {
             let frame_of = |vmctx: *mut VmCtx, func: *const CompiledFunc| WasmFrame {
                 module: (*((*vmctx).interp as *const InterpModule)).info.clone(),
                 func_index: (*func).func_index,
             };
-            trap.frames.push(frame_of(self.vmctx, self.func));
+            if current {
+                trap.frames.push(frame_of(self.vmctx, self.func));
+            }
             for frame in self.frames.iter().rev() {
                 trap.frames.push(frame_of(frame.vmctx, frame.func));
             }
         }
-        self.trap = Some(trap);
-        code.status()
+    }
+
+    /// Takes over a trap that machine code reported with `status` (left in the store's
+    /// `pending_trap` with its inner frames) and appends this activation's frames.
+    #[cold]
+    #[inline(never)]
+    fn adopt_trap(&mut self, status: u32, current: bool) -> u32 {
+        // SAFETY: the store context outlives the activation; a pending trap is a leaked box.
+        let pending =
+            unsafe { std::mem::replace(&mut (*self.store).pending_trap, ptr::null_mut()) };
+        self.trap = Some(if pending.is_null() {
+            RawTrap::new(TrapCode::from_status(status).unwrap_or(TrapCode::HostError))
+        } else {
+            // SAFETY: pending traps are always `Box::into_raw` results (StoreCtx docs).
+            unsafe { Box::from_raw(pending) }
+        });
+        self.add_frames(current);
+        status
+    }
+
+    /// The machine code that `fref` (a wasm function) currently runs in, or 0 while it is
+    /// interpreted.
+    #[inline(always)]
+    unsafe fn machine_code(fref: *const VmFuncRef) -> usize {
+        // SAFETY: a wasm function reference names a live instance and its code-table entry.
+        unsafe {
+            let code = (*fref).code;
+            if code.is_null() {
+                return 0;
+            }
+            let entry = (*code).load(Ordering::Acquire);
+            let vmctx = (*fref).vmctx;
+            let stubs = (*vmctx).interp_stubs;
+            let defined = ((*fref).func_index - (*(*vmctx).module).num_imported_funcs) as usize;
+            if entry == stubs + defined * tierup_abi::INTERP_STUB_SIZE {
+                0
+            } else {
+                entry
+            }
+        }
+    }
+
+    /// Calls machine code `code` of instance `vmctx` with its frame at `new_fp`; the caller
+    /// resumes at `ret_ip` with `fp`.
+    #[inline(never)]
+    unsafe fn call_machine_code(
+        &mut self,
+        code: usize,
+        vmctx: *mut VmCtx,
+        new_fp: *mut u64,
+        ret_ip: *const Instr,
+        fp: *mut u64,
+    ) -> Continuation {
+        // SAFETY: `code` is published machine code of `vmctx`'s module (code table); the
+        // frame lies within the current one, as for interpreted calls.
+        unsafe {
+            (*self.store).stack.top = fp.add((*self.func).frame_size as usize);
+            let status = ((*(*self.vmctx).libcalls).enter_jit)(vmctx, code, new_fp);
+            if status == 0 {
+                (ret_ip, fp)
+            } else {
+                self.adopt_trap(status, true);
+                (ptr::null(), ptr::null_mut())
+            }
+        }
+    }
+
+    /// A loop back-edge to `target` made the current function hot: ask the runtime to tier it
+    /// up, and if it offers machine code for this loop header, continue the activation there
+    /// (on-stack replacement). Returns where interpretation continues: `target` (no OSR), the
+    /// caller's resume point once the machine code returned, [`ACTIVATION_DONE`] when the
+    /// entry frame returned, or a null `ip` if it trapped.
+    #[cold]
+    #[inline(never)]
+    unsafe fn hot_loop(&mut self, target: *const Instr, fp: *mut u64) -> Continuation {
+        // SAFETY: `target` is inside the current function's code; the store, vmctx and frame
+        // are live; the OSR entry continues this very frame with the same slot layout.
+        unsafe {
+            let func = &*self.func;
+            let pc = target.offset_from(func.code.as_ptr()) as u32;
+            let tier_up = (*(*self.vmctx).libcalls).tier_up;
+            let code = tier_up(self.vmctx, func.func_index, pc);
+            if code == 0 {
+                return (target, fp);
+            }
+            (*self.store).stack.top = fp.add(func.frame_size as usize);
+            let status = ((*(*self.vmctx).libcalls).enter_jit)(self.vmctx, code, fp);
+            if status != 0 {
+                self.adopt_trap(status, false);
+                return (ptr::null(), ptr::null_mut());
+            }
+            match self.ret() {
+                Some((ip, fp, _)) => (ip, fp),
+                None => (ACTIVATION_DONE, ptr::null_mut()),
+            }
+        }
     }
 
     /// Calls `fref` with its frame at `new_fp`; the caller resumes at `ret_ip` with `fp`.
@@ -182,6 +291,19 @@ impl Exec {
                 };
             }
             let callee_vmctx = (*fref).vmctx;
+            let code = Self::machine_code(fref);
+            if code != 0 {
+                return self.call_machine_code(code, callee_vmctx, new_fp, ret_ip, fp);
+            }
+            let callee_hot = Self::counter_of(callee_vmctx, (*fref).func_index);
+            if Self::tick(callee_hot) {
+                let tier_up = (*(*callee_vmctx).libcalls).tier_up;
+                tier_up(callee_vmctx, (*fref).func_index, tierup_abi::NO_OSR);
+                let code = Self::machine_code(fref);
+                if code != 0 {
+                    return self.call_machine_code(code, callee_vmctx, new_fp, ret_ip, fp);
+                }
+            }
             let callee_module = &*((*callee_vmctx).interp as *const InterpModule);
             let callee: *const CompiledFunc = match callee_module.compiled((*fref).func_index) {
                 Ok(f) => f,
@@ -200,8 +322,6 @@ impl Exec {
                 self.trap(TrapCode::Interrupted);
                 return TRAPPED;
             }
-            let callee_hot = Self::counter_of(callee_vmctx, (*fref).func_index);
-            Self::tick(callee_hot);
             self.frames.push(Frame {
                 ip: ret_ip,
                 fp,
@@ -307,12 +427,16 @@ impl Exec {
     }
 
     /// Counts one entry or back-edge (DESIGN.md §4: a relaxed load and store, no locked RMW).
+    /// Returns whether the countdown crossed zero: the caller then asks the runtime's
+    /// `tier_up` libcall, which sets the next countdown (until it does, it restarts at
+    /// [`HOT_RESET`]).
     #[inline(always)]
-    fn tick(counter: *const AtomicI32) {
+    fn tick(counter: *const AtomicI32) -> bool {
         // SAFETY: counters live as long as their module, which outlives every activation.
         let counter = unsafe { &*counter };
         let left = counter.load(Ordering::Relaxed).wrapping_sub(1);
         counter.store(if left < 0 { HOT_RESET } else { left }, Ordering::Relaxed);
+        left < 0
     }
 
     /// Zeroes the declared locals of a new frame (parameters are already written).
@@ -489,7 +613,19 @@ unsafe fn run_loop(
                     if (*(*ex).interrupt).load(Ordering::Relaxed) {
                         trap!(TrapCode::Interrupted);
                     }
-                    Exec::tick((*ex).hot);
+                    if Exec::tick((*ex).hot) {
+                        let (new_ip, new_fp) = (*ex).hot_loop(ip.offset(offset), fp);
+                        if new_ip.is_null() {
+                            return (*ex).trap_status();
+                        }
+                        if new_ip == ACTIVATION_DONE {
+                            return 0;
+                        }
+                        ip = new_ip;
+                        fp = new_fp;
+                        reload_mem!();
+                        dispatch!()
+                    }
                 }
                 ip = ip.offset(offset);
                 dispatch!()
@@ -556,6 +692,15 @@ unsafe fn run_loop(
                 // The callee's instance (or a host function) may have switched or grown it.
                 reload_mem!();
                 dispatch!()
+            }};
+        }
+        /// Finishes a bulk operation: trap on a non-zero status, else skip `$n` instructions.
+        macro_rules! bulk_done {
+            ($status:expr, $n:expr) => {{
+                if $status != 0 {
+                    trap!(TrapCode::from_status($status).unwrap_or(TrapCode::HostError));
+                }
+                next_n!($n)
             }};
         }
         macro_rules! ret {
@@ -839,48 +984,35 @@ unsafe fn run_loop(
                     next!()
                 }
                 Instr::MemoryFill { dst, value, len } => {
-                    let (d, n) = (u64::from(slot!(dst) as u32), u64::from(slot!(len) as u32));
-                    if d + n > mem_len as u64 {
-                        trap!(TrapCode::MemoryOutOfBounds);
-                    }
-                    ptr::write_bytes(mem_base.add(d as usize), slot!(value) as u8, n as usize);
-                    next!()
+                    let status = bulk::memory_fill(
+                        (*ex).vmctx,
+                        slot!(dst) as u32,
+                        slot!(value) as u32,
+                        slot!(len) as u32,
+                    );
+                    bulk_done!(status, 1)
                 }
                 Instr::MemoryCopy { dst, src, len } => {
-                    let (d, s, n) = (
-                        u64::from(slot!(dst) as u32),
-                        u64::from(slot!(src) as u32),
-                        u64::from(slot!(len) as u32),
+                    let status = bulk::memory_copy(
+                        (*ex).vmctx,
+                        slot!(dst) as u32,
+                        slot!(src) as u32,
+                        slot!(len) as u32,
                     );
-                    if d + n > mem_len as u64 || s + n > mem_len as u64 {
-                        trap!(TrapCode::MemoryOutOfBounds);
-                    }
-                    ptr::copy(
-                        mem_base.add(s as usize),
-                        mem_base.add(d as usize),
-                        n as usize,
-                    );
-                    next!()
+                    bulk_done!(status, 1)
                 }
                 Instr::MemoryInit { dst, src, len } => {
                     let Instr::Extra { a: segment, .. } = *ip.add(1) else {
                         unreachable!("translator emits Extra after MemoryInit")
                     };
-                    let seg: DataSegmentRef = *(*(*ex).vmctx).data_segments.add(segment as usize);
-                    let (d, s, n) = (
-                        u64::from(slot!(dst) as u32),
-                        u64::from(slot!(src) as u32),
-                        u64::from(slot!(len) as u32),
+                    let status = bulk::memory_init(
+                        (*ex).vmctx,
+                        segment,
+                        slot!(dst) as u32,
+                        slot!(src) as u32,
+                        slot!(len) as u32,
                     );
-                    if s + n > seg.len as u64 || d + n > mem_len as u64 {
-                        trap!(TrapCode::MemoryOutOfBounds);
-                    }
-                    ptr::copy_nonoverlapping(
-                        seg.ptr.add(s as usize),
-                        mem_base.add(d as usize),
-                        n as usize,
-                    );
-                    next_n!(2)
+                    bulk_done!(status, 2)
                 }
                 Instr::DataDrop { segment } => {
                     (*(*(*ex).vmctx).data_segments.add(segment as usize)).len = 0;
@@ -931,16 +1063,14 @@ unsafe fn run_loop(
                     let Instr::Extra { a: len, .. } = *ip.add(1) else {
                         unreachable!("translator emits Extra after TableFill")
                     };
-                    let t = *(*(*ex).vmctx).tables.add(table as usize);
-                    let (d, n) = (slot!(dst) as u32 as usize, slot!(len) as u32 as usize);
-                    if d + n > (*t).length {
-                        trap!(TrapCode::TableOutOfBounds);
-                    }
-                    let v = slot!(value);
-                    for k in 0..n {
-                        *(*t).base.add(d + k) = v;
-                    }
-                    next_n!(2)
+                    let status = bulk::table_fill(
+                        (*ex).vmctx,
+                        table,
+                        slot!(dst) as u32,
+                        slot!(value),
+                        slot!(len) as u32,
+                    );
+                    bulk_done!(status, 2)
                 }
                 Instr::TableCopy { dst, src, len } => {
                     let Instr::Extra {
@@ -951,18 +1081,15 @@ unsafe fn run_loop(
                     else {
                         unreachable!("translator emits Extra after TableCopy")
                     };
-                    let dt = *(*(*ex).vmctx).tables.add(dst_table as usize);
-                    let st = *(*(*ex).vmctx).tables.add(src_table as usize);
-                    let (d, s, n) = (
-                        slot!(dst) as u32 as usize,
-                        slot!(src) as u32 as usize,
-                        slot!(len) as u32 as usize,
+                    let status = bulk::table_copy(
+                        (*ex).vmctx,
+                        dst_table,
+                        src_table,
+                        slot!(dst) as u32,
+                        slot!(src) as u32,
+                        slot!(len) as u32,
                     );
-                    if d + n > (*dt).length || s + n > (*st).length {
-                        trap!(TrapCode::TableOutOfBounds);
-                    }
-                    ptr::copy((*st).base.add(s), (*dt).base.add(d), n);
-                    next_n!(2)
+                    bulk_done!(status, 2)
                 }
                 Instr::TableInit { dst, src, len } => {
                     let Instr::Extra {
@@ -973,18 +1100,15 @@ unsafe fn run_loop(
                     else {
                         unreachable!("translator emits Extra after TableInit")
                     };
-                    let t = *(*(*ex).vmctx).tables.add(table as usize);
-                    let seg: ElemSegmentRef = *(*(*ex).vmctx).elem_segments.add(segment as usize);
-                    let (d, s, n) = (
-                        slot!(dst) as u32 as usize,
-                        slot!(src) as u32 as usize,
-                        slot!(len) as u32 as usize,
+                    let status = bulk::table_init(
+                        (*ex).vmctx,
+                        table,
+                        segment,
+                        slot!(dst) as u32,
+                        slot!(src) as u32,
+                        slot!(len) as u32,
                     );
-                    if s + n > seg.len || d + n > (*t).length {
-                        trap!(TrapCode::TableOutOfBounds);
-                    }
-                    ptr::copy_nonoverlapping(seg.ptr.add(s), (*t).base.add(d), n);
-                    next_n!(2)
+                    bulk_done!(status, 2)
                 }
                 Instr::ElemDrop { segment } => {
                     (*(*(*ex).vmctx).elem_segments.add(segment as usize)).len = 0;

@@ -12,6 +12,7 @@
 //! back-edges, and the interrupt flag is checked at the same places, so every loop and every
 //! call tree can be interrupted.
 
+pub mod bulk;
 pub mod exec;
 pub mod instr;
 pub mod translate;

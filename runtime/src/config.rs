@@ -8,12 +8,13 @@ use std::str::FromStr;
 pub enum TierMode {
     /// Only the interpreter.
     Interp,
-    /// Every function baseline-compiled before it runs (not available yet).
+    /// Every function baseline-compiled before it runs (strict: a function the baseline
+    /// compiler cannot handle is an error, never interpreted instead).
     Baseline,
     /// Every function compiled by Cranelift before it runs (not available yet).
     Optimized,
-    /// Start in the interpreter and tier up by hotness (today: the interpreter only, since no
-    /// higher tier exists yet).
+    /// Start in the interpreter and tier up to baseline code by hotness (calls plus loop
+    /// back-edges, see [`Config::baseline_after`]), with on-stack replacement at loop headers.
     #[default]
     Tiered,
 }
@@ -62,6 +63,19 @@ pub struct Config {
     pub(crate) max_wasm_stack: usize,
     pub(crate) max_table_elements: u32,
     pub(crate) max_native_stack: usize,
+    pub(crate) baseline_after: u32,
+    pub(crate) bounds_checks: BoundsChecks,
+}
+
+/// How machine code checks memory accesses (the interpreter always checks explicitly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BoundsChecks {
+    /// Rely on each memory's 4 GiB + 32 MiB guard reservation: an out-of-bounds access faults
+    /// and becomes a trap. Fastest; needs the address space.
+    #[default]
+    Guard,
+    /// Compare every access with the memory's length (a load and a branch per access).
+    Explicit,
 }
 
 impl Default for Config {
@@ -72,6 +86,8 @@ impl Default for Config {
             max_wasm_stack: 8 << 20,
             max_table_elements: 10_000_000,
             max_native_stack: 512 << 10,
+            baseline_after: 1000,
+            bounds_checks: BoundsChecks::Guard,
         }
     }
 }
@@ -114,6 +130,21 @@ impl Config {
     /// The largest number of elements any table may reach.
     pub fn max_table_elements(&mut self, elements: u32) -> &mut Self {
         self.max_table_elements = elements;
+        self
+    }
+
+    /// In tiered mode, how many calls plus loop back-edges a function runs in the interpreter
+    /// before it is compiled by the baseline JIT (at least 1; 1 compiles at the first call or
+    /// back-edge, the "stress" setting). Lower values reach machine code sooner at the cost of
+    /// compiling functions that would have finished quickly interpreted.
+    pub fn baseline_after(&mut self, count: u32) -> &mut Self {
+        self.baseline_after = count.clamp(1, i32::MAX as u32);
+        self
+    }
+
+    /// How machine code checks memory accesses (see [`BoundsChecks`]).
+    pub fn bounds_checks(&mut self, checks: BoundsChecks) -> &mut Self {
+        self.bounds_checks = checks;
         self
     }
 

@@ -34,10 +34,13 @@ impl Engine {
     /// Creates an engine.
     ///
     /// # Errors
-    /// [`Error::TierUnavailable`] for tier modes this build cannot run yet (`baseline`, `opt`).
+    /// [`Error::TierUnavailable`] for tier modes this build cannot run: `opt` (not built
+    /// yet), and the machine-code modes on a CPU without the instructions the baseline JIT
+    /// emits (x86-64 with SSE4.1 and POPCNT).
     pub fn new(config: &Config) -> Result<Engine, Error> {
         match config.tier {
-            TierMode::Interp | TierMode::Tiered => {}
+            TierMode::Interp => {}
+            TierMode::Baseline | TierMode::Tiered if crate::jit::supported() => {}
             other => return Err(Error::TierUnavailable(other)),
         }
         Ok(Engine {
@@ -46,6 +49,14 @@ impl Engine {
                 types: Mutex::new(TypeRegistry::default()),
             }),
         })
+    }
+
+    /// Whether this engine runs machine code (baseline tier).
+    pub(crate) fn uses_jit(&self) -> bool {
+        matches!(
+            self.inner.config.tier,
+            TierMode::Baseline | TierMode::Tiered
+        )
     }
 
     /// The engine's configuration.

@@ -98,6 +98,7 @@ impl Func {
             func_index: 0,
             vmctx: std::ptr::null_mut(),
             host: Arc::as_ptr(&host).cast(),
+            code: std::ptr::null(),
         };
         let ty = Arc::new(host.ty.clone());
         store.host_funcs.push(host);
@@ -218,6 +219,7 @@ pub(crate) fn call_raw<T>(
         FuncKind::Wasm => {
             let vmctx = data.funcref.vm.vmctx;
             let func_index = data.funcref.vm.func_index;
+            let code = machine_code(&data.funcref.vm);
             let budget = store.inner.engine.config().max_native_stack;
             let ctx: *mut StoreCtx = &mut *store.inner.ctx;
             // SAFETY: the store's context is boxed and outlives this call; nothing else
@@ -228,12 +230,18 @@ pub(crate) fn call_raw<T>(
             let sp = &marker as *const u8 as usize;
             // SAFETY: `top` and `end` delimit the store's slot stack.
             let room = unsafe { ctx_ref.stack.end.offset_from(fp) } as usize;
+            let jit = store.inner.engine.uses_jit();
             if ctx_ref.depth == 0 {
-                // The outermost entry runs wasm in constant native stack; only nested
-                // re-entries need the thread's real stack bound, which is costly to look up
-                // (glibc reads /proc/self/maps for the main thread), so clamp lazily.
+                // The outermost entry of the interpreter runs wasm in constant native stack;
+                // only nested re-entries need the thread's real stack bound, which is costly
+                // to look up (glibc reads /proc/self/maps for the main thread), so clamp
+                // lazily. Machine code recurses on the native stack: clamp at once (the
+                // thread's bound is cached per thread).
                 ctx_ref.native_stack_limit = sp.saturating_sub(budget);
-                store.inner.native_limit_clamped = false;
+                store.inner.native_limit_clamped = jit;
+                if jit {
+                    ctx_ref.native_stack_limit = clamp_to_thread_stack(ctx_ref.native_stack_limit);
+                }
             } else if !store.inner.native_limit_clamped {
                 ctx_ref.native_stack_limit = clamp_to_thread_stack(ctx_ref.native_stack_limit);
                 store.inner.native_limit_clamped = true;
@@ -251,7 +259,13 @@ pub(crate) fn call_raw<T>(
             // SAFETY: `vmctx` is a live instance of this store, `func_index` one of its defined
             // functions (FuncKind::Wasm), and `fp` is the top of the store's slot stack with the
             // arguments written; `store` stays borrowed (unused) for the whole call.
-            let result = unsafe { tierup_interp::invoke(vmctx, func_index, fp) };
+            let result = unsafe {
+                if code != 0 {
+                    crate::jit::traps::call_jit(code, vmctx, fp)
+                } else {
+                    tierup_interp::invoke(vmctx, func_index, fp)
+                }
+            };
             let outermost = guard.exit();
             match result {
                 Ok(()) => {
@@ -261,6 +275,25 @@ pub(crate) fn call_raw<T>(
                 }
                 Err(raw) => Err(trap_error(&mut store.inner, *raw, outermost)),
             }
+        }
+    }
+}
+
+/// The machine code a wasm function currently runs in, or 0 while it is interpreted.
+fn machine_code(fref: &VmFuncRef) -> usize {
+    if fref.code.is_null() {
+        return 0;
+    }
+    // SAFETY: a wasm function reference points at its module's code-table entry and names its
+    // live instance.
+    unsafe {
+        let entry = (*fref.code).load(std::sync::atomic::Ordering::Acquire);
+        let vmctx = fref.vmctx;
+        let defined = (fref.func_index - (*(*vmctx).module).num_imported_funcs) as usize;
+        if entry == 0 || entry == (*vmctx).interp_stubs + defined * tierup_abi::INTERP_STUB_SIZE {
+            0
+        } else {
+            entry
         }
     }
 }

@@ -219,6 +219,10 @@ fn instantiate<T>(
         libcalls: &*store.inner.libcalls,
         module: &*info,
         interp: &module.inner.interp as *const _ as *const std::ffi::c_void,
+        interp_stubs: module.inner.jit.as_ref().map_or(0, |j| j.stubs()),
+        jit: module.inner.jit.as_ref().map_or(std::ptr::null(), |j| {
+            j as *const _ as *const std::ffi::c_void
+        }),
     });
     let vmctx_ptr: *mut VmCtx = &mut *vmctx;
 
@@ -230,6 +234,7 @@ fn instantiate<T>(
             func_index,
             vmctx: vmctx_ptr,
             host: std::ptr::null(),
+            code: &module.inner.code_table[(func_index - info.num_imported_funcs) as usize],
         };
         funcs.push(store.inner.add_func(funcref, ty, FuncKind::Wasm));
     }

@@ -27,7 +27,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tierup_runtime::wasi::{self, WasiCtx};
 use tierup_runtime::wast::run_wast_file;
 use tierup_runtime::{
-    Config, Engine, Error, Func, Instance, Linker, Module, Store, TierMode, Val, ValType,
+    BoundsChecks, Config, Engine, Error, Func, Instance, Linker, Module, Store, TierMode, Val,
+    ValType,
 };
 
 /// Exit code for a wasm trap (128 + SIGABRT, as Wasmtime on Unix).
@@ -74,11 +75,55 @@ impl From<TierArg> for TierMode {
     }
 }
 
+/// How memory accesses are checked in machine code, as spelled on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum BoundsArg {
+    /// Guard pages: out-of-bounds accesses fault and become traps (fastest).
+    Guard,
+    /// An explicit compare and branch before every access.
+    Explicit,
+}
+
+/// The tiering policy options shared by `run` and `wast`.
 #[derive(clap::Args, Debug)]
-struct RunArgs {
-    /// Execution tier (default: tiered).
+struct TierOptions {
+    /// Execution tier (default: tiered). Forced tiers are strict: every function runs in that
+    /// tier or the module is rejected.
     #[arg(long, value_enum)]
     tier: Option<TierArg>,
+    /// In tiered mode, compile a function with the baseline JIT after this many calls plus
+    /// loop back-edges in the interpreter (default 1000; 1 = at the first opportunity,
+    /// with on-stack replacement in the middle of loops).
+    #[arg(long, value_name = "N")]
+    baseline_after: Option<u32>,
+    /// How machine code checks memory accesses (default: guard).
+    #[arg(long, value_enum, value_name = "MODE")]
+    bounds_checks: Option<BoundsArg>,
+}
+
+impl TierOptions {
+    fn config(&self) -> Config {
+        let mut config = Config::new();
+        if let Some(tier) = self.tier {
+            config.tier(tier.into());
+        }
+        if let Some(n) = self.baseline_after {
+            config.baseline_after(n);
+        }
+        if let Some(mode) = self.bounds_checks {
+            config.bounds_checks(match mode {
+                BoundsArg::Guard => BoundsChecks::Guard,
+                BoundsArg::Explicit => BoundsChecks::Explicit,
+            });
+        }
+        config
+    }
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    #[command(flatten)]
+    tiers: TierOptions,
     /// Call this export instead of `_start`, and print its results.
     #[arg(long, value_name = "NAME")]
     invoke: Option<String>,
@@ -122,9 +167,8 @@ struct RunArgs {
 
 #[derive(clap::Args, Debug)]
 struct WastArgs {
-    /// Execution tier (default: tiered).
-    #[arg(long, value_enum)]
-    tier: Option<TierArg>,
+    #[command(flatten)]
+    tiers: TierOptions,
     /// The scripts to run.
     #[arg(value_name = "FILE.wast", required = true)]
     files: Vec<PathBuf>,
@@ -248,16 +292,8 @@ fn report_stats(
     Ok(())
 }
 
-fn config_for(tier: Option<TierArg>) -> Config {
-    let mut config = Config::new();
-    if let Some(tier) = tier {
-        config.tier(tier.into());
-    }
-    config
-}
-
 fn run(args: RunArgs) -> Result<(), CliError> {
-    let mut config = config_for(args.tier);
+    let mut config = args.tiers.config();
     if let Some(pages) = args.max_memory_pages {
         config.max_memory_pages(pages);
     }
@@ -498,7 +534,7 @@ fn type_list(types: &[ValType]) -> String {
 }
 
 fn wast(args: WastArgs) -> Result<ExitCode, CliError> {
-    let config = config_for(args.tier);
+    let config = args.tiers.config();
     // Fail fast (exit 2) when the tier is unavailable, instead of failing every file.
     Engine::new(&config).map_err(CliError::runtime(""))?;
     let (mut passed, mut failed) = (0, 0);

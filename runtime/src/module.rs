@@ -14,14 +14,12 @@ use std::time::{Duration, Instant};
 use tierup_abi::{ExternIdx, FuncType, ImportKind, ModuleInfo};
 use tierup_interp::InterpModule;
 
+use crate::config::TierMode;
 use crate::engine::Engine;
 use crate::error::Error;
+use crate::jit::tiering::{ModuleJit, initial_countdown};
 use crate::stats::{ModuleStats, Tier, TierEvent};
 use crate::types::{ExternType, GlobalType, MemoryType, TableType};
-
-/// The initial hotness countdown of every function (calls plus loop back-edges). No higher tier
-/// consumes it yet; the counters are maintained so their cost is measured from day one.
-pub(crate) const INITIAL_HOTNESS: i32 = 1000;
 
 /// A compiled (validated) WebAssembly module. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -44,6 +42,9 @@ pub(crate) struct ModuleInner {
     pub(crate) created_at: Instant,
     /// How long decoding and validation took.
     pub(crate) validate_time: Duration,
+    /// Machine code (when the engine runs any). Declared last: dropped after everything
+    /// that could still point into it.
+    pub(crate) jit: Option<ModuleJit>,
 }
 
 /// One import of a module.
@@ -118,20 +119,39 @@ impl Module {
         let defined = info.num_defined_funcs() as usize;
         let type_ids = info.types.iter().map(|t| engine.type_id(t)).collect();
         let func_types = info.types.iter().cloned().map(Arc::new).collect();
+        let config = engine.config();
+        let jit = if engine.uses_jit() {
+            Some(
+                ModuleJit::new(&info, config)
+                    .map_err(|e| Error::msg(format!("code memory: {e}")))?,
+            )
+        } else {
+            None
+        };
+        let code_table: Box<[AtomicUsize]> = (0..defined)
+            .map(|i| AtomicUsize::new(jit.as_ref().map_or(0, |j| j.stub(i))))
+            .collect();
+        let countdown = initial_countdown(config);
+        let inner = ModuleInner {
+            engine: engine.clone(),
+            interp: InterpModule::new(info.clone()),
+            code_table,
+            hot_counters: (0..defined).map(|_| AtomicI32::new(countdown)).collect(),
+            type_ids,
+            func_types,
+            created_at: Instant::now(),
+            validate_time,
+            info,
+            jit,
+        };
+        if config.tier == TierMode::Baseline
+            && let Some(jit) = &inner.jit
+        {
+            jit.compile_all(&inner.interp, &inner.code_table)
+                .map_err(|e| Error::msg(format!("baseline tier: {e}")))?;
+        }
         Ok(Module {
-            inner: Arc::new(ModuleInner {
-                engine: engine.clone(),
-                interp: InterpModule::new(info.clone()),
-                code_table: (0..defined).map(|_| AtomicUsize::new(0)).collect(),
-                hot_counters: (0..defined)
-                    .map(|_| AtomicI32::new(INITIAL_HOTNESS))
-                    .collect(),
-                type_ids,
-                func_types,
-                created_at: Instant::now(),
-                validate_time,
-                info,
-            }),
+            inner: Arc::new(inner),
         })
     }
 
@@ -226,6 +246,21 @@ impl Module {
                 at: f.translated_at.saturating_duration_since(inner.created_at),
             })
             .collect();
+        if let Some(jit) = &inner.jit {
+            events.extend(jit.compiled().map(|(func_index, f)| {
+                let wasm_bytes =
+                    inner.info.bodies[(func_index - inner.info.num_imported_funcs) as usize].len();
+                TierEvent {
+                    func_index,
+                    name: inner.info.func_name(func_index).map(str::to_owned),
+                    tier: Tier::Baseline,
+                    wasm_bytes,
+                    code_bytes: f.code_bytes,
+                    compile_time: f.compile_time,
+                    at: f.published_at.saturating_duration_since(inner.created_at),
+                }
+            }));
+        }
         events.sort_by_key(|e| e.at);
         ModuleStats {
             name: inner.info.name.clone(),

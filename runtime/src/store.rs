@@ -164,6 +164,7 @@ impl<T: 'static> Store<T> {
             native_stack_limit: 0,
             depth: 0,
             host: std::ptr::null_mut(),
+            pending_trap: std::ptr::null_mut(),
         });
         Store {
             inner: StoreInner {
@@ -183,6 +184,8 @@ impl<T: 'static> Store<T> {
                     memory_grow: crate::func::libcall_memory_grow,
                     table_grow: crate::func::libcall_table_grow,
                     call_host: crate::func::libcall_call_host::<T>,
+                    enter_jit: crate::jit::tiering::libcall_enter_jit,
+                    tier_up: crate::jit::tiering::libcall_tier_up,
                 }),
                 pending_error: None,
                 native_limit_clamped: false,

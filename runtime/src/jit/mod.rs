@@ -12,4 +12,7 @@
 
 pub mod arena;
 pub mod registry;
+pub mod tiering;
 pub mod traps;
+
+pub(crate) use tiering::supported;

@@ -16,7 +16,9 @@ use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
-use tierup_abi::TrapCode;
+use std::sync::Arc;
+
+use tierup_abi::{ModuleInfo, TrapCode};
 
 use crate::jit::arena::CodeRange;
 
@@ -28,8 +30,9 @@ const CHUNK: usize = 1024;
 pub struct TrapSite {
     /// Offset of the instruction from the start of its code range.
     pub offset: u32,
-    /// The trap.
-    pub code: TrapCode,
+    /// The trap; `None` when the code jumps here to report a trap whose status a Rust callee
+    /// returned in `eax` (the "propagate" site).
+    pub code: Option<TrapCode>,
 }
 
 /// What the registry knows about one range of code.
@@ -44,8 +47,9 @@ pub struct CodeInfo {
 }
 
 impl CodeInfo {
-    /// The trap recorded for the instruction at `pc`, if `pc` is one of this code's trap sites.
-    pub fn trap_at(&self, pc: usize) -> Option<TrapCode> {
+    /// The trap recorded for the instruction at `pc`, if `pc` is one of this code's trap sites
+    /// (`Some(None)`: the status is in `eax`).
+    pub fn trap_at(&self, pc: usize) -> Option<Option<TrapCode>> {
         let offset = u32::try_from(pc.checked_sub(self.range.start)?).ok()?;
         let i = self
             .traps
@@ -59,6 +63,8 @@ type Chunk = [UnsafeCell<MaybeUninit<CodeInfo>>; CHUNK];
 
 /// The registry. See the module docs.
 pub struct CodeRegistry {
+    /// The module whose code this is (for backtraces).
+    module: Option<Arc<ModuleInfo>>,
     chunks: Box<[AtomicPtr<Chunk>]>,
     len: AtomicUsize,
     writer: Mutex<()>,
@@ -81,14 +87,25 @@ impl std::fmt::Debug for CodeRegistry {
 impl CodeRegistry {
     /// A registry for up to `capacity` code ranges.
     pub fn new(capacity: usize) -> CodeRegistry {
+        CodeRegistry::for_module(capacity, None)
+    }
+
+    /// A registry for up to `capacity` code ranges of `module`'s functions.
+    pub fn for_module(capacity: usize, module: Option<Arc<ModuleInfo>>) -> CodeRegistry {
         let chunks = capacity.div_ceil(CHUNK).max(1);
         CodeRegistry {
+            module,
             chunks: (0..chunks)
                 .map(|_| AtomicPtr::new(std::ptr::null_mut()))
                 .collect(),
             len: AtomicUsize::new(0),
             writer: Mutex::new(()),
         }
+    }
+
+    /// The module whose functions this registry describes.
+    pub fn module(&self) -> Option<&Arc<ModuleInfo>> {
+        self.module.as_ref()
     }
 
     /// How many ranges are registered.
@@ -184,7 +201,10 @@ mod tests {
             range: CodeRange { start, len },
             traps: traps
                 .iter()
-                .map(|&(offset, code)| TrapSite { offset, code })
+                .map(|&(offset, code)| TrapSite {
+                    offset,
+                    code: Some(code),
+                })
                 .collect(),
             func_index: None,
         }

@@ -29,10 +29,10 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
-use tierup_abi::{TrapCode, VmCtx};
+use tierup_abi::{RawTrap, TrapCode, VmCtx, WasmFrame};
 
 use crate::jit::arena::CodeArena;
-use crate::jit::registry::CodeRegistry;
+use crate::jit::registry::{CodeInfo, CodeRegistry};
 
 /// The record an entry trampoline leaves for the signal handler. `#[repr(C)]`: the trampoline
 /// writes `sp` and `landing` at fixed offsets.
@@ -49,7 +49,15 @@ pub struct EntryRecord {
     pub trap_pc: usize,
     /// The trap's status (`TrapCode::status`), when a trap was taken.
     pub status: u32,
+    /// Return addresses (and the faulting pc) of the wasm frames between the fault and this
+    /// entry, innermost first, collected by the signal handler.
+    pub frames: [usize; MAX_TRAP_FRAMES],
+    /// How many of `frames` are valid.
+    pub nframes: usize,
 }
+
+/// The most JIT frames a trap's backtrace records per entry (deeper frames are dropped).
+pub const MAX_TRAP_FRAMES: usize = 256;
 
 const RECORD_SP: i32 = 8;
 const RECORD_LANDING: i32 = 16;
@@ -63,9 +71,10 @@ thread_local! {
     static ALT_STACK_READY: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Registries the signal handler searches (one per engine; slots are reused when freed).
-static REGISTRIES: [AtomicPtr<CodeRegistry>; 64] =
-    [const { AtomicPtr::new(std::ptr::null_mut()) }; 64];
+/// Registries the signal handler searches (one per module with machine code; slots are
+/// reused when freed).
+static REGISTRIES: [AtomicPtr<CodeRegistry>; 4096] =
+    [const { AtomicPtr::new(std::ptr::null_mut()) }; 4096];
 
 /// Makes `registry` visible to the signal handler until [`unregister_code`].
 ///
@@ -103,16 +112,31 @@ pub fn unregister_code(registry: *const CodeRegistry) {
     }
 }
 
-/// The trap recorded for a faulting instruction at `pc`, if it is a registered trap site.
-fn trap_at(pc: usize) -> Option<TrapCode> {
+/// The registered code containing `pc`, with its registry.
+fn code_at(pc: usize) -> Option<(&'static CodeRegistry, &'static CodeInfo)> {
     REGISTRIES.iter().find_map(|slot| {
         let registry = slot.load(Ordering::Acquire);
         if registry.is_null() {
             return None;
         }
-        // SAFETY: registered registries stay alive until unregistered (`register_code`).
-        unsafe { (*registry).lookup(pc)?.trap_at(pc) }
+        // SAFETY: registered registries stay alive until unregistered (`register_code`); the
+        // 'static lifetime is only used while the code they describe can be running.
+        let registry: &'static CodeRegistry = unsafe { &*registry };
+        registry.lookup(pc).map(|info| (registry, info))
     })
+}
+
+/// The wasm frames for the program counters a trap collected (innermost first).
+fn frames_of(pcs: &[usize]) -> Vec<WasmFrame> {
+    pcs.iter()
+        .filter_map(|&pc| {
+            let (registry, info) = code_at(pc)?;
+            Some(WasmFrame {
+                module: registry.module()?.clone(),
+                func_index: info.func_index?,
+            })
+        })
+        .collect()
 }
 
 /// The process-wide entry trampoline (assembled and published once).
@@ -175,28 +199,76 @@ fn assemble_trampoline() -> Vec<u8> {
 }
 
 /// Calls JIT code `code` (slot ABI) with `vmctx` and frame `fp` through the entry trampoline.
-/// Returns 0, or the status of the trap it took.
+///
+/// # Errors
+/// The trap the code took, with its wasm backtrace: the frames of a trap that a Rust callee
+/// reported (left in the store's `pending_trap`) come first, then the JIT frames of this entry.
+///
+/// # Safety
+/// As [`call_jit_status`]; `vmctx` must also be a live instance context (its store's pending
+/// trap is consumed).
+pub unsafe fn call_jit(code: usize, vmctx: *mut VmCtx, fp: *mut u64) -> Result<(), Box<RawTrap>> {
+    let mut record = new_record();
+    // SAFETY: the caller's contract.
+    let status = unsafe { enter(code, vmctx, fp, &mut record) };
+    if status == 0 {
+        return Ok(());
+    }
+    // SAFETY: `vmctx` is live (the caller's contract); a pending trap is a leaked box.
+    let pending = unsafe {
+        let store = (*vmctx).store;
+        std::mem::replace(&mut (*store).pending_trap, std::ptr::null_mut())
+    };
+    let mut trap = if pending.is_null() {
+        RawTrap::new(TrapCode::from_status(status).unwrap_or(TrapCode::HostError))
+    } else {
+        // SAFETY: pending traps are always `Box::into_raw` results.
+        unsafe { Box::from_raw(pending) }
+    };
+    trap.frames
+        .extend(frames_of(&record.frames[..record.nframes]));
+    Err(trap)
+}
+
+fn new_record() -> EntryRecord {
+    EntryRecord {
+        prev: std::ptr::null_mut(),
+        sp: 0,
+        landing: 0,
+        trap_pc: 0,
+        status: 0,
+        frames: [0; MAX_TRAP_FRAMES],
+        nframes: 0,
+    }
+}
+
+/// Calls JIT code through the entry trampoline; returns 0 or the status of the trap it took
+/// (without collecting the trap's frames into a [`RawTrap`]).
 ///
 /// # Safety
 /// `code` must be JIT code obeying the slot ABI whose faulting instructions are registered
 /// (see [`register_code`]), and whose callees keep the invariant in the module docs; `vmctx`
 /// and `fp` must be what that code expects.
-pub unsafe fn call_jit(code: usize, vmctx: *mut VmCtx, fp: *mut u64) -> u32 {
+pub unsafe fn call_jit_status(code: usize, vmctx: *mut VmCtx, fp: *mut u64) -> u32 {
+    let mut record = new_record();
+    // SAFETY: the caller's contract.
+    unsafe { enter(code, vmctx, fp, &mut record) }
+}
+
+/// Links `record` and runs the trampoline.
+///
+/// # Safety
+/// As [`call_jit_status`].
+unsafe fn enter(code: usize, vmctx: *mut VmCtx, fp: *mut u64, record: &mut EntryRecord) -> u32 {
     install_signal_handlers();
     ensure_alt_stack();
-    let mut record = EntryRecord {
-        prev: CURRENT_ENTRY.with(Cell::get),
-        sp: 0,
-        landing: 0,
-        trap_pc: 0,
-        status: 0,
-    };
-    CURRENT_ENTRY.with(|c| c.set(&mut record));
+    record.prev = CURRENT_ENTRY.with(Cell::get);
+    CURRENT_ENTRY.with(|c| c.set(record));
     type Entry = unsafe extern "sysv64" fn(*mut VmCtx, *mut u64, usize, *mut EntryRecord) -> u32;
     // SAFETY: the trampoline is published code with exactly this signature.
     let entry: Entry = unsafe { std::mem::transmute::<usize, Entry>(trampoline().entry) };
     // SAFETY: the caller's contract; the record outlives the call.
-    let status = unsafe { entry(vmctx, fp, code, &mut record) };
+    let status = unsafe { entry(vmctx, fp, code, record) };
     CURRENT_ENTRY.with(|c| c.set(record.prev));
     status
 }
@@ -283,17 +355,52 @@ extern "C" fn handle_signal(signal: libc::c_int, info: *mut libc::siginfo_t, con
         let pc = gregs[libc::REG_RIP as usize] as usize;
         let record = CURRENT_ENTRY.with(Cell::get);
         if !record.is_null()
-            && let Some(code) = trap_at(pc)
+            && let Some((_, info)) = code_at(pc)
+            && let Some(site) = info.trap_at(pc)
         {
-            (*record).status = code.status();
+            let status = match site {
+                Some(code) => code.status(),
+                None => gregs[libc::REG_RAX as usize] as u32,
+            };
+            (*record).status = status;
             (*record).trap_pc = pc;
+            let rbp = gregs[libc::REG_RBP as usize] as usize;
+            walk_frames(&mut *record, pc, info.func_index.is_some(), rbp);
             gregs[libc::REG_RIP as usize] = (*record).landing as i64;
             gregs[libc::REG_RSP as usize] = (*record).sp as i64;
-            gregs[libc::REG_RAX as usize] = i64::from(code.status());
+            gregs[libc::REG_RAX as usize] = i64::from(status);
             return;
         }
         chain(signal, info, context);
     }
+}
+
+/// Collects the wasm frames of a trap at `pc` into `record`: the faulting function (if `pc`
+/// is in one), then every return address along the `rbp` chain that lies in registered code.
+/// JIT functions and stubs all keep `rbp` frames; the chain ends at the entry trampoline,
+/// whose return address is not registered.
+///
+/// # Safety
+/// Called from the signal handler for a fault in registered code, whose `rbp` chain up to the
+/// innermost trampoline consists of valid frames.
+unsafe fn walk_frames(record: &mut EntryRecord, pc: usize, in_function: bool, mut rbp: usize) {
+    let mut n = 0;
+    if in_function {
+        record.frames[n] = pc;
+        n += 1;
+    }
+    while n < MAX_TRAP_FRAMES && rbp != 0 && rbp % 8 == 0 {
+        // SAFETY: `rbp` points at a frame record (saved rbp, return address) of JIT code.
+        let (next, ret) = unsafe { (*(rbp as *const usize), *((rbp + 8) as *const usize)) };
+        let Some((_, info)) = code_at(ret) else { break };
+        if info.func_index.is_some() {
+            // A return address points after its call: back up into the call instruction.
+            record.frames[n] = ret - 1;
+            n += 1;
+        }
+        rbp = next;
+    }
+    record.nframes = n;
 }
 
 /// Passes a signal that is not ours to the handler that was installed before ours.
@@ -357,7 +464,7 @@ mod tests {
                         .iter()
                         .map(|&(offset, code)| TrapSite {
                             offset: offset as u32,
-                            code,
+                            code: Some(code),
                         })
                         .collect(),
                     func_index: None,
