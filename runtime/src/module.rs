@@ -268,6 +268,9 @@ impl Module {
             defined_functions: inner.info.num_defined_funcs() as usize,
             validate_time: inner.validate_time,
             events,
+            osr_entries: inner.jit.as_ref().map_or(0, |j| {
+                j.osr_count.load(std::sync::atomic::Ordering::Relaxed)
+            }),
         }
     }
 

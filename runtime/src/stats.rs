@@ -62,6 +62,9 @@ pub struct ModuleStats {
     pub validate_time: Duration,
     /// Every tier event so far, in order of time.
     pub events: Vec<TierEvent>,
+    /// How many interpreted activations moved into baseline code at a loop header
+    /// (on-stack replacement).
+    pub osr_entries: u64,
 }
 
 impl ModuleStats {
@@ -99,6 +102,13 @@ impl ModuleStats {
                 ms(time)
             );
         }
+        if self.osr_entries > 0 {
+            let _ = writeln!(
+                out,
+                "  on-stack replacements (interpreter -> baseline at a loop header): {}",
+                self.osr_entries
+            );
+        }
         out
     }
 
@@ -108,11 +118,12 @@ impl ModuleStats {
         let mut out = String::from("{\"module\":{");
         let _ = write!(
             out,
-            "\"name\":{},\"wasm_bytes\":{},\"defined_functions\":{},\"validate_us\":{:.1}}},\"events\":[",
+            "\"name\":{},\"wasm_bytes\":{},\"defined_functions\":{},\"validate_us\":{:.1},\"osr_entries\":{}}},\"events\":[",
             json_string(self.name.as_deref()),
             self.wasm_bytes,
             self.defined_functions,
-            us(self.validate_time)
+            us(self.validate_time),
+            self.osr_entries
         );
         for (i, e) in self.events.iter().enumerate() {
             if i > 0 {

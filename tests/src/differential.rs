@@ -52,14 +52,16 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::TierRow;
 use tierup_runtime::{
-    Config, Engine, ExternType, InterruptHandle, Module, Store, TierMode, TrapCode, Val, ValType,
+    Config, Engine, ExternType, InterruptHandle, Module, Store, TrapCode, Val, ValType,
 };
 
 /// Every tier mode the differential test runs each module in; all must agree exactly.
 ///
 /// Add `TierMode::Baseline` and `TierMode::Optimized` here when those tiers land.
-pub const TIER_MODES: &[TierMode] = &[TierMode::Interp, TierMode::Tiered];
+/// The tier modes compared: every row of the spec suite.
+pub use crate::TIER_ROWS as TIER_MODES;
 
 /// How long one call may run in tierup before the watchdog interrupts it (the call then
 /// counts as skipped). Generated modules are instrumented to terminate long before this;
@@ -507,14 +509,13 @@ impl Watchdog {
 
 /// Follows `plan` in tierup, in tier mode `mode`, without engine fuel: every call is guarded by a
 /// watchdog that interrupts it after [`CALL_TIME_LIMIT`].
-pub fn run_tierup(wasm: &[u8], mode: TierMode, plan: &Plan) -> Run {
+pub fn run_tierup(wasm: &[u8], mode: &TierRow, plan: &Plan) -> Run {
     let mut run = Run {
-        engine: format!("tierup/{mode}"),
+        engine: format!("tierup/{}", mode.name),
         instantiation: Instantiation::Instantiated,
         calls: Vec::new(),
     };
-    let mut config = Config::new();
-    config.tier(mode);
+    let config = mode.config();
     let engine = match Engine::new(&config) {
         Ok(engine) => engine,
         Err(e) => {
@@ -787,7 +788,7 @@ pub fn check_module(
     let mut report = ModuleReport::default();
     let runs: Vec<Run> = TIER_MODES
         .iter()
-        .map(|&mode| run_tierup(wasm, mode, plan))
+        .map(|mode| run_tierup(wasm, mode, plan))
         .collect();
     let reference = &runs[0];
     report.instantiated = reference.instantiation == Instantiation::Instantiated;

@@ -49,14 +49,45 @@ impl TierRow {
 
 /// Every tier mode the spec suite runs in.
 ///
-/// To add a mode (`baseline`, `opt`, `tiered`, `stress`): add a row here and create
-/// `known-failures/<name>.txt` (an absent list means "no known failures").
-pub const TIER_ROWS: &[TierRow] = &[TierRow {
-    name: "interp",
-    configure: |config| {
-        config.tier(TierMode::Interp);
+/// To add a mode (`opt`): add a row here and create `known-failures/<name>.txt` (an absent
+/// list means "no known failures"). The differential tests compare every row too.
+pub const TIER_ROWS: &[TierRow] = &[
+    TierRow {
+        name: "interp",
+        configure: |config| {
+            config.tier(TierMode::Interp);
+        },
     },
-}];
+    TierRow {
+        name: "baseline",
+        configure: |config| {
+            config.tier(TierMode::Baseline);
+        },
+    },
+    TierRow {
+        // Explicit bounds checks instead of guard pages (the machine-code fallback).
+        name: "baseline-explicit",
+        configure: |config| {
+            config
+                .tier(TierMode::Baseline)
+                .bounds_checks(tierup_runtime::BoundsChecks::Explicit);
+        },
+    },
+    TierRow {
+        name: "tiered",
+        configure: |config| {
+            config.tier(TierMode::Tiered);
+        },
+    },
+    TierRow {
+        // Thresholds at their minimum: every function is compiled at its first call or
+        // back-edge, and interpreted loops move into machine code by OSR mid-run.
+        name: "stress",
+        configure: |config| {
+            config.tier(TierMode::Tiered).baseline_after(1);
+        },
+    },
+];
 
 /// A spec script: its file name (`address.wast`) and its text.
 #[derive(Debug, Clone, Copy)]

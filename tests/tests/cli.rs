@@ -258,11 +258,11 @@ fn trap_exits_134_with_a_named_backtrace() {
 
 #[test]
 fn unavailable_tier_exits_2() {
-    // Update this test when the baseline tier lands.
+    // Update this test when the optimizing tier lands.
     let out = tierup([
         "run",
         "--tier",
-        "baseline",
+        "opt",
         "--invoke",
         "fib",
         &fixture_str("fib.wat"),
@@ -271,7 +271,7 @@ fn unavailable_tier_exits_2() {
     failure(&out, 2);
     assert!(
         out.stderr
-            .contains("error: tier `baseline` is not available yet"),
+            .contains("error: tier `opt` is not available yet"),
         "{}",
         out.stderr
     );

@@ -12,7 +12,7 @@
 //! [`libcall_interp_entry`] and turns a non-zero status into a trap at its "propagate" site.
 //! So every code-table entry is callable from machine code, whatever the function's tier.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -55,6 +55,8 @@ pub(crate) struct ModuleJit {
     env: CompileEnv,
     num_imported: u32,
     baseline: Box<[OnceLock<Result<BaselineFunc, String>>]>,
+    /// How many interpreter activations moved into machine code at a loop header.
+    pub(crate) osr_count: AtomicU64,
 }
 
 impl std::fmt::Debug for ModuleJit {
@@ -100,6 +102,7 @@ impl ModuleJit {
             },
             num_imported: info.num_imported_funcs,
             baseline: (0..defined).map(|_| OnceLock::new()).collect(),
+            osr_count: AtomicU64::new(0),
         };
         let (code, propagate) = assemble_stubs(info.num_imported_funcs, defined);
         let range = jit.publish(&code, vec![(propagate, None)], None)?;
@@ -374,17 +377,24 @@ unsafe fn tier_up(vmctx: *mut VmCtx, func_index: u32, osr_pc: u32) -> usize {
         let interp = &*((*vmctx).interp as *const InterpModule);
         let table =
             std::slice::from_raw_parts((*vmctx).code_table, module.num_defined_funcs() as usize);
+        let first = jit.baseline[defined].get().is_none();
         let Ok(func) = jit.baseline(interp, table, func_index) else {
             // Cannot be compiled (e.g. a resource limit): it stays interpreted.
             counter.store(i32::MAX, Ordering::Relaxed);
             return 0;
         };
-        counter.store(AFTER_BASELINE, Ordering::Relaxed);
+        // Right after compiling, the next tick crosses again: an activation that is still
+        // interpreted (the one that made the function hot at its entry) then moves into the
+        // new code at its next back-edge. After that, the countdown is the next tier's.
+        counter.store(if first { 0 } else { AFTER_BASELINE }, Ordering::Relaxed);
         if osr_pc == NO_OSR {
-            0
-        } else {
-            func.osr_entry(osr_pc).unwrap_or(0)
+            return 0;
         }
+        let entry = func.osr_entry(osr_pc).unwrap_or(0);
+        if entry != 0 {
+            jit.osr_count.fetch_add(1, Ordering::Relaxed);
+        }
+        entry
     }
 }
 

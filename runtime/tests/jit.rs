@@ -1,0 +1,326 @@
+//! Machine code (the baseline tier) in every mode that runs it: traps as values, 10,000 times
+//! per kind, backtraces across mixed interpreter/baseline frames and host re-entry, tier-up
+//! by hotness, on-stack replacement, and interruption of machine-code loops.
+
+use std::time::Duration;
+
+use tierup_runtime::{
+    BoundsChecks, Caller, Config, Engine, Error, Func, Instance, Linker, Module, Store, Tier,
+    TierMode, Trap, TrapCode, Val,
+};
+
+/// The modes that run machine code: forced baseline (guard pages and explicit checks),
+/// tiered, and tiered with thresholds at 1 (tier-up and OSR at the first opportunity).
+fn machine_code_modes() -> Vec<(&'static str, Config)> {
+    let mut baseline = Config::new();
+    baseline.tier(TierMode::Baseline);
+    let mut explicit = Config::new();
+    explicit
+        .tier(TierMode::Baseline)
+        .bounds_checks(BoundsChecks::Explicit);
+    let mut tiered = Config::new();
+    tiered.tier(TierMode::Tiered);
+    let mut stress = Config::new();
+    stress.tier(TierMode::Tiered).baseline_after(1);
+    vec![
+        ("baseline", baseline),
+        ("baseline-explicit", explicit),
+        ("tiered", tiered),
+        ("stress", stress),
+    ]
+}
+
+fn instantiate<T: 'static>(config: &Config, wat: &str, data: T) -> (Store<T>, Instance) {
+    let engine = Engine::new(config).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, data);
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    (store, instance)
+}
+
+fn trap_of(err: Error) -> Trap {
+    match err {
+        Error::Trap(t) => t,
+        other => panic!("expected a trap, got {other}"),
+    }
+}
+
+fn names(trap: &Trap) -> Vec<&str> {
+    trap.backtrace()
+        .iter()
+        .map(|f| f.func_name().unwrap_or("?"))
+        .collect()
+}
+
+const TRAPS: &str = r#"
+(module
+  (type $v (func))
+  (type $i (func (result i32)))
+  (memory 1)
+  (table 2 funcref)
+  (elem (i32.const 0) $ok)
+  (func $ok)
+  (func (export "unreachable") (param i32) unreachable)
+  (func (export "div0") (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))
+  (func (export "rem0") (param i64) (result i64) (i64.rem_u (i64.const 1) (local.get 0)))
+  (func (export "overflow") (param i32) (result i32)
+    (i32.div_s (i32.const 0x80000000) (local.get 0)))
+  (func (export "conversion") (param f32) (result i32) (i32.trunc_f32_s (local.get 0)))
+  (func (export "conversion-range") (param f64) (result i64) (i64.trunc_f64_u (local.get 0)))
+  (func (export "memory") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "memory-store") (param i32) (i64.store offset=7 (local.get 0) (i64.const 1)))
+  (func (export "memory-far") (param i32) (result i32)
+    (i32.load offset=0x7fffffff (local.get 0)))
+  (func (export "memory-fill") (param i32) (memory.fill (local.get 0) (i32.const 0) (i32.const 2)))
+  (func (export "table") (param i32) (call_indirect (type $v) (local.get 0)))
+  (func (export "null") (param i32) (call_indirect (type $v) (local.get 0)))
+  (func (export "signature") (param i32) (result i32) (call_indirect (type $i) (local.get 0)))
+  (func $recurse (export "recurse") (param i32) (result i32)
+    (i32.add (call $recurse (local.get 0)) (i32.const 1)))
+)"#;
+
+/// Every trap kind, raised by machine code 10,000 times each: none may kill the process,
+/// each must come back as the right trap with a backtrace, and the store stays usable.
+#[test]
+fn every_trap_kind_from_machine_code_10000_times() {
+    let cases: [(&str, Val, TrapCode); 15] = [
+        ("unreachable", Val::I32(0), TrapCode::Unreachable),
+        ("div0", Val::I32(0), TrapCode::IntegerDivisionByZero),
+        ("rem0", Val::I64(0), TrapCode::IntegerDivisionByZero),
+        ("overflow", Val::I32(-1), TrapCode::IntegerOverflow),
+        (
+            "conversion",
+            Val::F32(f32::NAN.to_bits()),
+            TrapCode::BadConversionToInteger,
+        ),
+        (
+            "conversion-range",
+            Val::F64((-1.0f64).to_bits()),
+            TrapCode::IntegerOverflow,
+        ),
+        ("memory", Val::I32(65533), TrapCode::MemoryOutOfBounds),
+        ("memory", Val::I32(-1), TrapCode::MemoryOutOfBounds),
+        ("memory-store", Val::I32(65530), TrapCode::MemoryOutOfBounds),
+        ("memory-far", Val::I32(1), TrapCode::MemoryOutOfBounds),
+        ("memory-fill", Val::I32(65535), TrapCode::MemoryOutOfBounds),
+        ("table", Val::I32(7), TrapCode::TableOutOfBounds),
+        ("null", Val::I32(1), TrapCode::IndirectCallToNull),
+        ("signature", Val::I32(0), TrapCode::BadSignature),
+        ("recurse", Val::I32(0), TrapCode::StackOverflow),
+    ];
+    for (mode, config) in machine_code_modes() {
+        let (mut store, instance) = instantiate(&config, TRAPS, ());
+        for (name, arg, code) in &cases {
+            let f = instance.get_func(&mut store, name).unwrap();
+            let mut results = vec![Val::I32(0); f.ty(&store).results().len()];
+            // Stack overflow unwinds thousands of frames each time: fewer rounds suffice.
+            let rounds = if *code == TrapCode::StackOverflow {
+                200
+            } else {
+                10_000
+            };
+            for _ in 0..rounds {
+                let trap = trap_of(
+                    f.call(&mut store, std::slice::from_ref(arg), &mut results)
+                        .unwrap_err(),
+                );
+                assert_eq!(trap.code(), *code, "{mode}: {name}");
+                assert!(
+                    !trap.backtrace().is_empty(),
+                    "{mode}: {name} has a backtrace"
+                );
+            }
+        }
+        // After all that, normal calls still work.
+        let f = instance.get_func(&mut store, "div0").unwrap();
+        let mut out = [Val::I32(0)];
+        f.call(&mut store, &[Val::I32(1)], &mut out).unwrap();
+        assert_eq!(out[0].i32().unwrap(), 1, "{mode}");
+    }
+}
+
+/// The backtrace of a trap lists every frame, whichever tier each one runs in.
+#[test]
+fn backtraces_cross_tiers() {
+    let wat = r#"(module
+      (memory 1)
+      (func $inner (param i32) (result i32) (i32.load (local.get 0)))
+      (func $middle (param i32) (result i32) (call $inner (local.get 0)))
+      (func $hot (export "hot") (param i32) (result i32) (call $middle (local.get 0)))
+      (func $outer (export "outer") (param i32) (result i32) (call $hot (local.get 0))))"#;
+    for (mode, config) in machine_code_modes() {
+        let (mut store, instance) = instantiate(&config, wat, ());
+        let hot = instance
+            .get_typed_func::<i32, i32>(&mut store, "hot")
+            .unwrap();
+        // Make `hot` and its callees reach baseline code in tiered modes; `outer` stays
+        // interpreted in `tiered` (called once).
+        for _ in 0..2000 {
+            hot.call(&mut store, 0).unwrap();
+        }
+        let outer = instance
+            .get_typed_func::<i32, i32>(&mut store, "outer")
+            .unwrap();
+        let trap = trap_of(outer.call(&mut store, 70000).unwrap_err());
+        assert_eq!(trap.code(), TrapCode::MemoryOutOfBounds, "{mode}");
+        assert_eq!(names(&trap), ["inner", "middle", "hot", "outer"], "{mode}");
+    }
+}
+
+/// wasm → host → wasm (traps): the trap reaches the embedder with every frame, inner first,
+/// and the outer activation's machine code is left intact.
+#[test]
+fn nested_host_reentry_traps_in_machine_code() {
+    let wat = r#"(module
+      (import "env" "reenter" (func $reenter (param i32) (result i32)))
+      (func $inner (export "inner") (param i32) (result i32)
+        (i32.div_u (i32.const 10) (local.get 0)))
+      (func $outer (export "outer") (param i32) (result i32)
+        (i32.add (call $reenter (local.get 0)) (i32.const 1))))"#;
+    for (mode, config) in machine_code_modes() {
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, wat).unwrap();
+        let mut store = Store::new(&engine, None::<Func>);
+        let mut linker = Linker::new(&engine);
+        linker
+            .func_wrap(
+                "env",
+                "reenter",
+                |mut caller: Caller<'_, Option<Func>>, x: i32| -> Result<i32, Error> {
+                    let inner = caller.data().unwrap();
+                    let mut out = [Val::I32(0)];
+                    inner.call(&mut caller, &[Val::I32(x)], &mut out)?;
+                    Ok(out[0].i32().unwrap())
+                },
+            )
+            .unwrap();
+        let instance = linker.instantiate(&mut store, &module).unwrap();
+        *store.data_mut() = instance.get_func(&mut store, "inner");
+        let outer = instance
+            .get_typed_func::<i32, i32>(&mut store, "outer")
+            .unwrap();
+        for round in 0..3000 {
+            assert_eq!(outer.call(&mut store, 5).unwrap(), 3, "{mode}");
+            if round % 100 == 0 {
+                let trap = trap_of(outer.call(&mut store, 0).unwrap_err());
+                assert_eq!(trap.code(), TrapCode::IntegerDivisionByZero, "{mode}");
+                assert_eq!(names(&trap), ["inner", "outer"], "{mode}");
+            }
+        }
+    }
+}
+
+/// A function called often enough reaches the baseline tier, and the stats say so.
+#[test]
+fn hot_functions_reach_the_baseline_tier() {
+    let wat = r#"(module
+      (func $sq (export "sq") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+      (func (export "cold") (result i32) (i32.const 7)))"#;
+    let mut config = Config::new();
+    config.tier(TierMode::Tiered).baseline_after(100);
+    let (mut store, instance) = instantiate(&config, wat, ());
+    let sq = instance
+        .get_typed_func::<i32, i32>(&mut store, "sq")
+        .unwrap();
+    let cold = instance
+        .get_typed_func::<(), i32>(&mut store, "cold")
+        .unwrap();
+    assert_eq!(cold.call(&mut store, ()).unwrap(), 7);
+    for i in 0..99 {
+        assert_eq!(sq.call(&mut store, i).unwrap(), i * i);
+    }
+    let stats = instance.module(&mut store).stats();
+    assert!(!stats.events.iter().any(|e| e.tier == Tier::Baseline));
+    for i in 0..10 {
+        assert_eq!(sq.call(&mut store, i).unwrap(), i * i);
+    }
+    let stats = instance.module(&mut store).stats();
+    let baseline: Vec<_> = stats
+        .events
+        .iter()
+        .filter(|e| e.tier == Tier::Baseline)
+        .map(|e| e.name.as_deref().unwrap_or("?"))
+        .collect();
+    assert_eq!(baseline, ["sq"], "only the hot function is compiled");
+}
+
+/// A function called once whose loop runs long moves into machine code at a loop header
+/// (on-stack replacement) and finishes there with the right result.
+#[test]
+fn long_loops_in_a_single_call_move_into_machine_code() {
+    let wat = r#"(module
+      (func (export "main") (param i32) (result i64) (local i32) (local i64)
+        (loop $l
+          (local.set 2 (i64.add (local.get 2) (i64.extend_i32_u (local.get 1))))
+          (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+        (local.get 2)))"#;
+    for (mode, config) in machine_code_modes() {
+        let (mut store, instance) = instantiate(&config, wat, ());
+        let main = instance
+            .get_typed_func::<i32, i64>(&mut store, "main")
+            .unwrap();
+        let n = 1_000_000i64;
+        assert_eq!(
+            main.call(&mut store, n as i32).unwrap(),
+            n * (n - 1) / 2,
+            "{mode}"
+        );
+        let stats = instance.module(&mut store).stats();
+        if config.tier_mode() == TierMode::Tiered {
+            assert_eq!(stats.osr_entries, 1, "{mode}: one on-stack replacement");
+        }
+    }
+}
+
+/// An infinite loop in machine code stops at an interrupt.
+#[test]
+fn machine_code_loops_are_interruptible() {
+    let wat = r#"(module
+      (func (export "spin") (loop $l (br $l)))
+      (func $rec (export "rec") (call $rec)))"#;
+    for (mode, config) in machine_code_modes() {
+        let (mut store, instance) = instantiate(&config, wat, ());
+        let spin = instance.get_func(&mut store, "spin").unwrap();
+        let handle = store.interrupt_handle();
+        let timer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            handle.interrupt();
+        });
+        let trap = trap_of(spin.call(&mut store, &[], &mut []).unwrap_err());
+        timer.join().unwrap();
+        assert_eq!(trap.code(), TrapCode::Interrupted, "{mode}");
+        // The interrupt was consumed: the next call runs (and overflows the stack).
+        let rec = instance.get_func(&mut store, "rec").unwrap();
+        let trap = trap_of(rec.call(&mut store, &[], &mut []).unwrap_err());
+        assert_eq!(trap.code(), TrapCode::StackOverflow, "{mode}");
+    }
+}
+
+/// Machine code runs on threads with small stacks: deep recursion is a trap, not a crash.
+#[test]
+fn small_thread_stacks_overflow_cleanly() {
+    let wat = r#"(module
+      (func $rec (export "rec") (param i32) (result i32)
+        (if (result i32) (local.get 0)
+          (then (i32.add (call $rec (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))
+          (else (i32.const 0)))))"#;
+    for (mode, config) in machine_code_modes() {
+        std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || {
+                let (mut store, instance) = instantiate(&config, wat, ());
+                let rec = instance
+                    .get_typed_func::<i32, i32>(&mut store, "rec")
+                    .unwrap();
+                assert_eq!(rec.call(&mut store, 100).unwrap(), 100, "{mode}");
+                let trap = trap_of(rec.call(&mut store, 10_000_000).unwrap_err());
+                assert_eq!(trap.code(), TrapCode::StackOverflow, "{mode}");
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+}
