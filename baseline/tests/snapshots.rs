@@ -1,0 +1,127 @@
+//! Snapshot tests of the machine code the baseline compiler produces, disassembled with
+//! capstone, so that a reviewer sees every change to code generation as a diff.
+//!
+//! The inputs are the interpreter's snapshot cases (`interp/tests/snapshots/NAME.wat`, whose
+//! bytecode listings sit beside them); the expected listings are
+//! `baseline/tests/snapshots/NAME.txt`. Trap sites and OSR entries are annotated. Absolute
+//! addresses of Rust helpers differ between builds and are shown as `<helper>`. Run with
+//! `TIERUP_BLESS=1` to rewrite the listings after an intended change, then review the diff.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use capstone::prelude::*;
+use tierup_abi::ModuleInfo;
+use tierup_baseline::{BoundsChecks, CompileEnv, compile};
+use tierup_interp::InterpModule;
+
+/// Whether `value` looks like the address of a Rust function of this test binary.
+fn is_helper_address(value: u64) -> bool {
+    let anchor = tierup_baseline::helpers::f32_min as *const () as u64;
+    value.abs_diff(anchor) < (256 << 20)
+}
+
+fn mask_helpers(op_str: &str) -> String {
+    op_str
+        .split(", ")
+        .map(|part| {
+            part.strip_prefix("0x")
+                .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+                .filter(|&v| is_helper_address(v))
+                .map_or_else(|| part.to_string(), |_| "<helper>".to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn listing(wat_path: &Path) -> String {
+    let wasm = wat::parse_file(wat_path).expect("snapshot WAT parses");
+    let info = Arc::new(ModuleInfo::parse(wasm).expect("snapshot module validates"));
+    let module = InterpModule::new(info.clone());
+    let env = CompileEnv {
+        num_imported_funcs: info.num_imported_funcs,
+        has_memory: !info.memories.is_empty(),
+        bounds_checks: BoundsChecks::Guard,
+    };
+    let cs = Capstone::new()
+        .x86()
+        .mode(arch::x86::ArchMode::Mode64)
+        .syntax(arch::x86::ArchSyntax::Intel)
+        .build()
+        .expect("capstone");
+    let mut out = String::new();
+    for index in info.num_imported_funcs..info.funcs.len() as u32 {
+        let func = module
+            .compiled(index)
+            .expect("snapshot function translates");
+        let code = compile(func, &env).expect("snapshot function compiles");
+        let name = info.func_name(index).unwrap_or("?");
+        let _ = writeln!(out, ";; func[{index}] {name}: {} bytes", code.code.len());
+        let insns = cs.disasm_all(&code.code, 0).expect("disassembles");
+        for insn in insns.as_ref() {
+            let at = insn.address() as u32;
+            for (pc, offset) in &code.osr_entries {
+                if *offset == at {
+                    let _ = writeln!(
+                        out,
+                        "      ; OSR entry for the loop header at bytecode {pc}"
+                    );
+                }
+            }
+            let mut line = format!(
+                "{at:5x}: {} {}",
+                insn.mnemonic().unwrap_or("?"),
+                mask_helpers(insn.op_str().unwrap_or(""))
+            );
+            if let Some((_, trap)) = code.traps.iter().find(|(o, _)| *o == at) {
+                match trap {
+                    Some(code) => {
+                        let _ = write!(line, "    ; trap: {code:?}");
+                    }
+                    None => line.push_str("    ; trap: status in eax"),
+                }
+            }
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+    }
+    out
+}
+
+#[test]
+fn machine_code_snapshots() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let inputs = root.join("../interp/tests/snapshots");
+    let outputs = root.join("tests/snapshots");
+    let bless = std::env::var_os("TIERUP_BLESS").is_some();
+    let mut cases: Vec<_> = std::fs::read_dir(&inputs)
+        .expect("snapshot dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wat"))
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 5, "expected at least five snapshot cases");
+    let mut mismatches = Vec::new();
+    for case in cases {
+        let actual = listing(&case);
+        let expected_path = outputs
+            .join(case.file_name().unwrap())
+            .with_extension("txt");
+        if bless {
+            std::fs::write(&expected_path, &actual).expect("write snapshot");
+            continue;
+        }
+        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+        if expected != actual {
+            mismatches.push(format!(
+                "{}:\n--- expected\n{expected}\n+++ actual\n{actual}",
+                expected_path.display()
+            ));
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "machine code changed (rerun with TIERUP_BLESS=1 if intended):\n{}",
+        mismatches.join("\n")
+    );
+}
