@@ -231,11 +231,14 @@ mod tests {
         assert!(reg.lookup(0xfff).is_none());
         assert!(reg.lookup(0x1040).is_none());
         let a = reg.lookup(0x1010).unwrap();
-        assert_eq!(a.trap_at(0x1010), Some(TrapCode::IntegerDivisionByZero));
+        assert_eq!(
+            a.trap_at(0x1010),
+            Some(Some(TrapCode::IntegerDivisionByZero))
+        );
         assert_eq!(a.trap_at(0x1011), None);
         let b = reg.lookup(0x207f).unwrap();
-        assert_eq!(b.trap_at(0x2008), Some(TrapCode::Unreachable));
-        assert_eq!(b.trap_at(0x2030), Some(TrapCode::MemoryOutOfBounds));
+        assert_eq!(b.trap_at(0x2008), Some(Some(TrapCode::Unreachable)));
+        assert_eq!(b.trap_at(0x2030), Some(Some(TrapCode::MemoryOutOfBounds)));
     }
 
     #[test]
@@ -273,7 +276,7 @@ mod tests {
             for i in (0..n).step_by(97) {
                 let pc = 0x10_0000 + i * 0x100 + 4;
                 let found = reg.lookup(pc).expect("published entries are visible");
-                assert_eq!(found.trap_at(pc), Some(TrapCode::Unreachable));
+                assert_eq!(found.trap_at(pc), Some(Some(TrapCode::Unreachable)));
             }
             seen = n;
         }

@@ -389,7 +389,7 @@ unsafe fn walk_frames(record: &mut EntryRecord, pc: usize, in_function: bool, mu
         record.frames[n] = pc;
         n += 1;
     }
-    while n < MAX_TRAP_FRAMES && rbp != 0 && rbp % 8 == 0 {
+    while n < MAX_TRAP_FRAMES && rbp != 0 && rbp.is_multiple_of(8) {
         // SAFETY: `rbp` points at a frame record (saved rbp, return address) of JIT code.
         let (next, ret) = unsafe { (*(rbp as *const usize), *((rbp + 8) as *const usize)) };
         let Some((_, info)) = code_at(ret) else { break };
@@ -506,7 +506,7 @@ mod tests {
         let f = jit.add(&code, &[(site, TrapCode::IntegerDivisionByZero)]);
         let mut frame = [84u64, 2];
         // SAFETY: `f` follows the slot ABI and reads/writes only fp[0..2].
-        let status = unsafe { call_jit(f, std::ptr::null_mut(), frame.as_mut_ptr()) };
+        let status = unsafe { call_jit_status(f, std::ptr::null_mut(), frame.as_mut_ptr()) };
         assert_eq!(status, 0);
         assert_eq!(frame[0], 42);
     }
@@ -530,14 +530,15 @@ mod tests {
         for i in 0..10_000u64 {
             let mut frame = [i, 0];
             // SAFETY: as above; the divisor is zero, so `div` faults at the registered site.
-            let status = unsafe { call_jit(f, std::ptr::null_mut(), frame.as_mut_ptr()) };
+            let status = unsafe { call_jit_status(f, std::ptr::null_mut(), frame.as_mut_ptr()) };
             assert_eq!(status, TrapCode::IntegerDivisionByZero.status());
             // SAFETY: `trap` is a lone `ud2` at a registered site.
-            let status = unsafe { call_jit(trap, std::ptr::null_mut(), frame.as_mut_ptr()) };
+            let status = unsafe { call_jit_status(trap, std::ptr::null_mut(), frame.as_mut_ptr()) };
             assert_eq!(status, TrapCode::Unreachable.status());
             let (guard_page, _) = guard.reservation();
             // SAFETY: `oob` reads fp[0], here an unmapped page at a registered site.
-            let status = unsafe { call_jit(oob, std::ptr::null_mut(), guard_page as *mut u64) };
+            let status =
+                unsafe { call_jit_status(oob, std::ptr::null_mut(), guard_page as *mut u64) };
             assert_eq!(status, TrapCode::MemoryOutOfBounds.status());
         }
         // The thread is outside JIT code again.
@@ -557,7 +558,8 @@ mod tests {
                 let f = unsafe { *fp } as usize;
                 let mut inner = [1u64, 0];
                 // SAFETY: `f` is the registered division function.
-                let status = unsafe { call_jit(f, std::ptr::null_mut(), inner.as_mut_ptr()) };
+                let status =
+                    unsafe { call_jit_status(f, std::ptr::null_mut(), inner.as_mut_ptr()) };
                 // SAFETY: fp points at the outer frame.
                 unsafe { *fp.add(1) = u64::from(status) };
             }
@@ -575,7 +577,7 @@ mod tests {
             let g = jit.add(&outer.finalize().unwrap(), &[]);
             let mut frame = [f as u64, 0];
             // SAFETY: `g` calls `host` with the slot ABI and returns normally.
-            let status = unsafe { call_jit(g, std::ptr::null_mut(), frame.as_mut_ptr()) };
+            let status = unsafe { call_jit_status(g, std::ptr::null_mut(), frame.as_mut_ptr()) };
             assert_eq!(status, 0);
             assert_eq!(
                 frame[1],
