@@ -59,6 +59,57 @@ pub struct VmFuncRef {
     pub code: *const AtomicUsize,
 }
 
+impl VmFuncRef {
+    /// The machine code this (wasm) function currently runs in, or 0 while it is interpreted
+    /// (its code-table entry is 0 or its interpreter stub) or it is a host function.
+    ///
+    /// # Safety
+    /// A wasm function's `vmctx` and `code` must be live (they are while its instance is).
+    #[inline(always)]
+    pub unsafe fn machine_code(&self) -> usize {
+        if self.code.is_null() {
+            return 0;
+        }
+        // SAFETY: the caller's contract: the entry and the defining instance are live.
+        unsafe {
+            let entry = (*self.code).load(std::sync::atomic::Ordering::Acquire);
+            let vmctx = self.vmctx;
+            let defined = (self.func_index - (*(*vmctx).module).num_imported_funcs) as usize;
+            if entry == (*vmctx).interp_stubs + defined * INTERP_STUB_SIZE {
+                0
+            } else {
+                entry
+            }
+        }
+    }
+}
+
+impl StoreCtx {
+    /// Takes the trap parked in [`StoreCtx::pending_trap`], or makes a fresh one from `status`
+    /// when none is parked (a trap raised by machine code itself, or a host error).
+    pub fn take_pending_trap(&mut self, status: u32) -> Box<RawTrap> {
+        let pending = std::mem::replace(&mut self.pending_trap, std::ptr::null_mut());
+        if pending.is_null() {
+            RawTrap::new(crate::TrapCode::from_status(status).unwrap_or(crate::TrapCode::HostError))
+        } else {
+            // SAFETY: pending traps are always `Box::into_raw` results (field docs).
+            unsafe { Box::from_raw(pending) }
+        }
+    }
+
+    /// Parks `trap` for the machine code it is handed to (superseding any parked one) and
+    /// returns its status.
+    pub fn park_trap(&mut self, trap: Box<RawTrap>) -> u32 {
+        let status = trap.code.status();
+        let old = std::mem::replace(&mut self.pending_trap, Box::into_raw(trap));
+        if !old.is_null() {
+            // SAFETY: as in `take_pending_trap`.
+            drop(unsafe { Box::from_raw(old) });
+        }
+        status
+    }
+}
+
 /// A passive data segment while it is alive: `len == 0` after `data.drop` (or once used
 /// by instantiation).
 #[repr(C)]

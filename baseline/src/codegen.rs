@@ -102,17 +102,13 @@ impl<'a> Codegen<'a> {
         self.emit_epilogue();
         self.emit_hot_helper();
         self.emit_call_ref_helper();
-        let osr = self.emit_osr_entries();
+        let osr_entries = self.emit_osr_entries();
         self.m.emit_trap_stubs();
         let code = self
             .m
             .ops
             .finalize()
             .map_err(|e| CompileError(format!("assembling: {e:?}")))?;
-        let mut osr_entries = Vec::with_capacity(osr.len());
-        for (pc, label) in osr {
-            osr_entries.push((pc, label));
-        }
         Ok(BaselineCode {
             code,
             traps: self.m.traps,

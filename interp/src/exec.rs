@@ -187,28 +187,6 @@ impl Exec {
         status
     }
 
-    /// The machine code that `fref` (a wasm function) currently runs in, or 0 while it is
-    /// interpreted.
-    #[inline(always)]
-    unsafe fn machine_code(fref: *const VmFuncRef) -> usize {
-        // SAFETY: a wasm function reference names a live instance and its code-table entry.
-        unsafe {
-            let code = (*fref).code;
-            if code.is_null() {
-                return 0;
-            }
-            let entry = (*code).load(Ordering::Acquire);
-            let vmctx = (*fref).vmctx;
-            let stubs = (*vmctx).interp_stubs;
-            let defined = ((*fref).func_index - (*(*vmctx).module).num_imported_funcs) as usize;
-            if entry == stubs + defined * tierup_abi::INTERP_STUB_SIZE {
-                0
-            } else {
-                entry
-            }
-        }
-    }
-
     /// Calls machine code `code` of instance `vmctx` with its frame at `new_fp`; the caller
     /// resumes at `ret_ip` with `fp`.
     #[inline(never)]
@@ -291,7 +269,7 @@ impl Exec {
                 };
             }
             let callee_vmctx = (*fref).vmctx;
-            let code = Self::machine_code(fref);
+            let code = (*fref).machine_code();
             if code != 0 {
                 return self.call_machine_code(code, callee_vmctx, new_fp, ret_ip, fp);
             }
@@ -299,7 +277,7 @@ impl Exec {
             if Self::tick(callee_hot) {
                 let tier_up = (*(*callee_vmctx).libcalls).tier_up;
                 tier_up(callee_vmctx, (*fref).func_index, tierup_abi::NO_OSR);
-                let code = Self::machine_code(fref);
+                let code = (*fref).machine_code();
                 if code != 0 {
                     return self.call_machine_code(code, callee_vmctx, new_fp, ret_ip, fp);
                 }

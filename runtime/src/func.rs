@@ -219,7 +219,8 @@ pub(crate) fn call_raw<T>(
         FuncKind::Wasm => {
             let vmctx = data.funcref.vm.vmctx;
             let func_index = data.funcref.vm.func_index;
-            let code = machine_code(&data.funcref.vm);
+            // SAFETY: a wasm function of this store names its live instance and code entry.
+            let code = unsafe { data.funcref.vm.machine_code() };
             let budget = store.inner.engine.config().max_native_stack;
             let ctx: *mut StoreCtx = &mut *store.inner.ctx;
             // SAFETY: the store's context is boxed and outlives this call; nothing else
@@ -275,25 +276,6 @@ pub(crate) fn call_raw<T>(
                 }
                 Err(raw) => Err(trap_error(&mut store.inner, *raw, outermost)),
             }
-        }
-    }
-}
-
-/// The machine code a wasm function currently runs in, or 0 while it is interpreted.
-fn machine_code(fref: &VmFuncRef) -> usize {
-    if fref.code.is_null() {
-        return 0;
-    }
-    // SAFETY: a wasm function reference points at its module's code-table entry and names its
-    // live instance.
-    unsafe {
-        let entry = (*fref.code).load(std::sync::atomic::Ordering::Acquire);
-        let vmctx = fref.vmctx;
-        let defined = (fref.func_index - (*(*vmctx).module).num_imported_funcs) as usize;
-        if entry == 0 || entry == (*vmctx).interp_stubs + defined * tierup_abi::INTERP_STUB_SIZE {
-            0
-        } else {
-            entry
         }
     }
 }

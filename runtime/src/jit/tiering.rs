@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
 use parking_lot::Mutex;
-use tierup_abi::{INTERP_STUB_SIZE, ModuleInfo, NO_OSR, RawTrap, TrapCode, VmCtx};
+use tierup_abi::{INTERP_STUB_SIZE, ModuleInfo, NO_OSR, TrapCode, VmCtx};
 use tierup_baseline::{BaselineCode, CompileEnv};
 use tierup_interp::InterpModule;
 
@@ -105,7 +105,7 @@ impl ModuleJit {
             osr_count: AtomicU64::new(0),
         };
         let (code, propagate) = assemble_stubs(info.num_imported_funcs, defined);
-        let range = jit.publish(&code, vec![(propagate, None)], None)?;
+        let range = jit.publish(&code, &[(propagate, None)], None)?;
         jit.stubs = range.start;
         Ok(jit)
     }
@@ -120,23 +120,35 @@ impl ModuleJit {
         self.stubs
     }
 
+    /// Copies `code` into fresh executable pages and registers its trap sites.
     fn publish(
         &self,
         code: &[u8],
-        traps: Vec<(u32, Option<TrapCode>)>,
+        traps: &[(u32, Option<TrapCode>)],
         func_index: Option<u32>,
     ) -> Result<CodeRange, String> {
         let _order = self.publish.lock();
         let range = self.arena.publish(&[code]).map_err(|e| e.to_string())?[0];
+        self.register(range, traps, func_index)?;
+        Ok(range)
+    }
+
+    /// Registers published code with its trap sites (under the `publish` lock, in address
+    /// order).
+    fn register(
+        &self,
+        range: CodeRange,
+        traps: &[(u32, Option<TrapCode>)],
+        func_index: Option<u32>,
+    ) -> Result<(), String> {
         self.registry.register(CodeInfo {
             range,
             traps: traps
-                .into_iter()
-                .map(|(offset, code)| TrapSite { offset, code })
+                .iter()
+                .map(|&(offset, code)| TrapSite { offset, code })
                 .collect(),
             func_index,
-        })?;
-        Ok(range)
+        })
     }
 
     /// The baseline code of `func_index`, compiling and publishing it (into `code_table`) on
@@ -155,23 +167,12 @@ impl ModuleJit {
             .get_or_init(|| {
                 let bytecode = interp.compiled(func_index).map_err(|e| e.to_string())?;
                 let start = Instant::now();
-                let BaselineCode {
-                    code,
-                    traps,
-                    osr_entries,
-                } = tierup_baseline::compile(bytecode, &self.env).map_err(|e| e.to_string())?;
-                let range = self.publish(&code, traps, Some(func_index))?;
+                let code =
+                    tierup_baseline::compile(bytecode, &self.env).map_err(|e| e.to_string())?;
+                let range = self.publish(&code.code, &code.traps, Some(func_index))?;
                 let compile_time = start.elapsed();
                 code_table[defined].store(range.start, Ordering::Release);
-                Ok(BaselineFunc {
-                    osr: osr_entries
-                        .iter()
-                        .map(|&(pc, offset)| (pc, range.start + offset as usize))
-                        .collect(),
-                    code_bytes: code.len(),
-                    compile_time,
-                    published_at: Instant::now(),
-                })
+                Ok(BaselineFunc::new(&code, range, compile_time))
             })
             .as_ref()
             .map_err(String::as_str)
@@ -187,7 +188,6 @@ impl ModuleJit {
         interp: &InterpModule,
         code_table: &[AtomicUsize],
     ) -> Result<(), String> {
-        let start = Instant::now();
         let mut compiled = Vec::with_capacity(self.baseline.len());
         for defined in 0..self.baseline.len() {
             let func_index = self.num_imported + defined as u32;
@@ -202,32 +202,12 @@ impl ModuleJit {
         let _order = self.publish.lock();
         let pieces: Vec<&[u8]> = compiled.iter().map(|(c, _)| c.code.as_slice()).collect();
         let ranges = self.arena.publish(&pieces).map_err(|e| e.to_string())?;
-        let published_at = Instant::now();
-        let _ = start;
         for (defined, ((code, compile_time), range)) in compiled.into_iter().zip(ranges).enumerate()
         {
             let func_index = self.num_imported + defined as u32;
-            self.registry.register(CodeInfo {
-                range,
-                traps: code
-                    .traps
-                    .iter()
-                    .map(|&(offset, code)| TrapSite { offset, code })
-                    .collect(),
-                func_index: Some(func_index),
-            })?;
-            let func = BaselineFunc {
-                osr: code
-                    .osr_entries
-                    .iter()
-                    .map(|&(pc, offset)| (pc, range.start + offset as usize))
-                    .collect(),
-                code_bytes: code.code.len(),
-                compile_time,
-                published_at,
-            };
+            self.register(range, &code.traps, Some(func_index))?;
             code_table[defined].store(range.start, Ordering::Release);
-            let _ = self.baseline[defined].set(Ok(func));
+            let _ = self.baseline[defined].set(Ok(BaselineFunc::new(&code, range, compile_time)));
         }
         Ok(())
     }
@@ -242,6 +222,20 @@ impl ModuleJit {
 }
 
 impl BaselineFunc {
+    /// The record of `code`, just published at `range`.
+    fn new(code: &BaselineCode, range: CodeRange, compile_time: Duration) -> BaselineFunc {
+        BaselineFunc {
+            osr: code
+                .osr_entries
+                .iter()
+                .map(|&(pc, offset)| (pc, range.start + offset as usize))
+                .collect(),
+            code_bytes: code.code.len(),
+            compile_time,
+            published_at: Instant::now(),
+        }
+    }
+
     /// The OSR entry for the loop header at bytecode index `pc`.
     fn osr_entry(&self, pc: u32) -> Option<usize> {
         let i = self.osr.binary_search_by_key(&pc, |&(p, _)| p).ok()?;
@@ -290,23 +284,6 @@ pub(crate) fn supported() -> bool {
         && std::arch::is_x86_feature_detected!("popcnt")
 }
 
-/// Hands `trap` to machine code: parks it in the store and returns its status.
-///
-/// # Safety
-/// `vmctx` is a live instance context.
-unsafe fn park_trap(vmctx: *mut VmCtx, trap: Box<RawTrap>) -> u32 {
-    let status = trap.code.status();
-    // SAFETY: the caller's contract; any trap already parked is superseded (dropped).
-    unsafe {
-        let store = (*vmctx).store;
-        let old = std::mem::replace(&mut (*store).pending_trap, Box::into_raw(trap));
-        if !old.is_null() {
-            drop(Box::from_raw(old));
-        }
-    }
-    status
-}
-
 /// The interpreter stubs' target: runs defined function `func_index` of `vmctx` in the
 /// interpreter with its frame at `fp`. Returns 0, or a trap status with the trap parked.
 ///
@@ -321,7 +298,7 @@ pub(crate) unsafe extern "sysv64" fn libcall_interp_entry(
     match unsafe { tierup_interp::invoke(vmctx, func_index, fp) } {
         Ok(()) => 0,
         // SAFETY: as above.
-        Err(trap) => unsafe { park_trap(vmctx, trap) },
+        Err(trap) => unsafe { (*(*vmctx).store).park_trap(trap) },
     }
 }
 
@@ -338,7 +315,7 @@ pub(crate) unsafe extern "sysv64" fn libcall_enter_jit(
     match unsafe { traps::call_jit(code, vmctx, fp) } {
         Ok(()) => 0,
         // SAFETY: as above.
-        Err(trap) => unsafe { park_trap(vmctx, trap) },
+        Err(trap) => unsafe { (*(*vmctx).store).park_trap(trap) },
     }
 }
 

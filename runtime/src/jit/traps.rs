@@ -29,7 +29,9 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
-use tierup_abi::{RawTrap, TrapCode, VmCtx, WasmFrame};
+#[cfg(test)]
+use tierup_abi::TrapCode;
+use tierup_abi::{RawTrap, VmCtx, WasmFrame};
 
 use crate::jit::arena::CodeArena;
 use crate::jit::registry::{CodeInfo, CodeRegistry};
@@ -214,17 +216,8 @@ pub unsafe fn call_jit(code: usize, vmctx: *mut VmCtx, fp: *mut u64) -> Result<(
     if status == 0 {
         return Ok(());
     }
-    // SAFETY: `vmctx` is live (the caller's contract); a pending trap is a leaked box.
-    let pending = unsafe {
-        let store = (*vmctx).store;
-        std::mem::replace(&mut (*store).pending_trap, std::ptr::null_mut())
-    };
-    let mut trap = if pending.is_null() {
-        RawTrap::new(TrapCode::from_status(status).unwrap_or(TrapCode::HostError))
-    } else {
-        // SAFETY: pending traps are always `Box::into_raw` results.
-        unsafe { Box::from_raw(pending) }
-    };
+    // SAFETY: `vmctx` and its store are live (the caller's contract).
+    let mut trap = unsafe { (*(*vmctx).store).take_pending_trap(status) };
     trap.frames
         .extend(frames_of(&record.frames[..record.nframes]));
     Err(trap)
