@@ -1,5 +1,243 @@
-//! The optimizing tier of tierup: wasm → CLIF translation compiled by Cranelift on background
-//! worker threads.
+//! `tierup-optimizer`: the optimizing tier. Our own wasm → CLIF translator on
+//! `cranelift-frontend`, compiled by `cranelift-codegen` into position-independent bytes that
+//! the runtime copies into its code arena (DESIGN.md §7).
 //!
-//! Not built yet. Hot functions will be recompiled off the main thread and patched into the
-//! module's code table with one `Release` store (see `DESIGN.md` §4 and §7).
+//! Layers (STYLE.md): [`Compiler::compile`] (one reusable ISA, `Context` and
+//! `FunctionBuilderContext` per compiling thread) → [`translate`] (the visitor over wasm
+//! operators: values, locals as `Variable`s, the control stack) → [`vm`] (how compiled code
+//! reaches instance state: memory, tables, globals, calls and libcalls, all through the vmctx
+//! at the offsets of `tierup_abi::offsets`).
+//!
+//! The output obeys the tier ABI (DESIGN.md §3) directly: the compiled function *is* the
+//! code-table entry `extern "sysv64" fn(vmctx, fp)`. It loads its arguments from `fp[..]` on
+//! entry, keeps every local and temporary in registers, and stores its results to `fp[..]`
+//! before it returns, so no separate wrapper is needed. Calls go through the code table (or a
+//! function reference) with the callee's frame at `fp + max(params, results)`; nothing in the
+//! output needs relocating (a relocation is a compile error).
+//!
+//! Traps: every memory access carries a trap code (the guard region catches out-of-bounds
+//! accesses), explicit checks become `trapz`/`trapnz`, the native stack limit is Cranelift's
+//! `stack_limit` check, and a non-zero status returned by a Rust helper is raised through the
+//! runtime's `raise` routine ([`OptEnv::raise`]). [`OptCode::traps`] lists every site with its
+//! [`TrapCode`] for the runtime's trap registry. Frame pointers are always kept, so the
+//! runtime's `rbp` walk sees optimized frames like baseline ones.
+
+mod translate;
+mod vm;
+
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::{self, AbiParam, ArgumentPurpose, Signature, UserFuncName};
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::FunctionBuilderContext;
+use tierup_abi::{ModuleInfo, TrapCode};
+
+/// How memory accesses are bounds-checked (as in the baseline tier).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoundsChecks {
+    /// Rely on the runtime's 4 GiB + 32 MiB guard reservation: an out-of-bounds access faults
+    /// and the fault is the trap. Static offsets beyond the guard are still checked.
+    Guard,
+    /// Compare every access with the memory's current length.
+    Explicit,
+}
+
+/// What the compiler needs to know about the module and the runtime it compiles for.
+#[derive(Debug, Clone, Copy)]
+pub struct OptEnv<'a> {
+    /// The module.
+    pub module: &'a ModuleInfo,
+    /// How memory accesses are checked.
+    pub bounds_checks: BoundsChecks,
+    /// Address of the runtime's raise routine, `extern "sysv64" fn(status: u32) -> !`: it
+    /// turns a non-zero status returned by a helper into a trap at a registered site, with a
+    /// frame record so the backtrace includes the caller.
+    pub raise: usize,
+}
+
+/// A compiled function: position-independent machine code and its trap sites.
+#[derive(Debug, Clone)]
+pub struct OptCode {
+    /// The machine code (entry at offset 0).
+    pub code: Vec<u8>,
+    /// `(code offset, trap)` for every instruction that may trap.
+    pub traps: Vec<(u32, Option<TrapCode>)>,
+}
+
+/// Why a function could not be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    /// The function body could not be decoded (it was validated, so this is a bug).
+    #[error("decoding: {0}")]
+    Decode(#[from] wasmparser::BinaryReaderError),
+    /// An operator this tier does not implement.
+    #[error("unsupported operator `{0}`")]
+    Unsupported(String),
+    /// Cranelift rejected the function or failed to compile it.
+    #[error("cranelift: {0}")]
+    Codegen(String),
+    /// The host ISA cannot be built (e.g. missing CPU features).
+    #[error("target: {0}")]
+    Target(String),
+}
+
+/// A reusable compiler: one per thread that compiles (DESIGN.md §4: each background worker
+/// owns one and reuses its buffers across functions).
+pub struct Compiler {
+    isa: OwnedTargetIsa,
+    ctx: cranelift_codegen::Context,
+    builder_ctx: FunctionBuilderContext,
+}
+
+impl std::fmt::Debug for Compiler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compiler")
+            .field("isa", &self.isa.name())
+            .finish()
+    }
+}
+
+impl Compiler {
+    /// A compiler for the host CPU (its detected features), optimizing for speed, keeping
+    /// frame pointers, without probestack (a libcall relocation) or unwind tables.
+    ///
+    /// # Errors
+    /// If the host is not a supported target.
+    pub fn new() -> Result<Compiler, CompileError> {
+        let mut flags = settings::builder();
+        let set = |flags: &mut settings::Builder, name: &str, value: &str| {
+            flags
+                .set(name, value)
+                .map_err(|e| CompileError::Target(format!("{name}={value}: {e}")))
+        };
+        set(&mut flags, "opt_level", "speed")?;
+        set(&mut flags, "preserve_frame_pointers", "true")?;
+        set(&mut flags, "enable_probestack", "false")?;
+        set(&mut flags, "unwind_info", "false")?;
+        set(
+            &mut flags,
+            "enable_verifier",
+            if cfg!(debug_assertions) {
+                "true"
+            } else {
+                "false"
+            },
+        )?;
+        let isa_builder =
+            cranelift_native::builder().map_err(|e| CompileError::Target(e.into()))?;
+        let isa = isa_builder
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| CompileError::Target(e.to_string()))?;
+        Ok(Compiler {
+            isa,
+            ctx: cranelift_codegen::Context::new(),
+            builder_ctx: FunctionBuilderContext::new(),
+        })
+    }
+
+    /// Compiles defined function `func_index` of `env.module`.
+    ///
+    /// # Errors
+    /// If the body uses an operator this tier does not implement, or Cranelift fails.
+    pub fn compile(&mut self, env: &OptEnv<'_>, func_index: u32) -> Result<OptCode, CompileError> {
+        self.ctx.clear();
+        self.ctx.func.signature = slot_abi_signature();
+        self.ctx.func.name = UserFuncName::user(0, func_index);
+        translate::translate(
+            env,
+            func_index,
+            &mut self.ctx.func,
+            &mut self.builder_ctx,
+            self.isa.frontend_config(),
+        )?;
+        let compiled = self
+            .ctx
+            .compile(&*self.isa, &mut ControlPlane::default())
+            .map_err(|e| CompileError::Codegen(format!("{:?}", e.inner)))?;
+        let buffer = &compiled.buffer;
+        if let Some(reloc) = buffer.relocs().first() {
+            return Err(CompileError::Codegen(format!(
+                "position-dependent output (relocation {:?})",
+                reloc.kind
+            )));
+        }
+        let traps = buffer
+            .traps()
+            .iter()
+            .map(|t| (t.offset, trap_code(t.code)))
+            .collect();
+        Ok(OptCode {
+            code: buffer.data().to_vec(),
+            traps,
+        })
+    }
+
+    /// The CLIF of defined function `func_index` after translation, before optimization (for
+    /// diagnostics and tests).
+    ///
+    /// # Errors
+    /// As [`Compiler::compile`], for translation.
+    pub fn clif(&mut self, env: &OptEnv<'_>, func_index: u32) -> Result<String, CompileError> {
+        self.ctx.clear();
+        self.ctx.func.signature = slot_abi_signature();
+        self.ctx.func.name = UserFuncName::user(0, func_index);
+        translate::translate(
+            env,
+            func_index,
+            &mut self.ctx.func,
+            &mut self.builder_ctx,
+            self.isa.frontend_config(),
+        )?;
+        Ok(self.ctx.func.display().to_string())
+    }
+}
+
+/// The tier ABI's entry signature: `extern "sysv64" fn(vmctx, fp)`.
+pub(crate) fn slot_abi_signature() -> Signature {
+    let mut sig = Signature::new(CallConv::SystemV);
+    sig.params.push(AbiParam::special(
+        ir::types::I64,
+        ArgumentPurpose::VMContext,
+    ));
+    sig.params.push(AbiParam::new(ir::types::I64));
+    sig
+}
+
+/// The Cranelift trap code that stands for one of ours.
+pub(crate) fn clif_trap(code: TrapCode) -> ir::TrapCode {
+    match code {
+        TrapCode::StackOverflow => ir::TrapCode::STACK_OVERFLOW,
+        TrapCode::IntegerOverflow => ir::TrapCode::INTEGER_OVERFLOW,
+        TrapCode::MemoryOutOfBounds => ir::TrapCode::HEAP_OUT_OF_BOUNDS,
+        TrapCode::IntegerDivisionByZero => ir::TrapCode::INTEGER_DIVISION_BY_ZERO,
+        TrapCode::BadConversionToInteger => ir::TrapCode::BAD_CONVERSION_TO_INTEGER,
+        other => ir::TrapCode::unwrap_user(other as u8 + 1),
+    }
+}
+
+/// Our trap code for a Cranelift one (the inverse of [`clif_trap`]).
+fn trap_code(code: ir::TrapCode) -> Option<TrapCode> {
+    Some(match code {
+        ir::TrapCode::STACK_OVERFLOW => TrapCode::StackOverflow,
+        ir::TrapCode::INTEGER_OVERFLOW => TrapCode::IntegerOverflow,
+        ir::TrapCode::HEAP_OUT_OF_BOUNDS => TrapCode::MemoryOutOfBounds,
+        ir::TrapCode::INTEGER_DIVISION_BY_ZERO => TrapCode::IntegerDivisionByZero,
+        ir::TrapCode::BAD_CONVERSION_TO_INTEGER => TrapCode::BadConversionToInteger,
+        user => {
+            let raw = user.as_raw().get();
+            return TrapCode::ALL.get(usize::from(raw) - 1).copied();
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trap_codes_round_trip() {
+        for code in TrapCode::ALL {
+            assert_eq!(trap_code(clif_trap(code)), Some(code));
+        }
+    }
+}

@@ -11,10 +11,13 @@ pub enum TierMode {
     /// Every function baseline-compiled before it runs (strict: a function the baseline
     /// compiler cannot handle is an error, never interpreted instead).
     Baseline,
-    /// Every function compiled by Cranelift before it runs (not available yet).
+    /// Every function compiled by Cranelift before it runs (strict, like `Baseline`).
     Optimized,
-    /// Start in the interpreter and tier up to baseline code by hotness (calls plus loop
-    /// back-edges, see [`Config::baseline_after`]), with on-stack replacement at loop headers.
+    /// Start in the lowest of the enabled tiers ([`Config::tiers`], default all three) and
+    /// move functions up by hotness: interpreter → baseline after [`Config::baseline_after`]
+    /// calls plus loop back-edges (with on-stack replacement at loop headers), then →
+    /// Cranelift after [`Config::opt_after`] more, compiled on background threads and
+    /// patched in while the program runs.
     #[default]
     Tiered,
 }
@@ -55,6 +58,72 @@ impl FromStr for TierMode {
     }
 }
 
+/// Which tiers a tiered run may use (`--tiers interp,baseline,opt`). Functions start in the
+/// lowest enabled tier: lazily in the interpreter, or compiled eagerly when the interpreter is
+/// off; they move up through the others by hotness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Tiers {
+    /// The interpreter.
+    pub interp: bool,
+    /// The baseline JIT.
+    pub baseline: bool,
+    /// The optimizing JIT (Cranelift).
+    pub opt: bool,
+}
+
+impl Default for Tiers {
+    fn default() -> Self {
+        Tiers {
+            interp: true,
+            baseline: true,
+            opt: true,
+        }
+    }
+}
+
+impl fmt::Display for Tiers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = [
+            (self.interp, "interp"),
+            (self.baseline, "baseline"),
+            (self.opt, "opt"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| *name)
+        .collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+impl FromStr for Tiers {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut tiers = Tiers {
+            interp: false,
+            baseline: false,
+            opt: false,
+        };
+        for name in s.split(',').map(str::trim) {
+            match name {
+                "interp" => tiers.interp = true,
+                "baseline" => tiers.baseline = true,
+                "opt" | "optimized" => tiers.opt = true,
+                other => {
+                    return Err(format!(
+                        "unknown tier `{other}` in a tier list (expected interp, baseline, opt)"
+                    ));
+                }
+            }
+        }
+        if !(tiers.interp || tiers.baseline || tiers.opt) {
+            return Err("the tier list is empty".into());
+        }
+        Ok(tiers)
+    }
+}
+
 /// Engine configuration. Builder methods take `&mut self` and return it, as in Wasmtime.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -65,6 +134,10 @@ pub struct Config {
     pub(crate) max_native_stack: usize,
     pub(crate) baseline_after: u32,
     pub(crate) bounds_checks: BoundsChecks,
+    pub(crate) opt_after: u32,
+    pub(crate) compile_threads: usize,
+    pub(crate) opt_queue_capacity: usize,
+    pub(crate) tiers: Tiers,
 }
 
 /// How machine code checks memory accesses (the interpreter always checks explicitly).
@@ -88,6 +161,10 @@ impl Default for Config {
             max_native_stack: 512 << 10,
             baseline_after: 1000,
             bounds_checks: BoundsChecks::Guard,
+            opt_after: 10_000,
+            compile_threads: default_compile_threads(),
+            opt_queue_capacity: 1024,
+            tiers: Tiers::default(),
         }
     }
 }
@@ -148,8 +225,60 @@ impl Config {
         self
     }
 
+    /// In tiered mode, how many calls plus loop back-edges a function runs in the tier below
+    /// the optimizer (baseline code, or the interpreter when baseline is off) before it is
+    /// queued for Cranelift (at least 1; 1 is the "stress" setting).
+    pub fn opt_after(&mut self, count: u32) -> &mut Self {
+        self.opt_after = count.clamp(1, i32::MAX as u32);
+        self
+    }
+
+    /// How many background threads compile with Cranelift (at least 1; default: one less
+    /// than the machine's hardware threads, between 1 and 4). They start at the first
+    /// tier-up to the optimizer and stop when the engine and its modules are dropped.
+    pub fn compile_threads(&mut self, threads: usize) -> &mut Self {
+        self.compile_threads = threads.clamp(1, 64);
+        self
+    }
+
+    /// How many functions may wait for the optimizer at once (at least 1). A hot function
+    /// that finds the queue full keeps running in its tier and asks again later.
+    pub fn opt_queue_capacity(&mut self, jobs: usize) -> &mut Self {
+        self.opt_queue_capacity = jobs.max(1);
+        self
+    }
+
+    /// Which tiers a tiered run may use (see [`Tiers`]).
+    pub fn tiers(&mut self, tiers: Tiers) -> &mut Self {
+        self.tiers = tiers;
+        self
+    }
+
     /// The configured tier mode.
     pub fn tier_mode(&self) -> TierMode {
         self.tier
     }
+
+    /// The tiers functions may run in under this configuration: the forced tier, or
+    /// [`Config::tiers`] in tiered mode.
+    pub fn effective_tiers(&self) -> Tiers {
+        let only = |interp, baseline, opt| Tiers {
+            interp,
+            baseline,
+            opt,
+        };
+        match self.tier {
+            TierMode::Interp => only(true, false, false),
+            TierMode::Baseline => only(false, true, false),
+            TierMode::Optimized => only(false, false, true),
+            TierMode::Tiered => self.tiers,
+        }
+    }
+}
+
+/// One less than the hardware threads, between 1 and 4: leave a core to the program.
+fn default_compile_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get().saturating_sub(1))
+        .clamp(1, 4)
 }

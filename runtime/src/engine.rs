@@ -11,6 +11,8 @@ use tierup_abi::FuncType;
 
 use crate::config::{Config, TierMode};
 use crate::error::Error;
+use crate::jit::tiering::Policy;
+use crate::jit::workers::OptWorkers;
 
 /// A compilation and execution environment shared by modules and stores. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -21,7 +23,11 @@ pub struct Engine {
 #[derive(Debug)]
 struct EngineInner {
     config: Config,
+    policy: Policy,
     types: Mutex<TypeRegistry>,
+    /// The optimizer's background workers (threads start at the first job); shared with
+    /// the engine's modules, which queue work on them.
+    workers: Option<Arc<OptWorkers>>,
 }
 
 #[derive(Debug, Default)]
@@ -34,29 +40,44 @@ impl Engine {
     /// Creates an engine.
     ///
     /// # Errors
-    /// [`Error::TierUnavailable`] for tier modes this build cannot run: `opt` (not built
-    /// yet), and the machine-code modes on a CPU without the instructions the baseline JIT
-    /// emits (x86-64 with SSE4.1 and POPCNT).
+    /// [`Error::TierUnavailable`] for tier modes this machine cannot run: the machine-code
+    /// tiers need x86-64 Linux with SSE4.1 and POPCNT. In tiered mode on such a machine, only
+    /// the interpreter is used (unless the tiers were chosen explicitly).
     pub fn new(config: &Config) -> Result<Engine, Error> {
-        match config.tier {
-            TierMode::Interp => {}
-            TierMode::Baseline | TierMode::Tiered if crate::jit::supported() => {}
-            other => return Err(Error::TierUnavailable(other)),
+        let mut config = config.clone();
+        let policy = Policy::of(&config);
+        if policy.uses_jit() && !crate::jit::supported() {
+            if config.tier != TierMode::Tiered || config.tiers != crate::Tiers::default() {
+                return Err(Error::TierUnavailable(config.tier));
+            }
+            config.tier = TierMode::Interp;
         }
+        let policy = Policy::of(&config);
+        let workers = (policy.tiers.opt && config.tier == TierMode::Tiered)
+            .then(|| OptWorkers::new(config.compile_threads, config.opt_queue_capacity));
         Ok(Engine {
             inner: Arc::new(EngineInner {
-                config: config.clone(),
+                config,
+                policy,
                 types: Mutex::new(TypeRegistry::default()),
+                workers,
             }),
         })
     }
 
-    /// Whether this engine runs machine code (baseline tier).
+    /// Whether this engine runs machine code.
     pub(crate) fn uses_jit(&self) -> bool {
-        matches!(
-            self.inner.config.tier,
-            TierMode::Baseline | TierMode::Tiered
-        )
+        self.inner.policy.uses_jit()
+    }
+
+    /// The tiering policy.
+    pub(crate) fn policy(&self) -> &Policy {
+        &self.inner.policy
+    }
+
+    /// The optimizer's workers (tiered engines with the optimizer on).
+    pub(crate) fn workers(&self) -> Option<Arc<OptWorkers>> {
+        self.inner.workers.clone()
     }
 
     /// The engine's configuration.

@@ -221,7 +221,7 @@ fn instantiate<T>(
         interp: &module.inner.interp as *const _ as *const std::ffi::c_void,
         interp_stubs: module.inner.jit.as_ref().map_or(0, |j| j.stubs()),
         jit: module.inner.jit.as_ref().map_or(std::ptr::null(), |j| {
-            j as *const _ as *const std::ffi::c_void
+            std::sync::Arc::as_ptr(j) as *const std::ffi::c_void
         }),
     });
     let vmctx_ptr: *mut VmCtx = &mut *vmctx;

@@ -58,7 +58,7 @@ mod vm;
 pub mod wasi;
 pub mod wast;
 
-pub use config::{BoundsChecks, Config, TierMode};
+pub use config::{BoundsChecks, Config, TierMode, Tiers};
 pub use engine::Engine;
 pub use error::{Error, FrameInfo, Trap};
 pub use externals::{Extern, Global, Memory, Table};

@@ -27,8 +27,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tierup_runtime::wasi::{self, WasiCtx};
 use tierup_runtime::wast::run_wast_file;
 use tierup_runtime::{
-    BoundsChecks, Config, Engine, Error, Func, Instance, Linker, Module, Store, TierMode, Val,
-    ValType,
+    BoundsChecks, Config, Engine, Error, Func, Instance, Linker, Module, Store, TierMode, Tiers,
+    Val, ValType,
 };
 
 /// Exit code for a wasm trap (128 + SIGABRT, as Wasmtime on Unix).
@@ -96,6 +96,23 @@ struct TierOptions {
     /// with on-stack replacement in the middle of loops).
     #[arg(long, value_name = "N")]
     baseline_after: Option<u32>,
+    /// In tiered mode, queue a function for the optimizer (Cranelift, on a background
+    /// thread) after this many calls plus loop back-edges in baseline code (or in the
+    /// interpreter when baseline is off) (default 10000; 1 = stress).
+    #[arg(long, value_name = "N")]
+    opt_after: Option<u32>,
+    /// Background threads compiling with Cranelift in tiered mode, and threads for eager
+    /// compiles in opt mode (default: hardware threads - 1, between 1 and 4).
+    #[arg(long, value_name = "N")]
+    compile_threads: Option<usize>,
+    /// How many functions may wait for the optimizer at once (default 1024).
+    #[arg(long, value_name = "N")]
+    opt_queue: Option<usize>,
+    /// Which tiers a tiered run may use, comma-separated: e.g. `interp,opt`, `baseline,opt`
+    /// (default `interp,baseline,opt`). Functions start in the lowest one (compiled eagerly
+    /// when the interpreter is not listed).
+    #[arg(long, value_name = "LIST")]
+    tiers: Option<Tiers>,
     /// How machine code checks memory accesses (default: guard).
     #[arg(long, value_enum, value_name = "MODE")]
     bounds_checks: Option<BoundsArg>,
@@ -109,6 +126,18 @@ impl TierOptions {
         }
         if let Some(n) = self.baseline_after {
             config.baseline_after(n);
+        }
+        if let Some(n) = self.opt_after {
+            config.opt_after(n);
+        }
+        if let Some(n) = self.compile_threads {
+            config.compile_threads(n);
+        }
+        if let Some(n) = self.opt_queue {
+            config.opt_queue_capacity(n);
+        }
+        if let Some(tiers) = self.tiers {
+            config.tiers(tiers);
         }
         if let Some(mode) = self.bounds_checks {
             config.bounds_checks(match mode {

@@ -14,10 +14,9 @@ use std::time::{Duration, Instant};
 use tierup_abi::{ExternIdx, FuncType, ImportKind, ModuleInfo};
 use tierup_interp::InterpModule;
 
-use crate::config::TierMode;
 use crate::engine::Engine;
 use crate::error::Error;
-use crate::jit::tiering::{ModuleJit, initial_countdown};
+use crate::jit::tiering::ModuleJit;
 use crate::stats::{ModuleStats, Tier, TierEvent};
 use crate::types::{ExternType, GlobalType, MemoryType, TableType};
 
@@ -32,7 +31,7 @@ pub(crate) struct ModuleInner {
     pub(crate) engine: Engine,
     pub(crate) info: Arc<ModuleInfo>,
     pub(crate) interp: InterpModule,
-    pub(crate) code_table: Box<[AtomicUsize]>,
+    pub(crate) code_table: Arc<[AtomicUsize]>,
     pub(crate) hot_counters: Box<[AtomicI32]>,
     /// Canonical signature id of each type index.
     pub(crate) type_ids: Box<[u32]>,
@@ -44,7 +43,16 @@ pub(crate) struct ModuleInner {
     pub(crate) validate_time: Duration,
     /// Machine code (when the engine runs any). Declared last: dropped after everything
     /// that could still point into it.
-    pub(crate) jit: Option<ModuleJit>,
+    pub(crate) jit: Option<Arc<ModuleJit>>,
+}
+
+impl Drop for ModuleInner {
+    fn drop(&mut self) {
+        if let Some(jit) = &self.jit {
+            // Queued optimizations of this module are pointless now.
+            jit.retire();
+        }
+    }
 }
 
 /// One import of a module.
@@ -122,16 +130,18 @@ impl Module {
         let config = engine.config();
         let jit = if engine.uses_jit() {
             Some(
-                ModuleJit::new(&info, config)
+                ModuleJit::new(&info, config, engine.workers())
                     .map_err(|e| Error::msg(format!("code memory: {e}")))?,
             )
         } else {
             None
         };
-        let code_table: Box<[AtomicUsize]> = (0..defined)
-            .map(|i| AtomicUsize::new(jit.as_ref().map_or(0, |j| j.stub(i))))
-            .collect();
-        let countdown = initial_countdown(config);
+        let code_table = match &jit {
+            Some(jit) => jit.code_table().clone(),
+            None => (0..defined).map(|_| AtomicUsize::new(0)).collect(),
+        };
+        let policy = *engine.policy();
+        let countdown = policy.initial_countdown();
         let inner = ModuleInner {
             engine: engine.clone(),
             interp: InterpModule::new(info.clone()),
@@ -144,11 +154,18 @@ impl Module {
             info,
             jit,
         };
-        if config.tier == TierMode::Baseline
-            && let Some(jit) = &inner.jit
+        // Without the interpreter, functions start compiled (strictly: a function the tier
+        // cannot compile is an error).
+        if let Some(jit) = &inner.jit
+            && !policy.tiers.interp
         {
-            jit.compile_all(&inner.interp, &inner.code_table)
-                .map_err(|e| Error::msg(format!("baseline tier: {e}")))?;
+            if policy.tiers.baseline {
+                jit.compile_all(&inner.interp)
+                    .map_err(|e| Error::msg(format!("baseline tier: {e}")))?;
+            } else {
+                jit.optimize_all(config.compile_threads)
+                    .map_err(|e| Error::msg(format!("optimizing tier: {e}")))?;
+            }
         }
         Ok(Module {
             inner: Arc::new(inner),
@@ -243,6 +260,7 @@ impl Module {
                 wasm_bytes: f.wasm_bytes,
                 code_bytes: std::mem::size_of_val(&*f.code),
                 compile_time: f.translate_time,
+                queue_wait: Duration::ZERO,
                 at: f.translated_at.saturating_duration_since(inner.created_at),
             })
             .collect();
@@ -257,6 +275,21 @@ impl Module {
                     wasm_bytes,
                     code_bytes: f.code_bytes,
                     compile_time: f.compile_time,
+                    queue_wait: Duration::ZERO,
+                    at: f.published_at.saturating_duration_since(inner.created_at),
+                }
+            }));
+            events.extend(jit.optimized().map(|(func_index, f)| {
+                let wasm_bytes =
+                    inner.info.bodies[(func_index - inner.info.num_imported_funcs) as usize].len();
+                TierEvent {
+                    func_index,
+                    name: inner.info.func_name(func_index).map(str::to_owned),
+                    tier: Tier::Optimized,
+                    wasm_bytes,
+                    code_bytes: f.code_bytes,
+                    compile_time: f.compile_time,
+                    queue_wait: f.queue_wait,
                     at: f.published_at.saturating_duration_since(inner.created_at),
                 }
             }));
@@ -270,6 +303,12 @@ impl Module {
             events,
             osr_entries: inner.jit.as_ref().map_or(0, |j| {
                 j.osr_count.load(std::sync::atomic::Ordering::Relaxed)
+            }),
+            opt_pending: inner.jit.as_ref().map_or(0, |j| j.optimizations_pending()),
+            opt_failures: inner.jit.as_ref().map_or_else(Vec::new, |j| {
+                j.optimize_failures()
+                    .map(|(f, e)| (f, e.to_owned()))
+                    .collect()
             }),
         }
     }

@@ -2,8 +2,10 @@
 //! translation or compilation cost. Tiering is the product, so it must be observable
 //! (DESIGN.md §4 "Events"); `tierup run --stats` and `--stats-json` print these.
 //!
-//! Today the only tier is the interpreter, whose event is the lazy translation of a function
-//! on its first call; the JIT tiers add their compile events to the same list.
+//! Events: the interpreter's lazy translation of a function on its first call, the baseline
+//! JIT's compile, and the optimizer's compile (with the time the function waited in the
+//! queue: `queue wait + compile time` is how long the function took from turning hot to its
+//! optimized code being installed).
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -45,6 +47,9 @@ pub struct TierEvent {
     pub code_bytes: usize,
     /// How long translation or compilation took.
     pub compile_time: Duration,
+    /// How long the function waited for a background compiler (zero for compiles on the
+    /// calling thread).
+    pub queue_wait: Duration,
     /// When it happened, measured from the module's creation.
     pub at: Duration,
 }
@@ -65,6 +70,11 @@ pub struct ModuleStats {
     /// How many interpreted activations moved into baseline code at a loop header
     /// (on-stack replacement).
     pub osr_entries: u64,
+    /// Functions queued for, or being compiled by, the optimizer right now.
+    pub opt_pending: usize,
+    /// Functions the optimizer could not compile (they kept running in their tier), with
+    /// the reason.
+    pub opt_failures: Vec<(u32, String)>,
 }
 
 impl ModuleStats {
@@ -81,8 +91,8 @@ impl ModuleStats {
         );
         let _ = writeln!(
             out,
-            "  {:<9} {:>10} {:>12} {:>12} {:>14}",
-            "tier", "functions", "wasm bytes", "code bytes", "compile time"
+            "  {:<9} {:>10} {:>12} {:>12} {:>14} {:>14}",
+            "tier", "functions", "wasm bytes", "code bytes", "compile time", "queue wait"
         );
         for tier in [Tier::Interp, Tier::Baseline, Tier::Optimized] {
             let events: Vec<_> = self.events.iter().filter(|e| e.tier == tier).collect();
@@ -92,15 +102,47 @@ impl ModuleStats {
             let wasm: usize = events.iter().map(|e| e.wasm_bytes).sum();
             let code: usize = events.iter().map(|e| e.code_bytes).sum();
             let time: Duration = events.iter().map(|e| e.compile_time).sum();
+            let wait: Duration = events.iter().map(|e| e.queue_wait).sum();
             let _ = writeln!(
                 out,
-                "  {:<9} {:>10} {:>12} {:>12} {:>14}",
+                "  {:<9} {:>10} {:>12} {:>12} {:>14} {:>14}",
                 tier.as_str(),
                 format!("{}/{}", events.len(), self.defined_functions),
                 wasm,
                 code,
-                ms(time)
+                ms(time),
+                if tier == Tier::Optimized {
+                    ms(wait)
+                } else {
+                    "-".into()
+                }
             );
+        }
+        let hot_to_installed: Vec<Duration> = self
+            .events
+            .iter()
+            .filter(|e| e.tier == Tier::Optimized && !e.queue_wait.is_zero())
+            .map(|e| e.queue_wait + e.compile_time)
+            .collect();
+        if let Some(max) = hot_to_installed.iter().max() {
+            let mean = hot_to_installed.iter().sum::<Duration>() / hot_to_installed.len() as u32;
+            let _ = writeln!(
+                out,
+                "  hot -> optimized code installed: mean {}, max {} ({} functions)",
+                ms(mean),
+                ms(*max),
+                hot_to_installed.len()
+            );
+        }
+        if self.opt_pending > 0 {
+            let _ = writeln!(
+                out,
+                "  still queued for the optimizer at exit: {}",
+                self.opt_pending
+            );
+        }
+        for (func, error) in &self.opt_failures {
+            let _ = writeln!(out, "  optimizer failed on function {func}: {error}");
         }
         if self.osr_entries > 0 {
             let _ = writeln!(
@@ -118,12 +160,14 @@ impl ModuleStats {
         let mut out = String::from("{\"module\":{");
         let _ = write!(
             out,
-            "\"name\":{},\"wasm_bytes\":{},\"defined_functions\":{},\"validate_us\":{:.1},\"osr_entries\":{}}},\"events\":[",
+            "\"name\":{},\"wasm_bytes\":{},\"defined_functions\":{},\"validate_us\":{:.1},\"osr_entries\":{},\"opt_pending\":{},\"opt_failures\":{}}},\"events\":[",
             json_string(self.name.as_deref()),
             self.wasm_bytes,
             self.defined_functions,
             us(self.validate_time),
-            self.osr_entries
+            self.osr_entries,
+            self.opt_pending,
+            self.opt_failures.len()
         );
         for (i, e) in self.events.iter().enumerate() {
             if i > 0 {
@@ -131,13 +175,14 @@ impl ModuleStats {
             }
             let _ = write!(
                 out,
-                "{{\"func\":{},\"name\":{},\"tier\":\"{}\",\"wasm_bytes\":{},\"code_bytes\":{},\"compile_us\":{:.1},\"at_us\":{:.1}}}",
+                "{{\"func\":{},\"name\":{},\"tier\":\"{}\",\"wasm_bytes\":{},\"code_bytes\":{},\"compile_us\":{:.1},\"queue_wait_us\":{:.1},\"at_us\":{:.1}}}",
                 e.func_index,
                 json_string(e.name.as_deref()),
                 e.tier.as_str(),
                 e.wasm_bytes,
                 e.code_bytes,
                 us(e.compile_time),
+                us(e.queue_wait),
                 us(e.at)
             );
         }

@@ -6,13 +6,14 @@
 //! - [`registry`]: [`registry::CodeRegistry`], which code ranges exist and which of their
 //!   instructions may fault with which [`tierup_abi::TrapCode`]; lock-free for readers, so a
 //!   signal handler can consult it.
-//!
-//! Nothing here is wired into execution yet: the baseline tier (the next milestone) is the
-//! first user.
+//! - [`traps`]: entry trampolines and the signal handler that turns faults into traps.
+//! - [`tiering`]: per-module machine-code state, the tiering policy and its libcalls.
+//! - [`workers`]: the optimizer's background compile threads.
 
 pub mod arena;
 pub mod registry;
 pub mod tiering;
 pub mod traps;
+pub mod workers;
 
 pub(crate) use tiering::supported;

@@ -1,19 +1,29 @@
 //! Per-module machine-code state and tier-up (DESIGN.md §4): the interpreter stubs every
 //! code-table entry starts at, baseline compilation (on the calling thread, at most once per
-//! function), publication by one `Release` store into the code table, on-stack-replacement
-//! entry points, and the libcalls through which the tiers reach all of this.
+//! function), optimization (queued to the background workers, [`crate::jit::workers`]),
+//! publication by one `Release` store into the code table, on-stack-replacement entry points,
+//! and the libcalls through which the tiers reach all of this.
 //!
-//! [`ModuleJit`] owns the module's code arena and its trap registry (registered with the
-//! signal handler for as long as the module lives). Code is never freed before the module:
-//! a replaced entry may still be running in some activation.
+//! [`ModuleJit`] owns the module's code table, code arena and trap registry (registered with
+//! the signal handler for as long as the module lives). Code is never freed before the
+//! module: a replaced entry may still be running in some activation.
+//!
+//! The policy ([`tier_up`]): a function's countdown crossing zero moves it one step: into
+//! baseline code (if that tier is on and it is not there yet), then to counting towards the
+//! optimizer (`opt_after` more ticks in baseline code), then into the optimizer's queue. Each
+//! function's optimizer state is an `AtomicU8` moved by compare-and-swap (idle → counting →
+//! queued → compiling → done | failed), so it is queued and compiled at most once.
 //!
 //! Interpreter stubs: defined function `i`'s stub is `INTERP_STUB_SIZE` bytes at
 //! `stubs + i * INTERP_STUB_SIZE`: `mov edx, func_index; jmp common`, where `common` calls
 //! [`libcall_interp_entry`] and turns a non-zero status into a trap at its "propagate" site.
 //! So every code-table entry is callable from machine code, whatever the function's tier.
+//! After the stubs comes the raise routine optimized code calls with a non-zero status:
+//! `push rbp; mov rbp, rsp; mov eax, edi` then the propagate site (the frame record lets
+//! the backtrace walk reach the caller).
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use dynasmrt::x64::X64Relocation;
@@ -23,14 +33,86 @@ use tierup_abi::{INTERP_STUB_SIZE, ModuleInfo, NO_OSR, TrapCode, VmCtx};
 use tierup_baseline::{BaselineCode, CompileEnv};
 use tierup_interp::InterpModule;
 
-use crate::config::{BoundsChecks, Config, TierMode};
+use crate::config::{BoundsChecks, Config, Tiers};
 use crate::jit::arena::{CodeArena, CodeRange};
 use crate::jit::registry::{CodeInfo, CodeRegistry, TrapSite};
 use crate::jit::traps;
+use crate::jit::workers::{Job, OptWorkers};
 
-/// The countdown a function gets once it runs baseline code (no higher tier consumes it yet,
-/// so baseline code calls `tier_up` only every 2^31 calls and back-edges).
-const AFTER_BASELINE: i32 = i32::MAX;
+/// The countdown of a function with nothing left to tier up to: its code calls `tier_up`
+/// only every 2^31 calls and back-edges.
+const NOTHING_TO_DO: i32 = i32::MAX;
+
+/// Optimizer states of a function (see the module docs).
+mod opt_state {
+    pub(super) const IDLE: u8 = 0;
+    pub(super) const COUNTING: u8 = 1;
+    pub(super) const QUEUED: u8 = 2;
+    pub(super) const COMPILING: u8 = 3;
+    pub(super) const DONE: u8 = 4;
+    pub(super) const FAILED: u8 = 5;
+}
+
+/// The tiering policy of an engine, from its [`Config`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Policy {
+    /// The tiers functions may run in.
+    pub(crate) tiers: Tiers,
+    baseline_after: u32,
+    opt_after: u32,
+}
+
+impl Policy {
+    /// The policy of `config`'s tier mode.
+    pub(crate) fn of(config: &Config) -> Policy {
+        Policy {
+            tiers: config.effective_tiers(),
+            baseline_after: config.baseline_after,
+            opt_after: config.opt_after,
+        }
+    }
+
+    /// Whether any function may run machine code.
+    pub(crate) fn uses_jit(&self) -> bool {
+        self.tiers.baseline || self.tiers.opt
+    }
+
+    /// The initial hotness countdown of every function.
+    pub(crate) fn initial_countdown(&self) -> i32 {
+        let count = match self.tiers {
+            Tiers {
+                interp: true,
+                baseline: true,
+                ..
+            } => self.baseline_after,
+            Tiers {
+                interp: true,
+                opt: true,
+                ..
+            }
+            | Tiers {
+                baseline: true,
+                opt: true,
+                ..
+            } => self.opt_after,
+            _ => return NOTHING_TO_DO,
+        };
+        count as i32 - 1
+    }
+}
+
+/// A function's optimized code.
+#[derive(Debug)]
+pub(crate) struct OptFunc {
+    /// Machine-code bytes.
+    pub(crate) code_bytes: usize,
+    /// Compile time (wasm → machine code).
+    pub(crate) compile_time: Duration,
+    /// How long it waited in the queue (zero for eager compiles).
+    pub(crate) queue_wait: Duration,
+    /// When it was published.
+    pub(crate) published_at: Instant,
+}
 
 /// A function's baseline code.
 #[derive(Debug)]
@@ -52,9 +134,24 @@ pub(crate) struct ModuleJit {
     /// Serialises publication (the registry wants address order).
     publish: Mutex<()>,
     stubs: usize,
+    /// The raise routine of optimized code (see the module docs).
+    raise: usize,
     env: CompileEnv,
+    opt_bounds: tierup_optimizer::BoundsChecks,
     num_imported: u32,
+    info: Arc<ModuleInfo>,
+    /// One entry per defined function (DESIGN.md §4); shared with the module.
+    code_table: Arc<[AtomicUsize]>,
     baseline: Box<[OnceLock<Result<BaselineFunc, String>>]>,
+    opt_state: Box<[AtomicU8]>,
+    optimized: Box<[OnceLock<Result<OptFunc, String>>]>,
+    policy: Policy,
+    workers: Option<Arc<OptWorkers>>,
+    /// This module's own `Weak`, for jobs.
+    this: Weak<ModuleJit>,
+    /// Set when the module is dropped: queued jobs are skipped.
+    retired: AtomicBool,
+    created_at: Instant,
     /// How many interpreter activations moved into machine code at a loop header.
     pub(crate) osr_count: AtomicU64,
 }
@@ -75,23 +172,57 @@ impl Drop for ModuleJit {
 }
 
 impl ModuleJit {
-    /// Reserves code memory for `info`'s functions and publishes its interpreter stubs.
+    /// Reserves code memory for `info`'s functions, publishes its interpreter stubs and
+    /// points every entry of its new code table at them.
     ///
     /// # Errors
     /// If code memory cannot be reserved or the handler's registry table is full.
-    pub(crate) fn new(info: &Arc<ModuleInfo>, config: &Config) -> Result<ModuleJit, String> {
+    pub(crate) fn new(
+        info: &Arc<ModuleInfo>,
+        config: &Config,
+        workers: Option<Arc<OptWorkers>>,
+    ) -> Result<Arc<ModuleJit>, String> {
         let defined = info.num_defined_funcs() as usize;
         let code_size: usize = info.bodies.iter().map(|b| b.len()).sum();
         let arena = CodeArena::new((64 << 20) + code_size * 64).map_err(|e| e.to_string())?;
-        let registry = Box::new(CodeRegistry::for_module(defined + 16, Some(info.clone())));
+        let registry = Box::new(CodeRegistry::for_module(
+            2 * defined + 16,
+            Some(info.clone()),
+        ));
         // SAFETY: the registry is boxed (stable address) and unregistered in `Drop`, before
         // it is freed.
         unsafe { traps::register_code(&*registry)? };
+        let policy = Policy::of(config);
+        let (stub_code, propagate, raise) = assemble_stubs(info.num_imported_funcs, defined);
         let mut jit = ModuleJit {
             arena,
             registry,
             publish: Mutex::new(()),
             stubs: 0,
+            raise: 0,
+            opt_bounds: match config.bounds_checks {
+                BoundsChecks::Guard => tierup_optimizer::BoundsChecks::Guard,
+                BoundsChecks::Explicit => tierup_optimizer::BoundsChecks::Explicit,
+            },
+            info: info.clone(),
+            code_table: (0..defined).map(|_| AtomicUsize::new(0)).collect(),
+            opt_state: (0..defined)
+                .map(|_| {
+                    // Eager baseline code counts towards the optimizer from the start.
+                    let counting = policy.tiers.baseline && !policy.tiers.interp;
+                    AtomicU8::new(if counting {
+                        opt_state::COUNTING
+                    } else {
+                        opt_state::IDLE
+                    })
+                })
+                .collect(),
+            optimized: (0..defined).map(|_| OnceLock::new()).collect(),
+            policy,
+            workers,
+            this: Weak::new(),
+            retired: AtomicBool::new(false),
+            created_at: Instant::now(),
             env: CompileEnv {
                 num_imported_funcs: info.num_imported_funcs,
                 has_memory: !info.memories.is_empty(),
@@ -104,10 +235,31 @@ impl ModuleJit {
             baseline: (0..defined).map(|_| OnceLock::new()).collect(),
             osr_count: AtomicU64::new(0),
         };
-        let (code, propagate) = assemble_stubs(info.num_imported_funcs, defined);
-        let range = jit.publish(&code, &[(propagate, None)], None)?;
+        let range = jit.publish(&stub_code, &[(propagate, None)], None)?;
         jit.stubs = range.start;
-        Ok(jit)
+        jit.raise = range.start + raise as usize;
+        for (i, entry) in jit.code_table.iter().enumerate() {
+            entry.store(jit.stub(i), Ordering::Relaxed);
+        }
+        Ok(Arc::new_cyclic(|this| {
+            jit.this = this.clone();
+            jit
+        }))
+    }
+
+    /// The module's code table.
+    pub(crate) fn code_table(&self) -> &Arc<[AtomicUsize]> {
+        &self.code_table
+    }
+
+    /// Marks the module as dropped: queued optimizations of it are skipped.
+    pub(crate) fn retire(&self) {
+        self.retired.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`ModuleJit::retire`] was called.
+    pub(crate) fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::Relaxed)
     }
 
     /// The address of defined function `defined`'s interpreter stub.
@@ -159,7 +311,6 @@ impl ModuleJit {
     pub(crate) fn baseline(
         &self,
         interp: &InterpModule,
-        code_table: &[AtomicUsize],
         func_index: u32,
     ) -> Result<&BaselineFunc, &str> {
         let defined = (func_index - self.num_imported) as usize;
@@ -171,7 +322,7 @@ impl ModuleJit {
                     tierup_baseline::compile(bytecode, &self.env).map_err(|e| e.to_string())?;
                 let range = self.publish(&code.code, &code.traps, Some(func_index))?;
                 let compile_time = start.elapsed();
-                code_table[defined].store(range.start, Ordering::Release);
+                self.code_table[defined].store(range.start, Ordering::Release);
                 Ok(BaselineFunc::new(&code, range, compile_time))
             })
             .as_ref()
@@ -183,11 +334,7 @@ impl ModuleJit {
     ///
     /// # Errors
     /// The first function that cannot be translated or compiled, with its index.
-    pub(crate) fn compile_all(
-        &self,
-        interp: &InterpModule,
-        code_table: &[AtomicUsize],
-    ) -> Result<(), String> {
+    pub(crate) fn compile_all(&self, interp: &InterpModule) -> Result<(), String> {
         let mut compiled = Vec::with_capacity(self.baseline.len());
         for defined in 0..self.baseline.len() {
             let func_index = self.num_imported + defined as u32;
@@ -206,10 +353,219 @@ impl ModuleJit {
         {
             let func_index = self.num_imported + defined as u32;
             self.register(range, &code.traps, Some(func_index))?;
-            code_table[defined].store(range.start, Ordering::Release);
+            self.code_table[defined].store(range.start, Ordering::Release);
             let _ = self.baseline[defined].set(Ok(BaselineFunc::new(&code, range, compile_time)));
         }
         Ok(())
+    }
+
+    fn opt_env(&self) -> tierup_optimizer::OptEnv<'_> {
+        tierup_optimizer::OptEnv {
+            module: &self.info,
+            bounds_checks: self.opt_bounds,
+            raise: self.raise,
+        }
+    }
+
+    /// Compiles every defined function with Cranelift (the strict `opt` mode), on up to
+    /// `threads` threads, publishing them in one batch.
+    ///
+    /// # Errors
+    /// The first function that cannot be compiled, with its index.
+    pub(crate) fn optimize_all(&self, threads: usize) -> Result<(), String> {
+        let defined = self.optimized.len();
+        let env = self.opt_env();
+        let compile_range = |range: std::ops::Range<usize>| {
+            with_compiler(|compiler| {
+                let compiler = compiler.map_err(|e| e.to_string())?;
+                range
+                    .map(|d| {
+                        let func_index = self.num_imported + d as u32;
+                        let t = Instant::now();
+                        let code = compiler
+                            .compile(&env, func_index)
+                            .map_err(|e| format!("function {func_index}: {e}"))?;
+                        Ok((code, t.elapsed()))
+                    })
+                    .collect::<Result<Vec<_>, String>>()
+            })
+        };
+        // Parallel only where it pays for the threads (and each thread's ISA).
+        let threads = threads.min(defined / 32).max(1);
+        let compiled: Vec<(tierup_optimizer::OptCode, Duration)> = if threads == 1 {
+            compile_range(0..defined)?
+        } else {
+            let chunk = defined.div_ceil(threads);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|t| {
+                        let range = t * chunk..((t + 1) * chunk).min(defined);
+                        scope.spawn(move || compile_range(range))
+                    })
+                    .collect();
+                let mut all = Vec::with_capacity(defined);
+                for h in handles {
+                    all.extend(
+                        h.join()
+                            .map_err(|_| "optimizer thread panicked".to_string())??,
+                    );
+                }
+                Ok::<_, String>(all)
+            })?
+        };
+        let _order = self.publish.lock();
+        let pieces: Vec<&[u8]> = compiled.iter().map(|(c, _)| c.code.as_slice()).collect();
+        let ranges = self.arena.publish(&pieces).map_err(|e| e.to_string())?;
+        for (defined, ((code, compile_time), range)) in compiled.into_iter().zip(ranges).enumerate()
+        {
+            let func_index = self.num_imported + defined as u32;
+            self.register(range, &code.traps, Some(func_index))?;
+            self.code_table[defined].store(range.start, Ordering::Release);
+            self.opt_state[defined].store(opt_state::DONE, Ordering::Relaxed);
+            let _ = self.optimized[defined].set(Ok(OptFunc {
+                code_bytes: code.code.len(),
+                compile_time,
+                queue_wait: Duration::ZERO,
+                published_at: Instant::now(),
+            }));
+        }
+        Ok(())
+    }
+
+    /// A worker's job: compiles `func_index` with `compiler` and publishes it (unless the
+    /// module was retired meanwhile).
+    pub(crate) fn optimize_job(
+        &self,
+        compiler: &mut tierup_optimizer::Compiler,
+        func_index: u32,
+        queued_at: Instant,
+    ) {
+        let defined = (func_index - self.num_imported) as usize;
+        let state = &self.opt_state[defined];
+        if state
+            .compare_exchange(
+                opt_state::QUEUED,
+                opt_state::COMPILING,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            )
+            .is_err()
+        {
+            return;
+        }
+        let start = Instant::now();
+        let queue_wait = start.saturating_duration_since(queued_at);
+        let code = match compiler.compile(&self.opt_env(), func_index) {
+            Ok(code) => code,
+            Err(e) => return self.optimize_failed(func_index, e.to_string()),
+        };
+        let compile_time = start.elapsed();
+        if self.is_retired() {
+            return;
+        }
+        match self.publish(&code.code, &code.traps, Some(func_index)) {
+            Ok(range) => {
+                self.code_table[defined].store(range.start, Ordering::Release);
+                let _ = self.optimized[defined].set(Ok(OptFunc {
+                    code_bytes: code.code.len(),
+                    compile_time,
+                    queue_wait,
+                    published_at: Instant::now(),
+                }));
+                state.store(opt_state::DONE, Ordering::Release);
+            }
+            Err(e) => self.optimize_failed(func_index, e),
+        }
+    }
+
+    /// Records that `func_index` cannot be optimized (it keeps running in its tier; the
+    /// statistics report the failure).
+    pub(crate) fn optimize_failed(&self, func_index: u32, error: String) {
+        let defined = (func_index - self.num_imported) as usize;
+        let _ = self.optimized[defined].set(Err(error));
+        self.opt_state[defined].store(opt_state::FAILED, Ordering::Release);
+    }
+
+    /// Every function optimized so far, with its index.
+    pub(crate) fn optimized(&self) -> impl Iterator<Item = (u32, &OptFunc)> {
+        self.optimized.iter().enumerate().filter_map(|(i, f)| {
+            let f = f.get()?.as_ref().ok()?;
+            Some((i as u32 + self.num_imported, f))
+        })
+    }
+
+    /// Functions the optimizer failed on, with the reason.
+    pub(crate) fn optimize_failures(&self) -> impl Iterator<Item = (u32, &str)> {
+        self.optimized.iter().enumerate().filter_map(|(i, f)| {
+            let e = f.get()?.as_ref().err()?;
+            Some((i as u32 + self.num_imported, e.as_str()))
+        })
+    }
+
+    /// Functions waiting for or being compiled by the optimizer.
+    pub(crate) fn optimizations_pending(&self) -> usize {
+        self.opt_state
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.load(Ordering::Relaxed),
+                    opt_state::QUEUED | opt_state::COMPILING
+                )
+            })
+            .count()
+    }
+
+    /// Moves `func_index` one step towards the optimizer (see the module docs); returns the
+    /// countdown it should get.
+    fn advance_to_opt(&self, func_index: u32) -> i32 {
+        let defined = (func_index - self.num_imported) as usize;
+        let state = &self.opt_state[defined];
+        let restart = self.policy.opt_after as i32 - 1;
+        let Some(workers) = self.workers.as_ref().filter(|_| self.policy.tiers.opt) else {
+            return NOTHING_TO_DO;
+        };
+        let cas = |from: u8, to: u8| {
+            state
+                .compare_exchange(from, to, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+        };
+        let from = state.load(Ordering::Acquire);
+        match from {
+            // Baseline code starts counting towards the optimizer.
+            opt_state::IDLE if self.policy.tiers.baseline => {
+                if cas(opt_state::IDLE, opt_state::COUNTING) {
+                    restart
+                } else {
+                    NOTHING_TO_DO
+                }
+            }
+            opt_state::IDLE | opt_state::COUNTING => {
+                if !cas(from, opt_state::QUEUED) {
+                    return NOTHING_TO_DO;
+                }
+                // Hotter = reached the threshold sooner since it entered its current tier.
+                let since = self.baseline[defined]
+                    .get()
+                    .and_then(|b| b.as_ref().ok())
+                    .map_or(self.created_at, |b| b.published_at);
+                let nanos = since.elapsed().as_nanos().max(1) as u64;
+                let job = Job {
+                    module: self.this.clone(),
+                    func_index,
+                    priority: u64::MAX / nanos,
+                    queued_at: Instant::now(),
+                };
+                match workers.submit(job) {
+                    Ok(()) => NOTHING_TO_DO,
+                    Err(_) => {
+                        // Queue full: ask again after another `opt_after` ticks.
+                        state.store(from, Ordering::Release);
+                        restart
+                    }
+                }
+            }
+            _ => NOTHING_TO_DO,
+        }
     }
 
     /// Every function compiled so far, with its index.
@@ -243,8 +599,9 @@ impl BaselineFunc {
     }
 }
 
-/// Assembles the stubs of `defined` functions; returns the code and the propagate site.
-fn assemble_stubs(num_imported: u32, defined: usize) -> (Vec<u8>, u32) {
+/// Assembles the stubs of `defined` functions and the raise routine; returns the code, the
+/// propagate site and the raise routine's offset.
+fn assemble_stubs(num_imported: u32, defined: usize) -> (Vec<u8>, u32, u32) {
     let mut ops: VecAssembler<X64Relocation> = VecAssembler::new(0);
     let common = ops.new_dynamic_label();
     for i in 0..defined {
@@ -267,6 +624,13 @@ fn assemble_stubs(num_imported: u32, defined: usize) -> (Vec<u8>, u32) {
         ; jnz >propagate
         ; pop rbp
         ; ret
+    );
+    let raise = ops.offset().0 as u32;
+    dynasm!(ops
+        ; .arch x64
+        ; push rbp
+        ; mov rbp, rsp
+        ; mov eax, edi
         ; propagate:
     );
     let propagate = ops.offset().0 as u32;
@@ -274,7 +638,30 @@ fn assemble_stubs(num_imported: u32, defined: usize) -> (Vec<u8>, u32) {
     (
         ops.finalize().expect("the interpreter stubs assemble"),
         propagate,
+        raise,
     )
+}
+
+thread_local! {
+    /// The compiler of eager (`opt` mode) compiles on this thread, kept for the next module.
+    static COMPILER: std::cell::RefCell<Option<tierup_optimizer::Compiler>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's reusable optimizing compiler.
+fn with_compiler<R>(
+    f: impl FnOnce(Result<&mut tierup_optimizer::Compiler, tierup_optimizer::CompileError>) -> R,
+) -> R {
+    COMPILER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            match tierup_optimizer::Compiler::new() {
+                Ok(c) => *slot = Some(c),
+                Err(e) => return f(Err(e)),
+            }
+        }
+        f(Ok(slot.as_mut().expect("just created")))
+    })
 }
 
 /// Whether this machine can run the baseline tier (x86-64 with SSE4.1 and POPCNT).
@@ -334,36 +721,43 @@ pub(crate) unsafe extern "sysv64" fn libcall_tier_up(
     result.unwrap_or(0)
 }
 
-/// The work of [`libcall_tier_up`].
+/// The work of [`libcall_tier_up`]: the policy of the module docs.
 ///
 /// # Safety
 /// As [`libcall_tier_up`].
 unsafe fn tier_up(vmctx: *mut VmCtx, func_index: u32, osr_pc: u32) -> usize {
-    // SAFETY: the caller's contract; `jit`, `interp`, the code table and the counters belong
-    // to the instance's module, which outlives it.
+    // SAFETY: the caller's contract; `jit`, `interp` and the counters belong to the
+    // instance's module, which outlives it.
     unsafe {
         let module = &*(*vmctx).module;
         let defined = (func_index - module.num_imported_funcs) as usize;
         let counter = &*(*vmctx).hot_counters.add(defined);
         let jit = (*vmctx).jit as *const ModuleJit;
         if jit.is_null() {
-            counter.store(i32::MAX, Ordering::Relaxed);
+            counter.store(NOTHING_TO_DO, Ordering::Relaxed);
             return 0;
         }
         let jit = &*jit;
+        if !jit.policy.tiers.baseline {
+            counter.store(jit.advance_to_opt(func_index), Ordering::Relaxed);
+            return 0;
+        }
         let interp = &*((*vmctx).interp as *const InterpModule);
-        let table =
-            std::slice::from_raw_parts((*vmctx).code_table, module.num_defined_funcs() as usize);
         let first = jit.baseline[defined].get().is_none();
-        let Ok(func) = jit.baseline(interp, table, func_index) else {
+        let Ok(func) = jit.baseline(interp, func_index) else {
             // Cannot be compiled (e.g. a resource limit): it stays interpreted.
-            counter.store(i32::MAX, Ordering::Relaxed);
+            counter.store(NOTHING_TO_DO, Ordering::Relaxed);
             return 0;
         };
-        // Right after compiling, the next tick crosses again: an activation that is still
-        // interpreted (the one that made the function hot at its entry) then moves into the
-        // new code at its next back-edge. After that, the countdown is the next tier's.
-        counter.store(if first { 0 } else { AFTER_BASELINE }, Ordering::Relaxed);
+        let countdown = if first && osr_pc == NO_OSR {
+            // Right after compiling at a call, the next tick crosses again: an activation
+            // that is still interpreted (the one that made the function hot at its entry)
+            // then moves into the new code at its next back-edge.
+            0
+        } else {
+            jit.advance_to_opt(func_index)
+        };
+        counter.store(countdown, Ordering::Relaxed);
         if osr_pc == NO_OSR {
             return 0;
         }
@@ -372,13 +766,5 @@ unsafe fn tier_up(vmctx: *mut VmCtx, func_index: u32, osr_pc: u32) -> usize {
             jit.osr_count.fetch_add(1, Ordering::Relaxed);
         }
         entry
-    }
-}
-
-/// The initial hotness countdown of every function under `config`'s policy.
-pub(crate) fn initial_countdown(config: &Config) -> i32 {
-    match config.tier {
-        TierMode::Tiered => config.baseline_after as i32 - 1,
-        _ => i32::MAX,
     }
 }

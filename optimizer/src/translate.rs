@@ -1,0 +1,812 @@
+//! The wasm → CLIF visitor: one pass over a validated function body.
+//!
+//! It owns the translation state: the value stack (CLIF `Value`s), locals as frontend
+//! `Variable`s (SSA construction is the frontend's job), and the control stack. Each control
+//! frame has a destination block whose parameters are the frame's results; a `loop` also has
+//! a header block whose parameters are its parameters (where its branches go). Values an
+//! `if` takes as parameters are defined before the `if`, so they dominate both arms and need
+//! no block parameters; the frame keeps them for the `else` arm.
+//!
+//! Invariants: the current block is unterminated exactly when `reachable` is true; code after
+//! an unconditional branch is skipped, counting the blocks it opens (`unreachable_depth`)
+//! until the `else`/`end` that makes code reachable again. Every frame on the stack was
+//! opened in reachable code. A frame's destination is used (switched to) only if some branch
+//! or fall-through reaches it (`exit_reachable`).
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
+use cranelift_codegen::ir::types::{F32, F64, I8, I16, I32, I64};
+use cranelift_codegen::ir::{
+    self, BlockArg, Function, InstBuilder, JumpTableData, MemFlagsData, Type, Value,
+};
+use cranelift_codegen::isa::TargetFrontendConfig;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use tierup_abi::{FuncType, TrapCode, ValType};
+use wasmparser::{BlockType, Operator};
+
+use crate::{CompileError, OptEnv, clif_trap};
+
+/// The CLIF type of a wasm value type (references are pointers or handles: `i64`).
+pub(crate) fn clif_type(ty: ValType) -> Type {
+    match ty {
+        ValType::I32 => I32,
+        ValType::I64 => I64,
+        ValType::F32 => F32,
+        ValType::F64 => F64,
+        _ => I64,
+    }
+}
+
+/// What kind of construct a control frame is.
+enum FrameKind {
+    Block,
+    Loop {
+        header: ir::Block,
+    },
+    If {
+        else_block: ir::Block,
+        /// The `if`'s parameter values, for the `else` arm (or the implicit one).
+        params: Vec<Value>,
+        else_seen: bool,
+    },
+}
+
+/// One entry of the control stack.
+struct Frame {
+    kind: FrameKind,
+    /// Where control continues after the construct; its parameters are the results.
+    dest: ir::Block,
+    num_params: usize,
+    num_results: usize,
+    /// Stack height below the frame's parameters.
+    height: usize,
+    /// Whether anything branches or falls through to `dest`.
+    exit_reachable: bool,
+}
+
+impl Frame {
+    /// The block a branch to this frame goes to, and how many values it carries.
+    fn branch_target(&self) -> (ir::Block, usize) {
+        match self.kind {
+            FrameKind::Loop { header } => (header, self.num_params),
+            _ => (self.dest, self.num_results),
+        }
+    }
+}
+
+/// The translation state of one function (see the module docs).
+pub(crate) struct Translator<'a, 'f> {
+    pub(crate) b: FunctionBuilder<'f>,
+    pub(crate) env: &'a OptEnv<'a>,
+    pub(crate) stack: Vec<Value>,
+    frames: Vec<Frame>,
+    locals: Vec<Variable>,
+    reachable: bool,
+    unreachable_depth: u32,
+    /// Values computed once in the entry block.
+    pub(crate) vm: crate::vm::EntryValues,
+}
+
+/// Translates defined function `func_index` into `func` (whose signature is set).
+pub(crate) fn translate(
+    env: &OptEnv<'_>,
+    func_index: u32,
+    func: &mut Function,
+    builder_ctx: &mut FunctionBuilderContext,
+    frontend: TargetFrontendConfig,
+) -> Result<(), CompileError> {
+    let module = env.module;
+    let ty = module.func_type(func_index).clone();
+    let body = module.body(func_index);
+    crate::vm::set_stack_limit(func);
+    let mut b = FunctionBuilder::new(func, builder_ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let vm = crate::vm::EntryValues::new(&mut b, env, &ty);
+    let mut t = Translator {
+        b,
+        env,
+        stack: Vec::new(),
+        frames: Vec::new(),
+        locals: Vec::new(),
+        reachable: true,
+        unreachable_depth: 0,
+        vm,
+    };
+    t.prologue(&ty, &body)?;
+    let ret = t.b.create_block();
+    for &r in ty.results() {
+        t.b.append_block_param(ret, clif_type(r));
+    }
+    t.frames.push(Frame {
+        kind: FrameKind::Block,
+        dest: ret,
+        num_params: 0,
+        num_results: ty.results().len(),
+        height: 0,
+        exit_reachable: false,
+    });
+    let mut ops = body.get_operators_reader()?;
+    while !ops.eof() {
+        let op = ops.read()?;
+        if t.reachable {
+            t.operator(op)?;
+        } else {
+            t.skip(op)?;
+        }
+        if t.frames.is_empty() {
+            break;
+        }
+    }
+    // The function's final `end` switched to the return block (if reachable) with the
+    // results on the stack.
+    if t.reachable {
+        let results = std::mem::take(&mut t.stack);
+        t.store_slots(&results, 0);
+        t.b.ins().return_(&[]);
+    }
+    t.vm.finish(&mut t.b);
+    t.b.seal_all_blocks();
+    t.b.finalize(frontend);
+    Ok(())
+}
+
+impl Translator<'_, '_> {
+    /// Checks both stacks and interruption, then loads the parameters from the frame and
+    /// zeroes the declared locals.
+    fn prologue(
+        &mut self,
+        ty: &FuncType,
+        body: &wasmparser::FunctionBody<'_>,
+    ) -> Result<(), CompileError> {
+        self.vm.check_slot_stack(&mut self.b);
+        self.vm.check_interrupt(&mut self.b);
+        let fp = self.vm.fp;
+        for (i, &p) in ty.params().iter().enumerate() {
+            let clif = clif_type(p);
+            let var = self.b.declare_var(clif);
+            let v = self
+                .b
+                .ins()
+                .load(clif, MemFlagsData::trusted(), fp, (i * 8) as i32);
+            self.b.def_var(var, v);
+            self.locals.push(var);
+        }
+        for local in body.get_locals_reader()? {
+            let (count, ty) = local?;
+            let vt = ValType::from_wasmparser(ty)
+                .ok_or_else(|| CompileError::Unsupported(format!("local of type {ty:?}")))?;
+            let clif = clif_type(vt);
+            for _ in 0..count {
+                let var = self.b.declare_var(clif);
+                let zero = self.zero(clif);
+                self.b.def_var(var, zero);
+                self.locals.push(var);
+            }
+        }
+        Ok(())
+    }
+
+    fn zero(&mut self, ty: Type) -> Value {
+        match ty {
+            F32 => self.b.ins().f32const(Ieee32::with_bits(0)),
+            F64 => self.b.ins().f64const(Ieee64::with_bits(0)),
+            _ => self.b.ins().iconst(ty, 0),
+        }
+    }
+
+    /// Stores `values` into consecutive frame slots from `fp[first]`, each zero-extended to
+    /// a full slot (DESIGN.md §2).
+    pub(crate) fn store_slots(&mut self, values: &[Value], first: usize) {
+        let fp = self.vm.fp;
+        for (i, &v) in values.iter().enumerate() {
+            let slot = self.to_slot(v);
+            self.b
+                .ins()
+                .store(MemFlagsData::trusted(), slot, fp, ((first + i) * 8) as i32);
+        }
+    }
+
+    /// Loads values of `types` from consecutive frame slots from `fp[first]`.
+    pub(crate) fn load_slots(&mut self, types: &[ValType], first: usize) -> Vec<Value> {
+        let fp = self.vm.fp;
+        types
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| {
+                self.b.ins().load(
+                    clif_type(t),
+                    MemFlagsData::trusted(),
+                    fp,
+                    ((first + i) * 8) as i32,
+                )
+            })
+            .collect()
+    }
+
+    /// `v` as a 64-bit slot value (i32 and f32 zero-extended).
+    pub(crate) fn to_slot(&mut self, v: Value) -> Value {
+        match self.b.func.dfg.value_type(v) {
+            I32 => self.b.ins().uextend(I64, v),
+            F32 => {
+                let bits = self.b.ins().bitcast(I32, MemFlagsData::new(), v);
+                self.b.ins().uextend(I64, bits)
+            }
+            F64 => self.b.ins().bitcast(I64, MemFlagsData::new(), v),
+            _ => v,
+        }
+    }
+
+    pub(crate) fn pop(&mut self) -> Value {
+        self.stack
+            .pop()
+            .expect("validated: operand stack underflow")
+    }
+
+    pub(crate) fn pop2(&mut self) -> (Value, Value) {
+        let y = self.pop();
+        let x = self.pop();
+        (x, y)
+    }
+
+    pub(crate) fn pop3(&mut self) -> (Value, Value, Value) {
+        let z = self.pop();
+        let (x, y) = self.pop2();
+        (x, y, z)
+    }
+
+    pub(crate) fn push(&mut self, v: Value) {
+        self.stack.push(v);
+    }
+
+    /// The top `n` values (left on the stack).
+    fn peek_n(&self, n: usize) -> &[Value] {
+        &self.stack[self.stack.len() - n..]
+    }
+
+    fn block_args(values: &[Value]) -> Vec<BlockArg> {
+        values.iter().map(|&v| BlockArg::Value(v)).collect()
+    }
+
+    /// A block type's parameter and result types.
+    fn block_sig(&self, bt: BlockType) -> (Vec<Type>, Vec<Type>) {
+        match bt {
+            BlockType::Empty => (vec![], vec![]),
+            BlockType::Type(t) => (
+                vec![],
+                vec![clif_type(
+                    ValType::from_wasmparser(t).unwrap_or(ValType::I64),
+                )],
+            ),
+            BlockType::FuncType(i) => {
+                let ty = &self.env.module.types[i as usize];
+                (
+                    ty.params().iter().map(|&t| clif_type(t)).collect(),
+                    ty.results().iter().map(|&t| clif_type(t)).collect(),
+                )
+            }
+        }
+    }
+
+    fn block_with_params(&mut self, types: &[Type]) -> ir::Block {
+        let block = self.b.create_block();
+        for &t in types {
+            self.b.append_block_param(block, t);
+        }
+        block
+    }
+
+    /// Unconditional branch to the frame `depth` levels out, with its values from the stack.
+    fn branch(&mut self, depth: u32) {
+        let i = self.frames.len() - 1 - depth as usize;
+        let (target, n) = self.frames[i].branch_target();
+        self.frames[i].exit_reachable |= !matches!(self.frames[i].kind, FrameKind::Loop { .. });
+        let args = Self::block_args(self.peek_n(n));
+        self.b.ins().jump(target, &args);
+    }
+
+    /// Skips an operator in unreachable code, tracking nesting (see the module docs).
+    fn skip(&mut self, op: Operator<'_>) -> Result<(), CompileError> {
+        match op {
+            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                self.unreachable_depth += 1;
+            }
+            Operator::Else if self.unreachable_depth == 0 => self.op_else(),
+            Operator::End if self.unreachable_depth == 0 => self.op_end(),
+            Operator::End => self.unreachable_depth -= 1,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn op_else(&mut self) {
+        let frame = self.frames.last_mut().expect("validated: else in an if");
+        let FrameKind::If {
+            else_block,
+            params,
+            else_seen,
+        } = &mut frame.kind
+        else {
+            unreachable!("validated: else in an if")
+        };
+        *else_seen = true;
+        let (else_block, params, height, n, dest) = (
+            *else_block,
+            std::mem::take(params),
+            frame.height,
+            frame.num_results,
+            frame.dest,
+        );
+        if self.reachable {
+            frame.exit_reachable = true;
+            let args = Self::block_args(&self.stack[self.stack.len() - n..]);
+            self.b.ins().jump(dest, &args);
+        }
+        self.stack.truncate(height);
+        self.b.switch_to_block(else_block);
+        self.b.seal_block(else_block);
+        self.stack.extend(params);
+        self.reachable = true;
+    }
+
+    fn op_end(&mut self) {
+        let mut frame = self.frames.pop().expect("validated: end closes a frame");
+        if self.reachable {
+            frame.exit_reachable = true;
+            let args = Self::block_args(&self.stack[self.stack.len() - frame.num_results..]);
+            self.b.ins().jump(frame.dest, &args);
+        }
+        match &frame.kind {
+            FrameKind::If {
+                else_block,
+                params,
+                else_seen: false,
+            } => {
+                // The implicit `else` passes the parameters through as results.
+                frame.exit_reachable = true;
+                self.b.switch_to_block(*else_block);
+                self.b.seal_block(*else_block);
+                let args = Self::block_args(params);
+                self.b.ins().jump(frame.dest, &args);
+            }
+            FrameKind::Loop { header } => self.b.seal_block(*header),
+            _ => {}
+        }
+        self.stack.truncate(frame.height);
+        if frame.exit_reachable {
+            self.b.switch_to_block(frame.dest);
+            self.b.seal_block(frame.dest);
+            self.stack
+                .extend_from_slice(self.b.block_params(frame.dest));
+            self.reachable = true;
+        } else {
+            self.reachable = false;
+        }
+    }
+
+    fn unop(&mut self, f: impl FnOnce(&mut FunctionBuilder<'_>, Value) -> Value) {
+        let x = self.pop();
+        let v = f(&mut self.b, x);
+        self.push(v);
+    }
+
+    fn binop(&mut self, f: impl FnOnce(&mut FunctionBuilder<'_>, Value, Value) -> Value) {
+        let (x, y) = self.pop2();
+        let v = f(&mut self.b, x, y);
+        self.push(v);
+    }
+
+    fn icmp(&mut self, cc: IntCC) {
+        let (x, y) = self.pop2();
+        let c = self.b.ins().icmp(cc, x, y);
+        let v = self.b.ins().uextend(I32, c);
+        self.push(v);
+    }
+
+    fn fcmp(&mut self, cc: FloatCC) {
+        let (x, y) = self.pop2();
+        let c = self.b.ins().fcmp(cc, x, y);
+        let v = self.b.ins().uextend(I32, c);
+        self.push(v);
+    }
+
+    fn eqz(&mut self) {
+        let x = self.pop();
+        let c = self.b.ins().icmp_imm_u(IntCC::Equal, x, 0);
+        let v = self.b.ins().uextend(I32, c);
+        self.push(v);
+    }
+
+    /// Sign-extends the low `from` bits of the top value within its own type.
+    fn extend_s(&mut self, from: Type) {
+        let x = self.pop();
+        let ty = self.b.func.dfg.value_type(x);
+        let narrow = self.b.ins().ireduce(from, x);
+        let v = self.b.ins().sextend(ty, narrow);
+        self.push(v);
+    }
+
+    pub(crate) fn trap(&mut self, code: TrapCode) {
+        self.b.ins().trap(clif_trap(code));
+    }
+
+    /// Translates one operator in reachable code.
+    fn operator(&mut self, op: Operator<'_>) -> Result<(), CompileError> {
+        use Operator as O;
+        match op {
+            // ---- control ----
+            O::Nop => {}
+            O::Unreachable => {
+                self.trap(TrapCode::Unreachable);
+                self.reachable = false;
+            }
+            O::Block { blockty } => {
+                let (params, results) = self.block_sig(blockty);
+                let dest = self.block_with_params(&results);
+                self.frames.push(Frame {
+                    kind: FrameKind::Block,
+                    dest,
+                    num_params: params.len(),
+                    num_results: results.len(),
+                    height: self.stack.len() - params.len(),
+                    exit_reachable: false,
+                });
+            }
+            O::Loop { blockty } => {
+                let (params, results) = self.block_sig(blockty);
+                let header = self.block_with_params(&params);
+                let dest = self.block_with_params(&results);
+                let args = Self::block_args(self.peek_n(params.len()));
+                self.b.ins().jump(header, &args);
+                self.b.switch_to_block(header);
+                let height = self.stack.len() - params.len();
+                self.stack.truncate(height);
+                self.stack.extend_from_slice(self.b.block_params(header));
+                self.vm.check_interrupt(&mut self.b);
+                self.frames.push(Frame {
+                    kind: FrameKind::Loop { header },
+                    dest,
+                    num_params: params.len(),
+                    num_results: results.len(),
+                    height,
+                    exit_reachable: false,
+                });
+            }
+            O::If { blockty } => {
+                let cond = self.pop();
+                let (params, results) = self.block_sig(blockty);
+                let then_block = self.b.create_block();
+                let else_block = self.b.create_block();
+                let dest = self.block_with_params(&results);
+                self.b.ins().brif(cond, then_block, &[], else_block, &[]);
+                self.b.switch_to_block(then_block);
+                self.b.seal_block(then_block);
+                self.frames.push(Frame {
+                    kind: FrameKind::If {
+                        else_block,
+                        params: self.peek_n(params.len()).to_vec(),
+                        else_seen: false,
+                    },
+                    dest,
+                    num_params: params.len(),
+                    num_results: results.len(),
+                    height: self.stack.len() - params.len(),
+                    exit_reachable: false,
+                });
+            }
+            O::Else => self.op_else(),
+            O::End => self.op_end(),
+            O::Br { relative_depth } => {
+                self.branch(relative_depth);
+                self.reachable = false;
+            }
+            O::BrIf { relative_depth } => {
+                let cond = self.pop();
+                let i = self.frames.len() - 1 - relative_depth as usize;
+                let (target, n) = self.frames[i].branch_target();
+                self.frames[i].exit_reachable |=
+                    !matches!(self.frames[i].kind, FrameKind::Loop { .. });
+                let args = Self::block_args(self.peek_n(n));
+                let next = self.b.create_block();
+                self.b.ins().brif(cond, target, &args, next, &[]);
+                self.b.switch_to_block(next);
+                self.b.seal_block(next);
+            }
+            O::BrTable { targets } => {
+                let index = self.pop();
+                let default = targets.default();
+                let depths = targets.targets().collect::<Result<Vec<u32>, _>>()?;
+                let mut calls = Vec::with_capacity(depths.len());
+                let call_for = |t: &mut Self, depth: u32| {
+                    let i = t.frames.len() - 1 - depth as usize;
+                    let (target, n) = t.frames[i].branch_target();
+                    t.frames[i].exit_reachable |=
+                        !matches!(t.frames[i].kind, FrameKind::Loop { .. });
+                    let args = Self::block_args(t.peek_n(n));
+                    t.b.func.dfg.block_call(target, &args)
+                };
+                for depth in depths {
+                    calls.push(call_for(self, depth));
+                }
+                let default = call_for(self, default);
+                let table = self
+                    .b
+                    .create_jump_table(JumpTableData::new(default, &calls));
+                self.b.ins().br_table(index, table);
+                self.reachable = false;
+            }
+            O::Return => {
+                self.branch(self.frames.len() as u32 - 1);
+                self.reachable = false;
+            }
+            O::Call { function_index } => self.call(function_index),
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index),
+
+            // ---- parametric, variables ----
+            O::Drop => {
+                self.pop();
+            }
+            O::Select | O::TypedSelect { .. } => {
+                let (x, y, c) = self.pop3();
+                let v = self.b.ins().select(c, x, y);
+                self.push(v);
+            }
+            O::LocalGet { local_index } => {
+                let v = self.b.use_var(self.locals[local_index as usize]);
+                self.push(v);
+            }
+            O::LocalSet { local_index } => {
+                let v = self.pop();
+                self.b.def_var(self.locals[local_index as usize], v);
+            }
+            O::LocalTee { local_index } => {
+                let v = *self.stack.last().expect("validated: tee of a value");
+                self.b.def_var(self.locals[local_index as usize], v);
+            }
+            O::GlobalGet { global_index } => self.global_get(global_index),
+            O::GlobalSet { global_index } => self.global_set(global_index),
+
+            // ---- memory ----
+            O::I32Load { memarg } => self.load(&memarg, 4, |b, f, a, o| b.ins().load(I32, f, a, o)),
+            O::I64Load { memarg } => self.load(&memarg, 8, |b, f, a, o| b.ins().load(I64, f, a, o)),
+            O::F32Load { memarg } => self.load(&memarg, 4, |b, f, a, o| b.ins().load(F32, f, a, o)),
+            O::F64Load { memarg } => self.load(&memarg, 8, |b, f, a, o| b.ins().load(F64, f, a, o)),
+            O::I32Load8S { memarg } => {
+                self.load(&memarg, 1, |b, f, a, o| b.ins().sload8(I32, f, a, o));
+            }
+            O::I32Load8U { memarg } => {
+                self.load(&memarg, 1, |b, f, a, o| b.ins().uload8(I32, f, a, o));
+            }
+            O::I32Load16S { memarg } => {
+                self.load(&memarg, 2, |b, f, a, o| b.ins().sload16(I32, f, a, o));
+            }
+            O::I32Load16U { memarg } => {
+                self.load(&memarg, 2, |b, f, a, o| b.ins().uload16(I32, f, a, o));
+            }
+            O::I64Load8S { memarg } => {
+                self.load(&memarg, 1, |b, f, a, o| b.ins().sload8(I64, f, a, o));
+            }
+            O::I64Load8U { memarg } => {
+                self.load(&memarg, 1, |b, f, a, o| b.ins().uload8(I64, f, a, o));
+            }
+            O::I64Load16S { memarg } => {
+                self.load(&memarg, 2, |b, f, a, o| b.ins().sload16(I64, f, a, o));
+            }
+            O::I64Load16U { memarg } => {
+                self.load(&memarg, 2, |b, f, a, o| b.ins().uload16(I64, f, a, o));
+            }
+            O::I64Load32S { memarg } => {
+                self.load(&memarg, 4, |b, f, a, o| b.ins().sload32(f, a, o));
+            }
+            O::I64Load32U { memarg } => {
+                self.load(&memarg, 4, |b, f, a, o| b.ins().uload32(f, a, o));
+            }
+            O::I32Store { memarg }
+            | O::I64Store { memarg }
+            | O::F32Store { memarg }
+            | O::F64Store { memarg } => {
+                let v = self.pop();
+                let size = self.b.func.dfg.value_type(v).bytes();
+                self.store(&memarg, size, v, |b, f, v, a, o| b.ins().store(f, v, a, o));
+            }
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
+                let v = self.pop();
+                self.store(&memarg, 1, v, |b, f, v, a, o| b.ins().istore8(f, v, a, o));
+            }
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
+                let v = self.pop();
+                self.store(&memarg, 2, v, |b, f, v, a, o| b.ins().istore16(f, v, a, o));
+            }
+            O::I64Store32 { memarg } => {
+                let v = self.pop();
+                self.store(&memarg, 4, v, |b, f, v, a, o| b.ins().istore32(f, v, a, o));
+            }
+            O::MemorySize { .. } => self.memory_size(),
+            O::MemoryGrow { .. } => self.memory_grow(),
+            O::MemoryFill { .. } => self.bulk_call(
+                tierup_interp::bulk::memory_fill as *const () as usize,
+                &[],
+                &[I32, I32, I32],
+            ),
+            O::MemoryCopy { .. } => self.bulk_call(
+                tierup_interp::bulk::memory_copy as *const () as usize,
+                &[],
+                &[I32, I32, I32],
+            ),
+            O::MemoryInit { data_index, .. } => self.bulk_call(
+                tierup_interp::bulk::memory_init as *const () as usize,
+                &[data_index],
+                &[I32, I32, I32],
+            ),
+            O::DataDrop { data_index } => self.segment_drop(true, data_index),
+
+            // ---- references and tables ----
+            O::RefNull { .. } => {
+                let v = self.b.ins().iconst(I64, 0);
+                self.push(v);
+            }
+            O::RefIsNull => self.eqz(),
+            O::RefFunc { function_index } => self.ref_func(function_index),
+            O::TableGet { table } => self.table_get(table),
+            O::TableSet { table } => self.table_set(table),
+            O::TableSize { table } => self.table_size(table),
+            O::TableGrow { table } => self.table_grow(table),
+            O::TableFill { table } => self.bulk_call(
+                tierup_interp::bulk::table_fill as *const () as usize,
+                &[table],
+                &[I32, I64, I32],
+            ),
+            O::TableCopy {
+                dst_table,
+                src_table,
+            } => self.bulk_call(
+                tierup_interp::bulk::table_copy as *const () as usize,
+                &[dst_table, src_table],
+                &[I32, I32, I32],
+            ),
+            O::TableInit { elem_index, table } => self.bulk_call(
+                tierup_interp::bulk::table_init as *const () as usize,
+                &[table, elem_index],
+                &[I32, I32, I32],
+            ),
+            O::ElemDrop { elem_index } => self.segment_drop(false, elem_index),
+
+            // ---- constants ----
+            O::I32Const { value } => {
+                let v = self.b.ins().iconst(I32, i64::from(value as u32));
+                self.push(v);
+            }
+            O::I64Const { value } => {
+                let v = self.b.ins().iconst(I64, value);
+                self.push(v);
+            }
+            O::F32Const { value } => {
+                let v = self.b.ins().f32const(Ieee32::with_bits(value.bits()));
+                self.push(v);
+            }
+            O::F64Const { value } => {
+                let v = self.b.ins().f64const(Ieee64::with_bits(value.bits()));
+                self.push(v);
+            }
+
+            // ---- integer comparisons ----
+            O::I32Eqz | O::I64Eqz => self.eqz(),
+            O::I32Eq | O::I64Eq => self.icmp(IntCC::Equal),
+            O::I32Ne | O::I64Ne => self.icmp(IntCC::NotEqual),
+            O::I32LtS | O::I64LtS => self.icmp(IntCC::SignedLessThan),
+            O::I32LtU | O::I64LtU => self.icmp(IntCC::UnsignedLessThan),
+            O::I32GtS | O::I64GtS => self.icmp(IntCC::SignedGreaterThan),
+            O::I32GtU | O::I64GtU => self.icmp(IntCC::UnsignedGreaterThan),
+            O::I32LeS | O::I64LeS => self.icmp(IntCC::SignedLessThanOrEqual),
+            O::I32LeU | O::I64LeU => self.icmp(IntCC::UnsignedLessThanOrEqual),
+            O::I32GeS | O::I64GeS => self.icmp(IntCC::SignedGreaterThanOrEqual),
+            O::I32GeU | O::I64GeU => self.icmp(IntCC::UnsignedGreaterThanOrEqual),
+
+            // ---- float comparisons ----
+            O::F32Eq | O::F64Eq => self.fcmp(FloatCC::Equal),
+            O::F32Ne | O::F64Ne => self.fcmp(FloatCC::NotEqual),
+            O::F32Lt | O::F64Lt => self.fcmp(FloatCC::LessThan),
+            O::F32Gt | O::F64Gt => self.fcmp(FloatCC::GreaterThan),
+            O::F32Le | O::F64Le => self.fcmp(FloatCC::LessThanOrEqual),
+            O::F32Ge | O::F64Ge => self.fcmp(FloatCC::GreaterThanOrEqual),
+
+            // ---- integer arithmetic ----
+            O::I32Clz | O::I64Clz => self.unop(|b, x| b.ins().clz(x)),
+            O::I32Ctz | O::I64Ctz => self.unop(|b, x| b.ins().ctz(x)),
+            O::I32Popcnt | O::I64Popcnt => self.unop(|b, x| b.ins().popcnt(x)),
+            O::I32Add | O::I64Add => self.binop(|b, x, y| b.ins().iadd(x, y)),
+            O::I32Sub | O::I64Sub => self.binop(|b, x, y| b.ins().isub(x, y)),
+            O::I32Mul | O::I64Mul => self.binop(|b, x, y| b.ins().imul(x, y)),
+            // Cranelift's divisions trap exactly as wasm's do (by zero; `MIN / -1` for sdiv),
+            // and its `srem` yields 0 for `MIN % -1`.
+            O::I32DivS | O::I64DivS => self.binop(|b, x, y| b.ins().sdiv(x, y)),
+            O::I32DivU | O::I64DivU => self.binop(|b, x, y| b.ins().udiv(x, y)),
+            O::I32RemS | O::I64RemS => self.binop(|b, x, y| b.ins().srem(x, y)),
+            O::I32RemU | O::I64RemU => self.binop(|b, x, y| b.ins().urem(x, y)),
+            O::I32And | O::I64And => self.binop(|b, x, y| b.ins().band(x, y)),
+            O::I32Or | O::I64Or => self.binop(|b, x, y| b.ins().bor(x, y)),
+            O::I32Xor | O::I64Xor => self.binop(|b, x, y| b.ins().bxor(x, y)),
+            // Shift and rotate amounts are taken modulo the width, as in wasm.
+            O::I32Shl | O::I64Shl => self.binop(|b, x, y| b.ins().ishl(x, y)),
+            O::I32ShrS | O::I64ShrS => self.binop(|b, x, y| b.ins().sshr(x, y)),
+            O::I32ShrU | O::I64ShrU => self.binop(|b, x, y| b.ins().ushr(x, y)),
+            O::I32Rotl | O::I64Rotl => self.binop(|b, x, y| b.ins().rotl(x, y)),
+            O::I32Rotr | O::I64Rotr => self.binop(|b, x, y| b.ins().rotr(x, y)),
+            O::I32Extend8S | O::I64Extend8S => self.extend_s(I8),
+            O::I32Extend16S | O::I64Extend16S => self.extend_s(I16),
+            O::I64Extend32S => self.extend_s(I32),
+
+            // ---- float arithmetic ----
+            O::F32Abs | O::F64Abs => self.unop(|b, x| b.ins().fabs(x)),
+            O::F32Neg | O::F64Neg => self.unop(|b, x| b.ins().fneg(x)),
+            O::F32Ceil | O::F64Ceil => self.unop(|b, x| b.ins().ceil(x)),
+            O::F32Floor | O::F64Floor => self.unop(|b, x| b.ins().floor(x)),
+            O::F32Trunc | O::F64Trunc => self.unop(|b, x| b.ins().trunc(x)),
+            O::F32Nearest | O::F64Nearest => self.unop(|b, x| b.ins().nearest(x)),
+            O::F32Sqrt | O::F64Sqrt => self.unop(|b, x| b.ins().sqrt(x)),
+            O::F32Add | O::F64Add => self.binop(|b, x, y| b.ins().fadd(x, y)),
+            O::F32Sub | O::F64Sub => self.binop(|b, x, y| b.ins().fsub(x, y)),
+            O::F32Mul | O::F64Mul => self.binop(|b, x, y| b.ins().fmul(x, y)),
+            O::F32Div | O::F64Div => self.binop(|b, x, y| b.ins().fdiv(x, y)),
+            // Cranelift's fmin/fmax have wasm's semantics (NaN in, NaN out; -0 < +0).
+            O::F32Min | O::F64Min => self.binop(|b, x, y| b.ins().fmin(x, y)),
+            O::F32Max | O::F64Max => self.binop(|b, x, y| b.ins().fmax(x, y)),
+            O::F32Copysign | O::F64Copysign => self.binop(|b, x, y| b.ins().fcopysign(x, y)),
+
+            // ---- conversions ----
+            O::I32WrapI64 => self.unop(|b, x| b.ins().ireduce(I32, x)),
+            O::I64ExtendI32S => self.unop(|b, x| b.ins().sextend(I64, x)),
+            O::I64ExtendI32U => self.unop(|b, x| b.ins().uextend(I64, x)),
+            O::I32TruncF32S | O::I32TruncF64S => {
+                self.unop(|b, x| b.ins().fcvt_to_sint(I32, x));
+            }
+            O::I32TruncF32U | O::I32TruncF64U => {
+                self.unop(|b, x| b.ins().fcvt_to_uint(I32, x));
+            }
+            O::I64TruncF32S | O::I64TruncF64S => {
+                self.unop(|b, x| b.ins().fcvt_to_sint(I64, x));
+            }
+            O::I64TruncF32U | O::I64TruncF64U => {
+                self.unop(|b, x| b.ins().fcvt_to_uint(I64, x));
+            }
+            O::I32TruncSatF32S | O::I32TruncSatF64S => {
+                self.unop(|b, x| b.ins().fcvt_to_sint_sat(I32, x));
+            }
+            O::I32TruncSatF32U | O::I32TruncSatF64U => {
+                self.unop(|b, x| b.ins().fcvt_to_uint_sat(I32, x));
+            }
+            O::I64TruncSatF32S | O::I64TruncSatF64S => {
+                self.unop(|b, x| b.ins().fcvt_to_sint_sat(I64, x));
+            }
+            O::I64TruncSatF32U | O::I64TruncSatF64U => {
+                self.unop(|b, x| b.ins().fcvt_to_uint_sat(I64, x));
+            }
+            O::F32ConvertI32S | O::F32ConvertI64S => {
+                self.unop(|b, x| b.ins().fcvt_from_sint(F32, x));
+            }
+            O::F32ConvertI32U | O::F32ConvertI64U => {
+                self.unop(|b, x| b.ins().fcvt_from_uint(F32, x));
+            }
+            O::F64ConvertI32S | O::F64ConvertI64S => {
+                self.unop(|b, x| b.ins().fcvt_from_sint(F64, x));
+            }
+            O::F64ConvertI32U | O::F64ConvertI64U => {
+                self.unop(|b, x| b.ins().fcvt_from_uint(F64, x));
+            }
+            O::F32DemoteF64 => self.unop(|b, x| b.ins().fdemote(F32, x)),
+            O::F64PromoteF32 => self.unop(|b, x| b.ins().fpromote(F64, x)),
+            O::I32ReinterpretF32 => self.unop(|b, x| b.ins().bitcast(I32, MemFlagsData::new(), x)),
+            O::I64ReinterpretF64 => self.unop(|b, x| b.ins().bitcast(I64, MemFlagsData::new(), x)),
+            O::F32ReinterpretI32 => self.unop(|b, x| b.ins().bitcast(F32, MemFlagsData::new(), x)),
+            O::F64ReinterpretI64 => self.unop(|b, x| b.ins().bitcast(F64, MemFlagsData::new(), x)),
+
+            other => return Err(CompileError::Unsupported(format!("{other:?}"))),
+        }
+        Ok(())
+    }
+}

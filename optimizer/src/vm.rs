@@ -1,0 +1,518 @@
+//! How optimized code reaches instance state: the vmctx and what it points to (at the offsets
+//! of `tierup_abi::offsets`), the frame slots of the tier ABI, calls, and Rust helpers.
+//!
+//! Loads of vmctx fields that never change while the instance lives (the arrays of pointers,
+//! a memory's base, an immutable global) are `readonly` and `can_move`, so Cranelift may
+//! share and hoist them; what can change (code-table entries, lengths, table bases, mutable
+//! globals, the interrupt flag) is loaded where it is used.
+//!
+//! Frame: the function's own slots are `fp[0..own]` with `own = max(params, results)`; every
+//! call passes its callee's frame at `fp + own` (the tier ABI's overlapping frames), so the
+//! function uses `fp[0..own + outgoing]`, checked once against the slot stack's end in the
+//! prologue (the size is known only at the end, so the check's constant is patched then).
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::immediates::{Imm64, Offset32};
+use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::{
+    self, AbiParam, Function, GlobalValueData, Inst, InstBuilder, InstructionData, MemFlagsData,
+    Opcode, SigRef, Signature, Type, Value,
+};
+use cranelift_codegen::isa::CallConv;
+use cranelift_frontend::FunctionBuilder;
+use tierup_abi::vmctx::offsets as off;
+use tierup_abi::{FuncType, TrapCode};
+use wasmparser::MemArg;
+
+use crate::translate::{Translator, clif_type};
+use crate::{BoundsChecks, OptEnv, clif_trap, slot_abi_signature};
+
+/// The guard region behind every 32-bit memory's 4 GiB reservation (the runtime's layout).
+const GUARD_BYTES: u64 = 32 << 20;
+
+/// Flags for loads of vmctx data that never changes while the instance lives.
+fn fixed() -> MemFlagsData {
+    MemFlagsData::trusted().with_readonly().with_can_move()
+}
+
+/// Flags for wasm memory accesses: they may fault, and the fault is the trap.
+fn heap() -> MemFlagsData {
+    MemFlagsData::new().with_trap_code(Some(ir::TrapCode::HEAP_OUT_OF_BOUNDS))
+}
+
+/// Sets `func.stack_limit` to the store's native stack limit, `vmctx->store->limit`.
+pub(crate) fn set_stack_limit(func: &mut Function) {
+    let fixed_flags = func.dfg.mem_flags.insert_unchecked(fixed());
+    let trusted_flags = func.dfg.mem_flags.insert_unchecked(MemFlagsData::trusted());
+    let vmctx = func.create_global_value(GlobalValueData::VMContext);
+    let store = func.create_global_value(GlobalValueData::Load {
+        base: vmctx,
+        offset: Offset32::new(off::STORE as i32),
+        global_type: I64,
+        flags: fixed_flags,
+    });
+    let limit = func.create_global_value(GlobalValueData::Load {
+        base: store,
+        offset: Offset32::new(off::STORE_NATIVE_STACK_LIMIT as i32),
+        global_type: I64,
+        flags: trusted_flags,
+    });
+    func.stack_limit = Some(limit);
+}
+
+/// Values computed once in the entry block, and facts gathered while translating.
+pub(crate) struct EntryValues {
+    pub(crate) vmctx: Value,
+    pub(crate) fp: Value,
+    store: Value,
+    interrupt: Value,
+    /// Memory 0's definition and base (the base never moves).
+    memory: Option<(Value, Value)>,
+    /// Slots of the function's own frame: max(params, results).
+    own_slots: usize,
+    /// The most slots any call's callee frame needs.
+    outgoing_slots: usize,
+    /// The `iconst` of the slot-stack check, patched by [`EntryValues::finish`].
+    frame_bytes: Option<Inst>,
+    slot_sig: Option<SigRef>,
+}
+
+impl EntryValues {
+    /// Loads what the whole function uses; `b` is in the (sealed) entry block.
+    pub(crate) fn new(b: &mut FunctionBuilder<'_>, env: &OptEnv<'_>, ty: &FuncType) -> Self {
+        let entry = b.current_block().expect("in the entry block");
+        let (vmctx, fp) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+        let store = b.ins().load(I64, fixed(), vmctx, off::STORE as i32);
+        let interrupt = b
+            .ins()
+            .load(I64, fixed(), store, off::STORE_INTERRUPT as i32);
+        let memory = (!env.module.memories.is_empty()).then(|| {
+            let memories = b.ins().load(I64, fixed(), vmctx, off::MEMORIES as i32);
+            let def = b.ins().load(I64, fixed(), memories, 0);
+            let base = b.ins().load(I64, fixed(), def, off::MEMORY_BASE as i32);
+            (def, base)
+        });
+        EntryValues {
+            vmctx,
+            fp,
+            store,
+            interrupt,
+            memory,
+            own_slots: ty.params().len().max(ty.results().len()),
+            outgoing_slots: 0,
+            frame_bytes: None,
+            slot_sig: None,
+        }
+    }
+
+    /// Traps with `StackOverflow` unless the frame fits below the slot stack's end.
+    pub(crate) fn check_slot_stack(&mut self, b: &mut FunctionBuilder<'_>) {
+        let end = b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            self.store,
+            off::STORE_STACK_END as i32,
+        );
+        let bytes = b.ins().iconst(I64, 0);
+        self.frame_bytes = Some(b.func.dfg.value_def(bytes).unwrap_inst());
+        let limit = b.ins().iadd(self.fp, bytes);
+        let over = b.ins().icmp(IntCC::UnsignedGreaterThan, limit, end);
+        b.ins().trapnz(over, clif_trap(TrapCode::StackOverflow));
+    }
+
+    /// Traps with `Interrupted` if the store's interrupt flag is set.
+    pub(crate) fn check_interrupt(&self, b: &mut FunctionBuilder<'_>) {
+        let flag = b
+            .ins()
+            .uload8(I32, MemFlagsData::trusted(), self.interrupt, 0);
+        b.ins().trapnz(flag, clif_trap(TrapCode::Interrupted));
+    }
+
+    /// Patches the frame size into the slot-stack check.
+    pub(crate) fn finish(&mut self, b: &mut FunctionBuilder<'_>) {
+        if let Some(inst) = self.frame_bytes {
+            let bytes = (self.own_slots + self.outgoing_slots) * 8;
+            b.func.dfg.insts[inst] = InstructionData::UnaryImm {
+                opcode: Opcode::Iconst,
+                imm: Imm64::new(bytes as i64),
+            };
+        }
+    }
+}
+
+impl Translator<'_, '_> {
+    fn vmctx_field(&mut self, offset: usize) -> Value {
+        let vmctx = self.vm.vmctx;
+        self.b.ins().load(I64, fixed(), vmctx, offset as i32)
+    }
+
+    /// Element `index` of the fixed pointer array at vmctx field `offset`.
+    fn vmctx_array(&mut self, offset: usize, index: u32) -> Value {
+        let array = self.vmctx_field(offset);
+        self.b.ins().load(I64, fixed(), array, (index * 8) as i32)
+    }
+
+    fn signature(&mut self, params: &[Type], returns: &[Type]) -> SigRef {
+        let mut sig = Signature::new(CallConv::SystemV);
+        sig.params.extend(params.iter().map(|&t| AbiParam::new(t)));
+        sig.returns
+            .extend(returns.iter().map(|&t| AbiParam::new(t)));
+        self.b.import_signature(sig)
+    }
+
+    /// Calls the Rust function or libcall at `callee` (an address value).
+    fn call_rust(&mut self, callee: Value, args: &[Value], returns: &[Type]) -> Vec<Value> {
+        let params: Vec<Type> = args
+            .iter()
+            .map(|&a| self.b.func.dfg.value_type(a))
+            .collect();
+        let sig = self.signature(&params, returns);
+        let call = self.b.ins().call_indirect(sig, callee, args);
+        self.b.inst_results(call).to_vec()
+    }
+
+    fn libcall(&mut self, offset: usize) -> Value {
+        let libcalls = self.vmctx_field(off::LIBCALLS);
+        self.b.ins().load(I64, fixed(), libcalls, offset as i32)
+    }
+
+    /// Traps with `status` (through the runtime's raise routine) unless it is 0.
+    fn check_status(&mut self, status: Value) {
+        let raise = self.b.create_block();
+        let ok = self.b.create_block();
+        self.b.set_cold_block(raise);
+        self.b.ins().brif(status, raise, &[], ok, &[]);
+        self.b.switch_to_block(raise);
+        self.b.seal_block(raise);
+        let routine = self.b.ins().iconst(I64, self.env.raise as i64);
+        self.call_rust(routine, &[status], &[]);
+        self.trap(TrapCode::Unreachable);
+        self.b.switch_to_block(ok);
+        self.b.seal_block(ok);
+    }
+
+    // ---- memory ----
+
+    /// Pops a memory index and returns the address and static offset to access `size` bytes
+    /// at it, bounds-checked explicitly unless the guard region covers the access.
+    fn heap_addr(&mut self, memarg: &MemArg, size: u32) -> (Value, i32) {
+        let index = self.pop();
+        let (def, base) = self.vm.memory.expect("validated: the module has a memory");
+        let index = self.b.ins().uextend(I64, index);
+        let offset = memarg.offset;
+        let guarded = self.env.bounds_checks == BoundsChecks::Guard
+            && offset + u64::from(size) <= GUARD_BYTES;
+        if !guarded {
+            let length =
+                self.b
+                    .ins()
+                    .load(I64, MemFlagsData::trusted(), def, off::MEMORY_LENGTH as i32);
+            let end = self
+                .b
+                .ins()
+                .iadd_imm_u(index, (offset + u64::from(size)) as i64);
+            let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, length);
+            self.b
+                .ins()
+                .trapnz(oob, clif_trap(TrapCode::MemoryOutOfBounds));
+        }
+        let addr = self.b.ins().iadd(base, index);
+        match i32::try_from(offset) {
+            Ok(offset) => (addr, offset),
+            Err(_) => (self.b.ins().iadd_imm_u(addr, offset as i64), 0),
+        }
+    }
+
+    /// A load of `size` bytes; `load` emits it from (flags, address, offset).
+    pub(crate) fn load(
+        &mut self,
+        memarg: &MemArg,
+        size: u32,
+        load: impl FnOnce(&mut FunctionBuilder<'_>, MemFlagsData, Value, i32) -> Value,
+    ) {
+        let (addr, offset) = self.heap_addr(memarg, size);
+        let v = load(&mut self.b, heap(), addr, offset);
+        self.push(v);
+    }
+
+    /// A store of `size` bytes of `value`; `store` emits it from (flags, value, address,
+    /// offset).
+    pub(crate) fn store(
+        &mut self,
+        memarg: &MemArg,
+        size: u32,
+        value: Value,
+        store: impl FnOnce(&mut FunctionBuilder<'_>, MemFlagsData, Value, Value, i32) -> Inst,
+    ) {
+        let (addr, offset) = self.heap_addr(memarg, size);
+        store(&mut self.b, heap(), value, addr, offset);
+    }
+
+    pub(crate) fn memory_size(&mut self) {
+        let (def, _) = self.vm.memory.expect("validated: the module has a memory");
+        let length =
+            self.b
+                .ins()
+                .load(I64, MemFlagsData::trusted(), def, off::MEMORY_LENGTH as i32);
+        let pages = self.b.ins().ushr_imm_u(length, 16);
+        let v = self.b.ins().ireduce(I32, pages);
+        self.push(v);
+    }
+
+    pub(crate) fn memory_grow(&mut self) {
+        let delta = self.pop();
+        let delta = self.b.ins().uextend(I64, delta);
+        let grow = self.libcall(off::LIBCALL_MEMORY_GROW);
+        let memory = self.b.ins().iconst(I32, 0);
+        let vmctx = self.vm.vmctx;
+        let old = self.call_rust(grow, &[vmctx, memory, delta], &[I64])[0];
+        // u64::MAX (failure) wraps to -1.
+        let v = self.b.ins().ireduce(I32, old);
+        self.push(v);
+    }
+
+    /// A bulk operation: `f(vmctx, immediates.., operands..) -> status`, with `operands` of
+    /// the given types popped from the stack.
+    pub(crate) fn bulk_call(&mut self, f: usize, immediates: &[u32], operands: &[Type]) {
+        let popped = self.stack.split_off(self.stack.len() - operands.len());
+        let mut args = vec![self.vm.vmctx];
+        for &imm in immediates {
+            args.push(self.b.ins().iconst(I32, i64::from(imm)));
+        }
+        args.extend(popped);
+        let f = self.b.ins().iconst(I64, f as i64);
+        let status = self.call_rust(f, &args, &[I32])[0];
+        self.check_status(status);
+    }
+
+    /// `data.drop` / `elem.drop`: the segment's length becomes 0.
+    pub(crate) fn segment_drop(&mut self, data: bool, index: u32) {
+        let (field, size) = if data {
+            (off::DATA_SEGMENTS, off::DATA_SEGMENT_SIZE)
+        } else {
+            (off::ELEM_SEGMENTS, off::ELEM_SEGMENT_SIZE)
+        };
+        let segments = self.vmctx_field(field);
+        let zero = self.b.ins().iconst(I64, 0);
+        self.b.ins().store(
+            MemFlagsData::trusted(),
+            zero,
+            segments,
+            (index as usize * size + 8) as i32,
+        );
+    }
+
+    // ---- globals ----
+
+    pub(crate) fn global_get(&mut self, index: u32) {
+        let ty = self.env.module.globals[index as usize];
+        let ptr = self.vmctx_array(off::GLOBALS, index);
+        let flags = if ty.mutable {
+            MemFlagsData::trusted()
+        } else {
+            fixed()
+        };
+        let v = self.b.ins().load(clif_type(ty.content), flags, ptr, 0);
+        self.push(v);
+    }
+
+    pub(crate) fn global_set(&mut self, index: u32) {
+        let v = self.pop();
+        let slot = self.to_slot(v);
+        let ptr = self.vmctx_array(off::GLOBALS, index);
+        self.b.ins().store(MemFlagsData::trusted(), slot, ptr, 0);
+    }
+
+    // ---- tables and references ----
+
+    pub(crate) fn ref_func(&mut self, index: u32) {
+        let v = self.vmctx_array(off::FUNCS, index);
+        self.push(v);
+    }
+
+    /// The address of element `index` (an i32 value) of table `table`, bounds-checked.
+    fn table_elem(&mut self, table: u32, index: Value) -> Value {
+        let def = self.vmctx_array(off::TABLES, table);
+        let length = self
+            .b
+            .ins()
+            .load(I64, MemFlagsData::trusted(), def, off::TABLE_LENGTH as i32);
+        let index = self.b.ins().uextend(I64, index);
+        let oob = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, index, length);
+        self.b
+            .ins()
+            .trapnz(oob, clif_trap(TrapCode::TableOutOfBounds));
+        let base = self
+            .b
+            .ins()
+            .load(I64, MemFlagsData::trusted(), def, off::TABLE_BASE as i32);
+        let scaled = self.b.ins().ishl_imm_u(index, 3);
+        self.b.ins().iadd(base, scaled)
+    }
+
+    pub(crate) fn table_get(&mut self, table: u32) {
+        let index = self.pop();
+        let addr = self.table_elem(table, index);
+        let v = self.b.ins().load(I64, MemFlagsData::trusted(), addr, 0);
+        self.push(v);
+    }
+
+    pub(crate) fn table_set(&mut self, table: u32) {
+        let (index, value) = self.pop2();
+        let addr = self.table_elem(table, index);
+        self.b.ins().store(MemFlagsData::trusted(), value, addr, 0);
+    }
+
+    pub(crate) fn table_size(&mut self, table: u32) {
+        let def = self.vmctx_array(off::TABLES, table);
+        let length = self
+            .b
+            .ins()
+            .load(I64, MemFlagsData::trusted(), def, off::TABLE_LENGTH as i32);
+        let v = self.b.ins().ireduce(I32, length);
+        self.push(v);
+    }
+
+    pub(crate) fn table_grow(&mut self, table: u32) {
+        let (init, delta) = self.pop2();
+        let delta = self.b.ins().uextend(I64, delta);
+        let grow = self.libcall(off::LIBCALL_TABLE_GROW);
+        let table = self.b.ins().iconst(I32, i64::from(table));
+        let vmctx = self.vm.vmctx;
+        let old = self.call_rust(grow, &[vmctx, table, delta, init], &[I64])[0];
+        let v = self.b.ins().ireduce(I32, old);
+        self.push(v);
+    }
+
+    // ---- calls ----
+
+    /// Pops `ty`'s arguments into the callee frame at `fp + own` and reserves that frame.
+    fn pass_args(&mut self, ty: &FuncType) -> Value {
+        let args = self.stack.split_off(self.stack.len() - ty.params().len());
+        let own = self.vm.own_slots;
+        self.store_slots(&args, own);
+        self.vm.outgoing_slots = self
+            .vm
+            .outgoing_slots
+            .max(ty.params().len().max(ty.results().len()));
+        let fp = self.vm.fp;
+        self.b.ins().iadd_imm_u(fp, (own * 8) as i64)
+    }
+
+    /// Pushes `ty`'s results from the callee frame.
+    fn take_results(&mut self, ty: &FuncType) {
+        let own = self.vm.own_slots;
+        let results = self.load_slots(ty.results(), own);
+        self.stack.extend(results);
+    }
+
+    /// Calls a code-table entry (or any tier-ABI entry) `entry` with `vmctx` and frame `frame`.
+    fn call_entry(&mut self, entry: Value, vmctx: Value, frame: Value) {
+        let sig = match self.vm.slot_sig {
+            Some(sig) => sig,
+            None => {
+                let sig = self.b.import_signature(slot_abi_signature());
+                self.vm.slot_sig = Some(sig);
+                sig
+            }
+        };
+        self.b.ins().call_indirect(sig, entry, &[vmctx, frame]);
+    }
+
+    pub(crate) fn call(&mut self, func_index: u32) {
+        let module = self.env.module;
+        let ty = module.func_type(func_index).clone();
+        let frame = self.pass_args(&ty);
+        if func_index >= module.num_imported_funcs {
+            let table = self.vmctx_field(off::CODE_TABLE);
+            let defined = func_index - module.num_imported_funcs;
+            // The entry changes when the callee tiers up: loaded at every call.
+            let entry =
+                self.b
+                    .ins()
+                    .load(I64, MemFlagsData::trusted(), table, (defined * 8) as i32);
+            let vmctx = self.vm.vmctx;
+            self.call_entry(entry, vmctx, frame);
+        } else {
+            let func = self.vmctx_array(off::FUNCS, func_index);
+            self.call_ref(func, frame, &ty);
+        }
+        self.take_results(&ty);
+    }
+
+    pub(crate) fn call_indirect(&mut self, type_index: u32, table: u32) {
+        let index = self.pop();
+        let ty = self.env.module.types[type_index as usize].clone();
+        let addr = self.table_elem(table, index);
+        let func = self.b.ins().load(I64, MemFlagsData::trusted(), addr, 0);
+        self.b
+            .ins()
+            .trapz(func, clif_trap(TrapCode::IndirectCallToNull));
+        let actual = self.b.ins().load(
+            I32,
+            MemFlagsData::trusted(),
+            func,
+            off::FUNCREF_TYPE_ID as i32,
+        );
+        let type_ids = self.vmctx_field(off::TYPE_IDS);
+        let expected = self
+            .b
+            .ins()
+            .load(I32, fixed(), type_ids, (type_index * 4) as i32);
+        let bad = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
+        self.b.ins().trapnz(bad, clif_trap(TrapCode::BadSignature));
+        let frame = self.pass_args(&ty);
+        self.call_ref(func, frame, &ty);
+        self.take_results(&ty);
+    }
+
+    /// Calls function reference `func`: a wasm function through its code-table entry with
+    /// its own vmctx, a host function through the `call_host` libcall (after publishing the
+    /// slot-stack top, for calls back into wasm).
+    fn call_ref(&mut self, func: Value, frame: Value, ty: &FuncType) {
+        let callee_vmctx = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            func,
+            off::FUNCREF_VMCTX as i32,
+        );
+        let wasm = self.b.create_block();
+        let host = self.b.create_block();
+        let join = self.b.create_block();
+        self.b.set_cold_block(host);
+        self.b.ins().brif(callee_vmctx, wasm, &[], host, &[]);
+
+        self.b.switch_to_block(wasm);
+        self.b.seal_block(wasm);
+        let code = self
+            .b
+            .ins()
+            .load(I64, MemFlagsData::trusted(), func, off::FUNCREF_CODE as i32);
+        let entry = self.b.ins().load(I64, MemFlagsData::trusted(), code, 0);
+        self.call_entry(entry, callee_vmctx, frame);
+        self.b.ins().jump(join, &[]);
+
+        self.b.switch_to_block(host);
+        self.b.seal_block(host);
+        let slots = ty.params().len().max(ty.results().len());
+        let top = self.b.ins().iadd_imm_u(frame, (slots * 8) as i64);
+        let store = self.vm.store;
+        self.b.ins().store(
+            MemFlagsData::trusted(),
+            top,
+            store,
+            off::STORE_STACK_TOP as i32,
+        );
+        let call_host = self.libcall(off::LIBCALL_CALL_HOST);
+        let vmctx = self.vm.vmctx;
+        let status = self.call_rust(call_host, &[vmctx, func, frame], &[I32])[0];
+        self.check_status(status);
+        self.b.ins().jump(join, &[]);
+
+        self.b.switch_to_block(join);
+        self.b.seal_block(join);
+    }
+}

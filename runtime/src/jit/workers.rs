@@ -1,0 +1,175 @@
+//! The optimizer's background workers (DESIGN.md §4): a pool of threads fed by a bounded
+//! `crossbeam` channel, each owning a reusable [`tierup_optimizer::Compiler`] (its ISA,
+//! `Context` and `FunctionBuilderContext`).
+//!
+//! Priority: a worker drains everything waiting in the channel into its own heap and always
+//! compiles the hottest job first ([`Job::priority`]), so a burst of warm functions cannot
+//! delay the one the program spends its time in.
+//!
+//! Lifetime: threads start at the first job. A job holds only a `Weak` reference to its
+//! module's machine-code state, so a queued job never keeps a dropped module alive; a job
+//! whose module is gone (or retired) is skipped. The pool is shared by the engine and its
+//! modules; when the last of them is dropped, the channel closes, every worker finishes the
+//! job in hand and exits, and the pool joins them, so no compile outlives the engine and none
+//! publishes into a freed module.
+
+use std::collections::BinaryHeap;
+use std::sync::{Arc, OnceLock, Weak};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use parking_lot::Mutex;
+
+use crate::jit::tiering::ModuleJit;
+
+/// A request to optimize one function.
+#[derive(Debug)]
+pub(crate) struct Job {
+    pub(crate) module: Weak<ModuleJit>,
+    pub(crate) func_index: u32,
+    /// Higher runs first: how fast the function became hot.
+    pub(crate) priority: u64,
+    /// When it was queued (for the queue-wait statistic).
+    pub(crate) queued_at: Instant,
+}
+
+impl PartialEq for Job {
+    fn eq(&self, other: &Self) -> bool {
+        self.priority == other.priority && self.queued_at == other.queued_at
+    }
+}
+
+impl Eq for Job {}
+
+impl PartialOrd for Job {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Job {
+    /// Hotter first; among equals, the one queued earlier.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.priority
+            .cmp(&other.priority)
+            .then_with(|| other.queued_at.cmp(&self.queued_at))
+    }
+}
+
+struct Running {
+    sender: Sender<Job>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+/// The pool (see the module docs).
+pub(crate) struct OptWorkers {
+    threads: usize,
+    capacity: usize,
+    running: OnceLock<Mutex<Option<Running>>>,
+}
+
+impl std::fmt::Debug for OptWorkers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OptWorkers")
+            .field("threads", &self.threads)
+            .field("capacity", &self.capacity)
+            .field("started", &self.running.get().is_some())
+            .finish()
+    }
+}
+
+impl OptWorkers {
+    /// A pool of `threads` workers with room for `capacity` waiting jobs (not started yet).
+    pub(crate) fn new(threads: usize, capacity: usize) -> Arc<OptWorkers> {
+        Arc::new(OptWorkers {
+            threads: threads.max(1),
+            capacity: capacity.max(1),
+            running: OnceLock::new(),
+        })
+    }
+
+    /// Queues `job`, starting the threads on first use.
+    ///
+    /// # Errors
+    /// Gives the job back when the queue is full (or the threads could not start).
+    pub(crate) fn submit(&self, job: Job) -> Result<(), Job> {
+        let running = self.running.get_or_init(|| Mutex::new(self.start()));
+        let guard = running.lock();
+        let Some(running) = guard.as_ref() else {
+            return Err(job);
+        };
+        match running.sender.try_send(job) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => Err(job),
+        }
+    }
+
+    fn start(&self) -> Option<Running> {
+        let (sender, receiver) = crossbeam_channel::bounded(self.capacity);
+        let mut threads = Vec::with_capacity(self.threads);
+        for i in 0..self.threads {
+            let receiver = receiver.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("tierup-opt-{i}"))
+                .spawn(move || work(&receiver));
+            match spawned {
+                Ok(handle) => threads.push(handle),
+                Err(_) if !threads.is_empty() => break,
+                Err(_) => return None,
+            }
+        }
+        Some(Running { sender, threads })
+    }
+}
+
+impl Drop for OptWorkers {
+    fn drop(&mut self) {
+        let Some(running) = self.running.get_mut().and_then(|m| m.get_mut().take()) else {
+            return;
+        };
+        drop(running.sender);
+        let me = std::thread::current().id();
+        for thread in running.threads {
+            // The last owner may be a worker itself (it dropped the last module): it exits
+            // on its own once the channel is closed.
+            if thread.thread().id() != me {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+/// A worker's loop: take the hottest waiting job, compile, publish; exit when the channel is
+/// closed and drained.
+fn work(receiver: &Receiver<Job>) {
+    let mut compiler = None;
+    let mut waiting = BinaryHeap::new();
+    loop {
+        if waiting.is_empty() {
+            match receiver.recv() {
+                Ok(job) => waiting.push(job),
+                Err(_) => return,
+            }
+        }
+        waiting.extend(receiver.try_iter());
+        let Some(job) = waiting.pop() else { continue };
+        let Some(module) = job.module.upgrade() else {
+            continue;
+        };
+        if module.is_retired() {
+            continue;
+        }
+        let compiler = match &mut compiler {
+            Some(c) => c,
+            None => match tierup_optimizer::Compiler::new() {
+                Ok(c) => compiler.insert(c),
+                Err(e) => {
+                    module.optimize_failed(job.func_index, e.to_string());
+                    continue;
+                }
+            },
+        };
+        module.optimize_job(compiler, job.func_index, job.queued_at);
+    }
+}
