@@ -13,7 +13,7 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::immediates::{Imm64, Offset32};
-use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::types::{I8, I32, I64};
 use cranelift_codegen::ir::{
     self, AbiParam, Function, GlobalValueData, Inst, InstBuilder, InstructionData, MemFlagsData,
     Opcode, SigRef, Signature, Type, Value,
@@ -122,9 +122,11 @@ impl EntryValues {
 
     /// Traps with `Interrupted` if the store's interrupt flag is set.
     pub(crate) fn check_interrupt(&self, b: &mut FunctionBuilder<'_>) {
+        // Atomic: another thread sets the flag, and a plain load in a loop without stores
+        // would be merged with the one before the loop (redundant-load elimination).
         let flag = b
             .ins()
-            .uload8(I32, MemFlagsData::trusted(), self.interrupt, 0);
+            .atomic_load(I8, MemFlagsData::trusted(), self.interrupt);
         b.ins().trapnz(flag, clif_trap(TrapCode::Interrupted));
     }
 

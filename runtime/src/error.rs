@@ -156,7 +156,9 @@ pub enum Error {
     #[error("{0}")]
     Trap(Trap),
     /// A tier that this build cannot run yet.
-    #[error("tier `{0}` is not available yet")]
+    #[error(
+        "tier `{0}` is not available on this machine (machine code needs x86-64 Linux with SSE4.1 and POPCNT)"
+    )]
     TierUnavailable(TierMode),
     /// Something this runtime does not support.
     #[error("unsupported: {0}")]

@@ -7,7 +7,7 @@
 //! - `tierup wast [--tier MODE] FILE.wast...` runs spec scripts and prints a summary per file.
 //!
 //! Exit codes: 0 on success; 134 when wasm traps (what Wasmtime exits with on Unix; the trap
-//! and its wasm backtrace go to stderr); 2 when the requested tier is not available yet (and
+//! and its wasm backtrace go to stderr); 2 when the requested tier is not available on this machine (and
 //! for command-line usage errors, reported by clap); 1 for any other error. `wast` exits 0 iff
 //! no directive failed.
 //!
@@ -33,7 +33,7 @@ use tierup_runtime::{
 
 /// Exit code for a wasm trap (128 + SIGABRT, as Wasmtime on Unix).
 const EXIT_TRAP: u8 = 134;
-/// Exit code when the requested tier is not available yet.
+/// Exit code when the requested tier is not available on this machine.
 const EXIT_TIER_UNAVAILABLE: u8 = 2;
 
 #[derive(Parser, Debug)]
@@ -226,7 +226,9 @@ impl CliError {
                     return ExitCode::from(*status as u8);
                 }
                 if let Error::TierUnavailable(mode) = &error {
-                    eprintln!("error: tier `{mode}` is not available yet");
+                    eprintln!(
+                        "error: tier `{mode}` is not available on this machine (machine code needs x86-64 Linux with SSE4.1 and POPCNT)"
+                    );
                     return ExitCode::from(EXIT_TIER_UNAVAILABLE);
                 }
                 if let Some(trap) = error.as_trap() {

@@ -250,10 +250,17 @@ impl Module {
     /// when, and at what cost (see [`ModuleStats`]).
     pub fn stats(&self) -> ModuleStats {
         let inner = &self.inner;
-        let mut events: Vec<TierEvent> = inner
-            .interp
-            .translated()
-            .map(|f| TierEvent {
+        // Without the interpreter tier, bytecode is only the baseline compiler's input: its
+        // translation is part of the baseline compile, not an interpreter event.
+        let interp_tier = inner.engine.policy().tiers.interp;
+        let mut translate_times = std::collections::HashMap::new();
+        let mut events: Vec<TierEvent> = Vec::new();
+        for f in inner.interp.translated() {
+            if !interp_tier {
+                translate_times.insert(f.func_index, f.translate_time);
+                continue;
+            }
+            events.push(TierEvent {
                 func_index: f.func_index,
                 name: inner.info.func_name(f.func_index).map(str::to_owned),
                 tier: Tier::Interp,
@@ -262,8 +269,8 @@ impl Module {
                 compile_time: f.translate_time,
                 queue_wait: Duration::ZERO,
                 at: f.translated_at.saturating_duration_since(inner.created_at),
-            })
-            .collect();
+            });
+        }
         if let Some(jit) = &inner.jit {
             events.extend(jit.compiled().map(|(func_index, f)| {
                 let wasm_bytes =
@@ -274,7 +281,11 @@ impl Module {
                     tier: Tier::Baseline,
                     wasm_bytes,
                     code_bytes: f.code_bytes,
-                    compile_time: f.compile_time,
+                    compile_time: f.compile_time
+                        + translate_times
+                            .get(&func_index)
+                            .copied()
+                            .unwrap_or_default(),
                     queue_wait: Duration::ZERO,
                     at: f.published_at.saturating_duration_since(inner.created_at),
                 }

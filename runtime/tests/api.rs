@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use tierup_runtime::{
     Caller, Config, Engine, Error, Extern, Func, FuncType, Global, GlobalType, Instance, Linker,
-    Memory, MemoryType, Module, Mutability, Store, Table, TableType, TierMode, TrapCode, Val,
-    ValType,
+    Memory, MemoryType, Module, Mutability, Store, Table, TableType, Tier, TierMode, Tiers,
+    TrapCode, Val, ValType,
 };
 
 fn engine() -> Engine {
@@ -382,10 +382,41 @@ fn dynamic_calls_check_types_and_arity() {
 }
 
 #[test]
-fn forced_tiers_that_do_not_exist_yet_are_refused() {
-    let tier = TierMode::Optimized;
-    let err = Engine::new(Config::new().tier(tier)).unwrap_err();
-    assert!(matches!(err, Error::TierUnavailable(t) if t == tier));
+fn every_forced_tier_runs_and_reports_only_itself() {
+    let wat = r#"(module (func (export "f") (param i32) (result i32)
+                   (i32.add (local.get 0) (i32.const 1))))"#;
+    for (tier, expected) in [
+        (TierMode::Interp, Tier::Interp),
+        (TierMode::Baseline, Tier::Baseline),
+        (TierMode::Optimized, Tier::Optimized),
+    ] {
+        let engine = Engine::new(Config::new().tier(tier)).unwrap();
+        let module = Module::new(&engine, wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let f = instance
+            .get_typed_func::<i32, i32>(&mut store, "f")
+            .unwrap();
+        assert_eq!(f.call(&mut store, 41).unwrap(), 42);
+        let stats = module.stats();
+        assert!(!stats.events.is_empty());
+        assert!(
+            stats.events.iter().all(|e| e.tier == expected),
+            "{tier}: {}",
+            stats.summary()
+        );
+    }
+}
+
+#[test]
+fn tier_lists_parse_and_print() {
+    let tiers: Tiers = "interp,opt".parse().unwrap();
+    assert!(tiers.interp && !tiers.baseline && tiers.opt);
+    assert_eq!(tiers.to_string(), "interp,opt");
+    assert!("interp,turbo".parse::<Tiers>().is_err());
+    assert!("".parse::<Tiers>().is_err());
 }
 
 #[test]

@@ -1,6 +1,8 @@
-//! Machine code (the baseline tier) in every mode that runs it: traps as values, 10,000 times
-//! per kind, backtraces across mixed interpreter/baseline frames and host re-entry, tier-up
-//! by hotness, on-stack replacement, and interruption of machine-code loops.
+//! Machine code (the baseline and optimizing tiers) in every mode that runs it: traps as
+//! values, 10,000 times per kind, backtraces across mixed interpreter/baseline/optimized
+//! frames and host re-entry, tier-up by hotness (to baseline code, then to Cranelift code
+//! compiled in the background and patched in while other threads call it), on-stack
+//! replacement, and interruption of machine-code loops.
 
 use std::time::Duration;
 
@@ -9,25 +11,32 @@ use tierup_runtime::{
     TierMode, Trap, TrapCode, Val,
 };
 
-/// The modes that run machine code: forced baseline (guard pages and explicit checks),
-/// tiered, and tiered with thresholds at 1 (tier-up and OSR at the first opportunity).
+/// The modes that run machine code: forced baseline and forced optimized code (each with
+/// guard pages and with explicit checks), tiered, and tiered with thresholds at 1 (tier-up
+/// and OSR at the first opportunity, optimized code arriving while the test runs).
 fn machine_code_modes() -> Vec<(&'static str, Config)> {
-    let mut baseline = Config::new();
-    baseline.tier(TierMode::Baseline);
-    let mut explicit = Config::new();
-    explicit
-        .tier(TierMode::Baseline)
-        .bounds_checks(BoundsChecks::Explicit);
+    let mut modes = Vec::new();
+    for (name, tier, checks) in [
+        ("baseline", TierMode::Baseline, BoundsChecks::Guard),
+        (
+            "baseline-explicit",
+            TierMode::Baseline,
+            BoundsChecks::Explicit,
+        ),
+        ("opt", TierMode::Optimized, BoundsChecks::Guard),
+        ("opt-explicit", TierMode::Optimized, BoundsChecks::Explicit),
+    ] {
+        let mut config = Config::new();
+        config.tier(tier).bounds_checks(checks);
+        modes.push((name, config));
+    }
     let mut tiered = Config::new();
     tiered.tier(TierMode::Tiered);
     let mut stress = Config::new();
-    stress.tier(TierMode::Tiered).baseline_after(1);
-    vec![
-        ("baseline", baseline),
-        ("baseline-explicit", explicit),
-        ("tiered", tiered),
-        ("stress", stress),
-    ]
+    stress.tier(TierMode::Tiered).baseline_after(1).opt_after(1);
+    modes.push(("tiered", tiered));
+    modes.push(("stress", stress));
+    modes
 }
 
 fn instantiate<T: 'static>(config: &Config, wat: &str, data: T) -> (Store<T>, Instance) {
@@ -266,6 +275,9 @@ fn long_loops_in_a_single_call_move_into_machine_code() {
         if config.tier_mode() == TierMode::Tiered {
             assert_eq!(stats.osr_entries, 1, "{mode}: one on-stack replacement");
         }
+        if config.tier_mode() == TierMode::Optimized {
+            assert!(stats.events.iter().all(|e| e.tier == Tier::Optimized));
+        }
     }
 }
 
@@ -317,4 +329,284 @@ fn small_thread_stacks_overflow_cleanly() {
             .join()
             .unwrap();
     }
+}
+
+/// Calls `f` until the module's stats show `func` in the optimized tier (the compile runs in
+/// the background); panics after 20 s.
+fn until_optimized(module: &Module, func: &str, mut f: impl FnMut()) -> tierup_runtime::TierEvent {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        f();
+        let stats = module.stats();
+        if let Some(e) = stats
+            .events
+            .iter()
+            .find(|e| e.tier == Tier::Optimized && e.name.as_deref() == Some(func))
+        {
+            return e.clone();
+        }
+        assert!(stats.opt_failures.is_empty(), "{:?}", stats.opt_failures);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{func} never reached the optimized tier: {}",
+            stats.summary()
+        );
+    }
+}
+
+/// In the default tiered mode a hot function goes interpreter → baseline → optimized, in
+/// that order, and the stats show each step; a cold one stays interpreted.
+#[test]
+fn hot_functions_reach_the_optimized_tier() {
+    let wat = r#"(module
+      (func $sq (export "sq") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+      (func $cold (export "cold") (result i32) (i32.const 7)))"#;
+    let mut config = Config::new();
+    config
+        .tier(TierMode::Tiered)
+        .baseline_after(10)
+        .opt_after(100);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let sq = instance
+        .get_typed_func::<i32, i32>(&mut store, "sq")
+        .unwrap();
+    let cold = instance
+        .get_typed_func::<(), i32>(&mut store, "cold")
+        .unwrap();
+    assert_eq!(cold.call(&mut store, ()).unwrap(), 7);
+    let mut i = 0;
+    let opt = until_optimized(&module, "sq", || {
+        i = (i + 1) % 1000;
+        assert_eq!(sq.call(&mut store, i).unwrap(), i * i);
+    });
+    assert!(opt.code_bytes > 0 && opt.compile_time > Duration::ZERO);
+    let stats = module.stats();
+    let tiers: Vec<(Tier, &str)> = stats
+        .events
+        .iter()
+        .map(|e| (e.tier, e.name.as_deref().unwrap_or("?")))
+        .collect();
+    assert_eq!(
+        tiers,
+        [
+            (Tier::Interp, "cold"),
+            (Tier::Interp, "sq"),
+            (Tier::Baseline, "sq"),
+            (Tier::Optimized, "sq"),
+        ],
+        "{}",
+        stats.summary()
+    );
+    // The optimized code runs from now on, with the same results.
+    for i in 0..1000 {
+        assert_eq!(sq.call(&mut store, i).unwrap(), i * i);
+    }
+    assert!(stats.summary().contains("hot -> optimized code installed"));
+    assert!(stats.to_json().contains("\"queue_wait_us\""));
+}
+
+/// `--tiers interp,opt`: no baseline code at all, interpreted functions go straight to the
+/// optimizer.
+#[test]
+fn tiers_can_skip_the_baseline() {
+    let wat = r#"(module
+      (func $sq (export "sq") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0))))"#;
+    let mut config = Config::new();
+    config
+        .tier(TierMode::Tiered)
+        .tiers("interp,opt".parse().unwrap())
+        .opt_after(50);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let sq = instance
+        .get_typed_func::<i32, i32>(&mut store, "sq")
+        .unwrap();
+    until_optimized(&module, "sq", || {
+        assert_eq!(sq.call(&mut store, 12).unwrap(), 144);
+    });
+    let stats = module.stats();
+    assert!(!stats.events.iter().any(|e| e.tier == Tier::Baseline));
+}
+
+/// `--tiers baseline,opt`: every function starts as baseline code (compiled eagerly), the hot
+/// ones are optimized.
+#[test]
+fn tiers_can_start_in_baseline_code() {
+    let wat = r#"(module
+      (func $sq (export "sq") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+      (func (export "cold") (result i32) (i32.const 7)))"#;
+    let mut config = Config::new();
+    config
+        .tier(TierMode::Tiered)
+        .tiers("baseline,opt".parse().unwrap())
+        .opt_after(50);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let sq = instance
+        .get_typed_func::<i32, i32>(&mut store, "sq")
+        .unwrap();
+    until_optimized(&module, "sq", || {
+        assert_eq!(sq.call(&mut store, 12).unwrap(), 144);
+    });
+    let stats = module.stats();
+    assert!(!stats.events.iter().any(|e| e.tier == Tier::Interp));
+    assert_eq!(
+        stats
+            .events
+            .iter()
+            .filter(|e| e.tier == Tier::Baseline)
+            .count(),
+        2
+    );
+}
+
+const PATCHED: &str = r#"(module
+  (type $ii (func (param i32) (result i32)))
+  (memory 1)
+  (table 2 funcref)
+  (elem (i32.const 0) $fib $sum)
+  (func $fib (param i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func $sum (param i32) (result i32) (local i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.eqz (local.get 0)))
+        (i32.store (i32.const 64) (i32.add (i32.load (i32.const 64)) (local.get 0)))
+        (local.set 1 (i32.add (local.get 1) (local.get 0)))
+        (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+        (br $l)))
+    (local.get 1))
+  (func (export "both") (param i32) (result i32)
+    (i32.add (call_indirect (type $ii) (local.get 0) (i32.const 0))
+             (call_indirect (type $ii) (local.get 0) (i32.const 1)))))"#;
+
+/// Several threads call the same functions (each in its own store and instance of one
+/// module) while they are compiled and patched in, tier by tier: every result is right, and
+/// the functions end up optimized.
+#[test]
+fn threads_call_functions_while_they_are_patched() {
+    fn fib(n: i32) -> i32 {
+        if n < 2 { n } else { fib(n - 1) + fib(n - 2) }
+    }
+    for (baseline_after, opt_after) in [(1, 1), (5, 20), (50, 500)] {
+        let mut config = Config::new();
+        config
+            .tier(TierMode::Tiered)
+            .baseline_after(baseline_after)
+            .opt_after(opt_after)
+            .compile_threads(2);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, PATCHED).unwrap();
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let engine = engine.clone();
+                let module = module.clone();
+                std::thread::spawn(move || {
+                    let mut store = Store::new(&engine, ());
+                    let instance = Linker::new(&engine)
+                        .instantiate(&mut store, &module)
+                        .unwrap();
+                    let both = instance
+                        .get_typed_func::<i32, i32>(&mut store, "both")
+                        .unwrap();
+                    for i in 0..3000 {
+                        let n = (i + t) % 15;
+                        assert_eq!(both.call(&mut store, n).unwrap(), fib(n) + n * (n + 1) / 2);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let both = instance
+            .get_typed_func::<i32, i32>(&mut store, "both")
+            .unwrap();
+        until_optimized(&module, "fib", || {
+            assert_eq!(both.call(&mut store, 10).unwrap(), 55 + 55);
+        });
+    }
+}
+
+/// Dropping an engine and its modules while their functions wait for (or are in) the
+/// optimizer is clean: the workers stop, and nothing is published into freed memory.
+#[test]
+fn dropping_modules_with_queued_optimizations_is_clean() {
+    for _ in 0..20 {
+        let mut config = Config::new();
+        config
+            .tier(TierMode::Tiered)
+            .baseline_after(1)
+            .opt_after(1)
+            .compile_threads(1);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, PATCHED).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let both = instance
+            .get_typed_func::<i32, i32>(&mut store, "both")
+            .unwrap();
+        for n in 0..10 {
+            both.call(&mut store, n).unwrap();
+        }
+        drop(store);
+        drop(module);
+        drop(engine);
+    }
+}
+
+/// Optimized code's backtraces list every frame, also when it calls interpreted and
+/// baseline code (tiered, `fib`-like chain where only the hot part is optimized).
+#[test]
+fn backtraces_through_optimized_frames() {
+    let wat = r#"(module
+      (memory 1)
+      (func $inner (param i32) (result i32) (i32.load (local.get 0)))
+      (func $hot (export "hot") (param i32) (result i32) (call $inner (local.get 0)))
+      (func $outer (export "outer") (param i32) (result i32) (call $hot (local.get 0))))"#;
+    let mut config = Config::new();
+    config
+        .tier(TierMode::Tiered)
+        .baseline_after(10)
+        .opt_after(10);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let hot = instance
+        .get_typed_func::<i32, i32>(&mut store, "hot")
+        .unwrap();
+    until_optimized(&module, "hot", || {
+        hot.call(&mut store, 0).unwrap();
+    });
+    let outer = instance
+        .get_typed_func::<i32, i32>(&mut store, "outer")
+        .unwrap();
+    let trap = trap_of(outer.call(&mut store, 70000).unwrap_err());
+    assert_eq!(trap.code(), TrapCode::MemoryOutOfBounds);
+    assert_eq!(names(&trap), ["inner", "hot", "outer"]);
 }

@@ -49,8 +49,8 @@ impl TierRow {
 
 /// Every tier mode the spec suite runs in.
 ///
-/// To add a mode (`opt`): add a row here and create `known-failures/<name>.txt` (an absent
-/// list means "no known failures"). The differential tests compare every row too.
+/// To add a mode: add a row here and create `known-failures/<name>.txt` (an absent list
+/// means "no known failures"). The differential tests compare every row too.
 pub const TIER_ROWS: &[TierRow] = &[
     TierRow {
         name: "interp",
@@ -74,17 +74,44 @@ pub const TIER_ROWS: &[TierRow] = &[
         },
     },
     TierRow {
+        name: "opt",
+        configure: |config| {
+            config.tier(TierMode::Optimized);
+        },
+    },
+    TierRow {
+        name: "opt-explicit",
+        configure: |config| {
+            config
+                .tier(TierMode::Optimized)
+                .bounds_checks(tierup_runtime::BoundsChecks::Explicit);
+        },
+    },
+    TierRow {
         name: "tiered",
         configure: |config| {
             config.tier(TierMode::Tiered);
         },
     },
     TierRow {
-        // Thresholds at their minimum: every function is compiled at its first call or
-        // back-edge, and interpreted loops move into machine code by OSR mid-run.
+        // Thresholds at their minimum: every function is compiled by the baseline JIT at its
+        // first call or back-edge (interpreted loops move into it by OSR mid-run) and queued
+        // for the optimizer at the next, so optimized code is patched in while the script's
+        // later directives (and callers already running) use the function.
         name: "stress",
         configure: |config| {
-            config.tier(TierMode::Tiered).baseline_after(1);
+            config.tier(TierMode::Tiered).baseline_after(1).opt_after(1);
+        },
+    },
+    TierRow {
+        // Interpreter straight to the optimizer (`--tiers interp,opt`), at the minimum
+        // threshold.
+        name: "stress-interp-opt",
+        configure: |config| {
+            config
+                .tier(TierMode::Tiered)
+                .tiers("interp,opt".parse().expect("a valid tier list"))
+                .opt_after(1);
         },
     },
 ];

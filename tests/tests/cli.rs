@@ -257,12 +257,38 @@ fn trap_exits_134_with_a_named_backtrace() {
 }
 
 #[test]
-fn unavailable_tier_exits_2() {
-    // Update this test when the optimizing tier lands.
+fn every_tier_and_tier_list_runs() {
+    let runs: [&[&str]; 6] = [
+        &["--tier", "opt"],
+        &["--tier", "baseline"],
+        &[
+            "--tier",
+            "tiered",
+            "--opt-after",
+            "1",
+            "--compile-threads",
+            "2",
+        ],
+        &["--tiers", "interp,opt", "--opt-after", "3"],
+        &["--tiers", "baseline,opt", "--opt-queue", "1"],
+        &["--tiers", "interp,baseline"],
+    ];
+    for flags in runs {
+        let mut args = vec!["run"];
+        args.extend_from_slice(flags);
+        let fib = fixture_str("fib.wat");
+        args.extend_from_slice(&["--invoke", "fib", &fib, "20"]);
+        let out = tierup(args);
+        assert_eq!(success(out), "6765\n", "{flags:?}");
+    }
+}
+
+#[test]
+fn bad_tier_list_exits_2() {
     let out = tierup([
         "run",
-        "--tier",
-        "opt",
+        "--tiers",
+        "interp,turbo",
         "--invoke",
         "fib",
         &fixture_str("fib.wat"),
@@ -270,11 +296,28 @@ fn unavailable_tier_exits_2() {
     ]);
     failure(&out, 2);
     assert!(
-        out.stderr
-            .contains("error: tier `opt` is not available yet"),
+        out.stderr.contains("unknown tier `turbo`"),
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn stats_cover_the_optimizer() {
+    let out = tierup([
+        "run",
+        "--tier",
+        "opt",
+        "--stats",
+        "--invoke",
+        "fib",
+        &fixture_str("fib.wat"),
+        "10",
+    ]);
+    let stderr = out.stderr.clone();
+    assert_eq!(success(out), "55\n");
+    assert!(stderr.contains("opt "), "{stderr}");
+    assert!(stderr.contains("queue wait"), "{stderr}");
 }
 
 #[test]
@@ -371,15 +414,10 @@ fn wast_failures_are_listed_and_exit_non_zero() {
 }
 
 #[test]
-fn wast_with_unavailable_tier_exits_2() {
+fn wast_runs_in_the_optimizing_tier() {
     let out = tierup(["wast", "--tier", "opt", &fixture_str("pass.wast")]);
-    failure(&out, 2);
-    assert!(
-        out.stderr
-            .contains("error: tier `opt` is not available yet"),
-        "{}",
-        out.stderr
-    );
+    let stdout = success(out);
+    assert!(stdout.contains("0 failed"), "{stdout}");
 }
 
 #[test]
