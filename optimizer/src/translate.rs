@@ -202,7 +202,7 @@ impl Translator<'_, '_> {
     pub(crate) fn store_slots(&mut self, values: &[Value], first: usize) {
         let fp = self.vm.fp;
         for (i, &v) in values.iter().enumerate() {
-            let slot = self.to_slot(v);
+            let slot = self.slot_value(v);
             self.b
                 .ins()
                 .store(MemFlagsData::trusted(), slot, fp, ((first + i) * 8) as i32);
@@ -227,7 +227,7 @@ impl Translator<'_, '_> {
     }
 
     /// `v` as a 64-bit slot value (i32 and f32 zero-extended).
-    pub(crate) fn to_slot(&mut self, v: Value) -> Value {
+    pub(crate) fn slot_value(&mut self, v: Value) -> Value {
         match self.b.func.dfg.value_type(v) {
             I32 => self.b.ins().uextend(I64, v),
             F32 => {

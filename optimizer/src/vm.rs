@@ -320,7 +320,7 @@ impl Translator<'_, '_> {
 
     pub(crate) fn global_set(&mut self, index: u32) {
         let v = self.pop();
-        let slot = self.to_slot(v);
+        let slot = self.slot_value(v);
         let ptr = self.vmctx_array(off::GLOBALS, index);
         self.b.ins().store(MemFlagsData::trusted(), slot, ptr, 0);
     }

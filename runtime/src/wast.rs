@@ -65,6 +65,9 @@ pub struct WastReport {
     /// script could not run (unreadable, unparsable, engine unavailable) a single line
     /// explains why, even if `failed` counts every directive.
     pub failures: Vec<String>,
+    /// How many functions reached each tier (interpreter, baseline, optimized) over all the
+    /// script's modules by the time it finished: what the tiering policy did with it.
+    pub functions_per_tier: [usize; 3],
 }
 
 impl WastReport {
@@ -175,6 +178,11 @@ pub fn run_wast_source(name: &str, source: &str, config: &Config) -> WastReport 
             }
         }
     }
+    for module in &runner.modules {
+        for event in module.stats().events {
+            report.functions_per_tier[event.tier as usize] += 1;
+        }
+    }
     report
 }
 
@@ -238,6 +246,8 @@ struct Runner {
     last_definition: Option<Module>,
     /// `ref.extern N` handles, so the same N is the same reference.
     externrefs: HashMap<u32, ExternRef>,
+    /// Every module compiled, for the report's tier counts.
+    modules: Vec<Module>,
 }
 
 impl Runner {
@@ -256,6 +266,7 @@ impl Runner {
             definitions: HashMap::new(),
             last_definition: None,
             externrefs: HashMap::new(),
+            modules: Vec::new(),
         })
     }
 
@@ -396,8 +407,10 @@ impl Runner {
         let bytes = module
             .encode()
             .map_err(|e| format!("cannot encode module: {}", e.message()))?;
-        Module::from_binary(&self.engine, &bytes)
-            .map_err(|e| format!("module rejected: {}", first_line(&e)))
+        let module = Module::from_binary(&self.engine, &bytes)
+            .map_err(|e| format!("module rejected: {}", first_line(&e)))?;
+        self.modules.push(module.clone());
+        Ok(module)
     }
 
     fn instantiate(&mut self, module: &Module) -> Result<Instance, Error> {

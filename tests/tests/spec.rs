@@ -8,7 +8,8 @@
 //! Per tier there are two more tests:
 //! - `<tier>::total_directives` sums the directives of all files; it asserts there are at
 //!   least [`MIN_DIRECTIVES`] and that every failed one belongs to a known-failing file (with
-//!   empty lists: that all passed). Each file runs once per process: the per-file tests and
+//!   empty lists: that all passed), and that functions reached exactly the tiers the mode
+//!   promises (`TierRow::tiers_reached`: a forced tier really runs every function). Each file runs once per process: the per-file tests and
 //!   this one share the reports.
 //! - `<tier>::known_failures_list` checks the list parses and names only existing files.
 //!
@@ -98,8 +99,12 @@ fn main() {
 
 fn total_directives(run: &TierRun) -> Result<(), String> {
     let (mut total, mut failed, mut unexpected) = (0, 0, Vec::new());
+    let mut per_tier = [0usize; 3];
     for index in 0..run.files.len() {
         let report = run.report(index);
+        for (sum, n) in per_tier.iter_mut().zip(report.functions_per_tier) {
+            *sum += n;
+        }
         total += report.total();
         failed += report.failed;
         if !report.is_success() && !run.known.contains_key(report.file.as_str()) {
@@ -107,11 +112,25 @@ fn total_directives(run: &TierRun) -> Result<(), String> {
         }
     }
     println!(
-        "{}: {total} directives in {} files, {} passed, {failed} failed",
+        "{}: {total} directives in {} files, {} passed, {failed} failed; functions reaching \
+         interp/baseline/opt: {}/{}/{}",
         run.row.name,
         run.files.len(),
-        total - failed
+        total - failed,
+        per_tier[0],
+        per_tier[1],
+        per_tier[2]
     );
+    for (tier, &n) in ["interp", "baseline", "opt"].iter().zip(&per_tier) {
+        let required = run.row.tiers_reached.contains(tier);
+        let allowed = required || run.row.may_reach.contains(tier);
+        if (required && n == 0) || (!allowed && n > 0) {
+            return Err(format!(
+                "{n} functions reached the {tier} tier; expected {}",
+                if n > 0 { "none" } else { "some" }
+            ));
+        }
+    }
     if total < MIN_DIRECTIVES {
         return Err(format!(
             "only {total} directives ran, expected at least {MIN_DIRECTIVES}"
