@@ -3,8 +3,11 @@
 //! - `interp/translate`: wasm → register bytecode (the interpreter's lazy translation);
 //! - `baseline/compile`: bytecode → machine code (the baseline JIT proper);
 //! - `baseline/translate+compile`: both, i.e. what tier-up costs from wasm;
-//! - `module/baseline`: `Module::new` in the strict baseline mode, end to end (decode,
-//!   validate, translate, compile, publish into executable memory).
+//! - `opt/compile`: wasm → machine code with Cranelift (our translator plus
+//!   `cranelift-codegen`, one thread, one reused compiler: what one background worker does);
+//! - `module/baseline`, `module/opt`: `Module::new` in the strict baseline / opt modes, end
+//!   to end (decode, validate, compile, publish into executable memory); `opt` compiles on
+//!   the default number of compile threads.
 
 use std::sync::Arc;
 
@@ -55,9 +58,30 @@ fn compile(c: &mut Criterion) {
             }
         })
     });
+    let mut compiler = tierup_optimizer::Compiler::new().expect("a Cranelift ISA for this host");
+    let opt_env = tierup_optimizer::OptEnv {
+        module: &info,
+        bounds_checks: tierup_optimizer::BoundsChecks::Guard,
+        // Never called: the code is compiled, not run.
+        raise: 0x1000,
+    };
+    group.sample_size(10);
+    group.bench_function("opt/compile", |b| {
+        b.iter(|| {
+            for f in funcs.clone() {
+                std::hint::black_box(compiler.compile(&opt_env, f).expect("compiles"));
+            }
+        })
+    });
+    group.sample_size(20);
     let engine = Engine::new(Config::new().tier(TierMode::Baseline)).expect("baseline engine");
     group.throughput(Throughput::Bytes(wasm.len() as u64));
     group.bench_function("module/baseline", |b| {
+        b.iter(|| std::hint::black_box(Module::new(&engine, &wasm).expect("compiles")))
+    });
+    group.sample_size(10);
+    let engine = Engine::new(Config::new().tier(TierMode::Optimized)).expect("opt engine");
+    group.bench_function("module/opt", |b| {
         b.iter(|| std::hint::black_box(Module::new(&engine, &wasm).expect("compiles")))
     });
     group.finish();

@@ -281,6 +281,38 @@ fn long_loops_in_a_single_call_move_into_machine_code() {
     }
 }
 
+/// Regression: OSR entries are looked up by loop header; a function whose back-edges come in
+/// another order than its loop headers (nested loops, a later loop hot) still moves into
+/// machine code at the hot loop instead of staying interpreted.
+#[test]
+fn on_stack_replacement_finds_every_loop_header() {
+    let wat = r#"(module
+      (func (export "main") (param i32) (result i64) (local i32 i32) (local i64)
+        (loop $warm
+          (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+          (br_if $warm (i32.lt_u (local.get 1) (i32.const 3))))
+        (local.set 1 (i32.const 0))
+        (loop $outer
+          (local.set 2 (i32.const 0))
+          (loop $inner
+            (local.set 3 (i64.add (local.get 3) (i64.extend_i32_u (local.get 2))))
+            (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+            (br_if $inner (i32.lt_u (local.get 2) (i32.const 1000))))
+          (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+          (br_if $outer (i32.lt_u (local.get 1) (local.get 0))))
+        (local.get 3)))"#;
+    let mut config = Config::new();
+    config
+        .tier(TierMode::Tiered)
+        .tiers("interp,baseline".parse().unwrap());
+    let (mut store, instance) = instantiate(&config, wat, ());
+    let main = instance
+        .get_typed_func::<i32, i64>(&mut store, "main")
+        .unwrap();
+    assert_eq!(main.call(&mut store, 100).unwrap(), 100 * 999 * 1000 / 2);
+    assert_eq!(instance.module(&mut store).stats().osr_entries, 1);
+}
+
 /// An infinite loop in machine code stops at an interrupt.
 #[test]
 fn machine_code_loops_are_interruptible() {

@@ -580,12 +580,15 @@ impl ModuleJit {
 impl BaselineFunc {
     /// The record of `code`, just published at `range`.
     fn new(code: &BaselineCode, range: CodeRange, compile_time: Duration) -> BaselineFunc {
+        let mut osr: Box<[(u32, usize)]> = code
+            .osr_entries
+            .iter()
+            .map(|&(pc, offset)| (pc, range.start + offset as usize))
+            .collect();
+        // The compiler lists loop headers in the order it meets their back-edges.
+        osr.sort_unstable();
         BaselineFunc {
-            osr: code
-                .osr_entries
-                .iter()
-                .map(|&(pc, offset)| (pc, range.start + offset as usize))
-                .collect(),
+            osr,
             code_bytes: code.code.len(),
             compile_time,
             published_at: Instant::now(),
