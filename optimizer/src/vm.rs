@@ -72,8 +72,9 @@ pub(crate) struct EntryValues {
     own_slots: usize,
     /// The most slots any call's callee frame needs.
     outgoing_slots: usize,
-    /// The `iconst` of the slot-stack check, patched by [`EntryValues::finish`].
-    frame_bytes: Option<Inst>,
+    /// The instructions of the slot-stack check (the `iconst` of the frame size second),
+    /// patched or removed by [`EntryValues::finish`].
+    slot_stack_check: Vec<Inst>,
     slot_sig: Option<SigRef>,
 }
 
@@ -100,7 +101,7 @@ impl EntryValues {
             memory,
             own_slots: ty.params().len().max(ty.results().len()),
             outgoing_slots: 0,
-            frame_bytes: None,
+            slot_stack_check: Vec::new(),
             slot_sig: None,
         }
     }
@@ -114,10 +115,11 @@ impl EntryValues {
             off::STORE_STACK_END as i32,
         );
         let bytes = b.ins().iconst(I64, 0);
-        self.frame_bytes = Some(b.func.dfg.value_def(bytes).unwrap_inst());
         let limit = b.ins().iadd(self.fp, bytes);
         let over = b.ins().icmp(IntCC::UnsignedGreaterThan, limit, end);
-        b.ins().trapnz(over, clif_trap(TrapCode::StackOverflow));
+        let trap = b.ins().trapnz(over, clif_trap(TrapCode::StackOverflow));
+        let inst = |v: Value| b.func.dfg.value_def(v).unwrap_inst();
+        self.slot_stack_check = vec![inst(end), inst(bytes), inst(limit), inst(over), trap];
     }
 
     /// Traps with `Interrupted` if the store's interrupt flag is set.
@@ -130,9 +132,15 @@ impl EntryValues {
         b.ins().trapnz(flag, clif_trap(TrapCode::Interrupted));
     }
 
-    /// Patches the frame size into the slot-stack check.
+    /// Patches the frame size into the slot-stack check, or removes the check from a leaf
+    /// function: its own slots lie in the frame its caller checked when it placed the
+    /// arguments (every tier's caller frame covers its callees' `max(params, results)`).
     pub(crate) fn finish(&mut self, b: &mut FunctionBuilder<'_>) {
-        if let Some(inst) = self.frame_bytes {
+        if self.outgoing_slots == 0 {
+            for &inst in &self.slot_stack_check {
+                b.func.layout.remove_inst(inst);
+            }
+        } else if let Some(&inst) = self.slot_stack_check.get(1) {
             let bytes = (self.own_slots + self.outgoing_slots) * 8;
             b.func.dfg.insts[inst] = InstructionData::UnaryImm {
                 opcode: Opcode::Iconst,
