@@ -234,6 +234,59 @@ fn trap_code(code: ir::TrapCode) -> Option<TrapCode> {
 mod tests {
     use super::*;
 
+    fn module(wat: &str) -> ModuleInfo {
+        ModuleInfo::parse(wat::parse_str(wat).expect("valid text")).expect("valid module")
+    }
+
+    #[test]
+    fn output_is_position_independent_with_every_trap_site_listed() {
+        let info = module(
+            r#"(module (memory 1) (table 1 funcref) (type $t (func))
+                 (func (param i32 i32) (result i32)
+                   (call_indirect (type $t) (local.get 1))
+                   (i32.div_s (i32.load (local.get 0)) (local.get 1))))"#,
+        );
+        let env = OptEnv {
+            module: &info,
+            bounds_checks: BoundsChecks::Guard,
+            raise: 0x1000,
+        };
+        let mut compiler = Compiler::new().expect("host ISA");
+        let code = compiler.compile(&env, 0).expect("compiles");
+        assert!(!code.code.is_empty());
+        let codes: Vec<TrapCode> = code.traps.iter().filter_map(|t| t.1).collect();
+        for expected in [
+            TrapCode::MemoryOutOfBounds,
+            TrapCode::IntegerDivisionByZero,
+            TrapCode::IntegerOverflow,
+            TrapCode::TableOutOfBounds,
+            TrapCode::IndirectCallToNull,
+            TrapCode::BadSignature,
+            TrapCode::StackOverflow,
+            TrapCode::Interrupted,
+        ] {
+            assert!(codes.contains(&expected), "{expected:?} in {codes:?}");
+        }
+        assert!(code.traps.iter().all(|t| (t.0 as usize) < code.code.len()));
+    }
+
+    #[test]
+    fn clif_shows_the_tier_abi() {
+        let info = module(r#"(module (func (param i64) (result i64) (local.get 0)))"#);
+        let env = OptEnv {
+            module: &info,
+            bounds_checks: BoundsChecks::Explicit,
+            raise: 0x1000,
+        };
+        let clif = Compiler::new()
+            .expect("host ISA")
+            .clif(&env, 0)
+            .expect("translates");
+        assert!(clif.contains("vmctx"), "{clif}");
+        assert!(clif.contains("stack_limit"), "{clif}");
+        assert!(clif.contains("return"), "{clif}");
+    }
+
     #[test]
     fn trap_codes_round_trip() {
         for code in TrapCode::ALL {
