@@ -24,7 +24,7 @@ pub use trap::{RawTrap, TrapCode, WasmFrame};
 pub use types::{FuncType, GlobalType, Limits, TableType, ValType};
 pub use vmctx::{
     DataSegmentRef, ElemSegmentRef, INTERP_STUB_SIZE, Libcalls, MemoryDefinition, NO_OSR,
-    SlotStack, StoreCtx, TableDefinition, VmCtx, VmFuncRef,
+    OSR_FROM_BASELINE, SlotStack, StoreCtx, TableDefinition, VmCtx, VmFuncRef,
 };
 
 /// The size of one frame slot in bytes: every wasm value (except a future `v128`) fits in one.

@@ -188,13 +188,19 @@ pub struct Libcalls {
     /// its tiering policy (it may compile the function and swap its code-table entry). When
     /// `osr_pc` is not [`NO_OSR`], the caller is the interpreter at a loop header (bytecode
     /// index `osr_pc`) and the result is the address of the machine code that continues there
-    /// with the interpreter's frame (0: keep interpreting).
+    /// with the interpreter's frame (0: keep interpreting). Baseline code asks the same at
+    /// its loop headers, with [`OSR_FROM_BASELINE`] set in `osr_pc`.
     pub tier_up:
         unsafe extern "sysv64" fn(vmctx: *mut VmCtx, func_index: u32, osr_pc: u32) -> usize,
 }
 
 /// [`Libcalls::tier_up`]'s `osr_pc` when no on-stack replacement is asked for.
 pub const NO_OSR: u32 = u32::MAX;
+
+/// Set in [`Libcalls::tier_up`]'s `osr_pc` when the caller is baseline code at a loop
+/// header (not the interpreter): only optimized code is a useful target, and the caller
+/// tail-jumps to it with its own frame.
+pub const OSR_FROM_BASELINE: u32 = 1 << 31;
 
 /// The per-instance context: the first argument of every tier's entry points.
 #[repr(C)]

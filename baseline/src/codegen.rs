@@ -17,7 +17,7 @@
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
 use tierup_abi::vmctx::offsets as off;
-use tierup_abi::{NO_OSR, TrapCode};
+use tierup_abi::{NO_OSR, OSR_FROM_BASELINE, TrapCode};
 use tierup_interp::{CompiledFunc, Instr};
 
 use crate::helpers;
@@ -38,6 +38,8 @@ pub(crate) struct Codegen<'a> {
     /// Bytecode indices of loop headers (targets of back-edges), in order.
     loop_headers: Vec<u32>,
     epilogue: DynamicLabel,
+    /// The on-stack-replacement tail jump ([`Codegen::emit_osr_exit`]).
+    osr_exit: DynamicLabel,
     hot_helper: DynamicLabel,
     call_ref_helper: DynamicLabel,
 }
@@ -54,6 +56,7 @@ impl<'a> Codegen<'a> {
         let mut m = Masm::new();
         let epilogue = m.ops.new_dynamic_label();
         let hot_helper = m.ops.new_dynamic_label();
+        let osr_exit = m.ops.new_dynamic_label();
         let call_ref_helper = m.ops.new_dynamic_label();
         let mut labels = vec![None; func.code.len()];
         let mut loop_headers = Vec::new();
@@ -83,6 +86,7 @@ impl<'a> Codegen<'a> {
             labels,
             loop_headers,
             epilogue,
+            osr_exit,
             hot_helper,
             call_ref_helper,
         }
@@ -100,6 +104,7 @@ impl<'a> Codegen<'a> {
             self.emit(i)?;
         }
         self.emit_epilogue();
+        self.emit_osr_exit();
         self.emit_hot_helper();
         self.emit_call_ref_helper();
         let osr_entries = self.emit_osr_entries();
@@ -160,7 +165,7 @@ impl<'a> Codegen<'a> {
             );
         }
         if entry {
-            self.emit_tick();
+            self.emit_tick(None);
             let locals = self.func.num_locals - self.func.num_params;
             if locals > 0 {
                 let start = disp(self.func.num_params);
@@ -184,18 +189,51 @@ impl<'a> Codegen<'a> {
         self.m.forget_all();
     }
 
-    /// Interrupt check and hotness countdown (function entry and loop back-edges).
-    fn emit_tick(&mut self) {
+    /// Interrupt check and hotness countdown (function entry, and loop back-edges to the
+    /// header at bytecode index `loop_header`). When a back-edge's countdown crosses zero and
+    /// the runtime offers optimized code for this loop header, the activation continues
+    /// there: on-stack replacement by a tail jump with this very frame.
+    fn emit_tick(&mut self, loop_header: Option<u32>) {
         let interrupted = self.m.trap_label(TrapCode::Interrupted);
         let hot = self.hot_helper;
+        let osr_exit = self.osr_exit;
+        let osr_pc = loop_header.map_or(NO_OSR, |pc| pc | OSR_FROM_BASELINE) as i32;
         dynasm!(self.m.ops
             ; .arch x64
             ; cmp BYTE [r12], 0
             ; jne =>interrupted
             ; sub DWORD [r13], 1
             ; jns >cool
+            ; mov edx, osr_pc
             ; call =>hot
-            ; cool:
+        );
+        if loop_header.is_some() {
+            dynasm!(self.m.ops
+                ; .arch x64
+                ; test rax, rax
+                ; jnz =>osr_exit
+            );
+        }
+        dynasm!(self.m.ops ; .arch x64 ; cool:);
+    }
+
+    /// The tail jump of [`Codegen::emit_tick`]'s on-stack replacement: the target (in `rax`)
+    /// gets this frame's `vmctx` and `fp` and returns to this function's caller.
+    fn emit_osr_exit(&mut self) {
+        let osr_exit = self.osr_exit;
+        dynasm!(self.m.ops
+            ; .arch x64
+            ; =>osr_exit
+            ; mov rdi, r15
+            ; mov rsi, rbx
+            ; add rsp, 8
+            ; pop r15
+            ; pop r14
+            ; pop r13
+            ; pop r12
+            ; pop rbx
+            ; pop rbp
+            ; jmp rax
         );
     }
 
@@ -215,8 +253,8 @@ impl<'a> Codegen<'a> {
         );
     }
 
-    /// `tier_up(vmctx, func_index, NO_OSR)`; preserves nothing but the fixed registers (it
-    /// is only called where no cached register is live).
+    /// `tier_up(vmctx, func_index, edx)`; preserves nothing but the fixed registers (it is
+    /// only called where no cached register is live).
     fn emit_hot_helper(&mut self) {
         let hot = self.hot_helper;
         let func_index = self.func.func_index as i32;
@@ -226,7 +264,6 @@ impl<'a> Codegen<'a> {
             ; sub rsp, 8
             ; mov rdi, r15
             ; mov esi, func_index
-            ; mov edx, NO_OSR as i32
             ; mov rax, [r15 + off::LIBCALLS as i32]
             ; call QWORD [rax + off::LIBCALL_TIER_UP as i32]
             ; add rsp, 8
@@ -291,19 +328,20 @@ impl<'a> Codegen<'a> {
     /// branch goes backwards.
     fn branch(&mut self, i: usize, cond: Option<Cond>, offset: i32) {
         let label = self.label_at(i, offset);
+        let target = (i as i64 + i64::from(offset)) as usize;
         if offset > 0 {
             self.m.jump(cond, label);
             return;
         }
         match cond {
             None => {
-                self.emit_tick();
+                self.emit_tick(Some(target as u32));
                 self.m.jump(None, label);
             }
             Some(c) => {
                 let skip = self.m.ops.new_dynamic_label();
                 self.m.jump(Some(c.negate()), skip);
-                self.emit_tick();
+                self.emit_tick(Some(target as u32));
                 self.m.jump(None, label);
                 dynasm!(self.m.ops ; .arch x64 ; =>skip);
             }

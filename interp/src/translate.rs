@@ -40,6 +40,22 @@ pub struct CompiledFunc {
     pub translated_at: std::time::Instant,
     /// How long translation took.
     pub translate_time: std::time::Duration,
+    /// Every translated `loop`, in order: where its header is and what is live there, so a
+    /// higher tier can continue an activation at the header (on-stack replacement).
+    pub loops: Box<[LoopHeader]>,
+}
+
+/// A `loop`'s header in the bytecode (see [`CompiledFunc::loops`]). At the header every local
+/// is in its slot and the operand stack (below and including the loop's parameters) is in
+/// the temporaries `num_locals..num_locals + stack_height`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoopHeader {
+    /// Bytecode index of the header (the target of the loop's back-edges).
+    pub pc: u32,
+    /// Byte offset of the `loop` operator in the module (wasmparser's position).
+    pub wasm_offset: u32,
+    /// Operand-stack height at the header, the loop's parameters included.
+    pub stack_height: u32,
 }
 
 /// Why a function could not be translated.
@@ -140,6 +156,8 @@ pub fn translate(module: &ModuleInfo, func_index: u32) -> Result<CompiledFunc, T
         reachable: true,
         dead_depth: 0,
         last_def: None,
+        loops: Vec::new(),
+        op_offset: 0,
     };
     t.control.push(Control {
         kind: FrameKind::Func,
@@ -154,6 +172,7 @@ pub fn translate(module: &ModuleInfo, func_index: u32) -> Result<CompiledFunc, T
     let code_budget = MAX_CODE_PER_WASM_BYTE * wasm_bytes + 4096;
     let mut ops = body.get_operators_reader()?;
     while !ops.eof() {
+        t.op_offset = ops.original_position() as u32;
         let op = ops.read()?;
         t.op(op)?;
         if t.base as usize + t.max_height > MAX_FRAME_SLOTS {
@@ -181,11 +200,16 @@ pub fn translate(module: &ModuleInfo, func_index: u32) -> Result<CompiledFunc, T
         wasm_bytes,
         translated_at: std::time::Instant::now(),
         translate_time: std::time::Duration::ZERO,
+        loops: t.loops.into_boxed_slice(),
     })
 }
 
 struct Translator<'m> {
     module: &'m ModuleInfo,
+    /// The loops translated so far ([`CompiledFunc::loops`]).
+    loops: Vec<LoopHeader>,
+    /// Module offset of the operator being translated.
+    op_offset: u32,
     code: Vec<Instr>,
     stack: Vec<Operand>,
     control: Vec<Control>,
@@ -667,9 +691,15 @@ impl Translator<'_> {
         let height = self.stack.len() - num_params;
         self.reserve(height + num_results);
         let kind = match kind {
-            FrameKind::Loop { .. } => FrameKind::Loop {
-                header: self.label(),
-            },
+            FrameKind::Loop { .. } => {
+                let header = self.label();
+                self.loops.push(LoopHeader {
+                    pc: header as u32,
+                    wasm_offset: self.op_offset,
+                    stack_height: self.stack.len() as u32,
+                });
+                FrameKind::Loop { header }
+            }
             other => other,
         };
         self.control.push(Control {

@@ -140,12 +140,48 @@ impl Compiler {
     /// # Errors
     /// If the body uses an operator this tier does not implement, or Cranelift fails.
     pub fn compile(&mut self, env: &OptEnv<'_>, func_index: u32) -> Result<OptCode, CompileError> {
+        self.compile_entry(env, func_index, None)
+    }
+
+    /// Compiles the on-stack-replacement entry of defined function `func_index` for the
+    /// `loop` operators at module offsets `loops` (each entered with an empty operand stack,
+    /// at least one): machine code `extern "sysv64" fn(vmctx, fp, loop: u32)` that takes a
+    /// frame in the interpreter's layout (every local in its slot, as the interpreter and
+    /// baseline code keep them at loop headers), continues the activation at the header of
+    /// `loops[loop]` and finishes it (results to `fp[..]`, as any entry). The runtime puts a
+    /// `mov edx, loop; jmp` stub per loop in front of it, so each is a tier-ABI entry.
+    ///
+    /// # Errors
+    /// As [`Compiler::compile`], or if a loop is missing or has live operands.
+    pub fn compile_osr(
+        &mut self,
+        env: &OptEnv<'_>,
+        func_index: u32,
+        loops: &[u32],
+    ) -> Result<OptCode, CompileError> {
+        self.compile_entry(env, func_index, Some(loops))
+    }
+
+    fn compile_entry(
+        &mut self,
+        env: &OptEnv<'_>,
+        func_index: u32,
+        osr_loops: Option<&[u32]>,
+    ) -> Result<OptCode, CompileError> {
         self.ctx.clear();
         self.ctx.func.signature = slot_abi_signature();
+        if osr_loops.is_some() {
+            self.ctx
+                .func
+                .signature
+                .params
+                .push(AbiParam::new(ir::types::I32));
+        }
         self.ctx.func.name = UserFuncName::user(0, func_index);
         translate::translate(
             env,
             func_index,
+            osr_loops,
             &mut self.ctx.func,
             &mut self.builder_ctx,
             self.isa.frontend_config(),
@@ -184,6 +220,7 @@ impl Compiler {
         translate::translate(
             env,
             func_index,
+            None,
             &mut self.ctx.func,
             &mut self.builder_ctx,
             self.isa.frontend_config(),

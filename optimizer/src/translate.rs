@@ -85,12 +85,27 @@ pub(crate) struct Translator<'a, 'f> {
     unreachable_depth: u32,
     /// Values computed once in the entry block.
     pub(crate) vm: crate::vm::EntryValues,
+    /// On-stack-replacement variant: the module offsets of the `loop`s it can enter, each
+    /// with the block the entry dispatches to (that loop's header); empty for the normal
+    /// entry.
+    osr: Vec<(u32, ir::Block)>,
+    /// How many of the OSR target loops were met.
+    osr_found: usize,
+    /// Module offset of the operator being translated.
+    op_offset: u32,
 }
 
 /// Translates defined function `func_index` into `func` (whose signature is set).
+///
+/// With `osr_loops` (module offsets of `loop` operators entered with an empty operand stack),
+/// the result is an on-stack-replacement entry instead, with a third parameter: the index of
+/// the loop in `osr_loops`. It takes a frame in the interpreter's layout (every local in its
+/// slot) at that loop's header, loads all the locals and continues there; the code before
+/// the loops is translated too but unreachable from the entry (Cranelift removes it).
 pub(crate) fn translate(
     env: &OptEnv<'_>,
     func_index: u32,
+    osr_loops: Option<&[u32]>,
     func: &mut Function,
     builder_ctx: &mut FunctionBuilderContext,
     frontend: TargetFrontendConfig,
@@ -114,8 +129,39 @@ pub(crate) fn translate(
         reachable: true,
         unreachable_depth: 0,
         vm,
+        osr: Vec::new(),
+        osr_found: 0,
+        op_offset: 0,
     };
-    t.prologue(&ty, &body)?;
+    t.prologue(&ty, &body, osr_loops.is_some())?;
+    if let Some(offsets) = osr_loops {
+        let headers: Vec<ir::Block> = offsets.iter().map(|_| t.b.create_block()).collect();
+        // One landing block per loop between the dispatch and the header: the header's
+        // parameters (the locals, in SSA form) then come in on plain jumps.
+        let landings: Vec<ir::Block> = offsets.iter().map(|_| t.b.create_block()).collect();
+        let calls: Vec<_> = landings
+            .iter()
+            .map(|&l| t.b.func.dfg.block_call(l, &[]))
+            .collect();
+        let (Some(&default), Some(entry)) = (calls.first(), t.b.current_block()) else {
+            return Err(CompileError::Unsupported(
+                "on-stack replacement without loops".into(),
+            ));
+        };
+        let loop_index = t.b.block_params(entry)[2];
+        let table = t.b.create_jump_table(JumpTableData::new(default, &calls));
+        t.b.ins().br_table(loop_index, table);
+        for (&landing, &header) in landings.iter().zip(&headers) {
+            t.b.switch_to_block(landing);
+            t.b.seal_block(landing);
+            t.b.ins().jump(header, &[]);
+        }
+        t.osr = offsets.iter().copied().zip(headers).collect();
+        // The function's own beginning: translated, but nothing jumps here.
+        let start = t.b.create_block();
+        t.b.switch_to_block(start);
+        t.b.seal_block(start);
+    }
     let ret = t.b.create_block();
     for &r in ty.results() {
         t.b.append_block_param(ret, clif_type(r));
@@ -130,6 +176,7 @@ pub(crate) fn translate(
     });
     let mut ops = body.get_operators_reader()?;
     while !ops.eof() {
+        t.op_offset = ops.original_position() as u32;
         let op = ops.read()?;
         if t.reachable {
             t.operator(op)?;
@@ -139,6 +186,11 @@ pub(crate) fn translate(
         if t.frames.is_empty() {
             break;
         }
+    }
+    if t.osr_found != t.osr.len() {
+        return Err(CompileError::Unsupported(
+            "on-stack replacement at a loop that is not in the function".into(),
+        ));
     }
     // The function's final `end` switched to the return block (if reachable) with the
     // results on the stack.
@@ -155,11 +207,12 @@ pub(crate) fn translate(
 
 impl Translator<'_, '_> {
     /// Checks both stacks and interruption, then loads the parameters from the frame and
-    /// zeroes the declared locals.
+    /// zeroes the declared locals (an OSR entry loads every local from its slot).
     fn prologue(
         &mut self,
         ty: &FuncType,
         body: &wasmparser::FunctionBody<'_>,
+        osr: bool,
     ) -> Result<(), CompileError> {
         self.vm.check_slot_stack(&mut self.b);
         self.vm.check_interrupt(&mut self.b);
@@ -181,8 +234,13 @@ impl Translator<'_, '_> {
             let clif = clif_type(vt);
             for _ in 0..count {
                 let var = self.b.declare_var(clif);
-                let zero = self.zero(clif);
-                self.b.def_var(var, zero);
+                let value = if osr {
+                    let slot = (self.locals.len() * 8) as i32;
+                    self.b.ins().load(clif, MemFlagsData::trusted(), fp, slot)
+                } else {
+                    self.zero(clif)
+                };
+                self.b.def_var(var, value);
                 self.locals.push(var);
             }
         }
@@ -456,7 +514,23 @@ impl Translator<'_, '_> {
             }
             O::Loop { blockty } => {
                 let (params, results) = self.block_sig(blockty);
-                let header = self.block_with_params(&params);
+                let osr_header = self
+                    .osr
+                    .iter()
+                    .find(|(offset, _)| *offset == self.op_offset)
+                    .map(|&(_, header)| header);
+                let header = match osr_header {
+                    Some(header) => {
+                        if !params.is_empty() || !self.stack.is_empty() {
+                            return Err(CompileError::Unsupported(
+                                "on-stack replacement at a loop with live operands".into(),
+                            ));
+                        }
+                        self.osr_found += 1;
+                        header
+                    }
+                    None => self.block_with_params(&params),
+                };
                 let dest = self.block_with_params(&results);
                 let args = Self::block_args(self.peek_n(params.len()));
                 self.b.ins().jump(header, &args);

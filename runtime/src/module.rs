@@ -32,7 +32,7 @@ pub(crate) struct ModuleInner {
     pub(crate) info: Arc<ModuleInfo>,
     pub(crate) interp: InterpModule,
     pub(crate) code_table: Arc<[AtomicUsize]>,
-    pub(crate) hot_counters: Box<[AtomicI32]>,
+    pub(crate) hot_counters: Arc<[AtomicI32]>,
     /// Canonical signature id of each type index.
     pub(crate) type_ids: Box<[u32]>,
     /// Each type index's signature, shared with the functions of every instance.
@@ -128,9 +128,13 @@ impl Module {
         let type_ids = info.types.iter().map(|t| engine.type_id(t)).collect();
         let func_types = info.types.iter().cloned().map(Arc::new).collect();
         let config = engine.config();
+        let policy = *engine.policy();
+        let countdown = policy.initial_countdown();
+        let hot_counters: Arc<[AtomicI32]> =
+            (0..defined).map(|_| AtomicI32::new(countdown)).collect();
         let jit = if engine.uses_jit() {
             Some(
-                ModuleJit::new(&info, config, engine.workers())
+                ModuleJit::new(&info, config, engine.workers(), hot_counters.clone())
                     .map_err(|e| Error::msg(format!("code memory: {e}")))?,
             )
         } else {
@@ -140,13 +144,11 @@ impl Module {
             Some(jit) => jit.code_table().clone(),
             None => (0..defined).map(|_| AtomicUsize::new(0)).collect(),
         };
-        let policy = *engine.policy();
-        let countdown = policy.initial_countdown();
         let inner = ModuleInner {
             engine: engine.clone(),
             interp: InterpModule::new(info.clone()),
             code_table,
-            hot_counters: (0..defined).map(|_| AtomicI32::new(countdown)).collect(),
+            hot_counters,
             type_ids,
             func_types,
             created_at: Instant::now(),
@@ -314,6 +316,9 @@ impl Module {
             events,
             osr_entries: inner.jit.as_ref().map_or(0, |j| {
                 j.osr_count.load(std::sync::atomic::Ordering::Relaxed)
+            }),
+            opt_osr_entries: inner.jit.as_ref().map_or(0, |j| {
+                j.opt_osr_count.load(std::sync::atomic::Ordering::Relaxed)
             }),
             opt_pending: inner.jit.as_ref().map_or(0, |j| j.optimizations_pending()),
             opt_failures: inner.jit.as_ref().map_or_else(Vec::new, |j| {

@@ -70,6 +70,9 @@ pub struct ModuleStats {
     /// How many interpreted activations moved into baseline code at a loop header
     /// (on-stack replacement).
     pub osr_entries: u64,
+    /// How many interpreted or baseline activations moved into optimized code at a loop
+    /// header (on-stack replacement).
+    pub opt_osr_entries: u64,
     /// Functions queued for, or being compiled by, the optimizer right now.
     pub opt_pending: usize,
     /// Functions the optimizer could not compile (they kept running in their tier), with
@@ -134,6 +137,13 @@ impl ModuleStats {
                 hot_to_installed.len()
             );
         }
+        if self.opt_osr_entries > 0 {
+            let _ = writeln!(
+                out,
+                "  on-stack replacements (into optimized code at a loop header): {}",
+                self.opt_osr_entries
+            );
+        }
         if self.opt_pending > 0 {
             let _ = writeln!(
                 out,
@@ -160,12 +170,13 @@ impl ModuleStats {
         let mut out = String::from("{\"module\":{");
         let _ = write!(
             out,
-            "\"name\":{},\"wasm_bytes\":{},\"defined_functions\":{},\"validate_us\":{:.1},\"osr_entries\":{},\"opt_pending\":{},\"opt_failures\":{}}},\"events\":[",
+            "\"name\":{},\"wasm_bytes\":{},\"defined_functions\":{},\"validate_us\":{:.1},\"osr_entries\":{},\"opt_osr_entries\":{},\"opt_pending\":{},\"opt_failures\":{}}},\"events\":[",
             json_string(self.name.as_deref()),
             self.wasm_bytes,
             self.defined_functions,
             us(self.validate_time),
             self.osr_entries,
+            self.opt_osr_entries,
             self.opt_pending,
             self.opt_failures.len()
         );

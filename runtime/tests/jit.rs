@@ -313,6 +313,63 @@ fn on_stack_replacement_finds_every_loop_header() {
     assert_eq!(instance.module(&mut store).stats().osr_entries, 1);
 }
 
+/// A function called once whose loop runs long ends up in optimized code: on-stack
+/// replacement moves the running activation from the interpreter (or from baseline code) into
+/// Cranelift's code at a loop header, in every tier combination that has the optimizer.
+#[test]
+fn long_loops_in_a_single_call_reach_optimized_code() {
+    let wat = r#"(module
+      (memory 1)
+      (func (export "main") (param i32) (result i64) (local i32 i32) (local i64)
+        (loop $outer
+          (local.set 2 (i32.const 0))
+          (loop $inner
+            (i32.store (i32.const 16) (i32.add (i32.load (i32.const 16)) (i32.const 1)))
+            (local.set 3 (i64.add (local.get 3) (i64.extend_i32_u (local.get 2))))
+            (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+            (br_if $inner (i32.lt_u (local.get 2) (i32.const 1000))))
+          (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+          (br_if $outer (i32.lt_u (local.get 1) (local.get 0))))
+        (i64.add (local.get 3) (i64.extend_i32_u (i32.load (i32.const 16))))))"#;
+    for tiers in ["interp,baseline,opt", "interp,opt", "baseline,opt"] {
+        let mut config = Config::new();
+        config
+            .tier(TierMode::Tiered)
+            .tiers(tiers.parse().unwrap())
+            .baseline_after(100)
+            .opt_after(1000);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, wat).unwrap();
+        // Long enough for the background compile to finish while the loop runs (if it does
+        // not, the next call's loop moves over).
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let n = 20_000i64;
+        loop {
+            let expected = n * 999 * 1000 / 2 + n * 1000;
+            let mut store = Store::new(&engine, ());
+            let instance = Linker::new(&engine)
+                .instantiate(&mut store, &module)
+                .unwrap();
+            let main = instance
+                .get_typed_func::<i32, i64>(&mut store, "main")
+                .unwrap();
+            assert_eq!(
+                main.call(&mut store, n as i32).unwrap(),
+                expected,
+                "{tiers}"
+            );
+            if module.stats().opt_osr_entries > 0 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{tiers}: no on-stack replacement into optimized code: {}",
+                module.stats().summary()
+            );
+        }
+    }
+}
+
 /// An infinite loop in machine code stops at an interrupt.
 #[test]
 fn machine_code_loops_are_interruptible() {

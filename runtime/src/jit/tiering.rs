@@ -22,14 +22,15 @@
 //! `push rbp; mov rbp, rsp; mov eax, edi` then the propagate site (the frame record lets
 //! the backtrace walk reach the caller).
 
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
 use parking_lot::Mutex;
-use tierup_abi::{INTERP_STUB_SIZE, ModuleInfo, NO_OSR, TrapCode, VmCtx};
+use tierup_abi::{INTERP_STUB_SIZE, ModuleInfo, NO_OSR, OSR_FROM_BASELINE, TrapCode, VmCtx};
 use tierup_baseline::{BaselineCode, CompileEnv};
 use tierup_interp::InterpModule;
 
@@ -42,6 +43,10 @@ use crate::jit::workers::{Job, OptWorkers};
 /// The countdown of a function with nothing left to tier up to: its code calls `tier_up`
 /// only every 2^31 calls and back-edges.
 const NOTHING_TO_DO: i32 = i32::MAX;
+
+/// The countdown before an activation looping in a lower tier asks again for an OSR entry
+/// into optimized code, after its current loop had none.
+const OSR_RETRY: i32 = 1000;
 
 /// Optimizer states of a function (see the module docs).
 mod opt_state {
@@ -101,6 +106,17 @@ impl Policy {
     }
 }
 
+/// An on-stack-replacement entry into optimized code (see [`ModuleJit::opt_osr_entry`]).
+#[derive(Debug, Clone, Copy)]
+enum OptOsr {
+    /// Queued or being compiled.
+    Pending,
+    /// Published at this address.
+    Ready(usize),
+    /// Not possible at this loop (live operands on the stack) or the compile failed.
+    Unavailable,
+}
+
 /// A function's optimized code.
 #[derive(Debug)]
 pub(crate) struct OptFunc {
@@ -142,6 +158,11 @@ pub(crate) struct ModuleJit {
     info: Arc<ModuleInfo>,
     /// One entry per defined function (DESIGN.md §4); shared with the module.
     code_table: Arc<[AtomicUsize]>,
+    /// The hotness countdowns (shared with the module): published optimized code zeroes its
+    /// function's, so activations still looping in a lower tier ask for OSR at once.
+    hot_counters: Arc<[AtomicI32]>,
+    /// On-stack-replacement entries into optimized code, by (defined function, loop pc).
+    opt_osr: Mutex<HashMap<(u32, u32), OptOsr>>,
     baseline: Box<[OnceLock<Result<BaselineFunc, String>>]>,
     opt_state: Box<[AtomicU8]>,
     optimized: Box<[OnceLock<Result<OptFunc, String>>]>,
@@ -152,8 +173,11 @@ pub(crate) struct ModuleJit {
     /// Set when the module is dropped: queued jobs are skipped.
     retired: AtomicBool,
     created_at: Instant,
-    /// How many interpreter activations moved into machine code at a loop header.
+    /// How many interpreter activations moved into baseline code at a loop header.
     pub(crate) osr_count: AtomicU64,
+    /// How many interpreter or baseline activations moved into optimized code at a loop
+    /// header.
+    pub(crate) opt_osr_count: AtomicU64,
 }
 
 impl std::fmt::Debug for ModuleJit {
@@ -181,6 +205,7 @@ impl ModuleJit {
         info: &Arc<ModuleInfo>,
         config: &Config,
         workers: Option<Arc<OptWorkers>>,
+        hot_counters: Arc<[AtomicI32]>,
     ) -> Result<Arc<ModuleJit>, String> {
         let defined = info.num_defined_funcs() as usize;
         let code_size: usize = info.bodies.iter().map(|b| b.len()).sum();
@@ -206,6 +231,8 @@ impl ModuleJit {
             },
             info: info.clone(),
             code_table: (0..defined).map(|_| AtomicUsize::new(0)).collect(),
+            hot_counters,
+            opt_osr: Mutex::new(HashMap::new()),
             opt_state: (0..defined)
                 .map(|_| {
                     // Eager baseline code counts towards the optimizer from the start.
@@ -234,6 +261,7 @@ impl ModuleJit {
             num_imported: info.num_imported_funcs,
             baseline: (0..defined).map(|_| OnceLock::new()).collect(),
             osr_count: AtomicU64::new(0),
+            opt_osr_count: AtomicU64::new(0),
         };
         let range = jit.publish(&stub_code, &[(propagate, None)], None)?;
         jit.stubs = range.start;
@@ -473,8 +501,123 @@ impl ModuleJit {
                     published_at: Instant::now(),
                 }));
                 state.store(opt_state::DONE, Ordering::Release);
+                // Activations still looping in a lower tier ask for OSR at their next
+                // back-edge.
+                self.wake_looping_activations(defined);
             }
             Err(e) => self.optimize_failed(func_index, e),
+        }
+    }
+
+    /// The on-stack-replacement entry into the optimized code of `func_index` at the loop
+    /// whose header is bytecode index `pc`: published, pending, or unavailable. The first
+    /// request for a function queues one compile with entries for all its loops that can be
+    /// entered (those with an empty operand stack at the header).
+    fn opt_osr_entry(&self, interp: &InterpModule, func_index: u32, pc: u32) -> OptOsr {
+        let defined = func_index - self.num_imported;
+        let mut entries = self.opt_osr.lock();
+        if let Some(&known) = entries.get(&(defined, pc)) {
+            return known;
+        }
+        let loops: Vec<(u32, u32)> = interp
+            .compiled(func_index)
+            .map(|f| {
+                f.loops
+                    .iter()
+                    .filter(|l| l.stack_height == 0)
+                    .map(|l| (l.pc, l.wasm_offset))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let submitted = !loops.is_empty()
+            && self.workers.as_ref().is_some_and(|workers| {
+                workers
+                    .submit(Job {
+                        module: self.this.clone(),
+                        func_index,
+                        // The program is looping in a slower tier right now: first in line.
+                        priority: u64::MAX,
+                        queued_at: Instant::now(),
+                        osr: Some(loops.clone()),
+                    })
+                    .is_ok()
+            });
+        if !submitted {
+            // Nothing to enter, or the queue is full: ask again later.
+            return OptOsr::Unavailable;
+        }
+        for &(loop_pc, _) in &loops {
+            entries.insert((defined, loop_pc), OptOsr::Pending);
+        }
+        *entries.entry((defined, pc)).or_insert(OptOsr::Unavailable)
+    }
+
+    /// A worker's OSR job: compiles the OSR entry of `func_index` for `loops` (`(header pc,
+    /// module offset)`), puts a `mov edx, k; jmp entry` stub per loop behind it, and
+    /// publishes them for [`ModuleJit::opt_osr_entry`].
+    pub(crate) fn optimize_osr_job(
+        &self,
+        compiler: &mut tierup_optimizer::Compiler,
+        func_index: u32,
+        loops: &[(u32, u32)],
+    ) {
+        let defined = func_index - self.num_imported;
+        let offsets: Vec<u32> = loops.iter().map(|&(_, offset)| offset).collect();
+        let result = compiler
+            .compile_osr(&self.opt_env(), func_index, &offsets)
+            .map_err(|e| e.to_string())
+            .and_then(|code| {
+                if self.is_retired() {
+                    return Err("module dropped".into());
+                }
+                let mut bytes = code.code;
+                let mut stubs = Vec::with_capacity(loops.len());
+                for k in 0..loops.len() {
+                    while bytes.len() % 16 != 0 {
+                        bytes.push(0xcc); // int3
+                    }
+                    let at = bytes.len();
+                    stubs.push(at);
+                    bytes.push(0xba); // mov edx, imm32
+                    bytes.extend_from_slice(&(k as u32).to_le_bytes());
+                    bytes.push(0xe9); // jmp rel32 (to offset 0, the entry)
+                    let rel = -((at + 10) as i64);
+                    bytes.extend_from_slice(&(rel as i32).to_le_bytes());
+                }
+                let range = self.publish(&bytes, &code.traps, Some(func_index))?;
+                Ok(stubs.into_iter().map(move |at| range.start + at))
+            });
+        let mut entries = self.opt_osr.lock();
+        match result {
+            Ok(stubs) => {
+                for (&(pc, _), entry) in loops.iter().zip(stubs) {
+                    entries.insert((defined, pc), OptOsr::Ready(entry));
+                }
+            }
+            Err(_) => {
+                for &(pc, _) in loops {
+                    entries.insert((defined, pc), OptOsr::Unavailable);
+                }
+            }
+        }
+        drop(entries);
+        // The looping activation picks it up at its next back-edge.
+        self.wake_looping_activations(defined as usize);
+    }
+
+    /// Sets `defined`'s countdown to 0 from a worker thread, so that activations looping in
+    /// a lower tier call `tier_up` at their next back-edge. Their decrement is a plain
+    /// read-modify-write (DESIGN.md §4), which may write back a value read before our store
+    /// and so undo it; the store is repeated until it sticks (the countdown then goes
+    /// negative, or stays 0 when nothing runs the function).
+    fn wake_looping_activations(&self, defined: usize) {
+        let counter = &self.hot_counters[defined];
+        for _ in 0..1000 {
+            counter.store(0, Ordering::Relaxed);
+            std::thread::yield_now();
+            if counter.load(Ordering::Relaxed) <= 0 {
+                return;
+            }
         }
     }
 
@@ -515,9 +658,17 @@ impl ModuleJit {
             .count()
     }
 
-    /// Moves `func_index` one step towards the optimizer (see the module docs); returns the
-    /// countdown it should get.
-    fn advance_to_opt(&self, func_index: u32) -> i32 {
+    /// Moves `func_index` one step towards the optimizer (see the module docs) and sets its
+    /// countdown. The countdown is written before a job is queued: the worker resets it when
+    /// it publishes, and that must not be overwritten.
+    fn advance_to_opt(&self, func_index: u32, counter: &AtomicI32) {
+        counter.store(
+            self.advance_to_opt_inner(func_index, counter),
+            Ordering::Relaxed,
+        );
+    }
+
+    fn advance_to_opt_inner(&self, func_index: u32, counter: &AtomicI32) -> i32 {
         let defined = (func_index - self.num_imported) as usize;
         let state = &self.opt_state[defined];
         let restart = self.policy.opt_after as i32 - 1;
@@ -554,9 +705,12 @@ impl ModuleJit {
                     func_index,
                     priority: u64::MAX / nanos,
                     queued_at: Instant::now(),
+                    osr: None,
                 };
+                counter.store(NOTHING_TO_DO, Ordering::Relaxed);
                 match workers.submit(job) {
-                    Ok(()) => NOTHING_TO_DO,
+                    // The worker may already have published and reset the countdown.
+                    Ok(()) => counter.load(Ordering::Relaxed),
                     Err(_) => {
                         // Queue full: ask again after another `opt_after` ticks.
                         state.store(from, Ordering::Release);
@@ -741,26 +895,56 @@ unsafe fn tier_up(vmctx: *mut VmCtx, func_index: u32, osr_pc: u32) -> usize {
             return 0;
         }
         let jit = &*jit;
-        if !jit.policy.tiers.baseline {
-            counter.store(jit.advance_to_opt(func_index), Ordering::Relaxed);
+        let interp = &*((*vmctx).interp as *const InterpModule);
+        let from_baseline = osr_pc != NO_OSR && osr_pc & OSR_FROM_BASELINE != 0;
+        let osr_pc = if from_baseline {
+            osr_pc & !OSR_FROM_BASELINE
+        } else {
+            osr_pc
+        };
+        // A loop in a lower tier of a function that has optimized code: move the activation
+        // into it (once its OSR entry is compiled, in the background).
+        if osr_pc != NO_OSR && jit.opt_state[defined].load(Ordering::Acquire) == opt_state::DONE {
+            // Written first: a pending compile resets it when it publishes.
+            counter.store(NOTHING_TO_DO, Ordering::Relaxed);
+            match jit.opt_osr_entry(interp, func_index, osr_pc) {
+                OptOsr::Ready(entry) => {
+                    jit.opt_osr_count.fetch_add(1, Ordering::Relaxed);
+                    return entry;
+                }
+                OptOsr::Pending => {}
+                // Another loop of the function may do: look again in a while.
+                OptOsr::Unavailable => counter.store(OSR_RETRY, Ordering::Relaxed),
+            }
+            if from_baseline {
+                return 0;
+            }
+        } else if from_baseline {
+            jit.advance_to_opt(func_index, counter);
             return 0;
         }
-        let interp = &*((*vmctx).interp as *const InterpModule);
+        if !jit.policy.tiers.baseline {
+            if jit.opt_state[defined].load(Ordering::Acquire) != opt_state::DONE {
+                jit.advance_to_opt(func_index, counter);
+            }
+            return 0;
+        }
         let first = jit.baseline[defined].get().is_none();
         let Ok(func) = jit.baseline(interp, func_index) else {
             // Cannot be compiled (e.g. a resource limit): it stays interpreted.
             counter.store(NOTHING_TO_DO, Ordering::Relaxed);
             return 0;
         };
-        let countdown = if first && osr_pc == NO_OSR {
-            // Right after compiling at a call, the next tick crosses again: an activation
-            // that is still interpreted (the one that made the function hot at its entry)
-            // then moves into the new code at its next back-edge.
-            0
-        } else {
-            jit.advance_to_opt(func_index)
-        };
-        counter.store(countdown, Ordering::Relaxed);
+        if jit.opt_state[defined].load(Ordering::Acquire) != opt_state::DONE {
+            if first && osr_pc == NO_OSR {
+                // Right after compiling at a call, the next tick crosses again: an
+                // activation that is still interpreted (the one that made the function hot
+                // at its entry) then moves into the new code at its next back-edge.
+                counter.store(0, Ordering::Relaxed);
+            } else {
+                jit.advance_to_opt(func_index, counter);
+            }
+        }
         if osr_pc == NO_OSR {
             return 0;
         }

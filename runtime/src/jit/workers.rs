@@ -32,6 +32,9 @@ pub(crate) struct Job {
     pub(crate) priority: u64,
     /// When it was queued (for the queue-wait statistic).
     pub(crate) queued_at: Instant,
+    /// On-stack-replacement entries at these loops, `(header pc, module offset of the loop)`,
+    /// instead of the function's entry.
+    pub(crate) osr: Option<Vec<(u32, u32)>>,
 }
 
 impl PartialEq for Job {
@@ -170,6 +173,9 @@ fn work(receiver: &Receiver<Job>) {
                 }
             },
         };
-        module.optimize_job(compiler, job.func_index, job.queued_at);
+        match job.osr {
+            None => module.optimize_job(compiler, job.func_index, job.queued_at),
+            Some(loops) => module.optimize_osr_job(compiler, job.func_index, &loops),
+        }
     }
 }
