@@ -21,6 +21,10 @@
 //! runtime's `raise` routine ([`OptEnv::raise`]). [`OptCode::traps`] lists every site with its
 //! [`TrapCode`] for the runtime's trap registry. Frame pointers are always kept, so the
 //! runtime's `rbp` walk sees optimized frames like baseline ones.
+//!
+//! [`Compiler::compile_osr`] compiles the on-stack-replacement variant of a function: the
+//! same translation entered at one of its loop headers with a frame in the interpreter's
+//! layout (see `translate`).
 
 mod translate;
 mod vm;

@@ -14,6 +14,11 @@
 //! function's optimizer state is an `AtomicU8` moved by compare-and-swap (idle → counting →
 //! queued → compiling → done | failed), so it is queued and compiled at most once.
 //!
+//! On-stack replacement: an interpreted loop moves into baseline code at its header (the
+//! baseline code's OSR entries); once the function is optimized, an interpreted or baseline
+//! loop asks for an OSR entry into optimized code ([`ModuleJit::opt_osr_entry`]), compiled
+//! in the background once per function for all its loops, and jumps in when it is ready.
+//!
 //! Interpreter stubs: defined function `i`'s stub is `INTERP_STUB_SIZE` bytes at
 //! `stubs + i * INTERP_STUB_SIZE`: `mov edx, func_index; jmp common`, where `common` calls
 //! [`libcall_interp_entry`] and turns a non-zero status into a trap at its "propagate" site.
