@@ -64,6 +64,8 @@ fn compile(c: &mut Criterion) {
         bounds_checks: tierup_optimizer::BoundsChecks::Guard,
         // Never called: the code is compiled, not run.
         raise: 0x1000,
+        native: None,
+        eager: false,
     };
     group.sample_size(10);
     group.bench_function("opt/compile", |b| {

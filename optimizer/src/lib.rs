@@ -57,6 +57,20 @@ pub struct OptEnv<'a> {
     /// turns a non-zero status returned by a helper into a trap at a registered site, with a
     /// frame record so the backtrace includes the caller.
     pub raise: usize,
+    /// The module's native entries (see [`Compiler::compile_native`]), one per defined
+    /// function, 0 until published; `None` to call every function through the code table.
+    /// A direct call uses the callee's native entry when it is published already, when the
+    /// callee is the function being compiled, or in an eager compile.
+    pub native: Option<&'a [std::sync::atomic::AtomicUsize]>,
+    /// Every defined function's native entry will be published before any code runs (the
+    /// eager `opt` mode).
+    pub eager: bool,
+}
+
+/// Whether functions of type `ty` get a native entry (arguments and the result in
+/// registers): at most one result.
+pub fn has_native_entry(ty: &tierup_abi::FuncType) -> bool {
+    ty.results().len() <= 1
 }
 
 /// A compiled function: position-independent machine code and its trap sites.
@@ -144,7 +158,49 @@ impl Compiler {
     /// # Errors
     /// If the body uses an operator this tier does not implement, or Cranelift fails.
     pub fn compile(&mut self, env: &OptEnv<'_>, func_index: u32) -> Result<OptCode, CompileError> {
-        self.compile_entry(env, func_index, None)
+        self.compile_entry(env, func_index, translate::Entry::Slot)
+    }
+
+    /// Compiles defined function `func_index` (which must satisfy [`has_native_entry`]) with
+    /// its native signature, `extern "sysv64" fn(vmctx, fp, params..) -> result`: optimized
+    /// callers pass arguments and get the result in registers; `fp` is where the function's
+    /// own callees' frames go. [`Compiler::compile_slot_wrapper`] makes its tier-ABI entry.
+    ///
+    /// # Errors
+    /// As [`Compiler::compile`].
+    pub fn compile_native(
+        &mut self,
+        env: &OptEnv<'_>,
+        func_index: u32,
+    ) -> Result<OptCode, CompileError> {
+        self.compile_entry(env, func_index, translate::Entry::Native)
+    }
+
+    /// Compiles the tier-ABI entry of defined function `func_index` whose native entry is
+    /// published at `native`: it loads the arguments from `fp`, calls the native entry and
+    /// stores the result. It is not a wasm frame of its own (register it without a function,
+    /// so backtraces skip it).
+    ///
+    /// # Errors
+    /// If Cranelift fails.
+    pub fn compile_slot_wrapper(
+        &mut self,
+        env: &OptEnv<'_>,
+        func_index: u32,
+        native: usize,
+    ) -> Result<OptCode, CompileError> {
+        self.ctx.clear();
+        self.ctx.func.signature = slot_abi_signature();
+        self.ctx.func.name = UserFuncName::user(1, func_index);
+        let ty = env.module.func_type(func_index);
+        vm::build_slot_wrapper(
+            &mut self.ctx.func,
+            &mut self.builder_ctx,
+            self.isa.frontend_config(),
+            ty,
+            native,
+        );
+        self.finish_compile()
     }
 
     /// Compiles the on-stack-replacement entry of defined function `func_index` for the
@@ -163,33 +219,39 @@ impl Compiler {
         func_index: u32,
         loops: &[u32],
     ) -> Result<OptCode, CompileError> {
-        self.compile_entry(env, func_index, Some(loops))
+        self.compile_entry(env, func_index, translate::Entry::Osr(loops))
     }
 
     fn compile_entry(
         &mut self,
         env: &OptEnv<'_>,
         func_index: u32,
-        osr_loops: Option<&[u32]>,
+        kind: translate::Entry<'_>,
     ) -> Result<OptCode, CompileError> {
         self.ctx.clear();
-        self.ctx.func.signature = slot_abi_signature();
-        if osr_loops.is_some() {
-            self.ctx
-                .func
-                .signature
-                .params
-                .push(AbiParam::new(ir::types::I32));
-        }
+        self.ctx.func.signature = match kind {
+            translate::Entry::Native => native_signature(env.module.func_type(func_index)),
+            translate::Entry::Slot => slot_abi_signature(),
+            translate::Entry::Osr(_) => {
+                let mut sig = slot_abi_signature();
+                sig.params.push(AbiParam::new(ir::types::I32));
+                sig
+            }
+        };
         self.ctx.func.name = UserFuncName::user(0, func_index);
         translate::translate(
             env,
             func_index,
-            osr_loops,
+            kind,
             &mut self.ctx.func,
             &mut self.builder_ctx,
             self.isa.frontend_config(),
         )?;
+        self.finish_compile()
+    }
+
+    /// Compiles the function in the context; checks it needs no relocation.
+    fn finish_compile(&mut self) -> Result<OptCode, CompileError> {
         let compiled = self
             .ctx
             .compile(&*self.isa, &mut ControlPlane::default())
@@ -224,7 +286,7 @@ impl Compiler {
         translate::translate(
             env,
             func_index,
-            None,
+            translate::Entry::Slot,
             &mut self.ctx.func,
             &mut self.builder_ctx,
             self.isa.frontend_config(),
@@ -241,6 +303,22 @@ pub(crate) fn slot_abi_signature() -> Signature {
         ArgumentPurpose::VMContext,
     ));
     sig.params.push(AbiParam::new(ir::types::I64));
+    sig
+}
+
+/// A function's native signature: `extern "sysv64" fn(vmctx, fp, params..) -> results`.
+pub(crate) fn native_signature(ty: &tierup_abi::FuncType) -> Signature {
+    let mut sig = slot_abi_signature();
+    sig.params.extend(
+        ty.params()
+            .iter()
+            .map(|&t| AbiParam::new(translate::clif_type(t))),
+    );
+    sig.returns.extend(
+        ty.results()
+            .iter()
+            .map(|&t| AbiParam::new(translate::clif_type(t))),
+    );
     sig
 }
 
@@ -291,6 +369,8 @@ mod tests {
             module: &info,
             bounds_checks: BoundsChecks::Guard,
             raise: 0x1000,
+            native: None,
+            eager: false,
         };
         let mut compiler = Compiler::new().expect("host ISA");
         let code = compiler.compile(&env, 0).expect("compiles");
@@ -318,6 +398,8 @@ mod tests {
             module: &info,
             bounds_checks: BoundsChecks::Explicit,
             raise: 0x1000,
+            native: None,
+            eager: false,
         };
         let clif = Compiler::new()
             .expect("host ISA")

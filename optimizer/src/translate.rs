@@ -37,6 +37,18 @@ pub(crate) fn clif_type(ty: ValType) -> Type {
     }
 }
 
+/// Which entry of a function is compiled (see [`crate::Compiler`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Entry<'a> {
+    /// The tier ABI's `fn(vmctx, fp)`: arguments and results in frame slots.
+    Slot,
+    /// `fn(vmctx, fp, params..) -> result`: arguments and the result in registers; `fp` is
+    /// only where the function's own callees' frames go.
+    Native,
+    /// An on-stack-replacement entry at these loops (see [`translate`]).
+    Osr(&'a [u32]),
+}
+
 /// What kind of construct a control frame is.
 enum FrameKind {
     Block,
@@ -105,7 +117,7 @@ pub(crate) struct Translator<'a, 'f> {
 pub(crate) fn translate(
     env: &OptEnv<'_>,
     func_index: u32,
-    osr_loops: Option<&[u32]>,
+    kind: Entry<'_>,
     func: &mut Function,
     builder_ctx: &mut FunctionBuilderContext,
     frontend: TargetFrontendConfig,
@@ -119,7 +131,7 @@ pub(crate) fn translate(
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     b.seal_block(entry);
-    let vm = crate::vm::EntryValues::new(&mut b, env, &ty);
+    let vm = crate::vm::EntryValues::new(&mut b, env, &ty, func_index);
     let mut t = Translator {
         b,
         env,
@@ -133,8 +145,8 @@ pub(crate) fn translate(
         osr_found: 0,
         op_offset: 0,
     };
-    t.prologue(&ty, &body, osr_loops.is_some())?;
-    if let Some(offsets) = osr_loops {
+    t.prologue(&ty, &body, kind)?;
+    if let Entry::Osr(offsets) = kind {
         let headers: Vec<ir::Block> = offsets.iter().map(|_| t.b.create_block()).collect();
         // One landing block per loop between the dispatch and the header: the header's
         // parameters (the locals, in SSA form) then come in on plain jumps.
@@ -196,8 +208,12 @@ pub(crate) fn translate(
     // results on the stack.
     if t.reachable {
         let results = std::mem::take(&mut t.stack);
-        t.store_slots(&results, 0);
-        t.b.ins().return_(&[]);
+        if let Entry::Native = kind {
+            t.b.ins().return_(&results);
+        } else {
+            t.store_slots(&results, 0);
+            t.b.ins().return_(&[]);
+        }
     }
     t.vm.finish(&mut t.b);
     t.b.seal_all_blocks();
@@ -212,18 +228,23 @@ impl Translator<'_, '_> {
         &mut self,
         ty: &FuncType,
         body: &wasmparser::FunctionBody<'_>,
-        osr: bool,
+        kind: Entry<'_>,
     ) -> Result<(), CompileError> {
         self.vm.check_slot_stack(&mut self.b);
         self.vm.check_interrupt(&mut self.b);
         let fp = self.vm.fp;
+        let osr = matches!(kind, Entry::Osr(_));
+        let entry = self.b.current_block().expect("in the entry block");
         for (i, &p) in ty.params().iter().enumerate() {
             let clif = clif_type(p);
             let var = self.b.declare_var(clif);
-            let v = self
-                .b
-                .ins()
-                .load(clif, MemFlagsData::trusted(), fp, (i * 8) as i32);
+            let v = match kind {
+                Entry::Native => self.b.block_params(entry)[2 + i],
+                _ => self
+                    .b
+                    .ins()
+                    .load(clif, MemFlagsData::trusted(), fp, (i * 8) as i32),
+            };
             self.b.def_var(var, v);
             self.locals.push(var);
         }

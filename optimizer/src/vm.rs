@@ -76,11 +76,18 @@ pub(crate) struct EntryValues {
     /// patched or removed by [`EntryValues::finish`].
     slot_stack_check: Vec<Inst>,
     slot_sig: Option<SigRef>,
+    /// The function being compiled.
+    func_index: u32,
 }
 
 impl EntryValues {
     /// Loads what the whole function uses; `b` is in the (sealed) entry block.
-    pub(crate) fn new(b: &mut FunctionBuilder<'_>, env: &OptEnv<'_>, ty: &FuncType) -> Self {
+    pub(crate) fn new(
+        b: &mut FunctionBuilder<'_>,
+        env: &OptEnv<'_>,
+        ty: &FuncType,
+        func_index: u32,
+    ) -> Self {
         let entry = b.current_block().expect("in the entry block");
         let (vmctx, fp) = (b.block_params(entry)[0], b.block_params(entry)[1]);
         let store = b.ins().load(I64, fixed(), vmctx, off::STORE as i32);
@@ -103,6 +110,7 @@ impl EntryValues {
             outgoing_slots: 0,
             slot_stack_check: Vec::new(),
             slot_sig: None,
+            func_index,
         }
     }
 
@@ -435,6 +443,9 @@ impl Translator<'_, '_> {
     pub(crate) fn call(&mut self, func_index: u32) {
         let module = self.env.module;
         let ty = module.func_type(func_index).clone();
+        if let Some(entry) = self.native_entry(func_index) {
+            return self.call_native(entry, &ty);
+        }
         let frame = self.pass_args(&ty);
         if func_index >= module.num_imported_funcs {
             let table = self.vmctx_field(off::CODE_TABLE);
@@ -451,6 +462,38 @@ impl Translator<'_, '_> {
             self.call_ref(func, frame, &ty);
         }
         self.take_results(&ty);
+    }
+
+    /// The native entry of defined function `func_index` as a value, if a direct call may
+    /// use it (see [`OptEnv::native`]). Published entries never change, so the load is
+    /// `readonly`.
+    fn native_entry(&mut self, func_index: u32) -> Option<Value> {
+        let module = self.env.module;
+        let table = self.env.native?;
+        let defined = func_index.checked_sub(module.num_imported_funcs)? as usize;
+        if !crate::has_native_entry(module.func_type(func_index)) {
+            return None;
+        }
+        let published = table[defined].load(std::sync::atomic::Ordering::Acquire) != 0;
+        if !(published || self.env.eager || func_index == self.vm.func_index) {
+            return None;
+        }
+        let addr = self.b.ins().iconst(I64, table[defined..].as_ptr() as i64);
+        Some(self.b.ins().load(I64, fixed(), addr, 0))
+    }
+
+    /// A call through a native entry: arguments and the result in registers; the callee's
+    /// frame (for its own callees) starts at `fp + own`, and it checks that frame itself.
+    fn call_native(&mut self, entry: Value, ty: &FuncType) {
+        let args = self.stack.split_off(self.stack.len() - ty.params().len());
+        let fp = self.vm.fp;
+        let frame = self.b.ins().iadd_imm_u(fp, (self.vm.own_slots * 8) as i64);
+        let sig = self.b.import_signature(crate::native_signature(ty));
+        let mut call_args = vec![self.vm.vmctx, frame];
+        call_args.extend(args);
+        let call = self.b.ins().call_indirect(sig, entry, &call_args);
+        let results = self.b.inst_results(call).to_vec();
+        self.stack.extend(results);
     }
 
     pub(crate) fn call_indirect(&mut self, type_index: u32, table: u32) {
@@ -525,4 +568,47 @@ impl Translator<'_, '_> {
         self.b.switch_to_block(join);
         self.b.seal_block(join);
     }
+}
+
+/// Builds the tier-ABI wrapper of a function of type `ty` whose native entry is at `native`
+/// (see `Compiler::compile_slot_wrapper`).
+pub(crate) fn build_slot_wrapper(
+    func: &mut Function,
+    builder_ctx: &mut cranelift_frontend::FunctionBuilderContext,
+    frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    ty: &FuncType,
+    native: usize,
+) {
+    let mut b = FunctionBuilder::new(func, builder_ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let (vmctx, fp) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+    let mut args = vec![vmctx, fp];
+    for (i, &p) in ty.params().iter().enumerate() {
+        args.push(
+            b.ins()
+                .load(clif_type(p), MemFlagsData::trusted(), fp, (i * 8) as i32),
+        );
+    }
+    let sig = b.import_signature(crate::native_signature(ty));
+    let callee = b.ins().iconst(I64, native as i64);
+    let call = b.ins().call_indirect(sig, callee, &args);
+    let results = b.inst_results(call).to_vec();
+    for (i, r) in results.into_iter().enumerate() {
+        let slot = match b.func.dfg.value_type(r) {
+            I32 => b.ins().uextend(I64, r),
+            ir::types::F32 => {
+                let bits = b.ins().bitcast(I32, MemFlagsData::new(), r);
+                b.ins().uextend(I64, bits)
+            }
+            ir::types::F64 => b.ins().bitcast(I64, MemFlagsData::new(), r),
+            _ => r,
+        };
+        b.ins()
+            .store(MemFlagsData::trusted(), slot, fp, (i * 8) as i32);
+    }
+    b.ins().return_(&[]);
+    b.finalize(frontend);
 }

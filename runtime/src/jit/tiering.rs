@@ -163,6 +163,9 @@ pub(crate) struct ModuleJit {
     info: Arc<ModuleInfo>,
     /// One entry per defined function (DESIGN.md §4); shared with the module.
     code_table: Arc<[AtomicUsize]>,
+    /// Native entries of optimized functions (register arguments; 0 until published), for
+    /// direct calls between optimized functions.
+    native: Box<[AtomicUsize]>,
     /// The hotness countdowns (shared with the module): published optimized code zeroes its
     /// function's, so activations still looping in a lower tier ask for OSR at once.
     hot_counters: Arc<[AtomicI32]>,
@@ -216,7 +219,7 @@ impl ModuleJit {
         let code_size: usize = info.bodies.iter().map(|b| b.len()).sum();
         let arena = CodeArena::new((64 << 20) + code_size * 64).map_err(|e| e.to_string())?;
         let registry = Box::new(CodeRegistry::for_module(
-            2 * defined + 16,
+            4 * defined + 16,
             Some(info.clone()),
         ));
         // SAFETY: the registry is boxed (stable address) and unregistered in `Drop`, before
@@ -236,6 +239,7 @@ impl ModuleJit {
             },
             info: info.clone(),
             code_table: (0..defined).map(|_| AtomicUsize::new(0)).collect(),
+            native: (0..defined).map(|_| AtomicUsize::new(0)).collect(),
             hot_counters,
             opt_osr: Mutex::new(HashMap::new()),
             opt_state: (0..defined)
@@ -397,7 +401,41 @@ impl ModuleJit {
             module: &self.info,
             bounds_checks: self.opt_bounds,
             raise: self.raise,
+            native: Some(&self.native),
+            eager: !self.policy.tiers.interp && !self.policy.tiers.baseline,
         }
+    }
+
+    /// Compiles `func_index` for the optimized tier: its native entry when it has one (with
+    /// `native` set), else its slot entry. Returns the code and whether it is native.
+    fn compile_opt(
+        &self,
+        compiler: &mut tierup_optimizer::Compiler,
+        func_index: u32,
+    ) -> Result<(tierup_optimizer::OptCode, bool), String> {
+        let env = self.opt_env();
+        let native = tierup_optimizer::has_native_entry(self.info.func_type(func_index));
+        let code = if native {
+            compiler.compile_native(&env, func_index)
+        } else {
+            compiler.compile(&env, func_index)
+        };
+        code.map(|c| (c, native))
+            .map_err(|e| format!("function {func_index}: {e}"))
+    }
+
+    /// Publishes the tier-ABI wrapper of `func_index`, whose native entry is at `native`;
+    /// returns its range. Not a wasm frame: registered without a function.
+    fn publish_slot_wrapper(
+        &self,
+        compiler: &mut tierup_optimizer::Compiler,
+        func_index: u32,
+        native: usize,
+    ) -> Result<CodeRange, String> {
+        let wrapper = compiler
+            .compile_slot_wrapper(&self.opt_env(), func_index, native)
+            .map_err(|e| format!("function {func_index}: {e}"))?;
+        self.publish(&wrapper.code, &wrapper.traps, None)
     }
 
     /// Compiles every defined function with Cranelift (the strict `opt` mode), on up to
@@ -407,7 +445,6 @@ impl ModuleJit {
     /// The first function that cannot be compiled, with its index.
     pub(crate) fn optimize_all(&self, threads: usize) -> Result<(), String> {
         let defined = self.optimized.len();
-        let env = self.opt_env();
         let compile_range = |range: std::ops::Range<usize>| {
             with_compiler(|compiler| {
                 let compiler = compiler.map_err(|e| e.to_string())?;
@@ -415,17 +452,15 @@ impl ModuleJit {
                     .map(|d| {
                         let func_index = self.num_imported + d as u32;
                         let t = Instant::now();
-                        let code = compiler
-                            .compile(&env, func_index)
-                            .map_err(|e| format!("function {func_index}: {e}"))?;
-                        Ok((code, t.elapsed()))
+                        let (code, native) = self.compile_opt(compiler, func_index)?;
+                        Ok((code, native, t.elapsed()))
                     })
                     .collect::<Result<Vec<_>, String>>()
             })
         };
         // Parallel only where it pays for the threads (and each thread's ISA).
         let threads = threads.min(defined / 32).max(1);
-        let compiled: Vec<(tierup_optimizer::OptCode, Duration)> = if threads == 1 {
+        let compiled: Vec<(tierup_optimizer::OptCode, bool, Duration)> = if threads == 1 {
             compile_range(0..defined)?
         } else {
             let chunk = defined.div_ceil(threads);
@@ -446,23 +481,46 @@ impl ModuleJit {
                 Ok::<_, String>(all)
             })?
         };
-        let _order = self.publish.lock();
-        let pieces: Vec<&[u8]> = compiled.iter().map(|(c, _)| c.code.as_slice()).collect();
-        let ranges = self.arena.publish(&pieces).map_err(|e| e.to_string())?;
-        for (defined, ((code, compile_time), range)) in compiled.into_iter().zip(ranges).enumerate()
-        {
-            let func_index = self.num_imported + defined as u32;
-            self.register(range, &code.traps, Some(func_index))?;
-            self.code_table[defined].store(range.start, Ordering::Release);
-            self.opt_state[defined].store(opt_state::DONE, Ordering::Relaxed);
-            let _ = self.optimized[defined].set(Ok(OptFunc {
-                code_bytes: code.code.len(),
-                compile_time,
-                queue_wait: Duration::ZERO,
-                published_at: Instant::now(),
-            }));
+        let ranges = {
+            let _order = self.publish.lock();
+            let pieces: Vec<&[u8]> = compiled.iter().map(|(c, ..)| c.code.as_slice()).collect();
+            let ranges = self.arena.publish(&pieces).map_err(|e| e.to_string())?;
+            for (d, ((code, ..), range)) in compiled.iter().zip(&ranges).enumerate() {
+                self.register(*range, &code.traps, Some(self.num_imported + d as u32))?;
+            }
+            ranges
+        };
+        // Native entries first (every body may call any of them), then each function's
+        // tier-ABI entry.
+        for (d, ((_, native, _), range)) in compiled.iter().zip(&ranges).enumerate() {
+            if *native {
+                self.native[d].store(range.start, Ordering::Release);
+            }
         }
-        Ok(())
+        with_compiler(|compiler| {
+            let compiler = compiler.map_err(|e| e.to_string())?;
+            for (d, ((code, native, compile_time), range)) in
+                compiled.iter().zip(&ranges).enumerate()
+            {
+                let func_index = self.num_imported + d as u32;
+                let t = Instant::now();
+                let entry = if *native {
+                    self.publish_slot_wrapper(compiler, func_index, range.start)?
+                } else {
+                    *range
+                };
+                self.code_table[d].store(entry.start, Ordering::Release);
+                self.opt_state[d].store(opt_state::DONE, Ordering::Relaxed);
+                let wrapper_bytes = if *native { entry.len } else { 0 };
+                let _ = self.optimized[d].set(Ok(OptFunc {
+                    code_bytes: code.code.len() + wrapper_bytes,
+                    compile_time: *compile_time + t.elapsed(),
+                    queue_wait: Duration::ZERO,
+                    published_at: Instant::now(),
+                }));
+            }
+            Ok(())
+        })
     }
 
     /// A worker's job: compiles `func_index` with `compiler` and publishes it (unless the
@@ -488,19 +546,29 @@ impl ModuleJit {
         }
         let start = Instant::now();
         let queue_wait = start.saturating_duration_since(queued_at);
-        let code = match compiler.compile(&self.opt_env(), func_index) {
-            Ok(code) => code,
-            Err(e) => return self.optimize_failed(func_index, e.to_string()),
+        let (code, native) = match self.compile_opt(compiler, func_index) {
+            Ok(compiled) => compiled,
+            Err(e) => return self.optimize_failed(func_index, e),
         };
-        let compile_time = start.elapsed();
         if self.is_retired() {
             return;
         }
-        match self.publish(&code.code, &code.traps, Some(func_index)) {
-            Ok(range) => {
-                self.code_table[defined].store(range.start, Ordering::Release);
+        let published = self
+            .publish(&code.code, &code.traps, Some(func_index))
+            .and_then(|body| {
+                if !native {
+                    return Ok((body, 0));
+                }
+                self.native[defined].store(body.start, Ordering::Release);
+                let wrapper = self.publish_slot_wrapper(compiler, func_index, body.start)?;
+                Ok((wrapper, wrapper.len))
+            });
+        let compile_time = start.elapsed();
+        match published {
+            Ok((entry, wrapper_bytes)) => {
+                self.code_table[defined].store(entry.start, Ordering::Release);
                 let _ = self.optimized[defined].set(Ok(OptFunc {
-                    code_bytes: code.code.len(),
+                    code_bytes: code.code.len() + wrapper_bytes,
                     compile_time,
                     queue_wait,
                     published_at: Instant::now(),
