@@ -15,8 +15,8 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::immediates::{Imm64, Offset32};
 use cranelift_codegen::ir::types::{I8, I32, I64};
 use cranelift_codegen::ir::{
-    self, AbiParam, Function, GlobalValueData, Inst, InstBuilder, InstructionData, MemFlagsData,
-    Opcode, SigRef, Signature, Type, Value,
+    self, AbiParam, BlockArg, Function, GlobalValueData, Inst, InstBuilder, InstructionData,
+    MemFlagsData, Opcode, SigRef, Signature, Type, Value,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::FunctionBuilder;
@@ -446,6 +446,9 @@ impl Translator<'_, '_> {
         if let Some(entry) = self.native_entry(func_index) {
             return self.call_native(entry, &ty);
         }
+        if let Some(slot) = self.late_native_slot(func_index) {
+            return self.call_late_bound(slot, func_index, &ty);
+        }
         let frame = self.pass_args(&ty);
         if func_index >= module.num_imported_funcs {
             let table = self.vmctx_field(off::CODE_TABLE);
@@ -480,6 +483,64 @@ impl Translator<'_, '_> {
         }
         let addr = self.b.ins().iconst(I64, table[defined..].as_ptr() as i64);
         Some(self.b.ins().load(I64, fixed(), addr, 0))
+    }
+
+    /// The address of `func_index`'s native-entry slot when the callee may get a native
+    /// entry later (it is defined and has a native signature, but is not published yet).
+    fn late_native_slot(&self, func_index: u32) -> Option<usize> {
+        let module = self.env.module;
+        let table = self.env.native?;
+        let defined = func_index.checked_sub(module.num_imported_funcs)? as usize;
+        crate::has_native_entry(module.func_type(func_index))
+            .then(|| table[defined..].as_ptr() as usize)
+    }
+
+    /// A direct call to a function that was not optimized yet when the caller was compiled:
+    /// each call checks whether its native entry is published by now (then calls it with
+    /// register arguments) or goes through the code table.
+    fn call_late_bound(&mut self, slot: usize, func_index: u32, ty: &FuncType) {
+        let addr = self.b.ins().iconst(I64, slot as i64);
+        let native = self.b.ins().load(I64, MemFlagsData::trusted(), addr, 0);
+        let native_block = self.b.create_block();
+        let slot_block = self.b.create_block();
+        let join = self.b.create_block();
+        for &r in ty.results() {
+            self.b.append_block_param(join, clif_type(r));
+        }
+        let args = self.stack.split_off(self.stack.len() - ty.params().len());
+        self.b
+            .ins()
+            .brif(native, native_block, &[], slot_block, &[]);
+
+        self.b.switch_to_block(native_block);
+        self.b.seal_block(native_block);
+        self.stack.extend_from_slice(&args);
+        self.call_native(native, ty);
+        let results = self.stack.split_off(self.stack.len() - ty.results().len());
+        let block_args: Vec<BlockArg> = results.iter().map(|&v| BlockArg::Value(v)).collect();
+        self.b.ins().jump(join, &block_args);
+
+        self.b.switch_to_block(slot_block);
+        self.b.seal_block(slot_block);
+        self.stack.extend_from_slice(&args);
+        let frame = self.pass_args(ty);
+        let table = self.vmctx_field(off::CODE_TABLE);
+        let defined = func_index - self.env.module.num_imported_funcs;
+        let entry = self
+            .b
+            .ins()
+            .load(I64, MemFlagsData::trusted(), table, (defined * 8) as i32);
+        let vmctx = self.vm.vmctx;
+        self.call_entry(entry, vmctx, frame);
+        self.take_results(ty);
+        let results = self.stack.split_off(self.stack.len() - ty.results().len());
+        let block_args: Vec<BlockArg> = results.iter().map(|&v| BlockArg::Value(v)).collect();
+        self.b.ins().jump(join, &block_args);
+
+        self.b.switch_to_block(join);
+        self.b.seal_block(join);
+        let results = self.b.block_params(join).to_vec();
+        self.stack.extend(results);
     }
 
     /// A call through a native entry: arguments and the result in registers; the callee's
