@@ -226,22 +226,22 @@ impl<'a> Codegen<'a> {
             ; =>osr_exit
             ; mov rdi, r15
             ; mov rsi, rbx
-            ; add rsp, 8
-            ; pop r15
-            ; pop r14
-            ; pop r13
-            ; pop r12
-            ; pop rbx
-            ; pop rbp
-            ; jmp rax
         );
+        self.emit_pop_frame();
+        dynasm!(self.m.ops ; .arch x64 ; jmp rax);
     }
 
     fn emit_epilogue(&mut self) {
         let epilogue = self.epilogue;
+        dynasm!(self.m.ops ; .arch x64 ; =>epilogue);
+        self.emit_pop_frame();
+        dynasm!(self.m.ops ; .arch x64 ; ret);
+    }
+
+    /// Undoes the prologue's pushes (the stack is then as at entry, return address on top).
+    fn emit_pop_frame(&mut self) {
         dynasm!(self.m.ops
             ; .arch x64
-            ; =>epilogue
             ; add rsp, 8
             ; pop r15
             ; pop r14
@@ -249,7 +249,6 @@ impl<'a> Codegen<'a> {
             ; pop r12
             ; pop rbx
             ; pop rbp
-            ; ret
         );
     }
 

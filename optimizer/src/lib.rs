@@ -228,6 +228,17 @@ impl Compiler {
         func_index: u32,
         kind: translate::Entry<'_>,
     ) -> Result<OptCode, CompileError> {
+        self.translate_entry(env, func_index, kind)?;
+        self.finish_compile()
+    }
+
+    /// Translates `kind` of defined function `func_index` into the (cleared) context.
+    fn translate_entry(
+        &mut self,
+        env: &OptEnv<'_>,
+        func_index: u32,
+        kind: translate::Entry<'_>,
+    ) -> Result<(), CompileError> {
         self.ctx.clear();
         self.ctx.func.signature = match kind {
             translate::Entry::Native => native_signature(env.module.func_type(func_index)),
@@ -246,8 +257,7 @@ impl Compiler {
             &mut self.ctx.func,
             &mut self.builder_ctx,
             self.isa.frontend_config(),
-        )?;
-        self.finish_compile()
+        )
     }
 
     /// Compiles the function in the context; checks it needs no relocation.
@@ -280,17 +290,7 @@ impl Compiler {
     /// # Errors
     /// As [`Compiler::compile`], for translation.
     pub fn clif(&mut self, env: &OptEnv<'_>, func_index: u32) -> Result<String, CompileError> {
-        self.ctx.clear();
-        self.ctx.func.signature = slot_abi_signature();
-        self.ctx.func.name = UserFuncName::user(0, func_index);
-        translate::translate(
-            env,
-            func_index,
-            translate::Entry::Slot,
-            &mut self.ctx.func,
-            &mut self.builder_ctx,
-            self.isa.frontend_config(),
-        )?;
+        self.translate_entry(env, func_index, translate::Entry::Slot)?;
         Ok(self.ctx.func.display().to_string())
     }
 }

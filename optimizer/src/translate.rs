@@ -49,6 +49,19 @@ pub(crate) enum Entry<'a> {
     Osr(&'a [u32]),
 }
 
+/// `v` as a 64-bit slot value: i32 and f32 zero-extended (DESIGN.md §2).
+pub(crate) fn slot_value(b: &mut FunctionBuilder<'_>, v: Value) -> Value {
+    match b.func.dfg.value_type(v) {
+        I32 => b.ins().uextend(I64, v),
+        F32 => {
+            let bits = b.ins().bitcast(I32, MemFlagsData::new(), v);
+            b.ins().uextend(I64, bits)
+        }
+        F64 => b.ins().bitcast(I64, MemFlagsData::new(), v),
+        _ => v,
+    }
+}
+
 /// What kind of construct a control frame is.
 enum FrameKind {
     Block,
@@ -305,17 +318,9 @@ impl Translator<'_, '_> {
             .collect()
     }
 
-    /// `v` as a 64-bit slot value (i32 and f32 zero-extended).
+    /// `v` as a 64-bit slot value (see [`slot_value`]).
     pub(crate) fn slot_value(&mut self, v: Value) -> Value {
-        match self.b.func.dfg.value_type(v) {
-            I32 => self.b.ins().uextend(I64, v),
-            F32 => {
-                let bits = self.b.ins().bitcast(I32, MemFlagsData::new(), v);
-                self.b.ins().uextend(I64, bits)
-            }
-            F64 => self.b.ins().bitcast(I64, MemFlagsData::new(), v),
-            _ => v,
-        }
+        slot_value(&mut self.b, v)
     }
 
     pub(crate) fn pop(&mut self) -> Value {

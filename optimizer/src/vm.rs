@@ -658,15 +658,7 @@ pub(crate) fn build_slot_wrapper(
     let call = b.ins().call_indirect(sig, callee, &args);
     let results = b.inst_results(call).to_vec();
     for (i, r) in results.into_iter().enumerate() {
-        let slot = match b.func.dfg.value_type(r) {
-            I32 => b.ins().uextend(I64, r),
-            ir::types::F32 => {
-                let bits = b.ins().bitcast(I32, MemFlagsData::new(), r);
-                b.ins().uextend(I64, bits)
-            }
-            ir::types::F64 => b.ins().bitcast(I64, MemFlagsData::new(), r),
-            _ => r,
-        };
+        let slot = crate::translate::slot_value(&mut b, r);
         b.ins()
             .store(MemFlagsData::trusted(), slot, fp, (i * 8) as i32);
     }

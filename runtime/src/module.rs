@@ -274,37 +274,40 @@ impl Module {
             });
         }
         if let Some(jit) = &inner.jit {
+            let event =
+                |func_index: u32, tier, code_bytes, compile_time, queue_wait, at: Instant| {
+                    let defined = (func_index - inner.info.num_imported_funcs) as usize;
+                    TierEvent {
+                        func_index,
+                        name: inner.info.func_name(func_index).map(str::to_owned),
+                        tier,
+                        wasm_bytes: inner.info.bodies[defined].len(),
+                        code_bytes,
+                        compile_time,
+                        queue_wait,
+                        at: at.saturating_duration_since(inner.created_at),
+                    }
+                };
             events.extend(jit.compiled().map(|(func_index, f)| {
-                let wasm_bytes =
-                    inner.info.bodies[(func_index - inner.info.num_imported_funcs) as usize].len();
-                TierEvent {
+                let translate = translate_times.get(&func_index).copied();
+                event(
                     func_index,
-                    name: inner.info.func_name(func_index).map(str::to_owned),
-                    tier: Tier::Baseline,
-                    wasm_bytes,
-                    code_bytes: f.code_bytes,
-                    compile_time: f.compile_time
-                        + translate_times
-                            .get(&func_index)
-                            .copied()
-                            .unwrap_or_default(),
-                    queue_wait: Duration::ZERO,
-                    at: f.published_at.saturating_duration_since(inner.created_at),
-                }
+                    Tier::Baseline,
+                    f.code_bytes,
+                    f.compile_time + translate.unwrap_or_default(),
+                    Duration::ZERO,
+                    f.published_at,
+                )
             }));
             events.extend(jit.optimized().map(|(func_index, f)| {
-                let wasm_bytes =
-                    inner.info.bodies[(func_index - inner.info.num_imported_funcs) as usize].len();
-                TierEvent {
+                event(
                     func_index,
-                    name: inner.info.func_name(func_index).map(str::to_owned),
-                    tier: Tier::Optimized,
-                    wasm_bytes,
-                    code_bytes: f.code_bytes,
-                    compile_time: f.compile_time,
-                    queue_wait: f.queue_wait,
-                    at: f.published_at.saturating_duration_since(inner.created_at),
-                }
+                    Tier::Optimized,
+                    f.code_bytes,
+                    f.compile_time,
+                    f.queue_wait,
+                    f.published_at,
+                )
             }));
         }
         events.sort_by_key(|e| e.at);

@@ -14,7 +14,11 @@ fn engine() -> Engine {
 }
 
 fn instantiate(wat: &str) -> (Store<()>, Instance) {
-    let engine = engine();
+    instantiate_in(&engine(), wat)
+}
+
+fn instantiate_in(engine: &Engine, wat: &str) -> (Store<()>, Instance) {
+    let engine = engine.clone();
     let module = Module::new(&engine, wat).unwrap();
     let mut store = Store::new(&engine, ());
     let instance = Linker::new(&engine)
@@ -391,11 +395,8 @@ fn every_forced_tier_runs_and_reports_only_itself() {
         (TierMode::Optimized, Tier::Optimized),
     ] {
         let engine = Engine::new(Config::new().tier(tier)).unwrap();
-        let module = Module::new(&engine, wat).unwrap();
-        let mut store = Store::new(&engine, ());
-        let instance = Linker::new(&engine)
-            .instantiate(&mut store, &module)
-            .unwrap();
+        let (mut store, instance) = instantiate_in(&engine, wat);
+        let module = instance.module(&mut store);
         let f = instance
             .get_typed_func::<i32, i32>(&mut store, "f")
             .unwrap();

@@ -455,12 +455,8 @@ fn hot_functions_reach_the_optimized_tier() {
         .tier(TierMode::Tiered)
         .baseline_after(10)
         .opt_after(100);
-    let engine = Engine::new(&config).unwrap();
-    let module = Module::new(&engine, wat).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
+    let (mut store, instance) = instantiate(&config, wat, ());
+    let module = instance.module(&mut store);
     let sq = instance
         .get_typed_func::<i32, i32>(&mut store, "sq")
         .unwrap();
@@ -510,12 +506,8 @@ fn tiers_can_skip_the_baseline() {
         .tier(TierMode::Tiered)
         .tiers("interp,opt".parse().unwrap())
         .opt_after(50);
-    let engine = Engine::new(&config).unwrap();
-    let module = Module::new(&engine, wat).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
+    let (mut store, instance) = instantiate(&config, wat, ());
+    let module = instance.module(&mut store);
     let sq = instance
         .get_typed_func::<i32, i32>(&mut store, "sq")
         .unwrap();
@@ -538,12 +530,8 @@ fn tiers_can_start_in_baseline_code() {
         .tier(TierMode::Tiered)
         .tiers("baseline,opt".parse().unwrap())
         .opt_after(50);
-    let engine = Engine::new(&config).unwrap();
-    let module = Module::new(&engine, wat).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
+    let (mut store, instance) = instantiate(&config, wat, ());
+    let module = instance.module(&mut store);
     let sq = instance
         .get_typed_func::<i32, i32>(&mut store, "sq")
         .unwrap();
@@ -680,12 +668,8 @@ fn backtraces_through_optimized_frames() {
         .tier(TierMode::Tiered)
         .baseline_after(10)
         .opt_after(10);
-    let engine = Engine::new(&config).unwrap();
-    let module = Module::new(&engine, wat).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
+    let (mut store, instance) = instantiate(&config, wat, ());
+    let module = instance.module(&mut store);
     let hot = instance
         .get_typed_func::<i32, i32>(&mut store, "hot")
         .unwrap();

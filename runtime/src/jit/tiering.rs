@@ -491,13 +491,8 @@ impl ModuleJit {
             }
             ranges
         };
-        // Native entries first (every body may call any of them), then each function's
-        // tier-ABI entry.
-        for (d, ((_, native, _), range)) in compiled.iter().zip(&ranges).enumerate() {
-            if *native {
-                self.native[d].store(range.start, Ordering::Release);
-            }
-        }
+        // Native entries and wrappers are all in place before `Module::new` returns, so
+        // before any body that calls them unconditionally (the eager mode) can run.
         with_compiler(|compiler| {
             let compiler = compiler.map_err(|e| e.to_string())?;
             for (d, ((code, native, compile_time), range)) in
@@ -505,23 +500,47 @@ impl ModuleJit {
             {
                 let func_index = self.num_imported + d as u32;
                 let t = Instant::now();
-                let entry = if *native {
-                    self.publish_slot_wrapper(compiler, func_index, range.start)?
-                } else {
-                    *range
-                };
-                self.code_table[d].store(entry.start, Ordering::Release);
-                self.opt_state[d].store(opt_state::DONE, Ordering::Relaxed);
-                let wrapper_bytes = if *native { entry.len } else { 0 };
-                let _ = self.optimized[d].set(Ok(OptFunc {
-                    code_bytes: code.code.len() + wrapper_bytes,
-                    compile_time: *compile_time + t.elapsed(),
-                    queue_wait: Duration::ZERO,
-                    published_at: Instant::now(),
-                }));
+                let (entry, wrapper_bytes) =
+                    self.entry_of(compiler, func_index, *range, *native)?;
+                self.install_optimized(
+                    d,
+                    entry,
+                    OptFunc {
+                        code_bytes: code.code.len() + wrapper_bytes,
+                        compile_time: *compile_time + t.elapsed(),
+                        queue_wait: Duration::ZERO,
+                        published_at: Instant::now(),
+                    },
+                );
             }
             Ok(())
         })
+    }
+
+    /// The tier-ABI entry of `func_index`'s published optimized `body` and the bytes it
+    /// adds: the body itself, or (for a `native` body, which is then entered in the native
+    /// table) a wrapper published for it.
+    fn entry_of(
+        &self,
+        compiler: &mut tierup_optimizer::Compiler,
+        func_index: u32,
+        body: CodeRange,
+        native: bool,
+    ) -> Result<(CodeRange, usize), String> {
+        if !native {
+            return Ok((body, 0));
+        }
+        let defined = (func_index - self.num_imported) as usize;
+        self.native[defined].store(body.start, Ordering::Release);
+        let wrapper = self.publish_slot_wrapper(compiler, func_index, body.start)?;
+        Ok((wrapper, wrapper.len))
+    }
+
+    /// Makes `entry` defined function `defined`'s code (one `Release` store) and records it.
+    fn install_optimized(&self, defined: usize, entry: CodeRange, record: OptFunc) {
+        self.code_table[defined].store(entry.start, Ordering::Release);
+        let _ = self.optimized[defined].set(Ok(record));
+        self.opt_state[defined].store(opt_state::DONE, Ordering::Release);
     }
 
     /// A worker's job: compiles `func_index` with `compiler` and publishes it (unless the
@@ -556,25 +575,20 @@ impl ModuleJit {
         }
         let published = self
             .publish(&code.code, &code.traps, Some(func_index))
-            .and_then(|body| {
-                if !native {
-                    return Ok((body, 0));
-                }
-                self.native[defined].store(body.start, Ordering::Release);
-                let wrapper = self.publish_slot_wrapper(compiler, func_index, body.start)?;
-                Ok((wrapper, wrapper.len))
-            });
+            .and_then(|body| self.entry_of(compiler, func_index, body, native));
         let compile_time = start.elapsed();
         match published {
             Ok((entry, wrapper_bytes)) => {
-                self.code_table[defined].store(entry.start, Ordering::Release);
-                let _ = self.optimized[defined].set(Ok(OptFunc {
-                    code_bytes: code.code.len() + wrapper_bytes,
-                    compile_time,
-                    queue_wait,
-                    published_at: Instant::now(),
-                }));
-                state.store(opt_state::DONE, Ordering::Release);
+                self.install_optimized(
+                    defined,
+                    entry,
+                    OptFunc {
+                        code_bytes: code.code.len() + wrapper_bytes,
+                        compile_time,
+                        queue_wait,
+                        published_at: Instant::now(),
+                    },
+                );
                 // Activations still looping in a lower tier ask for OSR at their next
                 // back-edge.
                 self.wake_looping_activations(defined);
@@ -733,21 +747,15 @@ impl ModuleJit {
     }
 
     /// Moves `func_index` one step towards the optimizer (see the module docs) and sets its
-    /// countdown. The countdown is written before a job is queued: the worker resets it when
-    /// it publishes, and that must not be overwritten.
+    /// countdown. When a job is queued, the countdown is written *before* it is submitted
+    /// and not after: the worker resets it when it publishes, and that must not be undone.
     fn advance_to_opt(&self, func_index: u32, counter: &AtomicI32) {
-        counter.store(
-            self.advance_to_opt_inner(func_index, counter),
-            Ordering::Relaxed,
-        );
-    }
-
-    fn advance_to_opt_inner(&self, func_index: u32, counter: &AtomicI32) -> i32 {
+        let set = |value: i32| counter.store(value, Ordering::Relaxed);
         let defined = (func_index - self.num_imported) as usize;
         let state = &self.opt_state[defined];
         let restart = self.policy.opt_after as i32 - 1;
         let Some(workers) = self.workers.as_ref().filter(|_| self.policy.tiers.opt) else {
-            return NOTHING_TO_DO;
+            return set(NOTHING_TO_DO);
         };
         let cas = |from: u8, to: u8| {
             state
@@ -758,16 +766,13 @@ impl ModuleJit {
         match from {
             // Baseline code starts counting towards the optimizer.
             opt_state::IDLE if self.policy.tiers.baseline => {
-                if cas(opt_state::IDLE, opt_state::COUNTING) {
+                set(if cas(opt_state::IDLE, opt_state::COUNTING) {
                     restart
                 } else {
                     NOTHING_TO_DO
-                }
+                });
             }
-            opt_state::IDLE | opt_state::COUNTING => {
-                if !cas(from, opt_state::QUEUED) {
-                    return NOTHING_TO_DO;
-                }
+            opt_state::IDLE | opt_state::COUNTING if cas(from, opt_state::QUEUED) => {
                 // Hotter = reached the threshold sooner since it entered its current tier.
                 let since = self.baseline[defined]
                     .get()
@@ -781,18 +786,14 @@ impl ModuleJit {
                     queued_at: Instant::now(),
                     osr: None,
                 };
-                counter.store(NOTHING_TO_DO, Ordering::Relaxed);
-                match workers.submit(job) {
-                    // The worker may already have published and reset the countdown.
-                    Ok(()) => counter.load(Ordering::Relaxed),
-                    Err(_) => {
-                        // Queue full: ask again after another `opt_after` ticks.
-                        state.store(from, Ordering::Release);
-                        restart
-                    }
+                set(NOTHING_TO_DO);
+                if workers.submit(job).is_err() {
+                    // Queue full: ask again after another `opt_after` ticks.
+                    state.store(from, Ordering::Release);
+                    set(restart);
                 }
             }
-            _ => NOTHING_TO_DO,
+            _ => set(NOTHING_TO_DO),
         }
     }
 
