@@ -66,7 +66,7 @@ impl<'a> Codegen<'a> {
                     labels[target] = Some(m.ops.new_dynamic_label());
                 }
             };
-            if let Some(offset) = branch_offset(instr) {
+            if let Some(offset) = instr.branch_offset() {
                 let target = (i as i64 + i64::from(offset)) as usize;
                 mark(target, &mut labels);
                 if offset <= 0 && !loop_headers.contains(&(target as u32)) {
@@ -363,12 +363,12 @@ impl<'a> Codegen<'a> {
                 dynasm!(self.m.ops ; .arch x64 ; ud2);
             }
             Instr::Br { offset } => self.branch(i, None, offset),
-            Instr::BrIfNez { cond, offset } => {
-                self.m.cmp_imm(false, cond, 0);
+            Instr::BrIfNez { src, offset } => {
+                self.m.cmp_imm(false, src, 0);
                 self.branch(i, Some(Ne), offset);
             }
-            Instr::BrIfEqz { cond, offset } => {
-                self.m.cmp_imm(false, cond, 0);
+            Instr::BrIfEqz { src, offset } => {
+                self.m.cmp_imm(false, src, 0);
                 self.branch(i, Some(Eq), offset);
             }
             Instr::BrIfI32Eq { lhs, rhs, offset } => self.br_cmp(i, false, lhs, rhs, Eq, offset),
@@ -418,7 +418,7 @@ impl<'a> Codegen<'a> {
             Instr::BrIfI64GeS { lhs, rhs, offset } => self.br_cmp(i, true, lhs, rhs, GeS, offset),
             Instr::BrIfI64GeU { lhs, rhs, offset } => self.br_cmp(i, true, lhs, rhs, GeU, offset),
             Instr::BrTable { index, len } => self.br_table(i, index, len),
-            Instr::Return => self.ret(),
+            Instr::Return {} => self.ret(),
             Instr::ReturnSlot { src } => {
                 let r = self.m.alloc(&[]);
                 self.m.load64(r, src);
@@ -621,22 +621,22 @@ impl<'a> Codegen<'a> {
                 self.m.forget_all();
                 self.m.store(dst, reg::RAX);
             }
-            Instr::MemoryFill { dst, value, len } => {
-                self.m.load32(reg::RSI, dst);
+            Instr::MemoryFill { addr, value, len } => {
+                self.m.load32(reg::RSI, addr);
                 self.m.load32(reg::RDX, value);
                 self.m.load32(reg::RCX, len);
                 self.bulk_call(tierup_interp::bulk::memory_fill as *const () as usize);
             }
-            Instr::MemoryCopy { dst, src, len } => {
-                self.m.load32(reg::RSI, dst);
-                self.m.load32(reg::RDX, src);
+            Instr::MemoryCopy { to, from, len } => {
+                self.m.load32(reg::RSI, to);
+                self.m.load32(reg::RDX, from);
                 self.m.load32(reg::RCX, len);
                 self.bulk_call(tierup_interp::bulk::memory_copy as *const () as usize);
             }
-            Instr::MemoryInit { dst, src, len } => {
+            Instr::MemoryInit { to, from, len } => {
                 let (segment, _, _) = self.extra(i);
-                self.m.load32(reg::RDX, dst);
-                self.m.load32(reg::RCX, src);
+                self.m.load32(reg::RDX, to);
+                self.m.load32(reg::RCX, from);
                 self.m.load32(reg::R8, len);
                 dynasm!(self.m.ops ; .arch x64 ; mov esi, segment as i32);
                 self.bulk_call(tierup_interp::bulk::memory_init as *const () as usize);
@@ -694,18 +694,22 @@ impl<'a> Codegen<'a> {
                 self.m.forget_all();
                 self.m.store(dst, reg::RAX);
             }
-            Instr::TableFill { table, dst, value } => {
+            Instr::TableFill {
+                table,
+                index,
+                value,
+            } => {
                 let (len, _, _) = self.extra(i);
-                self.m.load32(reg::RDX, dst);
+                self.m.load32(reg::RDX, index);
                 self.m.load64(reg::RCX, value);
                 self.m.load32(reg::R8, len);
                 dynasm!(self.m.ops ; .arch x64 ; mov esi, table as i32);
                 self.bulk_call(tierup_interp::bulk::table_fill as *const () as usize);
             }
-            Instr::TableCopy { dst, src, len } => {
+            Instr::TableCopy { to, from, len } => {
                 let (dst_table, src_table, _) = self.extra(i);
-                self.m.load32(reg::RCX, dst);
-                self.m.load32(reg::R8, src);
+                self.m.load32(reg::RCX, to);
+                self.m.load32(reg::R8, from);
                 self.m.load32(reg::R9, len);
                 dynasm!(self.m.ops
                     ; .arch x64
@@ -714,10 +718,10 @@ impl<'a> Codegen<'a> {
                 );
                 self.bulk_call(tierup_interp::bulk::table_copy as *const () as usize);
             }
-            Instr::TableInit { dst, src, len } => {
+            Instr::TableInit { to, from, len } => {
                 let (table, segment, _) = self.extra(i);
-                self.m.load32(reg::RCX, dst);
-                self.m.load32(reg::R8, src);
+                self.m.load32(reg::RCX, to);
+                self.m.load32(reg::R8, from);
                 self.m.load32(reg::R9, len);
                 dynasm!(self.m.ops
                     ; .arch x64
@@ -1719,44 +1723,4 @@ enum FCmp {
     Ne,
     Gt,
     Ge,
-}
-
-/// The branch offset of a branch instruction.
-fn branch_offset(instr: &Instr) -> Option<i32> {
-    match *instr {
-        Instr::Br { offset }
-        | Instr::BrIfNez { offset, .. }
-        | Instr::BrIfEqz { offset, .. }
-        | Instr::BrIfI32Eq { offset, .. }
-        | Instr::BrIfI32Ne { offset, .. }
-        | Instr::BrIfI32LtS { offset, .. }
-        | Instr::BrIfI32LtU { offset, .. }
-        | Instr::BrIfI32GtS { offset, .. }
-        | Instr::BrIfI32GtU { offset, .. }
-        | Instr::BrIfI32LeS { offset, .. }
-        | Instr::BrIfI32LeU { offset, .. }
-        | Instr::BrIfI32GeS { offset, .. }
-        | Instr::BrIfI32GeU { offset, .. }
-        | Instr::BrIfI32EqImm { offset, .. }
-        | Instr::BrIfI32NeImm { offset, .. }
-        | Instr::BrIfI32LtSImm { offset, .. }
-        | Instr::BrIfI32LtUImm { offset, .. }
-        | Instr::BrIfI32GtSImm { offset, .. }
-        | Instr::BrIfI32GtUImm { offset, .. }
-        | Instr::BrIfI32LeSImm { offset, .. }
-        | Instr::BrIfI32LeUImm { offset, .. }
-        | Instr::BrIfI32GeSImm { offset, .. }
-        | Instr::BrIfI32GeUImm { offset, .. }
-        | Instr::BrIfI64Eq { offset, .. }
-        | Instr::BrIfI64Ne { offset, .. }
-        | Instr::BrIfI64LtS { offset, .. }
-        | Instr::BrIfI64LtU { offset, .. }
-        | Instr::BrIfI64GtS { offset, .. }
-        | Instr::BrIfI64GtU { offset, .. }
-        | Instr::BrIfI64LeS { offset, .. }
-        | Instr::BrIfI64LeU { offset, .. }
-        | Instr::BrIfI64GeS { offset, .. }
-        | Instr::BrIfI64GeU { offset, .. } => Some(offset),
-        _ => None,
-    }
 }

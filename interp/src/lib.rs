@@ -1,6 +1,6 @@
 //! `tierup-interp`: the register-based interpreter, the tier every function starts in.
 //!
-//! Pipeline: [`translate`] turns a function's wasm stack code into register bytecode
+//! Pipeline: [`translate`](mod@translate) turns a function's wasm stack code into register bytecode
 //! ([`instr::Instr`]) on its first call; [`exec`] runs it in a `loop { match }` dispatch loop.
 //! Frames are windows of the store's slot stack (DESIGN.md §2): parameters, then locals, then
 //! temporaries, at offsets fixed at translation. A call places the callee's frame right after
@@ -51,7 +51,7 @@ impl InterpModule {
     /// The bytecode of function `func_index` (a defined function), translating it on first use.
     ///
     /// # Errors
-    /// If the function cannot be translated (see [`translate`]).
+    /// If the function cannot be translated (see [`translate()`]).
     pub fn compiled(&self, func_index: u32) -> Result<&CompiledFunc, &TranslateError> {
         let defined = (func_index - self.info.num_imported_funcs) as usize;
         self.funcs[defined]

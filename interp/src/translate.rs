@@ -571,7 +571,7 @@ impl Translator<'_> {
             self.emit(instr);
         } else {
             self.copy_return_values();
-            self.emit(Instr::Return);
+            self.emit(Instr::Return {});
         }
     }
 
@@ -615,42 +615,10 @@ impl Translator<'_> {
 
     /// Patches the branch at `at` to jump to `target`.
     fn patch(&mut self, at: usize, target: usize) {
-        let offset = target as i32 - at as i32;
-        match &mut self.code[at] {
-            Instr::Br { offset: o }
-            | Instr::BrIfNez { offset: o, .. }
-            | Instr::BrIfEqz { offset: o, .. }
-            | Instr::BrIfI32Eq { offset: o, .. }
-            | Instr::BrIfI32Ne { offset: o, .. }
-            | Instr::BrIfI32LtS { offset: o, .. }
-            | Instr::BrIfI32LtU { offset: o, .. }
-            | Instr::BrIfI32GtS { offset: o, .. }
-            | Instr::BrIfI32GtU { offset: o, .. }
-            | Instr::BrIfI32LeS { offset: o, .. }
-            | Instr::BrIfI32LeU { offset: o, .. }
-            | Instr::BrIfI32GeS { offset: o, .. }
-            | Instr::BrIfI32GeU { offset: o, .. }
-            | Instr::BrIfI32EqImm { offset: o, .. }
-            | Instr::BrIfI32NeImm { offset: o, .. }
-            | Instr::BrIfI32LtSImm { offset: o, .. }
-            | Instr::BrIfI32LtUImm { offset: o, .. }
-            | Instr::BrIfI32GtSImm { offset: o, .. }
-            | Instr::BrIfI32GtUImm { offset: o, .. }
-            | Instr::BrIfI32LeSImm { offset: o, .. }
-            | Instr::BrIfI32LeUImm { offset: o, .. }
-            | Instr::BrIfI32GeSImm { offset: o, .. }
-            | Instr::BrIfI32GeUImm { offset: o, .. }
-            | Instr::BrIfI64Eq { offset: o, .. }
-            | Instr::BrIfI64Ne { offset: o, .. }
-            | Instr::BrIfI64LtS { offset: o, .. }
-            | Instr::BrIfI64LtU { offset: o, .. }
-            | Instr::BrIfI64GtS { offset: o, .. }
-            | Instr::BrIfI64GtU { offset: o, .. }
-            | Instr::BrIfI64LeS { offset: o, .. }
-            | Instr::BrIfI64LeU { offset: o, .. }
-            | Instr::BrIfI64GeS { offset: o, .. }
-            | Instr::BrIfI64GeU { offset: o, .. } => *o = offset,
-            other => unreachable!("patching a non-branch {other:?}"),
+        let instr = &mut self.code[at];
+        match instr.branch_offset_mut() {
+            Some(offset) => *offset = target as i32 - at as i32,
+            None => unreachable!("patching a non-branch {instr:?}"),
         }
     }
 
@@ -662,17 +630,30 @@ impl Translator<'_> {
         if cond == Operand::Temp
             && let Some(at) = self.last_def
             && at + 1 == self.code.len()
-            && let Some(fused) = fuse_compare(self.code[at], self.temp(h), negate)
+            && let Some(fused) = self.code[at].fused_branch(self.temp(h))
         {
+            let fused = if negate {
+                fused
+                    .negated_branch()
+                    .expect("fused branches are conditional")
+            } else {
+                fused
+            };
             self.code[at] = fused;
             self.last_def = None;
             return at;
         }
         let cond = self.slot_of(cond, h);
         if negate {
-            self.emit(Instr::BrIfEqz { cond, offset: 0 })
+            self.emit(Instr::BrIfEqz {
+                src: cond,
+                offset: 0,
+            })
         } else {
-            self.emit(Instr::BrIfNez { cond, offset: 0 })
+            self.emit(Instr::BrIfNez {
+                src: cond,
+                offset: 0,
+            })
         }
     }
 
@@ -1035,7 +1016,7 @@ impl Translator<'_> {
             O::MemoryFill { .. } => {
                 let [d, v, n] = self.pop3();
                 self.emit(I::MemoryFill {
-                    dst: d,
+                    addr: d,
                     value: v,
                     len: n,
                 });
@@ -1043,16 +1024,16 @@ impl Translator<'_> {
             O::MemoryCopy { .. } => {
                 let [d, s, n] = self.pop3();
                 self.emit(I::MemoryCopy {
-                    dst: d,
-                    src: s,
+                    to: d,
+                    from: s,
                     len: n,
                 });
             }
             O::MemoryInit { data_index, .. } => {
                 let [d, s, n] = self.pop3();
                 self.emit(I::MemoryInit {
-                    dst: d,
-                    src: s,
+                    to: d,
+                    from: s,
                     len: n,
                 });
                 self.emit(I::Extra {
@@ -1113,7 +1094,7 @@ impl Translator<'_> {
                 let [d, v, n] = self.pop3();
                 self.emit(I::TableFill {
                     table,
-                    dst: d,
+                    index: d,
                     value: v,
                 });
                 self.emit(I::Extra { a: n, b: 0, c: 0 });
@@ -1124,8 +1105,8 @@ impl Translator<'_> {
             } => {
                 let [d, s, n] = self.pop3();
                 self.emit(I::TableCopy {
-                    dst: d,
-                    src: s,
+                    to: d,
+                    from: s,
                     len: n,
                 });
                 self.emit(I::Extra {
@@ -1137,8 +1118,8 @@ impl Translator<'_> {
             O::TableInit { elem_index, table } => {
                 let [d, s, n] = self.pop3();
                 self.emit(I::TableInit {
-                    dst: d,
-                    src: s,
+                    to: d,
+                    from: s,
                     len: n,
                 });
                 self.emit(I::Extra {
@@ -1377,8 +1358,10 @@ impl Translator<'_> {
             && !mentions_local
             && let Some(at) = self.last_def
             && at + 1 == self.code.len()
-            && set_dst(&mut self.code[at], temp, local)
+            && let Some(dst) = self.code[at].dst_mut()
+            && *dst == temp
         {
+            *dst = local;
             self.last_def = None;
         } else {
             self.move_to(local, value, h);
@@ -1440,137 +1423,5 @@ impl Translator<'_> {
         };
         self.reachable = fallthrough || frame.branched || else_falls;
         Ok(())
-    }
-}
-
-/// Retargets the destination of `instr` from `from` to `to`; false if it has no such `dst`.
-fn set_dst(instr: &mut Instr, from: Slot, to: Slot) -> bool {
-    let dst = match instr {
-        Instr::Copy { dst, .. }
-        | Instr::Const32 { dst, .. }
-        | Instr::Const64 { dst, .. }
-        | Instr::GlobalGet { dst, .. }
-        | Instr::I32Load { dst, .. }
-        | Instr::I64Load { dst, .. }
-        | Instr::F32Load { dst, .. }
-        | Instr::F64Load { dst, .. }
-        | Instr::I32Load8S { dst, .. }
-        | Instr::I32Load8U { dst, .. }
-        | Instr::I32Load16S { dst, .. }
-        | Instr::I32Load16U { dst, .. }
-        | Instr::I64Load8S { dst, .. }
-        | Instr::I64Load8U { dst, .. }
-        | Instr::I64Load16S { dst, .. }
-        | Instr::I64Load16U { dst, .. }
-        | Instr::I64Load32S { dst, .. }
-        | Instr::I64Load32U { dst, .. }
-        | Instr::MemorySize { dst }
-        | Instr::MemoryGrow { dst, .. }
-        | Instr::TableGet { dst, .. }
-        | Instr::TableSize { dst, .. }
-        | Instr::RefFunc { dst, .. } => dst,
-        other => match crate::instr::result_dst(other) {
-            Some(dst) => dst,
-            None => return false,
-        },
-    };
-    if *dst == from {
-        *dst = to;
-        true
-    } else {
-        false
-    }
-}
-
-/// Turns "compute comparison into `cond`" into a compare-and-branch that branches when the
-/// comparison holds (or fails, when `negate`). Integer comparisons only: float comparisons do
-/// not negate (NaN).
-fn fuse_compare(instr: Instr, cond: Slot, negate: bool) -> Option<Instr> {
-    use Instr as I;
-    let offset = 0;
-    let fused = match instr {
-        I::I32Eqz { dst, src } if dst == cond => {
-            if negate {
-                I::BrIfNez { cond: src, offset }
-            } else {
-                I::BrIfEqz { cond: src, offset }
-            }
-        }
-        I::I32Eq { dst, lhs, rhs } if dst == cond => I::BrIfI32Eq { lhs, rhs, offset },
-        I::I32Ne { dst, lhs, rhs } if dst == cond => I::BrIfI32Ne { lhs, rhs, offset },
-        I::I32LtS { dst, lhs, rhs } if dst == cond => I::BrIfI32LtS { lhs, rhs, offset },
-        I::I32LtU { dst, lhs, rhs } if dst == cond => I::BrIfI32LtU { lhs, rhs, offset },
-        I::I32GtS { dst, lhs, rhs } if dst == cond => I::BrIfI32GtS { lhs, rhs, offset },
-        I::I32GtU { dst, lhs, rhs } if dst == cond => I::BrIfI32GtU { lhs, rhs, offset },
-        I::I32LeS { dst, lhs, rhs } if dst == cond => I::BrIfI32LeS { lhs, rhs, offset },
-        I::I32LeU { dst, lhs, rhs } if dst == cond => I::BrIfI32LeU { lhs, rhs, offset },
-        I::I32GeS { dst, lhs, rhs } if dst == cond => I::BrIfI32GeS { lhs, rhs, offset },
-        I::I32GeU { dst, lhs, rhs } if dst == cond => I::BrIfI32GeU { lhs, rhs, offset },
-        I::I32EqImm { dst, lhs, imm } if dst == cond => I::BrIfI32EqImm { lhs, imm, offset },
-        I::I32NeImm { dst, lhs, imm } if dst == cond => I::BrIfI32NeImm { lhs, imm, offset },
-        I::I32LtSImm { dst, lhs, imm } if dst == cond => I::BrIfI32LtSImm { lhs, imm, offset },
-        I::I32LtUImm { dst, lhs, imm } if dst == cond => I::BrIfI32LtUImm { lhs, imm, offset },
-        I::I32GtSImm { dst, lhs, imm } if dst == cond => I::BrIfI32GtSImm { lhs, imm, offset },
-        I::I32GtUImm { dst, lhs, imm } if dst == cond => I::BrIfI32GtUImm { lhs, imm, offset },
-        I::I32LeSImm { dst, lhs, imm } if dst == cond => I::BrIfI32LeSImm { lhs, imm, offset },
-        I::I32LeUImm { dst, lhs, imm } if dst == cond => I::BrIfI32LeUImm { lhs, imm, offset },
-        I::I32GeSImm { dst, lhs, imm } if dst == cond => I::BrIfI32GeSImm { lhs, imm, offset },
-        I::I32GeUImm { dst, lhs, imm } if dst == cond => I::BrIfI32GeUImm { lhs, imm, offset },
-        I::I64Eq { dst, lhs, rhs } if dst == cond => I::BrIfI64Eq { lhs, rhs, offset },
-        I::I64Ne { dst, lhs, rhs } if dst == cond => I::BrIfI64Ne { lhs, rhs, offset },
-        I::I64LtS { dst, lhs, rhs } if dst == cond => I::BrIfI64LtS { lhs, rhs, offset },
-        I::I64LtU { dst, lhs, rhs } if dst == cond => I::BrIfI64LtU { lhs, rhs, offset },
-        I::I64GtS { dst, lhs, rhs } if dst == cond => I::BrIfI64GtS { lhs, rhs, offset },
-        I::I64GtU { dst, lhs, rhs } if dst == cond => I::BrIfI64GtU { lhs, rhs, offset },
-        I::I64LeS { dst, lhs, rhs } if dst == cond => I::BrIfI64LeS { lhs, rhs, offset },
-        I::I64LeU { dst, lhs, rhs } if dst == cond => I::BrIfI64LeU { lhs, rhs, offset },
-        I::I64GeS { dst, lhs, rhs } if dst == cond => I::BrIfI64GeS { lhs, rhs, offset },
-        I::I64GeU { dst, lhs, rhs } if dst == cond => I::BrIfI64GeU { lhs, rhs, offset },
-        _ => return None,
-    };
-    Some(if negate && !matches!(instr, I::I32Eqz { .. }) {
-        negate_branch(fused)
-    } else {
-        fused
-    })
-}
-
-/// The branch with the opposite condition (integer compare-and-branch, `BrIfNez`/`BrIfEqz`).
-fn negate_branch(instr: Instr) -> Instr {
-    use Instr as I;
-    match instr {
-        I::BrIfNez { cond, offset } => I::BrIfEqz { cond, offset },
-        I::BrIfEqz { cond, offset } => I::BrIfNez { cond, offset },
-        I::BrIfI32Eq { lhs, rhs, offset } => I::BrIfI32Ne { lhs, rhs, offset },
-        I::BrIfI32Ne { lhs, rhs, offset } => I::BrIfI32Eq { lhs, rhs, offset },
-        I::BrIfI32LtS { lhs, rhs, offset } => I::BrIfI32GeS { lhs, rhs, offset },
-        I::BrIfI32LtU { lhs, rhs, offset } => I::BrIfI32GeU { lhs, rhs, offset },
-        I::BrIfI32GtS { lhs, rhs, offset } => I::BrIfI32LeS { lhs, rhs, offset },
-        I::BrIfI32GtU { lhs, rhs, offset } => I::BrIfI32LeU { lhs, rhs, offset },
-        I::BrIfI32LeS { lhs, rhs, offset } => I::BrIfI32GtS { lhs, rhs, offset },
-        I::BrIfI32LeU { lhs, rhs, offset } => I::BrIfI32GtU { lhs, rhs, offset },
-        I::BrIfI32GeS { lhs, rhs, offset } => I::BrIfI32LtS { lhs, rhs, offset },
-        I::BrIfI32GeU { lhs, rhs, offset } => I::BrIfI32LtU { lhs, rhs, offset },
-        I::BrIfI32EqImm { lhs, imm, offset } => I::BrIfI32NeImm { lhs, imm, offset },
-        I::BrIfI32NeImm { lhs, imm, offset } => I::BrIfI32EqImm { lhs, imm, offset },
-        I::BrIfI32LtSImm { lhs, imm, offset } => I::BrIfI32GeSImm { lhs, imm, offset },
-        I::BrIfI32LtUImm { lhs, imm, offset } => I::BrIfI32GeUImm { lhs, imm, offset },
-        I::BrIfI32GtSImm { lhs, imm, offset } => I::BrIfI32LeSImm { lhs, imm, offset },
-        I::BrIfI32GtUImm { lhs, imm, offset } => I::BrIfI32LeUImm { lhs, imm, offset },
-        I::BrIfI32LeSImm { lhs, imm, offset } => I::BrIfI32GtSImm { lhs, imm, offset },
-        I::BrIfI32LeUImm { lhs, imm, offset } => I::BrIfI32GtUImm { lhs, imm, offset },
-        I::BrIfI32GeSImm { lhs, imm, offset } => I::BrIfI32LtSImm { lhs, imm, offset },
-        I::BrIfI32GeUImm { lhs, imm, offset } => I::BrIfI32LtUImm { lhs, imm, offset },
-        I::BrIfI64Eq { lhs, rhs, offset } => I::BrIfI64Ne { lhs, rhs, offset },
-        I::BrIfI64Ne { lhs, rhs, offset } => I::BrIfI64Eq { lhs, rhs, offset },
-        I::BrIfI64LtS { lhs, rhs, offset } => I::BrIfI64GeS { lhs, rhs, offset },
-        I::BrIfI64LtU { lhs, rhs, offset } => I::BrIfI64GeU { lhs, rhs, offset },
-        I::BrIfI64GtS { lhs, rhs, offset } => I::BrIfI64LeS { lhs, rhs, offset },
-        I::BrIfI64GtU { lhs, rhs, offset } => I::BrIfI64LeU { lhs, rhs, offset },
-        I::BrIfI64LeS { lhs, rhs, offset } => I::BrIfI64GtS { lhs, rhs, offset },
-        I::BrIfI64LeU { lhs, rhs, offset } => I::BrIfI64GtU { lhs, rhs, offset },
-        I::BrIfI64GeS { lhs, rhs, offset } => I::BrIfI64LtS { lhs, rhs, offset },
-        I::BrIfI64GeU { lhs, rhs, offset } => I::BrIfI64LtU { lhs, rhs, offset },
-        other => unreachable!("not a conditional branch: {other:?}"),
     }
 }
