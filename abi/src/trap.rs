@@ -8,6 +8,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::index::FuncIdx;
 use crate::module::ModuleInfo;
 
 /// Why wasm execution stopped abnormally.
@@ -101,7 +102,7 @@ pub struct WasmFrame {
     /// The module the function belongs to (for its name section).
     pub module: Arc<ModuleInfo>,
     /// The function's index in that module's function index space.
-    pub func_index: u32,
+    pub func_index: FuncIdx,
 }
 
 /// A trap as the tiers report it: the code and the wasm frames, innermost first.

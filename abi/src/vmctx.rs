@@ -14,6 +14,8 @@
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize};
 
+use crate::index::DefinedFuncIdx;
+use crate::libcalls::Libcalls;
 use crate::module::ModuleInfo;
 use crate::trap::RawTrap;
 
@@ -48,8 +50,8 @@ pub struct TableDefinition {
 pub struct VmFuncRef {
     /// The engine-wide canonical id of the function's signature.
     pub type_id: u32,
-    /// The function index in its defining module (meaningless for host functions).
-    pub func_index: u32,
+    /// The function in its defining module (meaningless for host functions).
+    pub defined: DefinedFuncIdx,
     /// The defining instance; null for a host function.
     pub vmctx: *mut VmCtx,
     /// The runtime's host-function record; null for a wasm function.
@@ -73,9 +75,7 @@ impl VmFuncRef {
         // SAFETY: the caller's contract: the entry and the defining instance are live.
         unsafe {
             let entry = (*self.code).load(std::sync::atomic::Ordering::Acquire);
-            let vmctx = self.vmctx;
-            let defined = (self.func_index - (*(*vmctx).module).num_imported_funcs) as usize;
-            if entry == (*vmctx).interp_stubs + defined * INTERP_STUB_SIZE {
+            if entry == (*self.vmctx).interp_stubs + self.defined.index() * INTERP_STUB_SIZE {
                 0
             } else {
                 entry
@@ -165,43 +165,6 @@ pub struct StoreCtx {
     pub pending_trap: *mut RawTrap,
 }
 
-/// Functions of the runtime that tiers call for work they cannot do themselves.
-///
-/// All take the calling instance's vmctx first and never unwind.
-#[repr(C)]
-#[derive(Debug)]
-pub struct Libcalls {
-    /// `memory.grow`: returns the old size in pages, or `u64::MAX` on failure.
-    pub memory_grow: unsafe extern "sysv64" fn(vmctx: *mut VmCtx, memory: u32, delta: u64) -> u64,
-    /// `table.grow`: returns the old size, or `u64::MAX` on failure.
-    pub table_grow:
-        unsafe extern "sysv64" fn(vmctx: *mut VmCtx, table: u32, delta: u64, init: u64) -> u64,
-    /// Calls a host function with its arguments in `args[0..params]`; results are written to
-    /// `args[0..results]`. Returns 0, or a [`crate::TrapCode`] status.
-    pub call_host:
-        unsafe extern "sysv64" fn(vmctx: *mut VmCtx, func: *const VmFuncRef, args: *mut u64) -> u32,
-    /// Runs machine code `code` (slot ABI) with frame `fp` through an entry trampoline, so
-    /// that its traps land back here. Returns 0, or a status with the trap left in
-    /// [`StoreCtx::pending_trap`].
-    pub enter_jit: unsafe extern "sysv64" fn(vmctx: *mut VmCtx, code: usize, fp: *mut u64) -> u32,
-    /// A hotness countdown of defined function `func_index` crossed zero: the runtime applies
-    /// its tiering policy (it may compile the function and swap its code-table entry). When
-    /// `osr_pc` is not [`NO_OSR`], the caller is the interpreter at a loop header (bytecode
-    /// index `osr_pc`) and the result is the address of the machine code that continues there
-    /// with the interpreter's frame (0: keep interpreting). Baseline code asks the same at
-    /// its loop headers, with [`OSR_FROM_BASELINE`] set in `osr_pc`.
-    pub tier_up:
-        unsafe extern "sysv64" fn(vmctx: *mut VmCtx, func_index: u32, osr_pc: u32) -> usize,
-}
-
-/// [`Libcalls::tier_up`]'s `osr_pc` when no on-stack replacement is asked for.
-pub const NO_OSR: u32 = u32::MAX;
-
-/// Set in [`Libcalls::tier_up`]'s `osr_pc` when the caller is baseline code at a loop
-/// header (not the interpreter): only optimized code is a useful target, and the caller
-/// tail-jumps to it with its own frame.
-pub const OSR_FROM_BASELINE: u32 = 1 << 31;
-
 /// The per-instance context: the first argument of every tier's entry points.
 #[repr(C)]
 #[derive(Debug)]
@@ -248,8 +211,8 @@ pub const INTERP_STUB_SIZE: usize = 16;
 /// Offsets of [`VmCtx`] fields and the structures it points to, for JIT code.
 pub mod offsets {
     use super::{
-        DataSegmentRef, ElemSegmentRef, Libcalls, MemoryDefinition, StoreCtx, TableDefinition,
-        VmCtx, VmFuncRef,
+        DataSegmentRef, ElemSegmentRef, MemoryDefinition, StoreCtx, TableDefinition, VmCtx,
+        VmFuncRef,
     };
     use std::mem::offset_of;
 
@@ -303,12 +266,20 @@ pub mod offsets {
     pub const STORE_INTERRUPT: usize = offset_of!(StoreCtx, interrupt);
     /// `StoreCtx::native_stack_limit`
     pub const STORE_NATIVE_STACK_LIMIT: usize = offset_of!(StoreCtx, native_stack_limit);
-    /// `Libcalls::memory_grow`
-    pub const LIBCALL_MEMORY_GROW: usize = offset_of!(Libcalls, memory_grow);
-    /// `Libcalls::table_grow`
-    pub const LIBCALL_TABLE_GROW: usize = offset_of!(Libcalls, table_grow);
-    /// `Libcalls::call_host`
-    pub const LIBCALL_CALL_HOST: usize = offset_of!(Libcalls, call_host);
-    /// `Libcalls::tier_up`
-    pub const LIBCALL_TIER_UP: usize = offset_of!(Libcalls, tier_up);
+
+    /// The byte offset of entry `index` in one of the vmctx's pointer arrays (`memories`,
+    /// `tables`, `globals`, `funcs`) or in the code table.
+    pub const fn pointer_entry(index: u32) -> i32 {
+        (index as usize * size_of::<usize>()) as i32
+    }
+
+    /// The byte offset of entry `index` in `VmCtx::type_ids`.
+    pub const fn type_id_entry(index: u32) -> i32 {
+        (index as usize * size_of::<u32>()) as i32
+    }
+
+    /// The byte offset of defined function `index`'s countdown in `VmCtx::hot_counters`.
+    pub const fn countdown_entry(index: u32) -> i32 {
+        (index as usize * size_of::<i32>()) as i32
+    }
 }

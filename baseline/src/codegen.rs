@@ -17,16 +17,15 @@
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
 use tierup_abi::vmctx::offsets as off;
-use tierup_abi::{NO_OSR, OSR_FROM_BASELINE, TrapCode};
+use tierup_abi::{BoundsChecks, GUARD_BYTES, Libcall, NO_OSR, OSR_FROM_BASELINE, TrapCode};
 use tierup_interp::{CompiledFunc, Instr};
 
-use crate::helpers;
 use crate::masm::{Cond, Masm, Opnd, disp, reg};
-use crate::{BaselineCode, BoundsChecks, CompileEnv, CompileError};
+use crate::{BaselineCode, CompileEnv, CompileError};
 
 /// The largest static offset a guard-page access may carry without an explicit check: the
 /// guard region minus the widest access.
-const GUARD_SAFE_OFFSET: u64 = (32 << 20) - 8;
+const GUARD_SAFE_OFFSET: u64 = GUARD_BYTES - 8;
 
 /// Compiles one function (see [`crate::compile`]).
 pub(crate) struct Codegen<'a> {
@@ -121,10 +120,6 @@ impl<'a> Codegen<'a> {
         })
     }
 
-    fn defined_index(&self) -> u32 {
-        self.func.func_index - self.env.num_imported_funcs
-    }
-
     // ---- prologue, epilogue, shared helpers ----
 
     /// Saves callee-saved registers, loads the fixed ones and checks both stacks. `entry`:
@@ -132,7 +127,7 @@ impl<'a> Codegen<'a> {
     /// entry continues a frame the interpreter set up).
     fn emit_prologue(&mut self, entry: bool) {
         let frame_bytes = disp(self.func.frame_size);
-        let counter = (self.defined_index() * 4) as i32;
+        let counter = off::countdown_entry(self.func.defined.as_u32());
         let overflow = self.m.trap_label(TrapCode::StackOverflow);
         dynasm!(self.m.ops
             ; .arch x64
@@ -252,19 +247,19 @@ impl<'a> Codegen<'a> {
         );
     }
 
-    /// `tier_up(vmctx, func_index, edx)`; preserves nothing but the fixed registers (it is
+    /// `tier_up(vmctx, defined function, edx)`; preserves nothing but the fixed registers (it is
     /// only called where no cached register is live).
     fn emit_hot_helper(&mut self) {
         let hot = self.hot_helper;
-        let func_index = self.func.func_index as i32;
+        let defined = self.func.defined.as_u32() as i32;
         dynasm!(self.m.ops
             ; .arch x64
             ; =>hot
             ; sub rsp, 8
             ; mov rdi, r15
-            ; mov esi, func_index
+            ; mov esi, defined
             ; mov rax, [r15 + off::LIBCALLS as i32]
-            ; call QWORD [rax + off::LIBCALL_TIER_UP as i32]
+            ; call QWORD [rax + Libcall::tier_up().offset() as i32]
             ; add rsp, 8
             ; ret
         );
@@ -293,7 +288,7 @@ impl<'a> Codegen<'a> {
             ; mov rdi, r15
             ; xchg rsi, rdx
             ; mov rax, [r15 + off::LIBCALLS as i32]
-            ; call QWORD [rax + off::LIBCALL_CALL_HOST as i32]
+            ; call QWORD [rax + Libcall::call_host().offset() as i32]
             ; add rsp, 8
             ; test eax, eax
             ; jnz =>propagate
@@ -615,7 +610,7 @@ impl<'a> Codegen<'a> {
                     ; mov rdi, r15
                     ; xor esi, esi
                     ; mov rax, [r15 + off::LIBCALLS as i32]
-                    ; call QWORD [rax + off::LIBCALL_MEMORY_GROW as i32]
+                    ; call QWORD [rax + Libcall::memory_grow().offset() as i32]
                     ; mov eax, eax
                 );
                 self.m.forget_all();
@@ -625,13 +620,13 @@ impl<'a> Codegen<'a> {
                 self.m.load32(reg::RSI, addr);
                 self.m.load32(reg::RDX, value);
                 self.m.load32(reg::RCX, len);
-                self.bulk_call(tierup_interp::bulk::memory_fill as *const () as usize);
+                self.bulk_call(Libcall::memory_fill());
             }
             Instr::MemoryCopy { to, from, len } => {
                 self.m.load32(reg::RSI, to);
                 self.m.load32(reg::RDX, from);
                 self.m.load32(reg::RCX, len);
-                self.bulk_call(tierup_interp::bulk::memory_copy as *const () as usize);
+                self.bulk_call(Libcall::memory_copy());
             }
             Instr::MemoryInit { to, from, len } => {
                 let (segment, _, _) = self.extra(i);
@@ -639,7 +634,7 @@ impl<'a> Codegen<'a> {
                 self.m.load32(reg::RCX, from);
                 self.m.load32(reg::R8, len);
                 dynasm!(self.m.ops ; .arch x64 ; mov esi, segment as i32);
-                self.bulk_call(tierup_interp::bulk::memory_init as *const () as usize);
+                self.bulk_call(Libcall::memory_init());
             }
             Instr::DataDrop { segment } => {
                 let at = (segment as usize * off::DATA_SEGMENT_SIZE + 8) as i32;
@@ -688,7 +683,7 @@ impl<'a> Codegen<'a> {
                     ; mov rdi, r15
                     ; mov esi, table as i32
                     ; mov rax, [r15 + off::LIBCALLS as i32]
-                    ; call QWORD [rax + off::LIBCALL_TABLE_GROW as i32]
+                    ; call QWORD [rax + Libcall::table_grow().offset() as i32]
                     ; mov eax, eax
                 );
                 self.m.forget_all();
@@ -704,7 +699,7 @@ impl<'a> Codegen<'a> {
                 self.m.load64(reg::RCX, value);
                 self.m.load32(reg::R8, len);
                 dynasm!(self.m.ops ; .arch x64 ; mov esi, table as i32);
-                self.bulk_call(tierup_interp::bulk::table_fill as *const () as usize);
+                self.bulk_call(Libcall::table_fill());
             }
             Instr::TableCopy { to, from, len } => {
                 let (dst_table, src_table, _) = self.extra(i);
@@ -716,7 +711,7 @@ impl<'a> Codegen<'a> {
                     ; mov esi, dst_table as i32
                     ; mov edx, src_table as i32
                 );
-                self.bulk_call(tierup_interp::bulk::table_copy as *const () as usize);
+                self.bulk_call(Libcall::table_copy());
             }
             Instr::TableInit { to, from, len } => {
                 let (table, segment, _) = self.extra(i);
@@ -728,7 +723,7 @@ impl<'a> Codegen<'a> {
                     ; mov esi, table as i32
                     ; mov edx, segment as i32
                 );
-                self.bulk_call(tierup_interp::bulk::table_init as *const () as usize);
+                self.bulk_call(Libcall::table_init());
             }
             Instr::ElemDrop { segment } => {
                 let at = (segment as usize * off::ELEM_SEGMENT_SIZE + 8) as i32;
@@ -1037,10 +1032,10 @@ impl<'a> Codegen<'a> {
             Instr::F64Sub { dst, lhs, rhs } => self.fbin(true, dst, lhs, rhs, Fop::Sub),
             Instr::F64Mul { dst, lhs, rhs } => self.fbin(true, dst, lhs, rhs, Fop::Mul),
             Instr::F64Div { dst, lhs, rhs } => self.fbin(true, dst, lhs, rhs, Fop::Div),
-            Instr::F32Min { dst, lhs, rhs } => self.helper2(dst, lhs, rhs, helpers::f32_min),
-            Instr::F32Max { dst, lhs, rhs } => self.helper2(dst, lhs, rhs, helpers::f32_max),
-            Instr::F64Min { dst, lhs, rhs } => self.helper2(dst, lhs, rhs, helpers::f64_min),
-            Instr::F64Max { dst, lhs, rhs } => self.helper2(dst, lhs, rhs, helpers::f64_max),
+            Instr::F32Min { dst, lhs, rhs } => self.helper2(dst, lhs, rhs, Libcall::f32_min()),
+            Instr::F32Max { dst, lhs, rhs } => self.helper2(dst, lhs, rhs, Libcall::f32_max()),
+            Instr::F64Min { dst, lhs, rhs } => self.helper2(dst, lhs, rhs, Libcall::f64_min()),
+            Instr::F64Max { dst, lhs, rhs } => self.helper2(dst, lhs, rhs, Libcall::f64_max()),
             Instr::F32Copysign { dst, lhs, rhs } => {
                 let a = self.m.alloc(&[]);
                 self.m.load32(a, lhs);
@@ -1120,43 +1115,43 @@ impl<'a> Codegen<'a> {
             }
 
             // ---- conversions ----
-            Instr::I32TruncF32S { dst, src } => self.checked(dst, src, helpers::i32_trunc_f32_s),
-            Instr::I32TruncF32U { dst, src } => self.checked(dst, src, helpers::i32_trunc_f32_u),
-            Instr::I32TruncF64S { dst, src } => self.checked(dst, src, helpers::i32_trunc_f64_s),
-            Instr::I32TruncF64U { dst, src } => self.checked(dst, src, helpers::i32_trunc_f64_u),
-            Instr::I64TruncF32S { dst, src } => self.checked(dst, src, helpers::i64_trunc_f32_s),
-            Instr::I64TruncF32U { dst, src } => self.checked(dst, src, helpers::i64_trunc_f32_u),
-            Instr::I64TruncF64S { dst, src } => self.checked(dst, src, helpers::i64_trunc_f64_s),
-            Instr::I64TruncF64U { dst, src } => self.checked(dst, src, helpers::i64_trunc_f64_u),
+            Instr::I32TruncF32S { dst, src } => self.checked(dst, src, Libcall::i32_trunc_f32_s()),
+            Instr::I32TruncF32U { dst, src } => self.checked(dst, src, Libcall::i32_trunc_f32_u()),
+            Instr::I32TruncF64S { dst, src } => self.checked(dst, src, Libcall::i32_trunc_f64_s()),
+            Instr::I32TruncF64U { dst, src } => self.checked(dst, src, Libcall::i32_trunc_f64_u()),
+            Instr::I64TruncF32S { dst, src } => self.checked(dst, src, Libcall::i64_trunc_f32_s()),
+            Instr::I64TruncF32U { dst, src } => self.checked(dst, src, Libcall::i64_trunc_f32_u()),
+            Instr::I64TruncF64S { dst, src } => self.checked(dst, src, Libcall::i64_trunc_f64_s()),
+            Instr::I64TruncF64U { dst, src } => self.checked(dst, src, Libcall::i64_trunc_f64_u()),
             Instr::I32TruncSatF32S { dst, src } => {
-                self.helper1(dst, src, helpers::i32_trunc_sat_f32_s)
+                self.helper1(dst, src, Libcall::i32_trunc_sat_f32_s())
             }
             Instr::I32TruncSatF32U { dst, src } => {
-                self.helper1(dst, src, helpers::i32_trunc_sat_f32_u)
+                self.helper1(dst, src, Libcall::i32_trunc_sat_f32_u())
             }
             Instr::I32TruncSatF64S { dst, src } => {
-                self.helper1(dst, src, helpers::i32_trunc_sat_f64_s)
+                self.helper1(dst, src, Libcall::i32_trunc_sat_f64_s())
             }
             Instr::I32TruncSatF64U { dst, src } => {
-                self.helper1(dst, src, helpers::i32_trunc_sat_f64_u)
+                self.helper1(dst, src, Libcall::i32_trunc_sat_f64_u())
             }
             Instr::I64TruncSatF32S { dst, src } => {
-                self.helper1(dst, src, helpers::i64_trunc_sat_f32_s)
+                self.helper1(dst, src, Libcall::i64_trunc_sat_f32_s())
             }
             Instr::I64TruncSatF32U { dst, src } => {
-                self.helper1(dst, src, helpers::i64_trunc_sat_f32_u)
+                self.helper1(dst, src, Libcall::i64_trunc_sat_f32_u())
             }
             Instr::I64TruncSatF64S { dst, src } => {
-                self.helper1(dst, src, helpers::i64_trunc_sat_f64_s)
+                self.helper1(dst, src, Libcall::i64_trunc_sat_f64_s())
             }
             Instr::I64TruncSatF64U { dst, src } => {
-                self.helper1(dst, src, helpers::i64_trunc_sat_f64_u)
+                self.helper1(dst, src, Libcall::i64_trunc_sat_f64_u())
             }
             Instr::F32ConvertI64U { dst, src } => {
-                self.helper1(dst, src, helpers::f32_convert_i64_u)
+                self.helper1(dst, src, Libcall::f32_convert_i64_u())
             }
             Instr::F64ConvertI64U { dst, src } => {
-                self.helper1(dst, src, helpers::f64_convert_i64_u)
+                self.helper1(dst, src, Libcall::f64_convert_i64_u())
             }
             Instr::F32ConvertI32S { dst, src } => {
                 let r = self.m.alloc(&[]);
@@ -1260,8 +1255,8 @@ impl<'a> Codegen<'a> {
     /// Calls defined or imported function `func` with its frame at slot `args`.
     fn call(&mut self, func: u32, args: u32) {
         let a = disp(args);
-        if func >= self.env.num_imported_funcs {
-            let entry = ((func - self.env.num_imported_funcs) * 8) as i32;
+        if let Some(defined) = func.checked_sub(self.env.num_imported_funcs) {
+            let entry = off::pointer_entry(defined);
             dynasm!(self.m.ops
                 ; .arch x64
                 ; mov rax, [r15 + off::CODE_TABLE as i32]
@@ -1325,9 +1320,9 @@ impl<'a> Codegen<'a> {
 
     /// Calls a bulk operation (arguments from `rsi` on already loaded) with `rdi` = vmctx;
     /// traps with its status.
-    fn bulk_call(&mut self, addr: usize) {
+    fn bulk_call(&mut self, libcall: Libcall) {
         dynasm!(self.m.ops ; .arch x64 ; mov rdi, r15);
-        self.m.call_rust(addr);
+        self.m.call_libcall(libcall);
         self.m.check_status();
     }
 
@@ -1653,14 +1648,14 @@ impl<'a> Codegen<'a> {
     }
 
     /// `dst = f(src)` through a Rust helper on bit patterns.
-    fn helper1(&mut self, dst: u32, src: u32, f: extern "sysv64" fn(u64) -> u64) {
+    fn helper1(&mut self, dst: u32, src: u32, f: Libcall) {
         self.m.load64(reg::RDI, src);
-        self.m.call_rust(f as usize);
+        self.m.call_libcall(f);
         self.m.store(dst, reg::RAX);
     }
 
     /// `dst = f(lhs, rhs)` through a Rust helper on bit patterns.
-    fn helper2(&mut self, dst: u32, lhs: u32, rhs: u32, f: extern "sysv64" fn(u64, u64) -> u64) {
+    fn helper2(&mut self, dst: u32, lhs: u32, rhs: u32, f: Libcall) {
         let b = self.m.opnd(rhs);
         if b == Opnd::Reg(reg::RDI) {
             self.m.load64(reg::RSI, rhs);
@@ -1669,14 +1664,14 @@ impl<'a> Codegen<'a> {
             self.m.load64(reg::RDI, lhs);
             self.m.load64(reg::RSI, rhs);
         }
-        self.m.call_rust(f as usize);
+        self.m.call_libcall(f);
         self.m.store(dst, reg::RAX);
     }
 
     /// `dst = f(src)` through a checked Rust helper: traps with its status.
-    fn checked(&mut self, dst: u32, src: u32, f: extern "sysv64" fn(u64) -> helpers::Checked) {
+    fn checked(&mut self, dst: u32, src: u32, f: Libcall) {
         self.m.load64(reg::RDI, src);
-        self.m.call_rust(f as usize);
+        self.m.call_libcall(f);
         self.m.check_status();
         self.m.store(dst, reg::RDX);
     }

@@ -8,12 +8,13 @@
 //! Layers (STYLE.md): [`compile`] → [`codegen`] (the visitor over the bytecode, one match arm
 //! per instruction, and the control-flow context: labels, loop headers, OSR entries) →
 //! [`masm`] (the macro-assembler: slots, the register cache, trap sites) → dynasm (x86-64).
-//! Out-of-line helpers live in [`helpers`]; bulk memory and table operations are the ones the
-//! interpreter uses (`tierup_interp::bulk`).
+//! Operations without a short x86-64 sequence (wasm `min`/`max`, checked truncation, bulk
+//! memory and table operations) call the runtime's libcalls through the vmctx's table
+//! (`tierup_abi::libcalls`), as every tier does.
 //!
-//! Output is position-independent bytes (dynasm's `VecAssembler`; absolute addresses appear
-//! only as immediates of Rust helpers, which never move) plus the trap table and the OSR entry
-//! points; the runtime copies the bytes into its code arena and registers the traps.
+//! Output is position-independent bytes (dynasm's `VecAssembler`; no absolute address appears
+//! in the code) plus the trap table and the OSR entry points; the runtime copies the bytes
+//! into its code arena and registers the traps.
 
 #![expect(
     clippy::useless_conversion,
@@ -21,22 +22,11 @@
 )]
 
 mod codegen;
-pub mod helpers;
 mod masm;
 
 pub use masm::TrapSiteRecord;
+use tierup_abi::BoundsChecks;
 use tierup_interp::CompiledFunc;
-
-/// How memory accesses are bounds-checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BoundsChecks {
-    /// Rely on the runtime's 4 GiB + guard reservation: an out-of-bounds access faults and the
-    /// signal handler turns the fault into a trap. Accesses with a static offset beyond the
-    /// guard are still checked explicitly.
-    Guard,
-    /// Compare every access against the memory's current length.
-    Explicit,
-}
 
 /// What the compiler needs to know about the function's module and the runtime.
 #[derive(Debug, Clone)]

@@ -16,7 +16,8 @@
 
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
-use tierup_abi::TrapCode;
+use tierup_abi::vmctx::offsets as off;
+use tierup_abi::{Libcall, TrapCode, slot_offset};
 
 /// Register numbers as x86-64 encodes them.
 pub(crate) mod reg {
@@ -137,8 +138,7 @@ pub(crate) struct Masm {
 
 /// The displacement of slot `slot` from `rbx`.
 pub(crate) fn disp(slot: u32) -> i32 {
-    // Frames are at most 2^20 slots (the translator's cap), so this fits.
-    (slot * 8) as i32
+    slot_offset(slot)
 }
 
 impl Masm {
@@ -356,13 +356,13 @@ impl Masm {
         }
     }
 
-    /// Calls the Rust function at `addr` (SysV; the stack is 16-byte aligned in function
-    /// bodies). Clobbers every scratch register.
-    pub(crate) fn call_rust(&mut self, addr: usize) {
+    /// Calls `libcall` through the vmctx's libcall table (SysV; the stack is 16-byte aligned
+    /// in function bodies). Clobbers every scratch register.
+    pub(crate) fn call_libcall(&mut self, libcall: Libcall) {
         dynasm!(self.ops
             ; .arch x64
-            ; mov rax, QWORD addr as i64
-            ; call rax
+            ; mov rax, [r15 + off::LIBCALLS as i32]
+            ; call QWORD [rax + libcall.offset() as i32]
         );
         self.forget_all();
     }

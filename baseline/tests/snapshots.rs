@@ -3,8 +3,7 @@
 //!
 //! The inputs are the interpreter's snapshot cases (`interp/tests/snapshots/NAME.wat`, whose
 //! bytecode listings sit beside them); the expected listings are
-//! `baseline/tests/snapshots/NAME.txt`. Trap sites and OSR entries are annotated. Absolute
-//! addresses of Rust helpers differ between builds and are shown as `<helper>`. Run with
+//! `baseline/tests/snapshots/NAME.txt`. Trap sites and OSR entries are annotated. Run with
 //! `TIERUP_BLESS=1` to rewrite the listings after an intended change, then review the diff.
 
 use std::fmt::Write as _;
@@ -12,28 +11,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use capstone::prelude::*;
-use tierup_abi::ModuleInfo;
-use tierup_baseline::{BoundsChecks, CompileEnv, compile};
+use tierup_abi::{BoundsChecks, ModuleInfo};
+use tierup_baseline::{CompileEnv, compile};
 use tierup_interp::InterpModule;
-
-/// Whether `value` looks like the address of a Rust function of this test binary.
-fn is_helper_address(value: u64) -> bool {
-    let anchor = tierup_baseline::helpers::f32_min as *const () as u64;
-    value.abs_diff(anchor) < (256 << 20)
-}
-
-fn mask_helpers(op_str: &str) -> String {
-    op_str
-        .split(", ")
-        .map(|part| {
-            part.strip_prefix("0x")
-                .and_then(|hex| u64::from_str_radix(hex, 16).ok())
-                .filter(|&v| is_helper_address(v))
-                .map_or_else(|| part.to_string(), |_| "<helper>".to_string())
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 fn listing(wat_path: &Path) -> String {
     let wasm = wat::parse_file(wat_path).expect("snapshot WAT parses");
@@ -51,11 +31,12 @@ fn listing(wat_path: &Path) -> String {
         .build()
         .expect("capstone");
     let mut out = String::new();
-    for index in info.num_imported_funcs..info.funcs.len() as u32 {
+    for defined in info.defined_funcs() {
         let func = module
-            .compiled(index)
+            .compiled(defined)
             .expect("snapshot function translates");
         let code = compile(func, &env).expect("snapshot function compiles");
+        let index = info.func_of(defined);
         let name = info.func_name(index).unwrap_or("?");
         let _ = writeln!(out, ";; func[{index}] {name}: {} bytes", code.code.len());
         let insns = cs.disasm_all(&code.code, 0).expect("disassembles");
@@ -72,7 +53,7 @@ fn listing(wat_path: &Path) -> String {
             let mut line = format!(
                 "{at:5x}: {} {}",
                 insn.mnemonic().unwrap_or("?"),
-                mask_helpers(insn.op_str().unwrap_or(""))
+                insn.op_str().unwrap_or("")
             );
             if let Some((_, trap)) = code.traps.iter().find(|(o, _)| *o == at) {
                 match trap {

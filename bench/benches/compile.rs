@@ -12,8 +12,8 @@
 use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use tierup_abi::ModuleInfo;
-use tierup_baseline::{BoundsChecks, CompileEnv};
+use tierup_abi::{BoundsChecks, ModuleInfo};
+use tierup_baseline::CompileEnv;
 use tierup_bench::large_module_wasm;
 use tierup_interp::{CompiledFunc, translate};
 use tierup_runtime::{Config, Engine, Module, TierMode};
@@ -22,7 +22,7 @@ fn compile(c: &mut Criterion) {
     let wasm = large_module_wasm();
     let info = Arc::new(ModuleInfo::parse(wasm.clone()).expect("the large module validates"));
     let body_bytes: usize = info.bodies.iter().map(|b| b.len()).sum();
-    let funcs = info.num_imported_funcs..info.funcs.len() as u32;
+    let funcs = info.defined_funcs();
     let env = CompileEnv {
         num_imported_funcs: info.num_imported_funcs,
         has_memory: !info.memories.is_empty(),
@@ -61,7 +61,7 @@ fn compile(c: &mut Criterion) {
     let mut compiler = tierup_optimizer::Compiler::new().expect("a Cranelift ISA for this host");
     let opt_env = tierup_optimizer::OptEnv {
         module: &info,
-        bounds_checks: tierup_optimizer::BoundsChecks::Guard,
+        bounds_checks: BoundsChecks::Guard,
         // Never called: the code is compiled, not run.
         raise: 0x1000,
         native: None,

@@ -29,10 +29,13 @@
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
-use tierup_abi::{RawTrap, StoreCtx, TableDefinition, TrapCode, VmCtx, VmFuncRef, WasmFrame};
+use tierup_abi::numeric;
+use tierup_abi::{
+    COUNTDOWN_IDLE, DefinedFuncIdx, NO_OSR, RawTrap, StoreCtx, TableDefinition, TrapCode, VmCtx,
+    VmFuncRef, WASM_PAGE_SIZE, WasmFrame,
+};
 
 use crate::InterpModule;
-use crate::bulk;
 use crate::instr::Instr;
 #[cfg(tierup_tail_dispatch)]
 use crate::instr::Opcode;
@@ -43,10 +46,6 @@ compile_error!("the interpreter reads and writes linear memory in host byte orde
 
 /// The deepest interpreted call stack before `call stack exhausted`.
 pub const MAX_FRAMES: usize = 100_000;
-
-/// Where hotness countdowns restart after crossing zero, until the runtime's tiering policy
-/// sets the next countdown.
-const HOT_RESET: i32 = i32::MAX;
 
 /// The `ip` of a [`Continuation`] meaning "the entry frame returned" (after on-stack
 /// replacement finished the activation in machine code). Never a valid instruction address.
@@ -94,23 +93,28 @@ type Continuation = (*const Instr, *mut u64);
 ///
 /// # Safety
 /// `vmctx` must be a live, fully initialized instance context whose `interp` field points to
-/// the module's [`InterpModule`]; `func_index` must be a defined function of that module; `fp`
+/// the module's [`InterpModule`]; `func` must be a defined function of that module; `fp`
 /// must point into the store's slot stack (`(*vmctx).store.stack`) at or above every live frame,
 /// with the arguments written. The store must not be used by another thread meanwhile.
-pub unsafe fn invoke(vmctx: *mut VmCtx, func_index: u32, fp: *mut u64) -> Result<(), Box<RawTrap>> {
+pub unsafe fn invoke(
+    vmctx: *mut VmCtx,
+    func: DefinedFuncIdx,
+    fp: *mut u64,
+) -> Result<(), Box<RawTrap>> {
     // SAFETY: the caller guarantees the context and frame (see `# Safety`); the frame-fits
     // check below establishes the executor's invariant for the entry frame.
     unsafe {
         let module = &*((*vmctx).interp as *const InterpModule);
-        let func = match module.compiled(func_index) {
+        let defined = func;
+        let func = match module.compiled(defined) {
             Ok(f) => f,
-            Err(e) => return Err(Exec::untranslatable(vmctx, func_index, e)),
+            Err(e) => return Err(Exec::untranslatable(vmctx, defined, e)),
         };
         let store = (*vmctx).store;
         let mut ex = Exec {
             vmctx,
             func,
-            hot: Exec::counter_of(vmctx, func_index),
+            hot: Exec::counter_of(vmctx, defined),
             frames: Vec::new(),
             store,
             stack_end: (*store).stack.end,
@@ -125,7 +129,7 @@ pub unsafe fn invoke(vmctx: *mut VmCtx, func_index: u32, fp: *mut u64) -> Result
             return Err(ex.trap.take().expect("trap recorded"));
         }
         if Exec::tick(ex.hot) {
-            ((*(*vmctx).libcalls).tier_up)(vmctx, func_index, tierup_abi::NO_OSR);
+            ((*(*vmctx).libcalls).tier_up)(vmctx, defined, NO_OSR);
         }
         Exec::zero_locals(fp, func);
         let (mem_base, mem_len) = Exec::memory0(vmctx);
@@ -230,7 +234,7 @@ impl Exec {
             let func = &*self.func;
             let pc = target.offset_from(func.code.as_ptr()) as u32;
             let tier_up = (*(*self.vmctx).libcalls).tier_up;
-            let code = tier_up(self.vmctx, func.func_index, pc);
+            let code = tier_up(self.vmctx, func.defined, pc);
             if code == 0 {
                 return (target, fp);
             }
@@ -277,17 +281,17 @@ impl Exec {
             if code != 0 {
                 return self.call_machine_code(code, callee_vmctx, new_fp, ret_ip, fp);
             }
-            let callee_hot = Self::counter_of(callee_vmctx, (*fref).func_index);
+            let callee_hot = Self::counter_of(callee_vmctx, (*fref).defined);
             if Self::tick(callee_hot) {
                 let tier_up = (*(*callee_vmctx).libcalls).tier_up;
-                tier_up(callee_vmctx, (*fref).func_index, tierup_abi::NO_OSR);
+                tier_up(callee_vmctx, (*fref).defined, NO_OSR);
                 let code = (*fref).machine_code();
                 if code != 0 {
                     return self.call_machine_code(code, callee_vmctx, new_fp, ret_ip, fp);
                 }
             }
             let callee_module = &*((*callee_vmctx).interp as *const InterpModule);
-            let callee: *const CompiledFunc = match callee_module.compiled((*fref).func_index) {
+            let callee: *const CompiledFunc = match callee_module.compiled((*fref).defined) {
                 Ok(f) => f,
                 Err(e) => {
                     self.trap_untranslatable(e);
@@ -370,12 +374,13 @@ impl Exec {
     /// The trap for a function the interpreter cannot translate.
     fn untranslatable(
         vmctx: *mut VmCtx,
-        func_index: u32,
+        func: DefinedFuncIdx,
         error: &crate::TranslateError,
     ) -> Box<RawTrap> {
         let mut trap = RawTrap::new(TrapCode::ResourceLimit);
         // SAFETY: the caller passes a live vmctx whose `interp` is the module's state.
         let module = unsafe { (*((*vmctx).interp as *const InterpModule)).info.clone() };
+        let func_index = module.func_of(func);
         trap.frames.push(WasmFrame { module, func_index });
         trap.detail = Some(error.to_string());
         trap
@@ -397,27 +402,27 @@ impl Exec {
         }
     }
 
-    /// The hotness countdown of defined function `func_index` of `vmctx`'s module.
+    /// The hotness countdown of defined function `func` of `vmctx`'s module.
     #[inline(always)]
-    unsafe fn counter_of(vmctx: *mut VmCtx, func_index: u32) -> *const AtomicI32 {
-        // SAFETY: `func_index` is a defined function of the live `vmctx`'s module, and the
-        // counter array has one entry per defined function.
-        unsafe {
-            let defined = func_index - (*(*vmctx).module).num_imported_funcs;
-            (*vmctx).hot_counters.add(defined as usize)
-        }
+    unsafe fn counter_of(vmctx: *mut VmCtx, func: DefinedFuncIdx) -> *const AtomicI32 {
+        // SAFETY: `func` is a defined function of the live `vmctx`'s module, and the counter
+        // array has one entry per defined function.
+        unsafe { (*vmctx).hot_counters.add(func.index()) }
     }
 
     /// Counts one entry or back-edge (DESIGN.md §4: a relaxed load and store, no locked RMW).
     /// Returns whether the countdown crossed zero: the caller then asks the runtime's
     /// `tier_up` libcall, which sets the next countdown (until it does, it restarts at
-    /// [`HOT_RESET`]).
+    /// [`COUNTDOWN_IDLE`]).
     #[inline(always)]
     fn tick(counter: *const AtomicI32) -> bool {
         // SAFETY: counters live as long as their module, which outlives every activation.
         let counter = unsafe { &*counter };
         let left = counter.load(Ordering::Relaxed).wrapping_sub(1);
-        counter.store(if left < 0 { HOT_RESET } else { left }, Ordering::Relaxed);
+        counter.store(
+            if left < 0 { COUNTDOWN_IDLE } else { left },
+            Ordering::Relaxed,
+        );
         left < 0
     }
 
@@ -430,56 +435,6 @@ impl Exec {
             unsafe { ptr::write_bytes(fp.add(func.num_params as usize), 0, n) };
         }
     }
-}
-
-/// The wasm `min` of two floats: NaN if either is NaN, and -0 < +0.
-macro_rules! wasm_min {
-    ($a:expr, $b:expr, $ft:ty) => {{
-        let (a, b) = ($a, $b);
-        if a.is_nan() || b.is_nan() {
-            a + b
-        } else if a == b {
-            <$ft>::from_bits(a.to_bits() | b.to_bits())
-        } else if a < b {
-            a
-        } else {
-            b
-        }
-    }};
-}
-
-/// The wasm `max` of two floats: NaN if either is NaN, and -0 < +0.
-macro_rules! wasm_max {
-    ($a:expr, $b:expr, $ft:ty) => {{
-        let (a, b) = ($a, $b);
-        if a.is_nan() || b.is_nan() {
-            a + b
-        } else if a == b {
-            <$ft>::from_bits(a.to_bits() & b.to_bits())
-        } else if a > b {
-            a
-        } else {
-            b
-        }
-    }};
-}
-
-/// Checked float → int truncation: NaN is `BadConversionToInteger`, out of range is
-/// `IntegerOverflow`. `$lo`/`$hi` are the exclusive bounds of the truncated value.
-macro_rules! trunc {
-    ($x:expr, $lo:expr, $hi:expr, $to:ty) => {{
-        let x = $x;
-        if x.is_nan() {
-            Err(TrapCode::BadConversionToInteger)
-        } else {
-            let t = x.trunc();
-            if t <= $lo || t >= $hi {
-                Err(TrapCode::IntegerOverflow)
-            } else {
-                Ok(t as $to)
-            }
-        }
-    }};
 }
 
 /// Generates both dispatch backends from one set of instruction semantics (see the module
@@ -568,6 +523,12 @@ macro_rules! executor {
                 $ip = $ip.add($d n);
                 dispatch!()
             }};
+        }
+        /// The libcall `name` of the current instance (`abi::libcalls`).
+        macro_rules! libcall {
+            ($d name:ident) => {
+                (*(*(*$ex).vmctx).libcalls).$d name
+            };
         }
         macro_rules! reload_mem {
             () => {
@@ -1060,18 +1021,18 @@ executor! {
         store!(addr, offset, u16, imm as u32)
     }
     MemorySize { dst } => {
-        set!(dst, (mem_len as u64) / tierup_abi::WASM_PAGE_SIZE);
+        set!(dst, (mem_len as u64) / WASM_PAGE_SIZE);
         next!()
     }
     MemoryGrow { dst, delta } => {
         let delta = u64::from(slot!(delta) as u32);
-        let old = ((*(*(*ex).vmctx).libcalls).memory_grow)((*ex).vmctx, 0, delta);
+        let old = libcall!(memory_grow)((*ex).vmctx, 0, delta);
         reload_mem!();
         set_i32!(dst, if old == u64::MAX { -1i32 } else { old as i32 });
         next!()
     }
     MemoryFill { addr, value, len } => {
-        let status = bulk::memory_fill(
+        let status = libcall!(memory_fill)(
             (*ex).vmctx,
             slot!(addr) as u32,
             slot!(value) as u32,
@@ -1080,7 +1041,7 @@ executor! {
         bulk_done!(status, 1)
     }
     MemoryCopy { to, from, len } => {
-        let status = bulk::memory_copy(
+        let status = libcall!(memory_copy)(
             (*ex).vmctx,
             slot!(to) as u32,
             slot!(from) as u32,
@@ -1092,7 +1053,7 @@ executor! {
         let Instr::Extra { a: segment, .. } = *ip.add(1) else {
             unreachable!("translator emits Extra after MemoryInit")
         };
-        let status = bulk::memory_init(
+        let status = libcall!(memory_init)(
             (*ex).vmctx,
             segment,
             slot!(to) as u32,
@@ -1137,7 +1098,7 @@ executor! {
             unreachable!("translator emits Extra after TableGrow")
         };
         let delta = u64::from(slot!(delta) as u32);
-        let old = ((*(*(*ex).vmctx).libcalls).table_grow)(
+        let old = libcall!(table_grow)(
             (*ex).vmctx,
             table,
             delta,
@@ -1150,7 +1111,7 @@ executor! {
         let Instr::Extra { a: len, .. } = *ip.add(1) else {
             unreachable!("translator emits Extra after TableFill")
         };
-        let status = bulk::table_fill(
+        let status = libcall!(table_fill)(
             (*ex).vmctx,
             table,
             slot!(index) as u32,
@@ -1168,7 +1129,7 @@ executor! {
         else {
             unreachable!("translator emits Extra after TableCopy")
         };
-        let status = bulk::table_copy(
+        let status = libcall!(table_copy)(
             (*ex).vmctx,
             dst_table,
             src_table,
@@ -1187,7 +1148,7 @@ executor! {
         else {
             unreachable!("translator emits Extra after TableInit")
         };
-        let status = bulk::table_init(
+        let status = libcall!(table_init)(
             (*ex).vmctx,
             table,
             segment,
@@ -1642,11 +1603,11 @@ executor! {
         next!()
     }
     F32Min { dst, lhs, rhs } => {
-        set_f32!(dst, wasm_min!(f32_of!(lhs), f32_of!(rhs), f32));
+        set_f32!(dst, numeric::f32_min(f32_of!(lhs), f32_of!(rhs)));
         next!()
     }
     F32Max { dst, lhs, rhs } => {
-        set_f32!(dst, wasm_max!(f32_of!(lhs), f32_of!(rhs), f32));
+        set_f32!(dst, numeric::f32_max(f32_of!(lhs), f32_of!(rhs)));
         next!()
     }
     F32Copysign { dst, lhs, rhs } => {
@@ -1722,11 +1683,11 @@ executor! {
         next!()
     }
     F64Min { dst, lhs, rhs } => {
-        set_f64!(dst, wasm_min!(f64_of!(lhs), f64_of!(rhs), f64));
+        set_f64!(dst, numeric::f64_min(f64_of!(lhs), f64_of!(rhs)));
         next!()
     }
     F64Max { dst, lhs, rhs } => {
-        set_f64!(dst, wasm_max!(f64_of!(lhs), f64_of!(rhs), f64));
+        set_f64!(dst, numeric::f64_max(f64_of!(lhs), f64_of!(rhs)));
         next!()
     }
     F64Copysign { dst, lhs, rhs } => {
@@ -1788,76 +1749,56 @@ executor! {
     I32TruncF32S { dst, src } => {
         set_i32!(
             dst,
-            try_trap!(trunc!(f32_of!(src), -2147483904.0f32, 2147483648.0f32, i32))
+            try_trap!(numeric::i32_trunc_f32_s(f32_of!(src)))
         );
         next!()
     }
     I32TruncF32U { dst, src } => {
         set_i32!(
             dst,
-            try_trap!(trunc!(f32_of!(src), -1.0f32, 4294967296.0f32, u32))
+            try_trap!(numeric::i32_trunc_f32_u(f32_of!(src)))
         );
         next!()
     }
     I32TruncF64S { dst, src } => {
         set_i32!(
             dst,
-            try_trap!(trunc!(f64_of!(src), -2147483649.0f64, 2147483648.0f64, i32))
+            try_trap!(numeric::i32_trunc_f64_s(f64_of!(src)))
         );
         next!()
     }
     I32TruncF64U { dst, src } => {
         set_i32!(
             dst,
-            try_trap!(trunc!(f64_of!(src), -1.0f64, 4294967296.0f64, u32))
+            try_trap!(numeric::i32_trunc_f64_u(f64_of!(src)))
         );
         next!()
     }
     I64TruncF32S { dst, src } => {
         set_i64!(
             dst,
-            try_trap!(trunc!(
-                f32_of!(src),
-                -9223373136366403584.0f32,
-                9223372036854775808.0f32,
-                i64
-            ))
+            try_trap!(numeric::i64_trunc_f32_s(f32_of!(src)))
         );
         next!()
     }
     I64TruncF32U { dst, src } => {
         set_i64!(
             dst,
-            try_trap!(trunc!(
-                f32_of!(src),
-                -1.0f32,
-                18446744073709551616.0f32,
-                u64
-            ))
+            try_trap!(numeric::i64_trunc_f32_u(f32_of!(src)))
         );
         next!()
     }
     I64TruncF64S { dst, src } => {
         set_i64!(
             dst,
-            try_trap!(trunc!(
-                f64_of!(src),
-                -9223372036854777856.0f64,
-                9223372036854775808.0f64,
-                i64
-            ))
+            try_trap!(numeric::i64_trunc_f64_s(f64_of!(src)))
         );
         next!()
     }
     I64TruncF64U { dst, src } => {
         set_i64!(
             dst,
-            try_trap!(trunc!(
-                f64_of!(src),
-                -1.0f64,
-                18446744073709551616.0f64,
-                u64
-            ))
+            try_trap!(numeric::i64_trunc_f64_u(f64_of!(src)))
         );
         next!()
     }

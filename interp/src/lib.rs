@@ -12,7 +12,6 @@
 //! back-edges, and the interrupt flag is checked at the same places, so every loop and every
 //! call tree can be interrupted.
 
-pub mod bulk;
 pub mod exec;
 pub mod instr;
 pub mod translate;
@@ -20,7 +19,7 @@ pub mod translate;
 use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
 
-use tierup_abi::ModuleInfo;
+use tierup_abi::{DefinedFuncIdx, ModuleInfo};
 
 pub use exec::invoke;
 pub use instr::{Instr, Slot};
@@ -48,16 +47,15 @@ impl InterpModule {
         InterpModule { info, funcs }
     }
 
-    /// The bytecode of function `func_index` (a defined function), translating it on first use.
+    /// The bytecode of defined function `func`, translating it on first use.
     ///
     /// # Errors
     /// If the function cannot be translated (see [`translate()`]).
-    pub fn compiled(&self, func_index: u32) -> Result<&CompiledFunc, &TranslateError> {
-        let defined = (func_index - self.info.num_imported_funcs) as usize;
-        self.funcs[defined]
+    pub fn compiled(&self, func: DefinedFuncIdx) -> Result<&CompiledFunc, &TranslateError> {
+        self.funcs[func.index()]
             .get_or_init(|| {
                 let start = std::time::Instant::now();
-                translate(&self.info, func_index).map(|mut func| {
+                translate(&self.info, func).map(|mut func| {
                     func.translate_time = start.elapsed();
                     func.translated_at = std::time::Instant::now();
                     Box::new(func)

@@ -16,7 +16,7 @@
 //! Invariants the executor relies on: every slot an instruction names is below `frame_size`;
 //! branch offsets stay inside the function; every `BrTable` is followed by its `len + 1` `Br`s.
 
-use tierup_abi::{ModuleInfo, TrapCode};
+use tierup_abi::{DefinedFuncIdx, FuncIdx, ModuleInfo, TrapCode};
 use wasmparser::{BlockType, Operator};
 
 use crate::instr::{Instr, Slot};
@@ -25,7 +25,9 @@ use crate::instr::{Instr, Slot};
 #[derive(Debug, Clone)]
 pub struct CompiledFunc {
     /// Index in the module's function index space.
-    pub func_index: u32,
+    pub func_index: FuncIdx,
+    /// The same function as a defined function (what code tables and counters use).
+    pub defined: DefinedFuncIdx,
     /// The instructions.
     pub code: Box<[Instr]>,
     /// Number of parameters (slots `0..num_params`).
@@ -133,8 +135,12 @@ pub const MAX_CODE_PER_WASM_BYTE: usize = 16;
 /// # Errors
 /// Only for bodies outside what the interpreter supports (frames above `u32::MAX` slots, or
 /// operators outside WebAssembly 2.0 that validation would already have rejected).
-pub fn translate(module: &ModuleInfo, func_index: u32) -> Result<CompiledFunc, TranslateError> {
-    let body = module.body(func_index);
+pub fn translate(
+    module: &ModuleInfo,
+    defined: DefinedFuncIdx,
+) -> Result<CompiledFunc, TranslateError> {
+    let func_index = module.func_of(defined);
+    let body = module.body(defined);
     let ty = module.func_type(func_index);
     let num_params = ty.params.len() as u32;
     let mut num_locals = num_params as u64;
@@ -168,7 +174,7 @@ pub fn translate(module: &ModuleInfo, func_index: u32) -> Result<CompiledFunc, T
         branched: false,
         reachable_at_entry: true,
     });
-    let wasm_bytes = module.bodies[(func_index - module.num_imported_funcs) as usize].len();
+    let wasm_bytes = module.body_size(defined);
     let code_budget = MAX_CODE_PER_WASM_BYTE * wasm_bytes + 4096;
     let mut ops = body.get_operators_reader()?;
     while !ops.eof() {
@@ -192,6 +198,7 @@ pub fn translate(module: &ModuleInfo, func_index: u32) -> Result<CompiledFunc, T
         .max(1);
     Ok(CompiledFunc {
         func_index,
+        defined,
         code: t.code.into_boxed_slice(),
         num_params,
         num_locals: num_locals as u32,
@@ -912,7 +919,7 @@ impl Translator<'_> {
                 self.set_unreachable();
             }
             O::Call { function_index } => {
-                let ty = self.module.func_type(function_index);
+                let ty = self.module.func_type(FuncIdx(function_index));
                 let (n, m) = (ty.params.len(), ty.results.len());
                 let args = self.call_args(n, m);
                 self.emit(I::Call {

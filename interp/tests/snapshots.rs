@@ -16,11 +16,11 @@ fn listing(wat_path: &Path) -> String {
     let info = Arc::new(ModuleInfo::parse(wasm).expect("snapshot module validates"));
     let module = InterpModule::new(info.clone());
     let mut out = String::new();
-    for index in info.num_imported_funcs..info.funcs.len() as u32 {
+    for defined in info.defined_funcs() {
         let func = module
-            .compiled(index)
+            .compiled(defined)
             .expect("snapshot function translates");
-        if let Some(name) = info.func_name(index) {
+        if let Some(name) = info.func_name(info.func_of(defined)) {
             out.push_str(&format!(";; {name}\n"));
         }
         out.push_str(&disassemble(func));

@@ -34,17 +34,7 @@ use cranelift_codegen::ir::{self, AbiParam, ArgumentPurpose, Signature, UserFunc
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::FunctionBuilderContext;
-use tierup_abi::{ModuleInfo, TrapCode};
-
-/// How memory accesses are bounds-checked (as in the baseline tier).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BoundsChecks {
-    /// Rely on the runtime's 4 GiB + 32 MiB guard reservation: an out-of-bounds access faults
-    /// and the fault is the trap. Static offsets beyond the guard are still checked.
-    Guard,
-    /// Compare every access with the memory's current length.
-    Explicit,
-}
+use tierup_abi::{BoundsChecks, DefinedFuncIdx, ModuleInfo, TrapCode};
 
 /// What the compiler needs to know about the module and the runtime it compiles for.
 #[derive(Debug, Clone, Copy)]
@@ -153,15 +143,19 @@ impl Compiler {
         })
     }
 
-    /// Compiles defined function `func_index` of `env.module`.
+    /// Compiles defined function `func` of `env.module`.
     ///
     /// # Errors
     /// If the body uses an operator this tier does not implement, or Cranelift fails.
-    pub fn compile(&mut self, env: &OptEnv<'_>, func_index: u32) -> Result<OptCode, CompileError> {
-        self.compile_entry(env, func_index, translate::Entry::Slot)
+    pub fn compile(
+        &mut self,
+        env: &OptEnv<'_>,
+        func: DefinedFuncIdx,
+    ) -> Result<OptCode, CompileError> {
+        self.compile_entry(env, func, translate::Entry::Slot)
     }
 
-    /// Compiles defined function `func_index` (which must satisfy [`has_native_entry`]) with
+    /// Compiles defined function `func` (which must satisfy [`has_native_entry`]) with
     /// its native signature, `extern "sysv64" fn(vmctx, fp, params..) -> result`: optimized
     /// callers pass arguments and get the result in registers; `fp` is where the function's
     /// own callees' frames go. [`Compiler::compile_slot_wrapper`] makes its tier-ABI entry.
@@ -171,12 +165,12 @@ impl Compiler {
     pub fn compile_native(
         &mut self,
         env: &OptEnv<'_>,
-        func_index: u32,
+        func: DefinedFuncIdx,
     ) -> Result<OptCode, CompileError> {
-        self.compile_entry(env, func_index, translate::Entry::Native)
+        self.compile_entry(env, func, translate::Entry::Native)
     }
 
-    /// Compiles the tier-ABI entry of defined function `func_index` whose native entry is
+    /// Compiles the tier-ABI entry of defined function `func` whose native entry is
     /// published at `native`: it loads the arguments from `fp`, calls the native entry and
     /// stores the result. It is not a wasm frame of its own (register it without a function,
     /// so backtraces skip it).
@@ -186,13 +180,13 @@ impl Compiler {
     pub fn compile_slot_wrapper(
         &mut self,
         env: &OptEnv<'_>,
-        func_index: u32,
+        func: DefinedFuncIdx,
         native: usize,
     ) -> Result<OptCode, CompileError> {
         self.ctx.clear();
         self.ctx.func.signature = slot_abi_signature();
-        self.ctx.func.name = UserFuncName::user(1, func_index);
-        let ty = env.module.func_type(func_index);
+        self.ctx.func.name = UserFuncName::user(1, func.as_u32());
+        let ty = env.module.func_type(env.module.func_of(func));
         vm::build_slot_wrapper(
             &mut self.ctx.func,
             &mut self.builder_ctx,
@@ -203,7 +197,7 @@ impl Compiler {
         self.finish_compile()
     }
 
-    /// Compiles the on-stack-replacement entry of defined function `func_index` for the
+    /// Compiles the on-stack-replacement entry of defined function `func` for the
     /// `loop` operators at module offsets `loops` (each entered with an empty operand stack,
     /// at least one): machine code `extern "sysv64" fn(vmctx, fp, loop: u32)` that takes a
     /// frame in the interpreter's layout (every local in its slot, as the interpreter and
@@ -216,32 +210,34 @@ impl Compiler {
     pub fn compile_osr(
         &mut self,
         env: &OptEnv<'_>,
-        func_index: u32,
+        func: DefinedFuncIdx,
         loops: &[u32],
     ) -> Result<OptCode, CompileError> {
-        self.compile_entry(env, func_index, translate::Entry::Osr(loops))
+        self.compile_entry(env, func, translate::Entry::Osr(loops))
     }
 
     fn compile_entry(
         &mut self,
         env: &OptEnv<'_>,
-        func_index: u32,
+        func: DefinedFuncIdx,
         kind: translate::Entry<'_>,
     ) -> Result<OptCode, CompileError> {
-        self.translate_entry(env, func_index, kind)?;
+        self.translate_entry(env, func, kind)?;
         self.finish_compile()
     }
 
-    /// Translates `kind` of defined function `func_index` into the (cleared) context.
+    /// Translates `kind` of defined function `func` into the (cleared) context.
     fn translate_entry(
         &mut self,
         env: &OptEnv<'_>,
-        func_index: u32,
+        func: DefinedFuncIdx,
         kind: translate::Entry<'_>,
     ) -> Result<(), CompileError> {
         self.ctx.clear();
         self.ctx.func.signature = match kind {
-            translate::Entry::Native => native_signature(env.module.func_type(func_index)),
+            translate::Entry::Native => {
+                native_signature(env.module.func_type(env.module.func_of(func)))
+            }
             translate::Entry::Slot => slot_abi_signature(),
             translate::Entry::Osr(_) => {
                 let mut sig = slot_abi_signature();
@@ -249,10 +245,10 @@ impl Compiler {
                 sig
             }
         };
-        self.ctx.func.name = UserFuncName::user(0, func_index);
+        self.ctx.func.name = UserFuncName::user(0, func.as_u32());
         translate::translate(
             env,
-            func_index,
+            func,
             kind,
             &mut self.ctx.func,
             &mut self.builder_ctx,
@@ -284,13 +280,13 @@ impl Compiler {
         })
     }
 
-    /// The CLIF of defined function `func_index` after translation, before optimization (for
+    /// The CLIF of defined function `func` after translation, before optimization (for
     /// diagnostics and tests).
     ///
     /// # Errors
     /// As [`Compiler::compile`], for translation.
-    pub fn clif(&mut self, env: &OptEnv<'_>, func_index: u32) -> Result<String, CompileError> {
-        self.translate_entry(env, func_index, translate::Entry::Slot)?;
+    pub fn clif(&mut self, env: &OptEnv<'_>, func: DefinedFuncIdx) -> Result<String, CompileError> {
+        self.translate_entry(env, func, translate::Entry::Slot)?;
         Ok(self.ctx.func.display().to_string())
     }
 }
@@ -373,7 +369,7 @@ mod tests {
             eager: false,
         };
         let mut compiler = Compiler::new().expect("host ISA");
-        let code = compiler.compile(&env, 0).expect("compiles");
+        let code = compiler.compile(&env, DefinedFuncIdx(0)).expect("compiles");
         assert!(!code.code.is_empty());
         let codes: Vec<TrapCode> = code.traps.iter().filter_map(|t| t.1).collect();
         for expected in [
@@ -403,7 +399,7 @@ mod tests {
         };
         let clif = Compiler::new()
             .expect("host ISA")
-            .clif(&env, 0)
+            .clif(&env, DefinedFuncIdx(0))
             .expect("translates");
         assert!(clif.contains("vmctx"), "{clif}");
         assert!(clif.contains("stack_limit"), "{clif}");

@@ -21,7 +21,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
-use tierup_abi::{FuncType, TrapCode, ValType};
+use tierup_abi::{DefinedFuncIdx, FuncIdx, FuncType, Libcall, TrapCode, ValType, slot_offset};
 use wasmparser::{BlockType, Operator};
 
 use crate::{CompileError, OptEnv, clif_trap};
@@ -120,7 +120,7 @@ pub(crate) struct Translator<'a, 'f> {
     op_offset: u32,
 }
 
-/// Translates defined function `func_index` into `func` (whose signature is set).
+/// Translates defined function `defined` into `func` (whose signature is set).
 ///
 /// With `osr_loops` (module offsets of `loop` operators entered with an empty operand stack),
 /// the result is an on-stack-replacement entry instead, with a third parameter: the index of
@@ -129,15 +129,16 @@ pub(crate) struct Translator<'a, 'f> {
 /// the loops is translated too but unreachable from the entry (Cranelift removes it).
 pub(crate) fn translate(
     env: &OptEnv<'_>,
-    func_index: u32,
+    defined: DefinedFuncIdx,
     kind: Entry<'_>,
     func: &mut Function,
     builder_ctx: &mut FunctionBuilderContext,
     frontend: TargetFrontendConfig,
 ) -> Result<(), CompileError> {
     let module = env.module;
+    let func_index = module.func_of(defined);
     let ty = module.func_type(func_index).clone();
-    let body = module.body(func_index);
+    let body = module.body(defined);
     crate::vm::set_stack_limit(func);
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
@@ -256,7 +257,7 @@ impl Translator<'_, '_> {
                 _ => self
                     .b
                     .ins()
-                    .load(clif, MemFlagsData::trusted(), fp, (i * 8) as i32),
+                    .load(clif, MemFlagsData::trusted(), fp, slot_offset(i as u32)),
             };
             self.b.def_var(var, v);
             self.locals.push(var);
@@ -269,7 +270,7 @@ impl Translator<'_, '_> {
             for _ in 0..count {
                 let var = self.b.declare_var(clif);
                 let value = if osr {
-                    let slot = (self.locals.len() * 8) as i32;
+                    let slot = slot_offset(self.locals.len() as u32);
                     self.b.ins().load(clif, MemFlagsData::trusted(), fp, slot)
                 } else {
                     self.zero(clif)
@@ -295,9 +296,12 @@ impl Translator<'_, '_> {
         let fp = self.vm.fp;
         for (i, &v) in values.iter().enumerate() {
             let slot = self.slot_value(v);
-            self.b
-                .ins()
-                .store(MemFlagsData::trusted(), slot, fp, ((first + i) * 8) as i32);
+            self.b.ins().store(
+                MemFlagsData::trusted(),
+                slot,
+                fp,
+                slot_offset((first + i) as u32),
+            );
         }
     }
 
@@ -312,7 +316,7 @@ impl Translator<'_, '_> {
                     clif_type(t),
                     MemFlagsData::trusted(),
                     fp,
-                    ((first + i) * 8) as i32,
+                    slot_offset((first + i) as u32),
                 )
             })
             .collect()
@@ -641,7 +645,7 @@ impl Translator<'_, '_> {
                 self.branch(self.frames.len() as u32 - 1);
                 self.reachable = false;
             }
-            O::Call { function_index } => self.call(function_index),
+            O::Call { function_index } => self.call(FuncIdx(function_index)),
             O::CallIndirect {
                 type_index,
                 table_index,
@@ -728,21 +732,11 @@ impl Translator<'_, '_> {
             }
             O::MemorySize { .. } => self.memory_size(),
             O::MemoryGrow { .. } => self.memory_grow(),
-            O::MemoryFill { .. } => self.bulk_call(
-                tierup_interp::bulk::memory_fill as *const () as usize,
-                &[],
-                &[I32, I32, I32],
-            ),
-            O::MemoryCopy { .. } => self.bulk_call(
-                tierup_interp::bulk::memory_copy as *const () as usize,
-                &[],
-                &[I32, I32, I32],
-            ),
-            O::MemoryInit { data_index, .. } => self.bulk_call(
-                tierup_interp::bulk::memory_init as *const () as usize,
-                &[data_index],
-                &[I32, I32, I32],
-            ),
+            O::MemoryFill { .. } => self.bulk_call(Libcall::memory_fill(), &[], &[I32, I32, I32]),
+            O::MemoryCopy { .. } => self.bulk_call(Libcall::memory_copy(), &[], &[I32, I32, I32]),
+            O::MemoryInit { data_index, .. } => {
+                self.bulk_call(Libcall::memory_init(), &[data_index], &[I32, I32, I32])
+            }
             O::DataDrop { data_index } => self.segment_drop(true, data_index),
 
             // ---- references and tables ----
@@ -756,21 +750,19 @@ impl Translator<'_, '_> {
             O::TableSet { table } => self.table_set(table),
             O::TableSize { table } => self.table_size(table),
             O::TableGrow { table } => self.table_grow(table),
-            O::TableFill { table } => self.bulk_call(
-                tierup_interp::bulk::table_fill as *const () as usize,
-                &[table],
-                &[I32, I64, I32],
-            ),
+            O::TableFill { table } => {
+                self.bulk_call(Libcall::table_fill(), &[table], &[I32, I64, I32])
+            }
             O::TableCopy {
                 dst_table,
                 src_table,
             } => self.bulk_call(
-                tierup_interp::bulk::table_copy as *const () as usize,
+                Libcall::table_copy(),
                 &[dst_table, src_table],
                 &[I32, I32, I32],
             ),
             O::TableInit { elem_index, table } => self.bulk_call(
-                tierup_interp::bulk::table_init as *const () as usize,
+                Libcall::table_init(),
                 &[table, elem_index],
                 &[I32, I32, I32],
             ),

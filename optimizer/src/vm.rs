@@ -21,14 +21,14 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::FunctionBuilder;
 use tierup_abi::vmctx::offsets as off;
-use tierup_abi::{FuncType, TrapCode};
+use tierup_abi::{
+    BoundsChecks, DefinedFuncIdx, FuncIdx, FuncType, GUARD_BYTES, Libcall, SLOT_BYTES, TrapCode,
+    slot_offset,
+};
 use wasmparser::MemArg;
 
 use crate::translate::{Translator, clif_type};
-use crate::{BoundsChecks, OptEnv, clif_trap, slot_abi_signature};
-
-/// The guard region behind every 32-bit memory's 4 GiB reservation (the runtime's layout).
-const GUARD_BYTES: u64 = 32 << 20;
+use crate::{OptEnv, clif_trap, slot_abi_signature};
 
 /// Flags for loads of vmctx data that never changes while the instance lives.
 fn fixed() -> MemFlagsData {
@@ -77,7 +77,7 @@ pub(crate) struct EntryValues {
     slot_stack_check: Vec<Inst>,
     slot_sig: Option<SigRef>,
     /// The function being compiled.
-    func_index: u32,
+    func_index: FuncIdx,
 }
 
 impl EntryValues {
@@ -86,7 +86,7 @@ impl EntryValues {
         b: &mut FunctionBuilder<'_>,
         env: &OptEnv<'_>,
         ty: &FuncType,
-        func_index: u32,
+        func_index: FuncIdx,
     ) -> Self {
         let entry = b.current_block().expect("in the entry block");
         let (vmctx, fp) = (b.block_params(entry)[0], b.block_params(entry)[1]);
@@ -149,7 +149,7 @@ impl EntryValues {
                 b.func.layout.remove_inst(inst);
             }
         } else if let Some(&inst) = self.slot_stack_check.get(1) {
-            let bytes = (self.own_slots + self.outgoing_slots) * 8;
+            let bytes = (self.own_slots + self.outgoing_slots) * SLOT_BYTES;
             b.func.dfg.insts[inst] = InstructionData::UnaryImm {
                 opcode: Opcode::Iconst,
                 imm: Imm64::new(bytes as i64),
@@ -167,7 +167,9 @@ impl Translator<'_, '_> {
     /// Element `index` of the fixed pointer array at vmctx field `offset`.
     fn vmctx_array(&mut self, offset: usize, index: u32) -> Value {
         let array = self.vmctx_field(offset);
-        self.b.ins().load(I64, fixed(), array, (index * 8) as i32)
+        self.b
+            .ins()
+            .load(I64, fixed(), array, off::pointer_entry(index))
     }
 
     fn signature(&mut self, params: &[Type], returns: &[Type]) -> SigRef {
@@ -189,9 +191,11 @@ impl Translator<'_, '_> {
         self.b.inst_results(call).to_vec()
     }
 
-    fn libcall(&mut self, offset: usize) -> Value {
+    fn libcall(&mut self, libcall: Libcall) -> Value {
         let libcalls = self.vmctx_field(off::LIBCALLS);
-        self.b.ins().load(I64, fixed(), libcalls, offset as i32)
+        self.b
+            .ins()
+            .load(I64, fixed(), libcalls, libcall.offset() as i32)
     }
 
     /// Traps with `status` (through the runtime's raise routine) unless it is 0.
@@ -280,7 +284,7 @@ impl Translator<'_, '_> {
     pub(crate) fn memory_grow(&mut self) {
         let delta = self.pop();
         let delta = self.b.ins().uextend(I64, delta);
-        let grow = self.libcall(off::LIBCALL_MEMORY_GROW);
+        let grow = self.libcall(Libcall::memory_grow());
         let memory = self.b.ins().iconst(I32, 0);
         let vmctx = self.vm.vmctx;
         let old = self.call_rust(grow, &[vmctx, memory, delta], &[I64])[0];
@@ -291,14 +295,14 @@ impl Translator<'_, '_> {
 
     /// A bulk operation: `f(vmctx, immediates.., operands..) -> status`, with `operands` of
     /// the given types popped from the stack.
-    pub(crate) fn bulk_call(&mut self, f: usize, immediates: &[u32], operands: &[Type]) {
+    pub(crate) fn bulk_call(&mut self, libcall: Libcall, immediates: &[u32], operands: &[Type]) {
         let popped = self.stack.split_off(self.stack.len() - operands.len());
         let mut args = vec![self.vm.vmctx];
         for &imm in immediates {
             args.push(self.b.ins().iconst(I32, i64::from(imm)));
         }
         args.extend(popped);
-        let f = self.b.ins().iconst(I64, f as i64);
+        let f = self.libcall(libcall);
         let status = self.call_rust(f, &args, &[I32])[0];
         self.check_status(status);
     }
@@ -397,7 +401,7 @@ impl Translator<'_, '_> {
     pub(crate) fn table_grow(&mut self, table: u32) {
         let (init, delta) = self.pop2();
         let delta = self.b.ins().uextend(I64, delta);
-        let grow = self.libcall(off::LIBCALL_TABLE_GROW);
+        let grow = self.libcall(Libcall::table_grow());
         let table = self.b.ins().iconst(I32, i64::from(table));
         let vmctx = self.vm.vmctx;
         let old = self.call_rust(grow, &[vmctx, table, delta, init], &[I64])[0];
@@ -417,7 +421,7 @@ impl Translator<'_, '_> {
             .outgoing_slots
             .max(ty.params().len().max(ty.results().len()));
         let fp = self.vm.fp;
-        self.b.ins().iadd_imm_u(fp, (own * 8) as i64)
+        self.b.ins().iadd_imm_u(fp, (own * SLOT_BYTES) as i64)
     }
 
     /// Pushes `ty`'s results from the callee frame.
@@ -440,7 +444,7 @@ impl Translator<'_, '_> {
         self.b.ins().call_indirect(sig, entry, &[vmctx, frame]);
     }
 
-    pub(crate) fn call(&mut self, func_index: u32) {
+    pub(crate) fn call(&mut self, func_index: FuncIdx) {
         let module = self.env.module;
         let ty = module.func_type(func_index).clone();
         if let Some(entry) = self.native_entry(func_index) {
@@ -450,30 +454,39 @@ impl Translator<'_, '_> {
             return self.call_late_bound(slot, func_index, &ty);
         }
         let frame = self.pass_args(&ty);
-        if func_index >= module.num_imported_funcs {
-            let table = self.vmctx_field(off::CODE_TABLE);
-            let defined = func_index - module.num_imported_funcs;
-            // The entry changes when the callee tiers up: loaded at every call.
-            let entry =
-                self.b
-                    .ins()
-                    .load(I64, MemFlagsData::trusted(), table, (defined * 8) as i32);
-            let vmctx = self.vm.vmctx;
-            self.call_entry(entry, vmctx, frame);
-        } else {
-            let func = self.vmctx_array(off::FUNCS, func_index);
-            self.call_ref(func, frame, &ty);
+        match module.defined_func(func_index) {
+            Some(defined) => {
+                // The entry changes when the callee tiers up: loaded at every call.
+                let entry = self.code_table_entry(defined);
+                let vmctx = self.vm.vmctx;
+                self.call_entry(entry, vmctx, frame);
+            }
+            None => {
+                let func = self.vmctx_array(off::FUNCS, func_index.as_u32());
+                self.call_ref(func, frame, &ty);
+            }
         }
         self.take_results(&ty);
+    }
+
+    /// Loads defined function `defined`'s code-table entry.
+    fn code_table_entry(&mut self, defined: DefinedFuncIdx) -> Value {
+        let table = self.vmctx_field(off::CODE_TABLE);
+        self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            table,
+            off::pointer_entry(defined.as_u32()),
+        )
     }
 
     /// The native entry of defined function `func_index` as a value, if a direct call may
     /// use it (see [`OptEnv::native`]). Published entries never change, so the load is
     /// `readonly`.
-    fn native_entry(&mut self, func_index: u32) -> Option<Value> {
+    fn native_entry(&mut self, func_index: FuncIdx) -> Option<Value> {
         let module = self.env.module;
         let table = self.env.native?;
-        let defined = func_index.checked_sub(module.num_imported_funcs)? as usize;
+        let defined = module.defined_func(func_index)?.index();
         if !crate::has_native_entry(module.func_type(func_index)) {
             return None;
         }
@@ -487,10 +500,10 @@ impl Translator<'_, '_> {
 
     /// The address of `func_index`'s native-entry slot when the callee may get a native
     /// entry later (it is defined and has a native signature, but is not published yet).
-    fn late_native_slot(&self, func_index: u32) -> Option<usize> {
+    fn late_native_slot(&self, func_index: FuncIdx) -> Option<usize> {
         let module = self.env.module;
         let table = self.env.native?;
-        let defined = func_index.checked_sub(module.num_imported_funcs)? as usize;
+        let defined = module.defined_func(func_index)?.index();
         crate::has_native_entry(module.func_type(func_index))
             .then(|| table[defined..].as_ptr() as usize)
     }
@@ -498,7 +511,7 @@ impl Translator<'_, '_> {
     /// A direct call to a function that was not optimized yet when the caller was compiled:
     /// each call checks whether its native entry is published by now (then calls it with
     /// register arguments) or goes through the code table.
-    fn call_late_bound(&mut self, slot: usize, func_index: u32, ty: &FuncType) {
+    fn call_late_bound(&mut self, slot: usize, func_index: FuncIdx, ty: &FuncType) {
         let addr = self.b.ins().iconst(I64, slot as i64);
         let native = self.b.ins().load(I64, MemFlagsData::trusted(), addr, 0);
         let native_block = self.b.create_block();
@@ -524,12 +537,12 @@ impl Translator<'_, '_> {
         self.b.seal_block(slot_block);
         self.stack.extend_from_slice(&args);
         let frame = self.pass_args(ty);
-        let table = self.vmctx_field(off::CODE_TABLE);
-        let defined = func_index - self.env.module.num_imported_funcs;
-        let entry = self
-            .b
-            .ins()
-            .load(I64, MemFlagsData::trusted(), table, (defined * 8) as i32);
+        let defined = self
+            .env
+            .module
+            .defined_func(func_index)
+            .expect("late-bound callees are defined");
+        let entry = self.code_table_entry(defined);
         let vmctx = self.vm.vmctx;
         self.call_entry(entry, vmctx, frame);
         self.take_results(ty);
@@ -548,7 +561,10 @@ impl Translator<'_, '_> {
     fn call_native(&mut self, entry: Value, ty: &FuncType) {
         let args = self.stack.split_off(self.stack.len() - ty.params().len());
         let fp = self.vm.fp;
-        let frame = self.b.ins().iadd_imm_u(fp, (self.vm.own_slots * 8) as i64);
+        let frame = self
+            .b
+            .ins()
+            .iadd_imm_u(fp, (self.vm.own_slots * SLOT_BYTES) as i64);
         let sig = self.b.import_signature(crate::native_signature(ty));
         let mut call_args = vec![self.vm.vmctx, frame];
         call_args.extend(args);
@@ -612,7 +628,7 @@ impl Translator<'_, '_> {
         self.b.switch_to_block(host);
         self.b.seal_block(host);
         let slots = ty.params().len().max(ty.results().len());
-        let top = self.b.ins().iadd_imm_u(frame, (slots * 8) as i64);
+        let top = self.b.ins().iadd_imm_u(frame, (slots * SLOT_BYTES) as i64);
         let store = self.vm.store;
         self.b.ins().store(
             MemFlagsData::trusted(),
@@ -620,7 +636,7 @@ impl Translator<'_, '_> {
             store,
             off::STORE_STACK_TOP as i32,
         );
-        let call_host = self.libcall(off::LIBCALL_CALL_HOST);
+        let call_host = self.libcall(Libcall::call_host());
         let vmctx = self.vm.vmctx;
         let status = self.call_rust(call_host, &[vmctx, func, frame], &[I32])[0];
         self.check_status(status);
@@ -648,10 +664,12 @@ pub(crate) fn build_slot_wrapper(
     let (vmctx, fp) = (b.block_params(entry)[0], b.block_params(entry)[1]);
     let mut args = vec![vmctx, fp];
     for (i, &p) in ty.params().iter().enumerate() {
-        args.push(
-            b.ins()
-                .load(clif_type(p), MemFlagsData::trusted(), fp, (i * 8) as i32),
-        );
+        args.push(b.ins().load(
+            clif_type(p),
+            MemFlagsData::trusted(),
+            fp,
+            slot_offset(i as u32),
+        ));
     }
     let sig = b.import_signature(crate::native_signature(ty));
     let callee = b.ins().iconst(I64, native as i64);
@@ -660,7 +678,7 @@ pub(crate) fn build_slot_wrapper(
     for (i, r) in results.into_iter().enumerate() {
         let slot = crate::translate::slot_value(&mut b, r);
         b.ins()
-            .store(MemFlagsData::trusted(), slot, fp, (i * 8) as i32);
+            .store(MemFlagsData::trusted(), slot, fp, slot_offset(i as u32));
     }
     b.ins().return_(&[]);
     b.finalize(frontend);

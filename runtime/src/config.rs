@@ -1,7 +1,13 @@
 //! [`Config`]: every knob of an [`crate::Engine`], each documented, and the tier choice.
 
+pub use tierup_abi::BoundsChecks;
+
 use std::fmt;
 use std::str::FromStr;
+
+use crate::jit::tuning::{
+    DEFAULT_BASELINE_AFTER, DEFAULT_OPT_AFTER, DEFAULT_OPT_QUEUE, MAX_DEFAULT_COMPILE_THREADS,
+};
 
 /// Which tiers run the code (DESIGN.md §4: forced modes are strict).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -140,17 +146,6 @@ pub struct Config {
     pub(crate) tiers: Tiers,
 }
 
-/// How machine code checks memory accesses (the interpreter always checks explicitly).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum BoundsChecks {
-    /// Rely on each memory's 4 GiB + 32 MiB guard reservation: an out-of-bounds access faults
-    /// and becomes a trap. Fastest; needs the address space.
-    #[default]
-    Guard,
-    /// Compare every access with the memory's length (a load and a branch per access).
-    Explicit,
-}
-
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -159,11 +154,11 @@ impl Default for Config {
             max_wasm_stack: 8 << 20,
             max_table_elements: 10_000_000,
             max_native_stack: 512 << 10,
-            baseline_after: 1000,
+            baseline_after: DEFAULT_BASELINE_AFTER,
             bounds_checks: BoundsChecks::Guard,
-            opt_after: 10_000,
+            opt_after: DEFAULT_OPT_AFTER,
             compile_threads: default_compile_threads(),
-            opt_queue_capacity: 1024,
+            opt_queue_capacity: DEFAULT_OPT_QUEUE,
             tiers: Tiers::default(),
         }
     }
@@ -280,5 +275,5 @@ impl Config {
 fn default_compile_threads() -> usize {
     std::thread::available_parallelism()
         .map_or(1, |n| n.get().saturating_sub(1))
-        .clamp(1, 4)
+        .clamp(1, MAX_DEFAULT_COMPILE_THREADS)
 }

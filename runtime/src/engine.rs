@@ -11,7 +11,7 @@ use tierup_abi::FuncType;
 
 use crate::config::{Config, TierMode};
 use crate::error::Error;
-use crate::jit::tiering::Policy;
+use crate::jit::policy::TierPolicy;
 use crate::jit::workers::OptWorkers;
 
 /// A compilation and execution environment shared by modules and stores. Cheap to clone.
@@ -23,7 +23,7 @@ pub struct Engine {
 #[derive(Debug)]
 struct EngineInner {
     config: Config,
-    policy: Policy,
+    policy: TierPolicy,
     types: Mutex<TypeRegistry>,
     /// The optimizer's background workers (threads start at the first job); shared with
     /// the engine's modules, which queue work on them.
@@ -45,14 +45,14 @@ impl Engine {
     /// the interpreter is used (unless the tiers were chosen explicitly).
     pub fn new(config: &Config) -> Result<Engine, Error> {
         let mut config = config.clone();
-        let policy = Policy::of(&config);
+        let policy = TierPolicy::of(&config);
         if policy.uses_jit() && !crate::jit::supported() {
             if config.tier != TierMode::Tiered || config.tiers != crate::Tiers::default() {
                 return Err(Error::TierUnavailable(config.tier));
             }
             config.tier = TierMode::Interp;
         }
-        let policy = Policy::of(&config);
+        let policy = TierPolicy::of(&config);
         let workers = (policy.tiers.opt && config.tier == TierMode::Tiered)
             .then(|| OptWorkers::new(config.compile_threads, config.opt_queue_capacity));
         Ok(Engine {
@@ -71,7 +71,7 @@ impl Engine {
     }
 
     /// The tiering policy.
-    pub(crate) fn policy(&self) -> &Policy {
+    pub(crate) fn policy(&self) -> &TierPolicy {
         &self.inner.policy
     }
 

@@ -6,7 +6,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use tierup_abi::{ModuleInfo, RawTrap, TrapCode};
+use tierup_abi::{FuncIdx, ModuleInfo, RawTrap, TrapCode};
 
 use crate::config::TierMode;
 
@@ -25,7 +25,7 @@ impl FrameInfo {
 
     /// The function's name from the module's name section, if present.
     pub fn func_name(&self) -> Option<&str> {
-        self.module.func_name(self.func_index)
+        self.module.func_name(FuncIdx(self.func_index))
     }
 
     /// The module's name from its name section, if present.
@@ -77,7 +77,7 @@ impl Trap {
                 .into_iter()
                 .map(|f| FrameInfo {
                     module: f.module,
-                    func_index: f.func_index,
+                    func_index: f.func_index.as_u32(),
                 })
                 .collect(),
         }
@@ -88,7 +88,7 @@ impl Trap {
         self.backtrace
             .extend(raw.frames.into_iter().map(|f| FrameInfo {
                 module: f.module,
-                func_index: f.func_index,
+                func_index: f.func_index.as_u32(),
             }));
     }
 

@@ -14,7 +14,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use tierup_abi::{FuncType, RawTrap, StoreCtx, TrapCode, ValType, VmCtx, VmFuncRef};
+use tierup_abi::{
+    DefinedFuncIdx, FuncType, RawTrap, StoreCtx, TrapCode, ValType, VmCtx, VmFuncRef,
+};
 
 use crate::error::{Error, Trap};
 use crate::store::{AsContext, AsContextMut, Caller, FuncKind, Store, StoreInner};
@@ -95,7 +97,7 @@ impl Func {
         let index = store.host_funcs.len() as u32;
         let funcref = VmFuncRef {
             type_id,
-            func_index: 0,
+            defined: DefinedFuncIdx(0),
             vmctx: std::ptr::null_mut(),
             host: Arc::as_ptr(&host).cast(),
             code: std::ptr::null(),
@@ -218,7 +220,7 @@ pub(crate) fn call_raw<T>(
         }
         FuncKind::Wasm => {
             let vmctx = data.funcref.vm.vmctx;
-            let func_index = data.funcref.vm.func_index;
+            let func = data.funcref.vm.defined;
             // SAFETY: a wasm function of this store names its live instance and code entry.
             let code = unsafe { data.funcref.vm.machine_code() };
             let budget = store.inner.engine.config().max_native_stack;
@@ -257,14 +259,14 @@ pub(crate) fn call_raw<T>(
             unsafe { std::ptr::copy_nonoverlapping(slots.as_ptr(), fp, slots.len()) };
             let guard = EntryGuard::enter(ctx, fp);
             store.set_host_ptr();
-            // SAFETY: `vmctx` is a live instance of this store, `func_index` one of its defined
+            // SAFETY: `vmctx` is a live instance of this store, `func` one of its defined
             // functions (FuncKind::Wasm), and `fp` is the top of the store's slot stack with the
             // arguments written; `store` stays borrowed (unused) for the whole call.
             let result = unsafe {
                 if code != 0 {
                     crate::jit::traps::call_jit(code, vmctx, fp)
                 } else {
-                    tierup_interp::invoke(vmctx, func_index, fp)
+                    tierup_interp::invoke(vmctx, func, fp)
                 }
             };
             let outermost = guard.exit();

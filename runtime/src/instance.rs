@@ -227,14 +227,15 @@ fn instantiate<T>(
     let vmctx_ptr: *mut VmCtx = &mut *vmctx;
 
     // 3. Defined functions.
-    for func_index in info.num_imported_funcs..info.funcs.len() as u32 {
-        let ty = module.inner.func_types[info.funcs[func_index as usize] as usize].clone();
+    for defined in info.defined_funcs() {
+        let ty_index = info.funcs[info.func_of(defined).index()].index();
+        let ty = module.inner.func_types[ty_index].clone();
         let funcref = VmFuncRef {
-            type_id: module.inner.type_ids[info.funcs[func_index as usize] as usize],
-            func_index,
+            type_id: module.inner.type_ids[ty_index],
+            defined,
             vmctx: vmctx_ptr,
             host: std::ptr::null(),
-            code: &module.inner.code_table[(func_index - info.num_imported_funcs) as usize],
+            code: module.inner.code_table.entry_cell(defined),
         };
         funcs.push(store.inner.add_func(funcref, ty, FuncKind::Wasm));
     }

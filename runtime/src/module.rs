@@ -8,14 +8,15 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, AtomicUsize};
+use std::sync::atomic::AtomicI32;
 use std::time::{Duration, Instant};
 
-use tierup_abi::{ExternIdx, FuncType, ImportKind, ModuleInfo};
+use tierup_abi::{DefinedFuncIdx, ExternIdx, FuncIdx, FuncType, ImportKind, ModuleInfo};
 use tierup_interp::InterpModule;
 
 use crate::engine::Engine;
 use crate::error::Error;
+use crate::jit::code_table::CodeTable;
 use crate::jit::tiering::ModuleJit;
 use crate::stats::{ModuleStats, Tier, TierEvent};
 use crate::types::{ExternType, GlobalType, MemoryType, TableType};
@@ -31,7 +32,7 @@ pub(crate) struct ModuleInner {
     pub(crate) engine: Engine,
     pub(crate) info: Arc<ModuleInfo>,
     pub(crate) interp: InterpModule,
-    pub(crate) code_table: Arc<[AtomicUsize]>,
+    pub(crate) code_table: Arc<CodeTable>,
     pub(crate) hot_counters: Arc<[AtomicI32]>,
     /// Canonical signature id of each type index.
     pub(crate) type_ids: Box<[u32]>,
@@ -124,7 +125,7 @@ impl Module {
         let start = Instant::now();
         let info = Arc::new(ModuleInfo::parse(bytes.to_vec())?);
         let validate_time = start.elapsed();
-        let defined = info.num_defined_funcs() as usize;
+        let defined = info.num_defined_funcs();
         let type_ids = info.types.iter().map(|t| engine.type_id(t)).collect();
         let func_types = info.types.iter().cloned().map(Arc::new).collect();
         let config = engine.config();
@@ -133,16 +134,14 @@ impl Module {
         let hot_counters: Arc<[AtomicI32]> =
             (0..defined).map(|_| AtomicI32::new(countdown)).collect();
         let jit = if engine.uses_jit() {
-            Some(
-                ModuleJit::new(&info, config, engine.workers(), hot_counters.clone())
-                    .map_err(|e| Error::msg(format!("code memory: {e}")))?,
-            )
+            let jit = ModuleJit::new(&info, policy, config.bounds_checks, engine.workers());
+            Some(jit.map_err(|e| Error::msg(format!("code memory: {e}")))?)
         } else {
             None
         };
         let code_table = match &jit {
             Some(jit) => jit.code_table().clone(),
-            None => (0..defined).map(|_| AtomicUsize::new(0)).collect(),
+            None => Arc::new(CodeTable::new(defined, |_| 0)),
         };
         let inner = ModuleInner {
             engine: engine.clone(),
@@ -159,7 +158,7 @@ impl Module {
         // Without the interpreter, functions start compiled (strictly: a function the tier
         // cannot compile is an error).
         if let Some(jit) = &inner.jit
-            && !policy.tiers.interp
+            && policy.starts_compiled()
         {
             if policy.tiers.baseline {
                 jit.compile_all(&inner.interp)
@@ -214,7 +213,7 @@ impl Module {
         info.exports.iter().map(move |exp| ExportType {
             name: &exp.name,
             ty: match exp.index {
-                ExternIdx::Func(i) => ExternType::Func(info.func_type(i).clone()),
+                ExternIdx::Func(i) => ExternType::Func(info.func_type(FuncIdx(i)).clone()),
                 ExternIdx::Table(i) => ExternType::Table(TableType {
                     ty: info.tables[i as usize],
                 }),
@@ -235,15 +234,18 @@ impl Module {
     /// If the index is not a defined function, or it cannot be translated.
     pub fn interp_listing(&self, func_index: u32) -> Result<String, Error> {
         let info = &self.inner.info;
-        if func_index < info.num_imported_funcs || func_index as usize >= info.funcs.len() {
-            return Err(Error::msg(format!(
-                "function {func_index} is not defined by this module"
-            )));
-        }
+        let defined = info
+            .defined_func(FuncIdx(func_index))
+            .filter(|d| d.as_u32() < info.num_defined_funcs())
+            .ok_or_else(|| {
+                Error::msg(format!(
+                    "function {func_index} is not defined by this module"
+                ))
+            })?;
         let func = self
             .inner
             .interp
-            .compiled(func_index)
+            .compiled(defined)
             .map_err(|e| Error::msg(e.to_string()))?;
         Ok(tierup_interp::disassemble(func))
     }
@@ -259,11 +261,11 @@ impl Module {
         let mut events: Vec<TierEvent> = Vec::new();
         for f in inner.interp.translated() {
             if !interp_tier {
-                translate_times.insert(f.func_index, f.translate_time);
+                translate_times.insert(f.defined, f.translate_time);
                 continue;
             }
             events.push(TierEvent {
-                func_index: f.func_index,
+                func_index: f.func_index.as_u32(),
                 name: inner.info.func_name(f.func_index).map(str::to_owned),
                 tier: Tier::Interp,
                 wasm_bytes: f.wasm_bytes,
@@ -275,23 +277,23 @@ impl Module {
         }
         if let Some(jit) = &inner.jit {
             let event =
-                |func_index: u32, tier, code_bytes, compile_time, queue_wait, at: Instant| {
-                    let defined = (func_index - inner.info.num_imported_funcs) as usize;
+                |func: DefinedFuncIdx, tier, code_bytes, compile_time, queue_wait, at: Instant| {
+                    let func_index = inner.info.func_of(func);
                     TierEvent {
-                        func_index,
+                        func_index: func_index.as_u32(),
                         name: inner.info.func_name(func_index).map(str::to_owned),
                         tier,
-                        wasm_bytes: inner.info.bodies[defined].len(),
+                        wasm_bytes: inner.info.body_size(func),
                         code_bytes,
                         compile_time,
                         queue_wait,
                         at: at.saturating_duration_since(inner.created_at),
                     }
                 };
-            events.extend(jit.compiled().map(|(func_index, f)| {
-                let translate = translate_times.get(&func_index).copied();
+            events.extend(jit.compiled().map(|(func, f)| {
+                let translate = translate_times.get(&func).copied();
                 event(
-                    func_index,
+                    func,
                     Tier::Baseline,
                     f.code_bytes,
                     f.compile_time + translate.unwrap_or_default(),
@@ -299,9 +301,9 @@ impl Module {
                     f.published_at,
                 )
             }));
-            events.extend(jit.optimized().map(|(func_index, f)| {
+            events.extend(jit.optimized().map(|(func, f)| {
                 event(
-                    func_index,
+                    func,
                     Tier::Optimized,
                     f.code_bytes,
                     f.compile_time,
@@ -326,7 +328,7 @@ impl Module {
             opt_pending: inner.jit.as_ref().map_or(0, |j| j.optimizations_pending()),
             opt_failures: inner.jit.as_ref().map_or_else(Vec::new, |j| {
                 j.optimize_failures()
-                    .map(|(f, e)| (f, e.to_owned()))
+                    .map(|(f, e)| (inner.info.func_of(f).as_u32(), e.to_owned()))
                     .collect()
             }),
         }

@@ -10,11 +10,9 @@
 
 use std::ptr;
 
-use tierup_abi::{Limits, MemoryDefinition, TableDefinition, TableType, WASM_PAGE_SIZE};
-
-/// Bytes reserved after the largest possible wasm32 memory, so that any 32-bit index plus a
-/// static offset below this size faults instead of reaching another mapping.
-const GUARD_BYTES: usize = 32 << 20;
+use tierup_abi::{
+    GUARD_BYTES, Limits, MemoryDefinition, TableDefinition, TableType, WASM_PAGE_SIZE,
+};
 
 /// An anonymous mapping, unmapped on drop.
 #[derive(Debug)]
@@ -94,7 +92,7 @@ impl MemoryData {
                 limits.min, max_pages
             ));
         }
-        let reserve = (65536 * WASM_PAGE_SIZE) as usize + GUARD_BYTES;
+        let reserve = (65536 * WASM_PAGE_SIZE + GUARD_BYTES) as usize;
         let mut mmap = Mmap::reserve(reserve).ok_or("cannot reserve address space for memory")?;
         let len = (limits.min * WASM_PAGE_SIZE) as usize;
         if !mmap.make_accessible(len) {

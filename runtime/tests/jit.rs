@@ -683,3 +683,38 @@ fn backtraces_through_optimized_frames() {
     assert_eq!(trap.code(), TrapCode::MemoryOutOfBounds);
     assert_eq!(names(&trap), ["inner", "hot", "outer"]);
 }
+
+/// Traps on some threads while other threads create and drop modules with machine code: the
+/// signal handler and the backtrace lookup read every module's trap registry, and a registry
+/// must not be freed while one of them is looking at it.
+#[test]
+fn traps_are_safe_while_other_threads_drop_modules() {
+    let wat = r#"(module (memory 1)
+        (func (export "oob") (param i32) (result i32) (i32.load (local.get 0))))"#;
+    let mut config = Config::new();
+    config.tier(TierMode::Baseline);
+    let engine = Engine::new(&config).unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    drop(Module::new(&engine, wat).unwrap());
+                }
+            });
+        }
+        let module = Module::new(&engine, wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let oob = instance
+            .get_typed_func::<i32, i32>(&mut store, "oob")
+            .unwrap();
+        for _ in 0..20_000 {
+            let trap = trap_of(oob.call(&mut store, -4).unwrap_err());
+            assert_eq!(trap.code(), TrapCode::MemoryOutOfBounds);
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+}

@@ -15,6 +15,8 @@ use std::fmt;
 
 use parking_lot::Mutex;
 
+use crate::jit::tuning::{CACHE_COLOUR_STRIDE, CACHE_COLOURS, CACHE_LINE};
+
 /// The system page size assumed for code (x86-64 Linux).
 pub const PAGE: usize = 4096;
 
@@ -128,9 +130,8 @@ impl CodeArena {
     pub fn publish(&self, code: &[&[u8]]) -> Result<Vec<CodeRange>, ArenaError> {
         let mut offsets = Vec::with_capacity(code.len());
         let mut next = self.next.lock();
-        // 64 colours of 64 bytes; consecutive chunks get colours 37 apart.
-        let colour = (*next / PAGE * 37) % 64;
-        let mut size = colour * 64;
+        let colour = (*next / PAGE * CACHE_COLOUR_STRIDE) % CACHE_COLOURS;
+        let mut size = colour * CACHE_LINE;
         for piece in code {
             size = size.next_multiple_of(16);
             offsets.push(size);

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use parking_lot::Mutex;
 use std::sync::Arc;
 
-use tierup_abi::{ModuleInfo, TrapCode};
+use tierup_abi::{FuncIdx, ModuleInfo, TrapCode};
 
 use crate::jit::arena::CodeRange;
 
@@ -43,7 +43,7 @@ pub struct CodeInfo {
     /// Its faulting instructions, sorted by offset.
     pub traps: Box<[TrapSite]>,
     /// The wasm function it implements (for backtraces), if any.
-    pub func_index: Option<u32>,
+    pub func_index: Option<FuncIdx>,
 }
 
 impl CodeInfo {

@@ -21,11 +21,14 @@
 //! from JIT code returns a status instead of faulting.
 //!
 //! Registries are made visible to the handler with [`register_code`]; lookups are lock-free.
+//! A module's registry is freed only after [`unregister_code`] has waited out every reader
+//! that may have found it (an epoch count the readers keep with two atomic increments), so a
+//! trap on one thread never reads the registry of a module another thread is dropping.
 
 use std::cell::Cell;
 use std::ffi::c_void;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
@@ -78,6 +81,15 @@ thread_local! {
 static REGISTRIES: [AtomicPtr<CodeRegistry>; 4096] =
     [const { AtomicPtr::new(std::ptr::null_mut()) }; 4096];
 
+/// Readers of [`REGISTRIES`] in each of the two epochs (see [`RegistryReader`]).
+static READERS: [AtomicUsize; 2] = [const { AtomicUsize::new(0) }; 2];
+
+/// The current reader epoch; [`unregister_code`] advances it.
+static EPOCH: AtomicUsize = AtomicUsize::new(0);
+
+/// Serialises [`unregister_code`] (never taken by readers, so never by the signal handler).
+static UNREGISTERING: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
+
 /// Makes `registry` visible to the signal handler until [`unregister_code`].
 ///
 /// # Errors
@@ -102,8 +114,14 @@ pub unsafe fn register_code(registry: *const CodeRegistry) -> Result<(), String>
     Err("too many code registries".into())
 }
 
-/// Hides `registry` from the signal handler again (before it is dropped).
+/// Hides `registry` from the signal handler again, and returns once no reader can still be
+/// looking at it, so that the caller may free it.
+///
+/// Readers are lock-free (the signal handler is one), so reclamation waits for them instead:
+/// after the slot is cleared no new reader can find the registry, and advancing the epoch
+/// then waiting until the old epoch has no readers left covers every reader that found it.
 pub fn unregister_code(registry: *const CodeRegistry) {
+    let _one_at_a_time = UNREGISTERING.lock();
     for slot in &REGISTRIES {
         let _ = slot.compare_exchange(
             registry as *mut CodeRegistry,
@@ -112,27 +130,59 @@ pub fn unregister_code(registry: *const CodeRegistry) {
             Ordering::Relaxed,
         );
     }
+    let old = EPOCH.fetch_add(1, Ordering::SeqCst);
+    while READERS[old & 1].load(Ordering::SeqCst) != 0 {
+        std::thread::yield_now();
+    }
 }
 
-/// The registered code containing `pc`, with its registry.
-fn code_at(pc: usize) -> Option<(&'static CodeRegistry, &'static CodeInfo)> {
-    REGISTRIES.iter().find_map(|slot| {
-        let registry = slot.load(Ordering::Acquire);
-        if registry.is_null() {
-            return None;
+/// A read section over the registered registries: while it lives, none of the registries it
+/// finds is freed (see [`unregister_code`]). Async-signal-safe: atomics only.
+struct RegistryReader {
+    epoch: usize,
+}
+
+impl RegistryReader {
+    fn enter() -> RegistryReader {
+        loop {
+            let epoch = EPOCH.load(Ordering::SeqCst);
+            READERS[epoch & 1].fetch_add(1, Ordering::SeqCst);
+            // An unregistration that advanced the epoch before we were counted may not
+            // have waited for us: count ourselves in the new epoch instead.
+            if EPOCH.load(Ordering::SeqCst) == epoch {
+                return RegistryReader { epoch };
+            }
+            READERS[epoch & 1].fetch_sub(1, Ordering::SeqCst);
         }
-        // SAFETY: registered registries stay alive until unregistered (`register_code`); the
-        // 'static lifetime is only used while the code they describe can be running.
-        let registry: &'static CodeRegistry = unsafe { &*registry };
-        registry.lookup(pc).map(|info| (registry, info))
-    })
+    }
+
+    /// The registered code containing `pc`, with its registry.
+    fn code_at(&self, pc: usize) -> Option<(&CodeRegistry, &CodeInfo)> {
+        REGISTRIES.iter().find_map(|slot| {
+            let registry = slot.load(Ordering::Acquire);
+            if registry.is_null() {
+                return None;
+            }
+            // SAFETY: a registry found while this reader is counted stays alive until the
+            // reader is dropped (`unregister_code` waits for it); the borrow ends with `self`.
+            let registry: &CodeRegistry = unsafe { &*registry };
+            registry.lookup(pc).map(|info| (registry, info))
+        })
+    }
+}
+
+impl Drop for RegistryReader {
+    fn drop(&mut self) {
+        READERS[self.epoch & 1].fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The wasm frames for the program counters a trap collected (innermost first).
 fn frames_of(pcs: &[usize]) -> Vec<WasmFrame> {
+    let reader = RegistryReader::enter();
     pcs.iter()
         .filter_map(|&pc| {
-            let (registry, info) = code_at(pc)?;
+            let (registry, info) = reader.code_at(pc)?;
             Some(WasmFrame {
                 module: registry.module()?.clone(),
                 func_index: info.func_index?,
@@ -347,8 +397,9 @@ extern "C" fn handle_signal(signal: libc::c_int, info: *mut libc::siginfo_t, con
         let gregs = &mut (*uc).uc_mcontext.gregs;
         let pc = gregs[libc::REG_RIP as usize] as usize;
         let record = CURRENT_ENTRY.with(Cell::get);
+        let reader = RegistryReader::enter();
         if !record.is_null()
-            && let Some((_, info)) = code_at(pc)
+            && let Some((_, info)) = reader.code_at(pc)
             && let Some(site) = info.trap_at(pc)
         {
             let status = match site {
@@ -358,12 +409,13 @@ extern "C" fn handle_signal(signal: libc::c_int, info: *mut libc::siginfo_t, con
             (*record).status = status;
             (*record).trap_pc = pc;
             let rbp = gregs[libc::REG_RBP as usize] as usize;
-            walk_frames(&mut *record, pc, info.func_index.is_some(), rbp);
+            walk_frames(&reader, &mut *record, pc, info.func_index.is_some(), rbp);
             gregs[libc::REG_RIP as usize] = (*record).landing as i64;
             gregs[libc::REG_RSP as usize] = (*record).sp as i64;
             gregs[libc::REG_RAX as usize] = i64::from(status);
             return;
         }
+        drop(reader);
         chain(signal, info, context);
     }
 }
@@ -376,7 +428,13 @@ extern "C" fn handle_signal(signal: libc::c_int, info: *mut libc::siginfo_t, con
 /// # Safety
 /// Called from the signal handler for a fault in registered code, whose `rbp` chain up to the
 /// innermost trampoline consists of valid frames.
-unsafe fn walk_frames(record: &mut EntryRecord, pc: usize, in_function: bool, mut rbp: usize) {
+unsafe fn walk_frames(
+    reader: &RegistryReader,
+    record: &mut EntryRecord,
+    pc: usize,
+    in_function: bool,
+    mut rbp: usize,
+) {
     let mut n = 0;
     if in_function {
         record.frames[n] = pc;
@@ -385,7 +443,9 @@ unsafe fn walk_frames(record: &mut EntryRecord, pc: usize, in_function: bool, mu
     while n < MAX_TRAP_FRAMES && rbp != 0 && rbp.is_multiple_of(8) {
         // SAFETY: `rbp` points at a frame record (saved rbp, return address) of JIT code.
         let (next, ret) = unsafe { (*(rbp as *const usize), *((rbp + 8) as *const usize)) };
-        let Some((_, info)) = code_at(ret) else { break };
+        let Some((_, info)) = reader.code_at(ret) else {
+            break;
+        };
         if info.func_index.is_some() {
             // A return address points after its call: back up into the call instruction.
             record.frames[n] = ret - 1;

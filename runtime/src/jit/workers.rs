@@ -20,6 +20,7 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use parking_lot::Mutex;
+use tierup_abi::DefinedFuncIdx;
 
 use crate::jit::tiering::ModuleJit;
 
@@ -27,7 +28,7 @@ use crate::jit::tiering::ModuleJit;
 #[derive(Debug)]
 pub(crate) struct Job {
     pub(crate) module: Weak<ModuleJit>,
-    pub(crate) func_index: u32,
+    pub(crate) func: DefinedFuncIdx,
     /// Higher runs first: how fast the function became hot.
     pub(crate) priority: u64,
     /// When it was queued (for the queue-wait statistic).
@@ -168,14 +169,14 @@ fn work(receiver: &Receiver<Job>) {
             None => match tierup_optimizer::Compiler::new() {
                 Ok(c) => compiler.insert(c),
                 Err(e) => {
-                    module.optimize_failed(job.func_index, e.to_string());
+                    module.optimize_failed(job.func, e.to_string());
                     continue;
                 }
             },
         };
         match job.osr {
-            None => module.optimize_job(compiler, job.func_index, job.queued_at),
-            Some(loops) => module.optimize_osr_job(compiler, job.func_index, &loops),
+            None => module.optimize_job(compiler, job.func, job.queued_at),
+            Some(loops) => module.optimize_osr_job(compiler, job.func, &loops),
         }
     }
 }

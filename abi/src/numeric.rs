@@ -1,0 +1,110 @@
+//! WebAssembly's numeric rules that have no single machine instruction, defined once for
+//! every tier: the interpreter calls these functions inline, and the machine-code tiers reach
+//! them through the libcall wrappers (`tierup_runtime`'s `jit::libcalls`).
+//!
+//! - `min`/`max`: NaN if either operand is NaN; −0 is less than +0.
+//! - Checked float → int truncation: NaN traps with `BadConversionToInteger`, a value whose
+//!   truncation lies outside the target range traps with `IntegerOverflow`.
+//! - Saturating truncation and unsigned 64-bit int → float conversion are Rust's `as`, which
+//!   has exactly wasm's semantics (NaN → 0, out of range → the nearest bound; round to
+//!   nearest, ties to even).
+
+use crate::TrapCode;
+
+macro_rules! min_max {
+    ($min:ident, $max:ident, $ft:ty) => {
+        #[doc = concat!("wasm `", stringify!($ft), ".min`.")]
+        #[inline(always)]
+        pub fn $min(a: $ft, b: $ft) -> $ft {
+            if a.is_nan() || b.is_nan() {
+                a + b
+            } else if a == b {
+                <$ft>::from_bits(a.to_bits() | b.to_bits())
+            } else if a < b {
+                a
+            } else {
+                b
+            }
+        }
+
+        #[doc = concat!("wasm `", stringify!($ft), ".max`.")]
+        #[inline(always)]
+        pub fn $max(a: $ft, b: $ft) -> $ft {
+            if a.is_nan() || b.is_nan() {
+                a + b
+            } else if a == b {
+                <$ft>::from_bits(a.to_bits() & b.to_bits())
+            } else if a > b {
+                a
+            } else {
+                b
+            }
+        }
+    };
+}
+
+min_max!(f32_min, f32_max, f32);
+min_max!(f64_min, f64_max, f64);
+
+/// Defines a checked truncation from `$from` to `$to`; `$lo` and `$hi` are the exclusive
+/// bounds of the truncated value, exactly representable in `$from`.
+macro_rules! checked_trunc {
+    ($($name:ident: $from:ty => $to:ty, ($lo:expr, $hi:expr);)*) => {$(
+        #[doc = concat!("wasm `", stringify!($name), "` (checked).")]
+        ///
+        /// # Errors
+        /// `BadConversionToInteger` for NaN, `IntegerOverflow` when the truncated value is out
+        /// of range.
+        #[inline(always)]
+        pub fn $name(x: $from) -> Result<$to, TrapCode> {
+            if x.is_nan() {
+                return Err(TrapCode::BadConversionToInteger);
+            }
+            let t = x.trunc();
+            if t <= $lo || t >= $hi {
+                Err(TrapCode::IntegerOverflow)
+            } else {
+                Ok(t as $to)
+            }
+        }
+    )*};
+}
+
+checked_trunc! {
+    i32_trunc_f32_s: f32 => i32, (-2147483904.0f32, 2147483648.0f32);
+    i32_trunc_f32_u: f32 => u32, (-1.0f32, 4294967296.0f32);
+    i32_trunc_f64_s: f64 => i32, (-2147483649.0f64, 2147483648.0f64);
+    i32_trunc_f64_u: f64 => u32, (-1.0f64, 4294967296.0f64);
+    i64_trunc_f32_s: f32 => i64, (-9223373136366403584.0f32, 9223372036854775808.0f32);
+    i64_trunc_f32_u: f32 => u64, (-1.0f32, 18446744073709551616.0f32);
+    i64_trunc_f64_s: f64 => i64, (-9223372036854777856.0f64, 9223372036854775808.0f64);
+    i64_trunc_f64_u: f64 => u64, (-1.0f64, 18446744073709551616.0f64);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checked_truncation_traps_like_the_spec() {
+        assert_eq!(i32_trunc_f32_s(-1.5), Ok(-1));
+        assert_eq!(
+            i32_trunc_f32_s(f32::NAN),
+            Err(TrapCode::BadConversionToInteger)
+        );
+        assert_eq!(
+            i32_trunc_f64_u(4294967296.0),
+            Err(TrapCode::IntegerOverflow)
+        );
+        assert_eq!(i32_trunc_f64_u(-0.9), Ok(0));
+        assert_eq!(i64_trunc_f64_s(-9223372036854775808.0), Ok(i64::MIN));
+    }
+
+    #[test]
+    fn min_max_follow_wasm_zero_and_nan_rules() {
+        assert_eq!(f64_min(0.0, -0.0).to_bits(), (-0.0f64).to_bits());
+        assert_eq!(f64_max(0.0, -0.0).to_bits(), 0.0f64.to_bits());
+        assert!(f64_min(f64::NAN, 0.0).is_nan());
+        assert!(f32_max(1.0, f32::NAN).is_nan());
+    }
+}

@@ -1,0 +1,70 @@
+//! Every tuning constant of the runtime's tiering and code management, in one place (as
+//! Wizard keeps its knobs in `Tuning`). Each says what it trades. Semantic limits (frame
+//! sizes, stack depths) are not here: they live with the tier that enforces them.
+//!
+//! The embedder-visible thresholds are the defaults of [`crate::Config`]; the others are
+//! internal and were chosen on the benchmark kernels and the WASI workload (`bench/`).
+
+/// Default [`crate::Config::baseline_after`]: calls plus loop back-edges a function runs in the
+/// interpreter before the baseline JIT compiles it. Lower reaches machine code sooner, at the
+/// cost of compiling functions that would have finished quickly interpreted.
+pub const DEFAULT_BASELINE_AFTER: u32 = 1000;
+
+/// Default [`crate::Config::opt_after`]: further calls plus back-edges in the tier below the
+/// optimizer before a function is queued for Cranelift. Lower optimizes sooner, at the cost of
+/// background compile time (about 1,000 times the baseline's per byte) spent on lukewarm code.
+pub const DEFAULT_OPT_AFTER: u32 = 10_000;
+
+/// Default [`crate::Config::opt_queue_capacity`]: how many functions may wait for the
+/// optimizer at once. A full queue sheds load: the function asks again later.
+pub const DEFAULT_OPT_QUEUE: usize = 1024;
+
+/// The most background compile threads the default configuration uses (it takes one less
+/// than the hardware threads, leaving a core to the program, and at least one).
+pub const MAX_DEFAULT_COMPILE_THREADS: usize = 4;
+
+/// While a function waits for (or is being compiled by) the optimizer, and while the OSR
+/// entry of an optimized function is being compiled, its lower-tier activations call the
+/// `tier_up` libcall every this many ticks to ask whether the code is ready. Polling from the
+/// running thread is what moves a looping activation over: a store to the countdown from the
+/// compiling thread can be lost (the running code decrements it with a plain read-modify-write
+/// that keeps forwarding its own earlier value). Lower moves a loop into optimized code
+/// sooner; each poll costs one libcall (a lock and a map lookup), so 10,000 ticks keep the
+/// overhead under 1% in the tightest loops while adding microseconds of latency.
+pub const OPT_POLL_TICKS: i32 = 10_000;
+
+/// When a loop of an optimized function has no OSR entry (it has live operands on the stack
+/// at its header, or the compile failed), how many ticks before its activation asks again
+/// (another of the function's loops may have one).
+pub const OSR_RETRY_TICKS: i32 = 1000;
+
+/// Eager compiles (the `opt` mode) use parallel threads only when each thread gets at least
+/// this many functions: a thread and its ISA cost more than compiling a few small functions.
+pub const MIN_FUNCS_PER_EAGER_THREAD: usize = 32;
+
+/// Code memory reserved per module: a fixed part plus this many bytes per byte of wasm
+/// function bodies (every tier's code of every function fits with room to spare; the
+/// reservation is address space, committed only as code is published).
+pub const CODE_RESERVE_BASE: usize = 64 << 20;
+
+/// See [`CODE_RESERVE_BASE`].
+pub const CODE_RESERVE_PER_WASM_BYTE: usize = 64;
+
+/// Trap-registry entries per defined function (interpreter stub, baseline code, optimized
+/// code and its wrapper or OSR entry), plus [`REGISTRY_SPARE_ENTRIES`].
+pub const REGISTRY_ENTRIES_PER_FUNC: usize = 4;
+
+/// See [`REGISTRY_ENTRIES_PER_FUNC`].
+pub const REGISTRY_SPARE_ENTRIES: usize = 16;
+
+/// Cache colouring of published code (`CodeArena::publish`): each chunk starts at one of this
+/// many cache-line offsets in its page, so functions published one by one do not all compete
+/// for the same L1 instruction-cache set.
+pub const CACHE_COLOURS: usize = 64;
+
+/// See [`CACHE_COLOURS`]: consecutive chunks get colours this far apart (coprime with the
+/// number of colours, so every colour is used).
+pub const CACHE_COLOUR_STRIDE: usize = 37;
+
+/// The cache-line size the colours are spaced by.
+pub const CACHE_LINE: usize = 64;
