@@ -1,6 +1,6 @@
 //! Trap codes and the raw trap record every tier produces.
 //!
-//! A trap is a value, never a crash: the interpreter returns it, JIT code (later) reaches it
+//! A trap is a value, never a crash: the interpreter returns it, machine code reaches it
 //! through a landing pad, and the runtime turns it into a user-facing error with a backtrace.
 //! The discriminants are stable: JIT code and libcalls pass `code as u32 + 1` as a status word
 //! (0 meaning "no trap"), see [`TrapCode::from_status`].

@@ -3,17 +3,25 @@
 //! the runtime copies into its code arena (DESIGN.md §7).
 //!
 //! Layers (STYLE.md): [`Compiler::compile`] (one reusable ISA, `Context` and
-//! `FunctionBuilderContext` per compiling thread) → [`translate`] (the visitor over wasm
-//! operators: values, locals as `Variable`s, the control stack) → [`vm`] (how compiled code
+//! `FunctionBuilderContext` per compiling thread) → `translate` (the visitor over wasm
+//! operators: values, locals as `Variable`s, the control stack) → `vm` (how compiled code
 //! reaches instance state: memory, tables, globals, calls and libcalls, all through the vmctx
-//! at the offsets of `tierup_abi::offsets`).
+//! at the offsets of `tierup_abi::vmctx::offsets`).
 //!
-//! The output obeys the tier ABI (DESIGN.md §3) directly: the compiled function *is* the
-//! code-table entry `extern "sysv64" fn(vmctx, fp)`. It loads its arguments from `fp[..]` on
-//! entry, keeps every local and temporary in registers, and stores its results to `fp[..]`
-//! before it returns, so no separate wrapper is needed. Calls go through the code table (or a
-//! function reference) with the callee's frame at `fp + max(params, results)`; nothing in the
-//! output needs relocating (a relocation is a compile error).
+//! Two entries per function (DESIGN.md §3):
+//! - a function with at most one result is compiled with its **native** signature
+//!   ([`Compiler::compile_native`]: `extern "sysv64" fn(vmctx, fp, params..) -> result`),
+//!   which direct calls between optimized functions use; its code-table entry is a small
+//!   **slot-ABI wrapper** ([`Compiler::compile_slot_wrapper`]) that loads the arguments from
+//!   `fp[..]`, calls the native entry and stores the result;
+//! - a function with several results is compiled as its own slot-ABI entry
+//!   ([`Compiler::compile`]: `extern "sysv64" fn(vmctx, fp)`, arguments from `fp[..]`, results
+//!   to `fp[..]`).
+//!
+//! Either way every local and temporary lives in registers. Calls through the code table (or
+//! a function reference) place the callee's frame at `fp + max(params, results)`; nothing in
+//! the output needs relocating (a relocation is a compile error), and Rust routines are
+//! reached only through the vmctx's libcall table (`tierup_abi::libcalls`).
 //!
 //! Traps: every memory access carries a trap code (the guard region catches out-of-bounds
 //! accesses), explicit checks become `trapz`/`trapnz`, the native stack limit is Cranelift's

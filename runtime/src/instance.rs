@@ -3,7 +3,7 @@
 //! `Instance::new` follows the spec's order: check imports, allocate functions, globals, tables
 //! and memories, build the vmctx, run active element segments then active data segments (a
 //! segment out of bounds traps, leaving earlier writes visible, as the spec requires), then the
-//! start function. Everything the vmctx points to is boxed in [`InstanceData`] or owned by the
+//! start function. Everything the vmctx points to is boxed in `InstanceData` or owned by the
 //! store, so it stays put for the store's life.
 
 use tierup_abi::{

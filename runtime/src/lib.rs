@@ -47,7 +47,7 @@ pub mod error;
 pub mod externals;
 pub mod func;
 pub mod instance;
-pub mod jit;
+mod jit;
 pub mod linker;
 pub mod module;
 pub mod stats;

@@ -3,8 +3,10 @@
 //! Creating a module decodes and validates the whole binary in one pass (DESIGN.md §1) and
 //! translates nothing: each function is translated to interpreter bytecode on its first call.
 //! What a module owns is shared by all its instances: the metadata, the interpreter's
-//! per-function bytecode, the code table (one entry per defined function, 0 = interpreted) and
-//! the hotness countdowns that will drive tier-up.
+//! per-function bytecode, the code table (`jit::code_table::CodeTable`: one entry per
+//! defined function, its interpreter stub until it is compiled, or 0 when the engine runs no
+//! machine code), the hotness countdowns that drive tier-up, and the machine code
+//! (`jit::tiering::ModuleJit`).
 
 use std::path::Path;
 use std::sync::Arc;

@@ -4,9 +4,10 @@
 //! address for the life of the store.
 //!
 //! Memories reserve their whole address range up front (`PROT_NONE`), so the base never moves
-//! and `memory.grow` only changes protections: 4 GiB plus a 32 MiB guard for wasm32, which is
-//! what the JIT tiers will rely on to elide bounds checks (DESIGN.md §6). The interpreter checks
-//! bounds explicitly regardless.
+//! and `memory.grow` only changes protections: 4 GiB plus `tierup_abi::GUARD_BYTES` for wasm32,
+//! which is what the machine-code tiers rely on to elide bounds checks in
+//! `BoundsChecks::Guard` mode (DESIGN.md §6). The interpreter checks bounds explicitly
+//! regardless.
 
 use std::ptr;
 

@@ -992,7 +992,7 @@ fn hex(s: &str) -> String {
     s.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The plan in the line format [`V8_SCRIPT`] reads: an optional `fuel <name-hex> <amount>`
+/// The plan in the line format `V8_SCRIPT` reads: an optional `fuel <name-hex> <amount>`
 /// line, `state mem|global|table <name-hex> [<type>]` lines, then
 /// `call <name-hex> <result-types|-> <args>...` lines.
 pub fn write_v8_plan(plan: &Plan) -> String {
@@ -1043,7 +1043,7 @@ pub fn v8_trap_code(message: &str) -> Option<TrapCode> {
         .map(|&(_, code)| code)
 }
 
-/// Parses what [`V8_SCRIPT`] printed into a [`Run`].
+/// Parses what `V8_SCRIPT` printed into a [`Run`].
 ///
 /// # Errors
 /// A line the script cannot have printed.
@@ -1095,7 +1095,7 @@ pub fn parse_v8_output(stdout: &str) -> Result<Run, String> {
     Ok(run)
 }
 
-/// Follows `plan` in V8: writes the module, the plan and [`V8_SCRIPT`] to a scratch
+/// Follows `plan` in V8: writes the module, the plan and `V8_SCRIPT` to a scratch
 /// directory and runs `node` on them (killed after [`NODE_TIME_LIMIT`]).
 ///
 /// # Errors

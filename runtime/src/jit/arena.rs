@@ -34,11 +34,6 @@ impl CodeRange {
     pub fn end(&self) -> usize {
         self.start + self.len
     }
-
-    /// Whether `pc` lies in the range.
-    pub fn contains(&self, pc: usize) -> bool {
-        pc >= self.start && pc < self.end()
-    }
 }
 
 /// Why code could not be published.
@@ -168,17 +163,20 @@ impl CodeArena {
     }
 
     /// Whether `pc` lies in memory this arena has published.
+    #[cfg(test)]
     pub fn contains(&self, pc: usize) -> bool {
         let used = *self.next.lock();
         pc >= self.base as usize && pc < self.base as usize + used
     }
 
     /// The reserved address range `(start, end)`; only its beginning is ever used.
+    #[cfg(test)]
     pub fn reservation(&self) -> (usize, usize) {
         (self.base as usize, self.base as usize + self.reserved)
     }
 
     /// Bytes handed out so far (whole pages).
+    #[cfg(test)]
     pub fn used(&self) -> usize {
         *self.next.lock()
     }

@@ -86,6 +86,7 @@ impl std::fmt::Debug for CodeRegistry {
 
 impl CodeRegistry {
     /// A registry for up to `capacity` code ranges.
+    #[cfg(test)]
     pub fn new(capacity: usize) -> CodeRegistry {
         CodeRegistry::for_module(capacity, None)
     }
@@ -109,13 +110,8 @@ impl CodeRegistry {
     }
 
     /// How many ranges are registered.
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.len.load(Ordering::Acquire)
-    }
-
-    /// Whether nothing is registered.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Registers `info` (its trap sites are sorted here).

@@ -292,6 +292,7 @@ fn new_record() -> EntryRecord {
 /// `code` must be JIT code obeying the slot ABI whose faulting instructions are registered
 /// (see [`register_code`]), and whose callees keep the invariant in the module docs; `vmctx`
 /// and `fp` must be what that code expects.
+#[cfg(test)]
 pub unsafe fn call_jit_status(code: usize, vmctx: *mut VmCtx, fp: *mut u64) -> u32 {
     let mut record = new_record();
     // SAFETY: the caller's contract.
