@@ -2,11 +2,16 @@
 //!
 //! [`Error`] is the one error type of the public API. A [`Trap`] carries its [`TrapCode`] and
 //! the wasm backtrace (innermost frame first), with function names from the name section.
+//! A host function can fail with any error value of its own ([`Error::new`]): it travels out
+//! of the wasm call as a [`HostError`], with the wasm backtrace like a trap, and the embedder
+//! gets the value back with [`Error::downcast_ref`] or [`Error::downcast`] (this is how WASI's
+//! `proc_exit` reports its status, as Wasmtime's `I32Exit` does).
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
-use tierup_abi::{FuncIdx, ModuleInfo, RawTrap, TrapCode};
+use tierup_abi::{FuncIdx, ModuleInfo, RawTrap, TrapCode, WasmFrame};
 
 use crate::config::TierMode;
 
@@ -72,24 +77,13 @@ impl Trap {
         Trap {
             code: raw.code,
             detail: raw.detail,
-            backtrace: raw
-                .frames
-                .into_iter()
-                .map(|f| FrameInfo {
-                    module: f.module,
-                    func_index: f.func_index.as_u32(),
-                })
-                .collect(),
+            backtrace: frame_infos(raw.frames).collect(),
         }
     }
 
     /// Appends outer frames (used when a trap crosses a host function).
     pub(crate) fn extend_backtrace(&mut self, raw: RawTrap) {
-        self.backtrace
-            .extend(raw.frames.into_iter().map(|f| FrameInfo {
-                module: f.module,
-                func_index: f.func_index.as_u32(),
-            }));
+        self.backtrace.extend(frame_infos(raw.frames));
     }
 
     /// What went wrong.
@@ -109,28 +103,41 @@ impl fmt::Display for Trap {
         if let Some(detail) = &self.detail {
             write!(f, ": {detail}")?;
         }
-        if self.backtrace.is_empty() {
-            return Ok(());
-        }
-        f.write_str("\nwasm backtrace:")?;
-        let n = self.backtrace.len();
-        // Deep recursion has 100,000 frames: show the innermost and outermost ones.
-        let (head, tail) = if n > MAX_FRAMES_SHOWN {
-            (MAX_FRAMES_SHOWN * 3 / 4, MAX_FRAMES_SHOWN / 4)
-        } else {
-            (n, 0)
-        };
-        for (i, frame) in self.backtrace[..head].iter().enumerate() {
+        write_backtrace(f, &self.backtrace)
+    }
+}
+
+/// The public frames of a raw backtrace.
+fn frame_infos(frames: Vec<WasmFrame>) -> impl Iterator<Item = FrameInfo> {
+    frames.into_iter().map(|f| FrameInfo {
+        module: f.module,
+        func_index: f.func_index.as_u32(),
+    })
+}
+
+/// Writes `\nwasm backtrace:` and one line per frame (nothing for an empty backtrace).
+fn write_backtrace(f: &mut fmt::Formatter<'_>, backtrace: &[FrameInfo]) -> fmt::Result {
+    if backtrace.is_empty() {
+        return Ok(());
+    }
+    f.write_str("\nwasm backtrace:")?;
+    let n = backtrace.len();
+    // Deep recursion has 100,000 frames: show the innermost and outermost ones.
+    let (head, tail) = if n > MAX_FRAMES_SHOWN {
+        (MAX_FRAMES_SHOWN * 3 / 4, MAX_FRAMES_SHOWN / 4)
+    } else {
+        (n, 0)
+    };
+    for (i, frame) in backtrace[..head].iter().enumerate() {
+        write!(f, "\n    {i}: {frame}")?;
+    }
+    if tail > 0 {
+        write!(f, "\n    ... {} frames omitted ...", n - head - tail)?;
+        for (i, frame) in backtrace.iter().enumerate().skip(n - tail) {
             write!(f, "\n    {i}: {frame}")?;
         }
-        if tail > 0 {
-            write!(f, "\n    ... {} frames omitted ...", n - head - tail)?;
-            for (i, frame) in self.backtrace.iter().enumerate().skip(n - tail) {
-                write!(f, "\n    {i}: {frame}")?;
-            }
-        }
-        Ok(())
     }
+    Ok(())
 }
 
 impl std::error::Error for Trap {}
@@ -166,9 +173,11 @@ pub enum Error {
     /// An I/O error (e.g. reading a module file).
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
-    /// An error returned by a host function.
-    #[error("host error: {0}")]
-    Host(Box<dyn std::error::Error + Send + Sync>),
+    /// An error value of its own that a host function failed with ([`Error::new`]), with the
+    /// wasm backtrace of the call; [`Error::downcast_ref`] and [`Error::downcast`] get the
+    /// value back.
+    #[error("{0}")]
+    Host(HostError),
     /// The program asked to exit (WASI `proc_exit`) with this status; not a failure as such.
     #[error("exited with status {0}")]
     Exit(i32),
@@ -183,12 +192,97 @@ impl Error {
         Error::Message(message.to_string())
     }
 
+    /// Wraps any error value, typically for a host function to fail with: the value travels
+    /// out of the wasm call unchanged (as [`Error::Host`], collecting the wasm backtrace on
+    /// its way like a trap) and the embedder recovers it with [`Error::downcast_ref`] or
+    /// [`Error::downcast`]. An [`Error`] stays what it is, and a [`Trap`] becomes
+    /// [`Error::Trap`].
+    pub fn new<E: std::error::Error + Send + Sync + 'static>(error: E) -> Error {
+        let error: Box<dyn std::error::Error + Send + Sync> = Box::new(error);
+        let error = match error.downcast::<Error>() {
+            Ok(error) => return *error,
+            Err(error) => error,
+        };
+        match error.downcast::<Trap>() {
+            Ok(trap) => Error::Trap(*trap),
+            Err(error) => Error::Host(HostError {
+                error,
+                backtrace: Vec::new(),
+            }),
+        }
+    }
+
+    /// The value of type `E` this error carries: the one given to [`Error::new`], or the
+    /// [`Trap`] of an [`Error::Trap`]; `None` for anything else.
+    pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        match self {
+            Error::Host(host) => host.error.downcast_ref(),
+            Error::Trap(trap) => (trap as &dyn Any).downcast_ref(),
+            _ => None,
+        }
+    }
+
+    /// As [`Error::downcast_ref`], by value: `Err(self)` when the error carries no `E`.
+    ///
+    /// # Errors
+    /// This error, unchanged, if it does not carry a value of type `E`.
+    pub fn downcast<E: std::error::Error + 'static>(self) -> Result<E, Error> {
+        match self {
+            Error::Host(HostError { error, backtrace }) => match error.downcast() {
+                Ok(value) => Ok(*value),
+                Err(error) => Err(Error::Host(HostError { error, backtrace })),
+            },
+            Error::Trap(trap) => {
+                let trap: Box<dyn Any> = Box::new(trap);
+                trap.downcast().map(|value| *value).map_err(|trap| {
+                    Error::Trap(*trap.downcast::<Trap>().expect("the value boxed above"))
+                })
+            }
+            other => Err(other),
+        }
+    }
+
     /// The trap, if this error is one.
     pub fn as_trap(&self) -> Option<&Trap> {
         match self {
             Error::Trap(t) => Some(t),
             _ => None,
         }
+    }
+}
+
+/// An error value a host function failed with ([`Error::new`]) and the wasm frames it passed
+/// through on its way out, innermost first.
+#[derive(Debug)]
+pub struct HostError {
+    error: Box<dyn std::error::Error + Send + Sync>,
+    backtrace: Vec<FrameInfo>,
+}
+
+impl HostError {
+    /// The wasm frames between the failing host function and the embedder's call, innermost
+    /// first (empty when the embedder called the host function directly).
+    pub fn backtrace(&self) -> &[FrameInfo] {
+        &self.backtrace
+    }
+
+    /// Appends the frames of the wasm activation the error just left.
+    pub(crate) fn extend_backtrace(&mut self, raw: RawTrap) {
+        self.backtrace.extend(frame_infos(raw.frames));
+    }
+}
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.error)?;
+        write_backtrace(f, &self.backtrace)
+    }
+}
+
+impl std::error::Error for HostError {
+    // The value's own message is this error's message, so its source is the value's source.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
     }
 }
 

@@ -352,7 +352,8 @@ fn thread_stack_low() -> Option<usize> {
     }
 }
 
-/// Turns a raw trap into the public error, merging a parked host error. An interruption is
+/// Turns a raw trap into the public error, merging a parked host error (a trap or an
+/// [`Error::Host`] collects this activation's frames into its backtrace). An interruption is
 /// consumed only when the outermost call returns, so a host function in between cannot
 /// swallow it and carry on.
 fn trap_error(store: &mut StoreInner, raw: RawTrap, outermost: bool) -> Error {
@@ -361,6 +362,10 @@ fn trap_error(store: &mut StoreInner, raw: RawTrap, outermost: bool) -> Error {
             Some(Error::Trap(mut trap)) => {
                 trap.extend_backtrace(raw);
                 Error::Trap(trap)
+            }
+            Some(Error::Host(mut host)) => {
+                host.extend_backtrace(raw);
+                Error::Host(host)
             }
             Some(other) => other,
             None => Error::Trap(Trap::from_raw(raw)),

@@ -60,7 +60,7 @@ pub mod wast;
 
 pub use config::{BoundsChecks, Config, TierMode, Tiers};
 pub use engine::Engine;
-pub use error::{Error, FrameInfo, Trap};
+pub use error::{Error, FrameInfo, HostError, Trap};
 pub use externals::{Extern, Global, Memory, Table};
 pub use func::{Func, HostFunc, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 pub use instance::Instance;

@@ -92,12 +92,7 @@ fn backtrace_names_every_frame() {
         .get_typed_func::<(), i32>(&mut store, "outer")
         .unwrap();
     let trap = trap_of(f.call(&mut store, ()).unwrap_err());
-    let names: Vec<_> = trap
-        .backtrace()
-        .iter()
-        .map(|f| f.func_name().unwrap_or("?").to_string())
-        .collect();
-    assert_eq!(names, ["inner", "middle", "outer"]);
+    assert_eq!(frame_names(trap.backtrace()), ["inner", "middle", "outer"]);
     let text = trap.to_string();
     assert!(text.contains("integer divide by zero"), "{text}");
     assert!(text.contains("wasm backtrace"), "{text}");
@@ -152,38 +147,53 @@ fn host_functions_see_store_data_and_exports() {
     assert_eq!(*store.data(), 1);
 }
 
-#[test]
-fn traps_cross_host_functions_with_the_whole_backtrace() {
-    // wasm `outer` → host `reenter` → wasm `inner` (traps): the trap reaches the embedder with
-    // the inner frames first, then the outer ones.
-    let engine = engine();
-    let module = Module::new(
-        &engine,
-        r#"(module
-             (import "env" "reenter" (func $reenter))
-             (func $inner (export "inner") unreachable)
-             (func $outer (export "outer") (call $reenter)))"#,
-    )
-    .unwrap();
-    let mut store = Store::new(&engine, None::<Func>);
-    let mut linker = Linker::new(&engine);
+/// Instantiates `wat`, whose import `env.reenter` calls its export `inner` (a host function
+/// re-entering wasm), with the other host functions `define` adds; returns the store and the
+/// export `outer`.
+fn reentrant(
+    engine: &Engine,
+    wat: &str,
+    define: impl FnOnce(&mut Linker<Option<Func>>),
+) -> (Store<Option<Func>>, Func) {
+    let module = Module::new(engine, wat).unwrap();
+    let mut store = Store::new(engine, None::<Func>);
+    let mut linker = Linker::new(engine);
     linker
         .func_wrap("env", "reenter", |mut caller: Caller<'_, Option<Func>>| {
             let inner = caller.data().unwrap();
             inner.call(&mut caller, &[], &mut [])
         })
         .unwrap();
+    define(&mut linker);
     let instance = linker.instantiate(&mut store, &module).unwrap();
     *store.data_mut() = instance.get_func(&mut store, "inner");
     let outer = instance.get_func(&mut store, "outer").unwrap();
-    let trap = trap_of(outer.call(&mut store, &[], &mut []).unwrap_err());
-    assert_eq!(trap.code(), TrapCode::Unreachable);
-    let names: Vec<_> = trap
-        .backtrace()
+    (store, outer)
+}
+
+/// The function names of a backtrace, `?` where the name section has none.
+fn frame_names(backtrace: &[tierup_runtime::FrameInfo]) -> Vec<&str> {
+    backtrace
         .iter()
         .map(|f| f.func_name().unwrap_or("?"))
-        .collect();
-    assert_eq!(names, ["inner", "outer"]);
+        .collect()
+}
+
+#[test]
+fn traps_cross_host_functions_with_the_whole_backtrace() {
+    // wasm `outer` → host `reenter` → wasm `inner` (traps): the trap reaches the embedder with
+    // the inner frames first, then the outer ones.
+    let (mut store, outer) = reentrant(
+        &engine(),
+        r#"(module
+             (import "env" "reenter" (func $reenter))
+             (func $inner (export "inner") unreachable)
+             (func $outer (export "outer") (call $reenter)))"#,
+        |_| {},
+    );
+    let trap = trap_of(outer.call(&mut store, &[], &mut []).unwrap_err());
+    assert_eq!(trap.code(), TrapCode::Unreachable);
+    assert_eq!(frame_names(trap.backtrace()), ["inner", "outer"]);
 }
 
 #[test]
@@ -218,6 +228,78 @@ fn host_errors_and_panics_become_errors() {
     // The store still works afterwards.
     let err = fail.call(&mut store, &[], &mut []).unwrap_err();
     assert!(err.to_string().contains("no luck"), "{err}");
+}
+
+/// An error value of the embedder's own, for `Error::new`.
+#[derive(Debug, PartialEq)]
+struct Refused(u32);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "refused with {}", self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+#[test]
+fn host_error_values_travel_with_the_backtrace_and_downcast() {
+    // wasm `outer` → host `reenter` → wasm `inner` → host `refuse` (fails with `Refused(7)`):
+    // the value reaches the embedder with the frames it left, innermost first, in every tier.
+    for tier in [TierMode::Interp, TierMode::Baseline, TierMode::Optimized] {
+        let engine = Engine::new(Config::new().tier(tier)).unwrap();
+        let (mut store, outer) = reentrant(
+            &engine,
+            r#"(module
+                 (import "env" "reenter" (func $reenter))
+                 (import "env" "refuse" (func $refuse))
+                 (func $inner (export "inner") (call $refuse))
+                 (func $outer (export "outer") (call $reenter)))"#,
+            |linker| {
+                linker
+                    .func_wrap("env", "refuse", || -> Result<(), Error> {
+                        Err(Error::new(Refused(7)))
+                    })
+                    .unwrap();
+            },
+        );
+        let err = outer.call(&mut store, &[], &mut []).unwrap_err();
+        assert_eq!(err.downcast_ref::<Refused>(), Some(&Refused(7)), "{tier}");
+        assert!(err.downcast_ref::<tierup_runtime::Trap>().is_none());
+        let Error::Host(host) = &err else {
+            panic!("{tier}: expected a host error, got {err:?}");
+        };
+        assert_eq!(frame_names(host.backtrace()), ["inner", "outer"], "{tier}");
+        assert_eq!(
+            err.to_string(),
+            "refused with 7\nwasm backtrace:\n    0: inner\n    1: outer"
+        );
+        // `downcast` to another type gives the error back unchanged.
+        let err = err.downcast::<std::io::Error>().unwrap_err();
+        assert_eq!(err.downcast::<Refused>().unwrap(), Refused(7));
+    }
+}
+
+#[test]
+fn error_new_keeps_traps_and_our_errors_as_they_are() {
+    let trap = Error::new(tierup_runtime::Trap::new(TrapCode::Unreachable));
+    assert_eq!(trap_of(trap).code(), TrapCode::Unreachable);
+    let trap = Error::from(tierup_runtime::Trap::new(TrapCode::IntegerDivisionByZero));
+    assert_eq!(
+        trap.downcast::<tierup_runtime::Trap>().unwrap().code(),
+        TrapCode::IntegerDivisionByZero
+    );
+    assert!(matches!(Error::new(Error::msg("as is")), Error::Message(m) if m == "as is"));
+    // Called directly by the embedder, a host function's value has no wasm frames.
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    let refuse = Func::wrap(&mut store, || -> Result<(), Error> {
+        Err(Error::new(Refused(1)))
+    });
+    match refuse.call(&mut store, &[], &mut []).unwrap_err() {
+        Error::Host(host) => assert!(host.backtrace().is_empty()),
+        other => panic!("expected a host error, got {other:?}"),
+    }
 }
 
 #[test]
