@@ -1,5 +1,6 @@
 //! Compiles the C programs of the WASI tests (`wasi/*.c`) to `wasm32-wasi` modules in
-//! `OUT_DIR/wasi/`, which `tests/wasi.rs` finds through `TIERUP_WASI_PROGRAMS`.
+//! `OUT_DIR/wasi/`, which the WASI tests (here and in `runtime/cli/tests/`) find through
+//! `TIERUP_WASI_PROGRAMS` (`tierup_tests::WASI_PROGRAMS`).
 //!
 //! Needs clang with the wasm32 target, lld, wasi-libc and the wasm32 compiler runtime; on
 //! Debian/Ubuntu: `apt-get install clang lld wasi-libc libclang-rt-dev-wasm32`. The compiler

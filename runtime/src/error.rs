@@ -178,9 +178,6 @@ pub enum Error {
     /// value back.
     #[error("{0}")]
     Host(HostError),
-    /// The program asked to exit (WASI `proc_exit`) with this status; not a failure as such.
-    #[error("exited with status {0}")]
-    Exit(i32),
     /// Any other error, with a message.
     #[error("{0}")]
     Message(String),

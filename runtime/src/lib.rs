@@ -1,5 +1,5 @@
-//! `tierup-runtime`: the embedding API and the `tierup` CLI of tierup, a tiered WebAssembly
-//! runtime.
+//! `tierup-runtime`: the embedding API of tierup, a tiered WebAssembly runtime, and the
+//! machinery behind it (tiering, machine-code memory, traps).
 //!
 //! The API follows Wasmtime's shape: an [`Engine`] (configured by a [`Config`], including the
 //! tier choice), [`Module`]s compiled for it, a [`Store`] holding instances and the embedder's
@@ -33,8 +33,15 @@
 //! Module map: [`config`] and [`engine`] (configuration, signature registry), [`module`]
 //! (validation, lazy translation state, code table), [`store`] (ownership of everything an
 //! instance uses), [`instance`] (instantiation), [`linker`], [`func`] (calls, host functions,
-//! libcalls), [`externals`] (memories, tables, globals), [`values`], [`error`], `vm` (raw
-//! memory, table and stack resources), [`wast`] (the spec-script runner).
+//! libcalls), [`externals`] (memories, tables, globals), [`values`], [`types`] (global,
+//! memory, table, import and export types), [`error`] (errors, traps, host errors),
+//! [`stats`] (what each function's tiers cost); internal: `jit` (machine code: code memory,
+//! the trap handler, the code table, tiering, OSR, libcalls and the optimizer's workers) and
+//! `vm` (raw memory, table and stack resources).
+//!
+//! Clients of this API live in crates of their own (DESIGN.md §1), so an embedder compiles
+//! none of them: `tierup-wasi` (WASI preview 1), `tierup-wast` (the spec-script runner) and
+//! `tierup-cli` (the `tierup` command).
 
 /// The README's examples, compiled and run by `cargo test --doc`.
 #[doc = include_str!("../../README.md")]
@@ -55,8 +62,6 @@ pub mod store;
 pub mod types;
 pub mod values;
 mod vm;
-pub mod wasi;
-pub mod wast;
 
 pub use config::{BoundsChecks, Config, TierMode, Tiers};
 pub use engine::Engine;

@@ -4,17 +4,13 @@
 //!   ([`TIER_ROWS`]), the WebAssembly 2.0 scripts ([`spec_files`]), the reviewed
 //!   known-failure lists (`known-failures/<tier>.txt`, [`load_known_failures`]) and the verdict
 //!   for one file ([`check_report`]).
-//! - **CLI tests** (`tests/cli.rs`): fixture paths ([`fixture`]), scratch directories
-//!   ([`scratch_dir`]) and running the binary with a wall-clock limit ([`run_cli`]).
-//!
-//! # How the CLI tests find the binary
-//! Cargo builds only the *library* of a dependency, never its binaries, and
-//! `CARGO_BIN_EXE_<name>` is set only for binaries of the package being tested. So this
-//! package declares its own binary target `tierup-cli`, compiled from the very same source
-//! file as `tierup` (`runtime/src/main.rs`); `cargo test -p tierup-tests` rebuilds it whenever
-//! that file or the runtime changes, and the tests run it through
-//! `env!("CARGO_BIN_EXE_tierup-cli")`. It has another name only because two `tierup` binaries
-//! in one workspace would overwrite each other in `target/`.
+//! - **WASI programs**: `build.rs` compiles the C programs in `wasi/` to `wasm32-wasi`
+//!   modules in [`WASI_PROGRAMS`] ([`wasi_program`]), for `tests/wasi.rs` (the embedding API)
+//!   and for the CLI's WASI tests.
+//! - **CLI tests** (in `tierup-cli`, `runtime/cli/tests/`, which has this package as a
+//!   dev-dependency and runs its binary through `env!("CARGO_BIN_EXE_tierup")`): fixture paths
+//!   ([`fixture`], files in `tests/fixtures/`), scratch directories ([`scratch_dir`]) and
+//!   running the binary with a wall-clock limit ([`run_cli`]).
 
 pub mod differential;
 use std::collections::BTreeMap;
@@ -25,8 +21,8 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tierup_runtime::wast::WastReport;
 use tierup_runtime::{Config, TierMode};
+use tierup_wast::WastReport;
 
 /// One tier mode of the spec suite: a test-name prefix and how to configure the engine.
 #[derive(Debug, Clone, Copy)]
@@ -244,6 +240,19 @@ pub fn check_report(report: &WastReport, tier: &str, known: Option<&str>) -> Res
             report.total()
         )),
     }
+}
+
+/// Where `build.rs` put the compiled WASI test programs (`<name>.wasm` for `wasi/<name>.c`).
+pub const WASI_PROGRAMS: &str = env!("TIERUP_WASI_PROGRAMS");
+
+/// The compiled WASI test program `name` (`tests/wasi/<name>.c`).
+///
+/// # Panics
+/// If it was not built.
+pub fn wasi_program(name: &str) -> PathBuf {
+    let path = Path::new(WASI_PROGRAMS).join(format!("{name}.wasm"));
+    assert!(path.exists(), "{} was not built", path.display());
+    path
 }
 
 /// The path of a file in `tests/fixtures/`.

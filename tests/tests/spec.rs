@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use tierup_runtime::wast::{WastReport, run_wast_source};
 use tierup_tests::{SpecFile, TIER_ROWS, TierRow, check_report, load_known_failures, spec_files};
+use tierup_wast::{WastReport, run_wast_source};
 
 /// The suite has about 27,500 directives; fewer means files or directives went missing.
 const MIN_DIRECTIVES: usize = 27_000;

@@ -12,7 +12,7 @@
 //! and `node --liftoff-only` if `node` is installed. Missing engines are skipped with a note.
 //!
 //! ```text
-//! cargo build --release -p tierup-runtime --bin tierup
+//! cargo build --release -p tierup-cli --bin tierup
 //! cargo run --release -p tierup-bench --bin compare -- [OPTIONS]
 //!   --runs N           timed runs per kernel and engine (default 10; start-up rows take at least 20)
 //!   --only NAME        only this kernel (fib, loop, memory, calls, br_table) or `startup`; repeatable
@@ -207,7 +207,7 @@ fn engines(opts: &Options) -> Vec<EngineCmd> {
         if !path.is_file() {
             eprintln!(
                 "error: no tierup binary at {}; build it with \
-                 `cargo build --release -p tierup-runtime --bin tierup` or pass --tierup PATH",
+                 `cargo build --release -p tierup-cli --bin tierup` or pass --tierup PATH",
                 path.display()
             );
             std::process::exit(2);

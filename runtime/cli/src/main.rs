@@ -1,4 +1,7 @@
-//! `tierup`: the command-line interface of the tierup WebAssembly runtime.
+//! `tierup` (package `tierup-cli`): the command-line interface of the tierup WebAssembly
+//! runtime, built on the public APIs of `tierup-runtime`, `tierup-wasi` and `tierup-wast`.
+//! It owns argument parsing (clap), the WASI context of `tierup run`, printing results and
+//! stats, and the mapping of errors to exit codes.
 //!
 //! Subcommands:
 //! - `tierup run [OPTIONS] FILE [ARGS...]` runs a module (`.wasm` or `.wat`): its `_start`
@@ -11,11 +14,11 @@
 //! for command-line usage errors, reported by clap); 1 for any other error. `wast` exits 0 iff
 //! no directive failed.
 //!
-//! `run` links WASI preview 1 (`wasi_snapshot_preview1`, see [`tierup_runtime::wasi`]) the
+//! `run` links WASI preview 1 (`wasi_snapshot_preview1`, see [`tierup_wasi`]) the
 //! way `wasmtime run` does: `argv[0]` is FILE as given and the rest are ARGS, stdio is
 //! inherited, the guest sees only the directories granted with `--dir HOST[::GUEST]` and the
-//! variables granted with `--env NAME[=VALUE]`, and the status of `proc_exit` becomes the exit
-//! code of this process. Any other import is rejected with a clear message before
+//! variables granted with `--env NAME[=VALUE]`, and the status of `proc_exit` (an
+//! [`I32Exit`] error, found by downcasting) becomes the exit code of this process. Any other import is rejected with a clear message before
 //! instantiation.
 
 use std::ffi::OsString;
@@ -24,12 +27,12 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use tierup_runtime::wasi::{self, WasiCtx};
-use tierup_runtime::wast::run_wast_file;
 use tierup_runtime::{
     BoundsChecks, Config, Engine, Error, Func, Instance, Linker, Module, Store, TierMode, Tiers,
     Val, ValType,
 };
+use tierup_wasi::{self as wasi, I32Exit, WasiCtx};
+use tierup_wast::run_wast_file;
 
 /// Exit code for a wasm trap (128 + SIGABRT, as Wasmtime on Unix).
 const EXIT_TRAP: u8 = 134;
@@ -221,7 +224,7 @@ impl CliError {
     fn report(self, timeout: Option<Duration>) -> ExitCode {
         match self {
             CliError::Runtime { error, context } => {
-                if let Error::Exit(status) = &error {
+                if let Some(I32Exit(status)) = error.downcast_ref::<I32Exit>() {
                     // `proc_exit`: the program chose its exit code (0..126).
                     return ExitCode::from(*status as u8);
                 }

@@ -1,8 +1,8 @@
-//! End-to-end tests of the `tierup` command line (`runtime/src/main.rs`).
+//! End-to-end tests of the `tierup` command line (`runtime/cli/src/main.rs`).
 //!
-//! The binary under test is `tierup-cli`, built by this package from the same source as
-//! `tierup` (see the crate docs of `tierup_tests` for why). Every run has a wall-clock limit,
-//! so a hang fails the test instead of stalling the suite.
+//! The binary under test is this package's `tierup`, which Cargo builds before the tests and
+//! names in `CARGO_BIN_EXE_tierup`; the fixtures are in `tests/fixtures/`. Every run has a
+//! wall-clock limit, so a hang fails the test instead of stalling the suite.
 
 use std::path::Path;
 
@@ -13,7 +13,7 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    run_cli(Path::new(env!("CARGO_BIN_EXE_tierup-cli")), args)
+    run_cli(Path::new(env!("CARGO_BIN_EXE_tierup")), args)
 }
 
 fn fixture_str(name: &str) -> String {

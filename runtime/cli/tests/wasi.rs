@@ -1,8 +1,8 @@
-//! WASI preview 1 end to end: C programs (`tests/wasi/*.c`, compiled to `wasm32-wasi` by
-//! this package's `build.rs`) run through the `tierup run` command line in every available
-//! tier mode, each checked for its exact stdout and exit code, with scratch directories as
-//! preopens; sandbox escapes are checked to leave the host untouched. Also: every
-//! `wasi_snapshot_preview1` import links, and the embedding API (builder, captured stdio).
+//! WASI preview 1 end to end: C programs (`tests/wasi/*.c`, compiled to `wasm32-wasi` by the
+//! build script of `tierup-tests`) run through the `tierup run` command line in every
+//! available tier mode, each checked for its exact stdout and exit code, with scratch
+//! directories as preopens; sandbox escapes are checked to leave the host untouched. (The
+//! import list and the embedding API are tested in `tests/tests/wasi.rs`.)
 
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tierup_runtime::wasi::{self, WasiCtx};
-use tierup_runtime::{Engine, Error, Linker, Module, Store};
-use tierup_tests::{CLI_TIME_LIMIT, TIER_ROWS, scratch_dir};
+use tierup_tests::{CLI_TIME_LIMIT, TIER_ROWS, scratch_dir, wasi_program as program};
 
 /// The CLI tier names to run every program in: the spec suite's rows that are CLI tier names,
 /// and at least `interp` and `tiered`.
@@ -28,13 +26,6 @@ fn tiers() -> Vec<&'static str> {
     tiers
 }
 
-/// The compiled test program `name` (`tests/wasi/<name>.c`).
-fn program(name: &str) -> PathBuf {
-    let path = Path::new(env!("TIERUP_WASI_PROGRAMS")).join(format!("{name}.wasm"));
-    assert!(path.exists(), "{} was not built", path.display());
-    path
-}
-
 /// What one run of the CLI produced.
 #[derive(Debug)]
 struct Run {
@@ -46,7 +37,7 @@ struct Run {
 /// Runs `tierup` with `args`, feeding `stdin`, in directory `cwd`, with extra environment
 /// variables `env`, under a wall-clock limit.
 fn tierup_with(args: &[&OsStr], stdin: &[u8], cwd: Option<&Path>, env: &[(&str, &str)]) -> Run {
-    let bin = env!("CARGO_BIN_EXE_tierup-cli");
+    let bin = env!("CARGO_BIN_EXE_tierup");
     let mut cmd = Command::new(bin);
     cmd.args(args)
         .stdin(Stdio::piped())
@@ -58,7 +49,7 @@ fn tierup_with(args: &[&OsStr], stdin: &[u8], cwd: Option<&Path>, env: &[(&str, 
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().expect("start tierup-cli");
+    let mut child = cmd.spawn().expect("start tierup");
     let mut input = child.stdin.take().expect("stdin pipe");
     let stdin = stdin.to_vec();
     let feeder = std::thread::spawn(move || {
@@ -75,7 +66,7 @@ fn tierup_with(args: &[&OsStr], stdin: &[u8], cwd: Option<&Path>, env: &[(&str, 
     let err = drain(Box::new(child.stderr.take().expect("stderr pipe")));
     let start = Instant::now();
     let status = loop {
-        match child.try_wait().expect("wait for tierup-cli") {
+        match child.try_wait().expect("wait for tierup") {
             Some(status) => break status,
             None if start.elapsed() > CLI_TIME_LIMIT => {
                 let _ = child.kill();
@@ -124,136 +115,6 @@ fn sandbox() -> (PathBuf, PathBuf) {
 
 fn dir_arg(host: &Path, guest: &str) -> String {
     format!("{}::{guest}", host.display())
-}
-
-// ---------------------------------------------------------------------------------------
-// Import completeness
-
-/// Every preview-1 function with its signature (from the witx), as WAT.
-const SIGNATURES: &[(&str, &str)] = &[
-    ("args_get", "(param i32 i32) (result i32)"),
-    ("args_sizes_get", "(param i32 i32) (result i32)"),
-    ("environ_get", "(param i32 i32) (result i32)"),
-    ("environ_sizes_get", "(param i32 i32) (result i32)"),
-    ("clock_res_get", "(param i32 i32) (result i32)"),
-    ("clock_time_get", "(param i32 i64 i32) (result i32)"),
-    ("fd_advise", "(param i32 i64 i64 i32) (result i32)"),
-    ("fd_allocate", "(param i32 i64 i64) (result i32)"),
-    ("fd_close", "(param i32) (result i32)"),
-    ("fd_datasync", "(param i32) (result i32)"),
-    ("fd_fdstat_get", "(param i32 i32) (result i32)"),
-    ("fd_fdstat_set_flags", "(param i32 i32) (result i32)"),
-    ("fd_fdstat_set_rights", "(param i32 i64 i64) (result i32)"),
-    ("fd_filestat_get", "(param i32 i32) (result i32)"),
-    ("fd_filestat_set_size", "(param i32 i64) (result i32)"),
-    (
-        "fd_filestat_set_times",
-        "(param i32 i64 i64 i32) (result i32)",
-    ),
-    ("fd_pread", "(param i32 i32 i32 i64 i32) (result i32)"),
-    ("fd_prestat_get", "(param i32 i32) (result i32)"),
-    ("fd_prestat_dir_name", "(param i32 i32 i32) (result i32)"),
-    ("fd_pwrite", "(param i32 i32 i32 i64 i32) (result i32)"),
-    ("fd_read", "(param i32 i32 i32 i32) (result i32)"),
-    ("fd_readdir", "(param i32 i32 i32 i64 i32) (result i32)"),
-    ("fd_renumber", "(param i32 i32) (result i32)"),
-    ("fd_seek", "(param i32 i64 i32 i32) (result i32)"),
-    ("fd_sync", "(param i32) (result i32)"),
-    ("fd_tell", "(param i32 i32) (result i32)"),
-    ("fd_write", "(param i32 i32 i32 i32) (result i32)"),
-    ("path_create_directory", "(param i32 i32 i32) (result i32)"),
-    (
-        "path_filestat_get",
-        "(param i32 i32 i32 i32 i32) (result i32)",
-    ),
-    (
-        "path_filestat_set_times",
-        "(param i32 i32 i32 i32 i64 i64 i32) (result i32)",
-    ),
-    (
-        "path_link",
-        "(param i32 i32 i32 i32 i32 i32 i32) (result i32)",
-    ),
-    (
-        "path_open",
-        "(param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)",
-    ),
-    (
-        "path_readlink",
-        "(param i32 i32 i32 i32 i32 i32) (result i32)",
-    ),
-    ("path_remove_directory", "(param i32 i32 i32) (result i32)"),
-    (
-        "path_rename",
-        "(param i32 i32 i32 i32 i32 i32) (result i32)",
-    ),
-    ("path_symlink", "(param i32 i32 i32 i32 i32) (result i32)"),
-    ("path_unlink_file", "(param i32 i32 i32) (result i32)"),
-    ("poll_oneoff", "(param i32 i32 i32 i32) (result i32)"),
-    ("proc_exit", "(param i32)"),
-    ("proc_raise", "(param i32) (result i32)"),
-    ("sched_yield", "(result i32)"),
-    ("random_get", "(param i32 i32) (result i32)"),
-    ("sock_accept", "(param i32 i32 i32) (result i32)"),
-    ("sock_recv", "(param i32 i32 i32 i32 i32 i32) (result i32)"),
-    ("sock_send", "(param i32 i32 i32 i32 i32) (result i32)"),
-    ("sock_shutdown", "(param i32 i32) (result i32)"),
-];
-
-#[test]
-fn every_preview1_function_is_listed() {
-    let listed: BTreeSet<&str> = wasi::PREVIEW1_FUNCTIONS.iter().copied().collect();
-    let expected: BTreeSet<&str> = SIGNATURES.iter().map(|(name, _)| *name).collect();
-    assert_eq!(listed, expected);
-    assert_eq!(wasi::PREVIEW1_FUNCTIONS.len(), 46);
-}
-
-/// A module importing all 46 functions with their witx signatures links against
-/// `add_to_linker` (a missing function or a wrong signature would make it unlinkable).
-#[test]
-fn a_module_importing_every_preview1_function_links() {
-    let mut wat = String::from("(module\n");
-    for (name, sig) in SIGNATURES {
-        wat.push_str(&format!(
-            "  (import \"wasi_snapshot_preview1\" \"{name}\" (func {sig}))\n"
-        ));
-    }
-    wat.push_str("  (memory (export \"memory\") 1)\n  (func (export \"_start\")))\n");
-    let engine = Engine::default();
-    let module = Module::new(&engine, &wat).expect("module parses");
-    assert_eq!(module.imports().len(), 46);
-    let mut store = Store::new(&engine, WasiCtx::builder().build());
-    let mut linker = Linker::new(&engine);
-    wasi::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx).expect("add WASI");
-    linker
-        .instantiate(&mut store, &module)
-        .expect("every preview1 import is provided with the right type");
-}
-
-/// Every import of every compiled test program is a known preview-1 function.
-#[test]
-fn test_programs_import_only_preview1() {
-    let engine = Engine::default();
-    let mut seen = BTreeSet::new();
-    for entry in std::fs::read_dir(env!("TIERUP_WASI_PROGRAMS")).expect("programs dir") {
-        let path = entry.expect("entry").path();
-        let module = Module::from_file(&engine, &path).expect("program loads");
-        for import in module.imports() {
-            assert_eq!(import.module(), wasi::MODULE, "{}", path.display());
-            assert!(
-                wasi::PREVIEW1_FUNCTIONS.contains(&import.name()),
-                "{}: {}",
-                path.display(),
-                import.name()
-            );
-            seen.insert(import.name().to_string());
-        }
-    }
-    assert!(
-        seen.len() > 30,
-        "the programs exercise {} functions",
-        seen.len()
-    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -776,62 +637,4 @@ fn a_missing_dir_is_a_clear_error() {
         "{}",
         out.stderr
     );
-}
-
-// ---------------------------------------------------------------------------------------
-// Embedding
-
-/// The builder API: arguments, environment, stdin from memory, stdout captured.
-#[test]
-fn embedding_with_captured_stdio() {
-    let engine = Engine::default();
-    let module = Module::from_file(&engine, program("stdio")).expect("load");
-    let mut builder = WasiCtx::builder();
-    builder.arg("stdio").stdin(&b"from memory"[..]);
-    let stdout = builder.stdout_capture();
-    let stderr = builder.stderr_capture();
-    let mut store = Store::new(&engine, builder.build());
-    let mut linker = Linker::new(&engine);
-    wasi::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx).expect("add WASI");
-    let instance = linker
-        .instantiate(&mut store, &module)
-        .expect("instantiate");
-    let start = instance
-        .get_typed_func::<(), ()>(&mut store, "_start")
-        .expect("_start");
-    match start.call(&mut store, ()) {
-        Ok(()) | Err(Error::Exit(0)) => {}
-        Err(e) => panic!("{e}"),
-    }
-    assert_eq!(
-        stdout.contents_string(),
-        "poll: stdin-readable 1 stdout-writable 1\nisatty: 0 0 0\nseek stdout: ESPIPE\n\
-         write to stdin: EBADF\nFROM MEMORY\nread 11 bytes from stdin\nclose stdin: OK\n\
-         read closed stdin: EBADF\n"
-    );
-    assert_eq!(stderr.contents_string(), "this goes to stderr\n");
-}
-
-/// `proc_exit` reaches the embedder as `Error::Exit`.
-#[test]
-fn embedding_sees_the_exit_status() {
-    let engine = Engine::default();
-    let module = Module::from_file(&engine, program("exit")).expect("load");
-    let mut builder = WasiCtx::builder();
-    builder.args(["exit", "42"]);
-    let stdout = builder.stdout_capture();
-    let mut store = Store::new(&engine, builder.build());
-    let mut linker = Linker::new(&engine);
-    wasi::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx).expect("add WASI");
-    let instance = linker
-        .instantiate(&mut store, &module)
-        .expect("instantiate");
-    let start = instance
-        .get_typed_func::<(), ()>(&mut store, "_start")
-        .expect("_start");
-    match start.call(&mut store, ()) {
-        Err(Error::Exit(42)) => {}
-        other => panic!("expected exit 42, got {other:?}"),
-    }
-    assert_eq!(stdout.contents_string(), "before exit\n");
 }

@@ -18,7 +18,7 @@ use super::types::rights;
 /// The state of one WASI program: arguments, environment and open fds.
 ///
 /// Build it with [`WasiCtx::builder`], store it in your `Store`'s data, and give
-/// [`crate::wasi::add_to_linker`] a function that finds it there.
+/// [`crate::add_to_linker`] a function that finds it there.
 #[derive(Debug)]
 pub struct WasiCtx {
     pub(crate) args: Vec<Vec<u8>>,

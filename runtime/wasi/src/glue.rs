@@ -3,14 +3,15 @@
 //! operation on the [`WasiCtx`], and write the results back.
 //!
 //! Every failure the spec describes is returned to the guest as an errno; only `proc_exit`
-//! and a module without a `memory` export end the call with an [`Error`].
+//! (with an [`I32Exit`]) and a module without a `memory` export end the call with an
+//! [`Error`].
 
-use crate::wasi::WasiCtx;
-use crate::wasi::clocks::{self, Subscription};
-use crate::wasi::fs::OpenRequest;
-use crate::wasi::types::{Errno, WasiResult};
-use crate::{Caller, Error, Linker, Memory, Val, ValType};
-use tierup_abi::FuncType;
+use tierup_runtime::{Caller, Error, FuncType, Linker, Memory, Val, ValType};
+
+use crate::clocks::{self, Subscription};
+use crate::fs::OpenRequest;
+use crate::types::{Errno, WasiResult};
+use crate::{I32Exit, WasiCtx};
 
 /// The import module name of WASI preview 1.
 pub const MODULE: &str = "wasi_snapshot_preview1";
@@ -250,7 +251,7 @@ pub fn add_to_linker<T: 'static>(
     linker.func_wrap(MODULE, "proc_exit", |code: u32| -> Result<(), Error> {
         // As Wasmtime: statuses of 126 and above are reserved by shells.
         if code < 126 {
-            Err(Error::Exit(code as i32))
+            Err(Error::new(I32Exit(code as i32)))
         } else {
             Err(Error::msg(format!(
                 "exit with invalid exit status {code} outside of [0..126)"
@@ -384,7 +385,7 @@ pub fn add_to_linker<T: 'static>(
     );
     wasi!(linker, get, "fd_tell", |g, fd: u32, out: u32| {
         g.bytes_mut(out, 8)?;
-        let pos = g.ctx().fds.seek(fd, 0, crate::wasi::types::whence::CUR)?;
+        let pos = g.ctx().fds.seek(fd, 0, crate::types::whence::CUR)?;
         g.write_u64(out, pos)
     });
     wasi!(linker, get, "fd_renumber", |g, fd: u32, to: u32| {

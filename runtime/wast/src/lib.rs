@@ -1,4 +1,6 @@
-//! Spec-script runner: executes WebAssembly `.wast` scripts against this runtime.
+//! `tierup-wast`: the spec-script runner of tierup. It executes WebAssembly `.wast` scripts
+//! against the runtime through `tierup-runtime`'s public embedding API only; the test suites
+//! and `tierup wast` use it, an embedder never compiles it.
 //!
 //! A `.wast` script is a sequence of *directives* (define a module, register it under a name,
 //! invoke an export, assert a result, a trap, a rejection, ...). This module parses a script
@@ -44,7 +46,7 @@ use wast::parser::{self, ParseBuffer};
 use wast::token::Id;
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
 
-use crate::{
+use tierup_runtime::{
     Config, Engine, Error, ExternRef, Global, GlobalType, Instance, Linker, Memory, MemoryType,
     Module, Mutability, Store, Table, TableType, Trap, TrapCode, Val, ValType,
 };
