@@ -103,11 +103,13 @@ impl ExportType<'_> {
 }
 
 impl Module {
-    /// Compiles a module from WebAssembly text or binary.
+    /// Compiles a module from WebAssembly text or binary. Text needs the `wat` feature (on by
+    /// default).
     ///
     /// # Errors
     /// [`Error::Parse`] for text that does not parse, [`Error::Invalid`] (with the byte offset)
-    /// for a malformed or invalid binary.
+    /// for a malformed or invalid binary, [`Error::Unsupported`] for text in a build without
+    /// the `wat` feature.
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module, Error> {
         let bytes = bytes.as_ref();
         if bytes.starts_with(b"\0asm") {
@@ -115,8 +117,18 @@ impl Module {
         }
         let text = std::str::from_utf8(bytes)
             .map_err(|_| Error::Parse("input is neither a wasm binary nor UTF-8 text".into()))?;
-        let wasm = wat::parse_str(text).map_err(|e| Error::Parse(e.to_string()))?;
-        Module::from_binary(engine, &wasm)
+        #[cfg(feature = "wat")]
+        {
+            let wasm = wat::parse_str(text).map_err(|e| Error::Parse(e.to_string()))?;
+            Module::from_binary(engine, &wasm)
+        }
+        #[cfg(not(feature = "wat"))]
+        {
+            let _ = text;
+            Err(Error::Unsupported(
+                "WebAssembly text needs tierup-runtime's `wat` feature".into(),
+            ))
+        }
     }
 
     /// Compiles a module from a WebAssembly binary.
