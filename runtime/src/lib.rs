@@ -5,7 +5,11 @@
 //! tier choice), [`Module`]s compiled for it, a [`Store`] holding instances and the embedder's
 //! data, a [`Linker`] to resolve imports, and typed or dynamic calls.
 //!
+//! With the `wat` feature (off by default) a module can be given as text, as here; without
+//! it, [`Module::new`] takes binaries only.
+//!
 //! ```
+//! # #[cfg(feature = "wat")] {
 //! use tierup_runtime::{Caller, Engine, Linker, Module, Store};
 //!
 //! let engine = Engine::default();
@@ -27,6 +31,7 @@
 //! let instance = linker.instantiate(&mut store, &module)?;
 //! let fib = instance.get_typed_func::<i32, i32>(&mut store, "fib")?;
 //! assert_eq!(fib.call(&mut store, 20)?, 6765);
+//! # }
 //! # Ok::<(), tierup_runtime::Error>(())
 //! ```
 //!
@@ -43,9 +48,9 @@
 //! none of them: `tierup-wasi` (WASI preview 1), `tierup-wast` (the spec-script runner) and
 //! `tierup-cli` (the `tierup` command).
 
-/// The README's examples, compiled and run by `cargo test --doc`.
+/// The README's examples, compiled and run by `cargo test --doc` (they write modules as text).
 #[doc = include_str!("../../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "wat"))]
 pub struct ReadmeDoctests;
 
 pub mod config;
