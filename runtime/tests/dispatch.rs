@@ -49,7 +49,7 @@ fn deep_dispatch_does_not_grow_the_stack() {
         .spawn(move || {
             // The interpreter only: in a tiered engine the loop would move into machine code.
             let engine = Engine::new(Config::new().tier(TierMode::Interp)).unwrap();
-            let module = Module::new(&engine, wat::parse_str(WAT).unwrap()).unwrap();
+            let module = Module::new(&engine, WAT).unwrap();
             let mut store = Store::new(&engine, ());
             let mut linker = Linker::new(&engine);
             linker
