@@ -1,9 +1,10 @@
 //! Functions: [`Func`] handles, typed calls ([`TypedFunc`]), host functions ([`IntoFunc`]),
-//! the host → wasm entry path, and the runtime's libcalls.
+//! and the host → wasm entry path. (Wasm → host calls go through the `call_host` libcall, in
+//! `jit::libcalls` with every other libcall.)
 //!
 //! Entry path (`call_raw`): arguments are written at the top of the store's slot stack and the
-//! interpreter runs the function there (DESIGN.md §3: the slot ABI); results come back in the
-//! same slots. Nested entries (host → wasm → host → wasm) are counted and bounded by native
+//! function runs there in its current tier, the interpreter or machine code through an entry
+//! trampoline (DESIGN.md §3: the slot ABI); results come back in the same slots. Nested entries (host → wasm → host → wasm) are counted and bounded by native
 //! stack depth, so deep host recursion traps with `call stack exhausted` instead of crashing.
 //!
 //! Host functions run behind `catch_unwind`: a panicking host function becomes an error, never
@@ -14,14 +15,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use tierup_abi::{
-    DefinedFuncIdx, FuncType, RawTrap, StoreCtx, TrapCode, ValType, VmCtx, VmFuncRef,
-};
+use tierup_abi::{DefinedFuncIdx, FuncType, RawTrap, StoreCtx, TrapCode, ValType, VmFuncRef};
 
 use crate::error::{Error, Trap};
 use crate::store::{AsContext, AsContextMut, Caller, FuncKind, Store, StoreInner};
 use crate::values::Val;
-use crate::vm::{MemoryData, TableData};
 
 /// How many nested host → wasm entries a store allows.
 const MAX_NESTED_ENTRIES: u32 = 10_000;
@@ -620,69 +618,3 @@ into_func!(A 0, B 1, C 2, D 3, E 4);
 into_func!(A 0, B 1, C 2, D 3, E 4, F1 5);
 into_func!(A 0, B 1, C 2, D 3, E 4, F1 5, G 6);
 into_func!(A 0, B 1, C 2, D 3, E 4, F1 5, G 6, H 7);
-
-/// Libcall: `memory.grow`.
-pub(crate) unsafe extern "sysv64" fn libcall_memory_grow(
-    vmctx: *mut VmCtx,
-    memory: u32,
-    delta: u64,
-) -> u64 {
-    // SAFETY: the tiers pass their own live vmctx; memory definitions are the first field of
-    // their `#[repr(C)]` `MemoryData`, owned by the store and not otherwise borrowed while wasm
-    // runs.
-    unsafe {
-        let def = *(*vmctx).memories.add(memory as usize);
-        let mem = &mut *(def as *mut MemoryData);
-        mem.grow(delta).unwrap_or(u64::MAX)
-    }
-}
-
-/// Libcall: `table.grow`.
-pub(crate) unsafe extern "sysv64" fn libcall_table_grow(
-    vmctx: *mut VmCtx,
-    table: u32,
-    delta: u64,
-    init: u64,
-) -> u64 {
-    // SAFETY: as for `libcall_memory_grow`, with `TableData`.
-    unsafe {
-        let def = *(*vmctx).tables.add(table as usize);
-        let table = &mut *(def as *mut TableData);
-        table.grow(delta, init).unwrap_or(u64::MAX)
-    }
-}
-
-/// Libcall: call a host function from wasm. Returns 0 or a trap status; a host error is
-/// parked in the store (`pending_error`) and reported as `TrapCode::HostError`.
-pub(crate) unsafe extern "sysv64" fn libcall_call_host<T>(
-    vmctx: *mut VmCtx,
-    func: *const VmFuncRef,
-    args: *mut u64,
-) -> u32 {
-    // SAFETY: `StoreCtx::host` was set to this store by the entry path (`call_raw`), whose
-    // `&mut Store` is lent to the running wasm; `func.host` points to a `HostFunc<T>` kept alive
-    // by the store; `args` has room for max(params, results) slots (the caller's frame).
-    unsafe {
-        let store = &mut *((*(*vmctx).store).host as *mut Store<T>);
-        let host = &*((*func).host as *const HostFunc<T>);
-        let n = host.ty.params.len().max(host.ty.results.len());
-        let slots = std::slice::from_raw_parts_mut(args, n);
-        let instance = store.instance_of(vmctx);
-        let store_ptr: *mut Store<T> = store;
-        let caller = Caller { store, instance };
-        let result = catch_unwind(AssertUnwindSafe(|| (host.callback)(caller, slots)));
-        let store = &mut *store_ptr;
-        store.set_host_ptr();
-        match result {
-            Ok(Ok(())) => 0,
-            Ok(Err(e)) => {
-                store.inner.pending_error = Some(e);
-                TrapCode::HostError.status()
-            }
-            Err(_) => {
-                store.inner.pending_error = Some(Error::msg("host function panicked"));
-                TrapCode::HostError.status()
-            }
-        }
-    }
-}

@@ -12,19 +12,25 @@
 //! The numeric ones work on bit patterns (JIT code keeps every value in slot form) and defer
 //! to `tierup_abi::numeric`, where the interpreter finds the same rules.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
 use tierup_abi::{
     Checked, DataSegmentRef, DefinedFuncIdx, ElemSegmentRef, Libcalls, MemoryDefinition,
-    TableDefinition, TrapCode, VmCtx, numeric,
+    TableDefinition, TrapCode, VmCtx, VmFuncRef, numeric,
 };
+
+use crate::error::Error;
+use crate::func::HostFunc;
+use crate::store::{Caller, Store};
+use crate::vm::{MemoryData, TableData};
 
 /// The libcall table of a store whose embedder data is `T` (`call_host` needs to know it).
 pub(crate) fn table<T>() -> Libcalls {
     Libcalls {
-        memory_grow: crate::func::libcall_memory_grow,
-        table_grow: crate::func::libcall_table_grow,
-        call_host: crate::func::libcall_call_host::<T>,
+        memory_grow,
+        table_grow,
+        call_host: call_host::<T>,
         enter_jit,
         interp_entry,
         tier_up,
@@ -74,6 +80,63 @@ unsafe extern "sysv64" fn interp_entry(
         Ok(()) => 0,
         // SAFETY: as above.
         Err(trap) => unsafe { (*(*vmctx).store).park_trap(trap) },
+    }
+}
+
+/// `memory.grow` of memory `memory`: the old size in pages, or `u64::MAX`.
+unsafe extern "sysv64" fn memory_grow(vmctx: *mut VmCtx, memory: u32, delta: u64) -> u64 {
+    // SAFETY: the tiers pass their own live vmctx; memory definitions are the first field of
+    // their `#[repr(C)]` `MemoryData`, owned by the store and not otherwise borrowed while wasm
+    // runs.
+    unsafe {
+        let def = *(*vmctx).memories.add(memory as usize);
+        let mem = &mut *(def as *mut MemoryData);
+        mem.grow(delta).unwrap_or(u64::MAX)
+    }
+}
+
+/// `table.grow` of table `table`: the old size, or `u64::MAX`.
+unsafe extern "sysv64" fn table_grow(vmctx: *mut VmCtx, table: u32, delta: u64, init: u64) -> u64 {
+    // SAFETY: as for `memory_grow`, with `TableData`.
+    unsafe {
+        let def = *(*vmctx).tables.add(table as usize);
+        let table = &mut *(def as *mut TableData);
+        table.grow(delta, init).unwrap_or(u64::MAX)
+    }
+}
+
+/// Calls a host function from wasm. Returns 0 or a trap status; a host error is
+/// parked in the store (`pending_error`) and reported as `TrapCode::HostError`.
+unsafe extern "sysv64" fn call_host<T>(
+    vmctx: *mut VmCtx,
+    func: *const VmFuncRef,
+    args: *mut u64,
+) -> u32 {
+    // SAFETY: `StoreCtx::host` was set to this store by the entry path (`call_raw`), whose
+    // `&mut Store` is lent to the running wasm; `func.host` points to a `HostFunc<T>` kept alive
+    // by the store; `args` has room for max(params, results) slots (the caller's frame).
+    unsafe {
+        let store = &mut *((*(*vmctx).store).host as *mut Store<T>);
+        let host = &*((*func).host as *const HostFunc<T>);
+        let n = host.ty.params.len().max(host.ty.results.len());
+        let slots = std::slice::from_raw_parts_mut(args, n);
+        let instance = store.instance_of(vmctx);
+        let store_ptr: *mut Store<T> = store;
+        let caller = Caller { store, instance };
+        let result = catch_unwind(AssertUnwindSafe(|| (host.callback)(caller, slots)));
+        let store = &mut *store_ptr;
+        store.set_host_ptr();
+        match result {
+            Ok(Ok(())) => 0,
+            Ok(Err(e)) => {
+                store.inner.pending_error = Some(e);
+                TrapCode::HostError.status()
+            }
+            Err(_) => {
+                store.inner.pending_error = Some(Error::msg("host function panicked"));
+                TrapCode::HostError.status()
+            }
+        }
     }
 }
 
