@@ -39,7 +39,7 @@ pub use module::{
 };
 pub use trap::{RawTrap, TrapCode, WasmFrame};
 pub use types::{FuncType, GlobalType, Limits, TableType, ValType};
-pub use validate::ValidationError;
+pub use validate::{Features, ValidationError};
 pub use vmctx::{
     DataSegmentRef, ElemSegmentRef, INTERP_STUB_SIZE, MemoryDefinition, SlotStack, StoreCtx,
     TableDefinition, VmCtx, VmFuncRef,

@@ -12,7 +12,7 @@ use wasmparser::{BinaryReader, FunctionBody};
 
 use crate::index::{DefinedFuncIdx, FuncIdx, TypeIdx};
 use crate::types::{FuncType, GlobalType, Limits, TableType, ValType};
-use crate::validate::features;
+use crate::validate::Features;
 
 /// A constant expression of WebAssembly 2.0 (one instruction; extended-const is not in 2.0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub enum ConstExpr {
     RefNull(ValType),
     /// `ref.func idx`
     RefFunc(u32),
+    /// `v128.const`
+    V128(u128),
     /// `global.get idx` (an imported or earlier immutable global)
     GlobalGet(u32),
 }
@@ -158,6 +160,8 @@ pub struct ModuleInfo {
     pub func_names: HashMap<u32, String>,
     /// The whole binary (bodies and data segments point into it).
     pub wasm: Box<[u8]>,
+    /// The features it was validated with.
+    pub features: Features,
 }
 
 impl ModuleInfo {
@@ -199,7 +203,7 @@ impl ModuleInfo {
         FunctionBody::new(BinaryReader::new_features(
             &self.wasm[range.clone()],
             range.start as u64,
-            features(),
+            self.features.to_wasmparser(),
         ))
     }
 

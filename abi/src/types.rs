@@ -2,10 +2,14 @@
 //!
 //! These are deliberately smaller than `wasmparser`'s types: WebAssembly 2.0 has only the two
 //! nullable abstract reference types, so a reference type is one of two [`ValType`] variants.
+//!
+//! Frame layout (DESIGN.md §2): a value takes [`ValType::slots`] consecutive 8-byte slots, one
+//! for every type but `v128`, which takes two (low half first). [`slot_offsets`] lays out a
+//! sequence of values (parameters, results, locals) the way every tier does.
 
 use std::fmt;
 
-/// A WebAssembly value type (WebAssembly 2.0, without `v128`).
+/// A WebAssembly value type (WebAssembly 2.0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ValType {
     /// 32-bit integer.
@@ -16,6 +20,8 @@ pub enum ValType {
     F32,
     /// 64-bit IEEE float.
     F64,
+    /// 128-bit vector (SIMD).
+    V128,
     /// Nullable function reference.
     FuncRef,
     /// Nullable external (host) reference.
@@ -23,14 +29,14 @@ pub enum ValType {
 }
 
 impl ValType {
-    /// Converts from `wasmparser`; `None` for types outside WebAssembly 2.0 without SIMD.
+    /// Converts from `wasmparser`; `None` for types outside WebAssembly 2.0.
     pub fn from_wasmparser(ty: wasmparser::ValType) -> Option<ValType> {
         Some(match ty {
             wasmparser::ValType::I32 => ValType::I32,
             wasmparser::ValType::I64 => ValType::I64,
             wasmparser::ValType::F32 => ValType::F32,
             wasmparser::ValType::F64 => ValType::F64,
-            wasmparser::ValType::V128 => return None,
+            wasmparser::ValType::V128 => ValType::V128,
             wasmparser::ValType::Ref(r) => Self::from_ref_type(r)?,
         })
     }
@@ -50,6 +56,14 @@ impl ValType {
     pub fn is_ref(self) -> bool {
         matches!(self, ValType::FuncRef | ValType::ExternRef)
     }
+
+    /// How many frame slots a value of this type takes: 2 for `v128`, else 1.
+    pub const fn slots(self) -> usize {
+        match self {
+            ValType::V128 => 2,
+            _ => 1,
+        }
+    }
 }
 
 impl fmt::Display for ValType {
@@ -59,6 +73,7 @@ impl fmt::Display for ValType {
             ValType::I64 => "i64",
             ValType::F32 => "f32",
             ValType::F64 => "f64",
+            ValType::V128 => "v128",
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
         })
@@ -95,6 +110,22 @@ impl FuncType {
     pub fn results(&self) -> &[ValType] {
         &self.results
     }
+
+    /// Frame slots the parameters take.
+    pub fn param_slots(&self) -> usize {
+        self.params.iter().map(|t| t.slots()).sum()
+    }
+
+    /// Frame slots the results take.
+    pub fn result_slots(&self) -> usize {
+        self.results.iter().map(|t| t.slots()).sum()
+    }
+
+    /// The slots a call's frame needs for the arguments and the results (they share the
+    /// frame's first slots).
+    pub fn frame_slots(&self) -> usize {
+        self.param_slots().max(self.result_slots())
+    }
 }
 
 impl fmt::Display for FuncType {
@@ -113,6 +144,16 @@ impl fmt::Display for FuncType {
         f.write_str(" -> ")?;
         list(f, &self.results)
     }
+}
+
+/// The slot offset of each of `types` laid out one after another (each taking
+/// [`ValType::slots`]), as parameters, results and locals are in every frame.
+pub fn slot_offsets(types: &[ValType]) -> impl Iterator<Item = usize> + '_ {
+    types.iter().scan(0, |next, ty| {
+        let at = *next;
+        *next += ty.slots();
+        Some(at)
+    })
 }
 
 /// Size limits of a memory (in pages) or a table (in elements).
@@ -158,6 +199,16 @@ pub struct GlobalType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn v128_takes_two_slots() {
+        use ValType::*;
+        let ty = FuncType::new([I32, V128, F64], [V128]);
+        assert_eq!(slot_offsets(&ty.params).collect::<Vec<_>>(), [0, 1, 3]);
+        assert_eq!(ty.param_slots(), 4);
+        assert_eq!(ty.result_slots(), 2);
+        assert_eq!(ty.frame_slots(), 4);
+    }
 
     #[test]
     fn limits_subtyping() {

@@ -23,9 +23,36 @@ use crate::module::{
 };
 use crate::types::{FuncType, GlobalType, Limits, TableType, ValType};
 
-/// The feature set tierup accepts: WebAssembly 2.0 without SIMD.
-pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2.difference(WasmFeatures::SIMD | WasmFeatures::RELAXED_SIMD)
+/// Which WebAssembly features a module may use: WebAssembly 2.0, with or without its
+/// fixed-width SIMD, and relaxed SIMD (WebAssembly 3.0) on top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Features {
+    /// Fixed-width SIMD (`v128` and its instructions).
+    pub simd: bool,
+    /// Relaxed SIMD (needs `simd`).
+    pub relaxed_simd: bool,
+}
+
+impl Features {
+    /// Every feature tierup supports in all its tiers (the default).
+    pub const SUPPORTED: Features = Features {
+        simd: false,
+        relaxed_simd: false,
+    };
+
+    /// The `wasmparser` feature set.
+    pub fn to_wasmparser(self) -> WasmFeatures {
+        let mut features = WasmFeatures::WASM2;
+        features.set(WasmFeatures::SIMD, self.simd);
+        features.set(WasmFeatures::RELAXED_SIMD, self.simd && self.relaxed_simd);
+        features
+    }
+}
+
+impl Default for Features {
+    fn default() -> Features {
+        Features::SUPPORTED
+    }
 }
 
 /// A module that failed to decode or validate.
@@ -57,6 +84,7 @@ impl ConstExpr {
             Operator::I64Const { value } => ConstExpr::I64(value),
             Operator::F32Const { value } => ConstExpr::F32(value.bits()),
             Operator::F64Const { value } => ConstExpr::F64(value.bits()),
+            Operator::V128Const { value } => ConstExpr::V128(value.i128() as u128),
             Operator::RefNull { hty } => ConstExpr::RefNull(if hty == wasmparser::HeapType::FUNC {
                 ValType::FuncRef
             } else {
@@ -76,18 +104,31 @@ impl ConstExpr {
 }
 
 impl ModuleInfo {
-    /// Decodes and fully validates `wasm`, collecting the module's metadata.
+    /// Decodes and fully validates `wasm` with the default [`Features`], collecting the
+    /// module's metadata.
     ///
     /// # Errors
     /// A [`ValidationError`] with `wasmparser`'s message and the byte offset for malformed or
-    /// invalid input, or for features outside WebAssembly 2.0 without SIMD.
+    /// invalid input, or for features outside the supported set.
     pub fn parse(wasm: Vec<u8>) -> Result<ModuleInfo, ValidationError> {
-        let mut info = ModuleInfo::default();
-        let mut validator = Validator::new_with_features(features());
+        ModuleInfo::parse_with(wasm, Features::default())
+    }
+
+    /// Decodes and fully validates `wasm`, which may use `features`.
+    ///
+    /// # Errors
+    /// As [`ModuleInfo::parse`], for features outside `features`.
+    pub fn parse_with(wasm: Vec<u8>, features: Features) -> Result<ModuleInfo, ValidationError> {
+        let mut info = ModuleInfo {
+            features,
+            ..ModuleInfo::default()
+        };
+        let wasm_features = features.to_wasmparser();
+        let mut validator = Validator::new_with_features(wasm_features);
         let mut bodies = Vec::new();
         let mut pending = Vec::new();
         let mut parser = Parser::new(0);
-        parser.set_features(features());
+        parser.set_features(wasm_features);
         for payload in parser.parse_all(&wasm) {
             let payload = payload?;
             match validator.payload(&payload)? {

@@ -1,6 +1,6 @@
 //! [`Config`]: every knob of an [`crate::Engine`], each documented, and the tier choice.
 
-pub use tierup_abi::BoundsChecks;
+pub use tierup_abi::{BoundsChecks, Features};
 
 use std::fmt;
 use std::str::FromStr;
@@ -144,6 +144,7 @@ pub struct Config {
     pub(crate) compile_threads: usize,
     pub(crate) opt_queue_capacity: usize,
     pub(crate) tiers: Tiers,
+    pub(crate) features: Features,
 }
 
 impl Default for Config {
@@ -160,6 +161,7 @@ impl Default for Config {
             compile_threads: default_compile_threads(),
             opt_queue_capacity: DEFAULT_OPT_QUEUE,
             tiers: Tiers::default(),
+            features: Features::default(),
         }
     }
 }
@@ -241,6 +243,23 @@ impl Config {
     pub fn opt_queue_capacity(&mut self, jobs: usize) -> &mut Self {
         self.opt_queue_capacity = jobs.max(1);
         self
+    }
+
+    /// Whether modules may use fixed-width SIMD (`v128`).
+    pub fn wasm_simd(&mut self, enable: bool) -> &mut Self {
+        self.features.simd = enable;
+        self
+    }
+
+    /// Whether modules may use relaxed SIMD (WebAssembly 3.0; needs [`Config::wasm_simd`]).
+    pub fn wasm_relaxed_simd(&mut self, enable: bool) -> &mut Self {
+        self.features.relaxed_simd = enable;
+        self
+    }
+
+    /// The WebAssembly features modules may use.
+    pub fn features(&self) -> Features {
+        self.features
     }
 
     /// Which tiers a tiered run may use (see [`Tiers`]).

@@ -311,7 +311,8 @@ impl Global {
         if val.ty() != ty.content() {
             return Err(Error::msg("global value has the wrong type"));
         }
-        let value = val.to_slot(store);
+        let mut value = [0; 2];
+        val.write_slots(&mut value, store);
         store.globals.push(Box::new(GlobalData {
             value,
             ty: tierup_abi::GlobalType {
@@ -337,7 +338,7 @@ impl Global {
         let store = &store.as_context_mut().0.inner;
         check_store(self.store_id, store, "global");
         let g = &store.globals[self.index as usize];
-        Val::from_slot(g.ty.content, g.value, store)
+        Val::read_slots(g.ty.content, &g.value, store)
     }
 
     /// Sets the value.
@@ -354,8 +355,9 @@ impl Global {
         if val.ty() != ty.content {
             return Err(Error::msg("global value has the wrong type"));
         }
-        let slot = val.to_slot(store);
-        store.globals[self.index as usize].value = slot;
+        let mut value = [0; 2];
+        val.write_slots(&mut value, store);
+        store.globals[self.index as usize].value = value;
         Ok(())
     }
 }

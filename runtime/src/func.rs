@@ -15,11 +15,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use tierup_abi::types::slot_offsets;
 use tierup_abi::{DefinedFuncIdx, FuncType, RawTrap, StoreCtx, TrapCode, ValType, VmFuncRef};
 
 use crate::error::{Error, Trap};
 use crate::store::{AsContext, AsContextMut, Caller, FuncKind, Store, StoreInner};
-use crate::values::Val;
+use crate::values::{V128, Val};
 
 /// How many nested host → wasm entries a store allows.
 const MAX_NESTED_ENTRIES: u32 = 10_000;
@@ -31,8 +32,9 @@ pub struct Func {
     pub(crate) index: u32,
 }
 
-/// The raw calling convention of a host function: arguments in `slots[0..params]`, results
-/// written to `slots[0..results]` (the slice has room for both).
+/// The raw calling convention of a host function: arguments in the first slots, results
+/// written to the first slots (each value taking `ValType::slots` of them; the slice has room
+/// for both).
 pub(crate) type HostCallback<T> =
     Box<dyn Fn(Caller<'_, T>, &mut [u64]) -> Result<(), Error> + Send + Sync>;
 
@@ -55,8 +57,8 @@ impl<T> HostFunc<T> {
                 let params: Vec<Val> = sig
                     .params
                     .iter()
-                    .zip(slots.iter())
-                    .map(|(t, s)| Val::from_slot(*t, *s, &caller.store.inner))
+                    .zip(slot_offsets(&sig.params))
+                    .map(|(t, at)| Val::read_slots(*t, &slots[at..], &caller.store.inner))
                     .collect();
                 let mut results: Vec<Val> =
                     sig.results.iter().map(|t| Val::default_of(*t)).collect();
@@ -64,14 +66,18 @@ impl<T> HostFunc<T> {
                 f(caller, &params, &mut results)?;
                 // SAFETY: `caller` (the only other borrow of the store) was consumed by `f`.
                 let store = unsafe { &*store };
-                for (i, (v, t)) in results.iter().zip(sig.results.iter()).enumerate() {
+                for ((v, t), at) in results
+                    .iter()
+                    .zip(sig.results.iter())
+                    .zip(slot_offsets(&sig.results))
+                {
                     if v.ty() != *t {
                         return Err(Error::msg(format!(
                             "host function returned {} where {t} was expected",
                             v.ty()
                         )));
                     }
-                    slots[i] = v.to_slot(&store.inner);
+                    v.write_slots(&mut slots[at..], &store.inner);
                 }
                 Ok(())
             }),
@@ -157,19 +163,24 @@ impl Func {
                 results.len()
             )));
         }
-        let mut slots = vec![0u64; params.len().max(results.len())];
-        for (i, (p, t)) in params.iter().zip(ty.params.iter()).enumerate() {
+        let mut slots = vec![0u64; ty.frame_slots()];
+        for (i, ((p, t), at)) in params
+            .iter()
+            .zip(ty.params.iter())
+            .zip(slot_offsets(&ty.params))
+            .enumerate()
+        {
             if p.ty() != *t || !p.belongs_to(&*store) {
                 return Err(Error::msg(format!(
                     "argument {i} has type {}, expected {t}",
                     p.ty()
                 )));
             }
-            slots[i] = p.to_slot(&store.inner);
+            p.write_slots(&mut slots[at..], &store.inner);
         }
         call_raw(store, *self, &mut slots)?;
-        for (i, t) in ty.results.iter().enumerate() {
-            results[i] = Val::from_slot(*t, slots[i], &store.inner);
+        for (i, (t, at)) in ty.results.iter().zip(slot_offsets(&ty.results)).enumerate() {
+            results[i] = Val::read_slots(*t, &slots[at..], &store.inner);
         }
         Ok(())
     }
@@ -401,7 +412,7 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
     pub fn call(&self, mut store: impl AsContextMut, params: P) -> Result<R, Error> {
         let store = store.as_context_mut().0;
         let mut slots = [0u64; 16];
-        let n = P::types().len().max(R::types().len());
+        let n = P::SLOTS.max(R::SLOTS);
         let slots = if n <= 16 {
             &mut slots[..n]
         } else {
@@ -413,7 +424,7 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
     }
 
     fn call_large<T>(&self, store: &mut Store<T>, params: P) -> Result<R, Error> {
-        let mut slots = vec![0u64; P::types().len().max(R::types().len())];
+        let mut slots = vec![0u64; P::SLOTS.max(R::SLOTS)];
         params.write(&mut slots);
         call_raw(store, self.func, &mut slots)?;
         Ok(R::read(&slots))
@@ -428,28 +439,51 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
 /// A Rust type that is a wasm number type.
 pub trait WasmTy: Copy + Send + Sync + 'static {
     /// The wasm type.
-    fn valtype() -> ValType;
-    /// Encodes as a slot.
-    fn to_slot(self) -> u64;
-    /// Decodes from a slot.
-    fn from_slot(slot: u64) -> Self;
+    const VALTYPE: ValType;
+    /// The wasm type.
+    fn valtype() -> ValType {
+        Self::VALTYPE
+    }
+    /// Encodes into its frame slots (`VALTYPE.slots()` of them, at the start of `slots`).
+    fn write_slots(self, slots: &mut [u64]);
+    /// Decodes from its frame slots.
+    fn read_slots(slots: &[u64]) -> Self;
 }
 
 macro_rules! wasm_ty {
     ($t:ty, $vt:ident, |$v:ident| $to:expr, |$s:ident| $from:expr) => {
         impl WasmTy for $t {
-            fn valtype() -> ValType {
-                ValType::$vt
-            }
-            fn to_slot(self) -> u64 {
+            const VALTYPE: ValType = ValType::$vt;
+            fn write_slots(self, slots: &mut [u64]) {
                 let $v = self;
-                $to
+                slots[0] = $to;
             }
-            fn from_slot($s: u64) -> Self {
+            fn read_slots(slots: &[u64]) -> Self {
+                let $s = slots[0];
                 $from
             }
         }
     };
+}
+
+impl WasmTy for V128 {
+    const VALTYPE: ValType = ValType::V128;
+    fn write_slots(self, slots: &mut [u64]) {
+        V128::write_slots(self, slots);
+    }
+    fn read_slots(slots: &[u64]) -> Self {
+        V128::read_slots(slots)
+    }
+}
+
+impl WasmTy for u128 {
+    const VALTYPE: ValType = ValType::V128;
+    fn write_slots(self, slots: &mut [u64]) {
+        V128::from(self).write_slots(slots);
+    }
+    fn read_slots(slots: &[u64]) -> Self {
+        V128::read_slots(slots).as_u128()
+    }
 }
 
 wasm_ty!(i32, I32, |v| u64::from(v as u32), |s| s as u32 as i32);
@@ -463,6 +497,8 @@ wasm_ty!(f64, F64, |v| v.to_bits(), |s| f64::from_bits(s));
 
 /// Parameter lists of typed calls: `()`, a [`WasmTy`], or a tuple of them.
 pub trait WasmParams: Send + Sync + 'static {
+    /// The frame slots the values take.
+    const SLOTS: usize;
     /// The wasm types.
     fn types() -> Vec<ValType>;
     /// Writes the values to the first slots.
@@ -471,6 +507,8 @@ pub trait WasmParams: Send + Sync + 'static {
 
 /// Result lists of typed calls: `()`, a [`WasmTy`], or a tuple of them.
 pub trait WasmResults: Send + Sync + 'static {
+    /// The frame slots the values take.
+    const SLOTS: usize;
     /// The wasm types.
     fn types() -> Vec<ValType>;
     /// Reads the values from the first slots.
@@ -478,42 +516,55 @@ pub trait WasmResults: Send + Sync + 'static {
 }
 
 impl<A: WasmTy> WasmParams for A {
+    const SLOTS: usize = A::VALTYPE.slots();
     fn types() -> Vec<ValType> {
-        vec![A::valtype()]
+        vec![A::VALTYPE]
     }
     fn write(self, slots: &mut [u64]) {
-        slots[0] = self.to_slot();
+        self.write_slots(slots);
     }
 }
 
 impl<A: WasmTy> WasmResults for A {
+    const SLOTS: usize = A::VALTYPE.slots();
     fn types() -> Vec<ValType> {
-        vec![A::valtype()]
+        vec![A::VALTYPE]
     }
     fn read(slots: &[u64]) -> Self {
-        A::from_slot(slots[0])
+        A::read_slots(slots)
     }
 }
 
 macro_rules! tuples {
     ($($name:ident $idx:tt),*) => {
         impl<$($name: WasmTy),*> WasmParams for ($($name,)*) {
+            const SLOTS: usize = 0 $(+ $name::VALTYPE.slots())*;
             fn types() -> Vec<ValType> {
-                vec![$($name::valtype()),*]
+                vec![$($name::VALTYPE),*]
             }
-            #[allow(unused_variables)]
+            #[allow(unused_variables, unused_mut, unused_assignments)]
             fn write(self, slots: &mut [u64]) {
-                $(slots[$idx] = self.$idx.to_slot();)*
+                let mut at = 0;
+                $(
+                    self.$idx.write_slots(&mut slots[at..]);
+                    at += $name::VALTYPE.slots();
+                )*
             }
         }
 
         impl<$($name: WasmTy),*> WasmResults for ($($name,)*) {
+            const SLOTS: usize = 0 $(+ $name::VALTYPE.slots())*;
             fn types() -> Vec<ValType> {
-                vec![$($name::valtype()),*]
+                vec![$($name::VALTYPE),*]
             }
-            #[allow(unused_variables, clippy::unused_unit)]
+            #[allow(unused_variables, unused_mut, unused_assignments, clippy::unused_unit)]
             fn read(slots: &[u64]) -> Self {
-                ($($name::from_slot(slots[$idx]),)*)
+                let mut at = 0;
+                ($({
+                    let value = $name::read_slots(&slots[at..]);
+                    at += $name::VALTYPE.slots();
+                    value
+                },)*)
             }
         }
     };
@@ -583,7 +634,8 @@ macro_rules! into_func {
                 HostFunc {
                     ty: FuncType::new(vec![$($name::valtype()),*], R::types()),
                     callback: Box::new(move |_caller, slots| {
-                        let r = self($($name::from_slot(slots[$idx])),*);
+                        let args = <($($name,)*) as WasmResults>::read(slots);
+                        let r = self($(args.$idx),*);
                         r.write(slots)
                     }),
                 }
@@ -600,7 +652,8 @@ macro_rules! into_func {
                 HostFunc {
                     ty: FuncType::new(vec![$($name::valtype()),*], R::types()),
                     callback: Box::new(move |caller, slots| {
-                        let r = self(caller, $($name::from_slot(slots[$idx])),*);
+                        let args = <($($name,)*) as WasmResults>::read(slots);
+                        let r = self(caller, $(args.$idx),*);
                         r.write(slots)
                     }),
                 }

@@ -245,14 +245,16 @@ fn instantiate<T>(
         .collect();
 
     // 4. Globals (initializers may read imported globals and take function references).
-    let eval = |store: &Store<T>, globals: &[Global], expr: &ConstExpr| -> u64 {
+    // Every value in its slots (a `v128` in both).
+    let eval = |store: &Store<T>, globals: &[Global], expr: &ConstExpr| -> [u64; 2] {
         match *expr {
-            ConstExpr::I32(v) => u64::from(v as u32),
-            ConstExpr::I64(v) => v as u64,
-            ConstExpr::F32(v) => u64::from(v),
-            ConstExpr::F64(v) => v,
-            ConstExpr::RefNull(_) => 0,
-            ConstExpr::RefFunc(f) => funcref_ptrs[f as usize] as u64,
+            ConstExpr::I32(v) => [u64::from(v as u32), 0],
+            ConstExpr::I64(v) => [v as u64, 0],
+            ConstExpr::F32(v) => [u64::from(v), 0],
+            ConstExpr::F64(v) => [v, 0],
+            ConstExpr::V128(v) => [v as u64, (v >> 64) as u64],
+            ConstExpr::RefNull(_) => [0; 2],
+            ConstExpr::RefFunc(f) => [funcref_ptrs[f as usize] as u64, 0],
             ConstExpr::GlobalGet(g) => {
                 store.inner.globals[globals[g as usize].index as usize].value
             }
@@ -272,7 +274,7 @@ fn instantiate<T>(
     let table_cap = store.inner.engine.config().max_table_elements;
     for (i, init) in info.table_inits.iter().enumerate() {
         let ty = info.tables[info.num_imported_tables as usize + i];
-        let init = init.as_ref().map_or(0, |e| eval(store, &globals, e));
+        let init = init.as_ref().map_or(0, |e| eval(store, &globals, e)[0]);
         let data = TableData::new(ty, init, table_cap).map_err(Error::Message)?;
         store.inner.tables.push(data);
         tables.push(Table {
@@ -294,7 +296,12 @@ fn instantiate<T>(
     let mut elem_values: Vec<Box<[u64]>> = info
         .elems
         .iter()
-        .map(|seg| seg.items.iter().map(|e| eval(store, &globals, e)).collect())
+        .map(|seg| {
+            seg.items
+                .iter()
+                .map(|e| eval(store, &globals, e)[0])
+                .collect()
+        })
         .collect();
     let mut elem_segments: Box<[ElemSegmentRef]> = elem_values
         .iter_mut()
@@ -323,7 +330,7 @@ fn instantiate<T>(
         .collect();
     let mut global_ptrs: Box<[*mut u64]> = globals
         .iter()
-        .map(|g| &mut store.inner.globals[g.index as usize].value as *mut u64)
+        .map(|g| store.inner.globals[g.index as usize].value.as_mut_ptr())
         .collect();
     vmctx.memories = memory_ptrs.as_mut_ptr();
     vmctx.tables = table_ptrs.as_mut_ptr();
@@ -416,7 +423,7 @@ fn eval_offset<T>(store: &Store<T>, globals: &[Global], expr: &ConstExpr) -> u32
     match *expr {
         ConstExpr::I32(v) => v as u32,
         ConstExpr::GlobalGet(g) => {
-            store.inner.globals[globals[g as usize].index as usize].value as u32
+            store.inner.globals[globals[g as usize].index as usize].value[0] as u32
         }
         _ => 0,
     }

@@ -68,7 +68,7 @@ pub mod types;
 pub mod values;
 mod vm;
 
-pub use config::{BoundsChecks, Config, TierMode, Tiers};
+pub use config::{BoundsChecks, Config, Features, TierMode, Tiers};
 pub use engine::Engine;
 pub use error::{Error, FrameInfo, HostError, Trap};
 pub use externals::{Extern, Global, Memory, Table};
@@ -82,7 +82,7 @@ pub use store::{
 };
 pub use tierup_abi::{FuncType, TrapCode, ValType};
 pub use types::{ExternType, GlobalType, MemoryType, Mutability, TableType};
-pub use values::{ExternRef, Val};
+pub use values::{ExternRef, V128, Val};
 
 /// The interpreter's dispatch backend in this build: `"threaded"` (tail-call handlers, in
 /// optimized x86-64 builds) or `"loop"` (the portable `loop { match }`).

@@ -37,6 +37,51 @@ impl ExternRef {
     }
 }
 
+/// A `v128` value: 128 bits, lane 0 in the least significant bits (wasm's little-endian lane
+/// order), as Wasmtime's `V128`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct V128(u128);
+
+impl V128 {
+    /// The bits.
+    pub const fn as_u128(self) -> u128 {
+        self.0
+    }
+
+    /// The 16 bytes in memory order (lane 0 of `i8x16` first).
+    pub const fn to_le_bytes(self) -> [u8; 16] {
+        self.0.to_le_bytes()
+    }
+
+    /// The value with these bytes in memory order.
+    pub const fn from_le_bytes(bytes: [u8; 16]) -> V128 {
+        V128(u128::from_le_bytes(bytes))
+    }
+
+    /// Writes the value to two frame slots (low half first).
+    pub(crate) fn write_slots(self, slots: &mut [u64]) {
+        slots[0] = self.0 as u64;
+        slots[1] = (self.0 >> 64) as u64;
+    }
+
+    /// Reads a value from two frame slots.
+    pub(crate) fn read_slots(slots: &[u64]) -> V128 {
+        V128(u128::from(slots[0]) | (u128::from(slots[1]) << 64))
+    }
+}
+
+impl From<u128> for V128 {
+    fn from(bits: u128) -> V128 {
+        V128(bits)
+    }
+}
+
+impl From<V128> for u128 {
+    fn from(v: V128) -> u128 {
+        v.0
+    }
+}
+
 /// A wasm value. Floats are raw bits, so NaN payloads survive round trips.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Val {
@@ -48,6 +93,8 @@ pub enum Val {
     F32(u32),
     /// An `f64`, as bits.
     F64(u64),
+    /// A `v128`.
+    V128(V128),
     /// A `funcref` (`None` is null).
     FuncRef(Option<Func>),
     /// An `externref` (`None` is null).
@@ -62,6 +109,7 @@ impl Val {
             Val::I64(_) => ValType::I64,
             Val::F32(_) => ValType::F32,
             Val::F64(_) => ValType::F64,
+            Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
         }
@@ -103,6 +151,15 @@ impl Val {
         }
     }
 
+    /// The `v128`, if this is one.
+    pub fn v128(&self) -> Option<V128> {
+        if let Val::V128(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
+    }
+
     /// The null reference of a reference type; `None` for number types.
     pub fn null_of(ty: ValType) -> Option<Val> {
         match ty {
@@ -119,14 +176,34 @@ impl Val {
             ValType::I64 => Val::I64(0),
             ValType::F32 => Val::F32(0),
             ValType::F64 => Val::F64(0),
+            ValType::V128 => Val::V128(V128(0)),
             ValType::FuncRef => Val::FuncRef(None),
             ValType::ExternRef => Val::ExternRef(None),
         }
     }
 
-    /// Encodes the value as a slot (see `tierup_abi::vmctx` for references).
+    /// Encodes the value into its frame slots (`self.ty().slots()` of them, at the start of
+    /// `slots`; see `tierup_abi::vmctx` for references).
+    pub(crate) fn write_slots(self, slots: &mut [u64], store: &StoreInner) {
+        match self {
+            Val::V128(v) => v.write_slots(slots),
+            other => slots[0] = other.to_slot(store),
+        }
+    }
+
+    /// Decodes a value of type `ty` from its frame slots (at the start of `slots`).
+    pub(crate) fn read_slots(ty: ValType, slots: &[u64], store: &StoreInner) -> Val {
+        match ty {
+            ValType::V128 => Val::V128(V128::read_slots(slots)),
+            ty => Val::from_slot(ty, slots[0], store),
+        }
+    }
+
+    /// Encodes a one-slot value as a slot (see `tierup_abi::vmctx` for references); a `v128`
+    /// is encoded by [`Val::write_slots`] (its low half here).
     pub(crate) fn to_slot(self, store: &StoreInner) -> u64 {
         match self {
+            Val::V128(v) => v.as_u128() as u64,
             Val::I32(v) => u64::from(v as u32),
             Val::I64(v) => v as u64,
             Val::F32(v) => u64::from(v),
@@ -143,9 +220,11 @@ impl Val {
         }
     }
 
-    /// Decodes a slot of type `ty`.
+    /// Decodes a slot of one-slot type `ty` (a `v128` from its low half only: use
+    /// [`Val::read_slots`]).
     pub(crate) fn from_slot(ty: ValType, slot: u64, store: &StoreInner) -> Val {
         match ty {
+            ValType::V128 => Val::V128(V128(u128::from(slot))),
             ValType::I32 => Val::I32(slot as u32 as i32),
             ValType::I64 => Val::I64(slot as i64),
             ValType::F32 => Val::F32(slot as u32),
@@ -198,5 +277,11 @@ impl From<f32> for Val {
 impl From<f64> for Val {
     fn from(v: f64) -> Val {
         Val::F64(v.to_bits())
+    }
+}
+
+impl From<V128> for Val {
+    fn from(v: V128) -> Val {
+        Val::V128(v)
     }
 }

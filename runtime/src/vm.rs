@@ -213,7 +213,8 @@ impl TableData {
 /// A global's value slot and type.
 #[derive(Debug)]
 pub(crate) struct GlobalData {
-    pub(crate) value: u64,
+    /// The value's slots (a `v128` uses both; every other type the first).
+    pub(crate) value: [u64; 2],
     pub(crate) ty: tierup_abi::GlobalType,
 }
 

@@ -153,6 +153,9 @@ impl Prng {
                     self.next_u64()
                 })
             }
+            ValType::V128 => {
+                Value::V128(u128::from(self.next_u64()) << 64 | u128::from(self.next_u64()))
+            }
             ValType::FuncRef | ValType::ExternRef => Value::NullRef,
         }
     }
@@ -173,6 +176,8 @@ pub enum Value {
     F32(u32),
     /// An `f64`, as bits (NaNs canonical).
     F64(u64),
+    /// A `v128`, as bits.
+    V128(u128),
     /// A null reference of either type.
     NullRef,
     /// A non-null reference of either type.
@@ -205,6 +210,7 @@ impl Value {
             (Value::I64(x), _) => Val::I64(x as i64),
             (Value::F32(x), _) => Val::F32(x),
             (Value::F64(x), _) => Val::F64(x),
+            (Value::V128(x), _) => Val::V128(x.into()),
             (_, ValType::ExternRef) => Val::ExternRef(None),
             // Non-null references are never passed (see `Prng::arg`).
             (_, _) => Val::FuncRef(None),
@@ -218,6 +224,7 @@ impl Value {
             Val::I64(x) => Value::I64(*x as u64),
             Val::F32(x) => Value::f32(*x),
             Val::F64(x) => Value::f64(*x),
+            Val::V128(x) => Value::V128(x.as_u128()),
             Val::FuncRef(r) => Value::reference(r.is_none()),
             Val::ExternRef(r) => Value::reference(r.is_none()),
         }
@@ -244,6 +251,7 @@ impl Value {
             ("i64", _) => Value::I64(bits.parse().ok()?),
             ("f32", _) => Value::f32(bits.parse().ok()?),
             ("f64", _) => Value::f64(bits.parse().ok()?),
+            ("v128", _) => Value::V128(bits.parse().ok()?),
             _ => return None,
         })
     }
@@ -258,6 +266,7 @@ impl fmt::Display for Value {
             Value::F64(x) if f64::from_bits(x).is_nan() => write!(f, "f64:nan"),
             Value::F32(x) => write!(f, "f32:{x}"),
             Value::F64(x) => write!(f, "f64:{x}"),
+            Value::V128(x) => write!(f, "v128:{x}"),
             Value::NullRef => write!(f, "ref:null"),
             Value::NonNullRef => write!(f, "ref:some"),
         }

@@ -197,16 +197,16 @@ fn arg_seed(seed: u64) -> u64 {
     seed ^ 0x5eed_a465_0000_0000
 }
 
-fn from_wasmi(val: &wasmi::Val) -> Result<Value, String> {
-    Ok(match val {
+fn from_wasmi(val: &wasmi::Val) -> Value {
+    match val {
         wasmi::Val::I32(x) => Value::I32(*x as u32),
         wasmi::Val::I64(x) => Value::I64(*x as u64),
         wasmi::Val::F32(x) => Value::f32(x.to_bits()),
         wasmi::Val::F64(x) => Value::f64(x.to_bits()),
+        wasmi::Val::V128(x) => Value::V128(x.as_u128()),
         wasmi::Val::FuncRef(r) => Value::reference(r.is_null()),
         wasmi::Val::ExternRef(r) => Value::reference(r.is_null()),
-        other => return Err(format!("unexpected value {other:?}")),
-    })
+    }
 }
 
 fn to_wasmi(value: Value, ty: ValType) -> wasmi::Val {
@@ -215,6 +215,7 @@ fn to_wasmi(value: Value, ty: ValType) -> wasmi::Val {
         (Value::I64(x), _) => wasmi::Val::I64(x as i64),
         (Value::F32(x), _) => wasmi::Val::F32(wasmi::F32::from_bits(x)),
         (Value::F64(x), _) => wasmi::Val::F64(wasmi::F64::from_bits(x)),
+        (Value::V128(x), _) => wasmi::Val::V128(wasmi::V128::from(x)),
         (_, ValType::ExternRef) => wasmi::Val::ExternRef(wasmi::Nullable::Null),
         // Only null references are ever passed.
         (_, _) => wasmi::Val::FuncRef(wasmi::Nullable::Null),
@@ -302,10 +303,7 @@ fn run_wasmi(wasm: &[u8], plan: &Plan) -> Run {
                     .collect();
                 let mut results = vec![wasmi::Val::I32(0); call.results.len()];
                 match func.call(&mut store, &params, &mut results) {
-                    Ok(()) => match results.iter().map(from_wasmi).collect() {
-                        Ok(values) => Outcome::Returned(values),
-                        Err(e) => Outcome::Failed(e),
-                    },
+                    Ok(()) => Outcome::Returned(results.iter().map(from_wasmi).collect()),
                     Err(e) => match e.as_trap_code() {
                         Some(code) => match wasmi_trap(code) {
                             Some(code) => Outcome::Trapped(Some(code)),
@@ -347,9 +345,7 @@ fn wasmi_state(
                 None => StateItem::Memory { pages: 0, hash: 0 },
             },
             StateKind::Global(_) => match instance.get_global(store, &export.name) {
-                Some(global) => {
-                    StateItem::Global(from_wasmi(&global.get(store)).unwrap_or(Value::NullRef))
-                }
+                Some(global) => StateItem::Global(from_wasmi(&global.get(store))),
                 None => StateItem::Global(Value::NullRef),
             },
             StateKind::Table => match instance.get_table(store, &export.name) {

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand, ValueEnum};
 use tierup_runtime::{
     BoundsChecks, Config, Engine, Error, Func, Instance, Linker, Module, Store, TierMode, Tiers,
-    Val, ValType,
+    V128, Val, ValType,
 };
 use tierup_wasi::{self as wasi, I32Exit, WasiCtx};
 use tierup_wast::run_wast_file;
@@ -531,6 +531,14 @@ fn parse_arg(ty: ValType, text: &str, index: usize) -> Result<Val, String> {
         },
         ValType::F32 => Val::F32(text.parse::<f32>().map_err(|_| bad())?.to_bits()),
         ValType::F64 => Val::F64(text.parse::<f64>().map_err(|_| bad())?.to_bits()),
+        // The 128 bits as an unsigned integer, decimal or `0x` hexadecimal (lane 0 lowest).
+        ValType::V128 => {
+            let bits = match text.strip_prefix("0x") {
+                Some(hex) => u128::from_str_radix(&hex.replace('_', ""), 16),
+                None => text.parse::<u128>(),
+            };
+            Val::V128(V128::from(bits.map_err(|_| bad())?))
+        }
         ValType::FuncRef | ValType::ExternRef => {
             if text != "null" {
                 return Err(format!(
@@ -550,6 +558,8 @@ fn format_val(value: &Val) -> String {
         Val::I64(v) => v.to_string(),
         Val::F32(bits) => f32::from_bits(*bits).to_string(),
         Val::F64(bits) => f64::from_bits(*bits).to_string(),
+        // As `wasmtime run --invoke`: the 128 bits as an unsigned integer.
+        Val::V128(v) => v.as_u128().to_string(),
         Val::FuncRef(None) | Val::ExternRef(None) => "null".into(),
         Val::FuncRef(Some(_)) => "<funcref>".into(),
         Val::ExternRef(Some(_)) => "<externref>".into(),

@@ -118,7 +118,7 @@ unsafe extern "sysv64" fn call_host<T>(
     unsafe {
         let store = &mut *((*(*vmctx).store).host as *mut Store<T>);
         let host = &*((*func).host as *const HostFunc<T>);
-        let n = host.ty.params.len().max(host.ty.results.len());
+        let n = host.ty.frame_slots();
         let slots = std::slice::from_raw_parts_mut(args, n);
         let instance = store.instance_of(vmctx);
         let store_ptr: *mut Store<T> = store;

@@ -40,15 +40,16 @@ use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
-use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
+use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
 use wast::token::Id;
+use wast::token::{F32, F64};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
 
 use tierup_runtime::{
     Config, Engine, Error, ExternRef, Global, GlobalType, Instance, Linker, Memory, MemoryType,
-    Module, Mutability, Store, Table, TableType, Trap, TrapCode, Val, ValType,
+    Module, Mutability, Store, Table, TableType, Trap, TrapCode, V128, Val, ValType,
 };
 
 /// The outcome of running one `.wast` script.
@@ -496,7 +497,7 @@ impl Runner {
             WastArgCore::I64(v) => Val::I64(*v),
             WastArgCore::F32(v) => Val::F32(v.bits),
             WastArgCore::F64(v) => Val::F64(v.bits),
-            WastArgCore::V128(_) => return Err("v128 arguments are not supported".into()),
+            WastArgCore::V128(v) => Val::V128(V128::from_le_bytes(v.to_le_bytes())),
             WastArgCore::RefNull(ty) => match ref_type(ty) {
                 Some(ValType::FuncRef) => Val::FuncRef(None),
                 Some(ValType::ExternRef) => Val::ExternRef(None),
@@ -545,17 +546,9 @@ impl Runner {
         Ok(match (expected, actual) {
             (WastRetCore::I32(e), Val::I32(a)) => e == a,
             (WastRetCore::I64(e), Val::I64(a)) => e == a,
-            (WastRetCore::F32(pattern), Val::F32(bits)) => match pattern {
-                NanPattern::CanonicalNan => bits & 0x7fff_ffff == 0x7fc0_0000,
-                NanPattern::ArithmeticNan => bits & 0x7fc0_0000 == 0x7fc0_0000,
-                NanPattern::Value(e) => e.bits == *bits,
-            },
-            (WastRetCore::F64(pattern), Val::F64(bits)) => match pattern {
-                NanPattern::CanonicalNan => bits & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
-                NanPattern::ArithmeticNan => bits & 0x7ff8_0000_0000_0000 == 0x7ff8_0000_0000_0000,
-                NanPattern::Value(e) => e.bits == *bits,
-            },
-            (WastRetCore::V128(_), _) => return Err("v128 results are not supported".into()),
+            (WastRetCore::F32(pattern), Val::F32(bits)) => f32_matches(pattern, *bits),
+            (WastRetCore::F64(pattern), Val::F64(bits)) => f64_matches(pattern, *bits),
+            (WastRetCore::V128(pattern), Val::V128(v)) => v128_matches(pattern, *v),
             (WastRetCore::RefNull(None), Val::FuncRef(r)) => r.is_none(),
             (WastRetCore::RefNull(None), Val::ExternRef(r)) => r.is_none(),
             (WastRetCore::RefNull(Some(ty)), actual) => match ref_type(ty) {
@@ -593,6 +586,57 @@ impl Runner {
             }
             _ => false,
         })
+    }
+}
+
+/// Whether f32 `bits` match `pattern` (NaN patterns by class, values bit for bit).
+fn f32_matches(pattern: &NanPattern<F32>, bits: u32) -> bool {
+    match pattern {
+        NanPattern::CanonicalNan => bits & 0x7fff_ffff == 0x7fc0_0000,
+        NanPattern::ArithmeticNan => bits & 0x7fc0_0000 == 0x7fc0_0000,
+        NanPattern::Value(e) => e.bits == bits,
+    }
+}
+
+/// Whether f64 `bits` match `pattern`.
+fn f64_matches(pattern: &NanPattern<F64>, bits: u64) -> bool {
+    match pattern {
+        NanPattern::CanonicalNan => bits & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
+        NanPattern::ArithmeticNan => bits & 0x7ff8_0000_0000_0000 == 0x7ff8_0000_0000_0000,
+        NanPattern::Value(e) => e.bits == bits,
+    }
+}
+
+/// Whether `v` matches a `v128` pattern, lane by lane (float lanes may be NaN patterns).
+fn v128_matches(pattern: &V128Pattern, v: V128) -> bool {
+    let bytes = v.to_le_bytes();
+    let lane = |i: usize, n: usize| -> u64 {
+        let mut b = [0u8; 8];
+        b[..n].copy_from_slice(&bytes[i * n..(i + 1) * n]);
+        u64::from_le_bytes(b)
+    };
+    match pattern {
+        V128Pattern::I8x16(e) => e
+            .iter()
+            .enumerate()
+            .all(|(i, &e)| lane(i, 1) == u64::from(e as u8)),
+        V128Pattern::I16x8(e) => e
+            .iter()
+            .enumerate()
+            .all(|(i, &e)| lane(i, 2) == u64::from(e as u16)),
+        V128Pattern::I32x4(e) => e
+            .iter()
+            .enumerate()
+            .all(|(i, &e)| lane(i, 4) == u64::from(e as u32)),
+        V128Pattern::I64x2(e) => e.iter().enumerate().all(|(i, &e)| lane(i, 8) == e as u64),
+        V128Pattern::F32x4(e) => e
+            .iter()
+            .enumerate()
+            .all(|(i, p)| f32_matches(p, lane(i, 4) as u32)),
+        V128Pattern::F64x2(e) => e
+            .iter()
+            .enumerate()
+            .all(|(i, p)| f64_matches(p, lane(i, 8))),
     }
 }
 
@@ -672,6 +716,7 @@ fn describe_value(store: &Store<()>, value: &Val) -> String {
         Val::I64(v) => format!("i64:{v}"),
         Val::F32(bits) => format!("f32:{} (0x{bits:08x})", f32::from_bits(*bits)),
         Val::F64(bits) => format!("f64:{} (0x{bits:016x})", f64::from_bits(*bits)),
+        Val::V128(v) => format!("v128:0x{:032x}", v.as_u128()),
         Val::FuncRef(None) => "ref.null func".into(),
         Val::FuncRef(Some(_)) => "ref.func".into(),
         Val::ExternRef(None) => "ref.null extern".into(),
@@ -709,7 +754,7 @@ fn describe_expected(expected: &WastRetCore<'_>) -> String {
                 v.bits
             ))
         ),
-        WastRetCore::V128(_) => "v128".into(),
+        WastRetCore::V128(pattern) => format!("v128:{pattern:?}"),
         WastRetCore::RefNull(None) => "ref.null".into(),
         WastRetCore::RefNull(Some(ty)) => match ref_type(ty) {
             Some(ValType::FuncRef) => "ref.null func".into(),
