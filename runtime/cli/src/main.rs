@@ -38,6 +38,8 @@ use tierup_wast::run_wast_file;
 const EXIT_TRAP: u8 = 134;
 /// Exit code when the requested tier is not available on this machine.
 const EXIT_TIER_UNAVAILABLE: u8 = 2;
+/// Exit code for a malformed command line (as clap's own usage errors).
+const EXIT_USAGE: u8 = 2;
 
 #[derive(Parser, Debug)]
 #[command(name = "tierup", version, about = "A tiered WebAssembly runtime")]
@@ -119,10 +121,14 @@ struct TierOptions {
     /// How machine code checks memory accesses (default: guard).
     #[arg(long, value_enum, value_name = "MODE")]
     bounds_checks: Option<BoundsArg>,
+    /// Turn WebAssembly features on or off, comma-separated, as `wasmtime -W`: `simd`,
+    /// `relaxed-simd` (each `=y` or `=n`; the name alone means `=y`). Repeatable.
+    #[arg(short = 'W', long = "wasm", value_name = "FEATURE[=y|n],...")]
+    wasm: Vec<String>,
 }
 
 impl TierOptions {
-    fn config(&self) -> Config {
+    fn config(&self) -> Result<Config, CliError> {
         let mut config = Config::new();
         if let Some(tier) = self.tier {
             config.tier(tier.into());
@@ -148,7 +154,34 @@ impl TierOptions {
                 BoundsArg::Explicit => BoundsChecks::Explicit,
             });
         }
-        config
+        for (feature, on) in &self.wasm_features()? {
+            match feature.as_str() {
+                "simd" => config.wasm_simd(*on),
+                "relaxed-simd" => config.wasm_relaxed_simd(*on),
+                _ => unreachable!("checked by wasm_features"),
+            };
+        }
+        Ok(config)
+    }
+
+    /// The `-W` settings as `(feature, on)` pairs.
+    fn wasm_features(&self) -> Result<Vec<(String, bool)>, CliError> {
+        let mut out = Vec::new();
+        for item in self.wasm.iter().flat_map(|list| list.split(',')) {
+            let (name, value) = item.split_once('=').unwrap_or((item, "y"));
+            let on = match value {
+                "y" | "yes" | "true" => true,
+                "n" | "no" | "false" => false,
+                _ => return Err(CliError::Usage(format!("-W {item}: expected `=y` or `=n`"))),
+            };
+            if !matches!(name, "simd" | "relaxed-simd") {
+                return Err(CliError::Usage(format!(
+                    "-W {name}: unknown WebAssembly feature (known: simd, relaxed-simd)"
+                )));
+            }
+            out.push((name.to_string(), on));
+        }
+        Ok(out)
     }
 }
 
@@ -210,8 +243,10 @@ struct WastArgs {
 enum CliError {
     /// An error from the runtime, with what we were doing when it happened.
     Runtime { context: String, error: Error },
-    /// A usage problem detected by the CLI itself.
+    /// A problem detected by the CLI itself (a missing export, a bad argument).
     Message(String),
+    /// A malformed command line that clap could not catch (exit code 2, as clap's own).
+    Usage(String),
 }
 
 impl CliError {
@@ -256,6 +291,10 @@ impl CliError {
             CliError::Message(message) => {
                 eprintln!("error: {message}");
                 ExitCode::FAILURE
+            }
+            CliError::Usage(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(EXIT_USAGE)
             }
         }
     }
@@ -327,7 +366,7 @@ fn report_stats(
 }
 
 fn run(args: RunArgs) -> Result<(), CliError> {
-    let mut config = args.tiers.config();
+    let mut config = args.tiers.config()?;
     if let Some(pages) = args.max_memory_pages {
         config.max_memory_pages(pages);
     }
@@ -578,7 +617,7 @@ fn type_list(types: &[ValType]) -> String {
 }
 
 fn wast(args: WastArgs) -> Result<ExitCode, CliError> {
-    let config = args.tiers.config();
+    let config = args.tiers.config()?;
     // Fail fast (exit 2) when the tier is unavailable, instead of failing every file.
     Engine::new(&config).map_err(CliError::runtime(""))?;
     let (mut passed, mut failed) = (0, 0);
