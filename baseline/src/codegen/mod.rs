@@ -4,10 +4,18 @@
 //! decides *how* in x86-64 and keeps the register cache. Nothing here writes machine code or
 //! touches the cache.
 //!
+//! Files, one per concern: this one is the driver (the pass, the labels, the one `match`);
+//! `frame.rs` the prologue, epilogue, hotness ticks, OSR entries and exit, and the tier-up
+//! helper; `control.rs` branches, `br_table`, returns and traps; `memory.rs` loads, stores,
+//! bounds checks, `memory.size`/`grow`, bulk memory, globals, tables and segments; `calls.rs`
+//! direct, imported and indirect calls and the call-reference helper (host calls);
+//! `numeric.rs` integer and float arithmetic, comparisons, conversions, constants, copies and
+//! `select`.
+//!
 //! Frame and ABI: the function is `extern "sysv64" fn(vmctx: rdi, fp: rsi)` (DESIGN.md §3) and
 //! keeps the interpreter's frame layout, so any bytecode index that is a loop header can be
-//! entered from an interpreter frame (on-stack replacement): [`Codegen::emit_osr_entries`]
-//! emits, per loop header, a prologue that jumps there.
+//! entered from an interpreter frame (on-stack replacement): `frame.rs` emits, per loop
+//! header, a prologue that jumps there.
 //!
 //! Control flow: every branch target gets a label, bound with
 //! [`Masm::bind_branch_target`] (which forgets the register cache). Back-edges (branches with
@@ -19,15 +27,21 @@
 //! trap sites for the signal handler; traps reported by Rust callees (status in `eax`) jump to
 //! the shared "propagate" site. No Rust frame is ever between JIT code and a fault.
 
-use tierup_abi::{BoundsChecks, GUARD_BYTES, Libcall, NO_OSR, OSR_FROM_BASELINE, TrapCode};
+mod calls;
+mod control;
+mod frame;
+mod memory;
+mod numeric;
+
+use tierup_abi::Libcall;
 use tierup_interp::{CompiledFunc, Instr};
 
 use crate::masm::{
-    AluOp, BitCount, Compare, Cond, DivRemOp, ExtendOp, FloatCond, FloatOp, FloatSignOp,
-    FloatUnaryOp, HeapCheck, IntToFloat, Label, LibcallArg, LoadKind, Masm, Operand, Segment,
-    ShiftOp, StoreKind, Width,
+    AluOp, BitCount, Cond, DivRemOp, ExtendOp, FloatOp, FloatSignOp, FloatUnaryOp, IntToFloat,
+    Label, LoadKind, Masm, Operand, Segment, ShiftOp, StoreKind, Width,
 };
 use crate::{BaselineCode, CompileEnv, CompileError};
+use numeric::{FloatRelation, MinMax};
 
 /// Compiles one function (see [`crate::compile`]).
 pub(crate) struct Codegen<'a> {
@@ -40,12 +54,11 @@ pub(crate) struct Codegen<'a> {
     loop_headers: Vec<u32>,
     /// The shared epilogue every return jumps to.
     epilogue: Label,
-    /// The on-stack-replacement tail jump ([`Codegen::emit_osr_exit`]).
+    /// The on-stack-replacement tail jump (`frame.rs`).
     osr_exit: Label,
-    /// The tier-up helper the hotness ticks call ([`Codegen::emit_hot_helper`]).
+    /// The tier-up helper the hotness ticks call (`frame.rs`).
     hot_helper: Label,
-    /// The call-reference helper imported and indirect calls go through
-    /// ([`Codegen::emit_call_ref_helper`]).
+    /// The call-reference helper imported and indirect calls go through (`calls.rs`).
     call_ref_helper: Label,
 }
 
@@ -462,429 +475,4 @@ impl<'a> Codegen<'a> {
 /// The bytecode index a branch at `i` with `offset` goes to.
 fn branch_target(i: usize, offset: i32) -> usize {
     (i as i64 + i64::from(offset)) as usize
-}
-
-// ---- frame: prologue, epilogue, ticks, OSR entries and exit, the tier-up helper ----
-
-impl Codegen<'_> {
-    /// The prologue. `entry`: the function entry (count the call, check for interruption and
-    /// zero the declared locals), not an OSR entry.
-    fn emit_prologue(&mut self, entry: bool) {
-        self.m.enter_frame();
-        self.m.check_stacks(self.func.frame_size);
-        self.m.load_countdown(self.func.defined.as_u32());
-        if self.env.has_memory {
-            self.m.load_memory_base();
-        }
-        if entry {
-            self.emit_tick(None);
-            let params = self.func.num_params;
-            self.m.zero_slots(params, self.func.num_locals - params);
-        }
-    }
-
-    /// Interrupt check and hotness countdown (function entry, and loop back-edges to the
-    /// header at bytecode index `loop_header`). When a back-edge's countdown crosses zero and
-    /// the runtime offers code for this loop header, the activation continues there
-    /// ([`Codegen::emit_osr_exit`]).
-    fn emit_tick(&mut self, loop_header: Option<u32>) {
-        let osr_pc = loop_header.map_or(NO_OSR, |pc| pc | OSR_FROM_BASELINE);
-        let osr_exit = loop_header.map(|_| self.osr_exit);
-        self.m.tick(self.hot_helper, osr_pc, osr_exit);
-    }
-
-    /// The tail jump of [`Codegen::emit_tick`]'s on-stack replacement: the target gets this
-    /// frame's vmctx and fp and returns to this function's caller.
-    fn emit_osr_exit(&mut self) {
-        self.m.bind_branch_target(self.osr_exit);
-        self.m.leave_frame_and_jump_to_osr_target();
-    }
-
-    /// The shared epilogue every return jumps to.
-    fn emit_epilogue(&mut self) {
-        self.m.bind_branch_target(self.epilogue);
-        self.m.leave_frame_and_return();
-    }
-
-    /// The tier-up helper of the ticks: `tier_up(vmctx, this function, osr_pc)`.
-    fn emit_hot_helper(&mut self) {
-        self.m.bind_branch_target(self.hot_helper);
-        self.m.emit_tier_up_helper(self.func.defined.as_u32());
-    }
-
-    /// One OSR entry per loop header: the prologue (without zeroing locals), then a jump to
-    /// the header. Returns `(bytecode index, code offset)` pairs.
-    fn emit_osr_entries(&mut self) -> Vec<(u32, u32)> {
-        let mut entries = Vec::with_capacity(self.loop_headers.len());
-        for k in 0..self.loop_headers.len() {
-            let pc = self.loop_headers[k];
-            let at = self.m.offset();
-            self.emit_prologue(false);
-            let label = self.labels[pc as usize].expect("loop headers have labels");
-            self.m.jump(label);
-            entries.push((pc, at));
-        }
-        entries
-    }
-}
-
-// ---- control: branches, br_table, returns, traps ----
-
-impl Codegen<'_> {
-    /// Traps with `code`.
-    fn trap(&mut self, code: TrapCode) {
-        self.m.trap(code);
-    }
-
-    /// Branches from `i` by `offset` when `lhs <cond> rhs` holds at `width`.
-    fn branch_if(
-        &mut self,
-        i: usize,
-        width: Width,
-        lhs: u32,
-        rhs: Operand,
-        cond: Cond,
-        offset: i32,
-    ) {
-        let test = Compare {
-            width,
-            lhs,
-            rhs,
-            cond,
-        };
-        self.branch(i, Some(test), offset);
-    }
-
-    /// Branches from `i` by `offset` (when `test` holds, if given). A back-edge ticks first,
-    /// on the taken path only.
-    fn branch(&mut self, i: usize, test: Option<Compare>, offset: i32) {
-        let label = self.label_at(i, offset);
-        if offset > 0 {
-            match test {
-                None => self.m.jump(label),
-                Some(test) => self.m.compare_and_branch(test, label),
-            }
-            return;
-        }
-        let header = Some(branch_target(i, offset) as u32);
-        match test {
-            None => {
-                self.emit_tick(header);
-                self.m.jump(label);
-            }
-            Some(test) => {
-                let not_taken = self.m.jump_unless(test);
-                self.emit_tick(header);
-                self.m.jump(label);
-                self.m.bind_fall_through(not_taken);
-            }
-        }
-    }
-
-    /// `br_table` at `i`: jumps to one of the `len + 1` `Br` instructions that follow it (the
-    /// last is the default).
-    fn br_table(&mut self, i: usize, index: u32, len: u32) {
-        let targets: Vec<_> = (0..=len as usize)
-            .map(|k| self.labels[i + 1 + k].expect("br_table entries have labels"))
-            .collect();
-        self.m.jump_table(index, &targets);
-    }
-
-    /// Returns (the results are already in their slots).
-    fn ret(&mut self) {
-        self.m.jump(self.epilogue);
-    }
-
-    /// Returns the value of slot `src` (the single result goes to slot 0).
-    fn return_slot(&mut self, src: u32) {
-        self.m.copy_slot_through_fresh_register(0, src);
-        self.ret();
-    }
-
-    /// Returns the constant `value`.
-    fn return_imm(&mut self, value: u64) {
-        self.m.store_const(0, value);
-        self.ret();
-    }
-}
-
-// ---- memory: loads, stores, bounds checks, bulk memory, globals, tables, segments ----
-
-/// The largest static offset a guard-page access may carry without an explicit check: the
-/// guard region minus the widest access.
-const GUARD_SAFE_OFFSET: u64 = GUARD_BYTES - 8;
-
-impl Codegen<'_> {
-    /// How an access with static offset `offset` is kept in bounds.
-    fn heap_check(&self, offset: u32) -> HeapCheck {
-        if self.env.bounds_checks == BoundsChecks::Guard && u64::from(offset) <= GUARD_SAFE_OFFSET {
-            HeapCheck::GuardRegion
-        } else {
-            HeapCheck::Explicit
-        }
-    }
-
-    /// `dst = memory[addr + offset]`.
-    fn load(&mut self, kind: LoadKind, dst: u32, addr: u32, offset: u32) {
-        let check = self.heap_check(offset);
-        self.m.memory_load(kind, dst, addr, offset, check);
-    }
-
-    /// `memory[addr + offset] = value`.
-    fn store(&mut self, kind: StoreKind, addr: u32, value: Operand, offset: u32) {
-        let check = self.heap_check(offset);
-        self.m.memory_store(kind, addr, offset, value, check);
-    }
-
-    fn memory_size(&mut self, dst: u32) {
-        self.m.memory_size(dst);
-    }
-
-    fn memory_grow(&mut self, dst: u32, delta: u32) {
-        self.m.memory_grow(dst, delta);
-    }
-
-    fn memory_fill(&mut self, addr: u32, value: u32, len: u32) {
-        use LibcallArg::U32;
-        let args = [U32(addr), U32(value), U32(len)];
-        self.m.call_bulk_libcall(Libcall::memory_fill(), &[], &args);
-    }
-
-    fn memory_copy(&mut self, to: u32, from: u32, len: u32) {
-        use LibcallArg::U32;
-        let args = [U32(to), U32(from), U32(len)];
-        self.m.call_bulk_libcall(Libcall::memory_copy(), &[], &args);
-    }
-
-    fn memory_init(&mut self, segment: u32, to: u32, from: u32, len: u32) {
-        use LibcallArg::U32;
-        let args = [U32(to), U32(from), U32(len)];
-        self.m
-            .call_bulk_libcall(Libcall::memory_init(), &[segment], &args);
-    }
-
-    /// `data.drop` and `elem.drop`.
-    fn drop_segment(&mut self, kind: Segment, segment: u32) {
-        self.m.drop_segment(kind, segment);
-    }
-
-    fn global_get(&mut self, dst: u32, global: u32) {
-        self.m.global_get(dst, global);
-    }
-
-    fn global_set(&mut self, global: u32, src: u32) {
-        self.m.global_set(global, src);
-    }
-
-    fn table_get(&mut self, dst: u32, table: u32, index: u32) {
-        self.m.table_get(dst, table, index);
-    }
-
-    fn table_set(&mut self, table: u32, index: u32, value: u32) {
-        self.m.table_set(table, index, value);
-    }
-
-    fn table_size(&mut self, dst: u32, table: u32) {
-        self.m.table_size(dst, table);
-    }
-
-    fn table_grow(&mut self, dst: u32, table: u32, delta: u32, init: u32) {
-        self.m.table_grow(dst, table, delta, init);
-    }
-
-    fn table_fill(&mut self, table: u32, index: u32, value: u32, len: u32) {
-        use LibcallArg::{U32, U64};
-        let args = [U32(index), U64(value), U32(len)];
-        self.m
-            .call_bulk_libcall(Libcall::table_fill(), &[table], &args);
-    }
-
-    fn table_copy(&mut self, dst_table: u32, src_table: u32, to: u32, from: u32, len: u32) {
-        use LibcallArg::U32;
-        let args = [U32(to), U32(from), U32(len)];
-        self.m
-            .call_bulk_libcall(Libcall::table_copy(), &[dst_table, src_table], &args);
-    }
-
-    fn table_init(&mut self, table: u32, segment: u32, to: u32, from: u32, len: u32) {
-        use LibcallArg::U32;
-        let args = [U32(to), U32(from), U32(len)];
-        self.m
-            .call_bulk_libcall(Libcall::table_init(), &[table, segment], &args);
-    }
-
-    fn ref_func(&mut self, dst: u32, func: u32) {
-        self.m.ref_func(dst, func);
-    }
-}
-
-// ---- calls: direct, imported, indirect; the call-reference helper ----
-
-impl Codegen<'_> {
-    /// Calls function `func` with its frame at slot `args`: a defined function through its
-    /// code-table entry (so a tier-up of the callee is seen at the next call), an imported
-    /// one through its function reference.
-    fn call(&mut self, func: u32, args: u32) {
-        match func.checked_sub(self.env.num_imported_funcs) {
-            Some(defined) => self.m.call_code_table_entry(defined, args),
-            None => self.m.call_func_ref(func, args, self.call_ref_helper),
-        }
-    }
-
-    /// `call_indirect`: the function reference at `table[index]`, checked for null and for
-    /// type `type_index`, with its frame at slot `args`.
-    fn call_indirect(&mut self, type_index: u32, table: u32, index: u32, args: u32) {
-        self.m
-            .call_indirect(table, index, type_index, args, self.call_ref_helper);
-    }
-
-    /// The call-reference helper: a wasm function reference is called through its code-table
-    /// entry with its own vmctx; a host function through the `call_host` libcall, after
-    /// publishing the slot-stack top above this frame for re-entrant calls.
-    fn emit_call_ref_helper(&mut self) {
-        self.m.bind_branch_target(self.call_ref_helper);
-        self.m.emit_call_ref_helper(self.func.frame_size);
-    }
-}
-
-// ---- numbers: arithmetic, comparisons, conversions, constants, copies, select ----
-
-/// `min` or `max`.
-#[derive(Clone, Copy)]
-enum MinMax {
-    Min,
-    Max,
-}
-
-/// wasm's float comparisons.
-#[derive(Clone, Copy)]
-enum FloatRelation {
-    Eq,
-    Ne,
-    Lt,
-    Gt,
-    Le,
-    Ge,
-}
-
-impl Codegen<'_> {
-    // ---- values ----
-
-    fn copy(&mut self, dst: u32, src: u32) {
-        self.m.copy_slot(dst, src);
-    }
-
-    fn constant(&mut self, dst: u32, value: u64) {
-        self.m.store_const(dst, value);
-    }
-
-    /// `dst = if cond != 0 { a } else { b }`.
-    fn select(&mut self, dst: u32, a: u32, b: u32, cond: u32) {
-        self.m.select(dst, a, b, cond);
-    }
-
-    // ---- integers ----
-
-    fn int_binary(&mut self, op: AluOp, width: Width, dst: u32, lhs: u32, rhs: Operand) {
-        self.m.alu(op, width, dst, lhs, rhs);
-    }
-
-    fn int_shift(&mut self, op: ShiftOp, width: Width, dst: u32, lhs: u32, rhs: Operand) {
-        self.m.shift(op, width, dst, lhs, rhs);
-    }
-
-    fn int_div_rem(&mut self, op: DivRemOp, width: Width, dst: u32, lhs: u32, rhs: Operand) {
-        self.m.div_rem(op, width, dst, lhs, rhs);
-    }
-
-    /// `dst = lhs <cond> rhs` (`eqz` is `== 0`).
-    fn int_compare(&mut self, width: Width, cond: Cond, dst: u32, lhs: u32, rhs: Operand) {
-        let cmp = Compare {
-            width,
-            lhs,
-            rhs,
-            cond,
-        };
-        self.m.compare_and_set(dst, cmp);
-    }
-
-    fn int_count_bits(&mut self, count: BitCount, width: Width, dst: u32, src: u32) {
-        self.m.count_bits(count, width, dst, src);
-    }
-
-    fn int_extend(&mut self, op: ExtendOp, dst: u32, src: u32) {
-        self.m.extend(op, dst, src);
-    }
-
-    // ---- floats ----
-
-    fn float_binary(&mut self, op: FloatOp, width: Width, dst: u32, lhs: u32, rhs: u32) {
-        self.m.float_binary(op, width, dst, lhs, rhs);
-    }
-
-    /// wasm `min`/`max` (NaN in, NaN out; `-0 < +0`): `minss`/`maxss` differ, so a libcall.
-    fn float_min_max(&mut self, op: MinMax, width: Width, dst: u32, lhs: u32, rhs: u32) {
-        let libcall = match (op, width) {
-            (MinMax::Min, Width::W32) => Libcall::f32_min(),
-            (MinMax::Max, Width::W32) => Libcall::f32_max(),
-            (MinMax::Min, Width::W64) => Libcall::f64_min(),
-            (MinMax::Max, Width::W64) => Libcall::f64_max(),
-        };
-        self.m.call_binary_libcall(libcall, dst, lhs, rhs);
-    }
-
-    fn float_unary(&mut self, op: FloatUnaryOp, width: Width, dst: u32, src: u32) {
-        self.m.float_unary(op, width, dst, src);
-    }
-
-    fn float_sign(&mut self, op: FloatSignOp, width: Width, dst: u32, src: u32) {
-        self.m.float_sign(op, width, dst, src);
-    }
-
-    fn float_copysign(&mut self, width: Width, dst: u32, lhs: u32, rhs: u32) {
-        self.m.float_copysign(width, dst, lhs, rhs);
-    }
-
-    /// `dst = lhs <relation> rhs`: `<` and `<=` are `>` and `>=` with the operands swapped,
-    /// which `ucomis*`'s flags answer for NaN too.
-    fn float_compare(
-        &mut self,
-        relation: FloatRelation,
-        width: Width,
-        dst: u32,
-        lhs: u32,
-        rhs: u32,
-    ) {
-        let (cond, a, b) = match relation {
-            FloatRelation::Eq => (FloatCond::Eq, lhs, rhs),
-            FloatRelation::Ne => (FloatCond::Ne, lhs, rhs),
-            FloatRelation::Gt => (FloatCond::Gt, lhs, rhs),
-            FloatRelation::Ge => (FloatCond::Ge, lhs, rhs),
-            FloatRelation::Lt => (FloatCond::Gt, rhs, lhs),
-            FloatRelation::Le => (FloatCond::Ge, rhs, lhs),
-        };
-        self.m.float_compare_and_set(cond, width, dst, a, b);
-    }
-
-    // ---- conversions ----
-
-    /// A trapping float → int truncation (`libcall` checks the range and NaN).
-    fn trunc(&mut self, libcall: Libcall, dst: u32, src: u32) {
-        self.m.call_checked_libcall(libcall, dst, src);
-    }
-
-    /// A conversion without a short x86 sequence: saturating truncation, u64 → float.
-    fn convert_by_libcall(&mut self, libcall: Libcall, dst: u32, src: u32) {
-        self.m.call_unary_libcall(libcall, dst, src);
-    }
-
-    /// int → float of width `to` (`cvtsi2ss`/`cvtsi2sd`; a u32 converts as an i64).
-    fn convert_int(&mut self, from: IntToFloat, to: Width, dst: u32, src: u32) {
-        self.m.convert_int_to_float(from, to, dst, src);
-    }
-
-    /// `f32.demote_f64` (`to` = 32) and `f64.promote_f32` (`to` = 64).
-    fn convert_float(&mut self, to: Width, dst: u32, src: u32) {
-        self.m.convert_float(to, dst, src);
-    }
 }
