@@ -2,9 +2,11 @@
 //! slots, immediates, conditions, labels, trap codes, libcalls), each lowered to x86-64 with
 //! the register cache kept up to date. The visitor never sees a register or an encoding.
 //!
-//! Files: this one holds the operations and their vocabulary; `regcache.rs` the register
-//! cache; `x64.rs` every encoding (the only place that writes machine code, through dynasm's
-//! `VecAssembler`).
+//! Files: this one holds the masm's core (the register cache's plumbing and invariant,
+//! labels, branches, traps, calls and the frame) and the vocabulary shared by all;
+//! `numeric.rs` and `memory.rs` the operations of those families with their vocabulary;
+//! `regcache.rs` the register cache; `x64.rs` every encoding (the only place that writes
+//! machine code, through dynasm's `VecAssembler`).
 //!
 //! Fixed registers (DESIGN.md §3; all callee-saved, so they survive calls into Rust):
 //! `rbx` = frame pointer `fp` (slot `s` is `[rbx + slot_offset(s)]`), `r15` = vmctx, `r14` =
@@ -35,15 +37,21 @@
 //! encoding writes, and each time an operation consults or updates the cache
 //! ([`Masm::cache`]), it asserts that nothing written since the last time still has an entry.
 
+mod memory;
+mod numeric;
 mod regcache;
 mod x64;
 
 pub(crate) use dynasmrt::DynamicLabel as Label;
-use tierup_abi::vmctx::offsets as off;
+pub(crate) use memory::{HeapCheck, LibcallArg, LoadKind, Segment, StoreKind};
+pub(crate) use numeric::{
+    AluOp, BitCount, DivRemOp, ExtendOp, FloatCond, FloatOp, FloatSignOp, FloatUnaryOp, IntToFloat,
+    ShiftOp,
+};
 use tierup_abi::{Libcall, TrapCode};
 
 use regcache::RegCache;
-use x64::{Gpr, Place, ShiftCount, Src, X64, Xmm};
+use x64::{Gpr, Place, Src, X64, Xmm};
 
 /// A trap site: a faulting instruction's offset and the trap it means (`None`: the trap's
 /// status is in `eax`, for traps reported by Rust code that JIT code called).
@@ -114,184 +122,6 @@ pub(crate) struct Compare {
     pub(crate) cond: Cond,
 }
 
-/// Two-operand integer operations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum AluOp {
-    Add,
-    Sub,
-    Mul,
-    And,
-    Or,
-    Xor,
-}
-
-/// Shifts and rotates (the count is taken modulo the width).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ShiftOp {
-    Shl,
-    ShrS,
-    ShrU,
-    Rotl,
-    Rotr,
-}
-
-/// Division and remainder, with wasm's traps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DivRemOp {
-    DivS,
-    DivU,
-    RemS,
-    RemU,
-}
-
-/// Bit counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum BitCount {
-    /// `clz`.
-    LeadingZeros,
-    /// `ctz`.
-    TrailingZeros,
-    /// `popcnt`.
-    Ones,
-}
-
-/// In-register extensions (wasm's names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ExtendOp {
-    I32Extend8S,
-    I32Extend16S,
-    I64Extend8S,
-    I64Extend16S,
-    I64Extend32S,
-    I64Extend32U,
-}
-
-/// Float arithmetic with an SSE instruction of its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FloatOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-}
-
-/// One-operand float operations with an SSE instruction of their own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FloatUnaryOp {
-    Sqrt,
-    Ceil,
-    Floor,
-    Trunc,
-    Nearest,
-}
-
-/// Sign-bit operations, done on the bit pattern in a general-purpose register.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FloatSignOp {
-    Abs,
-    Neg,
-}
-
-/// Float comparisons the flags of `ucomis*` answer directly (`<` and `<=` are `>` and `>=`
-/// with the operands swapped). Each is false when an operand is NaN, but `Ne`, which is true.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FloatCond {
-    Eq,
-    Ne,
-    Gt,
-    Ge,
-}
-
-/// Integer sources of an inline int → float conversion (u64 goes through a libcall).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum IntToFloat {
-    I32S,
-    I32U,
-    I64S,
-}
-
-/// What a linear-memory load reads and how it extends it to the slot's 64 bits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LoadKind {
-    /// 8 bits, zero-extended (`i32.load8_u`, `i64.load8_u`).
-    U8,
-    /// 16 bits, zero-extended.
-    U16,
-    /// 32 bits, zero-extended (`i32.load`, `f32.load`, `i64.load32_u`).
-    U32,
-    /// 64 bits (`i64.load`, `f64.load`).
-    U64,
-    /// 8 bits, sign-extended to 32 (`i32.load8_s`).
-    S8ToI32,
-    /// 16 bits, sign-extended to 32.
-    S16ToI32,
-    /// 8 bits, sign-extended to 64 (`i64.load8_s`).
-    S8ToI64,
-    /// 16 bits, sign-extended to 64.
-    S16ToI64,
-    /// 32 bits, sign-extended to 64.
-    S32ToI64,
-}
-
-impl LoadKind {
-    /// Bytes read.
-    pub(crate) fn bytes(self) -> u32 {
-        match self {
-            LoadKind::U8 | LoadKind::S8ToI32 | LoadKind::S8ToI64 => 1,
-            LoadKind::U16 | LoadKind::S16ToI32 | LoadKind::S16ToI64 => 2,
-            LoadKind::U32 | LoadKind::S32ToI64 => 4,
-            LoadKind::U64 => 8,
-        }
-    }
-}
-
-/// How many low bits of a value a linear-memory store writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StoreKind {
-    I8,
-    I16,
-    I32,
-    I64,
-}
-
-impl StoreKind {
-    /// Bytes written.
-    pub(crate) fn bytes(self) -> u32 {
-        match self {
-            StoreKind::I8 => 1,
-            StoreKind::I16 => 2,
-            StoreKind::I32 => 4,
-            StoreKind::I64 => 8,
-        }
-    }
-}
-
-/// How a linear-memory access is kept in bounds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum HeapCheck {
-    /// No check: the guard region after the memory catches the access (its offset is below
-    /// the guard's size, and so fits a displacement).
-    GuardRegion,
-    /// Compare the access's end with the memory's length first.
-    Explicit,
-}
-
-/// Passive segments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Segment {
-    Data,
-    Elem,
-}
-
-/// A libcall argument read from a slot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LibcallArg {
-    /// The slot's low 32 bits.
-    U32(u32),
-    /// The slot's 64 bits.
-    U64(u32),
-}
-
 /// The fall-through of [`Masm::jump_unless`], to bind with [`Masm::bind_fall_through`].
 #[must_use = "the fall-through label must be bound"]
 pub(crate) struct FallThrough {
@@ -311,9 +141,6 @@ pub(crate) struct Masm {
     /// The shared "trap with the status in eax" site.
     propagate: Label,
 }
-
-/// Registers a libcall takes its arguments in after the vmctx (SysV).
-const ARG_REGS: [Gpr; 5] = [Gpr::RSI, Gpr::RDX, Gpr::RCX, Gpr::R8, Gpr::R9];
 
 impl Masm {
     pub(crate) fn new() -> Masm {
@@ -431,11 +258,17 @@ impl Masm {
         self.cache().gpr.record(r, slot);
     }
 
+    /// `dst` = what `emit` computes into a fresh scratch register (which then caches `dst`).
+    /// `emit` may write that register only.
+    fn compute_into_slot(&mut self, dst: u32, emit: impl FnOnce(&mut X64, Gpr)) {
+        let r = self.alloc(&[]);
+        emit(&mut self.asm, r);
+        self.write_slot(dst, r);
+    }
+
     /// Stores `xmm`'s low `width` bits to `slot` (an f32's upper half zeroed).
     fn write_slot_from_xmm(&mut self, width: Width, slot: u32, x: Xmm) {
-        let r = self.alloc(&[]);
-        self.asm.mov_from_xmm(width, r, x);
-        self.write_slot(slot, r);
+        self.compute_into_slot(slot, |asm, r| asm.mov_from_xmm(width, r, x));
     }
 
     /// Loads `slot` into `x` (64 bits; an f32 uses the low half).
@@ -522,53 +355,6 @@ impl Masm {
         l
     }
 
-    // ---- values ----
-
-    /// `dst = src`.
-    pub(crate) fn copy_slot(&mut self, dst: u32, src: u32) {
-        let r = self.value_reg(src);
-        self.write_slot(dst, r);
-    }
-
-    /// `dst = src` always through a freshly loaded register. (The sequence `ReturnSlot` has
-    /// always used; [`Masm::copy_slot`] would do, one `mov` shorter when `src` is cached.)
-    pub(crate) fn copy_slot_through_fresh_register(&mut self, dst: u32, src: u32) {
-        let r = self.alloc(&[]);
-        self.load_slot(Width::W64, r, src);
-        self.write_slot(dst, r);
-    }
-
-    /// `dst = value`.
-    pub(crate) fn store_const(&mut self, dst: u32, value: u64) {
-        if let Ok(imm) = i32::try_from(value as i64) {
-            self.cache().forget_slot(dst);
-            self.asm.store_slot_imm(dst, imm);
-        } else {
-            let r = self.alloc(&[]);
-            self.asm.mov_imm64(r, value);
-            self.write_slot(dst, r);
-        }
-    }
-
-    /// `dst = if cond != 0 { if_nonzero } else { if_zero }` (`cond`'s low 32 bits).
-    pub(crate) fn select(&mut self, dst: u32, if_nonzero: u32, if_zero: u32, cond: u32) {
-        let a = self.alloc(&[]);
-        self.load_slot(Width::W64, a, if_nonzero);
-        let b = self.alloc(&[Some(a)]);
-        self.load_slot(Width::W64, b, if_zero);
-        self.compare(Compare {
-            width: Width::W32,
-            lhs: cond,
-            rhs: Operand::Imm(0),
-            cond: Cond::Ne,
-        });
-        self.claim(a);
-        self.asm.cmovz(a, b);
-        self.write_slot(dst, a);
-    }
-
-    // ---- integer arithmetic ----
-
     /// Sets the flags for `cmp` (`lhs` is loaded into a register, and cached, when it must).
     fn compare(&mut self, cmp: Compare) {
         let Compare {
@@ -593,368 +379,6 @@ impl Masm {
                 Place::Frame(slot) => self.asm.cmp_slot_imm(width, slot, imm),
             },
         }
-    }
-
-    /// `dst = cmp holds ? 1 : 0`.
-    pub(crate) fn compare_and_set(&mut self, dst: u32, cmp: Compare) {
-        self.compare(cmp);
-        let r = self.alloc(&[]);
-        self.asm.setcc(cmp.cond, r);
-        self.asm.zero_extend_byte(r);
-        self.write_slot(dst, r);
-    }
-
-    /// `dst = lhs <op> rhs` at `width`.
-    pub(crate) fn alu(&mut self, op: AluOp, width: Width, dst: u32, lhs: u32, rhs: Operand) {
-        let src = match rhs {
-            Operand::Slot(s) => Src::from(self.place(s)),
-            Operand::Imm(imm) => Src::Imm(imm),
-        };
-        let r = match src {
-            Src::Reg(s) => self.alloc(&[Some(s)]),
-            Src::Frame(_) | Src::Imm(_) => self.alloc(&[]),
-        };
-        self.load_slot(width, r, lhs);
-        self.claim(r);
-        self.asm.alu(op, width, r, src);
-        self.write_slot(dst, r);
-    }
-
-    /// `dst = lhs <op> rhs` at `width` (shifts and rotates).
-    pub(crate) fn shift(&mut self, op: ShiftOp, width: Width, dst: u32, lhs: u32, rhs: Operand) {
-        let r = match rhs {
-            Operand::Imm(_) => self.alloc(&[]),
-            Operand::Slot(s) => {
-                let b = self.place(s);
-                self.alloc(&[b.reg(), Some(Gpr::RCX)])
-            }
-        };
-        self.load_slot(width, r, lhs);
-        let count = match rhs {
-            Operand::Imm(imm) => ShiftCount::Imm(imm),
-            Operand::Slot(s) => {
-                self.load_slot(Width::W32, Gpr::RCX, s);
-                ShiftCount::Cl
-            }
-        };
-        self.claim(r);
-        self.asm.shift(op, width, r, count);
-        self.write_slot(dst, r);
-    }
-
-    /// `dst = lhs <op> rhs` at `width`, trapping on a zero divisor and on `MIN / -1`.
-    pub(crate) fn div_rem(&mut self, op: DivRemOp, width: Width, dst: u32, lhs: u32, rhs: Operand) {
-        // The divisor goes to rcx first (it may be cached in rax or rdx).
-        match rhs {
-            Operand::Slot(s) => self.load_slot(width, Gpr::RCX, s),
-            Operand::Imm(imm) => {
-                self.claim(Gpr::RCX);
-                self.asm.divisor_imm(width, imm);
-            }
-        }
-        self.load_slot(width, Gpr::RAX, lhs);
-        self.claim(Gpr::RAX);
-        self.claim(Gpr::RCX);
-        self.claim(Gpr::RDX);
-        let div0 = self.trap_label(TrapCode::IntegerDivisionByZero);
-        let overflow = self.trap_label(TrapCode::IntegerOverflow);
-        let result = self.asm.div_rem(op, width, div0, overflow);
-        self.write_slot(dst, result);
-    }
-
-    /// `dst = count(src)` at `width`.
-    pub(crate) fn count_bits(&mut self, count: BitCount, width: Width, dst: u32, src: u32) {
-        match count {
-            BitCount::LeadingZeros | BitCount::TrailingZeros => {
-                self.load_slot(width, Gpr::RAX, src);
-                self.claim(Gpr::RCX);
-                self.claim(Gpr::RAX);
-                if count == BitCount::LeadingZeros {
-                    self.asm.leading_zeros_rax(width);
-                } else {
-                    self.asm.trailing_zeros_rax(width);
-                }
-                self.write_slot(dst, Gpr::RAX);
-            }
-            BitCount::Ones => {
-                let r = self.alloc(&[]);
-                self.load_slot(width, r, src);
-                self.claim(r);
-                self.asm.popcnt(width, r);
-                self.write_slot(dst, r);
-            }
-        }
-    }
-
-    /// `dst = extend(src)`.
-    pub(crate) fn extend(&mut self, op: ExtendOp, dst: u32, src: u32) {
-        let r = self.unary_operand(src);
-        self.asm.extend(op, r);
-        self.write_slot(dst, r);
-    }
-
-    /// A fresh register holding `src`'s 64 bits, to compute a one-operand result in.
-    fn unary_operand(&mut self, src: u32) -> Gpr {
-        let r = self.alloc(&[]);
-        self.load_slot(Width::W64, r, src);
-        self.claim(r);
-        r
-    }
-
-    // ---- floats ----
-
-    /// `dst = lhs <op> rhs` at `width`.
-    pub(crate) fn float_binary(&mut self, op: FloatOp, width: Width, dst: u32, lhs: u32, rhs: u32) {
-        self.load_xmm(Xmm::XMM0, lhs);
-        self.load_xmm(Xmm::XMM1, rhs);
-        self.asm.float_binary(op, width);
-        self.write_slot_from_xmm(width, dst, Xmm::XMM0);
-    }
-
-    /// `dst = op(src)` at `width`.
-    pub(crate) fn float_unary(&mut self, op: FloatUnaryOp, width: Width, dst: u32, src: u32) {
-        self.load_xmm(Xmm::XMM0, src);
-        self.asm.float_unary(op, width);
-        self.write_slot_from_xmm(width, dst, Xmm::XMM0);
-    }
-
-    /// `dst = op(src)` on the sign bit of the float's bit pattern.
-    pub(crate) fn float_sign(&mut self, op: FloatSignOp, width: Width, dst: u32, src: u32) {
-        let r = self.unary_operand(src);
-        self.asm.float_sign(op, width, r);
-        self.write_slot(dst, r);
-    }
-
-    /// `dst = copysign(magnitude, sign)` at `width`.
-    pub(crate) fn float_copysign(&mut self, width: Width, dst: u32, magnitude: u32, sign: u32) {
-        let a = self.alloc(&[]);
-        self.load_slot(width, a, magnitude);
-        let b = self.alloc(&[Some(a)]);
-        self.load_slot(width, b, sign);
-        self.claim(a);
-        self.claim(b);
-        self.asm.copysign(width, a, b);
-        self.write_slot(dst, a);
-    }
-
-    /// `dst = lhs <cond> rhs ? 1 : 0`, floats at `width`.
-    pub(crate) fn float_compare_and_set(
-        &mut self,
-        cond: FloatCond,
-        width: Width,
-        dst: u32,
-        lhs: u32,
-        rhs: u32,
-    ) {
-        self.load_xmm(Xmm::XMM0, lhs);
-        self.load_xmm(Xmm::XMM1, rhs);
-        let (flags, parity) = self.asm.float_compare(width, cond);
-        let r = self.alloc(&[]);
-        match parity {
-            Some((parity, both)) => {
-                let t = self.alloc(&[Some(r)]);
-                self.asm.setcc(flags, r);
-                self.asm.setcc(parity, t);
-                self.asm.combine_flags(both, r, t);
-            }
-            None => self.asm.setcc(flags, r),
-        }
-        self.asm.zero_extend_byte(r);
-        self.write_slot(dst, r);
-    }
-
-    /// `dst = float(src)`, a float of width `to`.
-    pub(crate) fn convert_int_to_float(&mut self, from: IntToFloat, to: Width, dst: u32, src: u32) {
-        let r = self.alloc(&[]);
-        let width = match from {
-            IntToFloat::I32S | IntToFloat::I32U => Width::W32,
-            IntToFloat::I64S => Width::W64,
-        };
-        self.load_slot(width, r, src);
-        self.asm.int_to_float(from, to, r);
-        self.write_slot_from_xmm(to, dst, Xmm::XMM0);
-    }
-
-    /// `dst = src` demoted (`to` = 32) or promoted (`to` = 64).
-    pub(crate) fn convert_float(&mut self, to: Width, dst: u32, src: u32) {
-        self.load_xmm(Xmm::XMM0, src);
-        self.asm.float_to_float(to);
-        self.write_slot_from_xmm(to, dst, Xmm::XMM0);
-    }
-
-    // ---- linear memory ----
-
-    /// Prepares an access of `bytes` bytes at `addr + offset` of memory 0: returns `(reg,
-    /// disp)` such that `[r14 + reg + disp]` is the effective address, after the explicit
-    /// bounds check `check` asks for. Never uses `keep`.
-    fn memory_address(
-        &mut self,
-        addr: u32,
-        offset: u32,
-        bytes: u32,
-        check: HeapCheck,
-        keep: Option<Gpr>,
-    ) -> (Gpr, i32) {
-        let a = self.alloc(&[keep]);
-        self.load_slot(Width::W32, a, addr);
-        if check == HeapCheck::GuardRegion
-            && let Ok(disp) = i32::try_from(offset)
-        {
-            return (a, disp);
-        }
-        let end = self.alloc(&[keep, Some(a)]);
-        let len = self.alloc(&[keep, Some(a), Some(end)]);
-        let oob = self.trap_label(TrapCode::MemoryOutOfBounds);
-        self.asm
-            .heap_bounds_check(a, i64::from(offset) + i64::from(bytes), end, len, oob);
-        match i32::try_from(offset) {
-            Ok(disp) => (a, disp),
-            Err(_) => {
-                self.claim(a);
-                self.asm.access_start(a, end, bytes);
-                (a, 0)
-            }
-        }
-    }
-
-    /// `dst = memory[addr + offset]` as `kind` says.
-    pub(crate) fn memory_load(
-        &mut self,
-        kind: LoadKind,
-        dst: u32,
-        addr: u32,
-        offset: u32,
-        check: HeapCheck,
-    ) {
-        let (a, disp) = self.memory_address(addr, offset, kind.bytes(), check, None);
-        let r = self.alloc(&[Some(a)]);
-        self.trap_site(TrapCode::MemoryOutOfBounds);
-        self.asm.heap_load(kind, r, a, disp);
-        self.write_slot(dst, r);
-    }
-
-    /// `memory[addr + offset] = value` (its low bits, as `kind` says).
-    pub(crate) fn memory_store(
-        &mut self,
-        kind: StoreKind,
-        addr: u32,
-        offset: u32,
-        value: Operand,
-        check: HeapCheck,
-    ) {
-        match value {
-            Operand::Slot(src) => {
-                let v = self.value_reg(src);
-                let (a, disp) = self.memory_address(addr, offset, kind.bytes(), check, Some(v));
-                self.trap_site(TrapCode::MemoryOutOfBounds);
-                self.asm.heap_store(kind, a, disp, v);
-            }
-            Operand::Imm(imm) => {
-                let (a, disp) = self.memory_address(addr, offset, kind.bytes(), check, None);
-                self.trap_site(TrapCode::MemoryOutOfBounds);
-                self.asm.heap_store_imm(kind, a, disp, imm);
-            }
-        }
-    }
-
-    /// `dst` = memory 0's size in pages.
-    pub(crate) fn memory_size(&mut self, dst: u32) {
-        let r = self.alloc(&[]);
-        self.asm.memory_size(r);
-        self.write_slot(dst, r);
-    }
-
-    /// `dst = memory.grow(delta)` on memory 0 (the `memory_grow` libcall): the old size, or
-    /// -1.
-    pub(crate) fn memory_grow(&mut self, dst: u32, delta: u32) {
-        self.load_slot(Width::W32, Gpr::RDX, delta);
-        self.pass_vmctx();
-        self.claim(Gpr::RSI);
-        self.asm.zero_esi();
-        self.call_libcall(Libcall::memory_grow());
-        self.write_grow_result(dst);
-    }
-
-    /// `dst = table.grow table (init, delta)` (the `table_grow` libcall): the old size, or -1.
-    pub(crate) fn table_grow(&mut self, dst: u32, table: u32, delta: u32, init: u32) {
-        self.load_slot(Width::W32, Gpr::RDX, delta);
-        self.load_slot(Width::W64, Gpr::RCX, init);
-        self.pass_vmctx();
-        self.pass_imm(Gpr::RSI, table);
-        self.call_libcall(Libcall::table_grow());
-        self.write_grow_result(dst);
-    }
-
-    /// Stores a grow libcall's `u64` result as an `i32` (`u64::MAX` becomes -1).
-    fn write_grow_result(&mut self, dst: u32) {
-        self.claim(Gpr::RAX);
-        self.asm.zero_extend_eax();
-        self.write_slot(dst, Gpr::RAX);
-    }
-
-    // ---- globals, tables, functions, segments ----
-
-    /// `dst = global`.
-    pub(crate) fn global_get(&mut self, dst: u32, global: u32) {
-        let r = self.alloc(&[]);
-        self.asm.load_vmctx_pointer(r, off::GLOBALS, global);
-        self.asm.load_pointee(r);
-        self.write_slot(dst, r);
-    }
-
-    /// `global = src`.
-    pub(crate) fn global_set(&mut self, global: u32, src: u32) {
-        let v = self.alloc(&[]);
-        self.load_slot(Width::W64, v, src);
-        let p = self.alloc(&[Some(v)]);
-        self.asm.load_vmctx_pointer(p, off::GLOBALS, global);
-        self.asm.store_pointee(p, v);
-    }
-
-    /// Bounds-checks slot `index` against table `table`: afterwards `rax` = the element array
-    /// and `rcx` = the index.
-    fn table_element(&mut self, table: u32, index: u32) {
-        self.load_slot(Width::W32, Gpr::RCX, index);
-        self.claim(Gpr::RAX);
-        let oob = self.trap_label(TrapCode::TableOutOfBounds);
-        self.asm.table_elements(table, oob);
-    }
-
-    /// `dst = table[index]`.
-    pub(crate) fn table_get(&mut self, dst: u32, table: u32, index: u32) {
-        self.table_element(table, index);
-        let r = self.alloc(&[]);
-        self.asm.load_table_element(r);
-        self.write_slot(dst, r);
-    }
-
-    /// `table[index] = value`.
-    pub(crate) fn table_set(&mut self, table: u32, index: u32, value: u32) {
-        let v = self.alloc(&[Some(Gpr::RAX), Some(Gpr::RCX)]);
-        self.load_slot(Width::W64, v, value);
-        self.table_element(table, index);
-        self.asm.store_table_element(v);
-    }
-
-    /// `dst` = table `table`'s length.
-    pub(crate) fn table_size(&mut self, dst: u32, table: u32) {
-        let r = self.alloc(&[]);
-        self.asm.load_vmctx_pointer(r, off::TABLES, table);
-        self.asm.load_table_length(r);
-        self.write_slot(dst, r);
-    }
-
-    /// `dst` = function `func`'s reference.
-    pub(crate) fn ref_func(&mut self, dst: u32, func: u32) {
-        let r = self.alloc(&[]);
-        self.asm.load_vmctx_pointer(r, off::FUNCS, func);
-        self.write_slot(dst, r);
-    }
-
-    /// Drops a passive segment (`data.drop`, `elem.drop`).
-    pub(crate) fn drop_segment(&mut self, kind: Segment, index: u32) {
-        self.claim(Gpr::RAX);
-        self.asm.drop_segment(kind, index);
     }
 
     // ---- calls ----
@@ -982,60 +406,6 @@ impl Masm {
     fn check_status(&mut self) {
         let propagate = self.propagate;
         self.asm.jump_if_status(propagate);
-    }
-
-    /// Calls a libcall that returns a status (bulk memory and table operations):
-    /// `libcall(vmctx, imms.., args..)`, trapping with a non-zero status.
-    pub(crate) fn call_bulk_libcall(
-        &mut self,
-        libcall: Libcall,
-        imms: &[u32],
-        args: &[LibcallArg],
-    ) {
-        debug_assert!(imms.len() + args.len() <= ARG_REGS.len());
-        let (imm_regs, arg_regs) = ARG_REGS.split_at(imms.len());
-        for (&arg, &r) in args.iter().zip(arg_regs) {
-            match arg {
-                LibcallArg::U32(slot) => self.load_slot(Width::W32, r, slot),
-                LibcallArg::U64(slot) => self.load_slot(Width::W64, r, slot),
-            }
-        }
-        for (&imm, &r) in imms.iter().zip(imm_regs) {
-            self.pass_imm(r, imm);
-        }
-        self.pass_vmctx();
-        self.call_libcall(libcall);
-        self.check_status();
-    }
-
-    /// `dst = libcall(src)` on bit patterns.
-    pub(crate) fn call_unary_libcall(&mut self, libcall: Libcall, dst: u32, src: u32) {
-        self.load_slot(Width::W64, Gpr::RDI, src);
-        self.call_libcall(libcall);
-        self.write_slot(dst, Gpr::RAX);
-    }
-
-    /// `dst = libcall(lhs, rhs)` on bit patterns.
-    pub(crate) fn call_binary_libcall(&mut self, libcall: Libcall, dst: u32, lhs: u32, rhs: u32) {
-        // Read `rhs` first when it is cached in `lhs`'s argument register.
-        if self.place(rhs) == Place::Reg(Gpr::RDI) {
-            self.load_slot(Width::W64, Gpr::RSI, rhs);
-            self.load_slot(Width::W64, Gpr::RDI, lhs);
-        } else {
-            self.load_slot(Width::W64, Gpr::RDI, lhs);
-            self.load_slot(Width::W64, Gpr::RSI, rhs);
-        }
-        self.call_libcall(libcall);
-        self.write_slot(dst, Gpr::RAX);
-    }
-
-    /// `dst = libcall(src)` for a checked libcall (`tierup_abi::Checked`: status in `rax`,
-    /// value in `rdx`), trapping with a non-zero status.
-    pub(crate) fn call_checked_libcall(&mut self, libcall: Libcall, dst: u32, src: u32) {
-        self.load_slot(Width::W64, Gpr::RDI, src);
-        self.call_libcall(libcall);
-        self.check_status();
-        self.write_slot(dst, Gpr::RDX);
     }
 
     /// Calls defined function `defined` through the code table, with its frame at slot `args`.
