@@ -187,6 +187,7 @@ impl Masm {
     pub(crate) fn memory_grow(&mut self, dst: u32, delta: u32) {
         self.load_slot(Width::W32, Gpr::RDX, delta);
         self.pass_vmctx();
+        // Memory index 0.
         self.claim(Gpr::RSI);
         self.asm.zero_esi();
         self.call_libcall(Libcall::memory_grow());

@@ -301,9 +301,9 @@ impl Masm {
         self.asm.jcc(cmp.cond, label);
     }
 
-    /// Branches over the code that follows, up to [`Masm::bind_fall_through`], unless `cmp`
-    /// holds. That code must end in an unconditional jump: the fall-through is reached only
-    /// from here and gets the cache as it is now.
+    /// Jumps over the code that follows, up to [`Masm::bind_fall_through`], unless `cmp`
+    /// holds (so that code runs only when it holds). That code must end in an unconditional
+    /// jump: the fall-through is then reached only from here, and gets the cache as it is now.
     pub(crate) fn jump_unless(&mut self, cmp: Compare) -> FallThrough {
         self.compare(cmp);
         let label = self.asm.new_label();

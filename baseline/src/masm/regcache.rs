@@ -98,6 +98,7 @@ impl<R: CacheReg> ClassCache<R> {
     }
 
     /// `(register number, slot)` for every entry.
+    #[cfg(debug_assertions)]
     pub(crate) fn entries(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
         self.holds
             .iter()
@@ -117,6 +118,7 @@ impl<R: CacheReg> ClassCache<R> {
     }
 
     /// Debug check: only cache registers have entries, and no slot has two.
+    #[cfg(debug_assertions)]
     fn check(&self) {
         for (n, h) in self.holds.iter().enumerate() {
             if let Some(slot) = *h {
@@ -166,6 +168,7 @@ impl RegCache {
     }
 
     /// Debug check of the entries' shape (see [`ClassCache::check`]).
+    #[cfg(debug_assertions)]
     pub(crate) fn check(&self) {
         self.gpr.check();
     }

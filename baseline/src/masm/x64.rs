@@ -115,6 +115,7 @@ pub(crate) enum ShiftCount {
 }
 
 /// What the encodings wrote since the masm last looked (debug builds).
+#[cfg(debug_assertions)]
 #[derive(Debug, Default)]
 pub(crate) struct Writes {
     /// General-purpose registers, one bit per encoding number.
