@@ -9,8 +9,9 @@
 //! allocation order and round-robin cursor. Today there is one class, the general-purpose
 //! scratch registers. A second class (SSE registers, for floats and `v128`) joins as a second
 //! `ClassCache<Xmm>` field of [`RegCache`], a `CacheReg` impl for `Xmm`, and its lines in
-//! [`RegCache::forget_slots`], [`RegCache::forget_all`] and [`RegCache::check`]; a slot may
-//! then be cached in one register of each class. A `v128` occupies two slots, so its entry
+//! [`RegCache::forget_slots`], [`RegCache::forget_all`] and [`RegCache::check`] (and in the
+//! masm: a `Place` variant for a slot cached in an `Xmm`, the write log of `x64.rs` and the
+//! debug check of `Masm::cache`); a slot may then be cached in one register of each class. A `v128` occupies two slots, so its entry
 //! must also be dropped when either half is written ([`RegCache::forget_slots`] of a slot `s`
 //! then also drops a `v128` entry for `s - 1`).
 
