@@ -5,9 +5,11 @@
 //! done, and the machine code uses the interpreter's frame layout, so an interpreter frame can
 //! continue in machine code at any loop header (on-stack replacement, [`BaselineCode::osr_entries`]).
 //!
-//! Layers (STYLE.md): [`compile`] → [`codegen`] (the visitor over the bytecode, one match arm
-//! per instruction, and the control-flow context: labels, loop headers, OSR entries) →
-//! [`masm`] (the macro-assembler: slots, the register cache, trap sites) → dynasm (x86-64).
+//! Layers (STYLE.md): [`compile`] → [`codegen`] (the visitor over the bytecode: one `match`
+//! routes each instruction to the method of its family, which decides *what* to emit, and the
+//! control-flow context: labels, loop headers, OSR entries) → [`masm`] (the macro-assembler:
+//! operations on slots, immediates, conditions, labels, trap codes and libcalls; it owns the
+//! register cache and its invariant) → `masm/x64.rs` (every x86-64 encoding, with dynasm).
 //! Operations without a short x86-64 sequence (wasm `min`/`max`, checked truncation, bulk
 //! memory and table operations) call the runtime's libcalls through the vmctx's table
 //! (`tierup_abi::libcalls`), as every tier does.
@@ -15,11 +17,6 @@
 //! Output is position-independent bytes (dynasm's `VecAssembler`; no absolute address appears
 //! in the code) plus the trap table and the OSR entry points; the runtime copies the bytes
 //! into its code arena and registers the traps.
-
-#![expect(
-    clippy::useless_conversion,
-    reason = "dynasm expands dynamic registers (`Rq(r)`) into `u8::from(r)`"
-)]
 
 mod codegen;
 mod masm;

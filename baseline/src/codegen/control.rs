@@ -1,0 +1,85 @@
+//! Control flow: branches (with the hotness tick on back-edges), `br_table`, returns and
+//! traps.
+
+use tierup_abi::TrapCode;
+
+use super::{Codegen, branch_target};
+use crate::masm::{Compare, Cond, Operand, Width};
+
+impl Codegen<'_> {
+    /// Traps with `code`.
+    pub(super) fn trap(&mut self, code: TrapCode) {
+        self.m.trap(code);
+    }
+
+    /// Branches from `i` by `offset` when `lhs <cond> rhs` holds at `width`.
+    pub(super) fn branch_if(
+        &mut self,
+        i: usize,
+        width: Width,
+        lhs: u32,
+        rhs: Operand,
+        cond: Cond,
+        offset: i32,
+    ) {
+        let test = Compare {
+            width,
+            lhs,
+            rhs,
+            cond,
+        };
+        self.branch(i, Some(test), offset);
+    }
+
+    /// Branches from `i` by `offset` (when `test` holds, if given). A back-edge ticks first,
+    /// on the taken path only.
+    pub(super) fn branch(&mut self, i: usize, test: Option<Compare>, offset: i32) {
+        let label = self.label_at(i, offset);
+        if offset > 0 {
+            match test {
+                None => self.m.jump(label),
+                Some(test) => self.m.compare_and_branch(test, label),
+            }
+            return;
+        }
+        let header = Some(branch_target(i, offset) as u32);
+        match test {
+            None => {
+                self.emit_tick(header);
+                self.m.jump(label);
+            }
+            Some(test) => {
+                let not_taken = self.m.jump_unless(test);
+                self.emit_tick(header);
+                self.m.jump(label);
+                self.m.bind_fall_through(not_taken);
+            }
+        }
+    }
+
+    /// `br_table` at `i`: jumps to one of the `len + 1` `Br` instructions that follow it (the
+    /// last is the default).
+    pub(super) fn br_table(&mut self, i: usize, index: u32, len: u32) {
+        let targets: Vec<_> = (0..=len as usize)
+            .map(|k| self.labels[i + 1 + k].expect("br_table entries have labels"))
+            .collect();
+        self.m.jump_table(index, &targets);
+    }
+
+    /// Returns (the results are already in their slots).
+    pub(super) fn ret(&mut self) {
+        self.m.jump(self.epilogue);
+    }
+
+    /// Returns the value of slot `src` (the single result goes to slot 0).
+    pub(super) fn return_slot(&mut self, src: u32) {
+        self.m.copy_slot_through_fresh_register(0, src);
+        self.ret();
+    }
+
+    /// Returns the constant `value`.
+    pub(super) fn return_imm(&mut self, value: u64) {
+        self.m.store_const(0, value);
+        self.ret();
+    }
+}

@@ -1,0 +1,76 @@
+//! The frame: the prologue (of the function entry and of every OSR entry), the shared
+//! epilogue, the hotness ticks with their tier-up helper, the OSR entries and the OSR exit.
+//!
+//! The prologue saves the callee-saved registers, loads the fixed ones, checks both stacks
+//! and, at the function entry, ticks (interrupt check and hotness countdown) and zeroes the
+//! declared locals; an OSR entry continues a frame the interpreter set up, so it does neither
+//! and jumps to its loop header. A tick that crosses zero calls the tier-up helper (the
+//! `tier_up` libcall); at a loop header, when the runtime answers with code for that header
+//! (optimized code, on-stack replacement), the activation continues there through the OSR
+//! exit: a tail jump with this very frame.
+
+use tierup_abi::{NO_OSR, OSR_FROM_BASELINE};
+
+use super::Codegen;
+
+impl Codegen<'_> {
+    /// The prologue. `entry`: the function entry (count the call, check for interruption and
+    /// zero the declared locals), not an OSR entry.
+    pub(super) fn emit_prologue(&mut self, entry: bool) {
+        self.m.enter_frame();
+        self.m.check_stacks(self.func.frame_size);
+        self.m.load_countdown(self.func.defined.as_u32());
+        if self.env.has_memory {
+            self.m.load_memory_base();
+        }
+        if entry {
+            self.emit_tick(None);
+            let params = self.func.num_params;
+            self.m.zero_slots(params, self.func.num_locals - params);
+        }
+    }
+
+    /// Interrupt check and hotness countdown (function entry, and loop back-edges to the
+    /// header at bytecode index `loop_header`). When a back-edge's countdown crosses zero and
+    /// the runtime offers code for this loop header, the activation continues there
+    /// ([`Codegen::emit_osr_exit`]).
+    pub(super) fn emit_tick(&mut self, loop_header: Option<u32>) {
+        let osr_pc = loop_header.map_or(NO_OSR, |pc| pc | OSR_FROM_BASELINE);
+        let osr_exit = loop_header.map(|_| self.osr_exit);
+        self.m.tick(self.hot_helper, osr_pc, osr_exit);
+    }
+
+    /// The tail jump of [`Codegen::emit_tick`]'s on-stack replacement: the target gets this
+    /// frame's vmctx and fp and returns to this function's caller.
+    pub(super) fn emit_osr_exit(&mut self) {
+        self.m.bind_branch_target(self.osr_exit);
+        self.m.leave_frame_and_jump_to_osr_target();
+    }
+
+    /// The shared epilogue every return jumps to.
+    pub(super) fn emit_epilogue(&mut self) {
+        self.m.bind_branch_target(self.epilogue);
+        self.m.leave_frame_and_return();
+    }
+
+    /// The tier-up helper of the ticks: `tier_up(vmctx, this function, osr_pc)`.
+    pub(super) fn emit_hot_helper(&mut self) {
+        self.m.bind_branch_target(self.hot_helper);
+        self.m.emit_tier_up_helper(self.func.defined.as_u32());
+    }
+
+    /// One OSR entry per loop header: the prologue (without zeroing locals), then a jump to
+    /// the header. Returns `(bytecode index, code offset)` pairs.
+    pub(super) fn emit_osr_entries(&mut self) -> Vec<(u32, u32)> {
+        let mut entries = Vec::with_capacity(self.loop_headers.len());
+        for k in 0..self.loop_headers.len() {
+            let pc = self.loop_headers[k];
+            let at = self.m.offset();
+            self.emit_prologue(false);
+            let label = self.labels[pc as usize].expect("loop headers have labels");
+            self.m.jump(label);
+            entries.push((pc, at));
+        }
+        entries
+    }
+}

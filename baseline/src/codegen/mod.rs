@@ -1,0 +1,478 @@
+//! The visitor: one pass over a function's register bytecode, routing each instruction to the
+//! method of its family, which lowers it to operations of the [`Masm`]. The visitor decides
+//! *what* to emit (wasm semantics, the tiering protocol, the bounds-check policy); the masm
+//! decides *how* in x86-64 and keeps the register cache. Nothing here writes machine code or
+//! touches the cache.
+//!
+//! Files, one per concern: this one is the driver (the pass, the labels, the one `match`);
+//! `frame.rs` the prologue, epilogue, hotness ticks, OSR entries and exit, and the tier-up
+//! helper; `control.rs` branches, `br_table`, returns and traps; `memory.rs` loads, stores,
+//! bounds checks, `memory.size`/`grow`, bulk memory, globals, tables and segments; `calls.rs`
+//! direct, imported and indirect calls and the call-reference helper (host calls);
+//! `numeric.rs` integer and float arithmetic, comparisons, conversions, constants, copies and
+//! `select`.
+//!
+//! Frame and ABI: the function is `extern "sysv64" fn(vmctx: rdi, fp: rsi)` (DESIGN.md §3) and
+//! keeps the interpreter's frame layout, so any bytecode index that is a loop header can be
+//! entered from an interpreter frame (on-stack replacement): `frame.rs` emits, per loop
+//! header, a prologue that jumps there.
+//!
+//! Control flow: every branch target gets a label, bound with
+//! [`Masm::bind_branch_target`] (which forgets the register cache). Back-edges (branches with
+//! offset ≤ 0) check the interrupt flag and count down the hotness counter, as the
+//! interpreter does. `br_table` jumps through a table of `jmp rel32` instructions to the code
+//! of the `Br` instructions that follow it.
+//!
+//! Traps: faulting instructions (guard-page memory accesses) and `ud2` stubs are recorded as
+//! trap sites for the signal handler; traps reported by Rust callees (status in `eax`) jump to
+//! the shared "propagate" site. No Rust frame is ever between JIT code and a fault.
+
+mod calls;
+mod control;
+mod frame;
+mod memory;
+mod numeric;
+
+use tierup_abi::Libcall;
+use tierup_interp::{CompiledFunc, Instr};
+
+use crate::masm::{
+    AluOp, BitCount, Cond, DivRemOp, ExtendOp, FloatOp, FloatSignOp, FloatUnaryOp, IntToFloat,
+    Label, LoadKind, Masm, Operand, Segment, ShiftOp, StoreKind, Width,
+};
+use crate::{BaselineCode, CompileEnv, CompileError};
+use numeric::{FloatRelation, MinMax};
+
+/// Compiles one function (see [`crate::compile`]).
+pub(crate) struct Codegen<'a> {
+    m: Masm,
+    func: &'a CompiledFunc,
+    env: &'a CompileEnv,
+    /// A label per bytecode index that is a branch target.
+    labels: Vec<Option<Label>>,
+    /// Bytecode indices of loop headers (targets of back-edges), in order.
+    loop_headers: Vec<u32>,
+    /// The shared epilogue every return jumps to.
+    epilogue: Label,
+    /// The on-stack-replacement tail jump (`frame.rs`).
+    osr_exit: Label,
+    /// The tier-up helper the hotness ticks call (`frame.rs`).
+    hot_helper: Label,
+    /// The call-reference helper imported and indirect calls go through (`calls.rs`).
+    call_ref_helper: Label,
+}
+
+impl<'a> Codegen<'a> {
+    pub(crate) fn new(func: &'a CompiledFunc, env: &'a CompileEnv) -> Codegen<'a> {
+        let mut m = Masm::new();
+        let epilogue = m.new_label();
+        let hot_helper = m.new_label();
+        let osr_exit = m.new_label();
+        let call_ref_helper = m.new_label();
+        let mut labels = vec![None; func.code.len()];
+        let mut loop_headers = Vec::new();
+        for (i, instr) in func.code.iter().enumerate() {
+            let mut mark = |target: usize, labels: &mut Vec<Option<Label>>| {
+                if labels[target].is_none() {
+                    labels[target] = Some(m.new_label());
+                }
+            };
+            if let Some(offset) = instr.branch_offset() {
+                let target = branch_target(i, offset);
+                mark(target, &mut labels);
+                if offset <= 0 && !loop_headers.contains(&(target as u32)) {
+                    loop_headers.push(target as u32);
+                }
+            }
+            if let Instr::BrTable { len, .. } = *instr {
+                for k in 0..=len as usize {
+                    mark(i + 1 + k, &mut labels);
+                }
+            }
+        }
+        Codegen {
+            m,
+            func,
+            env,
+            labels,
+            loop_headers,
+            epilogue,
+            osr_exit,
+            hot_helper,
+            call_ref_helper,
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> Result<BaselineCode, CompileError> {
+        self.emit_prologue(true);
+        for i in 0..self.func.code.len() {
+            if let Some(label) = self.labels[i] {
+                self.m.bind_branch_target(label);
+            }
+            self.emit(i)?;
+        }
+        self.emit_epilogue();
+        self.emit_osr_exit();
+        self.emit_hot_helper();
+        self.emit_call_ref_helper();
+        let osr_entries = self.emit_osr_entries();
+        let (code, traps) = self
+            .m
+            .finish()
+            .map_err(|e| CompileError(format!("assembling: {e}")))?;
+        Ok(BaselineCode {
+            code,
+            traps,
+            osr_entries,
+        })
+    }
+
+    /// The label of the target of a branch at `i` with `offset`.
+    fn label_at(&self, i: usize, offset: i32) -> Label {
+        self.labels[branch_target(i, offset)].expect("branch targets have labels")
+    }
+
+    /// The operands of the `Extra` instruction after `i` (instructions with more operands
+    /// than fit carry the rest there).
+    fn extra(&self, i: usize) -> (u32, u32, u32) {
+        match self.func.code.get(i + 1) {
+            Some(&Instr::Extra { a, b, c }) => (a, b, c),
+            _ => (0, 0, 0),
+        }
+    }
+
+    /// Routes instruction `i` to its family's method. (A table: one line per instruction, so
+    /// rustfmt leaves it alone.)
+    #[rustfmt::skip]
+    fn emit(&mut self, i: usize) -> Result<(), CompileError> {
+        use Cond::*;
+        use Operand::{Imm, Slot};
+        use Width::{W32, W64};
+        let instr = self.func.code[i];
+        match instr {
+            // ---- control (control.rs) ----
+            Instr::Trap { code } => self.trap(code),
+            Instr::Br { offset } => self.branch(i, None, offset),
+            Instr::BrIfNez { src, offset } => self.branch_if(i, W32, src, Imm(0), Ne, offset),
+            Instr::BrIfEqz { src, offset } => self.branch_if(i, W32, src, Imm(0), Eq, offset),
+            Instr::BrIfI32Eq { lhs, rhs, offset } => self.branch_if(i, W32, lhs, Slot(rhs), Eq, offset),
+            Instr::BrIfI32Ne { lhs, rhs, offset } => self.branch_if(i, W32, lhs, Slot(rhs), Ne, offset),
+            Instr::BrIfI32LtS { lhs, rhs, offset } => self.branch_if(i, W32, lhs, Slot(rhs), LtS, offset),
+            Instr::BrIfI32LtU { lhs, rhs, offset } => self.branch_if(i, W32, lhs, Slot(rhs), LtU, offset),
+            Instr::BrIfI32GtS { lhs, rhs, offset } => self.branch_if(i, W32, lhs, Slot(rhs), GtS, offset),
+            Instr::BrIfI32GtU { lhs, rhs, offset } => self.branch_if(i, W32, lhs, Slot(rhs), GtU, offset),
+            Instr::BrIfI32LeS { lhs, rhs, offset } => self.branch_if(i, W32, lhs, Slot(rhs), LeS, offset),
+            Instr::BrIfI32LeU { lhs, rhs, offset } => self.branch_if(i, W32, lhs, Slot(rhs), LeU, offset),
+            Instr::BrIfI32GeS { lhs, rhs, offset } => self.branch_if(i, W32, lhs, Slot(rhs), GeS, offset),
+            Instr::BrIfI32GeU { lhs, rhs, offset } => self.branch_if(i, W32, lhs, Slot(rhs), GeU, offset),
+            Instr::BrIfI32EqImm { lhs, imm, offset } => self.branch_if(i, W32, lhs, Imm(imm), Eq, offset),
+            Instr::BrIfI32NeImm { lhs, imm, offset } => self.branch_if(i, W32, lhs, Imm(imm), Ne, offset),
+            Instr::BrIfI32LtSImm { lhs, imm, offset } => self.branch_if(i, W32, lhs, Imm(imm), LtS, offset),
+            Instr::BrIfI32LtUImm { lhs, imm, offset } => self.branch_if(i, W32, lhs, Imm(imm), LtU, offset),
+            Instr::BrIfI32GtSImm { lhs, imm, offset } => self.branch_if(i, W32, lhs, Imm(imm), GtS, offset),
+            Instr::BrIfI32GtUImm { lhs, imm, offset } => self.branch_if(i, W32, lhs, Imm(imm), GtU, offset),
+            Instr::BrIfI32LeSImm { lhs, imm, offset } => self.branch_if(i, W32, lhs, Imm(imm), LeS, offset),
+            Instr::BrIfI32LeUImm { lhs, imm, offset } => self.branch_if(i, W32, lhs, Imm(imm), LeU, offset),
+            Instr::BrIfI32GeSImm { lhs, imm, offset } => self.branch_if(i, W32, lhs, Imm(imm), GeS, offset),
+            Instr::BrIfI32GeUImm { lhs, imm, offset } => self.branch_if(i, W32, lhs, Imm(imm), GeU, offset),
+            Instr::BrIfI64Eq { lhs, rhs, offset } => self.branch_if(i, W64, lhs, Slot(rhs), Eq, offset),
+            Instr::BrIfI64Ne { lhs, rhs, offset } => self.branch_if(i, W64, lhs, Slot(rhs), Ne, offset),
+            Instr::BrIfI64LtS { lhs, rhs, offset } => self.branch_if(i, W64, lhs, Slot(rhs), LtS, offset),
+            Instr::BrIfI64LtU { lhs, rhs, offset } => self.branch_if(i, W64, lhs, Slot(rhs), LtU, offset),
+            Instr::BrIfI64GtS { lhs, rhs, offset } => self.branch_if(i, W64, lhs, Slot(rhs), GtS, offset),
+            Instr::BrIfI64GtU { lhs, rhs, offset } => self.branch_if(i, W64, lhs, Slot(rhs), GtU, offset),
+            Instr::BrIfI64LeS { lhs, rhs, offset } => self.branch_if(i, W64, lhs, Slot(rhs), LeS, offset),
+            Instr::BrIfI64LeU { lhs, rhs, offset } => self.branch_if(i, W64, lhs, Slot(rhs), LeU, offset),
+            Instr::BrIfI64GeS { lhs, rhs, offset } => self.branch_if(i, W64, lhs, Slot(rhs), GeS, offset),
+            Instr::BrIfI64GeU { lhs, rhs, offset } => self.branch_if(i, W64, lhs, Slot(rhs), GeU, offset),
+            Instr::BrTable { index, len } => self.br_table(i, index, len),
+            Instr::Return {} => self.ret(),
+            Instr::ReturnSlot { src } => self.return_slot(src),
+            Instr::ReturnImm { value } => self.return_imm(value),
+            Instr::Extra { .. } => {}
+
+            // ---- calls (calls.rs) ----
+            Instr::Call { func, args } => self.call(func, args),
+            Instr::CallIndirect {
+                type_index,
+                index,
+                args,
+            } => {
+                let (table, _, _) = self.extra(i);
+                self.call_indirect(type_index, table, index, args);
+            }
+
+            // ---- values (numeric.rs) ----
+            Instr::Copy { dst, src } => self.copy(dst, src),
+            Instr::Const32 { dst, value } => self.constant(dst, u64::from(value)),
+            Instr::Const64 { dst, value } => self.constant(dst, value),
+            Instr::Select { dst, a, b } => {
+                let (cond, _, _) = self.extra(i);
+                self.select(dst, a, b, cond);
+            }
+
+            // ---- memory, globals, tables (memory.rs) ----
+            Instr::GlobalGet { dst, global } => self.global_get(dst, global),
+            Instr::GlobalSet { global, src } => self.global_set(global, src),
+            Instr::I32Load { dst, addr, offset }
+            | Instr::F32Load { dst, addr, offset }
+            | Instr::I64Load32U { dst, addr, offset } => self.load(LoadKind::U32, dst, addr, offset),
+            Instr::I64Load { dst, addr, offset } | Instr::F64Load { dst, addr, offset } => {
+                self.load(LoadKind::U64, dst, addr, offset)
+            }
+            Instr::I32Load8S { dst, addr, offset } => self.load(LoadKind::S8ToI32, dst, addr, offset),
+            Instr::I32Load8U { dst, addr, offset } | Instr::I64Load8U { dst, addr, offset } => {
+                self.load(LoadKind::U8, dst, addr, offset)
+            }
+            Instr::I32Load16S { dst, addr, offset } => self.load(LoadKind::S16ToI32, dst, addr, offset),
+            Instr::I32Load16U { dst, addr, offset } | Instr::I64Load16U { dst, addr, offset } => {
+                self.load(LoadKind::U16, dst, addr, offset)
+            }
+            Instr::I64Load8S { dst, addr, offset } => self.load(LoadKind::S8ToI64, dst, addr, offset),
+            Instr::I64Load16S { dst, addr, offset } => self.load(LoadKind::S16ToI64, dst, addr, offset),
+            Instr::I64Load32S { dst, addr, offset } => self.load(LoadKind::S32ToI64, dst, addr, offset),
+            Instr::I32Store { addr, src, offset } => self.store(StoreKind::I32, addr, Slot(src), offset),
+            Instr::I64Store { addr, src, offset } => self.store(StoreKind::I64, addr, Slot(src), offset),
+            Instr::Store8 { addr, src, offset } => self.store(StoreKind::I8, addr, Slot(src), offset),
+            Instr::Store16 { addr, src, offset } => self.store(StoreKind::I16, addr, Slot(src), offset),
+            Instr::I32StoreImm { addr, imm, offset } => self.store(StoreKind::I32, addr, Imm(imm), offset),
+            Instr::I64StoreImm { addr, imm, offset } => self.store(StoreKind::I64, addr, Imm(imm), offset),
+            Instr::Store8Imm { addr, imm, offset } => self.store(StoreKind::I8, addr, Imm(imm), offset),
+            Instr::Store16Imm { addr, imm, offset } => self.store(StoreKind::I16, addr, Imm(imm), offset),
+            Instr::MemorySize { dst } => self.memory_size(dst),
+            Instr::MemoryGrow { dst, delta } => self.memory_grow(dst, delta),
+            Instr::MemoryFill { addr, value, len } => self.memory_fill(addr, value, len),
+            Instr::MemoryCopy { to, from, len } => self.memory_copy(to, from, len),
+            Instr::MemoryInit { to, from, len } => {
+                let (segment, _, _) = self.extra(i);
+                self.memory_init(segment, to, from, len);
+            }
+            Instr::DataDrop { segment } => self.drop_segment(Segment::Data, segment),
+            Instr::TableGet { dst, table, index } => self.table_get(dst, table, index),
+            Instr::TableSet {
+                table,
+                index,
+                value,
+            } => self.table_set(table, index, value),
+            Instr::TableSize { dst, table } => self.table_size(dst, table),
+            Instr::TableGrow { dst, table, delta } => {
+                let (init, _, _) = self.extra(i);
+                self.table_grow(dst, table, delta, init);
+            }
+            Instr::TableFill {
+                table,
+                index,
+                value,
+            } => {
+                let (len, _, _) = self.extra(i);
+                self.table_fill(table, index, value, len);
+            }
+            Instr::TableCopy { to, from, len } => {
+                let (dst_table, src_table, _) = self.extra(i);
+                self.table_copy(dst_table, src_table, to, from, len);
+            }
+            Instr::TableInit { to, from, len } => {
+                let (table, segment, _) = self.extra(i);
+                self.table_init(table, segment, to, from, len);
+            }
+            Instr::ElemDrop { segment } => self.drop_segment(Segment::Elem, segment),
+            Instr::RefFunc { dst, func } => self.ref_func(dst, func),
+
+            // ---- integer arithmetic (numeric.rs) ----
+            Instr::I32Add { dst, lhs, rhs } => self.int_binary(AluOp::Add, W32, dst, lhs, Slot(rhs)),
+            Instr::I32Sub { dst, lhs, rhs } => self.int_binary(AluOp::Sub, W32, dst, lhs, Slot(rhs)),
+            Instr::I32Mul { dst, lhs, rhs } => self.int_binary(AluOp::Mul, W32, dst, lhs, Slot(rhs)),
+            Instr::I32And { dst, lhs, rhs } => self.int_binary(AluOp::And, W32, dst, lhs, Slot(rhs)),
+            Instr::I32Or { dst, lhs, rhs } => self.int_binary(AluOp::Or, W32, dst, lhs, Slot(rhs)),
+            Instr::I32Xor { dst, lhs, rhs } => self.int_binary(AluOp::Xor, W32, dst, lhs, Slot(rhs)),
+            Instr::I32AddImm { dst, lhs, imm } => self.int_binary(AluOp::Add, W32, dst, lhs, Imm(imm)),
+            Instr::I32SubImm { dst, lhs, imm } => self.int_binary(AluOp::Sub, W32, dst, lhs, Imm(imm)),
+            Instr::I32MulImm { dst, lhs, imm } => self.int_binary(AluOp::Mul, W32, dst, lhs, Imm(imm)),
+            Instr::I32AndImm { dst, lhs, imm } => self.int_binary(AluOp::And, W32, dst, lhs, Imm(imm)),
+            Instr::I32OrImm { dst, lhs, imm } => self.int_binary(AluOp::Or, W32, dst, lhs, Imm(imm)),
+            Instr::I32XorImm { dst, lhs, imm } => self.int_binary(AluOp::Xor, W32, dst, lhs, Imm(imm)),
+            Instr::I64Add { dst, lhs, rhs } => self.int_binary(AluOp::Add, W64, dst, lhs, Slot(rhs)),
+            Instr::I64Sub { dst, lhs, rhs } => self.int_binary(AluOp::Sub, W64, dst, lhs, Slot(rhs)),
+            Instr::I64Mul { dst, lhs, rhs } => self.int_binary(AluOp::Mul, W64, dst, lhs, Slot(rhs)),
+            Instr::I64And { dst, lhs, rhs } => self.int_binary(AluOp::And, W64, dst, lhs, Slot(rhs)),
+            Instr::I64Or { dst, lhs, rhs } => self.int_binary(AluOp::Or, W64, dst, lhs, Slot(rhs)),
+            Instr::I64Xor { dst, lhs, rhs } => self.int_binary(AluOp::Xor, W64, dst, lhs, Slot(rhs)),
+            Instr::I64AddImm { dst, lhs, imm } => self.int_binary(AluOp::Add, W64, dst, lhs, Imm(imm)),
+            Instr::I64SubImm { dst, lhs, imm } => self.int_binary(AluOp::Sub, W64, dst, lhs, Imm(imm)),
+            Instr::I64MulImm { dst, lhs, imm } => self.int_binary(AluOp::Mul, W64, dst, lhs, Imm(imm)),
+            Instr::I64AndImm { dst, lhs, imm } => self.int_binary(AluOp::And, W64, dst, lhs, Imm(imm)),
+            Instr::I64OrImm { dst, lhs, imm } => self.int_binary(AluOp::Or, W64, dst, lhs, Imm(imm)),
+            Instr::I64XorImm { dst, lhs, imm } => self.int_binary(AluOp::Xor, W64, dst, lhs, Imm(imm)),
+
+            Instr::I32Shl { dst, lhs, rhs } => self.int_shift(ShiftOp::Shl, W32, dst, lhs, Slot(rhs)),
+            Instr::I32ShrS { dst, lhs, rhs } => self.int_shift(ShiftOp::ShrS, W32, dst, lhs, Slot(rhs)),
+            Instr::I32ShrU { dst, lhs, rhs } => self.int_shift(ShiftOp::ShrU, W32, dst, lhs, Slot(rhs)),
+            Instr::I32Rotl { dst, lhs, rhs } => self.int_shift(ShiftOp::Rotl, W32, dst, lhs, Slot(rhs)),
+            Instr::I32Rotr { dst, lhs, rhs } => self.int_shift(ShiftOp::Rotr, W32, dst, lhs, Slot(rhs)),
+            Instr::I32ShlImm { dst, lhs, imm } => self.int_shift(ShiftOp::Shl, W32, dst, lhs, Imm(imm)),
+            Instr::I32ShrSImm { dst, lhs, imm } => self.int_shift(ShiftOp::ShrS, W32, dst, lhs, Imm(imm)),
+            Instr::I32ShrUImm { dst, lhs, imm } => self.int_shift(ShiftOp::ShrU, W32, dst, lhs, Imm(imm)),
+            Instr::I32RotlImm { dst, lhs, imm } => self.int_shift(ShiftOp::Rotl, W32, dst, lhs, Imm(imm)),
+            Instr::I32RotrImm { dst, lhs, imm } => self.int_shift(ShiftOp::Rotr, W32, dst, lhs, Imm(imm)),
+            Instr::I64Shl { dst, lhs, rhs } => self.int_shift(ShiftOp::Shl, W64, dst, lhs, Slot(rhs)),
+            Instr::I64ShrS { dst, lhs, rhs } => self.int_shift(ShiftOp::ShrS, W64, dst, lhs, Slot(rhs)),
+            Instr::I64ShrU { dst, lhs, rhs } => self.int_shift(ShiftOp::ShrU, W64, dst, lhs, Slot(rhs)),
+            Instr::I64Rotl { dst, lhs, rhs } => self.int_shift(ShiftOp::Rotl, W64, dst, lhs, Slot(rhs)),
+            Instr::I64Rotr { dst, lhs, rhs } => self.int_shift(ShiftOp::Rotr, W64, dst, lhs, Slot(rhs)),
+            Instr::I64ShlImm { dst, lhs, imm } => self.int_shift(ShiftOp::Shl, W64, dst, lhs, Imm(imm)),
+            Instr::I64ShrSImm { dst, lhs, imm } => self.int_shift(ShiftOp::ShrS, W64, dst, lhs, Imm(imm)),
+            Instr::I64ShrUImm { dst, lhs, imm } => self.int_shift(ShiftOp::ShrU, W64, dst, lhs, Imm(imm)),
+            Instr::I64RotlImm { dst, lhs, imm } => self.int_shift(ShiftOp::Rotl, W64, dst, lhs, Imm(imm)),
+            Instr::I64RotrImm { dst, lhs, imm } => self.int_shift(ShiftOp::Rotr, W64, dst, lhs, Imm(imm)),
+
+            Instr::I32DivS { dst, lhs, rhs } => self.int_div_rem(DivRemOp::DivS, W32, dst, lhs, Slot(rhs)),
+            Instr::I32DivU { dst, lhs, rhs } => self.int_div_rem(DivRemOp::DivU, W32, dst, lhs, Slot(rhs)),
+            Instr::I32RemS { dst, lhs, rhs } => self.int_div_rem(DivRemOp::RemS, W32, dst, lhs, Slot(rhs)),
+            Instr::I32RemU { dst, lhs, rhs } => self.int_div_rem(DivRemOp::RemU, W32, dst, lhs, Slot(rhs)),
+            Instr::I32DivSImm { dst, lhs, imm } => self.int_div_rem(DivRemOp::DivS, W32, dst, lhs, Imm(imm)),
+            Instr::I32DivUImm { dst, lhs, imm } => self.int_div_rem(DivRemOp::DivU, W32, dst, lhs, Imm(imm)),
+            Instr::I32RemSImm { dst, lhs, imm } => self.int_div_rem(DivRemOp::RemS, W32, dst, lhs, Imm(imm)),
+            Instr::I32RemUImm { dst, lhs, imm } => self.int_div_rem(DivRemOp::RemU, W32, dst, lhs, Imm(imm)),
+            Instr::I64DivS { dst, lhs, rhs } => self.int_div_rem(DivRemOp::DivS, W64, dst, lhs, Slot(rhs)),
+            Instr::I64DivU { dst, lhs, rhs } => self.int_div_rem(DivRemOp::DivU, W64, dst, lhs, Slot(rhs)),
+            Instr::I64RemS { dst, lhs, rhs } => self.int_div_rem(DivRemOp::RemS, W64, dst, lhs, Slot(rhs)),
+            Instr::I64RemU { dst, lhs, rhs } => self.int_div_rem(DivRemOp::RemU, W64, dst, lhs, Slot(rhs)),
+            Instr::I64DivSImm { dst, lhs, imm } => self.int_div_rem(DivRemOp::DivS, W64, dst, lhs, Imm(imm)),
+            Instr::I64DivUImm { dst, lhs, imm } => self.int_div_rem(DivRemOp::DivU, W64, dst, lhs, Imm(imm)),
+            Instr::I64RemSImm { dst, lhs, imm } => self.int_div_rem(DivRemOp::RemS, W64, dst, lhs, Imm(imm)),
+            Instr::I64RemUImm { dst, lhs, imm } => self.int_div_rem(DivRemOp::RemU, W64, dst, lhs, Imm(imm)),
+
+            Instr::I32Eq { dst, lhs, rhs } => self.int_compare(W32, Eq, dst, lhs, Slot(rhs)),
+            Instr::I32Ne { dst, lhs, rhs } => self.int_compare(W32, Ne, dst, lhs, Slot(rhs)),
+            Instr::I32LtS { dst, lhs, rhs } => self.int_compare(W32, LtS, dst, lhs, Slot(rhs)),
+            Instr::I32LtU { dst, lhs, rhs } => self.int_compare(W32, LtU, dst, lhs, Slot(rhs)),
+            Instr::I32GtS { dst, lhs, rhs } => self.int_compare(W32, GtS, dst, lhs, Slot(rhs)),
+            Instr::I32GtU { dst, lhs, rhs } => self.int_compare(W32, GtU, dst, lhs, Slot(rhs)),
+            Instr::I32LeS { dst, lhs, rhs } => self.int_compare(W32, LeS, dst, lhs, Slot(rhs)),
+            Instr::I32LeU { dst, lhs, rhs } => self.int_compare(W32, LeU, dst, lhs, Slot(rhs)),
+            Instr::I32GeS { dst, lhs, rhs } => self.int_compare(W32, GeS, dst, lhs, Slot(rhs)),
+            Instr::I32GeU { dst, lhs, rhs } => self.int_compare(W32, GeU, dst, lhs, Slot(rhs)),
+            Instr::I32EqImm { dst, lhs, imm } => self.int_compare(W32, Eq, dst, lhs, Imm(imm)),
+            Instr::I32NeImm { dst, lhs, imm } => self.int_compare(W32, Ne, dst, lhs, Imm(imm)),
+            Instr::I32LtSImm { dst, lhs, imm } => self.int_compare(W32, LtS, dst, lhs, Imm(imm)),
+            Instr::I32LtUImm { dst, lhs, imm } => self.int_compare(W32, LtU, dst, lhs, Imm(imm)),
+            Instr::I32GtSImm { dst, lhs, imm } => self.int_compare(W32, GtS, dst, lhs, Imm(imm)),
+            Instr::I32GtUImm { dst, lhs, imm } => self.int_compare(W32, GtU, dst, lhs, Imm(imm)),
+            Instr::I32LeSImm { dst, lhs, imm } => self.int_compare(W32, LeS, dst, lhs, Imm(imm)),
+            Instr::I32LeUImm { dst, lhs, imm } => self.int_compare(W32, LeU, dst, lhs, Imm(imm)),
+            Instr::I32GeSImm { dst, lhs, imm } => self.int_compare(W32, GeS, dst, lhs, Imm(imm)),
+            Instr::I32GeUImm { dst, lhs, imm } => self.int_compare(W32, GeU, dst, lhs, Imm(imm)),
+            Instr::I64Eq { dst, lhs, rhs } => self.int_compare(W64, Eq, dst, lhs, Slot(rhs)),
+            Instr::I64Ne { dst, lhs, rhs } => self.int_compare(W64, Ne, dst, lhs, Slot(rhs)),
+            Instr::I64LtS { dst, lhs, rhs } => self.int_compare(W64, LtS, dst, lhs, Slot(rhs)),
+            Instr::I64LtU { dst, lhs, rhs } => self.int_compare(W64, LtU, dst, lhs, Slot(rhs)),
+            Instr::I64GtS { dst, lhs, rhs } => self.int_compare(W64, GtS, dst, lhs, Slot(rhs)),
+            Instr::I64GtU { dst, lhs, rhs } => self.int_compare(W64, GtU, dst, lhs, Slot(rhs)),
+            Instr::I64LeS { dst, lhs, rhs } => self.int_compare(W64, LeS, dst, lhs, Slot(rhs)),
+            Instr::I64LeU { dst, lhs, rhs } => self.int_compare(W64, LeU, dst, lhs, Slot(rhs)),
+            Instr::I64GeS { dst, lhs, rhs } => self.int_compare(W64, GeS, dst, lhs, Slot(rhs)),
+            Instr::I64GeU { dst, lhs, rhs } => self.int_compare(W64, GeU, dst, lhs, Slot(rhs)),
+            Instr::I64EqImm { dst, lhs, imm } => self.int_compare(W64, Eq, dst, lhs, Imm(imm)),
+            Instr::I64NeImm { dst, lhs, imm } => self.int_compare(W64, Ne, dst, lhs, Imm(imm)),
+            Instr::I64LtSImm { dst, lhs, imm } => self.int_compare(W64, LtS, dst, lhs, Imm(imm)),
+            Instr::I64LtUImm { dst, lhs, imm } => self.int_compare(W64, LtU, dst, lhs, Imm(imm)),
+            Instr::I64GtSImm { dst, lhs, imm } => self.int_compare(W64, GtS, dst, lhs, Imm(imm)),
+            Instr::I64GtUImm { dst, lhs, imm } => self.int_compare(W64, GtU, dst, lhs, Imm(imm)),
+            Instr::I64LeSImm { dst, lhs, imm } => self.int_compare(W64, LeS, dst, lhs, Imm(imm)),
+            Instr::I64LeUImm { dst, lhs, imm } => self.int_compare(W64, LeU, dst, lhs, Imm(imm)),
+            Instr::I64GeSImm { dst, lhs, imm } => self.int_compare(W64, GeS, dst, lhs, Imm(imm)),
+            Instr::I64GeUImm { dst, lhs, imm } => self.int_compare(W64, GeU, dst, lhs, Imm(imm)),
+            Instr::I32Eqz { dst, src } => self.int_compare(W32, Eq, dst, src, Imm(0)),
+            Instr::I64Eqz { dst, src } => self.int_compare(W64, Eq, dst, src, Imm(0)),
+
+            Instr::I32Clz { dst, src } => self.int_count_bits(BitCount::LeadingZeros, W32, dst, src),
+            Instr::I64Clz { dst, src } => self.int_count_bits(BitCount::LeadingZeros, W64, dst, src),
+            Instr::I32Ctz { dst, src } => self.int_count_bits(BitCount::TrailingZeros, W32, dst, src),
+            Instr::I64Ctz { dst, src } => self.int_count_bits(BitCount::TrailingZeros, W64, dst, src),
+            Instr::I32Popcnt { dst, src } => self.int_count_bits(BitCount::Ones, W32, dst, src),
+            Instr::I64Popcnt { dst, src } => self.int_count_bits(BitCount::Ones, W64, dst, src),
+            Instr::I32Extend8S { dst, src } => self.int_extend(ExtendOp::I32Extend8S, dst, src),
+            Instr::I32Extend16S { dst, src } => self.int_extend(ExtendOp::I32Extend16S, dst, src),
+            Instr::I64Extend8S { dst, src } => self.int_extend(ExtendOp::I64Extend8S, dst, src),
+            Instr::I64Extend16S { dst, src } => self.int_extend(ExtendOp::I64Extend16S, dst, src),
+            Instr::I64Extend32S { dst, src } => self.int_extend(ExtendOp::I64Extend32S, dst, src),
+            Instr::I64Extend32U { dst, src } => self.int_extend(ExtendOp::I64Extend32U, dst, src),
+
+            // ---- floats (numeric.rs) ----
+            Instr::F32Add { dst, lhs, rhs } => self.float_binary(FloatOp::Add, W32, dst, lhs, rhs),
+            Instr::F32Sub { dst, lhs, rhs } => self.float_binary(FloatOp::Sub, W32, dst, lhs, rhs),
+            Instr::F32Mul { dst, lhs, rhs } => self.float_binary(FloatOp::Mul, W32, dst, lhs, rhs),
+            Instr::F32Div { dst, lhs, rhs } => self.float_binary(FloatOp::Div, W32, dst, lhs, rhs),
+            Instr::F64Add { dst, lhs, rhs } => self.float_binary(FloatOp::Add, W64, dst, lhs, rhs),
+            Instr::F64Sub { dst, lhs, rhs } => self.float_binary(FloatOp::Sub, W64, dst, lhs, rhs),
+            Instr::F64Mul { dst, lhs, rhs } => self.float_binary(FloatOp::Mul, W64, dst, lhs, rhs),
+            Instr::F64Div { dst, lhs, rhs } => self.float_binary(FloatOp::Div, W64, dst, lhs, rhs),
+            Instr::F32Min { dst, lhs, rhs } => self.float_min_max(MinMax::Min, W32, dst, lhs, rhs),
+            Instr::F32Max { dst, lhs, rhs } => self.float_min_max(MinMax::Max, W32, dst, lhs, rhs),
+            Instr::F64Min { dst, lhs, rhs } => self.float_min_max(MinMax::Min, W64, dst, lhs, rhs),
+            Instr::F64Max { dst, lhs, rhs } => self.float_min_max(MinMax::Max, W64, dst, lhs, rhs),
+            Instr::F32Copysign { dst, lhs, rhs } => self.float_copysign(W32, dst, lhs, rhs),
+            Instr::F64Copysign { dst, lhs, rhs } => self.float_copysign(W64, dst, lhs, rhs),
+            Instr::F32Abs { dst, src } => self.float_sign(FloatSignOp::Abs, W32, dst, src),
+            Instr::F32Neg { dst, src } => self.float_sign(FloatSignOp::Neg, W32, dst, src),
+            Instr::F64Abs { dst, src } => self.float_sign(FloatSignOp::Abs, W64, dst, src),
+            Instr::F64Neg { dst, src } => self.float_sign(FloatSignOp::Neg, W64, dst, src),
+            Instr::F32Eq { dst, lhs, rhs } => self.float_compare(FloatRelation::Eq, W32, dst, lhs, rhs),
+            Instr::F32Ne { dst, lhs, rhs } => self.float_compare(FloatRelation::Ne, W32, dst, lhs, rhs),
+            Instr::F32Lt { dst, lhs, rhs } => self.float_compare(FloatRelation::Lt, W32, dst, lhs, rhs),
+            Instr::F32Gt { dst, lhs, rhs } => self.float_compare(FloatRelation::Gt, W32, dst, lhs, rhs),
+            Instr::F32Le { dst, lhs, rhs } => self.float_compare(FloatRelation::Le, W32, dst, lhs, rhs),
+            Instr::F32Ge { dst, lhs, rhs } => self.float_compare(FloatRelation::Ge, W32, dst, lhs, rhs),
+            Instr::F64Eq { dst, lhs, rhs } => self.float_compare(FloatRelation::Eq, W64, dst, lhs, rhs),
+            Instr::F64Ne { dst, lhs, rhs } => self.float_compare(FloatRelation::Ne, W64, dst, lhs, rhs),
+            Instr::F64Lt { dst, lhs, rhs } => self.float_compare(FloatRelation::Lt, W64, dst, lhs, rhs),
+            Instr::F64Gt { dst, lhs, rhs } => self.float_compare(FloatRelation::Gt, W64, dst, lhs, rhs),
+            Instr::F64Le { dst, lhs, rhs } => self.float_compare(FloatRelation::Le, W64, dst, lhs, rhs),
+            Instr::F64Ge { dst, lhs, rhs } => self.float_compare(FloatRelation::Ge, W64, dst, lhs, rhs),
+            Instr::F32Ceil { dst, src } => self.float_unary(FloatUnaryOp::Ceil, W32, dst, src),
+            Instr::F32Floor { dst, src } => self.float_unary(FloatUnaryOp::Floor, W32, dst, src),
+            Instr::F32Trunc { dst, src } => self.float_unary(FloatUnaryOp::Trunc, W32, dst, src),
+            Instr::F32Nearest { dst, src } => self.float_unary(FloatUnaryOp::Nearest, W32, dst, src),
+            Instr::F32Sqrt { dst, src } => self.float_unary(FloatUnaryOp::Sqrt, W32, dst, src),
+            Instr::F64Ceil { dst, src } => self.float_unary(FloatUnaryOp::Ceil, W64, dst, src),
+            Instr::F64Floor { dst, src } => self.float_unary(FloatUnaryOp::Floor, W64, dst, src),
+            Instr::F64Trunc { dst, src } => self.float_unary(FloatUnaryOp::Trunc, W64, dst, src),
+            Instr::F64Nearest { dst, src } => self.float_unary(FloatUnaryOp::Nearest, W64, dst, src),
+            Instr::F64Sqrt { dst, src } => self.float_unary(FloatUnaryOp::Sqrt, W64, dst, src),
+
+            // ---- conversions (numeric.rs) ----
+            Instr::I32TruncF32S { dst, src } => self.trunc(Libcall::i32_trunc_f32_s(), dst, src),
+            Instr::I32TruncF32U { dst, src } => self.trunc(Libcall::i32_trunc_f32_u(), dst, src),
+            Instr::I32TruncF64S { dst, src } => self.trunc(Libcall::i32_trunc_f64_s(), dst, src),
+            Instr::I32TruncF64U { dst, src } => self.trunc(Libcall::i32_trunc_f64_u(), dst, src),
+            Instr::I64TruncF32S { dst, src } => self.trunc(Libcall::i64_trunc_f32_s(), dst, src),
+            Instr::I64TruncF32U { dst, src } => self.trunc(Libcall::i64_trunc_f32_u(), dst, src),
+            Instr::I64TruncF64S { dst, src } => self.trunc(Libcall::i64_trunc_f64_s(), dst, src),
+            Instr::I64TruncF64U { dst, src } => self.trunc(Libcall::i64_trunc_f64_u(), dst, src),
+            Instr::I32TruncSatF32S { dst, src } => self.convert_by_libcall(Libcall::i32_trunc_sat_f32_s(), dst, src),
+            Instr::I32TruncSatF32U { dst, src } => self.convert_by_libcall(Libcall::i32_trunc_sat_f32_u(), dst, src),
+            Instr::I32TruncSatF64S { dst, src } => self.convert_by_libcall(Libcall::i32_trunc_sat_f64_s(), dst, src),
+            Instr::I32TruncSatF64U { dst, src } => self.convert_by_libcall(Libcall::i32_trunc_sat_f64_u(), dst, src),
+            Instr::I64TruncSatF32S { dst, src } => self.convert_by_libcall(Libcall::i64_trunc_sat_f32_s(), dst, src),
+            Instr::I64TruncSatF32U { dst, src } => self.convert_by_libcall(Libcall::i64_trunc_sat_f32_u(), dst, src),
+            Instr::I64TruncSatF64S { dst, src } => self.convert_by_libcall(Libcall::i64_trunc_sat_f64_s(), dst, src),
+            Instr::I64TruncSatF64U { dst, src } => self.convert_by_libcall(Libcall::i64_trunc_sat_f64_u(), dst, src),
+            Instr::F32ConvertI64U { dst, src } => self.convert_by_libcall(Libcall::f32_convert_i64_u(), dst, src),
+            Instr::F64ConvertI64U { dst, src } => self.convert_by_libcall(Libcall::f64_convert_i64_u(), dst, src),
+            Instr::F32ConvertI32S { dst, src } => self.convert_int(IntToFloat::I32S, W32, dst, src),
+            Instr::F32ConvertI32U { dst, src } => self.convert_int(IntToFloat::I32U, W32, dst, src),
+            Instr::F32ConvertI64S { dst, src } => self.convert_int(IntToFloat::I64S, W32, dst, src),
+            Instr::F64ConvertI32S { dst, src } => self.convert_int(IntToFloat::I32S, W64, dst, src),
+            Instr::F64ConvertI32U { dst, src } => self.convert_int(IntToFloat::I32U, W64, dst, src),
+            Instr::F64ConvertI64S { dst, src } => self.convert_int(IntToFloat::I64S, W64, dst, src),
+            Instr::F32DemoteF64 { dst, src } => self.convert_float(W32, dst, src),
+            Instr::F64PromoteF32 { dst, src } => self.convert_float(W64, dst, src),
+        }
+        Ok(())
+    }
+}
+
+/// The bytecode index a branch at `i` with `offset` goes to.
+fn branch_target(i: usize, offset: i32) -> usize {
+    (i as i64 + i64::from(offset)) as usize
+}

@@ -1,0 +1,581 @@
+//! The macro-assembler: the operations the visitor ([`crate::codegen`]) thinks in (frame
+//! slots, immediates, conditions, labels, trap codes, libcalls), each lowered to x86-64 with
+//! the register cache kept up to date. The visitor never sees a register or an encoding.
+//!
+//! Files: this one holds the masm's core (the register cache's plumbing and invariant,
+//! labels, branches, traps, calls and the frame) and the vocabulary shared by all;
+//! `numeric.rs` and `memory.rs` the operations of those families with their vocabulary;
+//! `regcache.rs` the register cache; `x64.rs` every encoding (the only place that writes
+//! machine code, through dynasm's `VecAssembler`).
+//!
+//! Fixed registers (DESIGN.md §3; all callee-saved, so they survive calls into Rust):
+//! `rbx` = frame pointer `fp` (slot `s` is `[rbx + slot_offset(s)]`), `r15` = vmctx, `r14` =
+//! base of memory 0, `r13` = this function's hotness countdown, `r12` = the store's interrupt
+//! flag. `xmm0` and `xmm1` are the temporaries of float operations. Calls follow SysV; in
+//! function bodies the stack is 16-byte aligned.
+//!
+//! # The register-cache invariant
+//!
+//! The cache ([`regcache`]) remembers which scratch register holds a copy of which slot.
+//! Every result is written through to its slot at once, so forgetting the cache is always
+//! safe. Every operation here keeps these rules itself; nothing outside this module touches
+//! the cache:
+//! - a register's entry is dropped before the register is written with anything else
+//!   ([`Masm::claim`], or [`Masm::alloc`], which hands out a register without an entry);
+//! - a slot's entries are dropped before the slot is written from anywhere else
+//!   ([`Masm::write_slot`] drops, stores, then records the register it stored from);
+//! - everything is forgotten where control merges from elsewhere
+//!   ([`Masm::bind_branch_target`]; the frame's entry) and around every call (libcalls,
+//!   function calls, the tick's call into the runtime), which may clobber every scratch
+//!   register and write the callee's frame.
+//!
+//! The one place the cache survives a jump is a fall-through that only a conditional branch
+//! reaches ([`Masm::jump_unless`] / [`Masm::bind_fall_through`]): it gets the cache as it was
+//! at the branch, and debug builds check that the code in between ends in a `jmp`.
+//!
+//! Debug builds check the first two rules: `x64.rs` logs the registers and slots each
+//! encoding writes, and each time an operation consults or updates the cache
+//! ([`Masm::cache`]), it asserts that nothing written since the last time still has an entry.
+
+mod memory;
+mod numeric;
+mod regcache;
+mod x64;
+
+pub(crate) use dynasmrt::DynamicLabel as Label;
+pub(crate) use memory::{HeapCheck, LibcallArg, LoadKind, Segment, StoreKind};
+pub(crate) use numeric::{
+    AluOp, BitCount, DivRemOp, ExtendOp, FloatCond, FloatOp, FloatSignOp, FloatUnaryOp, IntToFloat,
+    ShiftOp,
+};
+use tierup_abi::{Libcall, TrapCode};
+
+use regcache::RegCache;
+use x64::{Gpr, Place, Src, X64, Xmm};
+
+/// A trap site: a faulting instruction's offset and the trap it means (`None`: the trap's
+/// status is in `eax`, for traps reported by Rust code that JIT code called).
+pub type TrapSiteRecord = (u32, Option<TrapCode>);
+
+// ---- the vocabulary ----
+
+/// Operand width: 32 bits (`i32`, `f32`) or 64 bits (`i64`, `f64`). A 32-bit result is
+/// stored zero-extended, as the slot ABI wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Width {
+    W32,
+    W64,
+}
+
+/// The second operand of a binary operation: a slot or a (sign-extended) immediate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operand {
+    Slot(u32),
+    Imm(i32),
+}
+
+/// A condition on the flags of an integer compare (and the parity flag, for float compares).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cond {
+    Eq,
+    Ne,
+    LtS,
+    LtU,
+    GtS,
+    GtU,
+    LeS,
+    LeU,
+    GeS,
+    GeU,
+    /// Parity set (unordered float compare).
+    Parity,
+    /// Parity clear (ordered float compare).
+    NoParity,
+}
+
+impl Cond {
+    /// The condition that holds exactly when `self` does not.
+    pub(crate) fn negate(self) -> Cond {
+        match self {
+            Cond::Eq => Cond::Ne,
+            Cond::Ne => Cond::Eq,
+            Cond::LtS => Cond::GeS,
+            Cond::LtU => Cond::GeU,
+            Cond::GtS => Cond::LeS,
+            Cond::GtU => Cond::LeU,
+            Cond::LeS => Cond::GtS,
+            Cond::LeU => Cond::GtU,
+            Cond::GeS => Cond::LtS,
+            Cond::GeU => Cond::LtU,
+            Cond::Parity => Cond::NoParity,
+            Cond::NoParity => Cond::Parity,
+        }
+    }
+}
+
+/// An integer comparison `lhs <cond> rhs` at `width`, for branches and `compare_and_set`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Compare {
+    pub(crate) width: Width,
+    pub(crate) lhs: u32,
+    pub(crate) rhs: Operand,
+    pub(crate) cond: Cond,
+}
+
+/// The fall-through of [`Masm::jump_unless`], to bind with [`Masm::bind_fall_through`].
+#[must_use = "the fall-through label must be bound"]
+pub(crate) struct FallThrough {
+    label: Label,
+    /// The cache at the branch: what is cached when the fall-through is reached.
+    cache: RegCache,
+}
+
+/// The macro-assembler for one function.
+pub(crate) struct Masm {
+    asm: X64,
+    cache: RegCache,
+    /// Faulting instructions and their traps.
+    traps: Vec<TrapSiteRecord>,
+    /// One shared `ud2` per trap code used (emitted at the end), in order of first use.
+    trap_labels: Vec<(TrapCode, Label)>,
+    /// The shared "trap with the status in eax" site.
+    propagate: Label,
+}
+
+impl Masm {
+    pub(crate) fn new() -> Masm {
+        let mut asm = X64::new();
+        let propagate = asm.new_label();
+        Masm {
+            asm,
+            cache: RegCache::default(),
+            traps: Vec::new(),
+            trap_labels: Vec::new(),
+            propagate,
+        }
+    }
+
+    /// The current code offset.
+    pub(crate) fn offset(&self) -> u32 {
+        self.asm.offset()
+    }
+
+    /// Emits the shared trap sites and returns the code and its trap table.
+    ///
+    /// # Errors
+    /// If dynasm cannot resolve a label (a compiler bug).
+    pub(crate) fn finish(mut self) -> Result<(Vec<u8>, Vec<TrapSiteRecord>), String> {
+        self.cache().forget_all();
+        for (code, label) in std::mem::take(&mut self.trap_labels) {
+            self.asm.bind(label);
+            self.trap_site(code);
+            self.asm.ud2();
+        }
+        self.asm.bind(self.propagate);
+        let at = self.offset();
+        self.traps.push((at, None));
+        self.asm.ud2();
+        let code = self.asm.finalize()?;
+        Ok((code, self.traps))
+    }
+
+    // ---- the register cache (the invariant lives here) ----
+
+    /// The cache, after checking (debug builds) that nothing written since the last look
+    /// still has an entry.
+    fn cache(&mut self) -> &mut RegCache {
+        #[cfg(debug_assertions)]
+        {
+            let writes = self.asm.take_writes();
+            for (number, slot) in self.cache.gpr.entries() {
+                debug_assert!(
+                    writes.regs & (1 << number) == 0,
+                    "register {number} was written while it cached slot {slot}"
+                );
+                debug_assert!(
+                    !writes
+                        .slots
+                        .iter()
+                        .any(|&(first, count)| (first..first + count).contains(&slot)),
+                    "slot {slot} was written while register {number} cached it"
+                );
+            }
+            self.cache.check();
+        }
+        &mut self.cache
+    }
+
+    /// Where `slot` can be read from right now.
+    fn place(&mut self, slot: u32) -> Place {
+        match self.cache().gpr.find(slot) {
+            Some(r) => Place::Reg(r),
+            None => Place::Frame(slot),
+        }
+    }
+
+    /// Drops `r`'s entry: it is about to be written.
+    fn claim(&mut self, r: Gpr) {
+        self.cache().gpr.forget_reg(r);
+    }
+
+    /// A scratch register for a result, not one of the registers in `avoid` (`None`s are
+    /// ignored); it has no entry.
+    fn alloc(&mut self, avoid: &[Option<Gpr>]) -> Gpr {
+        self.cache().gpr.take_next(|r| avoid.contains(&Some(r)))
+    }
+
+    /// Loads `slot` into `r` (64 bits, or the low 32 zero-extended).
+    fn load_slot(&mut self, width: Width, r: Gpr, slot: u32) {
+        match (width, self.place(slot)) {
+            (Width::W64, Place::Reg(s)) if s == r => {}
+            (_, Place::Reg(s)) => {
+                self.claim(r);
+                self.asm.mov(width, r, s);
+            }
+            (_, Place::Frame(slot)) => {
+                self.claim(r);
+                self.asm.load_slot(width, r, slot);
+            }
+        }
+    }
+
+    /// A register holding `slot`'s value: its cached register, or a fresh one loaded.
+    fn value_reg(&mut self, slot: u32) -> Gpr {
+        match self.place(slot) {
+            Place::Reg(r) => r,
+            Place::Frame(_) => {
+                let r = self.alloc(&[]);
+                self.load_slot(Width::W64, r, slot);
+                r
+            }
+        }
+    }
+
+    /// Stores `r` (64 bits) to `slot` and remembers that `r` holds it.
+    fn write_slot(&mut self, slot: u32, r: Gpr) {
+        self.cache().forget_slot(slot);
+        self.asm.store_slot(slot, r);
+        self.cache().gpr.record(r, slot);
+    }
+
+    /// `dst` = what `emit` computes into a fresh scratch register (which then caches `dst`).
+    /// `emit` may write that register only.
+    fn compute_into_slot(&mut self, dst: u32, emit: impl FnOnce(&mut X64, Gpr)) {
+        let r = self.alloc(&[]);
+        emit(&mut self.asm, r);
+        self.write_slot(dst, r);
+    }
+
+    /// Stores `xmm`'s low `width` bits to `slot` (an f32's upper half zeroed).
+    fn write_slot_from_xmm(&mut self, width: Width, slot: u32, x: Xmm) {
+        self.compute_into_slot(slot, |asm, r| asm.mov_from_xmm(width, r, x));
+    }
+
+    /// Loads `slot` into `x` (64 bits; an f32 uses the low half).
+    fn load_xmm(&mut self, x: Xmm, slot: u32) {
+        let place = self.place(slot);
+        self.asm.load_xmm(x, place);
+    }
+
+    // ---- labels, branches, traps ----
+
+    pub(crate) fn new_label(&mut self) -> Label {
+        self.asm.new_label()
+    }
+
+    /// Binds `label` where control arrives from elsewhere (a branch target, a loop header, a
+    /// shared stub): the cache is forgotten.
+    pub(crate) fn bind_branch_target(&mut self, label: Label) {
+        self.cache().forget_all();
+        self.asm.bind(label);
+    }
+
+    /// `jmp label`.
+    pub(crate) fn jump(&mut self, label: Label) {
+        self.asm.jmp(label);
+    }
+
+    /// Branches to `label` when `cmp` holds.
+    pub(crate) fn compare_and_branch(&mut self, cmp: Compare, label: Label) {
+        self.compare(cmp);
+        self.asm.jcc(cmp.cond, label);
+    }
+
+    /// Jumps over the code that follows, up to [`Masm::bind_fall_through`], unless `cmp`
+    /// holds (so that code runs only when it holds). That code must end in an unconditional
+    /// jump: the fall-through is then reached only from here, and gets the cache as it is now.
+    pub(crate) fn jump_unless(&mut self, cmp: Compare) -> FallThrough {
+        self.compare(cmp);
+        let label = self.asm.new_label();
+        self.asm.jcc(cmp.cond.negate(), label);
+        FallThrough {
+            label,
+            cache: self.cache().clone(),
+        }
+    }
+
+    /// Binds the fall-through of [`Masm::jump_unless`].
+    pub(crate) fn bind_fall_through(&mut self, fall_through: FallThrough) {
+        #[cfg(debug_assertions)]
+        debug_assert!(
+            self.asm.ends_in_jump(),
+            "the code before a fall-through must end in a jmp"
+        );
+        *self.cache() = fall_through.cache;
+        self.asm.bind(fall_through.label);
+    }
+
+    /// Jumps to `targets[min(index, targets.len() - 1)]` (slot `index`'s low 32 bits, unsigned).
+    pub(crate) fn jump_table(&mut self, index: u32, targets: &[Label]) {
+        self.load_slot(Width::W32, Gpr::RAX, index);
+        self.claim(Gpr::RAX);
+        self.claim(Gpr::RCX);
+        self.asm.jump_table(targets);
+    }
+
+    /// Traps with `code` here (`ud2`).
+    pub(crate) fn trap(&mut self, code: TrapCode) {
+        self.trap_site(code);
+        self.asm.ud2();
+    }
+
+    /// Records that the next instruction may fault with `code`.
+    fn trap_site(&mut self, code: TrapCode) {
+        let at = self.offset();
+        self.traps.push((at, Some(code)));
+    }
+
+    /// The label of the shared `ud2` for `code`.
+    fn trap_label(&mut self, code: TrapCode) -> Label {
+        if let Some(&(_, l)) = self.trap_labels.iter().find(|(c, _)| *c == code) {
+            return l;
+        }
+        let l = self.asm.new_label();
+        self.trap_labels.push((code, l));
+        l
+    }
+
+    /// Sets the flags for `cmp` (`lhs` is loaded into a register, and cached, when it must).
+    fn compare(&mut self, cmp: Compare) {
+        let Compare {
+            width, lhs, rhs, ..
+        } = cmp;
+        match rhs {
+            Operand::Slot(rhs) => {
+                let b = self.place(rhs);
+                let a = match self.place(lhs) {
+                    Place::Reg(r) => r,
+                    Place::Frame(_) => {
+                        let r = self.alloc(&[b.reg()]);
+                        self.load_slot(Width::W64, r, lhs);
+                        self.cache().gpr.record(r, lhs);
+                        r
+                    }
+                };
+                self.asm.cmp(width, a, b.into());
+            }
+            Operand::Imm(imm) => match self.place(lhs) {
+                Place::Reg(r) => self.asm.cmp(width, r, Src::Imm(imm)),
+                Place::Frame(slot) => self.asm.cmp_slot_imm(width, slot, imm),
+            },
+        }
+    }
+
+    // ---- calls ----
+
+    /// `mov rdi, r15`.
+    fn pass_vmctx(&mut self) {
+        self.claim(Gpr::RDI);
+        self.asm.vmctx_to_rdi();
+    }
+
+    /// An immediate argument in `r`.
+    fn pass_imm(&mut self, r: Gpr, imm: u32) {
+        self.claim(r);
+        self.asm.mov_imm32(r, imm);
+    }
+
+    /// Calls `libcall` (arguments already in place); the call clobbers every scratch register.
+    fn call_libcall(&mut self, libcall: Libcall) {
+        self.cache().forget_all();
+        self.asm.call_libcall(libcall);
+        self.cache().forget_all();
+    }
+
+    /// After a call returning a status in `eax`: trap with it unless it is 0.
+    fn check_status(&mut self) {
+        let propagate = self.propagate;
+        self.asm.jump_if_status(propagate);
+    }
+
+    /// Calls defined function `defined` through the code table, with its frame at slot `args`.
+    pub(crate) fn call_code_table_entry(&mut self, defined: u32, args: u32) {
+        self.cache().forget_all();
+        self.asm.call_code_table_entry(defined, args);
+        self.cache().forget_all();
+    }
+
+    /// Calls function `func` through its function reference and `call_ref_helper` (see
+    /// [`Masm::emit_call_ref_helper`]), with its frame at slot `args`.
+    pub(crate) fn call_func_ref(&mut self, func: u32, args: u32, call_ref_helper: Label) {
+        self.cache().forget_all();
+        self.asm.call_func_ref(func, args, call_ref_helper);
+        self.cache().forget_all();
+    }
+
+    /// `call_indirect`: calls the function reference at `table[index]` through
+    /// `call_ref_helper`, with its frame at slot `args`, trapping when the index is out of
+    /// bounds, the reference is null or its type is not type `type_index`.
+    pub(crate) fn call_indirect(
+        &mut self,
+        table: u32,
+        index: u32,
+        type_index: u32,
+        args: u32,
+        call_ref_helper: Label,
+    ) {
+        self.table_element(table, index);
+        let null = self.trap_label(TrapCode::IndirectCallToNull);
+        let bad = self.trap_label(TrapCode::BadSignature);
+        self.cache().forget_all();
+        self.asm
+            .call_table_element(type_index, args, call_ref_helper, null, bad);
+        self.cache().forget_all();
+    }
+
+    /// The call-reference helper (bind its label first): calls the function reference in
+    /// `rdx` with its frame at `rsi`, a wasm function through its code-table entry and a host
+    /// function through the `call_host` libcall (traps reported by the host propagate).
+    /// `frame_slots` is the calling function's frame size.
+    pub(crate) fn emit_call_ref_helper(&mut self, frame_slots: u32) {
+        let propagate = self.propagate;
+        self.asm.call_ref_helper_body(frame_slots, propagate);
+    }
+
+    // ---- frame ----
+
+    /// Saves the callee-saved registers and loads `r15` = vmctx, `rbx` = fp from the
+    /// arguments (function and OSR entries).
+    pub(crate) fn enter_frame(&mut self) {
+        self.cache().forget_all();
+        self.asm.enter_frame();
+    }
+
+    /// Loads the interrupt flag's address (`r12`) and checks the native stack and the slot
+    /// stack for a frame of `frame_slots` slots, trapping with stack overflow.
+    pub(crate) fn check_stacks(&mut self, frame_slots: u32) {
+        let overflow = self.trap_label(TrapCode::StackOverflow);
+        self.claim(Gpr::RAX);
+        self.claim(Gpr::RCX);
+        self.asm.check_stacks(frame_slots, overflow);
+    }
+
+    /// Loads the address of defined function `defined`'s hotness countdown (`r13`).
+    pub(crate) fn load_countdown(&mut self, defined: u32) {
+        self.claim(Gpr::RAX);
+        self.asm.load_countdown(defined);
+    }
+
+    /// Loads memory 0's base (`r14`).
+    pub(crate) fn load_memory_base(&mut self) {
+        self.claim(Gpr::RAX);
+        self.asm.load_memory_base();
+    }
+
+    /// Zeroes slots `first..first + count`.
+    pub(crate) fn zero_slots(&mut self, first: u32, count: u32) {
+        if count == 0 {
+            return;
+        }
+        self.cache().forget_slots(first, count);
+        for r in [Gpr::RAX, Gpr::RCX, Gpr::RDI] {
+            self.claim(r);
+        }
+        self.asm.zero_slots(first, count);
+    }
+
+    /// The interrupt check and hotness tick: traps when interrupted; when the countdown
+    /// crosses zero, calls `hot_helper` with `osr_pc` and, with `osr_exit`, continues there
+    /// when the helper returns code to continue in. Forgets the cache (the call clobbers
+    /// every scratch register on the way to the fall-through).
+    pub(crate) fn tick(&mut self, hot_helper: Label, osr_pc: u32, osr_exit: Option<Label>) {
+        let interrupted = self.trap_label(TrapCode::Interrupted);
+        self.cache().forget_all();
+        self.asm.tick(interrupted, hot_helper, osr_pc, osr_exit);
+    }
+
+    /// The tier-up helper of [`Masm::tick`] (bind its label first): calls the `tier_up`
+    /// libcall for defined function `defined` with the `osr_pc` in `edx` and returns its
+    /// result in `rax`.
+    pub(crate) fn emit_tier_up_helper(&mut self, defined: u32) {
+        self.asm.hot_helper_body(defined);
+    }
+
+    /// Pops this frame and returns.
+    pub(crate) fn leave_frame_and_return(&mut self) {
+        self.asm.leave_frame();
+        self.asm.ret();
+    }
+
+    /// Pops this frame and tail-jumps to the code in `rax` (an OSR target) with this frame's
+    /// vmctx and fp as its arguments: it returns to this function's caller.
+    pub(crate) fn leave_frame_and_jump_to_osr_target(&mut self) {
+        self.asm.pass_own_frame();
+        self.asm.leave_frame();
+        self.asm.jmp_rax();
+    }
+}
+
+#[cfg(all(test, debug_assertions))]
+mod tests {
+    use super::*;
+
+    /// A masm with slot 1 cached in `r8` (the first register handed out).
+    fn masm_caching_slot_1() -> Masm {
+        let mut m = Masm::new();
+        m.copy_slot(1, 0);
+        assert_eq!(m.place(1), Place::Reg(Gpr::R8));
+        m
+    }
+
+    #[test]
+    fn operations_keep_the_invariant() {
+        let mut m = masm_caching_slot_1();
+        m.alu(AluOp::Add, Width::W32, 2, 1, Operand::Slot(1));
+        m.div_rem(DivRemOp::DivS, Width::W64, 3, 2, Operand::Imm(7));
+        m.call_unary_libcall(Libcall::f32_convert_i64_u(), 1, 3);
+        assert_eq!(m.place(3), Place::Frame(3), "a call forgets the cache");
+        assert_eq!(m.place(1), Place::Reg(Gpr::RAX), "the result is cached");
+        m.finish().expect("assembles");
+    }
+
+    #[test]
+    #[should_panic(expected = "was written while it cached slot 1")]
+    fn writing_a_cached_register_unclaimed_is_caught() {
+        let mut m = masm_caching_slot_1();
+        m.asm.mov_imm64(Gpr::R8, 0);
+        m.place(1);
+    }
+
+    #[test]
+    #[should_panic(expected = "slot 1 was written while register 8 cached it")]
+    fn writing_a_cached_slot_from_elsewhere_is_caught() {
+        let mut m = masm_caching_slot_1();
+        m.asm.store_slot_imm(1, 0);
+        m.place(1);
+    }
+
+    #[test]
+    #[should_panic(expected = "must end in a jmp")]
+    fn a_fall_through_after_code_that_falls_through_is_caught() {
+        let mut m = Masm::new();
+        let not_taken = m.jump_unless(Compare {
+            width: Width::W32,
+            lhs: 0,
+            rhs: Operand::Imm(0),
+            cond: Cond::Eq,
+        });
+        m.store_const(1, 0);
+        m.bind_fall_through(not_taken);
+    }
+}

@@ -1,0 +1,1233 @@
+//! x86-64 encodings: every instruction the baseline emits, written once, with dynasm over a
+//! `VecAssembler`. Nothing outside this file writes machine code.
+//!
+//! This layer speaks registers ([`Gpr`], [`Xmm`]), frame slots (`[rbx + slot_offset(s)]`),
+//! the fixed registers of the module docs of [`super`], and labels. It knows nothing of the
+//! register cache: the [`Masm`](super::Masm) above it decides which registers to use and keeps
+//! the cache's invariant. So that the masm can check that invariant, debug builds record which
+//! general-purpose registers and which frame slots each encoding writes ([`Writes`]); every
+//! function here that writes one says so with [`X64::wrote`] or [`X64::wrote_slots`].
+//! Registers written by a callee are not recorded: the masm forgets the cache across calls.
+//!
+//! How an operand is spelled decides the encoding dynasm picks: a displacement or immediate
+//! given as an expression always takes 32 bits, a literal may take fewer, `[rax]` has no
+//! displacement at all, and a register chosen at run time (`Rq(r)`) always gets a REX prefix
+//! where the same register named statically may not. The sequences keep the spelling they
+//! were introduced with (the machine-code snapshots pin the bytes), so change one only with
+//! the snapshot diff in view.
+
+#![expect(
+    clippy::useless_conversion,
+    reason = "dynasm expands dynamic registers (`Rq(r)`) into `u8::from(r)`"
+)]
+
+use std::mem::offset_of;
+
+use dynasmrt::x64::X64Relocation;
+use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
+use tierup_abi::vmctx::offsets as off;
+use tierup_abi::{
+    DataSegmentRef, ElemSegmentRef, Libcall, SLOT_BYTES, WASM_PAGE_SIZE, slot_offset,
+};
+
+use super::{
+    AluOp, Cond, DivRemOp, ExtendOp, FloatCond, FloatOp, FloatSignOp, FloatUnaryOp, IntToFloat,
+    LoadKind, Segment, ShiftOp, StoreKind, Width,
+};
+
+/// A general-purpose register, by its x86-64 encoding number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Gpr(u8);
+
+impl Gpr {
+    pub(crate) const RAX: Gpr = Gpr(0);
+    pub(crate) const RCX: Gpr = Gpr(1);
+    pub(crate) const RDX: Gpr = Gpr(2);
+    pub(crate) const RSI: Gpr = Gpr(6);
+    pub(crate) const RDI: Gpr = Gpr(7);
+    pub(crate) const R8: Gpr = Gpr(8);
+    pub(crate) const R9: Gpr = Gpr(9);
+    pub(crate) const R10: Gpr = Gpr(10);
+    pub(crate) const R11: Gpr = Gpr(11);
+
+    /// The encoding number (0..16).
+    pub(crate) fn number(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
+/// An SSE register, by its encoding number. Today only `xmm0` and `xmm1` are used, as fixed
+/// temporaries of float operations (never cached).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Xmm(u8);
+
+impl Xmm {
+    pub(crate) const XMM0: Xmm = Xmm(0);
+    pub(crate) const XMM1: Xmm = Xmm(1);
+}
+
+/// Where an instruction reads a slot's value: a register holding a copy, or the slot itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// A scratch register holding the slot's value.
+    Reg(Gpr),
+    /// The frame slot `[rbx + slot_offset(slot)]`.
+    Frame(u32),
+}
+
+/// The second operand of a two-operand instruction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Src {
+    /// A register.
+    Reg(Gpr),
+    /// A frame slot, read at the operation's width.
+    Frame(u32),
+    /// A sign-extended 32-bit immediate.
+    Imm(i32),
+}
+
+impl Place {
+    /// The register, for a cached slot.
+    pub(crate) fn reg(self) -> Option<Gpr> {
+        match self {
+            Place::Reg(r) => Some(r),
+            Place::Frame(_) => None,
+        }
+    }
+}
+
+impl From<Place> for Src {
+    fn from(place: Place) -> Src {
+        match place {
+            Place::Reg(r) => Src::Reg(r),
+            Place::Frame(slot) => Src::Frame(slot),
+        }
+    }
+}
+
+/// A shift or rotate count.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ShiftCount {
+    /// An immediate (masked to the operand width, as wasm and x86 both do).
+    Imm(i32),
+    /// The low byte of `rcx`.
+    Cl,
+}
+
+/// What the encodings wrote since the masm last looked (debug builds).
+#[cfg(debug_assertions)]
+#[derive(Debug, Default)]
+pub(crate) struct Writes {
+    /// General-purpose registers, one bit per encoding number.
+    pub(crate) regs: u16,
+    /// Frame slot ranges `(first, count)`.
+    pub(crate) slots: Vec<(u32, u32)>,
+}
+
+/// The assembler: a `VecAssembler` and, in debug builds, the write log.
+pub(crate) struct X64 {
+    ops: VecAssembler<X64Relocation>,
+    #[cfg(debug_assertions)]
+    writes: Writes,
+    /// Where the last unconditional `jmp` to a label ended (debug builds).
+    #[cfg(debug_assertions)]
+    jump_end: Option<u32>,
+}
+
+// One `[rax + rcx * 8]` operand indexes a table's element array: the scale is an element's
+// size, one slot.
+const _: () = assert!(SLOT_BYTES == 8);
+
+/// Bytes of a `jmp rel32`: the stride of a `br_table` jump table.
+const JMP_REL32_BYTES: i32 = 5;
+const _: () = assert!(
+    JMP_REL32_BYTES == 5,
+    "the table index is scaled by `rax + rax * 4`"
+);
+
+impl X64 {
+    pub(crate) fn new() -> X64 {
+        X64 {
+            ops: VecAssembler::new(0),
+            #[cfg(debug_assertions)]
+            writes: Writes::default(),
+            #[cfg(debug_assertions)]
+            jump_end: None,
+        }
+    }
+
+    /// The current code offset.
+    pub(crate) fn offset(&self) -> u32 {
+        self.ops.offset().0 as u32
+    }
+
+    pub(crate) fn new_label(&mut self) -> DynamicLabel {
+        self.ops.new_dynamic_label()
+    }
+
+    /// Resolves the labels and returns the code.
+    pub(crate) fn finalize(self) -> Result<Vec<u8>, String> {
+        self.ops.finalize().map_err(|e| format!("{e:?}"))
+    }
+
+    // ---- the write log (debug builds) ----
+
+    /// Records that the encoding being emitted writes `regs`.
+    fn wrote(&mut self, regs: &[Gpr]) {
+        #[cfg(debug_assertions)]
+        for r in regs {
+            self.writes.regs |= 1 << r.0;
+        }
+        #[cfg(not(debug_assertions))]
+        let _ = regs;
+    }
+
+    /// Records that the encoding being emitted writes slots `first..first + count`.
+    fn wrote_slots(&mut self, first: u32, count: u32) {
+        #[cfg(debug_assertions)]
+        self.writes.slots.push((first, count));
+        #[cfg(not(debug_assertions))]
+        let _ = (first, count);
+    }
+
+    /// What was written since the last call.
+    #[cfg(debug_assertions)]
+    pub(crate) fn take_writes(&mut self) -> Writes {
+        std::mem::take(&mut self.writes)
+    }
+
+    /// Whether the last instruction emitted is an unconditional `jmp` to a label.
+    #[cfg(debug_assertions)]
+    pub(crate) fn ends_in_jump(&self) -> bool {
+        self.jump_end == Some(self.offset())
+    }
+
+    // ---- labels, jumps, traps ----
+
+    pub(crate) fn bind(&mut self, label: DynamicLabel) {
+        dynasm!(self.ops ; .arch x64 ; =>label);
+    }
+
+    pub(crate) fn jmp(&mut self, label: DynamicLabel) {
+        dynasm!(self.ops ; .arch x64 ; jmp =>label);
+        #[cfg(debug_assertions)]
+        {
+            self.jump_end = Some(self.offset());
+        }
+    }
+
+    pub(crate) fn jcc(&mut self, cond: Cond, label: DynamicLabel) {
+        match cond {
+            Cond::Eq => dynasm!(self.ops ; .arch x64 ; je =>label),
+            Cond::Ne => dynasm!(self.ops ; .arch x64 ; jne =>label),
+            Cond::LtS => dynasm!(self.ops ; .arch x64 ; jl =>label),
+            Cond::LtU => dynasm!(self.ops ; .arch x64 ; jb =>label),
+            Cond::GtS => dynasm!(self.ops ; .arch x64 ; jg =>label),
+            Cond::GtU => dynasm!(self.ops ; .arch x64 ; ja =>label),
+            Cond::LeS => dynasm!(self.ops ; .arch x64 ; jle =>label),
+            Cond::LeU => dynasm!(self.ops ; .arch x64 ; jbe =>label),
+            Cond::GeS => dynasm!(self.ops ; .arch x64 ; jge =>label),
+            Cond::GeU => dynasm!(self.ops ; .arch x64 ; jae =>label),
+            Cond::Parity => dynasm!(self.ops ; .arch x64 ; jp =>label),
+            Cond::NoParity => dynasm!(self.ops ; .arch x64 ; jnp =>label),
+        }
+    }
+
+    /// `ud2`: the trapping instruction of every trap site.
+    pub(crate) fn ud2(&mut self) {
+        dynasm!(self.ops ; .arch x64 ; ud2);
+    }
+
+    /// `test eax, eax; jnz label`: leave for `label` when the status in `eax` is not 0.
+    pub(crate) fn jump_if_status(&mut self, label: DynamicLabel) {
+        dynasm!(self.ops ; .arch x64 ; test eax, eax ; jnz =>label);
+    }
+
+    /// Jumps to `targets[min(eax, targets.len() - 1)]` through a table of `jmp rel32`.
+    /// Writes `rax` and `rcx`.
+    pub(crate) fn jump_table(&mut self, targets: &[DynamicLabel]) {
+        self.wrote(&[Gpr::RAX, Gpr::RCX]);
+        let last = targets.len().saturating_sub(1) as i32;
+        let table = self.ops.new_dynamic_label();
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov ecx, last
+            ; cmp eax, ecx
+            ; cmova eax, ecx
+            ; lea rcx, [=>table]
+            ; lea rax, [rax + rax * 4]
+            ; add rcx, rax
+            ; jmp rcx
+            ; =>table
+        );
+        for &target in targets {
+            // Always `jmp rel32` (JMP_REL32_BYTES per entry).
+            dynasm!(self.ops ; .arch x64 ; jmp =>target);
+        }
+    }
+
+    // ---- moves between registers, slots and immediates ----
+
+    /// `mov dst, src` (a 32-bit move zero-extends).
+    pub(crate) fn mov(&mut self, width: Width, dst: Gpr, src: Gpr) {
+        self.wrote(&[dst]);
+        match width {
+            Width::W32 => dynasm!(self.ops ; .arch x64 ; mov Rd(dst.0), Rd(src.0)),
+            Width::W64 => dynasm!(self.ops ; .arch x64 ; mov Rq(dst.0), Rq(src.0)),
+        }
+    }
+
+    /// `mov dst, [slot]` (a 32-bit load zero-extends).
+    pub(crate) fn load_slot(&mut self, width: Width, dst: Gpr, slot: u32) {
+        self.wrote(&[dst]);
+        let d = slot_offset(slot);
+        match width {
+            Width::W32 => dynasm!(self.ops ; .arch x64 ; mov Rd(dst.0), [rbx + d]),
+            Width::W64 => dynasm!(self.ops ; .arch x64 ; mov Rq(dst.0), [rbx + d]),
+        }
+    }
+
+    /// `mov [slot], src` (64 bits).
+    pub(crate) fn store_slot(&mut self, slot: u32, src: Gpr) {
+        self.wrote_slots(slot, 1);
+        let d = slot_offset(slot);
+        dynasm!(self.ops ; .arch x64 ; mov [rbx + d], Rq(src.0));
+    }
+
+    /// `mov QWORD [slot], imm` (sign-extended).
+    pub(crate) fn store_slot_imm(&mut self, slot: u32, imm: i32) {
+        self.wrote_slots(slot, 1);
+        let d = slot_offset(slot);
+        dynasm!(self.ops ; .arch x64 ; mov QWORD [rbx + d], imm);
+    }
+
+    /// `mov dst, imm64`.
+    pub(crate) fn mov_imm64(&mut self, dst: Gpr, value: u64) {
+        self.wrote(&[dst]);
+        dynasm!(self.ops ; .arch x64 ; mov Rq(dst.0), QWORD value as i64);
+    }
+
+    /// `mov r32, imm` (zero-extended). The SysV argument registers are spelled statically:
+    /// dynasm gives a register chosen at run time a REX prefix even when it needs none.
+    pub(crate) fn mov_imm32(&mut self, dst: Gpr, imm: u32) {
+        self.wrote(&[dst]);
+        let imm = imm as i32;
+        match dst {
+            Gpr::RSI => dynasm!(self.ops ; .arch x64 ; mov esi, imm),
+            Gpr::RDX => dynasm!(self.ops ; .arch x64 ; mov edx, imm),
+            Gpr::RCX => dynasm!(self.ops ; .arch x64 ; mov ecx, imm),
+            Gpr::R8 => dynasm!(self.ops ; .arch x64 ; mov r8d, imm),
+            Gpr::R9 => dynasm!(self.ops ; .arch x64 ; mov r9d, imm),
+            _ => dynasm!(self.ops ; .arch x64 ; mov Rd(dst.0), imm),
+        }
+    }
+
+    /// `xor esi, esi`.
+    pub(crate) fn zero_esi(&mut self) {
+        self.wrote(&[Gpr::RSI]);
+        dynasm!(self.ops ; .arch x64 ; xor esi, esi);
+    }
+
+    /// `mov rdi, r15`: the vmctx as the first argument.
+    pub(crate) fn vmctx_to_rdi(&mut self) {
+        self.wrote(&[Gpr::RDI]);
+        dynasm!(self.ops ; .arch x64 ; mov rdi, r15);
+    }
+
+    /// `mov eax, eax`: zero-extends a 32-bit result.
+    pub(crate) fn zero_extend_eax(&mut self) {
+        self.wrote(&[Gpr::RAX]);
+        dynasm!(self.ops ; .arch x64 ; mov eax, eax);
+    }
+
+    /// `movq xmm, src` (64 bits; an f32 uses the low half).
+    pub(crate) fn load_xmm(&mut self, dst: Xmm, src: Place) {
+        match src {
+            Place::Reg(s) => dynasm!(self.ops ; .arch x64 ; movq Rx(dst.0), Rq(s.0)),
+            Place::Frame(slot) => {
+                let d = slot_offset(slot);
+                dynasm!(self.ops ; .arch x64 ; movq Rx(dst.0), [rbx + d]);
+            }
+        }
+    }
+
+    /// `movd r32, xmm` or `movq r64, xmm`.
+    pub(crate) fn mov_from_xmm(&mut self, width: Width, dst: Gpr, src: Xmm) {
+        self.wrote(&[dst]);
+        match width {
+            Width::W32 => dynasm!(self.ops ; .arch x64 ; movd Rd(dst.0), Rx(src.0)),
+            Width::W64 => dynasm!(self.ops ; .arch x64 ; movq Rq(dst.0), Rx(src.0)),
+        }
+    }
+
+    /// Zeroes slots `first..first + count`: one `mov` per slot for a few, `rep stosq` for
+    /// more. Writes `rax` (and `rdi`, `rcx` for `rep stosq`).
+    pub(crate) fn zero_slots(&mut self, first: u32, count: u32) {
+        self.wrote_slots(first, count);
+        let start = slot_offset(first);
+        if count <= 16 {
+            self.wrote(&[Gpr::RAX]);
+            dynasm!(self.ops ; .arch x64 ; xor eax, eax);
+            for k in 0..count {
+                let d = start + slot_offset(k);
+                dynasm!(self.ops ; .arch x64 ; mov [rbx + d], rax);
+            }
+        } else {
+            self.wrote(&[Gpr::RAX, Gpr::RCX, Gpr::RDI]);
+            dynasm!(self.ops
+                ; .arch x64
+                ; lea rdi, [rbx + start]
+                ; mov ecx, count as i32
+                ; xor eax, eax
+                ; rep stosq
+            );
+        }
+    }
+
+    // ---- compares and conditional moves ----
+
+    /// `cmp lhs, rhs` at `width`.
+    pub(crate) fn cmp(&mut self, width: Width, lhs: Gpr, rhs: Src) {
+        let a = lhs.0;
+        match (width, rhs) {
+            (Width::W32, Src::Reg(s)) => dynasm!(self.ops ; .arch x64 ; cmp Rd(a), Rd(s.0)),
+            (Width::W32, Src::Frame(slot)) => {
+                let d = slot_offset(slot);
+                dynasm!(self.ops ; .arch x64 ; cmp Rd(a), DWORD [rbx + d]);
+            }
+            (Width::W32, Src::Imm(imm)) => dynasm!(self.ops ; .arch x64 ; cmp Rd(a), imm),
+            (Width::W64, Src::Reg(s)) => dynasm!(self.ops ; .arch x64 ; cmp Rq(a), Rq(s.0)),
+            (Width::W64, Src::Frame(slot)) => {
+                let d = slot_offset(slot);
+                dynasm!(self.ops ; .arch x64 ; cmp Rq(a), QWORD [rbx + d]);
+            }
+            (Width::W64, Src::Imm(imm)) => dynasm!(self.ops ; .arch x64 ; cmp Rq(a), imm),
+        }
+    }
+
+    /// `cmp [slot], imm` at `width` (the immediate sign-extended for 64).
+    pub(crate) fn cmp_slot_imm(&mut self, width: Width, slot: u32, imm: i32) {
+        let d = slot_offset(slot);
+        match width {
+            Width::W32 => dynasm!(self.ops ; .arch x64 ; cmp DWORD [rbx + d], imm),
+            Width::W64 => dynasm!(self.ops ; .arch x64 ; cmp QWORD [rbx + d], imm),
+        }
+    }
+
+    /// `setcc r8`.
+    pub(crate) fn setcc(&mut self, cond: Cond, dst: Gpr) {
+        self.wrote(&[dst]);
+        let r = dst.0;
+        match cond {
+            Cond::Eq => dynasm!(self.ops ; .arch x64 ; sete Rb(r)),
+            Cond::Ne => dynasm!(self.ops ; .arch x64 ; setne Rb(r)),
+            Cond::LtS => dynasm!(self.ops ; .arch x64 ; setl Rb(r)),
+            Cond::LtU => dynasm!(self.ops ; .arch x64 ; setb Rb(r)),
+            Cond::GtS => dynasm!(self.ops ; .arch x64 ; setg Rb(r)),
+            Cond::GtU => dynasm!(self.ops ; .arch x64 ; seta Rb(r)),
+            Cond::LeS => dynasm!(self.ops ; .arch x64 ; setle Rb(r)),
+            Cond::LeU => dynasm!(self.ops ; .arch x64 ; setbe Rb(r)),
+            Cond::GeS => dynasm!(self.ops ; .arch x64 ; setge Rb(r)),
+            Cond::GeU => dynasm!(self.ops ; .arch x64 ; setae Rb(r)),
+            Cond::Parity => dynasm!(self.ops ; .arch x64 ; setp Rb(r)),
+            Cond::NoParity => dynasm!(self.ops ; .arch x64 ; setnp Rb(r)),
+        }
+    }
+
+    /// `and r8, t8` (`both`) or `or r8, t8`: combines two `setcc` results.
+    pub(crate) fn combine_flags(&mut self, both: bool, dst: Gpr, other: Gpr) {
+        self.wrote(&[dst]);
+        if both {
+            dynasm!(self.ops ; .arch x64 ; and Rb(dst.0), Rb(other.0));
+        } else {
+            dynasm!(self.ops ; .arch x64 ; or Rb(dst.0), Rb(other.0));
+        }
+    }
+
+    /// `movzx r32, r8`.
+    pub(crate) fn zero_extend_byte(&mut self, dst: Gpr) {
+        self.wrote(&[dst]);
+        dynasm!(self.ops ; .arch x64 ; movzx Rd(dst.0), Rb(dst.0));
+    }
+
+    /// `cmovz dst, src` (64 bits).
+    pub(crate) fn cmovz(&mut self, dst: Gpr, src: Gpr) {
+        self.wrote(&[dst]);
+        dynasm!(self.ops ; .arch x64 ; cmovz Rq(dst.0), Rq(src.0));
+    }
+
+    // ---- integer arithmetic ----
+
+    /// `dst = dst <op> src` at `width`.
+    pub(crate) fn alu(&mut self, op: AluOp, width: Width, dst: Gpr, src: Src) {
+        self.wrote(&[dst]);
+        let r = dst.0;
+        let ops = &mut self.ops;
+        macro_rules! each {
+            ($($op:ident => $mn:ident),*) => {
+                match (op, width, src) {
+                    $(
+                    (AluOp::$op, Width::W32, Src::Imm(imm)) => dynasm!(ops ; .arch x64 ; $mn Rd(r), imm),
+                    (AluOp::$op, Width::W64, Src::Imm(imm)) => dynasm!(ops ; .arch x64 ; $mn Rq(r), imm),
+                    (AluOp::$op, Width::W32, Src::Reg(s)) => dynasm!(ops ; .arch x64 ; $mn Rd(r), Rd(s.0)),
+                    (AluOp::$op, Width::W64, Src::Reg(s)) => dynasm!(ops ; .arch x64 ; $mn Rq(r), Rq(s.0)),
+                    (AluOp::$op, Width::W32, Src::Frame(slot)) => {
+                        let d = slot_offset(slot);
+                        dynasm!(ops ; .arch x64 ; $mn Rd(r), DWORD [rbx + d]);
+                    }
+                    (AluOp::$op, Width::W64, Src::Frame(slot)) => {
+                        let d = slot_offset(slot);
+                        dynasm!(ops ; .arch x64 ; $mn Rq(r), QWORD [rbx + d]);
+                    }
+                    )*
+                    (AluOp::Mul, Width::W32, Src::Imm(imm)) => dynasm!(ops ; .arch x64 ; imul Rd(r), Rd(r), imm),
+                    (AluOp::Mul, Width::W64, Src::Imm(imm)) => dynasm!(ops ; .arch x64 ; imul Rq(r), Rq(r), imm),
+                    (AluOp::Mul, Width::W32, Src::Reg(s)) => dynasm!(ops ; .arch x64 ; imul Rd(r), Rd(s.0)),
+                    (AluOp::Mul, Width::W64, Src::Reg(s)) => dynasm!(ops ; .arch x64 ; imul Rq(r), Rq(s.0)),
+                    (AluOp::Mul, Width::W32, Src::Frame(slot)) => {
+                        let d = slot_offset(slot);
+                        dynasm!(ops ; .arch x64 ; imul Rd(r), DWORD [rbx + d]);
+                    }
+                    (AluOp::Mul, Width::W64, Src::Frame(slot)) => {
+                        let d = slot_offset(slot);
+                        dynasm!(ops ; .arch x64 ; imul Rq(r), QWORD [rbx + d]);
+                    }
+                }
+            };
+        }
+        each!(Add => add, Sub => sub, And => and, Or => or, Xor => xor);
+    }
+
+    /// `dst = dst <op> count` at `width`.
+    pub(crate) fn shift(&mut self, op: ShiftOp, width: Width, dst: Gpr, count: ShiftCount) {
+        self.wrote(&[dst]);
+        let r = dst.0;
+        let ops = &mut self.ops;
+        macro_rules! each {
+            ($($op:ident => $mn:ident),*) => {
+                match (op, width, count) {
+                    $(
+                    (ShiftOp::$op, Width::W32, ShiftCount::Imm(imm)) => dynasm!(ops ; .arch x64 ; $mn Rd(r), (imm & 31) as i8),
+                    (ShiftOp::$op, Width::W64, ShiftCount::Imm(imm)) => dynasm!(ops ; .arch x64 ; $mn Rq(r), (imm & 63) as i8),
+                    (ShiftOp::$op, Width::W32, ShiftCount::Cl) => dynasm!(ops ; .arch x64 ; $mn Rd(r), cl),
+                    (ShiftOp::$op, Width::W64, ShiftCount::Cl) => dynasm!(ops ; .arch x64 ; $mn Rq(r), cl),
+                    )*
+                }
+            };
+        }
+        each!(Shl => shl, ShrS => sar, ShrU => shr, Rotl => rol, Rotr => ror);
+    }
+
+    /// `mov ecx, imm` or `mov rcx, imm` (sign-extended): a constant divisor.
+    pub(crate) fn divisor_imm(&mut self, width: Width, imm: i32) {
+        self.wrote(&[Gpr::RCX]);
+        match width {
+            Width::W32 => dynasm!(self.ops ; .arch x64 ; mov ecx, imm),
+            Width::W64 => dynasm!(self.ops ; .arch x64 ; mov rcx, imm),
+        }
+    }
+
+    /// Division or remainder of `rax` by `rcx` with wasm's traps (`div0` for a zero divisor,
+    /// `overflow` for `MIN / -1`; `MIN % -1` is 0). Returns the register holding the result;
+    /// writes `rax` and `rdx`.
+    pub(crate) fn div_rem(
+        &mut self,
+        op: DivRemOp,
+        width: Width,
+        div0: DynamicLabel,
+        overflow: DynamicLabel,
+    ) -> Gpr {
+        self.wrote(&[Gpr::RAX, Gpr::RDX]);
+        match width {
+            Width::W32 => dynasm!(self.ops ; .arch x64 ; test ecx, ecx ; jz =>div0),
+            Width::W64 => dynasm!(self.ops ; .arch x64 ; test rcx, rcx ; jz =>div0),
+        }
+        match (op, width) {
+            (DivRemOp::DivS, Width::W32) => {
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; cmp ecx, -1
+                    ; jne >ok
+                    ; cmp eax, i32::MIN
+                    ; je =>overflow
+                    ; ok:
+                    ; cdq
+                    ; idiv ecx
+                );
+                Gpr::RAX
+            }
+            (DivRemOp::DivS, Width::W64) => {
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; cmp rcx, -1
+                    ; jne >ok
+                    ; mov rdx, QWORD i64::MIN
+                    ; cmp rax, rdx
+                    ; je =>overflow
+                    ; ok:
+                    ; cqo
+                    ; idiv rcx
+                );
+                Gpr::RAX
+            }
+            (DivRemOp::RemS, Width::W32) => {
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; cmp ecx, -1
+                    ; jne >divide
+                    ; xor edx, edx
+                    ; jmp >done
+                    ; divide:
+                    ; cdq
+                    ; idiv ecx
+                    ; done:
+                );
+                Gpr::RDX
+            }
+            (DivRemOp::RemS, Width::W64) => {
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; cmp rcx, -1
+                    ; jne >divide
+                    ; xor edx, edx
+                    ; jmp >done
+                    ; divide:
+                    ; cqo
+                    ; idiv rcx
+                    ; done:
+                );
+                Gpr::RDX
+            }
+            (DivRemOp::DivU, Width::W32) => {
+                dynasm!(self.ops ; .arch x64 ; xor edx, edx ; div ecx);
+                Gpr::RAX
+            }
+            (DivRemOp::DivU, Width::W64) => {
+                dynasm!(self.ops ; .arch x64 ; xor edx, edx ; div rcx);
+                Gpr::RAX
+            }
+            (DivRemOp::RemU, Width::W32) => {
+                dynasm!(self.ops ; .arch x64 ; xor edx, edx ; div ecx);
+                Gpr::RDX
+            }
+            (DivRemOp::RemU, Width::W64) => {
+                dynasm!(self.ops ; .arch x64 ; xor edx, edx ; div rcx);
+                Gpr::RDX
+            }
+        }
+    }
+
+    /// `rax = clz(rax)` at `width` (`bsr`, with the all-zero case from `rcx`). Writes `rax` and
+    /// `rcx`.
+    pub(crate) fn leading_zeros_rax(&mut self, width: Width) {
+        self.wrote(&[Gpr::RAX, Gpr::RCX]);
+        match width {
+            Width::W32 => dynasm!(self.ops
+                ; .arch x64
+                ; mov ecx, -1
+                ; bsr eax, eax
+                ; cmovz eax, ecx
+                ; neg eax
+                ; add eax, 31
+            ),
+            Width::W64 => dynasm!(self.ops
+                ; .arch x64
+                ; mov rcx, -1
+                ; bsr rax, rax
+                ; cmovz rax, rcx
+                ; neg rax
+                ; add rax, 63
+            ),
+        }
+    }
+
+    /// `rax = ctz(rax)` at `width` (`bsf`, with the all-zero case from `rcx`). Writes `rax` and
+    /// `rcx`.
+    pub(crate) fn trailing_zeros_rax(&mut self, width: Width) {
+        self.wrote(&[Gpr::RAX, Gpr::RCX]);
+        match width {
+            Width::W32 => dynasm!(self.ops
+                ; .arch x64
+                ; mov ecx, 32
+                ; bsf eax, eax
+                ; cmovz eax, ecx
+            ),
+            Width::W64 => dynasm!(self.ops
+                ; .arch x64
+                ; mov ecx, 64
+                ; bsf rax, rax
+                ; cmovz rax, rcx
+            ),
+        }
+    }
+
+    /// `popcnt r, r` at `width`.
+    pub(crate) fn popcnt(&mut self, width: Width, r: Gpr) {
+        self.wrote(&[r]);
+        match width {
+            Width::W32 => dynasm!(self.ops ; .arch x64 ; popcnt Rd(r.0), Rd(r.0)),
+            Width::W64 => dynasm!(self.ops ; .arch x64 ; popcnt Rq(r.0), Rq(r.0)),
+        }
+    }
+
+    /// Sign- or zero-extends the low bits of `r` in place.
+    pub(crate) fn extend(&mut self, op: ExtendOp, r: Gpr) {
+        self.wrote(&[r]);
+        let r = r.0;
+        match op {
+            ExtendOp::I32Extend8S => dynasm!(self.ops ; .arch x64 ; movsx Rd(r), Rb(r)),
+            ExtendOp::I32Extend16S => dynasm!(self.ops ; .arch x64 ; movsx Rd(r), Rw(r)),
+            ExtendOp::I64Extend8S => dynasm!(self.ops ; .arch x64 ; movsx Rq(r), Rb(r)),
+            ExtendOp::I64Extend16S => dynasm!(self.ops ; .arch x64 ; movsx Rq(r), Rw(r)),
+            ExtendOp::I64Extend32S => dynasm!(self.ops ; .arch x64 ; movsxd Rq(r), Rd(r)),
+            ExtendOp::I64Extend32U => dynasm!(self.ops ; .arch x64 ; mov Rd(r), Rd(r)),
+        }
+    }
+
+    // ---- floats as bit patterns in general-purpose registers ----
+
+    /// Clears (`Abs`) or flips (`Neg`) the sign bit of the float in `r`.
+    pub(crate) fn float_sign(&mut self, op: FloatSignOp, width: Width, r: Gpr) {
+        self.wrote(&[r]);
+        let r = r.0;
+        match (op, width) {
+            (FloatSignOp::Abs, Width::W32) => {
+                dynasm!(self.ops ; .arch x64 ; and Rd(r), 0x7fff_ffff)
+            }
+            (FloatSignOp::Neg, Width::W32) => {
+                dynasm!(self.ops ; .arch x64 ; xor Rd(r), 0x8000_0000u32 as i32)
+            }
+            (FloatSignOp::Abs, Width::W64) => dynasm!(self.ops ; .arch x64 ; btr Rq(r), 63),
+            (FloatSignOp::Neg, Width::W64) => dynasm!(self.ops ; .arch x64 ; btc Rq(r), 63),
+        }
+    }
+
+    /// `magnitude = |magnitude|` with the sign of `sign`; writes both.
+    pub(crate) fn copysign(&mut self, width: Width, magnitude: Gpr, sign: Gpr) {
+        self.wrote(&[magnitude, sign]);
+        let (a, b) = (magnitude.0, sign.0);
+        match width {
+            Width::W32 => dynasm!(self.ops
+                ; .arch x64
+                ; and Rd(a), 0x7fff_ffff
+                ; and Rd(b), 0x8000_0000u32 as i32
+                ; or Rd(a), Rd(b)
+            ),
+            Width::W64 => dynasm!(self.ops
+                ; .arch x64
+                ; btr Rq(a), 63
+                ; shr Rq(b), 63
+                ; shl Rq(b), 63
+                ; or Rq(a), Rq(b)
+            ),
+        }
+    }
+
+    // ---- SSE ----
+
+    /// `xmm0 = xmm0 <op> xmm1`.
+    pub(crate) fn float_binary(&mut self, op: FloatOp, width: Width) {
+        let ops = &mut self.ops;
+        match (op, width) {
+            (FloatOp::Add, Width::W32) => dynasm!(ops ; .arch x64 ; addss xmm0, xmm1),
+            (FloatOp::Sub, Width::W32) => dynasm!(ops ; .arch x64 ; subss xmm0, xmm1),
+            (FloatOp::Mul, Width::W32) => dynasm!(ops ; .arch x64 ; mulss xmm0, xmm1),
+            (FloatOp::Div, Width::W32) => dynasm!(ops ; .arch x64 ; divss xmm0, xmm1),
+            (FloatOp::Add, Width::W64) => dynasm!(ops ; .arch x64 ; addsd xmm0, xmm1),
+            (FloatOp::Sub, Width::W64) => dynasm!(ops ; .arch x64 ; subsd xmm0, xmm1),
+            (FloatOp::Mul, Width::W64) => dynasm!(ops ; .arch x64 ; mulsd xmm0, xmm1),
+            (FloatOp::Div, Width::W64) => dynasm!(ops ; .arch x64 ; divsd xmm0, xmm1),
+        }
+    }
+
+    /// `xmm0 = op(xmm0)`: square root, or rounding with SSE4.1's `round` in the wasm mode.
+    pub(crate) fn float_unary(&mut self, op: FloatUnaryOp, width: Width) {
+        let mode: i8 = match op {
+            FloatUnaryOp::Sqrt => {
+                match width {
+                    Width::W32 => dynasm!(self.ops ; .arch x64 ; sqrtss xmm0, xmm0),
+                    Width::W64 => dynasm!(self.ops ; .arch x64 ; sqrtsd xmm0, xmm0),
+                }
+                return;
+            }
+            // The `round` immediate: 0 nearest (ties to even), 1 down, 2 up, 3 toward zero.
+            FloatUnaryOp::Nearest => 0,
+            FloatUnaryOp::Floor => 1,
+            FloatUnaryOp::Ceil => 2,
+            FloatUnaryOp::Trunc => 3,
+        };
+        match width {
+            Width::W32 => dynasm!(self.ops ; .arch x64 ; roundss xmm0, xmm0, mode),
+            Width::W64 => dynasm!(self.ops ; .arch x64 ; roundsd xmm0, xmm0, mode),
+        }
+    }
+
+    /// `ucomiss`/`ucomisd xmm0, xmm1`, and the condition that `cond` holds given its flags:
+    /// `(cond, Some((parity_cond, both)))` when the parity flag must be combined in (`Eq`
+    /// must be ordered, `Ne` holds when unordered).
+    pub(crate) fn float_compare(
+        &mut self,
+        width: Width,
+        cond: FloatCond,
+    ) -> (Cond, Option<(Cond, bool)>) {
+        match width {
+            Width::W32 => dynasm!(self.ops ; .arch x64 ; ucomiss xmm0, xmm1),
+            Width::W64 => dynasm!(self.ops ; .arch x64 ; ucomisd xmm0, xmm1),
+        }
+        match cond {
+            FloatCond::Eq => (Cond::Eq, Some((Cond::NoParity, true))),
+            FloatCond::Ne => (Cond::Ne, Some((Cond::Parity, false))),
+            // `a > b` and `a >= b` are false when unordered: CF is then set.
+            FloatCond::Gt => (Cond::GtU, None),
+            FloatCond::Ge => (Cond::GeU, None),
+        }
+    }
+
+    /// `xmm0 = float(src)` of width `to`.
+    pub(crate) fn int_to_float(&mut self, from: IntToFloat, to: Width, src: Gpr) {
+        let r = src.0;
+        match (from, to) {
+            (IntToFloat::I32S, Width::W32) => {
+                dynasm!(self.ops ; .arch x64 ; xorps xmm0, xmm0 ; cvtsi2ss xmm0, Rd(r))
+            }
+            // A zero-extended u32 is a non-negative i64.
+            (IntToFloat::I32U | IntToFloat::I64S, Width::W32) => {
+                dynasm!(self.ops ; .arch x64 ; xorps xmm0, xmm0 ; cvtsi2ss xmm0, Rq(r))
+            }
+            (IntToFloat::I32S, Width::W64) => {
+                dynasm!(self.ops ; .arch x64 ; xorps xmm0, xmm0 ; cvtsi2sd xmm0, Rd(r))
+            }
+            (IntToFloat::I32U | IntToFloat::I64S, Width::W64) => {
+                dynasm!(self.ops ; .arch x64 ; xorps xmm0, xmm0 ; cvtsi2sd xmm0, Rq(r))
+            }
+        }
+    }
+
+    /// `xmm0 = xmm0` converted to width `to` (demote to f32, promote to f64).
+    pub(crate) fn float_to_float(&mut self, to: Width) {
+        match to {
+            Width::W32 => dynasm!(self.ops ; .arch x64 ; cvtsd2ss xmm0, xmm0),
+            Width::W64 => dynasm!(self.ops ; .arch x64 ; cvtss2sd xmm0, xmm0),
+        }
+    }
+
+    // ---- linear memory (base in r14) ----
+
+    /// Explicit bounds check: `end = index + reach`; leave for `oob` unless `end <=` memory
+    /// 0's length (read through `len`). Writes `end` and `len`.
+    pub(crate) fn heap_bounds_check(
+        &mut self,
+        index: Gpr,
+        reach: i64,
+        end: Gpr,
+        len: Gpr,
+        oob: DynamicLabel,
+    ) {
+        self.wrote(&[end, len]);
+        let (a, end, len) = (index.0, end.0, len.0);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov Rq(end), QWORD reach
+            ; add Rq(end), Rq(a)
+            ; mov Rq(len), [r15 + off::MEMORIES as i32]
+            ; mov Rq(len), [Rq(len)]
+            ; cmp Rq(end), [Rq(len) + off::MEMORY_LENGTH as i32]
+            ; ja =>oob
+        );
+    }
+
+    /// `dst = end - size`: the effective index of an access whose offset does not fit a
+    /// displacement.
+    pub(crate) fn access_start(&mut self, dst: Gpr, end: Gpr, size: u32) {
+        self.wrote(&[dst]);
+        let size = size as i32;
+        dynasm!(self.ops ; .arch x64 ; lea Rq(dst.0), [Rq(end.0) - size]);
+    }
+
+    /// `dst = [r14 + index + disp]`, extended as `kind` says.
+    pub(crate) fn heap_load(&mut self, kind: LoadKind, dst: Gpr, index: Gpr, disp: i32) {
+        self.wrote(&[dst]);
+        let (r, a, d) = (dst.0, index.0, disp);
+        match kind {
+            LoadKind::U8 => dynasm!(self.ops ; .arch x64 ; movzx Rd(r), BYTE [r14 + Rq(a) + d]),
+            LoadKind::U16 => dynasm!(self.ops ; .arch x64 ; movzx Rd(r), WORD [r14 + Rq(a) + d]),
+            LoadKind::U32 => dynasm!(self.ops ; .arch x64 ; mov Rd(r), DWORD [r14 + Rq(a) + d]),
+            LoadKind::U64 => dynasm!(self.ops ; .arch x64 ; mov Rq(r), QWORD [r14 + Rq(a) + d]),
+            LoadKind::S8ToI32 => {
+                dynasm!(self.ops ; .arch x64 ; movsx Rd(r), BYTE [r14 + Rq(a) + d])
+            }
+            LoadKind::S16ToI32 => {
+                dynasm!(self.ops ; .arch x64 ; movsx Rd(r), WORD [r14 + Rq(a) + d])
+            }
+            LoadKind::S8ToI64 => {
+                dynasm!(self.ops ; .arch x64 ; movsx Rq(r), BYTE [r14 + Rq(a) + d])
+            }
+            LoadKind::S16ToI64 => {
+                dynasm!(self.ops ; .arch x64 ; movsx Rq(r), WORD [r14 + Rq(a) + d])
+            }
+            LoadKind::S32ToI64 => {
+                dynasm!(self.ops ; .arch x64 ; movsxd Rq(r), DWORD [r14 + Rq(a) + d])
+            }
+        }
+    }
+
+    /// `[r14 + index + disp] = value` (its low bits, as `kind` says).
+    pub(crate) fn heap_store(&mut self, kind: StoreKind, index: Gpr, disp: i32, value: Gpr) {
+        let (a, d, v) = (index.0, disp, value.0);
+        match kind {
+            StoreKind::I8 => dynasm!(self.ops ; .arch x64 ; mov BYTE [r14 + Rq(a) + d], Rb(v)),
+            StoreKind::I16 => dynasm!(self.ops ; .arch x64 ; mov WORD [r14 + Rq(a) + d], Rw(v)),
+            StoreKind::I32 => dynasm!(self.ops ; .arch x64 ; mov DWORD [r14 + Rq(a) + d], Rd(v)),
+            StoreKind::I64 => dynasm!(self.ops ; .arch x64 ; mov QWORD [r14 + Rq(a) + d], Rq(v)),
+        }
+    }
+
+    /// `[r14 + index + disp] = imm` (its low bits; sign-extended for 64).
+    pub(crate) fn heap_store_imm(&mut self, kind: StoreKind, index: Gpr, disp: i32, imm: i32) {
+        let (a, d) = (index.0, disp);
+        match kind {
+            StoreKind::I8 => dynasm!(self.ops ; .arch x64 ; mov BYTE [r14 + Rq(a) + d], imm as i8),
+            StoreKind::I16 => {
+                dynasm!(self.ops ; .arch x64 ; mov WORD [r14 + Rq(a) + d], imm as i16)
+            }
+            StoreKind::I32 => dynasm!(self.ops ; .arch x64 ; mov DWORD [r14 + Rq(a) + d], imm),
+            StoreKind::I64 => dynasm!(self.ops ; .arch x64 ; mov QWORD [r14 + Rq(a) + d], imm),
+        }
+    }
+
+    /// `dst` = memory 0's size in pages.
+    pub(crate) fn memory_size(&mut self, dst: Gpr) {
+        self.wrote(&[dst]);
+        let r = dst.0;
+        let page_shift = WASM_PAGE_SIZE.trailing_zeros() as i8;
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov Rq(r), [r15 + off::MEMORIES as i32]
+            ; mov Rq(r), [Rq(r)]
+            ; mov Rq(r), [Rq(r) + off::MEMORY_LENGTH as i32]
+            ; shr Rq(r), page_shift
+        );
+    }
+
+    // ---- the vmctx's arrays: globals, tables, functions, segments ----
+
+    /// `dst = vmctx.<array>[index]` for one of the vmctx's pointer arrays (`array` is the
+    /// field's offset).
+    pub(crate) fn load_vmctx_pointer(&mut self, dst: Gpr, array: usize, index: u32) {
+        self.wrote(&[dst]);
+        let r = dst.0;
+        let entry = off::pointer_entry(index);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov Rq(r), [r15 + array as i32]
+            ; mov Rq(r), [Rq(r) + entry]
+        );
+    }
+
+    /// `dst = [dst]`.
+    pub(crate) fn load_pointee(&mut self, dst: Gpr) {
+        self.wrote(&[dst]);
+        dynasm!(self.ops ; .arch x64 ; mov Rq(dst.0), [Rq(dst.0)]);
+    }
+
+    /// `[ptr] = value`.
+    pub(crate) fn store_pointee(&mut self, ptr: Gpr, value: Gpr) {
+        dynasm!(self.ops ; .arch x64 ; mov [Rq(ptr.0)], Rq(value.0));
+    }
+
+    /// `dst = [dst + TABLE_LENGTH]`, `dst` pointing at a table definition.
+    pub(crate) fn load_table_length(&mut self, dst: Gpr) {
+        self.wrote(&[dst]);
+        let r = dst.0;
+        dynasm!(self.ops ; .arch x64 ; mov Rq(r), [Rq(r) + off::TABLE_LENGTH as i32]);
+    }
+
+    /// Bounds-checks the index in `rcx` against table `table` (leave for `oob`); afterwards
+    /// `rax` = the element array. Writes `rax`.
+    pub(crate) fn table_elements(&mut self, table: u32, oob: DynamicLabel) {
+        self.wrote(&[Gpr::RAX]);
+        let t = off::pointer_entry(table);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, [r15 + off::TABLES as i32]
+            ; mov rax, [rax + t]
+            ; cmp rcx, [rax + off::TABLE_LENGTH as i32]
+            ; jae =>oob
+            ; mov rax, [rax + off::TABLE_BASE as i32]
+        );
+    }
+
+    /// `dst = rax[rcx]`: a table element (after [`X64::table_elements`]).
+    pub(crate) fn load_table_element(&mut self, dst: Gpr) {
+        self.wrote(&[dst]);
+        dynasm!(self.ops ; .arch x64 ; mov Rq(dst.0), [rax + rcx * 8]);
+    }
+
+    /// `rax[rcx] = value`: a table element (after [`X64::table_elements`]).
+    pub(crate) fn store_table_element(&mut self, value: Gpr) {
+        dynasm!(self.ops ; .arch x64 ; mov [rax + rcx * 8], Rq(value.0));
+    }
+
+    /// Marks segment `index` dropped (length 0). Writes `rax`.
+    pub(crate) fn drop_segment(&mut self, kind: Segment, index: u32) {
+        self.wrote(&[Gpr::RAX]);
+        let (array, at) = match kind {
+            Segment::Data => (
+                off::DATA_SEGMENTS,
+                index as usize * off::DATA_SEGMENT_SIZE + offset_of!(DataSegmentRef, len),
+            ),
+            Segment::Elem => (
+                off::ELEM_SEGMENTS,
+                index as usize * off::ELEM_SEGMENT_SIZE + offset_of!(ElemSegmentRef, len),
+            ),
+        };
+        let at = at as i32;
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, [r15 + array as i32]
+            ; mov QWORD [rax + at], 0
+        );
+    }
+
+    // ---- calls ----
+
+    /// Calls `libcall` through the vmctx's table. Writes `rax` before the call.
+    pub(crate) fn call_libcall(&mut self, libcall: Libcall) {
+        self.wrote(&[Gpr::RAX]);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, [r15 + off::LIBCALLS as i32]
+            ; call QWORD [rax + libcall.offset() as i32]
+        );
+    }
+
+    /// Calls defined function `defined` through its code-table entry (slot ABI: vmctx, frame
+    /// at slot `args`).
+    pub(crate) fn call_code_table_entry(&mut self, defined: u32, args: u32) {
+        self.wrote(&[Gpr::RAX, Gpr::RDI, Gpr::RSI]);
+        let a = slot_offset(args);
+        let entry = off::pointer_entry(defined);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, [r15 + off::CODE_TABLE as i32]
+            ; mov rdi, r15
+            ; lea rsi, [rbx + a]
+            ; call QWORD [rax + entry]
+        );
+    }
+
+    /// Calls function `func`'s reference (`vmctx.funcs[func]`) through `helper`, with its
+    /// frame at slot `args`.
+    pub(crate) fn call_func_ref(&mut self, func: u32, args: u32, helper: DynamicLabel) {
+        self.wrote(&[Gpr::RAX, Gpr::RDX, Gpr::RSI]);
+        let a = slot_offset(args);
+        let f = off::pointer_entry(func);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, [r15 + off::FUNCS as i32]
+            ; mov rdx, [rax + f]
+            ; lea rsi, [rbx + a]
+            ; call =>helper
+        );
+    }
+
+    /// Calls the function reference in table element `rax[rcx]` through `helper`, with its
+    /// frame at slot `args`, after checking that it is not null (`null`) and that its type is
+    /// type `type_index` (`bad`).
+    pub(crate) fn call_table_element(
+        &mut self,
+        type_index: u32,
+        args: u32,
+        helper: DynamicLabel,
+        null: DynamicLabel,
+        bad: DynamicLabel,
+    ) {
+        self.wrote(&[Gpr::RAX, Gpr::RCX, Gpr::RDX, Gpr::RSI]);
+        let ty = off::type_id_entry(type_index);
+        let a = slot_offset(args);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rdx, [rax + rcx * 8]
+            ; test rdx, rdx
+            ; jz =>null
+            ; mov eax, [rdx + off::FUNCREF_TYPE_ID as i32]
+            ; mov rcx, [r15 + off::TYPE_IDS as i32]
+            ; cmp eax, [rcx + ty]
+            ; jne =>bad
+            ; lea rsi, [rbx + a]
+            ; call =>helper
+        );
+    }
+
+    /// The call-reference helper's body: calls the function reference in `rdx` with its
+    /// frame at `rsi`; a wasm function through its code-table entry (tail jump, with its own
+    /// vmctx), a host function through the `call_host` libcall, after publishing the
+    /// slot-stack top (`fp` + `frame_slots`) for re-entrant calls; a non-zero status leaves
+    /// for `propagate`.
+    pub(crate) fn call_ref_helper_body(&mut self, frame_slots: u32, propagate: DynamicLabel) {
+        let frame_bytes = slot_offset(frame_slots);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rdi, [rdx + off::FUNCREF_VMCTX as i32]
+            ; test rdi, rdi
+            ; jz >host
+            ; mov rax, [rdx + off::FUNCREF_CODE as i32]
+            ; jmp QWORD [rax]
+            ; host:
+            ; sub rsp, 8
+            ; mov rax, [r15 + off::STORE as i32]
+            ; lea rcx, [rbx + frame_bytes]
+            ; mov [rax + off::STORE_STACK_TOP as i32], rcx
+            ; mov rdi, r15
+            ; xchg rsi, rdx
+            ; mov rax, [r15 + off::LIBCALLS as i32]
+            ; call QWORD [rax + Libcall::call_host().offset() as i32]
+            ; add rsp, 8
+            ; test eax, eax
+            ; jnz =>propagate
+            ; ret
+        );
+    }
+
+    /// The hot helper's body: `tier_up(vmctx, defined, edx)`, returning its result in `rax`.
+    pub(crate) fn hot_helper_body(&mut self, defined: u32) {
+        let defined = defined as i32;
+        dynasm!(self.ops
+            ; .arch x64
+            ; sub rsp, 8
+            ; mov rdi, r15
+            ; mov esi, defined
+            ; mov rax, [r15 + off::LIBCALLS as i32]
+            ; call QWORD [rax + Libcall::tier_up().offset() as i32]
+            ; add rsp, 8
+            ; ret
+        );
+    }
+
+    // ---- frame ----
+
+    /// Pushes `rbp` and the callee-saved registers (keeping `rsp` 16-byte aligned) and loads
+    /// `r15` = vmctx and `rbx` = fp from the arguments.
+    pub(crate) fn enter_frame(&mut self) {
+        dynasm!(self.ops
+            ; .arch x64
+            ; push rbp
+            ; mov rbp, rsp
+            ; push rbx
+            ; push r12
+            ; push r13
+            ; push r14
+            ; push r15
+            ; sub rsp, 8
+            ; mov r15, rdi
+            ; mov rbx, rsi
+        );
+    }
+
+    /// Loads `r12` = the store's interrupt flag and checks the native stack (`rsp` above its
+    /// limit) and the slot stack (`fp + frame_slots` within it); leave for `overflow`
+    /// otherwise. Writes `rax` and `rcx`.
+    pub(crate) fn check_stacks(&mut self, frame_slots: u32, overflow: DynamicLabel) {
+        self.wrote(&[Gpr::RAX, Gpr::RCX]);
+        let frame_bytes = slot_offset(frame_slots);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, [r15 + off::STORE as i32]
+            ; mov r12, [rax + off::STORE_INTERRUPT as i32]
+            ; cmp rsp, [rax + off::STORE_NATIVE_STACK_LIMIT as i32]
+            ; jb =>overflow
+            ; lea rcx, [rbx + frame_bytes]
+            ; cmp rcx, [rax + off::STORE_STACK_END as i32]
+            ; ja =>overflow
+        );
+    }
+
+    /// `r13` = the address of defined function `defined`'s hotness countdown. Writes `rax`.
+    pub(crate) fn load_countdown(&mut self, defined: u32) {
+        self.wrote(&[Gpr::RAX]);
+        let counter = off::countdown_entry(defined);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, [r15 + off::HOT_COUNTERS as i32]
+            ; lea r13, [rax + counter]
+        );
+    }
+
+    /// `r14` = memory 0's base. Writes `rax`.
+    pub(crate) fn load_memory_base(&mut self) {
+        self.wrote(&[Gpr::RAX]);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, [r15 + off::MEMORIES as i32]
+            ; mov rax, [rax]
+            ; mov r14, [rax + off::MEMORY_BASE as i32]
+        );
+    }
+
+    /// The interrupt check and the hotness countdown: leave for `interrupted` when the flag is
+    /// set; when the countdown crosses zero, call `hot_helper` with `edx` = `osr_pc` and, with
+    /// `osr_exit`, leave for it when the helper returns an address. Writes `rax` and `rdx`
+    /// (the helper clobbers every scratch register).
+    pub(crate) fn tick(
+        &mut self,
+        interrupted: DynamicLabel,
+        hot_helper: DynamicLabel,
+        osr_pc: u32,
+        osr_exit: Option<DynamicLabel>,
+    ) {
+        self.wrote(&[Gpr::RAX, Gpr::RDX]);
+        let osr_pc = osr_pc as i32;
+        dynasm!(self.ops
+            ; .arch x64
+            ; cmp BYTE [r12], 0
+            ; jne =>interrupted
+            ; sub DWORD [r13], 1
+            ; jns >cool
+            ; mov edx, osr_pc
+            ; call =>hot_helper
+        );
+        if let Some(osr_exit) = osr_exit {
+            dynasm!(self.ops
+                ; .arch x64
+                ; test rax, rax
+                ; jnz =>osr_exit
+            );
+        }
+        dynasm!(self.ops ; .arch x64 ; cool:);
+    }
+
+    /// `mov rdi, r15; mov rsi, rbx`: this frame's vmctx and fp as the arguments of a tail
+    /// call.
+    pub(crate) fn pass_own_frame(&mut self) {
+        self.wrote(&[Gpr::RDI, Gpr::RSI]);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rdi, r15
+            ; mov rsi, rbx
+        );
+    }
+
+    /// Undoes [`X64::enter_frame`]'s pushes (the stack is then as at entry, return address on
+    /// top).
+    pub(crate) fn leave_frame(&mut self) {
+        dynasm!(self.ops
+            ; .arch x64
+            ; add rsp, 8
+            ; pop r15
+            ; pop r14
+            ; pop r13
+            ; pop r12
+            ; pop rbx
+            ; pop rbp
+        );
+    }
+
+    pub(crate) fn ret(&mut self) {
+        dynasm!(self.ops ; .arch x64 ; ret);
+    }
+
+    /// `jmp rax`.
+    pub(crate) fn jmp_rax(&mut self) {
+        dynasm!(self.ops ; .arch x64 ; jmp rax);
+    }
+}
