@@ -39,6 +39,7 @@ use crate::InterpModule;
 use crate::instr::Instr;
 #[cfg(tierup_tail_dispatch)]
 use crate::instr::Opcode;
+use crate::simd;
 use crate::translate::CompiledFunc;
 
 #[cfg(not(target_endian = "little"))]
@@ -459,6 +460,32 @@ macro_rules! executor {
                 *$fp.add($d s as usize) = $d v
             };
         }
+        /// The `v128` in slots `s` and `s + 1`.
+        macro_rules! v128 {
+            ($d s:expr) => {
+                ptr::read_unaligned($fp.add($d s as usize) as *const u128)
+            };
+        }
+        macro_rules! set_v128 {
+            ($d s:expr, $d v:expr) => {
+                ptr::write_unaligned($fp.add($d s as usize) as *mut u128, $d v)
+            };
+        }
+        /// The operands of the `Extra` after this instruction.
+        macro_rules! extra {
+            () => {
+                match *$ip.add(1) {
+                    Instr::Extra { a, b, c } => (a, b, c),
+                    _ => std::hint::unreachable_unchecked(),
+                }
+            };
+        }
+        /// Entry `index` of the current function's constant pool.
+        macro_rules! const128 {
+            ($d index:expr) => {
+                *(&(*(*$ex).func).consts).get_unchecked($d index as usize)
+            };
+        }
         macro_rules! i32_of {
             ($d s:expr) => {
                 slot!($d s) as u32 as i32
@@ -758,7 +785,10 @@ unsafe fn tail_dispatch(
 /// instruction list, so a missing handler is a compile error).
 #[cfg(tierup_tail_dispatch)]
 macro_rules! handler_table {
-    ($( $(#[doc = $doc:literal])* $name:ident { $($fields:tt)* } $($relation:ident($related:ident))* ; )*) => {
+    ({ $($scalar:tt)* } simd { $($simd:tt)* }) => {
+        handler_table!(@all $($scalar)* $($simd)*);
+    };
+    (@all $( $(#[doc = $doc:literal])* $name:ident { $($fields:tt)* } $($relation:ident($related:ident))* ; )*) => {
         /// Handlers by opcode.
         static HANDLERS: [Handler; Opcode::COUNT] = [$( handlers::$name as Handler ),*];
     };
@@ -1873,6 +1903,1119 @@ executor! {
     F64PromoteF32 { dst, src } => {
         set_f64!(dst, f64::from(f32_of!(src)));
         next!()
+    }
+
+    // ---- v128 (two slots; lane semantics in `crate::simd`) ----
+    Copy128 { dst, src } => {
+        set_v128!(dst, v128!(src));
+        next!()
+    }
+    Select128 { dst, a, b } => {
+        let (cond, _, _) = extra!();
+        let v = if slot!(cond) as u32 != 0 { v128!(a) } else { v128!(b) };
+        set_v128!(dst, v);
+        next_n!(2)
+    }
+    GlobalGet128 { dst, global } => {
+        let p = *(*(*ex).vmctx).globals.add(global as usize);
+        set_v128!(dst, ptr::read_unaligned(p as *const u128));
+        next!()
+    }
+    GlobalSet128 { global, src } => {
+        let p = *(*(*ex).vmctx).globals.add(global as usize);
+        ptr::write_unaligned(p as *mut u128, v128!(src));
+        next!()
+    }
+    V128Load { dst, addr, offset } => {
+        let p = ea!(addr, offset, 16);
+        set_v128!(dst, ptr::read_unaligned(p as *const u128));
+        next!()
+    }
+    V128Load8x8S { dst, addr, offset } => {
+        let p = ea!(addr, offset, size_of::<u64>() as u64);
+        let v = ptr::read_unaligned(p as *const u64);
+        set_v128!(dst, simd::i16x8_extend_low_i8x16_s(u128::from(v)));
+        next!()
+    }
+    V128Load8x8U { dst, addr, offset } => {
+        let p = ea!(addr, offset, size_of::<u64>() as u64);
+        let v = ptr::read_unaligned(p as *const u64);
+        set_v128!(dst, simd::i16x8_extend_low_i8x16_u(u128::from(v)));
+        next!()
+    }
+    V128Load16x4S { dst, addr, offset } => {
+        let p = ea!(addr, offset, size_of::<u64>() as u64);
+        let v = ptr::read_unaligned(p as *const u64);
+        set_v128!(dst, simd::i32x4_extend_low_i16x8_s(u128::from(v)));
+        next!()
+    }
+    V128Load16x4U { dst, addr, offset } => {
+        let p = ea!(addr, offset, size_of::<u64>() as u64);
+        let v = ptr::read_unaligned(p as *const u64);
+        set_v128!(dst, simd::i32x4_extend_low_i16x8_u(u128::from(v)));
+        next!()
+    }
+    V128Load32x2S { dst, addr, offset } => {
+        let p = ea!(addr, offset, size_of::<u64>() as u64);
+        let v = ptr::read_unaligned(p as *const u64);
+        set_v128!(dst, simd::i64x2_extend_low_i32x4_s(u128::from(v)));
+        next!()
+    }
+    V128Load32x2U { dst, addr, offset } => {
+        let p = ea!(addr, offset, size_of::<u64>() as u64);
+        let v = ptr::read_unaligned(p as *const u64);
+        set_v128!(dst, simd::i64x2_extend_low_i32x4_u(u128::from(v)));
+        next!()
+    }
+    V128Load8Splat { dst, addr, offset } => {
+        let p = ea!(addr, offset, size_of::<u8>() as u64);
+        let v = ptr::read_unaligned(p as *const u8);
+        set_v128!(dst, simd::i8x16_splat(u64::from(v)));
+        next!()
+    }
+    V128Load16Splat { dst, addr, offset } => {
+        let p = ea!(addr, offset, size_of::<u16>() as u64);
+        let v = ptr::read_unaligned(p as *const u16);
+        set_v128!(dst, simd::i16x8_splat(u64::from(v)));
+        next!()
+    }
+    V128Load32Splat { dst, addr, offset } => {
+        let p = ea!(addr, offset, size_of::<u32>() as u64);
+        let v = ptr::read_unaligned(p as *const u32);
+        set_v128!(dst, simd::i32x4_splat(u64::from(v)));
+        next!()
+    }
+    V128Load64Splat { dst, addr, offset } => {
+        let p = ea!(addr, offset, size_of::<u64>() as u64);
+        let v = ptr::read_unaligned(p as *const u64);
+        set_v128!(dst, simd::i64x2_splat(u64::from(v)));
+        next!()
+    }
+    V128Load32Zero { dst, addr, offset } => {
+        let p = ea!(addr, offset, size_of::<u32>() as u64);
+        let v = ptr::read_unaligned(p as *const u32);
+        set_v128!(dst, u128::from(v));
+        next!()
+    }
+    V128Load64Zero { dst, addr, offset } => {
+        let p = ea!(addr, offset, size_of::<u64>() as u64);
+        let v = ptr::read_unaligned(p as *const u64);
+        set_v128!(dst, u128::from(v));
+        next!()
+    }
+    V128Store { addr, src, offset } => {
+        let p = ea!(addr, offset, 16);
+        ptr::write_unaligned(p as *mut u128, v128!(src));
+        next!()
+    }
+    V128Load8Lane { dst, addr, offset } => {
+        let (vec, lane, _) = extra!();
+        let p = ea!(addr, offset, 1);
+        let v = u64::from(ptr::read_unaligned(p as *const u8));
+        set_v128!(dst, simd::replace(v128!(vec), 8, lane, v));
+        next_n!(2)
+    }
+    V128Load16Lane { dst, addr, offset } => {
+        let (vec, lane, _) = extra!();
+        let p = ea!(addr, offset, 2);
+        let v = u64::from(ptr::read_unaligned(p as *const u16));
+        set_v128!(dst, simd::replace(v128!(vec), 16, lane, v));
+        next_n!(2)
+    }
+    V128Load32Lane { dst, addr, offset } => {
+        let (vec, lane, _) = extra!();
+        let p = ea!(addr, offset, 4);
+        let v = u64::from(ptr::read_unaligned(p as *const u32));
+        set_v128!(dst, simd::replace(v128!(vec), 32, lane, v));
+        next_n!(2)
+    }
+    V128Load64Lane { dst, addr, offset } => {
+        let (vec, lane, _) = extra!();
+        let p = ea!(addr, offset, 8);
+        let v = u64::from(ptr::read_unaligned(p as *const u64));
+        set_v128!(dst, simd::replace(v128!(vec), 64, lane, v));
+        next_n!(2)
+    }
+    V128Store8Lane { addr, src, offset } => {
+        let (lane, _, _) = extra!();
+        let p = ea!(addr, offset, 1);
+        ptr::write_unaligned(p as *mut u8, simd::extract(v128!(src), 8, lane) as u8);
+        next_n!(2)
+    }
+    V128Store16Lane { addr, src, offset } => {
+        let (lane, _, _) = extra!();
+        let p = ea!(addr, offset, 2);
+        ptr::write_unaligned(p as *mut u16, simd::extract(v128!(src), 16, lane) as u16);
+        next_n!(2)
+    }
+    V128Store32Lane { addr, src, offset } => {
+        let (lane, _, _) = extra!();
+        let p = ea!(addr, offset, 4);
+        ptr::write_unaligned(p as *mut u32, simd::extract(v128!(src), 32, lane) as u32);
+        next_n!(2)
+    }
+    V128Store64Lane { addr, src, offset } => {
+        let (lane, _, _) = extra!();
+        let p = ea!(addr, offset, 8);
+        ptr::write_unaligned(p as *mut u64, simd::extract(v128!(src), 64, lane) as u64);
+        next_n!(2)
+    }
+    V128Const { dst, index } => {
+        set_v128!(dst, const128!(index));
+        next!()
+    }
+    I8x16Shuffle { dst, lhs, rhs } => {
+        let (lanes, _, _) = extra!();
+        set_v128!(dst, simd::shuffle(v128!(lhs), v128!(rhs), const128!(lanes)));
+        next_n!(2)
+    }
+    I8x16ExtractLaneS { dst, src, lane } => {
+        set!(dst, u64::from(simd::extract(v128!(src), 8, lane) as u8 as i8 as i32 as u32));
+        next!()
+    }
+    I8x16ExtractLaneU { dst, src, lane } => {
+        set!(dst, simd::extract(v128!(src), 8, lane));
+        next!()
+    }
+    I8x16ReplaceLane { dst, src, value } => {
+        let (lane, _, _) = extra!();
+        set_v128!(dst, simd::replace(v128!(src), 8, lane, slot!(value)));
+        next_n!(2)
+    }
+    I16x8ExtractLaneS { dst, src, lane } => {
+        set!(dst, u64::from(simd::extract(v128!(src), 16, lane) as u16 as i16 as i32 as u32));
+        next!()
+    }
+    I16x8ExtractLaneU { dst, src, lane } => {
+        set!(dst, simd::extract(v128!(src), 16, lane));
+        next!()
+    }
+    I16x8ReplaceLane { dst, src, value } => {
+        let (lane, _, _) = extra!();
+        set_v128!(dst, simd::replace(v128!(src), 16, lane, slot!(value)));
+        next_n!(2)
+    }
+    I32x4ExtractLane { dst, src, lane } => {
+        set!(dst, simd::extract(v128!(src), 32, lane));
+        next!()
+    }
+    I32x4ReplaceLane { dst, src, value } => {
+        let (lane, _, _) = extra!();
+        set_v128!(dst, simd::replace(v128!(src), 32, lane, slot!(value)));
+        next_n!(2)
+    }
+    I64x2ExtractLane { dst, src, lane } => {
+        set!(dst, simd::extract(v128!(src), 64, lane));
+        next!()
+    }
+    I64x2ReplaceLane { dst, src, value } => {
+        let (lane, _, _) = extra!();
+        set_v128!(dst, simd::replace(v128!(src), 64, lane, slot!(value)));
+        next_n!(2)
+    }
+    F32x4ExtractLane { dst, src, lane } => {
+        set!(dst, simd::extract(v128!(src), 32, lane));
+        next!()
+    }
+    F32x4ReplaceLane { dst, src, value } => {
+        let (lane, _, _) = extra!();
+        set_v128!(dst, simd::replace(v128!(src), 32, lane, slot!(value)));
+        next_n!(2)
+    }
+    F64x2ExtractLane { dst, src, lane } => {
+        set!(dst, simd::extract(v128!(src), 64, lane));
+        next!()
+    }
+    F64x2ReplaceLane { dst, src, value } => {
+        let (lane, _, _) = extra!();
+        set_v128!(dst, simd::replace(v128!(src), 64, lane, slot!(value)));
+        next_n!(2)
+    }
+    I8x16Swizzle { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_swizzle(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16Splat { dst, src } => {
+        set_v128!(dst, simd::i8x16_splat(slot!(src)));
+        next!()
+    }
+    I16x8Splat { dst, src } => {
+        set_v128!(dst, simd::i16x8_splat(slot!(src)));
+        next!()
+    }
+    I32x4Splat { dst, src } => {
+        set_v128!(dst, simd::i32x4_splat(slot!(src)));
+        next!()
+    }
+    I64x2Splat { dst, src } => {
+        set_v128!(dst, simd::i64x2_splat(slot!(src)));
+        next!()
+    }
+    F32x4Splat { dst, src } => {
+        set_v128!(dst, simd::i32x4_splat(slot!(src)));
+        next!()
+    }
+    F64x2Splat { dst, src } => {
+        set_v128!(dst, simd::i64x2_splat(slot!(src)));
+        next!()
+    }
+    I8x16Eq { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_eq(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16Ne { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_ne(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16LtS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_lt_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16LtU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_lt_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16GtS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_gt_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16GtU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_gt_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16LeS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_le_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16LeU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_le_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16GeS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_ge_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16GeU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_ge_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8Eq { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_eq(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8Ne { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_ne(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8LtS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_lt_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8LtU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_lt_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8GtS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_gt_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8GtU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_gt_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8LeS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_le_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8LeU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_le_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8GeS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_ge_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8GeU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_ge_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4Eq { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_eq(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4Ne { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_ne(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4LtS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_lt_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4LtU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_lt_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4GtS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_gt_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4GtU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_gt_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4LeS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_le_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4LeU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_le_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4GeS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_ge_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4GeU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_ge_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I64x2Eq { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i64x2_eq(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I64x2Ne { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i64x2_ne(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I64x2LtS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i64x2_lt_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I64x2GtS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i64x2_gt_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I64x2LeS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i64x2_le_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I64x2GeS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i64x2_ge_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F32x4Eq { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f32x4_eq(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F32x4Ne { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f32x4_ne(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F32x4Lt { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f32x4_lt(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F32x4Gt { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f32x4_gt(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F32x4Le { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f32x4_le(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F32x4Ge { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f32x4_ge(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F64x2Eq { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f64x2_eq(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F64x2Ne { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f64x2_ne(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F64x2Lt { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f64x2_lt(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F64x2Gt { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f64x2_gt(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F64x2Le { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f64x2_le(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F64x2Ge { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f64x2_ge(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    V128Not { dst, src } => {
+        set_v128!(dst, !v128!(src));
+        next!()
+    }
+    V128And { dst, lhs, rhs } => {
+        let (a, b) = (v128!(lhs), v128!(rhs));
+        set_v128!(dst, a & b);
+        next!()
+    }
+    V128AndNot { dst, lhs, rhs } => {
+        let (a, b) = (v128!(lhs), v128!(rhs));
+        set_v128!(dst, a & !b);
+        next!()
+    }
+    V128Or { dst, lhs, rhs } => {
+        let (a, b) = (v128!(lhs), v128!(rhs));
+        set_v128!(dst, a | b);
+        next!()
+    }
+    V128Xor { dst, lhs, rhs } => {
+        let (a, b) = (v128!(lhs), v128!(rhs));
+        set_v128!(dst, a ^ b);
+        next!()
+    }
+    V128Bitselect { dst, lhs, rhs } => {
+        let (mask, _, _) = extra!();
+        set_v128!(dst, simd::bitselect(v128!(lhs), v128!(rhs), v128!(mask)));
+        next_n!(2)
+    }
+    V128AnyTrue { dst, src } => {
+        set!(dst, u64::from(v128!(src) != 0));
+        next!()
+    }
+    I8x16Abs { dst, src } => {
+        set_v128!(dst, simd::i8x16_abs(v128!(src)));
+        next!()
+    }
+    I8x16Neg { dst, src } => {
+        set_v128!(dst, simd::i8x16_neg(v128!(src)));
+        next!()
+    }
+    I8x16Popcnt { dst, src } => {
+        set_v128!(dst, simd::i8x16_popcnt(v128!(src)));
+        next!()
+    }
+    I8x16AllTrue { dst, src } => {
+        set!(dst, u64::from(simd::i8x16_all_true(v128!(src))));
+        next!()
+    }
+    I8x16Bitmask { dst, src } => {
+        set!(dst, u64::from(simd::i8x16_bitmask(v128!(src))));
+        next!()
+    }
+    I8x16NarrowI16x8S { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_narrow_i16x8_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16NarrowI16x8U { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_narrow_i16x8_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16Shl { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_shl(v128!(lhs), slot!(rhs) as u32));
+        next!()
+    }
+    I8x16ShrS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_shr_s(v128!(lhs), slot!(rhs) as u32));
+        next!()
+    }
+    I8x16ShrU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_shr_u(v128!(lhs), slot!(rhs) as u32));
+        next!()
+    }
+    I8x16Add { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_add(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16AddSatS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_add_sat_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16AddSatU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_add_sat_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16Sub { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_sub(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16SubSatS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_sub_sat_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16SubSatU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_sub_sat_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16MinS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_min_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16MinU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_min_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16MaxS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_max_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16MaxU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_max_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I8x16AvgrU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_avgr_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8ExtAddPairwiseI8x16S { dst, src } => {
+        set_v128!(dst, simd::i16x8_extadd_pairwise_i8x16_s(v128!(src)));
+        next!()
+    }
+    I16x8ExtAddPairwiseI8x16U { dst, src } => {
+        set_v128!(dst, simd::i16x8_extadd_pairwise_i8x16_u(v128!(src)));
+        next!()
+    }
+    I16x8Abs { dst, src } => {
+        set_v128!(dst, simd::i16x8_abs(v128!(src)));
+        next!()
+    }
+    I16x8Neg { dst, src } => {
+        set_v128!(dst, simd::i16x8_neg(v128!(src)));
+        next!()
+    }
+    I16x8Q15MulrSatS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_q15mulr_sat_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8AllTrue { dst, src } => {
+        set!(dst, u64::from(simd::i16x8_all_true(v128!(src))));
+        next!()
+    }
+    I16x8Bitmask { dst, src } => {
+        set!(dst, u64::from(simd::i16x8_bitmask(v128!(src))));
+        next!()
+    }
+    I16x8NarrowI32x4S { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_narrow_i32x4_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8NarrowI32x4U { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_narrow_i32x4_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8ExtendLowI8x16S { dst, src } => {
+        set_v128!(dst, simd::i16x8_extend_low_i8x16_s(v128!(src)));
+        next!()
+    }
+    I16x8ExtendHighI8x16S { dst, src } => {
+        set_v128!(dst, simd::i16x8_extend_high_i8x16_s(v128!(src)));
+        next!()
+    }
+    I16x8ExtendLowI8x16U { dst, src } => {
+        set_v128!(dst, simd::i16x8_extend_low_i8x16_u(v128!(src)));
+        next!()
+    }
+    I16x8ExtendHighI8x16U { dst, src } => {
+        set_v128!(dst, simd::i16x8_extend_high_i8x16_u(v128!(src)));
+        next!()
+    }
+    I16x8Shl { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_shl(v128!(lhs), slot!(rhs) as u32));
+        next!()
+    }
+    I16x8ShrS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_shr_s(v128!(lhs), slot!(rhs) as u32));
+        next!()
+    }
+    I16x8ShrU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_shr_u(v128!(lhs), slot!(rhs) as u32));
+        next!()
+    }
+    I16x8Add { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_add(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8AddSatS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_add_sat_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8AddSatU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_add_sat_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8Sub { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_sub(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8SubSatS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_sub_sat_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8SubSatU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_sub_sat_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8Mul { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_mul(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8MinS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_min_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8MinU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_min_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8MaxS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_max_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8MaxU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_max_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8AvgrU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_avgr_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8ExtMulLowI8x16S { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_extmul_low_i8x16_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8ExtMulHighI8x16S { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_extmul_high_i8x16_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8ExtMulLowI8x16U { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_extmul_low_i8x16_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8ExtMulHighI8x16U { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_extmul_high_i8x16_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4ExtAddPairwiseI16x8S { dst, src } => {
+        set_v128!(dst, simd::i32x4_extadd_pairwise_i16x8_s(v128!(src)));
+        next!()
+    }
+    I32x4ExtAddPairwiseI16x8U { dst, src } => {
+        set_v128!(dst, simd::i32x4_extadd_pairwise_i16x8_u(v128!(src)));
+        next!()
+    }
+    I32x4Abs { dst, src } => {
+        set_v128!(dst, simd::i32x4_abs(v128!(src)));
+        next!()
+    }
+    I32x4Neg { dst, src } => {
+        set_v128!(dst, simd::i32x4_neg(v128!(src)));
+        next!()
+    }
+    I32x4AllTrue { dst, src } => {
+        set!(dst, u64::from(simd::i32x4_all_true(v128!(src))));
+        next!()
+    }
+    I32x4Bitmask { dst, src } => {
+        set!(dst, u64::from(simd::i32x4_bitmask(v128!(src))));
+        next!()
+    }
+    I32x4ExtendLowI16x8S { dst, src } => {
+        set_v128!(dst, simd::i32x4_extend_low_i16x8_s(v128!(src)));
+        next!()
+    }
+    I32x4ExtendHighI16x8S { dst, src } => {
+        set_v128!(dst, simd::i32x4_extend_high_i16x8_s(v128!(src)));
+        next!()
+    }
+    I32x4ExtendLowI16x8U { dst, src } => {
+        set_v128!(dst, simd::i32x4_extend_low_i16x8_u(v128!(src)));
+        next!()
+    }
+    I32x4ExtendHighI16x8U { dst, src } => {
+        set_v128!(dst, simd::i32x4_extend_high_i16x8_u(v128!(src)));
+        next!()
+    }
+    I32x4Shl { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_shl(v128!(lhs), slot!(rhs) as u32));
+        next!()
+    }
+    I32x4ShrS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_shr_s(v128!(lhs), slot!(rhs) as u32));
+        next!()
+    }
+    I32x4ShrU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_shr_u(v128!(lhs), slot!(rhs) as u32));
+        next!()
+    }
+    I32x4Add { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_add(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4Sub { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_sub(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4Mul { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_mul(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4MinS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_min_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4MinU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_min_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4MaxS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_max_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4MaxU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_max_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4DotI16x8S { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_dot_i16x8_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4ExtMulLowI16x8S { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_extmul_low_i16x8_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4ExtMulHighI16x8S { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_extmul_high_i16x8_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4ExtMulLowI16x8U { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_extmul_low_i16x8_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4ExtMulHighI16x8U { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i32x4_extmul_high_i16x8_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I64x2Abs { dst, src } => {
+        set_v128!(dst, simd::i64x2_abs(v128!(src)));
+        next!()
+    }
+    I64x2Neg { dst, src } => {
+        set_v128!(dst, simd::i64x2_neg(v128!(src)));
+        next!()
+    }
+    I64x2AllTrue { dst, src } => {
+        set!(dst, u64::from(simd::i64x2_all_true(v128!(src))));
+        next!()
+    }
+    I64x2Bitmask { dst, src } => {
+        set!(dst, u64::from(simd::i64x2_bitmask(v128!(src))));
+        next!()
+    }
+    I64x2ExtendLowI32x4S { dst, src } => {
+        set_v128!(dst, simd::i64x2_extend_low_i32x4_s(v128!(src)));
+        next!()
+    }
+    I64x2ExtendHighI32x4S { dst, src } => {
+        set_v128!(dst, simd::i64x2_extend_high_i32x4_s(v128!(src)));
+        next!()
+    }
+    I64x2ExtendLowI32x4U { dst, src } => {
+        set_v128!(dst, simd::i64x2_extend_low_i32x4_u(v128!(src)));
+        next!()
+    }
+    I64x2ExtendHighI32x4U { dst, src } => {
+        set_v128!(dst, simd::i64x2_extend_high_i32x4_u(v128!(src)));
+        next!()
+    }
+    I64x2Shl { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i64x2_shl(v128!(lhs), slot!(rhs) as u32));
+        next!()
+    }
+    I64x2ShrS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i64x2_shr_s(v128!(lhs), slot!(rhs) as u32));
+        next!()
+    }
+    I64x2ShrU { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i64x2_shr_u(v128!(lhs), slot!(rhs) as u32));
+        next!()
+    }
+    I64x2Add { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i64x2_add(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I64x2Sub { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i64x2_sub(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I64x2Mul { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i64x2_mul(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I64x2ExtMulLowI32x4S { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i64x2_extmul_low_i32x4_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I64x2ExtMulHighI32x4S { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i64x2_extmul_high_i32x4_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I64x2ExtMulLowI32x4U { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i64x2_extmul_low_i32x4_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I64x2ExtMulHighI32x4U { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i64x2_extmul_high_i32x4_u(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F32x4Ceil { dst, src } => {
+        set_v128!(dst, simd::f32x4_ceil(v128!(src)));
+        next!()
+    }
+    F32x4Floor { dst, src } => {
+        set_v128!(dst, simd::f32x4_floor(v128!(src)));
+        next!()
+    }
+    F32x4Trunc { dst, src } => {
+        set_v128!(dst, simd::f32x4_trunc(v128!(src)));
+        next!()
+    }
+    F32x4Nearest { dst, src } => {
+        set_v128!(dst, simd::f32x4_nearest(v128!(src)));
+        next!()
+    }
+    F32x4Abs { dst, src } => {
+        set_v128!(dst, simd::f32x4_abs(v128!(src)));
+        next!()
+    }
+    F32x4Neg { dst, src } => {
+        set_v128!(dst, simd::f32x4_neg(v128!(src)));
+        next!()
+    }
+    F32x4Sqrt { dst, src } => {
+        set_v128!(dst, simd::f32x4_sqrt(v128!(src)));
+        next!()
+    }
+    F32x4Add { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f32x4_add(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F32x4Sub { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f32x4_sub(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F32x4Mul { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f32x4_mul(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F32x4Div { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f32x4_div(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F32x4Min { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f32x4_min(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F32x4Max { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f32x4_max(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F32x4PMin { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f32x4_pmin(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F32x4PMax { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f32x4_pmax(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F64x2Ceil { dst, src } => {
+        set_v128!(dst, simd::f64x2_ceil(v128!(src)));
+        next!()
+    }
+    F64x2Floor { dst, src } => {
+        set_v128!(dst, simd::f64x2_floor(v128!(src)));
+        next!()
+    }
+    F64x2Trunc { dst, src } => {
+        set_v128!(dst, simd::f64x2_trunc(v128!(src)));
+        next!()
+    }
+    F64x2Nearest { dst, src } => {
+        set_v128!(dst, simd::f64x2_nearest(v128!(src)));
+        next!()
+    }
+    F64x2Abs { dst, src } => {
+        set_v128!(dst, simd::f64x2_abs(v128!(src)));
+        next!()
+    }
+    F64x2Neg { dst, src } => {
+        set_v128!(dst, simd::f64x2_neg(v128!(src)));
+        next!()
+    }
+    F64x2Sqrt { dst, src } => {
+        set_v128!(dst, simd::f64x2_sqrt(v128!(src)));
+        next!()
+    }
+    F64x2Add { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f64x2_add(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F64x2Sub { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f64x2_sub(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F64x2Mul { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f64x2_mul(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F64x2Div { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f64x2_div(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F64x2Min { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f64x2_min(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F64x2Max { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f64x2_max(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F64x2PMin { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f64x2_pmin(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F64x2PMax { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f64x2_pmax(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4TruncSatF32x4S { dst, src } => {
+        set_v128!(dst, simd::i32x4_trunc_sat_f32x4_s(v128!(src)));
+        next!()
+    }
+    I32x4TruncSatF32x4U { dst, src } => {
+        set_v128!(dst, simd::i32x4_trunc_sat_f32x4_u(v128!(src)));
+        next!()
+    }
+    F32x4ConvertI32x4S { dst, src } => {
+        set_v128!(dst, simd::f32x4_convert_i32x4_s(v128!(src)));
+        next!()
+    }
+    F32x4ConvertI32x4U { dst, src } => {
+        set_v128!(dst, simd::f32x4_convert_i32x4_u(v128!(src)));
+        next!()
+    }
+    I32x4TruncSatF64x2SZero { dst, src } => {
+        set_v128!(dst, simd::i32x4_trunc_sat_f64x2_s_zero(v128!(src)));
+        next!()
+    }
+    I32x4TruncSatF64x2UZero { dst, src } => {
+        set_v128!(dst, simd::i32x4_trunc_sat_f64x2_u_zero(v128!(src)));
+        next!()
+    }
+    F64x2ConvertLowI32x4S { dst, src } => {
+        set_v128!(dst, simd::f64x2_convert_low_i32x4_s(v128!(src)));
+        next!()
+    }
+    F64x2ConvertLowI32x4U { dst, src } => {
+        set_v128!(dst, simd::f64x2_convert_low_i32x4_u(v128!(src)));
+        next!()
+    }
+    F32x4DemoteF64x2Zero { dst, src } => {
+        set_v128!(dst, simd::f32x4_demote_f64x2_zero(v128!(src)));
+        next!()
+    }
+    F64x2PromoteLowF32x4 { dst, src } => {
+        set_v128!(dst, simd::f64x2_promote_low_f32x4(v128!(src)));
+        next!()
+    }
+    I8x16RelaxedSwizzle { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i8x16_swizzle(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4RelaxedTruncF32x4S { dst, src } => {
+        set_v128!(dst, simd::i32x4_trunc_sat_f32x4_s(v128!(src)));
+        next!()
+    }
+    I32x4RelaxedTruncF32x4U { dst, src } => {
+        set_v128!(dst, simd::i32x4_trunc_sat_f32x4_u(v128!(src)));
+        next!()
+    }
+    I32x4RelaxedTruncF64x2SZero { dst, src } => {
+        set_v128!(dst, simd::i32x4_trunc_sat_f64x2_s_zero(v128!(src)));
+        next!()
+    }
+    I32x4RelaxedTruncF64x2UZero { dst, src } => {
+        set_v128!(dst, simd::i32x4_trunc_sat_f64x2_u_zero(v128!(src)));
+        next!()
+    }
+    F32x4RelaxedMadd { dst, lhs, rhs } => {
+        let (third, _, _) = extra!();
+        set_v128!(dst, simd::f32x4_relaxed_madd(v128!(lhs), v128!(rhs), v128!(third)));
+        next_n!(2)
+    }
+    F32x4RelaxedNmadd { dst, lhs, rhs } => {
+        let (third, _, _) = extra!();
+        set_v128!(dst, simd::f32x4_relaxed_nmadd(v128!(lhs), v128!(rhs), v128!(third)));
+        next_n!(2)
+    }
+    F64x2RelaxedMadd { dst, lhs, rhs } => {
+        let (third, _, _) = extra!();
+        set_v128!(dst, simd::f64x2_relaxed_madd(v128!(lhs), v128!(rhs), v128!(third)));
+        next_n!(2)
+    }
+    F64x2RelaxedNmadd { dst, lhs, rhs } => {
+        let (third, _, _) = extra!();
+        set_v128!(dst, simd::f64x2_relaxed_nmadd(v128!(lhs), v128!(rhs), v128!(third)));
+        next_n!(2)
+    }
+    I8x16RelaxedLaneselect { dst, lhs, rhs } => {
+        let (third, _, _) = extra!();
+        set_v128!(dst, simd::bitselect(v128!(lhs), v128!(rhs), v128!(third)));
+        next_n!(2)
+    }
+    I16x8RelaxedLaneselect { dst, lhs, rhs } => {
+        let (third, _, _) = extra!();
+        set_v128!(dst, simd::bitselect(v128!(lhs), v128!(rhs), v128!(third)));
+        next_n!(2)
+    }
+    I32x4RelaxedLaneselect { dst, lhs, rhs } => {
+        let (third, _, _) = extra!();
+        set_v128!(dst, simd::bitselect(v128!(lhs), v128!(rhs), v128!(third)));
+        next_n!(2)
+    }
+    I64x2RelaxedLaneselect { dst, lhs, rhs } => {
+        let (third, _, _) = extra!();
+        set_v128!(dst, simd::bitselect(v128!(lhs), v128!(rhs), v128!(third)));
+        next_n!(2)
+    }
+    F32x4RelaxedMin { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f32x4_min(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F32x4RelaxedMax { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f32x4_max(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F64x2RelaxedMin { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f64x2_min(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    F64x2RelaxedMax { dst, lhs, rhs } => {
+        set_v128!(dst, simd::f64x2_max(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8RelaxedQ15mulrS { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_q15mulr_sat_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I16x8RelaxedDotI8x16I7x16S { dst, lhs, rhs } => {
+        set_v128!(dst, simd::i16x8_relaxed_dot_i8x16_i7x16_s(v128!(lhs), v128!(rhs)));
+        next!()
+    }
+    I32x4RelaxedDotI8x16I7x16AddS { dst, lhs, rhs } => {
+        let (third, _, _) = extra!();
+        set_v128!(dst, simd::i32x4_relaxed_dot_i8x16_i7x16_add_s(v128!(lhs), v128!(rhs), v128!(third)));
+        next_n!(2)
     }
 }
 

@@ -48,7 +48,7 @@ pub type Slot = u32;
 #[macro_export]
 macro_rules! for_each_instr {
     ($callback:ident) => {
-        $callback! {
+        $callback! { {
 
             // ---- control ----
             /// Trap with `code`.
@@ -595,14 +595,561 @@ macro_rules! for_each_instr {
             /// `f64.promote_f32`
             F64PromoteF32 { @dst: Slot, src: Slot };
 
-        }
+            // ---- v128 moves (a `v128` takes two slots; every slot named is its first) ----
+            /// `dst = src` (a `v128`)
+            Copy128 { @dst: Slot, src: Slot };
+            /// `dst = if Extra.a (cond, i32) != 0 { a } else { b }` (`v128`s)
+            Select128 { @dst: Slot, a: Slot, b: Slot };
+            /// `dst = global[global]` (a `v128` global)
+            GlobalGet128 { @dst: Slot, global: u32 };
+            /// `global[global] = src` (a `v128` global)
+            GlobalSet128 { global: u32, src: Slot };
+        } simd {
+            // ---- SIMD: one instruction per wasm operator, named as in `wasmparser` ----
+            // `simd(shape)` says how the translator lowers the operator: `unary`, `binary`
+            // and `ternary` (third operand in `Extra.a`) take and give `v128`s (a splat's
+            // operand and a shift's count are scalars); `reduce` gives an `i32`; `manual`
+            // ones (memory, lanes, constants, shuffles) have their own translation.
+            /// `v128.load`
+            V128Load { @dst: Slot, addr: Slot, offset: u32 } simd(manual);
+            /// `v128.load8x8_s`
+            V128Load8x8S { @dst: Slot, addr: Slot, offset: u32 } simd(manual);
+            /// `v128.load8x8_u`
+            V128Load8x8U { @dst: Slot, addr: Slot, offset: u32 } simd(manual);
+            /// `v128.load16x4_s`
+            V128Load16x4S { @dst: Slot, addr: Slot, offset: u32 } simd(manual);
+            /// `v128.load16x4_u`
+            V128Load16x4U { @dst: Slot, addr: Slot, offset: u32 } simd(manual);
+            /// `v128.load32x2_s`
+            V128Load32x2S { @dst: Slot, addr: Slot, offset: u32 } simd(manual);
+            /// `v128.load32x2_u`
+            V128Load32x2U { @dst: Slot, addr: Slot, offset: u32 } simd(manual);
+            /// `v128.load8_splat`
+            V128Load8Splat { @dst: Slot, addr: Slot, offset: u32 } simd(manual);
+            /// `v128.load16_splat`
+            V128Load16Splat { @dst: Slot, addr: Slot, offset: u32 } simd(manual);
+            /// `v128.load32_splat`
+            V128Load32Splat { @dst: Slot, addr: Slot, offset: u32 } simd(manual);
+            /// `v128.load64_splat`
+            V128Load64Splat { @dst: Slot, addr: Slot, offset: u32 } simd(manual);
+            /// `v128.load32_zero`
+            V128Load32Zero { @dst: Slot, addr: Slot, offset: u32 } simd(manual);
+            /// `v128.load64_zero`
+            V128Load64Zero { @dst: Slot, addr: Slot, offset: u32 } simd(manual);
+            /// `v128.store`
+            V128Store { addr: Slot, src: Slot, offset: u32 } simd(manual);
+            /// `v128.load8_lane`: `dst` = `Extra.a` (a vector slot) with lane `Extra.b` loaded
+            V128Load8Lane { @dst: Slot, addr: Slot, offset: u32 } simd(manual);
+            /// `v128.load16_lane`: `dst` = `Extra.a` (a vector slot) with lane `Extra.b` loaded
+            V128Load16Lane { @dst: Slot, addr: Slot, offset: u32 } simd(manual);
+            /// `v128.load32_lane`: `dst` = `Extra.a` (a vector slot) with lane `Extra.b` loaded
+            V128Load32Lane { @dst: Slot, addr: Slot, offset: u32 } simd(manual);
+            /// `v128.load64_lane`: `dst` = `Extra.a` (a vector slot) with lane `Extra.b` loaded
+            V128Load64Lane { @dst: Slot, addr: Slot, offset: u32 } simd(manual);
+            /// `v128.store8_lane` of lane `Extra.a` of `src`
+            V128Store8Lane { addr: Slot, src: Slot, offset: u32 } simd(manual);
+            /// `v128.store16_lane` of lane `Extra.a` of `src`
+            V128Store16Lane { addr: Slot, src: Slot, offset: u32 } simd(manual);
+            /// `v128.store32_lane` of lane `Extra.a` of `src`
+            V128Store32Lane { addr: Slot, src: Slot, offset: u32 } simd(manual);
+            /// `v128.store64_lane` of lane `Extra.a` of `src`
+            V128Store64Lane { addr: Slot, src: Slot, offset: u32 } simd(manual);
+            /// `dst = consts[index]` (`v128.const`, from the function's constant pool)
+            V128Const { @dst: Slot, index: u32 } simd(manual);
+            /// `i8x16.shuffle` with the lane indices in `consts[Extra.a]`
+            I8x16Shuffle { @dst: Slot, lhs: Slot, rhs: Slot } simd(manual);
+            /// `i8x16.extract_lane_s`
+            I8x16ExtractLaneS { @dst: Slot, src: Slot, lane: u32 } simd(manual);
+            /// `i8x16.extract_lane_u`
+            I8x16ExtractLaneU { @dst: Slot, src: Slot, lane: u32 } simd(manual);
+            /// `i8x16.replace_lane` at lane `Extra.a`
+            I8x16ReplaceLane { @dst: Slot, src: Slot, value: Slot } simd(manual);
+            /// `i16x8.extract_lane_s`
+            I16x8ExtractLaneS { @dst: Slot, src: Slot, lane: u32 } simd(manual);
+            /// `i16x8.extract_lane_u`
+            I16x8ExtractLaneU { @dst: Slot, src: Slot, lane: u32 } simd(manual);
+            /// `i16x8.replace_lane` at lane `Extra.a`
+            I16x8ReplaceLane { @dst: Slot, src: Slot, value: Slot } simd(manual);
+            /// `i32x4.extract_lane`
+            I32x4ExtractLane { @dst: Slot, src: Slot, lane: u32 } simd(manual);
+            /// `i32x4.replace_lane` at lane `Extra.a`
+            I32x4ReplaceLane { @dst: Slot, src: Slot, value: Slot } simd(manual);
+            /// `i64x2.extract_lane`
+            I64x2ExtractLane { @dst: Slot, src: Slot, lane: u32 } simd(manual);
+            /// `i64x2.replace_lane` at lane `Extra.a`
+            I64x2ReplaceLane { @dst: Slot, src: Slot, value: Slot } simd(manual);
+            /// `f32x4.extract_lane`
+            F32x4ExtractLane { @dst: Slot, src: Slot, lane: u32 } simd(manual);
+            /// `f32x4.replace_lane` at lane `Extra.a`
+            F32x4ReplaceLane { @dst: Slot, src: Slot, value: Slot } simd(manual);
+            /// `f64x2.extract_lane`
+            F64x2ExtractLane { @dst: Slot, src: Slot, lane: u32 } simd(manual);
+            /// `f64x2.replace_lane` at lane `Extra.a`
+            F64x2ReplaceLane { @dst: Slot, src: Slot, value: Slot } simd(manual);
+            /// `i8x16.swizzle`
+            I8x16Swizzle { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.splat`
+            I8x16Splat { @dst: Slot, src: Slot } simd(unary);
+            /// `i16x8.splat`
+            I16x8Splat { @dst: Slot, src: Slot } simd(unary);
+            /// `i32x4.splat`
+            I32x4Splat { @dst: Slot, src: Slot } simd(unary);
+            /// `i64x2.splat`
+            I64x2Splat { @dst: Slot, src: Slot } simd(unary);
+            /// `f32x4.splat`
+            F32x4Splat { @dst: Slot, src: Slot } simd(unary);
+            /// `f64x2.splat`
+            F64x2Splat { @dst: Slot, src: Slot } simd(unary);
+            /// `i8x16.eq`
+            I8x16Eq { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.ne`
+            I8x16Ne { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.lt_s`
+            I8x16LtS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.lt_u`
+            I8x16LtU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.gt_s`
+            I8x16GtS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.gt_u`
+            I8x16GtU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.le_s`
+            I8x16LeS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.le_u`
+            I8x16LeU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.ge_s`
+            I8x16GeS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.ge_u`
+            I8x16GeU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.eq`
+            I16x8Eq { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.ne`
+            I16x8Ne { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.lt_s`
+            I16x8LtS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.lt_u`
+            I16x8LtU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.gt_s`
+            I16x8GtS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.gt_u`
+            I16x8GtU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.le_s`
+            I16x8LeS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.le_u`
+            I16x8LeU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.ge_s`
+            I16x8GeS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.ge_u`
+            I16x8GeU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.eq`
+            I32x4Eq { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.ne`
+            I32x4Ne { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.lt_s`
+            I32x4LtS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.lt_u`
+            I32x4LtU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.gt_s`
+            I32x4GtS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.gt_u`
+            I32x4GtU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.le_s`
+            I32x4LeS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.le_u`
+            I32x4LeU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.ge_s`
+            I32x4GeS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.ge_u`
+            I32x4GeU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i64x2.eq`
+            I64x2Eq { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i64x2.ne`
+            I64x2Ne { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i64x2.lt_s`
+            I64x2LtS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i64x2.gt_s`
+            I64x2GtS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i64x2.le_s`
+            I64x2LeS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i64x2.ge_s`
+            I64x2GeS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f32x4.eq`
+            F32x4Eq { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f32x4.ne`
+            F32x4Ne { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f32x4.lt`
+            F32x4Lt { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f32x4.gt`
+            F32x4Gt { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f32x4.le`
+            F32x4Le { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f32x4.ge`
+            F32x4Ge { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f64x2.eq`
+            F64x2Eq { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f64x2.ne`
+            F64x2Ne { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f64x2.lt`
+            F64x2Lt { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f64x2.gt`
+            F64x2Gt { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f64x2.le`
+            F64x2Le { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f64x2.ge`
+            F64x2Ge { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `v128.not`
+            V128Not { @dst: Slot, src: Slot } simd(unary);
+            /// `v128.and`
+            V128And { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `v128.andnot`
+            V128AndNot { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `v128.or`
+            V128Or { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `v128.xor`
+            V128Xor { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `v128.bitselect` with its third operand in `Extra.a`
+            V128Bitselect { @dst: Slot, lhs: Slot, rhs: Slot } simd(ternary);
+            /// `v128.any_true`
+            V128AnyTrue { @dst: Slot, src: Slot } simd(reduce);
+            /// `i8x16.abs`
+            I8x16Abs { @dst: Slot, src: Slot } simd(unary);
+            /// `i8x16.neg`
+            I8x16Neg { @dst: Slot, src: Slot } simd(unary);
+            /// `i8x16.popcnt`
+            I8x16Popcnt { @dst: Slot, src: Slot } simd(unary);
+            /// `i8x16.all_true`
+            I8x16AllTrue { @dst: Slot, src: Slot } simd(reduce);
+            /// `i8x16.bitmask`
+            I8x16Bitmask { @dst: Slot, src: Slot } simd(reduce);
+            /// `i8x16.narrow_i16x8_s`
+            I8x16NarrowI16x8S { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.narrow_i16x8_u`
+            I8x16NarrowI16x8U { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.shl`
+            I8x16Shl { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.shr_s`
+            I8x16ShrS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.shr_u`
+            I8x16ShrU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.add`
+            I8x16Add { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.add_sat_s`
+            I8x16AddSatS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.add_sat_u`
+            I8x16AddSatU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.sub`
+            I8x16Sub { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.sub_sat_s`
+            I8x16SubSatS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.sub_sat_u`
+            I8x16SubSatU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.min_s`
+            I8x16MinS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.min_u`
+            I8x16MinU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.max_s`
+            I8x16MaxS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.max_u`
+            I8x16MaxU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i8x16.avgr_u`
+            I8x16AvgrU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.extadd_pairwise_i8x16_s`
+            I16x8ExtAddPairwiseI8x16S { @dst: Slot, src: Slot } simd(unary);
+            /// `i16x8.extadd_pairwise_i8x16_u`
+            I16x8ExtAddPairwiseI8x16U { @dst: Slot, src: Slot } simd(unary);
+            /// `i16x8.abs`
+            I16x8Abs { @dst: Slot, src: Slot } simd(unary);
+            /// `i16x8.neg`
+            I16x8Neg { @dst: Slot, src: Slot } simd(unary);
+            /// `i16x8.q15mulr_sat_s`
+            I16x8Q15MulrSatS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.all_true`
+            I16x8AllTrue { @dst: Slot, src: Slot } simd(reduce);
+            /// `i16x8.bitmask`
+            I16x8Bitmask { @dst: Slot, src: Slot } simd(reduce);
+            /// `i16x8.narrow_i32x4_s`
+            I16x8NarrowI32x4S { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.narrow_i32x4_u`
+            I16x8NarrowI32x4U { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.extend_low_i8x16_s`
+            I16x8ExtendLowI8x16S { @dst: Slot, src: Slot } simd(unary);
+            /// `i16x8.extend_high_i8x16_s`
+            I16x8ExtendHighI8x16S { @dst: Slot, src: Slot } simd(unary);
+            /// `i16x8.extend_low_i8x16_u`
+            I16x8ExtendLowI8x16U { @dst: Slot, src: Slot } simd(unary);
+            /// `i16x8.extend_high_i8x16_u`
+            I16x8ExtendHighI8x16U { @dst: Slot, src: Slot } simd(unary);
+            /// `i16x8.shl`
+            I16x8Shl { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.shr_s`
+            I16x8ShrS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.shr_u`
+            I16x8ShrU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.add`
+            I16x8Add { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.add_sat_s`
+            I16x8AddSatS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.add_sat_u`
+            I16x8AddSatU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.sub`
+            I16x8Sub { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.sub_sat_s`
+            I16x8SubSatS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.sub_sat_u`
+            I16x8SubSatU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.mul`
+            I16x8Mul { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.min_s`
+            I16x8MinS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.min_u`
+            I16x8MinU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.max_s`
+            I16x8MaxS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.max_u`
+            I16x8MaxU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.avgr_u`
+            I16x8AvgrU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.extmul_low_i8x16_s`
+            I16x8ExtMulLowI8x16S { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.extmul_high_i8x16_s`
+            I16x8ExtMulHighI8x16S { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.extmul_low_i8x16_u`
+            I16x8ExtMulLowI8x16U { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.extmul_high_i8x16_u`
+            I16x8ExtMulHighI8x16U { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.extadd_pairwise_i16x8_s`
+            I32x4ExtAddPairwiseI16x8S { @dst: Slot, src: Slot } simd(unary);
+            /// `i32x4.extadd_pairwise_i16x8_u`
+            I32x4ExtAddPairwiseI16x8U { @dst: Slot, src: Slot } simd(unary);
+            /// `i32x4.abs`
+            I32x4Abs { @dst: Slot, src: Slot } simd(unary);
+            /// `i32x4.neg`
+            I32x4Neg { @dst: Slot, src: Slot } simd(unary);
+            /// `i32x4.all_true`
+            I32x4AllTrue { @dst: Slot, src: Slot } simd(reduce);
+            /// `i32x4.bitmask`
+            I32x4Bitmask { @dst: Slot, src: Slot } simd(reduce);
+            /// `i32x4.extend_low_i16x8_s`
+            I32x4ExtendLowI16x8S { @dst: Slot, src: Slot } simd(unary);
+            /// `i32x4.extend_high_i16x8_s`
+            I32x4ExtendHighI16x8S { @dst: Slot, src: Slot } simd(unary);
+            /// `i32x4.extend_low_i16x8_u`
+            I32x4ExtendLowI16x8U { @dst: Slot, src: Slot } simd(unary);
+            /// `i32x4.extend_high_i16x8_u`
+            I32x4ExtendHighI16x8U { @dst: Slot, src: Slot } simd(unary);
+            /// `i32x4.shl`
+            I32x4Shl { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.shr_s`
+            I32x4ShrS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.shr_u`
+            I32x4ShrU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.add`
+            I32x4Add { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.sub`
+            I32x4Sub { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.mul`
+            I32x4Mul { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.min_s`
+            I32x4MinS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.min_u`
+            I32x4MinU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.max_s`
+            I32x4MaxS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.max_u`
+            I32x4MaxU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.dot_i16x8_s`
+            I32x4DotI16x8S { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.extmul_low_i16x8_s`
+            I32x4ExtMulLowI16x8S { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.extmul_high_i16x8_s`
+            I32x4ExtMulHighI16x8S { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.extmul_low_i16x8_u`
+            I32x4ExtMulLowI16x8U { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.extmul_high_i16x8_u`
+            I32x4ExtMulHighI16x8U { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i64x2.abs`
+            I64x2Abs { @dst: Slot, src: Slot } simd(unary);
+            /// `i64x2.neg`
+            I64x2Neg { @dst: Slot, src: Slot } simd(unary);
+            /// `i64x2.all_true`
+            I64x2AllTrue { @dst: Slot, src: Slot } simd(reduce);
+            /// `i64x2.bitmask`
+            I64x2Bitmask { @dst: Slot, src: Slot } simd(reduce);
+            /// `i64x2.extend_low_i32x4_s`
+            I64x2ExtendLowI32x4S { @dst: Slot, src: Slot } simd(unary);
+            /// `i64x2.extend_high_i32x4_s`
+            I64x2ExtendHighI32x4S { @dst: Slot, src: Slot } simd(unary);
+            /// `i64x2.extend_low_i32x4_u`
+            I64x2ExtendLowI32x4U { @dst: Slot, src: Slot } simd(unary);
+            /// `i64x2.extend_high_i32x4_u`
+            I64x2ExtendHighI32x4U { @dst: Slot, src: Slot } simd(unary);
+            /// `i64x2.shl`
+            I64x2Shl { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i64x2.shr_s`
+            I64x2ShrS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i64x2.shr_u`
+            I64x2ShrU { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i64x2.add`
+            I64x2Add { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i64x2.sub`
+            I64x2Sub { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i64x2.mul`
+            I64x2Mul { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i64x2.extmul_low_i32x4_s`
+            I64x2ExtMulLowI32x4S { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i64x2.extmul_high_i32x4_s`
+            I64x2ExtMulHighI32x4S { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i64x2.extmul_low_i32x4_u`
+            I64x2ExtMulLowI32x4U { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i64x2.extmul_high_i32x4_u`
+            I64x2ExtMulHighI32x4U { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f32x4.ceil`
+            F32x4Ceil { @dst: Slot, src: Slot } simd(unary);
+            /// `f32x4.floor`
+            F32x4Floor { @dst: Slot, src: Slot } simd(unary);
+            /// `f32x4.trunc`
+            F32x4Trunc { @dst: Slot, src: Slot } simd(unary);
+            /// `f32x4.nearest`
+            F32x4Nearest { @dst: Slot, src: Slot } simd(unary);
+            /// `f32x4.abs`
+            F32x4Abs { @dst: Slot, src: Slot } simd(unary);
+            /// `f32x4.neg`
+            F32x4Neg { @dst: Slot, src: Slot } simd(unary);
+            /// `f32x4.sqrt`
+            F32x4Sqrt { @dst: Slot, src: Slot } simd(unary);
+            /// `f32x4.add`
+            F32x4Add { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f32x4.sub`
+            F32x4Sub { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f32x4.mul`
+            F32x4Mul { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f32x4.div`
+            F32x4Div { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f32x4.min`
+            F32x4Min { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f32x4.max`
+            F32x4Max { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f32x4.pmin`
+            F32x4PMin { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f32x4.pmax`
+            F32x4PMax { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f64x2.ceil`
+            F64x2Ceil { @dst: Slot, src: Slot } simd(unary);
+            /// `f64x2.floor`
+            F64x2Floor { @dst: Slot, src: Slot } simd(unary);
+            /// `f64x2.trunc`
+            F64x2Trunc { @dst: Slot, src: Slot } simd(unary);
+            /// `f64x2.nearest`
+            F64x2Nearest { @dst: Slot, src: Slot } simd(unary);
+            /// `f64x2.abs`
+            F64x2Abs { @dst: Slot, src: Slot } simd(unary);
+            /// `f64x2.neg`
+            F64x2Neg { @dst: Slot, src: Slot } simd(unary);
+            /// `f64x2.sqrt`
+            F64x2Sqrt { @dst: Slot, src: Slot } simd(unary);
+            /// `f64x2.add`
+            F64x2Add { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f64x2.sub`
+            F64x2Sub { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f64x2.mul`
+            F64x2Mul { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f64x2.div`
+            F64x2Div { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f64x2.min`
+            F64x2Min { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f64x2.max`
+            F64x2Max { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f64x2.pmin`
+            F64x2PMin { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f64x2.pmax`
+            F64x2PMax { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.trunc_sat_f32x4_s`
+            I32x4TruncSatF32x4S { @dst: Slot, src: Slot } simd(unary);
+            /// `i32x4.trunc_sat_f32x4_u`
+            I32x4TruncSatF32x4U { @dst: Slot, src: Slot } simd(unary);
+            /// `f32x4.convert_i32x4_s`
+            F32x4ConvertI32x4S { @dst: Slot, src: Slot } simd(unary);
+            /// `f32x4.convert_i32x4_u`
+            F32x4ConvertI32x4U { @dst: Slot, src: Slot } simd(unary);
+            /// `i32x4.trunc_sat_f64x2_s_zero`
+            I32x4TruncSatF64x2SZero { @dst: Slot, src: Slot } simd(unary);
+            /// `i32x4.trunc_sat_f64x2_u_zero`
+            I32x4TruncSatF64x2UZero { @dst: Slot, src: Slot } simd(unary);
+            /// `f64x2.convert_low_i32x4_s`
+            F64x2ConvertLowI32x4S { @dst: Slot, src: Slot } simd(unary);
+            /// `f64x2.convert_low_i32x4_u`
+            F64x2ConvertLowI32x4U { @dst: Slot, src: Slot } simd(unary);
+            /// `f32x4.demote_f64x2_zero`
+            F32x4DemoteF64x2Zero { @dst: Slot, src: Slot } simd(unary);
+            /// `f64x2.promote_low_f32x4`
+            F64x2PromoteLowF32x4 { @dst: Slot, src: Slot } simd(unary);
+            /// `i8x16.relaxed_swizzle`
+            I8x16RelaxedSwizzle { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.relaxed_trunc_f32x4_s`
+            I32x4RelaxedTruncF32x4S { @dst: Slot, src: Slot } simd(unary);
+            /// `i32x4.relaxed_trunc_f32x4_u`
+            I32x4RelaxedTruncF32x4U { @dst: Slot, src: Slot } simd(unary);
+            /// `i32x4.relaxed_trunc_f64x2_s_zero`
+            I32x4RelaxedTruncF64x2SZero { @dst: Slot, src: Slot } simd(unary);
+            /// `i32x4.relaxed_trunc_f64x2_u_zero`
+            I32x4RelaxedTruncF64x2UZero { @dst: Slot, src: Slot } simd(unary);
+            /// `f32x4.relaxed_madd` with its third operand in `Extra.a`
+            F32x4RelaxedMadd { @dst: Slot, lhs: Slot, rhs: Slot } simd(ternary);
+            /// `f32x4.relaxed_nmadd` with its third operand in `Extra.a`
+            F32x4RelaxedNmadd { @dst: Slot, lhs: Slot, rhs: Slot } simd(ternary);
+            /// `f64x2.relaxed_madd` with its third operand in `Extra.a`
+            F64x2RelaxedMadd { @dst: Slot, lhs: Slot, rhs: Slot } simd(ternary);
+            /// `f64x2.relaxed_nmadd` with its third operand in `Extra.a`
+            F64x2RelaxedNmadd { @dst: Slot, lhs: Slot, rhs: Slot } simd(ternary);
+            /// `i8x16.relaxed_laneselect` with its third operand in `Extra.a`
+            I8x16RelaxedLaneselect { @dst: Slot, lhs: Slot, rhs: Slot } simd(ternary);
+            /// `i16x8.relaxed_laneselect` with its third operand in `Extra.a`
+            I16x8RelaxedLaneselect { @dst: Slot, lhs: Slot, rhs: Slot } simd(ternary);
+            /// `i32x4.relaxed_laneselect` with its third operand in `Extra.a`
+            I32x4RelaxedLaneselect { @dst: Slot, lhs: Slot, rhs: Slot } simd(ternary);
+            /// `i64x2.relaxed_laneselect` with its third operand in `Extra.a`
+            I64x2RelaxedLaneselect { @dst: Slot, lhs: Slot, rhs: Slot } simd(ternary);
+            /// `f32x4.relaxed_min`
+            F32x4RelaxedMin { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f32x4.relaxed_max`
+            F32x4RelaxedMax { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f64x2.relaxed_min`
+            F64x2RelaxedMin { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `f64x2.relaxed_max`
+            F64x2RelaxedMax { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.relaxed_q15mulr_s`
+            I16x8RelaxedQ15mulrS { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i16x8.relaxed_dot_i8x16_i7x16_s`
+            I16x8RelaxedDotI8x16I7x16S { @dst: Slot, lhs: Slot, rhs: Slot } simd(binary);
+            /// `i32x4.relaxed_dot_i8x16_i7x16_add_s` with its third operand in `Extra.a`
+            I32x4RelaxedDotI8x16I7x16AddS { @dst: Slot, lhs: Slot, rhs: Slot } simd(ternary);
+        } }
     };
 }
 
 /// Generates [`Instr`], [`Opcode`], the accessors and the documentation [`table`] from the
-/// instruction list.
+/// instruction list, and [`simd_lowering`] from its SIMD group.
 macro_rules! define_instr {
-    ($(
+    (
+        { $($scalar:tt)* }
+        simd { $(
+            $(#[doc = $sdoc:literal])*
+            $sname:ident { $($sfields:tt)* } simd($shape:ident);
+        )* }
+    ) => {
+        define_instr!(@all $($scalar)* $( $(#[doc = $sdoc])* $sname { $($sfields)* }; )*);
+
+        /// How the translator lowers a SIMD operator whose instruction has a generic shape
+        /// (`simd(unary|reduce|binary|ternary)` in the list); `None` for every other operator.
+        pub fn simd_lowering(op: &wasmparser::Operator<'_>) -> Option<SimdLowering> {
+            use wasmparser::Operator;
+            #[allow(unreachable_patterns, reason = "`manual` operators share the `None` arm")]
+            match op {
+                $( Operator::$sname { .. } => simd_shape!($sname, $shape), )*
+                _ => None,
+            }
+        }
+    };
+    (@all $(
         $(#[doc = $doc:literal])*
         $name:ident { $( $(@$marked:ident)? $($plain:ident)? : $ty:ty ),* }
         $( $relation:ident($related:ident) )*
@@ -740,6 +1287,46 @@ macro_rules! fused {
         fused!($cond; [$($more)*]; $($fields)*)
     };
     ($cond:ident; []; $($fields:tt)*) => { None };
+}
+
+/// The shape of a SIMD instruction, with its constructor (see [`simd_lowering`]).
+#[derive(Debug, Clone, Copy)]
+pub enum SimdLowering {
+    /// One operand (`src`), a `v128` result.
+    Unary(fn(Slot, Slot) -> Instr),
+    /// One `v128` operand, an `i32` result.
+    Reduce(fn(Slot, Slot) -> Instr),
+    /// Two operands (`lhs`, `rhs`), a `v128` result.
+    Binary(fn(Slot, Slot, Slot) -> Instr),
+    /// Three operands (the third in an [`Instr::Extra`] after it), a `v128` result.
+    Ternary(fn(Slot, Slot, Slot) -> Instr),
+}
+
+/// `simd_shape!(Name, shape)`: the [`SimdLowering`] of instruction `Name`.
+macro_rules! simd_shape {
+    ($name:ident, unary) => {
+        Some(SimdLowering::Unary(|dst, src| Instr::$name { dst, src }))
+    };
+    ($name:ident, reduce) => {
+        Some(SimdLowering::Reduce(|dst, src| Instr::$name { dst, src }))
+    };
+    ($name:ident, binary) => {
+        Some(SimdLowering::Binary(|dst, lhs, rhs| Instr::$name {
+            dst,
+            lhs,
+            rhs,
+        }))
+    };
+    ($name:ident, ternary) => {
+        Some(SimdLowering::Ternary(|dst, lhs, rhs| Instr::$name {
+            dst,
+            lhs,
+            rhs,
+        }))
+    };
+    ($name:ident, manual) => {
+        None
+    };
 }
 
 for_each_instr!(define_instr);

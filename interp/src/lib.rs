@@ -14,6 +14,7 @@
 
 pub mod exec;
 pub mod instr;
+mod simd;
 pub mod translate;
 
 use std::fmt::Write as _;

@@ -1,25 +1,31 @@
 //! Translation of one wasm function body into register bytecode ([`Instr`]).
 //!
 //! A single pass over the (already validated) operators, keeping a compile-time operand stack:
-//! - An operand is a local (`Local`), a constant (`Const`), or a value computed into its
-//!   *temporary slot* (`Temp`). The temporary slot of the operand at stack height `h` is always
-//!   `num_locals + h`, so block results, loop parameters and call arguments land in slots that
-//!   are fixed by stack height alone: merges need no register allocation.
+//! - An operand is a local (`Local`), a constant (`Const`, `ConstV128`), or a value computed
+//!   into its *temporary slot* (`Temp`). Values take one slot, a `v128` two
+//!   (`tierup_abi::ValType::slots`); each stack entry records its slot height, and the
+//!   temporary of the entry at slot height `s` is always `local slots + s`, so block results,
+//!   loop parameters and call arguments land in slots that are fixed by the stack alone:
+//!   merges need no register allocation. Locals have the same layout (parameters first, then
+//!   the declared locals, a `v128` in two slots).
 //! - `local.get` and constants emit nothing; consumers read the local or fold the constant as an
-//!   immediate. Before a local is overwritten, stack entries that still name it are copied to
+//!   immediate (a `v128` constant is materialized from the function's constant pool when it is
+//!   used). Before a local is overwritten, stack entries that still name it are copied to
 //!   their temporaries; entering a block copies *all* such entries, so that every path into a
 //!   label sees the same operand stack.
 //! - `local.set` right after the instruction that computed its value retargets that
 //!   instruction's `dst` (no copy), unless a label sits in between.
 //! - A comparison followed by `br_if`/`if` becomes one compare-and-branch instruction.
 //!
-//! Invariants the executor relies on: every slot an instruction names is below `frame_size`;
-//! branch offsets stay inside the function; every `BrTable` is followed by its `len + 1` `Br`s.
+//! Invariants the executor relies on: every slot an instruction names is below `frame_size`
+//! (for a `v128`, both of its slots); branch offsets stay inside the function; every `BrTable`
+//! is followed by its `len + 1` `Br`s, and every instruction documented as reading `Extra` is
+//! followed by one.
 
-use tierup_abi::{DefinedFuncIdx, FuncIdx, ModuleInfo, TrapCode};
+use tierup_abi::{DefinedFuncIdx, FuncIdx, FuncType, ModuleInfo, TrapCode, ValType};
 use wasmparser::{BlockType, Operator};
 
-use crate::instr::{Instr, Slot};
+use crate::instr::{Instr, SimdLowering, Slot, simd_lowering};
 
 /// The bytecode of one function.
 #[derive(Debug, Clone)]
@@ -30,9 +36,10 @@ pub struct CompiledFunc {
     pub defined: DefinedFuncIdx,
     /// The instructions.
     pub code: Box<[Instr]>,
-    /// Number of parameters (slots `0..num_params`).
+    /// Slots the parameters take (slots `0..num_params`).
     pub num_params: u32,
-    /// Parameters plus declared locals (slots `0..num_locals`); locals are zeroed on entry.
+    /// Slots the parameters and declared locals take (slots `0..num_locals`); locals are
+    /// zeroed on entry.
     pub num_locals: u32,
     /// Slots the frame needs (locals + the deepest operand stack), at least 1.
     pub frame_size: u32,
@@ -45,18 +52,20 @@ pub struct CompiledFunc {
     /// Every translated `loop`, in order: where its header is and what is live there, so a
     /// higher tier can continue an activation at the header (on-stack replacement).
     pub loops: Box<[LoopHeader]>,
+    /// The `v128` constants and shuffle patterns instructions refer to by index.
+    pub consts: Box<[u128]>,
 }
 
 /// A `loop`'s header in the bytecode (see [`CompiledFunc::loops`]). At the header every local
 /// is in its slot and the operand stack (below and including the loop's parameters) is in
-/// the temporaries `num_locals..num_locals + stack_height`.
+/// its temporaries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoopHeader {
     /// Bytecode index of the header (the target of the loop's back-edges).
     pub pc: u32,
     /// Byte offset of the `loop` operator in the module (wasmparser's position).
     pub wasm_offset: u32,
-    /// Operand-stack height at the header, the loop's parameters included.
+    /// Operand-stack height (in values) at the header, the loop's parameters included.
     pub stack_height: u32,
 }
 
@@ -83,6 +92,23 @@ enum Operand {
     Local(u32),
     Temp,
     Const(u64),
+    /// A `v128` constant: its index in the constant pool.
+    ConstV128(u32),
+}
+
+/// An operand-stack entry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Entry {
+    op: Operand,
+    /// The slot height (counted from the first temporary) where its temporary is.
+    slot: u32,
+    /// Whether it is a `v128` (two slots).
+    wide: bool,
+}
+
+/// The slots a value takes.
+fn width(wide: bool) -> u32 {
+    1 + u32::from(wide)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -99,11 +125,27 @@ enum FrameKind {
     Else,
 }
 
+/// A block's type, to look up its parameter and result types.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum BlockSig {
+    /// No parameters or results.
+    Empty,
+    /// One result.
+    Result(ValType),
+    /// A type-section index.
+    Type(u32),
+    /// The function's own signature (its body frame).
+    Func,
+}
+
 #[derive(Debug)]
 struct Control {
     kind: FrameKind,
-    /// Operand stack height where the frame's parameters start.
+    sig: BlockSig,
+    /// Operand stack height (in values) where the frame's parameters start.
     height: usize,
+    /// The slot height where the frame's parameters start.
+    slot_height: u32,
     num_params: usize,
     num_results: usize,
     /// Forward branches to patch with the end label.
@@ -130,11 +172,12 @@ pub const MAX_FRAME_SLOTS: usize = 1 << 20;
 /// adversarial code (thousands of values copied per branch) reaches it.
 pub const MAX_CODE_PER_WASM_BYTE: usize = 16;
 
-/// Translates function `func_index` of `module`.
+/// Translates defined function `defined` of `module`.
 ///
 /// # Errors
-/// Only for bodies outside what the interpreter supports (frames above `u32::MAX` slots, or
-/// operators outside WebAssembly 2.0 that validation would already have rejected).
+/// Only for bodies outside what the interpreter supports (frames above
+/// [`MAX_FRAME_SLOTS`] slots, code above [`MAX_CODE_PER_WASM_BYTE`]) or operators
+/// validation would already have rejected.
 pub fn translate(
     module: &ModuleInfo,
     defined: DefinedFuncIdx,
@@ -142,32 +185,31 @@ pub fn translate(
     let func_index = module.func_of(defined);
     let body = module.body(defined);
     let ty = module.func_type(func_index);
-    let num_params = ty.params.len() as u32;
-    let mut num_locals = num_params as u64;
-    for local in body.get_locals_reader()? {
-        let (count, _) = local?;
-        num_locals += u64::from(count);
-    }
-    if num_locals > u64::from(u32::MAX / 2) {
-        return Err(TranslateError("too many locals".into()));
-    }
+    let locals = Locals::new(ty, &body)?;
+    let num_params = ty.param_slots() as u32;
+    let num_locals = locals.slots;
     let mut t = Translator {
         module,
+        func_type: ty,
         code: Vec::new(),
         stack: Vec::new(),
         control: Vec::new(),
-        base: num_locals as u32,
+        base: num_locals,
         max_height: 0,
-        local_refs: LocalRefs::new(num_locals as usize),
+        local_refs: LocalRefs::new(locals.count as usize),
+        locals,
         reachable: true,
         dead_depth: 0,
         last_def: None,
         loops: Vec::new(),
+        consts: Vec::new(),
         op_offset: 0,
     };
     t.control.push(Control {
         kind: FrameKind::Func,
+        sig: BlockSig::Func,
         height: 0,
+        slot_height: 0,
         num_params: 0,
         num_results: ty.results.len(),
         patches: Vec::new(),
@@ -194,35 +236,108 @@ pub fn translate(
         }
     }
     let frame_size = (t.base as usize + t.max_height)
-        .max(ty.results.len())
+        .max(ty.result_slots())
         .max(1);
     Ok(CompiledFunc {
         func_index,
         defined,
         code: t.code.into_boxed_slice(),
         num_params,
-        num_locals: num_locals as u32,
+        num_locals,
         frame_size: u32::try_from(frame_size)
             .map_err(|_| TranslateError("frame too large".into()))?,
         wasm_bytes,
         translated_at: std::time::Instant::now(),
         translate_time: std::time::Duration::ZERO,
         loops: t.loops.into_boxed_slice(),
+        consts: t.consts.into_boxed_slice(),
     })
+}
+
+/// Where each local lives: parameters then declared locals, one slot each, a `v128` two.
+struct Locals {
+    /// How many locals (parameters included).
+    count: u32,
+    /// The slots they take.
+    slots: u32,
+    /// Each local's slot and width, when any local is a `v128` (else local `l` is slot `l`).
+    layout: Option<Box<[(u32, bool)]>>,
+}
+
+impl Locals {
+    fn new(ty: &FuncType, body: &wasmparser::FunctionBody<'_>) -> Result<Locals, TranslateError> {
+        let mut count = ty.params.len() as u64;
+        let mut slots = ty.param_slots() as u64;
+        let mut any_v128 = ty.params.contains(&ValType::V128);
+        for local in body.get_locals_reader()? {
+            let (n, local_ty) = local?;
+            count += u64::from(n);
+            let local_ty = ValType::from_wasmparser(local_ty)
+                .ok_or_else(|| TranslateError(format!("unsupported local type {local_ty}")))?;
+            slots += u64::from(n) * local_ty.slots() as u64;
+            any_v128 |= local_ty == ValType::V128;
+        }
+        if slots > MAX_FRAME_SLOTS as u64 {
+            return Err(TranslateError(format!(
+                "the function's locals need more than {MAX_FRAME_SLOTS} value slots"
+            )));
+        }
+        let layout = if any_v128 {
+            let mut layout = Vec::with_capacity(count as usize);
+            let mut next = 0u32;
+            let mut add = |ty: ValType| {
+                layout.push((next, ty == ValType::V128));
+                next += ty.slots() as u32;
+            };
+            ty.params.iter().for_each(|&t| add(t));
+            for local in body.get_locals_reader()? {
+                let (n, local_ty) = local?;
+                let local_ty = ValType::from_wasmparser(local_ty).unwrap_or(ValType::I32);
+                (0..n).for_each(|_| add(local_ty));
+            }
+            Some(layout.into_boxed_slice())
+        } else {
+            None
+        };
+        Ok(Locals {
+            count: count as u32,
+            slots: slots as u32,
+            layout,
+        })
+    }
+
+    /// The slot of local `l`.
+    fn slot(&self, l: u32) -> Slot {
+        self.layout
+            .as_ref()
+            .map_or(l, |layout| layout[l as usize].0)
+    }
+
+    /// Whether local `l` is a `v128`.
+    fn wide(&self, l: u32) -> bool {
+        self.layout
+            .as_ref()
+            .is_some_and(|layout| layout[l as usize].1)
+    }
 }
 
 struct Translator<'m> {
     module: &'m ModuleInfo,
+    func_type: &'m FuncType,
     /// The loops translated so far ([`CompiledFunc::loops`]).
     loops: Vec<LoopHeader>,
+    /// The constant pool ([`CompiledFunc::consts`]).
+    consts: Vec<u128>,
     /// Module offset of the operator being translated.
     op_offset: u32,
     code: Vec<Instr>,
-    stack: Vec<Operand>,
+    stack: Vec<Entry>,
     control: Vec<Control>,
-    /// First temporary slot (= number of locals).
+    /// First temporary slot (= the slots the locals take).
     base: u32,
+    /// The deepest slot height the operand stack reached.
     max_height: usize,
+    locals: Locals,
     /// Where each local appears on the operand stack (see [`LocalRefs`]).
     local_refs: LocalRefs,
     reachable: bool,
@@ -302,9 +417,33 @@ enum Bin {
     Plain,
 }
 
+/// The one-element type list of `ty` (for block types with a single result).
+fn single(ty: ValType) -> &'static [ValType] {
+    match ty {
+        ValType::I32 => &[ValType::I32],
+        ValType::I64 => &[ValType::I64],
+        ValType::F32 => &[ValType::F32],
+        ValType::F64 => &[ValType::F64],
+        ValType::V128 => &[ValType::V128],
+        ValType::FuncRef => &[ValType::FuncRef],
+        ValType::ExternRef => &[ValType::ExternRef],
+    }
+}
+
 impl Translator<'_> {
-    fn temp(&self, height: usize) -> Slot {
-        self.base + height as u32
+    /// The slot height of the whole operand stack.
+    fn stack_slots(&self) -> u32 {
+        self.stack.last().map_or(0, |e| e.slot + width(e.wide))
+    }
+
+    /// The temporary slot of stack entry `i`.
+    fn temp_of(&self, i: usize) -> Slot {
+        self.base + self.stack[i].slot
+    }
+
+    /// The temporary slot a value pushed now gets.
+    fn next_temp(&self) -> Slot {
+        self.base + self.stack_slots()
     }
 
     fn emit(&mut self, instr: Instr) -> usize {
@@ -313,32 +452,69 @@ impl Translator<'_> {
         self.code.len() - 1
     }
 
-    /// Emits an instruction that writes the temporary of a freshly pushed operand.
-    fn emit_def(&mut self, instr: Instr) {
+    /// Emits an instruction that writes the temporary of a freshly pushed operand (`wide`: a
+    /// `v128`).
+    fn emit_def_as(&mut self, instr: Instr, wide: bool) {
         self.code.push(instr);
         self.last_def = Some(self.code.len() - 1);
-        self.push(Operand::Temp);
+        self.push(Operand::Temp, wide);
     }
 
-    fn push(&mut self, op: Operand) {
+    /// [`Translator::emit_def_as`] for a one-slot value.
+    fn emit_def(&mut self, instr: Instr) {
+        self.emit_def_as(instr, false);
+    }
+
+    /// Emits `instr` and the [`Instr::Extra`] it reads, writing a freshly pushed operand.
+    fn emit_with_extra(&mut self, instr: Instr, extra: [u32; 3], wide: bool) {
+        self.code.push(instr);
+        let [a, b, c] = extra;
+        self.code.push(Instr::Extra { a, b, c });
+        self.last_def = None;
+        self.push(Operand::Temp, wide);
+    }
+
+    fn push(&mut self, op: Operand, wide: bool) {
+        let slot = self.stack_slots();
         self.local_refs.pushed(self.stack.len(), op);
-        self.stack.push(op);
-        self.max_height = self.max_height.max(self.stack.len());
+        self.stack.push(Entry { op, slot, wide });
+        self.reserve(slot + width(wide));
     }
 
-    fn pop(&mut self) -> Operand {
+    /// Pushes local `l` (`local.get`).
+    fn push_local(&mut self, l: u32) {
+        let wide = self.locals.wide(l);
+        self.push(Operand::Local(l), wide);
+    }
+
+    /// Pushes a value of type `ty` that is in its temporary.
+    fn push_temp(&mut self, ty: ValType) {
+        self.push(Operand::Temp, ty == ValType::V128);
+    }
+
+    fn pop(&mut self) -> Entry {
         debug_assert!(
             !self.stack.is_empty(),
             "operand stack underflow (validated code)"
         );
-        let op = self.stack.pop().unwrap_or(Operand::Temp);
-        self.local_refs.popped(self.stack.len(), op);
-        op
+        let e = self.stack.pop().unwrap_or(Entry {
+            op: Operand::Temp,
+            slot: 0,
+            wide: false,
+        });
+        self.local_refs.popped(self.stack.len(), e.op);
+        e
     }
 
-    /// Reserve stack height for slots that a call or an operation uses beyond the stack top.
-    fn reserve(&mut self, height: usize) {
-        self.max_height = self.max_height.max(height);
+    /// Reserves the slot height that a call or an operation uses beyond the stack top.
+    fn reserve(&mut self, slots: u32) {
+        self.max_height = self.max_height.max(slots as usize);
+    }
+
+    /// Adds `value` to the constant pool; its index.
+    fn constant(&mut self, value: u128) -> u32 {
+        self.consts.push(value);
+        self.consts.len() as u32 - 1
     }
 
     /// A label at the current position: nothing may be retargeted across it.
@@ -347,15 +523,29 @@ impl Translator<'_> {
         self.code.len()
     }
 
-    /// Writes operand `op` into slot `dst` (if it is not already there).
-    fn move_to(&mut self, dst: Slot, op: Operand, op_height: usize) {
-        match op {
-            Operand::Local(l) if l != dst => {
-                self.emit(Instr::Copy { dst, src: l });
+    /// Emits the copy of a one-slot or (`wide`) two-slot value.
+    fn copy(&mut self, dst: Slot, src: Slot, wide: bool) {
+        if wide {
+            self.emit(Instr::Copy128 { dst, src });
+        } else {
+            self.emit(Instr::Copy { dst, src });
+        }
+    }
+
+    /// Writes entry `e` into slot `dst` (if it is not already there).
+    fn move_to(&mut self, dst: Slot, e: Entry) {
+        match e.op {
+            Operand::Local(l) => {
+                let src = self.locals.slot(l);
+                if src != dst {
+                    self.copy(dst, src, e.wide);
+                }
             }
-            Operand::Temp if self.temp(op_height) != dst => {
-                let src = self.temp(op_height);
-                self.emit(Instr::Copy { dst, src });
+            Operand::Temp => {
+                let src = self.base + e.slot;
+                if src != dst {
+                    self.copy(dst, src, e.wide);
+                }
             }
             Operand::Const(v) => {
                 let instr = match u32::try_from(v) {
@@ -364,19 +554,21 @@ impl Translator<'_> {
                 };
                 self.emit(instr);
             }
-            _ => {}
+            Operand::ConstV128(index) => {
+                self.emit(Instr::V128Const { dst, index });
+            }
         }
     }
 
     /// Makes the operand at stack index `i` a `Temp` (in its own temporary slot).
     fn materialize(&mut self, i: usize) {
-        let op = self.stack[i];
-        if op != Operand::Temp {
-            self.move_to(self.temp(i), op, i);
-            if let Operand::Local(l) = op {
+        let e = self.stack[i];
+        if e.op != Operand::Temp {
+            self.move_to(self.temp_of(i), e);
+            if let Operand::Local(l) = e.op {
                 self.local_refs.count[l as usize] -= 1;
             }
-            self.stack[i] = Operand::Temp;
+            self.stack[i].op = Operand::Temp;
         }
     }
 
@@ -387,7 +579,7 @@ impl Translator<'_> {
             Some(local) => {
                 let mut at = std::mem::replace(&mut self.local_refs.head[local as usize], NONE);
                 while at != NONE {
-                    if self.stack[at as usize] == Operand::Local(local) {
+                    if self.stack[at as usize].op == Operand::Local(local) {
                         self.materialize(at as usize);
                     }
                     at = self.local_refs.prev[at as usize];
@@ -403,49 +595,86 @@ impl Translator<'_> {
         }
     }
 
-    /// The slot an operand can be read from (materializing a constant into its temporary).
-    fn slot_of(&mut self, op: Operand, height: usize) -> Slot {
-        match op {
-            Operand::Local(l) => l,
-            Operand::Temp => self.temp(height),
-            Operand::Const(_) => {
-                let dst = self.temp(height);
-                self.move_to(dst, op, height);
-                self.reserve(height + 1);
+    /// The slot a (popped) entry can be read from, materializing a constant into its
+    /// temporary.
+    fn slot_of(&mut self, e: Entry) -> Slot {
+        match e.op {
+            Operand::Local(l) => self.locals.slot(l),
+            Operand::Temp => self.base + e.slot,
+            Operand::Const(_) | Operand::ConstV128(_) => {
+                let dst = self.base + e.slot;
+                self.move_to(dst, e);
+                self.reserve(e.slot + width(e.wide));
                 dst
             }
         }
     }
 
-    /// Pops `n` operands and returns them with their stack heights, bottom first.
-    fn pop_n(&mut self, n: usize) -> Vec<(Operand, usize)> {
+    /// Pops `n` entries, bottom first.
+    fn pop_n(&mut self, n: usize) -> Vec<Entry> {
         let start = self.stack.len() - n;
-        let mut out = Vec::with_capacity(n);
-        for (i, op) in self.stack[start..].iter().enumerate() {
-            out.push((*op, start + i));
-        }
+        let out = self.stack[start..].to_vec();
         for _ in 0..n {
             self.pop();
         }
         out
     }
 
-    fn block_arity(&self, ty: BlockType) -> (usize, usize) {
+    fn block_sig(ty: BlockType) -> BlockSig {
         match ty {
-            BlockType::Empty => (0, 0),
-            BlockType::Type(_) => (0, 1),
-            BlockType::FuncType(idx) => {
-                let f = &self.module.types[idx as usize];
-                (f.params.len(), f.results.len())
+            BlockType::Empty => BlockSig::Empty,
+            BlockType::Type(t) => {
+                BlockSig::Result(ValType::from_wasmparser(t).unwrap_or(ValType::I32))
             }
+            BlockType::FuncType(idx) => BlockSig::Type(idx),
+        }
+    }
+
+    /// The parameter types of a block type.
+    fn sig_params(&self, sig: BlockSig) -> &[ValType] {
+        match sig {
+            BlockSig::Empty | BlockSig::Result(_) | BlockSig::Func => &[],
+            BlockSig::Type(idx) => &self.module.types[idx as usize].params,
+        }
+    }
+
+    /// The result types of a block type.
+    fn sig_results(&self, sig: BlockSig) -> &[ValType] {
+        match sig {
+            BlockSig::Empty => &[],
+            BlockSig::Result(ty) => single(ty),
+            BlockSig::Type(idx) => &self.module.types[idx as usize].results,
+            BlockSig::Func => &self.func_type.results,
         }
     }
 
     fn unary(&mut self, make: fn(Slot, Slot) -> Instr) {
-        let h = self.stack.len() - 1;
-        let op = self.pop();
-        let src = self.slot_of(op, h);
-        self.emit_def(make(self.temp(h), src));
+        self.unary_as(make, false);
+    }
+
+    /// A one-operand instruction whose result is a `v128` when `wide`.
+    fn unary_as(&mut self, make: fn(Slot, Slot) -> Instr, wide: bool) {
+        let e = self.pop();
+        let src = self.slot_of(e);
+        let dst = self.next_temp();
+        self.emit_def_as(make(dst, src), wide);
+    }
+
+    /// A two-operand instruction whose result is a `v128` when `wide` (no immediate forms).
+    fn binary_as(&mut self, make: fn(Slot, Slot, Slot) -> Instr, wide: bool) {
+        let rhs = self.pop();
+        let lhs = self.pop();
+        let l = self.slot_of(lhs);
+        let r = self.slot_of(rhs);
+        let dst = self.next_temp();
+        self.emit_def_as(make(dst, l, r), wide);
+    }
+
+    /// A three-operand `v128` instruction (its third operand in the `Extra` after it).
+    fn ternary_v128(&mut self, make: fn(Slot, Slot, Slot) -> Instr) {
+        let [a, b, c] = self.pop3();
+        let dst = self.next_temp();
+        self.emit_with_extra(make(dst, a, b), [c, 0, 0], true);
     }
 
     fn binary(
@@ -455,41 +684,44 @@ impl Translator<'_> {
         make_imm: Option<fn(Slot, Slot, i32) -> Instr>,
         is_64: bool,
     ) {
-        let h = self.stack.len() - 2;
-        let rhs = self.pop();
-        let lhs = self.pop();
-        // Operands with the stack height their temporary belongs to.
-        let (mut lhs, mut rhs) = ((lhs, h), (rhs, h + 1));
-        let imm_of = |op: Operand| -> Option<i32> {
-            match op {
+        let mut rhs = self.pop();
+        let mut lhs = self.pop();
+        let imm_of = |e: Entry| -> Option<i32> {
+            match e.op {
                 Operand::Const(v) if is_64 => i32::try_from(v as i64).ok(),
                 Operand::Const(v) => Some(v as u32 as i32),
                 _ => None,
             }
         };
-        if let (Bin::Comm, Some(_), None) = (kind, imm_of(lhs.0), imm_of(rhs.0)) {
+        if let (Bin::Comm, Some(_), None) = (kind, imm_of(lhs), imm_of(rhs)) {
+            // The entries keep their own slots: only which one is the immediate changes.
             std::mem::swap(&mut lhs, &mut rhs);
         }
-        let dst = self.temp(h);
+        let dst = self.next_temp();
         if let (Some(make_imm), Some(imm), false) = (
             make_imm,
-            imm_of(rhs.0),
-            matches!(kind, Bin::Plain) || matches!(lhs.0, Operand::Const(_)),
+            imm_of(rhs),
+            matches!(kind, Bin::Plain) || matches!(lhs.op, Operand::Const(_)),
         ) {
-            let l = self.slot_of(lhs.0, lhs.1);
+            let l = self.slot_of(lhs);
             self.emit_def(make_imm(dst, l, imm));
             return;
         }
-        let l = self.slot_of(lhs.0, lhs.1);
-        let r = self.slot_of(rhs.0, rhs.1);
+        let l = self.slot_of(lhs);
+        let r = self.slot_of(rhs);
         self.emit_def(make(dst, l, r));
     }
 
+    /// A load whose result is a `v128` when `wide`.
+    fn load_as(&mut self, make: fn(Slot, Slot, u32) -> Instr, offset: u64, wide: bool) {
+        let e = self.pop();
+        let addr = self.slot_of(e);
+        let dst = self.next_temp();
+        self.emit_def_as(make(dst, addr, offset as u32), wide);
+    }
+
     fn load(&mut self, make: fn(Slot, Slot, u32) -> Instr, offset: u64) {
-        let h = self.stack.len() - 1;
-        let op = self.pop();
-        let addr = self.slot_of(op, h);
-        self.emit_def(make(self.temp(h), addr, offset as u32));
+        self.load_as(make, offset, false);
     }
 
     fn store(
@@ -499,11 +731,10 @@ impl Translator<'_> {
         is_64: bool,
         offset: u64,
     ) {
-        let h = self.stack.len() - 2;
         let value = self.pop();
-        let addr_op = self.pop();
-        let addr = self.slot_of(addr_op, h);
-        let imm = match value {
+        let addr_e = self.pop();
+        let addr = self.slot_of(addr_e);
+        let imm = match value.op {
             Operand::Const(v) if is_64 => i32::try_from(v as i64).ok(),
             Operand::Const(v) => Some(v as u32 as i32),
             _ => None,
@@ -511,24 +742,26 @@ impl Translator<'_> {
         if let (Some(make_imm), Some(imm)) = (make_imm, imm) {
             self.emit(make_imm(addr, imm, offset as u32));
         } else {
-            let src = self.slot_of(value, h + 1);
+            let src = self.slot_of(value);
             self.emit(make(addr, src, offset as u32));
         }
     }
 
-    /// Copies the top `arity` operands to the result slots of frame `depth` (without popping).
+    /// Copies the top values a branch to frame `depth` carries to that frame's slots
+    /// (without popping).
     fn copy_branch_values(&mut self, depth: usize) {
-        let frame = &self.control[self.control.len() - 1 - depth];
-        let arity = frame.branch_arity();
-        let dest = frame.height;
-        if let FrameKind::Func = frame.kind {
+        let idx = self.control.len() - 1 - depth;
+        if let FrameKind::Func = self.control[idx].kind {
             self.copy_return_values();
             return;
         }
+        let arity = self.control[idx].branch_arity();
+        let mut dest = self.base + self.control[idx].slot_height;
         let start = self.stack.len() - arity;
-        for i in 0..arity {
-            let op = self.stack[start + i];
-            self.move_to(self.temp(dest + i), op, start + i);
+        for i in start..self.stack.len() {
+            let e = self.stack[i];
+            self.move_to(dest, e);
+            dest += width(e.wide);
         }
     }
 
@@ -539,46 +772,63 @@ impl Translator<'_> {
         }
         let arity = frame.branch_arity();
         let start = self.stack.len() - arity;
-        (0..arity).any(|i| self.stack[start + i] != Operand::Temp || start + i != frame.height + i)
+        let mut dest = frame.slot_height;
+        self.stack[start..].iter().any(|e| {
+            let misplaced = e.op != Operand::Temp || e.slot != dest;
+            dest += width(e.wide);
+            misplaced
+        })
     }
 
-    /// Copies the function's results (top of stack) to `fp[0..n]`; safe against overlap because
-    /// sources are copied to lower destinations in increasing order (see module docs).
+    /// Copies the function's results (top of stack) to their slots from `fp[0]` on; safe
+    /// against overlap because sources are copied to lower destinations in increasing order
+    /// (see module docs).
     fn copy_return_values(&mut self) {
         let n = self.control[0].num_results;
         let start = self.stack.len() - n;
+        let result_slots = self.func_type.result_slots() as u32;
         // A local that is also a destination would be clobbered: read it into its operand's
         // own temporary first. The compile-time stack is left as is, because this can run on a
         // conditional path (`br_if`).
-        let mut sources: Vec<Operand> = self.stack[start..].to_vec();
+        let mut sources: Vec<Entry> = self.stack[start..].to_vec();
         if n > 1 {
-            for (i, op) in sources.iter_mut().enumerate() {
-                if let Operand::Local(l) = *op
-                    && (l as usize) < n
+            for e in &mut sources {
+                if let Operand::Local(l) = e.op
+                    && self.locals.slot(l) < result_slots
                 {
-                    self.move_to(self.temp(start + i), *op, start + i);
-                    *op = Operand::Temp;
+                    self.move_to(self.base + e.slot, *e);
+                    e.op = Operand::Temp;
                 }
             }
         }
-        for (i, op) in sources.into_iter().enumerate() {
-            self.move_to(i as Slot, op, start + i);
+        let mut dest = 0;
+        for e in sources {
+            self.move_to(dest, e);
+            dest += width(e.wide);
         }
     }
 
     fn emit_return(&mut self) {
         let n = self.control[0].num_results;
-        if n == 1 {
-            let h = self.stack.len() - 1;
-            let instr = match self.stack[h] {
-                Operand::Local(src) => Instr::ReturnSlot { src },
-                Operand::Temp => Instr::ReturnSlot { src: self.temp(h) },
-                Operand::Const(value) => Instr::ReturnImm { value },
-            };
-            self.emit(instr);
-        } else {
-            self.copy_return_values();
-            self.emit(Instr::Return {});
+        let top = self.stack.last().copied();
+        match top {
+            Some(e) if n == 1 && !e.wide => {
+                let instr = match e.op {
+                    Operand::Local(l) => Instr::ReturnSlot {
+                        src: self.locals.slot(l),
+                    },
+                    Operand::Temp => Instr::ReturnSlot {
+                        src: self.base + e.slot,
+                    },
+                    Operand::Const(value) => Instr::ReturnImm { value },
+                    Operand::ConstV128(_) => unreachable!("v128 entries are wide"),
+                };
+                self.emit(instr);
+            }
+            _ => {
+                self.copy_return_values();
+                self.emit(Instr::Return {});
+            }
         }
     }
 
@@ -632,12 +882,11 @@ impl Translator<'_> {
     /// Emits "branch when `cond` is true" (or false, when `negate`), fusing a comparison that
     /// was just computed into the condition. Returns the branch's index (offset to patch).
     fn cond_branch(&mut self, negate: bool) -> usize {
-        let h = self.stack.len() - 1;
         let cond = self.pop();
-        if cond == Operand::Temp
+        if cond.op == Operand::Temp
             && let Some(at) = self.last_def
             && at + 1 == self.code.len()
-            && let Some(fused) = self.code[at].fused_branch(self.temp(h))
+            && let Some(fused) = self.code[at].fused_branch(self.base + cond.slot)
         {
             let fused = if negate {
                 fused
@@ -650,7 +899,7 @@ impl Translator<'_> {
             self.last_def = None;
             return at;
         }
-        let cond = self.slot_of(cond, h);
+        let cond = self.slot_of(cond);
         if negate {
             self.emit(Instr::BrIfEqz {
                 src: cond,
@@ -674,10 +923,17 @@ impl Translator<'_> {
     }
 
     fn enter_block(&mut self, kind: FrameKind, ty: BlockType) {
-        let (num_params, num_results) = self.block_arity(ty);
+        let sig = Self::block_sig(ty);
+        let num_params = self.sig_params(sig).len();
+        let num_results = self.sig_results(sig).len();
+        let result_slots: u32 = self.sig_results(sig).iter().map(|t| t.slots() as u32).sum();
         self.prepare_block_entry(num_params);
         let height = self.stack.len() - num_params;
-        self.reserve(height + num_results);
+        let slot_height = self
+            .stack
+            .get(height)
+            .map_or(self.stack_slots(), |e| e.slot);
+        self.reserve(slot_height + result_slots);
         let kind = match kind {
             FrameKind::Loop { .. } => {
                 let header = self.label();
@@ -692,7 +948,9 @@ impl Translator<'_> {
         };
         self.control.push(Control {
             kind,
+            sig,
             height,
+            slot_height,
             num_params,
             num_results,
             patches: Vec::new(),
@@ -785,9 +1043,9 @@ impl Translator<'_> {
             O::If { blockty } => {
                 // Materialize before branching, so both arms see the same operand stack.
                 let cond = self.pop();
-                let (num_params, _) = self.block_arity(blockty);
+                let num_params = self.sig_params(Self::block_sig(blockty)).len();
                 self.prepare_block_entry(num_params);
-                self.push(cond);
+                self.push(cond.op, cond.wide);
                 let at = self.cond_branch(true);
                 self.enter_block(
                     FrameKind::If {
@@ -803,23 +1061,17 @@ impl Translator<'_> {
                 };
                 frame.kind = FrameKind::Else;
                 if self.reachable {
-                    let n = self.control.last().expect("validated").num_results;
-                    let start = self.stack.len() - n;
-                    let height = self.control.last().expect("validated").height;
-                    for i in 0..n {
-                        let op = self.stack[start + i];
-                        self.move_to(self.temp(height + i), op, start + i);
-                    }
+                    self.copy_branch_values(0);
                     self.emit_br(0);
                 }
                 let frame = self.control.last().expect("validated");
-                let (height, num_params, reachable) =
-                    (frame.height, frame.num_params, frame.reachable_at_entry);
+                let (height, sig, reachable) = (frame.height, frame.sig, frame.reachable_at_entry);
                 while self.stack.len() > height {
                     self.pop();
                 }
-                for _ in 0..num_params {
-                    self.push(Operand::Temp);
+                for i in 0..self.sig_params(sig).len() {
+                    let ty = self.sig_params(sig)[i];
+                    self.push_temp(ty);
                 }
                 let here = self.label();
                 if let Some(at) = else_branch {
@@ -866,9 +1118,8 @@ impl Translator<'_> {
                 }
             }
             O::BrTable { targets } => {
-                let h = self.stack.len() - 1;
-                let index_op = self.pop();
-                let index = self.slot_of(index_op, h);
+                let index_e = self.pop();
+                let index = self.slot_of(index_e);
                 let depths: Vec<u32> = targets
                     .targets()
                     .chain(std::iter::once(Ok(targets.default())))
@@ -920,25 +1171,22 @@ impl Translator<'_> {
             }
             O::Call { function_index } => {
                 let ty = self.module.func_type(FuncIdx(function_index));
-                let (n, m) = (ty.params.len(), ty.results.len());
-                let args = self.call_args(n, m);
+                let args = self.call_args(ty);
                 self.emit(I::Call {
                     func: function_index,
                     args,
                 });
-                self.push_results(m);
+                self.push_results(ty);
             }
             O::CallIndirect {
                 type_index,
                 table_index,
             } => {
                 let ty = &self.module.types[type_index as usize];
-                let (n, m) = (ty.params.len(), ty.results.len());
-                let h = self.stack.len() - 1;
-                let index_op = self.pop();
+                let index_e = self.pop();
                 // The index sits above the arguments, so materializing them cannot clobber it.
-                let index = self.slot_of(index_op, h);
-                let args = self.call_args(n, m);
+                let index = self.slot_of(index_e);
+                let args = self.call_args(ty);
                 self.emit(I::CallIndirect {
                     type_index,
                     index,
@@ -949,50 +1197,48 @@ impl Translator<'_> {
                     b: 0,
                     c: 0,
                 });
-                self.push_results(m);
+                self.push_results(ty);
             }
             O::Drop => {
                 self.pop();
             }
             O::Select | O::TypedSelect { .. } => {
-                let h = self.stack.len() - 3;
-                let cond_op = self.pop();
-                let b_op = self.pop();
-                let a_op = self.pop();
-                let cond = self.slot_of(cond_op, h + 2);
-                let b = self.slot_of(b_op, h + 1);
-                let a = self.slot_of(a_op, h);
-                self.code.push(I::Select {
-                    dst: self.temp(h),
-                    a,
-                    b,
-                });
-                self.code.push(I::Extra {
-                    a: cond,
-                    b: 0,
-                    c: 0,
-                });
-                self.last_def = None;
-                self.push(Operand::Temp);
+                let cond = self.pop();
+                let b = self.pop();
+                let a = self.pop();
+                let wide = a.wide;
+                let cond = self.slot_of(cond);
+                let b = self.slot_of(b);
+                let a = self.slot_of(a);
+                let dst = self.next_temp();
+                let select = if wide {
+                    I::Select128 { dst, a, b }
+                } else {
+                    I::Select { dst, a, b }
+                };
+                self.emit_with_extra(select, [cond, 0, 0], wide);
             }
-            O::LocalGet { local_index } => self.push(Operand::Local(local_index)),
+            O::LocalGet { local_index } => self.push_local(local_index),
             O::LocalSet { local_index } => self.local_set(local_index, false),
             O::LocalTee { local_index } => self.local_set(local_index, true),
             O::GlobalGet { global_index } => {
-                let h = self.stack.len();
-                self.emit_def(I::GlobalGet {
-                    dst: self.temp(h),
-                    global: global_index,
-                });
+                let dst = self.next_temp();
+                let global = global_index;
+                if self.module.globals[global as usize].content == ValType::V128 {
+                    self.emit_def_as(I::GlobalGet128 { dst, global }, true);
+                } else {
+                    self.emit_def(I::GlobalGet { dst, global });
+                }
             }
             O::GlobalSet { global_index } => {
-                let h = self.stack.len() - 1;
-                let op = self.pop();
-                let src = self.slot_of(op, h);
-                self.emit(I::GlobalSet {
-                    global: global_index,
-                    src,
-                });
+                let e = self.pop();
+                let src = self.slot_of(e);
+                let global = global_index;
+                if e.wide {
+                    self.emit(I::GlobalSet128 { global, src });
+                } else {
+                    self.emit(I::GlobalSet { global, src });
+                }
             }
             O::I32Load { memarg } => ld!(I32Load, memarg),
             O::I64Load { memarg } => ld!(I64Load, memarg),
@@ -1016,8 +1262,8 @@ impl Translator<'_> {
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => st!(Store16, false, memarg),
             O::I64Store32 { memarg } => st!(I32Store, false, memarg),
             O::MemorySize { .. } => {
-                let h = self.stack.len();
-                self.emit_def(I::MemorySize { dst: self.temp(h) });
+                let dst = self.next_temp();
+                self.emit_def(I::MemorySize { dst });
             }
             O::MemoryGrow { .. } => self.unary(|dst, delta| I::MemoryGrow { dst, delta }),
             O::MemoryFill { .. } => {
@@ -1060,11 +1306,10 @@ impl Translator<'_> {
                 index,
             }),
             O::TableSet { table } => {
-                let h = self.stack.len() - 2;
                 let v = self.pop();
                 let i = self.pop();
-                let index = self.slot_of(i, h);
-                let value = self.slot_of(v, h + 1);
+                let index = self.slot_of(i);
+                let value = self.slot_of(v);
                 self.emit(I::TableSet {
                     table,
                     index,
@@ -1072,30 +1317,16 @@ impl Translator<'_> {
                 });
             }
             O::TableSize { table } => {
-                let h = self.stack.len();
-                self.emit_def(I::TableSize {
-                    dst: self.temp(h),
-                    table,
-                });
+                let dst = self.next_temp();
+                self.emit_def(I::TableSize { dst, table });
             }
             O::TableGrow { table } => {
-                let h = self.stack.len() - 2;
-                let delta_op = self.pop();
-                let init_op = self.pop();
-                let init = self.slot_of(init_op, h);
-                let delta = self.slot_of(delta_op, h + 1);
-                self.code.push(I::TableGrow {
-                    dst: self.temp(h),
-                    table,
-                    delta,
-                });
-                self.code.push(I::Extra {
-                    a: init,
-                    b: 0,
-                    c: 0,
-                });
-                self.last_def = None;
-                self.push(Operand::Temp);
+                let delta_e = self.pop();
+                let init_e = self.pop();
+                let init = self.slot_of(init_e);
+                let delta = self.slot_of(delta_e);
+                let dst = self.next_temp();
+                self.emit_with_extra(I::TableGrow { dst, table, delta }, [init, 0, 0], false);
             }
             O::TableFill { table } => {
                 let [d, v, n] = self.pop3();
@@ -1140,19 +1371,19 @@ impl Translator<'_> {
                     segment: elem_index,
                 });
             }
-            O::RefNull { .. } => self.push(Operand::Const(0)),
+            O::RefNull { .. } => self.push(Operand::Const(0), false),
             O::RefIsNull => un!(I64Eqz),
             O::RefFunc { function_index } => {
-                let h = self.stack.len();
+                let dst = self.next_temp();
                 self.emit_def(I::RefFunc {
-                    dst: self.temp(h),
+                    dst,
                     func: function_index,
                 });
             }
-            O::I32Const { value } => self.push(Operand::Const(value as u32 as u64)),
-            O::I64Const { value } => self.push(Operand::Const(value as u64)),
-            O::F32Const { value } => self.push(Operand::Const(u64::from(value.bits()))),
-            O::F64Const { value } => self.push(Operand::Const(value.bits())),
+            O::I32Const { value } => self.push(Operand::Const(value as u32 as u64), false),
+            O::I64Const { value } => self.push(Operand::Const(value as u64), false),
+            O::F32Const { value } => self.push(Operand::Const(u64::from(value.bits())), false),
+            O::F64Const { value } => self.push(Operand::Const(value.bits()), false),
 
             O::I32Eqz => un!(I32Eqz),
             O::I32Eq => bin!(Comm, I32Eq, I32EqImm, false),
@@ -1295,6 +1526,148 @@ impl Translator<'_> {
             O::I64TruncSatF32U => un!(I64TruncSatF32U),
             O::I64TruncSatF64S => un!(I64TruncSatF64S),
             O::I64TruncSatF64U => un!(I64TruncSatF64U),
+            other => return self.simd_op(other),
+        }
+        Ok(())
+    }
+
+    /// Translates a SIMD operator (every other operator is translated by [`Translator::op`]).
+    fn simd_op(&mut self, op: Operator<'_>) -> Result<(), TranslateError> {
+        use Instr as I;
+        use Operator as O;
+        if let Some(lowering) = simd_lowering(&op) {
+            match lowering {
+                SimdLowering::Unary(make) => self.unary_as(make, true),
+                SimdLowering::Reduce(make) => self.unary_as(make, false),
+                SimdLowering::Binary(make) => self.binary_as(make, true),
+                SimdLowering::Ternary(make) => self.ternary_v128(make),
+            }
+            return Ok(());
+        }
+        // `v128ld!(Op, memarg)`: a load giving a `v128`.
+        macro_rules! v128ld {
+            ($op:ident, $memarg:expr) => {
+                self.load_as(
+                    |dst, addr, offset| I::$op { dst, addr, offset },
+                    $memarg.offset,
+                    true,
+                )
+            };
+        }
+        // `lane_load!(Op, memarg, lane)` / `lane_store!(Op, memarg, lane)`.
+        macro_rules! lane_load {
+            ($op:ident, $memarg:expr, $lane:expr) => {{
+                let vec = self.pop();
+                let addr_e = self.pop();
+                let addr = self.slot_of(addr_e);
+                let vec = self.slot_of(vec);
+                let dst = self.next_temp();
+                let offset = $memarg.offset as u32;
+                self.emit_with_extra(
+                    I::$op { dst, addr, offset },
+                    [vec, u32::from($lane), 0],
+                    true,
+                );
+            }};
+        }
+        macro_rules! lane_store {
+            ($op:ident, $memarg:expr, $lane:expr) => {{
+                let value = self.pop();
+                let addr_e = self.pop();
+                let addr = self.slot_of(addr_e);
+                let src = self.slot_of(value);
+                let offset = $memarg.offset as u32;
+                self.emit(I::$op { addr, src, offset });
+                self.emit(I::Extra {
+                    a: u32::from($lane),
+                    b: 0,
+                    c: 0,
+                });
+            }};
+        }
+        // `extract!(Op, lane)` / `replace!(Op, lane)`.
+        macro_rules! extract {
+            ($op:ident, $lane:expr) => {{
+                let e = self.pop();
+                let src = self.slot_of(e);
+                let dst = self.next_temp();
+                let lane = u32::from($lane);
+                self.emit_def(I::$op { dst, src, lane });
+            }};
+        }
+        macro_rules! replace {
+            ($op:ident, $lane:expr) => {{
+                let value = self.pop();
+                let vec = self.pop();
+                let src = self.slot_of(vec);
+                let value = self.slot_of(value);
+                let dst = self.next_temp();
+                self.emit_with_extra(I::$op { dst, src, value }, [u32::from($lane), 0, 0], true);
+            }};
+        }
+        match op {
+            O::V128Const { value } => {
+                let index = self.constant(value.i128() as u128);
+                self.push(Operand::ConstV128(index), true);
+            }
+            O::I8x16Shuffle { lanes } => {
+                let rhs = self.pop();
+                let lhs = self.pop();
+                let l = self.slot_of(lhs);
+                let r = self.slot_of(rhs);
+                let pattern = self.constant(u128::from_le_bytes(lanes));
+                let dst = self.next_temp();
+                self.emit_with_extra(
+                    I::I8x16Shuffle {
+                        dst,
+                        lhs: l,
+                        rhs: r,
+                    },
+                    [pattern, 0, 0],
+                    true,
+                );
+            }
+            O::V128Load { memarg } => v128ld!(V128Load, memarg),
+            O::V128Load8x8S { memarg } => v128ld!(V128Load8x8S, memarg),
+            O::V128Load8x8U { memarg } => v128ld!(V128Load8x8U, memarg),
+            O::V128Load16x4S { memarg } => v128ld!(V128Load16x4S, memarg),
+            O::V128Load16x4U { memarg } => v128ld!(V128Load16x4U, memarg),
+            O::V128Load32x2S { memarg } => v128ld!(V128Load32x2S, memarg),
+            O::V128Load32x2U { memarg } => v128ld!(V128Load32x2U, memarg),
+            O::V128Load8Splat { memarg } => v128ld!(V128Load8Splat, memarg),
+            O::V128Load16Splat { memarg } => v128ld!(V128Load16Splat, memarg),
+            O::V128Load32Splat { memarg } => v128ld!(V128Load32Splat, memarg),
+            O::V128Load64Splat { memarg } => v128ld!(V128Load64Splat, memarg),
+            O::V128Load32Zero { memarg } => v128ld!(V128Load32Zero, memarg),
+            O::V128Load64Zero { memarg } => v128ld!(V128Load64Zero, memarg),
+            O::V128Store { memarg } => self.store(
+                |addr, src, offset| I::V128Store { addr, src, offset },
+                None,
+                false,
+                memarg.offset,
+            ),
+            O::V128Load8Lane { memarg, lane } => lane_load!(V128Load8Lane, memarg, lane),
+            O::V128Load16Lane { memarg, lane } => lane_load!(V128Load16Lane, memarg, lane),
+            O::V128Load32Lane { memarg, lane } => lane_load!(V128Load32Lane, memarg, lane),
+            O::V128Load64Lane { memarg, lane } => lane_load!(V128Load64Lane, memarg, lane),
+            O::V128Store8Lane { memarg, lane } => lane_store!(V128Store8Lane, memarg, lane),
+            O::V128Store16Lane { memarg, lane } => lane_store!(V128Store16Lane, memarg, lane),
+            O::V128Store32Lane { memarg, lane } => lane_store!(V128Store32Lane, memarg, lane),
+            O::V128Store64Lane { memarg, lane } => lane_store!(V128Store64Lane, memarg, lane),
+            O::I8x16ExtractLaneS { lane } => extract!(I8x16ExtractLaneS, lane),
+            O::I8x16ExtractLaneU { lane } => extract!(I8x16ExtractLaneU, lane),
+            O::I16x8ExtractLaneS { lane } => extract!(I16x8ExtractLaneS, lane),
+            O::I16x8ExtractLaneU { lane } => extract!(I16x8ExtractLaneU, lane),
+            O::I32x4ExtractLane { lane } => extract!(I32x4ExtractLane, lane),
+            O::I64x2ExtractLane { lane } => extract!(I64x2ExtractLane, lane),
+            O::F32x4ExtractLane { lane } => extract!(F32x4ExtractLane, lane),
+            O::F64x2ExtractLane { lane } => extract!(F64x2ExtractLane, lane),
+            O::I8x16ReplaceLane { lane } => replace!(I8x16ReplaceLane, lane),
+            O::I16x8ReplaceLane { lane } => replace!(I16x8ReplaceLane, lane),
+            O::I32x4ReplaceLane { lane } => replace!(I32x4ReplaceLane, lane),
+            O::I64x2ReplaceLane { lane } => replace!(I64x2ReplaceLane, lane),
+            O::F32x4ReplaceLane { lane } => replace!(F32x4ReplaceLane, lane),
+            O::F64x2ReplaceLane { lane } => replace!(F64x2ReplaceLane, lane),
             other => {
                 return Err(TranslateError(format!(
                     "operator not supported by the interpreter: {other:?}"
@@ -1305,77 +1678,81 @@ impl Translator<'_> {
     }
 
     fn unary_with(&mut self, table: u32, make: fn(Slot, u32, Slot) -> Instr) {
-        let h = self.stack.len() - 1;
-        let op = self.pop();
-        let src = self.slot_of(op, h);
-        self.emit_def(make(self.temp(h), table, src));
+        let e = self.pop();
+        let src = self.slot_of(e);
+        let dst = self.next_temp();
+        self.emit_def(make(dst, table, src));
     }
 
     /// Pops three operands into readable slots.
     fn pop3(&mut self) -> [Slot; 3] {
-        let h = self.stack.len() - 3;
-        let ops = self.pop_n(3);
+        let entries = self.pop_n(3);
         [
-            self.slot_of(ops[0].0, h),
-            self.slot_of(ops[1].0, h + 1),
-            self.slot_of(ops[2].0, h + 2),
+            self.slot_of(entries[0]),
+            self.slot_of(entries[1]),
+            self.slot_of(entries[2]),
         ]
     }
 
-    /// Places the top `n` operands in consecutive temporaries and returns the first slot.
-    fn call_args(&mut self, n: usize, m: usize) -> Slot {
-        let h = self.stack.len() - n;
+    /// Places the arguments of a call of type `ty` (the top operands) in consecutive
+    /// temporaries and returns the first slot, where the callee's frame starts.
+    fn call_args(&mut self, ty: &FuncType) -> Slot {
+        let h = self.stack.len() - ty.params.len();
         for i in h..self.stack.len() {
             self.materialize(i);
         }
-        for _ in 0..n {
+        for _ in 0..ty.params.len() {
             self.pop();
         }
-        self.reserve(h + n.max(m));
-        self.temp(h)
+        let first = self.stack_slots();
+        self.reserve(first + ty.frame_slots() as u32);
+        self.base + first
     }
 
-    fn push_results(&mut self, m: usize) {
-        for _ in 0..m {
-            self.push(Operand::Temp);
+    /// Pushes the results of a call of type `ty` (in their temporaries, where the callee's
+    /// frame wrote them).
+    fn push_results(&mut self, ty: &FuncType) {
+        for &result in ty.results() {
+            self.push_temp(result);
         }
         self.last_def = None;
     }
 
     fn local_set(&mut self, local: u32, tee: bool) {
-        let h = self.stack.len() - 1;
-        let value = self.stack[h];
-        let top_is_local = usize::from(value == Operand::Local(local));
+        let value = *self
+            .stack
+            .last()
+            .expect("validated: local.set has an operand");
+        let top_is_local = usize::from(value.op == Operand::Local(local));
         let mentions_local = self.local_refs.count[local as usize] > top_is_local as u32;
         if mentions_local {
             self.materialize_locals(Some(local));
         }
-        let value = if value == Operand::Local(local) {
+        if value.op == Operand::Local(local) {
             // `local.get x; local.set x` (or tee): nothing to do.
             self.pop();
             if tee {
-                self.push(Operand::Local(local));
+                self.push_local(local);
             }
             return;
-        } else {
-            value
-        };
-        let temp = self.temp(h);
-        if value == Operand::Temp
+        }
+        let temp = self.base + value.slot;
+        let local_slot = self.locals.slot(local);
+        if value.op == Operand::Temp
             && !mentions_local
             && let Some(at) = self.last_def
             && at + 1 == self.code.len()
             && let Some(dst) = self.code[at].dst_mut()
             && *dst == temp
         {
-            *dst = local;
+            *dst = local_slot;
             self.last_def = None;
         } else {
-            self.move_to(local, value, h);
+            self.move_to(local_slot, value);
         }
         self.pop();
         if tee {
-            self.push(Operand::Local(local));
+            self.push_local(local);
         }
     }
 
@@ -1400,9 +1777,11 @@ impl Translator<'_> {
         let lazy_ok = matches!(frame.kind, FrameKind::Block) && !frame.branched;
         if self.reachable && !lazy_ok {
             let start = self.stack.len() - n;
-            for i in 0..n {
-                let op = self.stack[start + i];
-                self.move_to(self.temp(frame.height + i), op, start + i);
+            let mut dest = self.base + frame.slot_height;
+            for i in start..self.stack.len() {
+                let e = self.stack[i];
+                self.move_to(dest, e);
+                dest += width(e.wide);
             }
         }
         let fallthrough = self.reachable;
@@ -1410,8 +1789,9 @@ impl Translator<'_> {
             while self.stack.len() > frame.height {
                 self.pop();
             }
-            for _ in 0..n {
-                self.push(Operand::Temp);
+            for i in 0..n {
+                let ty = self.sig_results(frame.sig)[i];
+                self.push_temp(ty);
             }
         }
         let here = self.label();

@@ -467,6 +467,10 @@ impl<'a> Codegen<'a> {
             Instr::F64ConvertI64S { dst, src } => self.convert_int(IntToFloat::I64S, W64, dst, src),
             Instr::F32DemoteF64 { dst, src } => self.convert_float(W32, dst, src),
             Instr::F64PromoteF32 { dst, src } => self.convert_float(W64, dst, src),
+            other => return Err(CompileError(format!(
+                "instruction `{}` is not supported by the baseline tier",
+                other.opcode().name()
+            ))),
         }
         Ok(())
     }
