@@ -1988,7 +1988,7 @@ executor! {
     V128Load64Splat { dst, addr, offset } => {
         let p = ea!(addr, offset, size_of::<u64>() as u64);
         let v = ptr::read_unaligned(p as *const u64);
-        set_v128!(dst, simd::i64x2_splat(u64::from(v)));
+        set_v128!(dst, simd::i64x2_splat(v));
         next!()
     }
     V128Load32Zero { dst, addr, offset } => {
@@ -2032,14 +2032,14 @@ executor! {
     V128Load64Lane { dst, addr, offset } => {
         let (vec, lane, _) = extra!();
         let p = ea!(addr, offset, 8);
-        let v = u64::from(ptr::read_unaligned(p as *const u64));
+        let v = ptr::read_unaligned(p as *const u64);
         set_v128!(dst, simd::replace(v128!(vec), 64, lane, v));
         next_n!(2)
     }
     V128Store8Lane { addr, src, offset } => {
         let (lane, _, _) = extra!();
         let p = ea!(addr, offset, 1);
-        ptr::write_unaligned(p as *mut u8, simd::extract(v128!(src), 8, lane) as u8);
+        ptr::write_unaligned(p, simd::extract(v128!(src), 8, lane) as u8);
         next_n!(2)
     }
     V128Store16Lane { addr, src, offset } => {

@@ -193,6 +193,7 @@ pub fn translate(
         func_type: ty,
         code: Vec::new(),
         stack: Vec::new(),
+        stack_slots: 0,
         control: Vec::new(),
         base: num_locals,
         max_height: 0,
@@ -332,6 +333,8 @@ struct Translator<'m> {
     op_offset: u32,
     code: Vec<Instr>,
     stack: Vec<Entry>,
+    /// The slot height of the whole operand stack (kept by `push` and `pop`).
+    stack_slots: u32,
     control: Vec<Control>,
     /// First temporary slot (= the slots the locals take).
     base: u32,
@@ -433,7 +436,7 @@ fn single(ty: ValType) -> &'static [ValType] {
 impl Translator<'_> {
     /// The slot height of the whole operand stack.
     fn stack_slots(&self) -> u32 {
-        self.stack.last().map_or(0, |e| e.slot + width(e.wide))
+        self.stack_slots
     }
 
     /// The temporary slot of stack entry `i`.
@@ -475,10 +478,11 @@ impl Translator<'_> {
     }
 
     fn push(&mut self, op: Operand, wide: bool) {
-        let slot = self.stack_slots();
+        let slot = self.stack_slots;
         self.local_refs.pushed(self.stack.len(), op);
         self.stack.push(Entry { op, slot, wide });
-        self.reserve(slot + width(wide));
+        self.stack_slots = slot + width(wide);
+        self.reserve(self.stack_slots);
     }
 
     /// Pushes local `l` (`local.get`).
@@ -502,6 +506,7 @@ impl Translator<'_> {
             slot: 0,
             wide: false,
         });
+        self.stack_slots = e.slot;
         self.local_refs.popped(self.stack.len(), e.op);
         e
     }
@@ -1526,16 +1531,16 @@ impl Translator<'_> {
             O::I64TruncSatF32U => un!(I64TruncSatF32U),
             O::I64TruncSatF64S => un!(I64TruncSatF64S),
             O::I64TruncSatF64U => un!(I64TruncSatF64U),
-            other => return self.simd_op(other),
+            other => return self.simd_op(&other),
         }
         Ok(())
     }
 
     /// Translates a SIMD operator (every other operator is translated by [`Translator::op`]).
-    fn simd_op(&mut self, op: Operator<'_>) -> Result<(), TranslateError> {
+    fn simd_op(&mut self, op: &Operator<'_>) -> Result<(), TranslateError> {
         use Instr as I;
         use Operator as O;
-        if let Some(lowering) = simd_lowering(&op) {
+        if let Some(lowering) = simd_lowering(op) {
             match lowering {
                 SimdLowering::Unary(make) => self.unary_as(make, true),
                 SimdLowering::Reduce(make) => self.unary_as(make, false),
@@ -1605,7 +1610,7 @@ impl Translator<'_> {
                 self.emit_with_extra(I::$op { dst, src, value }, [u32::from($lane), 0, 0], true);
             }};
         }
-        match op {
+        match *op {
             O::V128Const { value } => {
                 let index = self.constant(value.i128() as u128);
                 self.push(Operand::ConstV128(index), true);
@@ -1668,9 +1673,9 @@ impl Translator<'_> {
             O::I64x2ReplaceLane { lane } => replace!(I64x2ReplaceLane, lane),
             O::F32x4ReplaceLane { lane } => replace!(F32x4ReplaceLane, lane),
             O::F64x2ReplaceLane { lane } => replace!(F64x2ReplaceLane, lane),
-            other => {
+            _ => {
                 return Err(TranslateError(format!(
-                    "operator not supported by the interpreter: {other:?}"
+                    "operator not supported by the interpreter: {op:?}"
                 )));
             }
         }
