@@ -8,8 +8,37 @@
 //! - Saturating truncation and unsigned 64-bit int → float conversion are Rust's `as`, which
 //!   has exactly wasm's semantics (NaN → 0, out of range → the nearest bound; round to
 //!   nearest, ties to even).
+//! - Rounding to an integral value (`ceil`, `floor`, `trunc`, `nearest`, scalar and per lane):
+//!   a NaN operand comes back as a quiet NaN (wasm's arithmetic NaN), which software rounding
+//!   does not guarantee for a signalling NaN.
 
 use crate::TrapCode;
+
+macro_rules! roundings {
+    ($($name:ident: $ft:ty, $quiet_bit:expr, $op:ident;)*) => {$(
+        #[doc = concat!("wasm `", stringify!($ft), ".", stringify!($name), "`, the `", stringify!($op),
+            "` of `x` (a NaN comes back quiet).")]
+        #[inline(always)]
+        pub fn $name(x: $ft) -> $ft {
+            if x.is_nan() {
+                <$ft>::from_bits(x.to_bits() | $quiet_bit)
+            } else {
+                x.$op()
+            }
+        }
+    )*};
+}
+
+roundings! {
+    f32_ceil: f32, 0x0040_0000, ceil;
+    f32_floor: f32, 0x0040_0000, floor;
+    f32_trunc: f32, 0x0040_0000, trunc;
+    f32_nearest: f32, 0x0040_0000, round_ties_even;
+    f64_ceil: f64, 0x0008_0000_0000_0000, ceil;
+    f64_floor: f64, 0x0008_0000_0000_0000, floor;
+    f64_trunc: f64, 0x0008_0000_0000_0000, trunc;
+    f64_nearest: f64, 0x0008_0000_0000_0000, round_ties_even;
+}
 
 macro_rules! min_max {
     ($min:ident, $max:ident, $ft:ty) => {

@@ -1677,19 +1677,19 @@ executor! {
         next!()
     }
     F32Ceil { dst, src } => {
-        set_f32!(dst, quiet_f32(f32_of!(src), |x| x.ceil()));
+        set_f32!(dst, numeric::f32_ceil(f32_of!(src)));
         next!()
     }
     F32Floor { dst, src } => {
-        set_f32!(dst, quiet_f32(f32_of!(src), |x| x.floor()));
+        set_f32!(dst, numeric::f32_floor(f32_of!(src)));
         next!()
     }
     F32Trunc { dst, src } => {
-        set_f32!(dst, quiet_f32(f32_of!(src), |x| x.trunc()));
+        set_f32!(dst, numeric::f32_trunc(f32_of!(src)));
         next!()
     }
     F32Nearest { dst, src } => {
-        set_f32!(dst, quiet_f32(f32_of!(src), |x| x.round_ties_even()));
+        set_f32!(dst, numeric::f32_nearest(f32_of!(src)));
         next!()
     }
     F32Sqrt { dst, src } => {
@@ -1757,19 +1757,19 @@ executor! {
         next!()
     }
     F64Ceil { dst, src } => {
-        set_f64!(dst, quiet_f64(f64_of!(src), |x| x.ceil()));
+        set_f64!(dst, numeric::f64_ceil(f64_of!(src)));
         next!()
     }
     F64Floor { dst, src } => {
-        set_f64!(dst, quiet_f64(f64_of!(src), |x| x.floor()));
+        set_f64!(dst, numeric::f64_floor(f64_of!(src)));
         next!()
     }
     F64Trunc { dst, src } => {
-        set_f64!(dst, quiet_f64(f64_of!(src), |x| x.trunc()));
+        set_f64!(dst, numeric::f64_trunc(f64_of!(src)));
         next!()
     }
     F64Nearest { dst, src } => {
-        set_f64!(dst, quiet_f64(f64_of!(src), |x| x.round_ties_even()));
+        set_f64!(dst, numeric::f64_nearest(f64_of!(src)));
         next!()
     }
     F64Sqrt { dst, src } => {
@@ -3036,26 +3036,5 @@ fn i64_div_s(a: i64, b: i64) -> Result<i64, TrapCode> {
         Err(TrapCode::IntegerOverflow)
     } else {
         Ok(a / b)
-    }
-}
-
-/// Applies a rounding operation, returning a NaN input as a quiet NaN (wasm's arithmetic NaN;
-/// software rounding may otherwise pass a signalling NaN through unchanged).
-#[inline(always)]
-fn quiet_f32(x: f32, op: impl FnOnce(f32) -> f32) -> f32 {
-    if x.is_nan() {
-        f32::from_bits(x.to_bits() | 0x0040_0000)
-    } else {
-        op(x)
-    }
-}
-
-/// The `f64` counterpart of [`quiet_f32`].
-#[inline(always)]
-fn quiet_f64(x: f64, op: impl FnOnce(f64) -> f64) -> f64 {
-    if x.is_nan() {
-        f64::from_bits(x.to_bits() | 0x0008_0000_0000_0000)
-    } else {
-        op(x)
     }
 }

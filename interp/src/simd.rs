@@ -438,7 +438,7 @@ float_compare! {
     f64x2_ge: [f64; 2] as u64, |a, b| a >= b;
 }
 
-/// A rounding that returns a NaN input as a quiet NaN (wasm's arithmetic NaN).
+/// A lane-wise float operation.
 macro_rules! float_unary {
     ($($name:ident: [$t:ty; $n:literal], |$a:ident| $e:expr;)*) => {$(
         #[doc = concat!("`", stringify!($name), "`")]
@@ -450,36 +450,16 @@ macro_rules! float_unary {
 }
 
 float_unary! {
-    f32x4_ceil: [f32; 4], |a| quiet32(a, a.ceil());
-    f32x4_floor: [f32; 4], |a| quiet32(a, a.floor());
-    f32x4_trunc: [f32; 4], |a| quiet32(a, a.trunc());
-    f32x4_nearest: [f32; 4], |a| quiet32(a, a.round_ties_even());
+    f32x4_ceil: [f32; 4], |a| numeric::f32_ceil(a);
+    f32x4_floor: [f32; 4], |a| numeric::f32_floor(a);
+    f32x4_trunc: [f32; 4], |a| numeric::f32_trunc(a);
+    f32x4_nearest: [f32; 4], |a| numeric::f32_nearest(a);
     f32x4_sqrt: [f32; 4], |a| a.sqrt();
-    f64x2_ceil: [f64; 2], |a| quiet64(a, a.ceil());
-    f64x2_floor: [f64; 2], |a| quiet64(a, a.floor());
-    f64x2_trunc: [f64; 2], |a| quiet64(a, a.trunc());
-    f64x2_nearest: [f64; 2], |a| quiet64(a, a.round_ties_even());
+    f64x2_ceil: [f64; 2], |a| numeric::f64_ceil(a);
+    f64x2_floor: [f64; 2], |a| numeric::f64_floor(a);
+    f64x2_trunc: [f64; 2], |a| numeric::f64_trunc(a);
+    f64x2_nearest: [f64; 2], |a| numeric::f64_nearest(a);
     f64x2_sqrt: [f64; 2], |a| a.sqrt();
-}
-
-/// `rounded`, or `x` made a quiet NaN when it is a NaN.
-#[inline(always)]
-fn quiet32(x: f32, rounded: f32) -> f32 {
-    if x.is_nan() {
-        f32::from_bits(x.to_bits() | 0x0040_0000)
-    } else {
-        rounded
-    }
-}
-
-/// The `f64` counterpart of [`quiet32`].
-#[inline(always)]
-fn quiet64(x: f64, rounded: f64) -> f64 {
-    if x.is_nan() {
-        f64::from_bits(x.to_bits() | 0x0008_0000_0000_0000)
-    } else {
-        rounded
-    }
 }
 
 /// `f32x4.abs`: the sign bits cleared.
