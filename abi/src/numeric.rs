@@ -2,7 +2,11 @@
 //! every tier: the interpreter calls these functions inline, and the machine-code tiers reach
 //! them through the libcall wrappers (`tierup_runtime`'s `jit::libcalls`).
 //!
-//! - `min`/`max`: NaN if either operand is NaN; −0 is less than +0.
+//! - `min`/`max`: NaN if either operand is NaN; −0 is less than +0. Which NaN is fixed, the
+//!   same in every tier (wasm allows any quiet NaN): for scalars, the NaN operand quieted
+//!   (the second one if both are NaNs); for vector lanes, the canonical NaN, with the sign bit
+//!   set for `min` and the operands' sign bits or-ed for `max` (what Cranelift's branchless x86
+//!   sequences give).
 //! - Checked float → int truncation: NaN traps with `BadConversionToInteger`, a value whose
 //!   truncation lies outside the target range traps with `IntegerOverflow`.
 //! - Saturating truncation and unsigned 64-bit int → float conversion are Rust's `as`, which
@@ -41,12 +45,12 @@ roundings! {
 }
 
 macro_rules! min_max {
-    ($min:ident, $max:ident, $ft:ty) => {
-        #[doc = concat!("wasm `", stringify!($ft), ".min`.")]
+    ($min:ident, $max:ident, $lane_min:ident, $lane_max:ident, $ft:ty, $quiet:expr, $sign:expr) => {
+        #[doc = concat!("wasm `", stringify!($ft), ".min`; with a NaN operand, `b` quieted if it is a NaN, else `a` quieted.")]
         #[inline(always)]
         pub fn $min(a: $ft, b: $ft) -> $ft {
             if a.is_nan() || b.is_nan() {
-                a + b
+                scalar_nan(a, b)
             } else if a == b {
                 <$ft>::from_bits(a.to_bits() | b.to_bits())
             } else if a < b {
@@ -56,11 +60,11 @@ macro_rules! min_max {
             }
         }
 
-        #[doc = concat!("wasm `", stringify!($ft), ".max`.")]
+        #[doc = concat!("wasm `", stringify!($ft), ".max`; with a NaN operand, as [`", stringify!($min), "`].")]
         #[inline(always)]
         pub fn $max(a: $ft, b: $ft) -> $ft {
             if a.is_nan() || b.is_nan() {
-                a + b
+                scalar_nan(a, b)
             } else if a == b {
                 <$ft>::from_bits(a.to_bits() & b.to_bits())
             } else if a > b {
@@ -69,11 +73,70 @@ macro_rules! min_max {
                 b
             }
         }
+
+        #[doc = concat!("A lane of wasm's vector `min` on `", stringify!($ft), "`: as [`", stringify!($min),
+            "`] on numbers; a lane with a NaN operand is the canonical NaN with the sign bit set.")]
+        #[inline(always)]
+        pub fn $lane_min(a: $ft, b: $ft) -> $ft {
+            if a.is_nan() || b.is_nan() {
+                <$ft>::from_bits($sign | $quiet)
+            } else {
+                $min(a, b)
+            }
+        }
+
+        #[doc = concat!("A lane of wasm's vector `max` on `", stringify!($ft), "`: as [`", stringify!($max),
+            "`] on numbers; a lane with a NaN operand is the canonical NaN, negative when either operand's sign bit is set.")]
+        #[inline(always)]
+        pub fn $lane_max(a: $ft, b: $ft) -> $ft {
+            if a.is_nan() || b.is_nan() {
+                <$ft>::from_bits(((a.to_bits() | b.to_bits()) & $sign) | $quiet)
+            } else {
+                $max(a, b)
+            }
+        }
+
+        impl ScalarNan for $ft {
+            #[inline(always)]
+            fn quieted(self) -> $ft {
+                <$ft>::from_bits(self.to_bits() | ($quiet & !(<$ft>::INFINITY.to_bits())))
+            }
+        }
     };
 }
 
-min_max!(f32_min, f32_max, f32);
-min_max!(f64_min, f64_max, f64);
+/// Quieting a NaN: setting the top bit of its fraction.
+trait ScalarNan: Copy {
+    fn quieted(self) -> Self;
+}
+
+/// The NaN a scalar `min`/`max` gives when an operand is a NaN: `b` quieted if `b` is a NaN,
+/// else `a` quieted, which is what `addss b, a` gives on x86-64 (the machine-code tiers'
+/// sequence for this case).
+#[inline(always)]
+fn scalar_nan<F: ScalarNan + PartialEq>(a: F, b: F) -> F {
+    #[allow(clippy::eq_op, reason = "x != x is the NaN test of a generic float")]
+    if b != b { b.quieted() } else { a.quieted() }
+}
+
+min_max!(
+    f32_min,
+    f32_max,
+    f32_lane_min,
+    f32_lane_max,
+    f32,
+    0x7fc0_0000,
+    0x8000_0000
+);
+min_max!(
+    f64_min,
+    f64_max,
+    f64_lane_min,
+    f64_lane_max,
+    f64,
+    0x7ff8_0000_0000_0000,
+    0x8000_0000_0000_0000
+);
 
 /// Defines a checked truncation from `$from` to `$to`; `$lo` and `$hi` are the exclusive
 /// bounds of the truncated value, exactly representable in `$from`.

@@ -8,7 +8,8 @@
 //!
 //! Float results follow the host's IEEE arithmetic (on x86-64 the same SSE instructions the
 //! machine-code tiers use, so NaN payloads agree between tiers); `min`/`max` follow wasm's NaN
-//! and ±0 rules (`tierup_abi::numeric`), and rounding operations return quiet NaNs.
+//! and ±0 rules with the NaN lanes every tier gives (`tierup_abi::numeric::f32_lane_min` and
+//! its siblings), and rounding operations return quiet NaNs.
 //!
 //! Relaxed SIMD uses one deterministic lowering, shared by every tier (DESIGN.md §8a): each
 //! relaxed operation computes what its strict counterpart does — `relaxed_swizzle` is
@@ -393,16 +394,16 @@ float_binary! {
     f32x4_sub: [f32; 4], |a, b| a - b;
     f32x4_mul: [f32; 4], |a, b| a * b;
     f32x4_div: [f32; 4], |a, b| a / b;
-    f32x4_min: [f32; 4], |a, b| numeric::f32_min(a, b);
-    f32x4_max: [f32; 4], |a, b| numeric::f32_max(a, b);
+    f32x4_min: [f32; 4], |a, b| numeric::f32_lane_min(a, b);
+    f32x4_max: [f32; 4], |a, b| numeric::f32_lane_max(a, b);
     f32x4_pmin: [f32; 4], |a, b| if b < a { b } else { a };
     f32x4_pmax: [f32; 4], |a, b| if a < b { b } else { a };
     f64x2_add: [f64; 2], |a, b| a + b;
     f64x2_sub: [f64; 2], |a, b| a - b;
     f64x2_mul: [f64; 2], |a, b| a * b;
     f64x2_div: [f64; 2], |a, b| a / b;
-    f64x2_min: [f64; 2], |a, b| numeric::f64_min(a, b);
-    f64x2_max: [f64; 2], |a, b| numeric::f64_max(a, b);
+    f64x2_min: [f64; 2], |a, b| numeric::f64_lane_min(a, b);
+    f64x2_max: [f64; 2], |a, b| numeric::f64_lane_max(a, b);
     f64x2_pmin: [f64; 2], |a, b| if b < a { b } else { a };
     f64x2_pmax: [f64; 2], |a, b| if a < b { b } else { a };
 }
