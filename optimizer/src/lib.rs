@@ -254,14 +254,20 @@ impl Compiler {
             }
         };
         self.ctx.func.name = UserFuncName::user(0, func.as_u32());
-        translate::translate(
+        let translated = translate::translate(
             env,
             func,
             kind,
             &mut self.ctx.func,
             &mut self.builder_ctx,
             self.isa.frontend_config(),
-        )
+        );
+        if translated.is_err() {
+            // A translation that stopped half-way leaves the builder's state behind; the next
+            // function needs it empty.
+            self.builder_ctx = FunctionBuilderContext::new();
+        }
+        translated
     }
 
     /// Compiles the function in the context; checks it needs no relocation.
@@ -412,6 +418,25 @@ mod tests {
         assert!(clif.contains("vmctx"), "{clif}");
         assert!(clif.contains("stack_limit"), "{clif}");
         assert!(clif.contains("return"), "{clif}");
+    }
+
+    #[test]
+    fn a_failed_translation_leaves_the_compiler_usable() {
+        let info = module(r#"(module (func (result i32) (i32.const 1)))"#);
+        let env = OptEnv {
+            module: &info,
+            bounds_checks: BoundsChecks::Guard,
+            raise: 0x1000,
+            native: None,
+            eager: false,
+        };
+        let mut compiler = Compiler::new().expect("host ISA");
+        // Fails after the whole body was translated: there is no loop at that offset.
+        let failed = compiler.compile_osr(&env, DefinedFuncIdx(0), &[1 << 20]);
+        assert!(matches!(failed, Err(CompileError::Unsupported(_))), "{failed:?}");
+        compiler
+            .compile(&env, DefinedFuncIdx(0))
+            .expect("compiles after a failure");
     }
 
     #[test]
