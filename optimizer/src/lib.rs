@@ -34,6 +34,7 @@
 //! same translation entered at one of its loop headers with a frame in the interpreter's
 //! layout (see `translate`).
 
+mod simd;
 mod translate;
 mod vm;
 

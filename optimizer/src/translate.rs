@@ -940,7 +940,8 @@ impl Translator<'_, '_> {
             O::F32ReinterpretI32 => self.unop(|b, x| b.ins().bitcast(F32, MemFlagsData::new(), x)),
             O::F64ReinterpretI64 => self.unop(|b, x| b.ins().bitcast(F64, MemFlagsData::new(), x)),
 
-            other => return Err(CompileError::Unsupported(format!("{other:?}"))),
+            // Everything else is SIMD or unsupported.
+            other => return self.simd_operator(other),
         }
         Ok(())
     }
