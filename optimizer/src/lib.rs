@@ -115,11 +115,16 @@ impl std::fmt::Debug for Compiler {
 }
 
 impl Compiler {
-    /// A compiler for the host CPU (its detected features), optimizing for speed, keeping
-    /// frame pointers, without probestack (a libcall relocation) or unwind tables.
+    /// A compiler for the host CPU, optimizing for speed, keeping frame pointers, without
+    /// probestack (a libcall relocation) or unwind tables.
+    ///
+    /// The ISA has every x86 extension the host has (`cranelift_native` detects SSE3, SSSE3,
+    /// SSE4.1, SSE4.2, POPCNT, LZCNT, BMI1/2, AVX, AVX2, FMA, the AVX-512 and VNNI subsets it
+    /// uses) and no other; the vector lowerings use the best of them. SSE4.1 (which the
+    /// runtime requires anyway) is checked, so no SIMD operator falls back to SSE2 sequences.
     ///
     /// # Errors
-    /// If the host is not a supported target.
+    /// If the host is not a supported target, or lacks SSE4.1.
     pub fn new() -> Result<Compiler, CompileError> {
         let mut flags = settings::builder();
         let set = |flags: &mut settings::Builder, name: &str, value: &str| {
@@ -145,6 +150,9 @@ impl Compiler {
         let isa = isa_builder
             .finish(settings::Flags::new(flags))
             .map_err(|e| CompileError::Target(e.to_string()))?;
+        if isa_flag(&*isa, "has_sse41") != Some(true) {
+            return Err(CompileError::Target("the host has no SSE4.1".into()));
+        }
         Ok(Compiler {
             isa,
             ctx: cranelift_codegen::Context::new(),
@@ -306,6 +314,14 @@ impl Compiler {
     }
 }
 
+/// The value of boolean ISA flag `name` (e.g. `has_sse41`), if the ISA has such a flag.
+fn isa_flag(isa: &dyn cranelift_codegen::isa::TargetIsa, name: &str) -> Option<bool> {
+    isa.isa_flags()
+        .iter()
+        .find(|v| v.name == name)
+        .and_then(|v| v.as_bool())
+}
+
 /// The tier ABI's entry signature: `extern "sysv64" fn(vmctx, fp)`.
 pub(crate) fn slot_abi_signature() -> Signature {
     let mut sig = Signature::new(CallConv::SystemV);
@@ -434,10 +450,35 @@ mod tests {
         let mut compiler = Compiler::new().expect("host ISA");
         // Fails after the whole body was translated: there is no loop at that offset.
         let failed = compiler.compile_osr(&env, DefinedFuncIdx(0), &[1 << 20]);
-        assert!(matches!(failed, Err(CompileError::Unsupported(_))), "{failed:?}");
+        assert!(
+            matches!(failed, Err(CompileError::Unsupported(_))),
+            "{failed:?}"
+        );
         compiler
             .compile(&env, DefinedFuncIdx(0))
             .expect("compiles after a failure");
+    }
+
+    #[test]
+    fn the_isa_has_exactly_the_host_cpu_features() {
+        let compiler = Compiler::new().expect("host ISA");
+        for (flag, host) in [
+            ("has_sse3", std::is_x86_feature_detected!("sse3")),
+            ("has_ssse3", std::is_x86_feature_detected!("ssse3")),
+            ("has_sse41", std::is_x86_feature_detected!("sse4.1")),
+            ("has_sse42", std::is_x86_feature_detected!("sse4.2")),
+            ("has_popcnt", std::is_x86_feature_detected!("popcnt")),
+            ("has_lzcnt", std::is_x86_feature_detected!("lzcnt")),
+            ("has_bmi1", std::is_x86_feature_detected!("bmi1")),
+            ("has_bmi2", std::is_x86_feature_detected!("bmi2")),
+            ("has_avx", std::is_x86_feature_detected!("avx")),
+            ("has_avx2", std::is_x86_feature_detected!("avx2")),
+            ("has_fma", std::is_x86_feature_detected!("fma")),
+            ("has_avx512f", std::is_x86_feature_detected!("avx512f")),
+            ("has_avx512vl", std::is_x86_feature_detected!("avx512vl")),
+        ] {
+            assert_eq!(isa_flag(&*compiler.isa, flag), Some(host), "{flag}");
+        }
     }
 
     #[test]
