@@ -659,3 +659,362 @@ impl Translator<'_, '_> {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tierup_abi::{BoundsChecks, DefinedFuncIdx, Features, ModuleInfo};
+    use wasmparser::Operator;
+
+    use crate::translate::Entry;
+    use crate::{Compiler, OptEnv};
+
+    fn module(wat: &str) -> ModuleInfo {
+        let features = Features {
+            simd: true,
+            relaxed_simd: true,
+        };
+        ModuleInfo::parse_with(wat::parse_str(wat).expect("valid text"), features)
+            .expect("valid module")
+    }
+
+    fn env(info: &ModuleInfo) -> OptEnv<'_> {
+        OptEnv {
+            module: info,
+            bounds_checks: BoundsChecks::Guard,
+            raise: 0x1000,
+            native: None,
+            eager: false,
+        }
+    }
+
+    /// The CLIF of entry `kind` of defined function `func`, as translated (in the slot and
+    /// OSR entries, `v1` is the frame pointer).
+    fn clif(info: &ModuleInfo, func: u32, kind: Entry<'_>) -> String {
+        let mut compiler = Compiler::new().expect("host ISA");
+        compiler
+            .translate_entry(&env(info), DefinedFuncIdx(func), kind)
+            .expect("translates");
+        compiler.ctx.func.display().to_string()
+    }
+
+    /// Whether some line of `clif` contains every one of `parts` (a part ending in `$`: ends
+    /// with it).
+    fn has_line(clif: &str, parts: &[&str]) -> bool {
+        clif.lines().any(|l| {
+            parts.iter().all(|p| match p.strip_suffix('$') {
+                Some(end) => l.ends_with(end),
+                None => l.contains(p),
+            })
+        })
+    }
+
+    /// `$f`'s frame: params i32 (slot 0), v128 (1-2), f64 (3); result v128 (0-1); own frame
+    /// 4 slots. `$h` (f64, v128, i32) -> (v128, i32): its frame at `fp + 32` holds the
+    /// arguments at slots 0, 1-2, 3 and then the results at slots 0-1, 2.
+    const MIXED: &str = r#"(module (global $g (mut v128) (v128.const i64x2 1 2))
+        (func $f (param i32 v128 f64) (result v128) (local v128 i64)
+          (global.set $g (local.get 1))
+          (loop (br_if 0 (i32.eqz (local.get 0))))
+          (call $h (local.get 2) (local.get 1) (local.get 0)) drop drop
+          (global.get $g))
+        (func $h (param f64 v128 i32) (result v128 i32) (local.get 1) (local.get 2)))"#;
+
+    #[test]
+    fn v128_values_take_two_slots_in_every_frame() {
+        let info = module(MIXED);
+        let f = clif(&info, 0, Entry::Slot);
+        for parts in [
+            // Parameters at their slot offsets.
+            &["load.i32 notrap aligned v1$"][..],
+            &["load.i8x16 notrap v1+8"],
+            &["load.f64 notrap aligned v1+24"],
+            // The callee's frame at fp + 4 slots, its arguments at slots 0, 1 and 3.
+            &["iconst.i64 32"],
+            &["store notrap aligned", ", v1+32"],
+            &["store.i8x16 notrap", ", v1+40"],
+            &["store notrap aligned", ", v1+56"],
+            // Its results at slots 0 and 2.
+            &["load.i8x16 notrap v1+32"],
+            &["load.i32 notrap aligned v1+48"],
+            // The frame check: own 4 slots + the callee's 4.
+            &["iconst.i64 64"],
+        ] {
+            assert!(has_line(&f, parts), "{parts:?} in\n{f}");
+        }
+        // The result in slots 0-1.
+        assert!(has_line(&f, &["store notrap v", ", v1$"]), "{f}");
+        let h = clif(&info, 1, Entry::Slot);
+        for parts in [
+            &["load.f64 notrap aligned v1$"][..],
+            &["load.i8x16 notrap v1+8"],
+            &["load.i32 notrap aligned v1+24"],
+            &["store notrap aligned", ", v1+16"],
+        ] {
+            assert!(has_line(&h, parts), "{parts:?} in\n{h}");
+        }
+    }
+
+    #[test]
+    fn v128_accesses_to_slots_and_globals_are_not_marked_aligned() {
+        let info = module(MIXED);
+        let f = clif(&info, 0, Entry::Slot);
+        let vector_accesses: Vec<&str> = f
+            .lines()
+            .filter(|l| l.contains("load.i8x16") || l.contains("store.i8x16"))
+            .collect();
+        assert!(vector_accesses.len() >= 4, "{f}");
+        for line in vector_accesses {
+            assert!(!line.contains("aligned"), "{line}");
+        }
+        // The global: 16 bytes at its pointer, mutable (neither readonly nor movable), stored
+        // as a whole.
+        let global = |l: &&str| !l.contains("v1+") && !l.contains("readonly");
+        assert!(
+            f.lines()
+                .filter(global)
+                .any(|l| l.contains("load.i8x16 notrap v")),
+            "{f}"
+        );
+        let immutable = module(
+            r#"(module (global v128 (v128.const i32x4 1 2 3 4))
+                 (func (result v128) (global.get 0)))"#,
+        );
+        let g = clif(&immutable, 0, Entry::Slot);
+        assert!(
+            has_line(&g, &["load.i8x16 notrap readonly can_move"]),
+            "{g}"
+        );
+    }
+
+    #[test]
+    fn native_entries_take_and_return_v128_in_registers() {
+        let info = module(MIXED);
+        let ty = info.func_type(info.func_of(DefinedFuncIdx(0)));
+        assert!(crate::has_native_entry(ty));
+        let native = clif(&info, 0, Entry::Native);
+        assert!(
+            native.contains("(i64 vmctx, i64, i32, i8x16, f64) -> i8x16 system_v"),
+            "{native}"
+        );
+        // Cranelift lowers vector parameters and results (xmm registers in SysV), for the
+        // entry and for its slot-ABI wrapper.
+        let mut compiler = Compiler::new().expect("host ISA");
+        compiler
+            .compile_native(&env(&info), DefinedFuncIdx(0))
+            .expect("native entry compiles");
+        compiler
+            .compile_slot_wrapper(&env(&info), DefinedFuncIdx(0), 0x1000)
+            .expect("wrapper compiles");
+        let mut func = cranelift_codegen::ir::Function::new();
+        func.signature = crate::slot_abi_signature();
+        crate::vm::build_slot_wrapper(
+            &mut func,
+            &mut cranelift_frontend::FunctionBuilderContext::new(),
+            compiler.isa.frontend_config(),
+            ty,
+            0x1000,
+        );
+        let wrapper = func.display().to_string();
+        for parts in [
+            &["load.i32 notrap aligned v1$"][..],
+            &["load.i8x16 notrap v1+8"],
+            &["load.f64 notrap aligned v1+24"],
+            &["call_indirect"],
+        ] {
+            assert!(has_line(&wrapper, parts), "{parts:?} in\n{wrapper}");
+        }
+        assert!(
+            has_line(&wrapper, &["store notrap v", ", v1$"]),
+            "{wrapper}"
+        );
+    }
+
+    #[test]
+    fn the_osr_entry_loads_every_local_from_its_slots() {
+        // Locals: the i32 parameter (slot 0), a v128 (1-2), an i32 (3), an f64 (4).
+        let info = module(
+            r#"(module (func (param i32) (result v128) (local v128 i32 f64)
+                 (loop (br_if 0 (local.get 2)))
+                 (local.get 1)))"#,
+        );
+        let body = info.body(DefinedFuncIdx(0));
+        let mut ops = body.get_operators_reader().expect("body");
+        let loop_offset = loop {
+            let at = ops.original_position() as u32;
+            if let Operator::Loop { .. } = ops.read().expect("operator") {
+                break at;
+            }
+        };
+        let osr = clif(&info, 0, Entry::Osr(&[loop_offset]));
+        for parts in [
+            &["load.i32 notrap aligned v1$"][..],
+            &["load.i8x16 notrap v1+8"],
+            &["load.i32 notrap aligned v1+24"],
+            &["load.f64 notrap aligned v1+32"],
+        ] {
+            assert!(has_line(&osr, parts), "{parts:?} in\n{osr}");
+        }
+        Compiler::new()
+            .expect("host ISA")
+            .compile_osr(&env(&info), DefinedFuncIdx(0), &[loop_offset])
+            .expect("compiles");
+    }
+
+    /// Each relaxed operator, the CLIF instructions its lowering uses, and those of the other
+    /// permitted (host-dependent) lowerings it must not use.
+    const RELAXED: &[(&str, &str, &[&str], &[&str])] = &[
+        (
+            "v128 v128",
+            "i8x16.relaxed_swizzle",
+            &["swizzle"],
+            &["x86_pshufb"],
+        ),
+        (
+            "v128",
+            "i32x4.relaxed_trunc_f32x4_s",
+            &["fcvt_to_sint_sat.i32x4"],
+            &["x86_cvtt2dq"],
+        ),
+        (
+            "v128",
+            "i32x4.relaxed_trunc_f32x4_u",
+            &["fcvt_to_uint_sat.i32x4"],
+            &["x86_cvtt2dq"],
+        ),
+        (
+            "v128",
+            "i32x4.relaxed_trunc_f64x2_s_zero",
+            &["fcvt_to_sint_sat.i64x2", "snarrow"],
+            &["x86_cvtt2dq"],
+        ),
+        (
+            "v128",
+            "i32x4.relaxed_trunc_f64x2_u_zero",
+            &["fcvt_to_uint_sat.i64x2", "uunarrow"],
+            &["x86_cvtt2dq"],
+        ),
+        (
+            "v128 v128 v128",
+            "f32x4.relaxed_madd",
+            &["fmul", "fadd"],
+            &["fma", "fneg"],
+        ),
+        (
+            "v128 v128 v128",
+            "f64x2.relaxed_madd",
+            &["fmul", "fadd"],
+            &["fma", "fneg"],
+        ),
+        (
+            "v128 v128 v128",
+            "f32x4.relaxed_nmadd",
+            &["fmul", "fneg", "fadd"],
+            &["fma"],
+        ),
+        (
+            "v128 v128 v128",
+            "f64x2.relaxed_nmadd",
+            &["fmul", "fneg", "fadd"],
+            &["fma"],
+        ),
+        (
+            "v128 v128 v128",
+            "i8x16.relaxed_laneselect",
+            &["bitselect"],
+            &["blendv"],
+        ),
+        (
+            "v128 v128 v128",
+            "i16x8.relaxed_laneselect",
+            &["bitselect"],
+            &["blendv"],
+        ),
+        (
+            "v128 v128 v128",
+            "i32x4.relaxed_laneselect",
+            &["bitselect"],
+            &["blendv"],
+        ),
+        (
+            "v128 v128 v128",
+            "i64x2.relaxed_laneselect",
+            &["bitselect"],
+            &["blendv"],
+        ),
+        (
+            "v128 v128",
+            "f32x4.relaxed_min",
+            &["fmin"],
+            &["bitselect", "fcmp"],
+        ),
+        (
+            "v128 v128",
+            "f32x4.relaxed_max",
+            &["fmax"],
+            &["bitselect", "fcmp"],
+        ),
+        (
+            "v128 v128",
+            "f64x2.relaxed_min",
+            &["fmin"],
+            &["bitselect", "fcmp"],
+        ),
+        (
+            "v128 v128",
+            "f64x2.relaxed_max",
+            &["fmax"],
+            &["bitselect", "fcmp"],
+        ),
+        (
+            "v128 v128",
+            "i16x8.relaxed_q15mulr_s",
+            &["sqmul_round_sat"],
+            &["x86_pmulhrsw"],
+        ),
+        (
+            "v128 v128",
+            "i16x8.relaxed_dot_i8x16_i7x16_s",
+            &["swiden_low", "swiden_high", "imul", "iadd_pairwise"],
+            &["x86_pmaddubsw", "uwiden_low", "uwiden_high"],
+        ),
+        (
+            "v128 v128 v128",
+            "i32x4.relaxed_dot_i8x16_i7x16_add_s",
+            &["swiden_low", "swiden_high", "imul", "iadd_pairwise", "iadd"],
+            &["x86_pmaddubsw", "uwiden_low", "uwiden_high"],
+        ),
+    ];
+
+    #[test]
+    fn relaxed_simd_has_the_deterministic_lowering() {
+        for &(params, op, uses, avoids) in RELAXED {
+            let gets = (0..params.split(' ').count())
+                .map(|i| format!("(local.get {i})"))
+                .collect::<String>();
+            let info = module(&format!(
+                "(module (func (param {params}) (result v128) ({op} {gets})))"
+            ));
+            let f = clif(&info, 0, Entry::Slot);
+            // The instruction of each `vN = opcode[.type] ...` line, with and without type.
+            let insts: Vec<&str> = f
+                .lines()
+                .filter_map(|l| l.split_once(" = ")?.1.split(' ').next())
+                .collect();
+            let used = |name: &str| {
+                insts
+                    .iter()
+                    .any(|&i| i == name || i.split('.').next() == Some(name))
+            };
+            for u in uses {
+                assert!(used(u), "{op} uses {u}:\n{f}");
+            }
+            for a in avoids {
+                assert!(!used(a), "{op} avoids {a}:\n{f}");
+            }
+            Compiler::new()
+                .expect("host ISA")
+                .compile(&env(&info), DefinedFuncIdx(0))
+                .unwrap_or_else(|e| panic!("{op}: {e}"));
+        }
+    }
+}
