@@ -4,9 +4,9 @@
 //!
 //! Layers (STYLE.md): [`Compiler::compile`] (one reusable ISA, `Context` and
 //! `FunctionBuilderContext` per compiling thread) → `translate` (the visitor over wasm
-//! operators: values, locals as `Variable`s, the control stack) → `vm` (how compiled code
-//! reaches instance state: memory, tables, globals, calls and libcalls, all through the vmctx
-//! at the offsets of `tierup_abi::vmctx::offsets`).
+//! operators: values, locals as `Variable`s, the control stack; its SIMD operators in `simd`)
+//! → `vm` (how compiled code reaches instance state: memory, tables, globals, calls and
+//! libcalls, all through the vmctx at the offsets of `tierup_abi::vmctx::offsets`).
 //!
 //! Two entries per function (DESIGN.md §3):
 //! - a function with at most one result is compiled with its **native** signature
@@ -18,10 +18,13 @@
 //!   ([`Compiler::compile`]: `extern "sysv64" fn(vmctx, fp)`, arguments from `fp[..]`, results
 //!   to `fp[..]`).
 //!
-//! Either way every local and temporary lives in registers. Calls through the code table (or
-//! a function reference) place the callee's frame at `fp + max(params, results)`; nothing in
-//! the output needs relocating (a relocation is a compile error), and Rust routines are
-//! reached only through the vmctx's libcall table (`tierup_abi::libcalls`).
+//! Either way every local and temporary lives in registers. Every position in a frame comes
+//! from the types (`tierup_abi::types::slot_offsets`: a value takes one 8-byte slot, a `v128`
+//! two, low half first). Calls through the code table (or a function reference) place the
+//! callee's frame at `fp + own`, `own` being the slots of the caller's parameters or results
+//! (whichever is more); nothing in the output needs relocating (a relocation is a compile
+//! error), and Rust routines are reached only through the vmctx's libcall table
+//! (`tierup_abi::libcalls`). A `v128` native parameter or result is in an xmm register.
 //!
 //! Traps: every memory access carries a trap code (the guard region catches out-of-bounds
 //! accesses), explicit checks become `trapz`/`trapnz`, the native stack limit is Cranelift's
@@ -33,6 +36,26 @@
 //! [`Compiler::compile_osr`] compiles the on-stack-replacement variant of a function: the
 //! same translation entered at one of its loop headers with a frame in the interpreter's
 //! layout (see `translate`).
+//!
+//! ## SIMD
+//!
+//! Every fixed-width SIMD operator has exactly wasm's semantics (see `simd`: a `v128` is CLIF
+//! `i8x16`, bitcast to the lane shape each operator reads). Relaxed SIMD lets an engine pick
+//! among several results per operator; tierup picks one, the same in every tier, so that
+//! tier-up never changes a result (DESIGN.md §8a). The interpreter and the baseline JIT
+//! implement exactly this table (`tests/relaxed_simd.rs` pins the bits):
+//!
+//! | relaxed operator | tierup's result |
+//! |---|---|
+//! | `i8x16.relaxed_swizzle` | `i8x16.swizzle`: an index ≥ 16 gives 0 |
+//! | `i32x4.relaxed_trunc_f32x4_{s,u}`, `i32x4.relaxed_trunc_f64x2_{s,u}_zero` | the `trunc_sat` counterpart: saturating, NaN → 0 |
+//! | `f32x4/f64x2.relaxed_madd(a, b, c)` | `a * b + c` unfused: `fmul`, then `fadd`, each rounded |
+//! | `f32x4/f64x2.relaxed_nmadd(a, b, c)` | `-(a * b) + c` unfused: `fmul`, `fneg` of the product, then `fadd` |
+//! | `{i8x16,i16x8,i32x4,i64x2}.relaxed_laneselect(a, b, m)` | `v128.bitselect(a, b, m)`: each bit from `a` where `m`'s bit is set, else from `b` |
+//! | `f32x4/f64x2.relaxed_{min,max}` | `f32x4/f64x2.{min,max}`: NaN if either operand is NaN, −0 < +0 |
+//! | `i16x8.relaxed_q15mulr_s` | `i16x8.q15mulr_sat_s` (saturating: `MIN * MIN` = `MAX`) |
+//! | `i16x8.relaxed_dot_i8x16_i7x16_s(a, b)` | lane `i` = `a[2i]·b[2i] + a[2i+1]·b[2i+1]`, all bytes **signed** i8, products and sum in i16, wrapping |
+//! | `i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c)` | lane `i` = the four products `a[4i+j]·b[4i+j]` of **signed** bytes summed in i32, `+ c[i]`, wrapping |
 
 mod simd;
 mod translate;
