@@ -403,8 +403,25 @@ fn trap_code(code: ir::TrapCode) -> Option<TrapCode> {
 mod tests {
     use super::*;
 
-    fn module(wat: &str) -> ModuleInfo {
-        ModuleInfo::parse(wat::parse_str(wat).expect("valid text")).expect("valid module")
+    /// A module from text, with every feature this tier supports (SIMD and relaxed SIMD).
+    pub(crate) fn module(wat: &str) -> ModuleInfo {
+        let features = tierup_abi::Features {
+            simd: true,
+            relaxed_simd: true,
+        };
+        ModuleInfo::parse_with(wat::parse_str(wat).expect("valid text"), features)
+            .expect("valid module")
+    }
+
+    /// An environment for compiling `info` on its own (no native entries, not eager).
+    pub(crate) fn env(info: &ModuleInfo, bounds_checks: BoundsChecks) -> OptEnv<'_> {
+        OptEnv {
+            module: info,
+            bounds_checks,
+            raise: 0x1000,
+            native: None,
+            eager: false,
+        }
     }
 
     #[test]
@@ -415,13 +432,7 @@ mod tests {
                    (call_indirect (type $t) (local.get 1))
                    (i32.div_s (i32.load (local.get 0)) (local.get 1))))"#,
         );
-        let env = OptEnv {
-            module: &info,
-            bounds_checks: BoundsChecks::Guard,
-            raise: 0x1000,
-            native: None,
-            eager: false,
-        };
+        let env = env(&info, BoundsChecks::Guard);
         let mut compiler = Compiler::new().expect("host ISA");
         let code = compiler.compile(&env, DefinedFuncIdx(0)).expect("compiles");
         assert!(!code.code.is_empty());
@@ -444,13 +455,7 @@ mod tests {
     #[test]
     fn clif_shows_the_tier_abi() {
         let info = module(r#"(module (func (param i64) (result i64) (local.get 0)))"#);
-        let env = OptEnv {
-            module: &info,
-            bounds_checks: BoundsChecks::Explicit,
-            raise: 0x1000,
-            native: None,
-            eager: false,
-        };
+        let env = env(&info, BoundsChecks::Explicit);
         let clif = Compiler::new()
             .expect("host ISA")
             .clif(&env, DefinedFuncIdx(0))
@@ -463,13 +468,7 @@ mod tests {
     #[test]
     fn a_failed_translation_leaves_the_compiler_usable() {
         let info = module(r#"(module (func (result i32) (i32.const 1)))"#);
-        let env = OptEnv {
-            module: &info,
-            bounds_checks: BoundsChecks::Guard,
-            raise: 0x1000,
-            native: None,
-            eager: false,
-        };
+        let env = env(&info, BoundsChecks::Guard);
         let mut compiler = Compiler::new().expect("host ISA");
         // Fails after the whole body was translated: there is no loop at that offset.
         let failed = compiler.compile_osr(&env, DefinedFuncIdx(0), &[1 << 20]);

@@ -662,37 +662,19 @@ impl Translator<'_, '_> {
 
 #[cfg(test)]
 mod tests {
-    use tierup_abi::{BoundsChecks, DefinedFuncIdx, Features, ModuleInfo};
+    use tierup_abi::{BoundsChecks, DefinedFuncIdx, ModuleInfo};
     use wasmparser::Operator;
 
+    use crate::Compiler;
+    use crate::tests::{env, module};
     use crate::translate::Entry;
-    use crate::{Compiler, OptEnv};
-
-    fn module(wat: &str) -> ModuleInfo {
-        let features = Features {
-            simd: true,
-            relaxed_simd: true,
-        };
-        ModuleInfo::parse_with(wat::parse_str(wat).expect("valid text"), features)
-            .expect("valid module")
-    }
-
-    fn env(info: &ModuleInfo) -> OptEnv<'_> {
-        OptEnv {
-            module: info,
-            bounds_checks: BoundsChecks::Guard,
-            raise: 0x1000,
-            native: None,
-            eager: false,
-        }
-    }
 
     /// The CLIF of entry `kind` of defined function `func`, as translated (in the slot and
     /// OSR entries, `v1` is the frame pointer).
     fn clif(info: &ModuleInfo, func: u32, kind: Entry<'_>) -> String {
         let mut compiler = Compiler::new().expect("host ISA");
         compiler
-            .translate_entry(&env(info), DefinedFuncIdx(func), kind)
+            .translate_entry(&env(info, BoundsChecks::Guard), DefinedFuncIdx(func), kind)
             .expect("translates");
         compiler.ctx.func.display().to_string()
     }
@@ -800,10 +782,10 @@ mod tests {
         // entry and for its slot-ABI wrapper.
         let mut compiler = Compiler::new().expect("host ISA");
         compiler
-            .compile_native(&env(&info), DefinedFuncIdx(0))
+            .compile_native(&env(&info, BoundsChecks::Guard), DefinedFuncIdx(0))
             .expect("native entry compiles");
         compiler
-            .compile_slot_wrapper(&env(&info), DefinedFuncIdx(0), 0x1000)
+            .compile_slot_wrapper(&env(&info, BoundsChecks::Guard), DefinedFuncIdx(0), 0x1000)
             .expect("wrapper compiles");
         let mut func = cranelift_codegen::ir::Function::new();
         func.signature = crate::slot_abi_signature();
@@ -856,7 +838,11 @@ mod tests {
         }
         Compiler::new()
             .expect("host ISA")
-            .compile_osr(&env(&info), DefinedFuncIdx(0), &[loop_offset])
+            .compile_osr(
+                &env(&info, BoundsChecks::Guard),
+                DefinedFuncIdx(0),
+                &[loop_offset],
+            )
             .expect("compiles");
     }
 
@@ -1013,7 +999,7 @@ mod tests {
             }
             Compiler::new()
                 .expect("host ISA")
-                .compile(&env(&info), DefinedFuncIdx(0))
+                .compile(&env(&info, BoundsChecks::Guard), DefinedFuncIdx(0))
                 .unwrap_or_else(|e| panic!("{op}: {e}"));
         }
     }

@@ -59,25 +59,38 @@ impl Drop for Executable {
     }
 }
 
-/// A module's functions, compiled and callable.
-struct Module {
+/// A module with one function per entry of [`OPS`], each applying its operator to its
+/// parameters.
+struct Ops {
     info: ModuleInfo,
 }
 
-impl Module {
-    fn new(wat: &str) -> Module {
+impl Ops {
+    fn new() -> Ops {
+        let funcs: String = OPS
+            .iter()
+            .map(|&(op, arity)| {
+                let params = vec!["v128"; arity].join(" ");
+                let gets: String = (0..arity).map(|i| format!("(local.get {i})")).collect();
+                format!("(func (param {params}) (result v128) ({op} {gets}))\n")
+            })
+            .collect();
         let features = Features {
             simd: true,
             relaxed_simd: true,
         };
-        let wasm = wat::parse_str(wat).expect("valid text");
-        Module {
+        let wasm = wat::parse_str(format!("(module {funcs})")).expect("valid text");
+        Ops {
             info: ModuleInfo::parse_with(wasm, features).expect("valid module"),
         }
     }
 
-    /// Calls defined function `func` (`v128` parameters, one `v128` result) with `args`.
-    fn call(&self, func: u32, args: &[u128]) -> u128 {
+    /// Compiles the function of operator `op` and calls it with `args`.
+    fn call(&self, op: &str, args: &[u128]) -> u128 {
+        let func = OPS
+            .iter()
+            .position(|&(o, _)| o == op)
+            .expect("an operator of OPS") as u32;
         let env = OptEnv {
             module: &self.info,
             bounds_checks: BoundsChecks::Guard,
@@ -112,55 +125,29 @@ impl Module {
     }
 }
 
-const OPS: &str = r#"(module
-  (func (param v128 v128) (result v128) (i8x16.relaxed_swizzle (local.get 0) (local.get 1)))
-  (func (param v128) (result v128) (i32x4.relaxed_trunc_f32x4_s (local.get 0)))
-  (func (param v128) (result v128) (i32x4.relaxed_trunc_f32x4_u (local.get 0)))
-  (func (param v128) (result v128) (i32x4.relaxed_trunc_f64x2_s_zero (local.get 0)))
-  (func (param v128) (result v128) (i32x4.relaxed_trunc_f64x2_u_zero (local.get 0)))
-  (func (param v128 v128 v128) (result v128)
-    (f32x4.relaxed_madd (local.get 0) (local.get 1) (local.get 2)))
-  (func (param v128 v128 v128) (result v128)
-    (f32x4.relaxed_nmadd (local.get 0) (local.get 1) (local.get 2)))
-  (func (param v128 v128 v128) (result v128)
-    (f64x2.relaxed_madd (local.get 0) (local.get 1) (local.get 2)))
-  (func (param v128 v128 v128) (result v128)
-    (f64x2.relaxed_nmadd (local.get 0) (local.get 1) (local.get 2)))
-  (func (param v128 v128 v128) (result v128)
-    (i8x16.relaxed_laneselect (local.get 0) (local.get 1) (local.get 2)))
-  (func (param v128 v128 v128) (result v128)
-    (i16x8.relaxed_laneselect (local.get 0) (local.get 1) (local.get 2)))
-  (func (param v128 v128 v128) (result v128)
-    (i32x4.relaxed_laneselect (local.get 0) (local.get 1) (local.get 2)))
-  (func (param v128 v128 v128) (result v128)
-    (i64x2.relaxed_laneselect (local.get 0) (local.get 1) (local.get 2)))
-  (func (param v128 v128) (result v128) (f32x4.relaxed_min (local.get 0) (local.get 1)))
-  (func (param v128 v128) (result v128) (f32x4.relaxed_max (local.get 0) (local.get 1)))
-  (func (param v128 v128) (result v128) (f64x2.relaxed_min (local.get 0) (local.get 1)))
-  (func (param v128 v128) (result v128) (f64x2.relaxed_max (local.get 0) (local.get 1)))
-  (func (param v128 v128) (result v128) (i16x8.relaxed_q15mulr_s (local.get 0) (local.get 1)))
-  (func (param v128 v128) (result v128)
-    (i16x8.relaxed_dot_i8x16_i7x16_s (local.get 0) (local.get 1)))
-  (func (param v128 v128 v128) (result v128)
-    (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get 0) (local.get 1) (local.get 2))))"#;
-
-const SWIZZLE: u32 = 0;
-const TRUNC_F32X4_S: u32 = 1;
-const TRUNC_F32X4_U: u32 = 2;
-const TRUNC_F64X2_S_ZERO: u32 = 3;
-const TRUNC_F64X2_U_ZERO: u32 = 4;
-const F32X4_MADD: u32 = 5;
-const F32X4_NMADD: u32 = 6;
-const F64X2_MADD: u32 = 7;
-const F64X2_NMADD: u32 = 8;
-const LANESELECT: [u32; 4] = [9, 10, 11, 12];
-const F32X4_MIN: u32 = 13;
-const F32X4_MAX: u32 = 14;
-const F64X2_MIN: u32 = 15;
-const F64X2_MAX: u32 = 16;
-const Q15MULR: u32 = 17;
-const DOT_I16: u32 = 18;
-const DOT_ADD_I32: u32 = 19;
+/// The operators under test and their number of `v128` operands.
+const OPS: [(&str, usize); 20] = [
+    ("i8x16.relaxed_swizzle", 2),
+    ("i32x4.relaxed_trunc_f32x4_s", 1),
+    ("i32x4.relaxed_trunc_f32x4_u", 1),
+    ("i32x4.relaxed_trunc_f64x2_s_zero", 1),
+    ("i32x4.relaxed_trunc_f64x2_u_zero", 1),
+    ("f32x4.relaxed_madd", 3),
+    ("f32x4.relaxed_nmadd", 3),
+    ("f64x2.relaxed_madd", 3),
+    ("f64x2.relaxed_nmadd", 3),
+    ("i8x16.relaxed_laneselect", 3),
+    ("i16x8.relaxed_laneselect", 3),
+    ("i32x4.relaxed_laneselect", 3),
+    ("i64x2.relaxed_laneselect", 3),
+    ("f32x4.relaxed_min", 2),
+    ("f32x4.relaxed_max", 2),
+    ("f64x2.relaxed_min", 2),
+    ("f64x2.relaxed_max", 2),
+    ("i16x8.relaxed_q15mulr_s", 2),
+    ("i16x8.relaxed_dot_i8x16_i7x16_s", 2),
+    ("i32x4.relaxed_dot_i8x16_i7x16_add_s", 3),
+];
 
 fn i8x16(lanes: [i8; 16]) -> u128 {
     u128::from_le_bytes(lanes.map(|l| l as u8))
@@ -210,65 +197,68 @@ fn samples() -> Vec<u128> {
 
 #[test]
 fn relaxed_swizzle_is_swizzle_indices_past_15_give_zero() {
-    let m = Module::new(OPS);
+    let m = Ops::new();
     let x = u128::from_le_bytes(std::array::from_fn(|i| 0xa0 + i as u8));
     // pshufb would take 17 and 0x1f as indices 1 and 15; swizzle gives 0 for both.
     let indices = [0, 15, 16, 17, 0x1f, 0x80, 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9];
     let expected = indices.map(|i: u8| if i < 16 { 0xa0 + i } else { 0 });
     assert_eq!(
-        m.call(SWIZZLE, &[x, u128::from_le_bytes(indices)]),
+        m.call("i8x16.relaxed_swizzle", &[x, u128::from_le_bytes(indices)]),
         u128::from_le_bytes(expected)
     );
 }
 
 #[test]
 fn relaxed_trunc_saturates_and_gives_zero_for_nan() {
-    let m = Module::new(OPS);
+    let m = Ops::new();
     let x = f32x4([f32::NAN, 3e9, -3e9, -1.5]);
     assert_eq!(
-        m.call(TRUNC_F32X4_S, &[x]),
+        m.call("i32x4.relaxed_trunc_f32x4_s", &[x]),
         i32x4([0, i32::MAX, i32::MIN, -1])
     );
     let x = f32x4([f32::NAN, 5e9, -1.0, 4_294_967_040.0]);
     assert_eq!(
-        m.call(TRUNC_F32X4_U, &[x]),
+        m.call("i32x4.relaxed_trunc_f32x4_u", &[x]),
         i32x4([0, -1, 0, 4_294_967_040_u32 as i32])
     );
     assert_eq!(
-        m.call(TRUNC_F64X2_S_ZERO, &[f64x2([f64::NAN, -1e10])]),
+        m.call(
+            "i32x4.relaxed_trunc_f64x2_s_zero",
+            &[f64x2([f64::NAN, -1e10])]
+        ),
         i32x4([0, i32::MIN, 0, 0])
     );
     assert_eq!(
-        m.call(TRUNC_F64X2_U_ZERO, &[f64x2([1e10, 7.9])]),
+        m.call("i32x4.relaxed_trunc_f64x2_u_zero", &[f64x2([1e10, 7.9])]),
         i32x4([-1, 7, 0, 0])
     );
 }
 
 #[test]
 fn relaxed_madd_and_nmadd_round_the_product_then_the_sum() {
-    let m = Module::new(OPS);
+    let m = Ops::new();
     // (1 + 2^-23)(1 - 2^-23) = 1 - 2^-46 rounds to 1 in f32: unfused 1 - 1 = +0, where a
     // fused multiply-add would give -2^-46.
     let (a, b) = (f32::from_bits(0x3f80_0001), f32::from_bits(0x3f7f_ffff));
     let madd = m.call(
-        F32X4_MADD,
+        "f32x4.relaxed_madd",
         &[f32x4([a; 4]), f32x4([b; 4]), f32x4([-1.0; 4])],
     );
     assert_eq!(madd, f32x4([0.0; 4]));
     let lanes = [1.5, -2.0, 3.0, 1e30];
     let madd = m.call(
-        F32X4_MADD,
+        "f32x4.relaxed_madd",
         &[f32x4(lanes), f32x4([2.0; 4]), f32x4([0.25; 4])],
     );
     assert_eq!(madd, f32x4(lanes.map(|l| l * 2.0 + 0.25)));
     // -(a * b) + c: -1 + 1 = +0 unfused (fused: +2^-46).
     let nmadd = m.call(
-        F32X4_NMADD,
+        "f32x4.relaxed_nmadd",
         &[f32x4([a; 4]), f32x4([b; 4]), f32x4([1.0; 4])],
     );
     assert_eq!(nmadd, f32x4([0.0; 4]));
     let nmadd = m.call(
-        F32X4_NMADD,
+        "f32x4.relaxed_nmadd",
         &[f32x4(lanes), f32x4([2.0; 4]), f32x4([0.25; 4])],
     );
     assert_eq!(nmadd, f32x4(lanes.map(|l| -(l * 2.0) + 0.25)));
@@ -278,17 +268,17 @@ fn relaxed_madd_and_nmadd_round_the_product_then_the_sum() {
         f64::from_bits(0x3fef_ffff_ffff_ffff),
     );
     let madd = m.call(
-        F64X2_MADD,
+        "f64x2.relaxed_madd",
         &[f64x2([a; 2]), f64x2([b; 2]), f64x2([-1.0; 2])],
     );
     assert_eq!(madd, f64x2([0.0; 2]));
     let nmadd = m.call(
-        F64X2_NMADD,
+        "f64x2.relaxed_nmadd",
         &[f64x2([a; 2]), f64x2([b; 2]), f64x2([1.0; 2])],
     );
     assert_eq!(nmadd, f64x2([0.0; 2]));
     let nmadd = m.call(
-        F64X2_NMADD,
+        "f64x2.relaxed_nmadd",
         &[f64x2([3.0, -0.5]), f64x2([0.5, 4.0]), f64x2([1.0, 1.0])],
     );
     assert_eq!(nmadd, f64x2([-0.5, 3.0]));
@@ -296,7 +286,7 @@ fn relaxed_madd_and_nmadd_round_the_product_then_the_sum() {
 
 #[test]
 fn relaxed_laneselect_selects_bits_not_lanes() {
-    let m = Module::new(OPS);
+    let m = Ops::new();
     // A mask whose lanes are neither all ones nor all zeros: `blendv` would pick whole lanes
     // by their top bit; `bitselect` takes each bit.
     let (a, b, mask) = (
@@ -304,20 +294,25 @@ fn relaxed_laneselect_selects_bits_not_lanes() {
         0x5555_5555_5555_5555_5555_5555_5555_5555_u128,
         0x0123_4567_89ab_cdef_f0e1_d2c3_b4a5_9687_u128,
     );
-    for func in LANESELECT {
-        assert_eq!(m.call(func, &[a, b, mask]), (a & mask) | (b & !mask));
+    for op in [
+        "i8x16.relaxed_laneselect",
+        "i16x8.relaxed_laneselect",
+        "i32x4.relaxed_laneselect",
+        "i64x2.relaxed_laneselect",
+    ] {
+        assert_eq!(m.call(op, &[a, b, mask]), (a & mask) | (b & !mask), "{op}");
     }
 }
 
 #[test]
 fn relaxed_min_max_are_wasm_min_max() {
-    let m = Module::new(OPS);
+    let m = Ops::new();
     let is_nan_f32 = |v: u128, lane: u32| f32::from_bits((v >> (32 * lane)) as u32).is_nan();
     // NaN in either operand gives NaN (`minps` would return the second operand).
     for (x, y) in [(f32::NAN, 1.0), (1.0, f32::NAN)] {
         let v = [x, y, x, y];
         let w = [y, x, y, x];
-        for func in [F32X4_MIN, F32X4_MAX] {
+        for func in ["f32x4.relaxed_min", "f32x4.relaxed_max"] {
             let r = m.call(func, &[f32x4(v), f32x4(w)]);
             assert!((0..4).all(|lane| is_nan_f32(r, lane)), "{func}: {r:032x}");
         }
@@ -325,19 +320,34 @@ fn relaxed_min_max_are_wasm_min_max() {
     // -0 is below +0 in either operand order.
     let zeros = f32x4([-0.0, 0.0, -0.0, 0.0]);
     let swapped = f32x4([0.0, -0.0, 0.0, -0.0]);
-    assert_eq!(m.call(F32X4_MIN, &[zeros, swapped]), f32x4([-0.0; 4]));
-    assert_eq!(m.call(F32X4_MAX, &[zeros, swapped]), f32x4([0.0; 4]));
+    assert_eq!(
+        m.call("f32x4.relaxed_min", &[zeros, swapped]),
+        f32x4([-0.0; 4])
+    );
+    assert_eq!(
+        m.call("f32x4.relaxed_max", &[zeros, swapped]),
+        f32x4([0.0; 4])
+    );
     assert_eq!(
         m.call(
-            F32X4_MIN,
+            "f32x4.relaxed_min",
             &[f32x4([1.0, -2.0, 3.0, -4.0]), f32x4([2.0, -1.0, -3.0, 4.0])]
         ),
         f32x4([1.0, -2.0, -3.0, -4.0])
     );
     let (zeros, swapped) = (f64x2([-0.0, 0.0]), f64x2([0.0, -0.0]));
-    assert_eq!(m.call(F64X2_MIN, &[zeros, swapped]), f64x2([-0.0; 2]));
-    assert_eq!(m.call(F64X2_MAX, &[zeros, swapped]), f64x2([0.0; 2]));
-    let r = m.call(F64X2_MAX, &[f64x2([f64::NAN, 1.0]), f64x2([1.0, f64::NAN])]);
+    assert_eq!(
+        m.call("f64x2.relaxed_min", &[zeros, swapped]),
+        f64x2([-0.0; 2])
+    );
+    assert_eq!(
+        m.call("f64x2.relaxed_max", &[zeros, swapped]),
+        f64x2([0.0; 2])
+    );
+    let r = m.call(
+        "f64x2.relaxed_max",
+        &[f64x2([f64::NAN, 1.0]), f64x2([1.0, f64::NAN])],
+    );
     assert!(f64::from_bits(r as u64).is_nan() && f64::from_bits((r >> 64) as u64).is_nan());
 }
 
@@ -349,11 +359,14 @@ fn q15mulr(x: i16, y: i16) -> i16 {
 
 #[test]
 fn relaxed_q15mulr_saturates() {
-    let m = Module::new(OPS);
+    let m = Ops::new();
     // MIN * MIN saturates to MAX (`pmulhrsw` gives MIN).
     let x = i16x8([i16::MIN, i16::MIN, 16384, -16384, 1, 0x4000, 3, i16::MAX]);
     let y = i16x8([i16::MIN, i16::MAX, 16384, 16384, 1, 1, -3, i16::MAX]);
-    assert_eq!(m.call(Q15MULR, &[x, y]) as u16, i16::MAX as u16);
+    assert_eq!(
+        m.call("i16x8.relaxed_q15mulr_s", &[x, y]) as u16,
+        i16::MAX as u16
+    );
     let samples = samples();
     for (i, &a) in samples.iter().chain([&x]).enumerate() {
         let b = if i == samples.len() {
@@ -363,7 +376,11 @@ fn relaxed_q15mulr_saturates() {
         };
         let lanes = |v: u128| -> [i16; 8] { std::array::from_fn(|j| (v >> (16 * j)) as i16) };
         let expected = std::array::from_fn(|j| q15mulr(lanes(a)[j], lanes(b)[j]));
-        assert_eq!(m.call(Q15MULR, &[a, b]), i16x8(expected), "{a:x} {b:x}");
+        assert_eq!(
+            m.call("i16x8.relaxed_q15mulr_s", &[a, b]),
+            i16x8(expected),
+            "{a:x} {b:x}"
+        );
     }
 }
 
@@ -391,15 +408,21 @@ fn dot_add_i32_reference(a: u128, b: u128, c: u128) -> u128 {
 
 #[test]
 fn relaxed_dot_products_treat_both_operands_as_signed() {
-    let m = Module::new(OPS);
+    let m = Ops::new();
     // -128 * -128 twice is 32768: it wraps to -32768 in the 16-bit dot, but the 32-bit dot
     // sums all four products exactly (an i16 intermediate would give 0 or -65536).
     let min = i8x16([-128; 16]);
-    assert_eq!(m.call(DOT_I16, &[min, min]), i16x8([i16::MIN; 8]));
-    assert_eq!(m.call(DOT_ADD_I32, &[min, min, 0]), i32x4([65536; 4]));
+    assert_eq!(
+        m.call("i16x8.relaxed_dot_i8x16_i7x16_s", &[min, min]),
+        i16x8([i16::MIN; 8])
+    );
+    assert_eq!(
+        m.call("i32x4.relaxed_dot_i8x16_i7x16_add_s", &[min, min, 0]),
+        i32x4([65536; 4])
+    );
     let c = i32x4([1, -1, i32::MAX, i32::MIN]);
     assert_eq!(
-        m.call(DOT_ADD_I32, &[min, min, c]),
+        m.call("i32x4.relaxed_dot_i8x16_i7x16_add_s", &[min, min, c]),
         i32x4([65537, 65535, i32::MAX.wrapping_add(65536), i32::MIN + 65536])
     );
     // Bytes with the top bit set in the second operand count as negative (an `i7` operand
@@ -409,12 +432,12 @@ fn relaxed_dot_products_treat_both_operands_as_signed() {
         let b = samples[(i + 1) % samples.len()];
         let c = samples[(i + 2) % samples.len()];
         assert_eq!(
-            m.call(DOT_I16, &[a, b]),
+            m.call("i16x8.relaxed_dot_i8x16_i7x16_s", &[a, b]),
             dot_i16_reference(a, b),
             "{a:x} {b:x}"
         );
         assert_eq!(
-            m.call(DOT_ADD_I32, &[a, b, c]),
+            m.call("i32x4.relaxed_dot_i8x16_i7x16_add_s", &[a, b, c]),
             dot_add_i32_reference(a, b, c),
             "{a:x} {b:x} {c:x}"
         );
