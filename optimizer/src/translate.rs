@@ -1,7 +1,10 @@
 //! The wasm → CLIF visitor: one pass over a validated function body.
 //!
 //! It owns the translation state: the value stack (CLIF `Value`s), locals as frontend
-//! `Variable`s (SSA construction is the frontend's job), and the control stack. Each control
+//! `Variable`s (SSA construction is the frontend's job), and the control stack. A `v128` is
+//! an `i8x16` value wherever this module sees it (stack, locals, block parameters); the SIMD
+//! operators, which bitcast it to their lane shapes, are in `simd`. Frame slots are laid out
+//! by `tierup_abi::types::slot_offsets` ([`load_slots`], [`store_slots`]). Each control
 //! frame has a destination block whose parameters are the frame's results; a `loop` also has
 //! a header block whose parameters are its parameters (where its branches go). Values an
 //! `if` takes as parameters are defined before the `if`, so they dominate both arms and need
@@ -365,7 +368,7 @@ impl Translator<'_, '_> {
         load_slots(&mut self.b, fp, types, first)
     }
 
-    /// `v` as a 64-bit slot value (see [`slot_value`]).
+    /// `v` as the contents of its slots (see [`slot_value`]).
     pub(crate) fn slot_value(&mut self, v: Value) -> Value {
         slot_value(&mut self.b, v)
     }
