@@ -4,9 +4,9 @@
 //!
 //! Layers (STYLE.md): [`Compiler::compile`] (one reusable ISA, `Context` and
 //! `FunctionBuilderContext` per compiling thread) → `translate` (the visitor over wasm
-//! operators: values, locals as `Variable`s, the control stack) → `vm` (how compiled code
-//! reaches instance state: memory, tables, globals, calls and libcalls, all through the vmctx
-//! at the offsets of `tierup_abi::vmctx::offsets`).
+//! operators: values, locals as `Variable`s, the control stack; its SIMD operators in `simd`)
+//! → `vm` (how compiled code reaches instance state: memory, tables, globals, calls and
+//! libcalls, all through the vmctx at the offsets of `tierup_abi::vmctx::offsets`).
 //!
 //! Two entries per function (DESIGN.md §3):
 //! - a function with at most one result is compiled with its **native** signature
@@ -18,10 +18,13 @@
 //!   ([`Compiler::compile`]: `extern "sysv64" fn(vmctx, fp)`, arguments from `fp[..]`, results
 //!   to `fp[..]`).
 //!
-//! Either way every local and temporary lives in registers. Calls through the code table (or
-//! a function reference) place the callee's frame at `fp + max(params, results)`; nothing in
-//! the output needs relocating (a relocation is a compile error), and Rust routines are
-//! reached only through the vmctx's libcall table (`tierup_abi::libcalls`).
+//! Either way every local and temporary lives in registers. Every position in a frame comes
+//! from the types (`tierup_abi::types::slot_offsets`: a value takes one 8-byte slot, a `v128`
+//! two, low half first). Calls through the code table (or a function reference) place the
+//! callee's frame at `fp + own`, `own` being the slots of the caller's parameters or results
+//! (whichever is more); nothing in the output needs relocating (a relocation is a compile
+//! error), and Rust routines are reached only through the vmctx's libcall table
+//! (`tierup_abi::libcalls`). A `v128` native parameter or result is in an xmm register.
 //!
 //! Traps: every memory access carries a trap code (the guard region catches out-of-bounds
 //! accesses), explicit checks become `trapz`/`trapnz`, the native stack limit is Cranelift's
@@ -33,7 +36,28 @@
 //! [`Compiler::compile_osr`] compiles the on-stack-replacement variant of a function: the
 //! same translation entered at one of its loop headers with a frame in the interpreter's
 //! layout (see `translate`).
+//!
+//! ## SIMD
+//!
+//! Every fixed-width SIMD operator has exactly wasm's semantics (see `simd`: a `v128` is CLIF
+//! `i8x16`, bitcast to the lane shape each operator reads). Relaxed SIMD lets an engine pick
+//! among several results per operator; tierup picks one, the same in every tier, so that
+//! tier-up never changes a result (DESIGN.md §8a). The interpreter and the baseline JIT
+//! implement exactly this table (`tests/relaxed_simd.rs` pins the bits):
+//!
+//! | relaxed operator | tierup's result |
+//! |---|---|
+//! | `i8x16.relaxed_swizzle` | `i8x16.swizzle`: an index ≥ 16 gives 0 |
+//! | `i32x4.relaxed_trunc_f32x4_{s,u}`, `i32x4.relaxed_trunc_f64x2_{s,u}_zero` | the `trunc_sat` counterpart: saturating, NaN → 0 |
+//! | `f32x4/f64x2.relaxed_madd(a, b, c)` | `a * b + c` unfused: `fmul`, then `fadd`, each rounded |
+//! | `f32x4/f64x2.relaxed_nmadd(a, b, c)` | `-(a * b) + c` unfused: `fmul`, `fneg` of the product, then `fadd` |
+//! | `{i8x16,i16x8,i32x4,i64x2}.relaxed_laneselect(a, b, m)` | `v128.bitselect(a, b, m)`: each bit from `a` where `m`'s bit is set, else from `b` |
+//! | `f32x4/f64x2.relaxed_{min,max}` | `f32x4/f64x2.{min,max}`: NaN if either operand is NaN, −0 < +0 |
+//! | `i16x8.relaxed_q15mulr_s` | `i16x8.q15mulr_sat_s` (saturating: `MIN * MIN` = `MAX`) |
+//! | `i16x8.relaxed_dot_i8x16_i7x16_s(a, b)` | lane `i` = `a[2i]·b[2i] + a[2i+1]·b[2i+1]`, all bytes **signed** i8, products and sum in i16, wrapping |
+//! | `i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c)` | lane `i` = the four products `a[4i+j]·b[4i+j]` of **signed** bytes summed in i32, `+ c[i]`, wrapping |
 
+mod simd;
 mod translate;
 mod vm;
 
@@ -114,11 +138,16 @@ impl std::fmt::Debug for Compiler {
 }
 
 impl Compiler {
-    /// A compiler for the host CPU (its detected features), optimizing for speed, keeping
-    /// frame pointers, without probestack (a libcall relocation) or unwind tables.
+    /// A compiler for the host CPU, optimizing for speed, keeping frame pointers, without
+    /// probestack (a libcall relocation) or unwind tables.
+    ///
+    /// The ISA has every x86 extension the host has (`cranelift_native` detects SSE3, SSSE3,
+    /// SSE4.1, SSE4.2, POPCNT, LZCNT, BMI1/2, AVX, AVX2, FMA, the AVX-512 and VNNI subsets it
+    /// uses) and no other; the vector lowerings use the best of them. SSE4.1 (which the
+    /// runtime requires anyway) is checked, so no SIMD operator falls back to SSE2 sequences.
     ///
     /// # Errors
-    /// If the host is not a supported target.
+    /// If the host is not a supported target, or lacks SSE4.1.
     pub fn new() -> Result<Compiler, CompileError> {
         let mut flags = settings::builder();
         let set = |flags: &mut settings::Builder, name: &str, value: &str| {
@@ -144,6 +173,9 @@ impl Compiler {
         let isa = isa_builder
             .finish(settings::Flags::new(flags))
             .map_err(|e| CompileError::Target(e.to_string()))?;
+        if isa_flag(&*isa, "has_sse41") != Some(true) {
+            return Err(CompileError::Target("the host has no SSE4.1".into()));
+        }
         Ok(Compiler {
             isa,
             ctx: cranelift_codegen::Context::new(),
@@ -254,14 +286,20 @@ impl Compiler {
             }
         };
         self.ctx.func.name = UserFuncName::user(0, func.as_u32());
-        translate::translate(
+        let translated = translate::translate(
             env,
             func,
             kind,
             &mut self.ctx.func,
             &mut self.builder_ctx,
             self.isa.frontend_config(),
-        )
+        );
+        if translated.is_err() {
+            // A translation that stopped half-way leaves the builder's state behind; the next
+            // function needs it empty.
+            self.builder_ctx = FunctionBuilderContext::new();
+        }
+        translated
     }
 
     /// Compiles the function in the context; checks it needs no relocation.
@@ -297,6 +335,14 @@ impl Compiler {
         self.translate_entry(env, func, translate::Entry::Slot)?;
         Ok(self.ctx.func.display().to_string())
     }
+}
+
+/// The value of boolean ISA flag `name` (e.g. `has_sse41`), if the ISA has such a flag.
+fn isa_flag(isa: &dyn cranelift_codegen::isa::TargetIsa, name: &str) -> Option<bool> {
+    isa.isa_flags()
+        .iter()
+        .find(|v| v.name == name)
+        .and_then(|v| v.as_bool())
 }
 
 /// The tier ABI's entry signature: `extern "sysv64" fn(vmctx, fp)`.
@@ -357,8 +403,25 @@ fn trap_code(code: ir::TrapCode) -> Option<TrapCode> {
 mod tests {
     use super::*;
 
-    fn module(wat: &str) -> ModuleInfo {
-        ModuleInfo::parse(wat::parse_str(wat).expect("valid text")).expect("valid module")
+    /// A module from text, with every feature this tier supports (SIMD and relaxed SIMD).
+    pub(crate) fn module(wat: &str) -> ModuleInfo {
+        let features = tierup_abi::Features {
+            simd: true,
+            relaxed_simd: true,
+        };
+        ModuleInfo::parse_with(wat::parse_str(wat).expect("valid text"), features)
+            .expect("valid module")
+    }
+
+    /// An environment for compiling `info` on its own (no native entries, not eager).
+    pub(crate) fn env(info: &ModuleInfo, bounds_checks: BoundsChecks) -> OptEnv<'_> {
+        OptEnv {
+            module: info,
+            bounds_checks,
+            raise: 0x1000,
+            native: None,
+            eager: false,
+        }
     }
 
     #[test]
@@ -369,13 +432,7 @@ mod tests {
                    (call_indirect (type $t) (local.get 1))
                    (i32.div_s (i32.load (local.get 0)) (local.get 1))))"#,
         );
-        let env = OptEnv {
-            module: &info,
-            bounds_checks: BoundsChecks::Guard,
-            raise: 0x1000,
-            native: None,
-            eager: false,
-        };
+        let env = env(&info, BoundsChecks::Guard);
         let mut compiler = Compiler::new().expect("host ISA");
         let code = compiler.compile(&env, DefinedFuncIdx(0)).expect("compiles");
         assert!(!code.code.is_empty());
@@ -398,13 +455,7 @@ mod tests {
     #[test]
     fn clif_shows_the_tier_abi() {
         let info = module(r#"(module (func (param i64) (result i64) (local.get 0)))"#);
-        let env = OptEnv {
-            module: &info,
-            bounds_checks: BoundsChecks::Explicit,
-            raise: 0x1000,
-            native: None,
-            eager: false,
-        };
+        let env = env(&info, BoundsChecks::Explicit);
         let clif = Compiler::new()
             .expect("host ISA")
             .clif(&env, DefinedFuncIdx(0))
@@ -412,6 +463,44 @@ mod tests {
         assert!(clif.contains("vmctx"), "{clif}");
         assert!(clif.contains("stack_limit"), "{clif}");
         assert!(clif.contains("return"), "{clif}");
+    }
+
+    #[test]
+    fn a_failed_translation_leaves_the_compiler_usable() {
+        let info = module(r#"(module (func (result i32) (i32.const 1)))"#);
+        let env = env(&info, BoundsChecks::Guard);
+        let mut compiler = Compiler::new().expect("host ISA");
+        // Fails after the whole body was translated: there is no loop at that offset.
+        let failed = compiler.compile_osr(&env, DefinedFuncIdx(0), &[1 << 20]);
+        assert!(
+            matches!(failed, Err(CompileError::Unsupported(_))),
+            "{failed:?}"
+        );
+        compiler
+            .compile(&env, DefinedFuncIdx(0))
+            .expect("compiles after a failure");
+    }
+
+    #[test]
+    fn the_isa_has_exactly_the_host_cpu_features() {
+        let compiler = Compiler::new().expect("host ISA");
+        for (flag, host) in [
+            ("has_sse3", std::is_x86_feature_detected!("sse3")),
+            ("has_ssse3", std::is_x86_feature_detected!("ssse3")),
+            ("has_sse41", std::is_x86_feature_detected!("sse4.1")),
+            ("has_sse42", std::is_x86_feature_detected!("sse4.2")),
+            ("has_popcnt", std::is_x86_feature_detected!("popcnt")),
+            ("has_lzcnt", std::is_x86_feature_detected!("lzcnt")),
+            ("has_bmi1", std::is_x86_feature_detected!("bmi1")),
+            ("has_bmi2", std::is_x86_feature_detected!("bmi2")),
+            ("has_avx", std::is_x86_feature_detected!("avx")),
+            ("has_avx2", std::is_x86_feature_detected!("avx2")),
+            ("has_fma", std::is_x86_feature_detected!("fma")),
+            ("has_avx512f", std::is_x86_feature_detected!("avx512f")),
+            ("has_avx512vl", std::is_x86_feature_detected!("avx512vl")),
+        ] {
+            assert_eq!(isa_flag(&*compiler.isa, flag), Some(host), "{flag}");
+        }
     }
 
     #[test]

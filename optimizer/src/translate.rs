@@ -1,7 +1,10 @@
 //! The wasm → CLIF visitor: one pass over a validated function body.
 //!
 //! It owns the translation state: the value stack (CLIF `Value`s), locals as frontend
-//! `Variable`s (SSA construction is the frontend's job), and the control stack. Each control
+//! `Variable`s (SSA construction is the frontend's job), and the control stack. A `v128` is
+//! an `i8x16` value wherever this module sees it (stack, locals, block parameters); the SIMD
+//! operators, which bitcast it to their lane shapes, are in `simd`. Frame slots are laid out
+//! by `tierup_abi::types::slot_offsets` ([`load_slots`], [`store_slots`]). Each control
 //! frame has a destination block whose parameters are the frame's results; a `loop` also has
 //! a header block whose parameters are its parameters (where its branches go). Values an
 //! `if` takes as parameters are defined before the `if`, so they dominate both arms and need
@@ -15,25 +18,28 @@
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
-use cranelift_codegen::ir::types::{F32, F64, I8, I16, I32, I64};
+use cranelift_codegen::ir::types::{F32, F64, I8, I8X16, I16, I32, I64};
 use cranelift_codegen::ir::{
-    self, BlockArg, Function, InstBuilder, JumpTableData, MemFlagsData, Type, Value,
+    self, BlockArg, ConstantData, Function, InstBuilder, JumpTableData, MemFlagsData, Type, Value,
 };
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use tierup_abi::types::slot_offsets;
 use tierup_abi::{DefinedFuncIdx, FuncIdx, FuncType, Libcall, TrapCode, ValType, slot_offset};
 use wasmparser::{BlockType, Operator};
 
 use crate::{CompileError, OptEnv, clif_trap};
 
-/// The CLIF type of a wasm value type (references are pointers or handles: `i64`).
+/// The CLIF type of a wasm value type (references are pointers or handles: `i64`; a `v128`
+/// is `i8x16`, bitcast to the lane type each SIMD operator needs, as in Wasmtime).
 pub(crate) fn clif_type(ty: ValType) -> Type {
     match ty {
         ValType::I32 => I32,
         ValType::I64 => I64,
         ValType::F32 => F32,
         ValType::F64 => F64,
-        _ => I64,
+        ValType::V128 => I8X16,
+        ValType::FuncRef | ValType::ExternRef => I64,
     }
 }
 
@@ -49,7 +55,8 @@ pub(crate) enum Entry<'a> {
     Osr(&'a [u32]),
 }
 
-/// `v` as a 64-bit slot value: i32 and f32 zero-extended (DESIGN.md §2).
+/// `v` as the contents of its slots: i32 and f32 zero-extended to 64 bits (DESIGN.md §2); a
+/// vector as it is (its 16 bytes fill two slots).
 pub(crate) fn slot_value(b: &mut FunctionBuilder<'_>, v: Value) -> Value {
     match b.func.dfg.value_type(v) {
         I32 => b.ins().uextend(I64, v),
@@ -59,6 +66,54 @@ pub(crate) fn slot_value(b: &mut FunctionBuilder<'_>, v: Value) -> Value {
         }
         F64 => b.ins().bitcast(I64, MemFlagsData::new(), v),
         _ => v,
+    }
+}
+
+/// Flags for a frame slot or a global holding a value of CLIF type `ty`. Slots and globals
+/// are only 8-byte aligned, so a vector access is not `aligned` (Cranelift folds aligned
+/// vector loads into SSE instructions that fault on less than 16-byte alignment).
+pub(crate) fn slot_flags(ty: Type) -> MemFlagsData {
+    if ty.is_vector() {
+        MemFlagsData::new().with_notrap()
+    } else {
+        MemFlagsData::trusted()
+    }
+}
+
+/// Loads values of `types` laid out one after another (each taking `ValType::slots`) from
+/// slot `first` of the frame at `fp`.
+pub(crate) fn load_slots(
+    b: &mut FunctionBuilder<'_>,
+    fp: Value,
+    types: &[ValType],
+    first: usize,
+) -> Vec<Value> {
+    types
+        .iter()
+        .zip(slot_offsets(types))
+        .map(|(&t, at)| {
+            let ty = clif_type(t);
+            b.ins()
+                .load(ty, slot_flags(ty), fp, slot_offset((first + at) as u32))
+        })
+        .collect()
+}
+
+/// Stores `values` of `types` laid out one after another from slot `first` of the frame at
+/// `fp`, each in its slots (see [`slot_value`]).
+pub(crate) fn store_slots(
+    b: &mut FunctionBuilder<'_>,
+    fp: Value,
+    types: &[ValType],
+    values: &[Value],
+    first: usize,
+) {
+    debug_assert_eq!(types.len(), values.len());
+    for (&v, at) in values.iter().zip(slot_offsets(types)) {
+        let slot = slot_value(b, v);
+        let flags = slot_flags(b.func.dfg.value_type(slot));
+        b.ins()
+            .store(flags, slot, fp, slot_offset((first + at) as u32));
     }
 }
 
@@ -225,7 +280,7 @@ pub(crate) fn translate(
         if let Entry::Native = kind {
             t.b.ins().return_(&results);
         } else {
-            t.store_slots(&results, 0);
+            t.store_slots(ty.results(), &results, 0);
             t.b.ins().return_(&[]);
         }
     }
@@ -237,7 +292,9 @@ pub(crate) fn translate(
 
 impl Translator<'_, '_> {
     /// Checks both stacks and interruption, then loads the parameters from the frame and
-    /// zeroes the declared locals (an OSR entry loads every local from its slot).
+    /// zeroes the declared locals (an OSR entry loads every local from its slot: the
+    /// parameters and then the declared locals, laid out by `slot_offsets`, as the
+    /// interpreter keeps them).
     fn prologue(
         &mut self,
         ty: &FuncType,
@@ -247,37 +304,37 @@ impl Translator<'_, '_> {
         self.vm.check_slot_stack(&mut self.b);
         self.vm.check_interrupt(&mut self.b);
         let fp = self.vm.fp;
-        let osr = matches!(kind, Entry::Osr(_));
         let entry = self.b.current_block().expect("in the entry block");
-        for (i, &p) in ty.params().iter().enumerate() {
-            let clif = clif_type(p);
-            let var = self.b.declare_var(clif);
-            let v = match kind {
-                Entry::Native => self.b.block_params(entry)[2 + i],
-                _ => self
-                    .b
-                    .ins()
-                    .load(clif, MemFlagsData::trusted(), fp, slot_offset(i as u32)),
-            };
-            self.b.def_var(var, v);
-            self.locals.push(var);
-        }
+        let mut types = ty.params().to_vec();
+        let params = match kind {
+            Entry::Native => self.b.block_params(entry)[2..].to_vec(),
+            _ => load_slots(&mut self.b, fp, &types, 0),
+        };
         for local in body.get_locals_reader()? {
             let (count, ty) = local?;
             let vt = ValType::from_wasmparser(ty)
                 .ok_or_else(|| CompileError::Unsupported(format!("local of type {ty:?}")))?;
-            let clif = clif_type(vt);
-            for _ in 0..count {
-                let var = self.b.declare_var(clif);
-                let value = if osr {
-                    let slot = slot_offset(self.locals.len() as u32);
-                    self.b.ins().load(clif, MemFlagsData::trusted(), fp, slot)
-                } else {
-                    self.zero(clif)
-                };
-                self.b.def_var(var, value);
-                self.locals.push(var);
+            types.extend(std::iter::repeat_n(vt, count as usize));
+        }
+        // The declared locals: from their slots in an OSR entry, else zero.
+        let declared = &types[params.len()..];
+        let mut values = params;
+        match kind {
+            Entry::Osr(_) => {
+                let locals = load_slots(&mut self.b, fp, declared, ty.param_slots());
+                values.extend(locals);
             }
+            _ => {
+                for &vt in declared {
+                    let zero = self.zero(clif_type(vt));
+                    values.push(zero);
+                }
+            }
+        }
+        for (&vt, value) in types.iter().zip(values) {
+            let var = self.b.declare_var(clif_type(vt));
+            self.b.def_var(var, value);
+            self.locals.push(var);
         }
         Ok(())
     }
@@ -286,43 +343,32 @@ impl Translator<'_, '_> {
         match ty {
             F32 => self.b.ins().f32const(Ieee32::with_bits(0)),
             F64 => self.b.ins().f64const(Ieee64::with_bits(0)),
+            I8X16 => self.v128_const(0),
             _ => self.b.ins().iconst(ty, 0),
         }
     }
 
-    /// Stores `values` into consecutive frame slots from `fp[first]`, each zero-extended to
-    /// a full slot (DESIGN.md §2).
-    pub(crate) fn store_slots(&mut self, values: &[Value], first: usize) {
-        let fp = self.vm.fp;
-        for (i, &v) in values.iter().enumerate() {
-            let slot = self.slot_value(v);
-            self.b.ins().store(
-                MemFlagsData::trusted(),
-                slot,
-                fp,
-                slot_offset((first + i) as u32),
-            );
-        }
+    /// The constant `v128` with these bits (lane 0 in the low bits).
+    pub(crate) fn v128_const(&mut self, bits: u128) -> Value {
+        let data = ConstantData::from(&bits.to_le_bytes()[..]);
+        let handle = self.b.func.dfg.constants.insert(data);
+        self.b.ins().vconst(I8X16, handle)
     }
 
-    /// Loads values of `types` from consecutive frame slots from `fp[first]`.
+    /// Stores `values` of `types` into the frame's slots from `fp[first]` (see
+    /// [`store_slots`]).
+    pub(crate) fn store_slots(&mut self, types: &[ValType], values: &[Value], first: usize) {
+        let fp = self.vm.fp;
+        store_slots(&mut self.b, fp, types, values, first);
+    }
+
+    /// Loads values of `types` from the frame's slots from `fp[first]` (see [`load_slots`]).
     pub(crate) fn load_slots(&mut self, types: &[ValType], first: usize) -> Vec<Value> {
         let fp = self.vm.fp;
-        types
-            .iter()
-            .enumerate()
-            .map(|(i, &t)| {
-                self.b.ins().load(
-                    clif_type(t),
-                    MemFlagsData::trusted(),
-                    fp,
-                    slot_offset((first + i) as u32),
-                )
-            })
-            .collect()
+        load_slots(&mut self.b, fp, types, first)
     }
 
-    /// `v` as a 64-bit slot value (see [`slot_value`]).
+    /// `v` as the contents of its slots (see [`slot_value`]).
     pub(crate) fn slot_value(&mut self, v: Value) -> Value {
         slot_value(&mut self.b, v)
     }
@@ -897,7 +943,8 @@ impl Translator<'_, '_> {
             O::F32ReinterpretI32 => self.unop(|b, x| b.ins().bitcast(F32, MemFlagsData::new(), x)),
             O::F64ReinterpretI64 => self.unop(|b, x| b.ins().bitcast(F64, MemFlagsData::new(), x)),
 
-            other => return Err(CompileError::Unsupported(format!("{other:?}"))),
+            // Everything else is SIMD or unsupported.
+            other => return self.simd_operator(other),
         }
         Ok(())
     }

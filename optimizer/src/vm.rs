@@ -6,10 +6,12 @@
 //! share and hoist them; what can change (code-table entries, lengths, table bases, mutable
 //! globals, the interrupt flag) is loaded where it is used.
 //!
-//! Frame: the function's own slots are `fp[0..own]` with `own = max(params, results)`; every
+//! Frame: the function's own slots are `fp[0..own]` with `own = FuncType::frame_slots` (the
+//! slots of its parameters or of its results, whichever is more; a `v128` takes two); every
 //! call passes its callee's frame at `fp + own` (the tier ABI's overlapping frames), so the
 //! function uses `fp[0..own + outgoing]`, checked once against the slot stack's end in the
 //! prologue (the size is known only at the end, so the check's constant is patched then).
+//! Every position in a frame is computed from the types (`tierup_abi::types::slot_offsets`).
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::immediates::{Imm64, Offset32};
@@ -23,11 +25,10 @@ use cranelift_frontend::FunctionBuilder;
 use tierup_abi::vmctx::offsets as off;
 use tierup_abi::{
     BoundsChecks, DefinedFuncIdx, FuncIdx, FuncType, GUARD_BYTES, Libcall, SLOT_BYTES, TrapCode,
-    slot_offset,
 };
 use wasmparser::MemArg;
 
-use crate::translate::{Translator, clif_type};
+use crate::translate::{Translator, clif_type, load_slots, slot_flags, store_slots};
 use crate::{OptEnv, clif_trap, slot_abi_signature};
 
 /// Flags for loads of vmctx data that never changes while the instance lives.
@@ -68,7 +69,7 @@ pub(crate) struct EntryValues {
     interrupt: Value,
     /// Memory 0's definition and base (the base never moves).
     memory: Option<(Value, Value)>,
-    /// Slots of the function's own frame: max(params, results).
+    /// Slots of the function's own frame: `FuncType::frame_slots`.
     own_slots: usize,
     /// The most slots any call's callee frame needs.
     outgoing_slots: usize,
@@ -106,7 +107,7 @@ impl EntryValues {
             store,
             interrupt,
             memory,
-            own_slots: ty.params().len().max(ty.results().len()),
+            own_slots: ty.frame_slots(),
             outgoing_slots: 0,
             slot_stack_check: Vec::new(),
             slot_sig: None,
@@ -326,23 +327,26 @@ impl Translator<'_, '_> {
 
     // ---- globals ----
 
+    /// `global.get`: a global is 16 bytes at its pointer; a value takes its slots there (a
+    /// `v128` all 16 bytes), as in a frame.
     pub(crate) fn global_get(&mut self, index: u32) {
         let ty = self.env.module.globals[index as usize];
         let ptr = self.vmctx_array(off::GLOBALS, index);
-        let flags = if ty.mutable {
-            MemFlagsData::trusted()
-        } else {
-            fixed()
-        };
-        let v = self.b.ins().load(clif_type(ty.content), flags, ptr, 0);
+        let clif = clif_type(ty.content);
+        let mut flags = slot_flags(clif);
+        if !ty.mutable {
+            flags = flags.with_readonly().with_can_move();
+        }
+        let v = self.b.ins().load(clif, flags, ptr, 0);
         self.push(v);
     }
 
     pub(crate) fn global_set(&mut self, index: u32) {
         let v = self.pop();
         let slot = self.slot_value(v);
+        let flags = slot_flags(self.b.func.dfg.value_type(slot));
         let ptr = self.vmctx_array(off::GLOBALS, index);
-        self.b.ins().store(MemFlagsData::trusted(), slot, ptr, 0);
+        self.b.ins().store(flags, slot, ptr, 0);
     }
 
     // ---- tables and references ----
@@ -415,11 +419,8 @@ impl Translator<'_, '_> {
     fn pass_args(&mut self, ty: &FuncType) -> Value {
         let args = self.stack.split_off(self.stack.len() - ty.params().len());
         let own = self.vm.own_slots;
-        self.store_slots(&args, own);
-        self.vm.outgoing_slots = self
-            .vm
-            .outgoing_slots
-            .max(ty.params().len().max(ty.results().len()));
+        self.store_slots(ty.params(), &args, own);
+        self.vm.outgoing_slots = self.vm.outgoing_slots.max(ty.frame_slots());
         let fp = self.vm.fp;
         self.b.ins().iadd_imm_u(fp, (own * SLOT_BYTES) as i64)
     }
@@ -627,8 +628,10 @@ impl Translator<'_, '_> {
 
         self.b.switch_to_block(host);
         self.b.seal_block(host);
-        let slots = ty.params().len().max(ty.results().len());
-        let top = self.b.ins().iadd_imm_u(frame, (slots * SLOT_BYTES) as i64);
+        let top = self
+            .b
+            .ins()
+            .iadd_imm_u(frame, (ty.frame_slots() * SLOT_BYTES) as i64);
         let store = self.vm.store;
         self.b.ins().store(
             MemFlagsData::trusted(),
@@ -663,23 +666,12 @@ pub(crate) fn build_slot_wrapper(
     b.seal_block(entry);
     let (vmctx, fp) = (b.block_params(entry)[0], b.block_params(entry)[1]);
     let mut args = vec![vmctx, fp];
-    for (i, &p) in ty.params().iter().enumerate() {
-        args.push(b.ins().load(
-            clif_type(p),
-            MemFlagsData::trusted(),
-            fp,
-            slot_offset(i as u32),
-        ));
-    }
+    args.extend(load_slots(&mut b, fp, ty.params(), 0));
     let sig = b.import_signature(crate::native_signature(ty));
     let callee = b.ins().iconst(I64, native as i64);
     let call = b.ins().call_indirect(sig, callee, &args);
     let results = b.inst_results(call).to_vec();
-    for (i, r) in results.into_iter().enumerate() {
-        let slot = crate::translate::slot_value(&mut b, r);
-        b.ins()
-            .store(MemFlagsData::trusted(), slot, fp, slot_offset(i as u32));
-    }
+    store_slots(&mut b, fp, ty.results(), &results, 0);
     b.ins().return_(&[]);
     b.finalize(frontend);
 }
