@@ -631,25 +631,67 @@ pub(crate) fn replace(x: u128, bits: u32, lane: u32, value: u64) -> u128 {
 /// `f32x4.relaxed_madd`: `a * b + c`, rounded twice.
 #[inline(always)]
 pub(crate) fn f32x4_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
-    f32x4_add(f32x4_mul(a, b), c)
+    let (p, c) = (<[f32; 4]>::of(f32x4_mul(a, b)), <[f32; 4]>::of(c));
+    std::array::from_fn::<f32, 4, _>(|i| add_nan_first(p[i], c[i])).bits()
 }
 
 /// `f32x4.relaxed_nmadd`: `-(a * b) + c`, rounded twice.
 #[inline(always)]
 pub(crate) fn f32x4_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
-    f32x4_add(f32x4_neg(f32x4_mul(a, b)), c)
+    let (p, c) = (<[f32; 4]>::of(f32x4_mul(a, b)), <[f32; 4]>::of(c));
+    std::array::from_fn::<f32, 4, _>(|i| add_nan_first(-p[i], c[i])).bits()
 }
 
 /// `f64x2.relaxed_madd`: `a * b + c`, rounded twice.
 #[inline(always)]
 pub(crate) fn f64x2_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
-    f64x2_add(f64x2_mul(a, b), c)
+    let (p, c) = (<[f64; 2]>::of(f64x2_mul(a, b)), <[f64; 2]>::of(c));
+    std::array::from_fn::<f64, 2, _>(|i| add_nan_first(p[i], c[i])).bits()
 }
 
 /// `f64x2.relaxed_nmadd`: `-(a * b) + c`, rounded twice.
 #[inline(always)]
 pub(crate) fn f64x2_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
-    f64x2_add(f64x2_neg(f64x2_mul(a, b)), c)
+    let (p, c) = (<[f64; 2]>::of(f64x2_mul(a, b)), <[f64; 2]>::of(c));
+    std::array::from_fn::<f64, 2, _>(|i| add_nan_first(-p[i], c[i])).bits()
+}
+
+/// `x + y` with x86's NaN rule spelled out (a NaN operand comes back quieted, the first if
+/// both are NaNs), for sums the compiler could otherwise rewrite into a form that picks the
+/// other NaN: `-(a * b) + c` as `c - a * b`.
+#[inline(always)]
+fn add_nan_first<F: Float>(x: F, y: F) -> F {
+    if x.is_nan() {
+        x.quieted()
+    } else if y.is_nan() {
+        y.quieted()
+    } else {
+        x + y
+    }
+}
+
+/// What [`add_nan_first`] needs of a float type.
+trait Float: Copy + std::ops::Add<Output = Self> {
+    fn is_nan(self) -> bool;
+    fn quieted(self) -> Self;
+}
+
+impl Float for f32 {
+    fn is_nan(self) -> bool {
+        f32::is_nan(self)
+    }
+    fn quieted(self) -> f32 {
+        f32::from_bits(self.to_bits() | 0x0040_0000)
+    }
+}
+
+impl Float for f64 {
+    fn is_nan(self) -> bool {
+        f64::is_nan(self)
+    }
+    fn quieted(self) -> f64 {
+        f64::from_bits(self.to_bits() | 0x0008_0000_0000_0000)
+    }
 }
 
 /// `i16x8.relaxed_dot_i8x16_i7x16_s`: adjacent signed byte products, summed in `i16`.
