@@ -37,6 +37,19 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|e| e == "c"))
         .collect();
     c_files.sort();
+    // A program whose source is gone (or renamed) must not linger among the test programs.
+    for entry in std::fs::read_dir(&out).expect("read OUT_DIR/wasi") {
+        let path = entry.expect("directory entry").path();
+        let stem = path.file_stem().map(|s| s.to_owned());
+        let has_source = stem.is_some_and(|stem| {
+            c_files
+                .iter()
+                .any(|c| c.file_stem() == Some(stem.as_os_str()))
+        });
+        if !has_source {
+            std::fs::remove_file(&path).expect("remove a stale test program");
+        }
+    }
     for source in c_files {
         println!("cargo:rerun-if-changed={}", source.display());
         let stem = source.file_stem().expect("file name").to_string_lossy();
