@@ -1,6 +1,6 @@
-//! Compiles the C programs of the WASI tests (`wasi/*.c`) to `wasm32-wasi` modules in
-//! `OUT_DIR/wasi/`, which the WASI tests (here and in `runtime/cli/tests/`) find through
-//! `TIERUP_WASI_PROGRAMS` (`tierup_tests::WASI_PROGRAMS`).
+//! Compiles the C programs of the WASI tests (`wasi/*.c`; `simd_*.c` with `-O3 -msimd128`) to
+//! `wasm32-wasi` modules in `OUT_DIR/wasi/`, which the WASI tests (here and in
+//! `runtime/cli/tests/`) find through `TIERUP_WASI_PROGRAMS` (`tierup_tests::WASI_PROGRAMS`).
 //!
 //! Needs clang with the wasm32 target, lld, wasi-libc and the wasm32 compiler runtime; on
 //! Debian/Ubuntu: `apt-get install clang lld wasi-libc libclang-rt-dev-wasm32`. The compiler
@@ -55,7 +55,13 @@ fn main() {
         let stem = source.file_stem().expect("file name").to_string_lossy();
         let wasm = out.join(format!("{stem}.wasm"));
         let mut cmd = Command::new(&cc);
-        cmd.arg("--target=wasm32-wasi").arg("-O2").arg("-Wall");
+        cmd.arg("--target=wasm32-wasi").arg("-Wall");
+        // The SIMD programs are built the way vectorised code ships: -O3 -msimd128.
+        if stem.starts_with("simd_") {
+            cmd.arg("-O3").arg("-msimd128");
+        } else {
+            cmd.arg("-O2");
+        }
         if let Some(sysroot) = &sysroot {
             cmd.arg(format!("--sysroot={}", sysroot.display()));
         }

@@ -36,8 +36,8 @@ pub struct Features {
 impl Features {
     /// Every feature tierup supports in all its tiers (the default).
     pub const SUPPORTED: Features = Features {
-        simd: false,
-        relaxed_simd: false,
+        simd: true,
+        relaxed_simd: true,
     };
 
     /// The `wasmparser` feature set.

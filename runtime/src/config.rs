@@ -245,13 +245,14 @@ impl Config {
         self
     }
 
-    /// Whether modules may use fixed-width SIMD (`v128`).
+    /// Whether modules may use fixed-width SIMD (`v128`; default on).
     pub fn wasm_simd(&mut self, enable: bool) -> &mut Self {
         self.features.simd = enable;
         self
     }
 
-    /// Whether modules may use relaxed SIMD (WebAssembly 3.0; needs [`Config::wasm_simd`]).
+    /// Whether modules may use relaxed SIMD (WebAssembly 3.0; needs [`Config::wasm_simd`];
+    /// default on).
     pub fn wasm_relaxed_simd(&mut self, enable: bool) -> &mut Self {
         self.features.relaxed_simd = enable;
         self

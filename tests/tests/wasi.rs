@@ -6,8 +6,8 @@
 
 use std::collections::BTreeSet;
 
-use tierup_runtime::{Engine, Error, Linker, Module, Store};
-use tierup_tests::{WASI_PROGRAMS, wasi_program as program};
+use tierup_runtime::{Config, Engine, Error, Linker, Module, Store};
+use tierup_tests::{TIER_ROWS, WASI_PROGRAMS, wasi_program as program};
 use tierup_wasi::{self as wasi, I32Exit, WasiCtx};
 
 // ---------------------------------------------------------------------------------------
@@ -145,7 +145,12 @@ fn test_programs_import_only_preview1() {
 
 /// Runs the `_start` of test program `name` with WASI context `ctx`, through the embedding API.
 fn run_start(name: &str, ctx: WasiCtx) -> Result<(), Error> {
-    let engine = Engine::default();
+    run_start_with(&Config::new(), name, ctx)
+}
+
+/// [`run_start`] in an engine made with `config`.
+fn run_start_with(config: &Config, name: &str, ctx: WasiCtx) -> Result<(), Error> {
+    let engine = Engine::new(config).expect("engine");
     let module = Module::from_file(&engine, program(name)).expect("load");
     let mut store = Store::new(&engine, ctx);
     let mut linker = Linker::new(&engine);
@@ -209,4 +214,103 @@ fn embedding_sees_the_exit_status() {
         I32Exit(42)
     );
     assert_eq!(stdout.contents_string(), "before exit\n");
+}
+
+// ---------------------------------------------------------------------------------------
+// SIMD programs
+
+/// What `simd_intrinsics.c` prints; taken from V8 (node 20's WASI) running the same binary.
+const SIMD_INTRINSICS_STDOUT: &str = "\
+dot product: -22.968929 (bits c1b7c05e)
+dot product f64: -22.968904609745
+histogram: 245 276 234 262 262 264 247 255 251 266 242 266 280 233 256 257
+base64: TWFueSBoYW5kcyBtYWtlIGxpZ2h0IHdvcmsuIFNJTUQgaW4gZXZlcnkgdGllciwgYml0IGZvciBiaXQh
+pixels: 24 36 49 6b 90 b5 c7 25 38 4a 6e 93 b6 c9 27 39
+scaled u8 sat: 21 90 ff ff ff ff ff 2a 99 ff ff ff ff ff 33 a2
+scaled i8 sat: 21 7f 7f 7f 7f 7f 7f 2a 7f 7f 7f 7f 7f 7f 33 7f
+extmul: 18 7f ff ff 80 cd fd ff e8 1b fc ff 50 6a fa ff
+dot i16x8: 39 a8 00 00 5d 2c 04 00 91 b2 0a 00 d5 a5 00 00
+q15mulr: ff 7f 01 80 00 20 00 e0 fe 7f 00 00 00 00 7b dd
+f32 min: 00 00 00 80 00 00 20 c0 00 00 c0 7f 00 00 80 ff
+f32 max: 00 00 00 00 00 00 c0 3f 00 00 c0 7f 00 00 e0 40
+f32 pmin: 00 00 00 80 00 00 20 c0 00 00 c0 7f 00 00 80 ff
+f32 pmax: 00 00 00 80 00 00 c0 3f 00 00 c0 7f 00 00 e0 40
+nearest: 00 00 00 40 00 00 00 c0 00 00 80 40 00 00 00 80
+ceil: 00 00 40 40 00 00 00 c0 00 00 80 40 00 00 00 80
+floor: 00 00 00 40 00 00 40 c0 00 00 40 40 00 00 80 bf
+trunc: 00 00 00 40 00 00 00 c0 00 00 40 40 00 00 00 80
+sqrt: f3 04 b5 3f 00 00 00 00 00 00 c0 ff a9 5f 63 58
+trunc_sat i32: ff ff ff 7f 00 00 00 80 00 00 00 00 ff ff ff ff
+trunc_sat u32: 00 5e d0 b2 00 00 00 00 00 00 00 00 00 00 00 00
+trunc_sat f64: 00 00 00 80 2a 00 00 00 00 00 00 00 00 00 00 00
+convert u32: 00 00 80 4f 00 00 00 00 00 00 80 4b 00 00 e0 40
+demote: 00 00 80 7f cd cc cc 3d 00 00 00 00 00 00 00 00
+f64 div: 55 55 55 55 55 55 d5 3f 00 00 00 00 00 00 f8 7f
+f32 lt: 00 00 00 00 00 00 00 00 00 00 00 00 ff ff ff ff
+f32 ne: 00 00 00 00 00 00 00 00 ff ff ff ff 00 00 00 00
+load8 splat: 1c 1c 1c 1c 1c 1c 1c 1c 1c 1c 1c 1c 1c 1c 1c 1c
+load32 zero: 2e 37 40 49 00 00 00 00 00 00 00 00 00 00 00 00
+load16 lane: 01 0a 13 1c 25 2e 37 40 49 52 5b 64 40 49 7f 88
+load16x4 s: 52 5b 00 00 64 6d 00 00 76 7f 00 00 88 91 ff ff
+load8x8 u: 9a 00 a3 00 ac 00 b5 00 be 00 c7 00 d0 00 d9 00
+after lane stores: 01 6d 76 7f 88 2e 37 40 49 52 5b 64 6d 76 7f 88
+second half: 91 9a a3 ac b5 be c7 d0 d9 e2 eb f4 fd 06 88 18
+bitmask i8 aa49 i16 f2 i32 d i64 2
+all_true 0 1 any_true 1 0
+popcnt: 08 00 01 01 07 02 07 00 02 07 02 07 03 04 01 02
+abs: 01 00 01 80 7f 05 05 00 09 09 03 03 64 64 40 40
+shl 9: 00 fe 00 02 00 fe 00 f6 00 12 00 06 00 c8 00 80
+shr_s 33: 7f 80 00 c0 bf 82 7d 00 84 fb 81 fe 32 4e 20 e0
+shr_u 63: 00 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00
+i64 mul: 03 fd fc 7f 81 ef 0e fd d1 d2 f0 cf b8 07 54 d4
+i64 gt: ff ff ff ff ff ff ff ff 00 00 00 00 00 00 00 00
+u8 min: 0a 00 01 0a 0a 05 0a 00 09 0a 03 0a 0a 0a 0a 0a
+i16 max: ff 00 0a 00 7f 05 fb 00 0a 00 0a 00 0a 00 0a 00
+u32 gt: ff ff ff ff 00 00 00 00 ff ff ff ff ff ff ff ff
+andnot: f0 00 00 80 70 00 f0 00 00 f0 00 f0 60 90 40 c0
+replace: ff 00 01 80 7f 05 fb 00 fe ff ff ff ff ff ff ff
+shuffle: c0 01 40 0a 9c 13 64 1c ff 88 00 7f 01 76 80 6d
+all vector results match the scalar ones
+";
+
+/// What `simd_autovec.c` prints; the same C compiled natively for x86-64 prints the same.
+const SIMD_AUTOVEC_STDOUT: &str = "\
+saxpy: 45ffff00
+abs sum: 3935072.000
+sum i32: 23528673673
+max i32: 2146391373
+count below 'a': 6833
+to upper: c3d1ea8c LN/2X@)XYCJV`5\"]<LBIM;#6IMI`:.UZ<VQXD]D\"
+widen: c0aab281
+clamp: 7d454fd3
+matmul: be3f556b trace -334.4375
+strlen 66, memchr 'z' at 37
+";
+
+/// The SIMD programs (intrinsics from `wasm_simd128.h`, and loops clang auto-vectorised with
+/// `-msimd128`) print exactly the expected text in every tier row of the spec suite: each
+/// forced tier, both bounds-check strategies, tiered, and the stress rows that tier up mid-run.
+#[test]
+fn simd_programs_print_their_exact_output_in_every_tier_row() {
+    for (name, expected) in [
+        ("simd_intrinsics", SIMD_INTRINSICS_STDOUT),
+        ("simd_autovec", SIMD_AUTOVEC_STDOUT),
+    ] {
+        for row in TIER_ROWS {
+            let mut builder = WasiCtx::builder();
+            builder.arg(name);
+            let stdout = builder.stdout_capture();
+            match run_start_with(&row.config(), name, builder.build()) {
+                Ok(()) => {}
+                Err(e) if e.downcast_ref::<I32Exit>() == Some(&I32Exit(0)) => {}
+                Err(e) => panic!("{name} in {}: {e:?}", row.name),
+            }
+            assert_eq!(
+                stdout.contents_string(),
+                expected,
+                "{name} in row {}",
+                row.name
+            );
+        }
+    }
 }

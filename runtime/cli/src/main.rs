@@ -122,7 +122,8 @@ struct TierOptions {
     #[arg(long, value_enum, value_name = "MODE")]
     bounds_checks: Option<BoundsArg>,
     /// Turn WebAssembly features on or off, comma-separated, as `wasmtime -W`: `simd`,
-    /// `relaxed-simd` (each `=y` or `=n`; the name alone means `=y`). Repeatable.
+    /// `relaxed-simd` (each `=y` or `=n`; the name alone means `=y`; both on by default).
+    /// Repeatable.
     #[arg(short = 'W', long = "wasm", value_name = "FEATURE[=y|n],...")]
     wasm: Vec<String>,
 }
