@@ -44,7 +44,7 @@ impl Kernel {
 }
 
 /// The execution kernels, in the order benchmarks report them.
-pub const KERNELS: [Kernel; 5] = [
+pub const KERNELS: [Kernel; 8] = [
     Kernel {
         name: "fib",
         export: "fib",
@@ -85,9 +85,34 @@ pub const KERNELS: [Kernel; 5] = [
         bench_size: 300_000,
         reference: reference::br_table,
     },
+    Kernel {
+        name: "simd_dot",
+        export: "run",
+        wat: include_str!("../kernels/simd_dot.wat"),
+        default_size: 20_000,
+        bench_size: 100,
+        reference: reference::simd_dot,
+    },
+    Kernel {
+        name: "simd_base64",
+        export: "run",
+        wat: include_str!("../kernels/simd_base64.wat"),
+        default_size: 5000,
+        bench_size: 20,
+        reference: reference::simd_base64,
+    },
+    Kernel {
+        name: "simd_matmul",
+        export: "run",
+        wat: include_str!("../kernels/simd_matmul.wat"),
+        default_size: 3000,
+        bench_size: 20,
+        reference: reference::simd_matmul,
+    },
 ];
 
-/// Looks a kernel up by its name (`fib`, `loop`, `memory`, `calls`, `br_table`).
+/// Looks a kernel up by its name (`fib`, `loop`, `memory`, `calls`, `br_table`, `simd_dot`,
+/// `simd_base64`, `simd_matmul`).
 pub fn kernel(name: &str) -> Option<&'static Kernel> {
     KERNELS.iter().find(|k| k.name == name)
 }
@@ -341,6 +366,68 @@ mod reference {
         }
         (acc & 0x7fff_ffff) as i32
     }
+
+    /// `h(k)` of the SIMD kernels' inputs.
+    fn h(k: u32) -> u32 {
+        k.wrapping_mul(0x9E37_79B1)
+    }
+
+    pub(super) fn simd_dot(n: i32) -> i32 {
+        let x: Vec<i32> = (0..16_384).map(|k| (h(k) >> 28) as i32 - 8).collect();
+        let y: Vec<i32> = (0..16_384)
+            .map(|k| ((h(k) >> 20) & 15) as i32 - 8)
+            .collect();
+        let dot: i32 = x.iter().zip(&y).map(|(a, b)| a * b).sum();
+        let mut acc: u32 = 0;
+        for p in 0..n.max(0) as u32 {
+            acc = acc
+                .wrapping_mul(31)
+                .wrapping_add(dot as u32)
+                .wrapping_add(p);
+        }
+        (acc & 0x7fff_ffff) as i32
+    }
+
+    pub(super) fn simd_base64(n: i32) -> i32 {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut input: Vec<u8> = (0..49_152).map(|k| (h(k) >> 24) as u8).collect();
+        let mut acc: u32 = 0;
+        for p in 0..n.max(0) as u32 {
+            input[(p * 7919 % 49_152) as usize] ^= p as u8;
+            let mut sum: u32 = 0;
+            for triple in input.chunks(3) {
+                let bits =
+                    u32::from(triple[0]) << 16 | u32::from(triple[1]) << 8 | u32::from(triple[2]);
+                for shift in [18, 12, 6, 0] {
+                    sum += u32::from(ALPHABET[(bits >> shift & 63) as usize]);
+                }
+            }
+            acc = acc.wrapping_mul(31).wrapping_add(sum);
+        }
+        (acc & 0x7fff_ffff) as i32
+    }
+
+    pub(super) fn simd_matmul(n: i32) -> i32 {
+        const N: usize = 64;
+        let mut a: Vec<i32> = (0..4096).map(|k| (h(k) >> 28) as i32 - 8).collect();
+        let b: Vec<i32> = (0..4096).map(|k| ((h(k) >> 12) & 15) as i32 - 8).collect();
+        let mut c = vec![0i32; N * N];
+        let mut acc: u32 = 0;
+        for p in 0..n.max(0) as u32 {
+            for i in 0..N {
+                for j in 0..N {
+                    c[i * N + j] = (0..N).map(|k| a[i * N + k] * b[k * N + j]).sum();
+                }
+            }
+            a[(p & 4095) as usize] += 1;
+            acc = acc
+                .wrapping_mul(31)
+                .wrapping_add(c[(p.wrapping_mul(37) & 4095) as usize] as u32)
+                .wrapping_add(c[4095] as u32);
+        }
+        (acc & 0x7fff_ffff) as i32
+    }
 }
 
 #[cfg(test)]
@@ -399,6 +486,7 @@ mod tests {
             let sizes: &[i32] = match k.name {
                 "memory" => &[0, 1, 2],
                 "fib" => &[0, 1, 2, 17, 20],
+                "simd_dot" | "simd_base64" | "simd_matmul" => &[0, 1, 2, 7],
                 _ => &[0, 1, 2, 17, 1000],
             };
             for &size in sizes {

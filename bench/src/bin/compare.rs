@@ -15,7 +15,8 @@
 //! cargo build --release -p tierup-cli --bin tierup
 //! cargo run --release -p tierup-bench --bin compare -- [OPTIONS]
 //!   --runs N           timed runs per kernel and engine (default 10; start-up rows take at least 20)
-//!   --only NAME        only this kernel (fib, loop, memory, calls, br_table) or `startup`; repeatable
+//!   --only NAME        only this kernel (fib, loop, memory, calls, br_table, simd_dot,
+//!                      simd_base64, simd_matmul) or `startup`; repeatable
 //!   --size N           the size passed to the kernels instead of their default (use with --only)
 //!   --tierup PATH      the tierup binary (default: <target>/release/tierup)
 //!   --tier MODE[,..]   run tierup with `--tier MODE`, one column per mode (default: the CLI's default)
@@ -104,7 +105,8 @@ struct Options {
 const HELP: &str = "\
 usage: compare [OPTIONS]
   --runs N           timed runs per kernel and engine (default 10; start-up rows take at least 20)
-  --only NAME        only this kernel (fib, loop, memory, calls, br_table) or `startup`; repeatable
+  --only NAME        only this kernel (fib, loop, memory, calls, br_table, simd_dot,
+                     simd_base64, simd_matmul) or `startup`; repeatable
   --size N           the size passed to the kernels instead of their default (use with --only)
   --tierup PATH      the tierup binary (default: <target>/release/tierup)
   --tier MODE[,..]   run tierup with `--tier MODE`, one column per mode (default: the CLI's default)
