@@ -100,6 +100,98 @@ fn wrong_arguments_are_clear_errors() {
     assert!(out.stderr.contains("not a valid i32"), "{}", out.stderr);
 }
 
+/// `v128` arguments are 128-bit unsigned integers (decimal or `0x` hexadecimal, lane 0 in the
+/// low bits) and results print as decimal, as `wasmtime run --invoke` does; in every tier.
+#[test]
+fn v128_arguments_and_results() {
+    let simd = fixture_str("simd.wat");
+    for tier in ["interp", "baseline", "opt", "tiered"] {
+        let out = tierup([
+            "run",
+            "--tier",
+            tier,
+            "--invoke",
+            "add_i32x4",
+            &simd,
+            "0x00000004_00000003_00000002_00000001",
+            "0x00000010_00000010_00000010_ffffffff",
+        ]);
+        let want = (0x14u128 << 96) | (0x13 << 64) | (0x12 << 32);
+        assert_eq!(success(out), format!("{want}\n"), "tier {tier}");
+        let out = tierup(["run", "--tier", tier, "--invoke", "sum_lanes", &simd, "1"]);
+        assert_eq!(success(out), "1\n", "tier {tier}");
+        // (1 + 2^-23)(1 - 2^-23) - 1: 0 rounded twice, -2^-46 fused.
+        let out = tierup([
+            "run",
+            "--tier",
+            tier,
+            "--invoke",
+            "madd",
+            &simd,
+            "1.00000011920928955078125",
+            "0.99999988079071044921875",
+            "-1",
+        ]);
+        assert_eq!(success(out), "0\n", "tier {tier}");
+    }
+    let out = tierup([
+        "run",
+        "--invoke",
+        "sum_lanes",
+        &simd,
+        "0x1_0000_0000_0000_0000_0000_0000_0000_0000",
+    ]);
+    failure(&out, 1);
+    assert!(out.stderr.contains("not a valid v128"), "{}", out.stderr);
+}
+
+/// `-W` turns features off (and back on); a module needing one that is off is rejected with
+/// wasmparser's message and the offset, and an unknown feature is a usage error.
+#[test]
+fn wasm_features_can_be_turned_off() {
+    let simd = fixture_str("simd.wat");
+    let out = tierup(["run", "-W", "simd=n", "--invoke", "sum_lanes", &simd, "1"]);
+    failure(&out, 1);
+    assert!(
+        out.stderr.contains("SIMD support is not enabled"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("offset"), "{}", out.stderr);
+    let out = tierup([
+        "run",
+        "-W",
+        "relaxed-simd=n",
+        "--invoke",
+        "madd",
+        &simd,
+        "1",
+        "1",
+        "1",
+    ]);
+    failure(&out, 1);
+    assert!(out.stderr.contains("not enabled"), "{}", out.stderr);
+    let out = tierup([
+        "run",
+        "-W",
+        "simd=n",
+        "-W",
+        "simd",
+        "--invoke",
+        "sum_lanes",
+        &simd,
+        "7",
+    ]);
+    assert_eq!(success(out), "7\n");
+    let out = tierup(["run", "-W", "threads", "--invoke", "sum_lanes", &simd, "7"]);
+    failure(&out, 2);
+    assert!(
+        out.stderr.contains("unknown WebAssembly feature"),
+        "{}",
+        out.stderr
+    );
+}
+
 #[test]
 fn start_runs_without_output() {
     let out = tierup(["run", &fixture_str("start.wat")]);
