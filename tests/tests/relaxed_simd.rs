@@ -263,14 +263,14 @@ fn documented_lowering() {
             &[lanes32([0x7fc0_0000, f(5e9), f(-3e9), f(3e9)]), 0],
             lanes32([0, 0xffff_ffff, 0, 3_000_000_000]),
         ),
-        // min/max: NaN propagates and -0 < +0, as f32x4.min/max.
+        // min/max: as f32x4.min/max: -0 < +0, and a NaN lane is the negative canonical NaN.
         (
             "f32x4.relaxed_min",
             &[
                 lanes32([f(-0.0), f(0.0), 0x7fc0_0000, f(1.0)]),
                 lanes32([f(0.0), f(-0.0), f(1.0), 0x7fc0_0000]),
             ],
-            lanes32([f(-0.0), f(-0.0), 0x7fc0_0000, 0x7fc0_0000]),
+            lanes32([f(-0.0), f(-0.0), 0xffc0_0000, 0xffc0_0000]),
         ),
         // laneselect is bitselect, bit by bit.
         (
