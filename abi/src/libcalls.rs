@@ -58,12 +58,26 @@ macro_rules! for_each_libcall {
             tier_up(vmctx: *mut VmCtx, func: DefinedFuncIdx, osr_pc: u32) -> usize;
 
             // ---- bulk memory and table operations (status results) ----
-            /// `memory.fill(addr, value, len)` on memory 0.
-            memory_fill(vmctx: *mut VmCtx, addr: u32, value: u32, len: u32) -> u32;
-            /// `memory.copy(to, from, len)` on memory 0 (the ranges may overlap).
-            memory_copy(vmctx: *mut VmCtx, to: u32, from: u32, len: u32) -> u32;
-            /// `memory.init segment (to, from, len)` into memory 0.
-            memory_init(vmctx: *mut VmCtx, segment: u32, to: u32, from: u32, len: u32) -> u32;
+            /// `memory.fill memory (addr, value, len)`.
+            memory_fill(vmctx: *mut VmCtx, memory: u32, addr: u32, value: u32, len: u32) -> u32;
+            /// `memory.copy dst_memory src_memory (to, from, len)` (the ranges may overlap).
+            memory_copy(
+                vmctx: *mut VmCtx,
+                dst_memory: u32,
+                src_memory: u32,
+                to: u32,
+                from: u32,
+                len: u32
+            ) -> u32;
+            /// `memory.init memory segment (to, from, len)`.
+            memory_init(
+                vmctx: *mut VmCtx,
+                memory: u32,
+                segment: u32,
+                to: u32,
+                from: u32,
+                len: u32
+            ) -> u32;
             /// `table.fill table (index, value, len)`.
             table_fill(vmctx: *mut VmCtx, table: u32, index: u32, value: u64, len: u32) -> u32;
             /// `table.copy dst_table src_table (to, from, len)`.

@@ -24,13 +24,15 @@ use crate::module::{
 use crate::types::{FuncType, GlobalType, Limits, TableType, ValType};
 
 /// Which WebAssembly features a module may use: WebAssembly 2.0, with or without its
-/// fixed-width SIMD, and relaxed SIMD (WebAssembly 3.0) on top.
+/// fixed-width SIMD, and relaxed SIMD and multi-memory (WebAssembly 3.0) on top.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Features {
     /// Fixed-width SIMD (`v128` and its instructions).
     pub simd: bool,
     /// Relaxed SIMD (needs `simd`).
     pub relaxed_simd: bool,
+    /// Several memories per module, and memory indices on memory instructions.
+    pub multi_memory: bool,
 }
 
 impl Features {
@@ -38,6 +40,7 @@ impl Features {
     pub const SUPPORTED: Features = Features {
         simd: true,
         relaxed_simd: true,
+        multi_memory: true,
     };
 
     /// The `wasmparser` feature set.
@@ -45,6 +48,7 @@ impl Features {
         let mut features = WasmFeatures::WASM2;
         features.set(WasmFeatures::SIMD, self.simd);
         features.set(WasmFeatures::RELAXED_SIMD, self.simd && self.relaxed_simd);
+        features.set(WasmFeatures::MULTI_MEMORY, self.multi_memory);
         features
     }
 }

@@ -397,9 +397,22 @@ impl Exec {
             if module.memories.is_empty() {
                 (ptr::null_mut(), 0)
             } else {
-                let def = *(*vmctx).memories;
-                ((*def).base, (*def).length)
+                Exec::memory(vmctx, 0)
             }
+        }
+    }
+
+    /// Base and length of memory `memory` of `vmctx`.
+    ///
+    /// # Safety
+    /// `vmctx` is live and its module has memory `memory` (validated code only names
+    /// memories that exist).
+    #[inline(always)]
+    unsafe fn memory(vmctx: *mut VmCtx, memory: u32) -> (*mut u8, usize) {
+        // SAFETY: the caller's contract.
+        unsafe {
+            let def = *(*vmctx).memories.add(memory as usize);
+            ((*def).base, (*def).length)
         }
     }
 
@@ -1050,41 +1063,56 @@ executor! {
     Store16Imm { addr, imm, offset } => {
         store!(addr, offset, u16, imm as u32)
     }
-    MemorySize { dst } => {
-        set!(dst, (mem_len as u64) / WASM_PAGE_SIZE);
+    UseMemory { memory } => {
+        (mem_base, mem_len) = Exec::memory((*ex).vmctx, memory);
         next!()
     }
-    MemoryGrow { dst, delta } => {
+    MemorySize { dst, memory } => {
+        let (_, len) = Exec::memory((*ex).vmctx, memory);
+        set!(dst, (len as u64) / WASM_PAGE_SIZE);
+        next!()
+    }
+    MemoryGrow { dst, delta, memory } => {
         let delta = u64::from(slot!(delta) as u32);
-        let old = libcall!(memory_grow)((*ex).vmctx, 0, delta);
+        let old = libcall!(memory_grow)((*ex).vmctx, memory, delta);
         reload_mem!();
         set_i32!(dst, if old == u64::MAX { -1i32 } else { old as i32 });
         next!()
     }
     MemoryFill { addr, value, len } => {
+        let Instr::Extra { a: memory, .. } = *ip.add(1) else {
+            unreachable!("translator emits Extra after MemoryFill")
+        };
         let status = libcall!(memory_fill)(
             (*ex).vmctx,
+            memory,
             slot!(addr) as u32,
             slot!(value) as u32,
             slot!(len) as u32,
         );
-        bulk_done!(status, 1)
+        bulk_done!(status, 2)
     }
     MemoryCopy { to, from, len } => {
+        let Instr::Extra { a: to_memory, b: from_memory, .. } = *ip.add(1) else {
+            unreachable!("translator emits Extra after MemoryCopy")
+        };
         let status = libcall!(memory_copy)(
             (*ex).vmctx,
+            to_memory,
+            from_memory,
             slot!(to) as u32,
             slot!(from) as u32,
             slot!(len) as u32,
         );
-        bulk_done!(status, 1)
+        bulk_done!(status, 2)
     }
     MemoryInit { to, from, len } => {
-        let Instr::Extra { a: segment, .. } = *ip.add(1) else {
+        let Instr::Extra { a: segment, b: memory, .. } = *ip.add(1) else {
             unreachable!("translator emits Extra after MemoryInit")
         };
         let status = libcall!(memory_init)(
             (*ex).vmctx,
+            memory,
             segment,
             slot!(to) as u32,
             slot!(from) as u32,

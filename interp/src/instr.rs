@@ -194,15 +194,20 @@ macro_rules! for_each_instr {
             Store8Imm { addr: Slot, imm: i32, offset: u32 };
             /// 16-bit store of an immediate.
             Store16Imm { addr: Slot, imm: i32, offset: u32 };
-            /// `dst = memory.size` (pages) of memory 0.
-            MemorySize { @dst: Slot };
-            /// `dst = memory.grow(delta)` of memory 0.
-            MemoryGrow { @dst: Slot, delta: Slot };
-            /// `memory.fill(addr, value, len)`
+            /// The loads and stores that follow access memory `memory` (multi-memory): the
+            /// translator puts one before an access to a memory other than 0 and a
+            /// `UseMemory { memory: 0 }` right after it, so every other instruction sees
+            /// memory 0 (the memory the executor and the baseline keep at hand).
+            UseMemory { memory: u32 };
+            /// `dst = memory.size` (pages) of memory `memory`.
+            MemorySize { @dst: Slot, memory: u32 };
+            /// `dst = memory.grow(delta)` of memory `memory`.
+            MemoryGrow { @dst: Slot, delta: Slot, memory: u32 };
+            /// `memory.fill Extra.a (addr, value, len)`
             MemoryFill { addr: Slot, value: Slot, len: Slot };
-            /// `memory.copy(to, from, len)`
+            /// `memory.copy Extra.a Extra.b (to, from, len)`: to memory `a` from memory `b`.
             MemoryCopy { to: Slot, from: Slot, len: Slot };
-            /// `memory.init Extra.a (to, from, len)`
+            /// `memory.init Extra.b Extra.a (to, from, len)`: segment `a` into memory `b`.
             MemoryInit { to: Slot, from: Slot, len: Slot };
             /// `data.drop segment`
             DataDrop { segment: u32 };

@@ -23,7 +23,7 @@
 //! followed by one.
 
 use tierup_abi::{DefinedFuncIdx, FuncIdx, FuncType, ModuleInfo, TrapCode, ValType};
-use wasmparser::{BlockType, Operator};
+use wasmparser::{BlockType, MemArg, MemArgTarget, Operator};
 
 use crate::instr::{Instr, SimdLowering, Slot, simd_lowering};
 
@@ -725,6 +725,22 @@ impl Translator<'_> {
         self.emit_def_as(make(dst, addr, offset as u32), wide);
     }
 
+    /// Before an access to memory `memory` (multi-memory): selects it, unless it is memory 0,
+    /// which every instruction outside such a pair sees (see [`Instr::UseMemory`]).
+    fn select_memory(&mut self, memarg: &MemArg) {
+        let memory = memory_of(memarg);
+        if memory != 0 {
+            self.emit(Instr::UseMemory { memory });
+        }
+    }
+
+    /// After an access selected by [`Translator::select_memory`]: back to memory 0.
+    fn restore_memory(&mut self, memarg: &MemArg) {
+        if memory_of(memarg) != 0 {
+            self.emit(Instr::UseMemory { memory: 0 });
+        }
+    }
+
     fn load(&mut self, make: fn(Slot, Slot, u32) -> Instr, offset: u64) {
         self.load_as(make, offset, false);
     }
@@ -1004,30 +1020,36 @@ impl Translator<'_> {
         // `ld!(Op, memarg)`: a load; `st!(Op[, OpImm], is_64, memarg)`: a store, with its
         // immediate-value form if any.
         macro_rules! ld {
-            ($op:ident, $memarg:expr) => {
+            ($op:ident, $memarg:expr) => {{
+                self.select_memory(&$memarg);
                 self.load(
                     |dst, addr, offset| I::$op { dst, addr, offset },
                     $memarg.offset,
-                )
-            };
+                );
+                self.restore_memory(&$memarg);
+            }};
         }
         macro_rules! st {
-            ($op:ident, $imm:ident, $is_64:expr, $memarg:expr) => {
+            ($op:ident, $imm:ident, $is_64:expr, $memarg:expr) => {{
+                self.select_memory(&$memarg);
                 self.store(
                     |addr, src, offset| I::$op { addr, src, offset },
                     Some(|addr, imm, offset| I::$imm { addr, imm, offset }),
                     $is_64,
                     $memarg.offset,
-                )
-            };
-            ($op:ident, $is_64:expr, $memarg:expr) => {
+                );
+                self.restore_memory(&$memarg);
+            }};
+            ($op:ident, $is_64:expr, $memarg:expr) => {{
+                self.select_memory(&$memarg);
                 self.store(
                     |addr, src, offset| I::$op { addr, src, offset },
                     None,
                     $is_64,
                     $memarg.offset,
-                )
-            };
+                );
+                self.restore_memory(&$memarg);
+            }};
         }
         // `un!(Op)`: a unary operator.
         macro_rules! un {
@@ -1266,28 +1288,38 @@ impl Translator<'_> {
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => st!(Store8, false, memarg),
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => st!(Store16, false, memarg),
             O::I64Store32 { memarg } => st!(I32Store, false, memarg),
-            O::MemorySize { .. } => {
+            O::MemorySize { mem } => {
                 let dst = self.next_temp();
-                self.emit_def(I::MemorySize { dst });
+                self.emit_def(I::MemorySize { dst, memory: mem });
             }
-            O::MemoryGrow { .. } => self.unary(|dst, delta| I::MemoryGrow { dst, delta }),
-            O::MemoryFill { .. } => {
+            O::MemoryGrow { mem } => self.unary_with(mem, |dst, memory, delta| I::MemoryGrow {
+                dst,
+                delta,
+                memory,
+            }),
+            O::MemoryFill { mem } => {
                 let [d, v, n] = self.pop3();
                 self.emit(I::MemoryFill {
                     addr: d,
                     value: v,
                     len: n,
                 });
+                self.emit(I::Extra { a: mem, b: 0, c: 0 });
             }
-            O::MemoryCopy { .. } => {
+            O::MemoryCopy { dst_mem, src_mem } => {
                 let [d, s, n] = self.pop3();
                 self.emit(I::MemoryCopy {
                     to: d,
                     from: s,
                     len: n,
                 });
+                self.emit(I::Extra {
+                    a: dst_mem,
+                    b: src_mem,
+                    c: 0,
+                });
             }
-            O::MemoryInit { data_index, .. } => {
+            O::MemoryInit { data_index, mem } => {
                 let [d, s, n] = self.pop3();
                 self.emit(I::MemoryInit {
                     to: d,
@@ -1296,7 +1328,7 @@ impl Translator<'_> {
                 });
                 self.emit(I::Extra {
                     a: data_index,
-                    b: 0,
+                    b: mem,
                     c: 0,
                 });
             }
@@ -1551,17 +1583,20 @@ impl Translator<'_> {
         }
         // `v128ld!(Op, memarg)`: a load giving a `v128`.
         macro_rules! v128ld {
-            ($op:ident, $memarg:expr) => {
+            ($op:ident, $memarg:expr) => {{
+                self.select_memory(&$memarg);
                 self.load_as(
                     |dst, addr, offset| I::$op { dst, addr, offset },
                     $memarg.offset,
                     true,
-                )
-            };
+                );
+                self.restore_memory(&$memarg);
+            }};
         }
         // `lane_load!(Op, memarg, lane)` / `lane_store!(Op, memarg, lane)`.
         macro_rules! lane_load {
             ($op:ident, $memarg:expr, $lane:expr) => {{
+                self.select_memory(&$memarg);
                 let vec = self.pop();
                 let addr_e = self.pop();
                 let addr = self.slot_of(addr_e);
@@ -1573,10 +1608,12 @@ impl Translator<'_> {
                     [vec, u32::from($lane), 0],
                     true,
                 );
+                self.restore_memory(&$memarg);
             }};
         }
         macro_rules! lane_store {
             ($op:ident, $memarg:expr, $lane:expr) => {{
+                self.select_memory(&$memarg);
                 let value = self.pop();
                 let addr_e = self.pop();
                 let addr = self.slot_of(addr_e);
@@ -1588,6 +1625,7 @@ impl Translator<'_> {
                     b: 0,
                     c: 0,
                 });
+                self.restore_memory(&$memarg);
             }};
         }
         // `extract!(Op, lane)` / `replace!(Op, lane)`.
@@ -1645,12 +1683,16 @@ impl Translator<'_> {
             O::V128Load64Splat { memarg } => v128ld!(V128Load64Splat, memarg),
             O::V128Load32Zero { memarg } => v128ld!(V128Load32Zero, memarg),
             O::V128Load64Zero { memarg } => v128ld!(V128Load64Zero, memarg),
-            O::V128Store { memarg } => self.store(
-                |addr, src, offset| I::V128Store { addr, src, offset },
-                None,
-                false,
-                memarg.offset,
-            ),
+            O::V128Store { memarg } => {
+                self.select_memory(&memarg);
+                self.store(
+                    |addr, src, offset| I::V128Store { addr, src, offset },
+                    None,
+                    false,
+                    memarg.offset,
+                );
+                self.restore_memory(&memarg);
+            }
             O::V128Load8Lane { memarg, lane } => lane_load!(V128Load8Lane, memarg, lane),
             O::V128Load16Lane { memarg, lane } => lane_load!(V128Load16Lane, memarg, lane),
             O::V128Load32Lane { memarg, lane } => lane_load!(V128Load32Lane, memarg, lane),
@@ -1815,5 +1857,15 @@ impl Translator<'_> {
         };
         self.reachable = fallthrough || frame.branched || else_falls;
         Ok(())
+    }
+}
+
+/// The memory a load or store accesses (GC array accesses are not enabled).
+fn memory_of(memarg: &MemArg) -> u32 {
+    match memarg.target {
+        MemArgTarget::Memory(memory) => memory,
+        MemArgTarget::Array(_) => {
+            unreachable!("GC is not enabled: validation rejects array accesses")
+        }
     }
 }

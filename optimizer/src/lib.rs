@@ -408,6 +408,7 @@ mod tests {
         let features = tierup_abi::Features {
             simd: true,
             relaxed_simd: true,
+            multi_memory: true,
         };
         ModuleInfo::parse_with(wat::parse_str(wat).expect("valid text"), features)
             .expect("valid module")

@@ -776,12 +776,18 @@ impl Translator<'_, '_> {
                 let v = self.pop();
                 self.store(&memarg, 4, v, |b, f, v, a, o| b.ins().istore32(f, v, a, o));
             }
-            O::MemorySize { .. } => self.memory_size(),
-            O::MemoryGrow { .. } => self.memory_grow(),
-            O::MemoryFill { .. } => self.bulk_call(Libcall::memory_fill(), &[], &[I32, I32, I32]),
-            O::MemoryCopy { .. } => self.bulk_call(Libcall::memory_copy(), &[], &[I32, I32, I32]),
-            O::MemoryInit { data_index, .. } => {
-                self.bulk_call(Libcall::memory_init(), &[data_index], &[I32, I32, I32])
+            O::MemorySize { mem } => self.memory_size(mem),
+            O::MemoryGrow { mem } => self.memory_grow(mem),
+            O::MemoryFill { mem } => {
+                self.bulk_call(Libcall::memory_fill(), &[mem], &[I32, I32, I32])
+            }
+            O::MemoryCopy { dst_mem, src_mem } => self.bulk_call(
+                Libcall::memory_copy(),
+                &[dst_mem, src_mem],
+                &[I32, I32, I32],
+            ),
+            O::MemoryInit { data_index, mem } => {
+                self.bulk_call(Libcall::memory_init(), &[mem, data_index], &[I32, I32, I32])
             }
             O::DataDrop { data_index } => self.segment_drop(true, data_index),
 

@@ -26,7 +26,7 @@ use tierup_abi::vmctx::offsets as off;
 use tierup_abi::{
     BoundsChecks, DefinedFuncIdx, FuncIdx, FuncType, GUARD_BYTES, Libcall, SLOT_BYTES, TrapCode,
 };
-use wasmparser::MemArg;
+use wasmparser::{MemArg, MemArgTarget};
 
 use crate::translate::{Translator, clif_type, load_slots, slot_flags, store_slots};
 use crate::{OptEnv, clif_trap, slot_abi_signature};
@@ -67,8 +67,9 @@ pub(crate) struct EntryValues {
     pub(crate) fp: Value,
     store: Value,
     interrupt: Value,
-    /// Memory 0's definition and base (the base never moves).
-    memory: Option<(Value, Value)>,
+    /// Each memory's definition and base (bases never move), loaded at entry (loads of
+    /// memories the function does not use are dead code).
+    memories: Vec<(Value, Value)>,
     /// Slots of the function's own frame: `FuncType::frame_slots`.
     own_slots: usize,
     /// The most slots any call's callee frame needs.
@@ -95,18 +96,24 @@ impl EntryValues {
         let interrupt = b
             .ins()
             .load(I64, fixed(), store, off::STORE_INTERRUPT as i32);
-        let memory = (!env.module.memories.is_empty()).then(|| {
-            let memories = b.ins().load(I64, fixed(), vmctx, off::MEMORIES as i32);
-            let def = b.ins().load(I64, fixed(), memories, 0);
-            let base = b.ins().load(I64, fixed(), def, off::MEMORY_BASE as i32);
-            (def, base)
-        });
+        let memories = if env.module.memories.is_empty() {
+            Vec::new()
+        } else {
+            let array = b.ins().load(I64, fixed(), vmctx, off::MEMORIES as i32);
+            (0..env.module.memories.len() as u32)
+                .map(|index| {
+                    let def = b.ins().load(I64, fixed(), array, off::pointer_entry(index));
+                    let base = b.ins().load(I64, fixed(), def, off::MEMORY_BASE as i32);
+                    (def, base)
+                })
+                .collect()
+        };
         EntryValues {
             vmctx,
             fp,
             store,
             interrupt,
-            memory,
+            memories,
             own_slots: ty.frame_slots(),
             outgoing_slots: 0,
             slot_stack_check: Vec::new(),
@@ -220,7 +227,11 @@ impl Translator<'_, '_> {
     /// at it, bounds-checked explicitly unless the guard region covers the access.
     fn heap_addr(&mut self, memarg: &MemArg, size: u32) -> (Value, i32) {
         let index = self.pop();
-        let (def, base) = self.vm.memory.expect("validated: the module has a memory");
+        let memory = match memarg.target {
+            MemArgTarget::Memory(memory) => memory,
+            MemArgTarget::Array(_) => unreachable!("GC is not enabled"),
+        };
+        let (def, base) = self.vm.memories[memory as usize];
         let index = self.b.ins().uextend(I64, index);
         let offset = memarg.offset;
         let guarded = self.env.bounds_checks == BoundsChecks::Guard
@@ -271,8 +282,8 @@ impl Translator<'_, '_> {
         store(&mut self.b, heap(), value, addr, offset);
     }
 
-    pub(crate) fn memory_size(&mut self) {
-        let (def, _) = self.vm.memory.expect("validated: the module has a memory");
+    pub(crate) fn memory_size(&mut self, memory: u32) {
+        let (def, _) = self.vm.memories[memory as usize];
         let length =
             self.b
                 .ins()
@@ -282,11 +293,11 @@ impl Translator<'_, '_> {
         self.push(v);
     }
 
-    pub(crate) fn memory_grow(&mut self) {
+    pub(crate) fn memory_grow(&mut self, memory: u32) {
         let delta = self.pop();
         let delta = self.b.ins().uextend(I64, delta);
         let grow = self.libcall(Libcall::memory_grow());
-        let memory = self.b.ins().iconst(I32, 0);
+        let memory = self.b.ins().iconst(I32, i64::from(memory));
         let vmctx = self.vm.vmctx;
         let old = self.call_rust(grow, &[vmctx, memory, delta], &[I64])[0];
         // u64::MAX (failure) wraps to -1.

@@ -78,6 +78,7 @@ impl Ops {
         let features = Features {
             simd: true,
             relaxed_simd: true,
+            multi_memory: true,
         };
         let wasm = wat::parse_str(format!("(module {funcs})")).expect("valid text");
         Ops {

@@ -258,6 +258,12 @@ impl Config {
         self
     }
 
+    /// Whether modules may have several memories (WebAssembly 3.0's multi-memory; default on).
+    pub fn wasm_multi_memory(&mut self, enable: bool) -> &mut Self {
+        self.features.multi_memory = enable;
+        self
+    }
+
     /// The WebAssembly features modules may use.
     pub fn features(&self) -> Features {
         self.features

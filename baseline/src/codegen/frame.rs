@@ -21,7 +21,7 @@ impl Codegen<'_> {
         self.m.check_stacks(self.func.frame_size);
         self.m.load_countdown(self.func.defined.as_u32());
         if self.env.has_memory {
-            self.m.load_memory_base();
+            self.m.load_memory_base(0);
         }
         if entry {
             self.emit_tick(None);

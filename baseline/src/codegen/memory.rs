@@ -40,32 +40,48 @@ impl Codegen<'_> {
         self.m.memory_store(kind, addr, offset, value, check);
     }
 
+    /// `UseMemory`: the accesses that follow use memory `memory` (its base goes to `r14`).
+    pub(super) fn use_memory(&mut self, memory: u32) {
+        self.m.load_memory_base(memory);
+    }
+
     /// `memory.size`, in pages.
-    pub(super) fn memory_size(&mut self, dst: u32) {
-        self.m.memory_size(dst);
+    pub(super) fn memory_size(&mut self, dst: u32, memory: u32) {
+        self.m.memory_size(dst, memory);
     }
 
     /// `memory.grow`: the old size in pages, or -1.
-    pub(super) fn memory_grow(&mut self, dst: u32, delta: u32) {
-        self.m.memory_grow(dst, delta);
+    pub(super) fn memory_grow(&mut self, dst: u32, delta: u32, memory: u32) {
+        self.m.memory_grow(dst, delta, memory);
     }
 
-    pub(super) fn memory_fill(&mut self, addr: u32, value: u32, len: u32) {
+    pub(super) fn memory_fill(&mut self, memory: u32, addr: u32, value: u32, len: u32) {
         self.bulk(
             Libcall::memory_fill(),
-            &[],
+            &[memory],
             [U32(addr), U32(value), U32(len)],
         );
     }
 
-    pub(super) fn memory_copy(&mut self, to: u32, from: u32, len: u32) {
-        self.bulk(Libcall::memory_copy(), &[], [U32(to), U32(from), U32(len)]);
+    pub(super) fn memory_copy(
+        &mut self,
+        to_memory: u32,
+        from_memory: u32,
+        to: u32,
+        from: u32,
+        len: u32,
+    ) {
+        self.bulk(
+            Libcall::memory_copy(),
+            &[to_memory, from_memory],
+            [U32(to), U32(from), U32(len)],
+        );
     }
 
-    pub(super) fn memory_init(&mut self, segment: u32, to: u32, from: u32, len: u32) {
+    pub(super) fn memory_init(&mut self, memory: u32, segment: u32, to: u32, from: u32, len: u32) {
         self.bulk(
             Libcall::memory_init(),
-            &[segment],
+            &[memory, segment],
             [U32(to), U32(from), U32(len)],
         );
     }

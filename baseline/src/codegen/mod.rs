@@ -239,13 +239,20 @@ impl<'a> Codegen<'a> {
             Instr::I64StoreImm { addr, imm, offset } => self.store(StoreKind::I64, addr, Imm(imm), offset),
             Instr::Store8Imm { addr, imm, offset } => self.store(StoreKind::I8, addr, Imm(imm), offset),
             Instr::Store16Imm { addr, imm, offset } => self.store(StoreKind::I16, addr, Imm(imm), offset),
-            Instr::MemorySize { dst } => self.memory_size(dst),
-            Instr::MemoryGrow { dst, delta } => self.memory_grow(dst, delta),
-            Instr::MemoryFill { addr, value, len } => self.memory_fill(addr, value, len),
-            Instr::MemoryCopy { to, from, len } => self.memory_copy(to, from, len),
+            Instr::UseMemory { memory } => self.use_memory(memory),
+            Instr::MemorySize { dst, memory } => self.memory_size(dst, memory),
+            Instr::MemoryGrow { dst, delta, memory } => self.memory_grow(dst, delta, memory),
+            Instr::MemoryFill { addr, value, len } => {
+                let (memory, _, _) = self.extra(i);
+                self.memory_fill(memory, addr, value, len);
+            }
+            Instr::MemoryCopy { to, from, len } => {
+                let (to_memory, from_memory, _) = self.extra(i);
+                self.memory_copy(to_memory, from_memory, to, from, len);
+            }
             Instr::MemoryInit { to, from, len } => {
-                let (segment, _, _) = self.extra(i);
-                self.memory_init(segment, to, from, len);
+                let (segment, memory, _) = self.extra(i);
+                self.memory_init(memory, segment, to, from, len);
             }
             Instr::DataDrop { segment } => self.drop_segment(Segment::Data, segment),
             Instr::TableGet { dst, table, index } => self.table_get(dst, table, index),

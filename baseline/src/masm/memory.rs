@@ -2,7 +2,8 @@
 //! check when asked for), `memory.size`/`memory.grow`, bulk memory and table libcalls,
 //! globals, tables, function references and segments.
 //!
-//! Memory 0's base is in `r14`; an access is `[r14 + index + disp]`, the 32-bit index
+//! The base of the memory accesses use (memory 0, or memory `k` between the bytecode's
+//! `UseMemory` pair) is in `r14`; an access is `[r14 + index + disp]`, the 32-bit index
 //! zero-extended in a scratch register. The access instruction is a trap site (a fault on the
 //! guard region is the out-of-bounds trap). Tables are reached through the vmctx and checked
 //! against their length at every access; their base is reloaded every time (`table.grow` may
@@ -104,7 +105,7 @@ const ARG_REGS: [Gpr; 5] = [Gpr::RSI, Gpr::RDX, Gpr::RCX, Gpr::R8, Gpr::R9];
 impl Masm {
     // ---- linear memory ----
 
-    /// Prepares an access of `bytes` bytes at `addr + offset` of memory 0: returns `(reg,
+    /// Prepares an access of `bytes` bytes at `addr + offset` of the current memory: returns `(reg,
     /// disp)` such that `[r14 + reg + disp]` is the effective address, after the explicit
     /// bounds check `check` asks for. Never uses `keep`.
     fn memory_address(
@@ -125,8 +126,14 @@ impl Masm {
         let end = self.alloc(&[keep, Some(a)]);
         let len = self.alloc(&[keep, Some(a), Some(end)]);
         let oob = self.trap_label(TrapCode::MemoryOutOfBounds);
-        self.asm
-            .heap_bounds_check(a, i64::from(offset) + i64::from(bytes), end, len, oob);
+        self.asm.heap_bounds_check(
+            a,
+            i64::from(offset) + i64::from(bytes),
+            end,
+            len,
+            oob,
+            self.memory,
+        );
         match i32::try_from(offset) {
             Ok(disp) => (a, disp),
             Err(_) => {
@@ -177,19 +184,22 @@ impl Masm {
         }
     }
 
-    /// `dst` = memory 0's size in pages.
-    pub(crate) fn memory_size(&mut self, dst: u32) {
-        self.compute_into_slot(dst, |asm, r| asm.memory_size(r));
+    /// `dst` = memory `memory`'s size in pages.
+    pub(crate) fn memory_size(&mut self, dst: u32, memory: u32) {
+        self.compute_into_slot(dst, |asm, r| asm.memory_size(r, memory));
     }
 
-    /// `dst = memory.grow(delta)` on memory 0 (the `memory_grow` libcall): the old size, or
-    /// -1.
-    pub(crate) fn memory_grow(&mut self, dst: u32, delta: u32) {
+    /// `dst = memory.grow(delta)` on memory `memory` (the `memory_grow` libcall): the old
+    /// size, or -1.
+    pub(crate) fn memory_grow(&mut self, dst: u32, delta: u32, memory: u32) {
         self.load_slot(Width::W32, Gpr::RDX, delta);
         self.pass_vmctx();
-        // Memory index 0.
-        self.claim(Gpr::RSI);
-        self.asm.zero_esi();
+        if memory == 0 {
+            self.claim(Gpr::RSI);
+            self.asm.zero_esi();
+        } else {
+            self.pass_imm(Gpr::RSI, memory);
+        }
         self.call_libcall(Libcall::memory_grow());
         self.write_grow_result(dst);
     }

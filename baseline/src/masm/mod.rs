@@ -140,6 +140,9 @@ pub(crate) struct Masm {
     trap_labels: Vec<(TrapCode, Label)>,
     /// The shared "trap with the status in eax" site.
     propagate: Label,
+    /// The memory whose base is in `r14` (multi-memory: 0 but between a
+    /// `UseMemory { memory: k }` and the `UseMemory { memory: 0 }` after the access).
+    memory: u32,
 }
 
 impl Masm {
@@ -152,6 +155,7 @@ impl Masm {
             traps: Vec::new(),
             trap_labels: Vec::new(),
             propagate,
+            memory: 0,
         }
     }
 
@@ -476,10 +480,11 @@ impl Masm {
         self.asm.load_countdown(defined);
     }
 
-    /// Loads memory 0's base (`r14`).
-    pub(crate) fn load_memory_base(&mut self) {
+    /// Loads memory `memory`'s base into `r14`; the accesses that follow use that memory.
+    pub(crate) fn load_memory_base(&mut self, memory: u32) {
         self.claim(Gpr::RAX);
-        self.asm.load_memory_base();
+        self.asm.load_memory_base(memory);
+        self.memory = memory;
     }
 
     /// Zeroes slots `first..first + count`.

@@ -822,6 +822,7 @@ impl X64 {
         end: Gpr,
         len: Gpr,
         oob: DynamicLabel,
+        memory: u32,
     ) {
         self.wrote(&[end, len]);
         let (a, end, len) = (index.0, end.0, len.0);
@@ -830,7 +831,10 @@ impl X64 {
             ; mov Rq(end), QWORD reach
             ; add Rq(end), Rq(a)
             ; mov Rq(len), [r15 + off::MEMORIES as i32]
-            ; mov Rq(len), [Rq(len)]
+        );
+        self.memory_definition(len, memory);
+        dynasm!(self.ops
+            ; .arch x64
             ; cmp Rq(end), [Rq(len) + off::MEMORY_LENGTH as i32]
             ; ja =>oob
         );
@@ -896,17 +900,27 @@ impl X64 {
     }
 
     /// `dst` = memory 0's size in pages.
-    pub(crate) fn memory_size(&mut self, dst: Gpr) {
+    pub(crate) fn memory_size(&mut self, dst: Gpr, memory: u32) {
         self.wrote(&[dst]);
         let r = dst.0;
         let page_shift = WASM_PAGE_SIZE.trailing_zeros() as i8;
+        dynasm!(self.ops ; .arch x64 ; mov Rq(r), [r15 + off::MEMORIES as i32]);
+        self.memory_definition(dst.0, memory);
         dynasm!(self.ops
             ; .arch x64
-            ; mov Rq(r), [r15 + off::MEMORIES as i32]
-            ; mov Rq(r), [Rq(r)]
             ; mov Rq(r), [Rq(r) + off::MEMORY_LENGTH as i32]
             ; shr Rq(r), page_shift
         );
+    }
+
+    /// `r = r[memory]`: from the vmctx's memory array (in `r`) to memory `memory`'s definition.
+    fn memory_definition(&mut self, r: u8, memory: u32) {
+        if memory == 0 {
+            dynasm!(self.ops ; .arch x64 ; mov Rq(r), [Rq(r)]);
+        } else {
+            let entry = off::pointer_entry(memory);
+            dynasm!(self.ops ; .arch x64 ; mov Rq(r), [Rq(r) + entry]);
+        }
     }
 
     // ---- the vmctx's arrays: globals, tables, functions, segments ----
@@ -1153,15 +1167,17 @@ impl X64 {
         );
     }
 
-    /// `r14` = memory 0's base. Writes `rax`.
-    pub(crate) fn load_memory_base(&mut self) {
+    /// `r14` = memory `memory`'s base. Writes `rax`.
+    pub(crate) fn load_memory_base(&mut self, memory: u32) {
         self.wrote(&[Gpr::RAX]);
-        dynasm!(self.ops
-            ; .arch x64
-            ; mov rax, [r15 + off::MEMORIES as i32]
-            ; mov rax, [rax]
-            ; mov r14, [rax + off::MEMORY_BASE as i32]
-        );
+        dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + off::MEMORIES as i32]);
+        if memory == 0 {
+            dynasm!(self.ops ; .arch x64 ; mov rax, [rax]);
+        } else {
+            let entry = off::pointer_entry(memory);
+            dynasm!(self.ops ; .arch x64 ; mov rax, [rax + entry]);
+        }
+        dynasm!(self.ops ; .arch x64 ; mov r14, [rax + off::MEMORY_BASE as i32]);
     }
 
     /// The interrupt check and the hotness countdown: leave for `interrupted` when the flag is

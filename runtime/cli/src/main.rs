@@ -122,11 +122,14 @@ struct TierOptions {
     #[arg(long, value_enum, value_name = "MODE")]
     bounds_checks: Option<BoundsArg>,
     /// Turn WebAssembly features on or off, comma-separated, as `wasmtime -W`: `simd`,
-    /// `relaxed-simd` (each `=y` or `=n`; the name alone means `=y`; both on by default).
-    /// Repeatable.
+    /// `relaxed-simd`, `multi-memory` (each `=y` or `=n`; the name alone means `=y`; all on
+    /// by default). Repeatable.
     #[arg(short = 'W', long = "wasm", value_name = "FEATURE[=y|n],...")]
     wasm: Vec<String>,
 }
+
+/// The features `-W` can turn on and off.
+const WASM_FEATURES: &[&str] = &["simd", "relaxed-simd", "multi-memory"];
 
 impl TierOptions {
     fn config(&self) -> Result<Config, CliError> {
@@ -159,6 +162,7 @@ impl TierOptions {
             match feature.as_str() {
                 "simd" => config.wasm_simd(*on),
                 "relaxed-simd" => config.wasm_relaxed_simd(*on),
+                "multi-memory" => config.wasm_multi_memory(*on),
                 _ => unreachable!("checked by wasm_features"),
             };
         }
@@ -175,9 +179,10 @@ impl TierOptions {
                 "n" | "no" | "false" => false,
                 _ => return Err(CliError::Usage(format!("-W {item}: expected `=y` or `=n`"))),
             };
-            if !matches!(name, "simd" | "relaxed-simd") {
+            if !WASM_FEATURES.contains(&name) {
                 return Err(CliError::Usage(format!(
-                    "-W {name}: unknown WebAssembly feature (known: simd, relaxed-simd)"
+                    "-W {name}: unknown WebAssembly feature (known: {})",
+                    WASM_FEATURES.join(", ")
                 )));
             }
             out.push((name.to_string(), on));

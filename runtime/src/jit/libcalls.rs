@@ -165,23 +165,30 @@ unsafe extern "sysv64" fn tier_up(vmctx: *mut VmCtx, func: DefinedFuncIdx, osr_p
     result.unwrap_or(0)
 }
 
-/// Memory 0 of `vmctx`.
+/// Memory `memory` of `vmctx`.
 ///
 /// # Safety
-/// `vmctx` is live and its module has a memory (validation guarantees it for memory ops).
-unsafe fn memory0(vmctx: *mut VmCtx) -> *mut MemoryDefinition {
+/// `vmctx` is live and its module has memory `memory` (validation guarantees it for memory
+/// instructions).
+unsafe fn memory_def(vmctx: *mut VmCtx, memory: u32) -> *mut MemoryDefinition {
     // SAFETY: the caller's contract.
-    unsafe { *(*vmctx).memories }
+    unsafe { *(*vmctx).memories.add(memory as usize) }
 }
 
-/// `memory.fill(addr, value, len)` on memory 0.
+/// `memory.fill memory (addr, value, len)`.
 ///
 /// # Safety
-/// `vmctx` is a live instance context whose module has a memory.
-unsafe extern "sysv64" fn memory_fill(vmctx: *mut VmCtx, addr: u32, value: u32, len: u32) -> u32 {
+/// `vmctx` is a live instance context with memory `memory`.
+unsafe extern "sysv64" fn memory_fill(
+    vmctx: *mut VmCtx,
+    memory: u32,
+    addr: u32,
+    value: u32,
+    len: u32,
+) -> u32 {
     // SAFETY: the range is checked against the memory's current length before writing.
     unsafe {
-        let mem = memory0(vmctx);
+        let mem = memory_def(vmctx, memory);
         let (d, n) = (u64::from(addr), u64::from(len));
         if d + n > (*mem).length as u64 {
             return TrapCode::MemoryOutOfBounds.status();
@@ -191,34 +198,42 @@ unsafe extern "sysv64" fn memory_fill(vmctx: *mut VmCtx, addr: u32, value: u32, 
     0
 }
 
-/// `memory.copy(to, from, len)` on memory 0 (the ranges may overlap).
+/// `memory.copy dst_memory src_memory (to, from, len)` (the ranges may overlap, also when
+/// both are in one memory).
 ///
 /// # Safety
-/// `vmctx` is a live instance context whose module has a memory.
-unsafe extern "sysv64" fn memory_copy(vmctx: *mut VmCtx, to: u32, from: u32, len: u32) -> u32 {
-    // SAFETY: both ranges are checked against the memory's current length before copying.
+/// `vmctx` is a live instance context with both memories.
+unsafe extern "sysv64" fn memory_copy(
+    vmctx: *mut VmCtx,
+    dst_memory: u32,
+    src_memory: u32,
+    to: u32,
+    from: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: both ranges are checked against their memory's current length before copying.
     unsafe {
-        let mem = memory0(vmctx);
+        let (dst, src) = (memory_def(vmctx, dst_memory), memory_def(vmctx, src_memory));
         let (d, s, n) = (u64::from(to), u64::from(from), u64::from(len));
-        let size = (*mem).length as u64;
-        if d + n > size || s + n > size {
+        if d + n > (*dst).length as u64 || s + n > (*src).length as u64 {
             return TrapCode::MemoryOutOfBounds.status();
         }
         ptr::copy(
-            (*mem).base.add(s as usize),
-            (*mem).base.add(d as usize),
+            (*src).base.add(s as usize),
+            (*dst).base.add(d as usize),
             n as usize,
         );
     }
     0
 }
 
-/// `memory.init segment (to, from, len)` into memory 0.
+/// `memory.init memory segment (to, from, len)`.
 ///
 /// # Safety
-/// `vmctx` is a live instance context whose module has a memory and data segment `segment`.
+/// `vmctx` is a live instance context with memory `memory` and data segment `segment`.
 unsafe extern "sysv64" fn memory_init(
     vmctx: *mut VmCtx,
+    memory: u32,
     segment: u32,
     to: u32,
     from: u32,
@@ -226,7 +241,7 @@ unsafe extern "sysv64" fn memory_init(
 ) -> u32 {
     // SAFETY: both ranges are checked (segment and memory) before copying.
     unsafe {
-        let mem = memory0(vmctx);
+        let mem = memory_def(vmctx, memory);
         let seg: DataSegmentRef = *(*vmctx).data_segments.add(segment as usize);
         let (d, s, n) = (u64::from(to), u64::from(from), u64::from(len));
         if s + n > seg.len as u64 || d + n > (*mem).length as u64 {
