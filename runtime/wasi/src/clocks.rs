@@ -6,7 +6,8 @@ use std::time::Duration;
 use rustix::event::{PollFd, PollFlags};
 use rustix::time::{ClockId, Timespec};
 
-use super::fdtable::{FdTable, PollTarget};
+pub(crate) use super::fdtable::PollTarget;
+use super::fdtable::std_fd;
 use super::types::{
     EVENT_FD_READWRITE_HANGUP, Errno, SUBSCRIPTION_CLOCK_ABSTIME, WasiResult, clockid, eventtype,
 };
@@ -108,88 +109,114 @@ impl Event {
     }
 }
 
-/// `poll_oneoff`: waits until at least one subscription is satisfied and returns the events.
-pub(crate) fn poll(fds: &FdTable, subs: &[Subscription]) -> WasiResult<Vec<Event>> {
-    if subs.is_empty() {
+/// What `poll_oneoff` needs from the guest and its context: the subscriptions (read from
+/// guest memory each time they are needed, never copied as a whole), what an fd
+/// subscription waits for, and where the events go (straight into guest memory).
+pub(crate) trait PollGuest {
+    /// Subscription `i` (`EINVAL` for an unknown tag).
+    fn subscription(&mut self, i: u32) -> WasiResult<Subscription>;
+    /// How `fd` is waited for.
+    fn target(&mut self, fd: u32, write: bool) -> WasiResult<PollTarget>;
+    /// Writes event number `i`.
+    fn event(&mut self, i: u32, event: Event) -> WasiResult<()>;
+}
+
+/// The standard streams a guest can wait for on the host, each for reading or writing: the
+/// whole host `poll` set (a fixed 6 entries, however many subscriptions name them).
+const HOST_SLOTS: usize = 6;
+
+fn host_slot(fd: i32, write: bool) -> usize {
+    fd as usize * 2 + usize::from(write)
+}
+
+/// Deadlines on the monotonic clock, from one start time and one reading of each clock, so
+/// that the two passes of [`poll`] compute the same deadline for a subscription.
+struct Deadlines {
+    start: u64,
+    clock_now: [Option<u64>; 4],
+}
+
+impl Deadlines {
+    /// The deadline of a clock subscription, or the error its event reports (an unknown
+    /// clock). `Err(Ok(e))`: that event error; `Err(Err(e))`: the call fails.
+    fn of(&mut self, id: u32, timeout: u64, absolute: bool) -> Result<u64, WasiResult<Errno>> {
+        if let Err(e) = host_clock(id) {
+            return Err(Ok(e));
+        }
+        if !absolute {
+            return Ok(self.start.saturating_add(timeout));
+        }
+        // An absolute time of that clock, converted to a monotonic deadline.
+        let slot = &mut self.clock_now[id as usize];
+        let clock_now = match *slot {
+            Some(t) => t,
+            None => {
+                let t = now(id).map_err(Err)?;
+                *slot = Some(t);
+                t
+            }
+        };
+        Ok(self.start.saturating_add(timeout.saturating_sub(clock_now)))
+    }
+}
+
+/// `poll_oneoff` over `n` subscriptions: waits until at least one is satisfied, writes the
+/// events and returns how many there are. Two passes over the subscriptions, in guest
+/// memory: the first finds what is ready now, the first deadline and the standard streams
+/// to wait for; then one host `poll` (or a sleep); the second writes the events (fds first,
+/// then clocks). No host memory depends on `n`.
+pub(crate) fn poll(guest: &mut impl PollGuest, n: u32) -> WasiResult<u32> {
+    if n == 0 {
         return Err(Errno::INVAL);
     }
-    let mut events = Vec::new();
-    // Deadlines on the monotonic clock, in nanoseconds.
-    let mut clocks: Vec<(u64, u64)> = Vec::new();
-    let mut host: Vec<(u64, bool, PollFd<'_>)> = Vec::new();
-    let start = now(clockid::MONOTONIC)?;
-    for sub in subs {
-        match *sub {
+    let mut deadlines = Deadlines {
+        start: now(clockid::MONOTONIC)?,
+        clock_now: [None; 4],
+    };
+    let mut ready_now = false;
+    let mut first_deadline: Option<u64> = None;
+    let mut wanted = [false; HOST_SLOTS];
+    for i in 0..n {
+        match guest.subscription(i)? {
             Subscription::Clock {
-                userdata,
                 id,
                 timeout,
                 absolute,
-            } => {
-                let deadline = match (host_clock(id), absolute) {
-                    (Err(e), _) => {
-                        events.push(Event {
-                            userdata,
-                            error: e,
-                            kind: eventtype::CLOCK,
-                            nbytes: 0,
-                            flags: 0,
-                        });
-                        continue;
-                    }
-                    (Ok(_), false) => start.saturating_add(timeout),
-                    (Ok(_), true) => {
-                        // An absolute time of that clock, converted to a monotonic deadline.
-                        let clock_now = now(id)?;
-                        start.saturating_add(timeout.saturating_sub(clock_now))
-                    }
-                };
-                clocks.push((userdata, deadline));
-            }
-            Subscription::Fd {
-                userdata,
-                fd,
-                write,
-            } => {
-                let kind = if write {
-                    eventtype::FD_WRITE
-                } else {
-                    eventtype::FD_READ
-                };
-                match fds.poll_target(fd, write) {
-                    Ok(PollTarget::Ready(nbytes)) => events.push(Event {
-                        userdata,
-                        error: Errno::SUCCESS,
-                        kind,
-                        nbytes,
-                        flags: 0,
-                    }),
-                    Ok(PollTarget::Host(host_fd)) => {
-                        let flags = if write { PollFlags::OUT } else { PollFlags::IN };
-                        host.push((userdata, write, PollFd::from_borrowed_fd(host_fd, flags)));
-                    }
-                    Err(error) => events.push(Event {
-                        userdata,
-                        error,
-                        kind,
-                        nbytes: 0,
-                        flags: 0,
-                    }),
+                ..
+            } => match deadlines.of(id, timeout, absolute) {
+                Ok(deadline) => {
+                    first_deadline = Some(first_deadline.map_or(deadline, |d| d.min(deadline)));
                 }
-            }
+                Err(Ok(_)) => ready_now = true,
+                Err(Err(e)) => return Err(e),
+            },
+            Subscription::Fd { fd, write, .. } => match guest.target(fd, write) {
+                Ok(PollTarget::Host(host)) => wanted[host_slot(host, write)] = true,
+                Ok(PollTarget::Ready(_)) | Err(_) => ready_now = true,
+            },
         }
     }
 
     // Wait for the host fds, at most until the first deadline (not at all if something is
     // ready already).
-    let first_deadline = clocks.iter().map(|&(_, d)| d).min();
-    let wait = if !events.is_empty() {
+    let wait = if ready_now {
         Some(Duration::ZERO)
     } else {
-        first_deadline.map(|d| Duration::from_nanos(d.saturating_sub(start)))
+        first_deadline.map(|d| Duration::from_nanos(d.saturating_sub(deadlines.start)))
     };
-    if !host.is_empty() {
-        let mut pollfds: Vec<PollFd<'_>> = host.iter().map(|(_, _, p)| p.clone()).collect();
+    let mut revents = [PollFlags::empty(); HOST_SLOTS];
+    if wanted.contains(&true) {
+        let mut pollfds = Vec::with_capacity(HOST_SLOTS);
+        let mut slots = Vec::with_capacity(HOST_SLOTS);
+        for (slot, _) in wanted.iter().enumerate().filter(|(_, w)| **w) {
+            let flags = if slot % 2 == 1 {
+                PollFlags::OUT
+            } else {
+                PollFlags::IN
+            };
+            pollfds.push(PollFd::from_borrowed_fd(std_fd(slot as i32 / 2), flags));
+            slots.push(slot);
+        }
         let timeout = wait.map(|w| Timespec {
             tv_sec: w.as_secs() as i64,
             tv_nsec: w.subsec_nanos() as _,
@@ -203,54 +230,113 @@ pub(crate) fn poll(fds: &FdTable, subs: &[Subscription]) -> WasiResult<Vec<Event
                 }
             }
         }
-        for ((userdata, write, _), p) in host.iter().zip(&pollfds) {
-            let revents = p.revents();
-            if revents.is_empty() {
-                continue;
-            }
-            let kind = if *write {
-                eventtype::FD_WRITE
-            } else {
-                eventtype::FD_READ
-            };
-            let (error, flags) = if revents.contains(PollFlags::NVAL) {
-                (Errno::BADF, 0)
-            } else if revents.contains(PollFlags::HUP) {
-                (Errno::SUCCESS, EVENT_FD_READWRITE_HANGUP)
-            } else if revents.contains(PollFlags::ERR) {
-                (Errno::IO, 0)
-            } else {
-                (Errno::SUCCESS, 0)
-            };
-            events.push(Event {
-                userdata: *userdata,
-                error,
-                kind,
-                nbytes: if flags == 0 && error == Errno::SUCCESS {
-                    1
-                } else {
-                    0
-                },
-                flags,
-            });
+        for (slot, p) in slots.iter().zip(&pollfds) {
+            revents[*slot] = p.revents();
         }
-    } else if events.is_empty()
-        && let Some(wait) = wait
-    {
+    } else if !ready_now && let Some(wait) = wait {
         std::thread::sleep(wait);
     }
 
+    // The events: fds (and unknown clocks) first, then the clocks that are due.
+    let mut count = 0u32;
+    for i in 0..n {
+        let event =
+            match guest.subscription(i)? {
+                Subscription::Clock {
+                    userdata,
+                    id,
+                    timeout,
+                    absolute,
+                } => match deadlines.of(id, timeout, absolute) {
+                    Err(Ok(error)) => Some(Event {
+                        userdata,
+                        error,
+                        kind: eventtype::CLOCK,
+                        nbytes: 0,
+                        flags: 0,
+                    }),
+                    Err(Err(e)) => return Err(e),
+                    Ok(_) => None,
+                },
+                Subscription::Fd {
+                    userdata,
+                    fd,
+                    write,
+                } => {
+                    let kind = if write {
+                        eventtype::FD_WRITE
+                    } else {
+                        eventtype::FD_READ
+                    };
+                    match guest.target(fd, write) {
+                        Ok(PollTarget::Ready(nbytes)) => Some(Event {
+                            userdata,
+                            error: Errno::SUCCESS,
+                            kind,
+                            nbytes,
+                            flags: 0,
+                        }),
+                        Ok(PollTarget::Host(host)) => host_event(revents[host_slot(host, write)])
+                            .map(|(error, nbytes, flags)| Event {
+                                userdata,
+                                error,
+                                kind,
+                                nbytes,
+                                flags,
+                            }),
+                        Err(error) => Some(Event {
+                            userdata,
+                            error,
+                            kind,
+                            nbytes: 0,
+                            flags: 0,
+                        }),
+                    }
+                }
+            };
+        if let Some(event) = event {
+            guest.event(count, event)?;
+            count += 1;
+        }
+    }
     let after = now(clockid::MONOTONIC)?;
-    for (userdata, deadline) in clocks {
-        if deadline <= after || (events.is_empty() && Some(deadline) == first_deadline) {
-            events.push(Event {
+    let fd_events = count;
+    for i in 0..n {
+        if let Subscription::Clock {
+            userdata,
+            id,
+            timeout,
+            absolute,
+        } = guest.subscription(i)?
+            && let Ok(deadline) = deadlines.of(id, timeout, absolute)
+            && (deadline <= after || (fd_events == 0 && Some(deadline) == first_deadline))
+        {
+            let event = Event {
                 userdata,
                 error: Errno::SUCCESS,
                 kind: eventtype::CLOCK,
                 nbytes: 0,
                 flags: 0,
-            });
+            };
+            guest.event(count, event)?;
+            count += 1;
         }
     }
-    Ok(events)
+    Ok(count)
+}
+
+/// The event for a standard stream the host polled: `(error, nbytes, flags)`, or `None` if
+/// it is not ready.
+fn host_event(revents: PollFlags) -> Option<(Errno, u64, u16)> {
+    if revents.is_empty() {
+        None
+    } else if revents.contains(PollFlags::NVAL) {
+        Some((Errno::BADF, 0, 0))
+    } else if revents.contains(PollFlags::HUP) {
+        Some((Errno::SUCCESS, 0, EVENT_FD_READWRITE_HANGUP))
+    } else if revents.contains(PollFlags::ERR) {
+        Some((Errno::IO, 0, 0))
+    } else {
+        Some((Errno::SUCCESS, 1, 0))
+    }
 }

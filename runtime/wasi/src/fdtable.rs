@@ -117,7 +117,7 @@ impl FdEntry {
 }
 
 /// This process's standard stream `fd` (0, 1 or 2).
-fn std_fd(fd: i32) -> BorrowedFd<'static> {
+pub(crate) fn std_fd(fd: i32) -> BorrowedFd<'static> {
     match fd {
         0 => rustix::stdio::stdin(),
         1 => rustix::stdio::stdout(),
@@ -136,6 +136,43 @@ pub(crate) struct DirEntryInfo {
     pub ino: u64,
     pub filetype: u8,
     pub name: Vec<u8>,
+}
+
+/// A directory's entries for `fd_readdir` (see [`FdTable::readdir`]).
+pub(crate) struct DirListing {
+    self_ino: u64,
+    /// How many of `.` and `..` were listed.
+    dots: u8,
+    entries: cap_std::fs::ReadDir,
+}
+
+impl Iterator for DirListing {
+    type Item = WasiResult<DirEntryInfo>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.dots < 2 {
+            self.dots += 1;
+            return Some(Ok(DirEntryInfo {
+                ino: self.self_ino,
+                filetype: filetype::DIRECTORY,
+                name: vec![b'.'; self.dots as usize],
+            }));
+        }
+        let item = match self.entries.next()? {
+            Ok(item) => item,
+            Err(e) => return Some(Err(e.into())),
+        };
+        use std::os::unix::ffi::OsStrExt;
+        let filetype = item
+            .file_type()
+            .map(|t| filetype_of_cap(&t))
+            .unwrap_or(filetype::UNKNOWN);
+        Some(Ok(DirEntryInfo {
+            ino: std::os::unix::fs::DirEntryExt::ino(&item),
+            filetype,
+            name: item.file_name().as_bytes().to_vec(),
+        }))
+    }
 }
 
 impl FdTable {
@@ -188,37 +225,42 @@ impl FdTable {
         Ok(())
     }
 
-    /// `fd_read` into one buffer of at most `len` bytes.
-    pub fn read(&mut self, fd: u32, len: usize) -> WasiResult<Vec<u8>> {
+    /// `fd_read`: one read of at most `buf.len()` bytes into `buf`.
+    pub fn read(&mut self, fd: u32, buf: &mut [u8]) -> WasiResult<usize> {
         let entry = self.get_mut(fd)?;
         entry.check(rights::FD_READ)?;
-        let mut buf = vec![0u8; len];
-        let n = match &mut entry.kind {
-            FdKind::File(f) => f.read(&mut buf)?,
-            FdKind::Stdin(Input::Bytes(cursor)) => cursor.read(&mut buf)?,
+        Ok(match &mut entry.kind {
+            FdKind::File(f) => f.read(buf)?,
+            FdKind::Stdin(Input::Bytes(cursor)) => cursor.read(buf)?,
             FdKind::Stdin(Input::Inherit) => loop {
-                match rustix::io::read(std_fd(0), &mut buf) {
+                match rustix::io::read(std_fd(0), &mut *buf) {
                     Err(rustix::io::Errno::INTR) => continue,
                     other => break other?,
                 }
             },
             FdKind::Dir(_) => return Err(Errno::ISDIR),
             FdKind::Output(_) => return Err(Errno::BADF),
-        };
-        buf.truncate(n);
-        Ok(buf)
+        })
     }
 
-    /// `fd_pread`.
-    pub fn pread(&mut self, fd: u32, len: usize, offset: u64) -> WasiResult<Vec<u8>> {
+    /// Whether one `fd_read` may read `fd` chunk after chunk until the guest's buffers are
+    /// full: a regular file or in-memory input, which never block. A stream (a terminal, a
+    /// pipe) gets one read per call, as a single `readv` would do.
+    pub fn reads_whole(&self, fd: u32) -> bool {
+        match self.get(fd).map(|e| &e.kind) {
+            Ok(FdKind::File(f)) => f.metadata().is_ok_and(|m| m.is_file()),
+            Ok(FdKind::Stdin(Input::Bytes(_))) => true,
+            _ => false,
+        }
+    }
+
+    /// `fd_pread`: one read of at most `buf.len()` bytes at `offset`.
+    pub fn pread(&mut self, fd: u32, buf: &mut [u8], offset: u64) -> WasiResult<usize> {
         let file = self.get(fd)?.file(rights::FD_READ | rights::FD_SEEK)?;
-        let mut buf = vec![0u8; len];
-        let n = file.read_at(&mut buf, offset)?;
-        buf.truncate(n);
-        Ok(buf)
+        Ok(file.read_at(buf, offset)?)
     }
 
-    /// `fd_write` of `data` (the guest's iovecs, concatenated).
+    /// `fd_write` of `data` (a chunk of the guest's iovecs): one write, which may be short.
     pub fn write(&mut self, fd: u32, data: &[u8]) -> WasiResult<usize> {
         let entry = self.get_mut(fd)?;
         entry.check(rights::FD_WRITE)?;
@@ -424,61 +466,41 @@ impl FdTable {
         }
     }
 
-    /// The entries of directory `fd` from index `cookie` on (`.` and `..` first, as Wasmtime
-    /// lists them), until about `limit` bytes of dirents are gathered.
-    pub fn readdir(&self, fd: u32, cookie: u64, limit: usize) -> WasiResult<Vec<DirEntryInfo>> {
+    /// The listing of directory `fd` for `fd_readdir`: `.` and `..` first (as Wasmtime lists
+    /// them), then the entries, one at a time. The listing owns its own host handle, so it
+    /// borrows nothing of the table.
+    pub fn readdir(&self, fd: u32) -> WasiResult<DirListing> {
         let entry = self.get(fd)?;
         let dir = match &entry.kind {
             FdKind::Dir(dir) => dir,
             _ => return Err(Errno::NOTDIR),
         };
         entry.check(rights::FD_READDIR)?;
-        let self_ino = cap_std::fs::MetadataExt::ino(&dir.dir_metadata()?);
-        let mut out = Vec::new();
-        let mut size = 0usize;
-        let mut push = |info: DirEntryInfo| {
-            size += 24 + info.name.len();
-            out.push(info);
-            size < limit
-        };
-        let mut index = 0u64;
-        for name in [&b"."[..], &b".."[..]] {
-            if index >= cookie
-                && !push(DirEntryInfo {
-                    ino: self_ino,
-                    filetype: filetype::DIRECTORY,
-                    name: name.to_vec(),
-                })
+        Ok(DirListing {
+            self_ino: cap_std::fs::MetadataExt::ino(&dir.dir_metadata()?),
+            dots: 0,
+            entries: dir.entries()?,
+        })
+    }
+
+    /// `sock_*`: nothing this table holds is a socket (`ENOTSOCK`), unless an inherited
+    /// standard stream is one, which is not supported (`ENOTSUP`); `EBADF` for a closed fd.
+    pub fn socket(&self, fd: u32) -> WasiResult<()> {
+        let entry = self.get(fd)?;
+        match entry.host_fd().map(rustix::fs::fstat) {
+            Some(Ok(stat))
+                if rustix::fs::FileType::from_raw_mode(stat.st_mode)
+                    == rustix::fs::FileType::Socket =>
             {
-                return Ok(out);
+                Err(Errno::NOTSUP)
             }
-            index += 1;
+            _ => Err(Errno::NOTSOCK),
         }
-        for item in dir.entries()? {
-            let item = item?;
-            if index >= cookie {
-                use std::os::unix::ffi::OsStrExt;
-                let filetype = item
-                    .file_type()
-                    .map(|t| filetype_of_cap(&t))
-                    .unwrap_or(filetype::UNKNOWN);
-                let info = DirEntryInfo {
-                    ino: std::os::unix::fs::DirEntryExt::ino(&item),
-                    filetype,
-                    name: item.file_name().as_bytes().to_vec(),
-                };
-                if !push(info) {
-                    return Ok(out);
-                }
-            }
-            index += 1;
-        }
-        Ok(out)
     }
 
     /// How `poll_oneoff` treats `fd`: a host fd to poll, or ready at once with this many
     /// bytes available.
-    pub fn poll_target(&self, fd: u32, write: bool) -> WasiResult<PollTarget<'_>> {
+    pub fn poll_target(&self, fd: u32, write: bool) -> WasiResult<PollTarget> {
         let entry = self.get(fd)?;
         entry.check(rights::POLL_FD_READWRITE)?;
         Ok(match &entry.kind {
@@ -497,20 +519,22 @@ impl FdTable {
                 PollTarget::Ready((c.get_ref().len() as u64).saturating_sub(c.position()))
             }
             FdKind::Output(Output::Null | Output::Capture(_)) if write => PollTarget::Ready(0),
-            FdKind::Stdin(Input::Inherit) => PollTarget::Host(std_fd(0)),
-            FdKind::Output(Output::Stdout) => PollTarget::Host(std_fd(1)),
-            FdKind::Output(Output::Stderr) => PollTarget::Host(std_fd(2)),
+            FdKind::Stdin(Input::Inherit) => PollTarget::Host(0),
+            FdKind::Output(Output::Stdout) => PollTarget::Host(1),
+            FdKind::Output(Output::Stderr) => PollTarget::Host(2),
             _ => return Err(Errno::BADF),
         })
     }
 }
 
 /// What `poll_oneoff` does with an fd subscription.
-pub(crate) enum PollTarget<'a> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PollTarget {
     /// Ready now, with this many bytes.
     Ready(u64),
-    /// Ask the host.
-    Host(BorrowedFd<'a>),
+    /// Ask the host about this process's standard stream 0, 1 or 2 (the only host fds a
+    /// guest can wait for).
+    Host(i32),
 }
 
 /// Writes to this process's stream `fd` directly (no buffering in this process, so the

@@ -39,10 +39,16 @@
 //! }
 //! ```
 //!
+//! A hostile guest cannot make the host allocate in proportion to the counts and lengths it
+//! passes: every call checks them against guest memory first and moves data through at most
+//! one 64 KiB host buffer, so WASI holds at most 72 KiB of host buffers per call, and per
+//! store ([`limits`] lists the bound of each function).
+//!
 //! Module map: [`ctx`] (context and builder), `fdtable` (fds and the `fd_*` calls), `fs`
 //! (the `path_*` calls over cap-std), `clocks` (clocks, randomness, `poll_oneoff`), `glue`
-//! (the host functions: guest-memory access and argument decoding), [`types`] (the
-//! preview-1 constants and errno mapping), and here [`I32Exit`] and the list of functions.
+//! (the host functions: guest-memory access and argument decoding), [`limits`] (what a guest
+//! can make the host allocate), [`types`] (the preview-1 constants and errno mapping), and
+//! here [`I32Exit`] and the list of functions.
 
 use std::fmt;
 
@@ -54,6 +60,7 @@ pub mod ctx;
 mod fdtable;
 mod fs;
 mod glue;
+pub mod limits;
 pub mod types;
 
 pub use ctx::{OutputCapture, WasiCtx, WasiCtxBuilder};
