@@ -314,3 +314,80 @@ fn simd_programs_print_their_exact_output_in_every_tier_row() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Edge cases
+
+/// What `edge_cases.c` prints (the CLI test `directories_with_granted_rights_...` checks the
+/// same text through `tierup run`).
+const EDGE_CASES_STDOUT: &str = "\
+mkdir sub: OK
+fdstat of the preopen: OK
+open sub with the preopen's inheriting rights: OK
+  fdstat: OK, directory 1, rights within the granted ones 1
+  readdir: OK, . .. inner.txt
+open sub with the preopen's own rights: OK
+  fdstat: OK, directory 1, rights within the granted ones 1
+  readdir: OK, . .. inner.txt
+open sub with O_DIRECTORY and all rights: OK
+  fdstat: OK, directory 1, rights within the granted ones 1
+  readdir: OK, . .. inner.txt
+open sub with fd_write only: EISDIR
+open sub O_TRUNC: EISDIR
+open(sub, O_RDONLY): OK
+open(sub, O_RDWR): OK
+open(O_WRONLY | O_CREAT | O_TRUNC | O_APPEND): OK
+write: OK
+pwrite at 0: OK
+append flag: 1
+path_open O_TRUNC + APPEND with the rights of pwrite: OK
+fd_pwrite: OK 2
+fd_write: OK 2
+fdstat: OK, append 1
+open(O_RDWR | O_APPEND): OK
+pwrite(O_RDWR | O_APPEND): OK
+open(O_RDONLY | O_APPEND): OK
+append flag: 1
+read: OK
+log: [CD++EF]
+write without the right: EBADF
+sock_recv on stdin: ENOTSOCK
+sock_send on stdout: ENOTSOCK
+sock_accept on the preopen: ENOTSOCK
+sock_shutdown on a file: ENOTSOCK
+sock_shutdown on a closed fd: EBADF
+shutdown(2) on stderr: ENOTSOCK
+";
+
+/// `path_open` of a directory with the rights the directory was granted opens it (it was
+/// `EISDIR`); `O_APPEND` for `pwrite` opens, with `O_TRUNC` too (it was `EINVAL`); `sock_*`
+/// on what is not a socket is `ENOTSOCK` (it was `ENOTSUP`): in every tier row.
+#[test]
+fn edge_cases_directories_append_and_sockets_in_every_tier_row() {
+    for row in TIER_ROWS {
+        let dir = tierup_tests::scratch_dir();
+        let mut builder = WasiCtx::builder();
+        builder
+            .arg("edge_cases")
+            .preopened_dir(&dir, "/sandbox")
+            .expect("preopen");
+        let stdout = builder.stdout_capture();
+        match run_start_with(&row.config(), "edge_cases", builder.build()) {
+            Ok(()) => {}
+            Err(e) if e.downcast_ref::<I32Exit>() == Some(&I32Exit(0)) => {}
+            Err(e) => panic!("edge_cases in {}: {e:?}", row.name),
+        }
+        assert_eq!(
+            stdout.contents_string(),
+            EDGE_CASES_STDOUT,
+            "row {}",
+            row.name
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("log.txt")).expect("log.txt"),
+            "CD++EF",
+            "row {}",
+            row.name
+        );
+    }
+}

@@ -16,6 +16,7 @@ static const char *ename(int e) {
   case ELOOP: return "ELOOP";
   case ENOENT: return "ENOENT";
   case ENOTDIR: return "ENOTDIR";
+  case ENOTSOCK: return "ENOTSOCK";
   case ENOTEMPTY: return "ENOTEMPTY";
   case ENOTSUP: return "ENOTSUP";
   case EPERM: return "EPERM";

@@ -488,6 +488,73 @@ fn clocks_sleep_and_random() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Edge cases real programs hit
+
+/// What `edge_cases.c` prints: a directory opened with the rights it was granted (which
+/// include `fd_datasync`, and used to be `EISDIR`) is opened as a directory, a write-only
+/// open of one is still `EISDIR`; `O_APPEND` opens for `pwrite`, with `O_TRUNC` too (used to
+/// be `EINVAL`) and read-only; `sock_*` on anything that is not a socket is `ENOTSOCK` (used
+/// to be `ENOTSUP`).
+const EDGE_CASES_STDOUT: &str = "\
+mkdir sub: OK
+fdstat of the preopen: OK
+open sub with the preopen's inheriting rights: OK
+  fdstat: OK, directory 1, rights within the granted ones 1
+  readdir: OK, . .. inner.txt
+open sub with the preopen's own rights: OK
+  fdstat: OK, directory 1, rights within the granted ones 1
+  readdir: OK, . .. inner.txt
+open sub with O_DIRECTORY and all rights: OK
+  fdstat: OK, directory 1, rights within the granted ones 1
+  readdir: OK, . .. inner.txt
+open sub with fd_write only: EISDIR
+open sub O_TRUNC: EISDIR
+open(sub, O_RDONLY): OK
+open(sub, O_RDWR): OK
+open(O_WRONLY | O_CREAT | O_TRUNC | O_APPEND): OK
+write: OK
+pwrite at 0: OK
+append flag: 1
+path_open O_TRUNC + APPEND with the rights of pwrite: OK
+fd_pwrite: OK 2
+fd_write: OK 2
+fdstat: OK, append 1
+open(O_RDWR | O_APPEND): OK
+pwrite(O_RDWR | O_APPEND): OK
+open(O_RDONLY | O_APPEND): OK
+append flag: 1
+read: OK
+log: [CD++EF]
+write without the right: EBADF
+sock_recv on stdin: ENOTSOCK
+sock_send on stdout: ENOTSOCK
+sock_accept on the preopen: ENOTSOCK
+sock_shutdown on a file: ENOTSOCK
+sock_shutdown on a closed fd: EBADF
+shutdown(2) on stderr: ENOTSOCK
+";
+
+#[test]
+fn directories_with_granted_rights_append_for_pwrite_and_enotsock() {
+    for tier in tiers() {
+        let (_root, dir) = sandbox();
+        let out = run(
+            tier,
+            &[
+                "--dir",
+                &dir_arg(&dir, "/sandbox"),
+                program("edge_cases").to_str().expect("utf-8"),
+            ],
+        );
+        expect(&out, tier, 0, EDGE_CASES_STDOUT);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("log.txt")).expect("log.txt"),
+            "CD++EF"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // The sandbox
 
 const ESCAPE_STDOUT: &str = "\

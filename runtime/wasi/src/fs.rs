@@ -9,7 +9,7 @@ use cap_fs_ext::{
     DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, OpenOptionsSyncExt,
     SystemTimeSpec,
 };
-use cap_std::fs::{Dir, OpenOptions};
+use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt};
 
 use super::fdtable::{FdEntry, FdKind, FdTable, filestat_of_cap};
 use super::types::{
@@ -82,29 +82,52 @@ impl FdTable {
                     | rights::FD_FILESTAT_SET_SIZE)
                 != 0;
             let append = req.fdflags & fdflags::APPEND != 0;
+            let creat = req.oflags & oflags::CREAT != 0;
+            let trunc = req.oflags & oflags::TRUNC != 0;
             // The host cannot create or truncate through a read-only handle.
-            if req.oflags & (oflags::CREAT | oflags::TRUNC) != 0 && !append {
+            if creat || trunc {
                 write = true;
+            }
+            // `O_APPEND` goes to the host as a flag of its own, so that it combines with
+            // anything: with `O_TRUNC` (which std's and cap-std's option checks refuse next to
+            // `append`), and with a read-only handle (append only matters to writes; the fd
+            // still reports the flag).
+            let mut custom = 0;
+            if append {
+                custom |= libc::O_APPEND;
             }
             let mut options = OpenOptions::new();
             options
-                .read(read || !(write || append))
-                .write(write && !append)
-                .append(append)
-                .create(req.oflags & oflags::CREAT != 0)
-                .create_new(req.oflags & oflags::CREAT != 0 && req.oflags & oflags::EXCL != 0)
-                .truncate(req.oflags & oflags::TRUNC != 0)
+                .read(read || !write)
+                .write(write)
+                .create(creat)
+                .create_new(creat && req.oflags & oflags::EXCL != 0)
+                .truncate(trunc)
+                .custom_flags(custom)
                 .follow(follow_links)
-                .maybe_dir(!(write || append))
+                .maybe_dir(!write)
                 .sync(req.fdflags & fdflags::SYNC != 0)
                 .dsync(req.fdflags & fdflags::DSYNC != 0)
                 .rsync(req.fdflags & fdflags::RSYNC != 0)
                 .nonblock(req.fdflags & fdflags::NONBLOCK != 0);
-            let file = dir.open_with(path, &options)?;
-            if file.metadata()?.is_dir() {
-                FdKind::Dir(Dir::from_std_file(file.into_std()))
-            } else {
-                FdKind::File(file.into_std())
+            match dir.open_with(path, &options) {
+                Ok(file) if file.metadata()?.is_dir() => {
+                    FdKind::Dir(Dir::from_std_file(file.into_std()))
+                }
+                Ok(file) => FdKind::File(file.into_std()),
+                // A directory opened with rights that include writing ones (the rights a
+                // directory fd is granted have `fd_datasync`): the host refuses a writable
+                // handle, but a directory was asked for as much as a file was, so it is opened
+                // as one and gets the directory rights among those asked for. Not when the
+                // request is to create or truncate, or has no reading right at all (a
+                // write-only open, `O_WRONLY`, of a directory is `EISDIR`, as in POSIX).
+                Err(e) if e.raw_os_error() == Some(libc::EISDIR) && read && !creat && !trunc => {
+                    FdKind::Dir(match follow_links {
+                        FollowSymlinks::Yes => dir.open_dir(path)?,
+                        FollowSymlinks::No => dir.open_dir_nofollow(path)?,
+                    })
+                }
+                Err(e) => return Err(e.into()),
             }
         };
         let base = match kind {
