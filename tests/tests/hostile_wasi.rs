@@ -410,3 +410,87 @@ fn every_call_checks_counts_and_buffers_against_guest_memory_first() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Streaming moves exactly the bytes asked for
+
+/// `run` writes 192 KiB from 0x10000 (filled by the test) to a new file through three
+/// iovecs (100000 bytes, an empty one, the rest), reads it back with `fd_pread` into
+/// 0x40000 through iovecs that cut the 64 KiB chunks off-center (65537, 7, the rest), then
+/// with `fd_seek` + `fd_read` into 0x80000 through one iovec 10 bytes longer than the file.
+/// It returns the first errno, or 0; the counts are at 0x90 (written), 0x94 (pread), 0x98
+/// (read).
+const CHUNKS_WAT: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_pread" (func $fd_pread (param i32 i32 i32 i64 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_seek" (func $fd_seek (param i32 i64 i32 i32) (result i32)))
+  (memory (export "memory") 12)
+  (data (i32.const 0x40) "chunks.bin")
+  (func $iov (param $at i32) (param $buf i32) (param $len i32)
+    (i32.store (local.get $at) (local.get $buf))
+    (i32.store offset=4 (local.get $at) (local.get $len)))
+  (func (export "run") (result i32)
+    (local $e i32) (local $fd i32)
+    ;; O_CREAT | O_TRUNC, rights fd_read | fd_seek | fd_write; fd at 0x80.
+    (local.set $e (call $path_open (i32.const 3) (i32.const 0) (i32.const 0x40) (i32.const 10)
+      (i32.const 9) (i64.const 0x46) (i64.const 0) (i32.const 0) (i32.const 0x80)))
+    (if (local.get $e) (then (return (local.get $e))))
+    (local.set $fd (i32.load (i32.const 0x80)))
+    (call $iov (i32.const 0x100) (i32.const 0x10000) (i32.const 100000))
+    (call $iov (i32.const 0x108) (i32.const 0x10000) (i32.const 0))
+    (call $iov (i32.const 0x110) (i32.const 165536) (i32.const 96608))
+    (local.set $e (call $fd_write (local.get $fd) (i32.const 0x100) (i32.const 3) (i32.const 0x90)))
+    (if (local.get $e) (then (return (local.get $e))))
+    (call $iov (i32.const 0x200) (i32.const 0x40000) (i32.const 65537))
+    (call $iov (i32.const 0x208) (i32.const 327681) (i32.const 7))
+    (call $iov (i32.const 0x210) (i32.const 327688) (i32.const 131064))
+    (local.set $e (call $fd_pread (local.get $fd) (i32.const 0x200) (i32.const 3) (i64.const 0)
+      (i32.const 0x94)))
+    (if (local.get $e) (then (return (local.get $e))))
+    (local.set $e (call $fd_seek (local.get $fd) (i64.const 0) (i32.const 0) (i32.const 0xa0)))
+    (if (local.get $e) (then (return (local.get $e))))
+    (call $iov (i32.const 0x300) (i32.const 0x80000) (i32.const 196618))
+    (call $fd_read (local.get $fd) (i32.const 0x300) (i32.const 1) (i32.const 0x98))))
+"#;
+
+#[test]
+fn chunked_transfers_move_exactly_the_bytes_asked_for() {
+    const LEN: usize = 192 * 1024;
+    let _serial = serial();
+    let pattern: Vec<u8> = (0..LEN as u32).map(|i| (i * 31 + i / 251) as u8).collect();
+    for row in TIER_ROWS {
+        let dir = sandbox();
+        let engine = Engine::new(&row.config()).expect("engine");
+        let module = Module::new(&engine, CHUNKS_WAT).expect("compile");
+        let (mut store, instance) = instantiate(&engine, &module, &dir);
+        let memory = instance.get_memory(&mut store, "memory").expect("memory");
+        memory
+            .write(&mut store, 0x1_0000, &pattern)
+            .expect("fill the source");
+        let run: TypedFunc<(), i32> = instance.get_typed_func(&mut store, "run").expect("run");
+        assert_eq!(run.call(&mut store, ()).expect("run"), 0, "{}", row.name);
+        for (addr, what) in [(0x90, "written"), (0x94, "pread"), (0x98, "read")] {
+            assert_eq!(
+                read_u32(&mut store, &instance, addr) as usize,
+                LEN,
+                "{what} in {}",
+                row.name
+            );
+        }
+        let file = std::fs::read(dir.join("chunks.bin")).expect("chunks.bin");
+        assert!(file == pattern, "the file's bytes in {}", row.name);
+        let mut back = vec![0u8; LEN];
+        for at in [0x4_0000, 0x8_0000] {
+            memory.read(&store, at, &mut back).expect("in bounds");
+            assert!(
+                back == pattern,
+                "the bytes read back at {at:#x} in {}",
+                row.name
+            );
+        }
+    }
+}

@@ -46,7 +46,7 @@
 //! | `proc_exit`, `proc_raise`, `sched_yield` | none | fixed |
 //! | `random_get` | buffer length (`EFAULT`) | none: the kernel fills guest memory directly |
 //! | `sock_accept`, `sock_shutdown` | none (result pointer checked) | fixed; `ENOTSOCK` on anything but a socket |
-//! | `sock_recv`, `sock_send` | iovec count and iovecs, as `fd_read` (checked first) | fixed; `ENOTSOCK` on anything but a socket |
+//! | `sock_recv`, `sock_send` | iovec count and iovecs, as `fd_read` (checked first) | the iovec list ([`IOV_MAX`] entries, 8 KiB); `ENOTSOCK` on anything but a socket |
 //!
 //! # Host memory in flight
 //!
