@@ -10,7 +10,9 @@
 //! `runtime/cli/tests/wasi.rs`, which measures the child's maximum RSS); the smaller checks
 //! of every call's order of checks (`EINVAL` for a count that cannot fit in memory, `EFAULT`
 //! for an array out of bounds, `ENAMETOOLONG` for a path longer than 4096 bytes) are
-//! [`EDGES_WAT`]'s exports.
+//! [`EDGES_WAT`]'s exports. Linux only (`/proc/self/status`, `/proc/self/clear_refs`).
+
+#![cfg(target_os = "linux")]
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};

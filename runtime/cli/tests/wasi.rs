@@ -709,144 +709,151 @@ fn a_missing_dir_is_a_clear_error() {
 // ---------------------------------------------------------------------------------------
 // Hostile guests: the host's memory stays bounded
 
-/// The most a hostile module (`tests/fixtures/hostile/*.wat`) may add to the maximum RSS of
-/// `tierup run`, over the benign module of the same tier: 16 MiB. (Before the WASI calls
-/// were bounded, these modules made the process abort on a failed allocation of hundreds of
-/// GiB, or grow by 500 MB to 1 GiB.)
-const HOSTILE_RSS_BOUND_KIB: i64 = 16 * 1024;
+/// Linux only: `wait4`'s `struct rusage` layout and its maximum RSS in KiB are Linux's.
+#[cfg(target_os = "linux")]
+mod hostile {
+    use super::*;
 
-/// The part of `struct rusage` (Linux, 64-bit) that [`wait_measured`] reads.
-#[repr(C)]
-#[derive(Default)]
-struct Rusage {
-    _utime: [i64; 2],
-    _stime: [i64; 2],
-    /// Maximum resident set size, in KiB.
-    maxrss: i64,
-    _rest: [i64; 13],
-}
+    /// The most a hostile module (`tests/fixtures/hostile/*.wat`) may add to the maximum RSS of
+    /// `tierup run`, over the benign module of the same tier: 16 MiB. (Before the WASI calls
+    /// were bounded, these modules made the process abort on a failed allocation of hundreds of
+    /// GiB, or grow by 500 MB to 1 GiB.)
+    const HOSTILE_RSS_BOUND_KIB: i64 = 16 * 1024;
 
-unsafe extern "C" {
-    /// `wait4(2)` from the C library: waits for one child and reports its resource usage.
-    fn wait4(pid: i32, status: *mut i32, options: i32, rusage: *mut Rusage) -> i32;
-}
-
-/// How a measured child ended.
-#[derive(Debug)]
-struct Measured {
-    /// The exit code, if it exited.
-    code: Option<i32>,
-    /// The signal that ended it, if one did.
-    signal: Option<i32>,
-    /// Its maximum RSS, in KiB.
-    maxrss_kib: i64,
-    stderr: String,
-}
-
-/// Runs `tierup` with `args` (stdout discarded, no stdin) and reaps it with `wait4`, which
-/// gives this child's own maximum RSS (`getrusage(RUSAGE_CHILDREN)` would mix in the other
-/// tests' children).
-#[expect(
-    clippy::zombie_processes,
-    reason = "the child is reaped with wait4, which reports its resource usage"
-)]
-fn run_measured(args: &[&str]) -> Measured {
-    const WNOHANG: i32 = 1;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tierup"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start tierup");
-    let mut pipe = child.stderr.take().expect("stderr pipe");
-    let drain = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = pipe.read_to_end(&mut bytes);
-        String::from_utf8_lossy(&bytes).into_owned()
-    });
-    let pid = child.id() as i32;
-    let start = Instant::now();
-    let mut status = 0i32;
-    let mut usage = Rusage::default();
-    loop {
-        let options = if start.elapsed() > CLI_TIME_LIMIT {
-            let _ = child.kill();
-            0
-        } else {
-            WNOHANG
-        };
-        // SAFETY: `status` and `usage` are valid for writes and have the layout wait4 writes
-        // (an int, and the 144-byte `struct rusage` of 64-bit Linux); `pid` is our own child,
-        // which nothing else waits for (std's `Child` is never waited on here).
-        let reaped = unsafe { wait4(pid, &mut status, options, &mut usage) };
-        assert!(reaped >= 0, "wait4: {}", std::io::Error::last_os_error());
-        if reaped == pid {
-            break;
-        }
-        assert!(
-            start.elapsed() <= CLI_TIME_LIMIT,
-            "tierup {args:?} did not finish within {CLI_TIME_LIMIT:?}"
-        );
-        std::thread::sleep(Duration::from_millis(5));
+    /// The part of `struct rusage` (Linux, 64-bit) that [`run_measured`] reads.
+    #[repr(C)]
+    #[derive(Default)]
+    struct Rusage {
+        _utime: [i64; 2],
+        _stime: [i64; 2],
+        /// Maximum resident set size, in KiB.
+        maxrss: i64,
+        _rest: [i64; 13],
     }
-    let signal = status & 0x7f;
-    Measured {
-        code: (signal == 0).then_some((status >> 8) & 0xff),
-        signal: (signal != 0).then_some(signal),
-        maxrss_kib: usage.maxrss,
-        stderr: drain.join().unwrap_or_default(),
-    }
-}
 
-/// Each hostile module of `tests/fixtures/hostile/`, in every tier: the exit code is the
-/// expected errno (the module exits with the one it got), and the maximum RSS of the process
-/// stays within [`HOSTILE_RSS_BOUND_KIB`] of the benign module's in the same tier.
-#[test]
-fn hostile_guests_get_errnos_and_the_host_stays_small() {
-    /// (module, expected errno)
-    const CASES: &[(&str, i32)] = &[
-        ("poll_oneoff_huge_count", 28), // EINVAL
-        ("poll_oneoff_many", 0),
-        ("fd_read_overlapping", 0),
-        ("fd_pread_overlapping", 0),
-        ("fd_write_overlapping", 0),
-        ("fd_pwrite_overlapping", 0),
-        ("path_open_long", 37), // ENAMETOOLONG
-    ];
-    let fixture = |name: &str| {
-        tierup_tests::fixture(&format!("hostile/{name}.wat"))
-            .to_str()
-            .expect("utf-8 path")
-            .to_string()
-    };
-    let mut failures = Vec::new();
-    for tier in tiers() {
-        let (_root, dir) = sandbox();
-        std::fs::write(dir.join("data.bin"), vec![7u8; 256 * 1024]).expect("data.bin");
-        let dir = dir_arg(&dir, "/sandbox");
-        let run =
-            |module: &str| run_measured(&["run", "--tier", tier, "--dir", &dir, &fixture(module)]);
-        let benign = run("benign");
-        assert_eq!(benign.code, Some(0), "benign in {tier}: {benign:?}");
-        for &(name, errno) in CASES {
-            let got = run(name);
-            let growth = got.maxrss_kib - benign.maxrss_kib;
-            eprintln!(
-                "{tier:>8} {name:<24} exit {:?} signal {:?}: max RSS {} KiB ({growth:+} KiB over \
-                 benign {} KiB)",
-                got.code, got.signal, got.maxrss_kib, benign.maxrss_kib
+    unsafe extern "C" {
+        /// `wait4(2)` from the C library: waits for one child and reports its resource usage.
+        fn wait4(pid: i32, status: *mut i32, options: i32, rusage: *mut Rusage) -> i32;
+    }
+
+    /// How a measured child ended.
+    #[derive(Debug)]
+    struct Measured {
+        /// The exit code, if it exited.
+        code: Option<i32>,
+        /// The signal that ended it, if one did.
+        signal: Option<i32>,
+        /// Its maximum RSS, in KiB.
+        maxrss_kib: i64,
+        stderr: String,
+    }
+
+    /// Runs `tierup` with `args` (stdout discarded, no stdin) and reaps it with `wait4`, which
+    /// gives this child's own maximum RSS (`getrusage(RUSAGE_CHILDREN)` would mix in the other
+    /// tests' children).
+    #[expect(
+        clippy::zombie_processes,
+        reason = "the child is reaped with wait4, which reports its resource usage"
+    )]
+    fn run_measured(args: &[&str]) -> Measured {
+        const WNOHANG: i32 = 1;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tierup"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start tierup");
+        let mut pipe = child.stderr.take().expect("stderr pipe");
+        let drain = std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        });
+        let pid = child.id() as i32;
+        let start = Instant::now();
+        let mut status = 0i32;
+        let mut usage = Rusage::default();
+        loop {
+            let options = if start.elapsed() > CLI_TIME_LIMIT {
+                let _ = child.kill();
+                0
+            } else {
+                WNOHANG
+            };
+            // SAFETY: `status` and `usage` are valid for writes and have the layout wait4 writes
+            // (an int, and the 144-byte `struct rusage` of 64-bit Linux); `pid` is our own child,
+            // which nothing else waits for (std's `Child` is never waited on here).
+            let reaped = unsafe { wait4(pid, &mut status, options, &mut usage) };
+            assert!(reaped >= 0, "wait4: {}", std::io::Error::last_os_error());
+            if reaped == pid {
+                break;
+            }
+            assert!(
+                start.elapsed() <= CLI_TIME_LIMIT,
+                "tierup {args:?} did not finish within {CLI_TIME_LIMIT:?}"
             );
-            if got.code != Some(errno) || growth > HOSTILE_RSS_BOUND_KIB {
-                failures.push(format!(
-                    "{name} in {tier}: expected exit {errno} and at most {HOSTILE_RSS_BOUND_KIB} \
-                     KiB of RSS growth, got exit {:?}, signal {:?}, {growth:+} KiB; stderr: {}",
-                    got.code,
-                    got.signal,
-                    got.stderr.lines().next().unwrap_or("")
-                ));
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let signal = status & 0x7f;
+        Measured {
+            code: (signal == 0).then_some((status >> 8) & 0xff),
+            signal: (signal != 0).then_some(signal),
+            maxrss_kib: usage.maxrss,
+            stderr: drain.join().unwrap_or_default(),
+        }
+    }
+
+    /// Each hostile module of `tests/fixtures/hostile/`, in every tier: the exit code is the
+    /// expected errno (the module exits with the one it got), and the maximum RSS of the process
+    /// stays within [`HOSTILE_RSS_BOUND_KIB`] of the benign module's in the same tier.
+    #[test]
+    fn hostile_guests_get_errnos_and_the_host_stays_small() {
+        /// (module, expected errno)
+        const CASES: &[(&str, i32)] = &[
+            ("poll_oneoff_huge_count", 28), // EINVAL
+            ("poll_oneoff_many", 0),
+            ("fd_read_overlapping", 0),
+            ("fd_pread_overlapping", 0),
+            ("fd_write_overlapping", 0),
+            ("fd_pwrite_overlapping", 0),
+            ("path_open_long", 37), // ENAMETOOLONG
+        ];
+        let fixture = |name: &str| {
+            tierup_tests::fixture(&format!("hostile/{name}.wat"))
+                .to_str()
+                .expect("utf-8 path")
+                .to_string()
+        };
+        let mut failures = Vec::new();
+        for tier in tiers() {
+            let (_root, dir) = sandbox();
+            std::fs::write(dir.join("data.bin"), vec![7u8; 256 * 1024]).expect("data.bin");
+            let dir = dir_arg(&dir, "/sandbox");
+            let run = |module: &str| {
+                run_measured(&["run", "--tier", tier, "--dir", &dir, &fixture(module)])
+            };
+            let benign = run("benign");
+            assert_eq!(benign.code, Some(0), "benign in {tier}: {benign:?}");
+            for &(name, errno) in CASES {
+                let got = run(name);
+                let growth = got.maxrss_kib - benign.maxrss_kib;
+                eprintln!(
+                    "{tier:>8} {name:<24} exit {:?} signal {:?}: max RSS {} KiB ({growth:+} KiB over \
+                     benign {} KiB)",
+                    got.code, got.signal, got.maxrss_kib, benign.maxrss_kib
+                );
+                if got.code != Some(errno) || growth > HOSTILE_RSS_BOUND_KIB {
+                    failures.push(format!(
+                        "{name} in {tier}: expected exit {errno} and at most {HOSTILE_RSS_BOUND_KIB} \
+                         KiB of RSS growth, got exit {:?}, signal {:?}, {growth:+} KiB; stderr: {}",
+                        got.code,
+                        got.signal,
+                        got.stderr.lines().next().unwrap_or("")
+                    ));
+                }
             }
         }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
