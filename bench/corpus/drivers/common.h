@@ -34,7 +34,7 @@ static inline uint32_t rng_below(rng_t *r, uint32_t n) {
 /* Fills buf with compressible text-like data: words drawn from a small vocabulary with a skewed
  * (roughly Zipf-like) distribution, punctuation, numbers and line breaks, plus a few runs of
  * binary noise so that the entropy coders see more than one kind of data. */
-static void gen_text(uint8_t *buf, size_t len, uint64_t seed) {
+static inline void gen_text(uint8_t *buf, size_t len, uint64_t seed) {
     static const char *const words[] = {
         "the", "of", "and", "to", "in", "a", "is", "that", "for", "it", "as", "was", "with",
         "be", "by", "on", "not", "he", "this", "are", "or", "his", "from", "at", "which", "but",
@@ -86,11 +86,11 @@ static inline uint32_t fnv1a(uint32_t h, const uint8_t *p, size_t n) {
 #define FNV_INIT 2166136261u
 
 /* Changes a few bytes of buf (a different input every round, deterministically). */
-static void mutate(uint8_t *buf, size_t len, rng_t *r, int count) {
+static inline void mutate(uint8_t *buf, size_t len, rng_t *r, int count) {
     for (int j = 0; j < count; j++) buf[rng_below(r, (uint32_t)len)] ^= (uint8_t)(1 + rng_below(r, 255));
 }
 
-static void die(const char *what) {
+static inline void die(const char *what) {
     fprintf(stderr, "error: %s\n", what);
     exit(1);
 }
