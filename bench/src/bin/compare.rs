@@ -1,11 +1,19 @@
-//! `compare`: runs the benchmark kernels side by side in tierup and in other engines, as whole
-//! processes, and prints a markdown table of median wall times with their ratio to tierup's.
+//! `compare`: runs the benchmark kernels and the real-program corpus side by side in tierup and
+//! in other engines, as whole processes, and prints a markdown table of median wall times with
+//! their ratio to the first engine's (tierup's).
 //!
 //! It first writes every kernel, the tiny start-up module and the generated large module as wasm
-//! binaries to `target/kernels/` (plus `run.cjs`, the runner for node). Then, for each kernel and each
-//! engine found, it runs `<engine> … --invoke <export> <file> <size>` once to warm the caches and check
-//! the printed result, and N more times to take the median wall time. Two start-up rows follow: the
-//! tiny module invoked once (`add 1 2`, at least 20 runs) and the large module invoked once.
+//! binaries to `target/kernels/` (plus `run.cjs` and `run-wasi.mjs`, the runners for node). Then, for
+//! each kernel and each engine found, it runs `<engine> … --invoke <export> <file> <size>` once to
+//! warm the caches and check the printed result, and N more times to take the median wall time. Two
+//! start-up rows follow: the tiny module invoked once (`add 1 2`, at least 20 runs) and the large
+//! module invoked once.
+//!
+//! Then the corpus: every `NAME.wasm` in the corpus directory (built by `bench/corpus/build.sh`:
+//! zstd, zlib, bzip2, Lua and SQLite from the C sources their crates.io -sys crates bundle, each as
+//! `NAME.wasm`, `-O2`, and `NAME-simd.wasm`, `-O3 -msimd128`) is run as a WASI command (`tierup run
+//! FILE`, `wasmtime run FILE`, `wasmi run FILE`, `node run-wasi.mjs FILE`) in the same way; its
+//! whole stdout must equal `NAME.expected`. A wrong output or a failure is reported, never timed.
 //!
 //! Engines: `tierup` (`target/release/tierup run`), `wasmi` (`wasmi run`, wasmi_cli's binary),
 //! `wasmtime run` and `wasmtime run -C compiler=winch` if `wasmtime` is installed, `node` (V8, tiered)
@@ -14,13 +22,7 @@
 //! ```text
 //! cargo build --release -p tierup-cli --bin tierup
 //! cargo run --release -p tierup-bench --bin compare -- [OPTIONS]
-//!   --runs N           timed runs per kernel and engine (default 10; start-up rows take at least 20)
-//!   --only NAME        only this kernel (fib, loop, memory, calls, br_table, simd_dot,
-//!                      simd_base64, simd_matmul) or `startup`; repeatable
-//!   --size N           the size passed to the kernels instead of their default (use with --only)
-//!   --tierup PATH      the tierup binary (default: <target>/release/tierup)
-//!   --tier MODE[,..]   run tierup with `--tier MODE`, one column per mode (default: the CLI's default)
-//!   --engines LIST     comma-separated subset of: tierup, wasmi, wasmtime, winch, node, liftoff
+#![doc = include_str!("compare-options.txt")]
 //! ```
 //! The exit status is 1 if any engine printed a wrong result or failed.
 
@@ -29,6 +31,9 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use tierup_bench::{KERNELS, LARGE_ARG, LARGE_EXPORT, large_module_wasm, small_wasm};
+
+/// The node runner for WASI commands: `node run-wasi.mjs FILE` (`bench/corpus/run-wasi.mjs`).
+const RUN_WASI_MJS: &str = include_str!("../../corpus/run-wasi.mjs");
 
 /// The node runner: `node run.cjs FILE EXPORT ARGS...` prints the export's result.
 const RUN_JS: &str = r#"// Written by tierup-bench's `compare`: node run.cjs FILE EXPORT ARGS...
@@ -39,7 +44,7 @@ const instance = new WebAssembly.Instance(wasm, {});
 console.log(String(instance.exports[name](...args.map(Number))));
 "#;
 
-/// One engine: a label for the table and the command line before `--invoke`-style arguments.
+/// One engine: a label for the table and the command line before the module and its arguments.
 struct EngineCmd {
     label: String,
     program: PathBuf,
@@ -52,37 +57,57 @@ struct EngineCmd {
 /// How an engine's command line names the function, the file and the arguments.
 #[derive(Clone, Copy)]
 enum Style {
-    /// `PREFIX --invoke EXPORT FILE ARGS...` (tierup, wasmi, wasmtime).
+    /// `PREFIX --invoke EXPORT FILE ARGS...`, or `PREFIX FILE` for a WASI command (tierup, wasmi,
+    /// wasmtime).
     Invoke,
-    /// `PREFIX run.cjs FILE EXPORT ARGS...` (node).
+    /// `PREFIX run.cjs FILE EXPORT ARGS...`, or `PREFIX run-wasi.mjs FILE` (node).
     Node,
 }
 
 impl EngineCmd {
-    fn command(&self, dir: &Path, file: &Path, export: &str, args: &[String]) -> Command {
+    /// The command line of one run of `job`; `dir` holds the node runners.
+    fn command(&self, dir: &Path, job: &Job) -> Command {
         let mut cmd = Command::new(&self.program);
         cmd.args(&self.prefix);
-        match self.style {
-            Style::Invoke => {
-                cmd.arg("--invoke").arg(export).arg(file);
+        match (self.style, &job.call) {
+            (Style::Invoke, Call::Invoke { export, args }) => {
+                cmd.arg("--invoke").arg(export).arg(&job.file).args(args);
             }
-            Style::Node => {
-                cmd.arg(dir.join("run.cjs")).arg(file).arg(export);
+            (Style::Invoke, Call::Wasi) => {
+                cmd.arg(&job.file);
+            }
+            (Style::Node, Call::Invoke { export, args }) => {
+                cmd.arg(dir.join("run.cjs"))
+                    .arg(&job.file)
+                    .arg(export)
+                    .args(args);
+            }
+            (Style::Node, Call::Wasi) => {
+                // Without the "WASI is experimental" warning on stderr.
+                cmd.arg("--no-warnings")
+                    .arg(dir.join("run-wasi.mjs"))
+                    .arg(&job.file);
             }
         }
-        cmd.args(args);
         cmd
     }
 }
 
-/// One row of the table: a module, its export, its arguments and the result it must print.
+/// What a job runs.
+enum Call {
+    /// Calls an export with arguments; the result is the last line printed, an integer.
+    Invoke { export: String, args: Vec<String> },
+    /// Runs the module as a WASI command (`_start`); the result is its whole stdout.
+    Wasi,
+}
+
+/// One row of the table: a module, what to run in it and the result it must print.
 struct Job {
     label: String,
     file: PathBuf,
-    export: String,
-    args: Vec<String>,
+    call: Call,
     /// The expected result; `None` means "all engines must agree".
-    expected: Option<i64>,
+    expected: Option<String>,
     runs: usize,
 }
 
@@ -96,24 +121,20 @@ struct Options {
     runs: usize,
     only: Vec<String>,
     size: Option<i32>,
+    corpus: Option<PathBuf>,
     tierup: Option<PathBuf>,
     tiers: Vec<String>,
     engines: Option<Vec<String>>,
 }
 
-/// The options, for `--help` and for errors.
-const HELP: &str = "\
-usage: compare [OPTIONS]
-  --runs N           timed runs per kernel and engine (default 10; start-up rows take at least 20)
-  --only NAME        only this kernel (fib, loop, memory, calls, br_table, simd_dot,
-                     simd_base64, simd_matmul) or `startup`; repeatable
-  --size N           the size passed to the kernels instead of their default (use with --only)
-  --tierup PATH      the tierup binary (default: <target>/release/tierup)
-  --tier MODE[,..]   run tierup with `--tier MODE`, one column per mode (default: the CLI's default)
-  --engines LIST     comma-separated subset of: tierup, wasmi, wasmtime, winch, node, liftoff";
+/// The options, for `--help` and for errors (the same text as in the doc comment above).
+const HELP: &str = concat!(
+    "usage: compare [OPTIONS]\n",
+    include_str!("compare-options.txt")
+);
 
 fn usage() -> ! {
-    eprintln!("{HELP}");
+    eprint!("{HELP}");
     std::process::exit(2)
 }
 
@@ -122,6 +143,7 @@ fn parse_options() -> Options {
         runs: 10,
         only: Vec::new(),
         size: None,
+        corpus: None,
         tierup: None,
         tiers: Vec::new(),
         engines: None,
@@ -148,11 +170,12 @@ fn parse_options() -> Options {
             "--runs" => opts.runs = value().parse().unwrap_or_else(|_| usage()),
             "--only" => opts.only.extend(list(value())),
             "--size" => opts.size = Some(value().parse().unwrap_or_else(|_| usage())),
+            "--corpus" => opts.corpus = Some(PathBuf::from(value())),
             "--tierup" => opts.tierup = Some(PathBuf::from(value())),
             "--tier" => opts.tiers.extend(list(value())),
             "--engines" => opts.engines = Some(list(value())),
             "-h" | "--help" => {
-                println!("{HELP}");
+                print!("{HELP}");
                 std::process::exit(0)
             }
             _ => usage(),
@@ -161,13 +184,60 @@ fn parse_options() -> Options {
     if opts.runs == 0 {
         usage();
     }
-    for name in &opts.only {
-        if name != "startup" && tierup_bench::kernel(name).is_none() {
-            eprintln!("error: unknown kernel `{name}`");
-            usage();
-        }
-    }
     opts
+}
+
+/// One program of the corpus: `NAME.wasm` and the stdout it must print, `NAME.expected`.
+struct Program {
+    /// The file stem, e.g. `zstd-simd`.
+    name: String,
+    file: PathBuf,
+    expected: PathBuf,
+}
+
+impl Program {
+    /// The program without its build variant: `zstd` for `zstd` and `zstd-simd`.
+    fn base(&self) -> &str {
+        self.name.strip_suffix("-simd").unwrap_or(&self.name)
+    }
+}
+
+/// The corpus directory's programs, each scalar build before its SIMD build. No directory:
+/// `--corpus DIR` is an error, the default one is skipped with a note.
+fn corpus(opts: &Options) -> Vec<Program> {
+    let dir = match &opts.corpus {
+        Some(dir) => dir.clone(),
+        None => target_dir().join("corpus"),
+    };
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if opts.corpus.is_some() => {
+            eprintln!("error: reading the corpus {}: {e}", dir.display());
+            std::process::exit(2);
+        }
+        Err(_) => {
+            eprintln!(
+                "note: no corpus at {} (bench/corpus/build.sh builds it); skipped",
+                dir.display()
+            );
+            return Vec::new();
+        }
+    };
+    let mut programs: Vec<Program> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .filter_map(|file| {
+            let name = file.file_stem()?.to_str()?.to_string();
+            let expected = file.with_extension("expected");
+            Some(Program {
+                name,
+                file,
+                expected,
+            })
+        })
+        .collect();
+    programs.sort_by(|a, b| (a.base(), &a.name).cmp(&(b.base(), &b.name)));
+    programs
 }
 
 /// Finds `name` on `PATH` or in `~/.cargo/bin` / `~/.wasmtime/bin`.
@@ -296,7 +366,7 @@ fn engines(opts: &Options) -> Vec<EngineCmd> {
     list
 }
 
-/// Writes the wasm files and `run.cjs` to `dir`.
+/// Writes the wasm files, `run.cjs` and `run-wasi.mjs` to `dir`.
 fn write_modules(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     for kernel in &KERNELS {
@@ -305,12 +375,14 @@ fn write_modules(dir: &Path) -> std::io::Result<()> {
     std::fs::write(dir.join("small.wasm"), small_wasm())?;
     std::fs::write(dir.join("large.wasm"), large_module_wasm())?;
     std::fs::write(dir.join("run.cjs"), RUN_JS)?;
+    std::fs::write(dir.join("run-wasi.mjs"), RUN_WASI_MJS)?;
     Ok(())
 }
 
-/// Runs the job once; returns the wall time and the result it printed (its last stdout line).
-fn run_once(engine: &EngineCmd, dir: &Path, job: &Job) -> Result<(Duration, i64), String> {
-    let mut cmd = engine.command(dir, &job.file, &job.export, &job.args);
+/// Runs the job once; returns the wall time and the result it printed: for an invocation its last
+/// stdout line (an integer), for a WASI command its whole stdout.
+fn run_once(engine: &EngineCmd, dir: &Path, job: &Job) -> Result<(Duration, String), String> {
+    let mut cmd = engine.command(dir, job);
     let start = Instant::now();
     let output = cmd.output().map_err(|e| format!("cannot start: {e}"))?;
     let elapsed = start.elapsed();
@@ -325,6 +397,9 @@ fn run_once(engine: &EngineCmd, dir: &Path, job: &Job) -> Result<(Duration, i64)
             .unwrap_or("");
         return Err(format!("{}: {line}", output.status));
     }
+    if let Call::Wasi = job.call {
+        return Ok((elapsed, stdout.into_owned()));
+    }
     let last = stdout
         .lines()
         .rev()
@@ -334,7 +409,29 @@ fn run_once(engine: &EngineCmd, dir: &Path, job: &Job) -> Result<(Duration, i64)
         .trim()
         .parse::<i64>()
         .map_err(|_| format!("unexpected output {last:?}"))?;
-    Ok((elapsed, value))
+    Ok((elapsed, value.to_string()))
+}
+
+/// Says how `got` differs from `want`: both values for one-line results, else the first line
+/// that differs.
+fn mismatch(got: &str, want: &str, what: &str) -> String {
+    if got.lines().count() <= 1 && want.lines().count() <= 1 {
+        return format!("printed {}, {what} {}", got.trim(), want.trim());
+    }
+    let (mut g, mut w) = (got.lines(), want.lines());
+    for line in 1.. {
+        match (g.next(), w.next()) {
+            (Some(a), Some(b)) if a == b => continue,
+            (a, b) => {
+                return format!(
+                    "line {line} is {:?}, {what} {:?}",
+                    a.unwrap_or("(end)"),
+                    b.unwrap_or("(end)")
+                );
+            }
+        }
+    }
+    unreachable!()
 }
 
 fn median(mut times: Vec<Duration>) -> Duration {
@@ -350,23 +447,26 @@ fn median(mut times: Vec<Duration>) -> Duration {
 /// Runs one job in every engine: one checked warm-up run, then `job.runs` timed runs.
 fn run_job(engines: &[EngineCmd], dir: &Path, job: &Job, failures: &mut Vec<String>) -> Vec<Cell> {
     let mut cells = Vec::new();
-    let mut results: Vec<(usize, i64)> = Vec::new();
+    let mut results: Vec<(usize, String)> = Vec::new();
     for (i, engine) in engines.iter().enumerate() {
         eprint!("{} / {}: ", job.label, engine.label);
         let cell = match run_once(engine, dir, job) {
             Err(e) => Cell::Failed(e),
-            Ok((_, value)) if job.expected.is_some_and(|want| want != value) => Cell::Failed(
-                format!("printed {value}, expected {}", job.expected.unwrap()),
-            ),
+            Ok((_, value)) if job.expected.as_ref().is_some_and(|want| *want != value) => {
+                Cell::Failed(mismatch(
+                    &value,
+                    job.expected.as_deref().unwrap_or_default(),
+                    "expected",
+                ))
+            }
             Ok((_, value)) => {
-                results.push((i, value));
                 let mut times = Vec::with_capacity(job.runs);
                 let mut error = None;
                 for _ in 0..job.runs {
                     match run_once(engine, dir, job) {
                         Ok((t, v)) if v == value => times.push(t),
                         Ok((_, v)) => {
-                            error = Some(format!("printed {v}, then {value}"));
+                            error = Some(mismatch(&v, &value, "the first run printed"));
                             break;
                         }
                         Err(e) => {
@@ -375,6 +475,7 @@ fn run_job(engines: &[EngineCmd], dir: &Path, job: &Job, failures: &mut Vec<Stri
                         }
                     }
                 }
+                results.push((i, value));
                 match error {
                     Some(e) => Cell::Failed(e),
                     None => Cell::Time(median(times)),
@@ -394,15 +495,15 @@ fn run_job(engines: &[EngineCmd], dir: &Path, job: &Job, failures: &mut Vec<Stri
     if job.expected.is_none() && results.windows(2).any(|w| w[0].1 != w[1].1) {
         let all: Vec<String> = results
             .iter()
-            .map(|&(i, v)| format!("{} printed {v}", engines[i].label))
+            .map(|(i, v)| format!("{} printed {}", engines[*i].label, v.trim()))
             .collect();
         failures.push(format!(
             "{}: engines disagree: {}",
             job.label,
             all.join(", ")
         ));
-        for &(i, _) in &results {
-            cells[i] = Cell::Failed("results disagree".into());
+        for (i, _) in &results {
+            cells[*i] = Cell::Failed("results disagree".into());
         }
     }
     cells
@@ -426,41 +527,87 @@ fn main() -> ExitCode {
         eprintln!("error: writing the modules to {}: {e}", dir.display());
         return ExitCode::from(2);
     }
+    let programs = corpus(&opts);
+    // `--only` names a row, a program (both of its builds) or a group of rows.
+    let only = |names: &[&str]| {
+        opts.only.is_empty() || opts.only.iter().any(|o| names.contains(&o.as_str()))
+    };
+    for name in &opts.only {
+        let known = ["kernels", "startup", "corpus"].contains(&name.as_str())
+            || tierup_bench::kernel(name).is_some()
+            || programs.iter().any(|p| p.name == *name || p.base() == name);
+        if !known {
+            let names: Vec<&str> = programs.iter().map(|p| p.name.as_str()).collect();
+            eprintln!(
+                "error: unknown row `{name}` (corpus programs: {})",
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            );
+            usage();
+        }
+    }
     let engines = engines(&opts);
-    let selected = |name: &str| opts.only.is_empty() || opts.only.iter().any(|o| o == name);
 
     let mut jobs = Vec::new();
-    for kernel in KERNELS.iter().filter(|k| selected(k.name)) {
+    let mut failures = Vec::new();
+    for kernel in KERNELS.iter().filter(|k| only(&[k.name, "kernels"])) {
         let size = opts.size.unwrap_or(kernel.default_size);
         jobs.push(Job {
             label: format!("{}({size})", kernel.name),
             file: dir.join(format!("{}.wasm", kernel.name)),
-            export: kernel.export.into(),
-            args: vec![size.to_string()],
-            expected: Some(i64::from(kernel.expected(size))),
+            call: Call::Invoke {
+                export: kernel.export.into(),
+                args: vec![size.to_string()],
+            },
+            expected: Some(kernel.expected(size).to_string()),
             runs: opts.runs,
         });
     }
-    if selected("startup") {
+    if only(&["startup"]) {
         jobs.push(Job {
             label: "start-up: small, add(1, 2)".into(),
             file: dir.join("small.wasm"),
-            export: "add".into(),
-            args: vec!["1".into(), "2".into()],
-            expected: Some(3),
+            call: Call::Invoke {
+                export: "add".into(),
+                args: vec!["1".into(), "2".into()],
+            },
+            expected: Some("3".into()),
             runs: opts.runs.max(20),
         });
         jobs.push(Job {
             label: format!("start-up: large, {LARGE_EXPORT}({LARGE_ARG})"),
             file: dir.join("large.wasm"),
-            export: LARGE_EXPORT.into(),
-            args: vec![LARGE_ARG.to_string()],
+            call: Call::Invoke {
+                export: LARGE_EXPORT.into(),
+                args: vec![LARGE_ARG.to_string()],
+            },
             expected: None,
             runs: opts.runs,
         });
     }
+    for program in programs
+        .iter()
+        .filter(|p| only(&[&p.name, p.base(), "corpus"]))
+    {
+        match std::fs::read_to_string(&program.expected) {
+            Ok(expected) => jobs.push(Job {
+                label: program.name.clone(),
+                file: program.file.clone(),
+                call: Call::Wasi,
+                expected: Some(expected),
+                runs: opts.runs,
+            }),
+            Err(e) => failures.push(format!(
+                "{}: no expected output {} ({e}); rebuild the corpus with bench/corpus/build.sh",
+                program.name,
+                program.expected.display()
+            )),
+        }
+    }
 
-    let mut failures = Vec::new();
     let rows: Vec<(&Job, Vec<Cell>)> = jobs
         .iter()
         .map(|job| (job, run_job(&engines, &dir, job, &mut failures)))

@@ -1,0 +1,1 @@
+//! Empty: this package only pins the crates whose C sources `bench/corpus/build.sh` compiles.
