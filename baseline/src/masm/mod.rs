@@ -590,6 +590,38 @@ mod tests {
         m.place(1);
     }
 
+    /// A masm with the `v128` of slots 2 and 3 cached in `xmm2` (the first one handed out).
+    fn masm_caching_v128_at_2() -> Masm {
+        let mut m = Masm::new(CpuFeatures::default());
+        m.v128_copy(2, 0);
+        assert_eq!(m.cache().xmm.find(2), Some(Xmm::new(2)));
+        m
+    }
+
+    #[test]
+    #[should_panic(expected = "xmm 2 was written while it cached slot 2")]
+    fn writing_a_cached_xmm_unclaimed_is_caught() {
+        let mut m = masm_caching_v128_at_2();
+        m.asm.v128_const(Xmm::new(2), 7);
+        m.place(1);
+    }
+
+    #[test]
+    #[should_panic(expected = "slot 2 was written while xmm 2 cached it")]
+    fn writing_the_high_half_of_a_cached_v128_from_elsewhere_is_caught() {
+        let mut m = masm_caching_v128_at_2();
+        m.asm.store_slot_imm(3, 0);
+        m.place(1);
+    }
+
+    #[test]
+    fn scalar_writes_drop_the_v128_they_overlap() {
+        let mut m = masm_caching_v128_at_2();
+        m.store_const(3, 1);
+        assert_eq!(m.cache().xmm.find(2), None);
+        m.finish().expect("assembles");
+    }
+
     #[test]
     #[should_panic(expected = "must end in a jmp")]
     fn a_fall_through_after_code_that_falls_through_is_caught() {

@@ -565,3 +565,6 @@ impl Masm {
         self.asm.heap_store_lane(size, a, disp, x, lane);
     }
 }
+
+#[cfg(test)]
+mod tests;
