@@ -438,6 +438,54 @@ impl X64 {
                 )
             };
         }
+        // `d = widen(a) * widen(b)` on 16-bit lanes, from the low half or (`high`) the high
+        // half of the bytes.
+        macro_rules! widened_mul {
+            (none, $widen:ident) => {
+                dynasm!(ops
+                    ; .arch x64
+                    ; $widen Rx(d), Rx(a)
+                    ; $widen Rx(T0), Rx(b)
+                    ; pmullw Rx(d), Rx(T0)
+                )
+            };
+            (high, $widen:ident) => {
+                dynasm!(ops
+                    ; .arch x64
+                    ; pshufd Rx(d), Rx(a), HIGH_HALF
+                    ; $widen Rx(d), Rx(d)
+                    ; pshufd Rx(T0), Rx(b), HIGH_HALF
+                    ; $widen Rx(T0), Rx(T0)
+                    ; pmullw Rx(d), Rx(T0)
+                )
+            };
+        }
+        // `d` = the 32-bit products of 16-bit lanes: high halves by `$mulh`, low ones by
+        // `pmullw`, interleaved by `$unpack`.
+        macro_rules! halves_mul {
+            ($mulh:ident, $unpack:ident) => {
+                dynasm!(ops
+                    ; .arch x64
+                    ; movdqa Rx(T0), Rx(a)
+                    ; $mulh Rx(T0), Rx(b)
+                    ; movdqa Rx(d), Rx(a)
+                    ; pmullw Rx(d), Rx(b)
+                    ; $unpack Rx(d), Rx(T0)
+                )
+            };
+        }
+        // `d` = the 64-bit products of the dwords `$pick` moves to the bottom of each
+        // quadword.
+        macro_rules! dwords_mul {
+            ($pick:expr, $mul:ident) => {
+                dynasm!(ops
+                    ; .arch x64
+                    ; pshufd Rx(d), Rx(a), $pick
+                    ; pshufd Rx(T0), Rx(b), $pick
+                    ; $mul Rx(d), Rx(T0)
+                )
+            };
+        }
         match op {
             // Indices ≥ 16 must select 0: biased by 0x70 with saturation they reach bit 7,
             // which makes `pshufb` write 0.
@@ -551,52 +599,12 @@ impl X64 {
                     ; pxor Rx(d), Rx(T0)
                 );
             }
-            I16x8ExtMulLowI8x16S => dynasm!(ops
-                ; .arch x64
-                ; pmovsxbw Rx(d), Rx(a)
-                ; pmovsxbw Rx(T0), Rx(b)
-                ; pmullw Rx(d), Rx(T0)
-            ),
-            I16x8ExtMulLowI8x16U => dynasm!(ops
-                ; .arch x64
-                ; pmovzxbw Rx(d), Rx(a)
-                ; pmovzxbw Rx(T0), Rx(b)
-                ; pmullw Rx(d), Rx(T0)
-            ),
-            I16x8ExtMulHighI8x16S => dynasm!(ops
-                ; .arch x64
-                ; pshufd Rx(d), Rx(a), HIGH_HALF
-                ; pmovsxbw Rx(d), Rx(d)
-                ; pshufd Rx(T0), Rx(b), HIGH_HALF
-                ; pmovsxbw Rx(T0), Rx(T0)
-                ; pmullw Rx(d), Rx(T0)
-            ),
-            I16x8ExtMulHighI8x16U => dynasm!(ops
-                ; .arch x64
-                ; pshufd Rx(d), Rx(a), HIGH_HALF
-                ; pmovzxbw Rx(d), Rx(d)
-                ; pshufd Rx(T0), Rx(b), HIGH_HALF
-                ; pmovzxbw Rx(T0), Rx(T0)
-                ; pmullw Rx(d), Rx(T0)
-            ),
-            // Even bytes sign-extended in place (`psllw 8; psraw 8`), odd ones by `psraw 8`;
-            // the products fit 16 bits, their sum wraps as wasm's does.
-            I16x8DotI8x16S => dynasm!(ops
-                ; .arch x64
-                ; movdqa Rx(d), Rx(a)
-                ; psllw Rx(d), 8
-                ; psraw Rx(d), 8
-                ; movdqa Rx(T0), Rx(b)
-                ; psllw Rx(T0), 8
-                ; psraw Rx(T0), 8
-                ; pmullw Rx(d), Rx(T0)
-                ; movdqa Rx(T0), Rx(a)
-                ; psraw Rx(T0), 8
-                ; movdqa Rx(T1), Rx(b)
-                ; psraw Rx(T1), 8
-                ; pmullw Rx(T0), Rx(T1)
-                ; paddw Rx(d), Rx(T0)
-            ),
+            // Both operands' halves widened, then multiplied (the products fit 16 bits).
+            I16x8ExtMulLowI8x16S => widened_mul!(none, pmovsxbw),
+            I16x8ExtMulLowI8x16U => widened_mul!(none, pmovzxbw),
+            I16x8ExtMulHighI8x16S => widened_mul!(high, pmovsxbw),
+            I16x8ExtMulHighI8x16U => widened_mul!(high, pmovzxbw),
+            I16x8DotI8x16S => self.signed_byte_products(d, a, b, false),
             I32x4Add => ab!(paddd),
             I32x4Sub => ab!(psubd),
             I32x4Mul => ab!(pmulld),
@@ -606,38 +614,10 @@ impl X64 {
             I32x4MaxU => ab!(pmaxud),
             I32x4DotI16x8S => ab!(pmaddwd),
             // The low and high halves of the 32-bit products, interleaved.
-            I32x4ExtMulLowI16x8S => dynasm!(ops
-                ; .arch x64
-                ; movdqa Rx(T0), Rx(a)
-                ; pmulhw Rx(T0), Rx(b)
-                ; movdqa Rx(d), Rx(a)
-                ; pmullw Rx(d), Rx(b)
-                ; punpcklwd Rx(d), Rx(T0)
-            ),
-            I32x4ExtMulHighI16x8S => dynasm!(ops
-                ; .arch x64
-                ; movdqa Rx(T0), Rx(a)
-                ; pmulhw Rx(T0), Rx(b)
-                ; movdqa Rx(d), Rx(a)
-                ; pmullw Rx(d), Rx(b)
-                ; punpckhwd Rx(d), Rx(T0)
-            ),
-            I32x4ExtMulLowI16x8U => dynasm!(ops
-                ; .arch x64
-                ; movdqa Rx(T0), Rx(a)
-                ; pmulhuw Rx(T0), Rx(b)
-                ; movdqa Rx(d), Rx(a)
-                ; pmullw Rx(d), Rx(b)
-                ; punpcklwd Rx(d), Rx(T0)
-            ),
-            I32x4ExtMulHighI16x8U => dynasm!(ops
-                ; .arch x64
-                ; movdqa Rx(T0), Rx(a)
-                ; pmulhuw Rx(T0), Rx(b)
-                ; movdqa Rx(d), Rx(a)
-                ; pmullw Rx(d), Rx(b)
-                ; punpckhwd Rx(d), Rx(T0)
-            ),
+            I32x4ExtMulLowI16x8S => halves_mul!(pmulhw, punpcklwd),
+            I32x4ExtMulHighI16x8S => halves_mul!(pmulhw, punpckhwd),
+            I32x4ExtMulLowI16x8U => halves_mul!(pmulhuw, punpcklwd),
+            I32x4ExtMulHighI16x8U => halves_mul!(pmulhuw, punpckhwd),
             I64x2Add => ab!(paddq),
             I64x2Sub => ab!(psubq),
             // lo(a) * lo(b) + ((hi(a) * lo(b) + lo(a) * hi(b)) << 32), from `pmuludq`s.
@@ -656,30 +636,10 @@ impl X64 {
                 ; paddq Rx(d), Rx(T0)
             ),
             // The two dwords multiplied moved to the low dword of each quadword.
-            I64x2ExtMulLowI32x4S => dynasm!(ops
-                ; .arch x64
-                ; pshufd Rx(d), Rx(a), LOW_PAIRS
-                ; pshufd Rx(T0), Rx(b), LOW_PAIRS
-                ; pmuldq Rx(d), Rx(T0)
-            ),
-            I64x2ExtMulHighI32x4S => dynasm!(ops
-                ; .arch x64
-                ; pshufd Rx(d), Rx(a), HIGH_PAIRS
-                ; pshufd Rx(T0), Rx(b), HIGH_PAIRS
-                ; pmuldq Rx(d), Rx(T0)
-            ),
-            I64x2ExtMulLowI32x4U => dynasm!(ops
-                ; .arch x64
-                ; pshufd Rx(d), Rx(a), LOW_PAIRS
-                ; pshufd Rx(T0), Rx(b), LOW_PAIRS
-                ; pmuludq Rx(d), Rx(T0)
-            ),
-            I64x2ExtMulHighI32x4U => dynasm!(ops
-                ; .arch x64
-                ; pshufd Rx(d), Rx(a), HIGH_PAIRS
-                ; pshufd Rx(T0), Rx(b), HIGH_PAIRS
-                ; pmuludq Rx(d), Rx(T0)
-            ),
+            I64x2ExtMulLowI32x4S => dwords_mul!(LOW_PAIRS, pmuldq),
+            I64x2ExtMulHighI32x4S => dwords_mul!(HIGH_PAIRS, pmuldq),
+            I64x2ExtMulLowI32x4U => dwords_mul!(LOW_PAIRS, pmuludq),
+            I64x2ExtMulHighI32x4U => dwords_mul!(HIGH_PAIRS, pmuludq),
             F32x4Add => ab!(addps),
             F32x4Sub => ab!(subps),
             F32x4Mul => ab!(mulps),
@@ -721,6 +681,44 @@ impl X64 {
             ; por Rx(d), Rx(T0)
             ; pshufd Rx(d), Rx(d), ODD_DWORDS
         );
+    }
+
+    /// The relaxed dot products' core: the even and the odd bytes of `a` and `b` are
+    /// sign-extended to words (`psllw 8; psraw 8`, and `psraw 8`) and multiplied. Without
+    /// `widen32`, `d` = each pair of products summed into 16 bits (wrapping); with it, `d` =
+    /// the four products of each 32-bit lane summed there (`pmaddwd` adds word pairs into
+    /// 32 bits, so nothing wraps early).
+    fn signed_byte_products(&mut self, d: u8, a: u8, b: u8, widen32: bool) {
+        dynasm!(self.ops
+            ; .arch x64
+            ; movdqa Rx(d), Rx(a)
+            ; psllw Rx(d), 8
+            ; psraw Rx(d), 8
+            ; movdqa Rx(T0), Rx(b)
+            ; psllw Rx(T0), 8
+            ; psraw Rx(T0), 8
+            ; movdqa Rx(T1), Rx(b)
+            ; psraw Rx(T1), 8
+        );
+        if widen32 {
+            dynasm!(self.ops
+                ; .arch x64
+                ; pmaddwd Rx(d), Rx(T0)
+                ; movdqa Rx(T0), Rx(a)
+                ; psraw Rx(T0), 8
+                ; pmaddwd Rx(T0), Rx(T1)
+                ; paddd Rx(d), Rx(T0)
+            );
+        } else {
+            dynasm!(self.ops
+                ; .arch x64
+                ; pmullw Rx(d), Rx(T0)
+                ; movdqa Rx(T0), Rx(a)
+                ; psraw Rx(T0), 8
+                ; pmullw Rx(T0), Rx(T1)
+                ; paddw Rx(d), Rx(T0)
+            );
+        }
     }
 
     /// `d = op(x, y, z)`.
@@ -769,25 +767,10 @@ impl X64 {
                 ; movdqa Rx(d), Rx(z)
                 ; subpd Rx(d), Rx(T0)
             ),
-            // Even and odd bytes sign-extended to words; `pmaddwd` adds the products of each
-            // pair of words into 32 bits, so nothing wraps before the final additions.
-            V128Ternary::I32x4DotI8x16AddS => dynasm!(self.ops
-                ; .arch x64
-                ; movdqa Rx(d), Rx(x)
-                ; psllw Rx(d), 8
-                ; psraw Rx(d), 8
-                ; movdqa Rx(T0), Rx(y)
-                ; psllw Rx(T0), 8
-                ; psraw Rx(T0), 8
-                ; pmaddwd Rx(d), Rx(T0)
-                ; movdqa Rx(T0), Rx(x)
-                ; psraw Rx(T0), 8
-                ; movdqa Rx(T1), Rx(y)
-                ; psraw Rx(T1), 8
-                ; pmaddwd Rx(T0), Rx(T1)
-                ; paddd Rx(d), Rx(T0)
-                ; paddd Rx(d), Rx(z)
-            ),
+            V128Ternary::I32x4DotI8x16AddS => {
+                self.signed_byte_products(d, x, y, true);
+                dynasm!(self.ops ; .arch x64 ; paddd Rx(d), Rx(z));
+            }
         }
     }
 
@@ -836,36 +819,26 @@ impl X64 {
                 );
             }
             // Bytes shift as words: the bits that would cross into the next byte are
-            // cleared first (each byte masked with 0xff >> s, made by shifting ones by s + 8
-            // and packing).
-            I8x16Shl => dynasm!(ops
-                ; .arch x64
-                ; and Rd(c), 7
-                ; add Rd(c), 8
-                ; movd Rx(T0), Rd(c)
-                ; pcmpeqd Rx(T1), Rx(T1)
-                ; psrlw Rx(T1), Rx(T0)
-                ; packuswb Rx(T1), Rx(T1)
-                ; sub Rd(c), 8
-                ; movd Rx(T0), Rd(c)
-                ; movdqa Rx(d), Rx(a)
-                ; pand Rx(d), Rx(T1)
-                ; psllw Rx(d), Rx(T0)
-            ),
-            // The bits shifted in from the next byte are cleared afterwards (same mask).
-            I8x16ShrU => dynasm!(ops
-                ; .arch x64
-                ; and Rd(c), 7
-                ; movd Rx(T0), Rd(c)
-                ; movdqa Rx(d), Rx(a)
-                ; psrlw Rx(d), Rx(T0)
-                ; add Rd(c), 8
-                ; movd Rx(T0), Rd(c)
-                ; pcmpeqd Rx(T1), Rx(T1)
-                ; psrlw Rx(T1), Rx(T0)
-                ; packuswb Rx(T1), Rx(T1)
-                ; pand Rx(d), Rx(T1)
-            ),
+            // cleared first.
+            I8x16Shl => {
+                self.byte_shift_mask(c);
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; movdqa Rx(d), Rx(a)
+                    ; pand Rx(d), Rx(T1)
+                    ; psllw Rx(d), Rx(T0)
+                );
+            }
+            // The bits shifted in from the next byte are cleared afterwards.
+            I8x16ShrU => {
+                self.byte_shift_mask(c);
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; movdqa Rx(d), Rx(a)
+                    ; psrlw Rx(d), Rx(T0)
+                    ; pand Rx(d), Rx(T1)
+                );
+            }
             // Each byte unpacked into the high byte of a word, shifted arithmetically by
             // s + 8, and packed back (the values fit, so nothing saturates).
             I8x16ShrS => dynasm!(ops
@@ -882,6 +855,23 @@ impl X64 {
                 ; packsswb Rx(d), Rx(T1)
             ),
         }
+    }
+
+    /// For the byte shifts: `T0` = the count `s = c & 7` and `T1` = `0xff >> s` in every
+    /// byte (all ones shifted right by `s + 8` as words, packed), the bits of a byte that a
+    /// word shift by `s` moves without crossing into the next byte. Writes `c`.
+    fn byte_shift_mask(&mut self, c: u8) {
+        dynasm!(self.ops
+            ; .arch x64
+            ; and Rd(c), 7
+            ; add Rd(c), 8
+            ; movd Rx(T0), Rd(c)
+            ; pcmpeqd Rx(T1), Rx(T1)
+            ; psrlw Rx(T1), Rx(T0)
+            ; packuswb Rx(T1), Rx(T1)
+            ; sub Rd(c), 8
+            ; movd Rx(T0), Rd(c)
+        );
     }
 
     /// `r = op(a)`, an `i32` (zero-extended). Writes `r`.
@@ -1004,32 +994,20 @@ impl X64 {
     ) {
         self.wrote(&[r]);
         let r = r.0;
-        let at = |size: u32| slot_offset(slot) + (lane * size) as i32;
+        let size = match kind {
+            ExtractLane::I8S | ExtractLane::I8U => 1,
+            ExtractLane::I16S | ExtractLane::I16U => 2,
+            ExtractLane::I32 => 4,
+            ExtractLane::I64 => 8,
+        };
+        let at = slot_offset(slot) + (lane * size) as i32;
         match kind {
-            ExtractLane::I8U => {
-                let at = at(1);
-                dynasm!(self.ops ; .arch x64 ; movzx Rd(r), BYTE [rbx + at]);
-            }
-            ExtractLane::I8S => {
-                let at = at(1);
-                dynasm!(self.ops ; .arch x64 ; movsx Rd(r), BYTE [rbx + at]);
-            }
-            ExtractLane::I16U => {
-                let at = at(2);
-                dynasm!(self.ops ; .arch x64 ; movzx Rd(r), WORD [rbx + at]);
-            }
-            ExtractLane::I16S => {
-                let at = at(2);
-                dynasm!(self.ops ; .arch x64 ; movsx Rd(r), WORD [rbx + at]);
-            }
-            ExtractLane::I32 => {
-                let at = at(4);
-                dynasm!(self.ops ; .arch x64 ; mov Rd(r), DWORD [rbx + at]);
-            }
-            ExtractLane::I64 => {
-                let at = at(8);
-                dynasm!(self.ops ; .arch x64 ; mov Rq(r), QWORD [rbx + at]);
-            }
+            ExtractLane::I8U => dynasm!(self.ops ; .arch x64 ; movzx Rd(r), BYTE [rbx + at]),
+            ExtractLane::I8S => dynasm!(self.ops ; .arch x64 ; movsx Rd(r), BYTE [rbx + at]),
+            ExtractLane::I16U => dynasm!(self.ops ; .arch x64 ; movzx Rd(r), WORD [rbx + at]),
+            ExtractLane::I16S => dynasm!(self.ops ; .arch x64 ; movsx Rd(r), WORD [rbx + at]),
+            ExtractLane::I32 => dynasm!(self.ops ; .arch x64 ; mov Rd(r), DWORD [rbx + at]),
+            ExtractLane::I64 => dynasm!(self.ops ; .arch x64 ; mov Rq(r), QWORD [rbx + at]),
         }
     }
 
@@ -1051,21 +1029,22 @@ impl X64 {
             (LaneSize::L64, Place::Reg(r)) => {
                 dynasm!(self.ops ; .arch x64 ; pinsrq Rx(d), Rq(r.0), l)
             }
-            (LaneSize::L8, Place::Frame(slot)) => {
+            (size, Place::Frame(slot)) => {
                 let at = slot_offset(slot);
-                dynasm!(self.ops ; .arch x64 ; pinsrb Rx(d), BYTE [rbx + at], l);
-            }
-            (LaneSize::L16, Place::Frame(slot)) => {
-                let at = slot_offset(slot);
-                dynasm!(self.ops ; .arch x64 ; pinsrw Rx(d), WORD [rbx + at], l);
-            }
-            (LaneSize::L32, Place::Frame(slot)) => {
-                let at = slot_offset(slot);
-                dynasm!(self.ops ; .arch x64 ; pinsrd Rx(d), DWORD [rbx + at], l);
-            }
-            (LaneSize::L64, Place::Frame(slot)) => {
-                let at = slot_offset(slot);
-                dynasm!(self.ops ; .arch x64 ; pinsrq Rx(d), QWORD [rbx + at], l);
+                match size {
+                    LaneSize::L8 => {
+                        dynasm!(self.ops ; .arch x64 ; pinsrb Rx(d), BYTE [rbx + at], l)
+                    }
+                    LaneSize::L16 => {
+                        dynasm!(self.ops ; .arch x64 ; pinsrw Rx(d), WORD [rbx + at], l)
+                    }
+                    LaneSize::L32 => {
+                        dynasm!(self.ops ; .arch x64 ; pinsrd Rx(d), DWORD [rbx + at], l)
+                    }
+                    LaneSize::L64 => {
+                        dynasm!(self.ops ; .arch x64 ; pinsrq Rx(d), QWORD [rbx + at], l)
+                    }
+                }
             }
         }
     }
