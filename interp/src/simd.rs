@@ -653,10 +653,28 @@ pub(crate) fn f32x4_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
     f32x4_add(f32x4_mul(a, b), c)
 }
 
-/// `f32x4.relaxed_nmadd`: `-(a * b) + c`, rounded twice.
+/// `f32x4.relaxed_nmadd`: `-(a * b) + c`, rounded twice: the product's sign bits flipped,
+/// then `c` added, a NaN operand of the addition giving the first one quieted. That NaN rule
+/// (x86's, which the machine-code tiers get from `addps`) is written out: LLVM may fold the
+/// negation into a subtraction or swap the addition's operands, which changes the NaN a
+/// plain `+` returns, and it did so differently in the two dispatch backends.
 #[inline(always)]
 pub(crate) fn f32x4_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
-    f32x4_add(f32x4_neg(f32x4_mul(a, b)), c)
+    let (negated, c) = (
+        <[f32; 4]>::of(f32x4_neg(f32x4_mul(a, b))),
+        <[f32; 4]>::of(c),
+    );
+    std::array::from_fn::<f32, 4, _>(|i| {
+        let (x, y) = (negated[i], c[i]);
+        if x.is_nan() {
+            quiet32(x, x)
+        } else if y.is_nan() {
+            quiet32(y, y)
+        } else {
+            x + y
+        }
+    })
+    .bits()
 }
 
 /// `f64x2.relaxed_madd`: `a * b + c`, rounded twice.
@@ -665,10 +683,25 @@ pub(crate) fn f64x2_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
     f64x2_add(f64x2_mul(a, b), c)
 }
 
-/// `f64x2.relaxed_nmadd`: `-(a * b) + c`, rounded twice.
+/// `f64x2.relaxed_nmadd`: `-(a * b) + c`, rounded twice, with the NaN rule of
+/// [`f32x4_relaxed_nmadd`].
 #[inline(always)]
 pub(crate) fn f64x2_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
-    f64x2_add(f64x2_neg(f64x2_mul(a, b)), c)
+    let (negated, c) = (
+        <[f64; 2]>::of(f64x2_neg(f64x2_mul(a, b))),
+        <[f64; 2]>::of(c),
+    );
+    std::array::from_fn::<f64, 2, _>(|i| {
+        let (x, y) = (negated[i], c[i]);
+        if x.is_nan() {
+            quiet64(x, x)
+        } else if y.is_nan() {
+            quiet64(y, y)
+        } else {
+            x + y
+        }
+    })
+    .bits()
 }
 
 /// `i16x8.relaxed_dot_i8x16_i7x16_s`: adjacent signed byte products, summed in `i16`.
