@@ -219,8 +219,7 @@ pub(crate) enum V128Ternary {
     F32x4NegMulAdd,
     /// `a * b + c`, rounded twice.
     F64x2MulAdd,
-    /// `-(a * b) + c`, rounded twice, computed as `c - a * b` (the same number; a NaN
-    /// product keeps its sign, as in the interpreter).
+    /// `-(a * b) + c`, rounded twice (the product's sign flipped, then `c` added).
     F64x2NegMulAdd,
     /// Four signed byte products per `i32` lane, plus `c`.
     I32x4DotI8x16AddS,

@@ -746,11 +746,8 @@ impl X64 {
                 ; mulpd Rx(d), Rx(y)
                 ; addpd Rx(d), Rx(z)
             ),
-            // `-(a * b) + c` and `c - a * b` are the same number (signed zeros included) and
-            // differ only in which NaN comes out when the product or `c` is NaN. Each is what
-            // the interpreter's `-(a * b) + c` compiles to: for `f32x4` the product's sign bits
-            // are flipped, then `c` added; for `f64x2` its compiler folds the negation into a
-            // subtraction, so a NaN product keeps its sign.
+            // `-(a * b) + c`: the product's sign bits flipped, then `c` added (so a NaN
+            // product comes out negated; `c - a * b`, the same number, would keep its sign).
             V128Ternary::F32x4NegMulAdd => dynasm!(self.ops
                 ; .arch x64
                 ; movdqa Rx(d), Rx(x)
@@ -762,10 +759,12 @@ impl X64 {
             ),
             V128Ternary::F64x2NegMulAdd => dynasm!(self.ops
                 ; .arch x64
-                ; movdqa Rx(T0), Rx(x)
-                ; mulpd Rx(T0), Rx(y)
-                ; movdqa Rx(d), Rx(z)
-                ; subpd Rx(d), Rx(T0)
+                ; movdqa Rx(d), Rx(x)
+                ; mulpd Rx(d), Rx(y)
+                ; pcmpeqd Rx(T0), Rx(T0)
+                ; psllq Rx(T0), 63
+                ; pxor Rx(d), Rx(T0)
+                ; addpd Rx(d), Rx(z)
             ),
             V128Ternary::I32x4DotI8x16AddS => {
                 self.signed_byte_products(d, x, y, true);
