@@ -9,10 +9,11 @@
 //! routes each instruction to the method of its family, which decides *what* to emit, and the
 //! control-flow context: labels, loop headers, OSR entries) → [`masm`] (the macro-assembler:
 //! operations on slots, immediates, conditions, labels, trap codes and libcalls; it owns the
-//! register cache and its invariant) → `masm/x64.rs` (every x86-64 encoding, with dynasm).
-//! Operations without a short x86-64 sequence (wasm `min`/`max`, checked truncation, bulk
-//! memory and table operations) call the runtime's libcalls through the vmctx's table
-//! (`tierup_abi::libcalls`), as every tier does.
+//! register cache and its invariant) → `masm/x64.rs` (every x86-64 encoding, with dynasm;
+//! the SSE sequences of `v128` operations in its child `masm/x64/simd.rs`).
+//! Scalar operations without a short x86-64 sequence (wasm `min`/`max`, checked truncation,
+//! bulk memory and table operations) call the runtime's libcalls through the vmctx's table
+//! (`tierup_abi::libcalls`), as every tier does; every SIMD operation is inline SSE.
 //!
 //! Output is position-independent bytes (dynasm's `VecAssembler`; no absolute address appears
 //! in the code; `v128` constants sit in a pool after the code, read RIP-relative) plus the

@@ -1,5 +1,6 @@
 //! x86-64 encodings: every instruction the baseline emits, written once, with dynasm over a
-//! `VecAssembler`. Nothing outside this file writes machine code.
+//! `VecAssembler`. Nothing outside this file and its child `x64/simd.rs` (the SSE sequences
+//! of `v128` operations and the constant pool) writes machine code.
 //!
 //! This layer speaks registers ([`Gpr`], [`Xmm`]), frame slots (`[rbx + slot_offset(s)]`),
 //! the fixed registers of the module docs of [`super`], and labels. It knows nothing of the
