@@ -9,14 +9,16 @@
 //! routes each instruction to the method of its family, which decides *what* to emit, and the
 //! control-flow context: labels, loop headers, OSR entries) → [`masm`] (the macro-assembler:
 //! operations on slots, immediates, conditions, labels, trap codes and libcalls; it owns the
-//! register cache and its invariant) → `masm/x64.rs` (every x86-64 encoding, with dynasm).
-//! Operations without a short x86-64 sequence (wasm `min`/`max`, checked truncation, bulk
-//! memory and table operations) call the runtime's libcalls through the vmctx's table
-//! (`tierup_abi::libcalls`), as every tier does.
+//! register cache and its invariant) → `masm/x64.rs` (every x86-64 encoding, with dynasm;
+//! the SSE sequences of `v128` operations in its child `masm/x64/simd.rs`).
+//! Scalar operations without a short x86-64 sequence (wasm `min`/`max`, checked truncation,
+//! bulk memory and table operations) call the runtime's libcalls through the vmctx's table
+//! (`tierup_abi::libcalls`), as every tier does; every SIMD operation is inline SSE.
 //!
 //! Output is position-independent bytes (dynasm's `VecAssembler`; no absolute address appears
-//! in the code) plus the trap table and the OSR entry points; the runtime copies the bytes
-//! into its code arena and registers the traps.
+//! in the code; `v128` constants sit in a pool after the code, read RIP-relative) plus the
+//! trap table and the OSR entry points; the runtime copies the bytes into its code arena
+//! (16-byte aligned, which the pool's alignment relies on) and registers the traps.
 
 mod codegen;
 mod masm;
@@ -34,13 +36,42 @@ pub struct CompileEnv {
     pub has_memory: bool,
     /// How memory accesses are checked.
     pub bounds_checks: BoundsChecks,
+    /// The optional instructions code may use (this machine's: [`CpuFeatures::detect`]).
+    pub cpu: CpuFeatures,
+}
+
+/// Instructions beyond what the tier requires (x86-64 with SSE4.1 and POPCNT) that the CPU
+/// running the code has; code generation uses them where they pay, with an SSE4.1 sequence
+/// otherwise.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CpuFeatures {
+    /// SSE4.2 (`pcmpgtq`, for `i64x2` signed comparisons).
+    pub sse42: bool,
+}
+
+impl CpuFeatures {
+    /// The features of the CPU this runs on.
+    pub fn detect() -> CpuFeatures {
+        #[cfg(target_arch = "x86_64")]
+        {
+            CpuFeatures {
+                sse42: std::arch::is_x86_feature_detected!("sse4.2"),
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        CpuFeatures::default()
+    }
 }
 
 /// A compiled function.
 #[derive(Debug, Clone)]
 pub struct BaselineCode {
-    /// Position-independent machine code; the function's entry is at offset 0.
+    /// Position-independent machine code; the function's entry is at offset 0. From
+    /// `data_offset` on it holds the constant pool, not instructions.
     pub code: Vec<u8>,
+    /// Where the instructions end: the constant pool (16-byte-aligned `v128` constants the
+    /// code reads RIP-relative) follows; `code.len()` when there is none.
+    pub data_offset: u32,
     /// Instructions that may fault, with their traps.
     pub traps: Vec<TrapSiteRecord>,
     /// `(bytecode index of a loop header, code offset)`: entry points that continue an

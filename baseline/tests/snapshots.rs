@@ -3,7 +3,9 @@
 //!
 //! The inputs are the interpreter's snapshot cases (`interp/tests/snapshots/NAME.wat`, whose
 //! bytecode listings sit beside them); the expected listings are
-//! `baseline/tests/snapshots/NAME.txt`. Trap sites and OSR entries are annotated. Run with
+//! `baseline/tests/snapshots/NAME.txt`. Trap sites and OSR entries are annotated, and the
+//! constant pool after the code is listed as data. The code is generated for a CPU with
+//! SSE4.2 whatever the machine, so the listings do not depend on it. Run with
 //! `TIERUP_BLESS=1` to rewrite the listings after an intended change, then review the diff.
 
 use std::fmt::Write as _;
@@ -11,18 +13,21 @@ use std::path::Path;
 use std::sync::Arc;
 
 use capstone::prelude::*;
-use tierup_abi::{BoundsChecks, ModuleInfo};
-use tierup_baseline::{CompileEnv, compile};
+use tierup_abi::{BoundsChecks, Features, ModuleInfo};
+use tierup_baseline::{CompileEnv, CpuFeatures, compile};
 use tierup_interp::InterpModule;
 
 fn listing(wat_path: &Path) -> String {
     let wasm = wat::parse_file(wat_path).expect("snapshot WAT parses");
-    let info = Arc::new(ModuleInfo::parse(wasm).expect("snapshot module validates"));
+    // Every feature tierup supports, SIMD and multi-memory included.
+    let features = Features::SUPPORTED;
+    let info = Arc::new(ModuleInfo::parse_with(wasm, features).expect("snapshot module validates"));
     let module = InterpModule::new(info.clone());
     let env = CompileEnv {
         num_imported_funcs: info.num_imported_funcs,
         has_memory: !info.memories.is_empty(),
         bounds_checks: BoundsChecks::Guard,
+        cpu: CpuFeatures { sse42: true },
     };
     let cs = Capstone::new()
         .x86()
@@ -39,7 +44,8 @@ fn listing(wat_path: &Path) -> String {
         let index = info.func_of(defined);
         let name = info.func_name(index).unwrap_or("?");
         let _ = writeln!(out, ";; func[{index}] {name}: {} bytes", code.code.len());
-        let insns = cs.disasm_all(&code.code, 0).expect("disassembles");
+        let data = code.data_offset as usize;
+        let insns = cs.disasm_all(&code.code[..data], 0).expect("disassembles");
         for insn in insns.as_ref() {
             let at = insn.address() as u32;
             for (pc, offset) in &code.osr_entries {
@@ -64,6 +70,11 @@ fn listing(wat_path: &Path) -> String {
                 }
             }
             let _ = writeln!(out, "{}", line.trim_end());
+        }
+        // The pool: 16-byte constants from the first aligned offset after the code.
+        for at in (data.next_multiple_of(16)..code.code.len()).step_by(16) {
+            let value = u128::from_le_bytes(code.code[at..at + 16].try_into().unwrap());
+            let _ = writeln!(out, "{at:5x}: constant 0x{value:032x}");
         }
     }
     out

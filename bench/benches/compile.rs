@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tierup_abi::{BoundsChecks, ModuleInfo};
-use tierup_baseline::CompileEnv;
+use tierup_baseline::{CompileEnv, CpuFeatures};
 use tierup_bench::large_module_wasm;
 use tierup_interp::{CompiledFunc, translate};
 use tierup_runtime::{Config, Engine, Module, TierMode};
@@ -27,6 +27,7 @@ fn compile(c: &mut Criterion) {
         num_imported_funcs: info.num_imported_funcs,
         has_memory: !info.memories.is_empty(),
         bounds_checks: BoundsChecks::Guard,
+        cpu: CpuFeatures::detect(),
     };
     let bytecode: Vec<CompiledFunc> = funcs
         .clone()

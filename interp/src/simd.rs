@@ -635,7 +635,11 @@ pub(crate) fn f32x4_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
     std::array::from_fn::<f32, 4, _>(|i| add_nan_first(p[i], c[i])).bits()
 }
 
-/// `f32x4.relaxed_nmadd`: `-(a * b) + c`, rounded twice.
+/// `f32x4.relaxed_nmadd`: `-(a * b) + c`, rounded twice: the product's sign bits flipped,
+/// then `c` added, a NaN operand of the addition giving the first one quieted. That NaN rule
+/// (x86's, which the machine-code tiers get from `addps`) is written out: LLVM may fold the
+/// negation into a subtraction or swap the addition's operands, which changes the NaN a
+/// plain `+` returns, and it did so differently in the two dispatch backends.
 #[inline(always)]
 pub(crate) fn f32x4_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
     let (p, c) = (<[f32; 4]>::of(f32x4_mul(a, b)), <[f32; 4]>::of(c));
@@ -649,7 +653,8 @@ pub(crate) fn f64x2_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
     std::array::from_fn::<f64, 2, _>(|i| add_nan_first(p[i], c[i])).bits()
 }
 
-/// `f64x2.relaxed_nmadd`: `-(a * b) + c`, rounded twice.
+/// `f64x2.relaxed_nmadd`: `-(a * b) + c`, rounded twice, with the NaN rule of
+/// [`f32x4_relaxed_nmadd`].
 #[inline(always)]
 pub(crate) fn f64x2_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
     let (p, c) = (<[f64; 2]>::of(f64x2_mul(a, b)), <[f64; 2]>::of(c));

@@ -8,12 +8,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use tierup_abi::ModuleInfo;
+use tierup_abi::{Features, ModuleInfo};
 use tierup_interp::{InterpModule, disassemble};
 
 fn listing(wat_path: &Path) -> String {
     let wasm = wat::parse_file(wat_path).expect("snapshot WAT parses");
-    let info = Arc::new(ModuleInfo::parse(wasm).expect("snapshot module validates"));
+    // Every feature tierup supports, SIMD and multi-memory included.
+    let features = Features::SUPPORTED;
+    let info = Arc::new(ModuleInfo::parse_with(wasm, features).expect("snapshot module validates"));
     let module = InterpModule::new(info.clone());
     let mut out = String::new();
     for defined in info.defined_funcs() {

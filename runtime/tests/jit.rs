@@ -313,6 +313,57 @@ fn on_stack_replacement_finds_every_loop_header() {
     assert_eq!(instance.module(&mut store).stats().osr_entries, 1);
 }
 
+/// On-stack replacement in the middle of a SIMD loop: the interpreter's frame, whose `v128`
+/// locals take two slots each, continues in baseline code at the loop header and finishes
+/// with the right result; forced baseline code (both bounds-check modes) computes the same.
+/// (Interpreter and baseline tiers only: the optimizer gets SIMD separately.)
+#[test]
+fn on_stack_replacement_carries_v128s() {
+    let wat = r#"(module
+      (func (export "main") (param i32) (result i64 i64)
+        (local $acc v128) (local $step v128) (local $i i32)
+        (local.set $step (v128.const i32x4 1 2 3 4))
+        (loop $l
+          (local.set $acc (i32x4.add (local.get $acc) (local.get $step)))
+          (local.set $step (i32x4.add (local.get $step) (v128.const i32x4 1 1 1 1)))
+          (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                              (local.get 0))))
+        (i64x2.extract_lane 0 (local.get $acc))
+        (i64x2.extract_lane 1 (local.get $acc))))"#;
+    let n = 100_000u32;
+    // Lane k adds k + 1, k + 2, ..., k + n (wrapping).
+    let lane = |k: u32| (n.wrapping_mul(k + 1)).wrapping_add(n.wrapping_mul(n - 1) / 2);
+    let expected = (
+        (u64::from(lane(0)) | u64::from(lane(1)) << 32) as i64,
+        (u64::from(lane(2)) | u64::from(lane(3)) << 32) as i64,
+    );
+    let mut tiered = Config::new();
+    tiered
+        .tier(TierMode::Tiered)
+        .tiers("interp,baseline".parse().unwrap());
+    let mut modes = vec![("tiered", tiered)];
+    for (name, checks) in [
+        ("baseline", BoundsChecks::Guard),
+        ("baseline-explicit", BoundsChecks::Explicit),
+    ] {
+        let mut config = Config::new();
+        config.tier(TierMode::Baseline).bounds_checks(checks);
+        modes.push((name, config));
+    }
+    for (mode, mut config) in modes {
+        config.wasm_simd(true);
+        let (mut store, instance) = instantiate(&config, wat, ());
+        let main = instance
+            .get_typed_func::<i32, (i64, i64)>(&mut store, "main")
+            .unwrap();
+        assert_eq!(main.call(&mut store, n as i32).unwrap(), expected, "{mode}");
+        if mode == "tiered" {
+            let stats = instance.module(&mut store).stats();
+            assert_eq!(stats.osr_entries, 1, "one on-stack replacement");
+        }
+    }
+}
+
 /// A function called once whose loop runs long ends up in optimized code: on-stack
 /// replacement moves the running activation from the interpreter (or from baseline code) into
 /// Cranelift's code at a loop header, in every tier combination that has the optimizer.

@@ -4,9 +4,10 @@
 //!
 //! Bounds checks (DESIGN.md §6): with guard pages, a 32-bit index plus a static offset below
 //! the guard region cannot leave the reservation, so the access itself is the check (a fault
-//! on the guard is the trap); larger offsets, and every access in the explicit mode, compare
-//! the access's end with the memory's length first. Bulk operations and `grow` call the
-//! runtime's libcalls, as every tier does.
+//! on the guard is the trap); larger offsets (for a 16-byte `v128` access, offsets beyond the
+//! guard region minus 16), and every access in the explicit mode, compare the access's end
+//! with the memory's length first. Bulk operations and `grow` call the runtime's libcalls,
+//! as every tier does.
 
 use tierup_abi::{BoundsChecks, GUARD_BYTES, Libcall};
 
@@ -14,14 +15,22 @@ use super::Codegen;
 use crate::masm::LibcallArg::{self, U32, U64};
 use crate::masm::{HeapCheck, LoadKind, Operand, Segment, StoreKind};
 
-/// The largest static offset a guard-page access may carry without an explicit check: the
-/// guard region minus the widest access.
-const GUARD_SAFE_OFFSET: u64 = GUARD_BYTES - 8;
+/// The widest scalar access, in bytes. Every scalar access is treated as this wide, so its
+/// static offset needs no explicit check up to `GUARD_BYTES - 8`, whatever its own size.
+const SCALAR_ACCESS_BYTES: u32 = 8;
 
 impl Codegen<'_> {
-    /// How an access with static offset `offset` is kept in bounds.
+    /// How a scalar access with static offset `offset` is kept in bounds.
     fn heap_check(&self, offset: u32) -> HeapCheck {
-        if self.env.bounds_checks == BoundsChecks::Guard && u64::from(offset) <= GUARD_SAFE_OFFSET {
+        self.heap_check_for(offset, SCALAR_ACCESS_BYTES)
+    }
+
+    /// How an access of `bytes` bytes with static offset `offset` is kept in bounds: by the
+    /// guard region when the access, treated as at least 8 bytes wide, ends inside it (a
+    /// 16-byte `v128` access needs `offset <= GUARD_BYTES - 16`), else explicitly.
+    pub(super) fn heap_check_for(&self, offset: u32, bytes: u32) -> HeapCheck {
+        let safe = GUARD_BYTES - u64::from(bytes.max(SCALAR_ACCESS_BYTES));
+        if self.env.bounds_checks == BoundsChecks::Guard && u64::from(offset) <= safe {
             HeapCheck::GuardRegion
         } else {
             HeapCheck::Explicit

@@ -10,7 +10,8 @@
 //! bounds checks, `memory.size`/`grow`, bulk memory, globals, tables and segments; `calls.rs`
 //! direct, imported and indirect calls and the call-reference helper (host calls);
 //! `numeric.rs` integer and float arithmetic, comparisons, conversions, constants, copies and
-//! `select`.
+//! `select`; `simd.rs` everything on `v128`s (lane operations, lanes, constants, shuffles,
+//! moves, globals and memory accesses), with the lowering of relaxed SIMD.
 //!
 //! Frame and ABI: the function is `extern "sysv64" fn(vmctx: rdi, fp: rsi)` (DESIGN.md §3) and
 //! keeps the interpreter's frame layout, so any bytecode index that is a loop header can be
@@ -32,13 +33,15 @@ mod control;
 mod frame;
 mod memory;
 mod numeric;
+mod simd;
 
 use tierup_abi::Libcall;
 use tierup_interp::{CompiledFunc, Instr};
 
 use crate::masm::{
-    AluOp, BitCount, Cond, DivRemOp, ExtendOp, FloatOp, FloatSignOp, FloatUnaryOp, IntToFloat,
-    Label, LoadKind, Masm, Operand, Segment, ShiftOp, StoreKind, Width,
+    AluOp, BitCount, Cond, DivRemOp, ExtendOp, ExtractLane, FloatOp, FloatSignOp, FloatUnaryOp,
+    IntToFloat, Label, LaneSize, LoadKind, Masm, Operand, Segment, ShiftOp, StoreKind, V128Binary,
+    V128LoadKind, V128Reduce, V128Shift, V128Ternary, V128Unary, Width,
 };
 use crate::{BaselineCode, CompileEnv, CompileError};
 use numeric::{FloatRelation, MinMax};
@@ -64,7 +67,7 @@ pub(crate) struct Codegen<'a> {
 
 impl<'a> Codegen<'a> {
     pub(crate) fn new(func: &'a CompiledFunc, env: &'a CompileEnv) -> Codegen<'a> {
-        let mut m = Masm::new();
+        let mut m = Masm::new(env.cpu);
         let epilogue = m.new_label();
         let hot_helper = m.new_label();
         let osr_exit = m.new_label();
@@ -116,12 +119,13 @@ impl<'a> Codegen<'a> {
         self.emit_hot_helper();
         self.emit_call_ref_helper();
         let osr_entries = self.emit_osr_entries();
-        let (code, traps) = self
+        let (code, data_offset, traps) = self
             .m
             .finish()
             .map_err(|e| CompileError(format!("assembling: {e}")))?;
         Ok(BaselineCode {
             code,
+            data_offset,
             traps,
             osr_entries,
         })
@@ -146,8 +150,10 @@ impl<'a> Codegen<'a> {
     #[rustfmt::skip]
     fn emit(&mut self, i: usize) -> Result<(), CompileError> {
         use Cond::*;
+        use LaneSize::{L8, L16, L32, L64};
         use Operand::{Imm, Slot};
         use Width::{W32, W64};
+        use {V128Binary as B, V128Reduce as R, V128Shift as S, V128Ternary as T, V128Unary as U};
         let instr = self.func.code[i];
         match instr {
             // ---- control (control.rs) ----
@@ -474,10 +480,273 @@ impl<'a> Codegen<'a> {
             Instr::F64ConvertI64S { dst, src } => self.convert_int(IntToFloat::I64S, W64, dst, src),
             Instr::F32DemoteF64 { dst, src } => self.convert_float(W32, dst, src),
             Instr::F64PromoteF32 { dst, src } => self.convert_float(W64, dst, src),
-            other => return Err(CompileError(format!(
-                "instruction `{}` is not supported by the baseline tier",
-                other.opcode().name()
-            ))),
+            // ---- v128 (simd.rs) ----
+            Instr::Copy128 { dst, src } => self.v128_copy(dst, src),
+            Instr::Select128 { dst, a, b } => self.v128_select(i, dst, a, b),
+            Instr::GlobalGet128 { dst, global } => self.v128_global_get(dst, global),
+            Instr::GlobalSet128 { global, src } => self.v128_global_set(global, src),
+            Instr::V128Load { dst, addr, offset } => self.v128_load(V128LoadKind::V128, dst, addr, offset),
+            Instr::V128Load8x8S { dst, addr, offset } => self.v128_load(V128LoadKind::Extend8x8S, dst, addr, offset),
+            Instr::V128Load8x8U { dst, addr, offset } => self.v128_load(V128LoadKind::Extend8x8U, dst, addr, offset),
+            Instr::V128Load16x4S { dst, addr, offset } => self.v128_load(V128LoadKind::Extend16x4S, dst, addr, offset),
+            Instr::V128Load16x4U { dst, addr, offset } => self.v128_load(V128LoadKind::Extend16x4U, dst, addr, offset),
+            Instr::V128Load32x2S { dst, addr, offset } => self.v128_load(V128LoadKind::Extend32x2S, dst, addr, offset),
+            Instr::V128Load32x2U { dst, addr, offset } => self.v128_load(V128LoadKind::Extend32x2U, dst, addr, offset),
+            Instr::V128Load8Splat { dst, addr, offset } => self.v128_load(V128LoadKind::Splat(L8), dst, addr, offset),
+            Instr::V128Load16Splat { dst, addr, offset } => self.v128_load(V128LoadKind::Splat(L16), dst, addr, offset),
+            Instr::V128Load32Splat { dst, addr, offset } => self.v128_load(V128LoadKind::Splat(L32), dst, addr, offset),
+            Instr::V128Load64Splat { dst, addr, offset } => self.v128_load(V128LoadKind::Splat(L64), dst, addr, offset),
+            Instr::V128Load32Zero { dst, addr, offset } => self.v128_load(V128LoadKind::Zero32, dst, addr, offset),
+            Instr::V128Load64Zero { dst, addr, offset } => self.v128_load(V128LoadKind::Zero64, dst, addr, offset),
+            Instr::V128Store { addr, src, offset } => self.v128_store(addr, src, offset),
+            Instr::V128Load8Lane { dst, addr, offset } => self.v128_load_lane(i, L8, dst, addr, offset),
+            Instr::V128Load16Lane { dst, addr, offset } => self.v128_load_lane(i, L16, dst, addr, offset),
+            Instr::V128Load32Lane { dst, addr, offset } => self.v128_load_lane(i, L32, dst, addr, offset),
+            Instr::V128Load64Lane { dst, addr, offset } => self.v128_load_lane(i, L64, dst, addr, offset),
+            Instr::V128Store8Lane { addr, src, offset } => self.v128_store_lane(i, L8, addr, src, offset),
+            Instr::V128Store16Lane { addr, src, offset } => self.v128_store_lane(i, L16, addr, src, offset),
+            Instr::V128Store32Lane { addr, src, offset } => self.v128_store_lane(i, L32, addr, src, offset),
+            Instr::V128Store64Lane { addr, src, offset } => self.v128_store_lane(i, L64, addr, src, offset),
+            Instr::V128Const { dst, index } => self.v128_const(dst, index)?,
+            Instr::I8x16Shuffle { dst, lhs, rhs } => self.v128_shuffle(i, dst, lhs, rhs)?,
+            Instr::I8x16ExtractLaneS { dst, src, lane } => self.v128_extract_lane(ExtractLane::I8S, dst, src, lane),
+            Instr::I8x16ExtractLaneU { dst, src, lane } => self.v128_extract_lane(ExtractLane::I8U, dst, src, lane),
+            Instr::I16x8ExtractLaneS { dst, src, lane } => self.v128_extract_lane(ExtractLane::I16S, dst, src, lane),
+            Instr::I16x8ExtractLaneU { dst, src, lane } => self.v128_extract_lane(ExtractLane::I16U, dst, src, lane),
+            Instr::I32x4ExtractLane { dst, src, lane } | Instr::F32x4ExtractLane { dst, src, lane } => {
+                self.v128_extract_lane(ExtractLane::I32, dst, src, lane)
+            }
+            Instr::I64x2ExtractLane { dst, src, lane } | Instr::F64x2ExtractLane { dst, src, lane } => {
+                self.v128_extract_lane(ExtractLane::I64, dst, src, lane)
+            }
+            Instr::I8x16ReplaceLane { dst, src, value } => self.v128_replace_lane(i, L8, dst, src, value),
+            Instr::I16x8ReplaceLane { dst, src, value } => self.v128_replace_lane(i, L16, dst, src, value),
+            Instr::I32x4ReplaceLane { dst, src, value } | Instr::F32x4ReplaceLane { dst, src, value } => {
+                self.v128_replace_lane(i, L32, dst, src, value)
+            }
+            Instr::I64x2ReplaceLane { dst, src, value } | Instr::F64x2ReplaceLane { dst, src, value } => {
+                self.v128_replace_lane(i, L64, dst, src, value)
+            }
+            // Lane-wise operations; each relaxed one goes to the strict operation its
+            // deterministic lowering computes.
+            Instr::I8x16Swizzle { dst, lhs, rhs } => self.v128_binary(B::I8x16Swizzle, dst, lhs, rhs),
+            Instr::I8x16Splat { dst, src } => self.v128_splat(L8, dst, src),
+            Instr::I16x8Splat { dst, src } => self.v128_splat(L16, dst, src),
+            Instr::I32x4Splat { dst, src } => self.v128_splat(L32, dst, src),
+            Instr::I64x2Splat { dst, src } => self.v128_splat(L64, dst, src),
+            Instr::F32x4Splat { dst, src } => self.v128_splat(L32, dst, src),
+            Instr::F64x2Splat { dst, src } => self.v128_splat(L64, dst, src),
+            Instr::I8x16Eq { dst, lhs, rhs } => self.v128_binary(B::I8x16Eq, dst, lhs, rhs),
+            Instr::I8x16Ne { dst, lhs, rhs } => self.v128_binary(B::I8x16Ne, dst, lhs, rhs),
+            Instr::I8x16LtS { dst, lhs, rhs } => self.v128_binary(B::I8x16LtS, dst, lhs, rhs),
+            Instr::I8x16LtU { dst, lhs, rhs } => self.v128_binary(B::I8x16LtU, dst, lhs, rhs),
+            Instr::I8x16GtS { dst, lhs, rhs } => self.v128_binary(B::I8x16GtS, dst, lhs, rhs),
+            Instr::I8x16GtU { dst, lhs, rhs } => self.v128_binary(B::I8x16GtU, dst, lhs, rhs),
+            Instr::I8x16LeS { dst, lhs, rhs } => self.v128_binary(B::I8x16LeS, dst, lhs, rhs),
+            Instr::I8x16LeU { dst, lhs, rhs } => self.v128_binary(B::I8x16LeU, dst, lhs, rhs),
+            Instr::I8x16GeS { dst, lhs, rhs } => self.v128_binary(B::I8x16GeS, dst, lhs, rhs),
+            Instr::I8x16GeU { dst, lhs, rhs } => self.v128_binary(B::I8x16GeU, dst, lhs, rhs),
+            Instr::I16x8Eq { dst, lhs, rhs } => self.v128_binary(B::I16x8Eq, dst, lhs, rhs),
+            Instr::I16x8Ne { dst, lhs, rhs } => self.v128_binary(B::I16x8Ne, dst, lhs, rhs),
+            Instr::I16x8LtS { dst, lhs, rhs } => self.v128_binary(B::I16x8LtS, dst, lhs, rhs),
+            Instr::I16x8LtU { dst, lhs, rhs } => self.v128_binary(B::I16x8LtU, dst, lhs, rhs),
+            Instr::I16x8GtS { dst, lhs, rhs } => self.v128_binary(B::I16x8GtS, dst, lhs, rhs),
+            Instr::I16x8GtU { dst, lhs, rhs } => self.v128_binary(B::I16x8GtU, dst, lhs, rhs),
+            Instr::I16x8LeS { dst, lhs, rhs } => self.v128_binary(B::I16x8LeS, dst, lhs, rhs),
+            Instr::I16x8LeU { dst, lhs, rhs } => self.v128_binary(B::I16x8LeU, dst, lhs, rhs),
+            Instr::I16x8GeS { dst, lhs, rhs } => self.v128_binary(B::I16x8GeS, dst, lhs, rhs),
+            Instr::I16x8GeU { dst, lhs, rhs } => self.v128_binary(B::I16x8GeU, dst, lhs, rhs),
+            Instr::I32x4Eq { dst, lhs, rhs } => self.v128_binary(B::I32x4Eq, dst, lhs, rhs),
+            Instr::I32x4Ne { dst, lhs, rhs } => self.v128_binary(B::I32x4Ne, dst, lhs, rhs),
+            Instr::I32x4LtS { dst, lhs, rhs } => self.v128_binary(B::I32x4LtS, dst, lhs, rhs),
+            Instr::I32x4LtU { dst, lhs, rhs } => self.v128_binary(B::I32x4LtU, dst, lhs, rhs),
+            Instr::I32x4GtS { dst, lhs, rhs } => self.v128_binary(B::I32x4GtS, dst, lhs, rhs),
+            Instr::I32x4GtU { dst, lhs, rhs } => self.v128_binary(B::I32x4GtU, dst, lhs, rhs),
+            Instr::I32x4LeS { dst, lhs, rhs } => self.v128_binary(B::I32x4LeS, dst, lhs, rhs),
+            Instr::I32x4LeU { dst, lhs, rhs } => self.v128_binary(B::I32x4LeU, dst, lhs, rhs),
+            Instr::I32x4GeS { dst, lhs, rhs } => self.v128_binary(B::I32x4GeS, dst, lhs, rhs),
+            Instr::I32x4GeU { dst, lhs, rhs } => self.v128_binary(B::I32x4GeU, dst, lhs, rhs),
+            Instr::I64x2Eq { dst, lhs, rhs } => self.v128_binary(B::I64x2Eq, dst, lhs, rhs),
+            Instr::I64x2Ne { dst, lhs, rhs } => self.v128_binary(B::I64x2Ne, dst, lhs, rhs),
+            Instr::I64x2LtS { dst, lhs, rhs } => self.v128_binary(B::I64x2LtS, dst, lhs, rhs),
+            Instr::I64x2GtS { dst, lhs, rhs } => self.v128_binary(B::I64x2GtS, dst, lhs, rhs),
+            Instr::I64x2LeS { dst, lhs, rhs } => self.v128_binary(B::I64x2LeS, dst, lhs, rhs),
+            Instr::I64x2GeS { dst, lhs, rhs } => self.v128_binary(B::I64x2GeS, dst, lhs, rhs),
+            Instr::F32x4Eq { dst, lhs, rhs } => self.v128_binary(B::F32x4Eq, dst, lhs, rhs),
+            Instr::F32x4Ne { dst, lhs, rhs } => self.v128_binary(B::F32x4Ne, dst, lhs, rhs),
+            Instr::F32x4Lt { dst, lhs, rhs } => self.v128_binary(B::F32x4Lt, dst, lhs, rhs),
+            Instr::F32x4Gt { dst, lhs, rhs } => self.v128_binary(B::F32x4Gt, dst, lhs, rhs),
+            Instr::F32x4Le { dst, lhs, rhs } => self.v128_binary(B::F32x4Le, dst, lhs, rhs),
+            Instr::F32x4Ge { dst, lhs, rhs } => self.v128_binary(B::F32x4Ge, dst, lhs, rhs),
+            Instr::F64x2Eq { dst, lhs, rhs } => self.v128_binary(B::F64x2Eq, dst, lhs, rhs),
+            Instr::F64x2Ne { dst, lhs, rhs } => self.v128_binary(B::F64x2Ne, dst, lhs, rhs),
+            Instr::F64x2Lt { dst, lhs, rhs } => self.v128_binary(B::F64x2Lt, dst, lhs, rhs),
+            Instr::F64x2Gt { dst, lhs, rhs } => self.v128_binary(B::F64x2Gt, dst, lhs, rhs),
+            Instr::F64x2Le { dst, lhs, rhs } => self.v128_binary(B::F64x2Le, dst, lhs, rhs),
+            Instr::F64x2Ge { dst, lhs, rhs } => self.v128_binary(B::F64x2Ge, dst, lhs, rhs),
+            Instr::V128Not { dst, src } => self.v128_unary(U::V128Not, dst, src),
+            Instr::V128And { dst, lhs, rhs } => self.v128_binary(B::V128And, dst, lhs, rhs),
+            Instr::V128AndNot { dst, lhs, rhs } => self.v128_binary(B::V128AndNot, dst, lhs, rhs),
+            Instr::V128Or { dst, lhs, rhs } => self.v128_binary(B::V128Or, dst, lhs, rhs),
+            Instr::V128Xor { dst, lhs, rhs } => self.v128_binary(B::V128Xor, dst, lhs, rhs),
+            Instr::V128Bitselect { dst, lhs, rhs } => self.v128_ternary(i, T::Bitselect, dst, lhs, rhs),
+            Instr::V128AnyTrue { dst, src } => self.v128_reduce(R::AnyTrue, dst, src),
+            Instr::I8x16Abs { dst, src } => self.v128_unary(U::I8x16Abs, dst, src),
+            Instr::I8x16Neg { dst, src } => self.v128_unary(U::I8x16Neg, dst, src),
+            Instr::I8x16Popcnt { dst, src } => self.v128_unary(U::I8x16Popcnt, dst, src),
+            Instr::I8x16AllTrue { dst, src } => self.v128_reduce(R::I8x16AllTrue, dst, src),
+            Instr::I8x16Bitmask { dst, src } => self.v128_reduce(R::I8x16Bitmask, dst, src),
+            Instr::I8x16NarrowI16x8S { dst, lhs, rhs } => self.v128_binary(B::I8x16NarrowI16x8S, dst, lhs, rhs),
+            Instr::I8x16NarrowI16x8U { dst, lhs, rhs } => self.v128_binary(B::I8x16NarrowI16x8U, dst, lhs, rhs),
+            Instr::I8x16Shl { dst, lhs, rhs } => self.v128_shift(S::I8x16Shl, dst, lhs, rhs),
+            Instr::I8x16ShrS { dst, lhs, rhs } => self.v128_shift(S::I8x16ShrS, dst, lhs, rhs),
+            Instr::I8x16ShrU { dst, lhs, rhs } => self.v128_shift(S::I8x16ShrU, dst, lhs, rhs),
+            Instr::I8x16Add { dst, lhs, rhs } => self.v128_binary(B::I8x16Add, dst, lhs, rhs),
+            Instr::I8x16AddSatS { dst, lhs, rhs } => self.v128_binary(B::I8x16AddSatS, dst, lhs, rhs),
+            Instr::I8x16AddSatU { dst, lhs, rhs } => self.v128_binary(B::I8x16AddSatU, dst, lhs, rhs),
+            Instr::I8x16Sub { dst, lhs, rhs } => self.v128_binary(B::I8x16Sub, dst, lhs, rhs),
+            Instr::I8x16SubSatS { dst, lhs, rhs } => self.v128_binary(B::I8x16SubSatS, dst, lhs, rhs),
+            Instr::I8x16SubSatU { dst, lhs, rhs } => self.v128_binary(B::I8x16SubSatU, dst, lhs, rhs),
+            Instr::I8x16MinS { dst, lhs, rhs } => self.v128_binary(B::I8x16MinS, dst, lhs, rhs),
+            Instr::I8x16MinU { dst, lhs, rhs } => self.v128_binary(B::I8x16MinU, dst, lhs, rhs),
+            Instr::I8x16MaxS { dst, lhs, rhs } => self.v128_binary(B::I8x16MaxS, dst, lhs, rhs),
+            Instr::I8x16MaxU { dst, lhs, rhs } => self.v128_binary(B::I8x16MaxU, dst, lhs, rhs),
+            Instr::I8x16AvgrU { dst, lhs, rhs } => self.v128_binary(B::I8x16AvgrU, dst, lhs, rhs),
+            Instr::I16x8ExtAddPairwiseI8x16S { dst, src } => self.v128_unary(U::I16x8ExtAddPairwiseI8x16S, dst, src),
+            Instr::I16x8ExtAddPairwiseI8x16U { dst, src } => self.v128_unary(U::I16x8ExtAddPairwiseI8x16U, dst, src),
+            Instr::I16x8Abs { dst, src } => self.v128_unary(U::I16x8Abs, dst, src),
+            Instr::I16x8Neg { dst, src } => self.v128_unary(U::I16x8Neg, dst, src),
+            Instr::I16x8Q15MulrSatS { dst, lhs, rhs } => self.v128_binary(B::I16x8Q15MulrSatS, dst, lhs, rhs),
+            Instr::I16x8AllTrue { dst, src } => self.v128_reduce(R::I16x8AllTrue, dst, src),
+            Instr::I16x8Bitmask { dst, src } => self.v128_reduce(R::I16x8Bitmask, dst, src),
+            Instr::I16x8NarrowI32x4S { dst, lhs, rhs } => self.v128_binary(B::I16x8NarrowI32x4S, dst, lhs, rhs),
+            Instr::I16x8NarrowI32x4U { dst, lhs, rhs } => self.v128_binary(B::I16x8NarrowI32x4U, dst, lhs, rhs),
+            Instr::I16x8ExtendLowI8x16S { dst, src } => self.v128_unary(U::I16x8ExtendLowI8x16S, dst, src),
+            Instr::I16x8ExtendHighI8x16S { dst, src } => self.v128_unary(U::I16x8ExtendHighI8x16S, dst, src),
+            Instr::I16x8ExtendLowI8x16U { dst, src } => self.v128_unary(U::I16x8ExtendLowI8x16U, dst, src),
+            Instr::I16x8ExtendHighI8x16U { dst, src } => self.v128_unary(U::I16x8ExtendHighI8x16U, dst, src),
+            Instr::I16x8Shl { dst, lhs, rhs } => self.v128_shift(S::I16x8Shl, dst, lhs, rhs),
+            Instr::I16x8ShrS { dst, lhs, rhs } => self.v128_shift(S::I16x8ShrS, dst, lhs, rhs),
+            Instr::I16x8ShrU { dst, lhs, rhs } => self.v128_shift(S::I16x8ShrU, dst, lhs, rhs),
+            Instr::I16x8Add { dst, lhs, rhs } => self.v128_binary(B::I16x8Add, dst, lhs, rhs),
+            Instr::I16x8AddSatS { dst, lhs, rhs } => self.v128_binary(B::I16x8AddSatS, dst, lhs, rhs),
+            Instr::I16x8AddSatU { dst, lhs, rhs } => self.v128_binary(B::I16x8AddSatU, dst, lhs, rhs),
+            Instr::I16x8Sub { dst, lhs, rhs } => self.v128_binary(B::I16x8Sub, dst, lhs, rhs),
+            Instr::I16x8SubSatS { dst, lhs, rhs } => self.v128_binary(B::I16x8SubSatS, dst, lhs, rhs),
+            Instr::I16x8SubSatU { dst, lhs, rhs } => self.v128_binary(B::I16x8SubSatU, dst, lhs, rhs),
+            Instr::I16x8Mul { dst, lhs, rhs } => self.v128_binary(B::I16x8Mul, dst, lhs, rhs),
+            Instr::I16x8MinS { dst, lhs, rhs } => self.v128_binary(B::I16x8MinS, dst, lhs, rhs),
+            Instr::I16x8MinU { dst, lhs, rhs } => self.v128_binary(B::I16x8MinU, dst, lhs, rhs),
+            Instr::I16x8MaxS { dst, lhs, rhs } => self.v128_binary(B::I16x8MaxS, dst, lhs, rhs),
+            Instr::I16x8MaxU { dst, lhs, rhs } => self.v128_binary(B::I16x8MaxU, dst, lhs, rhs),
+            Instr::I16x8AvgrU { dst, lhs, rhs } => self.v128_binary(B::I16x8AvgrU, dst, lhs, rhs),
+            Instr::I16x8ExtMulLowI8x16S { dst, lhs, rhs } => self.v128_binary(B::I16x8ExtMulLowI8x16S, dst, lhs, rhs),
+            Instr::I16x8ExtMulHighI8x16S { dst, lhs, rhs } => self.v128_binary(B::I16x8ExtMulHighI8x16S, dst, lhs, rhs),
+            Instr::I16x8ExtMulLowI8x16U { dst, lhs, rhs } => self.v128_binary(B::I16x8ExtMulLowI8x16U, dst, lhs, rhs),
+            Instr::I16x8ExtMulHighI8x16U { dst, lhs, rhs } => self.v128_binary(B::I16x8ExtMulHighI8x16U, dst, lhs, rhs),
+            Instr::I32x4ExtAddPairwiseI16x8S { dst, src } => self.v128_unary(U::I32x4ExtAddPairwiseI16x8S, dst, src),
+            Instr::I32x4ExtAddPairwiseI16x8U { dst, src } => self.v128_unary(U::I32x4ExtAddPairwiseI16x8U, dst, src),
+            Instr::I32x4Abs { dst, src } => self.v128_unary(U::I32x4Abs, dst, src),
+            Instr::I32x4Neg { dst, src } => self.v128_unary(U::I32x4Neg, dst, src),
+            Instr::I32x4AllTrue { dst, src } => self.v128_reduce(R::I32x4AllTrue, dst, src),
+            Instr::I32x4Bitmask { dst, src } => self.v128_reduce(R::I32x4Bitmask, dst, src),
+            Instr::I32x4ExtendLowI16x8S { dst, src } => self.v128_unary(U::I32x4ExtendLowI16x8S, dst, src),
+            Instr::I32x4ExtendHighI16x8S { dst, src } => self.v128_unary(U::I32x4ExtendHighI16x8S, dst, src),
+            Instr::I32x4ExtendLowI16x8U { dst, src } => self.v128_unary(U::I32x4ExtendLowI16x8U, dst, src),
+            Instr::I32x4ExtendHighI16x8U { dst, src } => self.v128_unary(U::I32x4ExtendHighI16x8U, dst, src),
+            Instr::I32x4Shl { dst, lhs, rhs } => self.v128_shift(S::I32x4Shl, dst, lhs, rhs),
+            Instr::I32x4ShrS { dst, lhs, rhs } => self.v128_shift(S::I32x4ShrS, dst, lhs, rhs),
+            Instr::I32x4ShrU { dst, lhs, rhs } => self.v128_shift(S::I32x4ShrU, dst, lhs, rhs),
+            Instr::I32x4Add { dst, lhs, rhs } => self.v128_binary(B::I32x4Add, dst, lhs, rhs),
+            Instr::I32x4Sub { dst, lhs, rhs } => self.v128_binary(B::I32x4Sub, dst, lhs, rhs),
+            Instr::I32x4Mul { dst, lhs, rhs } => self.v128_binary(B::I32x4Mul, dst, lhs, rhs),
+            Instr::I32x4MinS { dst, lhs, rhs } => self.v128_binary(B::I32x4MinS, dst, lhs, rhs),
+            Instr::I32x4MinU { dst, lhs, rhs } => self.v128_binary(B::I32x4MinU, dst, lhs, rhs),
+            Instr::I32x4MaxS { dst, lhs, rhs } => self.v128_binary(B::I32x4MaxS, dst, lhs, rhs),
+            Instr::I32x4MaxU { dst, lhs, rhs } => self.v128_binary(B::I32x4MaxU, dst, lhs, rhs),
+            Instr::I32x4DotI16x8S { dst, lhs, rhs } => self.v128_binary(B::I32x4DotI16x8S, dst, lhs, rhs),
+            Instr::I32x4ExtMulLowI16x8S { dst, lhs, rhs } => self.v128_binary(B::I32x4ExtMulLowI16x8S, dst, lhs, rhs),
+            Instr::I32x4ExtMulHighI16x8S { dst, lhs, rhs } => self.v128_binary(B::I32x4ExtMulHighI16x8S, dst, lhs, rhs),
+            Instr::I32x4ExtMulLowI16x8U { dst, lhs, rhs } => self.v128_binary(B::I32x4ExtMulLowI16x8U, dst, lhs, rhs),
+            Instr::I32x4ExtMulHighI16x8U { dst, lhs, rhs } => self.v128_binary(B::I32x4ExtMulHighI16x8U, dst, lhs, rhs),
+            Instr::I64x2Abs { dst, src } => self.v128_unary(U::I64x2Abs, dst, src),
+            Instr::I64x2Neg { dst, src } => self.v128_unary(U::I64x2Neg, dst, src),
+            Instr::I64x2AllTrue { dst, src } => self.v128_reduce(R::I64x2AllTrue, dst, src),
+            Instr::I64x2Bitmask { dst, src } => self.v128_reduce(R::I64x2Bitmask, dst, src),
+            Instr::I64x2ExtendLowI32x4S { dst, src } => self.v128_unary(U::I64x2ExtendLowI32x4S, dst, src),
+            Instr::I64x2ExtendHighI32x4S { dst, src } => self.v128_unary(U::I64x2ExtendHighI32x4S, dst, src),
+            Instr::I64x2ExtendLowI32x4U { dst, src } => self.v128_unary(U::I64x2ExtendLowI32x4U, dst, src),
+            Instr::I64x2ExtendHighI32x4U { dst, src } => self.v128_unary(U::I64x2ExtendHighI32x4U, dst, src),
+            Instr::I64x2Shl { dst, lhs, rhs } => self.v128_shift(S::I64x2Shl, dst, lhs, rhs),
+            Instr::I64x2ShrS { dst, lhs, rhs } => self.v128_shift(S::I64x2ShrS, dst, lhs, rhs),
+            Instr::I64x2ShrU { dst, lhs, rhs } => self.v128_shift(S::I64x2ShrU, dst, lhs, rhs),
+            Instr::I64x2Add { dst, lhs, rhs } => self.v128_binary(B::I64x2Add, dst, lhs, rhs),
+            Instr::I64x2Sub { dst, lhs, rhs } => self.v128_binary(B::I64x2Sub, dst, lhs, rhs),
+            Instr::I64x2Mul { dst, lhs, rhs } => self.v128_binary(B::I64x2Mul, dst, lhs, rhs),
+            Instr::I64x2ExtMulLowI32x4S { dst, lhs, rhs } => self.v128_binary(B::I64x2ExtMulLowI32x4S, dst, lhs, rhs),
+            Instr::I64x2ExtMulHighI32x4S { dst, lhs, rhs } => self.v128_binary(B::I64x2ExtMulHighI32x4S, dst, lhs, rhs),
+            Instr::I64x2ExtMulLowI32x4U { dst, lhs, rhs } => self.v128_binary(B::I64x2ExtMulLowI32x4U, dst, lhs, rhs),
+            Instr::I64x2ExtMulHighI32x4U { dst, lhs, rhs } => self.v128_binary(B::I64x2ExtMulHighI32x4U, dst, lhs, rhs),
+            Instr::F32x4Ceil { dst, src } => self.v128_unary(U::F32x4Ceil, dst, src),
+            Instr::F32x4Floor { dst, src } => self.v128_unary(U::F32x4Floor, dst, src),
+            Instr::F32x4Trunc { dst, src } => self.v128_unary(U::F32x4Trunc, dst, src),
+            Instr::F32x4Nearest { dst, src } => self.v128_unary(U::F32x4Nearest, dst, src),
+            Instr::F32x4Abs { dst, src } => self.v128_unary(U::F32x4Abs, dst, src),
+            Instr::F32x4Neg { dst, src } => self.v128_unary(U::F32x4Neg, dst, src),
+            Instr::F32x4Sqrt { dst, src } => self.v128_unary(U::F32x4Sqrt, dst, src),
+            Instr::F32x4Add { dst, lhs, rhs } => self.v128_binary(B::F32x4Add, dst, lhs, rhs),
+            Instr::F32x4Sub { dst, lhs, rhs } => self.v128_binary(B::F32x4Sub, dst, lhs, rhs),
+            Instr::F32x4Mul { dst, lhs, rhs } => self.v128_binary(B::F32x4Mul, dst, lhs, rhs),
+            Instr::F32x4Div { dst, lhs, rhs } => self.v128_binary(B::F32x4Div, dst, lhs, rhs),
+            Instr::F32x4Min { dst, lhs, rhs } => self.v128_binary(B::F32x4Min, dst, lhs, rhs),
+            Instr::F32x4Max { dst, lhs, rhs } => self.v128_binary(B::F32x4Max, dst, lhs, rhs),
+            Instr::F32x4PMin { dst, lhs, rhs } => self.v128_binary(B::F32x4PMin, dst, lhs, rhs),
+            Instr::F32x4PMax { dst, lhs, rhs } => self.v128_binary(B::F32x4PMax, dst, lhs, rhs),
+            Instr::F64x2Ceil { dst, src } => self.v128_unary(U::F64x2Ceil, dst, src),
+            Instr::F64x2Floor { dst, src } => self.v128_unary(U::F64x2Floor, dst, src),
+            Instr::F64x2Trunc { dst, src } => self.v128_unary(U::F64x2Trunc, dst, src),
+            Instr::F64x2Nearest { dst, src } => self.v128_unary(U::F64x2Nearest, dst, src),
+            Instr::F64x2Abs { dst, src } => self.v128_unary(U::F64x2Abs, dst, src),
+            Instr::F64x2Neg { dst, src } => self.v128_unary(U::F64x2Neg, dst, src),
+            Instr::F64x2Sqrt { dst, src } => self.v128_unary(U::F64x2Sqrt, dst, src),
+            Instr::F64x2Add { dst, lhs, rhs } => self.v128_binary(B::F64x2Add, dst, lhs, rhs),
+            Instr::F64x2Sub { dst, lhs, rhs } => self.v128_binary(B::F64x2Sub, dst, lhs, rhs),
+            Instr::F64x2Mul { dst, lhs, rhs } => self.v128_binary(B::F64x2Mul, dst, lhs, rhs),
+            Instr::F64x2Div { dst, lhs, rhs } => self.v128_binary(B::F64x2Div, dst, lhs, rhs),
+            Instr::F64x2Min { dst, lhs, rhs } => self.v128_binary(B::F64x2Min, dst, lhs, rhs),
+            Instr::F64x2Max { dst, lhs, rhs } => self.v128_binary(B::F64x2Max, dst, lhs, rhs),
+            Instr::F64x2PMin { dst, lhs, rhs } => self.v128_binary(B::F64x2PMin, dst, lhs, rhs),
+            Instr::F64x2PMax { dst, lhs, rhs } => self.v128_binary(B::F64x2PMax, dst, lhs, rhs),
+            Instr::I32x4TruncSatF32x4S { dst, src } => self.v128_unary(U::I32x4TruncSatF32x4S, dst, src),
+            Instr::I32x4TruncSatF32x4U { dst, src } => self.v128_unary(U::I32x4TruncSatF32x4U, dst, src),
+            Instr::F32x4ConvertI32x4S { dst, src } => self.v128_unary(U::F32x4ConvertI32x4S, dst, src),
+            Instr::F32x4ConvertI32x4U { dst, src } => self.v128_unary(U::F32x4ConvertI32x4U, dst, src),
+            Instr::I32x4TruncSatF64x2SZero { dst, src } => self.v128_unary(U::I32x4TruncSatF64x2SZero, dst, src),
+            Instr::I32x4TruncSatF64x2UZero { dst, src } => self.v128_unary(U::I32x4TruncSatF64x2UZero, dst, src),
+            Instr::F64x2ConvertLowI32x4S { dst, src } => self.v128_unary(U::F64x2ConvertLowI32x4S, dst, src),
+            Instr::F64x2ConvertLowI32x4U { dst, src } => self.v128_unary(U::F64x2ConvertLowI32x4U, dst, src),
+            Instr::F32x4DemoteF64x2Zero { dst, src } => self.v128_unary(U::F32x4DemoteF64x2Zero, dst, src),
+            Instr::F64x2PromoteLowF32x4 { dst, src } => self.v128_unary(U::F64x2PromoteLowF32x4, dst, src),
+            Instr::I8x16RelaxedSwizzle { dst, lhs, rhs } => self.v128_binary(B::I8x16Swizzle, dst, lhs, rhs),
+            Instr::I32x4RelaxedTruncF32x4S { dst, src } => self.v128_unary(U::I32x4TruncSatF32x4S, dst, src),
+            Instr::I32x4RelaxedTruncF32x4U { dst, src } => self.v128_unary(U::I32x4TruncSatF32x4U, dst, src),
+            Instr::I32x4RelaxedTruncF64x2SZero { dst, src } => self.v128_unary(U::I32x4TruncSatF64x2SZero, dst, src),
+            Instr::I32x4RelaxedTruncF64x2UZero { dst, src } => self.v128_unary(U::I32x4TruncSatF64x2UZero, dst, src),
+            Instr::F32x4RelaxedMadd { dst, lhs, rhs } => self.v128_ternary(i, T::F32x4MulAdd, dst, lhs, rhs),
+            Instr::F32x4RelaxedNmadd { dst, lhs, rhs } => self.v128_ternary(i, T::F32x4NegMulAdd, dst, lhs, rhs),
+            Instr::F64x2RelaxedMadd { dst, lhs, rhs } => self.v128_ternary(i, T::F64x2MulAdd, dst, lhs, rhs),
+            Instr::F64x2RelaxedNmadd { dst, lhs, rhs } => self.v128_ternary(i, T::F64x2NegMulAdd, dst, lhs, rhs),
+            Instr::I8x16RelaxedLaneselect { dst, lhs, rhs } => self.v128_ternary(i, T::Bitselect, dst, lhs, rhs),
+            Instr::I16x8RelaxedLaneselect { dst, lhs, rhs } => self.v128_ternary(i, T::Bitselect, dst, lhs, rhs),
+            Instr::I32x4RelaxedLaneselect { dst, lhs, rhs } => self.v128_ternary(i, T::Bitselect, dst, lhs, rhs),
+            Instr::I64x2RelaxedLaneselect { dst, lhs, rhs } => self.v128_ternary(i, T::Bitselect, dst, lhs, rhs),
+            Instr::F32x4RelaxedMin { dst, lhs, rhs } => self.v128_binary(B::F32x4Min, dst, lhs, rhs),
+            Instr::F32x4RelaxedMax { dst, lhs, rhs } => self.v128_binary(B::F32x4Max, dst, lhs, rhs),
+            Instr::F64x2RelaxedMin { dst, lhs, rhs } => self.v128_binary(B::F64x2Min, dst, lhs, rhs),
+            Instr::F64x2RelaxedMax { dst, lhs, rhs } => self.v128_binary(B::F64x2Max, dst, lhs, rhs),
+            Instr::I16x8RelaxedQ15mulrS { dst, lhs, rhs } => self.v128_binary(B::I16x8Q15MulrSatS, dst, lhs, rhs),
+            Instr::I16x8RelaxedDotI8x16I7x16S { dst, lhs, rhs } => self.v128_binary(B::I16x8DotI8x16S, dst, lhs, rhs),
+            Instr::I32x4RelaxedDotI8x16I7x16AddS { dst, lhs, rhs } => self.v128_ternary(i, T::I32x4DotI8x16AddS, dst, lhs, rhs),
         }
         Ok(())
     }

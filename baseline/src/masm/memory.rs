@@ -108,7 +108,7 @@ impl Masm {
     /// Prepares an access of `bytes` bytes at `addr + offset` of the current memory: returns `(reg,
     /// disp)` such that `[r14 + reg + disp]` is the effective address, after the explicit
     /// bounds check `check` asks for. Never uses `keep`.
-    fn memory_address(
+    pub(super) fn memory_address(
         &mut self,
         addr: u32,
         offset: u32,

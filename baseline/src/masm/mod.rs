@@ -4,20 +4,23 @@
 //!
 //! Files: this one holds the masm's core (the register cache's plumbing and invariant,
 //! labels, branches, traps, calls and the frame) and the vocabulary shared by all;
-//! `numeric.rs` and `memory.rs` the operations of those families with their vocabulary;
-//! `regcache.rs` the register cache; `x64.rs` every encoding (the only place that writes
-//! machine code, through dynasm's `VecAssembler`).
+//! `numeric.rs`, `memory.rs` and `simd.rs` (`v128`) the operations of those families with
+//! their vocabulary; `regcache.rs` the register cache; `x64.rs` every encoding (the only
+//! layer that writes machine code, through dynasm's `VecAssembler`; the SSE sequences of
+//! `v128` operations and the constant pool are its child `x64/simd.rs`).
 //!
 //! Fixed registers (DESIGN.md §3; all callee-saved, so they survive calls into Rust):
 //! `rbx` = frame pointer `fp` (slot `s` is `[rbx + slot_offset(s)]`), `r15` = vmctx, `r14` =
 //! base of memory 0, `r13` = this function's hotness countdown, `r12` = the store's interrupt
-//! flag. `xmm0` and `xmm1` are the temporaries of float operations. Calls follow SysV; in
-//! function bodies the stack is 16-byte aligned.
+//! flag. `xmm0` and `xmm1` are the temporaries of float operations, `xmm0`, `xmm1`, `xmm14`
+//! and `xmm15` those of `v128` sequences; `xmm2`–`xmm13` cache `v128`s. Calls follow SysV
+//! (every `xmm` register is caller-saved); in function bodies the stack is 16-byte aligned.
 //!
 //! # The register-cache invariant
 //!
-//! The cache ([`regcache`]) remembers which scratch register holds a copy of which slot.
-//! Every result is written through to its slot at once, so forgetting the cache is always
+//! The cache ([`regcache`]) remembers which scratch register holds a copy of which slot (a
+//! general-purpose register one slot, an SSE register the two slots of a `v128`). Every
+//! result is written through to its slot(s) at once, so forgetting the cache is always
 //! safe. Every operation here keeps these rules itself; nothing outside this module touches
 //! the cache:
 //! - a register's entry is dropped before the register is written with anything else
@@ -33,13 +36,14 @@
 //! reaches ([`Masm::jump_unless`] / [`Masm::bind_fall_through`]): it gets the cache as it was
 //! at the branch, and debug builds check that the code in between ends in a `jmp`.
 //!
-//! Debug builds check the first two rules: `x64.rs` logs the registers and slots each
-//! encoding writes, and each time an operation consults or updates the cache
+//! Debug builds check the first two rules: `x64.rs` logs the registers (of both classes) and
+//! slots each encoding writes, and each time an operation consults or updates the cache
 //! ([`Masm::cache`]), it asserts that nothing written since the last time still has an entry.
 
 mod memory;
 mod numeric;
 mod regcache;
+mod simd;
 mod x64;
 
 pub(crate) use dynasmrt::DynamicLabel as Label;
@@ -48,7 +52,12 @@ pub(crate) use numeric::{
     AluOp, BitCount, DivRemOp, ExtendOp, FloatCond, FloatOp, FloatSignOp, FloatUnaryOp, IntToFloat,
     ShiftOp,
 };
+pub(crate) use simd::{
+    ExtractLane, LaneSize, V128Binary, V128LoadKind, V128Reduce, V128Shift, V128Ternary, V128Unary,
+};
 use tierup_abi::{Libcall, TrapCode};
+
+use crate::CpuFeatures;
 
 use regcache::RegCache;
 use x64::{Gpr, Place, Src, X64, Xmm};
@@ -146,8 +155,9 @@ pub(crate) struct Masm {
 }
 
 impl Masm {
-    pub(crate) fn new() -> Masm {
-        let mut asm = X64::new();
+    /// A masm emitting code for a CPU with `cpu`.
+    pub(crate) fn new(cpu: CpuFeatures) -> Masm {
+        let mut asm = X64::new(cpu);
         let propagate = asm.new_label();
         Masm {
             asm,
@@ -164,11 +174,12 @@ impl Masm {
         self.asm.offset()
     }
 
-    /// Emits the shared trap sites and returns the code and its trap table.
+    /// Emits the shared trap sites and the constant pool and returns the code, where its
+    /// constant pool starts, and its trap table.
     ///
     /// # Errors
     /// If dynasm cannot resolve a label (a compiler bug).
-    pub(crate) fn finish(mut self) -> Result<(Vec<u8>, Vec<TrapSiteRecord>), String> {
+    pub(crate) fn finish(mut self) -> Result<(Vec<u8>, u32, Vec<TrapSiteRecord>), String> {
         self.cache().forget_all();
         for (code, label) in std::mem::take(&mut self.trap_labels) {
             self.asm.bind(label);
@@ -179,8 +190,9 @@ impl Masm {
         let at = self.offset();
         self.traps.push((at, None));
         self.asm.ud2();
+        let data_offset = self.asm.emit_constants();
         let code = self.asm.finalize()?;
-        Ok((code, self.traps))
+        Ok((code, data_offset, self.traps))
     }
 
     // ---- the register cache (the invariant lives here) ----
@@ -191,19 +203,8 @@ impl Masm {
         #[cfg(debug_assertions)]
         {
             let writes = self.asm.take_writes();
-            for (number, slot) in self.cache.gpr.entries() {
-                debug_assert!(
-                    writes.regs & (1 << number) == 0,
-                    "register {number} was written while it cached slot {slot}"
-                );
-                debug_assert!(
-                    !writes
-                        .slots
-                        .iter()
-                        .any(|&(first, count)| (first..first + count).contains(&slot)),
-                    "slot {slot} was written while register {number} cached it"
-                );
-            }
+            check_class("register", writes.regs, &writes.slots, &self.cache.gpr);
+            check_class("xmm", writes.xmms, &writes.slots, &self.cache.xmm);
             self.cache.check();
         }
         &mut self.cache
@@ -531,13 +532,37 @@ impl Masm {
     }
 }
 
+/// Debug check of one class of the cache: nothing written since the last look (registers
+/// `written`, one bit each, and the slot ranges `slots`) still has an entry.
+#[cfg(debug_assertions)]
+fn check_class<R: regcache::CacheReg>(
+    class: &str,
+    written: u16,
+    slots: &[(u32, u32)],
+    cache: &regcache::ClassCache<R>,
+) {
+    for (number, slot) in cache.entries() {
+        debug_assert!(
+            written & (1 << number) == 0,
+            "{class} {number} was written while it cached slot {slot}"
+        );
+        let end = slot + cache.span();
+        debug_assert!(
+            !slots
+                .iter()
+                .any(|&(first, count)| first < end && slot < first + count),
+            "slot {slot} was written while {class} {number} cached it"
+        );
+    }
+}
+
 #[cfg(all(test, debug_assertions))]
 mod tests {
     use super::*;
 
     /// A masm with slot 1 cached in `r8` (the first register handed out).
     fn masm_caching_slot_1() -> Masm {
-        let mut m = Masm::new();
+        let mut m = Masm::new(CpuFeatures::default());
         m.copy_slot(1, 0);
         assert_eq!(m.place(1), Place::Reg(Gpr::R8));
         m
@@ -570,10 +595,42 @@ mod tests {
         m.place(1);
     }
 
+    /// A masm with the `v128` of slots 2 and 3 cached in `xmm2` (the first one handed out).
+    fn masm_caching_v128_at_2() -> Masm {
+        let mut m = Masm::new(CpuFeatures::default());
+        m.v128_copy(2, 0);
+        assert_eq!(m.cache().xmm.find(2), Some(Xmm::new(2)));
+        m
+    }
+
+    #[test]
+    #[should_panic(expected = "xmm 2 was written while it cached slot 2")]
+    fn writing_a_cached_xmm_unclaimed_is_caught() {
+        let mut m = masm_caching_v128_at_2();
+        m.asm.v128_const(Xmm::new(2), 7);
+        m.place(1);
+    }
+
+    #[test]
+    #[should_panic(expected = "slot 2 was written while xmm 2 cached it")]
+    fn writing_the_high_half_of_a_cached_v128_from_elsewhere_is_caught() {
+        let mut m = masm_caching_v128_at_2();
+        m.asm.store_slot_imm(3, 0);
+        m.place(1);
+    }
+
+    #[test]
+    fn scalar_writes_drop_the_v128_they_overlap() {
+        let mut m = masm_caching_v128_at_2();
+        m.store_const(3, 1);
+        assert_eq!(m.cache().xmm.find(2), None);
+        m.finish().expect("assembles");
+    }
+
     #[test]
     #[should_panic(expected = "must end in a jmp")]
     fn a_fall_through_after_code_that_falls_through_is_caught() {
-        let mut m = Masm::new();
+        let mut m = Masm::new(CpuFeatures::default());
         let not_taken = m.jump_unless(Compare {
             width: Width::W32,
             lhs: 0,

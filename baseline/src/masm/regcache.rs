@@ -6,16 +6,19 @@
 //! user and keeps its invariant (see the module docs of [`super`]).
 //!
 //! The cache is organised by register class: one [`ClassCache`] per class, each with its own
-//! allocation order and round-robin cursor. Today there is one class, the general-purpose
-//! scratch registers. A second class (SSE registers, for floats and `v128`) joins as a second
-//! `ClassCache<Xmm>` field of [`RegCache`], a `CacheReg` impl for `Xmm`, and its lines in
-//! [`RegCache::forget_slots`], [`RegCache::forget_all`] and [`RegCache::check`] (and in the
-//! masm: a `Place` variant for a slot cached in an `Xmm`, the write log of `x64.rs` and the
-//! debug check of `Masm::cache`); a slot may then be cached in one register of each class. A `v128` occupies two slots, so its entry
-//! must also be dropped when either half is written ([`RegCache::forget_slots`] of a slot `s`
-//! then also drops a `v128` entry for `s - 1`).
+//! allocation order and round-robin cursor, and its own entry width:
+//! - `gpr`: general-purpose scratch registers, each caching one 8-byte slot (integers, float
+//!   bit patterns, references);
+//! - `xmm`: SSE registers, each caching one `v128`, which occupies two consecutive slots (the
+//!   entry names the first). Scalar floats do not use this class: they pass through the fixed
+//!   temporaries `xmm0`/`xmm1`, which are never cache registers.
+//!
+//! A slot may be cached in one register of each class at once (a `v128`'s low half may also be
+//! in a general-purpose register); both are copies of the frame. Writing any slot drops every
+//! entry that covers it, so writing either half of a `v128` drops its `xmm` entry
+//! ([`RegCache::forget_slots`]).
 
-use super::x64::Gpr;
+use super::x64::{Gpr, Xmm};
 
 /// A register that can cache slots.
 pub(crate) trait CacheReg: Copy + Eq + std::fmt::Debug + 'static {
@@ -26,6 +29,12 @@ pub(crate) trait CacheReg: Copy + Eq + std::fmt::Debug + 'static {
 impl CacheReg for Gpr {
     fn number(self) -> usize {
         Gpr::number(self)
+    }
+}
+
+impl CacheReg for Xmm {
+    fn number(self) -> usize {
+        Xmm::number(self)
     }
 }
 
@@ -43,22 +52,43 @@ const GPR_ORDER: [Gpr; 9] = [
     Gpr::RAX,
 ];
 
+/// SSE registers that may cache `v128`s, in round-robin order. `xmm0`, `xmm1`, `xmm14` and
+/// `xmm15` are the fixed temporaries of float and SIMD sequences (`xmm0` is also the implicit
+/// mask of SSE4.1's blends), so they never cache.
+const XMM_ORDER: [Xmm; 12] = [
+    Xmm::new(2),
+    Xmm::new(3),
+    Xmm::new(4),
+    Xmm::new(5),
+    Xmm::new(6),
+    Xmm::new(7),
+    Xmm::new(8),
+    Xmm::new(9),
+    Xmm::new(10),
+    Xmm::new(11),
+    Xmm::new(12),
+    Xmm::new(13),
+];
+
 /// The cache of one register class.
 #[derive(Debug, Clone)]
 pub(crate) struct ClassCache<R: 'static> {
     /// The registers that may cache slots, in allocation order.
     order: &'static [R],
-    /// The slot each register holds, indexed by encoding number.
+    /// The (first) slot each register holds, indexed by encoding number.
     holds: [Option<u32>; 16],
+    /// Slots an entry covers: 1, or 2 for a `v128`.
+    span: u32,
     /// Next position in `order` to hand out.
     next: usize,
 }
 
 impl<R: CacheReg> ClassCache<R> {
-    const fn new(order: &'static [R]) -> ClassCache<R> {
+    const fn new(order: &'static [R], span: u32) -> ClassCache<R> {
         ClassCache {
             order,
             holds: [None; 16],
+            span,
             next: 0,
         }
     }
@@ -89,13 +119,24 @@ impl<R: CacheReg> ClassCache<R> {
         self.holds[r.number()] = None;
     }
 
-    /// Drops every entry for a slot in `first..first + count` (they are about to be written).
+    /// Drops every entry covering a slot in `first..first + count` (they are about to be
+    /// written).
     fn forget_slots(&mut self, first: u32, count: u32) {
+        // An entry at `slot` covers `slot..slot + span`: it overlaps the range when `slot` lies
+        // in `first - (span - 1)..first + count`.
+        let from = first.wrapping_sub(self.span - 1);
+        let len = count + self.span - 1;
         for h in &mut self.holds {
-            if h.is_some_and(|slot| slot.wrapping_sub(first) < count) {
+            if h.is_some_and(|slot| slot.wrapping_sub(from) < len) {
                 *h = None;
             }
         }
+    }
+
+    /// Slots an entry covers.
+    #[cfg(debug_assertions)]
+    pub(crate) fn span(&self) -> u32 {
+        self.span
     }
 
     /// `(register number, slot)` for every entry.
@@ -140,37 +181,79 @@ impl<R: CacheReg> ClassCache<R> {
 /// The whole cache, one [`ClassCache`] per register class.
 #[derive(Debug, Clone)]
 pub(crate) struct RegCache {
-    /// General-purpose scratch registers.
+    /// General-purpose scratch registers, one slot each.
     pub(crate) gpr: ClassCache<Gpr>,
+    /// SSE registers, one `v128` (two slots) each.
+    pub(crate) xmm: ClassCache<Xmm>,
 }
 
 impl Default for RegCache {
     fn default() -> RegCache {
         RegCache {
-            gpr: ClassCache::new(&GPR_ORDER),
+            gpr: ClassCache::new(&GPR_ORDER, 1),
+            xmm: ClassCache::new(&XMM_ORDER, 2),
         }
     }
 }
 
 impl RegCache {
-    /// Drops every entry for `slot`, in every class (it is about to be written).
+    /// Drops every entry covering `slot`, in every class (it is about to be written).
     pub(crate) fn forget_slot(&mut self, slot: u32) {
-        self.gpr.forget_slots(slot, 1);
+        self.forget_slots(slot, 1);
     }
 
-    /// Drops every entry for a slot in `first..first + count`, in every class.
+    /// Drops every entry covering a slot in `first..first + count`, in every class.
     pub(crate) fn forget_slots(&mut self, first: u32, count: u32) {
         self.gpr.forget_slots(first, count);
+        self.xmm.forget_slots(first, count);
     }
 
     /// Forgets everything (at branch targets and after calls).
     pub(crate) fn forget_all(&mut self) {
         self.gpr.forget_all();
+        self.xmm.forget_all();
     }
 
     /// Debug check of the entries' shape (see [`ClassCache::check`]).
     #[cfg(debug_assertions)]
     pub(crate) fn check(&self) {
         self.gpr.check();
+        self.xmm.check();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writing_either_half_of_a_v128_drops_its_entry() {
+        for written in [4, 5] {
+            let mut cache = RegCache::default();
+            cache.xmm.record(Xmm::new(2), 4);
+            cache.gpr.record(Gpr::R8, 6);
+            cache.forget_slot(written);
+            assert_eq!(cache.xmm.find(4), None, "slot {written}");
+            assert_eq!(cache.gpr.find(6), Some(Gpr::R8));
+        }
+        let mut cache = RegCache::default();
+        cache.xmm.record(Xmm::new(2), 4);
+        cache.forget_slots(6, 2);
+        cache.forget_slot(3);
+        assert_eq!(
+            cache.xmm.find(4),
+            Some(Xmm::new(2)),
+            "neighbours are not the v128"
+        );
+        cache.forget_slots(2, 3);
+        assert_eq!(cache.xmm.find(4), None);
+    }
+
+    #[test]
+    fn a_v128_at_slot_0_is_dropped_with_slot_0() {
+        let mut cache = RegCache::default();
+        cache.xmm.record(Xmm::new(3), 0);
+        cache.forget_slot(0);
+        assert_eq!(cache.xmm.find(0), None);
     }
 }

@@ -1,5 +1,6 @@
 //! x86-64 encodings: every instruction the baseline emits, written once, with dynasm over a
-//! `VecAssembler`. Nothing outside this file writes machine code.
+//! `VecAssembler`. Nothing outside this file and its child `x64/simd.rs` (the SSE sequences
+//! of `v128` operations and the constant pool) writes machine code.
 //!
 //! This layer speaks registers ([`Gpr`], [`Xmm`]), frame slots (`[rbx + slot_offset(s)]`),
 //! the fixed registers of the module docs of [`super`], and labels. It knows nothing of the
@@ -21,6 +22,8 @@
     reason = "dynasm expands dynamic registers (`Rq(r)`) into `u8::from(r)`"
 )]
 
+mod simd;
+
 use std::mem::offset_of;
 
 use dynasmrt::x64::X64Relocation;
@@ -34,6 +37,7 @@ use super::{
     AluOp, Cond, DivRemOp, ExtendOp, FloatCond, FloatOp, FloatSignOp, FloatUnaryOp, IntToFloat,
     LoadKind, Segment, ShiftOp, StoreKind, Width,
 };
+use crate::CpuFeatures;
 
 /// A general-purpose register, by its x86-64 encoding number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,14 +60,27 @@ impl Gpr {
     }
 }
 
-/// An SSE register, by its encoding number. Today only `xmm0` and `xmm1` are used, as fixed
-/// temporaries of float operations (never cached).
+/// An SSE register, by its encoding number. `xmm0`, `xmm1`, `xmm14` and `xmm15` are fixed
+/// temporaries, never cached: scalar float operations compute in `xmm0`/`xmm1`, SIMD
+/// sequences use all four (`xmm0` is the implicit mask of SSE4.1's blends). The others cache
+/// `v128`s (`regcache.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Xmm(u8);
 
 impl Xmm {
     pub(crate) const XMM0: Xmm = Xmm(0);
     pub(crate) const XMM1: Xmm = Xmm(1);
+
+    /// `xmm<number>` (0..16).
+    pub(crate) const fn new(number: u8) -> Xmm {
+        assert!(number < 16);
+        Xmm(number)
+    }
+
+    /// The encoding number (0..16).
+    pub(crate) fn number(self) -> usize {
+        usize::from(self.0)
+    }
 }
 
 /// Where an instruction reads a slot's value: a register holding a copy, or the slot itself.
@@ -120,6 +137,8 @@ pub(crate) enum ShiftCount {
 pub(crate) struct Writes {
     /// General-purpose registers, one bit per encoding number.
     pub(crate) regs: u16,
+    /// SSE registers, one bit per encoding number.
+    pub(crate) xmms: u16,
     /// Frame slot ranges `(first, count)`.
     pub(crate) slots: Vec<(u32, u32)>,
 }
@@ -127,6 +146,10 @@ pub(crate) struct Writes {
 /// The assembler: a `VecAssembler` and, in debug builds, the write log.
 pub(crate) struct X64 {
     ops: VecAssembler<X64Relocation>,
+    /// The optional instructions the CPU has.
+    cpu: CpuFeatures,
+    /// The constant pool: `v128` constants the code reads, emitted after it (`simd.rs`).
+    consts: Vec<(u128, DynamicLabel)>,
     #[cfg(debug_assertions)]
     writes: Writes,
     /// Where the last unconditional `jmp` to a label ended (debug builds).
@@ -146,9 +169,11 @@ const _: () = assert!(
 );
 
 impl X64 {
-    pub(crate) fn new() -> X64 {
+    pub(crate) fn new(cpu: CpuFeatures) -> X64 {
         X64 {
             ops: VecAssembler::new(0),
+            cpu,
+            consts: Vec::new(),
             #[cfg(debug_assertions)]
             writes: Writes::default(),
             #[cfg(debug_assertions)]
@@ -177,6 +202,16 @@ impl X64 {
         #[cfg(debug_assertions)]
         for r in regs {
             self.writes.regs |= 1 << r.0;
+        }
+        #[cfg(not(debug_assertions))]
+        let _ = regs;
+    }
+
+    /// Records that the encoding being emitted writes SSE registers `regs`.
+    fn wrote_xmm(&mut self, regs: &[Xmm]) {
+        #[cfg(debug_assertions)]
+        for r in regs {
+            self.writes.xmms |= 1 << r.0;
         }
         #[cfg(not(debug_assertions))]
         let _ = regs;

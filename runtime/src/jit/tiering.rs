@@ -24,7 +24,7 @@ use tierup_abi::{
     BoundsChecks, COUNTDOWN_IDLE, DefinedFuncIdx, FuncIdx, INTERP_STUB_SIZE, ModuleInfo, TrapCode,
     VmCtx,
 };
-use tierup_baseline::{BaselineCode, CompileEnv};
+use tierup_baseline::{BaselineCode, CompileEnv, CpuFeatures};
 use tierup_interp::InterpModule;
 
 use crate::jit::arena::{CodeArena, CodeRange};
@@ -160,6 +160,7 @@ impl ModuleJit {
                 num_imported_funcs: info.num_imported_funcs,
                 has_memory: !info.memories.is_empty(),
                 bounds_checks,
+                cpu: CpuFeatures::detect(),
             },
             bounds_checks,
             info: info.clone(),
