@@ -266,6 +266,33 @@ fn wasmi_trap(code: wasmi::TrapCode) -> Option<TrapCode> {
     })
 }
 
+/// Whether `wasm` uses an instruction that wasmi 2.0.0 cannot run: it aborts the process (a
+/// panic in a function that cannot unwind, "failed to decode `OpCode`") on
+/// `v128.store16_lane`. Such modules are compared between tier modes only.
+fn wasmi_aborts_on(wasm: &[u8]) -> bool {
+    use wasmparser::{Operator, Parser, Payload};
+    Parser::new(0).parse_all(wasm).any(|payload| match payload {
+        Ok(Payload::CodeSectionEntry(body)) => body.get_operators_reader().is_ok_and(|ops| {
+            ops.into_iter()
+                .any(|op| matches!(op, Ok(Operator::V128Store16Lane { .. })))
+        }),
+        _ => false,
+    })
+}
+
+/// The "oracle" of a module wasmi cannot run: a run that stops before its first step, so
+/// only the tier modes are compared.
+fn tiers_only() -> Run {
+    Run {
+        engine: "wasmi (not run)".to_string(),
+        instantiation: Instantiation::Instantiated,
+        calls: vec![CallRecord {
+            outcome: Outcome::Skipped("wasmi cannot run this module".to_string()),
+            state: Vec::new(),
+        }],
+    }
+}
+
 /// Follows `plan` in wasmi (the oracle).
 fn run_wasmi(wasm: &[u8], plan: &Plan) -> Run {
     let mut run = Run {
@@ -497,7 +524,11 @@ fn generated_modules_agree() {
             Simd::Relaxed => None,
             Simd::Off | Simd::Fixed => node.as_deref(),
         };
-        let report = check_module(&wasm, &plan, run_wasmi, arbiter);
+        let report = if wasmi_aborts_on(&wasm) {
+            check_module(&wasm, &plan, |_, _| tiers_only(), None)
+        } else {
+            check_module(&wasm, &plan, run_wasmi, arbiter)
+        };
         if !(report.failures.is_empty()
             && report.wasmi_discrepancies.is_empty()
             && report.unresolved.is_empty())
