@@ -642,8 +642,14 @@ impl ModuleJit {
     ) -> usize {
         let first = self.baseline[func.index()].get().is_none();
         let Ok(code) = self.baseline(interp, func) else {
-            // Cannot be compiled (e.g. a resource limit): it stays interpreted.
-            counter.store(COUNTDOWN_IDLE, Ordering::Relaxed);
+            // Cannot be compiled (e.g. a resource limit): it stays interpreted, and its ticks
+            // there count towards the optimizer, as with `--tiers interp,opt` (a hot function
+            // must never be stuck in the interpreter because the baseline refused it).
+            if self.policy.tiers.opt && state != OptState::Optimized {
+                self.towards_opt(func, counter);
+            } else {
+                counter.store(COUNTDOWN_IDLE, Ordering::Relaxed);
+            }
             return 0;
         };
         if state != OptState::Optimized {
