@@ -36,8 +36,9 @@ use std::time::Instant;
 use arbitrary::Unstructured;
 use tierup_runtime::{Config, Engine, Module, TierMode, TrapCode, ValType};
 use tierup_tests::differential::{
-    CallRecord, Fuel, Instantiation, ModuleReport, Outcome, Plan, Prng, Run, StateItem, StateKind,
-    TIER_MODES, Value, check_module, find_node, fnv1a,
+    CallRecord, FUEL_EXPORT, Fuel, Instantiation, ModuleReport, Outcome, Plan, Prng, Run, Simd,
+    StateItem, StateKind, TIER_MODES, Value, check_module, find_node, fnv1a, generate_module,
+    smith_config,
 };
 
 /// Modules per CI run.
@@ -50,174 +51,17 @@ const ROUNDS: usize = 2;
 /// (wasm-smith's `ensure_termination`) traps; refilled before every call.
 const FUEL: u32 = 2_000;
 
-/// The export name under which the fuel global is exported (wasm-smith does not export it).
-const FUEL_EXPORT: &str = "tierup-fuzz-fuel";
-
 /// wasmi's own fuel per call: far more than the wasm-level fuel allows, so running out
 /// means something is wrong, and the call is skipped rather than hanging.
 const WASMI_FUEL: u64 = 50_000_000;
-
-/// Which SIMD instructions a generated module may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Simd {
-    /// None: WebAssembly 2.0's scalar instructions only.
-    Off,
-    /// Fixed-width SIMD (WebAssembly 2.0).
-    Fixed,
-    /// Fixed-width and relaxed SIMD (3.0).
-    Relaxed,
-}
-
-impl Simd {
-    /// The SIMD of the module of `seed`: a third of the modules use fixed-width SIMD and a
-    /// sixth relaxed SIMD as well.
-    fn of_seed(seed: u64) -> Simd {
-        match seed % 6 {
-            2 => Simd::Fixed,
-            5 => Simd::Relaxed,
-            _ => Simd::Off,
-        }
-    }
-}
-
-/// wasm-smith configured for exactly WebAssembly 2.0 (with or without its SIMD, plus relaxed
-/// SIMD and multi-memory when asked), no imports, everything exported, and small modules.
-///
-/// With `disallow_traps`, wasm-smith guards every trapping instruction (and emits no
-/// `unreachable`), so calls run to the end instead of stopping at the first of the many
-/// traps random code contains; half of the modules are generated each way.
-fn smith_config(disallow_traps: bool, simd: Simd, multi_memory: bool) -> wasm_smith::Config {
-    wasm_smith::Config {
-        disallow_traps,
-        // WebAssembly 2.0 ...
-        multi_value_enabled: true,
-        bulk_memory_enabled: true,
-        reference_types_enabled: true,
-        sign_extension_ops_enabled: true,
-        saturating_float_to_int_enabled: true,
-        simd_enabled: simd != Simd::Off,
-        // ... and nothing later but relaxed SIMD.
-        relaxed_simd_enabled: simd == Simd::Relaxed,
-        threads_enabled: false,
-        shared_everything_threads_enabled: false,
-        tail_call_enabled: false,
-        gc_enabled: false,
-        exceptions_enabled: false,
-        memory64_enabled: false,
-        extended_const_enabled: false,
-        wide_arithmetic_enabled: false,
-        custom_page_sizes_enabled: false,
-        compact_imports_enabled: false,
-        custom_descriptors_enabled: false,
-        // A quarter of the modules have up to three memories (multi-memory), the rest one;
-        // many tables (reference types); no imports to satisfy.
-        max_memories: if multi_memory { 3 } else { 1 },
-        max_tables: 2,
-        max_imports: 0,
-        // Everything observable is exported; no start function (it would run at
-        // instantiation, where an endless loop could not be interrupted per call).
-        export_everything: true,
-        allow_start_export: false,
-        // Small and fast.
-        // At least one function type, or wasm-smith defines no functions at all.
-        min_types: 1,
-        min_funcs: 3,
-        max_funcs: 10,
-        max_instructions: 100,
-        max_types: 16,
-        max_globals: 8,
-        max_data_segments: 4,
-        max_element_segments: 4,
-        max_elements: 16,
-        max_memory32_bytes: 4 * 65536,
-        memory_max_size_required: true,
-        max_table_elements: 64,
-        table_max_size_required: true,
-        // NaN bits are nondeterministic in wasm (and may differ between tiers); make every
-        // NaN canonical before it can reach memory or a reinterpretation.
-        canonicalize_nans: true,
-        ..wasm_smith::Config::default()
-    }
-}
-
-/// Reads an unsigned LEB128 number at `*pos`, advancing it.
-fn read_leb(bytes: &[u8], pos: &mut usize) -> Option<u32> {
-    let mut value = 0u32;
-    for shift in (0..35).step_by(7) {
-        let byte = *bytes.get(*pos)?;
-        *pos += 1;
-        value |= u32::from(byte & 0x7f).checked_shl(shift)?;
-        if byte & 0x80 == 0 {
-            return Some(value);
-        }
-    }
-    None
-}
-
-fn write_leb(out: &mut Vec<u8>, mut value: u32) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-/// `wasm` with global `index` also exported as `name`: appended to the export section, which
-/// must exist (`export_everything` makes one whenever there is anything to export).
-fn export_global(wasm: &[u8], index: u32, name: &str) -> Option<Vec<u8>> {
-    const EXPORT_SECTION: u8 = 7;
-    const GLOBAL_KIND: u8 = 3;
-    let mut pos = 8;
-    while pos < wasm.len() {
-        let start = pos;
-        let id = wasm[pos];
-        pos += 1;
-        let size = read_leb(wasm, &mut pos)? as usize;
-        let body = pos;
-        let end = body.checked_add(size).filter(|&end| end <= wasm.len())?;
-        if id == EXPORT_SECTION {
-            let mut entries_at = body;
-            let count = read_leb(wasm, &mut entries_at)?;
-            let mut contents = Vec::new();
-            write_leb(&mut contents, count + 1);
-            contents.extend_from_slice(&wasm[entries_at..end]);
-            write_leb(&mut contents, u32::try_from(name.len()).ok()?);
-            contents.extend_from_slice(name.as_bytes());
-            contents.push(GLOBAL_KIND);
-            write_leb(&mut contents, index);
-            let mut out = wasm[..start].to_vec();
-            out.push(EXPORT_SECTION);
-            write_leb(&mut out, u32::try_from(contents.len()).ok()?);
-            out.extend_from_slice(&contents);
-            out.extend_from_slice(&wasm[end..]);
-            return Some(out);
-        }
-        pos = end;
-    }
-    None
-}
 
 /// The module of `seed`, and whether its fuel global is exported as [`FUEL_EXPORT`].
 fn generate(seed: u64) -> Result<(Vec<u8>, bool), String> {
     let mut rng = Prng::new(seed);
     let len = 4096 + rng.below(28 * 1024) as usize;
     let data = rng.bytes(len);
-    let mut u = Unstructured::new(&data);
-    let mut module = wasm_smith::Module::new(
-        smith_config(seed % 2 == 1, Simd::of_seed(seed), seed % 4 == 1),
-        &mut u,
-    )
-    .map_err(|e| e.to_string())?;
-    let fuel_global = module.ensure_termination(FUEL).map_err(|e| e.to_string())?;
-    let wasm = module.to_bytes();
-    Ok(match export_global(&wasm, fuel_global, FUEL_EXPORT) {
-        Some(wasm) => (wasm, true),
-        None => (wasm, false),
-    })
+    let config = smith_config(seed % 2 == 1, Simd::of_seed(seed), seed % 4 == 1);
+    generate_module(config, &mut Unstructured::new(&data), FUEL)
 }
 
 /// The seed of a module's call arguments.
