@@ -11,6 +11,8 @@
 //!   all `#[repr(C)]` so JIT code can address them by fixed offsets;
 //! - [`libcalls`]: every Rust routine machine code calls, declared once, and their table;
 //! - [`memory`]: the memory reservation and guard size, and the bounds-check modes;
+//! - [`metering`]: where fuel is charged and how much, and how epochs and interruption are
+//!   checked, one definition for every tier;
 //! - [`hotness`]: the countdown values the tiers and the tiering policy exchange;
 //! - [`numeric`]: wasm's float rules without a single machine instruction (min/max, checked
 //!   truncation), one definition for every tier;
@@ -22,6 +24,7 @@ pub mod hotness;
 pub mod index;
 pub mod libcalls;
 pub mod memory;
+pub mod metering;
 pub mod module;
 pub mod numeric;
 pub mod trap;
@@ -33,6 +36,7 @@ pub use hotness::{COUNTDOWN_IDLE, NO_OSR, OSR_FROM_BASELINE};
 pub use index::{DefinedFuncIdx, FuncIdx, GlobalIdx, MemoryIdx, TableIdx, TypeIdx};
 pub use libcalls::{Checked, Libcall, Libcalls};
 pub use memory::{BoundsChecks, GUARD_BYTES, WASM_PAGE_SIZE};
+pub use metering::{FuelPlan, Instrumentation};
 pub use module::{
     ConstExpr, DataSegment, ElemSegment, ElemSegmentKind, Export, ExternIdx, Import, ImportKind,
     ModuleInfo,

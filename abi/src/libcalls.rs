@@ -56,6 +56,11 @@ macro_rules! for_each_libcall {
             /// Baseline code asks the same at its loop headers, with
             /// [`OSR_FROM_BASELINE`](crate::OSR_FROM_BASELINE) set in `osr_pc`.
             tier_up(vmctx: *mut VmCtx, func: DefinedFuncIdx, osr_pc: u32) -> usize;
+            /// The store's interrupt flag was found set (at a function entry or loop header):
+            /// the runtime clears it and decides (`tierup_abi::metering`). Returns 0 to go
+            /// on (an epoch deadline callback extended the deadline), or a trap status
+            /// (`Interrupted`) with the trap parked.
+            attention(vmctx: *mut VmCtx) -> u32;
 
             // ---- bulk memory and table operations (status results) ----
             /// `memory.fill memory (addr, value, len)`.

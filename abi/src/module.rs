@@ -162,6 +162,8 @@ pub struct ModuleInfo {
     pub wasm: Box<[u8]>,
     /// The features it was validated with.
     pub features: Features,
+    /// What the tiers add to its code (fuel, epochs), as the engine compiling it is configured.
+    pub instrumentation: crate::Instrumentation,
 }
 
 impl ModuleInfo {

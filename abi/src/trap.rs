@@ -33,18 +33,21 @@ pub enum TrapCode {
     BadSignature = 7,
     /// The slot stack or the native stack is exhausted.
     StackOverflow = 8,
-    /// The embedder interrupted execution (interrupt handle or timeout).
+    /// The embedder interrupted execution (interrupt handle, timeout, or an epoch deadline
+    /// whose callback chose to trap).
     Interrupted = 9,
     /// A host function returned an error; the runtime keeps the error itself.
     HostError = 10,
     /// A function exceeds a limit of the tier that must run it (e.g. a frame too large for the
     /// interpreter); the trap's detail says which.
     ResourceLimit = 11,
+    /// Fuel metering is on and the fuel ran out (see `tierup_abi::metering`).
+    OutOfFuel = 12,
 }
 
 impl TrapCode {
     /// Every trap code, in discriminant order.
-    pub const ALL: [TrapCode; 12] = [
+    pub const ALL: [TrapCode; 13] = [
         TrapCode::Unreachable,
         TrapCode::IntegerOverflow,
         TrapCode::IntegerDivisionByZero,
@@ -57,6 +60,7 @@ impl TrapCode {
         TrapCode::Interrupted,
         TrapCode::HostError,
         TrapCode::ResourceLimit,
+        TrapCode::OutOfFuel,
     ];
 
     /// The status word that libcalls and stubs return for this trap (never 0).
@@ -86,6 +90,7 @@ impl TrapCode {
             TrapCode::Interrupted => "interrupted",
             TrapCode::HostError => "host error",
             TrapCode::ResourceLimit => "resource limit exceeded",
+            TrapCode::OutOfFuel => "all fuel consumed by WebAssembly",
         }
     }
 }

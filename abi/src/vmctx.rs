@@ -151,8 +151,13 @@ pub struct SlotStack {
 pub struct StoreCtx {
     /// The slot stack.
     pub stack: SlotStack,
-    /// Set by an interrupt handle; checked at function entry and loop back-edges.
+    /// The store's "attention" flag, checked at function entry and loop headers by every tier;
+    /// when set, the tier calls the `attention` libcall, which traps (interrupt handle, epoch
+    /// deadline) or clears it and lets execution go on (`tierup_abi::metering`).
     pub interrupt: *const AtomicBool,
+    /// Fuel left when the module was compiled with `consume_fuel` (`tierup_abi::metering`):
+    /// only the thread running the store reads and writes it.
+    pub fuel: i64,
     /// Lowest native stack address wasm may reach before trapping with stack overflow.
     pub native_stack_limit: usize,
     /// Nested wasm activations (host → wasm → host → wasm …) currently on the native stack.
@@ -264,6 +269,8 @@ pub mod offsets {
         offset_of!(StoreCtx, stack) + offset_of!(super::SlotStack, top);
     /// `StoreCtx::interrupt`
     pub const STORE_INTERRUPT: usize = offset_of!(StoreCtx, interrupt);
+    /// `StoreCtx::fuel`
+    pub const STORE_FUEL: usize = offset_of!(StoreCtx, fuel);
     /// `StoreCtx::native_stack_limit`
     pub const STORE_NATIVE_STACK_LIMIT: usize = offset_of!(StoreCtx, native_stack_limit);
 

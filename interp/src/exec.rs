@@ -125,8 +125,7 @@ pub unsafe fn invoke(
         if fp.add(func.frame_size as usize) > ex.stack_end {
             return Err(RawTrap::new(TrapCode::StackOverflow));
         }
-        if (*ex.interrupt).load(Ordering::Relaxed) {
-            ex.trap(TrapCode::Interrupted);
+        if (*ex.interrupt).load(Ordering::Relaxed) && ex.attention() != 0 {
             return Err(ex.trap.take().expect("trap recorded"));
         }
         if Exec::tick(ex.hot) {
@@ -305,8 +304,7 @@ impl Exec {
                 self.trap(TrapCode::StackOverflow);
                 return TRAPPED;
             }
-            if (*self.interrupt).load(Ordering::Relaxed) {
-                self.trap(TrapCode::Interrupted);
+            if (*self.interrupt).load(Ordering::Relaxed) && self.attention() != 0 {
                 return TRAPPED;
             }
             self.frames.push(Frame {
@@ -325,6 +323,21 @@ impl Exec {
     }
 
     /// The status of the trap just recorded.
+    /// The store's interrupt flag is set: the runtime decides (the `attention` libcall,
+    /// `tierup_abi::metering`). Returns 0 to go on, or the status of the trap recorded.
+    #[cold]
+    #[inline(never)]
+    fn attention(&mut self) -> u32 {
+        // SAFETY: the instance and its libcall table outlive the activation; the libcall
+        // never unwinds.
+        let status = unsafe { ((*(*self.vmctx).libcalls).attention)(self.vmctx) };
+        if status == 0 {
+            0
+        } else {
+            self.trap(TrapCode::from_status(status).unwrap_or(TrapCode::HostError))
+        }
+    }
+
     fn trap_status(&self) -> u32 {
         self.trap.as_ref().map_or(0, |t| t.code.status())
     }
@@ -582,7 +595,10 @@ macro_rules! executor {
                     // A loop back-edge (offset 0 is a loop that branches to itself):
                     // count it and honour interruption.
                     if (*(*$ex).interrupt).load(Ordering::Relaxed) {
-                        trap!(TrapCode::Interrupted);
+                        let status = (*$ex).attention();
+                        if status != 0 {
+                            return status;
+                        }
                     }
                     if Exec::tick((*$ex).hot) {
                         let (new_ip, new_fp) = (*$ex).hot_loop($ip.offset(offset), $fp);
@@ -815,6 +831,16 @@ executor! {
 
     Trap { code } => {
         trap!(code)
+    }
+    ConsumeFuel { amount } => {
+        let fuel = &mut (*(*ex).store).fuel;
+        let amount = i64::from(amount);
+        if *fuel < amount {
+            *fuel = 0;
+            trap!(TrapCode::OutOfFuel)
+        }
+        *fuel -= amount;
+        next!()
     }
     BrTable { index, len } => {
         let i = (slot!(index) as u32).min(len);

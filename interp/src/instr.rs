@@ -53,6 +53,9 @@ macro_rules! for_each_instr {
             // ---- control ----
             /// Trap with `code`.
             Trap { code: TrapCode };
+            /// Pay `amount` fuel for the segment that starts here, or trap with `OutOfFuel`
+            /// (`tierup_abi::metering`; emitted only when the module consumes fuel).
+            ConsumeFuel { amount: u32 };
             /// Unconditional branch.
             Br { @offset: i32 };
             /// Branch when `src != 0` (32-bit test).

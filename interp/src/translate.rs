@@ -22,6 +22,7 @@
 //! is followed by its `len + 1` `Br`s, and every instruction documented as reading `Extra` is
 //! followed by one.
 
+use tierup_abi::metering::{self, FuelPlan};
 use tierup_abi::{DefinedFuncIdx, FuncIdx, FuncType, ModuleInfo, TrapCode, ValType};
 use wasmparser::{BlockType, MemArg, MemArgTarget, Operator};
 
@@ -219,11 +220,28 @@ pub fn translate(
     });
     let wasm_bytes = module.body_size(defined);
     let code_budget = MAX_CODE_PER_WASM_BYTE * wasm_bytes + 4096;
+    // Fuel: the segments every tier charges (`tierup_abi::metering`).
+    let fuel = if module.instrumentation.consume_fuel {
+        Some(FuelPlan::new(&body)?)
+    } else {
+        None
+    };
+    if let Some(plan) = &fuel {
+        t.consume_fuel(plan.entry_cost());
+    }
     let mut ops = body.get_operators_reader()?;
     while !ops.eof() {
         t.op_offset = ops.original_position() as u32;
         let op = ops.read()?;
+        let charge_point = fuel.is_some() && metering::is_charge_point(&op);
         t.op(op)?;
+        if charge_point
+            && t.reachable
+            && !t.control.is_empty()
+            && let Some(plan) = &fuel
+        {
+            t.consume_fuel(plan.cost_after(t.op_offset));
+        }
         if t.base as usize + t.max_height > MAX_FRAME_SLOTS {
             return Err(TranslateError(format!(
                 "function {func_index} needs more than {MAX_FRAME_SLOTS} value slots"
@@ -447,6 +465,13 @@ impl Translator<'_> {
     /// The temporary slot a value pushed now gets.
     fn next_temp(&self) -> Slot {
         self.base + self.stack_slots()
+    }
+
+    /// Charges the fuel of the segment that starts here (nothing for a free one).
+    fn consume_fuel(&mut self, amount: u32) {
+        if amount > 0 {
+            self.emit(Instr::ConsumeFuel { amount });
+        }
     }
 
     fn emit(&mut self, instr: Instr) -> usize {

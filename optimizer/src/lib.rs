@@ -446,7 +446,6 @@ mod tests {
             TrapCode::IndirectCallToNull,
             TrapCode::BadSignature,
             TrapCode::StackOverflow,
-            TrapCode::Interrupted,
         ] {
             assert!(codes.contains(&expected), "{expected:?} in {codes:?}");
         }

@@ -24,6 +24,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use tierup_abi::metering::{self, FuelPlan};
 use tierup_abi::types::slot_offsets;
 use tierup_abi::{DefinedFuncIdx, FuncIdx, FuncType, Libcall, TrapCode, ValType, slot_offset};
 use wasmparser::{BlockType, Operator};
@@ -224,12 +225,19 @@ pub(crate) fn translate(
             .iter()
             .map(|&l| t.b.func.dfg.block_call(l, &[]))
             .collect();
-        let (Some(&default), Some(entry)) = (calls.first(), t.b.current_block()) else {
+        let (Some(&default), Some(_)) = (calls.first(), t.b.current_block()) else {
             return Err(CompileError::Unsupported(
                 "on-stack replacement without loops".into(),
             ));
         };
-        let loop_index = t.b.block_params(entry)[2];
+        // The entry block's parameter (the prologue's checks may have moved on to another
+        // block: `entry` is where the dispatch goes).
+        let first =
+            t.b.func
+                .layout
+                .entry_block()
+                .expect("the entry block exists");
+        let loop_index = t.b.block_params(first)[2];
         let table = t.b.create_jump_table(JumpTableData::new(default, &calls));
         t.b.ins().br_table(loop_index, table);
         for (&landing, &header) in landings.iter().zip(&headers) {
@@ -255,14 +263,32 @@ pub(crate) fn translate(
         height: 0,
         exit_reachable: false,
     });
+    // Fuel: the segments every tier charges (`tierup_abi::metering`). In an OSR entry the
+    // entry's charge lands in the unreachable `start` block: the activation paid it already.
+    let fuel = if module.instrumentation.consume_fuel {
+        Some(FuelPlan::new(&body)?)
+    } else {
+        None
+    };
+    if let Some(plan) = &fuel {
+        t.consume_fuel(plan.entry_cost());
+    }
     let mut ops = body.get_operators_reader()?;
     while !ops.eof() {
         t.op_offset = ops.original_position() as u32;
         let op = ops.read()?;
+        let charge_point = fuel.is_some() && metering::is_charge_point(&op);
         if t.reachable {
             t.operator(op)?;
         } else {
             t.skip(op)?;
+        }
+        if charge_point
+            && t.reachable
+            && !t.frames.is_empty()
+            && let Some(plan) = &fuel
+        {
+            t.consume_fuel(plan.cost_after(t.op_offset));
         }
         if t.frames.is_empty() {
             break;
@@ -301,10 +327,10 @@ impl Translator<'_, '_> {
         body: &wasmparser::FunctionBody<'_>,
         kind: Entry<'_>,
     ) -> Result<(), CompileError> {
-        self.vm.check_slot_stack(&mut self.b);
-        self.vm.check_interrupt(&mut self.b);
-        let fp = self.vm.fp;
         let entry = self.b.current_block().expect("in the entry block");
+        self.vm.check_slot_stack(&mut self.b);
+        self.check_interrupt();
+        let fp = self.vm.fp;
         let mut types = ty.params().to_vec();
         let params = match kind {
             Entry::Native => self.b.block_params(entry)[2..].to_vec(),
@@ -614,7 +640,7 @@ impl Translator<'_, '_> {
                 let height = self.stack.len() - params.len();
                 self.stack.truncate(height);
                 self.stack.extend_from_slice(self.b.block_params(header));
-                self.vm.check_interrupt(&mut self.b);
+                self.check_interrupt();
                 self.frames.push(Frame {
                     kind: FrameKind::Loop { header },
                     dest,

@@ -65,8 +65,8 @@ pub(crate) fn set_stack_limit(func: &mut Function) {
 pub(crate) struct EntryValues {
     pub(crate) vmctx: Value,
     pub(crate) fp: Value,
-    store: Value,
-    interrupt: Value,
+    pub(crate) store: Value,
+    pub(crate) interrupt: Value,
     /// Each memory's definition and base (bases never move), loaded at entry (loads of
     /// memories the function does not use are dead code).
     memories: Vec<(Value, Value)>,
@@ -138,16 +138,6 @@ impl EntryValues {
         self.slot_stack_check = vec![inst(end), inst(bytes), inst(limit), inst(over), trap];
     }
 
-    /// Traps with `Interrupted` if the store's interrupt flag is set.
-    pub(crate) fn check_interrupt(&self, b: &mut FunctionBuilder<'_>) {
-        // Atomic: another thread sets the flag, and a plain load in a loop without stores
-        // would be merged with the one before the loop (redundant-load elimination).
-        let flag = b
-            .ins()
-            .atomic_load(I8, MemFlagsData::trusted(), self.interrupt);
-        b.ins().trapnz(flag, clif_trap(TrapCode::Interrupted));
-    }
-
     /// Patches the frame size into the slot-stack check, or removes the check from a leaf
     /// function: its own slots lie in the frame its caller checked when it placed the
     /// arguments (every tier's caller frame covers its callees' `max(params, results)`).
@@ -204,6 +194,59 @@ impl Translator<'_, '_> {
         self.b
             .ins()
             .load(I64, fixed(), libcalls, libcall.offset() as i32)
+    }
+
+    /// When the store's interrupt flag is set, calls the `attention` libcall (out of line),
+    /// which traps with its status or lets execution go on (`tierup_abi::metering`).
+    pub(crate) fn check_interrupt(&mut self) {
+        // Atomic: another thread sets the flag, and a plain load in a loop without stores
+        // would be merged with the one before the loop (redundant-load elimination).
+        let flag = self
+            .b
+            .ins()
+            .atomic_load(I8, MemFlagsData::trusted(), self.vm.interrupt);
+        let slow = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(flag, slow, &[], cont, &[]);
+        self.b.switch_to_block(slow);
+        self.b.seal_block(slow);
+        let attention = self.libcall(Libcall::attention());
+        let vmctx = self.vm.vmctx;
+        let status = self.call_rust(attention, &[vmctx], &[I32])[0];
+        self.check_status(status);
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+        self.b.seal_block(cont);
+    }
+
+    /// Pays `amount` fuel for the segment that starts here, or zeroes the fuel and traps with
+    /// `OutOfFuel` (`tierup_abi::metering`).
+    pub(crate) fn consume_fuel(&mut self, amount: u32) {
+        if amount == 0 {
+            return;
+        }
+        let store = self.vm.store;
+        let flags = MemFlagsData::trusted();
+        let fuel = self.b.ins().load(I64, flags, store, off::STORE_FUEL as i32);
+        let left = self.b.ins().iadd_imm_s(fuel, -i64::from(amount));
+        let out = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, left, 0);
+        let out_of_fuel = self.b.create_block();
+        let paid = self.b.create_block();
+        self.b.set_cold_block(out_of_fuel);
+        self.b.ins().brif(out, out_of_fuel, &[], paid, &[]);
+        self.b.switch_to_block(out_of_fuel);
+        self.b.seal_block(out_of_fuel);
+        let zero = self.b.ins().iconst(I64, 0);
+        self.b
+            .ins()
+            .store(flags, zero, store, off::STORE_FUEL as i32);
+        self.trap(TrapCode::OutOfFuel);
+        self.b.switch_to_block(paid);
+        self.b.seal_block(paid);
+        self.b
+            .ins()
+            .store(flags, left, store, off::STORE_FUEL as i32);
     }
 
     /// Traps with `status` (through the runtime's raise routine) unless it is 0.

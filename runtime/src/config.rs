@@ -145,6 +145,8 @@ pub struct Config {
     pub(crate) opt_queue_capacity: usize,
     pub(crate) tiers: Tiers,
     pub(crate) features: Features,
+    pub(crate) consume_fuel: bool,
+    pub(crate) epoch_interruption: bool,
 }
 
 impl Default for Config {
@@ -162,6 +164,8 @@ impl Default for Config {
             opt_queue_capacity: DEFAULT_OPT_QUEUE,
             tiers: Tiers::default(),
             features: Features::default(),
+            consume_fuel: false,
+            epoch_interruption: false,
         }
     }
 }
@@ -243,6 +247,35 @@ impl Config {
     pub fn opt_queue_capacity(&mut self, jobs: usize) -> &mut Self {
         self.opt_queue_capacity = jobs.max(1);
         self
+    }
+
+    /// Meter execution with fuel (as Wasmtime's `consume_fuel`): every wasm operator but
+    /// `nop`, `drop`, `block`, `loop`, `end` and `else` costs one unit, paid per straight-line
+    /// segment at its start, at the same points in every tier (`tierup_abi::metering`), so a
+    /// program runs out at the same instruction whatever tier runs it. A store starts with
+    /// no fuel: give it some with [`crate::Store::set_fuel`]. Running out traps with
+    /// [`crate::TrapCode::OutOfFuel`].
+    pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
+        self.consume_fuel = enable;
+        self
+    }
+
+    /// Deliver epoch deadlines (as Wasmtime's `epoch_interruption`): a store given a
+    /// deadline with [`crate::Store::set_epoch_deadline`] stops (or calls its
+    /// [`crate::Store::epoch_deadline_callback`]) at the first function entry or loop header
+    /// after [`crate::Engine::increment_epoch`] reaches it. The check is the one every
+    /// tier makes for interrupt handles anyway, so it adds no cost to compiled code.
+    pub fn epoch_interruption(&mut self, enable: bool) -> &mut Self {
+        self.epoch_interruption = enable;
+        self
+    }
+
+    /// What the tiers add to compiled code for fuel and epochs.
+    pub(crate) fn instrumentation(&self) -> tierup_abi::Instrumentation {
+        tierup_abi::Instrumentation {
+            consume_fuel: self.consume_fuel,
+            epoch_interruption: self.epoch_interruption,
+        }
     }
 
     /// Whether modules may use fixed-width SIMD (`v128`; default on).

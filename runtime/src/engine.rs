@@ -11,6 +11,7 @@ use tierup_abi::FuncType;
 
 use crate::config::{Config, TierMode};
 use crate::error::Error;
+use crate::interrupt::EpochClock;
 use crate::jit::policy::TierPolicy;
 use crate::jit::workers::OptWorkers;
 
@@ -28,6 +29,8 @@ struct EngineInner {
     /// The optimizer's background workers (threads start at the first job); shared with
     /// the engine's modules, which queue work on them.
     workers: Option<Arc<OptWorkers>>,
+    /// The epoch counter and the stores waiting for deadlines on it.
+    epochs: EpochClock,
 }
 
 #[derive(Debug, Default)]
@@ -61,6 +64,7 @@ impl Engine {
                 policy,
                 types: Mutex::new(TypeRegistry::default()),
                 workers,
+                epochs: EpochClock::default(),
             }),
         })
     }
@@ -78,6 +82,19 @@ impl Engine {
     /// The optimizer's workers (tiered engines with the optimizer on).
     pub(crate) fn workers(&self) -> Option<Arc<OptWorkers>> {
         self.inner.workers.clone()
+    }
+
+    /// Advances the engine's epoch by one tick (as Wasmtime's `increment_epoch`): every store
+    /// of this engine whose deadline the new epoch reaches stops at its next function entry
+    /// or loop header ([`Config::epoch_interruption`]). Call it from a timer thread. It takes
+    /// a lock and visits the engine's live stores, so it is not for signal handlers.
+    pub fn increment_epoch(&self) {
+        self.inner.epochs.increment();
+    }
+
+    /// The epoch clock.
+    pub(crate) fn epochs(&self) -> &EpochClock {
+        &self.inner.epochs
     }
 
     /// The engine's configuration.

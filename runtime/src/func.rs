@@ -13,7 +13,6 @@
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use tierup_abi::types::slot_offsets;
 use tierup_abi::{DefinedFuncIdx, FuncType, RawTrap, StoreCtx, TrapCode, ValType, VmFuncRef};
@@ -365,6 +364,20 @@ fn thread_stack_low() -> Option<usize> {
 /// consumed only when the outermost call returns, so a host function in between cannot
 /// swallow it and carry on.
 fn trap_error(store: &mut StoreInner, raw: RawTrap, outermost: bool) -> Error {
+    let error = trap_error_of(store, raw);
+    // An interruption (by the tiers, or by a host function that saw the request while it
+    // waited) is delivered once: the next call starts afresh.
+    if outermost
+        && error
+            .as_trap()
+            .is_some_and(|t| t.code() == TrapCode::Interrupted)
+    {
+        store.signals.clear_request();
+    }
+    error
+}
+
+fn trap_error_of(store: &mut StoreInner, raw: RawTrap) -> Error {
     match raw.code {
         TrapCode::HostError => match store.pending_error.take() {
             Some(Error::Trap(mut trap)) => {
@@ -378,12 +391,6 @@ fn trap_error(store: &mut StoreInner, raw: RawTrap, outermost: bool) -> Error {
             Some(other) => other,
             None => Error::Trap(Trap::from_raw(raw)),
         },
-        TrapCode::Interrupted => {
-            if outermost {
-                store.interrupt.store(false, Ordering::Relaxed);
-            }
-            Error::Trap(Trap::from_raw(raw))
-        }
         _ => Error::Trap(Trap::from_raw(raw)),
     }
 }

@@ -59,6 +59,7 @@ pub mod error;
 pub mod externals;
 pub mod func;
 pub mod instance;
+mod interrupt;
 mod jit;
 pub mod linker;
 pub mod module;
@@ -74,12 +75,11 @@ pub use error::{Error, FrameInfo, HostError, Trap};
 pub use externals::{Extern, Global, Memory, Table};
 pub use func::{Func, HostFunc, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 pub use instance::Instance;
+pub use interrupt::{InterruptHandle, UpdateDeadline};
 pub use linker::Linker;
 pub use module::{ExportType, ImportType, Module};
 pub use stats::{ModuleStats, Tier, TierEvent};
-pub use store::{
-    AsContext, AsContextMut, Caller, InterruptHandle, Store, StoreContext, StoreContextMut,
-};
+pub use store::{AsContext, AsContextMut, Caller, Store, StoreContext, StoreContextMut};
 pub use tierup_abi::{FuncType, TrapCode, ValType};
 pub use types::{ExternType, GlobalType, MemoryType, Mutability, TableType};
 pub use values::{ExternRef, V128, Val};

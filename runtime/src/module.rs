@@ -137,10 +137,9 @@ impl Module {
     /// [`Error::Invalid`] for a malformed or invalid binary.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
         let start = Instant::now();
-        let info = Arc::new(ModuleInfo::parse_with(
-            bytes.to_vec(),
-            engine.config().features(),
-        )?);
+        let mut info = ModuleInfo::parse_with(bytes.to_vec(), engine.config().features())?;
+        info.instrumentation = engine.config().instrumentation();
+        let info = Arc::new(info);
         let validate_time = start.elapsed();
         let defined = info.num_defined_funcs();
         let type_ids = info.types.iter().map(|t| engine.type_id(t)).collect();

@@ -9,7 +9,7 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tierup_abi::{FuncType, Libcalls, SlotStack, StoreCtx, VmCtx, VmFuncRef};
 
@@ -17,6 +17,7 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::func::{Func, HostFunc};
 use crate::instance::InstanceData;
+use crate::interrupt::{InterruptHandle, StoreSignals, UpdateDeadline};
 use crate::vm::{GlobalData, MemoryData, SlotStackMem, TableData};
 
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
@@ -68,7 +69,8 @@ pub(crate) struct StoreInner {
     pub(crate) ctx: Box<StoreCtx>,
     /// Always `Some` until the store drops (then it goes back to the thread's pool).
     pub(crate) stack: Option<SlotStackMem>,
-    pub(crate) interrupt: Arc<AtomicBool>,
+    /// Interrupt requests and the epoch deadline (the tiers test `signals.attention`).
+    pub(crate) signals: Arc<StoreSignals>,
     pub(crate) libcalls: Box<Libcalls>,
     /// The error of a host function, parked while the trap unwinds through wasm frames.
     pub(crate) pending_error: Option<Error>,
@@ -90,6 +92,22 @@ impl Drop for StoreInner {
 }
 
 impl StoreInner {
+    fn fuel_enabled(&self) -> Result<(), Error> {
+        if self.engine.config().consume_fuel {
+            Ok(())
+        } else {
+            Err(Error::msg(
+                "fuel is not enabled in this engine (Config::consume_fuel)",
+            ))
+        }
+    }
+
+    /// Whether an interrupt was requested (and not yet delivered) or the epoch deadline has
+    /// passed: blocking host functions return early when it holds.
+    pub(crate) fn interrupt_pending(&self) -> bool {
+        self.signals.pending(self.engine.epochs())
+    }
+
     pub(crate) fn add_func(&mut self, vm: VmFuncRef, ty: Arc<FuncType>, kind: FuncKind) -> Func {
         let index = self.funcs.len() as u32;
         let funcref = Box::new(FuncRefCell { vm, index });
@@ -122,26 +140,18 @@ impl StoreInner {
 pub struct Store<T> {
     pub(crate) inner: StoreInner,
     pub(crate) host_funcs: Vec<Arc<HostFunc<T>>>,
+    /// What to do when the epoch deadline is reached (`None`: trap).
+    pub(crate) epoch_callback: Option<EpochCallback<T>>,
     data: T,
 }
+
+/// A store's epoch-deadline callback (see [`Store::epoch_deadline_callback`]).
+pub(crate) type EpochCallback<T> =
+    Box<dyn FnMut(StoreContextMut<'_, T>) -> Result<UpdateDeadline, Error> + Send + Sync>;
 
 impl<T> std::fmt::Debug for Store<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").field("id", &self.inner.id).finish()
-    }
-}
-
-/// Makes running wasm in a store trap with [`crate::TrapCode::Interrupted`] at its next
-/// function entry or loop back-edge. `Send + Sync`: use it from a watchdog thread.
-#[derive(Debug, Clone)]
-pub struct InterruptHandle {
-    flag: Arc<AtomicBool>,
-}
-
-impl InterruptHandle {
-    /// Requests the interruption.
-    pub fn interrupt(&self) {
-        self.flag.store(true, Ordering::Relaxed);
     }
 }
 
@@ -153,14 +163,18 @@ impl<T: 'static> Store<T> {
     pub fn new(engine: &Engine, data: T) -> Store<T> {
         let stack = SlotStackMem::acquire(engine.config().max_wasm_stack)
             .expect("failed to map the wasm slot stack");
-        let interrupt = Arc::new(AtomicBool::new(false));
+        let signals = StoreSignals::new();
+        if engine.config().epoch_interruption {
+            engine.epochs().register(&signals);
+        }
         let ctx = Box::new(StoreCtx {
             stack: SlotStack {
                 base: stack.base,
                 end: stack.end,
                 top: stack.base,
             },
-            interrupt: Arc::as_ptr(&interrupt),
+            interrupt: signals.attention_ptr(),
+            fuel: 0,
             native_stack_limit: 0,
             depth: 0,
             host: std::ptr::null_mut(),
@@ -179,12 +193,13 @@ impl<T: 'static> Store<T> {
                 externrefs: Vec::new(),
                 ctx,
                 stack: Some(stack),
-                interrupt,
+                signals,
                 libcalls: Box::new(crate::jit::libcalls::table::<T>()),
                 pending_error: None,
                 native_limit_clamped: false,
             },
             host_funcs: Vec::new(),
+            epoch_callback: None,
             data,
         }
     }
@@ -214,8 +229,58 @@ impl<T> Store<T> {
     /// A handle that interrupts wasm running in this store, from any thread.
     pub fn interrupt_handle(&self) -> InterruptHandle {
         InterruptHandle {
-            flag: self.inner.interrupt.clone(),
+            signals: self.inner.signals.clone(),
+            engine: self.inner.engine.clone(),
         }
+    }
+
+    /// Sets the fuel left to `fuel` ([`crate::Config::consume_fuel`]).
+    ///
+    /// # Errors
+    /// If the engine does not consume fuel.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<(), Error> {
+        self.inner.fuel_enabled()?;
+        self.inner.ctx.fuel = i64::try_from(fuel).unwrap_or(i64::MAX);
+        Ok(())
+    }
+
+    /// The fuel left ([`crate::Config::consume_fuel`]): what [`Store::set_fuel`] gave, less what
+    /// wasm has paid since; 0 after a trap with [`crate::TrapCode::OutOfFuel`].
+    ///
+    /// # Errors
+    /// If the engine does not consume fuel.
+    pub fn get_fuel(&self) -> Result<u64, Error> {
+        self.inner.fuel_enabled()?;
+        Ok(self.inner.ctx.fuel.max(0) as u64)
+    }
+
+    /// Sets the epoch deadline to `ticks` after the engine's current epoch
+    /// ([`crate::Config::epoch_interruption`]; `u64::MAX` means none, the default). When
+    /// [`crate::Engine::increment_epoch`] reaches it, wasm running in this store stops at its
+    /// next function entry or loop header: it traps with [`crate::TrapCode::Interrupted`], or
+    /// calls the [`Store::epoch_deadline_callback`]. (Wasmtime's stores start with a deadline
+    /// of 0, which traps at once; tierup's start with none.)
+    pub fn set_epoch_deadline(&mut self, ticks: u64) {
+        let clock = self.inner.engine.epochs();
+        self.inner.signals.set_deadline(clock, ticks);
+    }
+
+    /// Reaching the epoch deadline traps (the default; undoes a callback).
+    pub fn epoch_deadline_trap(&mut self) {
+        self.epoch_callback = None;
+    }
+
+    /// Calls `callback` when the epoch deadline is reached, with the store; it returns
+    /// [`UpdateDeadline::Continue`] with the ticks until the next deadline to let the wasm go
+    /// on, or an error, with which the wasm call fails (as a host function's error does).
+    pub fn epoch_deadline_callback(
+        &mut self,
+        callback: impl FnMut(StoreContextMut<'_, T>) -> Result<UpdateDeadline, Error>
+        + Send
+        + Sync
+        + 'static,
+    ) {
+        self.epoch_callback = Some(Box::new(callback));
     }
 
     pub(crate) fn set_host_ptr(&mut self) {
@@ -327,6 +392,37 @@ impl<T> Caller<'_, T> {
     /// The embedder's data, mutably.
     pub fn data_mut(&mut self) -> &mut T {
         self.store.data_mut()
+    }
+
+    /// Whether the store was asked to stop: an [`crate::InterruptHandle`] request not yet
+    /// delivered, or a passed epoch deadline. A host function that blocks (waits for input,
+    /// sleeps) should poll this every few milliseconds and return an error (for example
+    /// `Error::Trap` with [`crate::TrapCode::Interrupted`]) when it holds, so that timeouts
+    /// also end guests blocked in the host.
+    pub fn interrupt_pending(&self) -> bool {
+        self.store.inner.interrupt_pending()
+    }
+
+    /// A handle on the store's stop signals (see [`Store::interrupt_handle`]): a host
+    /// function that blocks can hand it to code that cannot borrow the caller.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        self.store.interrupt_handle()
+    }
+
+    /// The fuel left (see [`Store::get_fuel`]).
+    ///
+    /// # Errors
+    /// If the engine does not consume fuel.
+    pub fn get_fuel(&self) -> Result<u64, Error> {
+        self.store.get_fuel()
+    }
+
+    /// Sets the fuel left (see [`Store::set_fuel`]).
+    ///
+    /// # Errors
+    /// If the engine does not consume fuel.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<(), Error> {
+        self.store.set_fuel(fuel)
     }
 
     /// An export of the calling instance (e.g. its `memory`), if called from wasm.

@@ -158,6 +158,7 @@ impl<'a> Codegen<'a> {
         match instr {
             // ---- control (control.rs) ----
             Instr::Trap { code } => self.trap(code),
+            Instr::ConsumeFuel { amount } => self.m.consume_fuel(amount),
             Instr::Br { offset } => self.branch(i, None, offset),
             Instr::BrIfNez { src, offset } => self.branch_if(i, W32, src, Imm(0), Ne, offset),
             Instr::BrIfEqz { src, offset } => self.branch_if(i, W32, src, Imm(0), Eq, offset),

@@ -149,6 +149,11 @@ pub(crate) struct Masm {
     trap_labels: Vec<(TrapCode, Label)>,
     /// The shared "trap with the status in eax" site.
     propagate: Label,
+    /// Each tick's out-of-line call of the `attention` libcall: `(stub, back)`, the stub
+    /// continuing at `back` when the libcall lets execution go on (emitted at the end).
+    attention_stubs: Vec<(Label, Label)>,
+    /// The shared "out of fuel" exit (zeroes the fuel, then traps), once used.
+    out_of_fuel: Option<Label>,
     /// The memory whose base is in `r14` (multi-memory: 0 but between a
     /// `UseMemory { memory: k }` and the `UseMemory { memory: 0 }` after the access).
     memory: u32,
@@ -165,6 +170,8 @@ impl Masm {
             traps: Vec::new(),
             trap_labels: Vec::new(),
             propagate,
+            attention_stubs: Vec::new(),
+            out_of_fuel: None,
             memory: 0,
         }
     }
@@ -181,6 +188,19 @@ impl Masm {
     /// If dynasm cannot resolve a label (a compiler bug).
     pub(crate) fn finish(mut self) -> Result<(Vec<u8>, u32, Vec<TrapSiteRecord>), String> {
         self.cache().forget_all();
+        for (stub, back) in std::mem::take(&mut self.attention_stubs) {
+            self.asm.bind(stub);
+            self.asm.call_libcall_with_vmctx(Libcall::attention());
+            let propagate = self.propagate;
+            self.asm.jump_if_status(propagate);
+            self.asm.jmp(back);
+        }
+        if let Some(out_of_fuel) = self.out_of_fuel {
+            self.asm.bind(out_of_fuel);
+            self.asm.zero_fuel();
+            self.trap_site(TrapCode::OutOfFuel);
+            self.asm.ud2();
+        }
         for (code, label) in std::mem::take(&mut self.trap_labels) {
             self.asm.bind(label);
             self.trap_site(code);
@@ -500,14 +520,31 @@ impl Masm {
         self.asm.zero_slots(first, count);
     }
 
-    /// The interrupt check and hotness tick: traps when interrupted; when the countdown
+    /// The interrupt check and hotness tick: when the store's interrupt flag is set, calls the
+    /// `attention` libcall out of line (trapping with its status, or coming back); when the countdown
     /// crosses zero, calls `hot_helper` with `osr_pc` and, with `osr_exit`, continues there
     /// when the helper returns code to continue in. Forgets the cache (the call clobbers
     /// every scratch register on the way to the fall-through).
     pub(crate) fn tick(&mut self, hot_helper: Label, osr_pc: u32, osr_exit: Option<Label>) {
-        let interrupted = self.trap_label(TrapCode::Interrupted);
+        let (stub, back) = (self.asm.new_label(), self.asm.new_label());
+        self.attention_stubs.push((stub, back));
         self.cache().forget_all();
-        self.asm.tick(interrupted, hot_helper, osr_pc, osr_exit);
+        self.asm.tick(stub, back, hot_helper, osr_pc, osr_exit);
+    }
+
+    /// Pays `amount` fuel from the store, or leaves for the out-of-fuel exit
+    /// (`tierup_abi::metering`).
+    pub(crate) fn consume_fuel(&mut self, amount: u32) {
+        let out_of_fuel = match self.out_of_fuel {
+            Some(label) => label,
+            None => {
+                let label = self.asm.new_label();
+                self.out_of_fuel = Some(label);
+                label
+            }
+        };
+        self.claim(Gpr::RAX);
+        self.asm.consume_fuel(amount, out_of_fuel);
     }
 
     /// The tier-up helper of [`Masm::tick`] (bind its label first): calls the `tier_up`

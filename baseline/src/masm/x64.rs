@@ -1050,6 +1050,37 @@ impl X64 {
         );
     }
 
+    /// `mov rdi, r15` and calls `libcall` (from the function body, where `rsp` is aligned).
+    pub(crate) fn call_libcall_with_vmctx(&mut self, libcall: Libcall) {
+        self.wrote(&[Gpr::RAX, Gpr::RDI]);
+        dynasm!(self.ops ; .arch x64 ; mov rdi, r15);
+        self.call_libcall(libcall);
+    }
+
+    /// `sub` `amount` from the store's fuel; leave for `out_of_fuel` when it went below 0.
+    /// Writes `rax`.
+    pub(crate) fn consume_fuel(&mut self, amount: u32, out_of_fuel: DynamicLabel) {
+        self.wrote(&[Gpr::RAX]);
+        // A segment costs at most one unit per byte of its function's body (< 2^31).
+        let amount = i32::try_from(amount).unwrap_or(i32::MAX);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, [r15 + off::STORE as i32]
+            ; sub QWORD [rax + off::STORE_FUEL as i32], amount
+            ; jl =>out_of_fuel
+        );
+    }
+
+    /// Sets the store's fuel to 0 (the out-of-fuel exit). Writes `rax`.
+    pub(crate) fn zero_fuel(&mut self) {
+        self.wrote(&[Gpr::RAX]);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, [r15 + off::STORE as i32]
+            ; mov QWORD [rax + off::STORE_FUEL as i32], 0
+        );
+    }
+
     /// Calls defined function `defined` through its code-table entry (slot ABI: vmctx, frame
     /// at slot `args`).
     pub(crate) fn call_code_table_entry(&mut self, defined: u32, args: u32) {
@@ -1215,13 +1246,14 @@ impl X64 {
         dynasm!(self.ops ; .arch x64 ; mov r14, [rax + off::MEMORY_BASE as i32]);
     }
 
-    /// The interrupt check and the hotness countdown: leave for `interrupted` when the flag is
-    /// set; when the countdown crosses zero, call `hot_helper` with `edx` = `osr_pc` and, with
+    /// The interrupt check and the hotness countdown: leave for `attention` when the flag is
+    /// set (it comes back to `back`, bound here, right after the check); when the countdown crosses zero, call `hot_helper` with `edx` = `osr_pc` and, with
     /// `osr_exit`, leave for it when the helper returns an address. Writes `rax` and `rdx`
     /// (the helper clobbers every scratch register).
     pub(crate) fn tick(
         &mut self,
-        interrupted: DynamicLabel,
+        attention: DynamicLabel,
+        back: DynamicLabel,
         hot_helper: DynamicLabel,
         osr_pc: u32,
         osr_exit: Option<DynamicLabel>,
@@ -1231,7 +1263,8 @@ impl X64 {
         dynasm!(self.ops
             ; .arch x64
             ; cmp BYTE [r12], 0
-            ; jne =>interrupted
+            ; jne =>attention
+            ; =>back
             ; sub DWORD [r13], 1
             ; jns >cool
             ; mov edx, osr_pc

@@ -198,9 +198,19 @@ struct RunArgs {
     /// Call this export instead of `_start`, and print its results.
     #[arg(long, value_name = "NAME")]
     invoke: Option<String>,
-    /// Interrupt execution after this many seconds (fractions allowed).
+    /// Interrupt execution after this many seconds (fractions allowed), also while the guest
+    /// waits in a WASI call.
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<f64>,
+    /// Deliver --timeout as an epoch deadline (a thread advances the engine's epoch every
+    /// 10 ms) instead of through an interrupt handle.
+    #[arg(long)]
+    epoch_interruption: bool,
+    /// Meter the guest with N units of fuel (one per wasm instruction but nop, drop, block,
+    /// loop, end and else); running out traps with `all fuel consumed by WebAssembly`, at the
+    /// same instruction in every tier.
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
     /// Cap on the size of any linear memory, in 64 KiB pages.
     #[arg(long, value_name = "N")]
     max_memory_pages: Option<u32>,
@@ -371,6 +381,9 @@ fn report_stats(
     Ok(())
 }
 
+/// How often `--epoch-interruption` advances the epoch.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
 fn run(args: RunArgs) -> Result<(), CliError> {
     let mut config = args.tiers.config()?;
     if let Some(pages) = args.max_memory_pages {
@@ -379,6 +392,8 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     if let Some(bytes) = args.max_wasm_stack {
         config.max_wasm_stack(bytes);
     }
+    config.consume_fuel(args.fuel.is_some());
+    config.epoch_interruption(args.epoch_interruption);
     let timeout = match args.timeout {
         None => None,
         Some(secs) => match Duration::try_from_secs_f64(secs) {
@@ -430,12 +445,29 @@ fn run(args: RunArgs) -> Result<(), CliError> {
 
     let ctx = wasi_ctx(&file, program_args, &args.dirs, &args.envs)?;
     let mut store = Store::new(&engine, ctx);
-    if let Some(timeout) = timeout {
-        let handle = store.interrupt_handle();
-        std::thread::spawn(move || {
-            std::thread::sleep(timeout);
-            handle.interrupt();
-        });
+    if let Some(fuel) = args.fuel {
+        store.set_fuel(fuel).map_err(CliError::runtime(""))?;
+    }
+    match timeout {
+        Some(timeout) if args.epoch_interruption => {
+            let ticks = timeout.as_nanos().div_ceil(EPOCH_TICK.as_nanos());
+            store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+            let engine = engine.clone();
+            std::thread::spawn(move || {
+                loop {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            });
+        }
+        Some(timeout) => {
+            let handle = store.interrupt_handle();
+            std::thread::spawn(move || {
+                std::thread::sleep(timeout);
+                handle.interrupt();
+            });
+        }
+        None => {}
     }
     let instantiate_start = Instant::now();
     let instance = if uses_wasi {
@@ -499,6 +531,11 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         run: run_start.elapsed(),
     };
     report_stats(&module, &phases, args.stats, args.stats_json.as_deref())?;
+    if args.stats
+        && let (Some(given), Ok(left)) = (args.fuel, store.get_fuel())
+    {
+        eprintln!("fuel: {} consumed, {left} left", given - left);
+    }
     outcome.map_err(CliError::runtime(format!("calling `{name}` failed")))?;
 
     if args.invoke.is_some() {

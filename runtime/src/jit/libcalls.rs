@@ -22,7 +22,8 @@ use tierup_abi::{
 
 use crate::error::Error;
 use crate::func::HostFunc;
-use crate::store::{Caller, Store};
+use crate::interrupt::UpdateDeadline;
+use crate::store::{Caller, Store, StoreContextMut};
 use crate::vm::{MemoryData, TableData};
 
 /// The libcall table of a store whose embedder data is `T` (`call_host` needs to know it).
@@ -34,6 +35,7 @@ pub(crate) fn table<T>() -> Libcalls {
         enter_jit,
         interp_entry,
         tier_up,
+        attention: attention::<T>,
         memory_fill,
         memory_copy,
         memory_init,
@@ -80,6 +82,46 @@ unsafe extern "sysv64" fn interp_entry(
         Ok(()) => 0,
         // SAFETY: as above.
         Err(trap) => unsafe { (*(*vmctx).store).park_trap(trap) },
+    }
+}
+
+/// The store's interrupt flag was found set (`crate::interrupt`): an interrupt request traps
+/// with `Interrupted`; a passed epoch deadline runs the store's callback (trapping without
+/// one); a flag with no reason left lets wasm go on. A callback's error is parked like a
+/// host function's (`HostError`).
+unsafe extern "sysv64" fn attention<T>(vmctx: *mut VmCtx) -> u32 {
+    // SAFETY: `StoreCtx::host` was set to this store by the entry path (`call_raw`), whose
+    // `&mut Store` is lent to the running wasm, which holds no reference into it now.
+    let store = unsafe { &mut *((*(*vmctx).store).host as *mut Store<T>) };
+    let engine = store.inner.engine.clone();
+    match store.inner.signals.take_reason(engine.epochs()) {
+        None => 0,
+        Some(true) => TrapCode::Interrupted.status(),
+        Some(false) => {
+            let Some(mut callback) = store.epoch_callback.take() else {
+                return TrapCode::Interrupted.status();
+            };
+            let result = catch_unwind(AssertUnwindSafe(|| callback(StoreContextMut(store))));
+            // The callback may have installed another one (or removed itself).
+            if store.epoch_callback.is_none() {
+                store.epoch_callback = Some(callback);
+            }
+            match result {
+                Ok(Ok(UpdateDeadline::Continue(ticks))) => {
+                    store.set_epoch_deadline(ticks);
+                    0
+                }
+                Ok(Err(error)) => {
+                    store.inner.pending_error = Some(error);
+                    TrapCode::HostError.status()
+                }
+                Err(_) => {
+                    store.inner.pending_error =
+                        Some(Error::msg("the epoch deadline callback panicked"));
+                    TrapCode::HostError.status()
+                }
+            }
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Clocks (`clock_res_get`, `clock_time_get`), randomness (`random_get`) and waiting
 //! (`poll_oneoff`).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags};
 use rustix::time::{ClockId, Timespec};
@@ -119,6 +119,42 @@ pub(crate) trait PollGuest {
     fn target(&mut self, fd: u32, write: bool) -> WasiResult<PollTarget>;
     /// Writes event number `i`.
     fn event(&mut self, i: u32, event: Event) -> WasiResult<()>;
+    /// Whether the store was asked to stop (the wait then ends with
+    /// [`Errno::HOST_INTERRUPT`]).
+    fn interrupted(&self) -> bool;
+}
+
+/// How long one wait lasts at most before the store's stop request is looked at again: a
+/// `--timeout` or interrupt ends a guest blocked in `poll_oneoff` (or reading its standard
+/// input) within about this long.
+pub(crate) const WAIT_SLICE: Duration = Duration::from_millis(10);
+
+/// `poll`s `fds` until one is ready, `until` passes, or `interrupted` says so
+/// ([`Errno::HOST_INTERRUPT`]), looking at `interrupted` every [`WAIT_SLICE`].
+pub(crate) fn wait_for_fds(
+    fds: &mut [PollFd<'_>],
+    until: Option<Instant>,
+    interrupted: &dyn Fn() -> bool,
+) -> WasiResult<()> {
+    loop {
+        let left = until.map(|u| u.saturating_duration_since(Instant::now()));
+        let slice = left.map_or(WAIT_SLICE, |l| l.min(WAIT_SLICE));
+        let timeout = Timespec {
+            tv_sec: slice.as_secs() as i64,
+            tv_nsec: slice.subsec_nanos() as _,
+        };
+        match rustix::event::poll(fds, Some(&timeout)) {
+            Err(rustix::io::Errno::INTR) | Ok(0) => {}
+            Err(e) => return Err(e.into()),
+            Ok(_) => return Ok(()),
+        }
+        if left.is_some_and(|l| l <= slice) {
+            return Ok(());
+        }
+        if interrupted() {
+            return Err(Errno::HOST_INTERRUPT);
+        }
+    }
 }
 
 /// The standard streams a guest can wait for on the host, each for reading or writing: the
@@ -217,24 +253,24 @@ pub(crate) fn poll(guest: &mut impl PollGuest, n: u32) -> WasiResult<u32> {
             pollfds.push(PollFd::from_borrowed_fd(std_fd(slot as i32 / 2), flags));
             slots.push(slot);
         }
-        let timeout = wait.map(|w| Timespec {
-            tv_sec: w.as_secs() as i64,
-            tv_nsec: w.subsec_nanos() as _,
-        });
-        loop {
-            match rustix::event::poll(&mut pollfds, timeout.as_ref()) {
-                Err(rustix::io::Errno::INTR) => continue,
-                other => {
-                    other?;
-                    break;
-                }
-            }
-        }
+        let until = wait.map(|w| Instant::now() + w);
+        wait_for_fds(&mut pollfds, until, &|| guest.interrupted())?;
         for (slot, p) in slots.iter().zip(&pollfds) {
             revents[*slot] = p.revents();
         }
     } else if !ready_now && let Some(wait) = wait {
-        std::thread::sleep(wait);
+        // A sleep, in slices, so that a stop request ends it.
+        let until = Instant::now() + wait;
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(WAIT_SLICE));
+            if guest.interrupted() {
+                return Err(Errno::HOST_INTERRUPT);
+            }
+        }
     }
 
     // The events: fds (and unknown clocks) first, then the clocks that are due.

@@ -11,6 +11,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::{FileExt, MetadataExt};
 
 use cap_std::fs::Dir;
+use rustix::event::{PollFd, PollFlags};
 use rustix::fs::{OFlags, Timespec, Timestamps, UTIME_NOW, UTIME_OMIT};
 
 use super::ctx::OutputCapture;
@@ -225,14 +226,23 @@ impl FdTable {
         Ok(())
     }
 
-    /// `fd_read`: one read of at most `buf.len()` bytes into `buf`.
-    pub fn read(&mut self, fd: u32, buf: &mut [u8]) -> WasiResult<usize> {
+    /// `fd_read`: one read of at most `buf.len()` bytes into `buf`. A read of the inherited
+    /// standard input first waits for it to be readable, ending early with
+    /// [`Errno::HOST_INTERRUPT`] when `interrupted` says so.
+    pub fn read(
+        &mut self,
+        fd: u32,
+        buf: &mut [u8],
+        interrupted: &dyn Fn() -> bool,
+    ) -> WasiResult<usize> {
         let entry = self.get_mut(fd)?;
         entry.check(rights::FD_READ)?;
         Ok(match &mut entry.kind {
             FdKind::File(f) => f.read(buf)?,
             FdKind::Stdin(Input::Bytes(cursor)) => cursor.read(buf)?,
             FdKind::Stdin(Input::Inherit) => loop {
+                let mut stdin = [PollFd::from_borrowed_fd(std_fd(0), PollFlags::IN)];
+                crate::clocks::wait_for_fds(&mut stdin, None, interrupted)?;
                 match rustix::io::read(std_fd(0), &mut *buf) {
                     Err(rustix::io::Errno::INTR) => continue,
                     other => break other?,

@@ -10,7 +10,7 @@
 //! (with an [`I32Exit`]) and a module without a `memory` export end the call with an
 //! [`Error`].
 
-use tierup_runtime::{Caller, Error, FuncType, Linker, Memory, Val, ValType};
+use tierup_runtime::{Caller, Error, FuncType, Linker, Memory, Trap, TrapCode, Val, ValType};
 
 use crate::clocks::{self, Event, PollGuest, PollTarget, Subscription};
 use crate::fs::OpenRequest;
@@ -308,6 +308,10 @@ impl<T> PollGuest for PollMemory<'_, '_, '_, T> {
     fn event(&mut self, i: u32, event: Event) -> WasiResult<()> {
         self.guest.write(self.output + 32 * i, &event.to_bytes())
     }
+
+    fn interrupted(&self) -> bool {
+        self.guest.caller.interrupt_pending()
+    }
 }
 
 /// The errno a result becomes.
@@ -331,6 +335,10 @@ macro_rules! wasi {
                 // A closure, so that `?` in the body returns the errno.
                 #[allow(clippy::redundant_closure_call)]
                 let result: WasiResult<()> = (|| $body)();
+                if result == Err(Errno::HOST_INTERRUPT) {
+                    // The store was asked to stop while the call waited.
+                    return Err(Error::Trap(Trap::new(TrapCode::Interrupted)));
+                }
                 Ok(code(result))
             },
         )?;
@@ -505,7 +513,10 @@ pub fn add_to_linker<T: 'static>(
             let iovs = g.iovecs(iovs, n)?;
             g.check(out, 4)?;
             let whole = g.ctx().fds.reads_whole(fd);
-            let read = g.read_iovecs(&iovs, whole, |ctx, buf, _| ctx.fds.read(fd, buf))?;
+            let stop = g.caller.interrupt_handle();
+            let read = g.read_iovecs(&iovs, whole, |ctx, buf, _| {
+                ctx.fds.read(fd, buf, &|| stop.pending())
+            })?;
             g.write_u32(out, read as u32)
         }
     );

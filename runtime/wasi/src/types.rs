@@ -13,6 +13,10 @@ pub struct Errno(pub u16);
 #[allow(missing_docs)]
 impl Errno {
     pub const SUCCESS: Errno = Errno(0);
+    /// Not a WASI errno: the store was asked to stop while the call waited (interrupt
+    /// handle, `--timeout`, epoch deadline). The glue turns it into an `Interrupted` trap;
+    /// the guest never sees it.
+    pub const HOST_INTERRUPT: Errno = Errno(u16::MAX);
     pub const TOOBIG: Errno = Errno(1);
     pub const ACCES: Errno = Errno(2);
     pub const ADDRINUSE: Errno = Errno(3);

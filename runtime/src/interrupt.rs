@@ -1,0 +1,204 @@
+//! Stopping running wasm from outside: interrupt handles, epochs and their deadlines, and the
+//! `attention` libcall that every tier calls when it finds a store's flag set
+//! (`tierup_abi::metering` has the tier side).
+//!
+//! Each store owns one [`StoreSignals`], shared (`Arc`) with its [`InterruptHandle`]s and, when
+//! the engine has epoch interruption on, with the engine's [`EpochClock`]. Machine code and the
+//! interpreter test one byte, [`StoreSignals::attention`], at function entry and loop headers.
+//! Whoever wants the store to stop sets it:
+//! - an interrupt handle sets `interrupt_requested`, then `attention`;
+//! - [`EpochClock::increment`] (from [`crate::Engine::increment_epoch`]) advances the engine's
+//!   epoch, then sets `attention` in every registered store whose deadline the new epoch reaches;
+//!   [`StoreSignals::set_deadline`] sets it at once when the deadline has already passed.
+//!
+//! The `attention` libcall clears `attention` *before* reading the reasons, so a request that
+//! arrives meanwhile sets it again and is seen at the next check: no request is lost. An
+//! epoch check therefore costs exactly what the interrupt check costs (one byte compared with
+//! zero), and nothing at all while no deadline is near; the price is paid by the ticking thread,
+//! one pass over the engine's live stores per tick.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+
+use parking_lot::Mutex;
+
+/// What an epoch-deadline callback decides (as Wasmtime's `UpdateDeadline`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateDeadline {
+    /// Go on running, with the deadline this many ticks after the current epoch.
+    Continue(u64),
+}
+
+/// A store's stop signals. `#[repr(C)]` with `attention` first: the store context's
+/// `interrupt` pointer points at it.
+#[derive(Debug)]
+#[repr(C)]
+pub(crate) struct StoreSignals {
+    /// Checked by every tier at function entry and loop headers: "call `attention`".
+    pub(crate) attention: AtomicBool,
+    /// An interrupt handle asked for a stop.
+    interrupt_requested: AtomicBool,
+    /// The epoch at which the store must stop or call its callback (`u64::MAX`: never).
+    deadline: AtomicU64,
+}
+
+impl StoreSignals {
+    /// Signals with nothing requested and no deadline.
+    pub(crate) fn new() -> Arc<StoreSignals> {
+        Arc::new(StoreSignals {
+            attention: AtomicBool::new(false),
+            interrupt_requested: AtomicBool::new(false),
+            deadline: AtomicU64::new(u64::MAX),
+        })
+    }
+
+    /// The address of the flag the tiers test.
+    pub(crate) fn attention_ptr(&self) -> *const AtomicBool {
+        &self.attention
+    }
+
+    /// Asks the running (or next) wasm of the store to stop.
+    pub(crate) fn request_interrupt(&self) {
+        self.interrupt_requested.store(true, Ordering::SeqCst);
+        self.attention.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether an interrupt was requested and not yet delivered, or the deadline has passed.
+    pub(crate) fn pending(&self, clock: &EpochClock) -> bool {
+        self.interrupt_requested.load(Ordering::SeqCst) || self.deadline_reached(clock)
+    }
+
+    fn deadline_reached(&self, clock: &EpochClock) -> bool {
+        clock.now() >= self.deadline.load(Ordering::SeqCst)
+    }
+
+    /// Sets the deadline to `ticks` after the current epoch (`u64::MAX` ticks: none).
+    pub(crate) fn set_deadline(&self, clock: &EpochClock, ticks: u64) {
+        let deadline = clock.now().saturating_add(ticks);
+        self.deadline.store(deadline, Ordering::SeqCst);
+        // A tick between `now()` and the store above may have missed the new deadline.
+        if self.deadline_reached(clock) {
+            self.attention.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Clears the flag and says why it was set: `Some(true)` an interrupt request (taken),
+    /// `Some(false)` the epoch deadline, `None` nothing (any more).
+    pub(crate) fn take_reason(&self, clock: &EpochClock) -> Option<bool> {
+        self.attention.store(false, Ordering::SeqCst);
+        if self.interrupt_requested.swap(false, Ordering::SeqCst) {
+            Some(true)
+        } else if self.deadline_reached(clock) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// Forgets a request that was delivered as a trap while leaving wasm (the outermost
+    /// call trapped with `Interrupted`), so the next call starts afresh.
+    pub(crate) fn clear_request(&self) {
+        self.interrupt_requested.store(false, Ordering::SeqCst);
+        self.attention.store(false, Ordering::SeqCst);
+    }
+}
+
+/// An engine's epoch counter and the stores that wait for deadlines on it.
+#[derive(Debug, Default)]
+pub(crate) struct EpochClock {
+    epoch: AtomicU64,
+    stores: Mutex<Vec<Weak<StoreSignals>>>,
+}
+
+impl EpochClock {
+    /// The current epoch.
+    pub(crate) fn now(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+
+    /// Registers a store's signals for deadline delivery (dropped stores are forgotten at the
+    /// next tick).
+    pub(crate) fn register(&self, signals: &Arc<StoreSignals>) {
+        self.stores.lock().push(Arc::downgrade(signals));
+    }
+
+    /// Advances the epoch by one and flags every live store whose deadline it reaches.
+    pub(crate) fn increment(&self) {
+        let now = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+        self.stores.lock().retain(|store| match store.upgrade() {
+            Some(signals) => {
+                if now >= signals.deadline.load(Ordering::SeqCst) {
+                    signals.attention.store(true, Ordering::SeqCst);
+                }
+                true
+            }
+            None => false,
+        });
+    }
+}
+
+/// Makes running wasm in a store trap with [`crate::TrapCode::Interrupted`] at its next
+/// function entry or loop header. `Send + Sync`: use it from a watchdog thread.
+#[derive(Debug, Clone)]
+pub struct InterruptHandle {
+    pub(crate) signals: Arc<StoreSignals>,
+    pub(crate) engine: crate::Engine,
+}
+
+impl InterruptHandle {
+    /// Requests the interruption. Host functions that block (WASI's `poll_oneoff`, reads of
+    /// the standard input) see it too ([`InterruptHandle::pending`]) and return early.
+    pub fn interrupt(&self) {
+        self.signals.request_interrupt();
+    }
+
+    /// Whether the store was asked to stop: a request not yet delivered, or a passed epoch
+    /// deadline (what [`crate::Caller::interrupt_pending`] says, from any thread).
+    pub fn pending(&self) -> bool {
+        self.signals.pending(self.engine.epochs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_flag_only_the_stores_whose_deadline_they_reach() {
+        let clock = EpochClock::default();
+        let (near, far) = (StoreSignals::new(), StoreSignals::new());
+        clock.register(&near);
+        clock.register(&far);
+        near.set_deadline(&clock, 1);
+        far.set_deadline(&clock, 3);
+        clock.increment();
+        assert!(near.attention.load(Ordering::SeqCst));
+        assert!(!far.attention.load(Ordering::SeqCst));
+        assert_eq!(near.take_reason(&clock), Some(false));
+        assert!(!near.attention.load(Ordering::SeqCst));
+        clock.increment();
+        clock.increment();
+        assert_eq!(far.take_reason(&clock), Some(false));
+    }
+
+    #[test]
+    fn a_passed_deadline_flags_at_once_and_requests_come_first() {
+        let clock = EpochClock::default();
+        let signals = StoreSignals::new();
+        signals.set_deadline(&clock, 0);
+        assert!(signals.attention.load(Ordering::SeqCst));
+        signals.request_interrupt();
+        assert_eq!(signals.take_reason(&clock), Some(true));
+        assert_eq!(signals.take_reason(&clock), Some(false));
+        signals.set_deadline(&clock, u64::MAX);
+        assert_eq!(signals.take_reason(&clock), None);
+    }
+
+    #[test]
+    fn dropped_stores_are_forgotten() {
+        let clock = EpochClock::default();
+        clock.register(&StoreSignals::new());
+        clock.increment();
+        assert!(clock.stores.lock().is_empty());
+    }
+}

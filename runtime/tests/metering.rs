@@ -1,0 +1,344 @@
+//! Fuel and epochs behave the same in every tier (DESIGN.md §8a, `tierup_abi::metering`): a
+//! metered program stops at the same instruction, with the same fuel left and the same
+//! effects so far, whether it runs interpreted, in baseline code, in optimized code, or
+//! tiering up (with on-stack replacement) while it runs; epoch deadlines stop loops and call
+//! trees in every tier, and a deadline callback can trap or let the program go on.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
+
+use tierup_runtime::{
+    Caller, Config, Engine, Error, Linker, Module, Store, TierMode, Tiers, TrapCode,
+    UpdateDeadline, Val,
+};
+
+/// Every way of running code: each forced tier, and tiered runs that change tier while the
+/// program runs (every threshold at 1; interpreter straight to the optimizer).
+fn configs() -> Vec<(&'static str, Config)> {
+    let mut out = Vec::new();
+    for (name, mode) in [
+        ("interp", TierMode::Interp),
+        ("baseline", TierMode::Baseline),
+        ("opt", TierMode::Optimized),
+    ] {
+        let mut config = Config::new();
+        config.tier(mode);
+        out.push((name, config));
+    }
+    let mut stress = Config::new();
+    stress.tier(TierMode::Tiered).baseline_after(1).opt_after(1);
+    out.push(("stress", stress));
+    let mut interp_opt = Config::new();
+    interp_opt
+        .tier(TierMode::Tiered)
+        .tiers(Tiers {
+            interp: true,
+            baseline: false,
+            opt: true,
+        })
+        .opt_after(3);
+    out.push(("interp-opt", interp_opt));
+    out
+}
+
+/// Loops, branches out of blocks, `if`/`else`, `br_table`, calls (direct, indirect, to the
+/// host) and memory: `run(n)` logs through the host import and counts in memory.
+const PROGRAM: &str = r#"
+(module
+  (import "host" "log" (func $log (param i32)))
+  (memory (export "memory") 1)
+  (table 2 funcref)
+  (elem (i32.const 0) $inc $dec)
+  (type $step (func (param i32) (result i32)))
+  (func $inc (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func $dec (param i32) (result i32) (i32.sub (local.get 0) (i32.const 1)))
+  (func $bump
+    (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1))))
+  (func (export "run") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (call $bump)
+        (if (i32.and (local.get $i) (i32.const 1))
+          (then (local.set $acc (call_indirect (type $step) (local.get $acc) (i32.const 0))))
+          (else (local.set $acc (call $inc (call $inc (local.get $acc))))))
+        (block $b2 (block $b1 (block $b0
+          (br_table $b0 $b1 $b2 (i32.rem_u (local.get $i) (i32.const 3))))
+          (local.set $acc (i32.add (local.get $acc) (i32.const 10))) (br $b2))
+          (local.set $acc (i32.sub (local.get $acc) (i32.const 3))))
+        (if (i32.eqz (i32.rem_u (local.get $i) (i32.const 7)))
+          (then (call $log (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (local.get $acc)))
+"#;
+
+/// What one metered run observed: the result or trap, the fuel left, the host log and the
+/// memory counter.
+#[derive(Debug, PartialEq, Eq)]
+struct Observed {
+    outcome: Result<i32, TrapCode>,
+    fuel_left: u64,
+    log: Vec<i32>,
+    bumps: u32,
+}
+
+fn run_metered(engine: &Engine, module: &Module, fuel: u64, n: i32) -> Observed {
+    let mut store = Store::new(engine, Vec::<i32>::new());
+    let mut linker = Linker::new(engine);
+    linker
+        .func_wrap("host", "log", |mut caller: Caller<'_, Vec<i32>>, i: i32| {
+            caller.data_mut().push(i);
+        })
+        .unwrap();
+    let instance = linker.instantiate(&mut store, module).unwrap();
+    store.set_fuel(fuel).unwrap();
+    let run = instance
+        .get_typed_func::<i32, i32>(&mut store, "run")
+        .unwrap();
+    let outcome = run
+        .call(&mut store, n)
+        .map_err(|e| e.as_trap().map(|t| t.code()).expect("a trap"));
+    let memory = instance.get_memory(&mut store, "memory").unwrap();
+    let mut bytes = [0u8; 4];
+    memory.read(&store, 0, &mut bytes).unwrap();
+    Observed {
+        outcome,
+        fuel_left: store.get_fuel().unwrap(),
+        log: store.data().clone(),
+        bumps: u32::from_le_bytes(bytes),
+    }
+}
+
+#[test]
+fn fuel_runs_out_at_the_same_instruction_in_every_tier() {
+    let fuels: Vec<u64> = (0..400).chain((400..20_000).step_by(97)).collect();
+    let engines: Vec<(&str, Engine, Module)> = configs()
+        .into_iter()
+        .map(|(name, mut config)| {
+            config.consume_fuel(true);
+            let engine = Engine::new(&config).unwrap();
+            let module = Module::new(&engine, PROGRAM).unwrap();
+            (name, engine, module)
+        })
+        .collect();
+    let mut out_of_fuel = 0;
+    for &fuel in &fuels {
+        let (_, engine, module) = &engines[0];
+        let expected = run_metered(engine, module, fuel, 300);
+        if expected.outcome == Err(TrapCode::OutOfFuel) {
+            out_of_fuel += 1;
+            assert_eq!(expected.fuel_left, 0);
+        }
+        for (name, engine, module) in &engines[1..] {
+            let observed = run_metered(engine, module, fuel, 300);
+            assert_eq!(observed, expected, "{name} with {fuel} fuel");
+        }
+    }
+    // Both ends are covered: most budgets run out part-way, the largest finish.
+    assert!(out_of_fuel > fuels.len() / 2, "{out_of_fuel} ran out");
+    let (_, engine, module) = &engines[0];
+    assert!(run_metered(engine, module, 20_000, 300).outcome.is_ok());
+}
+
+#[test]
+fn fuel_is_charged_per_wasm_instruction_like_wasmtime() {
+    // local.get, i32.const, i32.add (3); nop, drop-free; block/end free.
+    let wat = r#"(module
+      (func (export "f") (param i32) (result i32)
+        (nop) (block (result i32) (i32.add (local.get 0) (i32.const 1)))))"#;
+    for (name, mut config) in configs() {
+        config.consume_fuel(true);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let f = instance
+            .get_typed_func::<i32, i32>(&mut store, "f")
+            .unwrap();
+        store.set_fuel(100).unwrap();
+        for round in 1..=3u64 {
+            assert_eq!(f.call(&mut store, 1).unwrap(), 2, "{name}");
+            assert_eq!(store.get_fuel().unwrap(), 100 - 3 * round, "{name}");
+        }
+        store.set_fuel(2).unwrap();
+        let err = f.call(&mut store, 1).unwrap_err();
+        assert_eq!(err.as_trap().map(|t| t.code()), Some(TrapCode::OutOfFuel));
+        assert!(err.to_string().contains("all fuel consumed"), "{err}");
+        assert_eq!(store.get_fuel().unwrap(), 0);
+    }
+}
+
+#[test]
+fn fuel_needs_to_be_enabled() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    assert!(store.set_fuel(10).is_err());
+    assert!(store.get_fuel().is_err());
+}
+
+const SPIN: &str = r#"(module
+  (func $leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func (export "spin") (local i32)
+    (loop (local.set 0 (call $leaf (local.get 0))) (br 0)))
+  (func $down (param i32) (result i32)
+    (if (result i32) (local.get 0)
+      (then (call $down (i32.sub (local.get 0) (i32.const 1))))
+      (else (i32.const 0))))
+  (func (export "calls") (param i32) (result i32)
+    (i32.add (call $down (i32.const 3)) (call $down (i32.const 5)))))"#;
+
+/// A thread that advances `engine`'s epoch every millisecond until `stop`.
+fn ticker(engine: &Engine, stop: &Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+    let (engine, stop) = (engine.clone(), stop.clone());
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(1));
+            engine.increment_epoch();
+        }
+    })
+}
+
+#[test]
+fn epoch_deadlines_stop_loops_in_every_tier() {
+    for (name, mut config) in configs() {
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, SPIN).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let spin = instance
+            .get_typed_func::<(), ()>(&mut store, "spin")
+            .unwrap();
+        store.set_epoch_deadline(5);
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = ticker(&engine, &stop);
+        let err = spin.call(&mut store, ()).unwrap_err();
+        stop.store(true, Ordering::Relaxed);
+        thread.join().unwrap();
+        assert_eq!(
+            err.as_trap().map(|t| t.code()),
+            Some(TrapCode::Interrupted),
+            "{name}: {err}"
+        );
+        // No deadline: the store runs (a passed deadline is checked at function entry).
+        store.set_epoch_deadline(u64::MAX);
+        let calls = instance
+            .get_typed_func::<i32, i32>(&mut store, "calls")
+            .unwrap();
+        assert_eq!(calls.call(&mut store, 0).unwrap(), 0, "{name}");
+        store.set_epoch_deadline(0);
+        let err = calls.call(&mut store, 0).unwrap_err();
+        assert_eq!(
+            err.as_trap().map(|t| t.code()),
+            Some(TrapCode::Interrupted),
+            "{name}: a passed deadline stops at the next function entry"
+        );
+    }
+}
+
+#[derive(Debug)]
+struct Enough;
+
+impl std::fmt::Display for Enough {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("enough")
+    }
+}
+
+impl std::error::Error for Enough {}
+
+#[test]
+fn a_deadline_callback_extends_then_stops_in_every_tier() {
+    for (name, mut config) in configs() {
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, SPIN).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let spin = instance
+            .get_typed_func::<(), ()>(&mut store, "spin")
+            .unwrap();
+        let calls = Arc::new(AtomicU32::new(0));
+        let seen = calls.clone();
+        store.epoch_deadline_callback(move |_| {
+            if seen.fetch_add(1, Ordering::SeqCst) < 3 {
+                Ok(UpdateDeadline::Continue(2))
+            } else {
+                Err(Error::new(Enough))
+            }
+        });
+        store.set_epoch_deadline(2);
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = ticker(&engine, &stop);
+        let err = spin.call(&mut store, ()).unwrap_err();
+        stop.store(true, Ordering::Relaxed);
+        thread.join().unwrap();
+        assert!(err.downcast_ref::<Enough>().is_some(), "{name}: {err}");
+        assert_eq!(calls.load(Ordering::SeqCst), 4, "{name}");
+        match &err {
+            Error::Host(host) => assert!(!host.backtrace().is_empty(), "{name}: wasm frames"),
+            other => panic!("{name}: expected the callback's error, got {other}"),
+        }
+    }
+}
+
+#[test]
+fn interrupts_reach_host_functions_that_wait() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module (import "host" "wait" (func $wait))
+             (func (export "run") (call $wait)))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap(
+            "host",
+            "wait",
+            |caller: Caller<'_, ()>| -> Result<(), Error> {
+                for _ in 0..10_000 {
+                    if caller.interrupt_pending() {
+                        return Err(Error::Trap(tierup_runtime::Trap::new(
+                            TrapCode::Interrupted,
+                        )));
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let run = instance.get_func(&mut store, "run").unwrap();
+    let handle = store.interrupt_handle();
+    let start = std::time::Instant::now();
+    let timer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        handle.interrupt();
+    });
+    let err = run.call(&mut store, &[], &mut []).unwrap_err();
+    timer.join().unwrap();
+    assert_eq!(err.as_trap().map(|t| t.code()), Some(TrapCode::Interrupted));
+    assert!(start.elapsed() < Duration::from_secs(5));
+    // The request was delivered: the next call waits again (and is interrupted again).
+    let handle = store.interrupt_handle();
+    assert!(!handle.pending());
+    let timer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        handle.interrupt();
+    });
+    let mut results: [Val; 0] = [];
+    let err = run.call(&mut store, &[], &mut results).unwrap_err();
+    timer.join().unwrap();
+    assert_eq!(err.as_trap().map(|t| t.code()), Some(TrapCode::Interrupted));
+}
