@@ -13,6 +13,8 @@
 //!
 //! The `attention` libcall clears `attention` *before* reading the reasons, so a request that
 //! arrives meanwhile sets it again and is seen at the next check: no request is lost. An
+//! interrupt request stays pending until the outermost call into wasm returns (every check
+//! until then traps); a deadline stays passed until the store sets a new one. An
 //! epoch check therefore costs exactly what the interrupt check costs (one byte compared with
 //! zero), and nothing at all while no deadline is near; the price is paid by the ticking thread,
 //! one pass over the engine's live stores per tick.
@@ -82,11 +84,15 @@ impl StoreSignals {
         }
     }
 
-    /// Clears the flag and says why it was set: `Some(true)` an interrupt request (taken),
-    /// `Some(false)` the epoch deadline, `None` nothing (any more).
+    /// Clears the flag and says why it was set: `Some(true)` an interrupt request,
+    /// `Some(false)` the epoch deadline, `None` nothing (any more). An interrupt request is
+    /// not taken: it stays pending (and the flag set) until the outermost call into wasm
+    /// returns ([`StoreSignals::clear_request`]), so a host function that swallows the trap
+    /// and calls wasm again is interrupted again.
     pub(crate) fn take_reason(&self, clock: &EpochClock) -> Option<bool> {
         self.attention.store(false, Ordering::SeqCst);
-        if self.interrupt_requested.swap(false, Ordering::SeqCst) {
+        if self.interrupt_requested.load(Ordering::SeqCst) {
+            self.attention.store(true, Ordering::SeqCst);
             Some(true)
         } else if self.deadline_reached(clock) {
             Some(false)
@@ -189,6 +195,8 @@ mod tests {
         assert!(signals.attention.load(Ordering::SeqCst));
         signals.request_interrupt();
         assert_eq!(signals.take_reason(&clock), Some(true));
+        assert_eq!(signals.take_reason(&clock), Some(true), "pending until cleared");
+        signals.clear_request();
         assert_eq!(signals.take_reason(&clock), Some(false));
         signals.set_deadline(&clock, u64::MAX);
         assert_eq!(signals.take_reason(&clock), None);

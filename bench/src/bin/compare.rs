@@ -125,6 +125,7 @@ struct Options {
     tierup: Option<PathBuf>,
     tiers: Vec<String>,
     engines: Option<Vec<String>>,
+    metering: bool,
 }
 
 /// The options, for `--help` and for errors (the same text as in the doc comment above).
@@ -147,6 +148,7 @@ fn parse_options() -> Options {
         tierup: None,
         tiers: Vec::new(),
         engines: None,
+        metering: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -174,6 +176,7 @@ fn parse_options() -> Options {
             "--tierup" => opts.tierup = Some(PathBuf::from(value())),
             "--tier" => opts.tiers.extend(list(value())),
             "--engines" => opts.engines = Some(list(value())),
+            "--metering" => opts.metering = true,
             "-h" | "--help" => {
                 print!("{HELP}");
                 std::process::exit(0)
@@ -363,7 +366,50 @@ fn engines(opts: &Options) -> Vec<EngineCmd> {
         eprintln!("error: no engine selected");
         std::process::exit(2);
     }
+    if opts.metering {
+        list = with_metering(list);
+    }
     list
+}
+
+/// `--metering`: after each tierup and wasmtime column, the same engine with fuel metering
+/// (a budget that never runs out) and with epoch interruption on, so their cost reads as the
+/// ratio of neighbouring columns.
+fn with_metering(engines: Vec<EngineCmd>) -> Vec<EngineCmd> {
+    const ALL_FUEL: &str = "18446744073709551615";
+    let mut out = Vec::new();
+    for engine in engines {
+        let variants: Vec<(&str, Vec<&str>)> = if engine.label.starts_with("tierup") {
+            vec![
+                ("+fuel", vec!["--fuel", ALL_FUEL]),
+                ("+epoch", vec!["--epoch-interruption", "--timeout", "86400"]),
+            ]
+        } else if engine.label.starts_with("wasmtime") {
+            vec![
+                ("+fuel", vec!["-W", "fuel=18446744073709551615"]),
+                ("+epoch", vec!["-W", "epoch-interruption=y"]),
+            ]
+        } else {
+            Vec::new()
+        };
+        let extra: Vec<EngineCmd> = variants
+            .into_iter()
+            .map(|(suffix, args)| EngineCmd {
+                label: format!("{} {suffix}", engine.label),
+                program: engine.program.clone(),
+                prefix: engine
+                    .prefix
+                    .iter()
+                    .cloned()
+                    .chain(args.into_iter().map(str::to_string))
+                    .collect(),
+                style: engine.style,
+            })
+            .collect();
+        out.push(engine);
+        out.extend(extra);
+    }
+    out
 }
 
 /// Writes the wasm files, `run.cjs` and `run-wasi.mjs` to `dir`.
