@@ -38,7 +38,8 @@
 //! Module map: [`config`] and [`engine`] (configuration, signature registry), [`module`]
 //! (validation, lazy translation state, code table), [`store`] (ownership of everything an
 //! instance uses), [`instance`] (instantiation), [`linker`], [`func`] (calls, host functions,
-//! libcalls), [`externals`] (memories, tables, globals), [`values`], [`types`] (global,
+//! libcalls), [`externals`] (memories, tables, globals), [`limits`] (per-store resource
+//! limits: [`ResourceLimiter`], [`StoreLimits`]), [`values`], [`types`] (global,
 //! memory, table, import and export types), [`error`] (errors, traps, host errors),
 //! [`stats`] (what each function's tiers cost); internal: `jit` (machine code: code memory,
 //! the trap handler, the code table, tiering, OSR, libcalls and the optimizer's workers) and
@@ -60,6 +61,7 @@ pub mod externals;
 pub mod func;
 pub mod instance;
 mod jit;
+pub mod limits;
 pub mod linker;
 pub mod module;
 pub mod stats;
@@ -74,6 +76,7 @@ pub use error::{Error, FrameInfo, HostError, Trap};
 pub use externals::{Extern, Global, Memory, Table};
 pub use func::{Func, HostFunc, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 pub use instance::Instance;
+pub use limits::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 pub use linker::Linker;
 pub use module::{ExportType, ImportType, Module};
 pub use stats::{ModuleStats, Tier, TierEvent};
