@@ -118,7 +118,12 @@ impl Memory {
         } = store.as_context_mut().0;
         let mut limiter = limits::limiter(limiter, data);
         if let Some(limiter) = limiter.as_deref_mut() {
-            limits::check_count("memory", store.memories.len(), 1, limiter.memories())?;
+            limits::check_count(
+                limits::MEMORIES,
+                store.memories.len(),
+                1,
+                limiter.memories(),
+            )?;
         }
         let cap = store.engine.config().max_memory_pages;
         let data = limits::new_memory(limiter, ty, cap, "the new memory")?;
@@ -250,7 +255,7 @@ impl Table {
         }
         let mut limiter = limits::limiter(limiter, data);
         if let Some(limiter) = limiter.as_deref_mut() {
-            limits::check_count("table", store.tables.len(), 1, limiter.tables())?;
+            limits::check_count(limits::TABLES, store.tables.len(), 1, limiter.tables())?;
         }
         let cap = store.engine.config().max_table_elements;
         let init = init.to_slot(store);

@@ -147,10 +147,20 @@ fn instantiate<T>(
         let inner = &store.inner;
         let defined_tables = info.tables.len() - info.num_imported_tables as usize;
         let defined_memories = info.memories.len() - info.num_imported_memories as usize;
-        limits::check_count("instance", inner.instances.len(), 1, limiter.instances())?;
-        limits::check_count("table", inner.tables.len(), defined_tables, limiter.tables())?;
         limits::check_count(
-            "memory",
+            limits::INSTANCES,
+            inner.instances.len(),
+            1,
+            limiter.instances(),
+        )?;
+        limits::check_count(
+            limits::TABLES,
+            inner.tables.len(),
+            defined_tables,
+            limiter.tables(),
+        )?;
+        limits::check_count(
+            limits::MEMORIES,
             inner.memories.len(),
             defined_memories,
             limiter.memories(),
@@ -293,7 +303,9 @@ fn instantiate<T>(
     let table_cap = store.inner.engine.config().max_table_elements;
     for (i, init) in info.table_inits.iter().enumerate() {
         let index = info.num_imported_tables as usize + i;
-        let ty = TableType { ty: info.tables[index] };
+        let ty = TableType {
+            ty: info.tables[index],
+        };
         let init = init.as_ref().map_or(0, |e| eval(store, &globals, e)[0]);
         let limiter = limits::limiter(&mut store.limiter, &mut store.data);
         let data = limits::new_table(limiter, ty, init, table_cap, &format!("table {index}"))?;

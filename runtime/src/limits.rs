@@ -25,7 +25,9 @@
 //! does not bound a module that defines many tables (each table element is an 8-byte slot
 //! allocated up front: twenty tables of 10M elements are 1.6 GB).
 
-use crate::error::Error;
+use tierup_abi::{RawTrap, TrapCode};
+
+use crate::error::{Error, Trap};
 use crate::types::{MemoryType, TableType};
 use crate::vm::{MemoryData, TableData};
 
@@ -199,10 +201,10 @@ impl StoreLimits {
         self.table_total
     }
 
-    /// Refuses with `reason`: `Ok(false)`, or an error when trapping on refusals.
+    /// Refuses with `reason`: `Ok(false)`, or a trap when trapping on refusals.
     fn deny(&mut self, reason: String) -> Result<bool, Error> {
         if self.trap_on_grow_failure {
-            return Err(Error::msg(format!("resource limit exceeded: {reason}")));
+            return Err(resource_limit_trap(reason));
         }
         self.last_denial = Some(reason);
         Ok(false)
@@ -243,7 +245,7 @@ impl ResourceLimiter for StoreLimits {
     fn memory_grow_failed(&mut self, error: Error) -> Result<(), Error> {
         self.memory_total -= std::mem::take(&mut self.memory_pending);
         if self.trap_on_grow_failure {
-            return Err(error);
+            return Err(resource_limit_trap(error.to_string()));
         }
         Ok(())
     }
@@ -281,7 +283,7 @@ impl ResourceLimiter for StoreLimits {
     fn table_grow_failed(&mut self, error: Error) -> Result<(), Error> {
         self.table_total -= std::mem::take(&mut self.table_pending);
         if self.trap_on_grow_failure {
-            return Err(error);
+            return Err(resource_limit_trap(error.to_string()));
         }
         Ok(())
     }
@@ -301,6 +303,16 @@ impl ResourceLimiter for StoreLimits {
     fn last_denial(&self) -> Option<String> {
         self.last_denial.clone()
     }
+}
+
+/// A [`TrapCode::ResourceLimit`] trap saying `why` (its wasm backtrace is added on the way out
+/// of the wasm call).
+fn resource_limit_trap(why: String) -> Error {
+    Error::Trap(Trap::from_raw(RawTrap {
+        code: TrapCode::ResourceLimit,
+        frames: Vec::new(),
+        detail: Some(why),
+    }))
 }
 
 /// Builds [`StoreLimits`] (Wasmtime's builder, plus store-wide totals). Every size limit is
@@ -365,8 +377,9 @@ impl StoreLimitsBuilder {
         self
     }
 
-    /// Whether a refused or failed growth traps (an error) instead of making `memory.grow` /
-    /// `table.grow` return -1 (default `false`, the spec's behaviour).
+    /// Whether a refused or failed growth traps with [`TrapCode::ResourceLimit`] (saying which
+    /// limit) instead of making `memory.grow` / `table.grow` return -1 (default `false`, the
+    /// spec's behaviour). Instantiation and the API then fail with that trap too.
     #[must_use]
     pub fn trap_on_grow_failure(mut self, trap: bool) -> Self {
         self.0.trap_on_grow_failure = trap;
@@ -407,17 +420,30 @@ pub(crate) fn refused(what: &str, limiter: Option<&dyn ResourceLimiter>) -> Erro
     }
 }
 
-/// Checks that the store may hold `have + adding` items of a kind whose limit is `limit`.
-pub(crate) fn check_count(what: &str, have: usize, adding: usize, limit: usize) -> Result<(), Error> {
+/// Checks that the store may hold `have + adding` items of a kind (`what`, plural `whats`)
+/// whose limit is `limit`.
+pub(crate) fn check_count(
+    (what, whats): (&str, &str),
+    have: usize,
+    adding: usize,
+    limit: usize,
+) -> Result<(), Error> {
     if adding > 0 && have.saturating_add(adding) > limit {
         return Err(Error::msg(format!(
-            "resource limit exceeded: {what} count too high: the store would hold {} {what}s, \
+            "resource limit exceeded: {what} count too high: the store would hold {} {whats}, \
              over its limit of {limit}",
             have.saturating_add(adding)
         )));
     }
     Ok(())
 }
+
+/// [`check_count`]'s names of instances, tables and memories.
+pub(crate) const INSTANCES: (&str, &str) = ("instance", "instances");
+/// See [`INSTANCES`].
+pub(crate) const TABLES: (&str, &str) = ("table", "tables");
+/// See [`INSTANCES`].
+pub(crate) const MEMORIES: (&str, &str) = ("memory", "memories");
 
 /// Bytes of `pages` wasm pages (saturating: a size no limiter can grant).
 fn page_bytes(pages: u64) -> usize {

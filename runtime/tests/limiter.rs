@@ -5,7 +5,7 @@
 
 use tierup_runtime::{
     Config, Engine, Error, Instance, Memory, MemoryType, Module, ResourceLimiter, Store,
-    StoreLimits, StoreLimitsBuilder, Table, TableType, Tier, TierMode, Val, ValType,
+    StoreLimits, StoreLimitsBuilder, Table, TableType, Tier, TierMode, TrapCode, Val, ValType,
 };
 
 const PAGE: usize = 65536;
@@ -176,7 +176,10 @@ fn total_memory_is_shared_by_every_memory_of_the_store() {
         // A second instance cannot even get its initial pages.
         let err = instantiate(&mut store, r#"(module (memory 1))"#).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("memory 0") && msg.contains("store's total"), "{msg}");
+        assert!(
+            msg.contains("memory 0") && msg.contains("store's total"),
+            "{msg}"
+        );
     }
 }
 
@@ -269,9 +272,12 @@ fn counts_of_instances_tables_and_memories_are_limited() {
         .build();
     let mut store = limited_store(&engine, limits);
     instantiate(&mut store, r#"(module (table 0 funcref))"#).unwrap();
-    let err = instantiate(&mut store, r#"(module (table 0 funcref) (table 0 funcref))"#)
-        .unwrap_err()
-        .to_string();
+    let err = instantiate(
+        &mut store,
+        r#"(module (table 0 funcref) (table 0 funcref))"#,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("table count too high"), "{err}");
     assert!(err.contains("limit of 2"), "{err}");
     let err = instantiate(&mut store, r#"(module (memory 0) (memory 0))"#)
@@ -288,10 +294,19 @@ fn counts_of_instances_tables_and_memories_are_limited() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("memory count too high"), "{err}");
-    Table::new(&mut store, TableType::new(ValType::FuncRef, 0, None), Val::FuncRef(None)).unwrap();
-    let err = Table::new(&mut store, TableType::new(ValType::FuncRef, 0, None), Val::FuncRef(None))
-        .unwrap_err()
-        .to_string();
+    Table::new(
+        &mut store,
+        TableType::new(ValType::FuncRef, 0, None),
+        Val::FuncRef(None),
+    )
+    .unwrap();
+    let err = Table::new(
+        &mut store,
+        TableType::new(ValType::FuncRef, 0, None),
+        Val::FuncRef(None),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("table count too high"), "{err}");
 }
 
@@ -346,7 +361,12 @@ impl std::fmt::Display for Denied {
 impl std::error::Error for Denied {}
 
 impl ResourceLimiter for Recorder {
-    fn memory_growing(&mut self, current: usize, desired: usize, max: Option<usize>) -> Result<bool, Error> {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        max: Option<usize>,
+    ) -> Result<bool, Error> {
         self.calls
             .push(format!("memory {current} -> {desired} max {max:?}"));
         if self.panic {
@@ -363,7 +383,12 @@ impl ResourceLimiter for Recorder {
         Ok(())
     }
 
-    fn table_growing(&mut self, current: usize, desired: usize, max: Option<usize>) -> Result<bool, Error> {
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        max: Option<usize>,
+    ) -> Result<bool, Error> {
         self.calls
             .push(format!("table {current} -> {desired} max {max:?}"));
         if self.fail {
@@ -405,7 +430,10 @@ fn a_limiter_error_traps_the_grow_instruction_in_every_tier() {
         let instance = instantiate(&mut store, wat).unwrap();
         assert_eq!(
             store.data().calls,
-            ["table 0 -> 1 max None", "memory 0 -> 65536 max Some(655360)"],
+            [
+                "table 0 -> 1 max None",
+                "memory 0 -> 65536 max Some(655360)"
+            ],
             "{mode}"
         );
         store.data_mut().fail = true;
@@ -415,7 +443,10 @@ fn a_limiter_error_traps_the_grow_instruction_in_every_tier() {
                 .unwrap();
             for _ in 0..50 {
                 let err = f.call(&mut store, 1).unwrap_err();
-                assert!(err.downcast_ref::<Denied>().is_some(), "{mode} {name}: {err}");
+                assert!(
+                    err.downcast_ref::<Denied>().is_some(),
+                    "{mode} {name}: {err}"
+                );
             }
         }
         // The instruction trapped: the code after it never ran.
@@ -439,8 +470,15 @@ fn trap_on_grow_failure_turns_refusals_into_traps() {
             .get_typed_func::<i32, i32>(&mut store, "grow")
             .unwrap();
         for _ in 0..50 {
-            let err = grow.call(&mut store, 2).unwrap_err().to_string();
-            assert!(err.contains("resource limit exceeded"), "{mode}: {err}");
+            let err = grow.call(&mut store, 2).unwrap_err();
+            let trap = err.as_trap().expect("a trap");
+            assert_eq!(trap.code(), TrapCode::ResourceLimit, "{mode}");
+            assert_eq!(trap.backtrace()[0].func_name(), Some("grow"), "{mode}");
+            let msg = err.to_string();
+            assert!(
+                msg.contains("per-memory limit of 131072 bytes"),
+                "{mode}: {msg}"
+            );
         }
         assert_eq!(grow.call(&mut store, 1).unwrap(), 1, "{mode}");
     }
