@@ -51,7 +51,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run a WebAssembly module (`.wasm` or `.wat`).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Run WebAssembly spec scripts (`.wast`) and report passed/failed directives.
     Wast(WastArgs),
 }
@@ -403,7 +403,7 @@ fn main() -> ExitCode {
             let timeout = args
                 .timeout
                 .and_then(|s| Duration::try_from_secs_f64(s).ok());
-            match run(args) {
+            match run(*args) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => e.report(timeout),
             }
