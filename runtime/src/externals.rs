@@ -219,12 +219,10 @@ impl Memory {
             ..
         } = store.as_context_mut().0;
         check_store(self.store_id, store, "memory");
-        let mut limiter = limits::limiter(limiter, data);
+        let limiter = limits::limiter(limiter, data);
         let mem = &mut store.memories[self.index as usize];
-        match limits::grow_memory(limiter.as_deref_mut(), mem, delta_pages)? {
-            Some(old) => Ok(old),
-            None => Err(limits::refused("memory", limiter.as_deref())),
-        }
+        limits::grow_memory(limiter, mem, delta_pages)?
+            .map_err(|why| Error::msg(format!("failed to grow memory: {why}")))
     }
 }
 
@@ -239,7 +237,8 @@ impl Table {
     /// A new table filled with `init`.
     ///
     /// # Errors
-    /// If `init` does not match the element type, or the size exceeds the configured maximum.
+    /// If `init` does not match the element type, the size exceeds the configured maximum, or
+    /// the store's resource limiter refuses the table (or one more table).
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table, Error> {
         let Store {
             inner: store,
@@ -328,12 +327,10 @@ impl Table {
             return Err(Error::msg("table element has the wrong type"));
         }
         let slot = init.to_slot(store);
-        let mut limiter = limits::limiter(limiter, data);
+        let limiter = limits::limiter(limiter, data);
         let table = &mut store.tables[self.index as usize];
-        match limits::grow_table(limiter.as_deref_mut(), table, delta, slot)? {
-            Some(old) => Ok(old),
-            None => Err(limits::refused("table", limiter.as_deref())),
-        }
+        limits::grow_table(limiter, table, delta, slot)?
+            .map_err(|why| Error::msg(format!("failed to grow table: {why}")))
     }
 }
 

@@ -237,8 +237,9 @@ impl ResourceLimiter for StoreLimits {
                 self.memory_total.saturating_add(grant)
             ));
         }
-        self.memory_total += grant;
-        self.memory_pending = grant;
+        let before = self.memory_total;
+        self.memory_total = before.saturating_add(grant);
+        self.memory_pending = self.memory_total - before;
         Ok(true)
     }
 
@@ -275,8 +276,9 @@ impl ResourceLimiter for StoreLimits {
                 self.table_total.saturating_add(grant)
             ));
         }
-        self.table_total += grant;
-        self.table_pending = grant;
+        let before = self.table_total;
+        self.table_total = before.saturating_add(grant);
+        self.table_pending = self.table_total - before;
         Ok(true)
     }
 
@@ -406,18 +408,7 @@ pub(crate) fn limiter<'a, T>(
 
 /// Appends the limiter's reason for its last refusal to `message`.
 fn with_reason(message: String, limiter: &dyn ResourceLimiter) -> String {
-    match limiter.last_denial() {
-        Some(reason) => format!("{message}: {reason}"),
-        None => format!("{message}: refused by the store's resource limiter"),
-    }
-}
-
-/// The error of a refused growth through the API.
-pub(crate) fn refused(what: &str, limiter: Option<&dyn ResourceLimiter>) -> Error {
-    match limiter {
-        Some(limiter) => Error::msg(with_reason(format!("failed to grow {what}"), limiter)),
-        None => Error::msg(format!("failed to grow {what}")),
-    }
+    format!("{message}: {}", denial(limiter))
 }
 
 /// Checks that the store may hold `have + adding` items of a kind (`what`, plural `whats`)
@@ -512,37 +503,49 @@ pub(crate) fn new_table(
     })
 }
 
-/// Grows `mem` by `delta` pages with the limiter's consent: `Ok(Some(old pages))`,
-/// `Ok(None)` when refused or impossible (`memory.grow` returns -1), `Err` when the limiter
-/// fails. The one routine behind `memory.grow` in every tier and [`crate::Memory::grow`].
+/// Why a growth did not happen (for the API's error; `memory.grow` just returns -1).
+pub(crate) type Refusal = String;
+
+/// The limiter's reason for refusing, or a generic one.
+fn denial(limiter: &dyn ResourceLimiter) -> Refusal {
+    limiter
+        .last_denial()
+        .unwrap_or_else(|| "refused by the store's resource limiter".into())
+}
+
+/// Grows `mem` by `delta` pages with the limiter's consent: `Ok(Ok(old pages))`,
+/// `Ok(Err(why))` when refused or impossible (`memory.grow` returns -1), `Err` when the
+/// limiter fails. The one routine behind `memory.grow` in every tier and
+/// [`crate::Memory::grow`].
 pub(crate) fn grow_memory(
     limiter: Option<&mut (dyn ResourceLimiter + '_)>,
     mem: &mut MemoryData,
     delta: u64,
-) -> Result<Option<u64>, Error> {
+) -> Result<Result<u64, Refusal>, Error> {
     let old = mem.pages();
+    let new = old.saturating_add(delta);
+    let max_pages = mem.max_pages();
+    let failure = || {
+        format!(
+            "memory cannot grow from {old} to {new} pages (over its maximum of {max_pages} \
+             pages, or out of memory)"
+        )
+    };
     let Some(limiter) = limiter else {
-        return Ok(mem.grow(delta));
+        return Ok(mem.grow(delta).ok_or_else(failure));
     };
     if delta == 0 {
-        return Ok(Some(old));
+        return Ok(Ok(old));
     }
-    let Some(new) = old.checked_add(delta) else {
-        return Ok(None);
-    };
     let max = mem.limits.max.map(page_bytes);
     if !limiter.memory_growing(mem.def.length, page_bytes(new), max)? {
-        return Ok(None);
+        return Ok(Err(denial(limiter)));
     }
     match mem.grow(delta) {
-        Some(old) => Ok(Some(old)),
+        Some(old) => Ok(Ok(old)),
         None => {
-            limiter.memory_grow_failed(Error::msg(format!(
-                "memory cannot grow from {old} to {new} pages (over its maximum of {} pages, \
-                 or out of memory)",
-                mem.max_pages()
-            )))?;
-            Ok(None)
+            limiter.memory_grow_failed(Error::msg(failure()))?;
+            Ok(Err(failure()))
         }
     }
 }
@@ -555,30 +558,31 @@ pub(crate) fn grow_table(
     table: &mut TableData,
     delta: u64,
     init: u64,
-) -> Result<Option<u64>, Error> {
+) -> Result<Result<u64, Refusal>, Error> {
     let old = table.def.length as u64;
+    let new = old.saturating_add(delta);
+    let max_elements = table.max();
+    let failure = || {
+        format!(
+            "table cannot grow from {old} to {new} elements (over its maximum of \
+             {max_elements}, or out of memory)"
+        )
+    };
     let Some(limiter) = limiter else {
-        return Ok(table.grow(delta, init));
+        return Ok(table.grow(delta, init).ok_or_else(failure));
     };
     if delta == 0 {
-        return Ok(Some(old));
+        return Ok(Ok(old));
     }
-    let Some(new) = old.checked_add(delta) else {
-        return Ok(None);
-    };
     let max = table.ty.limits.max.map(elements);
     if !limiter.table_growing(elements(old), elements(new), max)? {
-        return Ok(None);
+        return Ok(Err(denial(limiter)));
     }
     match table.grow(delta, init) {
-        Some(old) => Ok(Some(old)),
+        Some(old) => Ok(Ok(old)),
         None => {
-            limiter.table_grow_failed(Error::msg(format!(
-                "table cannot grow from {old} to {new} elements (over its maximum of {}, or \
-                 out of memory)",
-                table.max()
-            )))?;
-            Ok(None)
+            limiter.table_grow_failed(Error::msg(failure()))?;
+            Ok(Err(failure()))
         }
     }
 }

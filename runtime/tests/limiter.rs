@@ -329,6 +329,20 @@ fn host_api_growth_goes_through_the_limiter() {
     let err = other.grow(&mut store, 1).unwrap_err();
     assert!(err.to_string().contains("store's total"), "{err}");
     assert_eq!(other.grow(&mut store, 0).unwrap(), 2);
+    // A refusal by the memory's own maximum says so (not the limiter's earlier reason), and
+    // the limiter's grant is taken back.
+    let limits = StoreLimitsBuilder::new().memory_size(PAGE).build();
+    let mut store2 = limited_store(&engine, limits);
+    let one = Memory::new(&mut store2, MemoryType::new(1, None)).unwrap();
+    let err = one.grow(&mut store2, 1).unwrap_err();
+    assert!(err.to_string().contains("per-memory limit"), "{err}");
+    let small = Memory::new(&mut store2, MemoryType::new(0, Some(0))).unwrap();
+    let err = small.grow(&mut store2, 1).unwrap_err();
+    assert!(
+        err.to_string().contains("over its maximum of 0 pages"),
+        "{err}"
+    );
+    assert_eq!(store2.data().total_memory_bytes(), PAGE);
 
     let ty = TableType::new(ValType::FuncRef, 1, None);
     let table = Table::new(&mut store, ty, Val::FuncRef(None)).unwrap();

@@ -145,16 +145,16 @@ unsafe extern "sysv64" fn table_grow<T>(
 /// `store` is null or the running store, not otherwise borrowed.
 unsafe fn grow_result<T>(
     store: *mut Store<T>,
-    result: std::thread::Result<Result<Option<u64>, Error>>,
+    result: std::thread::Result<Result<Result<u64, limits::Refusal>, Error>>,
 ) -> Checked {
     let error = match result {
-        Ok(Ok(Some(old))) => {
+        Ok(Ok(Ok(old))) => {
             return Checked {
                 status: 0,
                 value: u64::from(old as u32),
             };
         }
-        Ok(Ok(None)) => {
+        Ok(Ok(Err(_))) => {
             return Checked {
                 status: 0,
                 value: u64::from(u32::MAX),
