@@ -16,8 +16,8 @@
 use crate::index::DefinedFuncIdx;
 use crate::vmctx::{VmCtx, VmFuncRef};
 
-/// The result of a checked conversion: `status` (0 or a trap status) in `rax`, `value` in
-/// `rdx` (SysV returns a 16-byte `#[repr(C)]` struct of two integers in that pair).
+/// The result of a checked conversion or of a grow libcall: `status` (0 or a trap status) in
+/// `rax`, `value` in `rdx` (SysV returns a 16-byte `#[repr(C)]` struct of two integers in that pair).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Checked {
@@ -34,10 +34,12 @@ macro_rules! for_each_libcall {
     ($callback:ident) => {
         $callback! {
             // ---- runtime services ----
-            /// `memory.grow` of memory `memory`: the old size in pages, or `u64::MAX` on failure.
-            memory_grow(vmctx: *mut VmCtx, memory: u32, delta: u64) -> u64;
-            /// `table.grow` of table `table`: the old size, or `u64::MAX` on failure.
-            table_grow(vmctx: *mut VmCtx, table: u32, delta: u64, init: u64) -> u64;
+            /// `memory.grow` of memory `memory`: `value` is the instruction's `i32` result in
+            /// slot form (the old size in pages, or -1 when the growth is refused); a non-zero
+            /// `status` traps (the store's resource limiter returned an error, parked).
+            memory_grow(vmctx: *mut VmCtx, memory: u32, delta: u64) -> Checked;
+            /// `table.grow` of table `table`: as `memory_grow` (old size in elements, or -1).
+            table_grow(vmctx: *mut VmCtx, table: u32, delta: u64, init: u64) -> Checked;
             /// Calls the host function `func` with its arguments in `args[0..params]`; results
             /// are written to `args[0..results]`. Returns 0 or a trap status.
             call_host(vmctx: *mut VmCtx, func: *const VmFuncRef, args: *mut u64) -> u32;

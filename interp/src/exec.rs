@@ -1100,9 +1100,12 @@ executor! {
     }
     MemoryGrow { dst, delta, memory } => {
         let delta = u64::from(slot!(delta) as u32);
-        let old = libcall!(memory_grow)((*ex).vmctx, memory, delta);
+        let grown = libcall!(memory_grow)((*ex).vmctx, memory, delta);
+        if grown.status != 0 {
+            trap!(TrapCode::from_status(grown.status as u32).unwrap_or(TrapCode::HostError));
+        }
         reload_mem!();
-        set_i32!(dst, if old == u64::MAX { -1i32 } else { old as i32 });
+        set!(dst, grown.value);
         next!()
     }
     MemoryFill { addr, value, len } => {
@@ -1182,13 +1185,16 @@ executor! {
             unreachable!("translator emits Extra after TableGrow")
         };
         let delta = u64::from(slot!(delta) as u32);
-        let old = libcall!(table_grow)(
+        let grown = libcall!(table_grow)(
             (*ex).vmctx,
             table,
             delta,
             slot!(init),
         );
-        set_i32!(dst, if old == u64::MAX { -1i32 } else { old as i32 });
+        if grown.status != 0 {
+            trap!(TrapCode::from_status(grown.status as u32).unwrap_or(TrapCode::HostError));
+        }
+        set!(dst, grown.value);
         next_n!(2)
     }
     TableFill { table, index, value } => {

@@ -342,10 +342,8 @@ impl Translator<'_, '_> {
         let grow = self.libcall(Libcall::memory_grow());
         let memory = self.b.ins().iconst(I32, i64::from(memory));
         let vmctx = self.vm.vmctx;
-        let old = self.call_rust(grow, &[vmctx, memory, delta], &[I64])[0];
-        // u64::MAX (failure) wraps to -1.
-        let v = self.b.ins().ireduce(I32, old);
-        self.push(v);
+        let grown = self.call_rust(grow, &[vmctx, memory, delta], &[I64, I64]);
+        self.push_grow_result(&grown);
     }
 
     /// A bulk operation: `f(vmctx, immediates.., operands..) -> status`, with `operands` of
@@ -462,8 +460,16 @@ impl Translator<'_, '_> {
         let grow = self.libcall(Libcall::table_grow());
         let table = self.b.ins().iconst(I32, i64::from(table));
         let vmctx = self.vm.vmctx;
-        let old = self.call_rust(grow, &[vmctx, table, delta, init], &[I64])[0];
-        let v = self.b.ins().ireduce(I32, old);
+        let grown = self.call_rust(grow, &[vmctx, table, delta, init], &[I64, I64]);
+        self.push_grow_result(&grown);
+    }
+
+    /// After a grow libcall (`tierup_abi::Checked`: status, value): traps with a non-zero
+    /// status (the store's resource limiter failed), else pushes the `i32` result.
+    fn push_grow_result(&mut self, grown: &[Value]) {
+        let status = self.b.ins().ireduce(I32, grown[0]);
+        self.check_status(status);
+        let v = self.b.ins().ireduce(I32, grown[1]);
         self.push(v);
     }
 

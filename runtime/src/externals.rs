@@ -2,7 +2,8 @@
 
 use crate::error::Error;
 use crate::func::Func;
-use crate::store::{AsContext, AsContextMut, StoreInner};
+use crate::limits;
+use crate::store::{AsContext, AsContextMut, Store, StoreInner};
 use crate::types::{GlobalType, MemoryType, Mutability, TableType};
 use crate::values::Val;
 use crate::vm::{GlobalData, MemoryData, TableData};
@@ -106,11 +107,26 @@ impl Memory {
     /// A new memory.
     ///
     /// # Errors
-    /// If the minimum exceeds the configured maximum or the memory cannot be mapped.
+    /// If the minimum exceeds the configured maximum, the store's resource limiter refuses
+    /// the memory (or one more memory), or the memory cannot be mapped.
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory, Error> {
-        let store = &mut store.as_context_mut().0.inner;
+        let Store {
+            inner: store,
+            data,
+            limiter,
+            ..
+        } = store.as_context_mut().0;
+        let mut limiter = limits::limiter(limiter, data);
+        if let Some(limiter) = limiter.as_deref_mut() {
+            limits::check_count(
+                limits::MEMORIES,
+                store.memories.len(),
+                1,
+                limiter.memories(),
+            )?;
+        }
         let cap = store.engine.config().max_memory_pages;
-        let data = MemoryData::new(ty.limits, cap).map_err(Error::Message)?;
+        let data = limits::new_memory(limiter, ty, cap, "the new memory")?;
         store.memories.push(data);
         Ok(Memory {
             store_id: store.id,
@@ -193,13 +209,20 @@ impl Memory {
     /// Grows the memory by `delta_pages`, returning the old size in pages.
     ///
     /// # Errors
-    /// If it would exceed its maximum (or the configured one).
+    /// If it would exceed its maximum (or the configured one), or the store's resource
+    /// limiter refuses it (or fails: then its error).
     pub fn grow(&self, mut store: impl AsContextMut, delta_pages: u64) -> Result<u64, Error> {
-        let store = &mut store.as_context_mut().0.inner;
+        let Store {
+            inner: store,
+            data,
+            limiter,
+            ..
+        } = store.as_context_mut().0;
         check_store(self.store_id, store, "memory");
-        store.memories[self.index as usize]
-            .grow(delta_pages)
-            .ok_or_else(|| Error::msg("failed to grow memory"))
+        let limiter = limits::limiter(limiter, data);
+        let mem = &mut store.memories[self.index as usize];
+        limits::grow_memory(limiter, mem, delta_pages)?
+            .map_err(|why| Error::msg(format!("failed to grow memory: {why}")))
     }
 }
 
@@ -214,18 +237,28 @@ impl Table {
     /// A new table filled with `init`.
     ///
     /// # Errors
-    /// If `init` does not match the element type, or the size exceeds the configured maximum.
+    /// If `init` does not match the element type, the size exceeds the configured maximum, or
+    /// the store's resource limiter refuses the table (or one more table).
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table, Error> {
-        let store = &mut store.as_context_mut().0.inner;
+        let Store {
+            inner: store,
+            data,
+            limiter,
+            ..
+        } = store.as_context_mut().0;
         if !ty.element().is_ref() {
             return Err(Error::msg("table elements must be of a reference type"));
         }
         if init.ty() != ty.element() {
             return Err(Error::msg("table initial value has the wrong type"));
         }
+        let mut limiter = limits::limiter(limiter, data);
+        if let Some(limiter) = limiter.as_deref_mut() {
+            limits::check_count(limits::TABLES, store.tables.len(), 1, limiter.tables())?;
+        }
         let cap = store.engine.config().max_table_elements;
         let init = init.to_slot(store);
-        let data = TableData::new(ty.ty, init, cap).map_err(Error::Message)?;
+        let data = limits::new_table(limiter, ty, init, cap, "the new table")?;
         store.tables.push(data);
         Ok(Table {
             store_id: store.id,
@@ -281,16 +314,23 @@ impl Table {
     /// Grows the table by `delta` elements of `init`, returning the old size.
     ///
     /// # Errors
-    /// If it would exceed its maximum, or `init` has the wrong type.
+    /// If it would exceed its maximum, the store's resource limiter refuses it (or fails:
+    /// then its error), or `init` has the wrong type.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64, init: Val) -> Result<u64, Error> {
-        let store = &mut store.as_context_mut().0.inner;
+        let Store {
+            inner: store,
+            data,
+            limiter,
+            ..
+        } = store.as_context_mut().0;
         if init.ty() != self.data(store).ty.element {
             return Err(Error::msg("table element has the wrong type"));
         }
         let slot = init.to_slot(store);
-        store.tables[self.index as usize]
-            .grow(delta, slot)
-            .ok_or_else(|| Error::msg("failed to grow table"))
+        let limiter = limits::limiter(limiter, data);
+        let table = &mut store.tables[self.index as usize];
+        limits::grow_table(limiter, table, delta, slot)?
+            .map_err(|why| Error::msg(format!("failed to grow table: {why}")))
     }
 }
 

@@ -14,9 +14,11 @@ use tierup_abi::{
 use crate::error::{Error, Trap};
 use crate::externals::{Extern, Global, Memory, Table};
 use crate::func::{Func, TypedFunc, WasmParams, WasmResults, call_raw};
+use crate::limits;
 use crate::module::Module;
 use crate::store::{AsContextMut, FuncKind, Store};
-use crate::vm::{GlobalData, MemoryData, TableData};
+use crate::types::{MemoryType, TableType};
+use crate::vm::GlobalData;
 
 /// The store-owned state of one instance.
 #[derive(Debug)]
@@ -49,7 +51,9 @@ impl Instance {
     ///
     /// # Errors
     /// [`Error::Unlinkable`] for a missing or mistyped import, [`Error::Trap`] if an active
-    /// segment is out of bounds or the start function traps.
+    /// segment is out of bounds or the start function traps, an error naming the limit when
+    /// the store's resource limiter refuses the instance, its tables or memories (their
+    /// number or initial sizes; see [`crate::limits`]).
     pub fn new(
         mut store: impl AsContextMut,
         module: &Module,
@@ -136,6 +140,31 @@ fn instantiate<T>(
             info.imports.len(),
             imports.len()
         )));
+    }
+
+    // Counts against the store's resource limiter, before anything is allocated.
+    if let Some(limiter) = limits::limiter(&mut store.limiter, &mut store.data) {
+        let inner = &store.inner;
+        let defined_tables = info.tables.len() - info.num_imported_tables as usize;
+        let defined_memories = info.memories.len() - info.num_imported_memories as usize;
+        limits::check_count(
+            limits::INSTANCES,
+            inner.instances.len(),
+            1,
+            limiter.instances(),
+        )?;
+        limits::check_count(
+            limits::TABLES,
+            inner.tables.len(),
+            defined_tables,
+            limiter.tables(),
+        )?;
+        limits::check_count(
+            limits::MEMORIES,
+            inner.memories.len(),
+            defined_memories,
+            limiter.memories(),
+        )?;
     }
 
     // 1. Imports, type-checked.
@@ -270,12 +299,16 @@ fn instantiate<T>(
         });
     }
 
-    // 5. Tables and memories.
+    // 5. Tables and memories, each admitted by the store's resource limiter.
     let table_cap = store.inner.engine.config().max_table_elements;
     for (i, init) in info.table_inits.iter().enumerate() {
-        let ty = info.tables[info.num_imported_tables as usize + i];
+        let index = info.num_imported_tables as usize + i;
+        let ty = TableType {
+            ty: info.tables[index],
+        };
         let init = init.as_ref().map_or(0, |e| eval(store, &globals, e)[0]);
-        let data = TableData::new(ty, init, table_cap).map_err(Error::Message)?;
+        let limiter = limits::limiter(&mut store.limiter, &mut store.data);
+        let data = limits::new_table(limiter, ty, init, table_cap, &format!("table {index}"))?;
         store.inner.tables.push(data);
         tables.push(Table {
             store_id: store.inner.id,
@@ -283,8 +316,13 @@ fn instantiate<T>(
         });
     }
     let mem_cap = store.inner.engine.config().max_memory_pages;
-    for limits in &info.memories[info.num_imported_memories as usize..] {
-        let data = MemoryData::new(*limits, mem_cap).map_err(Error::Message)?;
+    for (i, &mem_limits) in info.memories.iter().enumerate() {
+        if i < info.num_imported_memories as usize {
+            continue;
+        }
+        let limiter = limits::limiter(&mut store.limiter, &mut store.data);
+        let ty = MemoryType { limits: mem_limits };
+        let data = limits::new_memory(limiter, ty, mem_cap, &format!("memory {i}"))?;
         store.inner.memories.push(data);
         memories.push(Memory {
             store_id: store.inner.id,

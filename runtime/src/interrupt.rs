@@ -195,7 +195,11 @@ mod tests {
         assert!(signals.attention.load(Ordering::SeqCst));
         signals.request_interrupt();
         assert_eq!(signals.take_reason(&clock), Some(true));
-        assert_eq!(signals.take_reason(&clock), Some(true), "pending until cleared");
+        assert_eq!(
+            signals.take_reason(&clock),
+            Some(true),
+            "pending until cleared"
+        );
         signals.clear_request();
         assert_eq!(signals.take_reason(&clock), Some(false));
         signals.set_deadline(&clock, u64::MAX);

@@ -38,7 +38,8 @@
 //! Module map: [`config`] and [`engine`] (configuration, signature registry), [`module`]
 //! (validation, lazy translation state, code table), [`store`] (ownership of everything an
 //! instance uses), [`instance`] (instantiation), [`linker`], [`func`] (calls, host functions,
-//! libcalls), [`externals`] (memories, tables, globals), [`values`], [`types`] (global,
+//! libcalls), [`externals`] (memories, tables, globals), [`limits`] (per-store resource
+//! limits: [`ResourceLimiter`], [`StoreLimits`]), [`values`], [`types`] (global,
 //! memory, table, import and export types), [`error`] (errors, traps, host errors),
 //! [`stats`] (what each function's tiers cost); internal: `jit` (machine code: code memory,
 //! the trap handler, the code table, tiering, OSR, libcalls and the optimizer's workers) and
@@ -61,6 +62,7 @@ pub mod func;
 pub mod instance;
 mod interrupt;
 mod jit;
+pub mod limits;
 pub mod linker;
 pub mod module;
 pub mod stats;
@@ -76,6 +78,7 @@ pub use externals::{Extern, Global, Memory, Table};
 pub use func::{Func, HostFunc, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 pub use instance::Instance;
 pub use interrupt::{InterruptHandle, UpdateDeadline};
+pub use limits::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 pub use linker::Linker;
 pub use module::{ExportType, ImportType, Module};
 pub use stats::{ModuleStats, Tier, TierEvent};

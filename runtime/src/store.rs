@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::func::{Func, HostFunc};
 use crate::instance::InstanceData;
 use crate::interrupt::{InterruptHandle, StoreSignals, UpdateDeadline};
+use crate::limits::{LimiterFn, ResourceLimiter};
 use crate::vm::{GlobalData, MemoryData, SlotStackMem, TableData};
 
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
@@ -142,7 +143,9 @@ pub struct Store<T> {
     pub(crate) host_funcs: Vec<Arc<HostFunc<T>>>,
     /// What to do when the epoch deadline is reached (`None`: trap).
     pub(crate) epoch_callback: Option<EpochCallback<T>>,
-    data: T,
+    pub(crate) data: T,
+    /// The resource limiter installed by [`Store::limiter`].
+    pub(crate) limiter: Option<LimiterFn<T>>,
 }
 
 /// A store's epoch-deadline callback (see [`Store::epoch_deadline_callback`]).
@@ -201,6 +204,7 @@ impl<T: 'static> Store<T> {
             host_funcs: Vec::new(),
             epoch_callback: None,
             data,
+            limiter: None,
         }
     }
 }
@@ -224,6 +228,20 @@ impl<T> Store<T> {
     /// The engine this store belongs to.
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+
+    /// Installs a resource limiter: `limiter` maps the store's data to a
+    /// [`ResourceLimiter`] kept in it (usually a [`crate::StoreLimits`]), as in Wasmtime:
+    /// `store.limiter(|data| &mut data.limits)`. From then on every memory and table growth and
+    /// every instantiation asks it first (see [`crate::limits`]), in every tier.
+    ///
+    /// Install it before instantiating anything: memories and tables already in the store do
+    /// not count against totals the limiter keeps.
+    pub fn limiter(
+        &mut self,
+        limiter: impl (FnMut(&mut T) -> &mut dyn ResourceLimiter) + Send + Sync + 'static,
+    ) {
+        self.limiter = Some(Box::new(limiter));
     }
 
     /// A handle that interrupts wasm running in this store, from any thread.

@@ -110,6 +110,11 @@ impl MemoryData {
         }))
     }
 
+    /// The most pages it can reach (its declared maximum, capped by the engine's).
+    pub(crate) fn max_pages(&self) -> u64 {
+        self.max_pages
+    }
+
     /// Current size in pages.
     pub(crate) fn pages(&self) -> u64 {
         self.def.length as u64 / WASM_PAGE_SIZE
@@ -199,6 +204,11 @@ impl TableData {
         self.def.length = self.elems.len();
         self.ty.limits.min = new;
         Some(old)
+    }
+
+    /// The most elements it can reach (its declared maximum, capped by the engine's).
+    pub(crate) fn max(&self) -> u64 {
+        self.max
     }
 
     pub(crate) fn elements(&self) -> &[u64] {

@@ -214,11 +214,11 @@ impl Masm {
         self.write_grow_result(dst);
     }
 
-    /// Stores a grow libcall's `u64` result as an `i32` (`u64::MAX` becomes -1).
+    /// After a grow libcall (`tierup_abi::Checked`): trap with a non-zero status in `rax`
+    /// (the store's resource limiter failed), else store the `i32` result from `rdx`.
     fn write_grow_result(&mut self, dst: u32) {
-        self.claim(Gpr::RAX);
-        self.asm.zero_extend_eax();
-        self.write_slot(dst, Gpr::RAX);
+        self.check_status();
+        self.write_slot(dst, Gpr::RDX);
     }
 
     // ---- bulk memory and table operations ----

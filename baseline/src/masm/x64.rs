@@ -369,12 +369,6 @@ impl X64 {
         dynasm!(self.ops ; .arch x64 ; mov rdi, r15);
     }
 
-    /// `mov eax, eax`: zero-extends a 32-bit result.
-    pub(crate) fn zero_extend_eax(&mut self) {
-        self.wrote(&[Gpr::RAX]);
-        dynasm!(self.ops ; .arch x64 ; mov eax, eax);
-    }
-
     /// `movq xmm, src` (64 bits; an f32 uses the low half).
     pub(crate) fn load_xmm(&mut self, dst: Xmm, src: Place) {
         match src {

@@ -28,8 +28,8 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tierup_runtime::{
-    BoundsChecks, Config, Engine, Error, Func, Instance, Linker, Module, Store, TierMode, Tiers,
-    V128, Val, ValType,
+    BoundsChecks, Config, Engine, Error, Func, Instance, Linker, Module, Store, StoreLimits,
+    StoreLimitsBuilder, TierMode, Tiers, V128, Val, ValType,
 };
 use tierup_wasi::{self as wasi, I32Exit, WasiCtx};
 use tierup_wast::run_wast_file;
@@ -51,7 +51,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run a WebAssembly module (`.wasm` or `.wat`).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Run WebAssembly spec scripts (`.wast`) and report passed/failed directives.
     Wast(WastArgs),
 }
@@ -214,6 +214,8 @@ struct RunArgs {
     /// Cap on the size of any linear memory, in 64 KiB pages.
     #[arg(long, value_name = "N")]
     max_memory_pages: Option<u32>,
+    #[command(flatten)]
+    limits: LimitOptions,
     /// Size of the wasm stack, in bytes.
     #[arg(long, value_name = "BYTES")]
     max_wasm_stack: Option<usize>,
@@ -244,6 +246,94 @@ struct RunArgs {
         allow_hyphen_values = true
     )]
     module_and_args: Vec<OsString>,
+}
+
+/// The store's resource limits (`tierup_runtime::StoreLimits`): what one run of a guest may
+/// allocate. Sizes in bytes take a `K`, `M` or `G` suffix (binary: `64K` = 65536).
+#[derive(clap::Args, Debug)]
+struct LimitOptions {
+    /// Cap on the size of each linear memory, in bytes (default: none beyond wasm32's 4 GiB
+    /// and --max-memory-pages). Growth beyond it makes `memory.grow` return -1.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    max_memory_size: Option<usize>,
+    /// Cap on the elements of each table (default: the engine's 10000000).
+    #[arg(long, value_name = "N")]
+    max_table_elements: Option<usize>,
+    /// Cap on the bytes of all linear memories together. The default, one full wasm32
+    /// memory, keeps a guest from multiplying the per-memory size with many memories.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size, default_value = "4G")]
+    max_total_memory: usize,
+    /// Cap on the elements of all tables together. The default (80 MB of 8-byte table
+    /// slots) keeps a guest from multiplying the per-table cap with many tables.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_TOTAL_TABLE_ELEMENTS)]
+    max_total_table_elements: usize,
+    /// Cap on the number of instances.
+    #[arg(long, value_name = "N", default_value_t = tierup_runtime::limits::DEFAULT_INSTANCE_LIMIT)]
+    max_instances: usize,
+    /// Cap on the number of tables.
+    #[arg(long, value_name = "N", default_value_t = tierup_runtime::limits::DEFAULT_TABLE_LIMIT)]
+    max_tables: usize,
+    /// Cap on the number of linear memories (each reserves 4 GiB of address space plus
+    /// guard pages).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_MEMORIES)]
+    max_memories: usize,
+    /// Make a refused `memory.grow` or `table.grow` trap instead of returning -1.
+    #[arg(long)]
+    trap_on_grow_failure: bool,
+}
+
+/// Default of `--max-total-table-elements`: 10M slots of 8 bytes (80 MB), the engine's cap
+/// for one table, for all tables together.
+const DEFAULT_TOTAL_TABLE_ELEMENTS: usize = 10_000_000;
+/// Default of `--max-memories`.
+const DEFAULT_MAX_MEMORIES: usize = 100;
+
+impl LimitOptions {
+    fn store_limits(&self) -> StoreLimits {
+        let mut builder = StoreLimitsBuilder::new()
+            .total_memory_size(self.max_total_memory)
+            .total_table_elements(self.max_total_table_elements)
+            .instances(self.max_instances)
+            .tables(self.max_tables)
+            .memories(self.max_memories)
+            .trap_on_grow_failure(self.trap_on_grow_failure);
+        if let Some(bytes) = self.max_memory_size {
+            builder = builder.memory_size(bytes);
+        }
+        if let Some(n) = self.max_table_elements {
+            builder = builder.table_elements(n);
+        }
+        builder.build()
+    }
+}
+
+/// A size in bytes: digits with an optional binary suffix `K`, `M`, `G` (also `KiB`, `MiB`,
+/// `GiB`, or `KB`, `MB`, `GB`, all powers of 1024).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &text[digits.len()..];
+    let shift = match suffix.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => {
+            return Err(format!(
+                "unknown size suffix `{suffix}` (expected K, M or G)"
+            ));
+        }
+    };
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size in bytes (e.g. 65536, 64K, 16M, 1G)"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("size `{text}` is too large"))
+}
+
+/// The data of `tierup run`'s store: the WASI context and the resource limits.
+struct Host {
+    wasi: WasiCtx,
+    limits: StoreLimits,
 }
 
 #[derive(clap::Args, Debug)]
@@ -323,7 +413,7 @@ fn main() -> ExitCode {
             let timeout = args
                 .timeout
                 .and_then(|s| Duration::try_from_secs_f64(s).ok());
-            match run(args) {
+            match run(*args) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => e.report(timeout),
             }
@@ -444,7 +534,9 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     }
 
     let ctx = wasi_ctx(&file, program_args, &args.dirs, &args.envs)?;
-    let mut store = Store::new(&engine, ctx);
+    let limits = args.limits.store_limits();
+    let mut store = Store::new(&engine, Host { wasi: ctx, limits });
+    store.limiter(|host| &mut host.limits);
     if let Some(fuel) = args.fuel {
         store.set_fuel(fuel).map_err(CliError::runtime(""))?;
     }
@@ -472,7 +564,7 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     let instantiate_start = Instant::now();
     let instance = if uses_wasi {
         let mut linker = Linker::new(&engine);
-        wasi::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx)
+        wasi::add_to_linker(&mut linker, |host: &mut Host| &mut host.wasi)
             .map_err(CliError::runtime("linking WASI failed"))?;
         linker.instantiate(&mut store, &module)
     } else {

@@ -537,3 +537,158 @@ fn stats_json_lists_the_translated_functions() {
         assert!(text.contains(needle), "{needle} missing from {text}");
     }
 }
+
+/// Writes `wat` to a scratch file named `name` and returns its path.
+fn scratch_module(name: &str, wat: &str) -> String {
+    let path = scratch_dir().join(name);
+    std::fs::write(&path, wat).expect("write the module");
+    path.display().to_string()
+}
+
+/// A module with two memories and two tables, and functions that grow them.
+const LIMITS_WAT: &str = r#"(module
+  (memory $m 1)
+  (memory $n 0)
+  (table $a 0 funcref)
+  (table $b 0 funcref)
+  ;; Grows memory $m twice by the argument; the second result.
+  (func (export "grow_twice") (param i32) (result i32)
+    (drop (memory.grow $m (local.get 0)))
+    (memory.grow $m (local.get 0)))
+  ;; Grows $m, then $n, by the argument; the result of $n.
+  (func (export "grow_both") (param i32) (result i32)
+    (drop (memory.grow $m (local.get 0)))
+    (memory.grow $n (local.get 0)))
+  ;; Grows both tables by the argument: how many growths succeeded.
+  (func (export "grow_tables") (param i32) (result i32)
+    (i32.add
+      (i32.ne (i32.const -1) (table.grow $a (ref.null func) (local.get 0)))
+      (i32.ne (i32.const -1) (table.grow $b (ref.null func) (local.get 0))))))"#;
+
+#[test]
+fn limit_flags_make_grow_return_minus_one_in_every_tier() {
+    let file = scratch_module("limits.wat", LIMITS_WAT);
+    for tier in ["interp", "baseline", "opt", "tiered"] {
+        let run = |flags: &[&str], func: &str, arg: &str| {
+            let mut args = vec!["run", "--tier", tier];
+            args.extend_from_slice(flags);
+            args.extend_from_slice(&["--invoke", func, &file, arg]);
+            success(tierup(&args))
+        };
+        // Per memory, in bytes (with a suffix), and the old page cap still works.
+        assert_eq!(run(&[], "grow_twice", "1"), "2\n", "{tier}");
+        assert_eq!(
+            run(&["--max-memory-size", "192K"], "grow_twice", "1"),
+            "2\n"
+        );
+        assert_eq!(
+            run(&["--max-memory-size", "128K"], "grow_twice", "1"),
+            "-1\n"
+        );
+        assert_eq!(run(&["--max-memory-pages", "2"], "grow_twice", "1"), "-1\n");
+        // All memories together.
+        assert_eq!(run(&["--max-total-memory", "3M"], "grow_both", "16"), "0\n");
+        assert_eq!(
+            run(&["--max-total-memory", "2M"], "grow_both", "16"),
+            "-1\n"
+        );
+        // Per table and all tables together.
+        assert_eq!(run(&[], "grow_tables", "1000"), "2\n", "{tier}");
+        assert_eq!(
+            run(&["--max-table-elements", "999"], "grow_tables", "1000"),
+            "0\n"
+        );
+        let total = ["--max-total-table-elements", "1500"];
+        assert_eq!(run(&total, "grow_tables", "1000"), "1\n", "{tier}");
+    }
+}
+
+/// With the defaults, a guest with many tables cannot make `tierup run` allocate gigabytes:
+/// each table may have 10M elements, but all of them together only 10M.
+#[test]
+fn many_tables_are_bounded_by_default() {
+    let mut wat = String::from("(module\n");
+    for i in 0..20 {
+        wat.push_str(&format!("(table $t{i} 0 funcref)\n"));
+    }
+    wat.push_str("(func (export \"grow_all\") (param i32) (result i32) (local $ok i32)\n");
+    for i in 0..20 {
+        wat.push_str(&format!(
+            "(local.set $ok (i32.add (local.get $ok) (i32.ne (i32.const -1) \
+             (table.grow $t{i} (ref.null func) (local.get 0)))))\n"
+        ));
+    }
+    wat.push_str("(local.get $ok)))");
+    let file = scratch_module("tables.wat", &wat);
+    let out = tierup(["run", "--invoke", "grow_all", &file, "1000000"]);
+    assert_eq!(success(out), "10\n");
+    let out = tierup([
+        "run",
+        "--max-total-table-elements",
+        "2000000",
+        "--invoke",
+        "grow_all",
+        &file,
+        "1000000",
+    ]);
+    assert_eq!(success(out), "2\n");
+
+    // Twenty tables of 10M elements (1.6 GB) fail to instantiate, naming the limit.
+    let mut wat = String::from("(module\n");
+    for _ in 0..20 {
+        wat.push_str("(table 10000000 funcref)\n");
+    }
+    wat.push_str("(func (export \"f\")))");
+    let file = scratch_module("big_tables.wat", &wat);
+    let out = tierup(["run", "--invoke", "f", &file]);
+    failure(&out, 1);
+    assert!(
+        out.stderr.contains("instantiation failed")
+            && out.stderr.contains("table 1")
+            && out.stderr.contains("over its limit of 10000000 elements"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn count_flags_fail_instantiation_naming_the_limit() {
+    let file = scratch_module("limits.wat", LIMITS_WAT);
+    for (flag, what) in [
+        ("--max-tables", "table count too high"),
+        ("--max-memories", "memory count too high"),
+        ("--max-instances", "instance count too high"),
+    ] {
+        let limit = if flag == "--max-instances" { "0" } else { "1" };
+        let out = tierup(["run", flag, limit, "--invoke", "grow_twice", &file, "1"]);
+        failure(&out, 1);
+        assert!(out.stderr.contains(what), "{flag}: {}", out.stderr);
+        let out = tierup(["run", flag, "2", "--invoke", "grow_twice", &file, "1"]);
+        assert_eq!(success(out), "2\n", "{flag}");
+    }
+    let out = tierup(["run", "--max-memory-size", "64X", &file]);
+    failure(&out, 2);
+    assert!(out.stderr.contains("unknown size suffix"), "{}", out.stderr);
+}
+
+#[test]
+fn trap_on_grow_failure_exits_134_naming_the_limit() {
+    let file = scratch_module("limits.wat", LIMITS_WAT);
+    let out = tierup([
+        "run",
+        "--max-memory-size",
+        "128K",
+        "--trap-on-grow-failure",
+        "--invoke",
+        "grow_twice",
+        &file,
+        "1",
+    ]);
+    failure(&out, 134);
+    assert!(
+        out.stderr.contains("resource limit exceeded")
+            && out.stderr.contains("per-memory limit of 131072 bytes"),
+        "{}",
+        out.stderr
+    );
+}

@@ -23,14 +23,15 @@ use tierup_abi::{
 use crate::error::Error;
 use crate::func::HostFunc;
 use crate::interrupt::UpdateDeadline;
+use crate::limits;
 use crate::store::{Caller, Store, StoreContextMut};
 use crate::vm::{MemoryData, TableData};
 
 /// The libcall table of a store whose embedder data is `T` (`call_host` needs to know it).
 pub(crate) fn table<T>() -> Libcalls {
     Libcalls {
-        memory_grow,
-        table_grow,
+        memory_grow: memory_grow::<T>,
+        table_grow: table_grow::<T>,
         call_host: call_host::<T>,
         enter_jit,
         interp_entry,
@@ -125,25 +126,92 @@ unsafe extern "sysv64" fn attention<T>(vmctx: *mut VmCtx) -> u32 {
     }
 }
 
-/// `memory.grow` of memory `memory`: the old size in pages, or `u64::MAX`.
-unsafe extern "sysv64" fn memory_grow(vmctx: *mut VmCtx, memory: u32, delta: u64) -> u64 {
-    // SAFETY: the tiers pass their own live vmctx; memory definitions are the first field of
-    // their `#[repr(C)]` `MemoryData`, owned by the store and not otherwise borrowed while wasm
-    // runs.
+/// `memory.grow` of memory `memory` (every tier's): asks the store's resource limiter, then
+/// grows. The value is the instruction's `i32` result in slot form (old size or -1); a
+/// limiter error (or panic) is parked in the store and reported as `TrapCode::HostError`.
+///
+/// # Safety
+/// Called by the tiers with their own live vmctx, which has memory `memory`.
+unsafe extern "sysv64" fn memory_grow<T>(vmctx: *mut VmCtx, memory: u32, delta: u64) -> Checked {
+    // SAFETY: memory definitions are the first field of their `#[repr(C)]` `MemoryData`,
+    // owned by the store and not otherwise borrowed while wasm runs; `StoreCtx::host` is this
+    // store (set by the entry path) or null, and we borrow only its limiter and data fields,
+    // disjoint from the memory.
     unsafe {
         let def = *(*vmctx).memories.add(memory as usize);
         let mem = &mut *(def as *mut MemoryData);
-        mem.grow(delta).unwrap_or(u64::MAX)
+        let store = (*(*vmctx).store).host as *mut Store<T>;
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let limiter = if store.is_null() {
+                None
+            } else {
+                limits::limiter(&mut (*store).limiter, &mut (*store).data)
+            };
+            limits::grow_memory(limiter, mem, delta)
+        }));
+        grow_result(store, result)
     }
 }
 
-/// `table.grow` of table `table`: the old size, or `u64::MAX`.
-unsafe extern "sysv64" fn table_grow(vmctx: *mut VmCtx, table: u32, delta: u64, init: u64) -> u64 {
+/// `table.grow` of table `table` (every tier's), as [`memory_grow`].
+///
+/// # Safety
+/// As [`memory_grow`], with table `table`.
+unsafe extern "sysv64" fn table_grow<T>(
+    vmctx: *mut VmCtx,
+    table: u32,
+    delta: u64,
+    init: u64,
+) -> Checked {
     // SAFETY: as for `memory_grow`, with `TableData`.
     unsafe {
         let def = *(*vmctx).tables.add(table as usize);
         let table = &mut *(def as *mut TableData);
-        table.grow(delta, init).unwrap_or(u64::MAX)
+        let store = (*(*vmctx).store).host as *mut Store<T>;
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let limiter = if store.is_null() {
+                None
+            } else {
+                limits::limiter(&mut (*store).limiter, &mut (*store).data)
+            };
+            limits::grow_table(limiter, table, delta, init)
+        }));
+        grow_result(store, result)
+    }
+}
+
+/// A grow libcall's result: the old size or -1 as an `i32` slot, or a trap status with the
+/// limiter's error (or panic) parked in the store.
+///
+/// # Safety
+/// `store` is null or the running store, not otherwise borrowed.
+unsafe fn grow_result<T>(
+    store: *mut Store<T>,
+    result: std::thread::Result<Result<Result<u64, limits::Refusal>, Error>>,
+) -> Checked {
+    let error = match result {
+        Ok(Ok(Ok(old))) => {
+            return Checked {
+                status: 0,
+                value: u64::from(old as u32),
+            };
+        }
+        Ok(Ok(Err(_))) => {
+            return Checked {
+                status: 0,
+                value: u64::from(u32::MAX),
+            };
+        }
+        Ok(Err(error)) => error,
+        Err(_) => Error::msg("the store's resource limiter panicked"),
+    };
+    if !store.is_null() {
+        // SAFETY: the caller's contract; only the `pending_error` field is borrowed.
+        unsafe { (*store).inner.pending_error = Some(error) };
+    }
+    Checked {
+        status: u64::from(TrapCode::HostError.status()),
+        value: 0,
     }
 }
 
