@@ -134,6 +134,22 @@ pub const TIER_ROWS: &[TierRow] = &[
         tiers_reached: &["interp", "opt"],
         may_reach: &[],
     },
+    TierRow {
+        // The stress thresholds with fuel metering and epoch interruption compiled in (every
+        // store gets all the fuel there is): charging fuel at every segment and checking the
+        // attention flag must not change any result, in any tier or while tiering up.
+        name: "stress-metered",
+        configure: |config| {
+            config
+                .tier(TierMode::Tiered)
+                .baseline_after(1)
+                .opt_after(1)
+                .consume_fuel(true)
+                .epoch_interruption(true);
+        },
+        tiers_reached: &["interp", "baseline", "opt"],
+        may_reach: &[],
+    },
 ];
 
 /// A group of spec scripts run with one feature set.
