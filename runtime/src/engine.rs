@@ -11,6 +11,7 @@ use tierup_abi::FuncType;
 
 use crate::config::{Config, TierMode};
 use crate::error::Error;
+use crate::jit::arena::CodeBudget;
 use crate::jit::policy::TierPolicy;
 use crate::jit::workers::OptWorkers;
 
@@ -28,6 +29,8 @@ struct EngineInner {
     /// The optimizer's background workers (threads start at the first job); shared with
     /// the engine's modules, which queue work on them.
     workers: Option<Arc<OptWorkers>>,
+    /// The code memory all the engine's modules share ([`Config::max_code_memory`]).
+    code_budget: Arc<CodeBudget>,
 }
 
 #[derive(Debug, Default)]
@@ -55,8 +58,10 @@ impl Engine {
         let policy = TierPolicy::of(&config);
         let workers = (policy.tiers.opt && config.tier == TierMode::Tiered)
             .then(|| OptWorkers::new(config.compile_threads, config.opt_queue_capacity));
+        let code_budget = CodeBudget::new(config.max_code_memory);
         Ok(Engine {
             inner: Arc::new(EngineInner {
+                code_budget,
                 config,
                 policy,
                 types: Mutex::new(TypeRegistry::default()),
@@ -78,6 +83,17 @@ impl Engine {
     /// The optimizer's workers (tiered engines with the optimizer on).
     pub(crate) fn workers(&self) -> Option<Arc<OptWorkers>> {
         self.inner.workers.clone()
+    }
+
+    /// The code memory budget the engine's modules share.
+    pub(crate) fn code_budget(&self) -> Arc<CodeBudget> {
+        self.inner.code_budget.clone()
+    }
+
+    /// Bytes of machine-code memory the engine's live modules take now (the quantity
+    /// [`Config::max_code_memory`] limits).
+    pub fn code_memory(&self) -> usize {
+        self.inner.code_budget.used()
     }
 
     /// The engine's configuration.

@@ -151,7 +151,13 @@ impl Module {
         let hot_counters: Arc<[AtomicI32]> =
             (0..defined).map(|_| AtomicI32::new(countdown)).collect();
         let jit = if engine.uses_jit() {
-            let jit = ModuleJit::new(&info, policy, config.bounds_checks, engine.workers());
+            let jit = ModuleJit::new(
+                &info,
+                policy,
+                config.bounds_checks,
+                engine.workers(),
+                engine.code_budget(),
+            );
             Some(jit.map_err(|e| Error::msg(format!("code memory: {e}")))?)
         } else {
             None
