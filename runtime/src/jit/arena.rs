@@ -541,7 +541,7 @@ mod tests {
             assert_eq!(range.start % CACHE_LINE, 0, "a fresh cache line each");
         }
         // 1000 publications of one cache line each: 16 pages, not 1000.
-        assert_eq!(arena.committed(), 1000 * CACHE_LINE / PAGE * PAGE);
+        assert_eq!(arena.committed(), (1000 * CACHE_LINE).next_multiple_of(PAGE));
         assert_eq!(permissions(ranges[0].start), "r-xs");
         // Publishing after a piece has run (its page stays executable throughout).
         let late = arena.publish(&[&return_const(5000)]).unwrap()[0];
