@@ -16,7 +16,9 @@
 //!   cache-line-aligned offset, written through the RW view; bytes once published are never
 //!   written again, and no page changes protection, so pieces published one at a time (tier-up)
 //!   are packed, not given a page each. Only the newest segment has an RW view: it is unmapped
-//!   when the next segment is made. (A departure from DESIGN.md §5's "mprotect RX": see the
+//!   when the next segment is made, and the pages of it already written past are dropped from
+//!   it after each publication (`madvise(MADV_DONTNEED)`: the code stays in the memfd), so
+//!   code is mapped twice only in the page being filled. (A departure from DESIGN.md §5's "mprotect RX": see the
 //!   README's design section.)
 //! - [`Mapping::Protect`] (the fallback, when a `memfd` cannot be mapped executable, e.g. under
 //!   `vm.memfd_noexec=2`): anonymous memory where each publication takes fresh whole pages,
@@ -157,6 +159,8 @@ struct Segment {
     used: usize,
     /// Bytes committed so far (a page multiple), all charged to the budget.
     committed: usize,
+    /// Offset below which the RW view's pages are dropped (see `Segment::release_written`).
+    released: usize,
 }
 
 struct State {
@@ -241,6 +245,7 @@ impl Segment {
                 size,
                 used: 0,
                 committed: 0,
+                released: 0,
             })
         }
     }
@@ -267,7 +272,29 @@ impl Segment {
             size,
             used: 0,
             committed: 0,
+            released: 0,
         })
+    }
+
+    /// Drops the RW view's page-table entries for the whole pages below `used`, which will
+    /// never be written again: the code stays (it lives in the memfd, mapped by the RX view),
+    /// but the process no longer has it mapped twice, so it is counted once in its RSS, and a
+    /// stray write through the RW view would have to fault the page back in first.
+    fn release_written(&mut self) {
+        let upto = self.used / PAGE * PAGE;
+        if self.rw.is_null() || upto <= self.released {
+            return;
+        }
+        // SAFETY: `[released, upto)` lies in our RW view; for a shared mapping MADV_DONTNEED
+        // only unmaps the pages from this view (the file keeps their contents).
+        unsafe {
+            libc::madvise(
+                self.rw.add(self.released).cast(),
+                upto - self.released,
+                libc::MADV_DONTNEED,
+            );
+        }
+        self.released = upto;
     }
 
     /// Drops the writable view (the segment is full, or the arena is going away).
@@ -359,7 +386,11 @@ impl CodeArena {
                 Mapping::Dual => {
                     let dst = segment.rw.add(at);
                     for (piece, offset) in code.iter().zip(&offsets) {
-                        std::ptr::copy_nonoverlapping(piece.as_ptr(), dst.add(*offset), piece.len());
+                        std::ptr::copy_nonoverlapping(
+                            piece.as_ptr(),
+                            dst.add(*offset),
+                            piece.len(),
+                        );
                     }
                 }
                 Mapping::Protect => {
@@ -368,7 +399,11 @@ impl CodeArena {
                         return Err(os_error("mprotect(RW)"));
                     }
                     for (piece, offset) in code.iter().zip(&offsets) {
-                        std::ptr::copy_nonoverlapping(piece.as_ptr(), dst.add(*offset), piece.len());
+                        std::ptr::copy_nonoverlapping(
+                            piece.as_ptr(),
+                            dst.add(*offset),
+                            piece.len(),
+                        );
                     }
                     if libc::mprotect(dst.cast(), span, libc::PROT_READ | libc::PROT_EXEC) != 0 {
                         return Err(os_error("mprotect(RX)"));
@@ -377,6 +412,7 @@ impl CodeArena {
             }
         }
         segment.used = end;
+        segment.release_written();
         let start = segment.rx as usize + at;
         Ok(code
             .iter()
@@ -541,7 +577,10 @@ mod tests {
             assert_eq!(range.start % CACHE_LINE, 0, "a fresh cache line each");
         }
         // 1000 publications of one cache line each: 16 pages, not 1000.
-        assert_eq!(arena.committed(), (1000 * CACHE_LINE).next_multiple_of(PAGE));
+        assert_eq!(
+            arena.committed(),
+            (1000 * CACHE_LINE).next_multiple_of(PAGE)
+        );
         assert_eq!(permissions(ranges[0].start), "r-xs");
         // Publishing after a piece has run (its page stays executable throughout).
         let late = arena.publish(&[&return_const(5000)]).unwrap()[0];
@@ -555,7 +594,11 @@ mod tests {
         let first = arena.publish(&[&return_const(1)]).unwrap()[0];
         let second = arena.publish(&[&return_const(2)]).unwrap()[0];
         assert_ne!(first.start / PAGE, second.start / PAGE);
-        assert_ne!(first.start % PAGE, second.start % PAGE, "cache colours differ");
+        assert_ne!(
+            first.start % PAGE,
+            second.start % PAGE,
+            "cache colours differ"
+        );
         assert_eq!(arena.committed(), 2 * PAGE);
         assert_eq!(permissions(first.start), "r-xp");
     }
@@ -610,7 +653,11 @@ mod tests {
         assert!(error.to_string().contains("12288 bytes"), "{error}");
         let big = vec![0xc3u8; 2 * PAGE];
         assert!(b.publish(&[&big]).is_err());
-        assert_eq!(budget.used(), 3 * PAGE, "a refused publication charges nothing");
+        assert_eq!(
+            budget.used(),
+            3 * PAGE,
+            "a refused publication charges nothing"
+        );
         drop(a);
         assert_eq!(budget.used(), PAGE);
         assert_eq!(call(b.publish(&[&piece]).unwrap()[0]), 3);

@@ -255,7 +255,11 @@ impl CodeRegistry {
             ));
         }
         match self.runs.last() {
-            Some(run) if run.last().is_some_and(|l| l.range.end() <= info.range.start) => {
+            Some(run)
+                if run
+                    .last()
+                    .is_some_and(|l| l.range.end() <= info.range.start) =>
+            {
                 // SAFETY: we hold `writer`, so we are the only writer of every run.
                 unsafe { run.push(info) };
             }
@@ -358,12 +362,20 @@ mod tests {
         let reg = CodeRegistry::new();
         // Segment A high in memory, then segment B below it, then more of B.
         for i in 0..100 {
-            reg.register(info(0x9000_0000 + i * 0x40, 0x20, &[(4, TrapCode::Unreachable)]))
-                .unwrap();
+            reg.register(info(
+                0x9000_0000 + i * 0x40,
+                0x20,
+                &[(4, TrapCode::Unreachable)],
+            ))
+            .unwrap();
         }
         for i in 0..100 {
-            reg.register(info(0x1000_0000 + i * 0x40, 0x20, &[(8, TrapCode::Unreachable)]))
-                .unwrap();
+            reg.register(info(
+                0x1000_0000 + i * 0x40,
+                0x20,
+                &[(8, TrapCode::Unreachable)],
+            ))
+            .unwrap();
         }
         assert_eq!(reg.runs(), 2);
         // A segment above the newest run's end joins it (runs may then span each other:
@@ -375,7 +387,10 @@ mod tests {
         assert!(reg.lookup(0x0800_001f).is_some());
         for i in 0..100 {
             let a = reg.lookup(0x9000_0000 + i * 0x40 + 4).unwrap();
-            assert_eq!(a.trap_at(0x9000_0000 + i * 0x40 + 4), Some(Some(TrapCode::Unreachable)));
+            assert_eq!(
+                a.trap_at(0x9000_0000 + i * 0x40 + 4),
+                Some(Some(TrapCode::Unreachable))
+            );
             let b = reg.lookup(0x1000_0000 + i * 0x40 + 0x1f).unwrap();
             assert_eq!(b.range.start, 0x1000_0000 + i * 0x40);
             assert!(reg.lookup(0x1000_0000 + i * 0x40 + 0x20).is_none(), "gap");
@@ -398,7 +413,13 @@ mod tests {
         }
         assert_eq!(reg.len(), 200_000);
         assert_eq!(reg.runs(), 1);
-        assert_eq!(reg.lookup(0x10_0000 + 199_999 * 0x10 + 3).unwrap().range.len, 0x10);
+        assert_eq!(
+            reg.lookup(0x10_0000 + 199_999 * 0x10 + 3)
+                .unwrap()
+                .range
+                .len,
+            0x10
+        );
     }
 
     /// Lookups on one thread while another registers code in segments that alternate between
@@ -408,7 +429,7 @@ mod tests {
         const SEGMENTS: usize = 64;
         const PER_SEGMENT: usize = 200;
         let addr = |s: usize, i: usize| {
-            let base = if s % 2 == 0 {
+            let base = if s.is_multiple_of(2) {
                 0x7000_0000_0000 + s * 0x100_0000
             } else {
                 0x6000_0000_0000 - s * 0x100_0000

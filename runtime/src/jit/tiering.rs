@@ -419,17 +419,16 @@ impl ModuleJit {
                 ranges.iter().map(|&r| (r, 0, Duration::ZERO)).collect();
             {
                 let _order = self.publish.lock();
-                let pieces: Vec<&[u8]> = wrappers.iter().map(|(_, w, _)| w.code.as_slice()).collect();
+                let pieces: Vec<&[u8]> =
+                    wrappers.iter().map(|(_, w, _)| w.code.as_slice()).collect();
                 let published = self.arena.publish(&pieces).map_err(|e| e.to_string())?;
                 for ((i, wrapper, time), range) in wrappers.iter().zip(published) {
                     self.register(range, &wrapper.traps, None)?;
                     entries[*i] = (range, range.len, *time);
                 }
             }
-            for (func, ((code, _, compile_time), (entry, wrapper_bytes, wrapper_time))) in self
-                .info
-                .defined_funcs()
-                .zip(compiled.iter().zip(entries))
+            for (func, ((code, _, compile_time), (entry, wrapper_bytes, wrapper_time))) in
+                self.info.defined_funcs().zip(compiled.iter().zip(entries))
             {
                 self.install_optimized(
                     func,
