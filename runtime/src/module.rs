@@ -158,7 +158,8 @@ impl Module {
                 engine.workers(),
                 engine.code_budget(),
             );
-            Some(jit.map_err(|e| Error::msg(format!("code memory: {e}")))?)
+            // The arena's errors say "code memory" themselves.
+            Some(jit.map_err(Error::msg)?)
         } else {
             None
         };

@@ -111,7 +111,7 @@ pub unsafe fn register_code(registry: *const CodeRegistry) -> Result<(), String>
             return Ok(());
         }
     }
-    Err("too many code registries".into())
+    Err("code memory: too many code registries".into())
 }
 
 /// Hides `registry` from the signal handler again, and returns once no reader can still be
