@@ -2,10 +2,9 @@
 //! and [`CodeBudget`], the cap on the code memory of all an engine's arenas.
 //!
 //! An arena has no fixed size: it bump-allocates from its newest *segment*, and when a
-//! publication does not fit it maps another one (the first is
-//! [`FIRST_SEGMENT`](crate::jit::tuning::FIRST_SEGMENT) bytes, each next one twice the last, up
-//! to [`MAX_SEGMENT`](crate::jit::tuning::MAX_SEGMENT), or bigger if one publication needs
-//! it). Older segments are never allocated from again. A new segment may lie anywhere in the
+//! publication does not fit it maps another one (the first is [`FIRST_SEGMENT`] bytes, each
+//! next one twice the last, up to [`MAX_SEGMENT`], or bigger if one publication needs it).
+//! Older segments are never allocated from again. A new segment may lie anywhere in the
 //! address space, below older ones too: [`crate::jit::registry`] does not assume address order
 //! across segments.
 //!
