@@ -6,7 +6,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::jit::tuning::{
-    DEFAULT_BASELINE_AFTER, DEFAULT_OPT_AFTER, DEFAULT_OPT_QUEUE, MAX_DEFAULT_COMPILE_THREADS,
+    DEFAULT_BASELINE_AFTER, DEFAULT_MAX_CODE_MEMORY, DEFAULT_OPT_AFTER, DEFAULT_OPT_QUEUE,
+    MAX_DEFAULT_COMPILE_THREADS,
 };
 
 /// Which tiers run the code (DESIGN.md §4: forced modes are strict).
@@ -143,6 +144,7 @@ pub struct Config {
     pub(crate) opt_after: u32,
     pub(crate) compile_threads: usize,
     pub(crate) opt_queue_capacity: usize,
+    pub(crate) max_code_memory: usize,
     pub(crate) tiers: Tiers,
     pub(crate) features: Features,
     pub(crate) consume_fuel: bool,
@@ -162,6 +164,7 @@ impl Default for Config {
             opt_after: DEFAULT_OPT_AFTER,
             compile_threads: default_compile_threads(),
             opt_queue_capacity: DEFAULT_OPT_QUEUE,
+            max_code_memory: DEFAULT_MAX_CODE_MEMORY,
             tiers: Tiers::default(),
             features: Features::default(),
             consume_fuel: false,
@@ -276,6 +279,17 @@ impl Config {
             consume_fuel: self.consume_fuel,
             epoch_interruption: self.epoch_interruption,
         }
+    }
+
+    /// The most memory, in bytes, that the machine code of all the engine's modules may take
+    /// together (default 1 GiB): code, stubs and wrappers, counted in the pages they commit,
+    /// and given back when a module is dropped. A forced tier ([`TierMode::Baseline`],
+    /// [`TierMode::Optimized`]) that would exceed it fails to compile the module with an error
+    /// naming the limit; in tiered mode a function whose code does not fit stays in its tier
+    /// (an optimizer failure says why, in [`crate::ModuleStats::opt_failures`]).
+    pub fn max_code_memory(&mut self, bytes: usize) -> &mut Self {
+        self.max_code_memory = bytes;
+        self
     }
 
     /// Whether modules may use fixed-width SIMD (`v128`; default on).

@@ -12,6 +12,7 @@ use tierup_abi::FuncType;
 use crate::config::{Config, TierMode};
 use crate::error::Error;
 use crate::interrupt::EpochClock;
+use crate::jit::arena::CodeBudget;
 use crate::jit::policy::TierPolicy;
 use crate::jit::workers::OptWorkers;
 
@@ -31,6 +32,8 @@ struct EngineInner {
     workers: Option<Arc<OptWorkers>>,
     /// The epoch counter and the stores waiting for deadlines on it.
     epochs: EpochClock,
+    /// The code memory all the engine's modules share ([`Config::max_code_memory`]).
+    code_budget: Arc<CodeBudget>,
 }
 
 #[derive(Debug, Default)]
@@ -58,8 +61,10 @@ impl Engine {
         let policy = TierPolicy::of(&config);
         let workers = (policy.tiers.opt && config.tier == TierMode::Tiered)
             .then(|| OptWorkers::new(config.compile_threads, config.opt_queue_capacity));
+        let code_budget = CodeBudget::new(config.max_code_memory);
         Ok(Engine {
             inner: Arc::new(EngineInner {
+                code_budget,
                 config,
                 policy,
                 types: Mutex::new(TypeRegistry::default()),
@@ -95,6 +100,17 @@ impl Engine {
     /// The epoch clock.
     pub(crate) fn epochs(&self) -> &EpochClock {
         &self.inner.epochs
+    }
+
+    /// The code memory budget the engine's modules share.
+    pub(crate) fn code_budget(&self) -> Arc<CodeBudget> {
+        self.inner.code_budget.clone()
+    }
+
+    /// Bytes of machine-code memory the engine's live modules take now (the quantity
+    /// [`Config::max_code_memory`] limits).
+    pub fn code_memory(&self) -> usize {
+        self.inner.code_budget.used()
     }
 
     /// The engine's configuration.

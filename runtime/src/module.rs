@@ -150,8 +150,15 @@ impl Module {
         let hot_counters: Arc<[AtomicI32]> =
             (0..defined).map(|_| AtomicI32::new(countdown)).collect();
         let jit = if engine.uses_jit() {
-            let jit = ModuleJit::new(&info, policy, config.bounds_checks, engine.workers());
-            Some(jit.map_err(|e| Error::msg(format!("code memory: {e}")))?)
+            let jit = ModuleJit::new(
+                &info,
+                policy,
+                config.bounds_checks,
+                engine.workers(),
+                engine.code_budget(),
+            );
+            // The arena's errors say "code memory" themselves.
+            Some(jit.map_err(Error::msg)?)
         } else {
             None
         };

@@ -219,6 +219,10 @@ struct RunArgs {
     /// Size of the wasm stack, in bytes.
     #[arg(long, value_name = "BYTES")]
     max_wasm_stack: Option<usize>,
+    /// Cap on the machine code of all modules together, in bytes (default 1 GiB). Forced
+    /// tiers fail to compile beyond it; in tiered mode functions stay in their tier.
+    #[arg(long, value_name = "BYTES")]
+    max_code_memory: Option<usize>,
     /// Grant the guest access to a host directory (read-write), seen by the guest as GUEST
     /// (default: HOST as written). Repeatable.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
@@ -484,6 +488,9 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     }
     config.consume_fuel(args.fuel.is_some());
     config.epoch_interruption(args.epoch_interruption);
+    if let Some(bytes) = args.max_code_memory {
+        config.max_code_memory(bytes);
+    }
     let timeout = match args.timeout {
         None => None,
         Some(secs) => match Duration::try_from_secs_f64(secs) {

@@ -473,6 +473,42 @@ fn small_wasm_stack_still_traps_cleanly() {
 }
 
 #[test]
+fn code_memory_beyond_the_limit_is_a_compile_error_naming_it() {
+    let fib = fixture_str("fib.wat");
+    for tier in ["baseline", "opt"] {
+        let out = tierup([
+            "run",
+            "--tier",
+            tier,
+            "--max-code-memory",
+            "100",
+            "--invoke",
+            "fib",
+            &fib,
+            "10",
+        ]);
+        failure(&out, 1);
+        assert!(
+            out.stderr.contains("code memory limit") && out.stderr.contains("100 bytes"),
+            "{tier}: {}",
+            out.stderr
+        );
+        let out = tierup([
+            "run",
+            "--tier",
+            tier,
+            "--max-code-memory",
+            "1048576",
+            "--invoke",
+            "fib",
+            &fib,
+            "10",
+        ]);
+        assert_eq!(success(out), "55\n");
+    }
+}
+
+#[test]
 fn wast_reports_per_file_and_totals() {
     let out = tierup(["wast", &fixture_str("pass.wast")]);
     let stdout = success(out);

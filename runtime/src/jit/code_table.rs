@@ -8,8 +8,8 @@
 //! signature get a native entry ([`CodeTable::publish_native`]) that direct calls between
 //! optimized functions use; 0 until published.
 //!
-//! Publishing is one `Release` store of an address whose code was written to fresh pages and
-//! made executable before (`CodeArena::publish`); readers load with `Acquire` (or, in machine
+//! Publishing is one `Release` store of an address whose code was written to fresh memory and
+//! is executable already (`CodeArena::publish`); readers load with `Acquire` (or, in machine
 //! code, a plain load, which is as strong on x86-64). Entries are never rewritten in place in
 //! any other way, and replaced code is never freed while the module lives, so an activation
 //! still running old code finishes there safely.

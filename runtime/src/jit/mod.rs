@@ -12,10 +12,11 @@
 //!   the table each store's vmctx points to;
 //! - [`tuning`]: every tuning constant;
 //! - [`workers`]: the optimizer's background compile threads;
-//! - [`arena`]: [`arena::CodeArena`], executable memory written once (W^X);
+//! - [`arena`]: [`arena::CodeArena`], executable memory that grows in segments, each byte
+//!   written once before it is published, and [`arena::CodeBudget`], the engine's cap on it;
 //! - [`registry`]: [`registry::CodeRegistry`], which code ranges exist and which of their
 //!   instructions may fault with which [`tierup_abi::TrapCode`]; lock-free for readers, so a
-//!   signal handler can consult it;
+//!   signal handler can consult it, and growing without bound;
 //! - [`traps`]: entry trampolines and the signal handler that turns faults into traps;
 //! - `perf_map`: `TIERUP_PERF_MAP=1` support for `perf`.
 

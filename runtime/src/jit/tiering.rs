@@ -27,17 +27,14 @@ use tierup_abi::{
 use tierup_baseline::{BaselineCode, CompileEnv, CpuFeatures};
 use tierup_interp::InterpModule;
 
-use crate::jit::arena::{CodeArena, CodeRange};
+use crate::jit::arena::{CodeArena, CodeBudget, CodeRange};
 use crate::jit::code_table::CodeTable;
 use crate::jit::osr::{LoopEntries, OptOsrEntries};
 use crate::jit::policy::{
     AtomicOptState, OptState, OsrOutcome, Site, Step, TierPolicy, TowardsOpt,
 };
 use crate::jit::registry::{CodeInfo, CodeRegistry, TrapSite};
-use crate::jit::tuning::{
-    CODE_RESERVE_BASE, CODE_RESERVE_PER_WASM_BYTE, MIN_FUNCS_PER_EAGER_THREAD,
-    REGISTRY_ENTRIES_PER_FUNC, REGISTRY_SPARE_ENTRIES,
-};
+use crate::jit::tuning::MIN_FUNCS_PER_EAGER_THREAD;
 use crate::jit::workers::{Job, OptWorkers};
 use crate::jit::{perf_map, stubs, traps};
 
@@ -83,7 +80,8 @@ impl BaselineFunc {
 pub(crate) struct ModuleJit {
     arena: CodeArena,
     registry: Box<CodeRegistry>,
-    /// Serialises publication (the registry wants address order).
+    /// Serialises publication (so that the registry sees each segment's code in address
+    /// order: one run per segment).
     publish: Mutex<()>,
     /// Where the interpreter stubs start.
     stubs: usize,
@@ -127,25 +125,23 @@ impl Drop for ModuleJit {
 }
 
 impl ModuleJit {
-    /// Reserves code memory for `info`'s functions, publishes its interpreter stubs, and
-    /// returns with a new code table whose every entry points at its stub.
+    /// Makes a code arena for `info`'s functions (charging the engine's code memory
+    /// `budget`), publishes its interpreter stubs, and returns with a new code table whose
+    /// every entry points at its stub.
     ///
     /// # Errors
-    /// If code memory cannot be reserved or the handler's registry table is full.
+    /// If the stubs cannot be published (the code memory limit, or the system refuses a
+    /// mapping) or the handler's registry table is full.
     pub(crate) fn new(
         info: &Arc<ModuleInfo>,
         policy: TierPolicy,
         bounds_checks: BoundsChecks,
         workers: Option<Arc<OptWorkers>>,
+        budget: Arc<CodeBudget>,
     ) -> Result<Arc<ModuleJit>, String> {
         let defined = info.num_defined_funcs();
-        let code_size: usize = info.bodies.iter().map(|b| b.len()).sum();
-        let arena = CodeArena::new(CODE_RESERVE_BASE + code_size * CODE_RESERVE_PER_WASM_BYTE)
-            .map_err(|e| e.to_string())?;
-        let registry = Box::new(CodeRegistry::for_module(
-            REGISTRY_ENTRIES_PER_FUNC * defined as usize + REGISTRY_SPARE_ENTRIES,
-            Some(info.clone()),
-        ));
+        let arena = CodeArena::new(budget);
+        let registry = Box::new(CodeRegistry::for_module(Some(info.clone())));
         // SAFETY: the registry is boxed (stable address) and unregistered in `Drop`, before
         // it is freed.
         unsafe { traps::register_code(&*registry)? };
@@ -212,7 +208,7 @@ impl ModuleJit {
         self.stubs
     }
 
-    /// Copies `code` into fresh executable pages and registers its trap sites.
+    /// Copies `code` into fresh executable memory and registers its trap sites.
     fn publish(
         &self,
         code: &[u8],
@@ -225,8 +221,8 @@ impl ModuleJit {
         Ok(range)
     }
 
-    /// Registers published code with its trap sites (under the `publish` lock, in address
-    /// order).
+    /// Registers published code with its trap sites (under the `publish` lock, in
+    /// publication order).
     fn register(
         &self,
         range: CodeRange,
@@ -396,20 +392,50 @@ impl ModuleJit {
             ranges
         };
         // Native entries and wrappers are all in place before `Module::new` returns, so
-        // before any body that calls them unconditionally (the eager mode) can run.
+        // before any body that calls them unconditionally (the eager mode) can run. The
+        // wrappers are published together too.
         with_compiler(|compiler| {
             let compiler = compiler.map_err(|e| e.to_string())?;
-            for (func, ((code, native, compile_time), range)) in
-                self.info.defined_funcs().zip(compiled.iter().zip(&ranges))
+            let env = self.opt_env();
+            let mut wrappers = Vec::new();
+            for (i, (func, ((_, native, _), body))) in self
+                .info
+                .defined_funcs()
+                .zip(compiled.iter().zip(&ranges))
+                .enumerate()
             {
+                if !*native {
+                    continue;
+                }
                 let t = Instant::now();
-                let (entry, wrapper_bytes) = self.entry_of(compiler, func, *range, *native)?;
+                self.code.publish_native(func, body.start);
+                let wrapper = compiler
+                    .compile_slot_wrapper(&env, func, body.start)
+                    .map_err(|e| format!("function {}: {e}", self.info.func_of(func)))?;
+                wrappers.push((i, wrapper, t.elapsed()));
+            }
+            // Each function's entry, the bytes its wrapper adds, and the wrapper's time.
+            let mut entries: Vec<(CodeRange, usize, Duration)> =
+                ranges.iter().map(|&r| (r, 0, Duration::ZERO)).collect();
+            {
+                let _order = self.publish.lock();
+                let pieces: Vec<&[u8]> =
+                    wrappers.iter().map(|(_, w, _)| w.code.as_slice()).collect();
+                let published = self.arena.publish(&pieces).map_err(|e| e.to_string())?;
+                for ((i, wrapper, time), range) in wrappers.iter().zip(published) {
+                    self.register(range, &wrapper.traps, None)?;
+                    entries[*i] = (range, range.len, *time);
+                }
+            }
+            for (func, ((code, _, compile_time), (entry, wrapper_bytes, wrapper_time))) in
+                self.info.defined_funcs().zip(compiled.iter().zip(entries))
+            {
                 self.install_optimized(
                     func,
                     entry,
                     OptFunc {
                         code_bytes: code.code.len() + wrapper_bytes,
-                        compile_time: *compile_time + t.elapsed(),
+                        compile_time: *compile_time + wrapper_time,
                         queue_wait: Duration::ZERO,
                         published_at: Instant::now(),
                     },

@@ -36,7 +36,7 @@ use dynasmrt::{DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
 use tierup_abi::TrapCode;
 use tierup_abi::{RawTrap, VmCtx, WasmFrame};
 
-use crate::jit::arena::CodeArena;
+use crate::jit::arena::{CodeArena, CodeBudget};
 use crate::jit::registry::{CodeInfo, CodeRegistry};
 
 /// The record an entry trampoline leaves for the signal handler. `#[repr(C)]`: the trampoline
@@ -111,7 +111,7 @@ pub unsafe fn register_code(registry: *const CodeRegistry) -> Result<(), String>
             return Ok(());
         }
     }
-    Err("too many code registries".into())
+    Err("code memory: too many code registries".into())
 }
 
 /// Hides `registry` from the signal handler again, and returns once no reader can still be
@@ -201,7 +201,7 @@ fn trampoline() -> &'static Trampoline {
     static TRAMPOLINE: OnceLock<Trampoline> = OnceLock::new();
     TRAMPOLINE.get_or_init(|| {
         let code = assemble_trampoline();
-        let arena = CodeArena::new(4096).expect("reserve a page for the entry trampoline");
+        let arena = CodeArena::new(CodeBudget::unlimited());
         let entry = arena
             .publish(&[&code])
             .expect("publish the entry trampoline")[0]
@@ -500,11 +500,11 @@ mod tests {
 
     impl Jit {
         fn new() -> Jit {
-            let registry = Box::new(CodeRegistry::new(64));
+            let registry = Box::new(CodeRegistry::new());
             // SAFETY: the registry is boxed and unregistered in `Drop` before it is freed.
             unsafe { register_code(&*registry).unwrap() };
             Jit {
-                arena: CodeArena::new(1 << 20).unwrap(),
+                arena: CodeArena::new(CodeBudget::unlimited()),
                 registry,
             }
         }
@@ -574,7 +574,18 @@ mod tests {
         dynasm!(ud2 ; .arch x64 ; ud2);
         let trap = jit.add(&ud2.finalize().unwrap(), &[(0, TrapCode::Unreachable)]);
         // A load from a PROT_NONE page: the guard-region case.
-        let guard = CodeArena::new(4096).unwrap();
+        // SAFETY: an anonymous private mapping with no fixed address has no preconditions.
+        let guard_page = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                4096,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        assert_ne!(guard_page, libc::MAP_FAILED);
         let mut load: VecAssembler<X64Relocation> = VecAssembler::new(0);
         dynasm!(load ; .arch x64 ; mov rax, [rbx] ; ret);
         let oob = jit.add(
@@ -589,12 +600,13 @@ mod tests {
             // SAFETY: `trap` is a lone `ud2` at a registered site.
             let status = unsafe { call_jit_status(trap, std::ptr::null_mut(), frame.as_mut_ptr()) };
             assert_eq!(status, TrapCode::Unreachable.status());
-            let (guard_page, _) = guard.reservation();
             // SAFETY: `oob` reads fp[0], here an unmapped page at a registered site.
             let status =
                 unsafe { call_jit_status(oob, std::ptr::null_mut(), guard_page as *mut u64) };
             assert_eq!(status, TrapCode::MemoryOutOfBounds.status());
         }
+        // SAFETY: our own mapping, no longer used.
+        unsafe { libc::munmap(guard_page, 4096) };
         // The thread is outside JIT code again.
         assert!(CURRENT_ENTRY.with(Cell::get).is_null());
     }

@@ -42,29 +42,33 @@ pub const OSR_RETRY_TICKS: i32 = 1000;
 /// this many functions: a thread and its ISA cost more than compiling a few small functions.
 pub const MIN_FUNCS_PER_EAGER_THREAD: usize = 32;
 
-/// Code memory reserved per module: a fixed part plus this many bytes per byte of wasm
-/// function bodies (every tier's code of every function fits with room to spare; the
-/// reservation is address space, committed only as code is published).
-pub const CODE_RESERVE_BASE: usize = 64 << 20;
+/// Default [`crate::Config::max_code_memory`]: the machine code (and stubs) all the modules of
+/// an engine may commit together. Code memory is committed as it is published (in pages),
+/// so the limit costs nothing until it is reached; it is there to turn runaway compilation
+/// into an error instead of an exhausted machine.
+pub const DEFAULT_MAX_CODE_MEMORY: usize = 1 << 30;
 
-/// See [`CODE_RESERVE_BASE`].
-pub const CODE_RESERVE_PER_WASM_BYTE: usize = 64;
+/// The size of a module's first code segment (`CodeArena`); each next segment is twice the
+/// last, up to [`MAX_SEGMENT`]. Segments are address space until code is written, so this only
+/// trades the number of segments (each a mapping, and a run the trap registry searches) against
+/// address space.
+pub const FIRST_SEGMENT: usize = 256 << 10;
 
-/// Trap-registry entries per defined function (interpreter stub, baseline code, optimized
-/// code and its wrapper or OSR entry), plus [`REGISTRY_SPARE_ENTRIES`].
-pub const REGISTRY_ENTRIES_PER_FUNC: usize = 4;
+/// See [`FIRST_SEGMENT`]: the largest segment the doubling reaches (a single publication bigger
+/// than this gets a segment of its own size).
+pub const MAX_SEGMENT: usize = 64 << 20;
 
-/// See [`REGISTRY_ENTRIES_PER_FUNC`].
-pub const REGISTRY_SPARE_ENTRIES: usize = 16;
-
-/// Cache colouring of published code (`CodeArena::publish`): each chunk starts at one of this
-/// many cache-line offsets in its page, so functions published one by one do not all compete
-/// for the same L1 instruction-cache set.
+/// Cache colouring of published code when it is made executable by `mprotect` (the fallback
+/// `Mapping::Protect` of `CodeArena`, where each publication takes whole pages): each chunk
+/// starts at one of this many cache-line offsets in its page, so functions published one by one
+/// do not all compete for the same L1 instruction-cache set. (Dual-mapped code is packed, which
+/// spreads it over the sets anyway.)
 pub const CACHE_COLOURS: usize = 64;
 
 /// See [`CACHE_COLOURS`]: consecutive chunks get colours this far apart (coprime with the
 /// number of colours, so every colour is used).
 pub const CACHE_COLOUR_STRIDE: usize = 37;
 
-/// The cache-line size the colours are spaced by.
+/// The cache-line size: colours are spaced by it, and each dual-mapped publication starts in a
+/// fresh line.
 pub const CACHE_LINE: usize = 64;
