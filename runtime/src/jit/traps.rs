@@ -417,6 +417,14 @@ extern "C" fn handle_signal(signal: libc::c_int, info: *mut libc::siginfo_t, con
             return;
         }
         drop(reader);
+        if signal == libc::SIGSEGV
+            && let Some((low, _)) = crate::vm::current_native_stack()
+            && let addr = (*info).si_addr() as usize
+            && addr < low
+            && addr >= low.saturating_sub(GUARD_PAGE)
+        {
+            native_stack_overflow();
+        }
         chain(signal, info, context);
     }
 }
@@ -455,6 +463,24 @@ unsafe fn walk_frames(
         rbp = next;
     }
     record.nframes = n;
+}
+
+/// The guard page below each native stack wasm runs on (`crate::vm::NativeStackMem`).
+const GUARD_PAGE: usize = 4096;
+// The message of `native_stack_overflow` names the margin.
+const _: () = assert!(crate::vm::NATIVE_HOST_MARGIN == 1 << 20);
+
+/// A fault in the guard page of the native stack wasm runs on, outside machine code: Rust code
+/// (a host function, most likely) used more than the margin kept for it below the deepest wasm
+/// frame. There is no way to continue; say so, as Rust does for its own stack overflows.
+fn native_stack_overflow() -> ! {
+    const MESSAGE: &[u8] = b"tierup: host code overflowed the native stack wasm runs on \
+        (1 MiB is kept for host functions below the deepest wasm frame); aborting\n";
+    // SAFETY: `write` and `abort` are async-signal-safe; the buffer is a static.
+    unsafe {
+        libc::write(2, MESSAGE.as_ptr().cast(), MESSAGE.len());
+        libc::abort()
+    }
 }
 
 /// Passes a signal that is not ours to the handler that was installed before ours.
