@@ -191,8 +191,9 @@ impl Config {
     /// Interpreted frames live on the slot stack of this size (and there are at most
     /// `MAX_FRAMES` = 100,000 of them per entry); machine code uses the same slot frames plus
     /// native frames, on a native stack that the runtime derives from this setting:
-    /// 2 × `bytes` + 100,000 × 128 bytes (the largest fixed native frame of any tier) + 1 MiB
-    /// for host functions and runtime code running on it, about 29 MiB at the default. It is
+    /// 2 × `bytes` + 100,000 × 512 bytes (the largest fixed native cost of a frame in any tier,
+    /// or of switching between the interpreter and machine code) + 1 MiB for host functions and
+    /// runtime code running on it, about 66 MiB of address space at the default. It is
     /// reserved per store (pooled per thread, like the slot stack) but committed only where
     /// touched, and every outermost call into wasm switches to it, so the depth wasm reaches
     /// does not depend on the calling thread's stack either (a thread with a 256 KiB stack

@@ -309,18 +309,23 @@ impl SlotStackMem {
 /// The largest fixed native cost of one wasm frame in machine code, whatever its tier: the part
 /// of a machine-code frame that does not grow with the function's slot frame.
 ///
-/// Measured (and asserted by `runtime/tests/stack_depth.rs`, which recurses to the limit):
+/// Measured (and held to by `runtime/tests/stack_depth.rs`, which recurses to the limit):
 /// - **baseline**: 64 bytes: the return address, `rbp`, the five callee-saved registers the
 ///   prologue pushes (`rbx`, `r12`–`r15`) and 8 bytes of alignment (`baseline/src/masm/x64.rs`,
 ///   `enter_frame`);
 /// - **optimized**, native entry: 16 bytes (return address and `rbp`) plus up to 48 of saved
 ///   callee-saved registers and alignment; entered through the slot ABI, the wrapper adds a
-///   frame of the same kind (together at most 128).
+///   frame of the same kind (together at most 128);
+/// - **a recursion alternating between interpreted and machine-code frames** (a mutual
+///   recursion half tiered up): each interpreted → machine code → interpreted round trip adds
+///   the Rust frames in between (`enter_jit`, `call_jit`, the entry trampoline, the interpreter
+///   stub, `interp_entry` and the interpreter's dispatch): 720 bytes per two levels in this
+///   workspace's builds. That sets the constant: 512 bytes per level covers it with room.
 ///
 /// What a frame spills on top of that (Cranelift spill slots, outgoing stack arguments) is
 /// bounded by the values live across its calls, which are slots of its frame: that part is
 /// covered by [`NATIVE_PER_SLOT_BYTE`] times the slot stack.
-pub(crate) const NATIVE_FRAME_BYTES: usize = 128;
+pub(crate) const NATIVE_FRAME_BYTES: usize = 512;
 
 /// Native stack per byte of slot stack (see [`NATIVE_FRAME_BYTES`]): a frame spills at most its
 /// live values (one slot each) and passes at most its callee's parameters on the stack.

@@ -215,7 +215,7 @@ fn a_small_wasm_stack_bounds_every_tier() {
             let depth = if mode == "interp" || mode == "baseline" {
                 20_000
             } else {
-                2_000_000
+                5_000_000
             };
             let err = s.call(func, depth).unwrap_err();
             assert_eq!(
@@ -460,4 +460,50 @@ fn slotless_frames_reach_the_frame_limit_in_every_tier() {
         let depth = depth.i32().unwrap();
         assert!(depth > 100_000, "{mode}: {depth}");
     }
+}
+
+/// A mutual recursion half tiered up: `f` is warmed into baseline code by a long loop while
+/// `g` stays interpreted, so `f → g → f …` switches between machine code and the interpreter at
+/// every level (Rust frames in between each time). It still reaches the interpreter's depth.
+#[test]
+fn a_recursion_alternating_between_tiers_reaches_the_same_depth() {
+    let wat = r#"(module
+      (func $f (export "f") (param i32) (result i32)
+        (if (i32.lt_s (local.get 0) (i32.const 0))
+          (then
+            (loop $l
+              (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+              (br_if $l (i32.lt_s (local.get 0) (i32.const 0))))
+            (return (i32.const 0))))
+        (if (result i32) (local.get 0)
+          (then (i32.add (call $g (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))
+          (else (i32.const 0))))
+      (func $g (param i32) (result i32)
+        (if (result i32) (local.get 0)
+          (then (i32.add (call $f (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))
+          (else (i32.const 0)))))"#;
+    let mut config = Config::new();
+    config
+        .tier(TierMode::Tiered)
+        .baseline_after(1_000_000)
+        .opt_after(1_000_000_000);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let f = instance
+        .get_typed_func::<i32, i32>(&mut store, "f")
+        .unwrap();
+    f.call(&mut store, -2_000_000).unwrap();
+    assert_eq!(f.call(&mut store, 99_000).unwrap(), 99_000);
+    let tiers: Vec<(u32, Tier)> = module
+        .stats()
+        .events
+        .iter()
+        .map(|e| (e.func_index, e.tier))
+        .collect();
+    assert!(tiers.contains(&(0, Tier::Baseline)), "{tiers:?}");
+    assert!(!tiers.contains(&(1, Tier::Baseline)), "{tiers:?}");
 }
