@@ -259,9 +259,9 @@ pub(crate) fn call_raw<T>(
                     let stack = if depth == 0 {
                         match &mut store.inner.native_stack {
                             Some(stack) => stack,
-                            slot @ None => slot.insert(
-                                NativeStackMem::acquire(bytes).map_err(Error::msg)?,
-                            ),
+                            slot @ None => {
+                                slot.insert(NativeStackMem::acquire(bytes).map_err(Error::msg)?)
+                            }
                         }
                     } else {
                         // Re-entered from a thread that is not running wasm (a host function

@@ -306,7 +306,11 @@ fn recursion_through_a_host_function() {
                 let go = go.typed::<i32, i32>(&store).unwrap();
                 assert_eq!(go.call(&mut store, 1000).unwrap(), 1000, "{mode}");
                 let err = go.call(&mut store, i32::MAX).unwrap_err();
-                assert_eq!(trap_code(&err), Some(TrapCode::StackOverflow), "{mode}: {err}");
+                assert_eq!(
+                    trap_code(&err),
+                    Some(TrapCode::StackOverflow),
+                    "{mode}: {err}"
+                );
                 assert_eq!(go.call(&mut store, 1000).unwrap(), 1000, "{mode}");
             })
             .unwrap()
@@ -358,7 +362,11 @@ fn reentry_from_another_thread_gets_a_native_stack_of_its_own() {
             .unwrap();
         assert_eq!(outer.call(&mut store, 90_000).unwrap(), 90_001, "{mode}");
         let err = outer.call(&mut store, 10_000_000).unwrap_err();
-        assert_eq!(trap_code(&err), Some(TrapCode::StackOverflow), "{mode}: {err}");
+        assert_eq!(
+            trap_code(&err),
+            Some(TrapCode::StackOverflow),
+            "{mode}: {err}"
+        );
         assert_eq!(outer.call(&mut store, 90_000).unwrap(), 90_001, "{mode}");
     }
 }
@@ -402,7 +410,11 @@ fn stores_calling_each_other_keep_their_depth() {
             .unwrap();
         assert_eq!(via.call(&mut a, 90_000).unwrap(), 90_000, "{mode}");
         let err = via.call(&mut a, 10_000_000).unwrap_err();
-        assert_eq!(trap_code(&err), Some(TrapCode::StackOverflow), "{mode}: {err}");
+        assert_eq!(
+            trap_code(&err),
+            Some(TrapCode::StackOverflow),
+            "{mode}: {err}"
+        );
         let rec_a = instance_a
             .get_typed_func::<i32, i32>(&mut a, "rec")
             .unwrap();
@@ -435,7 +447,11 @@ fn interrupts_reach_deep_recursions() {
         });
         let err = rec.call(&mut store, 50_000).unwrap_err();
         timer.join().unwrap();
-        assert_eq!(trap_code(&err), Some(TrapCode::Interrupted), "{mode}: {err}");
+        assert_eq!(
+            trap_code(&err),
+            Some(TrapCode::Interrupted),
+            "{mode}: {err}"
+        );
     }
 }
 
@@ -455,8 +471,15 @@ fn slotless_frames_reach_the_frame_limit_in_every_tier() {
             .unwrap();
         let z = instance.get_func(&mut store, "z").unwrap();
         let err = z.call(&mut store, &[], &mut []).unwrap_err();
-        assert_eq!(trap_code(&err), Some(TrapCode::StackOverflow), "{mode}: {err}");
-        let depth = instance.get_global(&mut store, "d").unwrap().get(&mut store);
+        assert_eq!(
+            trap_code(&err),
+            Some(TrapCode::StackOverflow),
+            "{mode}: {err}"
+        );
+        let depth = instance
+            .get_global(&mut store, "d")
+            .unwrap()
+            .get(&mut store);
         let depth = depth.i32().unwrap();
         assert!(depth > 100_000, "{mode}: {depth}");
     }

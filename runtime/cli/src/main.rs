@@ -204,7 +204,8 @@ struct RunArgs {
     /// Cap on the size of any linear memory, in 64 KiB pages.
     #[arg(long, value_name = "N")]
     max_memory_pages: Option<u32>,
-    /// Size of the wasm stack, in bytes.
+    /// Size of the wasm stack, in bytes (default 8 MiB). It bounds the call depth of every
+    /// tier: a depth that succeeds in the interpreter succeeds in machine code too.
     #[arg(long, value_name = "BYTES")]
     max_wasm_stack: Option<usize>,
     /// Grant the guest access to a host directory (read-write), seen by the guest as GUEST
