@@ -4,8 +4,17 @@
 //!
 //! Entry path (`call_raw`): arguments are written at the top of the store's slot stack and the
 //! function runs there in its current tier, the interpreter or machine code through an entry
-//! trampoline (DESIGN.md §3: the slot ABI); results come back in the same slots. Nested entries (host → wasm → host → wasm) are counted and bounded by native
-//! stack depth, so deep host recursion traps with `call stack exhausted` instead of crashing.
+//! trampoline (DESIGN.md §3: the slot ABI); results come back in the same slots.
+//!
+//! Native stack: wasm never runs on the caller's stack. The outermost entry of a store switches
+//! to the store's own native stack (`crate::vm::on_native_stack`, sized from
+//! `Config::max_wasm_stack` so that every tier reaches the interpreter's call depth; see
+//! `crate::vm::native_stack_bytes`); nested entries (host → wasm → host → wasm) stay on the
+//! wasm stack the thread is running on, and an entry from a thread that is not running wasm (a
+//! `Caller` lent to a scoped thread) borrows a stack of that thread's. Each entry sets the
+//! store's `native_stack_limit` to its stack's low end plus `NATIVE_HOST_MARGIN` and restores
+//! the enclosing entry's limit when it ends; nested entries are also counted, so deep host
+//! recursion traps with `call stack exhausted` instead of crashing.
 //!
 //! Host functions run behind `catch_unwind`: a panicking host function becomes an error, never
 //! an unwind through wasm frames.
