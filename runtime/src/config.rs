@@ -138,7 +138,6 @@ pub struct Config {
     pub(crate) max_memory_pages: u32,
     pub(crate) max_wasm_stack: usize,
     pub(crate) max_table_elements: u32,
-    pub(crate) max_native_stack: usize,
     pub(crate) baseline_after: u32,
     pub(crate) bounds_checks: BoundsChecks,
     pub(crate) opt_after: u32,
@@ -158,7 +157,6 @@ impl Default for Config {
             max_memory_pages: 65536,
             max_wasm_stack: 8 << 20,
             max_table_elements: 10_000_000,
-            max_native_stack: 512 << 10,
             baseline_after: DEFAULT_BASELINE_AFTER,
             bounds_checks: BoundsChecks::Guard,
             opt_after: DEFAULT_OPT_AFTER,
@@ -192,19 +190,36 @@ impl Config {
         self
     }
 
-    /// The size in bytes of each store's slot stack (wasm frames); exhausting it traps with
-    /// `call stack exhausted`.
+    /// The size in bytes of each store's wasm stack; exhausting it traps with `call stack
+    /// exhausted` ([`crate::TrapCode::StackOverflow`]). Default 8 MiB; clamped to 4 KiB ..= 1 GiB.
     ///
-    /// Clamped to 4 KiB ..= 1 GiB.
+    /// **One setting bounds every tier**: a call depth that succeeds in the interpreter succeeds
+    /// in every tier, so a recursion never starts to trap because its functions tiered up.
+    /// Interpreted frames live on the slot stack of this size (and there are at most
+    /// `MAX_FRAMES` = 100,000 of them per entry); machine code uses the same slot frames plus
+    /// native frames, on a native stack that the runtime derives from this setting:
+    /// 2 × `bytes` + 100,000 × 512 bytes (the largest fixed native cost of a frame in any tier,
+    /// or of switching between the interpreter and machine code) + 1 MiB for host functions and
+    /// runtime code running on it, about 66 MiB of address space at the default. It is
+    /// reserved per store (pooled per thread, like the slot stack) but committed only where
+    /// touched, and every outermost call into wasm switches to it, so the depth wasm reaches
+    /// does not depend on the calling thread's stack either (a thread with a 256 KiB stack
+    /// recurses as deep as the main thread). Machine code may go deeper than the interpreter
+    /// before it traps; never less deep.
     pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
         self.max_wasm_stack = bytes.clamp(4096, 1 << 30);
         self
     }
 
-    /// Native stack that nested host → wasm → host calls may use before they trap with
-    /// `call stack exhausted` (never more than the thread's own stack allows, less a margin).
-    pub fn max_native_stack(&mut self, bytes: usize) -> &mut Self {
-        self.max_native_stack = bytes;
+    /// Formerly the native stack that machine code and nested host → wasm → host calls could
+    /// use on the calling thread's stack. Wasm now runs on a native stack of its own, sized from
+    /// [`Config::max_wasm_stack`] so that every tier reaches the same call depth; this setting
+    /// has no effect.
+    #[deprecated(
+        since = "0.1.0",
+        note = "wasm runs on its own native stack, sized from `max_wasm_stack`; this has no effect"
+    )]
+    pub fn max_native_stack(&mut self, _bytes: usize) -> &mut Self {
         self
     }
 

@@ -4,8 +4,17 @@
 //!
 //! Entry path (`call_raw`): arguments are written at the top of the store's slot stack and the
 //! function runs there in its current tier, the interpreter or machine code through an entry
-//! trampoline (DESIGN.md §3: the slot ABI); results come back in the same slots. Nested entries (host → wasm → host → wasm) are counted and bounded by native
-//! stack depth, so deep host recursion traps with `call stack exhausted` instead of crashing.
+//! trampoline (DESIGN.md §3: the slot ABI); results come back in the same slots.
+//!
+//! Native stack: wasm never runs on the caller's stack. The outermost entry of a store switches
+//! to the store's own native stack (`crate::vm::on_native_stack`, sized from
+//! `Config::max_wasm_stack` so that every tier reaches the interpreter's call depth; see
+//! `crate::vm::native_stack_bytes`); nested entries (host → wasm → host → wasm) stay on the
+//! wasm stack the thread is running on, and an entry from a thread that is not running wasm (a
+//! `Caller` lent to a scoped thread) borrows a stack of that thread's. Each entry sets the
+//! store's `native_stack_limit` to its stack's low end plus `NATIVE_HOST_MARGIN` and restores
+//! the enclosing entry's limit when it ends; nested entries are also counted, so deep host
+//! recursion traps with `call stack exhausted` instead of crashing.
 //!
 //! Host functions run behind `catch_unwind`: a panicking host function becomes an error, never
 //! an unwind through wasm frames.
@@ -20,6 +29,7 @@ use tierup_abi::{DefinedFuncIdx, FuncType, RawTrap, StoreCtx, TrapCode, ValType,
 use crate::error::{Error, Trap};
 use crate::store::{AsContext, AsContextMut, Caller, FuncKind, Store, StoreInner};
 use crate::values::{V128, Val};
+use crate::vm::{NATIVE_HOST_MARGIN, NativeStackMem, native_stack_bytes, on_native_stack};
 
 /// How many nested host → wasm entries a store allows.
 const MAX_NESTED_ENTRIES: u32 = 10_000;
@@ -231,52 +241,76 @@ pub(crate) fn call_raw<T>(
             let func = data.funcref.vm.defined;
             // SAFETY: a wasm function of this store names its live instance and code entry.
             let code = unsafe { data.funcref.vm.machine_code() };
-            let budget = store.inner.engine.config().max_native_stack;
             let ctx: *mut StoreCtx = &mut *store.inner.ctx;
             // SAFETY: the store's context is boxed and outlives this call; nothing else
             // accesses it until `invoke` (which is given the same pointer through the vmctx).
             let ctx_ref = unsafe { &mut *ctx };
             let fp = ctx_ref.stack.top;
-            let sp = current_stack_pointer();
             // SAFETY: `top` and `end` delimit the store's slot stack.
             let room = unsafe { ctx_ref.stack.end.offset_from(fp) } as usize;
-            let jit = store.inner.engine.uses_jit();
-            if ctx_ref.depth == 0 {
-                // The outermost entry of the interpreter runs wasm in constant native stack;
-                // only nested re-entries need the thread's real stack bound, which is costly
-                // to look up (glibc reads /proc/self/maps for the main thread), so clamp
-                // lazily. Machine code recurses on the native stack: clamp at once (the
-                // thread's bound is cached per thread).
-                ctx_ref.native_stack_limit = sp.saturating_sub(budget);
-                store.inner.native_limit_clamped = jit;
-                if jit {
-                    ctx_ref.native_stack_limit = clamp_to_thread_stack(ctx_ref.native_stack_limit);
-                }
-            } else if !store.inner.native_limit_clamped {
-                ctx_ref.native_stack_limit = clamp_to_thread_stack(ctx_ref.native_stack_limit);
-                store.inner.native_limit_clamped = true;
+            let depth = ctx_ref.depth;
+            if room < slots.len() || depth >= MAX_NESTED_ENTRIES {
+                return Err(Error::Trap(Trap::new(TrapCode::StackOverflow)));
             }
-            if room < slots.len()
-                || ctx_ref.depth >= MAX_NESTED_ENTRIES
-                || sp < ctx_ref.native_stack_limit
-            {
+            // The native stack the call runs on (module docs): nested entries stay on the
+            // wasm stack this thread is running on; the outermost one switches to the store's.
+            let sp = current_stack_pointer();
+            let stay = (depth > 0)
+                .then(crate::vm::current_native_stack)
+                .flatten()
+                .filter(|&(low, top)| low <= sp && sp < top);
+            let mut borrowed = None;
+            let (low, top) = match stay {
+                Some(bounds) => bounds,
+                None => {
+                    let bytes = native_stack_bytes(store.inner.engine.config().max_wasm_stack);
+                    let stack = if depth == 0 {
+                        match &mut store.inner.native_stack {
+                            Some(stack) => stack,
+                            slot @ None => {
+                                slot.insert(NativeStackMem::acquire(bytes).map_err(Error::msg)?)
+                            }
+                        }
+                    } else {
+                        // Re-entered from a thread that is not running wasm (a host function
+                        // lent its `Caller` to a scoped thread): the store's stack is busy
+                        // below the outer entry, so borrow one of this thread's.
+                        borrowed.insert(NativeStackMem::acquire(bytes).map_err(Error::msg)?)
+                    };
+                    (stack.low, stack.top)
+                }
+            };
+            let limit = low + NATIVE_HOST_MARGIN;
+            if sp < limit {
                 return Err(Error::Trap(Trap::new(TrapCode::StackOverflow)));
             }
             // SAFETY: `room` slots are available at `fp`.
             unsafe { std::ptr::copy_nonoverlapping(slots.as_ptr(), fp, slots.len()) };
-            let guard = EntryGuard::enter(ctx, fp);
+            let guard = EntryGuard::enter(ctx, fp, limit);
             store.set_host_ptr();
-            // SAFETY: `vmctx` is a live instance of this store, `func` one of its defined
-            // functions (FuncKind::Wasm), and `fp` is the top of the store's slot stack with the
-            // arguments written; `store` stays borrowed (unused) for the whole call.
-            let result = unsafe {
-                if code != 0 {
-                    crate::jit::traps::call_jit(code, vmctx, fp)
-                } else {
-                    tierup_interp::invoke(vmctx, func, fp)
+            let run = || {
+                // SAFETY: `vmctx` is a live instance of this store, `func` one of its defined
+                // functions (FuncKind::Wasm), and `fp` is the top of the store's slot stack with
+                // the arguments written; `store` stays borrowed (unused) for the whole call.
+                unsafe {
+                    if code != 0 {
+                        crate::jit::traps::call_jit(code, vmctx, fp)
+                    } else {
+                        tierup_interp::invoke(vmctx, func, fp)
+                    }
                 }
             };
+            let result = if stay.is_some() {
+                run()
+            } else {
+                // SAFETY: `[low, top)` is the store's native stack, idle at depth 0 (or one
+                // borrowed for this call), and the store (or `borrowed`) keeps it mapped.
+                unsafe { on_native_stack(low, top, run) }
+            };
             let outermost = guard.exit();
+            if let Some(stack) = borrowed {
+                stack.release();
+            }
             match result {
                 Ok(()) => {
                     // SAFETY: the callee wrote its results to `fp[0..results]`.
@@ -289,18 +323,27 @@ pub(crate) fn call_raw<T>(
     }
 }
 
-/// Restores the store's entry state (nesting depth, slot-stack top) when a host → wasm call
-/// ends, however it ends.
+/// Sets the store's entry state (nesting depth, native stack limit) for a host → wasm call and
+/// restores it (with the slot-stack top) when the call ends, however it ends.
 struct EntryGuard {
     ctx: *mut StoreCtx,
     fp: *mut u64,
+    /// The native stack limit of the enclosing entry (it may run on another stack).
+    limit: usize,
 }
 
 impl EntryGuard {
-    fn enter(ctx: *mut StoreCtx, fp: *mut u64) -> EntryGuard {
+    fn enter(ctx: *mut StoreCtx, fp: *mut u64, limit: usize) -> EntryGuard {
         // SAFETY: `ctx` is the live, boxed context of the calling store.
-        unsafe { (*ctx).depth += 1 };
-        EntryGuard { ctx, fp }
+        let previous = unsafe {
+            (*ctx).depth += 1;
+            std::mem::replace(&mut (*ctx).native_stack_limit, limit)
+        };
+        EntryGuard {
+            ctx,
+            fp,
+            limit: previous,
+        }
     }
 
     /// Ends the entry; true if it was the outermost one.
@@ -318,44 +361,8 @@ impl Drop for EntryGuard {
         unsafe {
             (*self.ctx).depth -= 1;
             (*self.ctx).stack.top = self.fp;
+            (*self.ctx).native_stack_limit = self.limit;
         }
-    }
-}
-
-thread_local! {
-    /// The lowest address of this thread's native stack (0 if unknown), looked up once.
-    static THREAD_STACK_LOW: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
-}
-
-/// Raises a native stack limit so that it is never closer than 64 KiB to the real end of this
-/// thread's stack (so a thread with a small stack traps instead of overflowing).
-fn clamp_to_thread_stack(limit: usize) -> usize {
-    const MARGIN: usize = 64 << 10;
-    let low = THREAD_STACK_LOW.with(|cell| {
-        if let Some(low) = cell.get() {
-            return low;
-        }
-        let low = thread_stack_low().unwrap_or(0);
-        cell.set(Some(low));
-        low
-    });
-    limit.max(low.saturating_add(MARGIN))
-}
-
-/// The lowest address of the calling thread's stack, from the pthread attributes.
-fn thread_stack_low() -> Option<usize> {
-    // SAFETY: `pthread_getattr_np` initializes `attr` for the calling thread; we read the stack
-    // range and destroy the attributes, as its documentation requires.
-    unsafe {
-        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
-        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
-            return None;
-        }
-        let mut addr: *mut libc::c_void = std::ptr::null_mut();
-        let mut size: libc::size_t = 0;
-        let ok = libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0;
-        libc::pthread_attr_destroy(&mut attr);
-        ok.then_some(addr as usize)
     }
 }
 

@@ -19,7 +19,7 @@ use crate::func::{Func, HostFunc};
 use crate::instance::InstanceData;
 use crate::interrupt::{InterruptHandle, StoreSignals, UpdateDeadline};
 use crate::limits::{LimiterFn, ResourceLimiter};
-use crate::vm::{GlobalData, MemoryData, SlotStackMem, TableData};
+use crate::vm::{GlobalData, MemoryData, NativeStackMem, SlotStackMem, TableData};
 
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -75,9 +75,9 @@ pub(crate) struct StoreInner {
     pub(crate) libcalls: Box<Libcalls>,
     /// The error of a host function, parked while the trap unwinds through wasm frames.
     pub(crate) pending_error: Option<Error>,
-    /// Whether the current outermost call's native stack limit has been clamped to the
-    /// thread's real stack bounds (done at the first nested entry).
-    pub(crate) native_limit_clamped: bool,
+    /// The native stack wasm runs on (mapped at the first call; back to the thread's pool when
+    /// the store drops).
+    pub(crate) native_stack: Option<NativeStackMem>,
 }
 
 // SAFETY: the raw pointers in a store point into memory the store owns; a store is only used
@@ -87,6 +87,9 @@ unsafe impl Send for StoreInner {}
 impl Drop for StoreInner {
     fn drop(&mut self) {
         if let Some(stack) = self.stack.take() {
+            stack.release();
+        }
+        if let Some(stack) = self.native_stack.take() {
             stack.release();
         }
     }
@@ -199,7 +202,7 @@ impl<T: 'static> Store<T> {
                 signals,
                 libcalls: Box::new(crate::jit::libcalls::table::<T>()),
                 pending_error: None,
-                native_limit_clamped: false,
+                native_stack: None,
             },
             host_funcs: Vec::new(),
             epoch_callback: None,

@@ -313,3 +313,287 @@ impl SlotStackMem {
         })
     }
 }
+
+// ---- The native stack wasm runs on ----
+
+/// The largest fixed native cost of one wasm frame in machine code, whatever its tier: the part
+/// of a machine-code frame that does not grow with the function's slot frame.
+///
+/// Measured (and held to by `runtime/tests/stack_depth.rs`, which recurses to the limit):
+/// - **baseline**: 64 bytes: the return address, `rbp`, the five callee-saved registers the
+///   prologue pushes (`rbx`, `r12`–`r15`) and 8 bytes of alignment (`baseline/src/masm/x64.rs`,
+///   `enter_frame`);
+/// - **optimized**, native entry: 16 bytes (return address and `rbp`) plus up to 48 of saved
+///   callee-saved registers and alignment; entered through the slot ABI, the wrapper adds a
+///   frame of the same kind (together at most 128);
+/// - **a recursion alternating between interpreted and machine-code frames** (a mutual
+///   recursion half tiered up): each interpreted → machine code → interpreted round trip adds
+///   the Rust frames in between (`enter_jit`, `call_jit`, the entry trampoline, the interpreter
+///   stub, `interp_entry` and the interpreter's dispatch): 720 bytes per two levels in this
+///   workspace's builds. That sets the constant: 512 bytes per level covers it with room.
+///
+/// What a frame spills on top of that (Cranelift spill slots, outgoing stack arguments) is
+/// bounded by the values live across its calls, which are slots of its frame: that part is
+/// covered by [`NATIVE_PER_SLOT_BYTE`] times the slot stack.
+pub(crate) const NATIVE_FRAME_BYTES: usize = 512;
+
+/// Native stack per byte of slot stack (see [`NATIVE_FRAME_BYTES`]): a frame spills at most its
+/// live values (one slot each) and passes at most its callee's parameters on the stack.
+pub(crate) const NATIVE_PER_SLOT_BYTE: usize = 2;
+
+/// Native stack kept below the deepest wasm frame for the Rust code that runs there: host
+/// functions, libcalls, the interpreter (entered from machine code), lazy translation and the
+/// synchronous baseline compile of a function first called at that depth, and the entry path of
+/// nested host → wasm calls. Only touched pages cost memory.
+pub(crate) const NATIVE_HOST_MARGIN: usize = 1 << 20;
+
+/// The size of the native stack that wasm runs on for a slot stack of `max_wasm_stack` bytes:
+/// large enough that any call depth the interpreter allows (at most
+/// `tierup_interp::exec::MAX_FRAMES` frames, whose slot frames fit in `max_wasm_stack`) also fits
+/// in machine code, plus [`NATIVE_HOST_MARGIN`].
+pub(crate) fn native_stack_bytes(max_wasm_stack: usize) -> usize {
+    NATIVE_PER_SLOT_BYTE * max_wasm_stack
+        + tierup_interp::exec::MAX_FRAMES * NATIVE_FRAME_BYTES
+        + NATIVE_HOST_MARGIN
+}
+
+/// A native stack for wasm: one `MAP_NORESERVE` mapping, read-write but committed only where
+/// touched, with a `PROT_NONE` guard page below it. Owned by a store (acquired at its first call,
+/// from this thread's pool, like the slot stack) and given back to a pool when the store drops,
+/// with its pages released.
+#[derive(Debug)]
+pub(crate) struct NativeStackMem {
+    _mmap: Mmap,
+    bytes: usize,
+    /// Lowest usable address (just above the guard page).
+    pub(crate) low: usize,
+    /// One past the highest usable address (16-byte aligned: the initial stack pointer).
+    pub(crate) top: usize,
+}
+
+/// How many idle native stacks a thread keeps.
+const POOLED_NATIVE_STACKS: usize = 2;
+
+/// How much of the top of a pooled native stack stays resident (the pages every call touches).
+const KEEP_RESIDENT: usize = 64 << 10;
+
+thread_local! {
+    static NATIVE_STACK_POOL: std::cell::RefCell<Vec<NativeStackMem>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+    /// The native stack this thread is running wasm on (`low`, `top`), or (0, 0).
+    static CURRENT_NATIVE_STACK: std::cell::Cell<(usize, usize)> =
+        const { std::cell::Cell::new((0, 0)) };
+}
+
+impl NativeStackMem {
+    /// A stack of `bytes` (usable), from this thread's pool if one of that size is idle.
+    pub(crate) fn acquire(bytes: usize) -> Result<NativeStackMem, String> {
+        let pooled = NATIVE_STACK_POOL
+            .try_with(|pool| {
+                let mut pool = pool.borrow_mut();
+                let i = pool.iter().position(|s| s.bytes == bytes)?;
+                Some(pool.swap_remove(i))
+            })
+            .ok()
+            .flatten();
+        match pooled {
+            Some(stack) => Ok(stack),
+            None => NativeStackMem::new(bytes),
+        }
+    }
+
+    /// Returns the stack to this thread's pool (or unmaps it if the pool is full), releasing
+    /// the pages a deep recursion touched.
+    pub(crate) fn release(self) {
+        let keep = KEEP_RESIDENT.min(self.top - self.low);
+        // SAFETY: `[low, top - keep)` lies within our mapping and nothing runs on it (the store
+        // that owned it is gone); the pages read back as zeros when touched again.
+        unsafe {
+            libc::madvise(
+                self.low as *mut libc::c_void,
+                self.top - keep - self.low,
+                libc::MADV_DONTNEED,
+            );
+        }
+        let _ = NATIVE_STACK_POOL.try_with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < POOLED_NATIVE_STACKS {
+                pool.push(self);
+            }
+        });
+    }
+
+    fn new(bytes: usize) -> Result<NativeStackMem, String> {
+        let page = 4096;
+        let usable = bytes
+            .checked_next_multiple_of(page)
+            .filter(|&n| n <= 8 << 30)
+            .ok_or("native stack size out of range")?;
+        // SAFETY: an anonymous private mapping with no fixed address has no preconditions.
+        let ptr = unsafe {
+            libc::mmap(
+                ptr::null_mut(),
+                usable + page,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_STACK,
+                -1,
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err("cannot reserve the native stack for wasm".into());
+        }
+        let mmap = Mmap {
+            ptr: ptr.cast(),
+            len: usable + page,
+        };
+        // SAFETY: the first page of our own mapping becomes the guard page.
+        if unsafe { libc::mprotect(ptr, page, libc::PROT_NONE) } != 0 {
+            return Err("cannot protect the native stack's guard page".into());
+        }
+        let low = mmap.ptr as usize + page;
+        Ok(NativeStackMem {
+            _mmap: mmap,
+            bytes,
+            low,
+            top: low + usable,
+        })
+    }
+}
+
+/// The native stack this thread is running wasm on, as (`low`, `top`), if any.
+pub(crate) fn current_native_stack() -> Option<(usize, usize)> {
+    CURRENT_NATIVE_STACK
+        .try_with(std::cell::Cell::get)
+        .ok()
+        .filter(|&(low, _)| low != 0)
+}
+
+/// Runs `f` on the native stack `[low, top)` and returns its result; `f`'s panic, if any,
+/// resumes on the caller's stack (no unwind ever crosses the switch).
+///
+/// # Safety
+/// `[low, top)` must be a read-write native stack, not in use, that stays mapped while `f`
+/// runs; `top` must be 16-byte aligned.
+pub(crate) unsafe fn on_native_stack<F: FnOnce() -> R, R>(low: usize, top: usize, f: F) -> R {
+    struct Ctx<F, R> {
+        f: Option<F>,
+        result: Option<std::thread::Result<R>>,
+    }
+    unsafe extern "sysv64" fn run<F: FnOnce() -> R, R>(ctx: *mut u8) {
+        // SAFETY: `ctx` is the `Ctx` below, live and not otherwise borrowed during the switch.
+        let ctx = unsafe { &mut *ctx.cast::<Ctx<F, R>>() };
+        if let Some(f) = ctx.f.take() {
+            ctx.result = Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+        }
+    }
+    debug_assert!(top.is_multiple_of(16) && low < top);
+    let mut ctx = Ctx {
+        f: Some(f),
+        result: None,
+    };
+    let previous = CURRENT_NATIVE_STACK.with(|c| c.replace((low, top)));
+    // SAFETY: the caller's contract for the stack; `run::<F, R>` matches `ctx`'s type and
+    // catches every panic, so nothing unwinds through `switch_stack`.
+    unsafe { switch_stack((&raw mut ctx).cast(), run::<F, R>, top) };
+    CURRENT_NATIVE_STACK.with(|c| c.set(previous));
+    match ctx.result {
+        Some(Ok(value)) => value,
+        Some(Err(panic)) => std::panic::resume_unwind(panic),
+        None => unreachable!("the function ran on the native stack"),
+    }
+}
+
+/// Calls `f(ctx)` with the stack pointer at `top`, then switches back. The caller's `rsp` is
+/// kept in `rbp` (callee-saved, so `f` preserves it), which also makes this a normal frame for
+/// unwinders and debuggers: the CFI describes the canonical frame by `rbp`, so backtraces taken
+/// on the new stack continue on the old one.
+#[unsafe(naked)]
+unsafe extern "sysv64" fn switch_stack(
+    ctx: *mut u8,
+    f: unsafe extern "sysv64" fn(*mut u8),
+    top: usize,
+) {
+    core::arch::naked_asm!(
+        ".cfi_startproc",
+        "push rbp",
+        ".cfi_adjust_cfa_offset 8",
+        ".cfi_rel_offset rbp, 0",
+        "mov rbp, rsp",
+        ".cfi_def_cfa_register rbp",
+        // `top` is 16-byte aligned: after the call pushes its return address, `f` starts with
+        // the alignment the ABI requires. `ctx` is already in `rdi`.
+        "mov rsp, rdx",
+        "call rsi",
+        "mov rsp, rbp",
+        ".cfi_def_cfa_register rsp",
+        "pop rbp",
+        ".cfi_adjust_cfa_offset -8",
+        ".cfi_restore rbp",
+        "ret",
+        ".cfi_endproc",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sp() -> usize {
+        let marker = 0u8;
+        std::hint::black_box(&marker) as *const u8 as usize
+    }
+
+    #[test]
+    fn runs_on_the_given_stack_and_returns_its_result() {
+        let stack = NativeStackMem::acquire(1 << 20).unwrap();
+        let (low, top) = (stack.low, stack.top);
+        assert!(current_native_stack().is_none());
+        // SAFETY: a fresh stack of ours, mapped until `stack` is released below.
+        let (inner_sp, current) =
+            unsafe { on_native_stack(low, top, || (sp(), current_native_stack())) };
+        assert!(low < inner_sp && inner_sp < top);
+        assert_eq!(current, Some((low, top)));
+        assert!(current_native_stack().is_none());
+        stack.release();
+    }
+
+    #[test]
+    fn panics_resume_on_the_callers_stack_and_switches_nest() {
+        let outer = NativeStackMem::acquire(1 << 20).unwrap();
+        let inner = NativeStackMem::new(1 << 20).unwrap();
+        let result = std::panic::catch_unwind(|| {
+            // SAFETY: two distinct fresh stacks, mapped for the whole test.
+            unsafe {
+                on_native_stack(outer.low, outer.top, || {
+                    let depth = on_native_stack(inner.low, inner.top, || {
+                        assert_eq!(current_native_stack(), Some((inner.low, inner.top)));
+                        7
+                    });
+                    assert_eq!(current_native_stack(), Some((outer.low, outer.top)));
+                    if depth == 7 {
+                        panic!("from the native stack");
+                    }
+                })
+            }
+        });
+        let panic = result.unwrap_err();
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"from the native stack"));
+        assert!(current_native_stack().is_none());
+        outer.release();
+        inner.release();
+    }
+
+    #[test]
+    fn the_native_stack_covers_every_interpreted_depth() {
+        let bytes = native_stack_bytes(8 << 20);
+        assert!(bytes >= 2 * (8 << 20) + tierup_interp::exec::MAX_FRAMES * 64);
+        // Pooled stacks are reused.
+        let stack = NativeStackMem::acquire(bytes).unwrap();
+        let low = stack.low;
+        stack.release();
+        let again = NativeStackMem::acquire(bytes).unwrap();
+        assert_eq!(again.low, low);
+        again.release();
+    }
+}

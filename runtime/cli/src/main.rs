@@ -216,7 +216,8 @@ struct RunArgs {
     max_memory_pages: Option<u32>,
     #[command(flatten)]
     limits: LimitOptions,
-    /// Size of the wasm stack, in bytes.
+    /// Size of the wasm stack, in bytes (default 8 MiB). It bounds the call depth of every
+    /// tier: a depth that succeeds in the interpreter succeeds in machine code too.
     #[arg(long, value_name = "BYTES")]
     max_wasm_stack: Option<usize>,
     /// Cap on the machine code of all modules together, in bytes (default 1 GiB). Forced

@@ -728,3 +728,50 @@ fn trap_on_grow_failure_exits_134_naming_the_limit() {
         out.stderr
     );
 }
+
+/// `--max-wasm-stack` bounds every tier: 90,000 frames run in every tier at the default, a
+/// small stack stops the same recursion in every tier, and deeper ones trap cleanly.
+#[test]
+fn max_wasm_stack_bounds_every_tier() {
+    let wat = r#"(module
+      (func $rec (export "rec") (param i32) (result i32)
+        (if (result i32) (local.get 0)
+          (then (i32.add (call $rec (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))
+          (else (i32.const 0)))))"#;
+    let path = scratch_dir().join("stack_depth.wat");
+    std::fs::write(&path, wat).expect("write stack_depth.wat");
+    let path = path.display().to_string();
+    for tier in ["interp", "baseline", "opt", "tiered"] {
+        let out = tierup(["run", "--tier", tier, "--invoke", "rec", &path, "90000"]);
+        assert_eq!(success(out), "90000\n", "{tier}");
+        let out = tierup(["run", "--tier", tier, "--invoke", "rec", &path, "20000000"]);
+        failure(&out, 134);
+        assert!(
+            out.stderr.contains("call stack exhausted"),
+            "{tier}: {}",
+            out.stderr
+        );
+        let small = [
+            "run",
+            "--tier",
+            tier,
+            "--max-wasm-stack",
+            "65536",
+            "--invoke",
+            "rec",
+            &path,
+        ];
+        let out = tierup(small.iter().copied().chain(["1000"]));
+        assert_eq!(success(out), "1000\n", "{tier}");
+        // Interpreted and baseline frames take slot stack; optimized code is bounded by the
+        // native stack sized from the same setting.
+        let deep = if tier == "opt" { "10000000" } else { "50000" };
+        let out = tierup(small.iter().copied().chain([deep]));
+        failure(&out, 134);
+        assert!(
+            out.stderr.contains("call stack exhausted"),
+            "{tier}: {}",
+            out.stderr
+        );
+    }
+}

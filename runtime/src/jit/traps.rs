@@ -54,10 +54,8 @@ pub struct EntryRecord {
     pub trap_pc: usize,
     /// The trap's status (`TrapCode::status`), when a trap was taken.
     pub status: u32,
-    /// Return addresses (and the faulting pc) of the wasm frames between the fault and this
-    /// entry, innermost first, collected by the signal handler.
-    pub frames: [usize; MAX_TRAP_FRAMES],
-    /// How many of `frames` are valid.
+    /// How many frames the signal handler collected into this thread's [`TRAP_FRAMES`] for
+    /// the trap this entry took.
     pub nframes: usize,
 }
 
@@ -72,6 +70,13 @@ const _: () = assert!(std::mem::offset_of!(EntryRecord, landing) == RECORD_LANDI
 thread_local! {
     /// The innermost entry of this thread (null outside JIT code).
     static CURRENT_ENTRY: Cell<*mut EntryRecord> = const { Cell::new(std::ptr::null_mut()) };
+    /// Return addresses (and the faulting pc) of the wasm frames between a trap and its
+    /// innermost entry, innermost first, collected by the signal handler. One buffer per thread,
+    /// not one per entry: only the innermost entry traps, and [`call_jit`] reads the frames
+    /// before any other code can fault. (Per entry it cost 2 KiB of native stack each time the
+    /// interpreter called machine code, which a recursion alternating between them pays at
+    /// every other level.)
+    static TRAP_FRAMES: Cell<[usize; MAX_TRAP_FRAMES]> = const { Cell::new([0; MAX_TRAP_FRAMES]) };
     /// Whether this thread has an alternate signal stack of ours (or a big enough one).
     static ALT_STACK_READY: Cell<bool> = const { Cell::new(false) };
 }
@@ -177,6 +182,20 @@ impl Drop for RegistryReader {
     }
 }
 
+/// The wasm frames of the trap this thread's innermost entry just took (the first `n` of
+/// [`TRAP_FRAMES`]). Out of line and reading in place, so the 2 KiB buffer never sits in
+/// `call_jit`'s frame.
+#[cold]
+#[inline(never)]
+fn trap_frames(n: usize) -> Vec<WasmFrame> {
+    TRAP_FRAMES.with(|frames| {
+        // SAFETY: the buffer is this thread's; the signal handler that wrote it has returned and
+        // nothing writes it again before the next trap on this thread.
+        let pcs = unsafe { &*frames.as_ptr() };
+        frames_of(&pcs[..n.min(MAX_TRAP_FRAMES)])
+    })
+}
+
 /// The wasm frames for the program counters a trap collected (innermost first).
 fn frames_of(pcs: &[usize]) -> Vec<WasmFrame> {
     let reader = RegistryReader::enter();
@@ -268,8 +287,7 @@ pub unsafe fn call_jit(code: usize, vmctx: *mut VmCtx, fp: *mut u64) -> Result<(
     }
     // SAFETY: `vmctx` and its store are live (the caller's contract).
     let mut trap = unsafe { (*(*vmctx).store).take_pending_trap(status) };
-    trap.frames
-        .extend(frames_of(&record.frames[..record.nframes]));
+    trap.frames.extend(trap_frames(record.nframes));
     Err(trap)
 }
 
@@ -280,7 +298,6 @@ fn new_record() -> EntryRecord {
         landing: 0,
         trap_pc: 0,
         status: 0,
-        frames: [0; MAX_TRAP_FRAMES],
         nframes: 0,
     }
 }
@@ -410,35 +427,45 @@ extern "C" fn handle_signal(signal: libc::c_int, info: *mut libc::siginfo_t, con
             (*record).status = status;
             (*record).trap_pc = pc;
             let rbp = gregs[libc::REG_RBP as usize] as usize;
-            walk_frames(&reader, &mut *record, pc, info.func_index.is_some(), rbp);
+            let frames = TRAP_FRAMES.with(Cell::as_ptr);
+            (*record).nframes =
+                walk_frames(&reader, &mut *frames, pc, info.func_index.is_some(), rbp);
             gregs[libc::REG_RIP as usize] = (*record).landing as i64;
             gregs[libc::REG_RSP as usize] = (*record).sp as i64;
             gregs[libc::REG_RAX as usize] = i64::from(status);
             return;
         }
         drop(reader);
+        if signal == libc::SIGSEGV
+            && let Some((low, _)) = crate::vm::current_native_stack()
+            && let addr = (*info).si_addr() as usize
+            && addr < low
+            && addr >= low.saturating_sub(GUARD_PAGE)
+        {
+            native_stack_overflow();
+        }
         chain(signal, info, context);
     }
 }
 
-/// Collects the wasm frames of a trap at `pc` into `record`: the faulting function (if `pc`
-/// is in one), then every return address along the `rbp` chain that lies in registered code.
-/// JIT functions and stubs all keep `rbp` frames; the chain ends at the entry trampoline,
-/// whose return address is not registered.
+/// Collects the wasm frames of a trap at `pc` into `frames` and returns how many: the faulting
+/// function (if `pc` is in one), then every return address along the `rbp` chain that lies in
+/// registered code. JIT functions and stubs all keep `rbp` frames; the chain ends at the entry
+/// trampoline, whose return address is not registered.
 ///
 /// # Safety
 /// Called from the signal handler for a fault in registered code, whose `rbp` chain up to the
 /// innermost trampoline consists of valid frames.
 unsafe fn walk_frames(
     reader: &RegistryReader,
-    record: &mut EntryRecord,
+    frames: &mut [usize; MAX_TRAP_FRAMES],
     pc: usize,
     in_function: bool,
     mut rbp: usize,
-) {
+) -> usize {
     let mut n = 0;
     if in_function {
-        record.frames[n] = pc;
+        frames[n] = pc;
         n += 1;
     }
     while n < MAX_TRAP_FRAMES && rbp != 0 && rbp.is_multiple_of(8) {
@@ -449,12 +476,30 @@ unsafe fn walk_frames(
         };
         if info.func_index.is_some() {
             // A return address points after its call: back up into the call instruction.
-            record.frames[n] = ret - 1;
+            frames[n] = ret - 1;
             n += 1;
         }
         rbp = next;
     }
-    record.nframes = n;
+    n
+}
+
+/// The guard page below each native stack wasm runs on (`crate::vm::NativeStackMem`).
+const GUARD_PAGE: usize = 4096;
+// The message of `native_stack_overflow` names the margin.
+const _: () = assert!(crate::vm::NATIVE_HOST_MARGIN == 1 << 20);
+
+/// A fault in the guard page of the native stack wasm runs on, outside machine code: Rust code
+/// (a host function, most likely) used more than the margin kept for it below the deepest wasm
+/// frame. There is no way to continue; say so, as Rust does for its own stack overflows.
+fn native_stack_overflow() -> ! {
+    const MESSAGE: &[u8] = b"tierup: host code overflowed the native stack wasm runs on \
+        (1 MiB is kept for host functions below the deepest wasm frame); aborting\n";
+    // SAFETY: `write` and `abort` are async-signal-safe; the buffer is a static.
+    unsafe {
+        libc::write(2, MESSAGE.as_ptr().cast(), MESSAGE.len());
+        libc::abort()
+    }
 }
 
 /// Passes a signal that is not ours to the handler that was installed before ours.
