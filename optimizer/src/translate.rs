@@ -166,6 +166,8 @@ pub(crate) struct Translator<'a, 'f> {
     unreachable_depth: u32,
     /// Values computed once in the entry block.
     pub(crate) vm: crate::vm::EntryValues,
+    /// The fuel left, when the module consumes fuel (see `vm.rs`'s `start_fuel`).
+    pub(crate) fuel: Option<Variable>,
     /// On-stack-replacement variant: the module offsets of the `loop`s it can enter, each
     /// with the block the entry dispatches to (that loop's header); empty for the normal
     /// entry.
@@ -214,6 +216,7 @@ pub(crate) fn translate(
         osr: Vec::new(),
         osr_found: 0,
         op_offset: 0,
+        fuel: None,
     };
     t.prologue(&ty, &body, kind)?;
     if let Entry::Osr(offsets) = kind {
@@ -328,6 +331,9 @@ impl Translator<'_, '_> {
         kind: Entry<'_>,
     ) -> Result<(), CompileError> {
         let entry = self.b.current_block().expect("in the entry block");
+        if self.env.module.instrumentation.consume_fuel {
+            self.start_fuel();
+        }
         self.vm.check_slot_stack(&mut self.b);
         self.check_interrupt();
         let fp = self.vm.fp;

@@ -186,7 +186,9 @@ impl Translator<'_, '_> {
             .collect();
         let sig = self.signature(&params, returns);
         let call = self.b.ins().call_indirect(sig, callee, args);
-        self.b.inst_results(call).to_vec()
+        let results = self.b.inst_results(call).to_vec();
+        self.reload_fuel();
+        results
     }
 
     fn libcall(&mut self, libcall: Libcall) -> Value {
@@ -220,15 +222,36 @@ impl Translator<'_, '_> {
         self.b.seal_block(cont);
     }
 
+    /// Starts metering: the fuel left lives in a variable (a register in loops), loaded from
+    /// the store here and after every call (the callee, a host function or the runtime may
+    /// have paid or set fuel), and written back at every charge, so the store's fuel is exact
+    /// whenever anything can trap or look at it.
+    pub(crate) fn start_fuel(&mut self) {
+        let var = self.b.declare_var(I64);
+        self.fuel = Some(var);
+        self.reload_fuel();
+    }
+
+    /// Reloads the fuel variable from the store (after a call).
+    fn reload_fuel(&mut self) {
+        if let Some(var) = self.fuel {
+            let store = self.vm.store;
+            let flags = MemFlagsData::trusted();
+            let fuel = self.b.ins().load(I64, flags, store, off::STORE_FUEL as i32);
+            self.b.def_var(var, fuel);
+        }
+    }
+
     /// Pays `amount` fuel for the segment that starts here, or zeroes the fuel and traps with
     /// `OutOfFuel` (`tierup_abi::metering`).
     pub(crate) fn consume_fuel(&mut self, amount: u32) {
+        let Some(var) = self.fuel else { return };
         if amount == 0 {
             return;
         }
         let store = self.vm.store;
         let flags = MemFlagsData::trusted();
-        let fuel = self.b.ins().load(I64, flags, store, off::STORE_FUEL as i32);
+        let fuel = self.b.use_var(var);
         let left = self.b.ins().iadd_imm_s(fuel, -i64::from(amount));
         let out = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, left, 0);
         let out_of_fuel = self.b.create_block();
@@ -247,6 +270,7 @@ impl Translator<'_, '_> {
         self.b
             .ins()
             .store(flags, left, store, off::STORE_FUEL as i32);
+        self.b.def_var(var, left);
     }
 
     /// Traps with `status` (through the runtime's raise routine) unless it is 0.
@@ -503,6 +527,7 @@ impl Translator<'_, '_> {
             }
         };
         self.b.ins().call_indirect(sig, entry, &[vmctx, frame]);
+        self.reload_fuel();
     }
 
     pub(crate) fn call(&mut self, func_index: FuncIdx) {
@@ -631,6 +656,7 @@ impl Translator<'_, '_> {
         call_args.extend(args);
         let call = self.b.ins().call_indirect(sig, entry, &call_args);
         let results = self.b.inst_results(call).to_vec();
+        self.reload_fuel();
         self.stack.extend(results);
     }
 

@@ -69,6 +69,7 @@ fn instantiate(
         .preopened_dir(dir, "/sandbox")
         .expect("preopen");
     let mut store = Store::new(engine, builder.build());
+    tierup_tests::fill_fuel(&mut store);
     let mut linker = Linker::new(engine);
     wasi::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx).expect("add WASI");
     let instance = linker.instantiate(&mut store, module).expect("instantiate");

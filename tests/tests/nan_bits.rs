@@ -106,6 +106,7 @@ fn results(config: &Config) -> Vec<(String, String)> {
     let engine = Engine::new(config).expect("engine");
     let module = Module::new(&engine, MODULE).expect("module loads");
     let mut store = Store::new(&engine, ());
+    tierup_tests::fill_fuel(&mut store);
     let instance = Instance::new(&mut store, &module, &[]).expect("instantiate");
     let mut names: Vec<String> = instance
         .exports(&mut store)
@@ -186,6 +187,7 @@ fn min_max_nan_rule() {
         let engine = Engine::new(&row.config()).expect("engine");
         let module = Module::new(&engine, MODULE).expect("module loads");
         let mut store = Store::new(&engine, ());
+        tierup_tests::fill_fuel(&mut store);
         let instance = Instance::new(&mut store, &module, &[]).expect("instantiate");
         let mut call = |name: &str, args: [Val; 2]| {
             let func = instance.get_func(&mut store, name).expect("export");

@@ -143,6 +143,7 @@ fn instantiate(config: &Config) -> (Store<()>, Instance) {
     let engine = Engine::new(config).expect("engine");
     let module = Module::new(&engine, MODULE).expect("module loads");
     let mut store = Store::new(&engine, ());
+    tierup_tests::fill_fuel(&mut store);
     let instance = Instance::new(&mut store, &module, &[]).expect("instantiate");
     (store, instance)
 }

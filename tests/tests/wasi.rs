@@ -107,6 +107,7 @@ fn a_module_importing_every_preview1_function_links() {
     let module = Module::new(&engine, &wat).expect("module parses");
     assert_eq!(module.imports().len(), 46);
     let mut store = Store::new(&engine, WasiCtx::builder().build());
+    tierup_tests::fill_fuel(&mut store);
     let mut linker = Linker::new(&engine);
     wasi::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx).expect("add WASI");
     linker
@@ -153,6 +154,7 @@ fn run_start_with(config: &Config, name: &str, ctx: WasiCtx) -> Result<(), Error
     let engine = Engine::new(config).expect("engine");
     let module = Module::from_file(&engine, program(name)).expect("load");
     let mut store = Store::new(&engine, ctx);
+    tierup_tests::fill_fuel(&mut store);
     let mut linker = Linker::new(&engine);
     wasi::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx).expect("add WASI");
     let instance = linker

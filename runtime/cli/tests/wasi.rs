@@ -856,4 +856,103 @@ mod hostile {
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
+
+    /// Guests that go after the host's other resources, in every tier: tables and memories
+    /// (the store limits), the stacks (unbounded recursion), the CPU (an endless loop, a
+    /// sleep in WASI, a fuel budget). Each must end with its clean error and the expected
+    /// exit code, well within its time limit, with the process's maximum RSS under the
+    /// stated bound.
+    #[test]
+    fn every_kind_of_hostile_guest_ends_cleanly_in_every_tier() {
+        /// (what, arguments before the module, module, exit code, stderr must contain, max RSS
+        /// in MiB)
+        type Case = (
+            &'static str,
+            &'static [&'static str],
+            &'static str,
+            i32,
+            &'static str,
+            i64,
+        );
+        const CASES: &[Case] = &[
+            // 1.6 GB of tables refused at instantiation by the default store total.
+            ("tables", &[], "hostile/many_tables.wat", 1, "limit", 64),
+            // Growth refused with -1 (memory at 4 GiB of untouched pages, tables at the 10M
+            // element total: 80 MB of slots at most).
+            ("growth", &[], "hostile/grow_everything.wat", 2, "", 160),
+            // Unbounded recursion: the wasm stack's bound, in every tier.
+            (
+                "recursion",
+                &["--max-wasm-stack", "1048576"],
+                "hostile/recursion.wat",
+                134,
+                "call stack exhausted",
+                128,
+            ),
+            (
+                "spin",
+                &["--timeout", "0.2"],
+                "spin.wat",
+                134,
+                "interrupted",
+                64,
+            ),
+            (
+                "spin, epochs",
+                &["--timeout", "0.2", "--epoch-interruption"],
+                "spin.wat",
+                134,
+                "interrupted",
+                64,
+            ),
+            (
+                "sleep",
+                &["--timeout", "0.2"],
+                "sleep.wat",
+                134,
+                "interrupted",
+                64,
+            ),
+            (
+                "fuel",
+                &["--fuel", "100000"],
+                "fuel_print.wat",
+                134,
+                "all fuel consumed",
+                64,
+            ),
+        ];
+        let mut failures = Vec::new();
+        for tier in tiers() {
+            for &(what, flags, module, code, message, rss_mib) in CASES {
+                let module = tierup_tests::fixture(module).display().to_string();
+                let mut args = vec!["run", "--tier", tier];
+                args.extend_from_slice(flags);
+                args.push(&module);
+                let started = Instant::now();
+                let got = run_measured(&args);
+                let took = started.elapsed();
+                eprintln!(
+                    "{tier:>8} {what:<14} exit {:?} signal {:?} in {took:?}: max RSS {} KiB",
+                    got.code, got.signal, got.maxrss_kib
+                );
+                if got.code != Some(code)
+                    || !got.stderr.contains(message)
+                    || got.maxrss_kib > rss_mib * 1024
+                    || took > Duration::from_secs(20)
+                {
+                    failures.push(format!(
+                        "{what} in {tier}: expected exit {code} with `{message}` within \
+                         {rss_mib} MiB, got exit {:?}, signal {:?}, {} KiB in {took:?}; \
+                         stderr: {}",
+                        got.code,
+                        got.signal,
+                        got.maxrss_kib,
+                        got.stderr.lines().next().unwrap_or("")
+                    ));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
 }
