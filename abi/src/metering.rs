@@ -11,8 +11,11 @@
 //! a straight run of operators that starts at a **charge point** and is paid for in full there:
 //! - the function entry;
 //! - right after every `loop` (the loop body's first segment: a branch back to the loop lands
-//!   here, so every iteration pays again), `if` (the `then` arm), `else` (the `else` arm) and
-//!   every `end` but the function's last (the code after a block, where its branches land).
+//!   here, so every iteration pays again), `if` (the `then` arm), `else` (the `else` arm), and
+//!   the `end` of every `loop` and `if`, and of every `block` that some branch targets (the code
+//!   after it, where its branches land). The `end` of a `block` that nothing branches to is not
+//!   a charge point: only the code before it falls through to it, so the segment runs on
+//!   (compilers emit many such blocks; fewer segments mean cheaper metering).
 //!
 //! A segment's cost is the sum of its operators' costs up to the next charge point, leaving out
 //! the operators that follow an unconditional transfer (`br`, `br_table`, `return`,
@@ -64,8 +67,10 @@ pub fn operator_cost(op: &Operator<'_>) -> u32 {
     }
 }
 
-/// Whether a new fuel segment starts right after `op` (the function's final `end` aside, after
-/// which nothing follows).
+/// Whether a new fuel segment may start right after `op` (the function's final `end` aside,
+/// after which nothing follows; an `end` only when its block is a branch target, which
+/// [`FuelPlan`] knows: a tier charges [`FuelPlan::cost_after`] after each such operator, and
+/// it is 0 where no segment starts).
 pub fn is_charge_point(op: &Operator<'_>) -> bool {
     matches!(
         op,
@@ -103,6 +108,8 @@ impl FuelPlan {
     /// If the body cannot be decoded (validation would have rejected it).
     pub fn new(body: &FunctionBody<'_>) -> Result<FuelPlan, BinaryReaderError> {
         let mut plan = FuelPlan::default();
+        // Per open `block` (true), `loop` or `if` (false): whether a branch targets it yet.
+        let mut frames: Vec<(bool, bool)> = Vec::new();
         let mut ops = body.get_operators_reader()?;
         // The charge point of the segment being counted (`None`: the entry).
         let mut opened_at: Option<u32> = None;
@@ -119,7 +126,28 @@ impl FuelPlan {
             if live {
                 cost = cost.saturating_add(operator_cost(&op));
             }
-            if is_charge_point(&op) {
+            let mut target = |depth: u32| {
+                if let Some(i) = frames.len().checked_sub(1 + depth as usize) {
+                    frames[i].1 = true;
+                }
+            };
+            match &op {
+                Operator::Block { .. } => frames.push((true, false)),
+                Operator::Loop { .. } | Operator::If { .. } => frames.push((false, false)),
+                Operator::Br { relative_depth } | Operator::BrIf { relative_depth } => {
+                    target(*relative_depth);
+                }
+                Operator::BrTable { targets } => {
+                    target(targets.default());
+                    for depth in targets.targets() {
+                        target(depth?);
+                    }
+                }
+                _ => {}
+            }
+            let untargeted_block_end =
+                matches!(op, Operator::End) && matches!(frames.pop(), Some((true, false)));
+            if is_charge_point(&op) && !untargeted_block_end {
                 close(&mut plan, opened_at, cost);
                 opened_at = Some(offset);
                 cost = 0;
@@ -218,6 +246,20 @@ mod tests {
                 ("End".to_string(), 2),
             ]
         );
+    }
+
+    #[test]
+    fn a_block_nothing_branches_to_does_not_end_its_segment() {
+        let (entry, rest) = plan(
+            "(module (func (param i32) (result i32)
+               (block (drop (local.get 0)))
+               (block $t (br_if $t (local.get 0)))
+               (local.get 0)))",
+        );
+        // local.get (+ free drop), then into the next block: local.get, br_if.
+        assert_eq!(entry, 3);
+        // After the targeted block: local.get.
+        assert_eq!(rest, vec![("End".to_string(), 1)]);
     }
 
     #[test]
