@@ -579,7 +579,7 @@ pub fn host_behaviour(
     HostAction::Return(match name {
         "add" => vec![Value::I32(x.wrapping_add(int(1) as u32))],
         "trap" => return HostAction::Fail(HostFailure("host.trap".to_string())),
-        "trap_if" if x % 3 == 0 => {
+        "trap_if" if x.is_multiple_of(3) => {
             return HostAction::Fail(HostFailure(format!("host.trap_if({x})")));
         }
         "trap_if" => vec![Value::I32(x)],
@@ -642,8 +642,8 @@ pub struct HostState<I> {
     /// The instance, once instantiated.
     pub instance: Option<I>,
     /// tierup's tiered rows: the module, and how many more host calls may wait for its
-    /// optimizer queue to drain (so that the loop around the host call continues in
-    /// optimized code, entered by OSR).
+    /// optimizer queue to drain when it has work (so that the loop around the host call
+    /// continues in optimized code, entered by OSR).
     pub settle: Option<(Module, u32)>,
 }
 
@@ -669,21 +669,28 @@ pub fn wait_for_optimizer(module: &Module) {
     }
 }
 
+/// A host call's settle point: while the budget lasts, a host call made while the optimizer
+/// has work queued waits for it (and uses up one unit).
+fn settle(state: &mut HostState<Instance>) {
+    if let Some((module, budget)) = &mut state.settle
+        && *budget > 0
+        && module.stats().opt_pending > 0
+    {
+        *budget -= 1;
+        wait_for_optimizer(module);
+    }
+}
+
+/// A host function for tierup over dynamically typed values.
+type TierupHostFn = Box<
+    dyn Fn(Caller<'_, HostState<Instance>>, &[Val], &mut [Val]) -> Result<(), Error> + Send + Sync,
+>;
+
 /// The host function `def` for tierup.
-fn tierup_host_func(
-    def: HostFuncDef,
-) -> impl Fn(Caller<'_, HostState<Instance>>, &[Val], &mut [Val]) -> Result<(), Error>
-+ Send
-+ Sync
-+ 'static {
-    move |mut caller, params, results| {
+fn tierup_host_func(def: HostFuncDef) -> TierupHostFn {
+    Box::new(move |mut caller, params, results| {
         let args: Vec<Value> = params.iter().map(Value::from_tierup).collect();
-        if let Some((module, budget)) = &mut caller.data_mut().settle
-            && *budget > 0
-        {
-            *budget -= 1;
-            wait_for_optimizer(module);
-        }
+        settle(caller.data_mut());
         let state = caller.data_mut();
         state.log.push(host_log_entry(def.name, &args));
         let values = match host_behaviour(def.name, &args, &state.funcs, state.depth) {
@@ -718,7 +725,7 @@ fn tierup_host_func(
             *slot = value.to_tierup(ty);
         }
         Ok(())
-    }
+    })
 }
 
 /// A linker that defines every [`HOST_FUNCS`] function for tierup (`host.add` through the
@@ -731,12 +738,7 @@ pub fn tierup_linker(engine: &Engine) -> Result<Linker<HostState<Instance>>, Err
                 HOST_MODULE,
                 "add",
                 |mut caller: Caller<'_, HostState<Instance>>, a: i32, b: i32| -> i32 {
-                    if let Some((module, budget)) = &mut caller.data_mut().settle
-                        && *budget > 0
-                    {
-                        *budget -= 1;
-                        wait_for_optimizer(module);
-                    }
+                    settle(caller.data_mut());
                     let args = [Value::I32(a as u32), Value::I32(b as u32)];
                     caller.data_mut().log.push(host_log_entry("add", &args));
                     a.wrapping_add(b)

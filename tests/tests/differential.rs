@@ -44,7 +44,7 @@ use tierup_tests::differential::{
 };
 
 /// Modules per CI run.
-const MODULES: u64 = 240;
+const MODULES: u64 = 300;
 
 /// Calls of each exported function per module.
 const ROUNDS: usize = 2;
@@ -94,7 +94,7 @@ fn plan_of(seed: u64, wasm: &[u8], fuel_exported: bool) -> Plan {
             amount: FUEL as i32,
         });
     }
-    if seed % HOT_EVERY == 0 {
+    if seed.is_multiple_of(HOT_EVERY) {
         plan = plan.hot(HOT_REPEAT, HOT_HOST_SETTLES);
     }
     plan
@@ -199,14 +199,20 @@ fn wasmi_valtype(ty: ValType) -> wasmi::ValType {
     }
 }
 
+/// A host function for wasmi over dynamically typed values.
+type WasmiHostFn = Box<
+    dyn Fn(
+            wasmi::Caller<'_, WasmiState>,
+            &[wasmi::Val],
+            &mut [wasmi::Val],
+        ) -> Result<(), wasmi::Error>
+        + Send
+        + Sync,
+>;
+
 /// The host function `def` for wasmi: the same behaviour and log as tierup's.
-fn wasmi_host_func(
-    def: HostFuncDef,
-) -> impl Fn(wasmi::Caller<'_, WasmiState>, &[wasmi::Val], &mut [wasmi::Val]) -> Result<(), wasmi::Error>
-+ Send
-+ Sync
-+ 'static {
-    move |mut caller, params, results| {
+fn wasmi_host_func(def: HostFuncDef) -> WasmiHostFn {
+    Box::new(move |mut caller, params, results| {
         let fail = |why: String| wasmi::Error::host(WasmiHostFailure(HostFailure(why)));
         let args: Vec<Value> = params.iter().map(from_wasmi).collect();
         let state = caller.data_mut();
@@ -243,7 +249,7 @@ fn wasmi_host_func(
             *slot = to_wasmi(value, ty);
         }
         Ok(())
-    }
+    })
 }
 
 /// A wasmi linker with every host function (`host.add` through the typed `func_wrap`).
@@ -727,4 +733,45 @@ fn shared_module_agrees_on_every_thread() {
         "threads disagree with the single-threaded run:\n  {}",
         failures.join("\n  ")
     );
+}
+
+/// The settle mechanism of hot plans works: a loop that calls a host function which waits
+/// for the optimizer continues in optimized code, entered by OSR mid-call, in every tiered
+/// row that has the optimizer, and observes the same as the interpreter.
+#[test]
+fn host_settle_moves_a_running_loop_into_optimized_code() {
+    let wasm = wat::parse_str(
+        r#"(module
+             (import "host" "add" (func $add (param i32 i32) (result i32)))
+             (func (export "sum") (param $n i32) (result i32) (local $acc i32)
+               (loop $l
+                 (local.set $acc (call $add (local.get $acc) (local.get $n)))
+                 (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                 (br_if $l (i32.gt_s (local.get $n) (i32.const 0))))
+               (local.get $acc)))"#,
+    )
+    .expect("valid text");
+    let mut plan = Plan::new(&wasm, 7, 1).expect("it compiles");
+    // Optimized code is installed at the first settle; the loop asks for its OSR entry (a
+    // compile of its own) `OPT_POLL_TICKS` (10,000) back-edges later, waits at the second
+    // settle, and jumps in 10,000 back-edges after that. (Generated modules, whose calls are
+    // limited to 2,000 back-edges by their fuel, reach the optimizer at function entry only.)
+    const N: u32 = 30_000;
+    plan.calls[0].args = vec![Value::I32(N)];
+    plan.host_settles = 3;
+    let reference = run_tierup(&wasm, &TIER_MODES[0], &plan);
+    assert_eq!(
+        reference.calls[0].outcome,
+        Outcome::Returned(vec![Value::I32(N * (N + 1) / 2)])
+    );
+    assert_eq!(reference.calls[0].host_calls.len(), N as usize);
+    for mode in TIER_MODES {
+        let run = run_tierup(&wasm, mode, &plan);
+        if let Some(d) = compare_tiers(&reference, &run, &plan).divergence {
+            panic!("{}: {}", mode.name, d.detail);
+        }
+        println!("{}: {:?}", mode.name, run.reach);
+    }
+    let hot = run_tierup(&wasm, &HOT_ROW, &plan);
+    assert!(hot.reach.opt_osr_entries > 0, "{:?}", hot.reach);
 }
