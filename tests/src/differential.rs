@@ -12,8 +12,22 @@
 //!   ([`Instantiation`]), then per call the [`Outcome`] and the state snapshot
 //!   ([`StateItem`]s). [`run_tierup`] produces one for a tier mode ([`TIER_MODES`]);
 //!   [`run_v8`] one from V8 (`node`), and the wasmi runner in the test another.
-//! - [`compare`]: the first step at which two runs disagree; [`check_module`] applies the
-//!   rules below and returns a [`ModuleReport`].
+//! - [`compare`]: the first step at which two engines' runs disagree, [`compare_tiers`] the
+//!   same for two tier modes (stricter, see below); [`check_module`] applies the rules below
+//!   and returns a [`ModuleReport`].
+//! - Host functions ([`HOST_FUNCS`], module [`HOST_MODULE`]): generated modules may import
+//!   them ([`with_host_imports`] sets wasm-smith's `available_imports`). Their behaviour is
+//!   one engine-neutral function ([`host_behaviour`]): arithmetic over every value type
+//!   (`v128`, multi-value and references included), errors ([`HostFailure`], which end the
+//!   call as [`Outcome::HostFailed`]) and `host.reenter`, which calls an export of the same
+//!   instance (host → wasm → host → wasm, at most [`MAX_REENTRY_DEPTH`] deep). Every engine
+//!   logs each host call with its arguments ([`HostState::log`]) and the logs are compared.
+//!   tierup's are defined by [`tierup_linker`], wasmi's in the test; V8 gets no imports, so
+//!   modules with imports are compared with wasmi only (a disagreement stays unresolved).
+//! - Hot plans ([`Plan::hot`]): each call repeated, and settle points where the tiered rows
+//!   wait for the optimizer queue to drain ([`Plan::settle_at`], [`Plan::host_settles`]), so
+//!   that optimized code really runs; [`Run::reach`] says how far each run got
+//!   ([`TierReach`], from `Module::stats`).
 //!
 //! # The rules
 //! - Every tier mode must observe *exactly* the same run: any disagreement is a tierup bug.
@@ -33,11 +47,17 @@
 //! - Memories by size and an FNV-1a hash of their bytes, tables by size and the pattern of
 //!   null entries.
 //!
+//! - Between tier modes ([`compare_tiers`]) also the innermost [`BACKTRACE_FRAMES_COMPARED`]
+//!   function indices of every trap's and host failure's backtrace, trap codes exactly, and
+//!   (with [`COMPARE_STACK_EXHAUSTION`]) stack overflows like any other trap.
+//!
 //! # Hazards
-//! - Some outcomes depend on limits that legitimately differ between engines and tiers: stack
+//! - Some outcomes depend on limits that legitimately differ between engines: stack
 //!   exhaustion, interruption by the watchdog ([`CALL_TIME_LIMIT`]), wasmi's fuel. These are
-//!   [`Outcome::Skipped`]: the engine stops following the plan there (the state after an
-//!   interrupted call is arbitrary), and comparison stops at the first skip on either side.
+//!   [`Outcome::Skipped`] (a stack overflow is a trap compared between tier modes when
+//!   [`COMPARE_STACK_EXHAUSTION`] is on, and ends the comparison with other engines): the
+//!   engine stops following the plan there (the state after an interrupted call is
+//!   arbitrary), and comparison stops at the first skip on either side.
 //! - The watchdog interrupts a store from another thread; an interruption that lands just
 //!   after a call returned leaves the store's interrupt flag set, so a call during which the
 //!   watchdog fired always counts as skipped and ends the run.
