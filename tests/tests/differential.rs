@@ -546,6 +546,9 @@ fn generated_modules_agree() {
         println!("node not found: disagreements with wasmi are reported, never failures");
     }
     let failure_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-findings");
+    // `TIERUP_FUZZ_SAVE=<dir>`: also save every generated module there (e.g. to seed the
+    // `validate` fuzz corpus with small valid modules, see fuzz/README.md).
+    let save_dir = std::env::var_os("TIERUP_FUZZ_SAVE").map(PathBuf::from);
     let start = Instant::now();
     let mut tally = Tally::default();
     let mut not_generated = 0;
@@ -558,6 +561,13 @@ fn generated_modules_agree() {
                 continue;
             }
         };
+        if let Some(dir) = &save_dir {
+            let _ = std::fs::create_dir_all(dir);
+            let path = dir.join(format!("seed-{seed}.wasm"));
+            if let Err(e) = std::fs::write(&path, &wasm) {
+                println!("seed {seed}: cannot save {}: {e}", path.display());
+            }
+        }
         let plan = plan_of(seed, &wasm, fuel_exported);
         // wasmi fuses `relaxed_madd` where tierup rounds twice (both are allowed): with relaxed
         // SIMD, a disagreement with wasmi is printed but cannot fail; the tier modes must
