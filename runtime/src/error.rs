@@ -74,16 +74,18 @@ impl Trap {
     }
 
     pub(crate) fn from_raw(raw: RawTrap) -> Trap {
+        let mut backtrace = Vec::new();
+        extend_capped(&mut backtrace, raw.frames);
         Trap {
             code: raw.code,
             detail: raw.detail,
-            backtrace: frame_infos(raw.frames).collect(),
+            backtrace,
         }
     }
 
     /// Appends outer frames (used when a trap crosses a host function).
     pub(crate) fn extend_backtrace(&mut self, raw: RawTrap) {
-        self.backtrace.extend(frame_infos(raw.frames));
+        extend_capped(&mut self.backtrace, raw.frames);
     }
 
     /// What went wrong.
@@ -108,6 +110,17 @@ impl fmt::Display for Trap {
 }
 
 /// The public frames of a raw backtrace.
+/// The most frames a backtrace keeps: the innermost [`MAX_BACKTRACE_FRAMES`]. Machine code
+/// records that many per entry into wasm and the interpreter all of its own, so a backtrace
+/// cut to the innermost ones is the same whatever tiers ran the frames (DESIGN.md §8a).
+pub const MAX_BACKTRACE_FRAMES: usize = crate::jit::traps::MAX_TRAP_FRAMES;
+
+/// Appends `frames` (innermost first) to `backtrace`, up to [`MAX_BACKTRACE_FRAMES`] in all.
+fn extend_capped(backtrace: &mut Vec<FrameInfo>, frames: Vec<WasmFrame>) {
+    let room = MAX_BACKTRACE_FRAMES.saturating_sub(backtrace.len());
+    backtrace.extend(frame_infos(frames).take(room));
+}
+
 fn frame_infos(frames: Vec<WasmFrame>) -> impl Iterator<Item = FrameInfo> {
     frames.into_iter().map(|f| FrameInfo {
         module: f.module,
@@ -265,7 +278,7 @@ impl HostError {
 
     /// Appends the frames of the wasm activation the error just left.
     pub(crate) fn extend_backtrace(&mut self, raw: RawTrap) {
-        self.backtrace.extend(frame_infos(raw.frames));
+        extend_capped(&mut self.backtrace, raw.frames);
     }
 }
 

@@ -11,8 +11,17 @@
 //!   `tierup_tests::differential` for the rules). A module that fails, or that wasmi gets
 //!   wrong, is saved under `target/tmp/fuzz-findings/`; minimise a failing one into
 //!   `tests/fuzz-regressions/`.
+//!   Half of the modules may import the host functions (`HOST_FUNCS`: wasmi gets the same
+//!   ones, with the same call log); one in [`HOT_EVERY`] gets a hot plan (`Plan::hot`) and
+//!   the test asserts that most of those reach the optimizer in the `tiered-1-2` row (the
+//!   summary prints, per tiered row, how many modules reached it).
 //! - `regression_files_agree`: every `.wasm`/`.wat` file in `tests/fuzz-regressions/`,
 //!   checked the same way.
+//! - `shared_module_agrees_on_every_thread`: one `Module` shared by 4 threads, each with its
+//!   own `Store`, calling exports while the module tiers up under them; every thread must
+//!   observe what a single-threaded run observes.
+//! - `host_settle_moves_a_running_loop_into_optimized_code`: a loop calling a host function
+//!   enters optimized code by OSR mid-call (and agrees with the interpreter).
 //! - Two guards: `TIER_MODES` lists exactly the modes the engine accepts, and the fuel
 //!   global of generated modules really is exported.
 //!
@@ -36,13 +45,17 @@ use std::time::Instant;
 use arbitrary::Unstructured;
 use tierup_runtime::{Config, Engine, Module, TierMode, TrapCode, ValType};
 use tierup_tests::differential::{
-    CallRecord, FUEL_EXPORT, Fuel, Instantiation, ModuleReport, Outcome, Plan, Prng, Run, Simd,
-    StateItem, StateKind, TIER_MODES, Value, check_module, find_node, fnv1a, generate_module,
-    smith_config,
+    CallRecord, FUEL_EXPORT, Fuel, HOST_FUNCS, HOST_MODULE, HOT_ROW, HostAction, HostFailure,
+    HostFuncDef, HostState, Instantiation, ModuleReport, Outcome, Plan, Prng, Run, Simd, StateItem,
+    StateKind, TIER_MODES, TierReach, Value, check_module, compare_tiers, find_node, fnv1a,
+    generate_module, host_behaviour, host_log_entry, reenter_result, run_module, run_tierup,
+    smith_config, with_host_imports,
 };
 
-/// Modules per CI run.
-const MODULES: u64 = 300;
+/// Modules per CI run (200 rather than the 300 before host imports, hot plans and the
+/// `tiered-1-2` row: each module now costs about half as much again, and the CI share of this
+/// test stays where it was, about 11 s on a quiet 2-core machine).
+const MODULES: u64 = 200;
 
 /// Calls of each exported function per module.
 const ROUNDS: usize = 2;
@@ -55,13 +68,47 @@ const FUEL: u32 = 2_000;
 /// means something is wrong, and the call is skipped rather than hanging.
 const WASMI_FUEL: u64 = 50_000_000;
 
+/// One module in [`HOT_EVERY`] gets the hot plan: each call repeated [`HOT_REPEAT`] times
+/// in a row, a settle point half-way and [`HOT_HOST_SETTLES`] host calls that wait for the
+/// optimizer (`Plan::hot`), so that the tiered rows run optimized code, entered by OSR.
+const HOT_EVERY: u64 = 4;
+
+/// See [`HOT_EVERY`].
+const HOT_REPEAT: usize = 3;
+
+/// See [`HOT_EVERY`].
+const HOT_HOST_SETTLES: u32 = 2;
+
+/// Whether the module of `seed` may import the host functions (`HOST_FUNCS`): half of them.
+fn imports_host(seed: u64) -> bool {
+    Prng::new(seed ^ 0x1a9_0000_0000).below(2) == 0
+}
+
 /// The module of `seed`, and whether its fuel global is exported as [`FUEL_EXPORT`].
 fn generate(seed: u64) -> Result<(Vec<u8>, bool), String> {
     let mut rng = Prng::new(seed);
     let len = 4096 + rng.below(28 * 1024) as usize;
     let data = rng.bytes(len);
-    let config = smith_config(seed % 2 == 1, Simd::of_seed(seed), seed % 4 == 1);
+    let mut config = smith_config(seed % 2 == 1, Simd::of_seed(seed), seed % 4 == 1);
+    if imports_host(seed) {
+        config = with_host_imports(config);
+    }
     generate_module(config, &mut Unstructured::new(&data), FUEL)
+}
+
+/// The plan for the module of `seed`.
+fn plan_of(seed: u64, wasm: &[u8], fuel_exported: bool) -> Plan {
+    let mut plan = Plan::new(wasm, arg_seed(seed), ROUNDS).unwrap_or_default();
+    if fuel_exported {
+        plan.fuel = Some(Fuel {
+            global: FUEL_EXPORT.to_string(),
+            amount: FUEL as i32,
+        });
+    }
+    if seed.is_multiple_of(HOT_EVERY) {
+        plan = plan.hot(HOT_REPEAT, HOT_HOST_SETTLES);
+    }
+    plan
 }
 
 /// The seed of a module's call arguments.
@@ -130,11 +177,116 @@ fn tiers_only() -> Run {
     Run {
         engine: "wasmi (not run)".to_string(),
         instantiation: Instantiation::Instantiated,
-        calls: vec![CallRecord {
-            outcome: Outcome::Skipped("wasmi cannot run this module".to_string()),
-            state: Vec::new(),
-        }],
+        calls: vec![CallRecord::of(Outcome::Skipped(
+            "wasmi cannot run this module".to_string(),
+        ))],
+        reach: TierReach::default(),
     }
+}
+
+/// A [`HostFailure`] as a wasmi host error.
+#[derive(Debug)]
+struct WasmiHostFailure(HostFailure);
+
+impl std::fmt::Display for WasmiHostFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl wasmi::errors::HostError for WasmiHostFailure {}
+
+type WasmiState = HostState<wasmi::Instance>;
+
+fn wasmi_valtype(ty: ValType) -> wasmi::ValType {
+    match ty {
+        ValType::I32 => wasmi::ValType::I32,
+        ValType::I64 => wasmi::ValType::I64,
+        ValType::F32 => wasmi::ValType::F32,
+        ValType::F64 => wasmi::ValType::F64,
+        ValType::V128 => wasmi::ValType::V128,
+        ValType::FuncRef => wasmi::ValType::FuncRef,
+        ValType::ExternRef => wasmi::ValType::ExternRef,
+    }
+}
+
+/// A host function for wasmi over dynamically typed values.
+type WasmiHostFn = Box<
+    dyn Fn(
+            wasmi::Caller<'_, WasmiState>,
+            &[wasmi::Val],
+            &mut [wasmi::Val],
+        ) -> Result<(), wasmi::Error>
+        + Send
+        + Sync,
+>;
+
+/// The host function `def` for wasmi: the same behaviour and log as tierup's.
+fn wasmi_host_func(def: HostFuncDef) -> WasmiHostFn {
+    Box::new(move |mut caller, params, results| {
+        let fail = |why: String| wasmi::Error::host(WasmiHostFailure(HostFailure(why)));
+        let args: Vec<Value> = params.iter().map(from_wasmi).collect();
+        let state = caller.data_mut();
+        state.log.push(host_log_entry(def.name, &args));
+        let values = match host_behaviour(def.name, &args, &state.funcs, state.depth) {
+            HostAction::Return(values) => values,
+            HostAction::Fail(failure) => return Err(wasmi::Error::host(WasmiHostFailure(failure))),
+            HostAction::Reenter { func, args } => {
+                let instance = state
+                    .instance
+                    .ok_or_else(|| fail("no instance".to_string()))?;
+                let callee = instance
+                    .get_func(&caller, &func.name)
+                    .ok_or_else(|| fail(format!("no `{}`", func.name)))?;
+                let params: Vec<wasmi::Val> = args
+                    .iter()
+                    .zip(&func.params)
+                    .map(|(&a, &t)| to_wasmi(a, t))
+                    .collect();
+                let mut out = vec![wasmi::Val::I32(0); func.results.len()];
+                caller.data_mut().depth += 1;
+                let called = callee.call(&mut caller, &params, &mut out);
+                caller.data_mut().depth -= 1;
+                if let Err(e) = called {
+                    caller.data_mut().log.push("= error".to_string());
+                    return Err(e);
+                }
+                let result = reenter_result(&out.iter().map(from_wasmi).collect::<Vec<_>>());
+                caller.data_mut().log.push(format!("= {result}"));
+                vec![result]
+            }
+        };
+        for ((slot, value), &ty) in results.iter_mut().zip(values).zip(def.results) {
+            *slot = to_wasmi(value, ty);
+        }
+        Ok(())
+    })
+}
+
+/// A wasmi linker with every host function (`host.add` through the typed `func_wrap`).
+fn wasmi_linker(engine: &wasmi::Engine) -> wasmi::Linker<WasmiState> {
+    let mut linker = wasmi::Linker::new(engine);
+    for def in HOST_FUNCS {
+        let defined = if def.name == "add" {
+            linker.func_wrap(
+                HOST_MODULE,
+                "add",
+                |mut caller: wasmi::Caller<'_, WasmiState>, a: i32, b: i32| -> i32 {
+                    let args = [Value::I32(a as u32), Value::I32(b as u32)];
+                    caller.data_mut().log.push(host_log_entry("add", &args));
+                    a.wrapping_add(b)
+                },
+            )
+        } else {
+            let ty = wasmi::FuncType::new(
+                def.params.iter().map(|&t| wasmi_valtype(t)),
+                def.results.iter().map(|&t| wasmi_valtype(t)),
+            );
+            linker.func_new(HOST_MODULE, def.name, ty, wasmi_host_func(*def))
+        };
+        defined.expect("host function names are unique");
+    }
+    linker
 }
 
 /// Follows `plan` in wasmi (the oracle).
@@ -143,6 +295,7 @@ fn run_wasmi(wasm: &[u8], plan: &Plan) -> Run {
         engine: "wasmi".to_string(),
         instantiation: Instantiation::Instantiated,
         calls: Vec::new(),
+        reach: TierReach::default(),
     };
     let mut config = wasmi::Config::default();
     config
@@ -156,23 +309,25 @@ fn run_wasmi(wasm: &[u8], plan: &Plan) -> Run {
             return run;
         }
     };
-    let mut store = wasmi::Store::new(&engine, ());
-    let set_fuel = |store: &mut wasmi::Store<()>| {
+    let mut store = wasmi::Store::new(&engine, HostState::new(plan));
+    let set_fuel = |store: &mut wasmi::Store<WasmiState>| {
         store
             .set_fuel(WASMI_FUEL)
             .expect("fuel metering is enabled in the config");
     };
     set_fuel(&mut store);
-    let linker = wasmi::Linker::<()>::new(&engine);
+    let linker = wasmi_linker(&engine);
     let instance = match linker.instantiate_and_start(&mut store, &module) {
         Ok(instance) => instance,
         Err(e) => {
-            // The module compiled and needs no imports, so this is an active segment out of
-            // bounds; wasmi reports some of those as table or memory errors, not as traps.
+            // The module compiled and its imports are all defined, so this is an active
+            // segment out of bounds; wasmi reports some of those as table or memory errors,
+            // not as traps.
             run.instantiation = Instantiation::Trapped(e.as_trap_code().and_then(wasmi_trap));
             return run;
         }
     };
+    store.data_mut().instance = Some(instance);
     let fuel = plan.fuel.as_ref().map(|fuel| {
         (
             instance.get_global(&store, &fuel.global),
@@ -184,13 +339,14 @@ fn run_wasmi(wasm: &[u8], plan: &Plan) -> Run {
         if let Some((global, amount)) = &fuel {
             let refilled = global.map(|global| global.set(&mut store, amount.clone()));
             if !matches!(refilled, Some(Ok(()))) {
-                run.calls.push(CallRecord {
-                    outcome: Outcome::Failed(format!("cannot refill the fuel: {refilled:?}")),
-                    state: Vec::new(),
-                });
+                run.calls.push(CallRecord::of(Outcome::Failed(format!(
+                    "cannot refill the fuel: {refilled:?}"
+                ))));
                 break;
             }
         }
+        store.data_mut().log.clear();
+        store.data_mut().depth = 0;
         let outcome = match instance.get_func(&store, &call.export) {
             None => Outcome::Failed(format!("no exported function `{}`", call.export)),
             Some(func) => {
@@ -208,7 +364,10 @@ fn run_wasmi(wasm: &[u8], plan: &Plan) -> Run {
                             Some(code) => Outcome::Trapped(Some(code)),
                             None => Outcome::Skipped(format!("{code:?}")),
                         },
-                        None => Outcome::Failed(e.to_string()),
+                        None => match e.downcast_ref::<WasmiHostFailure>() {
+                            Some(failure) => Outcome::HostFailed(failure.0.0.clone()),
+                            None => Outcome::Failed(e.to_string()),
+                        },
                     },
                 }
             }
@@ -219,7 +378,12 @@ fn run_wasmi(wasm: &[u8], plan: &Plan) -> Run {
         } else {
             wasmi_state(&store, &instance, plan)
         };
-        run.calls.push(CallRecord { outcome, state });
+        run.calls.push(CallRecord {
+            outcome,
+            state,
+            host_calls: std::mem::take(&mut store.data_mut().log),
+            backtrace: Vec::new(),
+        });
         if stop {
             break;
         }
@@ -229,7 +393,7 @@ fn run_wasmi(wasm: &[u8], plan: &Plan) -> Run {
 
 /// The snapshot of `plan.state` in a wasmi instance.
 fn wasmi_state(
-    store: &wasmi::Store<()>,
+    store: &wasmi::Store<WasmiState>,
     instance: &wasmi::Instance,
     plan: &Plan,
 ) -> Vec<StateItem> {
@@ -287,11 +451,38 @@ struct Tally {
     failures: Vec<String>,
     wasmi_discrepancies: usize,
     unresolved: usize,
+    host_calls: usize,
+    host_failures: usize,
+    stack_overflows: usize,
+    /// Hot-plan modules that instantiated, and how many of them reached the optimizer in
+    /// [`HOT_ROW`].
+    hot: u64,
+    hot_reached_opt: u64,
+    /// Per tiered row: modules in which some function reached the optimizer, and OSR
+    /// entries into optimized code.
+    opt_by_row: BTreeMap<&'static str, (u64, u64)>,
 }
 
 impl Tally {
-    fn add(&mut self, name: &str, report: ModuleReport) {
+    fn add(&mut self, name: &str, report: ModuleReport, hot: bool) {
         self.modules += 1;
+        self.host_calls += report.host_calls;
+        self.host_failures += report.host_failures;
+        self.stack_overflows += report.stack_overflows;
+        for &(row, reach) in &report.tiered_reach {
+            let entry = self.opt_by_row.entry(row).or_default();
+            entry.0 += u64::from(reach.opt_funcs > 0);
+            entry.1 += reach.opt_osr_entries;
+        }
+        if hot && report.instantiated && report.calls > 0 {
+            self.hot += 1;
+            self.hot_reached_opt += u64::from(
+                report
+                    .tiered_reach
+                    .iter()
+                    .any(|&(row, reach)| row == HOT_ROW.name && reach.opt_funcs > 0),
+            );
+        }
         self.instantiated += u64::from(report.instantiated);
         self.calls += report.calls;
         for code in &report.traps {
@@ -316,19 +507,33 @@ impl Tally {
     }
 
     fn summary(&self) -> String {
+        let opt: Vec<String> = self
+            .opt_by_row
+            .iter()
+            .map(|(row, (modules, osr))| format!("{row} {modules} ({osr} opt OSR entries)"))
+            .collect();
         format!(
-            "{} modules ({} instantiated), {} calls per tier mode ({} trapped: {:?}, of which {} out of fuel; {} skipped); \
-             {} tierup failures, {} wasmi discrepancies, {} unresolved",
+            "{} modules ({} instantiated), {} calls per tier mode ({} trapped: {:?}, of which {} out of fuel, \
+             {} stack overflows; {} host failures; {} skipped; {} host calls); \
+             {} tierup failures, {} wasmi discrepancies, {} unresolved; \
+             modules reaching opt per tiered row: {}; hot plans reaching opt in {}: {}/{}",
             self.modules,
             self.instantiated,
             self.calls,
             self.traps.values().sum::<usize>(),
             self.traps,
             self.fuel_outs,
+            self.stack_overflows,
+            self.host_failures,
             self.skips,
+            self.host_calls,
             self.failures.len(),
             self.wasmi_discrepancies,
-            self.unresolved
+            self.unresolved,
+            opt.join(", "),
+            HOT_ROW.name,
+            self.hot_reached_opt,
+            self.hot
         )
     }
 }
@@ -342,6 +547,9 @@ fn generated_modules_agree() {
         println!("node not found: disagreements with wasmi are reported, never failures");
     }
     let failure_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-findings");
+    // `TIERUP_FUZZ_SAVE=<dir>`: also save every generated module there (e.g. to seed the
+    // `validate` fuzz corpus with small valid modules, see fuzz/README.md).
+    let save_dir = std::env::var_os("TIERUP_FUZZ_SAVE").map(PathBuf::from);
     let start = Instant::now();
     let mut tally = Tally::default();
     let mut not_generated = 0;
@@ -354,13 +562,14 @@ fn generated_modules_agree() {
                 continue;
             }
         };
-        let mut plan = Plan::new(&wasm, arg_seed(seed), ROUNDS).unwrap_or_default();
-        if fuel_exported {
-            plan.fuel = Some(Fuel {
-                global: FUEL_EXPORT.to_string(),
-                amount: FUEL as i32,
-            });
+        if let Some(dir) = &save_dir {
+            let _ = std::fs::create_dir_all(dir);
+            let path = dir.join(format!("seed-{seed}.wasm"));
+            if let Err(e) = std::fs::write(&path, &wasm) {
+                println!("seed {seed}: cannot save {}: {e}", path.display());
+            }
         }
+        let plan = plan_of(seed, &wasm, fuel_exported);
         // wasmi fuses `relaxed_madd` where tierup rounds twice (both are allowed): with relaxed
         // SIMD, a disagreement with wasmi is printed but cannot fail; the tier modes must
         // still agree bit for bit.
@@ -384,7 +593,7 @@ fn generated_modules_agree() {
                 Err(e) => println!("seed {seed}: cannot save {}: {e}", path.display()),
             }
         }
-        tally.add(&format!("seed {seed}"), report);
+        tally.add(&format!("seed {seed}"), report, plan.settle_at.is_some());
     }
     println!(
         "seeds {first}..{}: {} ({not_generated} not generated) in {:.1?}",
@@ -396,6 +605,14 @@ fn generated_modules_agree() {
         tally.failures.is_empty(),
         "tierup disagrees (reproduce one with TIERUP_FUZZ_SEED=<seed> TIERUP_FUZZ_ITERS=1):\n  {}",
         tally.failures.join("\n  ")
+    );
+    // The hot plans exist to run optimized code: most of them must get there.
+    assert!(
+        tally.hot == 0 || tally.hot_reached_opt * 2 >= tally.hot,
+        "only {} of {} hot plans reached the optimizer in {}",
+        tally.hot_reached_opt,
+        tally.hot,
+        HOT_ROW.name
     );
 }
 
@@ -433,6 +650,7 @@ fn regression_files_agree() {
         tally.add(
             &name,
             check_module(&wasm, &plan, run_wasmi, node.as_deref()),
+            false,
         );
     }
     println!("{}", tally.summary());
@@ -471,4 +689,114 @@ fn generated_modules_export_their_fuel() {
     let engine = Engine::new(&Config::new()).expect("the default config is valid");
     let module = Module::new(&engine, &wasm).expect("generated modules are valid");
     assert!(module.exports().any(|e| e.name() == FUEL_EXPORT));
+}
+
+/// Threads that share one module: [`THREAD_MODULES`] generated modules (hot plans, host
+/// imports where the seed has them), each compiled once in [`HOT_ROW`] and run by
+/// [`THREADS`] threads at once, each in a store of its own, while the module's functions tier
+/// up under them (baseline at the first call, the optimizer at the second, OSR). Every
+/// thread must observe exactly what a single-threaded run of the same mode observes.
+#[test]
+fn shared_module_agrees_on_every_thread() {
+    const THREADS: usize = 4;
+    const THREAD_MODULES: usize = 4;
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    let mut reached_opt = 0;
+    for seed in 0..40 {
+        if checked == THREAD_MODULES {
+            break;
+        }
+        let Ok((wasm, fuel_exported)) = generate(seed) else {
+            continue;
+        };
+        let mut plan = plan_of(seed, &wasm, fuel_exported);
+        if plan.settle_at.is_none() {
+            plan = plan.hot(HOT_REPEAT, HOT_HOST_SETTLES);
+        }
+        let alone = run_tierup(&wasm, &HOT_ROW, &plan);
+        if alone.instantiation != Instantiation::Instantiated
+            || !alone
+                .calls
+                .iter()
+                .any(|c| matches!(c.outcome, Outcome::Returned(_)))
+        {
+            continue;
+        }
+        checked += 1;
+        let engine = Engine::new(&HOT_ROW.config()).expect("the hot row's config is valid");
+        let module = Module::new(&engine, &wasm).expect("it compiled alone");
+        let runs: Vec<Run> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..THREADS)
+                .map(|t| {
+                    let (module, plan) = (&module, &plan);
+                    scope.spawn(move || {
+                        run_module(module, &format!("tierup/{}#{t}", HOT_ROW.name), plan)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a thread panicked"))
+                .collect()
+        });
+        reached_opt += usize::from(TierReach::of(&module.stats()).opt_funcs > 0);
+        for run in &runs {
+            if let Some(d) = compare_tiers(&alone, run, &plan).divergence {
+                failures.push(format!("seed {seed}: {}", d.detail));
+            }
+        }
+    }
+    println!("{checked} shared modules x {THREADS} threads; {reached_opt} reached the optimizer");
+    assert_eq!(checked, THREAD_MODULES, "too few modules ran");
+    assert!(
+        failures.is_empty(),
+        "threads disagree with the single-threaded run:\n  {}",
+        failures.join("\n  ")
+    );
+}
+
+/// The settle mechanism of hot plans works: a loop that calls a host function which waits
+/// for the optimizer continues in optimized code, entered by OSR mid-call, in every tiered
+/// row that has the optimizer, and observes the same as the interpreter.
+#[test]
+fn host_settle_moves_a_running_loop_into_optimized_code() {
+    let wasm = wat::parse_str(
+        r#"(module
+             (import "host" "add" (func $add (param i32 i32) (result i32)))
+             (func (export "sum") (param $n i32) (result i32) (local $acc i32)
+               (loop $l
+                 (local.set $acc (call $add (local.get $acc) (local.get $n)))
+                 (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                 (br_if $l (i32.gt_s (local.get $n) (i32.const 0))))
+               (local.get $acc)))"#,
+    )
+    .expect("valid text");
+    let mut plan = Plan::new(&wasm, 7, 1).expect("it compiles");
+    // Optimized code is installed at the first settle; the loop asks for its OSR entry (a
+    // compile of its own) `OPT_POLL_TICKS` (10,000) back-edges later, waits at the second
+    // settle, and jumps in 10,000 back-edges after that. (Generated modules, whose calls are
+    // limited to 2,000 back-edges by their fuel, reach the optimizer at function entry only.)
+    const N: u32 = 30_000;
+    plan.calls[0].args = vec![Value::I32(N)];
+    plan.host_settles = 3;
+    let reference = run_tierup(&wasm, &TIER_MODES[0], &plan);
+    assert_eq!(
+        reference.calls[0].outcome,
+        Outcome::Returned(vec![Value::I32(N * (N + 1) / 2)])
+    );
+    assert_eq!(reference.calls[0].host_calls.len(), N as usize);
+    for mode in TIER_MODES {
+        let run = run_tierup(&wasm, mode, &plan);
+        if let Some(d) = compare_tiers(&reference, &run, &plan).divergence {
+            panic!("{}: {}", mode.name, d.detail);
+        }
+        println!("{}: {:?}", mode.name, run.reach);
+    }
+    // The entry is compiled in the background: on a loaded machine one run may finish its loop
+    // before the entry is installed, so a few tries are allowed.
+    let reach = (0..5)
+        .map(|_| run_tierup(&wasm, &HOT_ROW, &plan).reach)
+        .find(|reach| reach.opt_osr_entries > 0);
+    assert!(reach.is_some(), "no run entered optimized code by OSR");
 }
