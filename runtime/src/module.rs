@@ -464,6 +464,8 @@ impl Module {
                     .map(|(hot, installed)| installed.saturating_duration_since(hot)),
             });
         }
+        // After every read: nothing recorded lies beyond it.
+        timeline.taken_at = since(Instant::now());
         timeline
     }
 

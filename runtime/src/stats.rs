@@ -114,6 +114,9 @@ pub struct Timeline {
     pub compiles: Vec<CompileInterval>,
     /// Every failed compile, in order of time.
     pub failures: Vec<FailureEvent>,
+    /// When these statistics were taken: where the intervals still open
+    /// ([`TierSpan::left`] `None`, compiles still pending) end for now.
+    pub taken_at: Duration,
     /// Records left out because the module's log was full (it keeps at most a fixed number
     /// of OSR events and of compiles per module, far more than any ordinary run makes).
     pub dropped: u64,
@@ -483,7 +486,12 @@ impl Timeline {
                 json_string(Some(&f.reason))
             );
         }
-        let _ = write!(out, "],\"dropped\":{}}}", self.dropped);
+        let _ = write!(
+            out,
+            "],\"dropped\":{},\"taken_us\":{:.1}}}",
+            self.dropped,
+            us(self.taken_at)
+        );
     }
 }
 
