@@ -461,7 +461,8 @@ impl Timeline {
                 c.func_index,
                 c.tier.as_str(),
                 c.kind.as_str(),
-                c.worker.map_or_else(|| "null".to_string(), |w| w.to_string()),
+                c.worker
+                    .map_or_else(|| "null".to_string(), |w| w.to_string()),
                 json_string(c.thread.as_deref()),
                 us(c.enqueued),
                 json_us(c.dequeued),

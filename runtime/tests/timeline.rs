@@ -72,14 +72,20 @@ fn rank(tier: Tier) -> u8 {
 fn check_common(stats: &ModuleStats) {
     let t = &stats.timeline;
     let context = || stats.to_json();
-    assert!(t.osr.windows(2).all(|w| w[0].at <= w[1].at), "{}", context());
+    assert!(
+        t.osr.windows(2).all(|w| w[0].at <= w[1].at),
+        "{}",
+        context()
+    );
     assert!(
         t.failures.windows(2).all(|w| w[0].at <= w[1].at),
         "{}",
         context()
     );
     assert!(
-        t.compiles.windows(2).all(|w| w[0].enqueued <= w[1].enqueued),
+        t.compiles
+            .windows(2)
+            .all(|w| w[0].enqueued <= w[1].enqueued),
         "{}",
         context()
     );
@@ -139,7 +145,13 @@ fn check_common(stats: &ModuleStats) {
 /// `enqueued ≤ dequeued ≤ start ≤ end ≤ taken_at` as far as they are known, and the fields that
 /// go with each outcome.
 fn check_interval(c: &CompileInterval, t: &Timeline) {
-    let steps = [Some(c.enqueued), c.dequeued, c.start, c.end, Some(t.taken_at)];
+    let steps = [
+        Some(c.enqueued),
+        c.dequeued,
+        c.start,
+        c.end,
+        Some(t.taken_at),
+    ];
     let known: Vec<Duration> = steps.iter().flatten().copied().collect();
     assert!(known.windows(2).all(|w| w[0] <= w[1]), "{c:?}");
     assert!(matches!(c.tier, Tier::Baseline | Tier::Optimized), "{c:?}");
@@ -203,7 +215,12 @@ fn check_json(stats: &ModuleStats) -> BTreeSet<String> {
         let at = j["at_us"].as_f64().unwrap();
         assert!((at - e.at.as_secs_f64() * 1e6).abs() <= 0.06, "{j}");
     }
-    for (j, c) in timeline["compiles"].as_array().unwrap().iter().zip(&t.compiles) {
+    for (j, c) in timeline["compiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&t.compiles)
+    {
         assert_eq!(j["kind"], c.kind.as_str());
         assert_eq!(j["outcome"], c.outcome.as_str());
         assert_eq!(j["worker"].as_u64(), c.worker.map(u64::from));
@@ -221,10 +238,7 @@ fn check_json(stats: &ModuleStats) -> BTreeSet<String> {
 #[test]
 fn a_tiered_run_records_tier_intervals_osr_and_background_compiles() {
     let mut config = Config::new();
-    config
-        .tier(TierMode::Tiered)
-        .baseline_after(1)
-        .opt_after(2);
+    config.tier(TierMode::Tiered).baseline_after(1).opt_after(2);
     let engine = Engine::new(&config).unwrap();
     let wasm = wat::parse_str(HOT_LOOP).unwrap();
     let loops = loop_offsets(&wasm);
@@ -294,8 +308,14 @@ fn a_tiered_run_records_tier_intervals_osr_and_background_compiles() {
         let c = installed[0];
         assert_eq!(c.enqueued, hot);
         let (dequeued, start, end) = (c.dequeued.unwrap(), c.start.unwrap(), c.end.unwrap());
-        assert!(c.enqueued <= dequeued && dequeued <= start && start <= end, "{c:?}");
-        assert!(start <= opt.entered && opt.entered <= end, "{c:?} vs {opt:?}");
+        assert!(
+            c.enqueued <= dequeued && dequeued <= start && start <= end,
+            "{c:?}"
+        );
+        assert!(
+            start <= opt.entered && opt.entered <= end,
+            "{c:?} vs {opt:?}"
+        );
         assert!(c.worker.is_some(), "{c:?}");
         // And its baseline code from one compile on the program's thread.
         let sync: Vec<_> = t
@@ -316,7 +336,10 @@ fn a_tiered_run_records_tier_intervals_osr_and_background_compiles() {
     assert!(!t.osr.is_empty());
     for e in &t.osr {
         assert_eq!(e.func_index, main_index, "{e:?}");
-        assert!(loops.contains(&e.loop_offset), "{e:?} not a loop of {loops:?}");
+        assert!(
+            loops.contains(&e.loop_offset),
+            "{e:?} not a loop of {loops:?}"
+        );
         assert!(rank(e.from) < rank(e.to), "{e:?}");
     }
     assert_eq!(
@@ -463,7 +486,11 @@ fn failed_compiles_are_events() {
     let t = &stats.timeline;
     assert!(!t.failures.is_empty(), "{}", stats.summary());
     for f in &t.failures {
-        assert_eq!((f.tier, f.kind), (Tier::Baseline, CompileKind::Sync), "{f:?}");
+        assert_eq!(
+            (f.tier, f.kind),
+            (Tier::Baseline, CompileKind::Sync),
+            "{f:?}"
+        );
         assert!(f.reason.contains("code memory limit"), "{f:?}");
         let func = t
             .functions

@@ -619,7 +619,12 @@ fn stats_json_of(options: &[&str], json: &str) -> serde_json::Value {
         "/../../docs/stats-schema.md"
     )));
     let visited = stats_schema::check(&json, "(file)", &doc);
-    for path in ["(file)", "phases", "stats.timeline", "stats.timeline.compiles[]"] {
+    for path in [
+        "(file)",
+        "phases",
+        "stats.timeline",
+        "stats.timeline.compiles[]",
+    ] {
         assert!(visited.contains(path), "{path} missing from {text}");
     }
     json

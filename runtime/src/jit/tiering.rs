@@ -266,10 +266,9 @@ impl ModuleJit {
                 let compiled = (|| {
                     let bytecode = interp.compiled(func).map_err(|e| e.to_string())?;
                     let start = Instant::now();
-                    let code = tierup_baseline::compile(bytecode, &self.env)
-                        .map_err(|e| e.to_string())?;
-                    let range =
-                        self.publish(&code.code, &code.traps, Some(bytecode.func_index))?;
+                    let code =
+                        tierup_baseline::compile(bytecode, &self.env).map_err(|e| e.to_string())?;
+                    let range = self.publish(&code.code, &code.traps, Some(bytecode.func_index))?;
                     let compile_time = start.elapsed();
                     self.code.publish(func, range.start);
                     Ok(BaselineFunc::new(&code, range, compile_time))

@@ -148,7 +148,13 @@ impl TimelineLog {
 
     /// Records that the current thread (background worker `worker`, if it is one) took
     /// compile `id` from the queue at `dequeued` and started compiling at `start`.
-    pub(crate) fn started(&self, id: JobId, worker: Option<u32>, dequeued: Instant, start: Instant) {
+    pub(crate) fn started(
+        &self,
+        id: JobId,
+        worker: Option<u32>,
+        dequeued: Instant,
+        start: Instant,
+    ) {
         if id == JobId::NONE {
             return;
         }
