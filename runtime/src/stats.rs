@@ -351,6 +351,21 @@ impl ModuleStats {
         for (func, error) in &self.opt_failures {
             let _ = writeln!(out, "  optimizer failed on function {func}: {error}");
         }
+        let baseline_failures: Vec<&FailureEvent> = self
+            .timeline
+            .failures
+            .iter()
+            .filter(|f| f.tier == Tier::Baseline)
+            .collect();
+        if let Some(first) = baseline_failures.first() {
+            let _ = writeln!(
+                out,
+                "  baseline JIT failed on {} function(s) (they stay interpreted); first, function {}: {}",
+                baseline_failures.len(),
+                first.func_index,
+                first.reason
+            );
+        }
         if self.osr_entries > 0 {
             let _ = writeln!(
                 out,

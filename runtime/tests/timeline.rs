@@ -500,6 +500,11 @@ fn failed_compiles_are_events() {
         let tiers: Vec<Tier> = func.tiers.iter().map(|s| s.tier).collect();
         assert_eq!(tiers, [Tier::Interp], "{func:?}");
     }
+    assert!(
+        stats.summary().contains("baseline JIT failed on"),
+        "{}",
+        stats.summary()
+    );
     let visited = check_json(&stats);
     assert!(visited.contains("stats.timeline.failures[]"));
 }
