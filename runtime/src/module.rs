@@ -20,7 +20,10 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::jit::code_table::CodeTable;
 use crate::jit::tiering::ModuleJit;
-use crate::stats::{ModuleStats, Tier, TierEvent};
+use crate::stats::{
+    CompileInterval, FailureEvent, FunctionTimeline, ModuleStats, OsrEvent, Tier, TierEvent,
+    TierSpan, Timeline,
+};
 use crate::types::{ExternType, GlobalType, MemoryType, TableType};
 
 /// A compiled (validated) WebAssembly module. Cheap to clone.
@@ -336,6 +339,7 @@ impl Module {
             }));
         }
         events.sort_by_key(|e| e.at);
+        let timeline = self.timeline();
         ModuleStats {
             name: inner.info.name.clone(),
             wasm_bytes: inner.info.wasm.len(),
@@ -354,7 +358,115 @@ impl Module {
                     .map(|(f, e)| (inner.info.func_of(f).as_u32(), e.to_owned()))
                     .collect()
             }),
+            timeline,
         }
+    }
+
+    /// The tier timeline of [`Module::stats`]: every time measured from `created_at`.
+    fn timeline(&self) -> Timeline {
+        let inner = &self.inner;
+        let since = |t: Instant| t.saturating_duration_since(inner.created_at);
+        let index = |f: DefinedFuncIdx| inner.info.func_of(f).as_u32();
+        let defined = inner.info.num_defined_funcs() as usize;
+        // Per defined function: when it entered each tier, and when it turned hot.
+        let mut entered: Vec<[Option<Instant>; 3]> = vec![[None; 3]; defined];
+        let mut hot: Vec<Option<Instant>> = vec![None; defined];
+        if inner.engine.policy().tiers.interp {
+            for f in inner.interp.translated() {
+                entered[f.defined.index()][0] = Some(f.translated_at);
+            }
+        }
+        let mut timeline = Timeline::default();
+        if let Some(jit) = &inner.jit {
+            for (f, code) in jit.compiled() {
+                entered[f.index()][1] = Some(code.published_at);
+            }
+            for (f, code) in jit.optimized() {
+                entered[f.index()][2] = Some(code.published_at);
+                hot[f.index()] = code.hot_at;
+            }
+            let log = jit.timeline.snapshot();
+            timeline.dropped = log.dropped;
+            timeline.osr = log
+                .osr
+                .iter()
+                .map(|r| OsrEvent {
+                    at: since(r.at),
+                    func_index: index(r.func),
+                    loop_offset: r.loop_offset,
+                    from: r.from,
+                    to: r.to,
+                })
+                .collect();
+            timeline.osr.sort_by_key(|e| e.at);
+            timeline.compiles = log
+                .compiles
+                .into_iter()
+                .map(|r| CompileInterval {
+                    func_index: index(r.func),
+                    tier: r.tier,
+                    kind: r.kind,
+                    worker: r.worker,
+                    thread: r.thread.map(|t| match t.name() {
+                        Some(name) => name.to_owned(),
+                        None => format!("{:?}", t.id()),
+                    }),
+                    enqueued: since(r.enqueued),
+                    dequeued: r.dequeued.map(since),
+                    start: r.start.map(since),
+                    end: r.end.map(since),
+                    outcome: r.outcome,
+                })
+                .collect();
+            timeline
+                .compiles
+                .sort_by_key(|c| (c.enqueued, c.start, c.func_index));
+            timeline.failures = log
+                .failures
+                .into_iter()
+                .map(|r| FailureEvent {
+                    at: since(r.at),
+                    func_index: index(r.func),
+                    tier: r.tier,
+                    kind: r.kind,
+                    reason: r.reason,
+                })
+                .collect();
+            timeline.failures.sort_by_key(|e| e.at);
+        }
+        let tiers = [Tier::Interp, Tier::Baseline, Tier::Optimized];
+        for (d, (entered, hot)) in entered.iter().zip(hot).enumerate() {
+            let spans: Vec<(Tier, Instant)> = tiers
+                .iter()
+                .zip(entered)
+                .filter_map(|(&tier, at)| Some((tier, (*at)?)))
+                .collect();
+            if spans.is_empty() {
+                continue;
+            }
+            let func_index = index(DefinedFuncIdx(d as u32));
+            let installed = entered[2];
+            timeline.functions.push(FunctionTimeline {
+                func_index,
+                name: inner.info.func_name(FuncIdx(func_index)).map(str::to_owned),
+                tiers: spans
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(tier, at))| TierSpan {
+                        tier,
+                        entered: since(at),
+                        left: spans.get(i + 1).map(|&(_, next)| since(next)),
+                    })
+                    .collect(),
+                hot_at: hot.map(since),
+                hot_to_installed: hot
+                    .zip(installed)
+                    .map(|(hot, installed)| installed.saturating_duration_since(hot)),
+            });
+        }
+        // After every read: nothing recorded lies beyond it.
+        timeline.taken_at = since(Instant::now());
+        timeline
     }
 
     /// The index of the exported function `name`, if any.

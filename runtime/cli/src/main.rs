@@ -236,8 +236,10 @@ struct RunArgs {
     /// how many functions reached it with their bytes and compile time.
     #[arg(long)]
     stats: bool,
-    /// After the run, write every tier event (function, tier, bytes, compile time, when) and
-    /// the phase times as JSON to FILE.
+    /// After the run, write the phase times, every tier event (function, tier, bytes, compile
+    /// time, when) and the tier timeline (each function's tier intervals, on-stack
+    /// replacements, compile intervals per thread, failures) as JSON to FILE. Its fields are
+    /// documented in docs/stats-schema.md.
     #[arg(long, value_name = "FILE")]
     stats_json: Option<PathBuf>,
     /// The module to run (`.wasm` binary or `.wat` text), then its arguments: the program's
@@ -463,8 +465,10 @@ fn report_stats(
     }
     if let Some(path) = json {
         let us = |d: Duration| d.as_secs_f64() * 1e6;
+        // The document's layout is docs/stats-schema.md.
         let text = format!(
-            "{{\"phases\":{{\"load_us\":{:.1},\"instantiate_us\":{:.1},\"run_us\":{:.1}}},\"stats\":{}}}\n",
+            "{{\"schema_version\":{},\"phases\":{{\"load_us\":{:.1},\"instantiate_us\":{:.1},\"run_us\":{:.1}}},\"stats\":{}}}\n",
+            tierup_runtime::stats::SCHEMA_VERSION,
             us(phases.load),
             us(phases.instantiate),
             us(phases.run),

@@ -8,6 +8,9 @@ use std::path::Path;
 
 use tierup_tests::{CliOutput, fixture, run_cli, scratch_dir};
 
+#[path = "../../tests/support/stats_schema.rs"]
+mod stats_schema;
+
 fn tierup<I, S>(args: I) -> CliOutput
 where
     I: IntoIterator<Item = S>,
@@ -572,6 +575,111 @@ fn stats_json_lists_the_translated_functions() {
     ] {
         assert!(text.contains(needle), "{needle} missing from {text}");
     }
+}
+
+/// `main`'s one long loop calls `add`, which calls `sq`: with the lowest thresholds its
+/// activation moves into baseline code by OSR, and the callees tier up.
+const HOT_LOOP_WAT: &str = r#"(module
+  (func $sq (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+  (func $add (param i64 i32) (result i64)
+    (i64.add (local.get 0) (i64.extend_i32_u (call $sq (local.get 1)))))
+  (func $main (export "main") (param $n i32) (result i64)
+    (local $i i32) (local $acc i64)
+    (loop $l
+      (local.set $acc (call $add (local.get $acc) (i32.and (local.get $i) (i32.const 1023))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc)))"#;
+
+/// Runs `tierup run` with `options`, `--stats-json` into a scratch file named `json`, and
+/// `--invoke main` of [`HOT_LOOP_WAT`] with 100,000 iterations; returns the parsed file after
+/// checking it against docs/stats-schema.md.
+fn stats_json_of(options: &[&str], json: &str) -> serde_json::Value {
+    let module = scratch_module(&format!("{json}.wat"), HOT_LOOP_WAT);
+    let path = scratch_dir().join(json);
+    let mut args: Vec<String> = vec!["run".into()];
+    args.extend(options.iter().map(|o| o.to_string()));
+    args.extend([
+        "--stats-json".into(),
+        path.display().to_string(),
+        "--invoke".into(),
+        "main".into(),
+        module,
+        "100000".into(),
+    ]);
+    let expected: u64 = (0..100_000u64).map(|i| (i & 1023) * (i & 1023)).sum();
+    assert_eq!(success(tierup(&args)).trim(), expected.to_string());
+    let text = std::fs::read_to_string(&path).expect("stats file written");
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("--stats-json output does not parse: {e}\n{text}"));
+    assert_eq!(json["schema_version"], 2, "{text}");
+    assert_eq!(json["stats"]["schema_version"], 2, "{text}");
+    let doc = stats_schema::documented_fields(include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/stats-schema.md"
+    )));
+    let visited = stats_schema::check(&json, "(file)", &doc);
+    for path in [
+        "(file)",
+        "phases",
+        "stats.timeline",
+        "stats.timeline.compiles[]",
+    ] {
+        assert!(visited.contains(path), "{path} missing from {text}");
+    }
+    json
+}
+
+/// `--stats-json` of a tiered run carries the tier timeline: each function interp → baseline
+/// (→ opt), `main`'s OSR at its loop, and every compile with its thread and intervals.
+#[test]
+fn stats_json_has_the_tier_timeline() {
+    let json = stats_json_of(
+        &["--baseline-after", "1", "--opt-after", "2"],
+        "timeline.json",
+    );
+    let timeline = &json["stats"]["timeline"];
+    let functions = timeline["functions"].as_array().unwrap();
+    assert_eq!(functions.len(), 3, "{timeline}");
+    for f in functions {
+        let tiers: Vec<&str> = f["tiers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["tier"].as_str().unwrap())
+            .collect();
+        assert!(
+            tiers == ["interp", "baseline"] || tiers == ["interp", "baseline", "opt"],
+            "{f}"
+        );
+    }
+    let osr = timeline["osr"].as_array().unwrap();
+    assert_eq!(osr[0]["from"], "interp", "{timeline}");
+    assert_eq!(osr[0]["to"], "baseline", "{timeline}");
+    assert_eq!(osr[0]["func"], 2, "{timeline}");
+    let compiles = timeline["compiles"].as_array().unwrap();
+    let sync: Vec<_> = compiles.iter().filter(|c| c["kind"] == "sync").collect();
+    assert_eq!(sync.len(), 3, "{timeline}");
+    for c in compiles {
+        if c["outcome"] == "installed" {
+            assert!(c["start_us"].as_f64().unwrap() <= c["end_us"].as_f64().unwrap());
+        }
+    }
+}
+
+/// `--tier opt` reports its eager compiles: one per function, installed.
+#[test]
+fn stats_json_reports_eager_compiles() {
+    let json = stats_json_of(&["--tier", "opt"], "eager.json");
+    let timeline = &json["stats"]["timeline"];
+    let compiles = timeline["compiles"].as_array().unwrap();
+    assert_eq!(compiles.len(), 3, "{timeline}");
+    for c in compiles {
+        assert_eq!(c["kind"], "eager", "{c}");
+        assert_eq!(c["tier"], "opt", "{c}");
+        assert_eq!(c["outcome"], "installed", "{c}");
+    }
+    assert!(timeline["osr"].as_array().unwrap().is_empty());
 }
 
 /// Writes `wat` to a scratch file named `name` and returns its path.

@@ -10,6 +10,8 @@
 //!   dispatch), with the register conventions they share;
 //! - `libcalls`: the implementations of every libcall (`tierup_abi::libcalls`), gathered into
 //!   the table each store's vmctx points to;
+//! - [`timeline`]: the log of compiles, on-stack replacements and failures over time (the
+//!   statistics' tier timeline);
 //! - [`tuning`]: every tuning constant;
 //! - [`workers`]: the optimizer's background compile threads;
 //! - [`arena`]: [`arena::CodeArena`], executable memory that grows in segments, each byte
@@ -29,6 +31,7 @@ pub(crate) mod policy;
 pub mod registry;
 pub(crate) mod stubs;
 pub mod tiering;
+pub(crate) mod timeline;
 pub mod traps;
 pub mod tuning;
 pub mod workers;

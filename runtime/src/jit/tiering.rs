@@ -34,9 +34,11 @@ use crate::jit::policy::{
     AtomicOptState, OptState, OsrOutcome, Site, Step, TierPolicy, TowardsOpt,
 };
 use crate::jit::registry::{CodeInfo, CodeRegistry, TrapSite};
+use crate::jit::timeline::{JobId, OsrRecord, TimelineLog};
 use crate::jit::tuning::MIN_FUNCS_PER_EAGER_THREAD;
 use crate::jit::workers::{Job, OptWorkers};
 use crate::jit::{perf_map, stubs, traps};
+use crate::stats::{CompileKind, Tier};
 
 /// A function's optimized code.
 #[derive(Debug)]
@@ -49,6 +51,8 @@ pub(crate) struct OptFunc {
     pub(crate) queue_wait: Duration,
     /// When it was published.
     pub(crate) published_at: Instant,
+    /// When it turned hot: its background compile was queued (`None` for eager compiles).
+    pub(crate) hot_at: Option<Instant>,
 }
 
 /// A function's baseline code.
@@ -107,6 +111,8 @@ pub(crate) struct ModuleJit {
     /// How many interpreter or baseline activations moved into optimized code at a loop
     /// header.
     pub(crate) opt_osr_count: AtomicU64,
+    /// Compiles, on-stack replacements and failures over time (the statistics' timeline).
+    pub(crate) timeline: TimelineLog,
 }
 
 impl std::fmt::Debug for ModuleJit {
@@ -174,6 +180,7 @@ impl ModuleJit {
             created_at: Instant::now(),
             osr_count: AtomicU64::new(0),
             opt_osr_count: AtomicU64::new(0),
+            timeline: TimelineLog::default(),
         };
         let range = jit.publish(&stub_code, &[(layout.propagate, None)], None)?;
         jit.stubs = range.start;
@@ -254,14 +261,26 @@ impl ModuleJit {
     ) -> Result<&BaselineFunc, &str> {
         self.baseline[func.index()]
             .get_or_init(|| {
-                let bytecode = interp.compiled(func).map_err(|e| e.to_string())?;
-                let start = Instant::now();
-                let code =
-                    tierup_baseline::compile(bytecode, &self.env).map_err(|e| e.to_string())?;
-                let range = self.publish(&code.code, &code.traps, Some(bytecode.func_index))?;
-                let compile_time = start.elapsed();
-                self.code.publish(func, range.start);
-                Ok(BaselineFunc::new(&code, range, compile_time))
+                // The thread's busy interval includes a translation the compile needs.
+                let requested = Instant::now();
+                let compiled = (|| {
+                    let bytecode = interp.compiled(func).map_err(|e| e.to_string())?;
+                    let start = Instant::now();
+                    let code =
+                        tierup_baseline::compile(bytecode, &self.env).map_err(|e| e.to_string())?;
+                    let range = self.publish(&code.code, &code.traps, Some(bytecode.func_index))?;
+                    let compile_time = start.elapsed();
+                    self.code.publish(func, range.start);
+                    Ok(BaselineFunc::new(&code, range, compile_time))
+                })();
+                self.timeline.ran_here(
+                    func,
+                    Tier::Baseline,
+                    CompileKind::Sync,
+                    (requested, requested, Instant::now()),
+                    compiled.as_ref().map(|_| ()).map_err(String::as_str),
+                );
+                compiled
             })
             .as_ref()
             .map_err(String::as_str)
@@ -274,13 +293,28 @@ impl ModuleJit {
     /// The first function that cannot be translated or compiled, with its index.
     pub(crate) fn compile_all(&self, interp: &InterpModule) -> Result<(), String> {
         let mut compiled = Vec::with_capacity(self.baseline.len());
+        let batch = Instant::now();
         for func in self.info.defined_funcs() {
             let failed =
                 |e: &dyn std::fmt::Display| format!("function {}: {e}", self.info.func_of(func));
-            let bytecode = interp.compiled(func).map_err(|e| failed(e))?;
-            let t = Instant::now();
-            let code = tierup_baseline::compile(bytecode, &self.env).map_err(|e| failed(&e))?;
-            compiled.push((code, t.elapsed()));
+            let started = Instant::now();
+            let result = interp
+                .compiled(func)
+                .map_err(|e| failed(&e))
+                .and_then(|bytecode| {
+                    let t = Instant::now();
+                    let code =
+                        tierup_baseline::compile(bytecode, &self.env).map_err(|e| failed(&e))?;
+                    Ok((code, t.elapsed()))
+                });
+            self.timeline.ran_here(
+                func,
+                Tier::Baseline,
+                CompileKind::Eager,
+                (batch, started, Instant::now()),
+                result.as_ref().map(|_| ()).map_err(String::as_str),
+            );
+            compiled.push(result?);
         }
         let _order = self.publish.lock();
         let pieces: Vec<&[u8]> = compiled.iter().map(|(c, _)| c.code.as_slice()).collect();
@@ -344,15 +378,25 @@ impl ModuleJit {
     /// The first function that cannot be compiled, with its index.
     pub(crate) fn optimize_all(&self, threads: usize) -> Result<(), String> {
         let defined = self.optimized.len();
+        let batch = Instant::now();
         let compile_range = |range: std::ops::Range<usize>| {
             with_compiler(|compiler| {
                 let compiler = compiler.map_err(|e| e.to_string())?;
                 range
                     .map(|d| {
+                        let func = DefinedFuncIdx(d as u32);
                         let t = Instant::now();
-                        let (code, native) =
-                            self.compile_opt(compiler, DefinedFuncIdx(d as u32))?;
-                        Ok((code, native, t.elapsed()))
+                        let result = self.compile_opt(compiler, func);
+                        let end = Instant::now();
+                        self.timeline.ran_here(
+                            func,
+                            Tier::Optimized,
+                            CompileKind::Eager,
+                            (batch, t, end),
+                            result.as_ref().map(|_| ()).map_err(String::as_str),
+                        );
+                        let (code, native) = result?;
+                        Ok((code, native, end - t))
                     })
                     .collect::<Result<Vec<_>, String>>()
             })
@@ -364,12 +408,16 @@ impl ModuleJit {
         } else {
             let chunk = defined.div_ceil(threads);
             std::thread::scope(|scope| {
-                let handles: Vec<_> = (0..threads)
+                let handles = (0..threads)
                     .map(|t| {
                         let range = t * chunk..((t + 1) * chunk).min(defined);
-                        scope.spawn(move || compile_range(range))
+                        // Named, for the statistics' timeline.
+                        std::thread::Builder::new()
+                            .name(format!("tierup-eager-{t}"))
+                            .spawn_scoped(scope, move || compile_range(range))
+                            .map_err(|e| format!("cannot start an optimizer thread: {e}"))
                     })
-                    .collect();
+                    .collect::<Result<Vec<_>, String>>()?;
                 let mut all = Vec::with_capacity(defined);
                 for h in handles {
                     all.extend(
@@ -438,6 +486,7 @@ impl ModuleJit {
                         compile_time: *compile_time + wrapper_time,
                         queue_wait: Duration::ZERO,
                         published_at: Instant::now(),
+                        hot_at: None,
                     },
                 );
             }
@@ -476,20 +525,29 @@ impl ModuleJit {
     /// A worker's job: compiles `func` with `compiler` and publishes it (unless the module
     /// was retired meanwhile). Activations still looping in a lower tier poll (the policy's
     /// countdowns) and take an OSR entry once it exists.
+    ///
+    /// `job` is its timeline record, taken from the queue by `worker` at `dequeued`.
     pub(crate) fn optimize_job(
         &self,
         compiler: &mut tierup_optimizer::Compiler,
         func: DefinedFuncIdx,
         queued_at: Instant,
+        (job, worker, dequeued): (JobId, u32, Instant),
     ) {
         if !self.opt_state[func.index()].advance(OptState::Queued, OptState::Compiling) {
+            let reason = "the function was no longer waiting for the optimizer";
+            self.timeline.skipped(job, Some(worker), dequeued, reason);
             return;
         }
         let start = Instant::now();
+        self.timeline.started(job, Some(worker), dequeued, start);
         let queue_wait = start.saturating_duration_since(queued_at);
         let (code, native) = match self.compile_opt(compiler, func) {
             Ok(compiled) => compiled,
-            Err(e) => return self.optimize_failed(func, e),
+            Err(e) => {
+                self.timeline.finished(job, Instant::now(), Err(&e));
+                return self.optimize_failed(func, e);
+            }
         };
         if self.is_retired() {
             return;
@@ -499,17 +557,24 @@ impl ModuleJit {
             .and_then(|body| self.entry_of(compiler, func, body, native));
         let compile_time = start.elapsed();
         match published {
-            Ok((entry, wrapper_bytes)) => self.install_optimized(
-                func,
-                entry,
-                OptFunc {
-                    code_bytes: code.code.len() + wrapper_bytes,
-                    compile_time,
-                    queue_wait,
-                    published_at: Instant::now(),
-                },
-            ),
-            Err(e) => self.optimize_failed(func, e),
+            Ok((entry, wrapper_bytes)) => {
+                self.install_optimized(
+                    func,
+                    entry,
+                    OptFunc {
+                        code_bytes: code.code.len() + wrapper_bytes,
+                        compile_time,
+                        queue_wait,
+                        published_at: Instant::now(),
+                        hot_at: Some(queued_at),
+                    },
+                );
+                self.timeline.finished(job, Instant::now(), Ok(()));
+            }
+            Err(e) => {
+                self.timeline.finished(job, Instant::now(), Err(&e));
+                self.optimize_failed(func, e);
+            }
         }
     }
 
@@ -569,27 +634,40 @@ impl ModuleJit {
             if loops.is_empty() {
                 return None;
             }
+            let workers = self.workers.as_ref()?;
+            let queued_at = Instant::now();
+            let record = self
+                .timeline
+                .enqueued(func, Tier::Optimized, CompileKind::Osr, queued_at);
             let job = Job {
                 module: self.this.clone(),
                 func,
                 // The program is looping in a slower tier right now: first in line.
                 priority: u64::MAX,
-                queued_at: Instant::now(),
+                queued_at,
                 osr: Some(loops.clone()),
+                record,
             };
-            let submitted = self.workers.as_ref()?.submit(job).is_ok();
+            let submitted = workers.submit(job).is_ok();
+            if !submitted {
+                self.timeline.rejected(record);
+            }
             submitted.then(|| loops.iter().map(|&(pc, _)| pc).collect())
         })
     }
 
     /// A worker's OSR job: compiles the OSR entry of `func` for `loops` (`(header pc, module
-    /// offset)`), puts a dispatch stub per loop behind it, and publishes them.
+    /// offset)`), puts a dispatch stub per loop behind it, and publishes them. `job` is its
+    /// timeline record, taken from the queue by `worker` at `dequeued`.
     pub(crate) fn optimize_osr_job(
         &self,
         compiler: &mut tierup_optimizer::Compiler,
         func: DefinedFuncIdx,
         loops: &[(u32, u32)],
+        (job, worker, dequeued): (JobId, u32, Instant),
     ) {
+        self.timeline
+            .started(job, Some(worker), dequeued, Instant::now());
         let offsets: Vec<u32> = loops.iter().map(|&(_, offset)| offset).collect();
         let result = compiler
             .compile_osr(&self.opt_env(), func, &offsets)
@@ -606,6 +684,11 @@ impl ModuleJit {
                     .map(|(&(pc, _), at)| (pc, range.start + at))
                     .collect())
             });
+        self.timeline.finished(
+            job,
+            Instant::now(),
+            result.as_ref().map(|_| ()).map_err(String::as_str),
+        );
         let pcs: Vec<u32> = loops.iter().map(|&(pc, _)| pc).collect();
         self.opt_osr
             .finish(func, result.map_err(|_| pcs.as_slice()));
@@ -631,6 +714,11 @@ impl ModuleJit {
                 set(self.policy.countdown_after_osr(outcome));
                 if outcome == OsrOutcome::Ready {
                     self.opt_osr_count.fetch_add(1, Ordering::Relaxed);
+                    let from = match site {
+                        Site::BaselineLoop(_) => Tier::Baseline,
+                        _ => Tier::Interp,
+                    };
+                    self.record_osr(interp, func, pc, from, Tier::Optimized);
                     return entry;
                 }
                 // Meanwhile an interpreted loop moves into baseline code.
@@ -690,8 +778,34 @@ impl ModuleJit {
         let entry = code.osr.get(pc).unwrap_or(0);
         if entry != 0 {
             self.osr_count.fetch_add(1, Ordering::Relaxed);
+            self.record_osr(interp, func, pc, Tier::Interp, Tier::Baseline);
         }
         entry
+    }
+
+    /// Records, in the timeline, an activation of `func` moving from tier `from` to `to` at
+    /// the loop whose header is bytecode index `pc`.
+    fn record_osr(
+        &self,
+        interp: &InterpModule,
+        func: DefinedFuncIdx,
+        pc: u32,
+        from: Tier,
+        to: Tier,
+    ) {
+        let at = Instant::now();
+        let loop_offset = interp
+            .compiled(func)
+            .ok()
+            .and_then(|f| f.loops.iter().find(|l| l.pc == pc))
+            .map_or(0, |l| l.wasm_offset);
+        self.timeline.osr(OsrRecord {
+            at,
+            func,
+            loop_offset,
+            from,
+            to,
+        });
     }
 
     /// Moves `func` one step towards the optimizer and sets its countdown.
@@ -710,10 +824,15 @@ impl ModuleJit {
                 return;
             }
             TowardsOpt::Queue => {
-                let submitted = self
-                    .workers
-                    .as_ref()
-                    .is_some_and(|workers| workers.submit(self.opt_job(func)).is_ok());
+                let submitted = self.workers.as_ref().is_some_and(|workers| {
+                    let job = self.opt_job(func);
+                    let record = job.record;
+                    let submitted = workers.submit(job).is_ok();
+                    if !submitted {
+                        self.timeline.rejected(record);
+                    }
+                    submitted
+                });
                 if !submitted {
                     state.set(from);
                 }
@@ -735,12 +854,19 @@ impl ModuleJit {
             .and_then(|b| b.as_ref().ok())
             .map_or(self.created_at, |b| b.published_at);
         let nanos = since.elapsed().as_nanos().max(1) as u64;
+        let queued_at = Instant::now();
         Job {
             module: self.this.clone(),
             func,
             priority: u64::MAX / nanos,
-            queued_at: Instant::now(),
+            queued_at,
             osr: None,
+            record: self.timeline.enqueued(
+                func,
+                Tier::Optimized,
+                CompileKind::Background,
+                queued_at,
+            ),
         }
     }
 }

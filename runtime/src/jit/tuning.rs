@@ -72,3 +72,10 @@ pub const CACHE_COLOUR_STRIDE: usize = 37;
 /// The cache-line size: colours are spaced by it, and each dual-mapped publication starts in a
 /// fresh line.
 pub const CACHE_LINE: usize = 64;
+
+/// The most records a module's timeline log keeps per list (compiles, OSR events, failures;
+/// `crate::stats::Timeline`): a bound on its memory (about 100 bytes a record) for programs
+/// that tier up without end. Compiles are at most a few per function; 2^20 covers eager
+/// compiles of the largest modules we test (100,000 functions). What does not fit is counted
+/// (`Timeline::dropped`).
+pub const MAX_TIMELINE_RECORDS: usize = 1 << 20;

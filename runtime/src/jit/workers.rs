@@ -23,6 +23,7 @@ use parking_lot::Mutex;
 use tierup_abi::DefinedFuncIdx;
 
 use crate::jit::tiering::ModuleJit;
+use crate::jit::timeline::JobId;
 
 /// A request to optimize one function.
 #[derive(Debug)]
@@ -36,6 +37,8 @@ pub(crate) struct Job {
     /// On-stack-replacement entries at these loops, `(header pc, module offset of the loop)`,
     /// instead of the function's entry.
     pub(crate) osr: Option<Vec<(u32, u32)>>,
+    /// Its record in the module's timeline log.
+    pub(crate) record: JobId,
 }
 
 impl PartialEq for Job {
@@ -116,7 +119,7 @@ impl OptWorkers {
             let receiver = receiver.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("tierup-opt-{i}"))
-                .spawn(move || work(&receiver));
+                .spawn(move || work(i as u32, &receiver));
             match spawned {
                 Ok(handle) => threads.push(handle),
                 Err(_) if !threads.is_empty() => break,
@@ -144,9 +147,9 @@ impl Drop for OptWorkers {
     }
 }
 
-/// A worker's loop: take the hottest waiting job, compile, publish; exit when the channel is
-/// closed and drained.
-fn work(receiver: &Receiver<Job>) {
+/// Worker `index`'s loop: take the hottest waiting job, compile, publish; exit when the
+/// channel is closed and drained.
+fn work(index: u32, receiver: &Receiver<Job>) {
     let mut compiler = None;
     let mut waiting = BinaryHeap::new();
     loop {
@@ -164,19 +167,28 @@ fn work(receiver: &Receiver<Job>) {
         if module.is_retired() {
             continue;
         }
+        let dequeued = Instant::now();
         let compiler = match &mut compiler {
             Some(c) => c,
             None => match tierup_optimizer::Compiler::new() {
                 Ok(c) => compiler.insert(c),
                 Err(e) => {
-                    module.optimize_failed(job.func, e.to_string());
+                    let reason = e.to_string();
+                    module
+                        .timeline
+                        .started(job.record, Some(index), dequeued, dequeued);
+                    module
+                        .timeline
+                        .finished(job.record, Instant::now(), Err(&reason));
+                    module.optimize_failed(job.func, reason);
                     continue;
                 }
             },
         };
+        let record = (job.record, index, dequeued);
         match job.osr {
-            None => module.optimize_job(compiler, job.func, job.queued_at),
-            Some(loops) => module.optimize_osr_job(compiler, job.func, &loops),
+            None => module.optimize_job(compiler, job.func, job.queued_at, record),
+            Some(loops) => module.optimize_osr_job(compiler, job.func, &loops, record),
         }
     }
 }
