@@ -262,7 +262,9 @@ fn wasm_listing(info: &ModuleInfo, defined: usize) -> Result<WasmListing, Error>
         line.text.drain(..strip);
     }
     if out.is_empty() {
-        return Err(Error::msg("printing the wasm: the function's body was not found"));
+        return Err(Error::msg(
+            "printing the wasm: the function's body was not found",
+        ));
     }
     Ok(WasmListing {
         body: range.start as u32..range.end as u32,
@@ -429,9 +431,17 @@ impl Exploration {
 
     /// Writes `listing` with a comment line wherever the wasm operator (and, for baseline
     /// code, the bytecode instruction) changes.
-    fn write_machine(&self, f: &mut fmt::Formatter<'_>, listing: &MachineListing) -> fmt::Result {
+    /// Code of no wasm operator is labelled `before` until the first that has one, then
+    /// `after`.
+    fn write_machine(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        listing: &MachineListing,
+        (before, after): (&str, &str),
+    ) -> fmt::Result {
         let mut last: Option<(Option<u32>, Option<u32>)> = None;
         let mut in_pool = false;
+        let mut seen_operator = false;
         for instr in &listing.instrs {
             let is_const = instr.text.starts_with(".const");
             let key = (instr.bytecode_index, instr.wasm_offset);
@@ -459,9 +469,13 @@ impl Exploration {
                         Some(wasm) => writeln!(f, "        ; @{offset:#x} {wasm}")?,
                         None => writeln!(f, "        ; @{offset:#x}")?,
                     },
-                    (None, None) => writeln!(f, "        ; (no wasm operator)")?,
+                    (None, None) => {
+                        let label = if seen_operator { after } else { before };
+                        writeln!(f, "        ; {label}")?;
+                    }
                 }
             }
+            seen_operator |= key != (None, None);
             last = Some(key);
             write!(f, "{:6x}: {}", instr.offset, instr.text)?;
             if let Some(note) = &instr.note {
@@ -508,19 +522,25 @@ impl fmt::Display for Exploration {
 
         writeln!(f, "\n== baseline machine code ==")?;
         match &self.baseline {
-            Ok(listing) => self.write_machine(f, listing)?,
+            Ok(listing) => {
+                self.write_machine(f, listing, ("prologue", "epilogue and out-of-line code"))?
+            }
             Err(e) => writeln!(f, "error: {e}")?,
         }
 
         match &self.optimized {
             Ok(opt) => {
-                let entry = if opt.native_entry { "native" } else { "slot-ABI" };
+                let entry = if opt.native_entry {
+                    "native"
+                } else {
+                    "slot-ABI"
+                };
                 writeln!(f, "\n== optimized CLIF ({entry} entry) ==")?;
                 for line in &opt.clif {
                     writeln!(f, "{}", line.text)?;
                 }
                 writeln!(f, "\n== optimized machine code ==")?;
-                self.write_machine(f, &opt.machine)?;
+                self.write_machine(f, &opt.machine, ("prologue", "(no wasm operator)"))?;
             }
             Err(e) => {
                 writeln!(f, "\n== optimized CLIF ==\nerror: {e}")?;
@@ -538,23 +558,24 @@ impl fmt::Display for Exploration {
             self.interp.instrs.len(),
             time(self.interp.translate_time)
         )?;
-        let machine = |f: &mut fmt::Formatter<'_>, tier: &str, l: &Result<&MachineListing, &String>| {
+        let machine = |f: &mut fmt::Formatter<'_>,
+                       tier: &str,
+                       l: &Result<&MachineListing, &String>| {
             match l {
                 Ok(l) => writeln!(
                     f,
                     "{tier:<13} {:6} bytes  {:5} instructions  compiled in {}",
                     l.code_bytes,
-                    l.instrs.iter().filter(|i| !i.text.starts_with(".const")).count(),
+                    l.instrs
+                        .iter()
+                        .filter(|i| !i.text.starts_with(".const"))
+                        .count(),
                     time(l.compile_time)
                 ),
                 Err(e) => writeln!(f, "{tier:<13} error: {e}"),
             }
         };
         machine(f, "baseline", &self.baseline.as_ref())?;
-        machine(
-            f,
-            "optimized",
-            &self.optimized.as_ref().map(|o| &o.machine),
-        )
+        machine(f, "optimized", &self.optimized.as_ref().map(|o| &o.machine))
     }
 }

@@ -62,7 +62,11 @@ fn run(args: &ExploreArgs) -> Result<(), (u8, String)> {
     };
     let exploration = module.explore(index).map_err(|e| {
         let message = e.to_string();
-        let code = if message.contains("not defined") { 2 } else { 1 };
+        let code = if message.contains("not defined") {
+            2
+        } else {
+            1
+        };
         (code, message)
     })?;
     print!("{exploration}");
@@ -160,7 +164,12 @@ fn html(ex: &Exploration) -> String {
         out,
         "<tr><td>wasm</td><td>{}</td><td>{}</td><td></td></tr>",
         ex.wasm.body.end - ex.wasm.body.start,
-        ex.wasm.lines.iter().filter(|l| l.wasm_offset.is_some()).count().saturating_sub(1)
+        ex.wasm
+            .lines
+            .iter()
+            .filter(|l| l.wasm_offset.is_some())
+            .count()
+            .saturating_sub(1)
     );
     let _ = write!(
         out,
@@ -175,7 +184,10 @@ fn html(ex: &Exploration) -> String {
                 out,
                 "<tr><td>{tier}</td><td>{}</td><td>{}</td><td>{:.1?}</td></tr>",
                 l.code_bytes,
-                l.instrs.iter().filter(|i| !i.text.starts_with(".const")).count(),
+                l.instrs
+                    .iter()
+                    .filter(|i| !i.text.starts_with(".const"))
+                    .count(),
                 l.compile_time
             );
         }
@@ -204,12 +216,21 @@ fn html(ex: &Exploration) -> String {
         &bytecode,
     );
     match &ex.baseline {
-        Ok(l) => column(&mut out, "baseline", "baseline machine code", &machine_column(l)),
+        Ok(l) => column(
+            &mut out,
+            "baseline",
+            "baseline machine code",
+            &machine_column(l),
+        ),
         Err(e) => column(&mut out, "baseline", "baseline machine code", &esc(e)),
     }
     match &ex.optimized {
         Ok(opt) => {
-            let entry = if opt.native_entry { "native" } else { "slot-ABI" };
+            let entry = if opt.native_entry {
+                "native"
+            } else {
+                "slot-ABI"
+            };
             column(
                 &mut out,
                 "clif",
