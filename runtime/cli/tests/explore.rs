@@ -113,10 +113,10 @@ fn normalize(text: &str) -> String {
         !annotations.is_empty(),
         "optimized code is annotated with wasm offsets:\n{opt}"
     );
-    for offset in annotations.iter().chain(&annotated_offsets(section(
-        text,
-        "baseline machine code",
-    ))) {
+    for offset in annotations
+        .iter()
+        .chain(&annotated_offsets(section(text, "baseline machine code")))
+    {
         assert!(
             wasm.contains(offset),
             "annotation @{offset:#x} names an operator of the function; wasm offsets {wasm:x?}"
