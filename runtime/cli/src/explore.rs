@@ -101,7 +101,8 @@ fn line(out: &mut String, wasm_offset: Option<u32>, prefix: &str, text: &str) {
         }
         None => out.push_str("<div class=l>"),
     }
-    let _ = writeln!(
+    // No newline between lines: in a `white-space: pre` column it would show as a blank line.
+    let _ = write!(
         out,
         "<span class=p>{}</span>{}</div>",
         esc(prefix),
@@ -133,17 +134,35 @@ fn machine_column(listing: &MachineListing) -> String {
     body
 }
 
-fn lines_column(lines: &[Line]) -> String {
+/// `strip`: how many leading columns to drop from lines that start with that many spaces or
+/// with a source location (`@00a3`) and spaces: Cranelift prints source locations in a column
+/// of their own, which the prefix shows already.
+fn lines_column(lines: &[Line], strip: usize) -> String {
     let mut body = String::new();
     for l in lines {
         let prefix = match l.wasm_offset {
             Some(o) => format!("{o:#6x}  "),
             None => "        ".to_owned(),
         };
-        line(&mut body, l.wasm_offset, &prefix, &l.text);
+        let text = match l.text.get(..strip) {
+            Some(head)
+                if head
+                    .trim_start_matches('@')
+                    .trim_start_matches(|c: char| c.is_ascii_hexdigit())
+                    .trim()
+                    .is_empty() =>
+            {
+                &l.text[strip..]
+            }
+            _ => &l.text,
+        };
+        line(&mut body, l.wasm_offset, &prefix, text);
     }
     body
 }
+
+/// The width of the source-location column in Cranelift's CLIF listing.
+const CLIF_SRCLOC_COLUMN: usize = 32;
 
 /// The self-contained HTML page of `ex`.
 fn html(ex: &Exploration) -> String {
@@ -164,12 +183,13 @@ fn html(ex: &Exploration) -> String {
         out,
         "<tr><td>wasm</td><td>{}</td><td>{}</td><td></td></tr>",
         ex.wasm.body.end - ex.wasm.body.start,
+        // Operators: the lines after the header, declarations of locals excepted.
         ex.wasm
             .lines
             .iter()
-            .filter(|l| l.wasm_offset.is_some())
+            .skip(1)
+            .filter(|l| l.wasm_offset.is_some() && !l.text.trim_start().starts_with("(local"))
             .count()
-            .saturating_sub(1)
     );
     let _ = write!(
         out,
@@ -199,7 +219,7 @@ fn html(ex: &Exploration) -> String {
     row("optimized", ex.optimized.as_ref().map(|o| &o.machine));
     out.push_str("</table>\n<p class=hint>Hover a line to highlight its wasm operator in every column; click to pin.</p>\n<main>");
 
-    column(&mut out, "wasm", "wasm", &lines_column(&ex.wasm.lines));
+    column(&mut out, "wasm", "wasm", &lines_column(&ex.wasm.lines, 0));
     let mut bytecode = String::new();
     for (i, instr) in ex.interp.instrs.iter().enumerate() {
         line(
@@ -235,7 +255,7 @@ fn html(ex: &Exploration) -> String {
                 &mut out,
                 "clif",
                 &format!("optimized CLIF ({entry} entry)"),
-                &lines_column(&opt.clif),
+                &lines_column(&opt.clif, CLIF_SRCLOC_COLUMN),
             );
             column(
                 &mut out,
@@ -259,7 +279,7 @@ h1{font-size:16px;margin:0 0 8px}h2{font-size:13px;margin:0;padding:4px 6px;back
 table{border-collapse:collapse;margin-bottom:6px}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}
 td:first-child,th:first-child{text-align:left}.hint{color:#777;margin:4px 0}
 main{display:flex;gap:8px;align-items:flex-start}
-.col{flex:1 1 0;min-width:0;border:1px solid #ccc;max-height:85vh;overflow:auto}
+.col{flex:1 1 0;min-width:0;border:1px solid #ccc;max-height:85vh;overflow:auto;position:relative}
 .code{white-space:pre;padding:2px 0}.l{padding:0 6px;cursor:default}.l[data-w]:hover{background:#f3f3f3}
 .p{color:#999}.l.hl{background:#fff2a8}.l.pin{background:#ffd84d}
 ";
@@ -273,6 +293,6 @@ document.querySelectorAll('.l[data-w]').forEach(e=>{
  e.addEventListener('mouseleave',()=>mark(null,'hl'));
  e.addEventListener('click',()=>{pinned=pinned===e.dataset.w?null:e.dataset.w;const m=mark(pinned,'pin');
   const seen=new Set([e.closest('.col')]);m.forEach(x=>{const c=x.closest('.col');if(!seen.has(c)){seen.add(c);
-  c.scrollTop=x.offsetTop-c.offsetTop-c.clientHeight/3;}});});
+  c.scrollTop=x.offsetTop-c.clientHeight/3;}});});
 });
 ";
