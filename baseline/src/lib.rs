@@ -77,6 +77,14 @@ pub struct BaselineCode {
     /// `(bytecode index of a loop header, code offset)`: entry points that continue an
     /// interpreter frame at that loop header (`extern "sysv64" fn(vmctx, fp)` like the entry).
     pub osr_entries: Vec<(u32, u32)>,
+    /// The code offset where each bytecode instruction's code starts (indexed by bytecode
+    /// index; an instruction that emits nothing starts where the next one does). The
+    /// prologue comes before the first; from [`BaselineCode::body_end`] on come the shared
+    /// epilogue, the OSR entries and the out-of-line helpers. For diagnostics
+    /// (`tierup explore`).
+    pub instr_offsets: Vec<u32>,
+    /// Where the code of the last bytecode instruction ends.
+    pub body_end: u32,
 }
 
 /// Why a function could not be compiled.

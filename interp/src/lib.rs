@@ -24,7 +24,7 @@ use tierup_abi::{DefinedFuncIdx, ModuleInfo};
 
 pub use exec::invoke;
 pub use instr::{Instr, Slot};
-pub use translate::{CompiledFunc, LoopHeader, TranslateError, translate};
+pub use translate::{CompiledFunc, LoopHeader, TranslateError, translate, translate_with_offsets};
 
 /// The outcome of translating one function, cached per function.
 type TranslateResult = Result<Box<CompiledFunc>, TranslateError>;

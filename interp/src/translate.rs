@@ -183,6 +183,30 @@ pub fn translate(
     module: &ModuleInfo,
     defined: DefinedFuncIdx,
 ) -> Result<CompiledFunc, TranslateError> {
+    translate_inner(module, defined, None)
+}
+
+/// [`translate()`], also returning the module offset of the wasm operator each instruction
+/// was emitted for (one entry per instruction; instructions emitted before the first
+/// operator, such as the entry's fuel charge, get the first operator's offset). For
+/// diagnostics (`tierup explore`): the interpreter itself does not keep the map.
+///
+/// # Errors
+/// As [`translate()`].
+pub fn translate_with_offsets(
+    module: &ModuleInfo,
+    defined: DefinedFuncIdx,
+) -> Result<(CompiledFunc, Box<[u32]>), TranslateError> {
+    let mut offsets = Vec::new();
+    let func = translate_inner(module, defined, Some(&mut offsets))?;
+    Ok((func, offsets.into_boxed_slice()))
+}
+
+fn translate_inner(
+    module: &ModuleInfo,
+    defined: DefinedFuncIdx,
+    mut offsets: Option<&mut Vec<u32>>,
+) -> Result<CompiledFunc, TranslateError> {
     let func_index = module.func_of(defined);
     let body = module.body(defined);
     let ty = module.func_type(func_index);
@@ -241,6 +265,9 @@ pub fn translate(
             && let Some(plan) = &fuel
         {
             t.consume_fuel(plan.cost_after(t.op_offset));
+        }
+        if let Some(offsets) = offsets.as_deref_mut() {
+            offsets.resize(t.code.len(), t.op_offset);
         }
         if t.base as usize + t.max_height > MAX_FRAME_SLOTS {
             return Err(TranslateError(format!(

@@ -104,6 +104,21 @@ pub struct OptCode {
     pub traps: Vec<(u32, Option<TrapCode>)>,
 }
 
+/// A function compiled for inspection ([`Compiler::compile_listing`]).
+#[derive(Debug, Clone)]
+pub struct OptListing {
+    /// The CLIF after translation, before Cranelift's optimizations.
+    pub clif: String,
+    /// The machine code.
+    pub code: OptCode,
+    /// Whether this is the native entry (else the slot-ABI entry).
+    pub native: bool,
+    /// `(start, end, module offset)`: the code range `start..end` was generated for the
+    /// wasm operator at that offset; sorted by `start`. Code of no operator (prologue,
+    /// epilogue, spills) is in no range.
+    pub srclocs: Vec<(u32, u32, u32)>,
+}
+
 /// Why a function could not be compiled.
 #[derive(Debug, thiserror::Error)]
 pub enum CompileError {
@@ -323,6 +338,48 @@ impl Compiler {
         Ok(OptCode {
             code: buffer.data().to_vec(),
             traps,
+        })
+    }
+
+    /// Compiles defined function `func` as the runtime does (its native entry when it
+    /// [`has_native_entry`], else its slot entry) and keeps what a reader wants to see
+    /// (`tierup explore`): the CLIF after translation (each instruction prefixed by the module
+    /// offset of its wasm operator, `@00a3`) and which code ranges came from which operator.
+    ///
+    /// # Errors
+    /// As [`Compiler::compile`].
+    pub fn compile_listing(
+        &mut self,
+        env: &OptEnv<'_>,
+        func: DefinedFuncIdx,
+    ) -> Result<OptListing, CompileError> {
+        let ty = env.module.func_type(env.module.func_of(func));
+        let kind = if has_native_entry(ty) {
+            translate::Entry::Native
+        } else {
+            translate::Entry::Slot
+        };
+        self.translate_entry(env, func, kind)?;
+        let clif = self.ctx.func.display().to_string();
+        let code = self.finish_compile()?;
+        let srclocs = self
+            .ctx
+            .compiled_code()
+            .map(|compiled| {
+                compiled
+                    .buffer
+                    .get_srclocs_sorted()
+                    .iter()
+                    .filter(|s| !s.loc.is_default())
+                    .map(|s| (s.start, s.end, s.loc.bits()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(OptListing {
+            clif,
+            code,
+            native: matches!(kind, translate::Entry::Native),
+            srclocs,
         })
     }
 

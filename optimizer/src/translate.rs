@@ -279,6 +279,9 @@ pub(crate) fn translate(
     let mut ops = body.get_operators_reader()?;
     while !ops.eof() {
         t.op_offset = ops.original_position() as u32;
+        // Every instruction remembers its operator's module offset (Cranelift carries it to
+        // the machine code: `MachSrcLoc`, shown by `tierup explore`).
+        t.b.set_srcloc(ir::SourceLoc::new(t.op_offset));
         let op = ops.read()?;
         let charge_point = fuel.is_some() && metering::is_charge_point(&op);
         if t.reachable {

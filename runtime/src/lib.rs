@@ -41,7 +41,8 @@
 //! libcalls), [`externals`] (memories, tables, globals), [`limits`] (per-store resource
 //! limits: [`ResourceLimiter`], [`StoreLimits`]), [`values`], [`types`] (global,
 //! memory, table, import and export types), [`error`] (errors, traps, host errors),
-//! [`stats`] (what each function's tiers cost); internal: `jit` (machine code: code memory,
+//! [`stats`] (what each function's tiers cost), `explore` (with the `explore` feature:
+//! `Module::explore`, one function as each tier sees it); internal: `jit` (machine code: code memory,
 //! the trap handler, the code table, tiering, OSR, libcalls and the optimizer's workers) and
 //! `vm` (raw memory, table and stack resources).
 //!
@@ -57,6 +58,8 @@ pub struct ReadmeDoctests;
 pub mod config;
 pub mod engine;
 pub mod error;
+#[cfg(feature = "explore")]
+pub mod explore;
 pub mod externals;
 pub mod func;
 pub mod instance;
@@ -74,6 +77,11 @@ mod vm;
 pub use config::{BoundsChecks, Config, Features, TierMode, Tiers};
 pub use engine::Engine;
 pub use error::{Error, FrameInfo, HostError, Trap};
+#[cfg(feature = "explore")]
+pub use explore::{
+    BytecodeInstr, BytecodeListing, Exploration, Line, MachineInstr, MachineListing,
+    OptimizedListing, WasmListing,
+};
 pub use externals::{Extern, Global, Memory, Table};
 pub use func::{Func, HostFunc, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 pub use instance::Instance;

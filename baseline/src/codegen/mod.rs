@@ -108,12 +108,15 @@ impl<'a> Codegen<'a> {
 
     pub(crate) fn finish(mut self) -> Result<BaselineCode, CompileError> {
         self.emit_prologue(true);
+        let mut instr_offsets = Vec::with_capacity(self.func.code.len());
         for i in 0..self.func.code.len() {
             if let Some(label) = self.labels[i] {
                 self.m.bind_branch_target(label);
             }
+            instr_offsets.push(self.m.offset());
             self.emit(i)?;
         }
+        let body_end = self.m.offset();
         self.emit_epilogue();
         self.emit_osr_exit();
         self.emit_hot_helper();
@@ -128,6 +131,8 @@ impl<'a> Codegen<'a> {
             data_offset,
             traps,
             osr_entries,
+            instr_offsets,
+            body_end,
         })
     }
 

@@ -8,6 +8,8 @@
 //!   export, or the export named by `--invoke`, with `ARGS` parsed by the export's parameter
 //!   types and each result printed on its own line (as `wasmtime run --invoke` does).
 //! - `tierup wast [--tier MODE] FILE.wast...` runs spec scripts and prints a summary per file.
+//! - `tierup explore FILE --func NAME|INDEX [--html OUT]` shows one function as each tier sees
+//!   it (see the `explore` module).
 //!
 //! Exit codes: 0 on success; 134 when wasm traps (what Wasmtime exits with on Unix; the trap
 //! and its wasm backtrace go to stderr); 2 when the requested tier is not available on this machine (and
@@ -20,6 +22,8 @@
 //! variables granted with `--env NAME[=VALUE]`, and the status of `proc_exit` (an
 //! [`I32Exit`] error, found by downcasting) becomes the exit code of this process. Any other import is rejected with a clear message before
 //! instantiation.
+
+mod explore;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -54,6 +58,8 @@ enum Command {
     Run(Box<RunArgs>),
     /// Run WebAssembly spec scripts (`.wast`) and report passed/failed directives.
     Wast(WastArgs),
+    /// Show one function as each tier sees it: wasm, bytecode, machine code, CLIF.
+    Explore(explore::ExploreArgs),
 }
 
 /// The execution tier, as spelled on the command line.
@@ -429,6 +435,7 @@ fn main() -> ExitCode {
             Ok(code) => code,
             Err(e) => e.report(None),
         },
+        Command::Explore(args) => explore::explore(args),
     }
 }
 
