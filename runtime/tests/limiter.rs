@@ -3,6 +3,9 @@
 //! `memory.grow` / `table.grow` from wasm in every tier (interpreter, baseline, optimizer, and
 //! tiered with thresholds at 1 so functions change tier while the test runs).
 
+#[path = "support/modes.rs"]
+mod modes;
+
 use tierup_runtime::{
     Config, Engine, Error, Instance, Memory, MemoryType, Module, ResourceLimiter, Store,
     StoreLimits, StoreLimitsBuilder, Table, TableType, Tier, TierMode, TrapCode, Val, ValType,
@@ -10,24 +13,6 @@ use tierup_runtime::{
 
 const PAGE: usize = 65536;
 
-/// Every tier mode: each forced tier, plain tiered, and tiered "stress" (thresholds at 1).
-fn modes() -> Vec<(&'static str, Config)> {
-    let mut modes = Vec::new();
-    for (name, tier) in [
-        ("interp", TierMode::Interp),
-        ("baseline", TierMode::Baseline),
-        ("opt", TierMode::Optimized),
-        ("tiered", TierMode::Tiered),
-    ] {
-        let mut config = Config::new();
-        config.tier(tier);
-        modes.push((name, config));
-    }
-    let mut stress = Config::new();
-    stress.tier(TierMode::Tiered).baseline_after(1).opt_after(1);
-    modes.push(("stress", stress));
-    modes
-}
 
 /// A store whose data is `limits`, with the limiter installed.
 fn limited_store(engine: &Engine, limits: StoreLimits) -> Store<StoreLimits> {
@@ -103,7 +88,7 @@ const GROW_MEMORY: &str = r#"(module
 
 #[test]
 fn memory_grow_beyond_the_per_memory_limit_returns_minus_one_in_every_tier() {
-    for (mode, config) in modes() {
+    for (mode, config) in modes::tier_modes() {
         let engine = Engine::new(&config).unwrap();
         let limits = StoreLimitsBuilder::new().memory_size(4 * PAGE).build();
         let mut store = limited_store(&engine, limits);
@@ -133,7 +118,7 @@ const GROW_TABLE: &str = r#"(module
 
 #[test]
 fn table_grow_beyond_the_per_table_limit_returns_minus_one_in_every_tier() {
-    for (mode, config) in modes() {
+    for (mode, config) in modes::tier_modes() {
         let engine = Engine::new(&config).unwrap();
         let limits = StoreLimitsBuilder::new().table_elements(10).build();
         let mut store = limited_store(&engine, limits);
@@ -159,7 +144,7 @@ fn total_memory_is_shared_by_every_memory_of_the_store() {
       (memory $b 2)
       (func (export "grow_a") (param i32) (result i32) (memory.grow $a (local.get 0)))
       (func (export "grow_b") (param i32) (result i32) (memory.grow $b (local.get 0))))"#;
-    for (mode, config) in modes() {
+    for (mode, config) in modes::tier_modes() {
         let engine = Engine::new(&config).unwrap();
         let limits = StoreLimitsBuilder::new()
             .total_memory_size(6 * PAGE)
@@ -199,7 +184,7 @@ fn many_tables_are_bounded_by_the_store_total() {
         ));
     }
     wat.push_str("(local.get $ok)))");
-    for (mode, config) in modes() {
+    for (mode, config) in modes::tier_modes() {
         let engine = Engine::new(&config).unwrap();
         let limits = StoreLimitsBuilder::new()
             .table_elements(1000)
@@ -438,7 +423,7 @@ fn a_limiter_error_traps_the_grow_instruction_in_every_tier() {
         (global.set $after (i32.const 1))
         (global.get $after))
       (func (export "after") (param i32) (result i32) (global.get $after)))"#;
-    for (mode, config) in modes() {
+    for (mode, config) in modes::tier_modes() {
         let engine = Engine::new(&config).unwrap();
         let mut store = recorded_store(&engine);
         let instance = instantiate(&mut store, wat).unwrap();
@@ -472,7 +457,7 @@ fn a_limiter_error_traps_the_grow_instruction_in_every_tier() {
 
 #[test]
 fn trap_on_grow_failure_turns_refusals_into_traps() {
-    for (mode, config) in modes() {
+    for (mode, config) in modes::tier_modes() {
         let engine = Engine::new(&config).unwrap();
         let limits = StoreLimitsBuilder::new()
             .memory_size(2 * PAGE)
@@ -508,7 +493,7 @@ fn grow_failures_after_consent_are_reported_and_undone() {
       (func (export "grow_memory") (param i32) (result i32) (memory.grow (local.get 0)))
       (func (export "grow_table") (param i32) (result i32)
         (table.grow (ref.null func) (local.get 0))))"#;
-    for (mode, mut config) in modes() {
+    for (mode, mut config) in modes::tier_modes() {
         config.max_memory_pages(3);
         let engine = Engine::new(&config).unwrap();
         let mut store = recorded_store(&engine);
@@ -554,7 +539,7 @@ fn grow_failures_after_consent_are_reported_and_undone() {
 
 #[test]
 fn a_panicking_limiter_traps_instead_of_unwinding_through_wasm() {
-    for (mode, config) in modes() {
+    for (mode, config) in modes::tier_modes() {
         let engine = Engine::new(&config).unwrap();
         let mut store = recorded_store(&engine);
         let instance = instantiate(&mut store, GROW_MEMORY).unwrap();
@@ -572,7 +557,7 @@ fn a_panicking_limiter_traps_instead_of_unwinding_through_wasm() {
 /// Without a limiter nothing changes: growth up to the type's maximum works.
 #[test]
 fn without_a_limiter_growth_is_unlimited_by_the_store() {
-    for (mode, config) in modes() {
+    for (mode, config) in modes::tier_modes() {
         let engine = Engine::new(&config).unwrap();
         let mut store = Store::new(&engine, ());
         let instance = instantiate(&mut store, GROW_MEMORY).unwrap();

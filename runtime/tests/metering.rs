@@ -4,6 +4,9 @@
 //! tiering up (with on-stack replacement) while it runs; epoch deadlines stop loops and call
 //! trees in every tier, and a deadline callback can trap or let the program go on.
 
+#[path = "support/modes.rs"]
+mod modes;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
@@ -13,34 +16,6 @@ use tierup_runtime::{
     UpdateDeadline, Val,
 };
 
-/// Every way of running code: each forced tier, and tiered runs that change tier while the
-/// program runs (every threshold at 1; interpreter straight to the optimizer).
-fn configs() -> Vec<(&'static str, Config)> {
-    let mut out = Vec::new();
-    for (name, mode) in [
-        ("interp", TierMode::Interp),
-        ("baseline", TierMode::Baseline),
-        ("opt", TierMode::Optimized),
-    ] {
-        let mut config = Config::new();
-        config.tier(mode);
-        out.push((name, config));
-    }
-    let mut stress = Config::new();
-    stress.tier(TierMode::Tiered).baseline_after(1).opt_after(1);
-    out.push(("stress", stress));
-    let mut interp_opt = Config::new();
-    interp_opt
-        .tier(TierMode::Tiered)
-        .tiers(Tiers {
-            interp: true,
-            baseline: false,
-            opt: true,
-        })
-        .opt_after(3);
-    out.push(("interp-opt", interp_opt));
-    out
-}
 
 /// Loops, branches out of blocks, `if`/`else`, `br_table`, calls (direct, indirect, to the
 /// host) and memory: `run(n)` logs through the host import and counts in memory.
@@ -114,7 +89,7 @@ fn run_metered(engine: &Engine, module: &Module, fuel: u64, n: i32) -> Observed 
 #[test]
 fn fuel_runs_out_at_the_same_instruction_in_every_tier() {
     let fuels: Vec<u64> = (0..400).chain((400..20_000).step_by(97)).collect();
-    let engines: Vec<(&str, Engine, Module)> = configs()
+    let engines: Vec<(&str, Engine, Module)> = modes::tier_modes()
         .into_iter()
         .map(|(name, mut config)| {
             config.consume_fuel(true);
@@ -148,7 +123,7 @@ fn fuel_is_charged_per_wasm_instruction_like_wasmtime() {
     let wat = r#"(module
       (func (export "f") (param i32) (result i32)
         (nop) (block (result i32) (i32.add (local.get 0) (i32.const 1)))))"#;
-    for (name, mut config) in configs() {
+    for (name, mut config) in modes::tier_modes() {
         config.consume_fuel(true);
         let engine = Engine::new(&config).unwrap();
         let module = Module::new(&engine, wat).unwrap();
@@ -204,7 +179,7 @@ fn ticker(engine: &Engine, stop: &Arc<AtomicBool>) -> std::thread::JoinHandle<()
 
 #[test]
 fn epoch_deadlines_stop_loops_in_every_tier() {
-    for (name, mut config) in configs() {
+    for (name, mut config) in modes::tier_modes() {
         config.epoch_interruption(true);
         let engine = Engine::new(&config).unwrap();
         let module = Module::new(&engine, SPIN).unwrap();
@@ -255,7 +230,7 @@ impl std::error::Error for Enough {}
 
 #[test]
 fn a_deadline_callback_extends_then_stops_in_every_tier() {
-    for (name, mut config) in configs() {
+    for (name, mut config) in modes::tier_modes() {
         config.epoch_interruption(true);
         let engine = Engine::new(&config).unwrap();
         let module = Module::new(&engine, SPIN).unwrap();

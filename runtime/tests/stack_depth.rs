@@ -4,6 +4,9 @@
 //! trap with `StackOverflow` in every tier; and none of it depends on the calling thread's own
 //! stack, because wasm runs on a native stack of its own.
 
+#[path = "support/modes.rs"]
+mod modes;
+
 use tierup_runtime::{
     Caller, Config, Engine, Error, Func, Instance, Linker, Module, Store, Tier, TierMode, Trap,
     TrapCode,
@@ -56,28 +59,6 @@ const WAT: &str = r#"(module
 
 const FUNCS: [&str; 3] = ["rec", "fat", "indirect"];
 
-/// Every tier mode at the default settings; tiered with low thresholds, so that a recursion
-/// starts interpreted and continues in baseline code (then optimized code) while it is running.
-fn modes() -> Vec<(&'static str, Config)> {
-    let mut modes = Vec::new();
-    for (name, tier) in [
-        ("interp", TierMode::Interp),
-        ("baseline", TierMode::Baseline),
-        ("opt", TierMode::Optimized),
-        ("tiered", TierMode::Tiered),
-    ] {
-        let mut config = Config::new();
-        config.tier(tier);
-        if tier == TierMode::Tiered {
-            config.baseline_after(100).opt_after(1000);
-        }
-        modes.push((name, config));
-    }
-    let mut stress = Config::new();
-    stress.tier(TierMode::Tiered).baseline_after(1).opt_after(1);
-    modes.push(("stress", stress));
-    modes
-}
 
 struct Setup {
     module: Module,
@@ -133,7 +114,7 @@ fn trap_code(err: &Error) -> Option<TrapCode> {
 /// Recurses `depth` deep in every function of every mode, in a fresh store (so tiered modes
 /// tier up during the recursion).
 fn recursion_succeeds_everywhere(depth: i32) {
-    for (mode, config) in modes() {
+    for (mode, config) in modes::tier_modes() {
         for func in FUNCS {
             let mut s = setup(&config);
             assert_eq!(s.call(func, depth).unwrap(), depth, "{mode} {func}");
@@ -164,7 +145,7 @@ fn ninety_thousand_deep_in_every_tier() {
 
 #[test]
 fn deeper_recursion_is_a_stack_overflow_in_every_tier() {
-    for (mode, config) in modes() {
+    for (mode, config) in modes::tier_modes() {
         let mut s = setup(&config);
         for func in FUNCS {
             let err = s.call(func, 10_000_000).unwrap_err();
@@ -186,7 +167,7 @@ fn machine_code_reaches_at_least_the_interpreters_depth() {
     for wasm_stack in [16 << 10, 256 << 10, 8 << 20] {
         for func in FUNCS {
             let mut depths = Vec::new();
-            for (mode, mut config) in modes() {
+            for (mode, mut config) in modes::tier_modes() {
                 config.max_wasm_stack(wasm_stack);
                 depths.push((mode, setup(&config).max_depth(func)));
             }
@@ -207,7 +188,7 @@ fn machine_code_reaches_at_least_the_interpreters_depth() {
 /// `max_wasm_stack` is), so it stops later, but it stops.
 #[test]
 fn a_small_wasm_stack_bounds_every_tier() {
-    for (mode, mut config) in modes() {
+    for (mode, mut config) in modes::tier_modes() {
         config.max_wasm_stack(64 << 10);
         let mut s = setup(&config);
         for func in FUNCS {
@@ -230,7 +211,7 @@ fn a_small_wasm_stack_bounds_every_tier() {
 /// The same depths on a thread with a 256 KiB stack: wasm does not run on it.
 #[test]
 fn small_thread_stacks_reach_the_same_depth() {
-    for (mode, config) in modes() {
+    for (mode, config) in modes::tier_modes() {
         std::thread::Builder::new()
             .stack_size(256 << 10)
             .spawn(move || {
@@ -250,7 +231,7 @@ fn small_thread_stacks_reach_the_same_depth() {
 /// A trap 50,000 frames deep comes back with its backtrace, innermost frame first.
 #[test]
 fn a_trap_deep_in_a_recursion_has_its_backtrace() {
-    for (mode, config) in modes() {
+    for (mode, config) in modes::tier_modes() {
         let mut s = setup(&config);
         let trap = match s.call("bottom_trap", 50_000).unwrap_err() {
             Error::Trap(trap) => trap,
@@ -282,7 +263,7 @@ fn recursion_through_a_host_function() {
         (if (result i32) (local.get 0)
           (then (i32.add (call $again (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))
           (else (i32.const 0)))))"#;
-    for (mode, config) in modes() {
+    for (mode, config) in modes::tier_modes() {
         std::thread::Builder::new()
             .stack_size(256 << 10)
             .spawn(move || {
@@ -332,7 +313,7 @@ fn reentry_from_another_thread_gets_a_native_stack_of_its_own() {
           (else (i32.const 0))))
       (func (export "outer") (param i32) (result i32)
         (i32.add (call $elsewhere (local.get 0)) (i32.const 1))))"#;
-    for (mode, config) in modes() {
+    for (mode, config) in modes::tier_modes() {
         let engine = Engine::new(&config).unwrap();
         let module = Module::new(&engine, wat).unwrap();
         let mut store = Store::new(&engine, None::<Func>);
@@ -382,7 +363,7 @@ fn stores_calling_each_other_keep_their_depth() {
           (then (i32.add (call $rec (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))
           (else (i32.const 0))))
       (func (export "via_other") (param i32) (result i32) (call $other (local.get 0))))"#;
-    for (mode, config) in modes() {
+    for (mode, config) in modes::tier_modes() {
         let engine = Engine::new(&config).unwrap();
         let module = Module::new(&engine, wat).unwrap();
         // Store B's `other` recurses in B; store A's `other` calls B's `via_other`, whose
@@ -430,7 +411,7 @@ fn interrupts_reach_deep_recursions() {
         (if (result i32) (local.get 0)
           (then (i32.add (call $rec (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))
           (else (loop $l (br $l)) (i32.const 0)))))"#;
-    for (mode, config) in modes() {
+    for (mode, config) in modes::tier_modes() {
         let engine = Engine::new(&config).unwrap();
         let module = Module::new(&engine, wat).unwrap();
         let mut store = Store::new(&engine, ());
@@ -461,7 +442,7 @@ fn interrupts_reach_deep_recursions() {
 fn slotless_frames_reach_the_frame_limit_in_every_tier() {
     let wat = r#"(module (global $d (export "d") (mut i32) (i32.const 0))
       (func $z (export "z") (global.set $d (i32.add (global.get $d) (i32.const 1))) (call $z)))"#;
-    for (mode, mut config) in modes() {
+    for (mode, mut config) in modes::tier_modes() {
         config.max_wasm_stack(4096);
         let engine = Engine::new(&config).unwrap();
         let module = Module::new(&engine, wat).unwrap();

@@ -1,0 +1,42 @@
+//! The tier modes the runtime's integration tests run each case in (included with
+//! `#[path = "support/modes.rs"] mod modes;`): each forced tier, tiered runs that change tier
+//! while the test runs, and interpreter straight to the optimizer. Every behaviour these tests
+//! check must be the same in all of them (DESIGN.md §8a).
+
+use tierup_runtime::{Config, TierMode, Tiers};
+
+/// `(name, config)` for every mode: `interp`, `baseline`, `opt` (forced tiers), `tiered`
+/// (thresholds 100 and 1000, so a test's loops and recursions start interpreted and move up
+/// while they run), `stress` (every threshold at 1) and `interp-opt` (`--tiers interp,opt`).
+pub fn tier_modes() -> Vec<(&'static str, Config)> {
+    let mut modes = Vec::new();
+    for (name, tier) in [
+        ("interp", TierMode::Interp),
+        ("baseline", TierMode::Baseline),
+        ("opt", TierMode::Optimized),
+    ] {
+        let mut config = Config::new();
+        config.tier(tier);
+        modes.push((name, config));
+    }
+    let mut tiered = Config::new();
+    tiered
+        .tier(TierMode::Tiered)
+        .baseline_after(100)
+        .opt_after(1000);
+    modes.push(("tiered", tiered));
+    let mut stress = Config::new();
+    stress.tier(TierMode::Tiered).baseline_after(1).opt_after(1);
+    modes.push(("stress", stress));
+    let mut interp_opt = Config::new();
+    interp_opt
+        .tier(TierMode::Tiered)
+        .tiers(Tiers {
+            interp: true,
+            baseline: false,
+            opt: true,
+        })
+        .opt_after(3);
+    modes.push(("interp-opt", interp_opt));
+    modes
+}
