@@ -8,6 +8,8 @@
 //!   export, or the export named by `--invoke`, with `ARGS` parsed by the export's parameter
 //!   types and each result printed on its own line (as `wasmtime run --invoke` does).
 //! - `tierup wast [--tier MODE] FILE.wast...` runs spec scripts and prints a summary per file.
+//! - `tierup lab [OPTIONS] CORPUS` runs a corpus under several tiering strategies (and other
+//!   engines) as separate `tierup run` processes and reports which wins and why ([`lab`]).
 //!
 //! Exit codes: 0 on success; 134 when wasm traps (what Wasmtime exits with on Unix; the trap
 //! and its wasm backtrace go to stderr); 2 when the requested tier is not available on this machine (and
@@ -34,6 +36,8 @@ use tierup_runtime::{
 use tierup_wasi::{self as wasi, I32Exit, WasiCtx};
 use tierup_wast::run_wast_file;
 
+mod lab;
+
 /// Exit code for a wasm trap (128 + SIGABRT, as Wasmtime on Unix).
 const EXIT_TRAP: u8 = 134;
 /// Exit code when the requested tier is not available on this machine.
@@ -54,6 +58,9 @@ enum Command {
     Run(Box<RunArgs>),
     /// Run WebAssembly spec scripts (`.wast`) and report passed/failed directives.
     Wast(WastArgs),
+    /// Compare tiering strategies (and other engines) on a corpus of programs: times, CPU,
+    /// memory, compile statistics; writes results.json/.csv/.md and report.html.
+    Lab(Box<lab::LabArgs>),
 }
 
 /// The execution tier, as spelled on the command line.
@@ -427,6 +434,7 @@ fn main() -> ExitCode {
             Ok(code) => code,
             Err(e) => e.report(None),
         },
+        Command::Lab(args) => lab::main(*args),
     }
 }
 
