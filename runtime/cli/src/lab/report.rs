@@ -459,11 +459,20 @@ fn timeline(
         .x_label_area_size(40)
         .y_label_area_size(60)
         .build_cartesian_2d(xmin..xmax, -0.5f64..(nrows - 0.5))?;
+    let row_label = |y: &f64| {
+        let row = y.round();
+        if (y - row).abs() > 1e-6 || row < 0.0 {
+            return String::new();
+        }
+        rows.get(row as usize).map_or_else(String::new, |f| format!("#{f}"))
+    };
     chart
         .configure_mesh()
         .disable_y_mesh()
+        .y_labels(rows.len().min(24) + 1)
+        .y_label_formatter(&row_label)
         .x_desc("ms since load")
-        .y_desc("function (by first event)")
+        .y_desc("function index (rows by first event)")
         .draw()?;
     for tier in TIERS {
         let mine: Vec<(f64, f64, f64)> = sorted

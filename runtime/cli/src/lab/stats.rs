@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::results::round3;
+
 /// The tiers, as `--stats-json` names them, in order.
 pub const TIERS: &[&str] = &["interp", "baseline", "opt"];
 
@@ -102,10 +104,10 @@ pub fn parse(text: &str) -> Result<RunStats, String> {
             }
             if let Some(at_us) = num(e, &["at_us"]) {
                 out.events.push(TierEvent {
-                    at_ms: at_us / 1e3,
+                    at_ms: round3(at_us / 1e3),
                     tier: tier.into(),
                     func,
-                    compile_ms: compile_us / 1e3,
+                    compile_ms: round3(compile_us / 1e3),
                 });
             }
         }
@@ -156,10 +158,10 @@ pub fn timeline_events(timeline: &Value) -> Option<Vec<TierEvent>> {
                 .find_map(|k| e.get(k).and_then(Value::as_str))?;
             let tier = TIERS.iter().find(|t| **t == tier)?;
             Some(TierEvent {
-                at_ms: at_us / 1e3,
+                at_ms: round3(at_us / 1e3),
                 tier: (*tier).into(),
                 func: e.get("func").and_then(Value::as_u64).unwrap_or(0),
-                compile_ms: num(e, &["compile_us"]).unwrap_or(0.0) / 1e3,
+                compile_ms: round3(num(e, &["compile_us"]).unwrap_or(0.0) / 1e3),
             })
         })
         .collect();
