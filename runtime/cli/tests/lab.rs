@@ -120,15 +120,26 @@ fn check_reports_match_json(out: &Path, json: &Value) {
         (10, "compile_ms"),
         (11, "run_ms"),
     ];
-    for line in table.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| module")) {
+    for line in table
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| module"))
+    {
         let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
         let r = record(json, cells[0], cells[1]);
         assert_eq!(cells[2], r["status"].as_str().unwrap(), "{line}");
         for (col, measure) in columns {
             assert_eq!(cell(cells[col]), median(r, measure), "md {measure}: {line}");
         }
-        assert_eq!(cell(cells[4]), r["measures"]["wall_ms"]["min"].as_f64(), "{line}");
-        assert_eq!(cell(cells[5]), r["measures"]["wall_ms"]["max"].as_f64(), "{line}");
+        assert_eq!(
+            cell(cells[4]),
+            r["measures"]["wall_ms"]["min"].as_f64(),
+            "{line}"
+        );
+        assert_eq!(
+            cell(cells[5]),
+            r["measures"]["wall_ms"]["max"].as_f64(),
+            "{line}"
+        );
         assert_eq!(cell(cells[6]), r["ratio_to_baseline"].as_f64(), "{line}");
         rows += 1;
     }
@@ -174,28 +185,61 @@ fn directory_corpus_every_preset_reports_agree_and_wrong_output_is_flagged() {
     // A wrong answer makes the lab fail, after writing everything.
     assert_eq!(output.code(), Some(1), "stderr:\n{}", output.stderr);
     let json = read_json(&out);
-    assert_eq!(strategy_names(&json), PRESETS, "no strategy options: every preset");
-    assert_eq!(json["modules"], serde_json::json!(["count", "hello", "readfile", "wrong"]));
+    assert_eq!(
+        strategy_names(&json),
+        PRESETS,
+        "no strategy options: every preset"
+    );
+    assert_eq!(
+        json["modules"],
+        serde_json::json!(["count", "hello", "readfile", "wrong"])
+    );
     assert_eq!(records(&json).len(), 4 * PRESETS.len());
     for r in records(&json) {
         let module = r["module"].as_str().unwrap();
         if module == "wrong" {
             assert_eq!(r["status"], "wrong-output", "{r}");
-            assert_eq!(r["measures"], serde_json::json!({}), "a wrong answer is never timed");
+            assert_eq!(
+                r["measures"],
+                serde_json::json!({}),
+                "a wrong answer is never timed"
+            );
             assert!(r["ratio_to_baseline"].is_null());
         } else {
-            assert_eq!(r["status"], "ok", "{module} / {}: {}", r["strategy"], r["message"]);
+            assert_eq!(
+                r["status"], "ok",
+                "{module} / {}: {}",
+                r["strategy"], r["message"]
+            );
             assert_eq!(r["measured_runs"], 2);
             let runs = r["runs"].as_array().unwrap();
             assert_eq!(runs.len(), 3, "one warm-up and two measured runs");
             assert_eq!(runs.iter().filter(|r| r["warmup"] == true).count(), 1);
-            for measure in ["wall_ms", "cpu_ms", "user_ms", "sys_ms", "max_rss_kib", "first_byte_ms"] {
+            for measure in [
+                "wall_ms",
+                "cpu_ms",
+                "user_ms",
+                "sys_ms",
+                "max_rss_kib",
+                "first_byte_ms",
+            ] {
                 let m = median(r, measure).unwrap_or_else(|| panic!("{measure} in {r}"));
                 assert!(m >= 0.0);
             }
             // tierup's own stats.
-            for measure in ["load_ms", "instantiate_ms", "run_ms", "compile_ms", "funcs_interp", "osr_entries"] {
-                assert!(median(r, measure).is_some(), "{measure} in {module} / {}", r["strategy"]);
+            for measure in [
+                "load_ms",
+                "instantiate_ms",
+                "run_ms",
+                "compile_ms",
+                "funcs_interp",
+                "osr_entries",
+            ] {
+                assert!(
+                    median(r, measure).is_some(),
+                    "{measure} in {module} / {}",
+                    r["strategy"]
+                );
             }
         }
     }
@@ -203,7 +247,10 @@ fn directory_corpus_every_preset_reports_agree_and_wrong_output_is_flagged() {
     // The forced tiers put functions where they say.
     assert!(median(record(&json, "count", "baseline"), "funcs_baseline").unwrap() >= 3.0);
     assert!(median(record(&json, "count", "opt"), "funcs_opt").unwrap() >= 3.0);
-    assert_eq!(median(record(&json, "count", "interp"), "funcs_opt"), Some(0.0));
+    assert_eq!(
+        median(record(&json, "count", "interp"), "funcs_opt"),
+        Some(0.0)
+    );
     // The baseline's ratio is 1 and its geometric mean too.
     assert_eq!(record(&json, "hello", "tiered")["ratio_to_baseline"], 1.0);
     let geomean = json["geomean"].as_array().unwrap();
@@ -236,20 +283,37 @@ fn manifest_sweep_custom_strategy_and_external_engines() {
         ],
         &fixture("lab/manifest"),
     );
-    assert_eq!(output.code(), Some(0), "stdout:\n{}\nstderr:\n{}", output.stdout, output.stderr);
+    assert_eq!(
+        output.code(),
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        output.stdout,
+        output.stderr
+    );
     assert!(
-        output.stderr.contains("skipping engine `nope`: program `no-such-engine-xyz` not found"),
+        output
+            .stderr
+            .contains("skipping engine `nope`: program `no-such-engine-xyz` not found"),
         "{}",
         output.stderr
     );
     let json = read_json(&out);
     assert_eq!(
         strategy_names(&json),
-        ["lazy", "opt-after=10", "opt-after=1000", "opt-after=100000", "self"]
+        [
+            "lazy",
+            "opt-after=10",
+            "opt-after=1000",
+            "opt-after=100000",
+            "self"
+        ]
     );
     assert_eq!(json["modules"], serde_json::json!(["fib20", "readfile"]));
     let strategies = json["strategies"].as_array().unwrap();
-    assert_eq!(strategies[0]["command"], "tierup run --baseline-after 5000 --opt-after 50000");
+    assert_eq!(
+        strategies[0]["command"],
+        "tierup run --baseline-after 5000 --opt-after 50000"
+    );
     for (i, value) in ["10", "1000", "100000"].iter().enumerate() {
         let s = &strategies[i + 1];
         assert_eq!(s["command"], format!("tierup run --opt-after {value}"));
@@ -259,14 +323,21 @@ fn manifest_sweep_custom_strategy_and_external_engines() {
     }
     assert_eq!(strategies[4]["kind"], "external");
     for r in records(&json) {
-        assert_eq!(r["status"], "ok", "{} / {}: {}", r["module"], r["strategy"], r["message"]);
+        assert_eq!(
+            r["status"], "ok",
+            "{} / {}: {}",
+            r["module"], r["strategy"], r["message"]
+        );
     }
     // The external engine (tierup itself, unseen as such) has times but no tier stats; the
     // `--invoke` call reached it as `--invoke fib` before the module.
     let ext = record(&json, "fib20", "self");
     assert!(median(ext, "wall_ms").is_some());
     assert!(median(ext, "compile_ms").is_none());
-    assert_eq!(record(&json, "readfile", "opt-after=1000")["ratio_to_baseline"], 1.0);
+    assert_eq!(
+        record(&json, "readfile", "opt-after=1000")["ratio_to_baseline"],
+        1.0
+    );
     check_reports_match_json(&out, &json);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("id=\"plot-sweep-opt-after\""));
@@ -285,7 +356,16 @@ fn a_hung_program_is_a_timeout() {
     )
     .unwrap();
     let (output, out) = lab(
-        &["--preset", "interp,tiered", "--runs", "3", "--warmup", "0", "--timeout", "0.3"],
+        &[
+            "--preset",
+            "interp,tiered",
+            "--runs",
+            "3",
+            "--warmup",
+            "0",
+            "--timeout",
+            "0.3",
+        ],
         &dir,
     );
     assert_eq!(output.code(), Some(1), "stderr:\n{}", output.stderr);
@@ -310,7 +390,16 @@ fn report_renders_in_chromium() {
         return;
     }
     let (output, out) = lab(
-        &["--preset", "tiered,opt", "--sweep", "opt-after=10,1000", "--runs", "1", "--warmup", "0"],
+        &[
+            "--preset",
+            "tiered,opt",
+            "--sweep",
+            "opt-after=10,1000",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+        ],
         &fixture("lab/manifest"),
     );
     assert_eq!(output.code(), Some(0), "stderr:\n{}", output.stderr);
@@ -334,7 +423,11 @@ fn report_renders_in_chromium() {
     );
     assert_eq!(dom.code(), Some(0), "chromium stderr:\n{}", dom.stderr);
     let svgs: Vec<&str> = dom.stdout.split("<svg").skip(1).collect();
-    assert_eq!(svgs.len(), expected_plots(&json), "plots in the rendered DOM");
+    assert_eq!(
+        svgs.len(),
+        expected_plots(&json),
+        "plots in the rendered DOM"
+    );
     for svg in svgs {
         let body = svg.split("</svg>").next().unwrap();
         assert!(
@@ -342,7 +435,10 @@ fn report_renders_in_chromium() {
             "an empty plot: {body:.300}"
         );
         assert!(body.contains("<text"), "a plot without text");
-        assert!(body.contains("<polyline") || body.contains("<line"), "a plot without lines");
+        assert!(
+            body.contains("<polyline") || body.contains("<line"),
+            "a plot without lines"
+        );
     }
     let _ = std::fs::remove_dir_all(profile);
 }

@@ -187,18 +187,17 @@ fn load_manifest(path: &Path) -> Result<Vec<Case>, String> {
     let manifest: Manifest =
         toml::from_str(&text).map_err(|e| format!("`{}`: {e}", path.display()))?;
     let base = path.parent().unwrap_or(Path::new("/"));
-    let expected = |inline: Option<String>, file: Option<PathBuf>, what: &str| {
-        match (inline, file) {
-            (Some(_), Some(_)) => Err(format!(
-                "`{}`: give {what} or {what}_file, not both",
-                path.display()
-            )),
-            (Some(text), None) => Ok(Some(text.into_bytes())),
-            (None, Some(file)) => std::fs::read(base.join(&file))
-                .map(Some)
-                .map_err(|e| format!("`{}`: {e}", base.join(&file).display())),
-            (None, None) => Ok(None),
-        }
+    let expected = |inline: Option<String>, file: Option<PathBuf>, what: &str| match (inline, file)
+    {
+        (Some(_), Some(_)) => Err(format!(
+            "`{}`: give {what} or {what}_file, not both",
+            path.display()
+        )),
+        (Some(text), None) => Ok(Some(text.into_bytes())),
+        (None, Some(file)) => std::fs::read(base.join(&file))
+            .map(Some)
+            .map_err(|e| format!("`{}`: {e}", base.join(&file).display())),
+        (None, None) => Ok(None),
     };
     manifest
         .module

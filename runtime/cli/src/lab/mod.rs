@@ -164,10 +164,18 @@ fn lab(args: LabArgs) -> Result<bool, String> {
     for case in 0..cases.len() {
         for strategy in 0..strategies.len() {
             for _ in 0..args.warmup {
-                warm.push(Job { case, strategy, warmup: true });
+                warm.push(Job {
+                    case,
+                    strategy,
+                    warmup: true,
+                });
             }
             for _ in 0..args.runs {
-                measured.push(Job { case, strategy, warmup: false });
+                measured.push(Job {
+                    case,
+                    strategy,
+                    warmup: false,
+                });
             }
         }
     }
@@ -194,7 +202,15 @@ fn lab(args: LabArgs) -> Result<bool, String> {
         }
         progress.set_message(format!("{} / {}", case.name, strategy.name));
         let stats_path = scratch.join(format!("run-{order}.json"));
-        let record = run_one(&tierup, case, strategy, &stats_path, timeout, order, job.warmup);
+        let record = run_one(
+            &tierup,
+            case,
+            strategy,
+            &stats_path,
+            timeout,
+            order,
+            job.warmup,
+        );
         let _ = std::fs::remove_file(&stats_path);
         pair.push(record);
         progress.inc(1);
@@ -224,7 +240,10 @@ fn lab(args: LabArgs) -> Result<bool, String> {
         geomean: Vec::new(),
         results: Vec::new(),
     };
-    let baseline_idx = strategies.iter().position(|s| s.name == baseline).unwrap_or(0);
+    let baseline_idx = strategies
+        .iter()
+        .position(|s| s.name == baseline)
+        .unwrap_or(0);
     for (ci, case) in cases.iter().enumerate() {
         if case.expected_stdout.is_none() {
             check_agreement(&mut runs, ci, strategies.len(), baseline_idx, &strategies);
@@ -367,7 +386,10 @@ fn run_one(
         ));
     }
     if record.status == Status::Ok && strategy.is_tierup() {
-        match std::fs::read_to_string(stats_path).map_err(|e| e.to_string()).and_then(|t| stats::parse(&t)) {
+        match std::fs::read_to_string(stats_path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| stats::parse(&t))
+        {
             Ok(stats) => {
                 record.measures.extend(stats.measures);
                 record.events = stats.events;
@@ -405,7 +427,9 @@ fn check_agreement(
     let reference = most_common(&mut runs.get(&(case, baseline)).into_iter().flatten())
         .map(|h| (h, names[baseline].name.as_str()))
         .or_else(|| {
-            let mut all = (0..strategies).filter_map(|s| runs.get(&(case, s))).flatten();
+            let mut all = (0..strategies)
+                .filter_map(|s| runs.get(&(case, s)))
+                .flatten();
             most_common(&mut all).map(|h| (h, "most runs"))
         });
     let Some((reference, source)) = reference else {

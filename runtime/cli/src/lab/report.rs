@@ -60,7 +60,11 @@ pub fn html(results: &LabResults) -> String {
         let _ = writeln!(
             out,
             "<tr{}><td>{}</td><td>{}</td><td title=\"{}\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            if r.status == Status::Ok { "" } else { " class=\"bad\"" },
+            if r.status == Status::Ok {
+                ""
+            } else {
+                " class=\"bad\""
+            },
             esc(&r.module),
             esc(&r.strategy),
             esc(r.message.as_deref().unwrap_or("")),
@@ -217,10 +221,12 @@ fn x_category_labels<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let style = TextStyle::from(("sans-serif", 12).into_font()).pos(plotters::style::text_anchor::Pos::new(
-        plotters::style::text_anchor::HPos::Center,
-        plotters::style::text_anchor::VPos::Top,
-    ));
+    let style = TextStyle::from(("sans-serif", 12).into_font()).pos(
+        plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Top,
+        ),
+    );
     for ((x, y), label) in at {
         root.draw(&Text::new(label, (x, y + 6), style.clone()))?;
     }
@@ -281,7 +287,9 @@ fn normalized(root: &DrawingArea<SVGBackend<'_>, Shift>, results: &LabResults) -
         chart
             .draw_series(bars)?
             .label(s.name.clone())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color(si).filled()));
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 10, y + 5)], color(si).filled())
+            });
     }
     chart.draw_series(LineSeries::new(
         [(0.0, 1.0), (n, 1.0)],
@@ -362,7 +370,11 @@ fn compile_vs_run(root: &DrawingArea<SVGBackend<'_>, Shift>, results: &LabResult
 }
 
 /// Plot 3: one `--sweep` flag: value → median wall time, a line per module.
-fn sweep(root: &DrawingArea<SVGBackend<'_>, Shift>, results: &LabResults, flag: &str) -> DrawResult {
+fn sweep(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    results: &LabResults,
+    flag: &str,
+) -> DrawResult {
     let mut points: Vec<(usize, String)> = results
         .strategies
         .iter()
@@ -374,7 +386,10 @@ fn sweep(root: &DrawingArea<SVGBackend<'_>, Shift>, results: &LabResults, flag: 
     points.sort();
     let values: Vec<String> = points
         .iter()
-        .map(|(_, name)| name.split_once('=').map_or(name.clone(), |(_, v)| v.to_string()))
+        .map(|(_, name)| {
+            name.split_once('=')
+                .map_or(name.clone(), |(_, v)| v.to_string())
+        })
         .collect();
     let ymax = results
         .results
@@ -411,8 +426,13 @@ fn sweep(root: &DrawingArea<SVGBackend<'_>, Shift>, results: &LabResults, flag: 
         chart
             .draw_series(LineSeries::new(line.clone(), color(mi).stroke_width(2)))?
             .label(module.clone())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color(mi).stroke_width(2)));
-        chart.draw_series(line.into_iter().map(move |p| Circle::new(p, 4, color(mi).filled())))?;
+            .legend(move |(x, y)| {
+                PathElement::new([(x, y), (x + 16, y)], color(mi).stroke_width(2))
+            });
+        chart.draw_series(
+            line.into_iter()
+                .map(move |p| Circle::new(p, 4, color(mi).filled())),
+        )?;
     }
     chart
         .configure_series_labels()
@@ -444,7 +464,12 @@ fn timeline(
             rows.push(e.func);
         }
     }
-    let xmax = events.iter().map(|e| e.at_ms).fold(0.0, f64::max).max(0.001) * 1.05;
+    let xmax = events
+        .iter()
+        .map(|e| e.at_ms)
+        .fold(0.0, f64::max)
+        .max(0.001)
+        * 1.05;
     let xmin = events
         .iter()
         .map(|e| e.at_ms - e.compile_ms)
@@ -464,7 +489,8 @@ fn timeline(
         if (y - row).abs() > 1e-6 || row < 0.0 {
             return String::new();
         }
-        rows.get(row as usize).map_or_else(String::new, |f| format!("#{f}"))
+        rows.get(row as usize)
+            .map_or_else(String::new, |f| format!("#{f}"))
     };
     chart
         .configure_mesh()
@@ -488,10 +514,16 @@ fn timeline(
         }
         let c = tier_color(tier);
         chart.draw_series(mine.iter().map(move |&(start, end, row)| {
-            Rectangle::new([(start, row - 0.35), (end, row + 0.35)], c.mix(0.5).filled())
+            Rectangle::new(
+                [(start, row - 0.35), (end, row + 0.35)],
+                c.mix(0.5).filled(),
+            )
         }))?;
         chart
-            .draw_series(mine.iter().map(move |&(_, end, row)| Circle::new((end, row), 3, c.filled())))?
+            .draw_series(
+                mine.iter()
+                    .map(move |&(_, end, row)| Circle::new((end, row), 3, c.filled())),
+            )?
             .label(*tier)
             .legend(move |(x, y)| Circle::new((x + 5, y), 4, c.filled()));
     }

@@ -335,7 +335,11 @@ impl LabResults {
             self.corpus,
             self.modules.len(),
             self.strategies.len(),
-            if self.strategies.len() == 1 { "y" } else { "ies" },
+            if self.strategies.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            },
             self.runs,
             self.warmup,
             self.seed,
@@ -385,7 +389,11 @@ impl LabResults {
             "hot_to_installed_mean_ms",
             "hot_to_installed_max_ms",
         ];
-        if self.results.iter().any(|r| r.measures.contains_key("compile_ms")) {
+        if self
+            .results
+            .iter()
+            .any(|r| r.measures.contains_key("compile_ms"))
+        {
             out.push_str("\n## Tiers (tierup strategies, medians)\n\n| module | strategy |");
             for c in tier_cols {
                 let _ = write!(out, " {c} |");
@@ -393,7 +401,11 @@ impl LabResults {
             out.push_str("\n|---|---|");
             out.push_str(&"---:|".repeat(tier_cols.len()));
             out.push('\n');
-            for r in self.results.iter().filter(|r| r.measures.contains_key("compile_ms")) {
+            for r in self
+                .results
+                .iter()
+                .filter(|r| r.measures.contains_key("compile_ms"))
+            {
                 let _ = write!(out, "| {} | {} |", r.module, r.strategy);
                 for c in tier_cols {
                     let _ = write!(out, " {} |", opt_num(r.median(c)));
@@ -401,7 +413,11 @@ impl LabResults {
                 out.push('\n');
             }
         }
-        let failed: Vec<&Record> = self.results.iter().filter(|r| r.status != Status::Ok).collect();
+        let failed: Vec<&Record> = self
+            .results
+            .iter()
+            .filter(|r| r.status != Status::Ok)
+            .collect();
         if !failed.is_empty() {
             out.push_str("\n## Failures\n\n");
             for r in failed {
@@ -422,7 +438,15 @@ impl LabResults {
     /// first byte), then the geometric means.
     pub fn to_terminal(&self) -> String {
         let header = [
-            "module", "strategy", "status", "wall ms", "min", "max", "÷base", "cpu ms", "RSS MiB",
+            "module",
+            "strategy",
+            "status",
+            "wall ms",
+            "min",
+            "max",
+            "÷base",
+            "cpu ms",
+            "RSS MiB",
             "1st byte ms",
         ];
         let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| (*s).to_string()).collect()];
@@ -435,7 +459,8 @@ impl LabResults {
                 fmt_short(s.map(|s| s.median)),
                 fmt_short(s.map(|s| s.min)),
                 fmt_short(s.map(|s| s.max)),
-                r.ratio_to_baseline.map_or("-".into(), |x| format!("{x:.2}×")),
+                r.ratio_to_baseline
+                    .map_or("-".into(), |x| format!("{x:.2}×")),
                 fmt_short(r.median("cpu_ms")),
                 fmt_short(r.median("max_rss_kib").map(|k| k / 1024.0)),
                 fmt_short(r.median("first_byte_ms")),
@@ -472,8 +497,16 @@ impl LabResults {
                 out,
                 "  {:<w$}  {}",
                 g.strategy,
-                g.ratio.map_or("-".into(), |x| format!("{x:.3}× over {} module(s)", g.modules)),
-                w = self.strategies.iter().map(|s| s.name.len()).max().unwrap_or(0)
+                g.ratio.map_or("-".into(), |x| format!(
+                    "{x:.3}× over {} module(s)",
+                    g.modules
+                )),
+                w = self
+                    .strategies
+                    .iter()
+                    .map(|s| s.name.len())
+                    .max()
+                    .unwrap_or(0)
             );
         }
         out

@@ -41,7 +41,9 @@ pub struct Measured {
 }
 
 /// Reads `pipe` to its end; returns the bytes and when the first one arrived.
-fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<(Vec<u8>, Option<Instant>)> {
+fn drain(
+    mut pipe: impl Read + Send + 'static,
+) -> std::thread::JoinHandle<(Vec<u8>, Option<Instant>)> {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
         let mut first = None;

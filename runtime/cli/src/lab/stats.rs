@@ -77,7 +77,12 @@ pub fn parse(text: &str) -> Result<RunStats, String> {
         }
     }
     let stats = json.get("stats").unwrap_or(&Value::Null);
-    for key in ["osr_entries", "opt_osr_entries", "opt_pending", "opt_failures"] {
+    for key in [
+        "osr_entries",
+        "opt_osr_entries",
+        "opt_pending",
+        "opt_failures",
+    ] {
         if let Some(n) = num(stats, &["module", key]) {
             m.insert(key.into(), n);
         }

@@ -103,7 +103,11 @@ impl Strategy {
     pub fn describe(&self) -> String {
         match &self.kind {
             StrategyKind::Tierup { flags } if flags.is_empty() => "tierup run".into(),
-            StrategyKind::Tierup { flags } => format!("tierup run {}", shlex::try_join(flags.iter().map(String::as_str)).unwrap_or_else(|_| flags.join(" "))),
+            StrategyKind::Tierup { flags } => format!(
+                "tierup run {}",
+                shlex::try_join(flags.iter().map(String::as_str))
+                    .unwrap_or_else(|_| flags.join(" "))
+            ),
             StrategyKind::External { template } => template.join(" "),
         }
     }
@@ -161,7 +165,11 @@ impl Strategy {
 /// template has no `{args}`), `{invoke}` the export to call; with an `--invoke` call and no
 /// `{invoke}` placeholder, `--invoke NAME` goes right before the module (as `wasmtime run` and
 /// `wasmi run` spell it).
-fn expand_template(template: &[String], module: &OsString, case: &Case) -> Result<Vec<OsString>, String> {
+fn expand_template(
+    template: &[String],
+    module: &OsString,
+    case: &Case,
+) -> Result<Vec<OsString>, String> {
     let module_text = module.to_string_lossy();
     let has_args = template.iter().any(|w| w == "{args}");
     let has_invoke = template.iter().any(|w| w.contains("{invoke}"));
@@ -242,7 +250,8 @@ pub fn select(
     }
     for spec in strategies {
         let (name, flags) = split_named(spec, "--strategy", "NAME=FLAGS")?;
-        let flags = split_words(flags).ok_or_else(|| format!("--strategy {spec}: unbalanced quotes"))?;
+        let flags =
+            split_words(flags).ok_or_else(|| format!("--strategy {spec}: unbalanced quotes"))?;
         add(
             Strategy {
                 name: name.into(),
@@ -259,8 +268,8 @@ pub fn select(
     }
     for spec in engines {
         let (name, template) = split_named(spec, "--engine", "NAME=TEMPLATE")?;
-        let template = split_words(template)
-            .ok_or_else(|| format!("--engine {spec}: unbalanced quotes"))?;
+        let template =
+            split_words(template).ok_or_else(|| format!("--engine {spec}: unbalanced quotes"))?;
         let Some(program) = template.first() else {
             return Err(format!("--engine {spec}: empty command template"));
         };
@@ -308,7 +317,11 @@ fn sweep(spec: &str) -> Result<Vec<Strategy>, String> {
     if flag.is_empty() {
         return Err(format!("--sweep {spec}: expected FLAG=V1,V2,..."));
     }
-    let values: Vec<&str> = values.split(',').map(str::trim).filter(|v| !v.is_empty()).collect();
+    let values: Vec<&str> = values
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
     if values.is_empty() {
         return Err(format!("--sweep {spec}: no values"));
     }
