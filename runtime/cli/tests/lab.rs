@@ -270,6 +270,8 @@ fn manifest_sweep_custom_strategy_and_external_engines() {
             "1",
             "--warmup",
             "0",
+            "--preset",
+            "all",
             "--sweep",
             "opt-after=10,1000,100000",
             "--strategy",
@@ -299,7 +301,12 @@ fn manifest_sweep_custom_strategy_and_external_engines() {
     );
     let json = read_json(&out);
     assert_eq!(
-        strategy_names(&json),
+        strategy_names(&json)[..PRESETS.len()],
+        *PRESETS,
+        "--preset all"
+    );
+    assert_eq!(
+        strategy_names(&json)[PRESETS.len()..],
         [
             "lazy",
             "opt-after=10",
@@ -309,7 +316,7 @@ fn manifest_sweep_custom_strategy_and_external_engines() {
         ]
     );
     assert_eq!(json["modules"], serde_json::json!(["fib20", "readfile"]));
-    let strategies = json["strategies"].as_array().unwrap();
+    let strategies = &json["strategies"].as_array().unwrap()[PRESETS.len()..];
     assert_eq!(
         strategies[0]["command"],
         "tierup run --baseline-after 5000 --opt-after 50000"

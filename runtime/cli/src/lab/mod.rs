@@ -35,8 +35,8 @@ use strategy::Strategy;
 pub struct LabArgs {
     /// Add a built-in strategy: interp, baseline, opt (each tier forced), tiered (the
     /// default), eager (--baseline-after 1 --opt-after 100), interp-opt (--tiers interp,opt),
-    /// baseline-opt (--tiers baseline,opt). Repeatable, or comma-separated. With no
-    /// --preset, --strategy or --sweep: all of them.
+    /// baseline-opt (--tiers baseline,opt), or `all`. Repeatable, or comma-separated. With
+    /// no --preset, --strategy or --sweep: all of them.
     #[arg(long = "preset", value_name = "NAME")]
     presets: Vec<String>,
     /// Add a strategy of your own: `tierup run` options, split as a shell would (e.g.

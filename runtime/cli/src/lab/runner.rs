@@ -6,11 +6,14 @@
 //! threads included, not mixed with other children); and the time to the first byte read from
 //! its stdout pipe. Two threads drain stdout and stderr, a third is the timeout watchdog.
 //!
+//! Each child gets `PR_SET_PDEATHSIG` = `SIGKILL`, so that killing the lab ends its run too.
+//!
 //! Hazard: killing by pid is only safe while the pid cannot be reused. The main thread waits
 //! with `waitid(WNOWAIT)` (the child stays a zombie, so its pid stays taken), then stops the
 //! watchdog, and only then reaps with `wait4`: the watchdog never signals a reaped pid.
 
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -70,14 +73,19 @@ fn drain(
 ///
 /// # Errors
 /// The process could not be started (the message says why).
-#[expect(
-    clippy::zombie_processes,
-    reason = "the child is reaped with wait4, which reports its resource usage"
-)]
 pub fn run(mut cmd: Command, timeout: Duration) -> Result<Measured, String> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    // SAFETY: the closure runs in the child between fork and exec and calls only `prctl`, which
+    // is async-signal-safe; it allocates nothing and takes no lock.
+    unsafe {
+        cmd.pre_exec(|| {
+            // If the lab dies (Ctrl-C, a kill), its run dies with it instead of running on.
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
     let start = Instant::now();
     let mut child = cmd
         .spawn()
@@ -135,6 +143,7 @@ pub fn run(mut cmd: Command, timeout: Duration) -> Result<Measured, String> {
             return Err(format!("wait4: {e}"));
         }
     }
+    // Reaped above: dropping a `Child` neither waits nor kills.
     drop(child);
     let (stdout, first) = out.join().unwrap_or_default();
     let (stderr, _) = err.join().unwrap_or_default();

@@ -214,8 +214,8 @@ pub struct Selection {
     pub notes: Vec<String>,
 }
 
-/// Builds the strategies from `--preset`, `--strategy`, `--sweep` and `--engine`. With no
-/// preset, strategy or sweep, every preset is used. External engines whose program is not
+/// Builds the strategies from `--preset` (`all` = every preset), `--strategy`, `--sweep` and
+/// `--engine`. With no preset, strategy or sweep, every preset is used. External engines whose program is not
 /// found are skipped with a note.
 ///
 /// # Errors
@@ -246,7 +246,13 @@ pub fn select(
             .collect()
     };
     for name in preset_names {
-        add(preset(name)?, &mut out)?;
+        if name == "all" {
+            for (name, ..) in PRESETS {
+                add(preset(name)?, &mut out)?;
+            }
+        } else {
+            add(preset(name)?, &mut out)?;
+        }
     }
     for spec in strategies {
         let (name, flags) = split_named(spec, "--strategy", "NAME=FLAGS")?;
