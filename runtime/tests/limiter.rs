@@ -13,7 +13,6 @@ use tierup_runtime::{
 
 const PAGE: usize = 65536;
 
-
 /// A store whose data is `limits`, with the limiter installed.
 fn limited_store(engine: &Engine, limits: StoreLimits) -> Store<StoreLimits> {
     let mut store = Store::new(engine, limits);

@@ -16,7 +16,6 @@ use tierup_runtime::{
     UpdateDeadline, Val,
 };
 
-
 /// Loops, branches out of blocks, `if`/`else`, `br_table`, calls (direct, indirect, to the
 /// host) and memory: `run(n)` logs through the host import and counts in memory.
 const PROGRAM: &str = r#"

@@ -59,7 +59,6 @@ const WAT: &str = r#"(module
 
 const FUNCS: [&str; 3] = ["rec", "fat", "indirect"];
 
-
 struct Setup {
     module: Module,
     store: Store<()>,

@@ -10,6 +10,8 @@
 //! - `tierup wast [--tier MODE] FILE.wast...` runs spec scripts and prints a summary per file.
 //! - `tierup explore FILE --func NAME|INDEX [--html OUT]` shows one function as each tier sees
 //!   it (see the `explore` module).
+//! - `tierup lab [OPTIONS] CORPUS` runs a corpus under several tiering strategies (and other
+//!   engines) as separate `tierup run` processes and reports which wins and why ([`lab`]).
 //!
 //! Exit codes: 0 on success; 134 when wasm traps (what Wasmtime exits with on Unix; the trap
 //! and its wasm backtrace go to stderr); 2 when the requested tier is not available on this machine (and
@@ -38,6 +40,8 @@ use tierup_runtime::{
 use tierup_wasi::{self as wasi, I32Exit, WasiCtx};
 use tierup_wast::run_wast_file;
 
+mod lab;
+
 /// Exit code for a wasm trap (128 + SIGABRT, as Wasmtime on Unix).
 const EXIT_TRAP: u8 = 134;
 /// Exit code when the requested tier is not available on this machine.
@@ -60,6 +64,9 @@ enum Command {
     Wast(WastArgs),
     /// Show one function as each tier sees it: wasm, bytecode, machine code, CLIF.
     Explore(explore::ExploreArgs),
+    /// Compare tiering strategies (and other engines) on a corpus of programs: times, CPU,
+    /// memory, compile statistics; writes results.json/.csv/.md and report.html.
+    Lab(Box<lab::LabArgs>),
 }
 
 /// The execution tier, as spelled on the command line.
@@ -436,6 +443,7 @@ fn main() -> ExitCode {
             Err(e) => e.report(None),
         },
         Command::Explore(args) => explore::explore(args),
+        Command::Lab(args) => lab::main(*args),
     }
 }
 
