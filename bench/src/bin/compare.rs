@@ -387,7 +387,7 @@ fn with_metering(engines: Vec<EngineCmd>) -> Vec<EngineCmd> {
         } else if engine.label.starts_with("wasmtime") {
             vec![
                 ("+fuel", vec!["-W", "fuel=18446744073709551615"]),
-                ("+epoch", vec!["-W", "epoch-interruption=y"]),
+                ("+epoch", vec!["-W", "epoch-interruption=y,timeout=86400s"]),
             ]
         } else {
             Vec::new()

@@ -19,7 +19,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::results::{LabResults, Record, Status};
-use super::stats::{TIERS, TierEvent, timeline_events};
+use super::stats::{TIERS, TierEvent, TierSpans, timeline_events, timeline_spans};
 
 /// Width and height of every plot, in pixels.
 const SIZE: (u32, u32) = (960, 440);
@@ -130,7 +130,16 @@ pub fn plots(results: &LabResults) -> Vec<Plot> {
         });
     }
     for module in &results.modules {
-        if let Some((record, events)) = timeline_source(results, module) {
+        if let Some((record, spans)) = spans_source(results, module) {
+            plots.push(Plot {
+                id: format!("plot-timeline-{}", slug(module)),
+                svg: svg(|root| tier_spans(root, module, record, &spans)),
+                caption: format!(
+                    "Tier timeline of {module} under `{}` (first measured run): one row per function, coloured by the tier its calls entered over time; a dot where code was installed, a triangle where a running loop moved up by on-stack replacement.",
+                    record.strategy
+                ),
+            });
+        } else if let Some((record, events)) = timeline_source(results, module) {
             plots.push(Plot {
                 id: format!("plot-timeline-{}", slug(module)),
                 svg: svg(|root| timeline(root, module, record, &events)),
@@ -155,6 +164,16 @@ pub fn sweep_flags(results: &LabResults) -> Vec<String> {
         }
     }
     flags
+}
+
+/// The record and schema-2 timeline a module's tier timeline is drawn from: the baseline
+/// strategy's when it has one, else the first strategy's that has one.
+pub fn spans_source<'a>(results: &'a LabResults, module: &str) -> Option<(&'a Record, TierSpans)> {
+    let baseline = results.record(module, &results.baseline_strategy);
+    baseline
+        .into_iter()
+        .chain(results.results.iter().filter(|r| r.module == module))
+        .find_map(|r| r.timeline.as_ref().and_then(timeline_spans).map(|s| (r, s)))
 }
 
 /// The record and events a module's timeline is drawn from: the baseline strategy's when it
@@ -526,6 +545,104 @@ fn timeline(
             )?
             .label(*tier)
             .legend(move |(x, y)| Circle::new((x + 5, y), 4, c.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .position(SeriesLabelPosition::LowerRight)
+        .draw()?;
+    Ok(())
+}
+
+/// The most functions (rows) a tier timeline draws: the first to run.
+const MAX_TIMELINE_ROWS: usize = 64;
+
+/// Plot 4: one module's tier timeline from schema-2 spans: a row per function (in order of
+/// first entry), a bar per tier interval coloured by tier, a dot where baseline or optimized
+/// code was installed, a triangle at each on-stack replacement.
+fn tier_spans(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    module: &str,
+    record: &Record,
+    spans: &TierSpans,
+) -> DrawResult {
+    let mut order: Vec<(f64, u64)> = Vec::new();
+    for s in &spans.spans {
+        match order.iter_mut().find(|(_, f)| *f == s.func) {
+            Some(entry) => entry.0 = entry.0.min(s.from_ms),
+            None => order.push((s.from_ms, s.func)),
+        }
+    }
+    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    order.truncate(MAX_TIMELINE_ROWS);
+    let rows: Vec<u64> = order.iter().map(|&(_, f)| f).collect();
+    let row_of = |func: u64| rows.iter().position(|f| *f == func).map(|r| r as f64);
+    let xmax = spans.end_ms.max(0.001) * 1.02;
+    let nrows = rows.len().max(1) as f64;
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!("{module}: tier timeline ({})", record.strategy),
+            ("sans-serif", 18),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f64..xmax, -0.5f64..(nrows - 0.5))?;
+    let row_label = |y: &f64| {
+        let row = y.round();
+        if (y - row).abs() > 1e-6 || row < 0.0 {
+            return String::new();
+        }
+        rows.get(row as usize)
+            .map_or_else(String::new, |f| format!("#{f}"))
+    };
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(rows.len().min(24) + 1)
+        .y_label_formatter(&row_label)
+        .x_desc("ms since the module was created")
+        .y_desc("function (rows by first call)")
+        .draw()?;
+    for tier in TIERS {
+        let c = tier_color(tier);
+        let bars: Vec<(f64, f64, f64)> = spans
+            .spans
+            .iter()
+            .filter(|s| s.tier == *tier)
+            .filter_map(|s| Some((s.from_ms, s.to_ms.max(s.from_ms), row_of(s.func)?)))
+            .collect();
+        if bars.is_empty() {
+            continue;
+        }
+        chart
+            .draw_series(bars.iter().map(move |&(from, to, row)| {
+                Rectangle::new([(from, row - 0.35), (to, row + 0.35)], c.mix(0.6).filled())
+            }))?
+            .label(*tier)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], c.filled()));
+        if *tier != "interp" {
+            chart.draw_series(
+                bars.iter()
+                    .map(move |&(from, _, row)| Circle::new((from, row), 3, c.filled())),
+            )?;
+        }
+    }
+    let marks: Vec<(f64, f64, &str)> = spans
+        .osr
+        .iter()
+        .filter_map(|o| Some((o.at_ms, row_of(o.func)?, o.to)))
+        .collect();
+    if !marks.is_empty() {
+        chart
+            .draw_series(
+                marks.iter().map(|&(at, row, to)| {
+                    TriangleMarker::new((at, row), 6, tier_color(to).filled())
+                }),
+            )?
+            .label("OSR")
+            .legend(|(x, y)| TriangleMarker::new((x + 5, y), 5, BLACK.filled()));
     }
     chart
         .configure_series_labels()

@@ -146,6 +146,99 @@ pub fn parse(text: &str) -> Result<RunStats, String> {
     Ok(out)
 }
 
+/// A function's stay in one tier (from `--stats-json` schema 2's `timeline.functions[].tiers`).
+#[derive(Debug, Clone)]
+pub struct TierSpan {
+    /// The function index.
+    pub func: u64,
+    /// The tier (one of [`TIERS`]).
+    pub tier: &'static str,
+    /// When its code for the tier was installed, in ms since the module was created.
+    pub from_ms: f64,
+    /// When the next tier's code was installed (or the statistics were taken), in ms.
+    pub to_ms: f64,
+}
+
+/// An on-stack replacement (`timeline.osr[]`).
+#[derive(Debug, Clone)]
+pub struct OsrMark {
+    /// The function index.
+    pub func: u64,
+    /// When, in ms since the module was created.
+    pub at_ms: f64,
+    /// The tier the activation moved into.
+    pub to: &'static str,
+}
+
+/// A module's tier timeline as schema 2 of `--stats-json` describes it (see
+/// `docs/stats-schema.md`): per function, the intervals in each tier, and the OSR events.
+#[derive(Debug, Clone, Default)]
+pub struct TierSpans {
+    /// Every interval, by function then time.
+    pub spans: Vec<TierSpan>,
+    /// Every on-stack replacement.
+    pub osr: Vec<OsrMark>,
+    /// When the statistics were taken (the end of the open intervals), in ms.
+    pub end_ms: f64,
+}
+
+/// The schema-2 timeline in `timeline` (`functions[].tiers[]`, `osr[]`, `taken_us`), or `None`
+/// when it has no interval.
+pub fn timeline_spans(timeline: &Value) -> Option<TierSpans> {
+    let tier_of = |v: Option<&Value>| -> Option<&'static str> {
+        let name = v?.as_str()?;
+        TIERS.iter().copied().find(|t| *t == name)
+    };
+    let end_us = num(timeline, &["taken_us"])?;
+    let mut out = TierSpans {
+        end_ms: round3(end_us / 1e3),
+        ..TierSpans::default()
+    };
+    for function in timeline.get("functions")?.as_array()? {
+        let Some(func) = function.get("func").and_then(Value::as_u64) else {
+            continue;
+        };
+        for span in function
+            .get("tiers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let (Some(tier), Some(from)) = (tier_of(span.get("tier")), num(span, &["entered_us"]))
+            else {
+                continue;
+            };
+            let to = num(span, &["left_us"]).unwrap_or(end_us);
+            out.spans.push(TierSpan {
+                func,
+                tier,
+                from_ms: round3(from / 1e3),
+                to_ms: round3(to / 1e3),
+            });
+        }
+    }
+    for osr in timeline
+        .get("osr")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let (Some(func), Some(at), Some(to)) = (
+            osr.get("func").and_then(Value::as_u64),
+            num(osr, &["at_us"]),
+            tier_of(osr.get("to")),
+        ) else {
+            continue;
+        };
+        out.osr.push(OsrMark {
+            func,
+            at_ms: round3(at / 1e3),
+            to,
+        });
+    }
+    (!out.spans.is_empty()).then_some(out)
+}
+
 /// Tier events read from a `timeline` value, when its entries look like events (objects with
 /// a time in `at_us`, `t_us` or `time_us` and a `tier` or `to` field); `None` otherwise.
 pub fn timeline_events(timeline: &Value) -> Option<Vec<TierEvent>> {
