@@ -503,6 +503,7 @@ mod tests {
             TrapCode::IndirectCallToNull,
             TrapCode::BadSignature,
             TrapCode::StackOverflow,
+            TrapCode::Interrupted,
         ] {
             assert!(codes.contains(&expected), "{expected:?} in {codes:?}");
         }
