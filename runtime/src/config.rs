@@ -282,7 +282,9 @@ impl Config {
     /// deadline with [`crate::Store::set_epoch_deadline`] stops (or calls its
     /// [`crate::Store::epoch_deadline_callback`]) at the first function entry or loop header
     /// after [`crate::Engine::increment_epoch`] reaches it. The check is the one every
-    /// tier makes for interrupt handles anyway, so it adds no cost to compiled code.
+    /// tier makes for interrupt handles anyway: free in the interpreter and baseline code; in
+    /// optimized code its slow path becomes a call that may return, which constrains register
+    /// allocation around loop headers (noticeable in SIMD loops, as in Wasmtime).
     pub fn epoch_interruption(&mut self, enable: bool) -> &mut Self {
         self.epoch_interruption = enable;
         self
