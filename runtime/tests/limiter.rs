@@ -7,8 +7,8 @@
 mod modes;
 
 use tierup_runtime::{
-    Config, Engine, Error, Instance, Memory, MemoryType, Module, ResourceLimiter, Store,
-    StoreLimits, StoreLimitsBuilder, Table, TableType, Tier, TierMode, TrapCode, Val, ValType,
+    Engine, Error, Instance, Memory, MemoryType, Module, ResourceLimiter, Store, StoreLimits,
+    StoreLimitsBuilder, Table, TableType, Tier, TrapCode, Val, ValType,
 };
 
 const PAGE: usize = 65536;

@@ -11,10 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
-use tierup_runtime::{
-    Caller, Config, Engine, Error, Linker, Module, Store, TierMode, Tiers, TrapCode,
-    UpdateDeadline, Val,
-};
+use tierup_runtime::{Caller, Engine, Error, Linker, Module, Store, TrapCode, UpdateDeadline, Val};
 
 /// Loops, branches out of blocks, `if`/`else`, `br_table`, calls (direct, indirect, to the
 /// host) and memory: `run(n)` logs through the host import and counts in memory.
