@@ -281,7 +281,10 @@ pub(crate) fn call_raw<T>(
                 }
             };
             let limit = low + NATIVE_HOST_MARGIN;
-            if sp < limit {
+            // Only a call that stays on the stack it runs on can find it exhausted: a switch
+            // starts at the top of a stack of its own, and `sp` (this thread's own stack, at an
+            // address unrelated to that one) says nothing about it.
+            if stay.is_some() && sp < limit {
                 return Err(Error::Trap(Trap::new(TrapCode::StackOverflow)));
             }
             // SAFETY: `room` slots are available at `fp`.
