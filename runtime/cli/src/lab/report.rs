@@ -16,6 +16,7 @@ use std::error::Error;
 use std::fmt::Write as _;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::results::{LabResults, Record, Status};
@@ -466,6 +467,44 @@ fn sweep(
     x_category_labels(root, labels.into_iter())
 }
 
+/// The frame both timeline plots draw in: one row per function of `rows` (labelled `#index`,
+/// top to bottom in order), time in ms over `x`, the axes described by `descs` (x, y).
+fn timeline_frame<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    title: String,
+    rows: &[u64],
+    x: std::ops::Range<f64>,
+    descs: (&str, &str),
+) -> Result<
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    Box<dyn Error>,
+> {
+    let nrows = rows.len().max(1) as f64;
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x, -0.5f64..(nrows - 0.5))?;
+    let row_label = |y: &f64| {
+        let row = y.round();
+        if (y - row).abs() > 1e-6 || row < 0.0 {
+            return String::new();
+        }
+        rows.get(row as usize)
+            .map_or_else(String::new, |f| format!("#{f}"))
+    };
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(rows.len().min(24) + 1)
+        .y_label_formatter(&row_label)
+        .x_desc(descs.0)
+        .y_desc(descs.1)
+        .draw()?;
+    Ok(chart)
+}
+
 /// Plot 4: one module's tier timeline: a row per function (in order of first event), a bar
 /// per compile (from its start to the code being installed), a dot when installed.
 fn timeline(
@@ -493,32 +532,13 @@ fn timeline(
         .iter()
         .map(|e| e.at_ms - e.compile_ms)
         .fold(0.0, f64::min);
-    let nrows = rows.len().max(1) as f64;
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            format!("{module}: tier timeline ({})", record.strategy),
-            ("sans-serif", 18),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(xmin..xmax, -0.5f64..(nrows - 0.5))?;
-    let row_label = |y: &f64| {
-        let row = y.round();
-        if (y - row).abs() > 1e-6 || row < 0.0 {
-            return String::new();
-        }
-        rows.get(row as usize)
-            .map_or_else(String::new, |f| format!("#{f}"))
-    };
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(rows.len().min(24) + 1)
-        .y_label_formatter(&row_label)
-        .x_desc("ms since load")
-        .y_desc("function index (rows by first event)")
-        .draw()?;
+    let mut chart = timeline_frame(
+        root,
+        format!("{module}: tier timeline ({})", record.strategy),
+        &rows,
+        xmin..xmax,
+        ("ms since load", "function index (rows by first event)"),
+    )?;
     for tier in TIERS {
         let mine: Vec<(f64, f64, f64)> = sorted
             .iter()
@@ -579,32 +599,16 @@ fn tier_spans(
     let rows: Vec<u64> = order.iter().map(|&(_, f)| f).collect();
     let row_of = |func: u64| rows.iter().position(|f| *f == func).map(|r| r as f64);
     let xmax = spans.end_ms.max(0.001) * 1.02;
-    let nrows = rows.len().max(1) as f64;
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            format!("{module}: tier timeline ({})", record.strategy),
-            ("sans-serif", 18),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0f64..xmax, -0.5f64..(nrows - 0.5))?;
-    let row_label = |y: &f64| {
-        let row = y.round();
-        if (y - row).abs() > 1e-6 || row < 0.0 {
-            return String::new();
-        }
-        rows.get(row as usize)
-            .map_or_else(String::new, |f| format!("#{f}"))
-    };
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(rows.len().min(24) + 1)
-        .y_label_formatter(&row_label)
-        .x_desc("ms since the module was created")
-        .y_desc("function (rows by first call)")
-        .draw()?;
+    let mut chart = timeline_frame(
+        root,
+        format!("{module}: tier timeline ({})", record.strategy),
+        &rows,
+        0f64..xmax,
+        (
+            "ms since the module was created",
+            "function (rows by first call)",
+        ),
+    )?;
     for tier in TIERS {
         let c = tier_color(tier);
         let bars: Vec<(f64, f64, f64)> = spans
