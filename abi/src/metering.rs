@@ -36,7 +36,9 @@
 //! libcall, which decides: an interrupt handle's request or an epoch deadline whose callback
 //! traps ends execution with [`TrapCode::Interrupted`]; a callback that extends the deadline lets
 //! execution continue. Epoch ticks set the flag of every store whose deadline they reach, so an
-//! epoch check costs exactly what the interrupt check costs: one byte compared with zero.
+//! epoch check is the interrupt check: one byte compared with zero. (Optimized code of an
+//! engine without epoch interruption traps on a set flag instead of calling `attention`: see
+//! [`Instrumentation::epoch_interruption`].)
 //!
 //! [`TrapCode::OutOfFuel`]: crate::TrapCode::OutOfFuel
 //! [`TrapCode::Interrupted`]: crate::TrapCode::Interrupted
@@ -49,8 +51,10 @@ use wasmparser::{BinaryReaderError, FunctionBody, Operator};
 pub struct Instrumentation {
     /// Charge fuel at every charge point (see the module docs).
     pub consume_fuel: bool,
-    /// The engine delivers epoch deadlines (through the interrupt flag; the code is the same
-    /// either way, the flag says the store may be asked to check its deadline).
+    /// The engine delivers epoch deadlines (through the interrupt flag). The interpreter and
+    /// the baseline emit the same code either way; the optimizer's check calls the
+    /// `attention` libcall on its slow path only with it (without it a set flag can only mean
+    /// an interrupt request, and the check traps directly, keeping functions leaves).
     pub epoch_interruption: bool,
 }
 

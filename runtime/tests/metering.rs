@@ -11,7 +11,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
-use tierup_runtime::{Caller, Engine, Error, Linker, Module, Store, TrapCode, UpdateDeadline, Val};
+use tierup_runtime::{
+    Caller, Config, Engine, Error, Instance, Linker, Module, Store, TrapCode, TypedFunc,
+    UpdateDeadline, Val,
+};
 
 /// Loops, branches out of blocks, `if`/`else`, `br_table`, calls (direct, indirect, to the
 /// host) and memory: `run(n)` logs through the host import and counts in memory.
@@ -162,6 +165,30 @@ const SPIN: &str = r#"(module
   (func (export "calls") (param i32) (result i32)
     (i32.add (call $down (i32.const 3)) (call $down (i32.const 5)))))"#;
 
+/// An engine with epoch interruption in `config`'s tier mode, and a store with [`SPIN`]
+/// instantiated.
+fn spin_instance(mut config: Config) -> (Engine, Store<()>, Instance) {
+    config.epoch_interruption(true);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, SPIN).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    (engine, store, instance)
+}
+
+/// Calls `spin` (which never returns by itself) while a thread advances the epoch; the error
+/// that ended it.
+fn spin_while_ticking(engine: &Engine, store: &mut Store<()>, spin: TypedFunc<(), ()>) -> Error {
+    let stop = Arc::new(AtomicBool::new(false));
+    let thread = ticker(engine, &stop);
+    let err = spin.call(store, ()).unwrap_err();
+    stop.store(true, Ordering::Relaxed);
+    thread.join().unwrap();
+    err
+}
+
 /// A thread that advances `engine`'s epoch every millisecond until `stop`.
 fn ticker(engine: &Engine, stop: &Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
     let (engine, stop) = (engine.clone(), stop.clone());
@@ -175,23 +202,13 @@ fn ticker(engine: &Engine, stop: &Arc<AtomicBool>) -> std::thread::JoinHandle<()
 
 #[test]
 fn epoch_deadlines_stop_loops_in_every_tier() {
-    for (name, mut config) in modes::tier_modes() {
-        config.epoch_interruption(true);
-        let engine = Engine::new(&config).unwrap();
-        let module = Module::new(&engine, SPIN).unwrap();
-        let mut store = Store::new(&engine, ());
-        let instance = Linker::new(&engine)
-            .instantiate(&mut store, &module)
-            .unwrap();
+    for (name, config) in modes::tier_modes() {
+        let (engine, mut store, instance) = spin_instance(config);
         let spin = instance
             .get_typed_func::<(), ()>(&mut store, "spin")
             .unwrap();
         store.set_epoch_deadline(5);
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = ticker(&engine, &stop);
-        let err = spin.call(&mut store, ()).unwrap_err();
-        stop.store(true, Ordering::Relaxed);
-        thread.join().unwrap();
+        let err = spin_while_ticking(&engine, &mut store, spin);
         assert_eq!(
             err.as_trap().map(|t| t.code()),
             Some(TrapCode::Interrupted),
@@ -226,14 +243,8 @@ impl std::error::Error for Enough {}
 
 #[test]
 fn a_deadline_callback_extends_then_stops_in_every_tier() {
-    for (name, mut config) in modes::tier_modes() {
-        config.epoch_interruption(true);
-        let engine = Engine::new(&config).unwrap();
-        let module = Module::new(&engine, SPIN).unwrap();
-        let mut store = Store::new(&engine, ());
-        let instance = Linker::new(&engine)
-            .instantiate(&mut store, &module)
-            .unwrap();
+    for (name, config) in modes::tier_modes() {
+        let (engine, mut store, instance) = spin_instance(config);
         let spin = instance
             .get_typed_func::<(), ()>(&mut store, "spin")
             .unwrap();
@@ -247,11 +258,7 @@ fn a_deadline_callback_extends_then_stops_in_every_tier() {
             }
         });
         store.set_epoch_deadline(2);
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = ticker(&engine, &stop);
-        let err = spin.call(&mut store, ()).unwrap_err();
-        stop.store(true, Ordering::Relaxed);
-        thread.join().unwrap();
+        let err = spin_while_ticking(&engine, &mut store, spin);
         assert!(err.downcast_ref::<Enough>().is_some(), "{name}: {err}");
         assert_eq!(calls.load(Ordering::SeqCst), 4, "{name}");
         match &err {
