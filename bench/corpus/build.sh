@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the real-program corpus of `compare` (see bench/corpus/README.md):
 #
-#   bench/corpus/build.sh [NAME...]       (NAME: zstd zlib bzip2 lua sqlite; default: all)
+#   bench/corpus/build.sh [NAME...]       (NAME: zstd zlib bzip2 lua sqlite blake3 lz4; default: all)
 #
 # For each program: the C sources bundled by a -sys crate from crates.io (pinned in
 # fetch/Cargo.toml, downloaded by `cargo fetch`, located with `cargo metadata`) and our driver
@@ -23,7 +23,7 @@ out=${CORPUS_OUT:-${CARGO_TARGET_DIR:-$repo/target}/corpus}
 cc=${WASI_CC:-clang}
 manifest=$here/fetch/Cargo.toml
 drivers=$here/drivers
-all="zstd zlib bzip2 lua sqlite"
+all="zstd zlib bzip2 lua sqlite blake3 lz4"
 names=${*:-$all}
 
 find_program() {
@@ -67,7 +67,7 @@ compile() {
         echo "build: $(basename "$wasm") ($opt, $# library files)" >&2
         # shellcheck disable=SC2086 # the flag lists are word-split on purpose
         $cc --target=wasm32-wasi $sysroot $opt -DNDEBUG $libflags -Wall -Wextra -Werror \
-            -I"$obj" -c "$drivers/$name.c" -o "$obj/$name.o"
+            -I"$obj" -c "$drivers/$name.c" -o "$obj/driver-$name.o"
         for src in "$@"; do
             # shellcheck disable=SC2086
             $cc --target=wasm32-wasi $sysroot $opt -DNDEBUG $libflags -w -c "$src" \
@@ -150,6 +150,18 @@ for name in $names; do
         compile sqlite "-I$lib -DSQLITE_OS_OTHER=1 -DSQLITE_THREADSAFE=0 -DSQLITE_TEMP_STORE=3 \
             -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_DEFAULT_MEMSTATUS=0 -DLONGDOUBLE_TYPE=double" \
             "$lib"/sqlite3.c
+        ;;
+    blake3)
+        lib=$(crate_dir blake3)/c
+        # The portable implementation (the x86 and NEON ones do not apply to wasm32).
+        compile blake3 "-I$lib -DBLAKE3_NO_SSE2 -DBLAKE3_NO_SSE41 -DBLAKE3_NO_AVX2 \
+            -DBLAKE3_NO_AVX512 -DBLAKE3_USE_NEON=0" \
+            "$lib"/blake3.c "$lib"/blake3_dispatch.c "$lib"/blake3_portable.c
+        ;;
+    lz4)
+        lib=$(crate_dir lz4-sys)/liblz4/lib
+        # The block format (fast and HC) and xxHash; no frame format, no files.
+        compile lz4 "-I$lib" "$lib"/lz4.c "$lib"/lz4hc.c "$lib"/xxhash.c
         ;;
     *)
         echo "error: unknown program $name (known: $all)" >&2
