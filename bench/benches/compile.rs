@@ -65,6 +65,7 @@ fn compile(c: &mut Criterion) {
         bounds_checks: BoundsChecks::Guard,
         // Never called: the code is compiled, not run.
         raise: 0x1000,
+        attention: 0x2000,
         native: None,
         eager: false,
     };

@@ -79,6 +79,11 @@ pub struct OptEnv<'a> {
     /// turns a non-zero status returned by a helper into a trap at a registered site, with a
     /// frame record so the backtrace includes the caller.
     pub raise: usize,
+    /// Address of the runtime's attention stub, called (only in an engine with epoch
+    /// interruption) when the store's attention flag is set: it takes the vmctx in `rdi`,
+    /// follows Cranelift's `preserve_all` convention (it changes no register), and either
+    /// returns (go on) or raises the trap the `attention` libcall answered.
+    pub attention: usize,
     /// The module's native entries (see [`Compiler::compile_native`]), one per defined
     /// function, 0 until published; `None` to call every function through the code table.
     /// A direct call uses the callee's native entry when it is published already, when the
@@ -102,6 +107,13 @@ pub struct OptCode {
     pub code: Vec<u8>,
     /// `(code offset, trap)` for every instruction that may trap.
     pub traps: Vec<(u32, Option<TrapCode>)>,
+    /// Code offset of the header of the function's innermost loop (the loop whose back-edges
+    /// span the fewest bytes; the first such in layout order), if it has a loop: the runtime
+    /// places it at a cache-line boundary. Cranelift does not align loop headers, and without
+    /// it a hot loop's speed depends on where its function lands in code memory (up to 1.5x
+    /// on a dispatch loop), so an OSR entry and a normal entry of the same loop ran at
+    /// different speeds. Both have the same innermost loop, so both get it aligned.
+    pub hot_loop: Option<u32>,
 }
 
 /// A function compiled for inspection ([`Compiler::compile_listing`]).
@@ -174,6 +186,9 @@ impl Compiler {
         set(&mut flags, "preserve_frame_pointers", "true")?;
         set(&mut flags, "enable_probestack", "false")?;
         set(&mut flags, "unwind_info", "false")?;
+        // Block offsets and edges of the machine code, to find the innermost loop's header
+        // (`OptCode::hot_loop`).
+        set(&mut flags, "machine_code_cfg_info", "true")?;
         set(
             &mut flags,
             "enable_verifier",
@@ -338,6 +353,7 @@ impl Compiler {
         Ok(OptCode {
             code: buffer.data().to_vec(),
             traps,
+            hot_loop: innermost_loop_header(&compiled.bb_starts, &compiled.bb_edges),
         })
     }
 
@@ -395,6 +411,24 @@ impl Compiler {
 }
 
 /// The value of boolean ISA flag `name` (e.g. `has_sse41`), if the ISA has such a flag.
+/// The header of the innermost loop of machine code with blocks at offsets `starts` (in
+/// layout order) and control-flow edges `edges` (`(from block, to block)` by start offset):
+/// a back-edge goes to a block at or before its source, and its loop spans from the header to
+/// the end of the source block; the loop with the shortest span wins (the first on a tie).
+fn innermost_loop_header(starts: &[u32], edges: &[(u32, u32)]) -> Option<u32> {
+    // `starts` is sorted (layout order).
+    let block_end = |start: u32| {
+        let next = starts.partition_point(|&s| s <= start);
+        starts.get(next).copied().unwrap_or(u32::MAX)
+    };
+    edges
+        .iter()
+        .filter(|&&(from, to)| to <= from)
+        .map(|&(from, to)| (block_end(from).saturating_sub(to), to))
+        .min()
+        .map(|(_, header)| header)
+}
+
 fn isa_flag(isa: &dyn cranelift_codegen::isa::TargetIsa, name: &str) -> Option<bool> {
     isa.isa_flags()
         .iter()
@@ -477,6 +511,7 @@ mod tests {
             module: info,
             bounds_checks,
             raise: 0x1000,
+            attention: 0x2000,
             native: None,
             eager: false,
         }

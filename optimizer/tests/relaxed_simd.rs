@@ -96,6 +96,7 @@ impl Ops {
             module: &self.info,
             bounds_checks: BoundsChecks::Guard,
             raise: 0,
+            attention: 0,
             native: None,
             eager: false,
         };

@@ -372,6 +372,7 @@ fn optimized_listing(
         module: info,
         bounds_checks,
         raise: RAISE_PLACEHOLDER,
+        attention: RAISE_PLACEHOLDER + 0x1000,
         native: None,
         eager: false,
     };

@@ -320,3 +320,87 @@ fn interrupts_reach_host_functions_that_wait() {
     timer.join().unwrap();
     assert_eq!(err.as_trap().map(|t| t.code()), Some(TrapCode::Interrupted));
 }
+
+/// A loop with many values live across its header (eight `i64`s and four `v128`s, more than
+/// the caller-saved registers), which the epoch check at the header must keep intact.
+const MANY_LIVE: &str = r#"(module
+  (func (export "mix") (param $n i32) (result i64)
+    (local $a i64) (local $b i64) (local $c i64) (local $d i64)
+    (local $e i64) (local $f i64) (local $g i64) (local $h i64)
+    (local $v v128) (local $w v128) (local $x v128) (local $y v128)
+    (local.set $a (i64.const 1)) (local.set $b (i64.const 2)) (local.set $c (i64.const 3))
+    (local.set $d (i64.const 4)) (local.set $e (i64.const 5)) (local.set $f (i64.const 6))
+    (local.set $g (i64.const 7)) (local.set $h (i64.const 8))
+    (local.set $v (v128.const i32x4 1 2 3 4)) (local.set $w (v128.const i32x4 5 6 7 8))
+    (local.set $x (v128.const i32x4 9 10 11 12)) (local.set $y (v128.const i32x4 13 14 15 16))
+    (loop $l
+      (local.set $a (i64.add (local.get $a) (local.get $h)))
+      (local.set $b (i64.xor (local.get $b) (i64.rotl (local.get $a) (i64.const 7))))
+      (local.set $c (i64.add (local.get $c) (local.get $b)))
+      (local.set $d (i64.mul (local.get $d) (i64.or (local.get $c) (i64.const 1))))
+      (local.set $e (i64.sub (local.get $e) (local.get $d)))
+      (local.set $f (i64.xor (local.get $f) (i64.shr_u (local.get $e) (i64.const 3))))
+      (local.set $g (i64.add (local.get $g) (local.get $f)))
+      (local.set $h (i64.add (local.get $h) (i64.const 0x9e3779b97f4a7c15)))
+      (local.set $v (i32x4.add (local.get $v) (local.get $w)))
+      (local.set $w (v128.xor (local.get $w) (i32x4.shl (local.get $x) (i32.const 1))))
+      (local.set $x (i32x4.add (local.get $x) (local.get $y)))
+      (local.set $y (i32x4.sub (local.get $y) (local.get $v)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (i64.add
+      (i64.xor (i64.xor (local.get $a) (local.get $b)) (i64.xor (local.get $c) (local.get $d)))
+      (i64.add
+        (i64.xor (i64.xor (local.get $e) (local.get $f)) (i64.xor (local.get $g) (local.get $h)))
+        (i64.add
+          (i64.add (i64x2.extract_lane 0 (local.get $v)) (i64x2.extract_lane 1 (local.get $w)))
+          (i64.add (i64x2.extract_lane 0 (local.get $x)) (i64x2.extract_lane 1 (local.get $y))))))))"#;
+
+#[test]
+fn deadline_callbacks_in_the_middle_of_a_loop_leave_its_values_intact_in_every_tier() {
+    const N: i32 = 3_000_000;
+    let expected = {
+        let engine = Engine::default();
+        let module = Module::new(&engine, MANY_LIVE).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let mix = instance
+            .get_typed_func::<i32, i64>(&mut store, "mix")
+            .unwrap();
+        mix.call(&mut store, N).unwrap()
+    };
+    for (name, mut config) in modes::tier_modes() {
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, MANY_LIVE).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let mix = instance
+            .get_typed_func::<i32, i64>(&mut store, "mix")
+            .unwrap();
+        let calls = Arc::new(AtomicU32::new(0));
+        let seen = calls.clone();
+        store.epoch_deadline_callback(move |_| {
+            seen.fetch_add(1, Ordering::SeqCst);
+            Ok(UpdateDeadline::Continue(1))
+        });
+        store.set_epoch_deadline(1);
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = ticker(&engine, &stop);
+        // Until the loop was interrupted (and went on) at least once.
+        let mut runs = 0;
+        while calls.load(Ordering::SeqCst) == 0 && runs < 200 {
+            assert_eq!(mix.call(&mut store, N).unwrap(), expected, "{name}");
+            runs += 1;
+        }
+        stop.store(true, Ordering::Relaxed);
+        thread.join().unwrap();
+        assert!(
+            calls.load(Ordering::SeqCst) > 0,
+            "{name}: never interrupted"
+        );
+    }
+}

@@ -12,6 +12,13 @@
 //! - **Raise routine** (after the stubs): optimized code calls it with a non-zero status in
 //!   `edi`; it builds a frame record (`push rbp; mov rbp, rsp`, so the backtrace walk reaches
 //!   the caller), moves the status to `eax` and falls into the propagate site.
+//! - **Attention stub** (after the raise routine): optimized code in an engine with epoch
+//!   interruption calls it, with vmctx in `rdi`, when the store's attention flag is set. It
+//!   follows Cranelift's `preserve_all` convention (every register but `rsp` and the flags is
+//!   as before: it saves the caller-saved general-purpose registers and all 16 `xmm`
+//!   registers), so the rarely taken call on a loop's back-edge costs the loop no registers.
+//!   It calls the `attention` libcall; a non-zero status goes to the propagate site from the
+//!   stub's own frame record (as the raise routine does), else it returns.
 //! - **OSR dispatch stubs** ([`osr_dispatch`]): the optimizer's OSR entry of a function takes
 //!   the loop to enter as a third argument; the stub for loop `k` is `mov edx, k; jmp entry`,
 //!   a tier-ABI entry (`rdi`, `rsi` untouched) for the activation to jump to.
@@ -31,6 +38,8 @@ pub(crate) struct StubLayout {
     pub(crate) propagate: u32,
     /// The raise routine.
     pub(crate) raise: u32,
+    /// The attention stub.
+    pub(crate) attention: u32,
 }
 
 /// Assembles the interpreter stubs of `defined` functions, then the raise routine (see the
@@ -68,8 +77,55 @@ pub(crate) fn interp_stubs(defined: u32) -> (Vec<u8>, StubLayout) {
     );
     let propagate = ops.offset().0 as u32;
     dynasm!(ops ; .arch x64 ; ud2);
+    let attention = ops.offset().0 as u32;
+    emit_attention_stub(&mut ops);
     let code = ops.finalize().expect("the interpreter stubs assemble");
-    (code, StubLayout { propagate, raise })
+    (
+        code,
+        StubLayout {
+            propagate,
+            raise,
+            attention,
+        },
+    )
+}
+
+/// The caller-saved general-purpose registers of System V, which the attention stub saves.
+const CALLER_SAVED: [u8; 9] = [0, 1, 2, 6, 7, 8, 9, 10, 11]; // rax rcx rdx rsi rdi r8-r11
+
+/// Bytes below the saved general-purpose registers: the 16 `xmm` registers and 8 bytes that
+/// align the stack to 16 for the libcall (entered at 8 mod 16, `rbp` and 9 registers pushed).
+const XMM_SAVE: i32 = 16 * 16 + 8;
+
+/// The attention stub (see the module docs), assembled at the current offset of `ops`, after
+/// the propagate site (the local label `propagate`).
+fn emit_attention_stub(ops: &mut VecAssembler<X64Relocation>) {
+    let attention = Libcall::attention().offset() as i32;
+    dynasm!(ops ; .arch x64 ; push rbp ; mov rbp, rsp);
+    for &r in &CALLER_SAVED {
+        dynasm!(ops ; .arch x64 ; push Rq(r));
+    }
+    dynasm!(ops ; .arch x64 ; sub rsp, XMM_SAVE);
+    for x in 0..16u8 {
+        dynasm!(ops ; .arch x64 ; movdqu [rsp + 16 * x as i32], Rx(x));
+    }
+    dynasm!(ops
+        ; .arch x64
+        ; mov rax, [rdi + off::LIBCALLS as i32]
+        ; call QWORD [rax + attention]
+        ; test eax, eax
+        ; jnz >trap
+    );
+    for x in 0..16u8 {
+        dynasm!(ops ; .arch x64 ; movdqu Rx(x), [rsp + 16 * x as i32]);
+    }
+    dynasm!(ops ; .arch x64 ; add rsp, XMM_SAVE);
+    for &r in CALLER_SAVED.iter().rev() {
+        dynasm!(ops ; .arch x64 ; pop Rq(r));
+    }
+    // On a status: it is in `eax` and `rbp` is this stub's frame record, whose return address
+    // is the call site in the optimized code: what the propagate site expects.
+    dynasm!(ops ; .arch x64 ; pop rbp ; ret ; trap: ; jmp <propagate);
 }
 
 /// Appends to `entry` (an OSR entry compiled by the optimizer, entered at offset 0 with the

@@ -91,6 +91,8 @@ pub(crate) struct ModuleJit {
     stubs: usize,
     /// The raise routine of optimized code (`stubs` module docs).
     raise: usize,
+    /// Address of the attention stub (see `stubs`).
+    attention: usize,
     env: CompileEnv,
     bounds_checks: BoundsChecks,
     info: Arc<ModuleInfo>,
@@ -158,6 +160,7 @@ impl ModuleJit {
             publish: Mutex::new(()),
             stubs: 0,
             raise: 0,
+            attention: 0,
             env: CompileEnv {
                 num_imported_funcs: info.num_imported_funcs,
                 has_memory: !info.memories.is_empty(),
@@ -182,9 +185,10 @@ impl ModuleJit {
             opt_osr_count: AtomicU64::new(0),
             timeline: TimelineLog::default(),
         };
-        let range = jit.publish(&stub_code, &[(layout.propagate, None)], None)?;
+        let range = jit.publish(&stub_code, None, &[(layout.propagate, None)], None)?;
         jit.stubs = range.start;
         jit.raise = range.start + layout.raise as usize;
+        jit.attention = range.start + layout.attention as usize;
         let stubs = jit.stubs;
         jit.code = Arc::new(CodeTable::new(defined, |f| {
             stubs + f.index() * INTERP_STUB_SIZE
@@ -215,15 +219,20 @@ impl ModuleJit {
         self.stubs
     }
 
-    /// Copies `code` into fresh executable memory and registers its trap sites.
+    /// Copies `code` into fresh executable memory and registers its trap sites. `anchor`: a
+    /// code offset to place at a cache-line boundary (`OptCode::hot_loop`).
     fn publish(
         &self,
         code: &[u8],
+        anchor: Option<u32>,
         traps: &[(u32, Option<TrapCode>)],
         func: Option<FuncIdx>,
     ) -> Result<CodeRange, String> {
         let _order = self.publish.lock();
-        let range = self.arena.publish(&[code]).map_err(|e| e.to_string())?[0];
+        let range = self
+            .arena
+            .publish_anchored(&[(code, anchor)])
+            .map_err(|e| e.to_string())?[0];
         self.register(range, traps, func)?;
         Ok(range)
     }
@@ -268,7 +277,8 @@ impl ModuleJit {
                     let start = Instant::now();
                     let code =
                         tierup_baseline::compile(bytecode, &self.env).map_err(|e| e.to_string())?;
-                    let range = self.publish(&code.code, &code.traps, Some(bytecode.func_index))?;
+                    let range =
+                        self.publish(&code.code, None, &code.traps, Some(bytecode.func_index))?;
                     let compile_time = start.elapsed();
                     self.code.publish(func, range.start);
                     Ok(BaselineFunc::new(&code, range, compile_time))
@@ -347,6 +357,7 @@ impl ModuleJit {
             module: &self.info,
             bounds_checks: self.bounds_checks,
             raise: self.raise,
+            attention: self.attention,
             native: Some(self.code.native_entries()),
             eager: !self.policy.tiers.interp && !self.policy.tiers.baseline,
         }
@@ -430,8 +441,14 @@ impl ModuleJit {
         };
         let ranges = {
             let _order = self.publish.lock();
-            let pieces: Vec<&[u8]> = compiled.iter().map(|(c, ..)| c.code.as_slice()).collect();
-            let ranges = self.arena.publish(&pieces).map_err(|e| e.to_string())?;
+            let pieces: Vec<(&[u8], Option<u32>)> = compiled
+                .iter()
+                .map(|(c, ..)| (c.code.as_slice(), c.hot_loop))
+                .collect();
+            let ranges = self
+                .arena
+                .publish_anchored(&pieces)
+                .map_err(|e| e.to_string())?;
             for (func, ((code, ..), range)) in
                 self.info.defined_funcs().zip(compiled.iter().zip(&ranges))
             {
@@ -511,7 +528,7 @@ impl ModuleJit {
         let wrapper = compiler
             .compile_slot_wrapper(&self.opt_env(), func, body.start)
             .map_err(|e| format!("function {}: {e}", self.info.func_of(func)))?;
-        let range = self.publish(&wrapper.code, &wrapper.traps, None)?;
+        let range = self.publish(&wrapper.code, None, &wrapper.traps, None)?;
         Ok((range, range.len))
     }
 
@@ -553,7 +570,12 @@ impl ModuleJit {
             return;
         }
         let published = self
-            .publish(&code.code, &code.traps, Some(self.info.func_of(func)))
+            .publish(
+                &code.code,
+                code.hot_loop,
+                &code.traps,
+                Some(self.info.func_of(func)),
+            )
             .and_then(|body| self.entry_of(compiler, func, body, native));
         let compile_time = start.elapsed();
         match published {
@@ -677,7 +699,12 @@ impl ModuleJit {
                     return Err("module dropped".into());
                 }
                 let (bytes, dispatch) = stubs::osr_dispatch(&code.code, loops.len());
-                let range = self.publish(&bytes, &code.traps, Some(self.info.func_of(func)))?;
+                let range = self.publish(
+                    &bytes,
+                    code.hot_loop,
+                    &code.traps,
+                    Some(self.info.func_of(func)),
+                )?;
                 Ok(loops
                     .iter()
                     .zip(dispatch)
