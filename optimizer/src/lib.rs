@@ -597,6 +597,51 @@ mod tests {
     }
 
     #[test]
+    fn the_innermost_loop_is_the_one_with_the_shortest_back_edge() {
+        // Blocks at 0, 10, 20, 30, 40, 50: an outer loop 10..50 around an inner one 20..40.
+        let starts = [0, 10, 20, 30, 40, 50];
+        let edges = [(0, 10), (10, 20), (20, 30), (30, 20), (30, 40), (40, 10), (40, 50)];
+        assert_eq!(innermost_loop_header(&starts, &edges), Some(20));
+        // No back-edge, no loop.
+        assert_eq!(innermost_loop_header(&starts, &[(0, 10), (10, 50)]), None);
+        // A self-loop in the last block.
+        assert_eq!(innermost_loop_header(&starts, &[(50, 50)]), Some(50));
+    }
+
+    #[test]
+    fn a_loop_header_is_reported_for_both_entries_of_a_loop() {
+        let info = module(
+            r#"(module (func (param i32) (result i32) (local i32)
+                 (loop $l
+                   (local.set 1 (i32.add (local.get 1) (local.get 0)))
+                   (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+                 (local.get 1)))"#,
+        );
+        let env = env(&info, BoundsChecks::Guard);
+        let mut compiler = Compiler::new().unwrap();
+        let f = DefinedFuncIdx(0);
+        let native = compiler.compile_native(&env, f).unwrap();
+        let header = native.hot_loop.expect("a loop");
+        assert!((header as usize) < native.code.len());
+        let loop_offset = {
+            let body = info.body(f);
+            let mut ops = body.get_operators_reader().unwrap();
+            loop {
+                let at = ops.original_position() as u32;
+                if let wasmparser::Operator::Loop { .. } = ops.read().unwrap() {
+                    break at;
+                }
+            }
+        };
+        let osr = compiler.compile_osr(&env, f, &[loop_offset]).unwrap();
+        assert!(osr.hot_loop.is_some_and(|h| (h as usize) < osr.code.len()));
+        // Straight-line code has none.
+        let info = module("(module (func (result i32) (i32.const 1)))");
+        let env = super::tests::env(&info, BoundsChecks::Guard);
+        assert_eq!(compiler.compile(&env, f).unwrap().hot_loop, None);
+    }
+
+    #[test]
     fn trap_codes_round_trip() {
         for code in TrapCode::ALL {
             assert_eq!(trap_code(clif_trap(code)), Some(code));

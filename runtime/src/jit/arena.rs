@@ -588,6 +588,24 @@ mod tests {
     }
 
     #[test]
+    fn an_anchor_starts_a_cache_line_in_every_mapping() {
+        for mapping in [Mapping::Dual, Mapping::Protect] {
+            let arena = arena(mapping, 1 << 20);
+            let a = return_const(3);
+            let b = return_const(4);
+            for anchor in [0u32, 1, 5, 63, 64, 100] {
+                let ranges = arena
+                    .publish_anchored(&[(&a, None), (&b, Some(anchor))])
+                    .unwrap();
+                assert_eq!((ranges[1].start + anchor as usize) % CACHE_LINE, 0);
+                assert!(ranges[1].start >= ranges[0].end(), "pieces do not overlap");
+                assert!(ranges[1].start - ranges[0].end() < CACHE_LINE + PIECE_ALIGN);
+                assert_eq!((call(ranges[0]), call(ranges[1])), (3, 4));
+            }
+        }
+    }
+
+    #[test]
     fn one_at_a_time_publications_share_pages_when_dual() {
         let arena = arena(Mapping::Dual, 1 << 20);
         let ranges: Vec<CodeRange> = (0..1000)
