@@ -44,7 +44,7 @@ impl Kernel {
 }
 
 /// The execution kernels, in the order benchmarks report them.
-pub const KERNELS: [Kernel; 8] = [
+pub const KERNELS: [Kernel; 10] = [
     Kernel {
         name: "fib",
         export: "fib",
@@ -109,10 +109,26 @@ pub const KERNELS: [Kernel; 8] = [
         bench_size: 20,
         reference: reference::simd_matmul,
     },
+    Kernel {
+        name: "matmul",
+        export: "run",
+        wat: include_str!("../kernels/matmul.wat"),
+        default_size: 400,
+        bench_size: 60,
+        reference: reference::matmul,
+    },
+    Kernel {
+        name: "recursion",
+        export: "run",
+        wat: include_str!("../kernels/recursion.wat"),
+        default_size: 3000,
+        bench_size: 30,
+        reference: reference::recursion,
+    },
 ];
 
 /// Looks a kernel up by its name (`fib`, `loop`, `memory`, `calls`, `br_table`, `simd_dot`,
-/// `simd_base64`, `simd_matmul`).
+/// `simd_base64`, `simd_matmul`, `matmul`, `recursion`).
 pub fn kernel(name: &str) -> Option<&'static Kernel> {
     KERNELS.iter().find(|k| k.name == name)
 }
@@ -428,6 +444,47 @@ mod reference {
         }
         (acc & 0x7fff_ffff) as i32
     }
+
+    pub(super) fn matmul(n: i32) -> i32 {
+        let n = n as u32 as usize;
+        let at = |i: usize, j: usize| ((i * 7 + j * 3) & 255) as i32;
+        let bt = |i: usize, j: usize| (((i * 5) ^ (j * 11)) & 255) as i32;
+        let mut acc = 0i32;
+        for i in 0..n {
+            for j in 0..n {
+                let mut sum = 0i32;
+                for k in 0..n {
+                    sum = sum.wrapping_add(at(i, k).wrapping_mul(bt(k, j)));
+                }
+                let weight = (i as i32).wrapping_add((j as i32) << 1).wrapping_add(1);
+                acc = acc.wrapping_add(sum.wrapping_mul(weight));
+            }
+        }
+        acc & 0x7fff_ffff
+    }
+
+    pub(super) fn recursion(n: i32) -> i32 {
+        fn down(d: i32, x: i32) -> i32 {
+            // Iterative: the values on the way down, folded on the way back up.
+            let mut xs = Vec::with_capacity(d as usize + 1);
+            let mut x = x;
+            for _ in 0..d {
+                xs.push(x);
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            }
+            let mut r = x;
+            for depth in 1..=d {
+                let x = xs[(d - depth) as usize];
+                r = (r ^ depth).wrapping_add(((x as u32) >> 16) as i32);
+            }
+            r
+        }
+        let mut acc = 0i32;
+        for round in 0..n.max(0) {
+            acc = acc.wrapping_add(down(10_000, acc.wrapping_add(round)));
+        }
+        acc & 0x7fff_ffff
+    }
 }
 
 #[cfg(test)]
@@ -487,6 +544,8 @@ mod tests {
                 "memory" => &[0, 1, 2],
                 "fib" => &[0, 1, 2, 17, 20],
                 "simd_dot" | "simd_base64" | "simd_matmul" => &[0, 1, 2, 7],
+                "matmul" => &[0, 1, 2, 17, 64],
+                "recursion" => &[0, 1, 2, 17],
                 _ => &[0, 1, 2, 17, 1000],
             };
             for &size in sizes {
