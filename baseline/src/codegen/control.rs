@@ -35,6 +35,7 @@ impl Codegen<'_> {
     /// on the taken path only.
     pub(super) fn branch(&mut self, i: usize, test: Option<Compare>, offset: i32) {
         let label = self.label_at(i, offset);
+        self.before_edge_to(branch_target(i, offset));
         if offset > 0 {
             match test {
                 None => self.m.jump(label),
@@ -63,11 +64,14 @@ impl Codegen<'_> {
         let targets: Vec<_> = (0..=len as usize)
             .map(|k| self.labels[i + 1 + k].expect("br_table entries have labels"))
             .collect();
+        self.before_edge_to(i + 1);
+        self.before_edge_to(i + 1 + len as usize);
         self.m.jump_table(index, &targets);
     }
 
     /// Returns (the results are already in their slots).
     pub(super) fn ret(&mut self) {
+        self.m.flush_counter();
         self.m.jump(self.epilogue);
     }
 

@@ -37,7 +37,8 @@ impl Codegen<'_> {
     pub(super) fn emit_tick(&mut self, loop_header: Option<u32>) {
         let osr_pc = loop_header.map_or(NO_OSR, |pc| pc | OSR_FROM_BASELINE);
         let osr_exit = loop_header.map(|_| self.osr_exit);
-        self.m.tick(self.hot_helper, osr_pc, osr_exit);
+        let own_region = loop_header.is_some_and(|pc| self.is_own_header(pc));
+        self.m.tick(self.hot_helper, osr_pc, osr_exit, own_region);
     }
 
     /// The tail jump of [`Codegen::emit_tick`]'s on-stack replacement: the target gets this
@@ -67,8 +68,18 @@ impl Codegen<'_> {
             let pc = self.loop_headers[k];
             let at = self.m.offset();
             self.emit_prologue(false);
+            // A pinned region's header wants its pins (and the countdown register) loaded
+            // from the interpreter's frame.
+            let region = self.regions.binary_search_by_key(&pc, |r| r.header).ok();
+            if let Some(r) = region {
+                self.m.enter_region(&self.regions[r].slots);
+                self.m.restore_pins();
+            }
             let label = self.labels[pc as usize].expect("loop headers have labels");
             self.m.jump(label);
+            if region.is_some() {
+                self.m.leave_region();
+            }
             entries.push((pc, at));
         }
         entries

@@ -33,6 +33,7 @@ mod control;
 mod frame;
 mod memory;
 mod numeric;
+mod pinning;
 mod simd;
 
 use tierup_abi::Libcall;
@@ -63,6 +64,10 @@ pub(crate) struct Codegen<'a> {
     hot_helper: Label,
     /// The call-reference helper imported and indirect calls go through (`calls.rs`).
     call_ref_helper: Label,
+    /// The loop regions that pin slots to registers, in bytecode order (`pinning.rs`).
+    regions: Vec<pinning::Region>,
+    /// The region being compiled, an index into `regions`.
+    region: Option<usize>,
 }
 
 impl<'a> Codegen<'a> {
@@ -103,18 +108,25 @@ impl<'a> Codegen<'a> {
             osr_exit,
             hot_helper,
             call_ref_helper,
+            regions: pinning::loop_regions(func),
+            region: None,
         }
     }
 
     pub(crate) fn finish(mut self) -> Result<BaselineCode, CompileError> {
         self.emit_prologue(true);
         let mut instr_offsets = Vec::with_capacity(self.func.code.len());
+        let mut next_region = 0;
         for i in 0..self.func.code.len() {
+            self.enter_or_leave_region(i, &mut next_region);
             if let Some(label) = self.labels[i] {
                 self.m.bind_branch_target(label);
             }
             instr_offsets.push(self.m.offset());
             self.emit(i)?;
+        }
+        if self.region.take().is_some() {
+            self.m.leave_region();
         }
         let body_end = self.m.offset();
         self.emit_epilogue();
@@ -134,6 +146,48 @@ impl<'a> Codegen<'a> {
             instr_offsets,
             body_end,
         })
+    }
+
+    /// Before instruction `i` (and its label): ends the current pinned region after its
+    /// last instruction, starts the one whose header `i` is, and establishes the pins where
+    /// control falls through into a label of the region (every other edge establishes them
+    /// before its jump, see [`Codegen::before_edge_to`]).
+    fn enter_or_leave_region(&mut self, i: usize, next_region: &mut usize) {
+        if let Some(k) = self.region
+            && !self.regions[k].contains(i)
+        {
+            self.region = None;
+            self.m.leave_region();
+        }
+        if let Some(region) = self.regions.get(*next_region)
+            && region.header as usize == i
+        {
+            self.m.enter_region(&region.slots);
+            self.region = Some(*next_region);
+            *next_region += 1;
+        }
+        if self.region.is_some() && self.labels[i].is_some() && !self.m.ends_in_jump() {
+            self.m.restore_pins();
+        }
+    }
+
+    /// Before a jump from the current instruction to bytecode index `target`: establishes the
+    /// pins when the target is in the current pinned region, or puts the countdown back in
+    /// memory when the jump leaves the region.
+    fn before_edge_to(&mut self, target: usize) {
+        if let Some(k) = self.region {
+            if self.regions[k].contains(target) {
+                self.m.restore_pins();
+            } else {
+                self.m.flush_counter();
+            }
+        }
+    }
+
+    /// Whether bytecode index `header` is the header of the current pinned region.
+    fn is_own_header(&self, header: u32) -> bool {
+        self.region
+            .is_some_and(|k| self.regions[k].header == header)
     }
 
     /// The label of the target of a branch at `i` with `offset`.

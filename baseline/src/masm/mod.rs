@@ -36,6 +36,28 @@
 //! reaches ([`Masm::jump_unless`] / [`Masm::bind_fall_through`]): it gets the cache as it was
 //! at the branch, and debug builds check that the code in between ends in a `jmp`.
 //!
+//! # Pinned loop regions
+//!
+//! In an innermost loop (a *region*, chosen by `codegen/pinning.rs`), up to [`MAX_PINS`]
+//! slots are *pinned*: each has a register of its own ([`PIN_REGS`]) that holds the slot's
+//! value at every label of the region, so loop-carried values stay in registers across the
+//! back-edge. A pin is an ordinary cache entry (the slot is still written through), so the
+//! frame stays exact everywhere and a pin may be broken anywhere (a call, a fixed-register
+//! operation); the one rule is that every edge into a label of the region re-establishes
+//! the pins first ([`Masm::restore_pins`]: the fall-through into the label, branches and
+//! jump tables from inside the region, the region's own back-edge ticks, whose out-of-line
+//! calls reload them, and the OSR entry of the region's header). [`Masm::alloc`] never hands
+//! out a pinned register; [`Masm::alloc_for`] computes a pinned slot's new value in its own
+//! register, so the back-edge needs no moves.
+//!
+//! In a region the hotness countdown lives in [`COUNTER_REG`] instead of memory (`[r13]`):
+//! this is the one value the frame and memory do not hold exactly. `[r13]` is brought up to
+//! date ([`Masm::flush_counter`]) before anything that may read it or leave the region: every
+//! call (the register is then lost and reloaded at the next edge into a label of the
+//! region), the tick's helper and attention calls, every branch, jump table or fall-through
+//! out of the region, and every return. A trap needs nothing: the countdown is a tiering
+//! heuristic, not program state.
+//!
 //! Debug builds check the first two rules: `x64.rs` logs the registers (of both classes) and
 //! slots each encoding writes, and each time an operation consults or updates the cache
 //! ([`Masm::cache`]), it asserts that nothing written since the last time still has an entry.
@@ -61,6 +83,20 @@ use crate::CpuFeatures;
 
 use regcache::RegCache;
 use x64::{Gpr, Place, Src, X64, Xmm};
+
+/// The registers slots may be pinned to in a loop region: registers no operation but a call
+/// uses as a fixed operand (division, shifts and jump tables use `rax`, `rcx` and `rdx`;
+/// `rsi`, `r8` and `r9` only carry call arguments, and a call forgets every register anyway).
+const PIN_REGS: [Gpr; 4] = [Gpr::R8, Gpr::R9, Gpr::R10, Gpr::RSI];
+
+/// The register the hotness countdown lives in inside a pinned loop region.
+const COUNTER_REG: Gpr = Gpr::R11;
+
+/// A tick's out-of-line call of the `attention` libcall (see `Masm::attention_stubs`).
+type AttentionStub = (Label, Label, Option<Gpr>, Vec<(Gpr, u32)>);
+
+/// The most slots a loop region may pin.
+pub(crate) const MAX_PINS: usize = PIN_REGS.len();
 
 /// A trap site: a faulting instruction's offset and the trap it means (`None`: the trap's
 /// status is in `eax`, for traps reported by Rust code that JIT code called).
@@ -137,6 +173,8 @@ pub(crate) struct FallThrough {
     label: Label,
     /// The cache at the branch: what is cached when the fall-through is reached.
     cache: RegCache,
+    /// Whether the countdown register was live at the branch.
+    counter_live: bool,
 }
 
 /// The macro-assembler for one function.
@@ -149,9 +187,21 @@ pub(crate) struct Masm {
     trap_labels: Vec<(TrapCode, Label)>,
     /// The shared "trap with the status in eax" site.
     propagate: Label,
-    /// Each tick's out-of-line call of the `attention` libcall: `(stub, back)`, the stub
-    /// continuing at `back` when the libcall lets execution go on (emitted at the end).
-    attention_stubs: Vec<(Label, Label)>,
+    /// Each tick's out-of-line call of the `attention` libcall: `(stub, back, counter,
+    /// reload)`, the stub continuing at `back` when the libcall lets execution go on (emitted
+    /// at the end). In a pinned region the countdown register `counter` is stored before the
+    /// call and reloaded after, with the pinned registers `reload`.
+    attention_stubs: Vec<AttentionStub>,
+    /// The pinned slots of the loop region being compiled: `(register, slot)` pairs that
+    /// must hold at every label of the region (see "Pinned loop regions" in the module
+    /// docs). Empty outside such regions.
+    pins: Vec<(Gpr, u32)>,
+    /// In a pinned loop region: the hotness countdown lives in [`COUNTER_REG`] (not in
+    /// memory at `[r13]`) while `counter_live` (see the module docs).
+    counted: bool,
+    /// Whether [`COUNTER_REG`] holds the current countdown (`counted` only); `[r13]` is then
+    /// stale but where a flush wrote it.
+    counter_live: bool,
     /// The shared "out of fuel" exit (zeroes the fuel, then traps), once used.
     out_of_fuel: Option<Label>,
     /// The memory whose base is in `r14` (multi-memory: 0 but between a
@@ -171,6 +221,9 @@ impl Masm {
             trap_labels: Vec::new(),
             propagate,
             attention_stubs: Vec::new(),
+            pins: Vec::new(),
+            counted: false,
+            counter_live: false,
             out_of_fuel: None,
             memory: 0,
         }
@@ -188,11 +241,20 @@ impl Masm {
     /// If dynasm cannot resolve a label (a compiler bug).
     pub(crate) fn finish(mut self) -> Result<(Vec<u8>, u32, Vec<TrapSiteRecord>), String> {
         self.cache().forget_all();
-        for (stub, back) in std::mem::take(&mut self.attention_stubs) {
+        for (stub, back, counter, reload) in std::mem::take(&mut self.attention_stubs) {
             self.asm.bind(stub);
+            if let Some(c) = counter {
+                self.asm.store_countdown(c);
+            }
             self.asm.call_libcall_with_vmctx(Libcall::attention());
             let propagate = self.propagate;
             self.asm.jump_if_status(propagate);
+            for (r, slot) in reload {
+                self.asm.load_slot(Width::W64, r, slot);
+            }
+            if let Some(c) = counter {
+                self.asm.load_countdown_value(c);
+            }
             self.asm.jmp(back);
         }
         if let Some(out_of_fuel) = self.out_of_fuel {
@@ -244,9 +306,104 @@ impl Masm {
     }
 
     /// A scratch register for a result, not one of the registers in `avoid` (`None`s are
-    /// ignored); it has no entry.
+    /// ignored) nor a pinned one (nor the countdown register); it has no entry.
     fn alloc(&mut self, avoid: &[Option<Gpr>]) -> Gpr {
-        self.cache().gpr.take_next(|r| avoid.contains(&Some(r)))
+        let counter = if self.counted {
+            1 << COUNTER_REG.number()
+        } else {
+            0
+        };
+        let pinned = self
+            .pins
+            .iter()
+            .fold(counter, |mask, &(p, _)| mask | 1 << p.number());
+        self.cache()
+            .gpr
+            .take_next(|r| avoid.contains(&Some(r)) || pinned & (1 << r.number()) != 0)
+    }
+
+    /// A register to compute slot `dst`'s new value in: its pinned register when it has one
+    /// that `avoid` does not name, else [`Masm::alloc`]'s. The pinned register may still
+    /// cache `dst`'s old value (which the operation may read first): claim it before writing.
+    fn alloc_for(&mut self, dst: u32, avoid: &[Option<Gpr>]) -> Gpr {
+        match self.pin_of(dst) {
+            Some(p) if !avoid.contains(&Some(p)) => p,
+            _ => self.alloc(avoid),
+        }
+    }
+
+    /// The register `slot` is pinned to in the current loop region, if any.
+    fn pin_of(&self, slot: u32) -> Option<Gpr> {
+        self.pins.iter().find(|&&(_, s)| s == slot).map(|&(r, _)| r)
+    }
+
+    /// Starts a pinned loop region: `slots` (at most [`MAX_PINS`]) get registers of their
+    /// own and the countdown moves to [`COUNTER_REG`]. Emits nothing: [`Masm::restore_pins`]
+    /// establishes them.
+    pub(crate) fn enter_region(&mut self, slots: &[u32]) {
+        debug_assert!(slots.len() <= MAX_PINS);
+        debug_assert!(!self.counted, "regions do not nest");
+        self.pins = PIN_REGS
+            .iter()
+            .copied()
+            .zip(slots.iter().copied())
+            .collect();
+        self.counted = true;
+        self.counter_live = false;
+    }
+
+    /// Ends the pinned loop region: when control can fall through to here, the countdown
+    /// goes back to memory.
+    pub(crate) fn leave_region(&mut self) {
+        if !self.asm.ends_in_jump() {
+            self.flush_counter();
+        }
+        self.pins.clear();
+        self.counted = false;
+        self.counter_live = false;
+    }
+
+    /// Writes the countdown register back to `[r13]` when it is live (before control leaves
+    /// the region or calls out; the register stays live).
+    pub(crate) fn flush_counter(&mut self) {
+        if self.counted && self.counter_live {
+            self.asm.store_countdown(COUNTER_REG);
+        }
+    }
+
+    /// Before a call: the countdown goes back to memory and its register is lost with every
+    /// other scratch register.
+    fn before_call(&mut self) {
+        self.flush_counter();
+        self.counter_live = false;
+    }
+
+    /// Makes every pinned register hold its slot (a `mov` from the register caching it, or a
+    /// load from the frame, which is always exact) and the countdown register the countdown:
+    /// before every edge to a label of a pinned region.
+    pub(crate) fn restore_pins(&mut self) {
+        if self.counted && !self.counter_live {
+            self.claim(COUNTER_REG);
+            self.asm.load_countdown_value(COUNTER_REG);
+            self.counter_live = true;
+        }
+        for k in 0..self.pins.len() {
+            let (p, slot) = self.pins[k];
+            match self.place(slot) {
+                Place::Reg(r) if r == p => {}
+                Place::Reg(r) => {
+                    self.claim(p);
+                    self.asm.mov(Width::W64, p, r);
+                    self.cache().gpr.forget_reg(r);
+                    self.cache().gpr.record(p, slot);
+                }
+                Place::Frame(_) => {
+                    self.claim(p);
+                    self.asm.load_slot(Width::W64, p, slot);
+                    self.cache().gpr.record(p, slot);
+                }
+            }
+        }
     }
 
     /// Loads `slot` into `r` (64 bits, or the low 32 zero-extended).
@@ -264,6 +421,14 @@ impl Masm {
         }
     }
 
+    /// Loads `slot` into `r` for an operation that reads only `width` bits of it: nothing
+    /// when `r` already caches it (at either width: a 32-bit operation ignores the upper half).
+    fn load_operand(&mut self, width: Width, r: Gpr, slot: u32) {
+        if self.place(slot) != Place::Reg(r) {
+            self.load_slot(width, r, slot);
+        }
+    }
+
     /// A register holding `slot`'s value: its cached register, or a fresh one loaded.
     fn value_reg(&mut self, slot: u32) -> Gpr {
         match self.place(slot) {
@@ -276,7 +441,8 @@ impl Masm {
         }
     }
 
-    /// Stores `r` (64 bits) to `slot` and remembers that `r` holds it.
+    /// Stores `r` (64 bits) to `slot` and remembers that `r` holds it. (A pinned slot written
+    /// from another register moves to its pinned one at the next edge that needs it.)
     fn write_slot(&mut self, slot: u32, r: Gpr) {
         self.cache().forget_slot(slot);
         self.asm.store_slot(slot, r);
@@ -286,7 +452,8 @@ impl Masm {
     /// `dst` = what `emit` computes into a fresh scratch register (which then caches `dst`).
     /// `emit` may write that register only.
     fn compute_into_slot(&mut self, dst: u32, emit: impl FnOnce(&mut X64, Gpr)) {
-        let r = self.alloc(&[]);
+        let r = self.alloc_for(dst, &[]);
+        self.claim(r);
         emit(&mut self.asm, r);
         self.write_slot(dst, r);
     }
@@ -309,10 +476,23 @@ impl Masm {
     }
 
     /// Binds `label` where control arrives from elsewhere (a branch target, a loop header, a
-    /// shared stub): the cache is forgotten.
+    /// shared stub): the cache is forgotten, but for the pinned registers of the current loop
+    /// region, which every edge to a label of the region establishes first
+    /// ([`Masm::restore_pins`]).
     pub(crate) fn bind_branch_target(&mut self, label: Label) {
         self.cache().forget_all();
+        for k in 0..self.pins.len() {
+            let (p, slot) = self.pins[k];
+            self.cache().gpr.record(p, slot);
+        }
+        self.counter_live = self.counted;
         self.asm.bind(label);
+    }
+
+    /// Whether the code emitted last is an unconditional `jmp` (what follows is reached only
+    /// through a label).
+    pub(crate) fn ends_in_jump(&self) -> bool {
+        self.asm.ends_in_jump()
     }
 
     /// `jmp label`.
@@ -336,17 +516,18 @@ impl Masm {
         FallThrough {
             label,
             cache: self.cache().clone(),
+            counter_live: self.counter_live,
         }
     }
 
     /// Binds the fall-through of [`Masm::jump_unless`].
     pub(crate) fn bind_fall_through(&mut self, fall_through: FallThrough) {
-        #[cfg(debug_assertions)]
         debug_assert!(
             self.asm.ends_in_jump(),
             "the code before a fall-through must end in a jmp"
         );
         *self.cache() = fall_through.cache;
+        self.counter_live = fall_through.counter_live;
         self.asm.bind(fall_through.label);
     }
 
@@ -422,6 +603,7 @@ impl Masm {
 
     /// Calls `libcall` (arguments already in place); the call clobbers every scratch register.
     fn call_libcall(&mut self, libcall: Libcall) {
+        self.before_call();
         self.cache().forget_all();
         self.asm.call_libcall(libcall);
         self.cache().forget_all();
@@ -435,6 +617,7 @@ impl Masm {
 
     /// Calls defined function `defined` through the code table, with its frame at slot `args`.
     pub(crate) fn call_code_table_entry(&mut self, defined: u32, args: u32) {
+        self.before_call();
         self.cache().forget_all();
         self.asm.call_code_table_entry(defined, args);
         self.cache().forget_all();
@@ -443,6 +626,7 @@ impl Masm {
     /// Calls function `func` through its function reference and `call_ref_helper` (see
     /// [`Masm::emit_call_ref_helper`]), with its frame at slot `args`.
     pub(crate) fn call_func_ref(&mut self, func: u32, args: u32, call_ref_helper: Label) {
+        self.before_call();
         self.cache().forget_all();
         self.asm.call_func_ref(func, args, call_ref_helper);
         self.cache().forget_all();
@@ -462,6 +646,7 @@ impl Masm {
         self.table_element(table, index);
         let null = self.trap_label(TrapCode::IndirectCallToNull);
         let bad = self.trap_label(TrapCode::BadSignature);
+        self.before_call();
         self.cache().forget_all();
         self.asm
             .call_table_element(type_index, args, call_ref_helper, null, bad);
@@ -525,11 +710,45 @@ impl Masm {
     /// crosses zero, calls `hot_helper` with `osr_pc` and, with `osr_exit`, continues there
     /// when the helper returns code to continue in. Forgets the cache (the call clobbers
     /// every scratch register on the way to the fall-through).
-    pub(crate) fn tick(&mut self, hot_helper: Label, osr_pc: u32, osr_exit: Option<Label>) {
+    ///
+    /// In a pinned loop region, the pinned registers are established first and hold after the
+    /// tick too: its out-of-line calls reload them from the frame (exact, as every result is
+    /// written through) before coming back.
+    ///
+    /// `own_region`: this is a back-edge of the current pinned region to its own header; the
+    /// countdown register counts (any other tick in a region flushes it and counts in memory).
+    pub(crate) fn tick(
+        &mut self,
+        hot_helper: Label,
+        osr_pc: u32,
+        osr_exit: Option<Label>,
+        own_region: bool,
+    ) {
         let (stub, back) = (self.asm.new_label(), self.asm.new_label());
-        self.attention_stubs.push((stub, back));
-        self.cache().forget_all();
-        self.asm.tick(stub, back, hot_helper, osr_pc, osr_exit);
+        if own_region && self.counted {
+            self.restore_pins();
+            let reload = self.pins.clone();
+            self.cache().forget_all();
+            self.asm.tick(
+                stub,
+                back,
+                hot_helper,
+                osr_pc,
+                osr_exit,
+                Some((COUNTER_REG, &reload)),
+            );
+            for &(p, slot) in &reload {
+                self.cache().gpr.record(p, slot);
+            }
+            self.attention_stubs
+                .push((stub, back, Some(COUNTER_REG), reload));
+        } else {
+            self.before_call();
+            self.cache().forget_all();
+            self.asm
+                .tick(stub, back, hot_helper, osr_pc, osr_exit, None);
+            self.attention_stubs.push((stub, back, None, Vec::new()));
+        }
     }
 
     /// Pays `amount` fuel from the store, or leaves for the out-of-fuel exit

@@ -117,7 +117,14 @@ impl Masm {
     /// `dst = src`.
     pub(crate) fn copy_slot(&mut self, dst: u32, src: u32) {
         let r = self.value_reg(src);
-        self.write_slot(dst, r);
+        match self.pin_of(dst) {
+            Some(p) if p != r => {
+                self.claim(p);
+                self.asm.mov(Width::W64, p, r);
+                self.write_slot(dst, p);
+            }
+            _ => self.write_slot(dst, r),
+        }
     }
 
     /// `dst = src` always through a freshly loaded register. (The sequence `ReturnSlot` has
@@ -130,7 +137,9 @@ impl Masm {
 
     /// `dst = value`.
     pub(crate) fn store_const(&mut self, dst: u32, value: u64) {
-        if let Ok(imm) = i32::try_from(value as i64) {
+        if let Ok(imm) = i32::try_from(value as i64)
+            && self.pin_of(dst).is_none()
+        {
             self.cache().forget_slot(dst);
             self.asm.store_slot_imm(dst, imm);
         } else {
@@ -173,10 +182,10 @@ impl Masm {
             Operand::Imm(imm) => Src::Imm(imm),
         };
         let r = match src {
-            Src::Reg(s) => self.alloc(&[Some(s)]),
-            Src::Frame(_) | Src::Imm(_) => self.alloc(&[]),
+            Src::Reg(s) => self.alloc_for(dst, &[Some(s)]),
+            Src::Frame(_) | Src::Imm(_) => self.alloc_for(dst, &[]),
         };
-        self.load_slot(width, r, lhs);
+        self.load_operand(width, r, lhs);
         self.claim(r);
         self.asm.alu(op, width, r, src);
         self.write_slot(dst, r);
@@ -185,13 +194,13 @@ impl Masm {
     /// `dst = lhs <op> rhs` at `width` (shifts and rotates).
     pub(crate) fn shift(&mut self, op: ShiftOp, width: Width, dst: u32, lhs: u32, rhs: Operand) {
         let r = match rhs {
-            Operand::Imm(_) => self.alloc(&[]),
+            Operand::Imm(_) => self.alloc_for(dst, &[]),
             Operand::Slot(s) => {
                 let b = self.place(s);
-                self.alloc(&[b.reg(), Some(Gpr::RCX)])
+                self.alloc_for(dst, &[b.reg(), Some(Gpr::RCX)])
             }
         };
-        self.load_slot(width, r, lhs);
+        self.load_operand(width, r, lhs);
         let count = match rhs {
             Operand::Imm(imm) => ShiftCount::Imm(imm),
             Operand::Slot(s) => {

@@ -152,8 +152,7 @@ pub(crate) struct X64 {
     consts: Vec<(u128, DynamicLabel)>,
     #[cfg(debug_assertions)]
     writes: Writes,
-    /// Where the last unconditional `jmp` to a label ended (debug builds).
-    #[cfg(debug_assertions)]
+    /// Where the last unconditional `jmp` to a label ended.
     jump_end: Option<u32>,
 }
 
@@ -176,7 +175,6 @@ impl X64 {
             consts: Vec::new(),
             #[cfg(debug_assertions)]
             writes: Writes::default(),
-            #[cfg(debug_assertions)]
             jump_end: None,
         }
     }
@@ -232,23 +230,21 @@ impl X64 {
     }
 
     /// Whether the last instruction emitted is an unconditional `jmp` to a label.
-    #[cfg(debug_assertions)]
     pub(crate) fn ends_in_jump(&self) -> bool {
         self.jump_end == Some(self.offset())
     }
 
     // ---- labels, jumps, traps ----
 
+    /// Binds `label` here: code that follows is reachable through it (whatever precedes it).
     pub(crate) fn bind(&mut self, label: DynamicLabel) {
         dynasm!(self.ops ; .arch x64 ; =>label);
+        self.jump_end = None;
     }
 
     pub(crate) fn jmp(&mut self, label: DynamicLabel) {
         dynasm!(self.ops ; .arch x64 ; jmp =>label);
-        #[cfg(debug_assertions)]
-        {
-            self.jump_end = Some(self.offset());
-        }
+        self.jump_end = Some(self.offset());
     }
 
     pub(crate) fn jcc(&mut self, cond: Cond, label: DynamicLabel) {
@@ -1241,9 +1237,13 @@ impl X64 {
     }
 
     /// The interrupt check and the hotness countdown: leave for `attention` when the flag is
-    /// set (it comes back to `back`, bound here, right after the check); when the countdown crosses zero, call `hot_helper` with `edx` = `osr_pc` and, with
-    /// `osr_exit`, leave for it when the helper returns an address. Writes `rax` and `rdx`
-    /// (the helper clobbers every scratch register).
+    /// set (it comes back to `back`, bound here, right after the check); when the countdown
+    /// crosses zero, call `hot_helper` with `edx` = `osr_pc` and, with `osr_exit`, leave for
+    /// it when the helper returns an address. The countdown is `[r13]`, or with
+    /// `in_registers = (counter, reload)` the register `counter` (stored to `[r13]` before
+    /// the helper call, reloaded after), and a helper call that comes back reloads each
+    /// `(register, slot)` of `reload` from the frame. Writes `rax` and `rdx` (the helper
+    /// clobbers every scratch register) and the registers of `in_registers`.
     pub(crate) fn tick(
         &mut self,
         attention: DynamicLabel,
@@ -1251,16 +1251,33 @@ impl X64 {
         hot_helper: DynamicLabel,
         osr_pc: u32,
         osr_exit: Option<DynamicLabel>,
+        in_registers: Option<(Gpr, &[(Gpr, u32)])>,
     ) {
         self.wrote(&[Gpr::RAX, Gpr::RDX]);
+        let (counter, reload) = match in_registers {
+            Some((c, reload)) => (Some(c), reload),
+            None => (None, &[][..]),
+        };
+        if let Some(c) = counter {
+            self.wrote(&[c]);
+        }
         let osr_pc = osr_pc as i32;
         dynasm!(self.ops
             ; .arch x64
             ; cmp BYTE [r12], 0
             ; jne =>attention
             ; =>back
-            ; sub DWORD [r13], 1
-            ; jns >cool
+        );
+        match counter {
+            Some(c) => dynasm!(self.ops ; .arch x64 ; sub Rd(c.0), 1),
+            None => dynasm!(self.ops ; .arch x64 ; sub DWORD [r13], 1),
+        }
+        dynasm!(self.ops ; .arch x64 ; jns >cool);
+        if let Some(c) = counter {
+            self.store_countdown(c);
+        }
+        dynasm!(self.ops
+            ; .arch x64
             ; mov edx, osr_pc
             ; call =>hot_helper
         );
@@ -1271,7 +1288,24 @@ impl X64 {
                 ; jnz =>osr_exit
             );
         }
+        for &(r, slot) in reload {
+            self.load_slot(Width::W64, r, slot);
+        }
+        if let Some(c) = counter {
+            self.load_countdown_value(c);
+        }
         dynasm!(self.ops ; .arch x64 ; cool:);
+    }
+
+    /// `mov [r13], r32`: the countdown kept in `r` back to memory.
+    pub(crate) fn store_countdown(&mut self, r: Gpr) {
+        dynasm!(self.ops ; .arch x64 ; mov DWORD [r13], Rd(r.0));
+    }
+
+    /// `mov r32, [r13]`: the countdown into `r`.
+    pub(crate) fn load_countdown_value(&mut self, r: Gpr) {
+        self.wrote(&[r]);
+        dynasm!(self.ops ; .arch x64 ; mov Rd(r.0), DWORD [r13]);
     }
 
     /// `mov rdi, r15; mov rsi, rbx`: this frame's vmctx and fp as the arguments of a tail
