@@ -3,6 +3,8 @@
 
 use tierup_abi::TrapCode;
 
+use tierup_interp::Instr;
+
 use super::{Codegen, branch_target};
 use crate::masm::{Compare, Cond, Operand, Width};
 
@@ -59,10 +61,21 @@ impl Codegen<'_> {
     }
 
     /// `br_table` at `i`: jumps to one of the `len + 1` `Br` instructions that follow it (the
-    /// last is the default).
+    /// last is the default), or straight to the target of that `Br` when it is a forward
+    /// branch that needs nothing on its way (no tick, and the same pinned region or none).
     pub(super) fn br_table(&mut self, i: usize, index: u32, len: u32) {
         let targets: Vec<_> = (0..=len as usize)
-            .map(|k| self.labels[i + 1 + k].expect("br_table entries have labels"))
+            .map(|k| {
+                let entry = i + 1 + k;
+                match self.func.code[entry] {
+                    Instr::Br { offset }
+                        if offset > 0 && self.same_region(entry, branch_target(entry, offset)) =>
+                    {
+                        self.label_at(entry, offset)
+                    }
+                    _ => self.labels[entry].expect("br_table entries have labels"),
+                }
+            })
             .collect();
         self.before_edge_to(i + 1);
         self.before_edge_to(i + 1 + len as usize);

@@ -1,7 +1,8 @@
 //! The frame: the prologue (of the function entry and of every OSR entry), the shared
 //! epilogue, the hotness ticks with their tier-up helper, the OSR entries and the OSR exit.
 //!
-//! The prologue saves the callee-saved registers, loads the fixed ones, checks both stacks
+//! The prologue saves the callee-saved registers the function uses (`r12`/`r13` only with
+//! loops, whose back-edges tick through them; `r14` only with a memory), loads them, checks both stacks
 //! and, at the function entry, ticks (interrupt check and hotness countdown) and zeroes the
 //! declared locals; an OSR entry continues a frame the interpreter set up, so it does neither
 //! and jumps to its loop header. A tick that crosses zero calls the tier-up helper (the
@@ -19,7 +20,9 @@ impl Codegen<'_> {
     pub(super) fn emit_prologue(&mut self, entry: bool) {
         self.m.enter_frame();
         self.m.check_stacks(self.func.frame_size);
-        self.m.load_countdown(self.func.defined.as_u32());
+        if !self.loop_headers.is_empty() {
+            self.m.load_countdown(self.func.defined.as_u32());
+        }
         if self.env.has_memory {
             self.m.load_memory_base(0);
         }
@@ -72,7 +75,8 @@ impl Codegen<'_> {
             // from the interpreter's frame.
             let region = self.regions.binary_search_by_key(&pc, |r| r.header).ok();
             if let Some(r) = region {
-                self.m.enter_region(&self.regions[r].slots);
+                self.m
+                    .enter_region(&self.regions[r].slots, &self.regions[r].v128_slots);
                 self.m.restore_pins();
             }
             let label = self.labels[pc as usize].expect("loop headers have labels");

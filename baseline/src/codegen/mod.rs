@@ -41,8 +41,8 @@ use tierup_interp::{CompiledFunc, Instr};
 
 use crate::masm::{
     AluOp, BitCount, Cond, DivRemOp, ExtendOp, ExtractLane, FloatOp, FloatSignOp, FloatUnaryOp,
-    IntToFloat, Label, LaneSize, LoadKind, Masm, Operand, Segment, ShiftOp, StoreKind, V128Binary,
-    V128LoadKind, V128Reduce, V128Shift, V128Ternary, V128Unary, Width,
+    FrameRegs, IntToFloat, Label, LaneSize, LoadKind, Masm, Operand, Segment, ShiftOp, StoreKind,
+    V128Binary, V128LoadKind, V128Reduce, V128Shift, V128Ternary, V128Unary, Width,
 };
 use crate::{BaselineCode, CompileEnv, CompileError};
 use numeric::{FloatRelation, MinMax};
@@ -98,6 +98,11 @@ impl<'a> Codegen<'a> {
                 }
             }
         }
+        let frame = FrameRegs {
+            ticks: !loop_headers.is_empty(),
+            memory: env.has_memory,
+        };
+        m.set_frame(frame, func.defined.as_u32());
         Codegen {
             m,
             func,
@@ -162,7 +167,7 @@ impl<'a> Codegen<'a> {
         if let Some(region) = self.regions.get(*next_region)
             && region.header as usize == i
         {
-            self.m.enter_region(&region.slots);
+            self.m.enter_region(&region.slots, &region.v128_slots);
             self.region = Some(*next_region);
             *next_region += 1;
         }
@@ -181,6 +186,15 @@ impl<'a> Codegen<'a> {
             } else {
                 self.m.flush_counter();
             }
+        }
+    }
+
+    /// Whether a jump from bytecode index `from` to `to` stays where it is with respect to
+    /// the current pinned region (both in it, or there is none), so it needs no edge code.
+    fn same_region(&self, from: usize, to: usize) -> bool {
+        match self.region {
+            Some(k) => self.regions[k].contains(from) && self.regions[k].contains(to),
+            None => true,
         }
     }
 

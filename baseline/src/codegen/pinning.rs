@@ -18,7 +18,7 @@
 use tierup_interp::{CompiledFunc, Instr};
 
 use super::branch_target;
-use crate::masm::MAX_PINS;
+use crate::masm::{MAX_PINS, MAX_V128_PINS};
 
 /// A pinned loop region (see the module docs).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +27,12 @@ pub(super) struct Region {
     pub(super) header: u32,
     /// Bytecode index of the last back-edge to `header`.
     pub(super) end: u32,
-    /// The slots to keep in registers, most used first (at most [`MAX_PINS`]).
+    /// The scalar slots to keep in general-purpose registers, most used first (at most
+    /// [`MAX_PINS`]).
     pub(super) slots: Vec<u32>,
+    /// The `v128` slots (the first of each pair) to keep in SSE registers, most used first
+    /// (at most [`MAX_V128_PINS`]).
+    pub(super) v128_slots: Vec<u32>,
 }
 
 impl Region {
@@ -63,6 +67,7 @@ pub(super) fn loop_regions(func: &CompiledFunc) -> Vec<Region> {
                 header,
                 end,
                 slots: Vec::new(),
+                v128_slots: Vec::new(),
             });
         }
     }
@@ -93,6 +98,7 @@ pub(super) fn loop_regions(func: &CompiledFunc) -> Vec<Region> {
     }
     // Count the uses of each slot in each region and keep the most used.
     let mut counts = vec![0u32; func.frame_size as usize];
+    let mut is_v128 = vec![false; func.frame_size as usize];
     let mut touched: Vec<u32> = Vec::new();
     let mut out = Vec::with_capacity(regions.len());
     for (region, entered) in regions.into_iter().zip(entered) {
@@ -110,21 +116,55 @@ pub(super) fn loop_regions(func: &CompiledFunc) -> Vec<Region> {
         for instr in &code[region.header as usize..=region.end as usize] {
             let mut instr = *instr;
             for_each_read(&instr, &mut count);
+            let v128 = writes_v128(&instr);
             if let Some(&mut dst) = instr.dst_mut() {
                 count(dst);
+                if v128 && let Some(flag) = is_v128.get_mut(dst as usize) {
+                    *flag = true;
+                }
             }
         }
-        let mut used: Vec<(u32, u32)> = touched
+        let mut used: Vec<(u32, u32, bool)> = touched
             .drain(..)
-            .map(|slot| (std::mem::take(&mut counts[slot as usize]), slot))
+            .map(|slot| {
+                let v128 = std::mem::take(&mut is_v128[slot as usize]);
+                (std::mem::take(&mut counts[slot as usize]), slot, v128)
+            })
             .collect();
         used.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        let slots: Vec<u32> = used.iter().take(MAX_PINS).map(|&(_, s)| s).collect();
-        if !slots.is_empty() {
-            out.push(Region { slots, ..region });
+        let pick = |v128: bool, max: usize| -> Vec<u32> {
+            used.iter()
+                .filter(|u| u.2 == v128)
+                .take(max)
+                .map(|u| u.1)
+                .collect()
+        };
+        let (slots, v128_slots) = (pick(false, MAX_PINS), pick(true, MAX_V128_PINS));
+        if !slots.is_empty() || !v128_slots.is_empty() {
+            out.push(Region {
+                slots,
+                v128_slots,
+                ..region
+            });
         }
     }
     out
+}
+
+/// Whether `instr`'s result (if any) is a `v128`, by the instruction list's names: the
+/// `V128…` and `…128` instructions and the lane-shaped ones (`I32x4Add`, …), but those that
+/// reduce a vector to a scalar.
+fn writes_v128(instr: &Instr) -> bool {
+    let name = instr.opcode().name();
+    let vector = name.starts_with("V128")
+        || name.ends_with("128")
+        || ["I8x16", "I16x8", "I32x4", "I64x2", "F32x4", "F64x2"]
+            .iter()
+            .any(|shape| name.starts_with(shape));
+    vector
+        && !["ExtractLane", "AllTrue", "AnyTrue", "Bitmask"]
+            .iter()
+            .any(|scalar| name.contains(scalar))
 }
 
 /// Generates [`for_each_read`] from the instruction list: by the list's naming rules, fields
@@ -203,5 +243,27 @@ mod tests {
             &mut |s| seen.push(s),
         );
         assert_eq!(seen, [2, 3, 4, 6]);
+    }
+
+    #[test]
+    fn v128_results_are_told_apart() {
+        let add = Instr::F32x4Add {
+            dst: 0,
+            lhs: 2,
+            rhs: 4,
+        };
+        assert!(writes_v128(&add));
+        let lane = Instr::F32x4ExtractLane {
+            dst: 0,
+            src: 2,
+            lane: 1,
+        };
+        assert!(!writes_v128(&lane));
+        let scalar = Instr::I32Add {
+            dst: 0,
+            lhs: 1,
+            rhs: 2,
+        };
+        assert!(!writes_v128(&scalar));
     }
 }

@@ -82,6 +82,7 @@ use tierup_abi::{Libcall, TrapCode};
 use crate::CpuFeatures;
 
 use regcache::RegCache;
+pub(crate) use x64::FrameRegs;
 use x64::{Gpr, Place, Src, X64, Xmm};
 
 /// The registers slots may be pinned to in a loop region: registers no operation but a call
@@ -89,11 +90,18 @@ use x64::{Gpr, Place, Src, X64, Xmm};
 /// `rsi`, `r8` and `r9` only carry call arguments, and a call forgets every register anyway).
 const PIN_REGS: [Gpr; 4] = [Gpr::R8, Gpr::R9, Gpr::R10, Gpr::RSI];
 
+/// The SSE registers `v128` slots may be pinned to in a loop region (the last of the cache
+/// order, so the round-robin of the others is least disturbed).
+const V128_PIN_REGS: [Xmm; 4] = [Xmm::new(13), Xmm::new(12), Xmm::new(11), Xmm::new(10)];
+
+/// The most `v128` slots a loop region may pin.
+pub(crate) const MAX_V128_PINS: usize = V128_PIN_REGS.len();
+
 /// The register the hotness countdown lives in inside a pinned loop region.
 const COUNTER_REG: Gpr = Gpr::R11;
 
 /// A tick's out-of-line call of the `attention` libcall (see `Masm::attention_stubs`).
-type AttentionStub = (Label, Label, Option<Gpr>, Vec<(Gpr, u32)>);
+type AttentionStub = (Label, Label, Option<x64::TickReload>);
 
 /// The most slots a loop region may pin.
 pub(crate) const MAX_PINS: usize = PIN_REGS.len();
@@ -196,6 +204,8 @@ pub(crate) struct Masm {
     /// must hold at every label of the region (see "Pinned loop regions" in the module
     /// docs). Empty outside such regions.
     pins: Vec<(Gpr, u32)>,
+    /// The pinned `v128` slots of the loop region: `(register, first slot)` pairs, as `pins`.
+    v128_pins: Vec<(Xmm, u32)>,
     /// In a pinned loop region: the hotness countdown lives in [`COUNTER_REG`] (not in
     /// memory at `[r13]`) while `counter_live` (see the module docs).
     counted: bool,
@@ -204,6 +214,8 @@ pub(crate) struct Masm {
     counter_live: bool,
     /// The shared "out of fuel" exit (zeroes the fuel, then traps), once used.
     out_of_fuel: Option<Label>,
+    /// The defined function being compiled (its countdown, for ticks without `r13`).
+    defined: u32,
     /// The memory whose base is in `r14` (multi-memory: 0 but between a
     /// `UseMemory { memory: k }` and the `UseMemory { memory: 0 }` after the access).
     memory: u32,
@@ -222,9 +234,11 @@ impl Masm {
             propagate,
             attention_stubs: Vec::new(),
             pins: Vec::new(),
+            v128_pins: Vec::new(),
             counted: false,
             counter_live: false,
             out_of_fuel: None,
+            defined: 0,
             memory: 0,
         }
     }
@@ -241,19 +255,16 @@ impl Masm {
     /// If dynasm cannot resolve a label (a compiler bug).
     pub(crate) fn finish(mut self) -> Result<(Vec<u8>, u32, Vec<TrapSiteRecord>), String> {
         self.cache().forget_all();
-        for (stub, back, counter, reload) in std::mem::take(&mut self.attention_stubs) {
+        for (stub, back, reload) in std::mem::take(&mut self.attention_stubs) {
             self.asm.bind(stub);
-            if let Some(c) = counter {
-                self.asm.store_countdown(c);
+            if let Some(reload) = &reload {
+                self.asm.store_countdown(reload.counter);
             }
             self.asm.call_libcall_with_vmctx(Libcall::attention());
             let propagate = self.propagate;
             self.asm.jump_if_status(propagate);
-            for (r, slot) in reload {
-                self.asm.load_slot(Width::W64, r, slot);
-            }
-            if let Some(c) = counter {
-                self.asm.load_countdown_value(c);
+            if let Some(reload) = &reload {
+                self.asm.reload(reload);
             }
             self.asm.jmp(back);
         }
@@ -340,13 +351,18 @@ impl Masm {
     /// Starts a pinned loop region: `slots` (at most [`MAX_PINS`]) get registers of their
     /// own and the countdown moves to [`COUNTER_REG`]. Emits nothing: [`Masm::restore_pins`]
     /// establishes them.
-    pub(crate) fn enter_region(&mut self, slots: &[u32]) {
-        debug_assert!(slots.len() <= MAX_PINS);
+    pub(crate) fn enter_region(&mut self, slots: &[u32], v128_slots: &[u32]) {
+        debug_assert!(slots.len() <= MAX_PINS && v128_slots.len() <= MAX_V128_PINS);
         debug_assert!(!self.counted, "regions do not nest");
         self.pins = PIN_REGS
             .iter()
             .copied()
             .zip(slots.iter().copied())
+            .collect();
+        self.v128_pins = V128_PIN_REGS
+            .iter()
+            .copied()
+            .zip(v128_slots.iter().copied())
             .collect();
         self.counted = true;
         self.counter_live = false;
@@ -359,6 +375,7 @@ impl Masm {
             self.flush_counter();
         }
         self.pins.clear();
+        self.v128_pins.clear();
         self.counted = false;
         self.counter_live = false;
     }
@@ -403,6 +420,36 @@ impl Masm {
                     self.cache().gpr.record(p, slot);
                 }
             }
+        }
+        for k in 0..self.v128_pins.len() {
+            let (p, slot) = self.v128_pins[k];
+            match self.cache().xmm.find(slot) {
+                Some(x) if x == p => {}
+                Some(x) => {
+                    self.cache().xmm.forget_reg(p);
+                    self.asm.mov_v128(p, x);
+                    self.cache().xmm.forget_reg(x);
+                    self.cache().xmm.record(p, slot);
+                }
+                None => {
+                    self.cache().xmm.forget_reg(p);
+                    self.asm.load_v128(p, slot);
+                    self.cache().xmm.record(p, slot);
+                }
+            }
+        }
+    }
+
+    /// Records the pinned registers as holding their slots (where every edge established
+    /// them).
+    fn record_pins(&mut self) {
+        for k in 0..self.pins.len() {
+            let (p, slot) = self.pins[k];
+            self.cache().gpr.record(p, slot);
+        }
+        for k in 0..self.v128_pins.len() {
+            let (p, slot) = self.v128_pins[k];
+            self.cache().xmm.record(p, slot);
         }
     }
 
@@ -481,10 +528,7 @@ impl Masm {
     /// ([`Masm::restore_pins`]).
     pub(crate) fn bind_branch_target(&mut self, label: Label) {
         self.cache().forget_all();
-        for k in 0..self.pins.len() {
-            let (p, slot) = self.pins[k];
-            self.cache().gpr.record(p, slot);
-        }
+        self.record_pins();
         self.counter_live = self.counted;
         self.asm.bind(label);
     }
@@ -664,14 +708,21 @@ impl Masm {
 
     // ---- frame ----
 
-    /// Saves the callee-saved registers and loads `r15` = vmctx, `rbx` = fp from the
-    /// arguments (function and OSR entries).
+    /// Sets the fixed registers the frame of defined function `defined` saves and uses
+    /// (before its first prologue).
+    pub(crate) fn set_frame(&mut self, frame: FrameRegs, defined: u32) {
+        self.asm.set_frame(frame);
+        self.defined = defined;
+    }
+
+    /// Saves the callee-saved registers the frame uses and loads `r15` = vmctx, `rbx` = fp
+    /// from the arguments (function and OSR entries).
     pub(crate) fn enter_frame(&mut self) {
         self.cache().forget_all();
         self.asm.enter_frame();
     }
 
-    /// Loads the interrupt flag's address (`r12`) and checks the native stack and the slot
+    /// Loads the interrupt flag's address (`r12`, when the frame has it) and checks the native stack and the slot
     /// stack for a frame of `frame_slots` slots, trapping with stack overflow.
     pub(crate) fn check_stacks(&mut self, frame_slots: u32) {
         let overflow = self.trap_label(TrapCode::StackOverflow);
@@ -727,27 +778,32 @@ impl Masm {
         let (stub, back) = (self.asm.new_label(), self.asm.new_label());
         if own_region && self.counted {
             self.restore_pins();
-            let reload = self.pins.clone();
+            let reload = x64::TickReload {
+                counter: COUNTER_REG,
+                gprs: self.pins.clone(),
+                xmms: self.v128_pins.clone(),
+            };
             self.cache().forget_all();
-            self.asm.tick(
-                stub,
-                back,
-                hot_helper,
-                osr_pc,
-                osr_exit,
-                Some((COUNTER_REG, &reload)),
-            );
-            for &(p, slot) in &reload {
-                self.cache().gpr.record(p, slot);
-            }
-            self.attention_stubs
-                .push((stub, back, Some(COUNTER_REG), reload));
-        } else {
+            self.asm
+                .tick(stub, back, hot_helper, osr_pc, osr_exit, Some(&reload));
+            self.record_pins();
+            self.attention_stubs.push((stub, back, Some(reload)));
+        } else if self.asm.frame().ticks {
             self.before_call();
             self.cache().forget_all();
             self.asm
                 .tick(stub, back, hot_helper, osr_pc, osr_exit, None);
-            self.attention_stubs.push((stub, back, None, Vec::new()));
+            self.attention_stubs.push((stub, back, None));
+        } else {
+            debug_assert!(
+                osr_exit.is_none(),
+                "a function without loops ticks at entry only"
+            );
+            self.cache().forget_all();
+            let defined = self.defined;
+            self.asm
+                .tick_through_scratch(stub, back, hot_helper, osr_pc, defined);
+            self.attention_stubs.push((stub, back, None));
         }
     }
 

@@ -348,9 +348,32 @@ impl Masm {
         x
     }
 
-    /// A cache register for a result, not one of `avoid`; it has no entry.
+    /// A cache register for a result, not one of `avoid` nor a pinned one; it has no entry.
     fn alloc_xmm(&mut self, avoid: &[Xmm]) -> Xmm {
-        self.cache().xmm.take_next(|x| avoid.contains(&x))
+        let pinned = self
+            .v128_pins
+            .iter()
+            .fold(0u16, |mask, &(p, _)| mask | 1 << p.number());
+        self.cache()
+            .xmm
+            .take_next(|x| avoid.contains(&x) || pinned & (1 << x.number()) != 0)
+    }
+
+    /// A register for slot `dst`'s new `v128`: its pinned register when it has one that
+    /// `avoid` does not name (its entry dropped), else [`Masm::alloc_xmm`]'s.
+    fn alloc_xmm_for(&mut self, dst: u32, avoid: &[Xmm]) -> Xmm {
+        let pinned = self
+            .v128_pins
+            .iter()
+            .find(|&&(_, s)| s == dst)
+            .map(|&(p, _)| p);
+        match pinned {
+            Some(p) if !avoid.contains(&p) => {
+                self.cache().xmm.forget_reg(p);
+                p
+            }
+            _ => self.alloc_xmm(avoid),
+        }
     }
 
     /// Stores `x` to `slot`'s two slots and remembers that `x` holds them.
@@ -365,7 +388,7 @@ impl Masm {
     /// `dst = op(src)`.
     pub(crate) fn v128_unary(&mut self, op: V128Unary, dst: u32, src: u32) {
         let a = self.v128_operand(src, &[]);
-        let d = self.alloc_xmm(&[a]);
+        let d = self.alloc_xmm_for(dst, &[a]);
         self.asm.v128_unary(op, d, a);
         self.write_v128(dst, d);
     }
@@ -374,7 +397,7 @@ impl Masm {
     pub(crate) fn v128_binary(&mut self, op: V128Binary, dst: u32, lhs: u32, rhs: u32) {
         let a = self.v128_operand(lhs, &[]);
         let b = self.v128_operand(rhs, &[a]);
-        let d = self.alloc_xmm(&[a, b]);
+        let d = self.alloc_xmm_for(dst, &[a, b]);
         self.asm.v128_binary(op, d, a, b);
         self.write_v128(dst, d);
     }
@@ -384,7 +407,7 @@ impl Masm {
         let x = self.v128_operand(a, &[]);
         let y = self.v128_operand(b, &[x]);
         let z = self.v128_operand(c, &[x, y]);
-        let d = self.alloc_xmm(&[x, y, z]);
+        let d = self.alloc_xmm_for(dst, &[x, y, z]);
         self.asm.v128_ternary(op, d, x, y, z);
         self.write_v128(dst, d);
     }
@@ -510,7 +533,7 @@ impl Masm {
         check: HeapCheck,
     ) {
         let (a, disp) = self.memory_address(addr, offset, kind.bytes(), check, None);
-        let d = self.alloc_xmm(&[]);
+        let d = self.alloc_xmm_for(dst, &[]);
         self.trap_site(TrapCode::MemoryOutOfBounds);
         self.asm.heap_load_v128(kind, d, a, disp);
         self.write_v128(dst, d);

@@ -154,6 +154,42 @@ pub(crate) struct X64 {
     writes: Writes,
     /// Where the last unconditional `jmp` to a label ended.
     jump_end: Option<u32>,
+    /// The fixed registers this function's frame saves and uses.
+    frame: FrameRegs,
+}
+
+/// What a tick in a pinned loop region counts in and reloads after its calls: the countdown
+/// register and the pinned `(register, slot)` pairs of both classes.
+#[derive(Debug, Clone)]
+pub(crate) struct TickReload {
+    pub(crate) counter: Gpr,
+    pub(crate) gprs: Vec<(Gpr, u32)>,
+    pub(crate) xmms: Vec<(Xmm, u32)>,
+}
+
+/// Which fixed registers a function uses beyond `rbx` (fp) and `r15` (vmctx), which every
+/// function uses; its prologue saves exactly these (and its epilogue restores them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FrameRegs {
+    /// `r12` (the interrupt flag's address) and `r13` (the countdown's address): for the
+    /// ticks of loop back-edges. A function without loops ticks once, at its entry, through
+    /// scratch registers.
+    pub(crate) ticks: bool,
+    /// `r14` (the memory base): for a module with a memory.
+    pub(crate) memory: bool,
+}
+
+impl FrameRegs {
+    /// Every fixed register.
+    pub(crate) const ALL: FrameRegs = FrameRegs {
+        ticks: true,
+        memory: true,
+    };
+
+    /// How many registers the prologue pushes after `rbp`.
+    fn pushes(self) -> u32 {
+        2 + 2 * u32::from(self.ticks) + u32::from(self.memory)
+    }
 }
 
 // One `[rax + rcx * 8]` operand indexes a table's element array: the scale is an element's
@@ -176,7 +212,18 @@ impl X64 {
             #[cfg(debug_assertions)]
             writes: Writes::default(),
             jump_end: None,
+            frame: FrameRegs::ALL,
         }
+    }
+
+    /// Sets the fixed registers the function's frame saves (before its first prologue).
+    pub(crate) fn set_frame(&mut self, frame: FrameRegs) {
+        self.frame = frame;
+    }
+
+    /// The fixed registers the function's frame saves.
+    pub(crate) fn frame(&self) -> FrameRegs {
+        self.frame
     }
 
     /// The current code offset.
@@ -1184,11 +1231,20 @@ impl X64 {
             ; push rbp
             ; mov rbp, rsp
             ; push rbx
-            ; push r12
-            ; push r13
-            ; push r14
-            ; push r15
-            ; sub rsp, 8
+        );
+        if self.frame.ticks {
+            dynasm!(self.ops ; .arch x64 ; push r12 ; push r13);
+        }
+        if self.frame.memory {
+            dynasm!(self.ops ; .arch x64 ; push r14);
+        }
+        dynasm!(self.ops ; .arch x64 ; push r15);
+        // The return address and rbp are 16 bytes: an odd count of pushes needs 8 more.
+        if self.frame.pushes() % 2 == 1 {
+            dynasm!(self.ops ; .arch x64 ; sub rsp, 8);
+        }
+        dynasm!(self.ops
+            ; .arch x64
             ; mov r15, rdi
             ; mov rbx, rsi
         );
@@ -1203,7 +1259,12 @@ impl X64 {
         dynasm!(self.ops
             ; .arch x64
             ; mov rax, [r15 + off::STORE as i32]
-            ; mov r12, [rax + off::STORE_INTERRUPT as i32]
+        );
+        if self.frame.ticks {
+            dynasm!(self.ops ; .arch x64 ; mov r12, [rax + off::STORE_INTERRUPT as i32]);
+        }
+        dynasm!(self.ops
+            ; .arch x64
             ; cmp rsp, [rax + off::STORE_NATIVE_STACK_LIMIT as i32]
             ; jb =>overflow
             ; lea rcx, [rbx + frame_bytes]
@@ -1240,10 +1301,10 @@ impl X64 {
     /// set (it comes back to `back`, bound here, right after the check); when the countdown
     /// crosses zero, call `hot_helper` with `edx` = `osr_pc` and, with `osr_exit`, leave for
     /// it when the helper returns an address. The countdown is `[r13]`, or with
-    /// `in_registers = (counter, reload)` the register `counter` (stored to `[r13]` before
-    /// the helper call, reloaded after), and a helper call that comes back reloads each
-    /// `(register, slot)` of `reload` from the frame. Writes `rax` and `rdx` (the helper
-    /// clobbers every scratch register) and the registers of `in_registers`.
+    /// `in_registers` its `counter` register (stored to `[r13]` before the helper call), and
+    /// a helper call that comes back reloads the registers of `in_registers`
+    /// ([`X64::reload`]). Writes `rax` and `rdx` (the helper clobbers every scratch register)
+    /// and the registers of `in_registers`.
     pub(crate) fn tick(
         &mut self,
         attention: DynamicLabel,
@@ -1251,16 +1312,9 @@ impl X64 {
         hot_helper: DynamicLabel,
         osr_pc: u32,
         osr_exit: Option<DynamicLabel>,
-        in_registers: Option<(Gpr, &[(Gpr, u32)])>,
+        in_registers: Option<&TickReload>,
     ) {
         self.wrote(&[Gpr::RAX, Gpr::RDX]);
-        let (counter, reload) = match in_registers {
-            Some((c, reload)) => (Some(c), reload),
-            None => (None, &[][..]),
-        };
-        if let Some(c) = counter {
-            self.wrote(&[c]);
-        }
         let osr_pc = osr_pc as i32;
         dynasm!(self.ops
             ; .arch x64
@@ -1268,13 +1322,16 @@ impl X64 {
             ; jne =>attention
             ; =>back
         );
-        match counter {
-            Some(c) => dynasm!(self.ops ; .arch x64 ; sub Rd(c.0), 1),
+        match in_registers {
+            Some(reload) => {
+                self.wrote(&[reload.counter]);
+                dynasm!(self.ops ; .arch x64 ; sub Rd(reload.counter.0), 1);
+            }
             None => dynasm!(self.ops ; .arch x64 ; sub DWORD [r13], 1),
         }
         dynasm!(self.ops ; .arch x64 ; jns >cool);
-        if let Some(c) = counter {
-            self.store_countdown(c);
+        if let Some(reload) = in_registers {
+            self.store_countdown(reload.counter);
         }
         dynasm!(self.ops
             ; .arch x64
@@ -1288,13 +1345,22 @@ impl X64 {
                 ; jnz =>osr_exit
             );
         }
-        for &(r, slot) in reload {
-            self.load_slot(Width::W64, r, slot);
-        }
-        if let Some(c) = counter {
-            self.load_countdown_value(c);
+        if let Some(reload) = in_registers {
+            self.reload(reload);
         }
         dynasm!(self.ops ; .arch x64 ; cool:);
+    }
+
+    /// After a call out of a pinned loop region: reloads the pinned registers from the frame
+    /// and the countdown register from memory.
+    pub(crate) fn reload(&mut self, reload: &TickReload) {
+        for &(r, slot) in &reload.gprs {
+            self.load_slot(Width::W64, r, slot);
+        }
+        for &(x, slot) in &reload.xmms {
+            self.load_v128(x, slot);
+        }
+        self.load_countdown_value(reload.counter);
     }
 
     /// `mov [r13], r32`: the countdown kept in `r` back to memory.
@@ -1322,15 +1388,50 @@ impl X64 {
     /// Undoes [`X64::enter_frame`]'s pushes (the stack is then as at entry, return address on
     /// top).
     pub(crate) fn leave_frame(&mut self) {
+        if self.frame.pushes() % 2 == 1 {
+            dynasm!(self.ops ; .arch x64 ; add rsp, 8);
+        }
+        dynasm!(self.ops ; .arch x64 ; pop r15);
+        if self.frame.memory {
+            dynasm!(self.ops ; .arch x64 ; pop r14);
+        }
+        if self.frame.ticks {
+            dynasm!(self.ops ; .arch x64 ; pop r13 ; pop r12);
+        }
         dynasm!(self.ops
             ; .arch x64
-            ; add rsp, 8
-            ; pop r15
-            ; pop r14
-            ; pop r13
-            ; pop r12
             ; pop rbx
             ; pop rbp
+        );
+    }
+
+    /// The tick of a function whose frame has no tick registers (see [`FrameRegs::ticks`]):
+    /// [`X64::tick`] without `osr_exit`, reaching the interrupt flag and defined function
+    /// `defined`'s countdown through `rax`. Writes `rax` and `rdx`.
+    pub(crate) fn tick_through_scratch(
+        &mut self,
+        attention: DynamicLabel,
+        back: DynamicLabel,
+        hot_helper: DynamicLabel,
+        osr_pc: u32,
+        defined: u32,
+    ) {
+        self.wrote(&[Gpr::RAX, Gpr::RDX]);
+        let counter = off::countdown_entry(defined);
+        let osr_pc = osr_pc as i32;
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, [r15 + off::STORE as i32]
+            ; mov rax, [rax + off::STORE_INTERRUPT as i32]
+            ; cmp BYTE [rax], 0
+            ; jne =>attention
+            ; =>back
+            ; mov rax, [r15 + off::HOT_COUNTERS as i32]
+            ; sub DWORD [rax + counter], 1
+            ; jns >cool
+            ; mov edx, osr_pc
+            ; call =>hot_helper
+            ; cool:
         );
     }
 
