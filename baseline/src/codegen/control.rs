@@ -37,14 +37,29 @@ impl Codegen<'_> {
     /// on the taken path only.
     pub(super) fn branch(&mut self, i: usize, test: Option<Compare>, offset: i32) {
         let label = self.label_at(i, offset);
-        self.before_edge_to(branch_target(i, offset));
+        let target = branch_target(i, offset);
         if offset > 0 {
             match test {
-                None => self.m.jump(label),
-                Some(test) => self.m.compare_and_branch(test, label),
+                // A conditional exit from a pinned region does its deferred stores on the
+                // taken path only.
+                Some(test) if self.leaves_region(target) => {
+                    let not_taken = self.m.jump_unless(test);
+                    self.before_edge_to(target);
+                    self.m.jump(label);
+                    self.m.bind_fall_through(not_taken);
+                }
+                Some(test) => {
+                    self.before_edge_to(target);
+                    self.m.compare_and_branch(test, label);
+                }
+                None => {
+                    self.before_edge_to(target);
+                    self.m.jump(label);
+                }
             }
             return;
         }
+        self.before_edge_to(target);
         let header = Some(branch_target(i, offset) as u32);
         match test {
             None => {
@@ -84,7 +99,7 @@ impl Codegen<'_> {
 
     /// Returns (the results are already in their slots).
     pub(super) fn ret(&mut self) {
-        self.m.flush_counter();
+        self.m.flush_region();
         self.m.jump(self.epilogue);
     }
 

@@ -177,14 +177,14 @@ impl<'a> Codegen<'a> {
     }
 
     /// Before a jump from the current instruction to bytecode index `target`: establishes the
-    /// pins when the target is in the current pinned region, or puts the countdown back in
-    /// memory when the jump leaves the region.
+    /// pins when the target is in the current pinned region, or does the deferred stores and
+    /// puts the countdown back in memory when the jump leaves the region.
     fn before_edge_to(&mut self, target: usize) {
         if let Some(k) = self.region {
             if self.regions[k].contains(target) {
                 self.m.restore_pins();
             } else {
-                self.m.flush_counter();
+                self.m.flush_region();
             }
         }
     }
@@ -196,6 +196,12 @@ impl<'a> Codegen<'a> {
             Some(k) => self.regions[k].contains(from) && self.regions[k].contains(to),
             None => true,
         }
+    }
+
+    /// Whether a jump to bytecode index `target` leaves the current pinned region.
+    fn leaves_region(&self, target: usize) -> bool {
+        self.region
+            .is_some_and(|k| !self.regions[k].contains(target))
     }
 
     /// Whether bytecode index `header` is the header of the current pinned region.

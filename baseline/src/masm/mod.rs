@@ -36,27 +36,35 @@
 //! reaches ([`Masm::jump_unless`] / [`Masm::bind_fall_through`]): it gets the cache as it was
 //! at the branch, and debug builds check that the code in between ends in a `jmp`.
 //!
-//! # Pinned loop regions
+//! # Pinned loop regions and deferred stores
 //!
 //! In an innermost loop (a *region*, chosen by `codegen/pinning.rs`), up to [`MAX_PINS`]
-//! slots are *pinned*: each has a register of its own ([`PIN_REGS`]) that holds the slot's
-//! value at every label of the region, so loop-carried values stay in registers across the
-//! back-edge. A pin is an ordinary cache entry (the slot is still written through), so the
-//! frame stays exact everywhere and a pin may be broken anywhere (a call, a fixed-register
-//! operation); the one rule is that every edge into a label of the region re-establishes
-//! the pins first ([`Masm::restore_pins`]: the fall-through into the label, branches and
-//! jump tables from inside the region, the region's own back-edge ticks, whose out-of-line
-//! calls reload them, and the OSR entry of the region's header). [`Masm::alloc`] never hands
-//! out a pinned register; [`Masm::alloc_for`] computes a pinned slot's new value in its own
-//! register, so the back-edge needs no moves.
+//! scalar slots and [`MAX_V128_PINS`] `v128`s are *pinned*: each has a register of its own
+//! ([`PIN_REGS`], [`V128_PIN_REGS`]) that holds the slot's value at every label of the
+//! region, so loop-carried values stay in registers across the back-edge. The rule: every
+//! edge into a label of the region re-establishes the pins first ([`Masm::restore_pins`]: the
+//! fall-through into the label, branches and jump tables from inside the region, the
+//! region's own back-edge ticks, whose out-of-line calls reload them, and the OSR entry of
+//! the region's header, which loads them from the interpreter's frame). [`Masm::alloc`]
+//! never hands out a pinned register; [`Masm::alloc_for`] computes a pinned slot's new value
+//! in its own register, so the back-edge needs no moves.
 //!
-//! In a region the hotness countdown lives in [`COUNTER_REG`] instead of memory (`[r13]`):
-//! this is the one value the frame and memory do not hold exactly. `[r13]` is brought up to
-//! date ([`Masm::flush_counter`]) before anything that may read it or leave the region: every
-//! call (the register is then lost and reloaded at the next edge into a label of the
-//! region), the tick's helper and attention calls, every branch, jump table or fall-through
-//! out of the region, and every return. A trap needs nothing: the countdown is a tiering
-//! heuristic, not program state.
+//! A result computed in its slot's pinned register is not stored: the pin is *dirty* (the
+//! register holds the only current value, the frame a stale one). This is the one exception
+//! to write-through, and it is confined to the region: the frame is made exact
+//! ([`Masm::flush_region`]) wherever it may be read or the region left: before every call
+//! (libcalls, wasm and host calls; the tick's tier-up and attention calls store the pins on
+//! their out-of-line paths, so OSR out of the loop sees an exact frame), on every branch,
+//! jump table entry or fall-through out of the region (a conditional exit on its taken path
+//! only), and before every return. A dirty pin's cache entry is never dropped without its
+//! store ([`Masm::claim`] stores it first) unless its slot is overwritten
+//! ([`Masm::forget_written`]); at a label of the region every pin counts as dirty. Traps
+//! need nothing: a trapping activation's frame is dead.
+//!
+//! In a region the hotness countdown lives in [`COUNTER_REG`] instead of memory (`[r13]`),
+//! flushed at the same points as the pins (a call loses the register; the next edge into a
+//! label of the region reloads it). The countdown is a tiering heuristic, not program state,
+//! but it stays exact: every decrement reaches memory before anything reads it.
 //!
 //! Debug builds check the first two rules: `x64.rs` logs the registers (of both classes) and
 //! slots each encoding writes, and each time an operation consults or updates the cache
@@ -183,6 +191,16 @@ pub(crate) struct FallThrough {
     cache: RegCache,
     /// Whether the countdown register was live at the branch.
     counter_live: bool,
+    /// The dirty pins at the branch.
+    dirty: Dirty,
+}
+
+/// Which pinned registers hold their slot's only current value (the frame's copy is stale):
+/// one bit per index into `Masm::pins` / `Masm::v128_pins`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Dirty {
+    gpr: u8,
+    xmm: u8,
 }
 
 /// The macro-assembler for one function.
@@ -212,6 +230,8 @@ pub(crate) struct Masm {
     /// Whether [`COUNTER_REG`] holds the current countdown (`counted` only); `[r13]` is then
     /// stale but where a flush wrote it.
     counter_live: bool,
+    /// The pins whose slot's frame copy is stale (see "Deferred stores" in the module docs).
+    dirty: Dirty,
     /// The shared "out of fuel" exit (zeroes the fuel, then traps), once used.
     out_of_fuel: Option<Label>,
     /// The defined function being compiled (its countdown, for ticks without `r13`).
@@ -237,6 +257,7 @@ impl Masm {
             v128_pins: Vec::new(),
             counted: false,
             counter_live: false,
+            dirty: Dirty::default(),
             out_of_fuel: None,
             defined: 0,
             memory: 0,
@@ -258,7 +279,7 @@ impl Masm {
         for (stub, back, reload) in std::mem::take(&mut self.attention_stubs) {
             self.asm.bind(stub);
             if let Some(reload) = &reload {
-                self.asm.store_countdown(reload.counter);
+                self.asm.flush(reload);
             }
             self.asm.call_libcall_with_vmctx(Libcall::attention());
             let propagate = self.propagate;
@@ -313,6 +334,15 @@ impl Masm {
 
     /// Drops `r`'s entry: it is about to be written.
     fn claim(&mut self, r: Gpr) {
+        if let Some(k) = self.pins.iter().position(|&(p, _)| p == r)
+            && self.dirty.gpr & (1 << k) != 0
+        {
+            // The register holds the slot's only current value: store it first.
+            let slot = self.pins[k].1;
+            self.dirty.gpr &= !(1 << k);
+            self.cache().forget_slot(slot);
+            self.asm.store_slot(slot, r);
+        }
         self.cache().gpr.forget_reg(r);
     }
 
@@ -368,31 +398,81 @@ impl Masm {
         self.counter_live = false;
     }
 
-    /// Ends the pinned loop region: when control can fall through to here, the countdown
-    /// goes back to memory.
+    /// Ends the pinned loop region: when control can fall through to here, the deferred
+    /// stores are done and the countdown goes back to memory.
     pub(crate) fn leave_region(&mut self) {
         if !self.asm.ends_in_jump() {
-            self.flush_counter();
+            self.flush_region();
         }
+        self.dirty = Dirty::default();
         self.pins.clear();
         self.v128_pins.clear();
         self.counted = false;
         self.counter_live = false;
     }
 
-    /// Writes the countdown register back to `[r13]` when it is live (before control leaves
-    /// the region or calls out; the register stays live).
-    pub(crate) fn flush_counter(&mut self) {
+    /// Makes the frame and `[r13]` exact (before control leaves the region or calls out):
+    /// stores every dirty pin to its slot and the countdown register, when live, to `[r13]`.
+    /// The registers keep their values.
+    pub(crate) fn flush_region(&mut self) {
+        for k in 0..self.pins.len() {
+            if self.dirty.gpr & (1 << k) != 0 {
+                let (p, slot) = self.pins[k];
+                self.cache().forget_slot(slot);
+                self.asm.store_slot(slot, p);
+                self.cache().gpr.record(p, slot);
+            }
+        }
+        for k in 0..self.v128_pins.len() {
+            if self.dirty.xmm & (1 << k) != 0 {
+                let (p, slot) = self.v128_pins[k];
+                self.cache().forget_slots(slot, 2);
+                self.asm.store_v128(slot, p);
+                self.cache().xmm.record(p, slot);
+            }
+        }
+        self.dirty = Dirty::default();
         if self.counted && self.counter_live {
             self.asm.store_countdown(COUNTER_REG);
         }
     }
 
-    /// Before a call: the countdown goes back to memory and its register is lost with every
-    /// other scratch register.
+    /// Before a call: the frame and the countdown are made exact, and the countdown register
+    /// is lost with every other scratch register.
     fn before_call(&mut self) {
-        self.flush_counter();
+        self.flush_region();
         self.counter_live = false;
+    }
+
+    /// Drops every entry covering a slot in `first..first + count`, which are about to be
+    /// written from elsewhere: a dirty pin of such a slot is superseded (a `v128` pin only
+    /// partly overwritten is stored first).
+    fn forget_written(&mut self, first: u32, count: u32) {
+        for k in 0..self.pins.len() {
+            if (first..first + count).contains(&self.pins[k].1) {
+                self.dirty.gpr &= !(1 << k);
+            }
+        }
+        for k in 0..self.v128_pins.len() {
+            let (p, slot) = self.v128_pins[k];
+            if self.dirty.xmm & (1 << k) != 0 && slot < first + count && first < slot + 2 {
+                if !(first <= slot && slot + 2 <= first + count) {
+                    self.cache().forget_slots(slot, 2);
+                    self.asm.store_v128(slot, p);
+                }
+                self.dirty.xmm &= !(1 << k);
+            }
+        }
+        self.cache().forget_slots(first, count);
+    }
+
+    /// Drops `r`'s entry, about to be written with slot `dst`'s new value: when `r` is `dst`'s
+    /// pin, its old value needs no store (it is superseded).
+    fn claim_for(&mut self, r: Gpr, dst: u32) {
+        if self.pin_of(dst) == Some(r) {
+            self.forget_written(dst, 1);
+        }
+        self.claim(r);
     }
 
     /// Makes every pinned register hold its slot (a `mov` from the register caching it, or a
@@ -410,12 +490,14 @@ impl Masm {
                 Place::Reg(r) if r == p => {}
                 Place::Reg(r) => {
                     self.claim(p);
+                    self.dirty.gpr &= !(1 << k);
                     self.asm.mov(Width::W64, p, r);
                     self.cache().gpr.forget_reg(r);
                     self.cache().gpr.record(p, slot);
                 }
                 Place::Frame(_) => {
                     self.claim(p);
+                    self.dirty.gpr &= !(1 << k);
                     self.asm.load_slot(Width::W64, p, slot);
                     self.cache().gpr.record(p, slot);
                 }
@@ -427,12 +509,14 @@ impl Masm {
                 Some(x) if x == p => {}
                 Some(x) => {
                     self.cache().xmm.forget_reg(p);
+                    self.dirty.xmm &= !(1 << k);
                     self.asm.mov_v128(p, x);
                     self.cache().xmm.forget_reg(x);
                     self.cache().xmm.record(p, slot);
                 }
                 None => {
                     self.cache().xmm.forget_reg(p);
+                    self.dirty.xmm &= !(1 << k);
                     self.asm.load_v128(p, slot);
                     self.cache().xmm.record(p, slot);
                 }
@@ -441,8 +525,12 @@ impl Masm {
     }
 
     /// Records the pinned registers as holding their slots (where every edge established
-    /// them).
+    /// them), each possibly the only current copy (dirty).
     fn record_pins(&mut self) {
+        self.dirty = Dirty {
+            gpr: (1u8 << self.pins.len()).wrapping_sub(1),
+            xmm: (1u8 << self.v128_pins.len()).wrapping_sub(1),
+        };
         for k in 0..self.pins.len() {
             let (p, slot) = self.pins[k];
             self.cache().gpr.record(p, slot);
@@ -488,19 +576,37 @@ impl Masm {
         }
     }
 
-    /// Stores `r` (64 bits) to `slot` and remembers that `r` holds it. (A pinned slot written
-    /// from another register moves to its pinned one at the next edge that needs it.)
+    /// Stores `r` (64 bits) to `slot` and remembers that `r` holds it; a pinned slot's value
+    /// goes to its pinned register instead, unstored (dirty).
     fn write_slot(&mut self, slot: u32, r: Gpr) {
-        self.cache().forget_slot(slot);
-        self.asm.store_slot(slot, r);
-        self.cache().gpr.record(r, slot);
+        self.forget_written(slot, 1);
+        match self.pins.iter().position(|&(_, s)| s == slot) {
+            // Deferred: the pinned register is the slot's value until a flush (a result
+            // computed elsewhere moves there; its old value is superseded).
+            Some(k) => {
+                let p = self.pins[k].0;
+                if p != r {
+                    self.claim(p);
+                    self.asm.mov(Width::W64, p, r);
+                }
+                self.dirty.gpr |= 1 << k;
+                self.cache().gpr.record(p, slot);
+            }
+            None => {
+                self.asm.store_slot(slot, r);
+                // A pinned register keeps its own slot's entry (its only one: it may be dirty).
+                if !self.pins.iter().any(|&(p, _)| p == r) {
+                    self.cache().gpr.record(r, slot);
+                }
+            }
+        }
     }
 
     /// `dst` = what `emit` computes into a fresh scratch register (which then caches `dst`).
     /// `emit` may write that register only.
     fn compute_into_slot(&mut self, dst: u32, emit: impl FnOnce(&mut X64, Gpr)) {
         let r = self.alloc_for(dst, &[]);
-        self.claim(r);
+        self.claim_for(r, dst);
         emit(&mut self.asm, r);
         self.write_slot(dst, r);
     }
@@ -561,6 +667,7 @@ impl Masm {
             label,
             cache: self.cache().clone(),
             counter_live: self.counter_live,
+            dirty: self.dirty,
         }
     }
 
@@ -572,6 +679,7 @@ impl Masm {
         );
         *self.cache() = fall_through.cache;
         self.counter_live = fall_through.counter_live;
+        self.dirty = fall_through.dirty;
         self.asm.bind(fall_through.label);
     }
 
@@ -749,7 +857,7 @@ impl Masm {
         if count == 0 {
             return;
         }
-        self.cache().forget_slots(first, count);
+        self.forget_written(first, count);
         for r in [Gpr::RAX, Gpr::RCX, Gpr::RDI] {
             self.claim(r);
         }

@@ -119,7 +119,7 @@ impl Masm {
         let r = self.value_reg(src);
         match self.pin_of(dst) {
             Some(p) if p != r => {
-                self.claim(p);
+                self.claim_for(p, dst);
                 self.asm.mov(Width::W64, p, r);
                 self.write_slot(dst, p);
             }
@@ -140,7 +140,7 @@ impl Masm {
         if let Ok(imm) = i32::try_from(value as i64)
             && self.pin_of(dst).is_none()
         {
-            self.cache().forget_slot(dst);
+            self.forget_written(dst, 1);
             self.asm.store_slot_imm(dst, imm);
         } else {
             self.compute_into_slot(dst, |asm, r| asm.mov_imm64(r, value));
@@ -185,8 +185,11 @@ impl Masm {
             Src::Reg(s) => self.alloc_for(dst, &[Some(s)]),
             Src::Frame(_) | Src::Imm(_) => self.alloc_for(dst, &[]),
         };
+        if self.place(lhs) != Place::Reg(r) {
+            self.claim_for(r, dst);
+        }
         self.load_operand(width, r, lhs);
-        self.claim(r);
+        self.claim_for(r, dst);
         self.asm.alu(op, width, r, src);
         self.write_slot(dst, r);
     }
@@ -200,6 +203,9 @@ impl Masm {
                 self.alloc_for(dst, &[b.reg(), Some(Gpr::RCX)])
             }
         };
+        if self.place(lhs) != Place::Reg(r) {
+            self.claim_for(r, dst);
+        }
         self.load_operand(width, r, lhs);
         let count = match rhs {
             Operand::Imm(imm) => ShiftCount::Imm(imm),
@@ -208,7 +214,7 @@ impl Masm {
                 ShiftCount::Cl
             }
         };
-        self.claim(r);
+        self.claim_for(r, dst);
         self.asm.shift(op, width, r, count);
         self.write_slot(dst, r);
     }

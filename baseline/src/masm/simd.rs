@@ -369,18 +369,38 @@ impl Masm {
             .map(|&(p, _)| p);
         match pinned {
             Some(p) if !avoid.contains(&p) => {
-                self.cache().xmm.forget_reg(p);
+                // Its old value (dirty or not) is superseded by the result.
+                self.forget_written(dst, 2);
                 p
             }
             _ => self.alloc_xmm(avoid),
         }
     }
 
-    /// Stores `x` to `slot`'s two slots and remembers that `x` holds them.
+    /// Stores `x` to `slot`'s two slots and remembers that `x` holds them; a pinned `v128`'s
+    /// value goes to its pinned register instead, unstored (dirty).
     fn write_v128(&mut self, slot: u32, x: Xmm) {
-        self.cache().forget_slots(slot, 2);
-        self.asm.store_v128(slot, x);
-        self.cache().xmm.record(x, slot);
+        self.forget_written(slot, 2);
+        match self.v128_pins.iter().position(|&(_, s)| s == slot) {
+            // Deferred: the pinned register is the slots' value until a flush (a result
+            // computed elsewhere moves there; its old value is superseded).
+            Some(k) => {
+                let p = self.v128_pins[k].0;
+                if p != x {
+                    self.cache().xmm.forget_reg(p);
+                    self.asm.mov_v128(p, x);
+                }
+                self.dirty.xmm |= 1 << k;
+                self.cache().xmm.record(p, slot);
+            }
+            None => {
+                self.asm.store_v128(slot, x);
+                // A pinned register keeps its own slot's entry (its only one: it may be dirty).
+                if !self.v128_pins.iter().any(|&(p, _)| p == x) {
+                    self.cache().xmm.record(x, slot);
+                }
+            }
+        }
     }
 
     // ---- lane-wise operations ----

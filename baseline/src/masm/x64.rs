@@ -1301,9 +1301,9 @@ impl X64 {
     /// set (it comes back to `back`, bound here, right after the check); when the countdown
     /// crosses zero, call `hot_helper` with `edx` = `osr_pc` and, with `osr_exit`, leave for
     /// it when the helper returns an address. The countdown is `[r13]`, or with
-    /// `in_registers` its `counter` register (stored to `[r13]` before the helper call), and
-    /// a helper call that comes back reloads the registers of `in_registers`
-    /// ([`X64::reload`]). Writes `rax` and `rdx` (the helper clobbers every scratch register)
+    /// `in_registers` its `counter` register; the helper call then stores the registers of
+    /// `in_registers` first ([`X64::flush`]: the frame must be exact for on-stack
+    /// replacement) and reloads them after, when it comes back ([`X64::reload`]). Writes `rax` and `rdx` (the helper clobbers every scratch register)
     /// and the registers of `in_registers`.
     pub(crate) fn tick(
         &mut self,
@@ -1331,7 +1331,7 @@ impl X64 {
         }
         dynasm!(self.ops ; .arch x64 ; jns >cool);
         if let Some(reload) = in_registers {
-            self.store_countdown(reload.counter);
+            self.flush(reload);
         }
         dynasm!(self.ops
             ; .arch x64
@@ -1349,6 +1349,18 @@ impl X64 {
             self.reload(reload);
         }
         dynasm!(self.ops ; .arch x64 ; cool:);
+    }
+
+    /// Before a call out of a pinned loop region: stores the pinned registers to their slots
+    /// (their values may be the only current ones) and the countdown register to `[r13]`.
+    pub(crate) fn flush(&mut self, reload: &TickReload) {
+        for &(r, slot) in &reload.gprs {
+            self.store_slot(slot, r);
+        }
+        for &(x, slot) in &reload.xmms {
+            self.store_v128(slot, x);
+        }
+        self.store_countdown(reload.counter);
     }
 
     /// After a call out of a pinned loop region: reloads the pinned registers from the frame
