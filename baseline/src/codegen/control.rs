@@ -100,12 +100,12 @@ impl Codegen<'_> {
     /// Returns (the results are already in their slots).
     pub(super) fn ret(&mut self) {
         self.m.flush_region();
-        self.m.jump(self.epilogue);
+        self.m.leave_frame_and_return();
     }
 
     /// Returns the value of slot `src` (the single result goes to slot 0).
     pub(super) fn return_slot(&mut self, src: u32) {
-        self.m.copy_slot_through_fresh_register(0, src);
+        self.m.copy_slot(0, src);
         self.ret();
     }
 

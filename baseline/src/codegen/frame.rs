@@ -1,5 +1,4 @@
-//! The frame: the prologue (of the function entry and of every OSR entry), the shared
-//! epilogue, the hotness ticks with their tier-up helper, the OSR entries and the OSR exit.
+//! The frame: the prologue (of the function entry and of every OSR entry), the hotness ticks with their tier-up helper, the OSR entries and the OSR exit.
 //!
 //! The prologue saves the callee-saved registers the function uses (`r12`/`r13` only with
 //! loops, whose back-edges tick through them; `r14` only with a memory), loads them, checks both stacks
@@ -8,7 +7,8 @@
 //! and jumps to its loop header. A tick that crosses zero calls the tier-up helper (the
 //! `tier_up` libcall); at a loop header, when the runtime answers with code for that header
 //! (optimized code, on-stack replacement), the activation continues there through the OSR
-//! exit: a tail jump with this very frame.
+//! exit: a tail jump with this very frame. Every return pops the frame itself (the
+//! epilogue is inlined: no shared one to jump to).
 
 use tierup_abi::{NO_OSR, OSR_FROM_BASELINE};
 
@@ -49,12 +49,6 @@ impl Codegen<'_> {
     pub(super) fn emit_osr_exit(&mut self) {
         self.m.bind_branch_target(self.osr_exit);
         self.m.leave_frame_and_jump_to_osr_target();
-    }
-
-    /// The shared epilogue every return jumps to.
-    pub(super) fn emit_epilogue(&mut self) {
-        self.m.bind_branch_target(self.epilogue);
-        self.m.leave_frame_and_return();
     }
 
     /// The tier-up helper of the ticks: `tier_up(vmctx, this function, osr_pc)`.

@@ -5,8 +5,8 @@
 //! touches the cache.
 //!
 //! Files, one per concern: this one is the driver (the pass, the labels, the one `match`);
-//! `frame.rs` the prologue, epilogue, hotness ticks, OSR entries and exit, and the tier-up
-//! helper; `control.rs` branches, `br_table`, returns and traps; `memory.rs` loads, stores,
+//! `frame.rs` the prologue, hotness ticks, OSR entries and exit, and the tier-up
+//! helper; `control.rs` branches, `br_table`, returns (with the epilogue) and traps; `memory.rs` loads, stores,
 //! bounds checks, `memory.size`/`grow`, bulk memory, globals, tables and segments; `calls.rs`
 //! direct, imported and indirect calls and the call-reference helper (host calls);
 //! `numeric.rs` integer and float arithmetic, comparisons, conversions, constants, copies and
@@ -56,8 +56,6 @@ pub(crate) struct Codegen<'a> {
     labels: Vec<Option<Label>>,
     /// Bytecode indices of loop headers (targets of back-edges), in order.
     loop_headers: Vec<u32>,
-    /// The shared epilogue every return jumps to.
-    epilogue: Label,
     /// The on-stack-replacement tail jump (`frame.rs`).
     osr_exit: Label,
     /// The tier-up helper the hotness ticks call (`frame.rs`).
@@ -73,7 +71,6 @@ pub(crate) struct Codegen<'a> {
 impl<'a> Codegen<'a> {
     pub(crate) fn new(func: &'a CompiledFunc, env: &'a CompileEnv) -> Codegen<'a> {
         let mut m = Masm::new(env.cpu);
-        let epilogue = m.new_label();
         let hot_helper = m.new_label();
         let osr_exit = m.new_label();
         let call_ref_helper = m.new_label();
@@ -109,7 +106,6 @@ impl<'a> Codegen<'a> {
             env,
             labels,
             loop_headers,
-            epilogue,
             osr_exit,
             hot_helper,
             call_ref_helper,
@@ -134,7 +130,6 @@ impl<'a> Codegen<'a> {
             self.m.leave_region();
         }
         let body_end = self.m.offset();
-        self.emit_epilogue();
         self.emit_osr_exit();
         self.emit_hot_helper();
         self.emit_call_ref_helper();

@@ -127,14 +127,6 @@ impl Masm {
         }
     }
 
-    /// `dst = src` always through a freshly loaded register. (The sequence `ReturnSlot` has
-    /// always used; [`Masm::copy_slot`] would do, one `mov` shorter when `src` is cached.)
-    pub(crate) fn copy_slot_through_fresh_register(&mut self, dst: u32, src: u32) {
-        let r = self.alloc(&[]);
-        self.load_slot(Width::W64, r, src);
-        self.write_slot(dst, r);
-    }
-
     /// `dst = value`.
     pub(crate) fn store_const(&mut self, dst: u32, value: u64) {
         if let Ok(imm) = i32::try_from(value as i64)

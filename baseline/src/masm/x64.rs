@@ -152,7 +152,7 @@ pub(crate) struct X64 {
     consts: Vec<(u128, DynamicLabel)>,
     #[cfg(debug_assertions)]
     writes: Writes,
-    /// Where the last unconditional `jmp` to a label ended.
+    /// Where the last unconditional `jmp` to a label (or `ret`) ended.
     jump_end: Option<u32>,
     /// The fixed registers this function's frame saves and uses.
     frame: FrameRegs,
@@ -276,7 +276,8 @@ impl X64 {
         std::mem::take(&mut self.writes)
     }
 
-    /// Whether the last instruction emitted is an unconditional `jmp` to a label.
+    /// Whether the last instruction emitted is an unconditional `jmp` to a label or a `ret`
+    /// (what follows is reached only through a label).
     pub(crate) fn ends_in_jump(&self) -> bool {
         self.jump_end == Some(self.offset())
     }
@@ -1449,6 +1450,7 @@ impl X64 {
 
     pub(crate) fn ret(&mut self) {
         dynasm!(self.ops ; .arch x64 ; ret);
+        self.jump_end = Some(self.offset());
     }
 
     /// `jmp rax`.
