@@ -6,11 +6,12 @@
 //! fall-through into its header, its OSR entry and branches from inside it (always so for
 //! bytecode translated from structured wasm; checked, not assumed). In a qualifying region,
 //! the slots the region uses most (reads and writes, counted once per instruction operand)
-//! are *pinned*: the masm keeps each in a register of its own at every label of the region
-//! (`Masm::set_pins` / `Masm::restore_pins`), so a loop-carried value is a register operand
-//! at the top of every iteration instead of a load. Pinning changes no slot's contents: every
-//! result is still written through to its slot, so the frame is exact wherever the code may
-//! leave or be observed, and forgetting a pin is always safe.
+//! are *pinned*, scalars and `v128`s (told apart by the instructions writing them) separately:
+//! the masm keeps each in a register of its own at every label of the region
+//! (`Masm::enter_region` / `Masm::restore_pins`), so a loop-carried value is a register operand
+//! at the top of every iteration instead of a load, and its stores are deferred to the points
+//! where the frame must be exact (see the masm's module docs, "Pinned loop regions and
+//! deferred stores"). The choice only affects speed: any choice is correct.
 //!
 //! The analysis is linear: one pass over the branches, one over the instructions of the
 //! regions (which are disjoint), with a slot-indexed counter reused across regions.
