@@ -79,8 +79,8 @@ pub struct BaselineCode {
     pub osr_entries: Vec<(u32, u32)>,
     /// The code offset where each bytecode instruction's code starts (indexed by bytecode
     /// index; an instruction that emits nothing starts where the next one does). The
-    /// prologue comes before the first; from [`BaselineCode::body_end`] on come the shared
-    /// epilogue, the OSR entries and the out-of-line helpers. For diagnostics
+    /// prologue comes before the first; from [`BaselineCode::body_end`] on come the OSR
+    /// exit, the out-of-line helpers and the OSR entries. For diagnostics
     /// (`tierup explore`).
     pub instr_offsets: Vec<u32>,
     /// Where the code of the last bytecode instruction ends.

@@ -776,3 +776,57 @@ fn traps_are_safe_while_other_threads_drop_modules() {
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
     });
 }
+
+/// Loops whose locals the baseline tier keeps in registers (pinned, with deferred stores)
+/// compute what the interpreter does: copies out of a pinned local, a call, a `br_table`, a
+/// conditional exit and a return from the middle of the loop, more locals than registers, and
+/// `v128` accumulators, in every mode that runs machine code.
+#[test]
+fn pinned_loop_locals_agree_with_the_interpreter() {
+    let wat = r#"(module
+      (func $id (param i32) (result i32) (local.get 0))
+      (func (export "main") (param $n i32) (result i32)
+        (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $e i32) (local $i i32)
+        (local $v v128) (local $w v128) (local $f i32)
+        (local.set $w (v128.const i32x4 1 2 3 4))
+        (block $out
+          (loop $l
+            (local.set $a (i32.add (local.get $a) (local.get $i)))
+            (local.set $e (local.get $a))
+            (local.set $f (local.get $a))
+            (local.set $b (i32.add (local.get $b) (local.get $a)))
+            (local.set $a (i32.mul (local.get $a) (i32.const 3)))
+            (local.set $b (i32.xor (local.get $b) (local.get $e)))
+            (local.set $c (i32.add (local.get $c) (call $id (local.get $a))))
+            (block $two (block $one (block $zero
+              (br_table $zero $one $two (i32.and (local.get $i) (i32.const 3))))
+              (local.set $d (i32.sub (local.get $d) (local.get $b))))
+              (local.set $d (i32.add (local.get $d) (local.get $e))))
+            (local.set $v (i32x4.add (local.get $v) (local.get $w)))
+            (local.set $w (i32x4.add (local.get $w) (i32x4.splat (local.get $e))))
+            (br_if $out (i32.eq (local.get $i) (i32.const 70000)))
+            (if (i32.eq (local.get $i) (i32.const 90000))
+              (then (return (i32.add (local.get $a) (local.get $d)))))
+            (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                                (local.get $n)))))
+        (i32.xor
+          (i32.xor (i32.xor (local.get $a) (local.get $b)) (i32.xor (local.get $c) (local.get $d)))
+          (i32.add (i32.add (local.get $e) (local.get $f))
+            (i32.add (i32x4.extract_lane 1 (local.get $v)) (i32x4.extract_lane 3 (local.get $w)))))))"#;
+    let run = |config: &mut Config, n: i32| {
+        config.wasm_simd(true);
+        let (mut store, instance) = instantiate(config, wat, ());
+        let main = instance
+            .get_typed_func::<i32, i32>(&mut store, "main")
+            .unwrap();
+        main.call(&mut store, n).unwrap()
+    };
+    for n in [1, 1000, 80_000, 100_000] {
+        let mut interp = Config::new();
+        interp.tier(TierMode::Interp);
+        let expected = run(&mut interp, n);
+        for (mode, mut config) in machine_code_modes() {
+            assert_eq!(run(&mut config, n), expected, "{mode}, n = {n}");
+        }
+    }
+}

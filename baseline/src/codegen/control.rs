@@ -3,6 +3,8 @@
 
 use tierup_abi::TrapCode;
 
+use tierup_interp::Instr;
+
 use super::{Codegen, branch_target};
 use crate::masm::{Compare, Cond, Operand, Width};
 
@@ -35,13 +37,29 @@ impl Codegen<'_> {
     /// on the taken path only.
     pub(super) fn branch(&mut self, i: usize, test: Option<Compare>, offset: i32) {
         let label = self.label_at(i, offset);
+        let target = branch_target(i, offset);
         if offset > 0 {
             match test {
-                None => self.m.jump(label),
-                Some(test) => self.m.compare_and_branch(test, label),
+                // A conditional exit from a pinned region does its deferred stores on the
+                // taken path only.
+                Some(test) if self.leaves_region(target) => {
+                    let not_taken = self.m.jump_unless(test);
+                    self.before_edge_to(target);
+                    self.m.jump(label);
+                    self.m.bind_fall_through(not_taken);
+                }
+                Some(test) => {
+                    self.before_edge_to(target);
+                    self.m.compare_and_branch(test, label);
+                }
+                None => {
+                    self.before_edge_to(target);
+                    self.m.jump(label);
+                }
             }
             return;
         }
+        self.before_edge_to(target);
         let header = Some(branch_target(i, offset) as u32);
         match test {
             None => {
@@ -58,22 +76,36 @@ impl Codegen<'_> {
     }
 
     /// `br_table` at `i`: jumps to one of the `len + 1` `Br` instructions that follow it (the
-    /// last is the default).
+    /// last is the default), or straight to the target of that `Br` when it is a forward
+    /// branch that needs nothing on its way (no tick, and the same pinned region or none).
     pub(super) fn br_table(&mut self, i: usize, index: u32, len: u32) {
         let targets: Vec<_> = (0..=len as usize)
-            .map(|k| self.labels[i + 1 + k].expect("br_table entries have labels"))
+            .map(|k| {
+                let entry = i + 1 + k;
+                match self.func.code[entry] {
+                    Instr::Br { offset }
+                        if offset > 0 && self.same_region(entry, branch_target(entry, offset)) =>
+                    {
+                        self.label_at(entry, offset)
+                    }
+                    _ => self.labels[entry].expect("br_table entries have labels"),
+                }
+            })
             .collect();
+        self.before_edge_to(i + 1);
+        self.before_edge_to(i + 1 + len as usize);
         self.m.jump_table(index, &targets);
     }
 
     /// Returns (the results are already in their slots).
     pub(super) fn ret(&mut self) {
-        self.m.jump(self.epilogue);
+        self.m.flush_region();
+        self.m.leave_frame_and_return();
     }
 
     /// Returns the value of slot `src` (the single result goes to slot 0).
     pub(super) fn return_slot(&mut self, src: u32) {
-        self.m.copy_slot_through_fresh_register(0, src);
+        self.m.copy_slot(0, src);
         self.ret();
     }
 

@@ -1,13 +1,14 @@
-//! The frame: the prologue (of the function entry and of every OSR entry), the shared
-//! epilogue, the hotness ticks with their tier-up helper, the OSR entries and the OSR exit.
+//! The frame: the prologue (of the function entry and of every OSR entry), the hotness ticks with their tier-up helper, the OSR entries and the OSR exit.
 //!
-//! The prologue saves the callee-saved registers, loads the fixed ones, checks both stacks
+//! The prologue saves the callee-saved registers the function uses (`r12`/`r13` only with
+//! loops, whose back-edges tick through them; `r14` only with a memory), loads them, checks both stacks
 //! and, at the function entry, ticks (interrupt check and hotness countdown) and zeroes the
 //! declared locals; an OSR entry continues a frame the interpreter set up, so it does neither
 //! and jumps to its loop header. A tick that crosses zero calls the tier-up helper (the
 //! `tier_up` libcall); at a loop header, when the runtime answers with code for that header
 //! (optimized code, on-stack replacement), the activation continues there through the OSR
-//! exit: a tail jump with this very frame.
+//! exit: a tail jump with this very frame. Every return pops the frame itself (the
+//! epilogue is inlined: no shared one to jump to).
 
 use tierup_abi::{NO_OSR, OSR_FROM_BASELINE};
 
@@ -19,7 +20,9 @@ impl Codegen<'_> {
     pub(super) fn emit_prologue(&mut self, entry: bool) {
         self.m.enter_frame();
         self.m.check_stacks(self.func.frame_size);
-        self.m.load_countdown(self.func.defined.as_u32());
+        if !self.loop_headers.is_empty() {
+            self.m.load_countdown(self.func.defined.as_u32());
+        }
         if self.env.has_memory {
             self.m.load_memory_base(0);
         }
@@ -37,7 +40,8 @@ impl Codegen<'_> {
     pub(super) fn emit_tick(&mut self, loop_header: Option<u32>) {
         let osr_pc = loop_header.map_or(NO_OSR, |pc| pc | OSR_FROM_BASELINE);
         let osr_exit = loop_header.map(|_| self.osr_exit);
-        self.m.tick(self.hot_helper, osr_pc, osr_exit);
+        let own_region = loop_header.is_some_and(|pc| self.is_own_header(pc));
+        self.m.tick(self.hot_helper, osr_pc, osr_exit, own_region);
     }
 
     /// The tail jump of [`Codegen::emit_tick`]'s on-stack replacement: the target gets this
@@ -45,12 +49,6 @@ impl Codegen<'_> {
     pub(super) fn emit_osr_exit(&mut self) {
         self.m.bind_branch_target(self.osr_exit);
         self.m.leave_frame_and_jump_to_osr_target();
-    }
-
-    /// The shared epilogue every return jumps to.
-    pub(super) fn emit_epilogue(&mut self) {
-        self.m.bind_branch_target(self.epilogue);
-        self.m.leave_frame_and_return();
     }
 
     /// The tier-up helper of the ticks: `tier_up(vmctx, this function, osr_pc)`.
@@ -67,8 +65,19 @@ impl Codegen<'_> {
             let pc = self.loop_headers[k];
             let at = self.m.offset();
             self.emit_prologue(false);
+            // A pinned region's header wants its pins (and the countdown register) loaded
+            // from the interpreter's frame.
+            let region = self.regions.binary_search_by_key(&pc, |r| r.header).ok();
+            if let Some(r) = region {
+                self.m
+                    .enter_region(&self.regions[r].slots, &self.regions[r].v128_slots);
+                self.m.restore_pins();
+            }
             let label = self.labels[pc as usize].expect("loop headers have labels");
             self.m.jump(label);
+            if region.is_some() {
+                self.m.leave_region();
+            }
             entries.push((pc, at));
         }
         entries

@@ -5,8 +5,8 @@
 //! touches the cache.
 //!
 //! Files, one per concern: this one is the driver (the pass, the labels, the one `match`);
-//! `frame.rs` the prologue, epilogue, hotness ticks, OSR entries and exit, and the tier-up
-//! helper; `control.rs` branches, `br_table`, returns and traps; `memory.rs` loads, stores,
+//! `frame.rs` the prologue, hotness ticks, OSR entries and exit, and the tier-up
+//! helper; `control.rs` branches, `br_table`, returns (with the epilogue) and traps; `memory.rs` loads, stores,
 //! bounds checks, `memory.size`/`grow`, bulk memory, globals, tables and segments; `calls.rs`
 //! direct, imported and indirect calls and the call-reference helper (host calls);
 //! `numeric.rs` integer and float arithmetic, comparisons, conversions, constants, copies and
@@ -33,6 +33,7 @@ mod control;
 mod frame;
 mod memory;
 mod numeric;
+mod pinning;
 mod simd;
 
 use tierup_abi::Libcall;
@@ -40,8 +41,8 @@ use tierup_interp::{CompiledFunc, Instr};
 
 use crate::masm::{
     AluOp, BitCount, Cond, DivRemOp, ExtendOp, ExtractLane, FloatOp, FloatSignOp, FloatUnaryOp,
-    IntToFloat, Label, LaneSize, LoadKind, Masm, Operand, Segment, ShiftOp, StoreKind, V128Binary,
-    V128LoadKind, V128Reduce, V128Shift, V128Ternary, V128Unary, Width,
+    FrameRegs, IntToFloat, Label, LaneSize, LoadKind, Masm, Operand, Segment, ShiftOp, StoreKind,
+    V128Binary, V128LoadKind, V128Reduce, V128Shift, V128Ternary, V128Unary, Width,
 };
 use crate::{BaselineCode, CompileEnv, CompileError};
 use numeric::{FloatRelation, MinMax};
@@ -55,20 +56,21 @@ pub(crate) struct Codegen<'a> {
     labels: Vec<Option<Label>>,
     /// Bytecode indices of loop headers (targets of back-edges), in order.
     loop_headers: Vec<u32>,
-    /// The shared epilogue every return jumps to.
-    epilogue: Label,
     /// The on-stack-replacement tail jump (`frame.rs`).
     osr_exit: Label,
     /// The tier-up helper the hotness ticks call (`frame.rs`).
     hot_helper: Label,
     /// The call-reference helper imported and indirect calls go through (`calls.rs`).
     call_ref_helper: Label,
+    /// The loop regions that pin slots to registers, in bytecode order (`pinning.rs`).
+    regions: Vec<pinning::Region>,
+    /// The region being compiled, an index into `regions`.
+    region: Option<usize>,
 }
 
 impl<'a> Codegen<'a> {
     pub(crate) fn new(func: &'a CompiledFunc, env: &'a CompileEnv) -> Codegen<'a> {
         let mut m = Masm::new(env.cpu);
-        let epilogue = m.new_label();
         let hot_helper = m.new_label();
         let osr_exit = m.new_label();
         let call_ref_helper = m.new_label();
@@ -93,31 +95,41 @@ impl<'a> Codegen<'a> {
                 }
             }
         }
+        let frame = FrameRegs {
+            ticks: !loop_headers.is_empty(),
+            memory: env.has_memory,
+        };
+        m.set_frame(frame, func.defined.as_u32());
         Codegen {
             m,
             func,
             env,
             labels,
             loop_headers,
-            epilogue,
             osr_exit,
             hot_helper,
             call_ref_helper,
+            regions: pinning::loop_regions(func),
+            region: None,
         }
     }
 
     pub(crate) fn finish(mut self) -> Result<BaselineCode, CompileError> {
         self.emit_prologue(true);
         let mut instr_offsets = Vec::with_capacity(self.func.code.len());
+        let mut next_region = 0;
         for i in 0..self.func.code.len() {
+            self.enter_or_leave_region(i, &mut next_region);
             if let Some(label) = self.labels[i] {
                 self.m.bind_branch_target(label);
             }
             instr_offsets.push(self.m.offset());
             self.emit(i)?;
         }
+        if self.region.take().is_some() {
+            self.m.leave_region();
+        }
         let body_end = self.m.offset();
-        self.emit_epilogue();
         self.emit_osr_exit();
         self.emit_hot_helper();
         self.emit_call_ref_helper();
@@ -134,6 +146,63 @@ impl<'a> Codegen<'a> {
             instr_offsets,
             body_end,
         })
+    }
+
+    /// Before instruction `i` (and its label): ends the current pinned region after its
+    /// last instruction, starts the one whose header `i` is, and establishes the pins where
+    /// control falls through into a label of the region (every other edge establishes them
+    /// before its jump, see [`Codegen::before_edge_to`]).
+    fn enter_or_leave_region(&mut self, i: usize, next_region: &mut usize) {
+        if let Some(k) = self.region
+            && !self.regions[k].contains(i)
+        {
+            self.region = None;
+            self.m.leave_region();
+        }
+        if let Some(region) = self.regions.get(*next_region)
+            && region.header as usize == i
+        {
+            self.m.enter_region(&region.slots, &region.v128_slots);
+            self.region = Some(*next_region);
+            *next_region += 1;
+        }
+        if self.region.is_some() && self.labels[i].is_some() && !self.m.ends_in_jump() {
+            self.m.restore_pins();
+        }
+    }
+
+    /// Before a jump from the current instruction to bytecode index `target`: establishes the
+    /// pins when the target is in the current pinned region, or does the deferred stores and
+    /// puts the countdown back in memory when the jump leaves the region.
+    fn before_edge_to(&mut self, target: usize) {
+        if let Some(k) = self.region {
+            if self.regions[k].contains(target) {
+                self.m.restore_pins();
+            } else {
+                self.m.flush_region();
+            }
+        }
+    }
+
+    /// Whether a jump from bytecode index `from` to `to` stays where it is with respect to
+    /// the current pinned region (both in it, or there is none), so it needs no edge code.
+    fn same_region(&self, from: usize, to: usize) -> bool {
+        match self.region {
+            Some(k) => self.regions[k].contains(from) && self.regions[k].contains(to),
+            None => true,
+        }
+    }
+
+    /// Whether a jump to bytecode index `target` leaves the current pinned region.
+    fn leaves_region(&self, target: usize) -> bool {
+        self.region
+            .is_some_and(|k| !self.regions[k].contains(target))
+    }
+
+    /// Whether bytecode index `header` is the header of the current pinned region.
+    fn is_own_header(&self, header: u32) -> bool {
+        self.region
+            .is_some_and(|k| self.regions[k].header == header)
     }
 
     /// The label of the target of a branch at `i` with `offset`.

@@ -154,7 +154,8 @@ impl Masm {
         check: HeapCheck,
     ) {
         let (a, disp) = self.memory_address(addr, offset, kind.bytes(), check, None);
-        let r = self.alloc(&[Some(a)]);
+        let r = self.alloc_for(dst, &[Some(a)]);
+        self.claim_for(r, dst);
         self.trap_site(TrapCode::MemoryOutOfBounds);
         self.asm.heap_load(kind, r, a, disp);
         self.write_slot(dst, r);

@@ -36,6 +36,36 @@
 //! reaches ([`Masm::jump_unless`] / [`Masm::bind_fall_through`]): it gets the cache as it was
 //! at the branch, and debug builds check that the code in between ends in a `jmp`.
 //!
+//! # Pinned loop regions and deferred stores
+//!
+//! In an innermost loop (a *region*, chosen by `codegen/pinning.rs`), up to [`MAX_PINS`]
+//! scalar slots and [`MAX_V128_PINS`] `v128`s are *pinned*: each has a register of its own
+//! ([`PIN_REGS`], [`V128_PIN_REGS`]) that holds the slot's value at every label of the
+//! region, so loop-carried values stay in registers across the back-edge. The rule: every
+//! edge into a label of the region re-establishes the pins first ([`Masm::restore_pins`]: the
+//! fall-through into the label, branches and jump tables from inside the region, the
+//! region's own back-edge ticks, whose out-of-line calls reload them, and the OSR entry of
+//! the region's header, which loads them from the interpreter's frame). [`Masm::alloc`]
+//! never hands out a pinned register; [`Masm::alloc_for`] computes a pinned slot's new value
+//! in its own register, so the back-edge needs no moves.
+//!
+//! A result computed in its slot's pinned register is not stored: the pin is *dirty* (the
+//! register holds the only current value, the frame a stale one). This is the one exception
+//! to write-through, and it is confined to the region: the frame is made exact
+//! ([`Masm::flush_region`]) wherever it may be read or the region left: before every call
+//! (libcalls, wasm and host calls; the tick's tier-up and attention calls store the pins on
+//! their out-of-line paths, so OSR out of the loop sees an exact frame), on every branch,
+//! jump table entry or fall-through out of the region (a conditional exit on its taken path
+//! only), and before every return. A dirty pin's cache entry is never dropped without its
+//! store ([`Masm::claim`] stores it first) unless its slot is overwritten
+//! ([`Masm::forget_written`]); at a label of the region every pin counts as dirty. Traps
+//! need nothing: a trapping activation's frame is dead.
+//!
+//! In a region the hotness countdown lives in [`COUNTER_REG`] instead of memory (`[r13]`),
+//! flushed at the same points as the pins (a call loses the register; the next edge into a
+//! label of the region reloads it). The countdown is a tiering heuristic, not program state,
+//! but it stays exact: every decrement reaches memory before anything reads it.
+//!
 //! Debug builds check the first two rules: `x64.rs` logs the registers (of both classes) and
 //! slots each encoding writes, and each time an operation consults or updates the cache
 //! ([`Masm::cache`]), it asserts that nothing written since the last time still has an entry.
@@ -60,7 +90,29 @@ use tierup_abi::{Libcall, TrapCode};
 use crate::CpuFeatures;
 
 use regcache::RegCache;
+pub(crate) use x64::FrameRegs;
 use x64::{Gpr, Place, Src, X64, Xmm};
+
+/// The registers slots may be pinned to in a loop region: registers no operation but a call
+/// uses as a fixed operand (division, shifts and jump tables use `rax`, `rcx` and `rdx`;
+/// `rsi`, `r8` and `r9` only carry call arguments, and a call forgets every register anyway).
+const PIN_REGS: [Gpr; 4] = [Gpr::R8, Gpr::R9, Gpr::R10, Gpr::RSI];
+
+/// The SSE registers `v128` slots may be pinned to in a loop region (the last of the cache
+/// order, so the round-robin of the others is least disturbed).
+const V128_PIN_REGS: [Xmm; 4] = [Xmm::new(13), Xmm::new(12), Xmm::new(11), Xmm::new(10)];
+
+/// The most `v128` slots a loop region may pin.
+pub(crate) const MAX_V128_PINS: usize = V128_PIN_REGS.len();
+
+/// The register the hotness countdown lives in inside a pinned loop region.
+const COUNTER_REG: Gpr = Gpr::R11;
+
+/// A tick's out-of-line call of the `attention` libcall (see `Masm::attention_stubs`).
+type AttentionStub = (Label, Label, Option<x64::TickReload>);
+
+/// The most slots a loop region may pin.
+pub(crate) const MAX_PINS: usize = PIN_REGS.len();
 
 /// A trap site: a faulting instruction's offset and the trap it means (`None`: the trap's
 /// status is in `eax`, for traps reported by Rust code that JIT code called).
@@ -137,6 +189,18 @@ pub(crate) struct FallThrough {
     label: Label,
     /// The cache at the branch: what is cached when the fall-through is reached.
     cache: RegCache,
+    /// Whether the countdown register was live at the branch.
+    counter_live: bool,
+    /// The dirty pins at the branch.
+    dirty: Dirty,
+}
+
+/// Which pinned registers hold their slot's only current value (the frame's copy is stale):
+/// one bit per index into `Masm::pins` / `Masm::v128_pins`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Dirty {
+    gpr: u8,
+    xmm: u8,
 }
 
 /// The macro-assembler for one function.
@@ -149,11 +213,29 @@ pub(crate) struct Masm {
     trap_labels: Vec<(TrapCode, Label)>,
     /// The shared "trap with the status in eax" site.
     propagate: Label,
-    /// Each tick's out-of-line call of the `attention` libcall: `(stub, back)`, the stub
-    /// continuing at `back` when the libcall lets execution go on (emitted at the end).
-    attention_stubs: Vec<(Label, Label)>,
+    /// Each tick's out-of-line call of the `attention` libcall: `(stub, back, counter,
+    /// reload)`, the stub continuing at `back` when the libcall lets execution go on (emitted
+    /// at the end). In a pinned region the countdown register `counter` is stored before the
+    /// call and reloaded after, with the pinned registers `reload`.
+    attention_stubs: Vec<AttentionStub>,
+    /// The pinned slots of the loop region being compiled: `(register, slot)` pairs that
+    /// must hold at every label of the region (see "Pinned loop regions" in the module
+    /// docs). Empty outside such regions.
+    pins: Vec<(Gpr, u32)>,
+    /// The pinned `v128` slots of the loop region: `(register, first slot)` pairs, as `pins`.
+    v128_pins: Vec<(Xmm, u32)>,
+    /// In a pinned loop region: the hotness countdown lives in [`COUNTER_REG`] (not in
+    /// memory at `[r13]`) while `counter_live` (see the module docs).
+    counted: bool,
+    /// Whether [`COUNTER_REG`] holds the current countdown (`counted` only); `[r13]` is then
+    /// stale but where a flush wrote it.
+    counter_live: bool,
+    /// The pins whose slot's frame copy is stale (see "Deferred stores" in the module docs).
+    dirty: Dirty,
     /// The shared "out of fuel" exit (zeroes the fuel, then traps), once used.
     out_of_fuel: Option<Label>,
+    /// The defined function being compiled (its countdown, for ticks without `r13`).
+    defined: u32,
     /// The memory whose base is in `r14` (multi-memory: 0 but between a
     /// `UseMemory { memory: k }` and the `UseMemory { memory: 0 }` after the access).
     memory: u32,
@@ -171,7 +253,13 @@ impl Masm {
             trap_labels: Vec::new(),
             propagate,
             attention_stubs: Vec::new(),
+            pins: Vec::new(),
+            v128_pins: Vec::new(),
+            counted: false,
+            counter_live: false,
+            dirty: Dirty::default(),
             out_of_fuel: None,
+            defined: 0,
             memory: 0,
         }
     }
@@ -188,11 +276,17 @@ impl Masm {
     /// If dynasm cannot resolve a label (a compiler bug).
     pub(crate) fn finish(mut self) -> Result<(Vec<u8>, u32, Vec<TrapSiteRecord>), String> {
         self.cache().forget_all();
-        for (stub, back) in std::mem::take(&mut self.attention_stubs) {
+        for (stub, back, reload) in std::mem::take(&mut self.attention_stubs) {
             self.asm.bind(stub);
+            if let Some(reload) = &reload {
+                self.asm.flush(reload);
+            }
             self.asm.call_libcall_with_vmctx(Libcall::attention());
             let propagate = self.propagate;
             self.asm.jump_if_status(propagate);
+            if let Some(reload) = &reload {
+                self.asm.reload(reload);
+            }
             self.asm.jmp(back);
         }
         if let Some(out_of_fuel) = self.out_of_fuel {
@@ -240,13 +334,211 @@ impl Masm {
 
     /// Drops `r`'s entry: it is about to be written.
     fn claim(&mut self, r: Gpr) {
+        if let Some(k) = self.pins.iter().position(|&(p, _)| p == r)
+            && self.dirty.gpr & (1 << k) != 0
+        {
+            // The register holds the slot's only current value: store it first.
+            let slot = self.pins[k].1;
+            self.dirty.gpr &= !(1 << k);
+            self.cache().forget_slot(slot);
+            self.asm.store_slot(slot, r);
+        }
         self.cache().gpr.forget_reg(r);
     }
 
     /// A scratch register for a result, not one of the registers in `avoid` (`None`s are
-    /// ignored); it has no entry.
+    /// ignored) nor a pinned one (nor the countdown register); it has no entry.
     fn alloc(&mut self, avoid: &[Option<Gpr>]) -> Gpr {
-        self.cache().gpr.take_next(|r| avoid.contains(&Some(r)))
+        let counter = if self.counted {
+            1 << COUNTER_REG.number()
+        } else {
+            0
+        };
+        let pinned = self
+            .pins
+            .iter()
+            .fold(counter, |mask, &(p, _)| mask | 1 << p.number());
+        self.cache()
+            .gpr
+            .take_next(|r| avoid.contains(&Some(r)) || pinned & (1 << r.number()) != 0)
+    }
+
+    /// A register to compute slot `dst`'s new value in: its pinned register when it has one
+    /// that `avoid` does not name, else [`Masm::alloc`]'s. The pinned register may still
+    /// cache `dst`'s old value (which the operation may read first): claim it before writing.
+    fn alloc_for(&mut self, dst: u32, avoid: &[Option<Gpr>]) -> Gpr {
+        match self.pin_of(dst) {
+            Some(p) if !avoid.contains(&Some(p)) => p,
+            _ => self.alloc(avoid),
+        }
+    }
+
+    /// The register `slot` is pinned to in the current loop region, if any.
+    fn pin_of(&self, slot: u32) -> Option<Gpr> {
+        self.pins.iter().find(|&&(_, s)| s == slot).map(|&(r, _)| r)
+    }
+
+    /// Starts a pinned loop region: `slots` (at most [`MAX_PINS`]) get registers of their
+    /// own and the countdown moves to [`COUNTER_REG`]. Emits nothing: [`Masm::restore_pins`]
+    /// establishes them.
+    pub(crate) fn enter_region(&mut self, slots: &[u32], v128_slots: &[u32]) {
+        debug_assert!(slots.len() <= MAX_PINS && v128_slots.len() <= MAX_V128_PINS);
+        debug_assert!(!self.counted, "regions do not nest");
+        self.pins = PIN_REGS
+            .iter()
+            .copied()
+            .zip(slots.iter().copied())
+            .collect();
+        self.v128_pins = V128_PIN_REGS
+            .iter()
+            .copied()
+            .zip(v128_slots.iter().copied())
+            .collect();
+        self.counted = true;
+        self.counter_live = false;
+    }
+
+    /// Ends the pinned loop region: when control can fall through to here, the deferred
+    /// stores are done and the countdown goes back to memory.
+    pub(crate) fn leave_region(&mut self) {
+        if !self.asm.ends_in_jump() {
+            self.flush_region();
+        }
+        self.dirty = Dirty::default();
+        self.pins.clear();
+        self.v128_pins.clear();
+        self.counted = false;
+        self.counter_live = false;
+    }
+
+    /// Makes the frame and `[r13]` exact (before control leaves the region or calls out):
+    /// stores every dirty pin to its slot and the countdown register, when live, to `[r13]`.
+    /// The registers keep their values.
+    pub(crate) fn flush_region(&mut self) {
+        for k in 0..self.pins.len() {
+            if self.dirty.gpr & (1 << k) != 0 {
+                let (p, slot) = self.pins[k];
+                self.cache().forget_slot(slot);
+                self.asm.store_slot(slot, p);
+                self.cache().gpr.record(p, slot);
+            }
+        }
+        for k in 0..self.v128_pins.len() {
+            if self.dirty.xmm & (1 << k) != 0 {
+                let (p, slot) = self.v128_pins[k];
+                self.cache().forget_slots(slot, 2);
+                self.asm.store_v128(slot, p);
+                self.cache().xmm.record(p, slot);
+            }
+        }
+        self.dirty = Dirty::default();
+        if self.counted && self.counter_live {
+            self.asm.store_countdown(COUNTER_REG);
+        }
+    }
+
+    /// Before a call: the frame and the countdown are made exact, and the countdown register
+    /// is lost with every other scratch register.
+    fn before_call(&mut self) {
+        self.flush_region();
+        self.counter_live = false;
+    }
+
+    /// Drops every entry covering a slot in `first..first + count`, which are about to be
+    /// written from elsewhere: a dirty pin of such a slot is superseded (a `v128` pin only
+    /// partly overwritten is stored first).
+    fn forget_written(&mut self, first: u32, count: u32) {
+        for k in 0..self.pins.len() {
+            if (first..first + count).contains(&self.pins[k].1) {
+                self.dirty.gpr &= !(1 << k);
+            }
+        }
+        for k in 0..self.v128_pins.len() {
+            let (p, slot) = self.v128_pins[k];
+            if self.dirty.xmm & (1 << k) != 0 && slot < first + count && first < slot + 2 {
+                if !(first <= slot && slot + 2 <= first + count) {
+                    self.cache().forget_slots(slot, 2);
+                    self.asm.store_v128(slot, p);
+                }
+                self.dirty.xmm &= !(1 << k);
+            }
+        }
+        self.cache().forget_slots(first, count);
+    }
+
+    /// Drops `r`'s entry, about to be written with slot `dst`'s new value: when `r` is `dst`'s
+    /// pin, its old value needs no store (it is superseded).
+    fn claim_for(&mut self, r: Gpr, dst: u32) {
+        if self.pin_of(dst) == Some(r) {
+            self.forget_written(dst, 1);
+        }
+        self.claim(r);
+    }
+
+    /// Makes every pinned register hold its slot (a `mov` from the register caching it, or a
+    /// load from the frame, which is always exact) and the countdown register the countdown:
+    /// before every edge to a label of a pinned region.
+    pub(crate) fn restore_pins(&mut self) {
+        if self.counted && !self.counter_live {
+            self.claim(COUNTER_REG);
+            self.asm.load_countdown_value(COUNTER_REG);
+            self.counter_live = true;
+        }
+        for k in 0..self.pins.len() {
+            let (p, slot) = self.pins[k];
+            match self.place(slot) {
+                Place::Reg(r) if r == p => {}
+                Place::Reg(r) => {
+                    self.claim(p);
+                    self.dirty.gpr &= !(1 << k);
+                    self.asm.mov(Width::W64, p, r);
+                    self.cache().gpr.forget_reg(r);
+                    self.cache().gpr.record(p, slot);
+                }
+                Place::Frame(_) => {
+                    self.claim(p);
+                    self.dirty.gpr &= !(1 << k);
+                    self.asm.load_slot(Width::W64, p, slot);
+                    self.cache().gpr.record(p, slot);
+                }
+            }
+        }
+        for k in 0..self.v128_pins.len() {
+            let (p, slot) = self.v128_pins[k];
+            match self.cache().xmm.find(slot) {
+                Some(x) if x == p => {}
+                Some(x) => {
+                    self.cache().xmm.forget_reg(p);
+                    self.dirty.xmm &= !(1 << k);
+                    self.asm.mov_v128(p, x);
+                    self.cache().xmm.forget_reg(x);
+                    self.cache().xmm.record(p, slot);
+                }
+                None => {
+                    self.cache().xmm.forget_reg(p);
+                    self.dirty.xmm &= !(1 << k);
+                    self.asm.load_v128(p, slot);
+                    self.cache().xmm.record(p, slot);
+                }
+            }
+        }
+    }
+
+    /// Records the pinned registers as holding their slots (where every edge established
+    /// them), each possibly the only current copy (dirty).
+    fn record_pins(&mut self) {
+        self.dirty = Dirty {
+            gpr: (1u8 << self.pins.len()).wrapping_sub(1),
+            xmm: (1u8 << self.v128_pins.len()).wrapping_sub(1),
+        };
+        for k in 0..self.pins.len() {
+            let (p, slot) = self.pins[k];
+            self.cache().gpr.record(p, slot);
+        }
+        for k in 0..self.v128_pins.len() {
+            let (p, slot) = self.v128_pins[k];
+            self.cache().xmm.record(p, slot);
+        }
     }
 
     /// Loads `slot` into `r` (64 bits, or the low 32 zero-extended).
@@ -264,6 +556,14 @@ impl Masm {
         }
     }
 
+    /// Loads `slot` into `r` for an operation that reads only `width` bits of it: nothing
+    /// when `r` already caches it (at either width: a 32-bit operation ignores the upper half).
+    fn load_operand(&mut self, width: Width, r: Gpr, slot: u32) {
+        if self.place(slot) != Place::Reg(r) {
+            self.load_slot(width, r, slot);
+        }
+    }
+
     /// A register holding `slot`'s value: its cached register, or a fresh one loaded.
     fn value_reg(&mut self, slot: u32) -> Gpr {
         match self.place(slot) {
@@ -276,17 +576,37 @@ impl Masm {
         }
     }
 
-    /// Stores `r` (64 bits) to `slot` and remembers that `r` holds it.
+    /// Stores `r` (64 bits) to `slot` and remembers that `r` holds it; a pinned slot's value
+    /// goes to its pinned register instead, unstored (dirty).
     fn write_slot(&mut self, slot: u32, r: Gpr) {
-        self.cache().forget_slot(slot);
-        self.asm.store_slot(slot, r);
-        self.cache().gpr.record(r, slot);
+        self.forget_written(slot, 1);
+        match self.pins.iter().position(|&(_, s)| s == slot) {
+            // Deferred: the pinned register is the slot's value until a flush (a result
+            // computed elsewhere moves there; its old value is superseded).
+            Some(k) => {
+                let p = self.pins[k].0;
+                if p != r {
+                    self.claim(p);
+                    self.asm.mov(Width::W64, p, r);
+                }
+                self.dirty.gpr |= 1 << k;
+                self.cache().gpr.record(p, slot);
+            }
+            None => {
+                self.asm.store_slot(slot, r);
+                // A pinned register keeps its own slot's entry (its only one: it may be dirty).
+                if !self.pins.iter().any(|&(p, _)| p == r) {
+                    self.cache().gpr.record(r, slot);
+                }
+            }
+        }
     }
 
     /// `dst` = what `emit` computes into a fresh scratch register (which then caches `dst`).
     /// `emit` may write that register only.
     fn compute_into_slot(&mut self, dst: u32, emit: impl FnOnce(&mut X64, Gpr)) {
-        let r = self.alloc(&[]);
+        let r = self.alloc_for(dst, &[]);
+        self.claim_for(r, dst);
         emit(&mut self.asm, r);
         self.write_slot(dst, r);
     }
@@ -309,10 +629,20 @@ impl Masm {
     }
 
     /// Binds `label` where control arrives from elsewhere (a branch target, a loop header, a
-    /// shared stub): the cache is forgotten.
+    /// shared stub): the cache is forgotten, but for the pinned registers of the current loop
+    /// region, which every edge to a label of the region establishes first
+    /// ([`Masm::restore_pins`]).
     pub(crate) fn bind_branch_target(&mut self, label: Label) {
         self.cache().forget_all();
+        self.record_pins();
+        self.counter_live = self.counted;
         self.asm.bind(label);
+    }
+
+    /// Whether the code emitted last is an unconditional `jmp` (what follows is reached only
+    /// through a label).
+    pub(crate) fn ends_in_jump(&self) -> bool {
+        self.asm.ends_in_jump()
     }
 
     /// `jmp label`.
@@ -336,17 +666,20 @@ impl Masm {
         FallThrough {
             label,
             cache: self.cache().clone(),
+            counter_live: self.counter_live,
+            dirty: self.dirty,
         }
     }
 
     /// Binds the fall-through of [`Masm::jump_unless`].
     pub(crate) fn bind_fall_through(&mut self, fall_through: FallThrough) {
-        #[cfg(debug_assertions)]
         debug_assert!(
             self.asm.ends_in_jump(),
             "the code before a fall-through must end in a jmp"
         );
         *self.cache() = fall_through.cache;
+        self.counter_live = fall_through.counter_live;
+        self.dirty = fall_through.dirty;
         self.asm.bind(fall_through.label);
     }
 
@@ -422,6 +755,7 @@ impl Masm {
 
     /// Calls `libcall` (arguments already in place); the call clobbers every scratch register.
     fn call_libcall(&mut self, libcall: Libcall) {
+        self.before_call();
         self.cache().forget_all();
         self.asm.call_libcall(libcall);
         self.cache().forget_all();
@@ -435,6 +769,7 @@ impl Masm {
 
     /// Calls defined function `defined` through the code table, with its frame at slot `args`.
     pub(crate) fn call_code_table_entry(&mut self, defined: u32, args: u32) {
+        self.before_call();
         self.cache().forget_all();
         self.asm.call_code_table_entry(defined, args);
         self.cache().forget_all();
@@ -443,6 +778,7 @@ impl Masm {
     /// Calls function `func` through its function reference and `call_ref_helper` (see
     /// [`Masm::emit_call_ref_helper`]), with its frame at slot `args`.
     pub(crate) fn call_func_ref(&mut self, func: u32, args: u32, call_ref_helper: Label) {
+        self.before_call();
         self.cache().forget_all();
         self.asm.call_func_ref(func, args, call_ref_helper);
         self.cache().forget_all();
@@ -462,6 +798,7 @@ impl Masm {
         self.table_element(table, index);
         let null = self.trap_label(TrapCode::IndirectCallToNull);
         let bad = self.trap_label(TrapCode::BadSignature);
+        self.before_call();
         self.cache().forget_all();
         self.asm
             .call_table_element(type_index, args, call_ref_helper, null, bad);
@@ -479,14 +816,21 @@ impl Masm {
 
     // ---- frame ----
 
-    /// Saves the callee-saved registers and loads `r15` = vmctx, `rbx` = fp from the
-    /// arguments (function and OSR entries).
+    /// Sets the fixed registers the frame of defined function `defined` saves and uses
+    /// (before its first prologue).
+    pub(crate) fn set_frame(&mut self, frame: FrameRegs, defined: u32) {
+        self.asm.set_frame(frame);
+        self.defined = defined;
+    }
+
+    /// Saves the callee-saved registers the frame uses and loads `r15` = vmctx, `rbx` = fp
+    /// from the arguments (function and OSR entries).
     pub(crate) fn enter_frame(&mut self) {
         self.cache().forget_all();
         self.asm.enter_frame();
     }
 
-    /// Loads the interrupt flag's address (`r12`) and checks the native stack and the slot
+    /// Loads the interrupt flag's address (`r12`, when the frame has it) and checks the native stack and the slot
     /// stack for a frame of `frame_slots` slots, trapping with stack overflow.
     pub(crate) fn check_stacks(&mut self, frame_slots: u32) {
         let overflow = self.trap_label(TrapCode::StackOverflow);
@@ -513,7 +857,7 @@ impl Masm {
         if count == 0 {
             return;
         }
-        self.cache().forget_slots(first, count);
+        self.forget_written(first, count);
         for r in [Gpr::RAX, Gpr::RCX, Gpr::RDI] {
             self.claim(r);
         }
@@ -525,11 +869,50 @@ impl Masm {
     /// crosses zero, calls `hot_helper` with `osr_pc` and, with `osr_exit`, continues there
     /// when the helper returns code to continue in. Forgets the cache (the call clobbers
     /// every scratch register on the way to the fall-through).
-    pub(crate) fn tick(&mut self, hot_helper: Label, osr_pc: u32, osr_exit: Option<Label>) {
+    ///
+    /// In a pinned loop region, the pinned registers are established first and hold after the
+    /// tick too: its out-of-line calls reload them from the frame (exact, as every result is
+    /// written through) before coming back.
+    ///
+    /// `own_region`: this is a back-edge of the current pinned region to its own header; the
+    /// countdown register counts (any other tick in a region flushes it and counts in memory).
+    pub(crate) fn tick(
+        &mut self,
+        hot_helper: Label,
+        osr_pc: u32,
+        osr_exit: Option<Label>,
+        own_region: bool,
+    ) {
         let (stub, back) = (self.asm.new_label(), self.asm.new_label());
-        self.attention_stubs.push((stub, back));
-        self.cache().forget_all();
-        self.asm.tick(stub, back, hot_helper, osr_pc, osr_exit);
+        if own_region && self.counted {
+            self.restore_pins();
+            let reload = x64::TickReload {
+                counter: COUNTER_REG,
+                gprs: self.pins.clone(),
+                xmms: self.v128_pins.clone(),
+            };
+            self.cache().forget_all();
+            self.asm
+                .tick(stub, back, hot_helper, osr_pc, osr_exit, Some(&reload));
+            self.record_pins();
+            self.attention_stubs.push((stub, back, Some(reload)));
+        } else if self.asm.frame().ticks {
+            self.before_call();
+            self.cache().forget_all();
+            self.asm
+                .tick(stub, back, hot_helper, osr_pc, osr_exit, None);
+            self.attention_stubs.push((stub, back, None));
+        } else {
+            debug_assert!(
+                osr_exit.is_none(),
+                "a function without loops ticks at entry only"
+            );
+            self.cache().forget_all();
+            let defined = self.defined;
+            self.asm
+                .tick_through_scratch(stub, back, hot_helper, osr_pc, defined);
+            self.attention_stubs.push((stub, back, None));
+        }
     }
 
     /// Pays `amount` fuel from the store, or leaves for the out-of-fuel exit

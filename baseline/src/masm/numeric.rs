@@ -117,21 +117,22 @@ impl Masm {
     /// `dst = src`.
     pub(crate) fn copy_slot(&mut self, dst: u32, src: u32) {
         let r = self.value_reg(src);
-        self.write_slot(dst, r);
-    }
-
-    /// `dst = src` always through a freshly loaded register. (The sequence `ReturnSlot` has
-    /// always used; [`Masm::copy_slot`] would do, one `mov` shorter when `src` is cached.)
-    pub(crate) fn copy_slot_through_fresh_register(&mut self, dst: u32, src: u32) {
-        let r = self.alloc(&[]);
-        self.load_slot(Width::W64, r, src);
-        self.write_slot(dst, r);
+        match self.pin_of(dst) {
+            Some(p) if p != r => {
+                self.claim_for(p, dst);
+                self.asm.mov(Width::W64, p, r);
+                self.write_slot(dst, p);
+            }
+            _ => self.write_slot(dst, r),
+        }
     }
 
     /// `dst = value`.
     pub(crate) fn store_const(&mut self, dst: u32, value: u64) {
-        if let Ok(imm) = i32::try_from(value as i64) {
-            self.cache().forget_slot(dst);
+        if let Ok(imm) = i32::try_from(value as i64)
+            && self.pin_of(dst).is_none()
+        {
+            self.forget_written(dst, 1);
             self.asm.store_slot_imm(dst, imm);
         } else {
             self.compute_into_slot(dst, |asm, r| asm.mov_imm64(r, value));
@@ -173,11 +174,14 @@ impl Masm {
             Operand::Imm(imm) => Src::Imm(imm),
         };
         let r = match src {
-            Src::Reg(s) => self.alloc(&[Some(s)]),
-            Src::Frame(_) | Src::Imm(_) => self.alloc(&[]),
+            Src::Reg(s) => self.alloc_for(dst, &[Some(s)]),
+            Src::Frame(_) | Src::Imm(_) => self.alloc_for(dst, &[]),
         };
-        self.load_slot(width, r, lhs);
-        self.claim(r);
+        if self.place(lhs) != Place::Reg(r) {
+            self.claim_for(r, dst);
+        }
+        self.load_operand(width, r, lhs);
+        self.claim_for(r, dst);
         self.asm.alu(op, width, r, src);
         self.write_slot(dst, r);
     }
@@ -185,13 +189,16 @@ impl Masm {
     /// `dst = lhs <op> rhs` at `width` (shifts and rotates).
     pub(crate) fn shift(&mut self, op: ShiftOp, width: Width, dst: u32, lhs: u32, rhs: Operand) {
         let r = match rhs {
-            Operand::Imm(_) => self.alloc(&[]),
+            Operand::Imm(_) => self.alloc_for(dst, &[]),
             Operand::Slot(s) => {
                 let b = self.place(s);
-                self.alloc(&[b.reg(), Some(Gpr::RCX)])
+                self.alloc_for(dst, &[b.reg(), Some(Gpr::RCX)])
             }
         };
-        self.load_slot(width, r, lhs);
+        if self.place(lhs) != Place::Reg(r) {
+            self.claim_for(r, dst);
+        }
+        self.load_operand(width, r, lhs);
         let count = match rhs {
             Operand::Imm(imm) => ShiftCount::Imm(imm),
             Operand::Slot(s) => {
@@ -199,7 +206,7 @@ impl Masm {
                 ShiftCount::Cl
             }
         };
-        self.claim(r);
+        self.claim_for(r, dst);
         self.asm.shift(op, width, r, count);
         self.write_slot(dst, r);
     }

@@ -348,16 +348,59 @@ impl Masm {
         x
     }
 
-    /// A cache register for a result, not one of `avoid`; it has no entry.
+    /// A cache register for a result, not one of `avoid` nor a pinned one; it has no entry.
     fn alloc_xmm(&mut self, avoid: &[Xmm]) -> Xmm {
-        self.cache().xmm.take_next(|x| avoid.contains(&x))
+        let pinned = self
+            .v128_pins
+            .iter()
+            .fold(0u16, |mask, &(p, _)| mask | 1 << p.number());
+        self.cache()
+            .xmm
+            .take_next(|x| avoid.contains(&x) || pinned & (1 << x.number()) != 0)
     }
 
-    /// Stores `x` to `slot`'s two slots and remembers that `x` holds them.
+    /// A register for slot `dst`'s new `v128`: its pinned register when it has one that
+    /// `avoid` does not name (its entry dropped), else [`Masm::alloc_xmm`]'s.
+    fn alloc_xmm_for(&mut self, dst: u32, avoid: &[Xmm]) -> Xmm {
+        let pinned = self
+            .v128_pins
+            .iter()
+            .find(|&&(_, s)| s == dst)
+            .map(|&(p, _)| p);
+        match pinned {
+            Some(p) if !avoid.contains(&p) => {
+                // Its old value (dirty or not) is superseded by the result.
+                self.forget_written(dst, 2);
+                p
+            }
+            _ => self.alloc_xmm(avoid),
+        }
+    }
+
+    /// Stores `x` to `slot`'s two slots and remembers that `x` holds them; a pinned `v128`'s
+    /// value goes to its pinned register instead, unstored (dirty).
     fn write_v128(&mut self, slot: u32, x: Xmm) {
-        self.cache().forget_slots(slot, 2);
-        self.asm.store_v128(slot, x);
-        self.cache().xmm.record(x, slot);
+        self.forget_written(slot, 2);
+        match self.v128_pins.iter().position(|&(_, s)| s == slot) {
+            // Deferred: the pinned register is the slots' value until a flush (a result
+            // computed elsewhere moves there; its old value is superseded).
+            Some(k) => {
+                let p = self.v128_pins[k].0;
+                if p != x {
+                    self.cache().xmm.forget_reg(p);
+                    self.asm.mov_v128(p, x);
+                }
+                self.dirty.xmm |= 1 << k;
+                self.cache().xmm.record(p, slot);
+            }
+            None => {
+                self.asm.store_v128(slot, x);
+                // A pinned register keeps its own slot's entry (its only one: it may be dirty).
+                if !self.v128_pins.iter().any(|&(p, _)| p == x) {
+                    self.cache().xmm.record(x, slot);
+                }
+            }
+        }
     }
 
     // ---- lane-wise operations ----
@@ -365,7 +408,7 @@ impl Masm {
     /// `dst = op(src)`.
     pub(crate) fn v128_unary(&mut self, op: V128Unary, dst: u32, src: u32) {
         let a = self.v128_operand(src, &[]);
-        let d = self.alloc_xmm(&[a]);
+        let d = self.alloc_xmm_for(dst, &[a]);
         self.asm.v128_unary(op, d, a);
         self.write_v128(dst, d);
     }
@@ -374,7 +417,7 @@ impl Masm {
     pub(crate) fn v128_binary(&mut self, op: V128Binary, dst: u32, lhs: u32, rhs: u32) {
         let a = self.v128_operand(lhs, &[]);
         let b = self.v128_operand(rhs, &[a]);
-        let d = self.alloc_xmm(&[a, b]);
+        let d = self.alloc_xmm_for(dst, &[a, b]);
         self.asm.v128_binary(op, d, a, b);
         self.write_v128(dst, d);
     }
@@ -384,7 +427,7 @@ impl Masm {
         let x = self.v128_operand(a, &[]);
         let y = self.v128_operand(b, &[x]);
         let z = self.v128_operand(c, &[x, y]);
-        let d = self.alloc_xmm(&[x, y, z]);
+        let d = self.alloc_xmm_for(dst, &[x, y, z]);
         self.asm.v128_ternary(op, d, x, y, z);
         self.write_v128(dst, d);
     }
@@ -510,7 +553,7 @@ impl Masm {
         check: HeapCheck,
     ) {
         let (a, disp) = self.memory_address(addr, offset, kind.bytes(), check, None);
-        let d = self.alloc_xmm(&[]);
+        let d = self.alloc_xmm_for(dst, &[]);
         self.trap_site(TrapCode::MemoryOutOfBounds);
         self.asm.heap_load_v128(kind, d, a, disp);
         self.write_v128(dst, d);

@@ -152,9 +152,44 @@ pub(crate) struct X64 {
     consts: Vec<(u128, DynamicLabel)>,
     #[cfg(debug_assertions)]
     writes: Writes,
-    /// Where the last unconditional `jmp` to a label ended (debug builds).
-    #[cfg(debug_assertions)]
+    /// Where the last unconditional `jmp` to a label (or `ret`) ended.
     jump_end: Option<u32>,
+    /// The fixed registers this function's frame saves and uses.
+    frame: FrameRegs,
+}
+
+/// What a tick in a pinned loop region counts in and reloads after its calls: the countdown
+/// register and the pinned `(register, slot)` pairs of both classes.
+#[derive(Debug, Clone)]
+pub(crate) struct TickReload {
+    pub(crate) counter: Gpr,
+    pub(crate) gprs: Vec<(Gpr, u32)>,
+    pub(crate) xmms: Vec<(Xmm, u32)>,
+}
+
+/// Which fixed registers a function uses beyond `rbx` (fp) and `r15` (vmctx), which every
+/// function uses; its prologue saves exactly these (and its epilogue restores them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FrameRegs {
+    /// `r12` (the interrupt flag's address) and `r13` (the countdown's address): for the
+    /// ticks of loop back-edges. A function without loops ticks once, at its entry, through
+    /// scratch registers.
+    pub(crate) ticks: bool,
+    /// `r14` (the memory base): for a module with a memory.
+    pub(crate) memory: bool,
+}
+
+impl FrameRegs {
+    /// Every fixed register.
+    pub(crate) const ALL: FrameRegs = FrameRegs {
+        ticks: true,
+        memory: true,
+    };
+
+    /// How many registers the prologue pushes after `rbp`.
+    fn pushes(self) -> u32 {
+        2 + 2 * u32::from(self.ticks) + u32::from(self.memory)
+    }
 }
 
 // One `[rax + rcx * 8]` operand indexes a table's element array: the scale is an element's
@@ -176,9 +211,19 @@ impl X64 {
             consts: Vec::new(),
             #[cfg(debug_assertions)]
             writes: Writes::default(),
-            #[cfg(debug_assertions)]
             jump_end: None,
+            frame: FrameRegs::ALL,
         }
+    }
+
+    /// Sets the fixed registers the function's frame saves (before its first prologue).
+    pub(crate) fn set_frame(&mut self, frame: FrameRegs) {
+        self.frame = frame;
+    }
+
+    /// The fixed registers the function's frame saves.
+    pub(crate) fn frame(&self) -> FrameRegs {
+        self.frame
     }
 
     /// The current code offset.
@@ -231,24 +276,23 @@ impl X64 {
         std::mem::take(&mut self.writes)
     }
 
-    /// Whether the last instruction emitted is an unconditional `jmp` to a label.
-    #[cfg(debug_assertions)]
+    /// Whether the last instruction emitted is an unconditional `jmp` to a label or a `ret`
+    /// (what follows is reached only through a label).
     pub(crate) fn ends_in_jump(&self) -> bool {
         self.jump_end == Some(self.offset())
     }
 
     // ---- labels, jumps, traps ----
 
+    /// Binds `label` here: code that follows is reachable through it (whatever precedes it).
     pub(crate) fn bind(&mut self, label: DynamicLabel) {
         dynasm!(self.ops ; .arch x64 ; =>label);
+        self.jump_end = None;
     }
 
     pub(crate) fn jmp(&mut self, label: DynamicLabel) {
         dynasm!(self.ops ; .arch x64 ; jmp =>label);
-        #[cfg(debug_assertions)]
-        {
-            self.jump_end = Some(self.offset());
-        }
+        self.jump_end = Some(self.offset());
     }
 
     pub(crate) fn jcc(&mut self, cond: Cond, label: DynamicLabel) {
@@ -1188,11 +1232,20 @@ impl X64 {
             ; push rbp
             ; mov rbp, rsp
             ; push rbx
-            ; push r12
-            ; push r13
-            ; push r14
-            ; push r15
-            ; sub rsp, 8
+        );
+        if self.frame.ticks {
+            dynasm!(self.ops ; .arch x64 ; push r12 ; push r13);
+        }
+        if self.frame.memory {
+            dynasm!(self.ops ; .arch x64 ; push r14);
+        }
+        dynasm!(self.ops ; .arch x64 ; push r15);
+        // The return address and rbp are 16 bytes: an odd count of pushes needs 8 more.
+        if self.frame.pushes() % 2 == 1 {
+            dynasm!(self.ops ; .arch x64 ; sub rsp, 8);
+        }
+        dynasm!(self.ops
+            ; .arch x64
             ; mov r15, rdi
             ; mov rbx, rsi
         );
@@ -1207,7 +1260,12 @@ impl X64 {
         dynasm!(self.ops
             ; .arch x64
             ; mov rax, [r15 + off::STORE as i32]
-            ; mov r12, [rax + off::STORE_INTERRUPT as i32]
+        );
+        if self.frame.ticks {
+            dynasm!(self.ops ; .arch x64 ; mov r12, [rax + off::STORE_INTERRUPT as i32]);
+        }
+        dynasm!(self.ops
+            ; .arch x64
             ; cmp rsp, [rax + off::STORE_NATIVE_STACK_LIMIT as i32]
             ; jb =>overflow
             ; lea rcx, [rbx + frame_bytes]
@@ -1241,9 +1299,13 @@ impl X64 {
     }
 
     /// The interrupt check and the hotness countdown: leave for `attention` when the flag is
-    /// set (it comes back to `back`, bound here, right after the check); when the countdown crosses zero, call `hot_helper` with `edx` = `osr_pc` and, with
-    /// `osr_exit`, leave for it when the helper returns an address. Writes `rax` and `rdx`
-    /// (the helper clobbers every scratch register).
+    /// set (it comes back to `back`, bound here, right after the check); when the countdown
+    /// crosses zero, call `hot_helper` with `edx` = `osr_pc` and, with `osr_exit`, leave for
+    /// it when the helper returns an address. The countdown is `[r13]`, or with
+    /// `in_registers` its `counter` register; the helper call then stores the registers of
+    /// `in_registers` first ([`X64::flush`]: the frame must be exact for on-stack
+    /// replacement) and reloads them after, when it comes back ([`X64::reload`]). Writes `rax` and `rdx` (the helper clobbers every scratch register)
+    /// and the registers of `in_registers`.
     pub(crate) fn tick(
         &mut self,
         attention: DynamicLabel,
@@ -1251,6 +1313,7 @@ impl X64 {
         hot_helper: DynamicLabel,
         osr_pc: u32,
         osr_exit: Option<DynamicLabel>,
+        in_registers: Option<&TickReload>,
     ) {
         self.wrote(&[Gpr::RAX, Gpr::RDX]);
         let osr_pc = osr_pc as i32;
@@ -1259,8 +1322,20 @@ impl X64 {
             ; cmp BYTE [r12], 0
             ; jne =>attention
             ; =>back
-            ; sub DWORD [r13], 1
-            ; jns >cool
+        );
+        match in_registers {
+            Some(reload) => {
+                self.wrote(&[reload.counter]);
+                dynasm!(self.ops ; .arch x64 ; sub Rd(reload.counter.0), 1);
+            }
+            None => dynasm!(self.ops ; .arch x64 ; sub DWORD [r13], 1),
+        }
+        dynasm!(self.ops ; .arch x64 ; jns >cool);
+        if let Some(reload) = in_registers {
+            self.flush(reload);
+        }
+        dynasm!(self.ops
+            ; .arch x64
             ; mov edx, osr_pc
             ; call =>hot_helper
         );
@@ -1271,7 +1346,45 @@ impl X64 {
                 ; jnz =>osr_exit
             );
         }
+        if let Some(reload) = in_registers {
+            self.reload(reload);
+        }
         dynasm!(self.ops ; .arch x64 ; cool:);
+    }
+
+    /// Before a call out of a pinned loop region: stores the pinned registers to their slots
+    /// (their values may be the only current ones) and the countdown register to `[r13]`.
+    pub(crate) fn flush(&mut self, reload: &TickReload) {
+        for &(r, slot) in &reload.gprs {
+            self.store_slot(slot, r);
+        }
+        for &(x, slot) in &reload.xmms {
+            self.store_v128(slot, x);
+        }
+        self.store_countdown(reload.counter);
+    }
+
+    /// After a call out of a pinned loop region: reloads the pinned registers from the frame
+    /// and the countdown register from memory.
+    pub(crate) fn reload(&mut self, reload: &TickReload) {
+        for &(r, slot) in &reload.gprs {
+            self.load_slot(Width::W64, r, slot);
+        }
+        for &(x, slot) in &reload.xmms {
+            self.load_v128(x, slot);
+        }
+        self.load_countdown_value(reload.counter);
+    }
+
+    /// `mov [r13], r32`: the countdown kept in `r` back to memory.
+    pub(crate) fn store_countdown(&mut self, r: Gpr) {
+        dynasm!(self.ops ; .arch x64 ; mov DWORD [r13], Rd(r.0));
+    }
+
+    /// `mov r32, [r13]`: the countdown into `r`.
+    pub(crate) fn load_countdown_value(&mut self, r: Gpr) {
+        self.wrote(&[r]);
+        dynasm!(self.ops ; .arch x64 ; mov Rd(r.0), DWORD [r13]);
     }
 
     /// `mov rdi, r15; mov rsi, rbx`: this frame's vmctx and fp as the arguments of a tail
@@ -1288,20 +1401,56 @@ impl X64 {
     /// Undoes [`X64::enter_frame`]'s pushes (the stack is then as at entry, return address on
     /// top).
     pub(crate) fn leave_frame(&mut self) {
+        if self.frame.pushes() % 2 == 1 {
+            dynasm!(self.ops ; .arch x64 ; add rsp, 8);
+        }
+        dynasm!(self.ops ; .arch x64 ; pop r15);
+        if self.frame.memory {
+            dynasm!(self.ops ; .arch x64 ; pop r14);
+        }
+        if self.frame.ticks {
+            dynasm!(self.ops ; .arch x64 ; pop r13 ; pop r12);
+        }
         dynasm!(self.ops
             ; .arch x64
-            ; add rsp, 8
-            ; pop r15
-            ; pop r14
-            ; pop r13
-            ; pop r12
             ; pop rbx
             ; pop rbp
         );
     }
 
+    /// The tick of a function whose frame has no tick registers (see [`FrameRegs::ticks`]):
+    /// [`X64::tick`] without `osr_exit`, reaching the interrupt flag and defined function
+    /// `defined`'s countdown through `rax`. Writes `rax` and `rdx`.
+    pub(crate) fn tick_through_scratch(
+        &mut self,
+        attention: DynamicLabel,
+        back: DynamicLabel,
+        hot_helper: DynamicLabel,
+        osr_pc: u32,
+        defined: u32,
+    ) {
+        self.wrote(&[Gpr::RAX, Gpr::RDX]);
+        let counter = off::countdown_entry(defined);
+        let osr_pc = osr_pc as i32;
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, [r15 + off::STORE as i32]
+            ; mov rax, [rax + off::STORE_INTERRUPT as i32]
+            ; cmp BYTE [rax], 0
+            ; jne =>attention
+            ; =>back
+            ; mov rax, [r15 + off::HOT_COUNTERS as i32]
+            ; sub DWORD [rax + counter], 1
+            ; jns >cool
+            ; mov edx, osr_pc
+            ; call =>hot_helper
+            ; cool:
+        );
+    }
+
     pub(crate) fn ret(&mut self) {
         dynasm!(self.ops ; .arch x64 ; ret);
+        self.jump_end = Some(self.offset());
     }
 
     /// `jmp rax`.

@@ -1,0 +1,270 @@
+//! Pinned loop regions: which loops keep which slots in registers across their back-edges.
+//!
+//! A *region* is an innermost loop's code from its header to its last back-edge: the loop
+//! header bytecode index `header` and the index `end` of the last branch back to it, with no
+//! other loop header in between. A region qualifies when the only edges into it are the
+//! fall-through into its header, its OSR entry and branches from inside it (always so for
+//! bytecode translated from structured wasm; checked, not assumed). In a qualifying region,
+//! the slots the region uses most (reads and writes, counted once per instruction operand)
+//! are *pinned*, scalars and `v128`s (told apart by the instructions writing them) separately:
+//! the masm keeps each in a register of its own at every label of the region
+//! (`Masm::enter_region` / `Masm::restore_pins`), so a loop-carried value is a register operand
+//! at the top of every iteration instead of a load, and its stores are deferred to the points
+//! where the frame must be exact (see the masm's module docs, "Pinned loop regions and
+//! deferred stores"). The choice only affects speed: any choice is correct.
+//!
+//! The analysis is linear: one pass over the branches, one over the instructions of the
+//! regions (which are disjoint), with a slot-indexed counter reused across regions.
+
+use tierup_interp::{CompiledFunc, Instr};
+
+use super::branch_target;
+use crate::masm::{MAX_PINS, MAX_V128_PINS};
+
+/// A pinned loop region (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Region {
+    /// Bytecode index of the loop header.
+    pub(super) header: u32,
+    /// Bytecode index of the last back-edge to `header`.
+    pub(super) end: u32,
+    /// The scalar slots to keep in general-purpose registers, most used first (at most
+    /// [`MAX_PINS`]).
+    pub(super) slots: Vec<u32>,
+    /// The `v128` slots (the first of each pair) to keep in SSE registers, most used first
+    /// (at most [`MAX_V128_PINS`]).
+    pub(super) v128_slots: Vec<u32>,
+}
+
+impl Region {
+    /// Whether bytecode index `i` lies in the region.
+    pub(super) fn contains(&self, i: usize) -> bool {
+        (self.header as usize..=self.end as usize).contains(&i)
+    }
+}
+
+/// The pinned regions of `func`, in bytecode order (each with at least one pinned slot).
+pub(super) fn loop_regions(func: &CompiledFunc) -> Vec<Region> {
+    let code = &func.code;
+    // The last back-edge of every loop header.
+    let mut ends: Vec<(u32, u32)> = Vec::new();
+    for (i, instr) in code.iter().enumerate() {
+        if let Some(offset) = instr.branch_offset()
+            && offset <= 0
+        {
+            let header = branch_target(i, offset) as u32;
+            match ends.iter_mut().find(|(h, _)| *h == header) {
+                Some((_, end)) => *end = (*end).max(i as u32),
+                None => ends.push((header, i as u32)),
+            }
+        }
+    }
+    ends.sort_unstable();
+    // Innermost loops: no other header inside (headers are sorted, so only the next one can be).
+    let mut regions: Vec<Region> = Vec::new();
+    for (k, &(header, end)) in ends.iter().enumerate() {
+        if ends.get(k + 1).is_none_or(|&(next, _)| next > end) {
+            regions.push(Region {
+                header,
+                end,
+                slots: Vec::new(),
+                v128_slots: Vec::new(),
+            });
+        }
+    }
+    if regions.is_empty() {
+        return regions;
+    }
+    // Drop the regions some edge enters from outside (anywhere but the fall-through into
+    // the header).
+    let mut entered = vec![false; regions.len()];
+    let mut edge = |from: usize, to: usize| {
+        let k = regions.partition_point(|r| r.header as usize <= to);
+        if let Some(k) = k.checked_sub(1)
+            && regions[k].contains(to)
+            && !regions[k].contains(from)
+        {
+            entered[k] = true;
+        }
+    };
+    for (i, instr) in code.iter().enumerate() {
+        if let Some(offset) = instr.branch_offset() {
+            edge(i, branch_target(i, offset));
+        }
+        if let Instr::BrTable { len, .. } = *instr {
+            for k in 0..=len as usize {
+                edge(i, i + 1 + k);
+            }
+        }
+    }
+    // Count the uses of each slot in each region and keep the most used.
+    let mut counts = vec![0u32; func.frame_size as usize];
+    let mut is_v128 = vec![false; func.frame_size as usize];
+    let mut touched: Vec<u32> = Vec::new();
+    let mut out = Vec::with_capacity(regions.len());
+    for (region, entered) in regions.into_iter().zip(entered) {
+        if entered {
+            continue;
+        }
+        let mut count = |slot: u32| {
+            if let Some(c) = counts.get_mut(slot as usize) {
+                if *c == 0 {
+                    touched.push(slot);
+                }
+                *c += 1;
+            }
+        };
+        for instr in &code[region.header as usize..=region.end as usize] {
+            let mut instr = *instr;
+            for_each_read(&instr, &mut count);
+            let v128 = writes_v128(&instr);
+            if let Some(&mut dst) = instr.dst_mut() {
+                count(dst);
+                if v128 && let Some(flag) = is_v128.get_mut(dst as usize) {
+                    *flag = true;
+                }
+            }
+        }
+        let mut used: Vec<(u32, u32, bool)> = touched
+            .drain(..)
+            .map(|slot| {
+                let v128 = std::mem::take(&mut is_v128[slot as usize]);
+                (std::mem::take(&mut counts[slot as usize]), slot, v128)
+            })
+            .collect();
+        used.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let pick = |v128: bool, max: usize| -> Vec<u32> {
+            used.iter()
+                .filter(|u| u.2 == v128)
+                .take(max)
+                .map(|u| u.1)
+                .collect()
+        };
+        let (slots, v128_slots) = (pick(false, MAX_PINS), pick(true, MAX_V128_PINS));
+        if !slots.is_empty() || !v128_slots.is_empty() {
+            out.push(Region {
+                slots,
+                v128_slots,
+                ..region
+            });
+        }
+    }
+    out
+}
+
+/// Whether `instr`'s result (if any) is a `v128`, by the instruction list's names: the
+/// `V128…` and `…128` instructions and the lane-shaped ones (`I32x4Add`, …), but those that
+/// reduce a vector to a scalar.
+fn writes_v128(instr: &Instr) -> bool {
+    let name = instr.opcode().name();
+    let vector = name.starts_with("V128")
+        || name.ends_with("128")
+        || ["I8x16", "I16x8", "I32x4", "I64x2", "F32x4", "F64x2"]
+            .iter()
+            .any(|shape| name.starts_with(shape));
+    vector
+        && !["ExtractLane", "AllTrue", "AnyTrue", "Bitmask"]
+            .iter()
+            .any(|scalar| name.contains(scalar))
+}
+
+/// Generates [`for_each_read`] from the instruction list: by the list's naming rules, fields
+/// called `lhs`, `rhs`, `src`, `addr` and `index` are slots read. (A heuristic's input: a slot
+/// missed or counted wrongly only makes pinning choose worse, never wrong.)
+macro_rules! define_for_each_read {
+    ({ $($scalar:tt)* } simd { $($simd:tt)* }) => {
+        define_for_each_read!(@all $($scalar)* $($simd)*);
+    };
+    (@all $(
+        $(#[doc = $doc:literal])*
+        $name:ident { $( $(@$marked:ident)? $($plain:ident)? : $ty:ty ),* }
+        $( $relation:ident($related:ident) )*
+        ;
+    )*) => {
+        /// Calls `f` with each slot `instr` reads (see [`define_for_each_read`]).
+        #[allow(unused_variables, reason = "each arm binds every field but uses few")]
+        fn for_each_read(instr: &Instr, f: &mut impl FnMut(u32)) {
+            match *instr {
+                $( Instr::$name { $( $($marked)? $($plain)? ),* } => {
+                    $( read_field!(f; $($marked $marked)? $($plain $plain)?); )*
+                } )*
+            }
+        }
+    };
+}
+
+/// `read_field!(f; name name)`: `f(name)` when the field `name` is a slot read.
+macro_rules! read_field {
+    ($f:ident; lhs $x:ident) => {
+        $f($x)
+    };
+    ($f:ident; rhs $x:ident) => {
+        $f($x)
+    };
+    ($f:ident; src $x:ident) => {
+        $f($x)
+    };
+    ($f:ident; addr $x:ident) => {
+        $f($x)
+    };
+    ($f:ident; index $x:ident) => {
+        $f($x)
+    };
+    ($f:ident; $other:ident $x:ident) => {
+        ()
+    };
+}
+
+tierup_interp::for_each_instr!(define_for_each_read);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_follow_the_naming_rules() {
+        let mut seen = Vec::new();
+        for_each_read(
+            &Instr::I32Add {
+                dst: 1,
+                lhs: 2,
+                rhs: 3,
+            },
+            &mut |s| seen.push(s),
+        );
+        for_each_read(&Instr::BrIfNez { src: 4, offset: -1 }, &mut |s| {
+            seen.push(s)
+        });
+        for_each_read(
+            &Instr::I32AddImm {
+                dst: 5,
+                lhs: 6,
+                imm: 7,
+            },
+            &mut |s| seen.push(s),
+        );
+        assert_eq!(seen, [2, 3, 4, 6]);
+    }
+
+    #[test]
+    fn v128_results_are_told_apart() {
+        let add = Instr::F32x4Add {
+            dst: 0,
+            lhs: 2,
+            rhs: 4,
+        };
+        assert!(writes_v128(&add));
+        let lane = Instr::F32x4ExtractLane {
+            dst: 0,
+            src: 2,
+            lane: 1,
+        };
+        assert!(!writes_v128(&lane));
+        let scalar = Instr::I32Add {
+            dst: 0,
+            lhs: 1,
+            rhs: 2,
+        };
+        assert!(!writes_v128(&scalar));
+    }
+}
