@@ -117,3 +117,38 @@ fn machine_code_snapshots() {
         mismatches.join("\n")
     );
 }
+
+/// The innermost loop's header is reported (for the runtime to align it), and only with a loop.
+#[test]
+fn the_innermost_loop_header_is_an_instruction_boundary_of_the_inner_loop() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (func (param i32) (result i32) (local i32 i32)
+            (loop $outer
+              (local.set 2 (i32.const 0))
+              (loop $inner
+                (local.set 1 (i32.add (local.get 1) (local.get 2)))
+                (br_if $inner (i32.lt_u (local.tee 2 (i32.add (local.get 2) (i32.const 1)))
+                                        (i32.const 10))))
+              (br_if $outer (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+            (local.get 1))
+          (func (result i32) (i32.const 7)))"#,
+    )
+    .expect("parses");
+    let info = Arc::new(ModuleInfo::parse_with(wasm, Features::SUPPORTED).expect("validates"));
+    let module = InterpModule::new(info.clone());
+    let env = CompileEnv {
+        num_imported_funcs: 0,
+        has_memory: false,
+        bounds_checks: BoundsChecks::Guard,
+        cpu: CpuFeatures { sse42: true },
+    };
+    let mut defined = info.defined_funcs();
+    let looping = compile(module.compiled(defined.next().unwrap()).unwrap(), &env).unwrap();
+    let header = looping.hot_loop.expect("a loop");
+    assert!(looping.instr_offsets.contains(&header));
+    // The outer loop's header is the first instruction; the inner one's comes later.
+    assert!(header > looping.instr_offsets[0]);
+    let straight = compile(module.compiled(defined.next().unwrap()).unwrap(), &env).unwrap();
+    assert_eq!(straight.hot_loop, None);
+}

@@ -600,7 +600,15 @@ mod tests {
     fn the_innermost_loop_is_the_one_with_the_shortest_back_edge() {
         // Blocks at 0, 10, 20, 30, 40, 50: an outer loop 10..50 around an inner one 20..40.
         let starts = [0, 10, 20, 30, 40, 50];
-        let edges = [(0, 10), (10, 20), (20, 30), (30, 20), (30, 40), (40, 10), (40, 50)];
+        let edges = [
+            (0, 10),
+            (10, 20),
+            (20, 30),
+            (30, 20),
+            (30, 40),
+            (40, 10),
+            (40, 50),
+        ];
         assert_eq!(innermost_loop_header(&starts, &edges), Some(20));
         // No back-edge, no loop.
         assert_eq!(innermost_loop_header(&starts, &[(0, 10), (10, 50)]), None);

@@ -134,6 +134,7 @@ impl<'a> Codegen<'a> {
         self.emit_hot_helper();
         self.emit_call_ref_helper();
         let osr_entries = self.emit_osr_entries();
+        let hot_loop = self.innermost_loop_header(&instr_offsets, body_end);
         let (code, data_offset, traps) = self
             .m
             .finish()
@@ -145,7 +146,26 @@ impl<'a> Codegen<'a> {
             osr_entries,
             instr_offsets,
             body_end,
+            hot_loop,
         })
+    }
+
+    /// The code offset of the header of the innermost loop: the target of the back-edge
+    /// (a branch to itself or an earlier instruction) whose code spans the fewest bytes, the
+    /// first such on a tie.
+    fn innermost_loop_header(&self, instr_offsets: &[u32], body_end: u32) -> Option<u32> {
+        let end_of = |i: usize| instr_offsets.get(i + 1).copied().unwrap_or(body_end);
+        self.func
+            .code
+            .iter()
+            .enumerate()
+            .filter_map(|(i, instr)| {
+                let offset = instr.branch_offset().filter(|&o| o <= 0)?;
+                let header = instr_offsets[branch_target(i, offset)];
+                Some((end_of(i).saturating_sub(header), header))
+            })
+            .min()
+            .map(|(_, header)| header)
     }
 
     /// Before instruction `i` (and its label): ends the current pinned region after its

@@ -312,10 +312,13 @@ fn layout(code: &[(&[u8], Option<u32>)], first: usize) -> (Vec<usize>, usize) {
     let mut size = first;
     for &(piece, anchor) in code {
         size = match anchor {
-            // The smallest offset from which `anchor` falls on a cache-line boundary.
+            // The smallest 16-byte-aligned offset from which the 16-byte block holding
+            // `anchor` starts a cache line. (Pieces stay 16-byte aligned: both JITs align
+            // their constant pools relative to the piece's start, and legacy-SSE instructions
+            // fault on a misaligned 16-byte memory operand.)
             Some(anchor) => {
-                let anchor = anchor as usize % CACHE_LINE;
-                (size + anchor).next_multiple_of(CACHE_LINE) - anchor
+                let block = anchor as usize % CACHE_LINE / PIECE_ALIGN * PIECE_ALIGN;
+                (size + block).next_multiple_of(CACHE_LINE) - block
             }
             None => size.next_multiple_of(PIECE_ALIGN),
         };
@@ -360,10 +363,11 @@ impl CodeArena {
         self.publish_anchored(&pieces)
     }
 
-    /// [`CodeArena::publish`] with an *anchor* per piece: the offset in it of a byte that
-    /// must start a cache line (the header of its hottest loop, so that the loop's speed does
-    /// not depend on where the piece happens to land; see `OptCode::hot_loop`), or `None` for
-    /// 16-byte alignment. An anchor costs at most 63 bytes of padding.
+    /// [`CodeArena::publish`] with an *anchor* per piece: the offset in it of a byte whose
+    /// 16-byte block must start a cache line (the header of its innermost loop, so that the
+    /// loop's speed does not depend on where the piece happens to land; see
+    /// `OptCode::hot_loop`), or `None`. Every piece stays 16-byte aligned; an anchor costs at
+    /// most 48 bytes of padding.
     ///
     /// # Errors
     /// As [`CodeArena::publish`].
@@ -588,7 +592,7 @@ mod tests {
     }
 
     #[test]
-    fn an_anchor_starts_a_cache_line_in_every_mapping() {
+    fn an_anchors_16_byte_block_starts_a_cache_line_in_every_mapping() {
         for mapping in [Mapping::Dual, Mapping::Protect] {
             let arena = arena(mapping, 1 << 20);
             let a = return_const(3);
@@ -597,9 +601,15 @@ mod tests {
                 let ranges = arena
                     .publish_anchored(&[(&a, None), (&b, Some(anchor))])
                     .unwrap();
-                assert_eq!((ranges[1].start + anchor as usize) % CACHE_LINE, 0);
+                assert_eq!(ranges[1].start % PIECE_ALIGN, 0);
+                let line_offset = (ranges[1].start + anchor as usize) % CACHE_LINE;
+                assert_eq!(
+                    line_offset,
+                    anchor as usize % PIECE_ALIGN,
+                    "anchor {anchor}"
+                );
                 assert!(ranges[1].start >= ranges[0].end(), "pieces do not overlap");
-                assert!(ranges[1].start - ranges[0].end() < CACHE_LINE + PIECE_ALIGN);
+                assert!(ranges[1].start - ranges[0].end() < CACHE_LINE);
                 assert_eq!((call(ranges[0]), call(ranges[1])), (3, 4));
             }
         }

@@ -277,8 +277,12 @@ impl ModuleJit {
                     let start = Instant::now();
                     let code =
                         tierup_baseline::compile(bytecode, &self.env).map_err(|e| e.to_string())?;
-                    let range =
-                        self.publish(&code.code, None, &code.traps, Some(bytecode.func_index))?;
+                    let range = self.publish(
+                        &code.code,
+                        code.hot_loop,
+                        &code.traps,
+                        Some(bytecode.func_index),
+                    )?;
                     let compile_time = start.elapsed();
                     self.code.publish(func, range.start);
                     Ok(BaselineFunc::new(&code, range, compile_time))
@@ -327,8 +331,14 @@ impl ModuleJit {
             compiled.push(result?);
         }
         let _order = self.publish.lock();
-        let pieces: Vec<&[u8]> = compiled.iter().map(|(c, _)| c.code.as_slice()).collect();
-        let ranges = self.arena.publish(&pieces).map_err(|e| e.to_string())?;
+        let pieces: Vec<(&[u8], Option<u32>)> = compiled
+            .iter()
+            .map(|(c, _)| (c.code.as_slice(), c.hot_loop))
+            .collect();
+        let ranges = self
+            .arena
+            .publish_anchored(&pieces)
+            .map_err(|e| e.to_string())?;
         for (func, ((code, compile_time), range)) in self
             .info
             .defined_funcs()
