@@ -543,25 +543,27 @@ impl Translator<'_, '_> {
         let module = self.env.module;
         let ty = module.func_type(func_index).clone();
         if let Some(entry) = self.native_entry(func_index) {
-            return self.call_native(entry, &ty);
+            let vmctx = self.vm.vmctx;
+            return self.call_native(entry, vmctx, &ty);
         }
         if let Some(slot) = self.late_native_slot(func_index) {
             return self.call_late_bound(slot, func_index, &ty);
         }
-        let frame = self.pass_args(&ty);
         match module.defined_func(func_index) {
             Some(defined) => {
+                let frame = self.pass_args(&ty);
                 // The entry changes when the callee tiers up: loaded at every call.
                 let entry = self.code_table_entry(defined);
                 let vmctx = self.vm.vmctx;
                 self.call_entry(entry, vmctx, frame);
+                self.take_results(&ty);
             }
             None => {
+                // An imported function: a wasm one through its native entry when it has one.
                 let func = self.vmctx_array(off::FUNCS, func_index.as_u32());
-                self.call_ref(func, frame, &ty);
+                self.call_funcref(func, &ty);
             }
         }
-        self.take_results(&ty);
     }
 
     /// Loads defined function `defined`'s code-table entry.
@@ -609,6 +611,38 @@ impl Translator<'_, '_> {
     fn call_late_bound(&mut self, slot: usize, func_index: FuncIdx, ty: &FuncType) {
         let addr = self.b.ins().iconst(I64, slot as i64);
         let native = self.b.ins().load(I64, MemFlagsData::trusted(), addr, 0);
+        let defined = self
+            .env
+            .module
+            .defined_func(func_index)
+            .expect("late-bound callees are defined");
+        self.native_or_slot_call(
+            native,
+            ty,
+            |t| {
+                let vmctx = t.vm.vmctx;
+                t.call_native(native, vmctx, ty);
+            },
+            |t| {
+                let frame = t.pass_args(ty);
+                let entry = t.code_table_entry(defined);
+                let vmctx = t.vm.vmctx;
+                t.call_entry(entry, vmctx, frame);
+                t.take_results(ty);
+            },
+        );
+    }
+
+    /// A call of type `ty` (its arguments on the stack) that takes `native_call` when `native`
+    /// is not 0, else `slot_call`; each leaves the results on the stack, which then holds
+    /// them once (block parameters of the join).
+    fn native_or_slot_call(
+        &mut self,
+        native: Value,
+        ty: &FuncType,
+        native_call: impl FnOnce(&mut Self),
+        slot_call: impl FnOnce(&mut Self),
+    ) {
         let native_block = self.b.create_block();
         let slot_block = self.b.create_block();
         let join = self.b.create_block();
@@ -619,41 +653,32 @@ impl Translator<'_, '_> {
         self.b
             .ins()
             .brif(native, native_block, &[], slot_block, &[]);
-
-        self.b.switch_to_block(native_block);
-        self.b.seal_block(native_block);
-        self.stack.extend_from_slice(&args);
-        self.call_native(native, ty);
-        let results = self.stack.split_off(self.stack.len() - ty.results().len());
-        let block_args: Vec<BlockArg> = results.iter().map(|&v| BlockArg::Value(v)).collect();
-        self.b.ins().jump(join, &block_args);
-
-        self.b.switch_to_block(slot_block);
-        self.b.seal_block(slot_block);
-        self.stack.extend_from_slice(&args);
-        let frame = self.pass_args(ty);
-        let defined = self
-            .env
-            .module
-            .defined_func(func_index)
-            .expect("late-bound callees are defined");
-        let entry = self.code_table_entry(defined);
-        let vmctx = self.vm.vmctx;
-        self.call_entry(entry, vmctx, frame);
-        self.take_results(ty);
-        let results = self.stack.split_off(self.stack.len() - ty.results().len());
-        let block_args: Vec<BlockArg> = results.iter().map(|&v| BlockArg::Value(v)).collect();
-        self.b.ins().jump(join, &block_args);
-
+        for (block, call) in [
+            (
+                native_block,
+                Box::new(native_call) as Box<dyn FnOnce(&mut Self)>,
+            ),
+            (slot_block, Box::new(slot_call)),
+        ] {
+            self.b.switch_to_block(block);
+            self.b.seal_block(block);
+            self.stack.extend_from_slice(&args);
+            call(self);
+            let results = self.stack.split_off(self.stack.len() - ty.results().len());
+            let block_args: Vec<BlockArg> = results.iter().map(|&v| BlockArg::Value(v)).collect();
+            self.b.ins().jump(join, &block_args);
+        }
         self.b.switch_to_block(join);
         self.b.seal_block(join);
         let results = self.b.block_params(join).to_vec();
         self.stack.extend(results);
     }
 
-    /// A call through a native entry: arguments and the result in registers; the callee's
-    /// frame (for its own callees) starts at `fp + own`, and it checks that frame itself.
-    fn call_native(&mut self, entry: Value, ty: &FuncType) {
+    /// A call through a native entry with instance `vmctx`: arguments and results in
+    /// registers (or Cranelift's return area, for results beyond the return registers); the
+    /// callee's frame (for its own callees) starts at `fp + own`, and it checks that frame
+    /// itself (native calls take no slot frame: optimized code is bounded by the native stack).
+    fn call_native(&mut self, entry: Value, vmctx: Value, ty: &FuncType) {
         let args = self.stack.split_off(self.stack.len() - ty.params().len());
         let fp = self.vm.fp;
         let frame = self
@@ -661,12 +686,44 @@ impl Translator<'_, '_> {
             .ins()
             .iadd_imm_u(fp, (self.vm.own_slots * SLOT_BYTES) as i64);
         let sig = self.b.import_signature(crate::native_signature(ty));
-        let mut call_args = vec![self.vm.vmctx, frame];
+        let mut call_args = vec![vmctx, frame];
         call_args.extend(args);
         let call = self.b.ins().call_indirect(sig, entry, &call_args);
         let results = self.b.inst_results(call).to_vec();
         self.reload_fuel();
         self.stack.extend(results);
+    }
+
+    /// Calls function reference `func` (a checked, non-null reference of type `ty`, its
+    /// arguments on the stack): through its native entry with its own vmctx when it has one
+    /// (the cell is read at every call, so a callee optimized later is reached there), else
+    /// through [`Translator::call_ref`].
+    fn call_funcref(&mut self, func: Value, ty: &FuncType) {
+        let cell = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            func,
+            off::FUNCREF_NATIVE as i32,
+        );
+        let native = self.b.ins().load(I64, MemFlagsData::trusted(), cell, 0);
+        self.native_or_slot_call(
+            native,
+            ty,
+            |t| {
+                let vmctx = t.b.ins().load(
+                    I64,
+                    MemFlagsData::trusted(),
+                    func,
+                    off::FUNCREF_VMCTX as i32,
+                );
+                t.call_native(native, vmctx, ty);
+            },
+            |t| {
+                let frame = t.pass_args(ty);
+                t.call_ref(func, frame, ty);
+                t.take_results(ty);
+            },
+        );
     }
 
     pub(crate) fn call_indirect(&mut self, type_index: u32, table: u32) {
@@ -690,9 +747,7 @@ impl Translator<'_, '_> {
             .load(I32, fixed(), type_ids, (type_index * 4) as i32);
         let bad = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
         self.b.ins().trapnz(bad, clif_trap(TrapCode::BadSignature));
-        let frame = self.pass_args(&ty);
-        self.call_ref(func, frame, &ty);
-        self.take_results(&ty);
+        self.call_funcref(func, &ty);
     }
 
     /// Calls function reference `func`: a wasm function through its code-table entry with

@@ -51,6 +51,11 @@ impl CodeTable {
         &self.entries[func.index()]
     }
 
+    /// The native-entry cell of `func`, for function references (`VmFuncRef::native`).
+    pub(crate) fn native_cell(&self, func: DefinedFuncIdx) -> &AtomicUsize {
+        &self.native[func.index()]
+    }
+
     /// The first entry, for the vmctx (`VmCtx::code_table`).
     pub(crate) fn as_ptr(&self) -> *const AtomicUsize {
         self.entries.as_ptr()
