@@ -9,16 +9,18 @@
 //! libcalls, all through the vmctx at the offsets of `tierup_abi::vmctx::offsets`).
 //!
 //! Two entries per function (DESIGN.md §3):
-//! - a function with at most one result is compiled with its **native** signature
-//!   ([`Compiler::compile_native`]: `extern "sysv64" fn(vmctx, fp, params..) -> result`),
-//!   which direct calls between optimized functions use; its code-table entry is a small
-//!   **slot-ABI wrapper** ([`Compiler::compile_slot_wrapper`]) that loads the arguments from
-//!   `fp[..]`, calls the native entry and stores the result;
-//! - a function with several results is compiled as its own slot-ABI entry
-//!   ([`Compiler::compile`]: `extern "sysv64" fn(vmctx, fp)`, arguments from `fp[..]`, results
-//!   to `fp[..]`).
+//! - the function is compiled with its **native** signature ([`Compiler::compile_native`]:
+//!   `extern "sysv64" fn(vmctx, fp, params..) -> results`; results beyond the return
+//!   registers in a return area the caller provides), which calls between optimized functions
+//!   use: direct calls, and `call_indirect` and calls of imported functions once the function
+//!   reference's native-entry cell (`VmFuncRef::native`) holds an entry;
+//! - its code-table entry is a small **slot-ABI wrapper** ([`Compiler::compile_slot_wrapper`])
+//!   that loads the arguments from `fp[..]`, calls the native entry and stores the results
+//!   (the tier ABI, which the interpreter and baseline code call).
 //!
-//! Either way every local and temporary lives in registers. Every position in a frame comes
+//! [`Compiler::compile`] compiles a function as its own slot-ABI entry
+//! (`extern "sysv64" fn(vmctx, fp)`, arguments from `fp[..]`, results to `fp[..]`), for
+//! inspection and tests. Every local and temporary lives in registers. Every position in a frame comes
 //! from the types (`tierup_abi::types::slot_offsets`: a value takes one 8-byte slot, a `v128`
 //! two, low half first). Calls through the code table (or a function reference) place the
 //! callee's frame at `fp + own`, `own` being the slots of the caller's parameters or results
@@ -89,10 +91,15 @@ pub struct OptEnv<'a> {
     pub eager: bool,
 }
 
-/// Whether functions of type `ty` get a native entry (arguments and the result in
-/// registers): at most one result.
+/// Whether functions of type `ty` get a native entry (arguments and results in registers):
+/// every type does. Results beyond the return registers (two integer, two vector) go to a
+/// return area the caller reserves in its own native frame (Cranelift's implicit return-area
+/// pointer, `enable_multi_ret_implicit_sret`; only optimized code calls native entries, so the
+/// convention need not match any other ABI). The slot-ABI entry ([`Compiler::compile`]) stays
+/// for inspection and tests.
 pub fn has_native_entry(ty: &tierup_abi::FuncType) -> bool {
-    ty.results().len() <= 1
+    let _ = ty;
+    true
 }
 
 /// A compiled function: position-independent machine code and its trap sites.
@@ -174,6 +181,8 @@ impl Compiler {
         set(&mut flags, "preserve_frame_pointers", "true")?;
         set(&mut flags, "enable_probestack", "false")?;
         set(&mut flags, "unwind_info", "false")?;
+        // Native entries with more results than return registers (`has_native_entry`).
+        set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
         set(
             &mut flags,
             "enable_verifier",
