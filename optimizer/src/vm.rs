@@ -635,7 +635,8 @@ impl Translator<'_, '_> {
 
     /// A call of type `ty` (its arguments on the stack) that takes `native_call` when `native`
     /// is not 0, else `slot_call`; each leaves the results on the stack, which then holds
-    /// them once (block parameters of the join).
+    /// them once (block parameters of the join). The slot path is laid out of line (cold): it
+    /// serves callees that are not optimized yet, which are slower than the branch anyway.
     fn native_or_slot_call(
         &mut self,
         native: Value,
@@ -646,6 +647,7 @@ impl Translator<'_, '_> {
         let native_block = self.b.create_block();
         let slot_block = self.b.create_block();
         let join = self.b.create_block();
+        self.b.set_cold_block(slot_block);
         for &r in ty.results() {
             self.b.append_block_param(join, clif_type(r));
         }
