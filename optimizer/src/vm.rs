@@ -754,7 +754,8 @@ impl Translator<'_, '_> {
 
     /// Calls function reference `func`: a wasm function through its code-table entry with
     /// its own vmctx, a host function through the `call_host` libcall (after publishing the
-    /// slot-stack top, for calls back into wasm).
+    /// slot-stack top, for calls back into wasm). Only the (out-of-line) slot path of
+    /// [`Translator::call_funcref`] calls it, so all its blocks are cold too.
     fn call_ref(&mut self, func: Value, frame: Value, ty: &FuncType) {
         let callee_vmctx = self.b.ins().load(
             I64,
@@ -765,7 +766,9 @@ impl Translator<'_, '_> {
         let wasm = self.b.create_block();
         let host = self.b.create_block();
         let join = self.b.create_block();
-        self.b.set_cold_block(host);
+        for block in [wasm, host, join] {
+            self.b.set_cold_block(block);
+        }
         self.b.ins().brif(callee_vmctx, wasm, &[], host, &[]);
 
         self.b.switch_to_block(wasm);
