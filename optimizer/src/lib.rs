@@ -533,6 +533,47 @@ mod tests {
     }
 
     #[test]
+    fn multi_result_functions_have_native_entries_and_indirect_calls_use_them() {
+        // More results than return registers (two integer, two vector): a return area.
+        let info = module(
+            r#"(module (table 1 funcref) (type $t (func (param i32) (result i32 i64 i32 f32 f64 v128)))
+                 (func (type $t)
+                   (local.get 0) (i64.const 2) (i32.const 3) (f32.const 4) (f64.const 5)
+                   (v128.const i64x2 6 7))
+                 (func (param i32) (result i32 i64 i32 f32 f64 v128)
+                   (call_indirect (type $t) (local.get 0) (i32.const 0))))"#,
+        );
+        let ty = info.func_type(info.func_of(DefinedFuncIdx(0)));
+        assert!(has_native_entry(ty));
+        let env = env(&info, BoundsChecks::Guard);
+        let mut compiler = Compiler::new().expect("host ISA");
+        for func in [DefinedFuncIdx(0), DefinedFuncIdx(1)] {
+            compiler.compile_native(&env, func).expect("native entry");
+            compiler
+                .compile_slot_wrapper(&env, func, 0x1000)
+                .expect("wrapper");
+        }
+        let listing = compiler
+            .compile_listing(&env, DefinedFuncIdx(1))
+            .expect("listing");
+        assert!(listing.native);
+        // The indirect call goes through the callee's native signature (when its entry is
+        // published), beside the slot-ABI path.
+        assert!(
+            listing
+                .clif
+                .contains("(i64 vmctx, i64, i32) -> i32, i64, i32, f32, f64, i8x16 system_v"),
+            "{}",
+            listing.clif
+        );
+        assert!(
+            listing.clif.contains("(i64 vmctx, i64) system_v"),
+            "{}",
+            listing.clif
+        );
+    }
+
+    #[test]
     fn a_failed_translation_leaves_the_compiler_usable() {
         let info = module(r#"(module (func (result i32) (i32.const 1)))"#);
         let env = env(&info, BoundsChecks::Guard);
