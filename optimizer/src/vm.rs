@@ -191,11 +191,19 @@ impl Translator<'_, '_> {
         results
     }
 
+    /// The address of `libcall`, loaded where it is called: libcalls are on slow paths, and a
+    /// load Cranelift may move (`can_move`) would be hoisted out of loops into a register the
+    /// fast path then lacks (or a spill).
     fn libcall(&mut self, libcall: Libcall) -> Value {
-        let libcalls = self.vmctx_field(off::LIBCALLS);
+        let in_place = MemFlagsData::trusted().with_readonly();
+        let vmctx = self.vm.vmctx;
+        let libcalls = self
+            .b
+            .ins()
+            .load(I64, in_place, vmctx, off::LIBCALLS as i32);
         self.b
             .ins()
-            .load(I64, fixed(), libcalls, libcall.offset() as i32)
+            .load(I64, in_place, libcalls, libcall.offset() as i32)
     }
 
     /// When the store's interrupt flag is set, calls the `attention` libcall (out of line),
@@ -787,7 +795,15 @@ impl Translator<'_, '_> {
             .b
             .ins()
             .iadd_imm_u(frame, (ty.frame_slots() * SLOT_BYTES) as i64);
-        let store = self.vm.store;
+        // Loaded here (not the entry's value): keeping the store in a register across the
+        // caller's loops only for this cold path would cost the fast path a register.
+        let vmctx = self.vm.vmctx;
+        let store = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted().with_readonly(),
+            vmctx,
+            off::STORE as i32,
+        );
         self.b.ins().store(
             MemFlagsData::trusted(),
             top,
