@@ -11,6 +11,9 @@
 //! call passes its callee's frame at `fp + own` (the tier ABI's overlapping frames), so the
 //! function uses `fp[0..own + outgoing]`, checked once against the slot stack's end in the
 //! prologue (the size is known only at the end, so the check's constant is patched then).
+//! Calls that take no slot frame (native calls) need no check; the slot path of a call that
+//! may go either way checks its callee frame where it is taken, out of line, so a function
+//! whose calls are all native-or-slot keeps no check in its prologue.
 //! Every position in a frame is computed from the types (`tierup_abi::types::slot_offsets`).
 
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -516,12 +519,41 @@ impl Translator<'_, '_> {
 
     // ---- calls ----
 
-    /// Pops `ty`'s arguments into the callee frame at `fp + own` and reserves that frame.
+    /// Pops `ty`'s arguments into the callee frame at `fp + own` and reserves that frame (the
+    /// prologue's slot-stack check covers it).
     fn pass_args(&mut self, ty: &FuncType) -> Value {
+        self.vm.outgoing_slots = self.vm.outgoing_slots.max(ty.frame_slots());
+        self.store_args(ty)
+    }
+
+    /// [`Translator::pass_args`] for a call on a slow path (the slot path of a call that
+    /// usually goes to a native entry): the callee frame is checked against the slot stack's
+    /// end here, so the prologue of a function whose every call may be native needs no check.
+    fn pass_args_checked(&mut self, ty: &FuncType) -> Value {
+        let vmctx = self.vm.vmctx;
+        let in_place = MemFlagsData::trusted().with_readonly();
+        let store = self.b.ins().load(I64, in_place, vmctx, off::STORE as i32);
+        let end = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            store,
+            off::STORE_STACK_END as i32,
+        );
+        let fp = self.vm.fp;
+        let bytes = (self.vm.own_slots + ty.frame_slots()) * SLOT_BYTES;
+        let limit = self.b.ins().iadd_imm_u(fp, bytes as i64);
+        let over = self.b.ins().icmp(IntCC::UnsignedGreaterThan, limit, end);
+        self.b
+            .ins()
+            .trapnz(over, clif_trap(TrapCode::StackOverflow));
+        self.store_args(ty)
+    }
+
+    /// Pops `ty`'s arguments into the callee frame at `fp + own`; returns that frame.
+    fn store_args(&mut self, ty: &FuncType) -> Value {
         let args = self.stack.split_off(self.stack.len() - ty.params().len());
         let own = self.vm.own_slots;
         self.store_slots(ty.params(), &args, own);
-        self.vm.outgoing_slots = self.vm.outgoing_slots.max(ty.frame_slots());
         let fp = self.vm.fp;
         self.b.ins().iadd_imm_u(fp, (own * SLOT_BYTES) as i64)
     }
@@ -632,7 +664,7 @@ impl Translator<'_, '_> {
                 t.call_native(native, vmctx, ty);
             },
             |t| {
-                let frame = t.pass_args(ty);
+                let frame = t.pass_args_checked(ty);
                 let entry = t.code_table_entry(defined);
                 let vmctx = t.vm.vmctx;
                 t.call_entry(entry, vmctx, frame);
@@ -729,7 +761,7 @@ impl Translator<'_, '_> {
                 t.call_native(native, vmctx, ty);
             },
             |t| {
-                let frame = t.pass_args(ty);
+                let frame = t.pass_args_checked(ty);
                 t.call_ref(func, frame, ty);
                 t.take_results(ty);
             },
