@@ -59,7 +59,16 @@ pub struct VmFuncRef {
     /// The function's code-table entry (in its defining module); null for a host function.
     /// JIT code calls imported and indirect functions through it.
     pub code: *const AtomicUsize,
+    /// The cell of the function's native entry (the optimized tier's register-argument entry,
+    /// `extern "sysv64" fn(vmctx, fp, params..) -> results`, in its defining module): 0 until
+    /// the function is optimized. Never null: a host function's points at [`NO_NATIVE_ENTRY`].
+    /// Optimized code calls an indirect or imported function there when it is not 0, else
+    /// through [`VmFuncRef::code`].
+    pub native: *const AtomicUsize,
 }
+
+/// The native-entry cell of functions that never get one (host functions): always 0.
+pub static NO_NATIVE_ENTRY: AtomicUsize = AtomicUsize::new(0);
 
 impl VmFuncRef {
     /// The machine code this (wasm) function currently runs in, or 0 while it is interpreted
@@ -261,6 +270,8 @@ pub mod offsets {
     pub const FUNCREF_VMCTX: usize = offset_of!(VmFuncRef, vmctx);
     /// `VmFuncRef::code`
     pub const FUNCREF_CODE: usize = offset_of!(VmFuncRef, code);
+    /// `VmFuncRef::native`
+    pub const FUNCREF_NATIVE: usize = offset_of!(VmFuncRef, native);
     /// `StoreCtx::stack.end`
     pub const STORE_STACK_END: usize =
         offset_of!(StoreCtx, stack) + offset_of!(super::SlotStack, end);

@@ -44,7 +44,7 @@ impl Kernel {
 }
 
 /// The execution kernels, in the order benchmarks report them.
-pub const KERNELS: [Kernel; 10] = [
+pub const KERNELS: [Kernel; 12] = [
     Kernel {
         name: "fib",
         export: "fib",
@@ -110,6 +110,22 @@ pub const KERNELS: [Kernel; 10] = [
         reference: reference::simd_matmul,
     },
     Kernel {
+        name: "dispatch",
+        export: "run",
+        wat: include_str!("../kernels/dispatch.wat"),
+        default_size: 20_000_000,
+        bench_size: 2_000_000,
+        reference: reference::dispatch,
+    },
+    Kernel {
+        name: "multiret",
+        export: "run",
+        wat: include_str!("../kernels/multiret.wat"),
+        default_size: 10_000_000,
+        bench_size: 1_000_000,
+        reference: reference::multiret,
+    },
+    Kernel {
         name: "matmul",
         export: "run",
         wat: include_str!("../kernels/matmul.wat"),
@@ -128,7 +144,7 @@ pub const KERNELS: [Kernel; 10] = [
 ];
 
 /// Looks a kernel up by its name (`fib`, `loop`, `memory`, `calls`, `br_table`, `simd_dot`,
-/// `simd_base64`, `simd_matmul`, `matmul`, `recursion`).
+/// `simd_base64`, `simd_matmul`, `dispatch`, `multiret`, `matmul`, `recursion`).
 pub fn kernel(name: &str) -> Option<&'static Kernel> {
     KERNELS.iter().find(|k| k.name == name)
 }
@@ -368,6 +384,38 @@ mod reference {
             };
         }
         (acc & 0x7fff_ffff) as i32
+    }
+
+    pub(super) fn dispatch(n: i32) -> i32 {
+        let (mut acc, mut state) = (0x12345u32, 0u32);
+        for i in 0..n.max(0) as u32 {
+            acc = match state {
+                0 => acc.wrapping_add(i),
+                1 => acc ^ i.wrapping_mul(0x9E37_79B1),
+                2 => acc.rotate_left(7).wrapping_add(1),
+                3 => acc.wrapping_mul(0x0100_0193),
+                4 => acc.wrapping_sub(i << 3),
+                5 => acc ^ (acc >> 11),
+                6 => acc.wrapping_add(0x7F4A_7C15) ^ i,
+                _ => acc.rotate_right(3).wrapping_mul(5),
+            };
+            state = (acc >> 7) & 7;
+        }
+        (acc & 0x7fff_ffff) as i32
+    }
+
+    pub(super) fn multiret(n: i32) -> i32 {
+        let (mut a, mut b) = (1u32, 2u32);
+        let step = |a: u32, b: u32, i: u32| (b, a.wrapping_add(b) ^ i);
+        for i in 0..n.max(0) as u32 {
+            (a, b) = step(a, b, i);
+            (a, b) = if i & 1 == 0 {
+                step(a, b, i)
+            } else {
+                (a.wrapping_mul(3).wrapping_add(i), b.rotate_left(1) ^ a)
+            };
+        }
+        ((a ^ b) & 0x7fff_ffff) as i32
     }
 
     pub(super) fn br_table(n: i32) -> i32 {

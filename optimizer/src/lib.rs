@@ -9,16 +9,18 @@
 //! libcalls, all through the vmctx at the offsets of `tierup_abi::vmctx::offsets`).
 //!
 //! Two entries per function (DESIGN.md §3):
-//! - a function with at most one result is compiled with its **native** signature
-//!   ([`Compiler::compile_native`]: `extern "sysv64" fn(vmctx, fp, params..) -> result`),
-//!   which direct calls between optimized functions use; its code-table entry is a small
-//!   **slot-ABI wrapper** ([`Compiler::compile_slot_wrapper`]) that loads the arguments from
-//!   `fp[..]`, calls the native entry and stores the result;
-//! - a function with several results is compiled as its own slot-ABI entry
-//!   ([`Compiler::compile`]: `extern "sysv64" fn(vmctx, fp)`, arguments from `fp[..]`, results
-//!   to `fp[..]`).
+//! - the function is compiled with its **native** signature ([`Compiler::compile_native`]:
+//!   `extern "sysv64" fn(vmctx, fp, params..) -> results`; results beyond the return
+//!   registers in a return area the caller provides), which calls between optimized functions
+//!   use: direct calls, and `call_indirect` and calls of imported functions once the function
+//!   reference's native-entry cell (`VmFuncRef::native`) holds an entry;
+//! - its code-table entry is a small **slot-ABI wrapper** ([`Compiler::compile_slot_wrapper`])
+//!   that loads the arguments from `fp[..]`, calls the native entry and stores the results
+//!   (the tier ABI, which the interpreter and baseline code call).
 //!
-//! Either way every local and temporary lives in registers. Every position in a frame comes
+//! [`Compiler::compile`] compiles a function as its own slot-ABI entry
+//! (`extern "sysv64" fn(vmctx, fp)`, arguments from `fp[..]`, results to `fp[..]`), for
+//! inspection and tests. Every local and temporary lives in registers. Every position in a frame comes
 //! from the types (`tierup_abi::types::slot_offsets`: a value takes one 8-byte slot, a `v128`
 //! two, low half first). Calls through the code table (or a function reference) place the
 //! callee's frame at `fp + own`, `own` being the slots of the caller's parameters or results
@@ -94,10 +96,15 @@ pub struct OptEnv<'a> {
     pub eager: bool,
 }
 
-/// Whether functions of type `ty` get a native entry (arguments and the result in
-/// registers): at most one result.
+/// Whether functions of type `ty` get a native entry (arguments and results in registers):
+/// every type does. Results beyond the return registers (two integer, two vector) go to a
+/// return area the caller reserves in its own native frame (Cranelift's implicit return-area
+/// pointer, `enable_multi_ret_implicit_sret`; only optimized code calls native entries, so the
+/// convention need not match any other ABI). The slot-ABI entry ([`Compiler::compile`]) stays
+/// for inspection and tests.
 pub fn has_native_entry(ty: &tierup_abi::FuncType) -> bool {
-    ty.results().len() <= 1
+    let _ = ty;
+    true
 }
 
 /// A compiled function: position-independent machine code and its trap sites.
@@ -189,6 +196,8 @@ impl Compiler {
         // Block offsets and edges of the machine code, to find the innermost loop's header
         // (`OptCode::hot_loop`).
         set(&mut flags, "machine_code_cfg_info", "true")?;
+        // Native entries with more results than return registers (`has_native_entry`).
+        set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
         set(
             &mut flags,
             "enable_verifier",
@@ -556,6 +565,47 @@ mod tests {
         assert!(clif.contains("vmctx"), "{clif}");
         assert!(clif.contains("stack_limit"), "{clif}");
         assert!(clif.contains("return"), "{clif}");
+    }
+
+    #[test]
+    fn multi_result_functions_have_native_entries_and_indirect_calls_use_them() {
+        // More results than return registers (two integer, two vector): a return area.
+        let info = module(
+            r#"(module (table 1 funcref) (type $t (func (param i32) (result i32 i64 i32 f32 f64 v128)))
+                 (func (type $t)
+                   (local.get 0) (i64.const 2) (i32.const 3) (f32.const 4) (f64.const 5)
+                   (v128.const i64x2 6 7))
+                 (func (param i32) (result i32 i64 i32 f32 f64 v128)
+                   (call_indirect (type $t) (local.get 0) (i32.const 0))))"#,
+        );
+        let ty = info.func_type(info.func_of(DefinedFuncIdx(0)));
+        assert!(has_native_entry(ty));
+        let env = env(&info, BoundsChecks::Guard);
+        let mut compiler = Compiler::new().expect("host ISA");
+        for func in [DefinedFuncIdx(0), DefinedFuncIdx(1)] {
+            compiler.compile_native(&env, func).expect("native entry");
+            compiler
+                .compile_slot_wrapper(&env, func, 0x1000)
+                .expect("wrapper");
+        }
+        let listing = compiler
+            .compile_listing(&env, DefinedFuncIdx(1))
+            .expect("listing");
+        assert!(listing.native);
+        // The indirect call goes through the callee's native signature (when its entry is
+        // published), beside the slot-ABI path.
+        assert!(
+            listing
+                .clif
+                .contains("(i64 vmctx, i64, i32) -> i32, i64, i32, f32, f64, i8x16 system_v"),
+            "{}",
+            listing.clif
+        );
+        assert!(
+            listing.clif.contains("(i64 vmctx, i64) system_v"),
+            "{}",
+            listing.clif
+        );
     }
 
     #[test]

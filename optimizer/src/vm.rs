@@ -11,6 +11,9 @@
 //! call passes its callee's frame at `fp + own` (the tier ABI's overlapping frames), so the
 //! function uses `fp[0..own + outgoing]`, checked once against the slot stack's end in the
 //! prologue (the size is known only at the end, so the check's constant is patched then).
+//! Calls that take no slot frame (native calls) need no check; the slot path of a call that
+//! may go either way checks its callee frame where it is taken, out of line, so a function
+//! whose calls are all native-or-slot keeps no check in its prologue.
 //! Every position in a frame is computed from the types (`tierup_abi::types::slot_offsets`).
 
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -191,11 +194,19 @@ impl Translator<'_, '_> {
         results
     }
 
+    /// The address of `libcall`, loaded where it is called: libcalls are on slow paths, and a
+    /// load Cranelift may move (`can_move`) would be hoisted out of loops into a register the
+    /// fast path then lacks (or a spill).
     fn libcall(&mut self, libcall: Libcall) -> Value {
-        let libcalls = self.vmctx_field(off::LIBCALLS);
+        let in_place = MemFlagsData::trusted().with_readonly();
+        let vmctx = self.vm.vmctx;
+        let libcalls = self
+            .b
+            .ins()
+            .load(I64, in_place, vmctx, off::LIBCALLS as i32);
         self.b
             .ins()
-            .load(I64, fixed(), libcalls, libcall.offset() as i32)
+            .load(I64, in_place, libcalls, libcall.offset() as i32)
     }
 
     /// When the store's interrupt flag is set, calls the runtime's attention stub (out of line,
@@ -514,12 +525,41 @@ impl Translator<'_, '_> {
 
     // ---- calls ----
 
-    /// Pops `ty`'s arguments into the callee frame at `fp + own` and reserves that frame.
+    /// Pops `ty`'s arguments into the callee frame at `fp + own` and reserves that frame (the
+    /// prologue's slot-stack check covers it).
     fn pass_args(&mut self, ty: &FuncType) -> Value {
+        self.vm.outgoing_slots = self.vm.outgoing_slots.max(ty.frame_slots());
+        self.store_args(ty)
+    }
+
+    /// [`Translator::pass_args`] for a call on a slow path (the slot path of a call that
+    /// usually goes to a native entry): the callee frame is checked against the slot stack's
+    /// end here, so the prologue of a function whose every call may be native needs no check.
+    fn pass_args_checked(&mut self, ty: &FuncType) -> Value {
+        let vmctx = self.vm.vmctx;
+        let in_place = MemFlagsData::trusted().with_readonly();
+        let store = self.b.ins().load(I64, in_place, vmctx, off::STORE as i32);
+        let end = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            store,
+            off::STORE_STACK_END as i32,
+        );
+        let fp = self.vm.fp;
+        let bytes = (self.vm.own_slots + ty.frame_slots()) * SLOT_BYTES;
+        let limit = self.b.ins().iadd_imm_u(fp, bytes as i64);
+        let over = self.b.ins().icmp(IntCC::UnsignedGreaterThan, limit, end);
+        self.b
+            .ins()
+            .trapnz(over, clif_trap(TrapCode::StackOverflow));
+        self.store_args(ty)
+    }
+
+    /// Pops `ty`'s arguments into the callee frame at `fp + own`; returns that frame.
+    fn store_args(&mut self, ty: &FuncType) -> Value {
         let args = self.stack.split_off(self.stack.len() - ty.params().len());
         let own = self.vm.own_slots;
         self.store_slots(ty.params(), &args, own);
-        self.vm.outgoing_slots = self.vm.outgoing_slots.max(ty.frame_slots());
         let fp = self.vm.fp;
         self.b.ins().iadd_imm_u(fp, (own * SLOT_BYTES) as i64)
     }
@@ -549,25 +589,27 @@ impl Translator<'_, '_> {
         let module = self.env.module;
         let ty = module.func_type(func_index).clone();
         if let Some(entry) = self.native_entry(func_index) {
-            return self.call_native(entry, &ty);
+            let vmctx = self.vm.vmctx;
+            return self.call_native(entry, vmctx, &ty);
         }
         if let Some(slot) = self.late_native_slot(func_index) {
             return self.call_late_bound(slot, func_index, &ty);
         }
-        let frame = self.pass_args(&ty);
         match module.defined_func(func_index) {
             Some(defined) => {
+                let frame = self.pass_args(&ty);
                 // The entry changes when the callee tiers up: loaded at every call.
                 let entry = self.code_table_entry(defined);
                 let vmctx = self.vm.vmctx;
                 self.call_entry(entry, vmctx, frame);
+                self.take_results(&ty);
             }
             None => {
+                // An imported function: a wasm one through its native entry when it has one.
                 let func = self.vmctx_array(off::FUNCS, func_index.as_u32());
-                self.call_ref(func, frame, &ty);
+                self.call_funcref(func, &ty);
             }
         }
-        self.take_results(&ty);
     }
 
     /// Loads defined function `defined`'s code-table entry.
@@ -615,9 +657,43 @@ impl Translator<'_, '_> {
     fn call_late_bound(&mut self, slot: usize, func_index: FuncIdx, ty: &FuncType) {
         let addr = self.b.ins().iconst(I64, slot as i64);
         let native = self.b.ins().load(I64, MemFlagsData::trusted(), addr, 0);
+        let defined = self
+            .env
+            .module
+            .defined_func(func_index)
+            .expect("late-bound callees are defined");
+        self.native_or_slot_call(
+            native,
+            ty,
+            |t| {
+                let vmctx = t.vm.vmctx;
+                t.call_native(native, vmctx, ty);
+            },
+            |t| {
+                let frame = t.pass_args_checked(ty);
+                let entry = t.code_table_entry(defined);
+                let vmctx = t.vm.vmctx;
+                t.call_entry(entry, vmctx, frame);
+                t.take_results(ty);
+            },
+        );
+    }
+
+    /// A call of type `ty` (its arguments on the stack) that takes `native_call` when `native`
+    /// is not 0, else `slot_call`; each leaves the results on the stack, which then holds
+    /// them once (block parameters of the join). The slot path is laid out of line (cold): it
+    /// serves callees that are not optimized yet, which are slower than the branch anyway.
+    fn native_or_slot_call(
+        &mut self,
+        native: Value,
+        ty: &FuncType,
+        native_call: impl FnOnce(&mut Self),
+        slot_call: impl FnOnce(&mut Self),
+    ) {
         let native_block = self.b.create_block();
         let slot_block = self.b.create_block();
         let join = self.b.create_block();
+        self.b.set_cold_block(slot_block);
         for &r in ty.results() {
             self.b.append_block_param(join, clif_type(r));
         }
@@ -625,41 +701,32 @@ impl Translator<'_, '_> {
         self.b
             .ins()
             .brif(native, native_block, &[], slot_block, &[]);
-
-        self.b.switch_to_block(native_block);
-        self.b.seal_block(native_block);
-        self.stack.extend_from_slice(&args);
-        self.call_native(native, ty);
-        let results = self.stack.split_off(self.stack.len() - ty.results().len());
-        let block_args: Vec<BlockArg> = results.iter().map(|&v| BlockArg::Value(v)).collect();
-        self.b.ins().jump(join, &block_args);
-
-        self.b.switch_to_block(slot_block);
-        self.b.seal_block(slot_block);
-        self.stack.extend_from_slice(&args);
-        let frame = self.pass_args(ty);
-        let defined = self
-            .env
-            .module
-            .defined_func(func_index)
-            .expect("late-bound callees are defined");
-        let entry = self.code_table_entry(defined);
-        let vmctx = self.vm.vmctx;
-        self.call_entry(entry, vmctx, frame);
-        self.take_results(ty);
-        let results = self.stack.split_off(self.stack.len() - ty.results().len());
-        let block_args: Vec<BlockArg> = results.iter().map(|&v| BlockArg::Value(v)).collect();
-        self.b.ins().jump(join, &block_args);
-
+        for (block, call) in [
+            (
+                native_block,
+                Box::new(native_call) as Box<dyn FnOnce(&mut Self)>,
+            ),
+            (slot_block, Box::new(slot_call)),
+        ] {
+            self.b.switch_to_block(block);
+            self.b.seal_block(block);
+            self.stack.extend_from_slice(&args);
+            call(self);
+            let results = self.stack.split_off(self.stack.len() - ty.results().len());
+            let block_args: Vec<BlockArg> = results.iter().map(|&v| BlockArg::Value(v)).collect();
+            self.b.ins().jump(join, &block_args);
+        }
         self.b.switch_to_block(join);
         self.b.seal_block(join);
         let results = self.b.block_params(join).to_vec();
         self.stack.extend(results);
     }
 
-    /// A call through a native entry: arguments and the result in registers; the callee's
-    /// frame (for its own callees) starts at `fp + own`, and it checks that frame itself.
-    fn call_native(&mut self, entry: Value, ty: &FuncType) {
+    /// A call through a native entry with instance `vmctx`: arguments and results in
+    /// registers (or Cranelift's return area, for results beyond the return registers); the
+    /// callee's frame (for its own callees) starts at `fp + own`, and it checks that frame
+    /// itself (native calls take no slot frame: optimized code is bounded by the native stack).
+    fn call_native(&mut self, entry: Value, vmctx: Value, ty: &FuncType) {
         let args = self.stack.split_off(self.stack.len() - ty.params().len());
         let fp = self.vm.fp;
         let frame = self
@@ -667,12 +734,44 @@ impl Translator<'_, '_> {
             .ins()
             .iadd_imm_u(fp, (self.vm.own_slots * SLOT_BYTES) as i64);
         let sig = self.b.import_signature(crate::native_signature(ty));
-        let mut call_args = vec![self.vm.vmctx, frame];
+        let mut call_args = vec![vmctx, frame];
         call_args.extend(args);
         let call = self.b.ins().call_indirect(sig, entry, &call_args);
         let results = self.b.inst_results(call).to_vec();
         self.reload_fuel();
         self.stack.extend(results);
+    }
+
+    /// Calls function reference `func` (a checked, non-null reference of type `ty`, its
+    /// arguments on the stack): through its native entry with its own vmctx when it has one
+    /// (the cell is read at every call, so a callee optimized later is reached there), else
+    /// through [`Translator::call_ref`].
+    fn call_funcref(&mut self, func: Value, ty: &FuncType) {
+        let cell = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            func,
+            off::FUNCREF_NATIVE as i32,
+        );
+        let native = self.b.ins().load(I64, MemFlagsData::trusted(), cell, 0);
+        self.native_or_slot_call(
+            native,
+            ty,
+            |t| {
+                let vmctx = t.b.ins().load(
+                    I64,
+                    MemFlagsData::trusted(),
+                    func,
+                    off::FUNCREF_VMCTX as i32,
+                );
+                t.call_native(native, vmctx, ty);
+            },
+            |t| {
+                let frame = t.pass_args_checked(ty);
+                t.call_ref(func, frame, ty);
+                t.take_results(ty);
+            },
+        );
     }
 
     pub(crate) fn call_indirect(&mut self, type_index: u32, table: u32) {
@@ -696,14 +795,13 @@ impl Translator<'_, '_> {
             .load(I32, fixed(), type_ids, (type_index * 4) as i32);
         let bad = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
         self.b.ins().trapnz(bad, clif_trap(TrapCode::BadSignature));
-        let frame = self.pass_args(&ty);
-        self.call_ref(func, frame, &ty);
-        self.take_results(&ty);
+        self.call_funcref(func, &ty);
     }
 
     /// Calls function reference `func`: a wasm function through its code-table entry with
     /// its own vmctx, a host function through the `call_host` libcall (after publishing the
-    /// slot-stack top, for calls back into wasm).
+    /// slot-stack top, for calls back into wasm). Only the (out-of-line) slot path of
+    /// [`Translator::call_funcref`] calls it, so all its blocks are cold too.
     fn call_ref(&mut self, func: Value, frame: Value, ty: &FuncType) {
         let callee_vmctx = self.b.ins().load(
             I64,
@@ -714,7 +812,9 @@ impl Translator<'_, '_> {
         let wasm = self.b.create_block();
         let host = self.b.create_block();
         let join = self.b.create_block();
-        self.b.set_cold_block(host);
+        for block in [wasm, host, join] {
+            self.b.set_cold_block(block);
+        }
         self.b.ins().brif(callee_vmctx, wasm, &[], host, &[]);
 
         self.b.switch_to_block(wasm);
@@ -733,7 +833,15 @@ impl Translator<'_, '_> {
             .b
             .ins()
             .iadd_imm_u(frame, (ty.frame_slots() * SLOT_BYTES) as i64);
-        let store = self.vm.store;
+        // Loaded here (not the entry's value): keeping the store in a register across the
+        // caller's loops only for this cold path would cost the fast path a register.
+        let vmctx = self.vm.vmctx;
+        let store = self.b.ins().load(
+            I64,
+            MemFlagsData::trusted().with_readonly(),
+            vmctx,
+            off::STORE as i32,
+        );
         self.b.ins().store(
             MemFlagsData::trusted(),
             top,

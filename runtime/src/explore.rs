@@ -131,8 +131,8 @@ pub struct MachineInstr {
 /// The optimizing tier's view.
 #[derive(Debug, Clone)]
 pub struct OptimizedListing {
-    /// Whether this is the function's native entry (at most one result: arguments and
-    /// result in registers) rather than its slot-ABI entry.
+    /// Whether this is the function's native entry (arguments and results in registers)
+    /// rather than its slot-ABI entry (every function has a native entry now).
     pub native_entry: bool,
     /// The CLIF after translation, before Cranelift's optimizations.
     pub clif: Vec<Line>,

@@ -114,6 +114,7 @@ impl Func {
             vmctx: std::ptr::null_mut(),
             host: Arc::as_ptr(&host).cast(),
             code: std::ptr::null(),
+            native: &tierup_abi::vmctx::NO_NATIVE_ENTRY,
         };
         let ty = Arc::new(host.ty.clone());
         store.host_funcs.push(host);

@@ -265,6 +265,7 @@ fn instantiate<T>(
             vmctx: vmctx_ptr,
             host: std::ptr::null(),
             code: module.inner.code_table.entry_cell(defined),
+            native: module.inner.code_table.native_cell(defined),
         };
         funcs.push(store.inner.add_func(funcref, ty, FuncKind::Wasm));
     }

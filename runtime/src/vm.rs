@@ -338,7 +338,9 @@ impl SlotStackMem {
 pub(crate) const NATIVE_FRAME_BYTES: usize = 512;
 
 /// Native stack per byte of slot stack (see [`NATIVE_FRAME_BYTES`]): a frame spills at most its
-/// live values (one slot each) and passes at most its callee's parameters on the stack.
+/// live values (one slot each), passes at most its callee's parameters on the stack and reserves
+/// a return area for at most its callee's results (an optimized callee with more results than
+/// return registers), all of which the interpreter keeps in slots too.
 pub(crate) const NATIVE_PER_SLOT_BYTE: usize = 2;
 
 /// Native stack kept below the deepest wasm frame for the Rust code that runs there: host

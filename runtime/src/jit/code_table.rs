@@ -4,9 +4,10 @@
 //! One entry per defined function: the address every call goes through (the tier ABI,
 //! `extern "sysv64" fn(vmctx, fp)`). It starts at the function's interpreter stub (or 0 when
 //! the engine runs no machine code) and is replaced, by [`CodeTable::publish`], with baseline
-//! code and then optimized code. Beside it, optimized functions with a register-argument
-//! signature get a native entry ([`CodeTable::publish_native`]) that direct calls between
-//! optimized functions use; 0 until published.
+//! code and then optimized code. Beside it, each optimized function gets a native entry
+//! ([`CodeTable::publish_native`]: arguments and results in registers) that optimized callers
+//! use, directly and through function references (`VmFuncRef::native` points at the function's
+//! native-entry cell, [`CodeTable::native_cell`]); 0 until published.
 //!
 //! Publishing is one `Release` store of an address whose code was written to fresh memory and
 //! is executable already (`CodeArena::publish`); readers load with `Acquire` (or, in machine
@@ -49,6 +50,11 @@ impl CodeTable {
     /// The entry cell of `func`, for function references (`VmFuncRef::code`).
     pub(crate) fn entry_cell(&self, func: DefinedFuncIdx) -> &AtomicUsize {
         &self.entries[func.index()]
+    }
+
+    /// The native-entry cell of `func`, for function references (`VmFuncRef::native`).
+    pub(crate) fn native_cell(&self, func: DefinedFuncIdx) -> &AtomicUsize {
+        &self.native[func.index()]
     }
 
     /// The first entry, for the vmctx (`VmCtx::code_table`).
