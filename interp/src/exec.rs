@@ -251,6 +251,27 @@ impl Exec {
         }
     }
 
+    /// The slow path of a loop back-edge to `target` (the fast path in `jump!` saw the
+    /// hotness countdown cross zero or the interrupt flag raised, and changed nothing):
+    /// honours interruption, counts the back-edge and, if the function became hot, offers
+    /// on-stack replacement. Returns where interpretation continues, as
+    /// [`Exec::hot_loop`] does (`target` itself when nothing happened).
+    #[cold]
+    #[inline(never)]
+    unsafe fn back_edge(&mut self, target: *const Instr, fp: *mut u64) -> Continuation {
+        // SAFETY: the store outlives the activation; `target` and `fp` are the current
+        // function's (as `hot_loop` requires).
+        unsafe {
+            if (*self.interrupt).load(Ordering::Relaxed) && self.attention() != 0 {
+                return (ptr::null(), ptr::null_mut());
+            }
+            if Exec::tick(self.hot) {
+                return self.hot_loop(target, fp);
+            }
+            (target, fp)
+        }
+    }
+
     /// Calls `fref` with its frame at `new_fp`; the caller resumes at `ret_ip` with `fp`.
     ///
     /// Out of line on purpose: the call path (lazy translation, frame records) keeps stack
@@ -554,7 +575,7 @@ macro_rules! executor {
         }
         macro_rules! trap {
             ($d code:expr) => {{
-                return (*$ex).trap($d code);
+                return raise($ex, $d code);
             }};
         }
         macro_rules! try_trap {
@@ -591,30 +612,20 @@ macro_rules! executor {
         macro_rules! jump {
             ($d offset:expr) => {{
                 let offset = $d offset as isize;
+                let target = $ip.offset(offset);
                 if offset <= 0 {
-                    // A loop back-edge (offset 0 is a loop that branches to itself):
-                    // count it and honour interruption.
-                    if (*(*$ex).interrupt).load(Ordering::Relaxed) {
-                        let status = (*$ex).attention();
-                        if status != 0 {
-                            return status;
-                        }
+                    // A loop back-edge (offset 0 is a loop that branches to itself): count
+                    // it and honour interruption. The fast path only counts down; crossing
+                    // zero or a raised interrupt flag takes the out-of-line slow path
+                    // (`back_edge_slow!`, defined by each backend), which redoes both.
+                    let counter = &*(*$ex).hot;
+                    let left = counter.load(Ordering::Relaxed).wrapping_sub(1);
+                    if left < 0 || (*(*$ex).interrupt).load(Ordering::Relaxed) {
+                        back_edge_slow!(target);
                     }
-                    if Exec::tick((*$ex).hot) {
-                        let (new_ip, new_fp) = (*$ex).hot_loop($ip.offset(offset), $fp);
-                        if new_ip.is_null() {
-                            return (*$ex).trap_status();
-                        }
-                        if new_ip == ACTIVATION_DONE {
-                            return 0;
-                        }
-                        $ip = new_ip;
-                        $fp = new_fp;
-                        reload_mem!();
-                        dispatch!()
-                    }
+                    counter.store(left, Ordering::Relaxed);
                 }
-                $ip = $ip.offset(offset);
+                $ip = target;
                 dispatch!()
             }};
         }
@@ -624,6 +635,14 @@ macro_rules! executor {
                     jump!($d offset)
                 }
                 next!()
+            }};
+        }
+        /// `slot += step` (i32, wrapping); the new value (the loop-counter fusions).
+        macro_rules! increment {
+            ($d s:expr, $d step:expr) => {{
+                let v = i32_of!($d s).wrapping_add(i32::from($d step));
+                set_i32!($d s, v);
+                v
             }};
         }
         /// Effective address of an access of `$d n` bytes, or a trap.
@@ -734,6 +753,21 @@ macro_rules! executor {
                         continue
                     };
                 }
+                macro_rules! back_edge_slow {
+                    ($d target:expr) => {{
+                        let (new_ip, new_fp) = (*$ex).back_edge($d target, $fp);
+                        if new_ip.is_null() {
+                            return (*$ex).trap_status();
+                        }
+                        if new_ip == ACTIVATION_DONE {
+                            return 0;
+                        }
+                        $ip = new_ip;
+                        $fp = new_fp;
+                        ($mem_base, $mem_len) = Exec::memory0((*$ex).vmctx);
+                        continue;
+                    }};
+                }
                 executor!(@helpers $d $ip $fp $mem_base $mem_len $ex);
                 loop {
                     match *$ip {
@@ -775,6 +809,13 @@ macro_rules! executor {
                                 return tail_dispatch($ip, $fp, $mem_base, $mem_len, $ex)
                             };
                         }
+                        // A tail call too: the handler keeps no registers for it (a call
+                        // here would make every branch handler save and restore six).
+                        macro_rules! back_edge_slow {
+                            ($d target:expr) => {
+                                return back_edge($d target, $fp, $mem_base, $mem_len, $ex)
+                            };
+                        }
                         executor!(@helpers $d $ip $fp $mem_base $mem_len $ex);
                         match *$ip {
                             Instr::$name { $($field),* } => $body
@@ -790,6 +831,46 @@ macro_rules! executor {
 /// A threaded-backend handler: runs the instruction at `ip` and tail-calls the next one's.
 #[cfg(tierup_tail_dispatch)]
 type Handler = unsafe extern "sysv64" fn(*const Instr, *mut u64, *mut u8, usize, *mut Exec) -> u32;
+
+/// The slow path of a loop back-edge to `target` in the threaded backend (see `jump!`):
+/// interruption, the hotness tick and tier-up with on-stack replacement, then it continues
+/// as a handler would. Out of line with the handlers' signature, so that a branch handler
+/// reaches it with a tail call and saves no registers on its fast path.
+#[cfg(tierup_tail_dispatch)]
+#[cold]
+#[inline(never)]
+unsafe extern "sysv64" fn back_edge(
+    target: *const Instr,
+    fp: *mut u64,
+    _mem_base: *mut u8,
+    _mem_len: usize,
+    ex: *mut Exec,
+) -> u32 {
+    // SAFETY: called by a handler with the executor's state (module docs); `target` is a
+    // branch target inside the current function.
+    unsafe {
+        let (ip, fp) = (*ex).back_edge(target, fp);
+        if ip.is_null() {
+            return (*ex).trap_status();
+        }
+        if ip == ACTIVATION_DONE {
+            return 0;
+        }
+        // The runtime ran (attention, tier-up): memory may have moved or grown.
+        let (mem_base, mem_len) = Exec::memory0((*ex).vmctx);
+        tail_dispatch(ip, fp, mem_base, mem_len, ex)
+    }
+}
+
+/// Records trap `code` and returns its status. Out of line with the C calling convention
+/// of the handlers, so that a handler's trap path is a tail call (no stack frame on its
+/// fast path).
+#[cold]
+#[inline(never)]
+unsafe extern "sysv64" fn raise(ex: *mut Exec, code: TrapCode) -> u32 {
+    // SAFETY: handlers pass the activation's live `Exec`.
+    unsafe { (*ex).trap(code) }
+}
 
 /// Tail-calls the handler of the instruction at `ip`.
 #[cfg(tierup_tail_dispatch)]
@@ -843,8 +924,15 @@ executor! {
         next!()
     }
     BrTable { index, len } => {
+        // Takes the selected `Br` entry right away (one dispatch instead of two): as if it
+        // had jumped to the entry and the entry had branched.
         let i = (slot!(index) as u32).min(len);
-        jump!(1 + i)
+        ip = ip.add(1 + i as usize);
+        match *ip {
+            Instr::Br { offset } => jump!(offset),
+            // Every entry is a `Br` (translator); anything else would simply run.
+            _ => dispatch!(),
+        }
     }
     Return {} => {
         ret!()
@@ -990,6 +1078,86 @@ executor! {
     }
     BrIfI64GeU { lhs, rhs, offset } => {
         branch_if!(i64_of!(lhs) as u64 >= i64_of!(rhs) as u64, offset)
+    }
+    IncBrIfI32Eq { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v == i32_of!(rhs), offset)
+    }
+    IncBrIfI32Ne { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v != i32_of!(rhs), offset)
+    }
+    IncBrIfI32LtS { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v < i32_of!(rhs), offset)
+    }
+    IncBrIfI32LtU { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!((v as u32) < (i32_of!(rhs) as u32), offset)
+    }
+    IncBrIfI32GtS { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v > i32_of!(rhs), offset)
+    }
+    IncBrIfI32GtU { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!((v as u32) > (i32_of!(rhs) as u32), offset)
+    }
+    IncBrIfI32LeS { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v <= i32_of!(rhs), offset)
+    }
+    IncBrIfI32LeU { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!((v as u32) <= (i32_of!(rhs) as u32), offset)
+    }
+    IncBrIfI32GeS { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v >= i32_of!(rhs), offset)
+    }
+    IncBrIfI32GeU { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!((v as u32) >= (i32_of!(rhs) as u32), offset)
+    }
+    IncBrIfI32EqImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v == imm, offset)
+    }
+    IncBrIfI32NeImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v != imm, offset)
+    }
+    IncBrIfI32LtSImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v < imm, offset)
+    }
+    IncBrIfI32LtUImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!((v as u32) < (imm as u32), offset)
+    }
+    IncBrIfI32GtSImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v > imm, offset)
+    }
+    IncBrIfI32GtUImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!((v as u32) > (imm as u32), offset)
+    }
+    IncBrIfI32LeSImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v <= imm, offset)
+    }
+    IncBrIfI32LeUImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!((v as u32) <= (imm as u32), offset)
+    }
+    IncBrIfI32GeSImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v >= imm, offset)
+    }
+    IncBrIfI32GeUImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!((v as u32) >= (imm as u32), offset)
     }
     Copy { dst, src } => {
         set!(dst, slot!(src));

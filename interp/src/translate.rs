@@ -227,6 +227,7 @@ fn translate_inner(
         reachable: true,
         dead_depth: 0,
         last_def: None,
+        last_label: 0,
         loops: Vec::new(),
         consts: Vec::new(),
         op_offset: 0,
@@ -394,6 +395,8 @@ struct Translator<'m> {
     /// The last instruction, if it wrote the temporary of the operand on top of the stack and no
     /// label follows it (so its `dst` may be retargeted or it may be fused into a branch).
     last_def: Option<usize>,
+    /// The position of the latest label (branch target): no fusion may span it.
+    last_label: usize,
 }
 
 const NONE: u32 = u32::MAX;
@@ -577,6 +580,7 @@ impl Translator<'_> {
     /// A label at the current position: nothing may be retargeted across it.
     fn label(&mut self) -> usize {
         self.last_def = None;
+        self.last_label = self.code.len();
         self.code.len()
     }
 
@@ -970,7 +974,7 @@ impl Translator<'_> {
             };
             self.code[at] = fused;
             self.last_def = None;
-            return at;
+            return self.fuse_increment(at);
         }
         let cond = self.slot_of(cond);
         if negate {
@@ -984,6 +988,29 @@ impl Translator<'_> {
                 offset: 0,
             })
         }
+    }
+
+    /// Fuses the compare-and-branch at `at` (the last instruction) with a loop-counter
+    /// increment `x = x + step` right before it (no label in between) into one
+    /// `IncBrIf..` instruction; returns the branch's index.
+    fn fuse_increment(&mut self, at: usize) -> usize {
+        if at == 0 || at + 1 != self.code.len() || self.last_label >= at {
+            return at;
+        }
+        let (slot, step) = match self.code[at - 1] {
+            Instr::I32AddImm { dst, lhs, imm } if dst == lhs => (dst, i16::try_from(imm)),
+            Instr::I32SubImm { dst, lhs, imm } if dst == lhs => {
+                (dst, i16::try_from(imm.wrapping_neg()))
+            }
+            _ => return at,
+        };
+        let Ok(step) = step else { return at };
+        let Some(fused) = self.code[at].incremented_branch(slot, step) else {
+            return at;
+        };
+        self.code.pop();
+        self.code[at - 1] = fused;
+        at - 1
     }
 
     /// Copies every local on the stack and the block parameters into their temporaries.
@@ -1337,9 +1364,15 @@ impl Translator<'_> {
             O::F32Store { memarg } => st!(I32Store, false, memarg),
             O::I64Store { memarg } => st!(I64Store, I64StoreImm, true, memarg),
             O::F64Store { memarg } => st!(I64Store, true, memarg),
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => st!(Store8, false, memarg),
-            O::I32Store16 { memarg } | O::I64Store16 { memarg } => st!(Store16, false, memarg),
-            O::I64Store32 { memarg } => st!(I32Store, false, memarg),
+            // A narrow store of a constant keeps its low bits: the immediate is the constant
+            // truncated to 32 bits.
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
+                st!(Store8, Store8Imm, false, memarg)
+            }
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
+                st!(Store16, Store16Imm, false, memarg)
+            }
+            O::I64Store32 { memarg } => st!(I32Store, I32StoreImm, false, memarg),
             O::MemorySize { mem } => {
                 let dst = self.next_temp();
                 self.emit_def(I::MemorySize { dst, memory: mem });
