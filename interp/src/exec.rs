@@ -8,11 +8,23 @@
 //!   call to the next instruction's handler through a table indexed by the instruction's
 //!   opcode, as wasmi 2.0 does. Every handler has its own indirect jump (better branch
 //!   prediction than one shared dispatch) and the hot state (`ip`, `fp`, memory 0 base and
-//!   length) stays in argument registers. The table is generated from the instruction list
+//!   length, the accumulator) stays in argument registers. The table is generated from the instruction list
 //!   ([`crate::for_each_instr!`]), so an instruction without semantics does not compile.
 //! - **loop** (`run_loop`): a `loop { match }` over the same arms, used when sibling-call
 //!   optimization is not guaranteed (debug and `opt-level` 0/1 builds), where tail calls would
 //!   grow the native stack. Its `match` is exhaustive, so it too rejects a missing arm.
+//!
+//! The **accumulator** (`acc`) is the last one-slot value an instruction wrote (`set!` writes
+//! the slot and the accumulator). The translator turns an instruction that reads the result
+//! of the instruction right before it into an accumulator form (`..Acc`), whose handler takes
+//! that operand from the register instead of reloading the slot just stored: this breaks
+//! the store-to-load latency of dependent instructions. The slot is still written, so the
+//! machine-code tiers and on-stack replacement see the same frame.
+//!
+//! Loop back-edges (`jump!`) only count down the hotness counter and test the interrupt flag
+//! inline; the rest (attention, tier-up, on-stack replacement) is the out-of-line
+//! `back_edge`, reached by a tail call, as traps reach `raise`: a handler that makes a real
+//! call must save registers on every execution, since LLVM does not shrink-wrap it.
 //!
 //! Cold state lives in `Exec` (current instance and function, frame records, limits).
 //! Handlers must keep no stack slot whose address escapes (no out-of-line call returning a
@@ -135,9 +147,9 @@ pub unsafe fn invoke(
         let (mem_base, mem_len) = Exec::memory0(vmctx);
         let ip = func.code.as_ptr();
         #[cfg(tierup_tail_dispatch)]
-        let status = tail_dispatch(ip, fp, mem_base, mem_len, &mut ex);
+        let status = tail_dispatch(ip, fp, mem_base, mem_len, &mut ex, 0);
         #[cfg(not(tierup_tail_dispatch))]
-        let status = run_loop(ip, fp, mem_base, mem_len, &mut ex);
+        let status = run_loop(ip, fp, mem_base, mem_len, &mut ex, 0);
         if status == 0 {
             Ok(())
         } else {
@@ -496,16 +508,19 @@ impl Exec {
 macro_rules! executor {
     // The helper macros of every backend; `dispatch!()` (defined by the caller) continues
     // with the instruction at `ip`.
-    (@helpers $d:tt $ip:ident $fp:ident $mem_base:ident $mem_len:ident $ex:ident) => {
+    (@helpers $d:tt $ip:ident $fp:ident $mem_base:ident $mem_len:ident $ex:ident $acc:ident) => {
         macro_rules! slot {
             ($d s:expr) => {
                 *$fp.add($d s as usize)
             };
         }
+        /// Writes a one-slot value, which also becomes the accumulator (see the module docs).
         macro_rules! set {
-            ($d s:expr, $d v:expr) => {
-                *$fp.add($d s as usize) = $d v
-            };
+            ($d s:expr, $d v:expr) => {{
+                let v: u64 = $d v;
+                *$fp.add($d s as usize) = v;
+                $acc = v;
+            }};
         }
         /// The `v128` in slots `s` and `s + 1`.
         macro_rules! v128 {
@@ -648,7 +663,10 @@ macro_rules! executor {
         /// Effective address of an access of `$d n` bytes, or a trap.
         macro_rules! ea {
             ($d addr:expr, $d offset:expr, $d n:expr) => {{
-                let ea = u64::from(slot!($d addr) as u32) + u64::from($d offset);
+                ea!(@at slot!($d addr), $d offset, $d n)
+            }};
+            (@at $d addr:expr, $d offset:expr, $d n:expr) => {{
+                let ea = u64::from($d addr as u32) + u64::from($d offset);
                 if ea + $d n > $mem_len as u64 {
                     trap!(TrapCode::MemoryOutOfBounds)
                 }
@@ -657,7 +675,11 @@ macro_rules! executor {
         }
         macro_rules! load {
             ($d dst:expr, $d addr:expr, $d offset:expr, $d t:ty, $d conv:expr) => {{
-                let p = ea!($d addr, $d offset, size_of::<$d t>() as u64);
+                load!(@at slot!($d addr), $d dst, $d offset, $d t, $d conv)
+            }};
+            // The address is a value (the accumulator), not a slot.
+            (@at $d addr:expr, $d dst:expr, $d offset:expr, $d t:ty, $d conv:expr) => {{
+                let p = ea!(@at $d addr, $d offset, size_of::<$d t>() as u64);
                 let v: $d t = ptr::read_unaligned(p as *const $d t);
                 set!($d dst, $d conv(v));
                 next!()
@@ -665,7 +687,11 @@ macro_rules! executor {
         }
         macro_rules! store {
             ($d addr:expr, $d offset:expr, $d t:ty, $d v:expr) => {{
-                let p = ea!($d addr, $d offset, size_of::<$d t>() as u64);
+                store!(@at slot!($d addr), $d offset, $d t, $d v)
+            }};
+            // The address is a value (the accumulator), not a slot.
+            (@at $d addr:expr, $d offset:expr, $d t:ty, $d v:expr) => {{
+                let p = ea!(@at $d addr, $d offset, size_of::<$d t>() as u64);
                 ptr::write_unaligned(p as *mut $d t, $d v as $d t);
                 next!()
             }};
@@ -726,7 +752,7 @@ macro_rules! executor {
         }
     };
     (
-        $d:tt state($ip:ident, $fp:ident, $mem_base:ident, $mem_len:ident, $ex:ident);
+        $d:tt state($ip:ident, $fp:ident, $mem_base:ident, $mem_len:ident, $ex:ident, $acc:ident);
         $( $name:ident { $($field:ident),* $(,)? } => $body:block )*
     ) => {
         /// The `loop { match }` backend (see the module docs).
@@ -743,6 +769,7 @@ macro_rules! executor {
             mut $mem_base: *mut u8,
             mut $mem_len: usize,
             $ex: *mut Exec,
+            mut $acc: u64,
         ) -> u32 {
             // SAFETY: see the module docs; every raw access in the arms relies on the
             // translator's slot bounds, the frame-fits check before a frame is entered, or an
@@ -768,7 +795,7 @@ macro_rules! executor {
                         continue;
                     }};
                 }
-                executor!(@helpers $d $ip $fp $mem_base $mem_len $ex);
+                executor!(@helpers $d $ip $fp $mem_base $mem_len $ex $acc);
                 loop {
                     match *$ip {
                         $( Instr::$name { $($field),* } => $body )*
@@ -800,23 +827,24 @@ macro_rules! executor {
                     mut $mem_base: *mut u8,
                     mut $mem_len: usize,
                     $ex: *mut Exec,
+                    mut $acc: u64,
                 ) -> u32 {
                     // SAFETY: as for `run_loop` (module docs): the translator's invariants
                     // hold for `ip` and `fp`.
                     unsafe {
                         macro_rules! dispatch {
                             () => {
-                                return tail_dispatch($ip, $fp, $mem_base, $mem_len, $ex)
+                                return tail_dispatch($ip, $fp, $mem_base, $mem_len, $ex, $acc)
                             };
                         }
                         // A tail call too: the handler keeps no registers for it (a call
                         // here would make every branch handler save and restore six).
                         macro_rules! back_edge_slow {
                             ($d target:expr) => {
-                                return back_edge($d target, $fp, $mem_base, $mem_len, $ex)
+                                return back_edge($d target, $fp, $mem_base, $mem_len, $ex, $acc)
                             };
                         }
-                        executor!(@helpers $d $ip $fp $mem_base $mem_len $ex);
+                        executor!(@helpers $d $ip $fp $mem_base $mem_len $ex $acc);
                         match *$ip {
                             Instr::$name { $($field),* } => $body
                             _ => std::hint::unreachable_unchecked(),
@@ -830,7 +858,8 @@ macro_rules! executor {
 
 /// A threaded-backend handler: runs the instruction at `ip` and tail-calls the next one's.
 #[cfg(tierup_tail_dispatch)]
-type Handler = unsafe extern "sysv64" fn(*const Instr, *mut u64, *mut u8, usize, *mut Exec) -> u32;
+type Handler =
+    unsafe extern "sysv64" fn(*const Instr, *mut u64, *mut u8, usize, *mut Exec, u64) -> u32;
 
 /// The slow path of a loop back-edge to `target` in the threaded backend (see `jump!`):
 /// interruption, the hotness tick and tier-up with on-stack replacement, then it continues
@@ -845,6 +874,7 @@ unsafe extern "sysv64" fn back_edge(
     _mem_base: *mut u8,
     _mem_len: usize,
     ex: *mut Exec,
+    _acc: u64,
 ) -> u32 {
     // SAFETY: called by a handler with the executor's state (module docs); `target` is a
     // branch target inside the current function.
@@ -858,7 +888,7 @@ unsafe extern "sysv64" fn back_edge(
         }
         // The runtime ran (attention, tier-up): memory may have moved or grown.
         let (mem_base, mem_len) = Exec::memory0((*ex).vmctx);
-        tail_dispatch(ip, fp, mem_base, mem_len, ex)
+        tail_dispatch(ip, fp, mem_base, mem_len, ex, 0)
     }
 }
 
@@ -881,13 +911,14 @@ unsafe fn tail_dispatch(
     mem_base: *mut u8,
     mem_len: usize,
     ex: *mut Exec,
+    acc: u64,
 ) -> u32 {
     // SAFETY: `ip` points at an instruction (translator invariant); its first two bytes are
     // the `#[repr(u16)]` tag, equal to its opcode (instr.rs tests), and every opcode has a
     // handler.
     unsafe {
         let tag = *(ip as *const u16);
-        (*HANDLERS.get_unchecked(tag as usize))(ip, fp, mem_base, mem_len, ex)
+        (*HANDLERS.get_unchecked(tag as usize))(ip, fp, mem_base, mem_len, ex, acc)
     }
 }
 
@@ -908,7 +939,7 @@ macro_rules! handler_table {
 crate::for_each_instr!(handler_table);
 
 executor! {
-    $ state(ip, fp, mem_base, mem_len, ex);
+    $ state(ip, fp, mem_base, mem_len, ex, acc);
 
     Trap { code } => {
         trap!(code)
@@ -1158,6 +1189,238 @@ executor! {
     IncBrIfI32GeUImm { step, lhs, imm, offset } => {
         let v = increment!(lhs, step);
         branch_if!((v as u32) >= (imm as u32), offset)
+    }
+    I32AddAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs), acc as u32 as i32, |a, b| a.wrapping_add(b))
+    }
+    I32SubAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs), acc as u32 as i32, |a, b| a.wrapping_sub(b))
+    }
+    I32MulAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs), acc as u32 as i32, |a, b| a.wrapping_mul(b))
+    }
+    I32AndAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs), acc as u32 as i32, |a, b| a & b)
+    }
+    I32OrAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs), acc as u32 as i32, |a, b| a | b)
+    }
+    I32XorAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs), acc as u32 as i32, |a, b| a ^ b)
+    }
+    I32ShlAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs), acc as u32 as i32, |a, b| a
+            .wrapping_shl(b as u32))
+    }
+    I32ShrSAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs), acc as u32 as i32, |a, b| a
+            .wrapping_shr(b as u32))
+    }
+    I32ShrUAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs) as u32, (acc as u32 as i32) as u32, |a, b| a
+            .wrapping_shr(b))
+    }
+    I64AddAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs), acc as i64, |a, b| a.wrapping_add(b))
+    }
+    I64SubAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs), acc as i64, |a, b| a.wrapping_sub(b))
+    }
+    I64MulAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs), acc as i64, |a, b| a.wrapping_mul(b))
+    }
+    I64AndAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs), acc as i64, |a, b| a & b)
+    }
+    I64OrAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs), acc as i64, |a, b| a | b)
+    }
+    I64XorAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs), acc as i64, |a, b| a ^ b)
+    }
+    I64ShlAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs), acc as i64, |a, b| a
+            .wrapping_shl(b as u32))
+    }
+    I64ShrSAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs), acc as i64, |a, b| a
+            .wrapping_shr(b as u32))
+    }
+    I64ShrUAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs) as u64, (acc as i64) as u64, |a, b| a
+            .wrapping_shr(b as u32))
+    }
+    I32AddImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, acc as u32 as i32, imm, |a, b| a.wrapping_add(b))
+    }
+    I32SubImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, acc as u32 as i32, imm, |a, b| a.wrapping_sub(b))
+    }
+    I32MulImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, acc as u32 as i32, imm, |a, b| a.wrapping_mul(b))
+    }
+    I32AndImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, acc as u32 as i32, imm, |a, b| a & b)
+    }
+    I32OrImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, acc as u32 as i32, imm, |a, b| a | b)
+    }
+    I32XorImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, acc as u32 as i32, imm, |a, b| a ^ b)
+    }
+    I32ShlImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, acc as u32 as i32, imm, |a, b| a.wrapping_shl(b as u32))
+    }
+    I32ShrSImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, acc as u32 as i32, imm, |a, b| a.wrapping_shr(b as u32))
+    }
+    I32ShrUImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, (acc as u32 as i32) as u32, imm as u32, |a, b| a
+            .wrapping_shr(b))
+    }
+    I64AddImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, acc as i64, i64::from(imm), |a, b| a.wrapping_add(b))
+    }
+    I64SubImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, acc as i64, i64::from(imm), |a, b| a.wrapping_sub(b))
+    }
+    I64MulImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, acc as i64, i64::from(imm), |a, b| a.wrapping_mul(b))
+    }
+    I64AndImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, acc as i64, i64::from(imm), |a, b| a & b)
+    }
+    I64OrImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, acc as i64, i64::from(imm), |a, b| a | b)
+    }
+    I64XorImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, acc as i64, i64::from(imm), |a, b| a ^ b)
+    }
+    I64ShlImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, acc as i64, imm, |a, b| a.wrapping_shl(b as u32))
+    }
+    I64ShrSImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, acc as i64, imm, |a, b| a.wrapping_shr(b as u32))
+    }
+    I64ShrUImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, (acc as i64) as u64, imm, |a, b| a
+            .wrapping_shr(b as u32))
+    }
+    I32LoadAcc { dst, addr, offset } => {
+        let _ = addr; // its value is the accumulator
+        load!(@at acc, dst, offset, u32, u64::from)
+    }
+    I64LoadAcc { dst, addr, offset } => {
+        let _ = addr; // its value is the accumulator
+        load!(@at acc, dst, offset, u64, |v| v)
+    }
+    F32LoadAcc { dst, addr, offset } => {
+        let _ = addr; // its value is the accumulator
+        load!(@at acc, dst, offset, u32, u64::from)
+    }
+    F64LoadAcc { dst, addr, offset } => {
+        let _ = addr; // its value is the accumulator
+        load!(@at acc, dst, offset, u64, |v| v)
+    }
+    I32Load8UAcc { dst, addr, offset } => {
+        let _ = addr; // its value is the accumulator
+        load!(@at acc, dst, offset, u8, u64::from)
+    }
+    I32Load8SAcc { dst, addr, offset } => {
+        let _ = addr; // its value is the accumulator
+        load!(@at acc, dst, offset, i8, |v: i8| v as i32 as u32 as u64)
+    }
+    I32Load16UAcc { dst, addr, offset } => {
+        let _ = addr; // its value is the accumulator
+        load!(@at acc, dst, offset, u16, u64::from)
+    }
+    I32Load16SAcc { dst, addr, offset } => {
+        let _ = addr; // its value is the accumulator
+        load!(@at acc, dst, offset, i16, |v: i16| v as i32 as u32 as u64)
+    }
+    I32StoreAcc { addr, src, offset } => {
+        let _ = src; // its value is the accumulator
+        store!(addr, offset, u32, acc)
+    }
+    I64StoreAcc { addr, src, offset } => {
+        let _ = src; // its value is the accumulator
+        store!(addr, offset, u64, acc)
+    }
+    Store8Acc { addr, src, offset } => {
+        let _ = src; // its value is the accumulator
+        store!(addr, offset, u8, acc)
+    }
+    Store16Acc { addr, src, offset } => {
+        let _ = src; // its value is the accumulator
+        store!(addr, offset, u16, acc)
+    }
+    I32StoreAddrAcc { addr, src, offset } => {
+        let _ = addr; // its value is the accumulator
+        store!(@at acc, offset, u32, slot!(src))
+    }
+    I64StoreAddrAcc { addr, src, offset } => {
+        let _ = addr; // its value is the accumulator
+        store!(@at acc, offset, u64, slot!(src))
+    }
+    Store8AddrAcc { addr, src, offset } => {
+        let _ = addr; // its value is the accumulator
+        store!(@at acc, offset, u8, slot!(src))
+    }
+    Store16AddrAcc { addr, src, offset } => {
+        let _ = addr; // its value is the accumulator
+        store!(@at acc, offset, u16, slot!(src))
+    }
+    I32StoreImmAddrAcc { addr, imm, offset } => {
+        let _ = addr; // its value is the accumulator
+        store!(@at acc, offset, u32, imm as u32)
+    }
+    I64StoreImmAddrAcc { addr, imm, offset } => {
+        let _ = addr; // its value is the accumulator
+        store!(@at acc, offset, u64, i64::from(imm) as u64)
+    }
+    Store8ImmAddrAcc { addr, imm, offset } => {
+        let _ = addr; // its value is the accumulator
+        store!(@at acc, offset, u8, imm as u32)
+    }
+    Store16ImmAddrAcc { addr, imm, offset } => {
+        let _ = addr; // its value is the accumulator
+        store!(@at acc, offset, u16, imm as u32)
     }
     Copy { dst, src } => {
         set!(dst, slot!(src));

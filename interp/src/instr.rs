@@ -26,6 +26,11 @@
 //! - `IncBrIf<Op>` are loop-counter fusions: `lhs += step` (`step`, an `i16` immediate kept
 //!   in the two bytes after the tag), then `BrIf<Op>`. A compare-and-branch that can absorb
 //!   the increment before it says so with `inc(IncBrIf..)`.
+//! - A suffix `Acc` (`AddrAcc`) is the *accumulator form* of the instruction without it: the
+//!   same fields and semantics, but one operand (the right-hand one of a binary operation,
+//!   `lhs` of an `Imm` operation, `addr` of a load or an `AddrAcc` store, `src` of a store)
+//!   is the result of the instruction right before it, which the interpreter still holds in
+//!   a register (`crate::exec`). Machine-code tiers read the slot, as for the plain form.
 //! - Every taken branch with an offset ≤ 0 is a loop back-edge: the executor counts it
 //!   (hotness) and checks for interruption there, so loops need no extra instruction.
 //! - [`Instr::Extra`] is never executed: it carries the operands that did not fit in the
@@ -658,6 +663,119 @@ macro_rules! for_each_instr {
             GlobalGet128 { @dst: Slot, global: u32 };
             /// `global[global] = src` (a `v128` global)
             GlobalSet128 { global: u32, src: Slot };
+            // ---- accumulator forms: one operand is the previous instruction's result ----
+            /// `I32Add` whose `rhs` is the previous instruction's result (the accumulator).
+            I32AddAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32Sub` whose `rhs` is the previous instruction's result (the accumulator).
+            I32SubAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32Mul` whose `rhs` is the previous instruction's result (the accumulator).
+            I32MulAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32And` whose `rhs` is the previous instruction's result (the accumulator).
+            I32AndAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32Or` whose `rhs` is the previous instruction's result (the accumulator).
+            I32OrAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32Xor` whose `rhs` is the previous instruction's result (the accumulator).
+            I32XorAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32Shl` whose `rhs` is the previous instruction's result (the accumulator).
+            I32ShlAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32ShrS` whose `rhs` is the previous instruction's result (the accumulator).
+            I32ShrSAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32ShrU` whose `rhs` is the previous instruction's result (the accumulator).
+            I32ShrUAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64Add` whose `rhs` is the previous instruction's result (the accumulator).
+            I64AddAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64Sub` whose `rhs` is the previous instruction's result (the accumulator).
+            I64SubAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64Mul` whose `rhs` is the previous instruction's result (the accumulator).
+            I64MulAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64And` whose `rhs` is the previous instruction's result (the accumulator).
+            I64AndAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64Or` whose `rhs` is the previous instruction's result (the accumulator).
+            I64OrAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64Xor` whose `rhs` is the previous instruction's result (the accumulator).
+            I64XorAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64Shl` whose `rhs` is the previous instruction's result (the accumulator).
+            I64ShlAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64ShrS` whose `rhs` is the previous instruction's result (the accumulator).
+            I64ShrSAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64ShrU` whose `rhs` is the previous instruction's result (the accumulator).
+            I64ShrUAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32AddImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32AddImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32SubImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32SubImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32MulImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32MulImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32AndImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32AndImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32OrImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32OrImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32XorImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32XorImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShlImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32ShlImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShrSImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32ShrSImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShrUImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32ShrUImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64AddImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64AddImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64SubImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64SubImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64MulImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64MulImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64AndImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64AndImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64OrImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64OrImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64XorImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64XorImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64ShlImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64ShlImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64ShrSImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64ShrSImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64ShrUImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64ShrUImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32Load` whose `addr` is the previous instruction's result (the accumulator).
+            I32LoadAcc { @dst: Slot, addr: Slot, offset: u32 };
+            /// `I64Load` whose `addr` is the previous instruction's result (the accumulator).
+            I64LoadAcc { @dst: Slot, addr: Slot, offset: u32 };
+            /// `F32Load` whose `addr` is the previous instruction's result (the accumulator).
+            F32LoadAcc { @dst: Slot, addr: Slot, offset: u32 };
+            /// `F64Load` whose `addr` is the previous instruction's result (the accumulator).
+            F64LoadAcc { @dst: Slot, addr: Slot, offset: u32 };
+            /// `I32Load8U` whose `addr` is the previous instruction's result (the accumulator).
+            I32Load8UAcc { @dst: Slot, addr: Slot, offset: u32 };
+            /// `I32Load8S` whose `addr` is the previous instruction's result (the accumulator).
+            I32Load8SAcc { @dst: Slot, addr: Slot, offset: u32 };
+            /// `I32Load16U` whose `addr` is the previous instruction's result (the accumulator).
+            I32Load16UAcc { @dst: Slot, addr: Slot, offset: u32 };
+            /// `I32Load16S` whose `addr` is the previous instruction's result (the accumulator).
+            I32Load16SAcc { @dst: Slot, addr: Slot, offset: u32 };
+            /// `I32Store` whose `src` is the previous instruction's result (the accumulator).
+            I32StoreAcc { addr: Slot, src: Slot, offset: u32 };
+            /// `I64Store` whose `src` is the previous instruction's result (the accumulator).
+            I64StoreAcc { addr: Slot, src: Slot, offset: u32 };
+            /// `Store8` whose `src` is the previous instruction's result (the accumulator).
+            Store8Acc { addr: Slot, src: Slot, offset: u32 };
+            /// `Store16` whose `src` is the previous instruction's result (the accumulator).
+            Store16Acc { addr: Slot, src: Slot, offset: u32 };
+            /// `I32Store` whose `addr` is the previous instruction's result (the accumulator).
+            I32StoreAddrAcc { addr: Slot, src: Slot, offset: u32 };
+            /// `I64Store` whose `addr` is the previous instruction's result (the accumulator).
+            I64StoreAddrAcc { addr: Slot, src: Slot, offset: u32 };
+            /// `Store8` whose `addr` is the previous instruction's result (the accumulator).
+            Store8AddrAcc { addr: Slot, src: Slot, offset: u32 };
+            /// `Store16` whose `addr` is the previous instruction's result (the accumulator).
+            Store16AddrAcc { addr: Slot, src: Slot, offset: u32 };
+            /// `I32StoreImm` whose `addr` is the previous instruction's result (the accumulator).
+            I32StoreImmAddrAcc { addr: Slot, imm: i32, offset: u32 };
+            /// `I64StoreImm` whose `addr` is the previous instruction's result (the accumulator).
+            I64StoreImmAddrAcc { addr: Slot, imm: i32, offset: u32 };
+            /// `Store8Imm` whose `addr` is the previous instruction's result (the accumulator).
+            Store8ImmAddrAcc { addr: Slot, imm: i32, offset: u32 };
+            /// `Store16Imm` whose `addr` is the previous instruction's result (the accumulator).
+            Store16ImmAddrAcc { addr: Slot, imm: i32, offset: u32 };
         } simd {
             // ---- SIMD: one instruction per wasm operator, named as in `wasmparser` ----
             // `simd(shape)` says how the translator lowers the operator: `unary`, `binary`

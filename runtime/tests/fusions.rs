@@ -209,3 +209,120 @@ fn fused_loops_agree_with_wasm_semantics_in_every_tier() {
         );
     }
 }
+
+/// A module whose functions read the result of the instruction right before them in every
+/// operand position the interpreter's accumulator forms cover (`..Acc`): binary operations
+/// (right operand, and left operand for the commutative ones), operations with an
+/// immediate, loads and stores (address and value).
+fn accumulator_program() -> String {
+    let mut funcs = String::new();
+    for ty in ["i32", "i64"] {
+        for op in [
+            "add", "sub", "mul", "and", "or", "xor", "shl", "shr_s", "shr_u",
+        ] {
+            let head = format!(
+                "(param $a i32) (param $b i32) (result i64) (local $x {ty}) (local $y {ty})
+    (local.set $x {ext}) (local.set $y {ext_b})",
+                ext = if ty == "i32" {
+                    "(local.get $a)".to_string()
+                } else {
+                    "(i64.extend_i32_s (local.get $a))".to_string()
+                },
+                ext_b = if ty == "i32" {
+                    "(local.get $b)".to_string()
+                } else {
+                    "(i64.extend_i32_s (local.get $b))".to_string()
+                },
+            );
+            funcs.push_str(&format!(
+                r#"
+  (func (export "r_{op}_{ty}") {head}
+    (i64.extend_{ty}_u ({ty}.{op} (local.get $x) ({ty}.add (local.get $y) ({ty}.const 7)))))
+  (func (export "l_{op}_{ty}") {head}
+    (i64.extend_{ty}_u ({ty}.{op} ({ty}.add (local.get $y) ({ty}.const 7)) (local.get $x))))
+  (func (export "i_{op}_{ty}") {head}
+    (i64.extend_{ty}_u ({ty}.{op} ({ty}.add (local.get $x) (local.get $y)) ({ty}.const 13))))"#
+            ));
+        }
+    }
+    let funcs = funcs.replace("i64.extend_i64_u", "i64.add (i64.const 0)");
+    format!(
+        r#"(module
+  (memory (export "memory") 1)
+  (func (export "mem") (param $a i32) (param $b i32) (result i64)
+    (local $s i64)
+    (local.set $a (i32.and (local.get $a) (i32.const 0xff)))
+    (i32.store (i32.add (local.get $a) (i32.const 8)) (local.get $b))
+    (i64.store offset=16 (i32.add (local.get $a) (i32.const 1)) (i64.extend_i32_s (local.get $b)))
+    (i32.store8 (i32.add (local.get $a) (i32.const 3)) (i32.const 0x7f))
+    (i32.store16 (local.get $a) (i32.add (local.get $b) (i32.const 1)))
+    (i32.store offset=4 (local.get $a) (i32.mul (local.get $b) (i32.const 3)))
+    (local.set $s (i64.load (i32.add (local.get $a) (i32.const 1))))
+    (local.set $s (i64.add (local.get $s) (i64.extend_i32_u (i32.load8_u (i32.add (local.get $a) (i32.const 3))))))
+    (local.set $s (i64.add (local.get $s) (i64.extend_i32_u (i32.load8_s (i32.add (local.get $a) (i32.const 4))))))
+    (local.set $s (i64.add (local.get $s) (i64.extend_i32_u (i32.load16_s (i32.add (local.get $a) (i32.const 2))))))
+    (local.set $s (i64.add (local.get $s) (i64.extend_i32_u (i32.load16_u (i32.add (local.get $a) (i32.const 6))))))
+    (local.set $s (i64.add (local.get $s) (i64.extend_i32_u (i32.load (i32.add (local.get $a) (i32.const 8))))))
+    (local.set $s (i64.add (local.get $s) (i64.reinterpret_f64 (f64.load offset=16 (i32.add (local.get $a) (i32.const 1))))))
+    (i64.add (local.get $s) (i64.extend_i32_u (i32.reinterpret_f32 (f32.load (i32.add (local.get $a) (i32.const 4)))))))
+  (func (export "oob") (param $a i32) (param $b i32) (result i64)
+    (i64.extend_i32_u (i32.load (i32.add (local.get $a) (i32.const 65534))))){funcs})"#
+    )
+}
+
+#[test]
+fn accumulator_forms_agree_in_every_tier() {
+    let wat = accumulator_program();
+    let values = [0, 1, -1, 7, 31, 33, 63, 65, -40, i32::MAX, i32::MIN];
+    let mut names = vec!["mem".to_string(), "oob".to_string()];
+    for ty in ["i32", "i64"] {
+        for op in [
+            "add", "sub", "mul", "and", "or", "xor", "shl", "shr_s", "shr_u",
+        ] {
+            for form in ["r", "l", "i"] {
+                names.push(format!("{form}_{op}_{ty}"));
+            }
+        }
+    }
+    // The results of the first mode (the interpreter), which every other mode must match.
+    let mut reference: Option<Vec<Result<i64, String>>> = None;
+    for (mode, config) in modes::tier_modes() {
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, &wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let mut results = Vec::new();
+        for name in &names {
+            let f = instance
+                .get_typed_func::<(i32, i32), i64>(&mut store, name)
+                .unwrap();
+            for &a in &values {
+                for &b in &values {
+                    results.push(
+                        f.call(&mut store, (a, b))
+                            .map_err(|e| format!("{name}: {e}")),
+                    );
+                }
+            }
+        }
+        match &reference {
+            None => reference = Some(results),
+            Some(expected) => {
+                for (i, (got, want)) in results.iter().zip(expected).enumerate() {
+                    let name = &names[i / (values.len() * values.len())];
+                    assert_eq!(got, want, "{mode}: {name} (case {i})");
+                }
+            }
+        }
+    }
+    // Spot checks of the reference against Rust.
+    let reference = reference.unwrap();
+    let at = |name: &str, a: usize, b: usize| {
+        let row = names.iter().position(|n| n == name).unwrap();
+        reference[row * values.len() * values.len() + a * values.len() + b].clone()
+    };
+    assert_eq!(at("r_sub_i32", 1, 3), Ok(i64::from((1i32 - 14) as u32)));
+    assert_eq!(at("l_shl_i32", 3, 1), Ok(i64::from(8u32 << 7)));
+    assert_eq!(at("i_shr_s_i64", 2, 0), Ok(-1i64 >> 13));
+    assert!(at("oob", 0, 0).is_err());
+}
