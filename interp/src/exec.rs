@@ -1422,6 +1422,134 @@ executor! {
         let _ = addr; // its value is the accumulator
         store!(@at acc, offset, u16, imm as u32)
     }
+    BrIfNezAcc { src, offset } => {
+        let _ = src; // its value is the accumulator
+        branch_if!(acc as u32 != 0, offset)
+    }
+    BrIfEqzAcc { src, offset } => {
+        let _ = src; // its value is the accumulator
+        branch_if!(acc as u32 == 0, offset)
+    }
+    BrIfI32EqAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) == i32_of!(rhs), offset)
+    }
+    BrIfI32EqImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) == imm, offset)
+    }
+    BrIfI64EqAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) == i64_of!(rhs), offset)
+    }
+    BrIfI32NeAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) != i32_of!(rhs), offset)
+    }
+    BrIfI32NeImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) != imm, offset)
+    }
+    BrIfI64NeAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) != i64_of!(rhs), offset)
+    }
+    BrIfI32LtSAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) < i32_of!(rhs), offset)
+    }
+    BrIfI32LtSImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) < imm, offset)
+    }
+    BrIfI64LtSAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) < i64_of!(rhs), offset)
+    }
+    BrIfI32LtUAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!(((acc as u32 as i32) as u32) < i32_of!(rhs) as u32, offset)
+    }
+    BrIfI32LtUImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!(((acc as u32 as i32) as u32) < imm as u32, offset)
+    }
+    BrIfI64LtUAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!(((acc as i64) as u64) < i64_of!(rhs) as u64, offset)
+    }
+    BrIfI32GtSAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) > i32_of!(rhs), offset)
+    }
+    BrIfI32GtSImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) > imm, offset)
+    }
+    BrIfI64GtSAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) > i64_of!(rhs), offset)
+    }
+    BrIfI32GtUAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) as u32 > i32_of!(rhs) as u32, offset)
+    }
+    BrIfI32GtUImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) as u32 > imm as u32, offset)
+    }
+    BrIfI64GtUAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) as u64 > i64_of!(rhs) as u64, offset)
+    }
+    BrIfI32LeSAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) <= i32_of!(rhs), offset)
+    }
+    BrIfI32LeSImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) <= imm, offset)
+    }
+    BrIfI64LeSAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) <= i64_of!(rhs), offset)
+    }
+    BrIfI32LeUAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) as u32 <= i32_of!(rhs) as u32, offset)
+    }
+    BrIfI32LeUImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) as u32 <= imm as u32, offset)
+    }
+    BrIfI64LeUAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) as u64 <= i64_of!(rhs) as u64, offset)
+    }
+    BrIfI32GeSAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) >= i32_of!(rhs), offset)
+    }
+    BrIfI32GeSImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) >= imm, offset)
+    }
+    BrIfI64GeSAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) >= i64_of!(rhs), offset)
+    }
+    BrIfI32GeUAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) as u32 >= i32_of!(rhs) as u32, offset)
+    }
+    BrIfI32GeUImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) as u32 >= imm as u32, offset)
+    }
+    BrIfI64GeUAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) as u64 >= i64_of!(rhs) as u64, offset)
+    }
     Copy { dst, src } => {
         set!(dst, slot!(src));
         next!()

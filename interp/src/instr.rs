@@ -776,6 +776,70 @@ macro_rules! for_each_instr {
             Store8ImmAddrAcc { addr: Slot, imm: i32, offset: u32 };
             /// `Store16Imm` whose `addr` is the previous instruction's result (the accumulator).
             Store16ImmAddrAcc { addr: Slot, imm: i32, offset: u32 };
+            /// `BrIfNez` whose `src` is the previous instruction's result (the accumulator).
+            BrIfNezAcc { src: Slot, @offset: i32 };
+            /// `BrIfEqz` whose `src` is the previous instruction's result (the accumulator).
+            BrIfEqzAcc { src: Slot, @offset: i32 };
+            /// `BrIfI32Eq` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32EqAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32EqImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32EqImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64Eq` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64EqAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32Ne` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32NeAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32NeImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32NeImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64Ne` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64NeAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32LtS` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32LtSAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32LtSImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32LtSImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64LtS` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64LtSAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32LtU` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32LtUAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32LtUImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32LtUImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64LtU` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64LtUAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32GtS` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32GtSAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32GtSImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32GtSImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64GtS` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64GtSAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32GtU` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32GtUAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32GtUImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32GtUImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64GtU` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64GtUAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32LeS` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32LeSAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32LeSImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32LeSImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64LeS` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64LeSAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32LeU` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32LeUAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32LeUImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32LeUImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64LeU` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64LeUAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32GeS` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32GeSAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32GeSImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32GeSImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64GeS` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64GeSAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32GeU` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32GeUAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32GeUImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32GeUImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64GeU` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64GeUAcc { lhs: Slot, rhs: Slot, @offset: i32 };
         } simd {
             // ---- SIMD: one instruction per wasm operator, named as in `wasmparser` ----
             // `simd(shape)` says how the translator lowers the operator: `unary`, `binary`

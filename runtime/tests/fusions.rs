@@ -245,6 +245,46 @@ fn accumulator_program() -> String {
             ));
         }
     }
+    for ty in ["i32", "i64"] {
+        let (ext_a, ext_b) = if ty == "i32" {
+            ("(local.get $a)", "(local.get $b)")
+        } else {
+            (
+                "(i64.extend_i32_s (local.get $a))",
+                "(i64.extend_i32_s (local.get $b))",
+            )
+        };
+        for (cmp, _) in COMPARISONS {
+            for (form, rhs) in [
+                ("bi", format!("({ty}.const 5)")),
+                ("bs", "(local.get $y)".to_string()),
+            ] {
+                funcs.push_str(&format!(
+                    r#"
+  (func (export "{form}_{cmp}_{ty}") (param $a i32) (param $b i32) (result i64) (local $x {ty}) (local $y {ty})
+    (local.set $x {ext_a}) (local.set $y {ext_b})
+    (block $taken
+      (br_if $taken ({ty}.{cmp} ({ty}.add (local.get $x) (local.get $y)) {rhs}))
+      (return (i64.const 1)))
+    (i64.const 2))"#
+                ));
+            }
+        }
+    }
+    funcs.push_str(
+        r#"
+  (func (export "nez") (param $a i32) (param $b i32) (result i64)
+    (block $taken
+      (br_if $taken (i32.add (local.get $a) (local.get $b)))
+      (return (i64.const 1)))
+    (i64.const 2))
+  (func (export "eqz") (param $a i32) (param $b i32) (result i64)
+    (block $taken
+      (br_if $taken (i32.eqz (i32.add (local.get $a) (local.get $b))))
+      (return (i64.const 1)))
+    (i64.const 2))"#,
+    );
+    // `i64.extend_i64_u` does not exist: the i64 rows extend with a no-op instead.
     let funcs = funcs.replace("i64.extend_i64_u", "i64.add (i64.const 0)");
     format!(
         r#"(module
@@ -274,7 +314,18 @@ fn accumulator_program() -> String {
 fn accumulator_forms_agree_in_every_tier() {
     let wat = accumulator_program();
     let values = [0, 1, -1, 7, 31, 33, 63, 65, -40, i32::MAX, i32::MIN];
-    let mut names = vec!["mem".to_string(), "oob".to_string()];
+    let mut names = vec![
+        "mem".to_string(),
+        "oob".to_string(),
+        "nez".to_string(),
+        "eqz".to_string(),
+    ];
+    for ty in ["i32", "i64"] {
+        for (cmp, _) in COMPARISONS {
+            names.push(format!("bi_{cmp}_{ty}"));
+            names.push(format!("bs_{cmp}_{ty}"));
+        }
+    }
     for ty in ["i32", "i64"] {
         for op in [
             "add", "sub", "mul", "and", "or", "xor", "shl", "shr_s", "shr_u",
@@ -325,4 +376,8 @@ fn accumulator_forms_agree_in_every_tier() {
     assert_eq!(at("l_shl_i32", 3, 1), Ok(i64::from(8u32 << 7)));
     assert_eq!(at("i_shr_s_i64", 2, 0), Ok(-1i64 >> 13));
     assert!(at("oob", 0, 0).is_err());
+    assert_eq!(at("bi_lt_s_i32", 2, 0), Ok(2), "-1 + 0 < 5");
+    assert_eq!(at("bs_gt_u_i64", 1, 1), Ok(2), "1 + 1 > 1");
+    assert_eq!(at("eqz", 1, 2), Ok(2), "1 + -1 == 0");
+    assert_eq!(at("nez", 0, 0), Ok(1), "0 + 0 == 0");
 }
