@@ -719,6 +719,10 @@ macro_rules! executor {
                 if new_ip.is_null() {
                     return (*$ex).trap_status();
                 }
+                // Neither the callee's entry nor the return point reads the accumulator
+                // (the translator never rewrites an instruction after a call): not keeping
+                // it across the call saves a register.
+                $acc = 0;
                 $ip = new_ip;
                 $fp = new_fp;
                 // The callee's instance (or a host function) may have switched or grown it.
