@@ -8,11 +8,23 @@
 //!   call to the next instruction's handler through a table indexed by the instruction's
 //!   opcode, as wasmi 2.0 does. Every handler has its own indirect jump (better branch
 //!   prediction than one shared dispatch) and the hot state (`ip`, `fp`, memory 0 base and
-//!   length) stays in argument registers. The table is generated from the instruction list
+//!   length, the accumulator) stays in argument registers. The table is generated from the instruction list
 //!   ([`crate::for_each_instr!`]), so an instruction without semantics does not compile.
 //! - **loop** (`run_loop`): a `loop { match }` over the same arms, used when sibling-call
 //!   optimization is not guaranteed (debug and `opt-level` 0/1 builds), where tail calls would
 //!   grow the native stack. Its `match` is exhaustive, so it too rejects a missing arm.
+//!
+//! The **accumulator** (`acc`) is the last one-slot value an instruction wrote (`set!` writes
+//! the slot and the accumulator). The translator turns an instruction that reads the result
+//! of the instruction right before it into an accumulator form (`..Acc`), whose handler takes
+//! that operand from the register instead of reloading the slot just stored: this breaks
+//! the store-to-load latency of dependent instructions. The slot is still written, so the
+//! machine-code tiers and on-stack replacement see the same frame.
+//!
+//! Loop back-edges (`jump!`) only count down the hotness counter and test the interrupt flag
+//! inline; the rest (attention, tier-up, on-stack replacement) is the out-of-line
+//! `back_edge`, reached by a tail call, as traps reach `raise`: a handler that makes a real
+//! call must save registers on every execution, since LLVM does not shrink-wrap it.
 //!
 //! Cold state lives in `Exec` (current instance and function, frame records, limits).
 //! Handlers must keep no stack slot whose address escapes (no out-of-line call returning a
@@ -135,9 +147,9 @@ pub unsafe fn invoke(
         let (mem_base, mem_len) = Exec::memory0(vmctx);
         let ip = func.code.as_ptr();
         #[cfg(tierup_tail_dispatch)]
-        let status = tail_dispatch(ip, fp, mem_base, mem_len, &mut ex);
+        let status = tail_dispatch(ip, fp, mem_base, mem_len, &mut ex, 0);
         #[cfg(not(tierup_tail_dispatch))]
-        let status = run_loop(ip, fp, mem_base, mem_len, &mut ex);
+        let status = run_loop(ip, fp, mem_base, mem_len, &mut ex, 0);
         if status == 0 {
             Ok(())
         } else {
@@ -248,6 +260,27 @@ impl Exec {
                 Some((ip, fp, _)) => (ip, fp),
                 None => (ACTIVATION_DONE, ptr::null_mut()),
             }
+        }
+    }
+
+    /// The slow path of a loop back-edge to `target` (the fast path in `jump!` saw the
+    /// hotness countdown cross zero or the interrupt flag raised, and changed nothing):
+    /// honours interruption, counts the back-edge and, if the function became hot, offers
+    /// on-stack replacement. Returns where interpretation continues, as
+    /// [`Exec::hot_loop`] does (`target` itself when nothing happened).
+    #[cold]
+    #[inline(never)]
+    unsafe fn back_edge(&mut self, target: *const Instr, fp: *mut u64) -> Continuation {
+        // SAFETY: the store outlives the activation; `target` and `fp` are the current
+        // function's (as `hot_loop` requires).
+        unsafe {
+            if (*self.interrupt).load(Ordering::Relaxed) && self.attention() != 0 {
+                return (ptr::null(), ptr::null_mut());
+            }
+            if Exec::tick(self.hot) {
+                return self.hot_loop(target, fp);
+            }
+            (target, fp)
         }
     }
 
@@ -475,16 +508,19 @@ impl Exec {
 macro_rules! executor {
     // The helper macros of every backend; `dispatch!()` (defined by the caller) continues
     // with the instruction at `ip`.
-    (@helpers $d:tt $ip:ident $fp:ident $mem_base:ident $mem_len:ident $ex:ident) => {
+    (@helpers $d:tt $ip:ident $fp:ident $mem_base:ident $mem_len:ident $ex:ident $acc:ident) => {
         macro_rules! slot {
             ($d s:expr) => {
                 *$fp.add($d s as usize)
             };
         }
+        /// Writes a one-slot value, which also becomes the accumulator (see the module docs).
         macro_rules! set {
-            ($d s:expr, $d v:expr) => {
-                *$fp.add($d s as usize) = $d v
-            };
+            ($d s:expr, $d v:expr) => {{
+                let v: u64 = $d v;
+                *$fp.add($d s as usize) = v;
+                $acc = v;
+            }};
         }
         /// The `v128` in slots `s` and `s + 1`.
         macro_rules! v128 {
@@ -554,7 +590,7 @@ macro_rules! executor {
         }
         macro_rules! trap {
             ($d code:expr) => {{
-                return (*$ex).trap($d code);
+                return raise($ex, $d code);
             }};
         }
         macro_rules! try_trap {
@@ -591,30 +627,20 @@ macro_rules! executor {
         macro_rules! jump {
             ($d offset:expr) => {{
                 let offset = $d offset as isize;
+                let target = $ip.offset(offset);
                 if offset <= 0 {
-                    // A loop back-edge (offset 0 is a loop that branches to itself):
-                    // count it and honour interruption.
-                    if (*(*$ex).interrupt).load(Ordering::Relaxed) {
-                        let status = (*$ex).attention();
-                        if status != 0 {
-                            return status;
-                        }
+                    // A loop back-edge (offset 0 is a loop that branches to itself): count
+                    // it and honour interruption. The fast path only counts down; crossing
+                    // zero or a raised interrupt flag takes the out-of-line slow path
+                    // (`back_edge_slow!`, defined by each backend), which redoes both.
+                    let counter = &*(*$ex).hot;
+                    let left = counter.load(Ordering::Relaxed).wrapping_sub(1);
+                    if left < 0 || (*(*$ex).interrupt).load(Ordering::Relaxed) {
+                        back_edge_slow!(target);
                     }
-                    if Exec::tick((*$ex).hot) {
-                        let (new_ip, new_fp) = (*$ex).hot_loop($ip.offset(offset), $fp);
-                        if new_ip.is_null() {
-                            return (*$ex).trap_status();
-                        }
-                        if new_ip == ACTIVATION_DONE {
-                            return 0;
-                        }
-                        $ip = new_ip;
-                        $fp = new_fp;
-                        reload_mem!();
-                        dispatch!()
-                    }
+                    counter.store(left, Ordering::Relaxed);
                 }
-                $ip = $ip.offset(offset);
+                $ip = target;
                 dispatch!()
             }};
         }
@@ -626,10 +652,21 @@ macro_rules! executor {
                 next!()
             }};
         }
+        /// `slot += step` (i32, wrapping); the new value (the loop-counter fusions).
+        macro_rules! increment {
+            ($d s:expr, $d step:expr) => {{
+                let v = i32_of!($d s).wrapping_add(i32::from($d step));
+                set_i32!($d s, v);
+                v
+            }};
+        }
         /// Effective address of an access of `$d n` bytes, or a trap.
         macro_rules! ea {
             ($d addr:expr, $d offset:expr, $d n:expr) => {{
-                let ea = u64::from(slot!($d addr) as u32) + u64::from($d offset);
+                ea!(@at slot!($d addr), $d offset, $d n)
+            }};
+            (@at $d addr:expr, $d offset:expr, $d n:expr) => {{
+                let ea = u64::from($d addr as u32) + u64::from($d offset);
                 if ea + $d n > $mem_len as u64 {
                     trap!(TrapCode::MemoryOutOfBounds)
                 }
@@ -638,7 +675,11 @@ macro_rules! executor {
         }
         macro_rules! load {
             ($d dst:expr, $d addr:expr, $d offset:expr, $d t:ty, $d conv:expr) => {{
-                let p = ea!($d addr, $d offset, size_of::<$d t>() as u64);
+                load!(@at slot!($d addr), $d dst, $d offset, $d t, $d conv)
+            }};
+            // The address is a value (the accumulator), not a slot.
+            (@at $d addr:expr, $d dst:expr, $d offset:expr, $d t:ty, $d conv:expr) => {{
+                let p = ea!(@at $d addr, $d offset, size_of::<$d t>() as u64);
                 let v: $d t = ptr::read_unaligned(p as *const $d t);
                 set!($d dst, $d conv(v));
                 next!()
@@ -646,7 +687,11 @@ macro_rules! executor {
         }
         macro_rules! store {
             ($d addr:expr, $d offset:expr, $d t:ty, $d v:expr) => {{
-                let p = ea!($d addr, $d offset, size_of::<$d t>() as u64);
+                store!(@at slot!($d addr), $d offset, $d t, $d v)
+            }};
+            // The address is a value (the accumulator), not a slot.
+            (@at $d addr:expr, $d offset:expr, $d t:ty, $d v:expr) => {{
+                let p = ea!(@at $d addr, $d offset, size_of::<$d t>() as u64);
                 ptr::write_unaligned(p as *mut $d t, $d v as $d t);
                 next!()
             }};
@@ -674,6 +719,10 @@ macro_rules! executor {
                 if new_ip.is_null() {
                     return (*$ex).trap_status();
                 }
+                // Neither the callee's entry nor the return point reads the accumulator
+                // (the translator never rewrites an instruction after a call): not keeping
+                // it across the call saves a register.
+                $acc = 0;
                 $ip = new_ip;
                 $fp = new_fp;
                 // The callee's instance (or a host function) may have switched or grown it.
@@ -707,7 +756,7 @@ macro_rules! executor {
         }
     };
     (
-        $d:tt state($ip:ident, $fp:ident, $mem_base:ident, $mem_len:ident, $ex:ident);
+        $d:tt state($ip:ident, $fp:ident, $mem_base:ident, $mem_len:ident, $ex:ident, $acc:ident);
         $( $name:ident { $($field:ident),* $(,)? } => $body:block )*
     ) => {
         /// The `loop { match }` backend (see the module docs).
@@ -724,6 +773,7 @@ macro_rules! executor {
             mut $mem_base: *mut u8,
             mut $mem_len: usize,
             $ex: *mut Exec,
+            mut $acc: u64,
         ) -> u32 {
             // SAFETY: see the module docs; every raw access in the arms relies on the
             // translator's slot bounds, the frame-fits check before a frame is entered, or an
@@ -734,7 +784,22 @@ macro_rules! executor {
                         continue
                     };
                 }
-                executor!(@helpers $d $ip $fp $mem_base $mem_len $ex);
+                macro_rules! back_edge_slow {
+                    ($d target:expr) => {{
+                        let (new_ip, new_fp) = (*$ex).back_edge($d target, $fp);
+                        if new_ip.is_null() {
+                            return (*$ex).trap_status();
+                        }
+                        if new_ip == ACTIVATION_DONE {
+                            return 0;
+                        }
+                        $ip = new_ip;
+                        $fp = new_fp;
+                        ($mem_base, $mem_len) = Exec::memory0((*$ex).vmctx);
+                        continue;
+                    }};
+                }
+                executor!(@helpers $d $ip $fp $mem_base $mem_len $ex $acc);
                 loop {
                     match *$ip {
                         $( Instr::$name { $($field),* } => $body )*
@@ -766,16 +831,24 @@ macro_rules! executor {
                     mut $mem_base: *mut u8,
                     mut $mem_len: usize,
                     $ex: *mut Exec,
+                    mut $acc: u64,
                 ) -> u32 {
                     // SAFETY: as for `run_loop` (module docs): the translator's invariants
                     // hold for `ip` and `fp`.
                     unsafe {
                         macro_rules! dispatch {
                             () => {
-                                return tail_dispatch($ip, $fp, $mem_base, $mem_len, $ex)
+                                return tail_dispatch($ip, $fp, $mem_base, $mem_len, $ex, $acc)
                             };
                         }
-                        executor!(@helpers $d $ip $fp $mem_base $mem_len $ex);
+                        // A tail call too: the handler keeps no registers for it (a call
+                        // here would make every branch handler save and restore six).
+                        macro_rules! back_edge_slow {
+                            ($d target:expr) => {
+                                return back_edge($d target, $fp, $mem_base, $mem_len, $ex, $acc)
+                            };
+                        }
+                        executor!(@helpers $d $ip $fp $mem_base $mem_len $ex $acc);
                         match *$ip {
                             Instr::$name { $($field),* } => $body
                             _ => std::hint::unreachable_unchecked(),
@@ -789,7 +862,49 @@ macro_rules! executor {
 
 /// A threaded-backend handler: runs the instruction at `ip` and tail-calls the next one's.
 #[cfg(tierup_tail_dispatch)]
-type Handler = unsafe extern "sysv64" fn(*const Instr, *mut u64, *mut u8, usize, *mut Exec) -> u32;
+type Handler =
+    unsafe extern "sysv64" fn(*const Instr, *mut u64, *mut u8, usize, *mut Exec, u64) -> u32;
+
+/// The slow path of a loop back-edge to `target` in the threaded backend (see `jump!`):
+/// interruption, the hotness tick and tier-up with on-stack replacement, then it continues
+/// as a handler would. Out of line with the handlers' signature, so that a branch handler
+/// reaches it with a tail call and saves no registers on its fast path.
+#[cfg(tierup_tail_dispatch)]
+#[cold]
+#[inline(never)]
+unsafe extern "sysv64" fn back_edge(
+    target: *const Instr,
+    fp: *mut u64,
+    _mem_base: *mut u8,
+    _mem_len: usize,
+    ex: *mut Exec,
+    _acc: u64,
+) -> u32 {
+    // SAFETY: called by a handler with the executor's state (module docs); `target` is a
+    // branch target inside the current function.
+    unsafe {
+        let (ip, fp) = (*ex).back_edge(target, fp);
+        if ip.is_null() {
+            return (*ex).trap_status();
+        }
+        if ip == ACTIVATION_DONE {
+            return 0;
+        }
+        // The runtime ran (attention, tier-up): memory may have moved or grown.
+        let (mem_base, mem_len) = Exec::memory0((*ex).vmctx);
+        tail_dispatch(ip, fp, mem_base, mem_len, ex, 0)
+    }
+}
+
+/// Records trap `code` and returns its status. Out of line with the C calling convention
+/// of the handlers, so that a handler's trap path is a tail call (no stack frame on its
+/// fast path).
+#[cold]
+#[inline(never)]
+unsafe extern "sysv64" fn raise(ex: *mut Exec, code: TrapCode) -> u32 {
+    // SAFETY: handlers pass the activation's live `Exec`.
+    unsafe { (*ex).trap(code) }
+}
 
 /// Tail-calls the handler of the instruction at `ip`.
 #[cfg(tierup_tail_dispatch)]
@@ -800,13 +915,14 @@ unsafe fn tail_dispatch(
     mem_base: *mut u8,
     mem_len: usize,
     ex: *mut Exec,
+    acc: u64,
 ) -> u32 {
     // SAFETY: `ip` points at an instruction (translator invariant); its first two bytes are
     // the `#[repr(u16)]` tag, equal to its opcode (instr.rs tests), and every opcode has a
     // handler.
     unsafe {
         let tag = *(ip as *const u16);
-        (*HANDLERS.get_unchecked(tag as usize))(ip, fp, mem_base, mem_len, ex)
+        (*HANDLERS.get_unchecked(tag as usize))(ip, fp, mem_base, mem_len, ex, acc)
     }
 }
 
@@ -827,7 +943,7 @@ macro_rules! handler_table {
 crate::for_each_instr!(handler_table);
 
 executor! {
-    $ state(ip, fp, mem_base, mem_len, ex);
+    $ state(ip, fp, mem_base, mem_len, ex, acc);
 
     Trap { code } => {
         trap!(code)
@@ -843,8 +959,15 @@ executor! {
         next!()
     }
     BrTable { index, len } => {
+        // Takes the selected `Br` entry right away (one dispatch instead of two): as if it
+        // had jumped to the entry and the entry had branched.
         let i = (slot!(index) as u32).min(len);
-        jump!(1 + i)
+        ip = ip.add(1 + i as usize);
+        match *ip {
+            Instr::Br { offset } => jump!(offset),
+            // Every entry is a `Br` (translator); anything else would simply run.
+            _ => dispatch!(),
+        }
     }
     Return {} => {
         ret!()
@@ -990,6 +1113,446 @@ executor! {
     }
     BrIfI64GeU { lhs, rhs, offset } => {
         branch_if!(i64_of!(lhs) as u64 >= i64_of!(rhs) as u64, offset)
+    }
+    IncBrIfI32Eq { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v == i32_of!(rhs), offset)
+    }
+    IncBrIfI32Ne { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v != i32_of!(rhs), offset)
+    }
+    IncBrIfI32LtS { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v < i32_of!(rhs), offset)
+    }
+    IncBrIfI32LtU { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!((v as u32) < (i32_of!(rhs) as u32), offset)
+    }
+    IncBrIfI32GtS { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v > i32_of!(rhs), offset)
+    }
+    IncBrIfI32GtU { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!((v as u32) > (i32_of!(rhs) as u32), offset)
+    }
+    IncBrIfI32LeS { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v <= i32_of!(rhs), offset)
+    }
+    IncBrIfI32LeU { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!((v as u32) <= (i32_of!(rhs) as u32), offset)
+    }
+    IncBrIfI32GeS { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v >= i32_of!(rhs), offset)
+    }
+    IncBrIfI32GeU { step, lhs, rhs, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!((v as u32) >= (i32_of!(rhs) as u32), offset)
+    }
+    IncBrIfI32EqImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v == imm, offset)
+    }
+    IncBrIfI32NeImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v != imm, offset)
+    }
+    IncBrIfI32LtSImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v < imm, offset)
+    }
+    IncBrIfI32LtUImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!((v as u32) < (imm as u32), offset)
+    }
+    IncBrIfI32GtSImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v > imm, offset)
+    }
+    IncBrIfI32GtUImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!((v as u32) > (imm as u32), offset)
+    }
+    IncBrIfI32LeSImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v <= imm, offset)
+    }
+    IncBrIfI32LeUImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!((v as u32) <= (imm as u32), offset)
+    }
+    IncBrIfI32GeSImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!(v >= imm, offset)
+    }
+    IncBrIfI32GeUImm { step, lhs, imm, offset } => {
+        let v = increment!(lhs, step);
+        branch_if!((v as u32) >= (imm as u32), offset)
+    }
+    I32AddAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs), acc as u32 as i32, |a, b| a.wrapping_add(b))
+    }
+    I32SubAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs), acc as u32 as i32, |a, b| a.wrapping_sub(b))
+    }
+    I32MulAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs), acc as u32 as i32, |a, b| a.wrapping_mul(b))
+    }
+    I32AndAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs), acc as u32 as i32, |a, b| a & b)
+    }
+    I32OrAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs), acc as u32 as i32, |a, b| a | b)
+    }
+    I32XorAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs), acc as u32 as i32, |a, b| a ^ b)
+    }
+    I32ShlAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs), acc as u32 as i32, |a, b| a
+            .wrapping_shl(b as u32))
+    }
+    I32ShrSAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs), acc as u32 as i32, |a, b| a
+            .wrapping_shr(b as u32))
+    }
+    I32ShrUAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i32!(dst, i32_of!(lhs) as u32, (acc as u32 as i32) as u32, |a, b| a
+            .wrapping_shr(b))
+    }
+    I64AddAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs), acc as i64, |a, b| a.wrapping_add(b))
+    }
+    I64SubAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs), acc as i64, |a, b| a.wrapping_sub(b))
+    }
+    I64MulAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs), acc as i64, |a, b| a.wrapping_mul(b))
+    }
+    I64AndAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs), acc as i64, |a, b| a & b)
+    }
+    I64OrAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs), acc as i64, |a, b| a | b)
+    }
+    I64XorAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs), acc as i64, |a, b| a ^ b)
+    }
+    I64ShlAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs), acc as i64, |a, b| a
+            .wrapping_shl(b as u32))
+    }
+    I64ShrSAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs), acc as i64, |a, b| a
+            .wrapping_shr(b as u32))
+    }
+    I64ShrUAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        bin_i64!(dst, i64_of!(lhs) as u64, (acc as i64) as u64, |a, b| a
+            .wrapping_shr(b as u32))
+    }
+    I32AddImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, acc as u32 as i32, imm, |a, b| a.wrapping_add(b))
+    }
+    I32SubImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, acc as u32 as i32, imm, |a, b| a.wrapping_sub(b))
+    }
+    I32MulImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, acc as u32 as i32, imm, |a, b| a.wrapping_mul(b))
+    }
+    I32AndImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, acc as u32 as i32, imm, |a, b| a & b)
+    }
+    I32OrImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, acc as u32 as i32, imm, |a, b| a | b)
+    }
+    I32XorImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, acc as u32 as i32, imm, |a, b| a ^ b)
+    }
+    I32ShlImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, acc as u32 as i32, imm, |a, b| a.wrapping_shl(b as u32))
+    }
+    I32ShrSImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, acc as u32 as i32, imm, |a, b| a.wrapping_shr(b as u32))
+    }
+    I32ShrUImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i32!(dst, (acc as u32 as i32) as u32, imm as u32, |a, b| a
+            .wrapping_shr(b))
+    }
+    I64AddImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, acc as i64, i64::from(imm), |a, b| a.wrapping_add(b))
+    }
+    I64SubImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, acc as i64, i64::from(imm), |a, b| a.wrapping_sub(b))
+    }
+    I64MulImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, acc as i64, i64::from(imm), |a, b| a.wrapping_mul(b))
+    }
+    I64AndImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, acc as i64, i64::from(imm), |a, b| a & b)
+    }
+    I64OrImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, acc as i64, i64::from(imm), |a, b| a | b)
+    }
+    I64XorImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, acc as i64, i64::from(imm), |a, b| a ^ b)
+    }
+    I64ShlImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, acc as i64, imm, |a, b| a.wrapping_shl(b as u32))
+    }
+    I64ShrSImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, acc as i64, imm, |a, b| a.wrapping_shr(b as u32))
+    }
+    I64ShrUImmAcc { dst, lhs, imm } => {
+        let _ = lhs; // its value is the accumulator
+        bin_i64!(dst, (acc as i64) as u64, imm, |a, b| a
+            .wrapping_shr(b as u32))
+    }
+    I32LoadAcc { dst, addr, offset } => {
+        let _ = addr; // its value is the accumulator
+        load!(@at acc, dst, offset, u32, u64::from)
+    }
+    I64LoadAcc { dst, addr, offset } => {
+        let _ = addr; // its value is the accumulator
+        load!(@at acc, dst, offset, u64, |v| v)
+    }
+    F32LoadAcc { dst, addr, offset } => {
+        let _ = addr; // its value is the accumulator
+        load!(@at acc, dst, offset, u32, u64::from)
+    }
+    F64LoadAcc { dst, addr, offset } => {
+        let _ = addr; // its value is the accumulator
+        load!(@at acc, dst, offset, u64, |v| v)
+    }
+    I32Load8UAcc { dst, addr, offset } => {
+        let _ = addr; // its value is the accumulator
+        load!(@at acc, dst, offset, u8, u64::from)
+    }
+    I32Load8SAcc { dst, addr, offset } => {
+        let _ = addr; // its value is the accumulator
+        load!(@at acc, dst, offset, i8, |v: i8| v as i32 as u32 as u64)
+    }
+    I32Load16UAcc { dst, addr, offset } => {
+        let _ = addr; // its value is the accumulator
+        load!(@at acc, dst, offset, u16, u64::from)
+    }
+    I32Load16SAcc { dst, addr, offset } => {
+        let _ = addr; // its value is the accumulator
+        load!(@at acc, dst, offset, i16, |v: i16| v as i32 as u32 as u64)
+    }
+    I32StoreAcc { addr, src, offset } => {
+        let _ = src; // its value is the accumulator
+        store!(addr, offset, u32, acc)
+    }
+    I64StoreAcc { addr, src, offset } => {
+        let _ = src; // its value is the accumulator
+        store!(addr, offset, u64, acc)
+    }
+    Store8Acc { addr, src, offset } => {
+        let _ = src; // its value is the accumulator
+        store!(addr, offset, u8, acc)
+    }
+    Store16Acc { addr, src, offset } => {
+        let _ = src; // its value is the accumulator
+        store!(addr, offset, u16, acc)
+    }
+    I32StoreAddrAcc { addr, src, offset } => {
+        let _ = addr; // its value is the accumulator
+        store!(@at acc, offset, u32, slot!(src))
+    }
+    I64StoreAddrAcc { addr, src, offset } => {
+        let _ = addr; // its value is the accumulator
+        store!(@at acc, offset, u64, slot!(src))
+    }
+    Store8AddrAcc { addr, src, offset } => {
+        let _ = addr; // its value is the accumulator
+        store!(@at acc, offset, u8, slot!(src))
+    }
+    Store16AddrAcc { addr, src, offset } => {
+        let _ = addr; // its value is the accumulator
+        store!(@at acc, offset, u16, slot!(src))
+    }
+    I32StoreImmAddrAcc { addr, imm, offset } => {
+        let _ = addr; // its value is the accumulator
+        store!(@at acc, offset, u32, imm as u32)
+    }
+    I64StoreImmAddrAcc { addr, imm, offset } => {
+        let _ = addr; // its value is the accumulator
+        store!(@at acc, offset, u64, i64::from(imm) as u64)
+    }
+    Store8ImmAddrAcc { addr, imm, offset } => {
+        let _ = addr; // its value is the accumulator
+        store!(@at acc, offset, u8, imm as u32)
+    }
+    Store16ImmAddrAcc { addr, imm, offset } => {
+        let _ = addr; // its value is the accumulator
+        store!(@at acc, offset, u16, imm as u32)
+    }
+    BrIfNezAcc { src, offset } => {
+        let _ = src; // its value is the accumulator
+        branch_if!(acc as u32 != 0, offset)
+    }
+    BrIfEqzAcc { src, offset } => {
+        let _ = src; // its value is the accumulator
+        branch_if!(acc as u32 == 0, offset)
+    }
+    BrIfI32EqAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) == i32_of!(rhs), offset)
+    }
+    BrIfI32EqImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) == imm, offset)
+    }
+    BrIfI64EqAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) == i64_of!(rhs), offset)
+    }
+    BrIfI32NeAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) != i32_of!(rhs), offset)
+    }
+    BrIfI32NeImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) != imm, offset)
+    }
+    BrIfI64NeAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) != i64_of!(rhs), offset)
+    }
+    BrIfI32LtSAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) < i32_of!(rhs), offset)
+    }
+    BrIfI32LtSImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) < imm, offset)
+    }
+    BrIfI64LtSAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) < i64_of!(rhs), offset)
+    }
+    BrIfI32LtUAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!(((acc as u32 as i32) as u32) < i32_of!(rhs) as u32, offset)
+    }
+    BrIfI32LtUImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!(((acc as u32 as i32) as u32) < imm as u32, offset)
+    }
+    BrIfI64LtUAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!(((acc as i64) as u64) < i64_of!(rhs) as u64, offset)
+    }
+    BrIfI32GtSAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) > i32_of!(rhs), offset)
+    }
+    BrIfI32GtSImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) > imm, offset)
+    }
+    BrIfI64GtSAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) > i64_of!(rhs), offset)
+    }
+    BrIfI32GtUAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) as u32 > i32_of!(rhs) as u32, offset)
+    }
+    BrIfI32GtUImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) as u32 > imm as u32, offset)
+    }
+    BrIfI64GtUAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) as u64 > i64_of!(rhs) as u64, offset)
+    }
+    BrIfI32LeSAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) <= i32_of!(rhs), offset)
+    }
+    BrIfI32LeSImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) <= imm, offset)
+    }
+    BrIfI64LeSAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) <= i64_of!(rhs), offset)
+    }
+    BrIfI32LeUAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) as u32 <= i32_of!(rhs) as u32, offset)
+    }
+    BrIfI32LeUImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) as u32 <= imm as u32, offset)
+    }
+    BrIfI64LeUAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) as u64 <= i64_of!(rhs) as u64, offset)
+    }
+    BrIfI32GeSAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) >= i32_of!(rhs), offset)
+    }
+    BrIfI32GeSImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) >= imm, offset)
+    }
+    BrIfI64GeSAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) >= i64_of!(rhs), offset)
+    }
+    BrIfI32GeUAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) as u32 >= i32_of!(rhs) as u32, offset)
+    }
+    BrIfI32GeUImmAcc { lhs, imm, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as u32 as i32) as u32 >= imm as u32, offset)
+    }
+    BrIfI64GeUAcc { lhs, rhs, offset } => {
+        let _ = lhs; // its value is the accumulator
+        branch_if!((acc as i64) as u64 >= i64_of!(rhs) as u64, offset)
     }
     Copy { dst, src } => {
         set!(dst, slot!(src));

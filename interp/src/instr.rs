@@ -23,6 +23,14 @@
 //! - `BrIf<Op>` are compare-and-branch fusions: branch when `lhs <op> rhs` holds. A
 //!   comparison that can be fused says so with `fuse(BrIf..)`; a conditional branch names the
 //!   branch with the opposite condition with `negate(..)`.
+//! - `IncBrIf<Op>` are loop-counter fusions: `lhs += step` (`step`, an `i16` immediate kept
+//!   in the two bytes after the tag), then `BrIf<Op>`. A compare-and-branch that can absorb
+//!   the increment before it says so with `inc(IncBrIf..)`.
+//! - A suffix `Acc` (`AddrAcc`) is the *accumulator form* of the instruction without it: the
+//!   same fields and semantics, but one operand (the right-hand one of a binary operation,
+//!   `lhs` of an `Imm` operation, `addr` of a load or an `AddrAcc` store, `src` of a store)
+//!   is the result of the instruction right before it, which the interpreter still holds in
+//!   a register (`crate::exec`). Machine-code tiers read the slot, as for the plain form.
 //! - Every taken branch with an offset ≤ 0 is a loop back-edge: the executor counts it
 //!   (hotness) and checks for interruption there, so loops need no extra instruction.
 //! - [`Instr::Extra`] is never executed: it carries the operands that did not fit in the
@@ -45,6 +53,8 @@ pub type Slot = u32;
 /// - `fuse(BrIfX)`: this comparison followed by a conditional branch on its result is the
 ///   compare-and-branch `BrIfX` (same operands minus `dst`, plus `@offset`);
 /// - `negate(BrIfY)`: `BrIfY` (same operands) branches exactly when this branch does not.
+/// - `inc(IncBrIfZ)`: `IncBrIfZ` (a `step` plus the same operands) first adds `step` to `lhs`,
+///   then branches as this one does.
 #[macro_export]
 macro_rules! for_each_instr {
     ($callback:ident) => {
@@ -63,45 +73,45 @@ macro_rules! for_each_instr {
             /// Branch when `src == 0` (32-bit test).
             BrIfEqz { src: Slot, @offset: i32 } negate(BrIfNez);
             /// Branch when `i32 lhs == rhs`.
-            BrIfI32Eq { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32Ne);
+            BrIfI32Eq { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32Ne) inc(IncBrIfI32Eq);
             /// Branch when `i32 lhs != rhs`.
-            BrIfI32Ne { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32Eq);
+            BrIfI32Ne { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32Eq) inc(IncBrIfI32Ne);
             /// Branch when `i32 lhs < rhs` (signed).
-            BrIfI32LtS { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32GeS);
+            BrIfI32LtS { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32GeS) inc(IncBrIfI32LtS);
             /// Branch when `i32 lhs < rhs` (unsigned).
-            BrIfI32LtU { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32GeU);
+            BrIfI32LtU { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32GeU) inc(IncBrIfI32LtU);
             /// Branch when `i32 lhs > rhs` (signed).
-            BrIfI32GtS { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32LeS);
+            BrIfI32GtS { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32LeS) inc(IncBrIfI32GtS);
             /// Branch when `i32 lhs > rhs` (unsigned).
-            BrIfI32GtU { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32LeU);
+            BrIfI32GtU { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32LeU) inc(IncBrIfI32GtU);
             /// Branch when `i32 lhs <= rhs` (signed).
-            BrIfI32LeS { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32GtS);
+            BrIfI32LeS { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32GtS) inc(IncBrIfI32LeS);
             /// Branch when `i32 lhs <= rhs` (unsigned).
-            BrIfI32LeU { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32GtU);
+            BrIfI32LeU { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32GtU) inc(IncBrIfI32LeU);
             /// Branch when `i32 lhs >= rhs` (signed).
-            BrIfI32GeS { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32LtS);
+            BrIfI32GeS { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32LtS) inc(IncBrIfI32GeS);
             /// Branch when `i32 lhs >= rhs` (unsigned).
-            BrIfI32GeU { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32LtU);
+            BrIfI32GeU { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI32LtU) inc(IncBrIfI32GeU);
             /// Branch when `i32 lhs == imm`.
-            BrIfI32EqImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32NeImm);
+            BrIfI32EqImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32NeImm) inc(IncBrIfI32EqImm);
             /// Branch when `i32 lhs != imm`.
-            BrIfI32NeImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32EqImm);
+            BrIfI32NeImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32EqImm) inc(IncBrIfI32NeImm);
             /// Branch when `i32 lhs < imm` (signed).
-            BrIfI32LtSImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32GeSImm);
+            BrIfI32LtSImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32GeSImm) inc(IncBrIfI32LtSImm);
             /// Branch when `i32 lhs < imm` (unsigned).
-            BrIfI32LtUImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32GeUImm);
+            BrIfI32LtUImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32GeUImm) inc(IncBrIfI32LtUImm);
             /// Branch when `i32 lhs > imm` (signed).
-            BrIfI32GtSImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32LeSImm);
+            BrIfI32GtSImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32LeSImm) inc(IncBrIfI32GtSImm);
             /// Branch when `i32 lhs > imm` (unsigned).
-            BrIfI32GtUImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32LeUImm);
+            BrIfI32GtUImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32LeUImm) inc(IncBrIfI32GtUImm);
             /// Branch when `i32 lhs <= imm` (signed).
-            BrIfI32LeSImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32GtSImm);
+            BrIfI32LeSImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32GtSImm) inc(IncBrIfI32LeSImm);
             /// Branch when `i32 lhs <= imm` (unsigned).
-            BrIfI32LeUImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32GtUImm);
+            BrIfI32LeUImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32GtUImm) inc(IncBrIfI32LeUImm);
             /// Branch when `i32 lhs >= imm` (signed).
-            BrIfI32GeSImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32LtSImm);
+            BrIfI32GeSImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32LtSImm) inc(IncBrIfI32GeSImm);
             /// Branch when `i32 lhs >= imm` (unsigned).
-            BrIfI32GeUImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32LtUImm);
+            BrIfI32GeUImm { lhs: Slot, imm: i32, @offset: i32 } negate(BrIfI32LtUImm) inc(IncBrIfI32GeUImm);
             /// Branch when `i64 lhs == rhs`.
             BrIfI64Eq { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI64Ne);
             /// Branch when `i64 lhs != rhs`.
@@ -122,6 +132,47 @@ macro_rules! for_each_instr {
             BrIfI64GeS { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI64LtS);
             /// Branch when `i64 lhs >= rhs` (unsigned).
             BrIfI64GeU { lhs: Slot, rhs: Slot, @offset: i32 } negate(BrIfI64LtU);
+            // ---- loop-counter fusions (`lhs += step`, then a compare-and-branch) ----
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs == rhs`.
+            IncBrIfI32Eq { step: i16, lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs != rhs`.
+            IncBrIfI32Ne { step: i16, lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs < rhs` (signed).
+            IncBrIfI32LtS { step: i16, lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs < rhs` (unsigned).
+            IncBrIfI32LtU { step: i16, lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs > rhs` (signed).
+            IncBrIfI32GtS { step: i16, lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs > rhs` (unsigned).
+            IncBrIfI32GtU { step: i16, lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs <= rhs` (signed).
+            IncBrIfI32LeS { step: i16, lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs <= rhs` (unsigned).
+            IncBrIfI32LeU { step: i16, lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs >= rhs` (signed).
+            IncBrIfI32GeS { step: i16, lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs >= rhs` (unsigned).
+            IncBrIfI32GeU { step: i16, lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs == imm`.
+            IncBrIfI32EqImm { step: i16, lhs: Slot, imm: i32, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs != imm`.
+            IncBrIfI32NeImm { step: i16, lhs: Slot, imm: i32, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs < imm` (signed).
+            IncBrIfI32LtSImm { step: i16, lhs: Slot, imm: i32, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs < imm` (unsigned).
+            IncBrIfI32LtUImm { step: i16, lhs: Slot, imm: i32, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs > imm` (signed).
+            IncBrIfI32GtSImm { step: i16, lhs: Slot, imm: i32, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs > imm` (unsigned).
+            IncBrIfI32GtUImm { step: i16, lhs: Slot, imm: i32, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs <= imm` (signed).
+            IncBrIfI32LeSImm { step: i16, lhs: Slot, imm: i32, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs <= imm` (unsigned).
+            IncBrIfI32LeUImm { step: i16, lhs: Slot, imm: i32, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs >= imm` (signed).
+            IncBrIfI32GeSImm { step: i16, lhs: Slot, imm: i32, @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch when `i32 lhs >= imm` (unsigned).
+            IncBrIfI32GeUImm { step: i16, lhs: Slot, imm: i32, @offset: i32 };
             /// Jump to entry `min(index, len)` of the `len + 1` `Br` instructions that follow.
             BrTable { index: Slot, len: u32 };
             /// Return from the function (results already in `fp[0..]`).
@@ -612,6 +663,183 @@ macro_rules! for_each_instr {
             GlobalGet128 { @dst: Slot, global: u32 };
             /// `global[global] = src` (a `v128` global)
             GlobalSet128 { global: u32, src: Slot };
+            // ---- accumulator forms: one operand is the previous instruction's result ----
+            /// `I32Add` whose `rhs` is the previous instruction's result (the accumulator).
+            I32AddAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32Sub` whose `rhs` is the previous instruction's result (the accumulator).
+            I32SubAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32Mul` whose `rhs` is the previous instruction's result (the accumulator).
+            I32MulAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32And` whose `rhs` is the previous instruction's result (the accumulator).
+            I32AndAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32Or` whose `rhs` is the previous instruction's result (the accumulator).
+            I32OrAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32Xor` whose `rhs` is the previous instruction's result (the accumulator).
+            I32XorAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32Shl` whose `rhs` is the previous instruction's result (the accumulator).
+            I32ShlAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32ShrS` whose `rhs` is the previous instruction's result (the accumulator).
+            I32ShrSAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32ShrU` whose `rhs` is the previous instruction's result (the accumulator).
+            I32ShrUAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64Add` whose `rhs` is the previous instruction's result (the accumulator).
+            I64AddAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64Sub` whose `rhs` is the previous instruction's result (the accumulator).
+            I64SubAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64Mul` whose `rhs` is the previous instruction's result (the accumulator).
+            I64MulAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64And` whose `rhs` is the previous instruction's result (the accumulator).
+            I64AndAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64Or` whose `rhs` is the previous instruction's result (the accumulator).
+            I64OrAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64Xor` whose `rhs` is the previous instruction's result (the accumulator).
+            I64XorAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64Shl` whose `rhs` is the previous instruction's result (the accumulator).
+            I64ShlAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64ShrS` whose `rhs` is the previous instruction's result (the accumulator).
+            I64ShrSAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I64ShrU` whose `rhs` is the previous instruction's result (the accumulator).
+            I64ShrUAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32AddImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32AddImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32SubImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32SubImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32MulImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32MulImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32AndImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32AndImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32OrImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32OrImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32XorImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32XorImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShlImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32ShlImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShrSImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32ShrSImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShrUImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I32ShrUImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64AddImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64AddImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64SubImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64SubImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64MulImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64MulImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64AndImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64AndImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64OrImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64OrImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64XorImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64XorImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64ShlImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64ShlImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64ShrSImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64ShrSImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I64ShrUImm` whose `lhs` is the previous instruction's result (the accumulator).
+            I64ShrUImmAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32Load` whose `addr` is the previous instruction's result (the accumulator).
+            I32LoadAcc { @dst: Slot, addr: Slot, offset: u32 };
+            /// `I64Load` whose `addr` is the previous instruction's result (the accumulator).
+            I64LoadAcc { @dst: Slot, addr: Slot, offset: u32 };
+            /// `F32Load` whose `addr` is the previous instruction's result (the accumulator).
+            F32LoadAcc { @dst: Slot, addr: Slot, offset: u32 };
+            /// `F64Load` whose `addr` is the previous instruction's result (the accumulator).
+            F64LoadAcc { @dst: Slot, addr: Slot, offset: u32 };
+            /// `I32Load8U` whose `addr` is the previous instruction's result (the accumulator).
+            I32Load8UAcc { @dst: Slot, addr: Slot, offset: u32 };
+            /// `I32Load8S` whose `addr` is the previous instruction's result (the accumulator).
+            I32Load8SAcc { @dst: Slot, addr: Slot, offset: u32 };
+            /// `I32Load16U` whose `addr` is the previous instruction's result (the accumulator).
+            I32Load16UAcc { @dst: Slot, addr: Slot, offset: u32 };
+            /// `I32Load16S` whose `addr` is the previous instruction's result (the accumulator).
+            I32Load16SAcc { @dst: Slot, addr: Slot, offset: u32 };
+            /// `I32Store` whose `src` is the previous instruction's result (the accumulator).
+            I32StoreAcc { addr: Slot, src: Slot, offset: u32 };
+            /// `I64Store` whose `src` is the previous instruction's result (the accumulator).
+            I64StoreAcc { addr: Slot, src: Slot, offset: u32 };
+            /// `Store8` whose `src` is the previous instruction's result (the accumulator).
+            Store8Acc { addr: Slot, src: Slot, offset: u32 };
+            /// `Store16` whose `src` is the previous instruction's result (the accumulator).
+            Store16Acc { addr: Slot, src: Slot, offset: u32 };
+            /// `I32Store` whose `addr` is the previous instruction's result (the accumulator).
+            I32StoreAddrAcc { addr: Slot, src: Slot, offset: u32 };
+            /// `I64Store` whose `addr` is the previous instruction's result (the accumulator).
+            I64StoreAddrAcc { addr: Slot, src: Slot, offset: u32 };
+            /// `Store8` whose `addr` is the previous instruction's result (the accumulator).
+            Store8AddrAcc { addr: Slot, src: Slot, offset: u32 };
+            /// `Store16` whose `addr` is the previous instruction's result (the accumulator).
+            Store16AddrAcc { addr: Slot, src: Slot, offset: u32 };
+            /// `I32StoreImm` whose `addr` is the previous instruction's result (the accumulator).
+            I32StoreImmAddrAcc { addr: Slot, imm: i32, offset: u32 };
+            /// `I64StoreImm` whose `addr` is the previous instruction's result (the accumulator).
+            I64StoreImmAddrAcc { addr: Slot, imm: i32, offset: u32 };
+            /// `Store8Imm` whose `addr` is the previous instruction's result (the accumulator).
+            Store8ImmAddrAcc { addr: Slot, imm: i32, offset: u32 };
+            /// `Store16Imm` whose `addr` is the previous instruction's result (the accumulator).
+            Store16ImmAddrAcc { addr: Slot, imm: i32, offset: u32 };
+            /// `BrIfNez` whose `src` is the previous instruction's result (the accumulator).
+            BrIfNezAcc { src: Slot, @offset: i32 };
+            /// `BrIfEqz` whose `src` is the previous instruction's result (the accumulator).
+            BrIfEqzAcc { src: Slot, @offset: i32 };
+            /// `BrIfI32Eq` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32EqAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32EqImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32EqImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64Eq` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64EqAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32Ne` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32NeAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32NeImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32NeImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64Ne` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64NeAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32LtS` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32LtSAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32LtSImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32LtSImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64LtS` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64LtSAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32LtU` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32LtUAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32LtUImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32LtUImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64LtU` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64LtUAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32GtS` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32GtSAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32GtSImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32GtSImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64GtS` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64GtSAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32GtU` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32GtUAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32GtUImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32GtUImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64GtU` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64GtUAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32LeS` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32LeSAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32LeSImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32LeSImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64LeS` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64LeSAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32LeU` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32LeUAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32LeUImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32LeUImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64LeU` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64LeUAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32GeS` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32GeSAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32GeSImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32GeSImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64GeS` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64GeSAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32GeU` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32GeUAcc { lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `BrIfI32GeUImm` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI32GeUImmAcc { lhs: Slot, imm: i32, @offset: i32 };
+            /// `BrIfI64GeU` whose `lhs` is the previous instruction's result (the accumulator).
+            BrIfI64GeUAcc { lhs: Slot, rhs: Slot, @offset: i32 };
         } simd {
             // ---- SIMD: one instruction per wasm operator, named as in `wasmparser` ----
             // `simd(shape)` says how the translator lowers the operator: `unary`, `binary`
@@ -1241,6 +1469,15 @@ macro_rules! define_instr {
                 }
             }
 
+            /// If this is a compare-and-branch on `slot` (its `lhs`) that can absorb the
+            /// increment `slot += step` just before it, the fused `IncBrIf..`; else `None`.
+            pub fn incremented_branch(self, slot: Slot, step: i16) -> Option<Instr> {
+                match self {
+                    $( Instr::$name { $( $($marked)? $($plain)? ),* } =>
+                        incremented!(slot, step; [$( $relation($related) )*]; $( $($marked)? $($plain)? ),*), )*
+                }
+            }
+
             /// If this is a comparison writing `cond`, the compare-and-branch that branches
             /// when the comparison holds (its offset still 0, to be patched); else `None`.
             pub fn fused_branch(self, cond: Slot) -> Option<Instr> {
@@ -1283,6 +1520,18 @@ macro_rules! negated {
         negated!([$($more)*]; $($field),*)
     };
     ([]; $($field:ident),*) => { None };
+}
+
+/// `incremented!(slot, step; [relations]; lhs, fields..)`: the `inc(..)` instruction, when
+/// `lhs` (the first field) is `slot`.
+macro_rules! incremented {
+    ($slot:ident, $step:ident; [inc($to:ident) $($more:tt)*]; $lhs:ident $(, $field:ident)*) => {
+        ($lhs == $slot).then_some(Instr::$to { step: $step, $lhs, $($field),* })
+    };
+    ($slot:ident, $step:ident; [$other:ident($to:ident) $($more:tt)*]; $($field:ident),*) => {
+        incremented!($slot, $step; [$($more)*]; $($field),*)
+    };
+    ($slot:ident, $step:ident; []; $($field:ident),*) => { None };
 }
 
 /// `fused!(cond; [relations]; [@dst dst], [operand]..)`: the `fuse(..)` branch, when `dst`
@@ -1379,6 +1628,25 @@ mod tests {
             })
         );
         assert_eq!(cmp.fused_branch(8), None);
+        let back_edge = Instr::BrIfI32LtUImm {
+            lhs: 3,
+            imm: 9,
+            offset: -4,
+        };
+        assert_eq!(
+            back_edge.incremented_branch(3, 2),
+            Some(Instr::IncBrIfI32LtUImm {
+                step: 2,
+                lhs: 3,
+                imm: 9,
+                offset: -4
+            })
+        );
+        assert_eq!(back_edge.incremented_branch(4, 2), None);
+        assert_eq!(
+            Instr::BrIfNez { src: 3, offset: 1 }.incremented_branch(3, 1),
+            None
+        );
         assert_eq!(Instr::Br { offset: -3 }.branch_offset(), Some(-3));
         assert_eq!(Instr::Copy { dst: 1, src: 2 }.branch_offset(), None);
         assert_eq!(Instr::Copy { dst: 1, src: 2 }.dst_mut().copied(), Some(1));
@@ -1406,6 +1674,15 @@ mod tests {
             }
             if let Some(fused) = instr.fused_branch(0) {
                 assert!(fused.negated_branch().is_some(), "{}", opcode.name());
+            }
+            if let Some(inc) = instr.incremented_branch(0, 1) {
+                assert!(instr.negated_branch().is_some(), "{}", opcode.name());
+                assert_eq!(
+                    inc.branch_offset(),
+                    instr.branch_offset(),
+                    "{}",
+                    opcode.name()
+                );
             }
         }
     }

@@ -15,7 +15,10 @@
 //!   label sees the same operand stack.
 //! - `local.set` right after the instruction that computed its value retargets that
 //!   instruction's `dst` (no copy), unless a label sits in between.
-//! - A comparison followed by `br_if`/`if` becomes one compare-and-branch instruction.
+//! - A comparison followed by `br_if`/`if` becomes one compare-and-branch instruction, and
+//!   a loop counter's `x += step` right before it joins it (`IncBrIf..`).
+//! - A final linear pass (`use_accumulator`) rewrites instructions that read the result of
+//!   the instruction right before them (not at a branch target) into accumulator forms.
 //!
 //! Invariants the executor relies on: every slot an instruction names is below `frame_size`
 //! (for a `v128`, both of its slots); branch offsets stay inside the function; every `BrTable`
@@ -26,7 +29,7 @@ use tierup_abi::metering::{self, FuelPlan};
 use tierup_abi::{DefinedFuncIdx, FuncIdx, FuncType, ModuleInfo, TrapCode, ValType};
 use wasmparser::{BlockType, MemArg, MemArgTarget, Operator};
 
-use crate::instr::{Instr, SimdLowering, Slot, simd_lowering};
+use crate::instr::{Instr, Opcode, SimdLowering, Slot, simd_lowering};
 
 /// The bytecode of one function.
 #[derive(Debug, Clone)]
@@ -227,6 +230,7 @@ fn translate_inner(
         reachable: true,
         dead_depth: 0,
         last_def: None,
+        last_label: 0,
         loops: Vec::new(),
         consts: Vec::new(),
         op_offset: 0,
@@ -281,6 +285,7 @@ fn translate_inner(
             )));
         }
     }
+    use_accumulator(&mut t.code, &t.loops);
     let frame_size = (t.base as usize + t.max_height)
         .max(ty.result_slots())
         .max(1);
@@ -394,6 +399,8 @@ struct Translator<'m> {
     /// The last instruction, if it wrote the temporary of the operand on top of the stack and no
     /// label follows it (so its `dst` may be retargeted or it may be fused into a branch).
     last_def: Option<usize>,
+    /// The position of the latest label (branch target): no fusion may span it.
+    last_label: usize,
 }
 
 const NONE: u32 = u32::MAX;
@@ -577,6 +584,7 @@ impl Translator<'_> {
     /// A label at the current position: nothing may be retargeted across it.
     fn label(&mut self) -> usize {
         self.last_def = None;
+        self.last_label = self.code.len();
         self.code.len()
     }
 
@@ -970,7 +978,7 @@ impl Translator<'_> {
             };
             self.code[at] = fused;
             self.last_def = None;
-            return at;
+            return self.fuse_increment(at);
         }
         let cond = self.slot_of(cond);
         if negate {
@@ -984,6 +992,29 @@ impl Translator<'_> {
                 offset: 0,
             })
         }
+    }
+
+    /// Fuses the compare-and-branch at `at` (the last instruction) with a loop-counter
+    /// increment `x = x + step` right before it (no label in between) into one
+    /// `IncBrIf..` instruction; returns the branch's index.
+    fn fuse_increment(&mut self, at: usize) -> usize {
+        if at == 0 || at + 1 != self.code.len() || self.last_label >= at {
+            return at;
+        }
+        let (slot, step) = match self.code[at - 1] {
+            Instr::I32AddImm { dst, lhs, imm } if dst == lhs => (dst, i16::try_from(imm)),
+            Instr::I32SubImm { dst, lhs, imm } if dst == lhs => {
+                (dst, i16::try_from(imm.wrapping_neg()))
+            }
+            _ => return at,
+        };
+        let Ok(step) = step else { return at };
+        let Some(fused) = self.code[at].incremented_branch(slot, step) else {
+            return at;
+        };
+        self.code.pop();
+        self.code[at - 1] = fused;
+        at - 1
     }
 
     /// Copies every local on the stack and the block parameters into their temporaries.
@@ -1337,9 +1368,15 @@ impl Translator<'_> {
             O::F32Store { memarg } => st!(I32Store, false, memarg),
             O::I64Store { memarg } => st!(I64Store, I64StoreImm, true, memarg),
             O::F64Store { memarg } => st!(I64Store, true, memarg),
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => st!(Store8, false, memarg),
-            O::I32Store16 { memarg } | O::I64Store16 { memarg } => st!(Store16, false, memarg),
-            O::I64Store32 { memarg } => st!(I32Store, false, memarg),
+            // A narrow store of a constant keeps its low bits: the immediate is the constant
+            // truncated to 32 bits.
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
+                st!(Store8, Store8Imm, false, memarg)
+            }
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
+                st!(Store16, Store16Imm, false, memarg)
+            }
+            O::I64Store32 { memarg } => st!(I32Store, I32StoreImm, false, memarg),
             O::MemorySize { mem } => {
                 let dst = self.next_temp();
                 self.emit_def(I::MemorySize { dst, memory: mem });
@@ -1919,5 +1956,171 @@ fn memory_of(memarg: &MemArg) -> u32 {
         MemArgTarget::Array(_) => {
             unreachable!("GC is not enabled: validation rejects array accesses")
         }
+    }
+}
+
+/// Rewrites each instruction that reads the result of the instruction right before it into
+/// its accumulator form (`..Acc`, `..AddrAcc`): the executor still holds that value in a
+/// register (its accumulator), so the operand is not reloaded from its slot. Slots are
+/// written as before, so the machine-code tiers (and on-stack replacement) see no
+/// difference.
+///
+/// Never at a branch target, where control may arrive from elsewhere with another value in
+/// the accumulator (nor at a loop header). An instruction right after a call or an `Extra`
+/// is never rewritten either: those write no accumulator. Linear in the code's length.
+fn use_accumulator(code: &mut [Instr], loops: &[LoopHeader]) {
+    let mut target = vec![false; code.len() + 1];
+    for (i, instr) in code.iter().enumerate() {
+        if let Some(offset) = instr.branch_offset() {
+            let at = i as i64 + i64::from(offset);
+            if let Some(t) = usize::try_from(at).ok().and_then(|at| target.get_mut(at)) {
+                *t = true;
+            }
+        }
+        if let Instr::BrTable { len, .. } = *instr {
+            for k in 0..=len as usize {
+                if let Some(t) = target.get_mut(i + 1 + k) {
+                    *t = true;
+                }
+            }
+        }
+    }
+    for header in loops {
+        if let Some(t) = target.get_mut(header.pc as usize) {
+            *t = true;
+        }
+    }
+    for i in 1..code.len() {
+        if target[i] {
+            continue;
+        }
+        if let Some(prev) = accumulator_of(code[i - 1])
+            && let Some(fused) = with_accumulator(code[i], prev)
+        {
+            code[i] = fused;
+        }
+    }
+}
+
+/// The slot whose value `instr` leaves in the accumulator: its `dst`, for every scalar
+/// instruction with one (each writes it last, through the executor's `set!`, which also
+/// sets the accumulator); `None` for `v128` results and instructions without a result.
+fn accumulator_of(mut instr: Instr) -> Option<Slot> {
+    if instr.opcode() as u16 >= Opcode::V128Load as u16
+        || matches!(
+            instr,
+            Instr::Copy128 { .. } | Instr::Select128 { .. } | Instr::GlobalGet128 { .. }
+        )
+    {
+        return None;
+    }
+    instr.dst_mut().copied()
+}
+
+/// The accumulator form of `instr` when one of its operands is slot `prev` (the result of
+/// the instruction before it); operands of commutative operations may swap.
+#[rustfmt::skip]
+fn with_accumulator(instr: Instr, prev: Slot) -> Option<Instr> {
+    use Instr as I;
+    match instr {
+            I::I32Add { dst, lhs, rhs } if rhs == prev => Some(I::I32AddAcc { dst, lhs, rhs }),
+            I::I32Add { dst, lhs, rhs } if lhs == prev => Some(I::I32AddAcc { dst, lhs: rhs, rhs: lhs }),
+            I::I32Sub { dst, lhs, rhs } if rhs == prev => Some(I::I32SubAcc { dst, lhs, rhs }),
+            I::I32Mul { dst, lhs, rhs } if rhs == prev => Some(I::I32MulAcc { dst, lhs, rhs }),
+            I::I32Mul { dst, lhs, rhs } if lhs == prev => Some(I::I32MulAcc { dst, lhs: rhs, rhs: lhs }),
+            I::I32And { dst, lhs, rhs } if rhs == prev => Some(I::I32AndAcc { dst, lhs, rhs }),
+            I::I32And { dst, lhs, rhs } if lhs == prev => Some(I::I32AndAcc { dst, lhs: rhs, rhs: lhs }),
+            I::I32Or { dst, lhs, rhs } if rhs == prev => Some(I::I32OrAcc { dst, lhs, rhs }),
+            I::I32Or { dst, lhs, rhs } if lhs == prev => Some(I::I32OrAcc { dst, lhs: rhs, rhs: lhs }),
+            I::I32Xor { dst, lhs, rhs } if rhs == prev => Some(I::I32XorAcc { dst, lhs, rhs }),
+            I::I32Xor { dst, lhs, rhs } if lhs == prev => Some(I::I32XorAcc { dst, lhs: rhs, rhs: lhs }),
+            I::I32Shl { dst, lhs, rhs } if rhs == prev => Some(I::I32ShlAcc { dst, lhs, rhs }),
+            I::I32ShrS { dst, lhs, rhs } if rhs == prev => Some(I::I32ShrSAcc { dst, lhs, rhs }),
+            I::I32ShrU { dst, lhs, rhs } if rhs == prev => Some(I::I32ShrUAcc { dst, lhs, rhs }),
+            I::I64Add { dst, lhs, rhs } if rhs == prev => Some(I::I64AddAcc { dst, lhs, rhs }),
+            I::I64Add { dst, lhs, rhs } if lhs == prev => Some(I::I64AddAcc { dst, lhs: rhs, rhs: lhs }),
+            I::I64Sub { dst, lhs, rhs } if rhs == prev => Some(I::I64SubAcc { dst, lhs, rhs }),
+            I::I64Mul { dst, lhs, rhs } if rhs == prev => Some(I::I64MulAcc { dst, lhs, rhs }),
+            I::I64Mul { dst, lhs, rhs } if lhs == prev => Some(I::I64MulAcc { dst, lhs: rhs, rhs: lhs }),
+            I::I64And { dst, lhs, rhs } if rhs == prev => Some(I::I64AndAcc { dst, lhs, rhs }),
+            I::I64And { dst, lhs, rhs } if lhs == prev => Some(I::I64AndAcc { dst, lhs: rhs, rhs: lhs }),
+            I::I64Or { dst, lhs, rhs } if rhs == prev => Some(I::I64OrAcc { dst, lhs, rhs }),
+            I::I64Or { dst, lhs, rhs } if lhs == prev => Some(I::I64OrAcc { dst, lhs: rhs, rhs: lhs }),
+            I::I64Xor { dst, lhs, rhs } if rhs == prev => Some(I::I64XorAcc { dst, lhs, rhs }),
+            I::I64Xor { dst, lhs, rhs } if lhs == prev => Some(I::I64XorAcc { dst, lhs: rhs, rhs: lhs }),
+            I::I64Shl { dst, lhs, rhs } if rhs == prev => Some(I::I64ShlAcc { dst, lhs, rhs }),
+            I::I64ShrS { dst, lhs, rhs } if rhs == prev => Some(I::I64ShrSAcc { dst, lhs, rhs }),
+            I::I64ShrU { dst, lhs, rhs } if rhs == prev => Some(I::I64ShrUAcc { dst, lhs, rhs }),
+            I::I32AddImm { dst, lhs, imm } if lhs == prev => Some(I::I32AddImmAcc { dst, lhs, imm }),
+            I::I32SubImm { dst, lhs, imm } if lhs == prev => Some(I::I32SubImmAcc { dst, lhs, imm }),
+            I::I32MulImm { dst, lhs, imm } if lhs == prev => Some(I::I32MulImmAcc { dst, lhs, imm }),
+            I::I32AndImm { dst, lhs, imm } if lhs == prev => Some(I::I32AndImmAcc { dst, lhs, imm }),
+            I::I32OrImm { dst, lhs, imm } if lhs == prev => Some(I::I32OrImmAcc { dst, lhs, imm }),
+            I::I32XorImm { dst, lhs, imm } if lhs == prev => Some(I::I32XorImmAcc { dst, lhs, imm }),
+            I::I32ShlImm { dst, lhs, imm } if lhs == prev => Some(I::I32ShlImmAcc { dst, lhs, imm }),
+            I::I32ShrSImm { dst, lhs, imm } if lhs == prev => Some(I::I32ShrSImmAcc { dst, lhs, imm }),
+            I::I32ShrUImm { dst, lhs, imm } if lhs == prev => Some(I::I32ShrUImmAcc { dst, lhs, imm }),
+            I::I64AddImm { dst, lhs, imm } if lhs == prev => Some(I::I64AddImmAcc { dst, lhs, imm }),
+            I::I64SubImm { dst, lhs, imm } if lhs == prev => Some(I::I64SubImmAcc { dst, lhs, imm }),
+            I::I64MulImm { dst, lhs, imm } if lhs == prev => Some(I::I64MulImmAcc { dst, lhs, imm }),
+            I::I64AndImm { dst, lhs, imm } if lhs == prev => Some(I::I64AndImmAcc { dst, lhs, imm }),
+            I::I64OrImm { dst, lhs, imm } if lhs == prev => Some(I::I64OrImmAcc { dst, lhs, imm }),
+            I::I64XorImm { dst, lhs, imm } if lhs == prev => Some(I::I64XorImmAcc { dst, lhs, imm }),
+            I::I64ShlImm { dst, lhs, imm } if lhs == prev => Some(I::I64ShlImmAcc { dst, lhs, imm }),
+            I::I64ShrSImm { dst, lhs, imm } if lhs == prev => Some(I::I64ShrSImmAcc { dst, lhs, imm }),
+            I::I64ShrUImm { dst, lhs, imm } if lhs == prev => Some(I::I64ShrUImmAcc { dst, lhs, imm }),
+            I::I32Load { dst, addr, offset } if addr == prev => Some(I::I32LoadAcc { dst, addr, offset }),
+            I::I64Load { dst, addr, offset } if addr == prev => Some(I::I64LoadAcc { dst, addr, offset }),
+            I::F32Load { dst, addr, offset } if addr == prev => Some(I::F32LoadAcc { dst, addr, offset }),
+            I::F64Load { dst, addr, offset } if addr == prev => Some(I::F64LoadAcc { dst, addr, offset }),
+            I::I32Load8U { dst, addr, offset } if addr == prev => Some(I::I32Load8UAcc { dst, addr, offset }),
+            I::I32Load8S { dst, addr, offset } if addr == prev => Some(I::I32Load8SAcc { dst, addr, offset }),
+            I::I32Load16U { dst, addr, offset } if addr == prev => Some(I::I32Load16UAcc { dst, addr, offset }),
+            I::I32Load16S { dst, addr, offset } if addr == prev => Some(I::I32Load16SAcc { dst, addr, offset }),
+            I::I32Store { addr, src, offset } if src == prev => Some(I::I32StoreAcc { addr, src, offset }),
+            I::I64Store { addr, src, offset } if src == prev => Some(I::I64StoreAcc { addr, src, offset }),
+            I::Store8 { addr, src, offset } if src == prev => Some(I::Store8Acc { addr, src, offset }),
+            I::Store16 { addr, src, offset } if src == prev => Some(I::Store16Acc { addr, src, offset }),
+            I::I32Store { addr, src, offset } if addr == prev => Some(I::I32StoreAddrAcc { addr, src, offset }),
+            I::I64Store { addr, src, offset } if addr == prev => Some(I::I64StoreAddrAcc { addr, src, offset }),
+            I::Store8 { addr, src, offset } if addr == prev => Some(I::Store8AddrAcc { addr, src, offset }),
+            I::Store16 { addr, src, offset } if addr == prev => Some(I::Store16AddrAcc { addr, src, offset }),
+            I::I32StoreImm { addr, imm, offset } if addr == prev => Some(I::I32StoreImmAddrAcc { addr, imm, offset }),
+            I::I64StoreImm { addr, imm, offset } if addr == prev => Some(I::I64StoreImmAddrAcc { addr, imm, offset }),
+            I::Store8Imm { addr, imm, offset } if addr == prev => Some(I::Store8ImmAddrAcc { addr, imm, offset }),
+            I::Store16Imm { addr, imm, offset } if addr == prev => Some(I::Store16ImmAddrAcc { addr, imm, offset }),
+            I::BrIfNez { src, offset } if src == prev => Some(I::BrIfNezAcc { src, offset }),
+            I::BrIfEqz { src, offset } if src == prev => Some(I::BrIfEqzAcc { src, offset }),
+            I::BrIfI32Eq { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI32EqAcc { lhs, rhs, offset }),
+            I::BrIfI32EqImm { lhs, imm, offset } if lhs == prev => Some(I::BrIfI32EqImmAcc { lhs, imm, offset }),
+            I::BrIfI64Eq { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI64EqAcc { lhs, rhs, offset }),
+            I::BrIfI32Ne { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI32NeAcc { lhs, rhs, offset }),
+            I::BrIfI32NeImm { lhs, imm, offset } if lhs == prev => Some(I::BrIfI32NeImmAcc { lhs, imm, offset }),
+            I::BrIfI64Ne { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI64NeAcc { lhs, rhs, offset }),
+            I::BrIfI32LtS { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI32LtSAcc { lhs, rhs, offset }),
+            I::BrIfI32LtSImm { lhs, imm, offset } if lhs == prev => Some(I::BrIfI32LtSImmAcc { lhs, imm, offset }),
+            I::BrIfI64LtS { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI64LtSAcc { lhs, rhs, offset }),
+            I::BrIfI32LtU { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI32LtUAcc { lhs, rhs, offset }),
+            I::BrIfI32LtUImm { lhs, imm, offset } if lhs == prev => Some(I::BrIfI32LtUImmAcc { lhs, imm, offset }),
+            I::BrIfI64LtU { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI64LtUAcc { lhs, rhs, offset }),
+            I::BrIfI32GtS { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI32GtSAcc { lhs, rhs, offset }),
+            I::BrIfI32GtSImm { lhs, imm, offset } if lhs == prev => Some(I::BrIfI32GtSImmAcc { lhs, imm, offset }),
+            I::BrIfI64GtS { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI64GtSAcc { lhs, rhs, offset }),
+            I::BrIfI32GtU { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI32GtUAcc { lhs, rhs, offset }),
+            I::BrIfI32GtUImm { lhs, imm, offset } if lhs == prev => Some(I::BrIfI32GtUImmAcc { lhs, imm, offset }),
+            I::BrIfI64GtU { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI64GtUAcc { lhs, rhs, offset }),
+            I::BrIfI32LeS { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI32LeSAcc { lhs, rhs, offset }),
+            I::BrIfI32LeSImm { lhs, imm, offset } if lhs == prev => Some(I::BrIfI32LeSImmAcc { lhs, imm, offset }),
+            I::BrIfI64LeS { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI64LeSAcc { lhs, rhs, offset }),
+            I::BrIfI32LeU { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI32LeUAcc { lhs, rhs, offset }),
+            I::BrIfI32LeUImm { lhs, imm, offset } if lhs == prev => Some(I::BrIfI32LeUImmAcc { lhs, imm, offset }),
+            I::BrIfI64LeU { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI64LeUAcc { lhs, rhs, offset }),
+            I::BrIfI32GeS { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI32GeSAcc { lhs, rhs, offset }),
+            I::BrIfI32GeSImm { lhs, imm, offset } if lhs == prev => Some(I::BrIfI32GeSImmAcc { lhs, imm, offset }),
+            I::BrIfI64GeS { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI64GeSAcc { lhs, rhs, offset }),
+            I::BrIfI32GeU { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI32GeUAcc { lhs, rhs, offset }),
+            I::BrIfI32GeUImm { lhs, imm, offset } if lhs == prev => Some(I::BrIfI32GeUImmAcc { lhs, imm, offset }),
+            I::BrIfI64GeU { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI64GeUAcc { lhs, rhs, offset }),
+            _ => None,
     }
 }

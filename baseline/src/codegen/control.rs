@@ -6,7 +6,7 @@ use tierup_abi::TrapCode;
 use tierup_interp::Instr;
 
 use super::{Codegen, branch_target};
-use crate::masm::{Compare, Cond, Operand, Width};
+use crate::masm::{AluOp, Compare, Cond, Operand, Width};
 
 impl Codegen<'_> {
     /// Traps with `code`.
@@ -31,6 +31,27 @@ impl Codegen<'_> {
             cond,
         };
         self.branch(i, Some(test), offset);
+    }
+
+    /// The loop-counter fusion at `i`: `lhs += step` (i32), then branches by `offset` when
+    /// `lhs <cond> rhs` holds.
+    pub(super) fn increment_branch_if(
+        &mut self,
+        i: usize,
+        step: i16,
+        lhs: u32,
+        rhs: Operand,
+        cond: Cond,
+        offset: i32,
+    ) {
+        self.int_binary(
+            AluOp::Add,
+            Width::W32,
+            lhs,
+            lhs,
+            Operand::Imm(i32::from(step)),
+        );
+        self.branch_if(i, Width::W32, lhs, rhs, cond, offset);
     }
 
     /// Branches from `i` by `offset` (when `test` holds, if given). A back-edge ticks first,

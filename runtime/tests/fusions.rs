@@ -1,0 +1,383 @@
+//! The interpreter's fused instructions (`tierup_interp::Instr`: loop-counter fusions
+//! `IncBrIf..`, `br_table` taking its entry's branch, narrow stores of constants) compute what
+//! the wasm they replace computes, in every tier mode: the baseline compiles the same
+//! bytecode, and tiered modes move between the tiers (with on-stack replacement at the loop
+//! headers the fusions branch to) while the loops run.
+
+#[path = "support/modes.rs"]
+mod modes;
+
+use tierup_runtime::{Engine, Instance, Module, Store};
+
+/// An `i32` comparison's semantics.
+type Comparison = fn(i32, i32) -> bool;
+
+/// The comparisons a loop counter can be fused with: (wasm name, Rust semantics).
+const COMPARISONS: [(&str, Comparison); 10] = [
+    ("eq", |a, b| a == b),
+    ("ne", |a, b| a != b),
+    ("lt_s", |a, b| a < b),
+    ("lt_u", |a, b| (a as u32) < b as u32),
+    ("gt_s", |a, b| a > b),
+    ("gt_u", |a, b| a as u32 > b as u32),
+    ("le_s", |a, b| a <= b),
+    ("le_u", |a, b| a as u32 <= b as u32),
+    ("ge_s", |a, b| a >= b),
+    ("ge_u", |a, b| a as u32 >= b as u32),
+];
+
+/// The steps the loops count by (`i32.sub` for negative ones).
+const STEPS: [i32; 4] = [1, 7, -3, 32767];
+
+/// A bound the immediate forms compare with.
+const BOUND: i32 = 40;
+
+/// One module with, per comparison and step, a loop whose back-edge is
+/// `br_if (i <cmp> n)` after `i += step` (exported `slot_<cmp>_<k>`) and one comparing with
+/// the constant [`BOUND`] (`imm_<cmp>_<k>`); plus `if_<cmp>`, where the fused branch is the
+/// negated one of an `if`. Each loop stops after at most 50 iterations and returns
+/// `i * 64 + iterations`.
+fn program() -> String {
+    let mut funcs = String::new();
+    for (cmp, _) in COMPARISONS {
+        for (k, step) in STEPS.iter().enumerate() {
+            let bump = if *step < 0 {
+                format!("(i32.sub (local.get $i) (i32.const {}))", -step)
+            } else {
+                format!("(i32.add (local.get $i) (i32.const {step}))")
+            };
+            for (kind, rhs) in [
+                ("slot", "(local.get $n)".to_string()),
+                ("imm", format!("(i32.const {BOUND})")),
+            ] {
+                funcs.push_str(&format!(
+                    r#"
+  (func (export "{kind}_{cmp}_{k}") (param $i i32) (param $n i32) (result i32) (local $c i32)
+    (block $out
+      (loop $l
+        (br_if $out (i32.ge_u (local.get $c) (i32.const 50)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br_if $l (i32.{cmp} (local.tee $i {bump}) {rhs}))))
+    (i32.add (i32.mul (local.get $i) (i32.const 64)) (local.get $c)))"#
+                ));
+            }
+        }
+        funcs.push_str(&format!(
+            r#"
+  (func (export "if_{cmp}") (param $i i32) (param $n i32) (result i32)
+    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+    (if (result i32) (i32.{cmp} (local.get $i) (local.get $n))
+      (then (i32.add (local.get $i) (i32.const 1000)))
+      (else (local.get $i))))"#
+        ));
+    }
+    format!(
+        r#"(module
+  (memory (export "memory") 1)
+  (func (export "stores") (param $v i64)
+    (i32.store8 (i32.const 0) (i32.const 0x1ff))
+    (i64.store8 (i32.const 1) (i64.const -2))
+    (i32.store16 offset=2 (i32.const 0) (i32.const 0x12345))
+    (i64.store16 (i32.const 4) (i64.const 0x7fff_0000_abcd))
+    (i64.store32 (i32.const 8) (i64.const 0x1_8765_4321))
+    (i64.store (i32.const 16) (local.get $v)))
+  (func (export "table") (param $x i32) (param $unused i32) (result i32)
+    (local $acc i32) (local $k i32)
+    (block $done
+      (loop $top
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br_if $done (i32.gt_u (local.get $k) (i32.const 40)))
+        (block $c (block $b (block $a
+          ;; the `$top` entry is a back-edge
+          (br_table $a $b $top $c (i32.and (local.get $k) (i32.const 3))))
+          (local.set $acc (i32.add (local.get $acc) (local.get $x))))
+          (local.set $acc (i32.mul (local.get $acc) (i32.const 3))))
+        (br $top)))
+    (i32.add (local.get $acc) (local.get $k))){funcs})"#
+    )
+}
+
+/// The loop of `slot_<cmp>_<k>`/`imm_<cmp>_<k>` in Rust.
+fn expected_loop(cmp: Comparison, step: i32, mut i: i32, n: i32) -> i32 {
+    let mut c = 0;
+    loop {
+        if c >= 50 {
+            break;
+        }
+        c += 1;
+        i = i.wrapping_add(step);
+        if !cmp(i, n) {
+            break;
+        }
+    }
+    i.wrapping_mul(64).wrapping_add(c)
+}
+
+/// The loop of `table` in Rust.
+fn expected_table(x: i32) -> i32 {
+    let (mut acc, mut k) = (0i32, 0i32);
+    loop {
+        k += 1;
+        if k > 40 {
+            break;
+        }
+        match k & 3 {
+            0 => acc = acc.wrapping_add(x).wrapping_mul(3),
+            1 => acc = acc.wrapping_mul(3),
+            _ => {}
+        }
+    }
+    acc.wrapping_add(k)
+}
+
+fn call(store: &mut Store<()>, instance: &Instance, name: &str, i: i32, n: i32) -> i32 {
+    let f = instance
+        .get_typed_func::<(i32, i32), i32>(&mut *store, name)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    f.call(&mut *store, (i, n))
+        .unwrap_or_else(|e| panic!("{name}({i}, {n}): {e}"))
+}
+
+#[test]
+fn fused_loops_agree_with_wasm_semantics_in_every_tier() {
+    let wat = program();
+    let starts = [0, 5, 39, 40, 41, -1, i32::MAX - 10, i32::MIN + 3];
+    let bounds = [0, 40, -5, i32::MAX, i32::MIN];
+    for (mode, config) in modes::tier_modes() {
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, &wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        for (cmp_name, cmp) in COMPARISONS {
+            for (k, &step) in STEPS.iter().enumerate() {
+                for &i in &starts {
+                    for &n in &bounds {
+                        let name = format!("slot_{cmp_name}_{k}");
+                        let got = call(&mut store, &instance, &name, i, n);
+                        assert_eq!(
+                            got,
+                            expected_loop(cmp, step, i, n),
+                            "{mode}: {name}({i}, {n})"
+                        );
+                    }
+                    let name = format!("imm_{cmp_name}_{k}");
+                    let got = call(&mut store, &instance, &name, i, 0);
+                    assert_eq!(
+                        got,
+                        expected_loop(cmp, step, i, BOUND),
+                        "{mode}: {name}({i})"
+                    );
+                }
+            }
+            for &i in &starts {
+                for &n in &bounds {
+                    let name = format!("if_{cmp_name}");
+                    let next = i.wrapping_add(1);
+                    let want = if cmp(next, n) {
+                        next.wrapping_add(1000)
+                    } else {
+                        next
+                    };
+                    assert_eq!(
+                        call(&mut store, &instance, &name, i, n),
+                        want,
+                        "{mode}: {name}"
+                    );
+                }
+            }
+        }
+        for x in [0, 1, -7, i32::MAX] {
+            assert_eq!(
+                call(&mut store, &instance, "table", x, 0),
+                expected_table(x),
+                "{mode}: table({x})"
+            );
+        }
+        let stores = instance
+            .get_typed_func::<i64, ()>(&mut store, "stores")
+            .unwrap();
+        stores.call(&mut store, -1).unwrap();
+        let memory = instance.get_memory(&mut store, "memory").unwrap();
+        let data = memory.data(&store);
+        assert_eq!(
+            &data[..24],
+            &[
+                0xff, 0xfe, 0x45, 0x23, 0xcd, 0xab, 0, 0, 0x21, 0x43, 0x65, 0x87, 0, 0, 0, 0, 0xff,
+                0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+            ],
+            "{mode}: stores"
+        );
+    }
+}
+
+/// A module whose functions read the result of the instruction right before them in every
+/// operand position the interpreter's accumulator forms cover (`..Acc`): binary operations
+/// (right operand, and left operand for the commutative ones), operations with an
+/// immediate, loads and stores (address and value).
+fn accumulator_program() -> String {
+    let mut funcs = String::new();
+    for ty in ["i32", "i64"] {
+        for op in [
+            "add", "sub", "mul", "and", "or", "xor", "shl", "shr_s", "shr_u",
+        ] {
+            let head = format!(
+                "(param $a i32) (param $b i32) (result i64) (local $x {ty}) (local $y {ty})
+    (local.set $x {ext}) (local.set $y {ext_b})",
+                ext = if ty == "i32" {
+                    "(local.get $a)".to_string()
+                } else {
+                    "(i64.extend_i32_s (local.get $a))".to_string()
+                },
+                ext_b = if ty == "i32" {
+                    "(local.get $b)".to_string()
+                } else {
+                    "(i64.extend_i32_s (local.get $b))".to_string()
+                },
+            );
+            funcs.push_str(&format!(
+                r#"
+  (func (export "r_{op}_{ty}") {head}
+    (i64.extend_{ty}_u ({ty}.{op} (local.get $x) ({ty}.add (local.get $y) ({ty}.const 7)))))
+  (func (export "l_{op}_{ty}") {head}
+    (i64.extend_{ty}_u ({ty}.{op} ({ty}.add (local.get $y) ({ty}.const 7)) (local.get $x))))
+  (func (export "i_{op}_{ty}") {head}
+    (i64.extend_{ty}_u ({ty}.{op} ({ty}.add (local.get $x) (local.get $y)) ({ty}.const 13))))"#
+            ));
+        }
+    }
+    for ty in ["i32", "i64"] {
+        let (ext_a, ext_b) = if ty == "i32" {
+            ("(local.get $a)", "(local.get $b)")
+        } else {
+            (
+                "(i64.extend_i32_s (local.get $a))",
+                "(i64.extend_i32_s (local.get $b))",
+            )
+        };
+        for (cmp, _) in COMPARISONS {
+            for (form, rhs) in [
+                ("bi", format!("({ty}.const 5)")),
+                ("bs", "(local.get $y)".to_string()),
+            ] {
+                funcs.push_str(&format!(
+                    r#"
+  (func (export "{form}_{cmp}_{ty}") (param $a i32) (param $b i32) (result i64) (local $x {ty}) (local $y {ty})
+    (local.set $x {ext_a}) (local.set $y {ext_b})
+    (block $taken
+      (br_if $taken ({ty}.{cmp} ({ty}.add (local.get $x) (local.get $y)) {rhs}))
+      (return (i64.const 1)))
+    (i64.const 2))"#
+                ));
+            }
+        }
+    }
+    funcs.push_str(
+        r#"
+  (func (export "nez") (param $a i32) (param $b i32) (result i64)
+    (block $taken
+      (br_if $taken (i32.add (local.get $a) (local.get $b)))
+      (return (i64.const 1)))
+    (i64.const 2))
+  (func (export "eqz") (param $a i32) (param $b i32) (result i64)
+    (block $taken
+      (br_if $taken (i32.eqz (i32.add (local.get $a) (local.get $b))))
+      (return (i64.const 1)))
+    (i64.const 2))"#,
+    );
+    // `i64.extend_i64_u` does not exist: the i64 rows extend with a no-op instead.
+    let funcs = funcs.replace("i64.extend_i64_u", "i64.add (i64.const 0)");
+    format!(
+        r#"(module
+  (memory (export "memory") 1)
+  (func (export "mem") (param $a i32) (param $b i32) (result i64)
+    (local $s i64)
+    (local.set $a (i32.and (local.get $a) (i32.const 0xff)))
+    (i32.store (i32.add (local.get $a) (i32.const 8)) (local.get $b))
+    (i64.store offset=16 (i32.add (local.get $a) (i32.const 1)) (i64.extend_i32_s (local.get $b)))
+    (i32.store8 (i32.add (local.get $a) (i32.const 3)) (i32.const 0x7f))
+    (i32.store16 (local.get $a) (i32.add (local.get $b) (i32.const 1)))
+    (i32.store offset=4 (local.get $a) (i32.mul (local.get $b) (i32.const 3)))
+    (local.set $s (i64.load (i32.add (local.get $a) (i32.const 1))))
+    (local.set $s (i64.add (local.get $s) (i64.extend_i32_u (i32.load8_u (i32.add (local.get $a) (i32.const 3))))))
+    (local.set $s (i64.add (local.get $s) (i64.extend_i32_u (i32.load8_s (i32.add (local.get $a) (i32.const 4))))))
+    (local.set $s (i64.add (local.get $s) (i64.extend_i32_u (i32.load16_s (i32.add (local.get $a) (i32.const 2))))))
+    (local.set $s (i64.add (local.get $s) (i64.extend_i32_u (i32.load16_u (i32.add (local.get $a) (i32.const 6))))))
+    (local.set $s (i64.add (local.get $s) (i64.extend_i32_u (i32.load (i32.add (local.get $a) (i32.const 8))))))
+    (local.set $s (i64.add (local.get $s) (i64.reinterpret_f64 (f64.load offset=16 (i32.add (local.get $a) (i32.const 1))))))
+    (i64.add (local.get $s) (i64.extend_i32_u (i32.reinterpret_f32 (f32.load (i32.add (local.get $a) (i32.const 4)))))))
+  (func (export "oob") (param $a i32) (param $b i32) (result i64)
+    (i64.extend_i32_u (i32.load (i32.add (local.get $a) (i32.const 65534))))){funcs})"#
+    )
+}
+
+#[test]
+fn accumulator_forms_agree_in_every_tier() {
+    let wat = accumulator_program();
+    let values = [0, 1, -1, 7, 31, 33, 63, 65, -40, i32::MAX, i32::MIN];
+    let mut names = vec![
+        "mem".to_string(),
+        "oob".to_string(),
+        "nez".to_string(),
+        "eqz".to_string(),
+    ];
+    for ty in ["i32", "i64"] {
+        for (cmp, _) in COMPARISONS {
+            names.push(format!("bi_{cmp}_{ty}"));
+            names.push(format!("bs_{cmp}_{ty}"));
+        }
+    }
+    for ty in ["i32", "i64"] {
+        for op in [
+            "add", "sub", "mul", "and", "or", "xor", "shl", "shr_s", "shr_u",
+        ] {
+            for form in ["r", "l", "i"] {
+                names.push(format!("{form}_{op}_{ty}"));
+            }
+        }
+    }
+    // The results of the first mode (the interpreter), which every other mode must match.
+    let mut reference: Option<Vec<Result<i64, String>>> = None;
+    for (mode, config) in modes::tier_modes() {
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, &wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let mut results = Vec::new();
+        for name in &names {
+            let f = instance
+                .get_typed_func::<(i32, i32), i64>(&mut store, name)
+                .unwrap();
+            for &a in &values {
+                for &b in &values {
+                    results.push(
+                        f.call(&mut store, (a, b))
+                            .map_err(|e| format!("{name}: {e}")),
+                    );
+                }
+            }
+        }
+        match &reference {
+            None => reference = Some(results),
+            Some(expected) => {
+                for (i, (got, want)) in results.iter().zip(expected).enumerate() {
+                    let name = &names[i / (values.len() * values.len())];
+                    assert_eq!(got, want, "{mode}: {name} (case {i})");
+                }
+            }
+        }
+    }
+    // Spot checks of the reference against Rust.
+    let reference = reference.unwrap();
+    let at = |name: &str, a: usize, b: usize| {
+        let row = names.iter().position(|n| n == name).unwrap();
+        reference[row * values.len() * values.len() + a * values.len() + b].clone()
+    };
+    assert_eq!(at("r_sub_i32", 1, 3), Ok(i64::from((1i32 - 14) as u32)));
+    assert_eq!(at("l_shl_i32", 3, 1), Ok(i64::from(8u32 << 7)));
+    assert_eq!(at("i_shr_s_i64", 2, 0), Ok(-1i64 >> 13));
+    assert!(at("oob", 0, 0).is_err());
+    assert_eq!(at("bi_lt_s_i32", 2, 0), Ok(2), "-1 + 0 < 5");
+    assert_eq!(at("bs_gt_u_i64", 1, 1), Ok(2), "1 + 1 > 1");
+    assert_eq!(at("eqz", 1, 2), Ok(2), "1 + -1 == 0");
+    assert_eq!(at("nez", 0, 0), Ok(1), "0 + 0 == 0");
+}
