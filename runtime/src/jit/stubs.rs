@@ -99,6 +99,8 @@ const XMM_SAVE: i32 = 16 * 16 + 8;
 
 /// The attention stub (see the module docs), assembled at the current offset of `ops`, after
 /// the propagate site (the local label `propagate`).
+// dynasm's dynamic registers (`Rq(r)`, `Rx(x)`) expand to `r.into()`.
+#[allow(clippy::useless_conversion)]
 fn emit_attention_stub(ops: &mut VecAssembler<X64Relocation>) {
     let attention = Libcall::attention().offset() as i32;
     dynasm!(ops ; .arch x64 ; push rbp ; mov rbp, rsp);
