@@ -92,6 +92,19 @@ pub struct BaselineCode {
     pub hot_loop: Option<u32>,
 }
 
+impl BaselineCode {
+    /// The alignment the code's start needs: 16 when it has a constant pool (its `v128`
+    /// constants are 16-byte aligned relative to the start and read by SSE instructions that
+    /// fault on a misaligned operand), else 1.
+    pub fn alignment(&self) -> u32 {
+        if (self.data_offset as usize) < self.code.len() {
+            16
+        } else {
+            1
+        }
+    }
+}
+
 /// Why a function could not be compiled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompileError(pub String);

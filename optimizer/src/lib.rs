@@ -121,6 +121,10 @@ pub struct OptCode {
     /// on a dispatch loop), so an OSR entry and a normal entry of the same loop ran at
     /// different speeds. Both have the same innermost loop, so both get it aligned.
     pub hot_loop: Option<u32>,
+    /// The alignment the code's start needs (a power of two): 16 when its constant pool holds
+    /// 16-byte constants (legacy-SSE instructions fault on a misaligned memory operand), else
+    /// as little as 1, which leaves the runtime free to put `hot_loop` exactly on a line.
+    pub alignment: u32,
 }
 
 /// A function compiled for inspection ([`Compiler::compile_listing`]).
@@ -363,6 +367,7 @@ impl Compiler {
             code: buffer.data().to_vec(),
             traps,
             hot_loop: innermost_loop_header(&compiled.bb_starts, &compiled.bb_edges),
+            alignment: buffer.alignment.max(1),
         })
     }
 
@@ -693,10 +698,16 @@ mod tests {
         };
         let osr = compiler.compile_osr(&env, f, &[loop_offset]).unwrap();
         assert!(osr.hot_loop.is_some_and(|h| (h as usize) < osr.code.len()));
-        // Straight-line code has none.
-        let info = module("(module (func (result i32) (i32.const 1)))");
+        // Integer code has no constant pool: the runtime may place it anywhere.
+        assert_eq!(native.alignment, 1);
+        // Straight-line code has no loop; a 16-byte constant needs a 16-byte-aligned start.
+        let info = module(
+            "(module (func (param v128) (result v128) \
+               (i32x4.add (local.get 0) (v128.const i32x4 1 2 3 4))))",
+        );
         let env = super::tests::env(&info, BoundsChecks::Guard);
-        assert_eq!(compiler.compile(&env, f).unwrap().hot_loop, None);
+        let code = compiler.compile_native(&env, f).unwrap();
+        assert_eq!((code.hot_loop, code.alignment), (None, 16));
     }
 
     #[test]

@@ -53,6 +53,19 @@ pub const PAGE: usize = 4096;
 /// Alignment of each piece inside a publication.
 const PIECE_ALIGN: usize = 16;
 
+/// Where to place a piece of code: the byte at `offset` (the header of its innermost loop)
+/// starts a cache line, so that the loop's speed does not depend on where the piece happens
+/// to land (see `OptCode::hot_loop`), as closely as the piece's alignment allows: its start
+/// stays a multiple of `align` (a power of two; 16 for code with a 16-byte constant pool),
+/// so the anchor's `align`-byte block starts the line. Costs less than a line of padding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Anchor {
+    /// The byte's offset in the piece.
+    pub offset: u32,
+    /// The alignment the piece's start needs.
+    pub align: u32,
+}
+
 /// A range of published, executable code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CodeRange {
@@ -307,17 +320,17 @@ impl Segment {
 }
 
 /// Where each piece of a batch goes, relative to the batch's start, and the batch's size.
-fn layout(code: &[(&[u8], Option<u32>)], first: usize) -> (Vec<usize>, usize) {
+fn layout(code: &[(&[u8], Option<Anchor>)], first: usize) -> (Vec<usize>, usize) {
     let mut offsets = Vec::with_capacity(code.len());
     let mut size = first;
     for &(piece, anchor) in code {
         size = match anchor {
-            // The smallest 16-byte-aligned offset from which the 16-byte block holding
-            // `anchor` starts a cache line. (Pieces stay 16-byte aligned: both JITs align
-            // their constant pools relative to the piece's start, and legacy-SSE instructions
-            // fault on a misaligned 16-byte memory operand.)
-            Some(anchor) => {
-                let block = anchor as usize % CACHE_LINE / PIECE_ALIGN * PIECE_ALIGN;
+            // The smallest offset, a multiple of the piece's alignment, from which the
+            // anchor's block of that alignment starts a cache line (the anchor itself when
+            // the piece needs no alignment).
+            Some(Anchor { offset, align }) => {
+                let align = (align as usize).clamp(1, CACHE_LINE);
+                let block = offset as usize % CACHE_LINE / align * align;
                 (size + block).next_multiple_of(CACHE_LINE) - block
             }
             None => size.next_multiple_of(PIECE_ALIGN),
@@ -359,21 +372,18 @@ impl CodeArena {
     /// [`ArenaError::Limit`] if the engine's code memory limit would be exceeded,
     /// [`ArenaError::Os`] if a mapping or `mprotect` fails.
     pub fn publish(&self, code: &[&[u8]]) -> Result<Vec<CodeRange>, ArenaError> {
-        let pieces: Vec<(&[u8], Option<u32>)> = code.iter().map(|&piece| (piece, None)).collect();
+        let pieces: Vec<(&[u8], Option<Anchor>)> =
+            code.iter().map(|&piece| (piece, None)).collect();
         self.publish_anchored(&pieces)
     }
 
-    /// [`CodeArena::publish`] with an *anchor* per piece: the offset in it of a byte whose
-    /// 16-byte block must start a cache line (the header of its innermost loop, so that the
-    /// loop's speed does not depend on where the piece happens to land; see
-    /// `OptCode::hot_loop`), or `None`. Every piece stays 16-byte aligned; an anchor costs at
-    /// most 48 bytes of padding.
+    /// [`CodeArena::publish`] with an [`Anchor`] per piece (or `None`: 16-byte alignment).
     ///
     /// # Errors
     /// As [`CodeArena::publish`].
     pub fn publish_anchored(
         &self,
-        code: &[(&[u8], Option<u32>)],
+        code: &[(&[u8], Option<Anchor>)],
     ) -> Result<Vec<CodeRange>, ArenaError> {
         if code.is_empty() {
             return Ok(Vec::new());
@@ -592,22 +602,19 @@ mod tests {
     }
 
     #[test]
-    fn an_anchors_16_byte_block_starts_a_cache_line_in_every_mapping() {
+    fn an_anchor_starts_a_cache_line_as_closely_as_alignment_allows() {
         for mapping in [Mapping::Dual, Mapping::Protect] {
             let arena = arena(mapping, 1 << 20);
             let a = return_const(3);
             let b = return_const(4);
-            for anchor in [0u32, 1, 5, 63, 64, 100] {
+            for (offset, align) in [(0u32, 1u32), (1, 1), (5, 16), (63, 1), (63, 16), (100, 4)] {
+                let anchor = Anchor { offset, align };
                 let ranges = arena
                     .publish_anchored(&[(&a, None), (&b, Some(anchor))])
                     .unwrap();
-                assert_eq!(ranges[1].start % PIECE_ALIGN, 0);
-                let line_offset = (ranges[1].start + anchor as usize) % CACHE_LINE;
-                assert_eq!(
-                    line_offset,
-                    anchor as usize % PIECE_ALIGN,
-                    "anchor {anchor}"
-                );
+                assert_eq!(ranges[1].start % align as usize, 0, "{anchor:?}");
+                let line_offset = (ranges[1].start + offset as usize) % CACHE_LINE;
+                assert_eq!(line_offset, offset as usize % align as usize, "{anchor:?}");
                 assert!(ranges[1].start >= ranges[0].end(), "pieces do not overlap");
                 assert!(ranges[1].start - ranges[0].end() < CACHE_LINE);
                 assert_eq!((call(ranges[0]), call(ranges[1])), (3, 4));

@@ -27,7 +27,7 @@ use tierup_abi::{
 use tierup_baseline::{BaselineCode, CompileEnv, CpuFeatures};
 use tierup_interp::InterpModule;
 
-use crate::jit::arena::{CodeArena, CodeBudget, CodeRange};
+use crate::jit::arena::{Anchor, CodeArena, CodeBudget, CodeRange};
 use crate::jit::code_table::CodeTable;
 use crate::jit::osr::{LoopEntries, OptOsrEntries};
 use crate::jit::policy::{
@@ -219,12 +219,12 @@ impl ModuleJit {
         self.stubs
     }
 
-    /// Copies `code` into fresh executable memory and registers its trap sites. `anchor`: a
-    /// code offset to place at a cache-line boundary (`OptCode::hot_loop`).
+    /// Copies `code` into fresh executable memory and registers its trap sites. `anchor`:
+    /// where to place it (`OptCode::hot_loop`), or 16-byte alignment.
     fn publish(
         &self,
         code: &[u8],
-        anchor: Option<u32>,
+        anchor: Option<Anchor>,
         traps: &[(u32, Option<TrapCode>)],
         func: Option<FuncIdx>,
     ) -> Result<CodeRange, String> {
@@ -279,7 +279,7 @@ impl ModuleJit {
                         tierup_baseline::compile(bytecode, &self.env).map_err(|e| e.to_string())?;
                     let range = self.publish(
                         &code.code,
-                        code.hot_loop,
+                        baseline_anchor(&code),
                         &code.traps,
                         Some(bytecode.func_index),
                     )?;
@@ -331,9 +331,9 @@ impl ModuleJit {
             compiled.push(result?);
         }
         let _order = self.publish.lock();
-        let pieces: Vec<(&[u8], Option<u32>)> = compiled
+        let pieces: Vec<(&[u8], Option<Anchor>)> = compiled
             .iter()
-            .map(|(c, _)| (c.code.as_slice(), c.hot_loop))
+            .map(|(c, _)| (c.code.as_slice(), baseline_anchor(c)))
             .collect();
         let ranges = self
             .arena
@@ -451,9 +451,9 @@ impl ModuleJit {
         };
         let ranges = {
             let _order = self.publish.lock();
-            let pieces: Vec<(&[u8], Option<u32>)> = compiled
+            let pieces: Vec<(&[u8], Option<Anchor>)> = compiled
                 .iter()
-                .map(|(c, ..)| (c.code.as_slice(), c.hot_loop))
+                .map(|(c, ..)| (c.code.as_slice(), opt_anchor(c)))
                 .collect();
             let ranges = self
                 .arena
@@ -582,7 +582,7 @@ impl ModuleJit {
         let published = self
             .publish(
                 &code.code,
-                code.hot_loop,
+                opt_anchor(&code),
                 &code.traps,
                 Some(self.info.func_of(func)),
             )
@@ -711,7 +711,7 @@ impl ModuleJit {
                 let (bytes, dispatch) = stubs::osr_dispatch(&code.code, loops.len());
                 let range = self.publish(
                     &bytes,
-                    code.hot_loop,
+                    opt_anchor(&code),
                     &code.traps,
                     Some(self.info.func_of(func)),
                 )?;
@@ -955,4 +955,20 @@ pub(crate) unsafe fn tier_up(vmctx: *mut VmCtx, func: DefinedFuncIdx, osr_pc: u3
         let interp = &*((*vmctx).interp as *const InterpModule);
         (*jit).on_hot(interp, func, Site::from_osr_pc(osr_pc), counter)
     }
+}
+
+/// Where to place baseline code: its innermost loop's header on a cache line.
+fn baseline_anchor(code: &tierup_baseline::BaselineCode) -> Option<Anchor> {
+    code.hot_loop.map(|offset| Anchor {
+        offset,
+        align: code.alignment(),
+    })
+}
+
+/// Where to place optimized code: its innermost loop's header on a cache line.
+fn opt_anchor(code: &tierup_optimizer::OptCode) -> Option<Anchor> {
+    code.hot_loop.map(|offset| Anchor {
+        offset,
+        align: code.alignment,
+    })
 }
