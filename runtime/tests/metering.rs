@@ -355,32 +355,30 @@ const MANY_LIVE: &str = r#"(module
           (i64.add (i64x2.extract_lane 0 (local.get $v)) (i64x2.extract_lane 1 (local.get $w)))
           (i64.add (i64x2.extract_lane 0 (local.get $x)) (i64x2.extract_lane 1 (local.get $y))))))))"#;
 
+/// [`MANY_LIVE`]'s `mix` in an engine made with `config`, with its store.
+fn many_live(config: &Config) -> (Engine, Store<()>, TypedFunc<i32, i64>) {
+    let engine = Engine::new(config).unwrap();
+    let module = Module::new(&engine, MANY_LIVE).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let mix = instance
+        .get_typed_func::<i32, i64>(&mut store, "mix")
+        .unwrap();
+    (engine, store, mix)
+}
+
 #[test]
 fn deadline_callbacks_in_the_middle_of_a_loop_leave_its_values_intact_in_every_tier() {
     const N: i32 = 3_000_000;
     let expected = {
-        let engine = Engine::default();
-        let module = Module::new(&engine, MANY_LIVE).unwrap();
-        let mut store = Store::new(&engine, ());
-        let instance = Linker::new(&engine)
-            .instantiate(&mut store, &module)
-            .unwrap();
-        let mix = instance
-            .get_typed_func::<i32, i64>(&mut store, "mix")
-            .unwrap();
+        let (_engine, mut store, mix) = many_live(&Config::default());
         mix.call(&mut store, N).unwrap()
     };
     for (name, mut config) in modes::tier_modes() {
         config.epoch_interruption(true);
-        let engine = Engine::new(&config).unwrap();
-        let module = Module::new(&engine, MANY_LIVE).unwrap();
-        let mut store = Store::new(&engine, ());
-        let instance = Linker::new(&engine)
-            .instantiate(&mut store, &module)
-            .unwrap();
-        let mix = instance
-            .get_typed_func::<i32, i64>(&mut store, "mix")
-            .unwrap();
+        let (engine, mut store, mix) = many_live(&config);
         let calls = Arc::new(AtomicU32::new(0));
         let seen = calls.clone();
         store.epoch_deadline_callback(move |_| {
