@@ -39,6 +39,31 @@ fn fixed() -> MemFlagsData {
     MemFlagsData::trusted().with_readonly().with_can_move()
 }
 
+/// Flags for vmctx data loaded where it is used on a slow path: readonly, but not `can_move`,
+/// so Cranelift does not hoist it out of loops into a register the fast path then lacks (or a
+/// spill).
+fn in_place() -> MemFlagsData {
+    MemFlagsData::trusted().with_readonly()
+}
+
+/// The slot stack's end, read from `store`.
+fn slot_stack_end(b: &mut FunctionBuilder<'_>, store: Value) -> Value {
+    b.ins().load(
+        I64,
+        MemFlagsData::trusted(),
+        store,
+        off::STORE_STACK_END as i32,
+    )
+}
+
+/// Traps with `StackOverflow` if `limit` (the end of the frames a function uses) lies past the
+/// slot stack's `end`; returns the instructions it added.
+fn trap_past_slot_stack(b: &mut FunctionBuilder<'_>, limit: Value, end: Value) -> [Inst; 2] {
+    let over = b.ins().icmp(IntCC::UnsignedGreaterThan, limit, end);
+    let trap = b.ins().trapnz(over, clif_trap(TrapCode::StackOverflow));
+    [b.func.dfg.value_def(over).unwrap_inst(), trap]
+}
+
 /// Flags for wasm memory accesses: they may fault, and the fault is the trap.
 fn heap() -> MemFlagsData {
     MemFlagsData::new().with_trap_code(Some(ir::TrapCode::HEAP_OUT_OF_BOUNDS))
@@ -127,18 +152,12 @@ impl EntryValues {
 
     /// Traps with `StackOverflow` unless the frame fits below the slot stack's end.
     pub(crate) fn check_slot_stack(&mut self, b: &mut FunctionBuilder<'_>) {
-        let end = b.ins().load(
-            I64,
-            MemFlagsData::trusted(),
-            self.store,
-            off::STORE_STACK_END as i32,
-        );
+        let end = slot_stack_end(b, self.store);
         let bytes = b.ins().iconst(I64, 0);
         let limit = b.ins().iadd(self.fp, bytes);
-        let over = b.ins().icmp(IntCC::UnsignedGreaterThan, limit, end);
-        let trap = b.ins().trapnz(over, clif_trap(TrapCode::StackOverflow));
+        let [over, trap] = trap_past_slot_stack(b, limit, end);
         let inst = |v: Value| b.func.dfg.value_def(v).unwrap_inst();
-        self.slot_stack_check = vec![inst(end), inst(bytes), inst(limit), inst(over), trap];
+        self.slot_stack_check = vec![inst(end), inst(bytes), inst(limit), over, trap];
     }
 
     /// Patches the frame size into the slot-stack check, or removes the check from a leaf
@@ -198,15 +217,21 @@ impl Translator<'_, '_> {
     /// load Cranelift may move (`can_move`) would be hoisted out of loops into a register the
     /// fast path then lacks (or a spill).
     fn libcall(&mut self, libcall: Libcall) -> Value {
-        let in_place = MemFlagsData::trusted().with_readonly();
         let vmctx = self.vm.vmctx;
         let libcalls = self
             .b
             .ins()
-            .load(I64, in_place, vmctx, off::LIBCALLS as i32);
+            .load(I64, in_place(), vmctx, off::LIBCALLS as i32);
         self.b
             .ins()
-            .load(I64, in_place, libcalls, libcall.offset() as i32)
+            .load(I64, in_place(), libcalls, libcall.offset() as i32)
+    }
+
+    /// The store, loaded here for a slow path (the entry's value would be kept in a register
+    /// across the caller's loops only for it).
+    fn store_in_place(&mut self) -> Value {
+        let vmctx = self.vm.vmctx;
+        self.b.ins().load(I64, in_place(), vmctx, off::STORE as i32)
     }
 
     /// When the store's interrupt flag is set, calls the runtime's attention stub (out of line,
@@ -536,22 +561,12 @@ impl Translator<'_, '_> {
     /// usually goes to a native entry): the callee frame is checked against the slot stack's
     /// end here, so the prologue of a function whose every call may be native needs no check.
     fn pass_args_checked(&mut self, ty: &FuncType) -> Value {
-        let vmctx = self.vm.vmctx;
-        let in_place = MemFlagsData::trusted().with_readonly();
-        let store = self.b.ins().load(I64, in_place, vmctx, off::STORE as i32);
-        let end = self.b.ins().load(
-            I64,
-            MemFlagsData::trusted(),
-            store,
-            off::STORE_STACK_END as i32,
-        );
+        let store = self.store_in_place();
+        let end = slot_stack_end(&mut self.b, store);
         let fp = self.vm.fp;
         let bytes = (self.vm.own_slots + ty.frame_slots()) * SLOT_BYTES;
         let limit = self.b.ins().iadd_imm_u(fp, bytes as i64);
-        let over = self.b.ins().icmp(IntCC::UnsignedGreaterThan, limit, end);
-        self.b
-            .ins()
-            .trapnz(over, clif_trap(TrapCode::StackOverflow));
+        trap_past_slot_stack(&mut self.b, limit, end);
         self.store_args(ty)
     }
 
@@ -701,25 +716,31 @@ impl Translator<'_, '_> {
         self.b
             .ins()
             .brif(native, native_block, &[], slot_block, &[]);
-        for (block, call) in [
-            (
-                native_block,
-                Box::new(native_call) as Box<dyn FnOnce(&mut Self)>,
-            ),
-            (slot_block, Box::new(slot_call)),
-        ] {
-            self.b.switch_to_block(block);
-            self.b.seal_block(block);
-            self.stack.extend_from_slice(&args);
-            call(self);
-            let results = self.stack.split_off(self.stack.len() - ty.results().len());
-            let block_args: Vec<BlockArg> = results.iter().map(|&v| BlockArg::Value(v)).collect();
-            self.b.ins().jump(join, &block_args);
-        }
+        self.call_arm(native_block, &args, ty.results().len(), join, native_call);
+        self.call_arm(slot_block, &args, ty.results().len(), join, slot_call);
         self.b.switch_to_block(join);
         self.b.seal_block(join);
         let results = self.b.block_params(join).to_vec();
         self.stack.extend(results);
+    }
+
+    /// One arm of [`Translator::native_or_slot_call`]: in `block`, the call's arguments `args`
+    /// go back on the stack, `call` makes the call, and its `results` jump to `join`.
+    fn call_arm(
+        &mut self,
+        block: ir::Block,
+        args: &[Value],
+        results: usize,
+        join: ir::Block,
+        call: impl FnOnce(&mut Self),
+    ) {
+        self.b.switch_to_block(block);
+        self.b.seal_block(block);
+        self.stack.extend_from_slice(args);
+        call(self);
+        let results = self.stack.split_off(self.stack.len() - results);
+        let block_args: Vec<BlockArg> = results.iter().map(|&v| BlockArg::Value(v)).collect();
+        self.b.ins().jump(join, &block_args);
     }
 
     /// A call through a native entry with instance `vmctx`: arguments and results in
@@ -833,15 +854,7 @@ impl Translator<'_, '_> {
             .b
             .ins()
             .iadd_imm_u(frame, (ty.frame_slots() * SLOT_BYTES) as i64);
-        // Loaded here (not the entry's value): keeping the store in a register across the
-        // caller's loops only for this cold path would cost the fast path a register.
-        let vmctx = self.vm.vmctx;
-        let store = self.b.ins().load(
-            I64,
-            MemFlagsData::trusted().with_readonly(),
-            vmctx,
-            off::STORE as i32,
-        );
+        let store = self.store_in_place();
         self.b.ins().store(
             MemFlagsData::trusted(),
             top,

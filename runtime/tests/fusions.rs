@@ -7,7 +7,7 @@
 #[path = "support/modes.rs"]
 mod modes;
 
-use tierup_runtime::{Engine, Instance, Module, Store};
+use tierup_runtime::{Instance, Store};
 
 /// An `i32` comparison's semantics.
 type Comparison = fn(i32, i32) -> bool;
@@ -144,10 +144,7 @@ fn fused_loops_agree_with_wasm_semantics_in_every_tier() {
     let starts = [0, 5, 39, 40, 41, -1, i32::MAX - 10, i32::MIN + 3];
     let bounds = [0, 40, -5, i32::MAX, i32::MIN];
     for (mode, config) in modes::tier_modes() {
-        let engine = Engine::new(&config).unwrap();
-        let module = Module::new(&engine, &wat).unwrap();
-        let mut store = Store::new(&engine, ());
-        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let (_engine, mut store, instance) = modes::instantiate(&config, &wat);
         for (cmp_name, cmp) in COMPARISONS {
             for (k, &step) in STEPS.iter().enumerate() {
                 for &i in &starts {
@@ -338,10 +335,7 @@ fn accumulator_forms_agree_in_every_tier() {
     // The results of the first mode (the interpreter), which every other mode must match.
     let mut reference: Option<Vec<Result<i64, String>>> = None;
     for (mode, config) in modes::tier_modes() {
-        let engine = Engine::new(&config).unwrap();
-        let module = Module::new(&engine, &wat).unwrap();
-        let mut store = Store::new(&engine, ());
-        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let (_engine, mut store, instance) = modes::instantiate(&config, &wat);
         let mut results = Vec::new();
         for name in &names {
             let f = instance

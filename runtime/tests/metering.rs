@@ -124,12 +124,7 @@ fn fuel_is_charged_per_wasm_instruction_like_wasmtime() {
         (nop) (block (result i32) (i32.add (local.get 0) (i32.const 1)))))"#;
     for (name, mut config) in modes::tier_modes() {
         config.consume_fuel(true);
-        let engine = Engine::new(&config).unwrap();
-        let module = Module::new(&engine, wat).unwrap();
-        let mut store = Store::new(&engine, ());
-        let instance = Linker::new(&engine)
-            .instantiate(&mut store, &module)
-            .unwrap();
+        let (_engine, mut store, instance) = modes::instantiate(&config, wat);
         let f = instance
             .get_typed_func::<i32, i32>(&mut store, "f")
             .unwrap();
@@ -169,13 +164,7 @@ const SPIN: &str = r#"(module
 /// instantiated.
 fn spin_instance(mut config: Config) -> (Engine, Store<()>, Instance) {
     config.epoch_interruption(true);
-    let engine = Engine::new(&config).unwrap();
-    let module = Module::new(&engine, SPIN).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    (engine, store, instance)
+    modes::instantiate(&config, SPIN)
 }
 
 /// Calls `spin` (which never returns by itself) while a thread advances the epoch; the error
@@ -357,12 +346,7 @@ const MANY_LIVE: &str = r#"(module
 
 /// [`MANY_LIVE`]'s `mix` in an engine made with `config`, with its store.
 fn many_live(config: &Config) -> (Engine, Store<()>, TypedFunc<i32, i64>) {
-    let engine = Engine::new(config).unwrap();
-    let module = Module::new(&engine, MANY_LIVE).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
+    let (engine, mut store, instance) = modes::instantiate(config, MANY_LIVE);
     let mix = instance
         .get_typed_func::<i32, i64>(&mut store, "mix")
         .unwrap();

@@ -216,12 +216,7 @@ fn multi_value_results_through_every_kind_of_call() {
               (i32.add (i32.mul (local.get 4) (i32.const 100)) (i32.mul (local.get 8) (i32.const 1000)))))
           (f64.add (local.get 5) (f64.mul (local.get 6) (local.get 7))))))"#;
     for (mode, config) in modes::tier_modes() {
-        let engine = Engine::new(&config).unwrap();
-        let module = Module::new(&engine, wat).unwrap();
-        let mut store = Store::new(&engine, ());
-        let instance = Linker::new(&engine)
-            .instantiate(&mut store, &module)
-            .unwrap();
+        let (_engine, mut store, instance) = modes::instantiate(&config, wat);
         let fib = instance
             .get_typed_func::<i32, i64>(&mut store, "fib")
             .unwrap();

@@ -3,7 +3,7 @@
 //! while the test runs, and interpreter straight to the optimizer. Every behaviour these tests
 //! check must be the same in all of them (DESIGN.md §8a).
 
-use tierup_runtime::{Config, TierMode, Tiers};
+use tierup_runtime::{Config, Engine, Instance, Module, Store, TierMode, Tiers};
 
 /// `(name, config)` for every mode: `interp`, `baseline`, `opt` (forced tiers), `tiered`
 /// (thresholds 100 and 1000, so a test's loops and recursions start interpreted and move up
@@ -39,4 +39,15 @@ pub fn tier_modes() -> Vec<(&'static str, Config)> {
         .opt_after(3);
     modes.push(("interp-opt", interp_opt));
     modes
+}
+
+/// `wat` (a module without imports) instantiated in a fresh store of an engine made with
+/// `config`: the setup most tier-mode tests start from.
+#[allow(dead_code)] // not every test file that includes this module instantiates this way
+pub fn instantiate(config: &Config, wat: &str) -> (Engine, Store<()>, Instance) {
+    let engine = Engine::new(config).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    (engine, store, instance)
 }
