@@ -46,20 +46,24 @@ impl Region {
 /// The pinned regions of `func`, in bytecode order (each with at least one pinned slot).
 pub(super) fn loop_regions(func: &CompiledFunc) -> Vec<Region> {
     let code = &func.code;
-    // The last back-edge of every loop header.
-    let mut ends: Vec<(u32, u32)> = Vec::new();
-    for (i, instr) in code.iter().enumerate() {
-        if let Some(offset) = instr.branch_offset()
-            && offset <= 0
-        {
-            let header = branch_target(i, offset) as u32;
-            match ends.iter_mut().find(|(h, _)| *h == header) {
-                Some((_, end)) => *end = (*end).max(i as u32),
-                None => ends.push((header, i as u32)),
-            }
-        }
-    }
+    // The last back-edge of every loop header: every `(header, back-edge)` pair, sorted, then
+    // one per header (sorting keeps this O(n log n) however many loops there are).
+    let mut ends: Vec<(u32, u32)> = code
+        .iter()
+        .enumerate()
+        .filter_map(|(i, instr)| {
+            let offset = instr.branch_offset().filter(|&o| o <= 0)?;
+            Some((branch_target(i, offset) as u32, i as u32))
+        })
+        .collect();
     ends.sort_unstable();
+    ends.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            earlier.1 = later.1;
+        }
+        same
+    });
     // Innermost loops: no other header inside (headers are sorted, so only the next one can be).
     let mut regions: Vec<Region> = Vec::new();
     for (k, &(header, end)) in ends.iter().enumerate() {
