@@ -59,16 +59,13 @@ pub struct VmFuncRef {
     /// The function's code-table entry (in its defining module); null for a host function.
     /// JIT code calls imported and indirect functions through it.
     pub code: *const AtomicUsize,
-    /// The cell of the function's native entry (the optimized tier's register-argument entry,
+    /// The function's native entry (the optimized tier's register-argument entry,
     /// `extern "sysv64" fn(vmctx, fp, params..) -> results`, in its defining module): 0 until
-    /// the function is optimized. Never null: a host function's points at [`NO_NATIVE_ENTRY`].
-    /// Optimized code calls an indirect or imported function there when it is not 0, else
-    /// through [`VmFuncRef::code`].
-    pub native: *const AtomicUsize,
+    /// the function is optimized, and always for a host function. The runtime stores each new
+    /// entry into every instance's reference to the function. Optimized code calls an indirect
+    /// or imported function there when it is not 0, else through [`VmFuncRef::code`].
+    pub native: AtomicUsize,
 }
-
-/// The native-entry cell of functions that never get one (host functions): always 0.
-pub static NO_NATIVE_ENTRY: AtomicUsize = AtomicUsize::new(0);
 
 impl VmFuncRef {
     /// The machine code this (wasm) function currently runs in, or 0 while it is interpreted
@@ -217,6 +214,11 @@ pub struct VmCtx {
     /// The runtime's per-module JIT state (opaque to the tiers; null when the engine runs no
     /// machine code).
     pub jit: *const c_void,
+    /// The native stack limit optimized code compares `rsp` with at function entry: the
+    /// store's [`StoreCtx::native_stack_limit`], or a limit above every stack (2^63) while an interrupt request is
+    /// pending, so the stack check is also the entry's interrupt check (another thread raises
+    /// it, hence atomic). A stack-overflow trap while a request is pending is the interrupt.
+    pub stack_limit: *const AtomicUsize,
 }
 
 /// The size of one interpreter stub (see [`VmCtx::interp_stubs`]).
@@ -252,6 +254,8 @@ pub mod offsets {
     pub const ELEM_SEGMENTS: usize = offset_of!(VmCtx, elem_segments);
     /// `VmCtx::libcalls`
     pub const LIBCALLS: usize = offset_of!(VmCtx, libcalls);
+    /// `VmCtx::stack_limit`
+    pub const STACK_LIMIT: usize = offset_of!(VmCtx, stack_limit);
     /// Size of a [`DataSegmentRef`] (`len` at offset 8).
     pub const DATA_SEGMENT_SIZE: usize = size_of::<DataSegmentRef>();
     /// Size of an [`ElemSegmentRef`] (`len` at offset 8).

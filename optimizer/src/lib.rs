@@ -536,6 +536,7 @@ mod tests {
         let info = module(
             r#"(module (memory 1) (table 1 funcref) (type $t (func))
                  (func (param i32 i32) (result i32)
+                   (loop $l (br_if $l (i32.eqz (local.get 1))))
                    (call_indirect (type $t) (local.get 1))
                    (i32.div_s (i32.load (local.get 0)) (local.get 1))))"#,
         );

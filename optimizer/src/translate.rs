@@ -323,7 +323,8 @@ pub(crate) fn translate(
 }
 
 impl Translator<'_, '_> {
-    /// Checks both stacks and interruption, then loads the parameters from the frame and
+    /// Checks both stacks (the native one also for an interrupt request) and, with epochs, the
+    /// attention flag, then loads the parameters from the frame and
     /// zeroes the declared locals (an OSR entry loads every local from its slot: the
     /// parameters and then the declared locals, laid out by `slot_offsets`, as the
     /// interpreter keeps them).
@@ -338,7 +339,11 @@ impl Translator<'_, '_> {
             self.start_fuel();
         }
         self.vm.check_slot_stack(&mut self.b);
-        self.check_interrupt();
+        // An interrupt request fails the entry's stack check (`vm::set_stack_limit`); an epoch
+        // deadline, which lets execution go on after the `attention` call, needs the flag.
+        if self.env.module.instrumentation.epoch_interruption {
+            self.check_interrupt();
+        }
         let fp = self.vm.fp;
         let mut types = ty.params().to_vec();
         let params = match kind {

@@ -69,20 +69,24 @@ fn heap() -> MemFlagsData {
     MemFlagsData::new().with_trap_code(Some(ir::TrapCode::HEAP_OUT_OF_BOUNDS))
 }
 
-/// Sets `func.stack_limit` to the store's native stack limit, `vmctx->store->limit`.
+/// Sets `func.stack_limit` to `*vmctx->stack_limit`: the store's native stack limit, raised
+/// past every stack while an interrupt request is pending, so Cranelift's prologue check is
+/// also the function entry's interrupt check (the runtime reports that stack-overflow trap as
+/// the interruption). Cranelift checks only functions with a frame or calls: a leaf without
+/// a frame returns without a check, and the interruption is seen by its caller.
 pub(crate) fn set_stack_limit(func: &mut Function) {
     let fixed_flags = func.dfg.mem_flags.insert_unchecked(fixed());
     let trusted_flags = func.dfg.mem_flags.insert_unchecked(MemFlagsData::trusted());
     let vmctx = func.create_global_value(GlobalValueData::VMContext);
-    let store = func.create_global_value(GlobalValueData::Load {
+    let cell = func.create_global_value(GlobalValueData::Load {
         base: vmctx,
-        offset: Offset32::new(off::STORE as i32),
+        offset: Offset32::new(off::STACK_LIMIT as i32),
         global_type: I64,
         flags: fixed_flags,
     });
     let limit = func.create_global_value(GlobalValueData::Load {
-        base: store,
-        offset: Offset32::new(off::STORE_NATIVE_STACK_LIMIT as i32),
+        base: cell,
+        offset: Offset32::new(0),
         global_type: I64,
         flags: trusted_flags,
     });
@@ -765,16 +769,16 @@ impl Translator<'_, '_> {
 
     /// Calls function reference `func` (a checked, non-null reference of type `ty`, its
     /// arguments on the stack): through its native entry with its own vmctx when it has one
-    /// (the cell is read at every call, so a callee optimized later is reached there), else
+    /// (read from the reference at every call: the runtime stores a new entry into every
+    /// reference, so a callee optimized later is reached there), else
     /// through [`Translator::call_ref`].
     fn call_funcref(&mut self, func: Value, ty: &FuncType) {
-        let cell = self.b.ins().load(
+        let native = self.b.ins().load(
             I64,
             MemFlagsData::trusted(),
             func,
             off::FUNCREF_NATIVE as i32,
         );
-        let native = self.b.ins().load(I64, MemFlagsData::trusted(), cell, 0);
         self.native_or_slot_call(
             native,
             ty,

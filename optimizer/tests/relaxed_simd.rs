@@ -12,7 +12,7 @@
 //! interrupt flag (clear) and a native stack limit (0); arguments and results travel in the
 //! frame, a `v128` in two slots, low half first.
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 
 use tierup_abi::vmctx::offsets as off;
 use tierup_abi::{BoundsChecks, DefinedFuncIdx, Features, ModuleInfo, StoreCtx, VmCtx};
@@ -109,15 +109,17 @@ impl Ops {
         let mut store = vec![0u64; size_of::<StoreCtx>().div_ceil(8)];
         store[off::STORE_INTERRUPT / 8] = &raw const interrupt as u64;
         store[off::STORE_NATIVE_STACK_LIMIT / 8] = 0;
+        let stack_limit = AtomicUsize::new(0);
         let mut vmctx = vec![0u64; size_of::<VmCtx>().div_ceil(8)];
         vmctx[off::STORE / 8] = store.as_mut_ptr() as u64;
+        vmctx[off::STACK_LIMIT / 8] = &raw const stack_limit as u64;
         let mut frame = vec![0u64; 2 * args.len().max(1)];
         for (i, &arg) in args.iter().enumerate() {
             frame[2 * i] = arg as u64;
             frame[2 * i + 1] = (arg >> 64) as u64;
         }
         // SAFETY: the code is a tier-ABI entry of a leaf function without memory: it reads
-        // the store's interrupt flag and stack limit, its arguments from the frame, and
+        // the store's interrupt flag and the stack limit, its arguments from the frame, and
         // writes its result there; it does not trap on these inputs.
         unsafe {
             let entry: unsafe extern "sysv64" fn(*mut u64, *mut u64) = std::mem::transmute(exe.ptr);

@@ -27,6 +27,7 @@ use tierup_abi::types::slot_offsets;
 use tierup_abi::{DefinedFuncIdx, FuncType, RawTrap, StoreCtx, TrapCode, ValType, VmFuncRef};
 
 use crate::error::{Error, Trap};
+use crate::interrupt::StoreSignals;
 use crate::store::{AsContext, AsContextMut, Caller, FuncKind, Store, StoreInner};
 use crate::values::{V128, Val};
 use crate::vm::{NATIVE_HOST_MARGIN, NativeStackMem, native_stack_bytes, on_native_stack};
@@ -114,7 +115,7 @@ impl Func {
             vmctx: std::ptr::null_mut(),
             host: Arc::as_ptr(&host).cast(),
             code: std::ptr::null(),
-            native: &tierup_abi::vmctx::NO_NATIVE_ENTRY,
+            native: std::sync::atomic::AtomicUsize::new(0),
         };
         let ty = Arc::new(host.ty.clone());
         store.host_funcs.push(host);
@@ -290,7 +291,7 @@ pub(crate) fn call_raw<T>(
             }
             // SAFETY: `room` slots are available at `fp`.
             unsafe { std::ptr::copy_nonoverlapping(slots.as_ptr(), fp, slots.len()) };
-            let guard = EntryGuard::enter(ctx, fp, limit);
+            let guard = EntryGuard::enter(ctx, &store.inner.signals, fp, limit);
             store.set_host_ptr();
             let run = || {
                 // SAFETY: `vmctx` is a live instance of this store, `func` one of its defined
@@ -331,20 +332,25 @@ pub(crate) fn call_raw<T>(
 /// restores it (with the slot-stack top) when the call ends, however it ends.
 struct EntryGuard {
     ctx: *mut StoreCtx,
+    /// The store's signals (they hold the stack limit machine code checks); the store keeps
+    /// them alive for the whole call.
+    signals: *const StoreSignals,
     fp: *mut u64,
     /// The native stack limit of the enclosing entry (it may run on another stack).
     limit: usize,
 }
 
 impl EntryGuard {
-    fn enter(ctx: *mut StoreCtx, fp: *mut u64, limit: usize) -> EntryGuard {
+    fn enter(ctx: *mut StoreCtx, signals: &StoreSignals, fp: *mut u64, limit: usize) -> EntryGuard {
         // SAFETY: `ctx` is the live, boxed context of the calling store.
         let previous = unsafe {
             (*ctx).depth += 1;
             std::mem::replace(&mut (*ctx).native_stack_limit, limit)
         };
+        signals.set_stack_limit(limit);
         EntryGuard {
             ctx,
+            signals,
             fp,
             limit: previous,
         }
@@ -366,6 +372,7 @@ impl Drop for EntryGuard {
             (*self.ctx).depth -= 1;
             (*self.ctx).stack.top = self.fp;
             (*self.ctx).native_stack_limit = self.limit;
+            (*self.signals).set_stack_limit(self.limit);
         }
     }
 }
@@ -374,7 +381,12 @@ impl Drop for EntryGuard {
 /// [`Error::Host`] collects this activation's frames into its backtrace). An interruption is
 /// consumed only when the outermost call returns, so a host function in between cannot
 /// swallow it and carry on.
-fn trap_error(store: &mut StoreInner, raw: RawTrap, outermost: bool) -> Error {
+fn trap_error(store: &mut StoreInner, mut raw: RawTrap, outermost: bool) -> Error {
+    // While an interrupt request is pending, optimized code's entry stack check fails
+    // (`VmCtx::stack_limit`): that is how the request reaches a function entry there.
+    if raw.code == TrapCode::StackOverflow && store.signals.interrupt_requested() {
+        raw.code = TrapCode::Interrupted;
+    }
     let error = trap_error_of(store, raw);
     // An interruption (by the tiers, or by a host function that saw the request while it
     // waited) is delivered once: the next call starts afresh.
@@ -383,7 +395,7 @@ fn trap_error(store: &mut StoreInner, raw: RawTrap, outermost: bool) -> Error {
             .as_trap()
             .is_some_and(|t| t.code() == TrapCode::Interrupted)
     {
-        store.signals.clear_request();
+        store.signals.clear_request(store.ctx.native_stack_limit);
     }
     error
 }

@@ -32,7 +32,24 @@ pub(crate) struct InstanceData {
     _data_segments: Box<[DataSegmentRef]>,
     _elem_segments: Box<[ElemSegmentRef]>,
     _elem_values: Vec<Box<[u64]>>,
+    _native: NativeSubscription,
     pub(crate) exports: Vec<(String, Extern)>,
+}
+
+/// An instance's subscription to its module's native entries (`jit::code_table::CodeTable`
+/// keeps the `native` fields of the instance's function references up to date): it ends when
+/// dropped, which must happen before the store frees the references (`StoreInner`'s drop
+/// drops the instances first; a failed instantiation drops it on the way out).
+#[derive(Debug)]
+struct NativeSubscription {
+    module: Module,
+    key: usize,
+}
+
+impl Drop for NativeSubscription {
+    fn drop(&mut self) {
+        self.module.inner.code_table.unsubscribe(self.key);
+    }
 }
 
 /// An instantiated module in a store.
@@ -252,6 +269,7 @@ fn instantiate<T>(
         jit: module.inner.jit.as_ref().map_or(std::ptr::null(), |j| {
             std::sync::Arc::as_ptr(j) as *const std::ffi::c_void
         }),
+        stack_limit: store.inner.signals.stack_limit_ptr(),
     });
     let vmctx_ptr: *mut VmCtx = &mut *vmctx;
 
@@ -265,10 +283,28 @@ fn instantiate<T>(
             vmctx: vmctx_ptr,
             host: std::ptr::null(),
             code: module.inner.code_table.entry_cell(defined),
-            native: module.inner.code_table.native_cell(defined),
+            native: std::sync::atomic::AtomicUsize::new(0),
         };
         funcs.push(store.inner.add_func(funcref, ty, FuncKind::Wasm));
     }
+    // The references' native entries: kept up to date by the code table from now on.
+    let native_fields: Box<[*const std::sync::atomic::AtomicUsize]> = funcs
+        [info.num_imported_funcs as usize..]
+        .iter()
+        .map(|f| &store.inner.funcref(f.index).native as *const _)
+        .collect();
+    // SAFETY: the references are boxed in the store and freed only after the store's
+    // instances are dropped, and `InstanceData`'s drop unsubscribes (key: the vmctx address).
+    unsafe {
+        module
+            .inner
+            .code_table
+            .subscribe(vmctx_ptr as usize, native_fields)
+    };
+    let native = NativeSubscription {
+        module: module.clone(),
+        key: vmctx_ptr as usize,
+    };
     let funcref_ptrs: Box<[*const VmFuncRef]> = funcs
         .iter()
         .map(|f| store.inner.funcref(f.index) as *const VmFuncRef)
@@ -401,6 +437,7 @@ fn instantiate<T>(
     store.inner.instances.push(InstanceData {
         _module: module.clone(),
         _vmctx: vmctx,
+        _native: native,
         _memories: memory_ptrs,
         _tables: table_ptrs,
         _globals: global_ptrs,

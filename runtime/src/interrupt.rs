@@ -19,10 +19,15 @@
 //! zero), and nothing at all while no deadline is near; the price is paid by the ticking thread,
 //! one pass over the engine's live stores per tick.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
+
+/// The stack limit that stands for "an interrupt request is pending": above every stack (user
+/// addresses are below 2^47), and far enough below `usize::MAX` that adding a frame size to it,
+/// as Cranelift's prologue check does, cannot wrap around.
+pub(crate) const INTERRUPT_STACK_LIMIT: usize = 1 << 63;
 
 /// What an epoch-deadline callback decides (as Wasmtime's `UpdateDeadline`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +45,12 @@ pub(crate) struct StoreSignals {
     pub(crate) attention: AtomicBool,
     /// An interrupt handle asked for a stop.
     interrupt_requested: AtomicBool,
+    /// The native stack limit that optimized code compares the stack pointer with at function
+    /// entry (`VmCtx::stack_limit` points here): the running entry's limit, or
+    /// [`INTERRUPT_STACK_LIMIT`] while an interrupt request is pending, so that the stack check doubles as the
+    /// interrupt check at function entry (V8's stack guard). The stack-overflow trap it then
+    /// raises is reported as [`crate::TrapCode::Interrupted`] (`func::trap_error`).
+    stack_limit: AtomicUsize,
     /// The epoch at which the store must stop or call its callback (`u64::MAX`: never).
     deadline: AtomicU64,
 }
@@ -50,6 +61,7 @@ impl StoreSignals {
         Arc::new(StoreSignals {
             attention: AtomicBool::new(false),
             interrupt_requested: AtomicBool::new(false),
+            stack_limit: AtomicUsize::new(0),
             deadline: AtomicU64::new(u64::MAX),
         })
     }
@@ -59,10 +71,33 @@ impl StoreSignals {
         &self.attention
     }
 
+    /// The address of the stack limit machine code checks at function entry.
+    pub(crate) fn stack_limit_ptr(&self) -> *const AtomicUsize {
+        &self.stack_limit
+    }
+
     /// Asks the running (or next) wasm of the store to stop.
     pub(crate) fn request_interrupt(&self) {
         self.interrupt_requested.store(true, Ordering::SeqCst);
         self.attention.store(true, Ordering::SeqCst);
+        self.stack_limit
+            .store(INTERRUPT_STACK_LIMIT, Ordering::SeqCst);
+    }
+
+    /// Makes `limit` (the native stack limit of the entry now running) the limit machine code
+    /// checks, unless an interrupt request is pending. A request that arrives meanwhile is not
+    /// lost: either it stores the interrupt limit after the store here, or the load below sees it.
+    pub(crate) fn set_stack_limit(&self, limit: usize) {
+        self.stack_limit.store(limit, Ordering::SeqCst);
+        if self.interrupt_requested.load(Ordering::SeqCst) {
+            self.stack_limit
+                .store(INTERRUPT_STACK_LIMIT, Ordering::SeqCst);
+        }
+    }
+
+    /// Whether an interrupt request is pending (a stack-overflow trap is then its delivery).
+    pub(crate) fn interrupt_requested(&self) -> bool {
+        self.interrupt_requested.load(Ordering::SeqCst)
     }
 
     /// Whether an interrupt was requested and not yet delivered, or the deadline has passed.
@@ -103,9 +138,12 @@ impl StoreSignals {
 
     /// Forgets a request that was delivered as a trap while leaving wasm (the outermost
     /// call trapped with `Interrupted`), so the next call starts afresh.
-    pub(crate) fn clear_request(&self) {
+    /// `limit` is the native stack limit in force after the outermost call (the next entry sets
+    /// its own).
+    pub(crate) fn clear_request(&self, limit: usize) {
         self.interrupt_requested.store(false, Ordering::SeqCst);
         self.attention.store(false, Ordering::SeqCst);
+        self.stack_limit.store(limit, Ordering::SeqCst);
     }
 }
 
@@ -200,7 +238,7 @@ mod tests {
             Some(true),
             "pending until cleared"
         );
-        signals.clear_request();
+        signals.clear_request(0);
         assert_eq!(signals.take_reason(&clock), Some(false));
         signals.set_deadline(&clock, u64::MAX);
         assert_eq!(signals.take_reason(&clock), None);

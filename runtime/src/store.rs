@@ -86,6 +86,9 @@ unsafe impl Send for StoreInner {}
 
 impl Drop for StoreInner {
     fn drop(&mut self) {
+        // Instances first: they end their native-entry subscriptions, which write into the
+        // function references (`funcs`, dropped before `instances` otherwise).
+        self.instances.clear();
         if let Some(stack) = self.stack.take() {
             stack.release();
         }

@@ -452,6 +452,35 @@ fn machine_code_loops_are_interruptible() {
     }
 }
 
+/// A call tree without loops (2^40 calls, none deeper than 40) stops at an interrupt: the
+/// function-entry check (in optimized code, the stack check raised past every stack) sees it,
+/// and it is reported as the interruption, not as a stack overflow; the next call runs.
+#[test]
+fn call_trees_without_loops_are_interruptible() {
+    let wat = r#"(module
+      (func $tree (export "tree") (param i32) (result i32)
+        (if (result i32) (i32.eqz (local.get 0))
+          (then (i32.const 1))
+          (else (i32.add (call $tree (i32.sub (local.get 0) (i32.const 1)))
+                         (call $tree (i32.sub (local.get 0) (i32.const 1))))))))"#;
+    for (mode, config) in machine_code_modes() {
+        let (mut store, instance) = instantiate(&config, wat, ());
+        let tree = instance
+            .get_typed_func::<i32, i32>(&mut store, "tree")
+            .unwrap();
+        let handle = store.interrupt_handle();
+        let timer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            handle.interrupt();
+        });
+        let trap = trap_of(tree.call(&mut store, 40).unwrap_err());
+        timer.join().unwrap();
+        assert_eq!(trap.code(), TrapCode::Interrupted, "{mode}");
+        assert!(!trap.backtrace().is_empty(), "{mode}");
+        assert_eq!(tree.call(&mut store, 10).unwrap(), 1024, "{mode}");
+    }
+}
+
 /// Machine code runs on threads with small stacks: deep recursion is a trap, not a crash.
 #[test]
 fn small_thread_stacks_overflow_cleanly() {

@@ -6,8 +6,11 @@
 //! the engine runs no machine code) and is replaced, by [`CodeTable::publish`], with baseline
 //! code and then optimized code. Beside it, each optimized function gets a native entry
 //! ([`CodeTable::publish_native`]: arguments and results in registers) that optimized callers
-//! use, directly and through function references (`VmFuncRef::native` points at the function's
-//! native-entry cell, [`CodeTable::native_cell`]); 0 until published.
+//! use, directly (the module's native-entry cells) and through function references: every
+//! instance's references carry the entry itself in `VmFuncRef::native` (one load fewer per
+//! indirect call than a pointer to the cell), so the table keeps the native fields of its
+//! instances' references ([`CodeTable::subscribe`]) and stores each new native entry into the
+//! cell and all of them, under one lock; 0 until published.
 //!
 //! Publishing is one `Release` store of an address whose code was written to fresh memory and
 //! is executable already (`CodeArena::publish`); readers load with `Acquire` (or, in machine
@@ -17,6 +20,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use parking_lot::Mutex;
 use tierup_abi::DefinedFuncIdx;
 
 /// The code table of one module (see the module docs).
@@ -24,7 +28,22 @@ use tierup_abi::DefinedFuncIdx;
 pub(crate) struct CodeTable {
     entries: Box<[AtomicUsize]>,
     native: Box<[AtomicUsize]>,
+    /// The `VmFuncRef::native` fields of the live instances' references, per instance.
+    subscribers: Mutex<Vec<NativeRefs>>,
 }
+
+/// One instance's `VmFuncRef::native` fields, indexed by defined function, and the key that
+/// ends the subscription ([`CodeTable::unsubscribe`]).
+#[derive(Debug)]
+struct NativeRefs {
+    key: usize,
+    fields: Box<[*const AtomicUsize]>,
+}
+
+// SAFETY: the fields point at atomics in function references that live until their instance
+// unsubscribes (`InstanceData`'s drop, before the store frees its references); they are only
+// written, atomically, under the table's lock, which `unsubscribe` takes too.
+unsafe impl Send for NativeRefs {}
 
 impl CodeTable {
     /// A table of `defined` entries, entry `f` starting at `initial(f)`.
@@ -34,6 +53,7 @@ impl CodeTable {
                 .map(|f| AtomicUsize::new(initial(DefinedFuncIdx(f))))
                 .collect(),
             native: (0..defined).map(|_| AtomicUsize::new(0)).collect(),
+            subscribers: Mutex::new(Vec::new()),
         }
     }
 
@@ -42,19 +62,46 @@ impl CodeTable {
         self.entries[func.index()].store(code, Ordering::Release);
     }
 
-    /// Makes `code` the native entry of optimized function `func`.
+    /// Makes `code` the native entry of optimized function `func`, in the module's cell and
+    /// in every subscribed instance's reference to it.
     pub(crate) fn publish_native(&self, func: DefinedFuncIdx, code: usize) {
+        let subscribers = self.subscribers.lock();
         self.native[func.index()].store(code, Ordering::Release);
+        for refs in subscribers.iter() {
+            // SAFETY: a subscribed field is live until its instance unsubscribes, which waits
+            // for this lock (`NativeRefs`).
+            unsafe { (*refs.fields[func.index()]).store(code, Ordering::Release) };
+        }
+    }
+
+    /// Keeps the native fields of an instance's references (`fields[f]`: defined function
+    /// `f`'s `VmFuncRef::native`) up to date from now on, starting with the entries published
+    /// so far, until [`CodeTable::unsubscribe`] with the same `key`.
+    ///
+    /// # Safety
+    /// Every field must stay valid until the instance unsubscribes.
+    pub(crate) unsafe fn subscribe(&self, key: usize, fields: Box<[*const AtomicUsize]>) {
+        assert_eq!(
+            fields.len(),
+            self.native.len(),
+            "one field per defined function"
+        );
+        let mut subscribers = self.subscribers.lock();
+        for (&field, cell) in fields.iter().zip(&self.native) {
+            // SAFETY: the caller keeps `field` valid.
+            unsafe { (*field).store(cell.load(Ordering::Acquire), Ordering::Release) };
+        }
+        subscribers.push(NativeRefs { key, fields });
+    }
+
+    /// Ends the subscription `key`: no publication writes its fields after this returns.
+    pub(crate) fn unsubscribe(&self, key: usize) {
+        self.subscribers.lock().retain(|refs| refs.key != key);
     }
 
     /// The entry cell of `func`, for function references (`VmFuncRef::code`).
     pub(crate) fn entry_cell(&self, func: DefinedFuncIdx) -> &AtomicUsize {
         &self.entries[func.index()]
-    }
-
-    /// The native-entry cell of `func`, for function references (`VmFuncRef::native`).
-    pub(crate) fn native_cell(&self, func: DefinedFuncIdx) -> &AtomicUsize {
-        &self.native[func.index()]
     }
 
     /// The first entry, for the vmctx (`VmCtx::code_table`).
@@ -91,5 +138,30 @@ mod tests {
         assert_eq!(table.native_entries()[0].load(Ordering::Relaxed), 0);
         table.publish_native(DefinedFuncIdx(0), 0x7000);
         assert_eq!(table.native_entries()[0].load(Ordering::Relaxed), 0x7000);
+    }
+
+    #[test]
+    fn subscribed_references_see_every_native_entry_until_they_unsubscribe() {
+        let table = CodeTable::new(2, |_| 0);
+        table.publish_native(DefinedFuncIdx(1), 0x7100);
+        let fields = [AtomicUsize::new(0), AtomicUsize::new(0)];
+        let pointers: Box<[*const AtomicUsize]> = fields.iter().map(|f| f as *const _).collect();
+        // SAFETY: `fields` outlives the subscription (it ends below).
+        unsafe { table.subscribe(1, pointers) };
+        assert_eq!(
+            fields[1].load(Ordering::Relaxed),
+            0x7100,
+            "published before"
+        );
+        table.publish_native(DefinedFuncIdx(0), 0x7000);
+        assert_eq!(fields[0].load(Ordering::Relaxed), 0x7000, "published after");
+        table.unsubscribe(1);
+        table.publish_native(DefinedFuncIdx(0), 0x7200);
+        assert_eq!(
+            fields[0].load(Ordering::Relaxed),
+            0x7000,
+            "not after unsubscribing"
+        );
+        assert_eq!(table.native_entries()[0].load(Ordering::Relaxed), 0x7200);
     }
 }
