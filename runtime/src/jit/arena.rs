@@ -343,8 +343,16 @@ fn layout(code: &[(&[u8], Option<Anchor>)], first: usize) -> (Vec<usize>, usize)
 
 impl CodeArena {
     /// An arena charging `budget`, dual-mapped when the system allows it. Maps nothing yet.
+    /// With the perf map on (`TIERUP_PERF_MAP=1`) the arena uses anonymous memory
+    /// ([`Mapping::Protect`]): `perf` looks JIT code up in `/tmp/perf-<pid>.map` only for
+    /// anonymous mappings, and would look for symbols in the (deleted) memfd otherwise.
     pub fn new(budget: Arc<CodeBudget>) -> CodeArena {
-        CodeArena::with_options(budget, Mapping::Dual, FIRST_SEGMENT)
+        let mapping = if crate::jit::perf_map::enabled() {
+            Mapping::Protect
+        } else {
+            Mapping::Dual
+        };
+        CodeArena::with_options(budget, mapping, FIRST_SEGMENT)
     }
 
     /// An arena with the given `mapping` (`Dual` falls back to `Protect` when it cannot be

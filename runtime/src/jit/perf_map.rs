@@ -28,6 +28,11 @@ fn file() -> Option<&'static Mutex<std::fs::File>> {
     .as_ref()
 }
 
+/// Whether the map is on (`TIERUP_PERF_MAP` set and not `0`).
+pub(crate) fn enabled() -> bool {
+    file().is_some()
+}
+
 /// Appends `range` (when the map is on).
 pub(crate) fn record(range: CodeRange, func: Option<FuncIdx>, info: &ModuleInfo) {
     let Some(file) = file() else { return };
