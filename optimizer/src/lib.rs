@@ -347,6 +347,7 @@ impl Compiler {
 
     /// Compiles the function in the context; checks it needs no relocation.
     fn finish_compile(&mut self) -> Result<OptCode, CompileError> {
+        let has_loop = has_hot_loop(&self.ctx.func);
         let compiled = self
             .ctx
             .compile(&*self.isa, &mut ControlPlane::default())
@@ -366,7 +367,9 @@ impl Compiler {
         Ok(OptCode {
             code: buffer.data().to_vec(),
             traps,
-            hot_loop: innermost_loop_header(&compiled.bb_starts, &compiled.bb_edges),
+            hot_loop: has_loop
+                .then(|| innermost_loop_header(&compiled.bb_starts, &compiled.bb_edges))
+                .flatten(),
             alignment: buffer.alignment.max(1),
         })
     }
@@ -424,7 +427,29 @@ impl Compiler {
     }
 }
 
-/// The value of boolean ISA flag `name` (e.g. `has_sse41`), if the ISA has such a flag.
+/// Whether `func` has a loop outside its cold blocks: a branch from a block that is not cold
+/// to a block at or before it in layout order. (A cold slow path's jump back to where the
+/// fast path goes on is a back-edge in the machine code too, but no loop: anchoring it would
+/// only move the function's entry off its alignment.)
+fn has_hot_loop(func: &ir::Function) -> bool {
+    let position: std::collections::HashMap<ir::Block, usize> = func
+        .layout
+        .blocks()
+        .enumerate()
+        .map(|(i, block)| (block, i))
+        .collect();
+    func.layout.blocks().any(|block| {
+        let Some(last) = func.layout.last_inst(block) else {
+            return false;
+        };
+        !func.layout.is_cold(block)
+            && func.dfg.insts[last]
+                .branch_destination(&func.dfg.jump_tables, &func.dfg.exception_tables)
+                .iter()
+                .any(|call| position[&call.block(&func.dfg.value_lists)] <= position[&block])
+    })
+}
+
 /// The header of the innermost loop of machine code with blocks at offsets `starts` (in
 /// layout order) and control-flow edges `edges` (`(from block, to block)` by start offset):
 /// a back-edge goes to a block at or before its source, and its loop spans from the header to
@@ -443,6 +468,7 @@ fn innermost_loop_header(starts: &[u32], edges: &[(u32, u32)]) -> Option<u32> {
         .map(|(_, header)| header)
 }
 
+/// The value of boolean ISA flag `name` (e.g. `has_sse41`), if the ISA has such a flag.
 fn isa_flag(isa: &dyn cranelift_codegen::isa::TargetIsa, name: &str) -> Option<bool> {
     isa.isa_flags()
         .iter()
@@ -670,6 +696,23 @@ mod tests {
         assert_eq!(innermost_loop_header(&starts, &[(0, 10), (10, 50)]), None);
         // A self-loop in the last block.
         assert_eq!(innermost_loop_header(&starts, &[(50, 50)]), Some(50));
+    }
+
+    #[test]
+    fn a_slow_paths_jump_back_is_no_loop() {
+        // `call_indirect`'s slot path is a cold block that jumps back to where the native
+        // call's path goes on: a back-edge in the machine code, but no loop to anchor.
+        let info = module(
+            r#"(module (type $t (func (param i32) (result i32))) (table 1 funcref)
+                 (func (param i32) (result i32)
+                   (call_indirect (type $t) (local.get 0) (i32.const 0))))"#,
+        );
+        let env = env(&info, BoundsChecks::Guard);
+        let native = Compiler::new()
+            .unwrap()
+            .compile_native(&env, DefinedFuncIdx(0))
+            .unwrap();
+        assert_eq!(native.hot_loop, None);
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub enum UpdateDeadline {
 /// A store's stop signals. `#[repr(C)]` with `attention` first: the store context's
 /// `interrupt` pointer points at it.
 #[derive(Debug)]
-#[repr(C)]
+#[repr(C, align(64))]
 pub(crate) struct StoreSignals {
     /// Checked by every tier at function entry and loop headers: "call `attention`".
     pub(crate) attention: AtomicBool,
