@@ -5,7 +5,8 @@
 //! It first writes every kernel, the tiny start-up module and the generated large module as wasm
 //! binaries to `target/kernels/` (plus `run.cjs` and `run-wasi.mjs`, the runners for node). Then, for
 //! each kernel and each engine found, it runs `<engine> … --invoke <export> <file> <size>` once to
-//! warm the caches and check the printed result, and N more times to take the median wall time. Two
+//! warm the caches and check the printed result, and N more times to take the median wall time
+//! (`--cpu`: CPU time), one run per engine in turn. Two
 //! start-up rows follow: the tiny module invoked once (`add 1 2`, at least 20 runs) and the large
 //! module invoked once.
 //!
@@ -126,6 +127,8 @@ struct Options {
     tiers: Vec<String>,
     engines: Option<Vec<String>>,
     metering: bool,
+    /// Time by CPU time (user + system, every thread of the process) instead of wall time.
+    cpu: bool,
 }
 
 /// The options, for `--help` and for errors (the same text as in the doc comment above).
@@ -149,6 +152,7 @@ fn parse_options() -> Options {
         tiers: Vec::new(),
         engines: None,
         metering: false,
+        cpu: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -177,6 +181,7 @@ fn parse_options() -> Options {
             "--tier" => opts.tiers.extend(list(value())),
             "--engines" => opts.engines = Some(list(value())),
             "--metering" => opts.metering = true,
+            "--cpu" => opts.cpu = true,
             "-h" | "--help" => {
                 print!("{HELP}");
                 std::process::exit(0)
@@ -425,13 +430,38 @@ fn write_modules(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Runs the job once; returns the wall time and the result it printed: for an invocation its last
-/// stdout line (an integer), for a WASI command its whole stdout.
-fn run_once(engine: &EngineCmd, dir: &Path, job: &Job) -> Result<(Duration, String), String> {
+/// The CPU time (user + system) of all the children this process has waited for so far.
+fn children_cpu_time() -> Duration {
+    // SAFETY: `getrusage` writes the `rusage` it is given and nothing else.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// Runs the job once; returns its time (wall time, or with `cpu` the process's CPU time: one
+/// child runs at a time, so the growth of the waited-for children's CPU time is its own) and
+/// the result it printed: for an invocation its last stdout line (an integer), for a WASI
+/// command its whole stdout.
+fn run_once(
+    engine: &EngineCmd,
+    dir: &Path,
+    job: &Job,
+    cpu: bool,
+) -> Result<(Duration, String), String> {
     let mut cmd = engine.command(dir, job);
-    let start = Instant::now();
+    let (start, cpu_start) = (Instant::now(), children_cpu_time());
     let output = cmd.output().map_err(|e| format!("cannot start: {e}"))?;
-    let elapsed = start.elapsed();
+    let elapsed = if cpu {
+        children_cpu_time().saturating_sub(cpu_start)
+    } else {
+        start.elapsed()
+    };
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -490,48 +520,55 @@ fn median(mut times: Vec<Duration>) -> Duration {
     }
 }
 
-/// Runs one job in every engine: one checked warm-up run, then `job.runs` timed runs.
-fn run_job(engines: &[EngineCmd], dir: &Path, job: &Job, failures: &mut Vec<String>) -> Vec<Cell> {
-    let mut cells = Vec::new();
+/// Runs one job in every engine: one checked warm-up run each, then `job.runs` rounds of one
+/// timed run per engine (interleaved, so a slow spell of the machine touches every engine
+/// alike).
+fn run_job(
+    engines: &[EngineCmd],
+    dir: &Path,
+    job: &Job,
+    cpu: bool,
+    failures: &mut Vec<String>,
+) -> Vec<Cell> {
     let mut results: Vec<(usize, String)> = Vec::new();
-    for (i, engine) in engines.iter().enumerate() {
-        eprint!("{} / {}: ", job.label, engine.label);
-        let cell = match run_once(engine, dir, job) {
-            Err(e) => Cell::Failed(e),
+    // Per engine: the value its warm-up printed and its times, or why it failed.
+    let mut runs: Vec<Result<(String, Vec<Duration>), String>> = engines
+        .iter()
+        .map(|engine| match run_once(engine, dir, job, cpu) {
+            Err(e) => Err(e),
             Ok((_, value)) if job.expected.as_ref().is_some_and(|want| *want != value) => {
-                Cell::Failed(mismatch(
+                Err(mismatch(
                     &value,
                     job.expected.as_deref().unwrap_or_default(),
                     "expected",
                 ))
             }
-            Ok((_, value)) => {
-                let mut times = Vec::with_capacity(job.runs);
-                let mut error = None;
-                for _ in 0..job.runs {
-                    match run_once(engine, dir, job) {
-                        Ok((t, v)) if v == value => times.push(t),
-                        Ok((_, v)) => {
-                            error = Some(mismatch(&v, &value, "the first run printed"));
-                            break;
-                        }
-                        Err(e) => {
-                            error = Some(e);
-                            break;
-                        }
-                    }
-                }
-                results.push((i, value));
-                match error {
-                    Some(e) => Cell::Failed(e),
-                    None => Cell::Time(median(times)),
-                }
+            Ok((_, value)) => Ok((value, Vec::with_capacity(job.runs))),
+        })
+        .collect();
+    for _ in 0..job.runs {
+        for (engine, state) in engines.iter().zip(runs.iter_mut()) {
+            let Ok((value, times)) = state else { continue };
+            match run_once(engine, dir, job, cpu) {
+                Ok((t, v)) if v == *value => times.push(t),
+                Ok((_, v)) => *state = Err(mismatch(&v, value, "the first run printed")),
+                Err(e) => *state = Err(e),
             }
+        }
+    }
+    let mut cells = Vec::new();
+    for (i, (engine, state)) in engines.iter().zip(runs).enumerate() {
+        let cell = match state {
+            Ok((value, times)) => {
+                results.push((i, value));
+                Cell::Time(median(times))
+            }
+            Err(e) => Cell::Failed(e),
         };
         match &cell {
-            Cell::Time(t) => eprintln!("{}", fmt_time(*t)),
+            Cell::Time(t) => eprintln!("{} / {}: {}", job.label, engine.label, fmt_time(*t)),
             Cell::Failed(e) => {
-                eprintln!("FAILED: {e}");
+                eprintln!("{} / {}: FAILED: {e}", job.label, engine.label);
                 failures.push(format!("{} / {}: {e}", job.label, engine.label));
             }
         }
@@ -656,7 +693,7 @@ fn main() -> ExitCode {
 
     let rows: Vec<(&Job, Vec<Cell>)> = jobs
         .iter()
-        .map(|job| (job, run_job(&engines, &dir, job, &mut failures)))
+        .map(|job| (job, run_job(&engines, &dir, job, opts.cpu, &mut failures)))
         .collect();
 
     // The table: the first engine (tierup) is the reference for the ratios.
@@ -691,9 +728,15 @@ fn main() -> ExitCode {
         println!("{line}");
     }
     println!();
+    let metric = if opts.cpu {
+        "Median CPU time (user + system, all threads: for a tiered engine this includes its \
+         background compiles)"
+    } else {
+        "Median wall time"
+    };
     println!(
-        "Median wall time of whole processes (start-up included). In parentheses: the engine's \
-         time divided by {}'s (above 1: {} is faster).",
+        "{metric} of whole processes (start-up included), runs interleaved across engines. In \
+         parentheses: the engine's time divided by {}'s (above 1: {} is faster).",
         engines[0].label, engines[0].label
     );
     if failures.is_empty() {
