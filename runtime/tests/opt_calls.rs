@@ -350,3 +350,58 @@ fn callees_optimized_after_their_caller_are_reached_natively() {
         }
     }
 }
+
+/// Every instance of a module, in any store, reaches a function optimized after it was
+/// instantiated through `call_indirect` natively (the code table stores the new native entry
+/// into each live instance's references), and a store dropped before that publication is
+/// not written to (its instance unsubscribed when the store went away).
+#[test]
+fn native_entries_reach_every_live_instance_and_no_dropped_one() {
+    let wat = r#"(module
+      (type $one (func (param i32) (result i32)))
+      (table 1 funcref)
+      (elem (i32.const 0) $triple)
+      (func $triple (export "triple") (type $one) (i32.mul (local.get 0) (i32.const 3)))
+      (func (export "via_table") (type $one)
+        (call_indirect (type $one) (local.get 0) (i32.const 0))))"#;
+    let mut config = Config::new();
+    config
+        .tier(TierMode::Tiered)
+        .baseline_after(10)
+        .opt_after(50);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
+    let instantiate = || {
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        (store, instance)
+    };
+    let (mut early, early_instance) = instantiate();
+    let (dropped, _) = instantiate();
+    drop(dropped);
+    let via_table = early_instance
+        .get_typed_func::<i32, i32>(&mut early, "via_table")
+        .unwrap();
+    let triple = early_instance
+        .get_typed_func::<i32, i32>(&mut early, "triple")
+        .unwrap();
+    let mut x = 0;
+    until_optimized(&module, "triple", || {
+        x = (x + 1) % 1000;
+        assert_eq!(triple.call(&mut early, x).unwrap(), 3 * x);
+    });
+    // An instance made before the publication and one made after both call it natively (the
+    // results are the same either way; the stores' references are what changed).
+    let (mut late, late_instance) = instantiate();
+    for (store, instance) in [(&mut early, early_instance), (&mut late, late_instance)] {
+        let via_table = instance
+            .get_typed_func::<i32, i32>(&mut *store, "via_table")
+            .unwrap();
+        for x in [0, 7, -5, i32::MAX] {
+            assert_eq!(via_table.call(&mut *store, x).unwrap(), x.wrapping_mul(3));
+        }
+    }
+    assert_eq!(via_table.call(&mut early, 11).unwrap(), 33);
+}

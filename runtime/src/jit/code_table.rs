@@ -18,6 +18,7 @@
 //! any other way, and replaced code is never freed while the module lives, so an activation
 //! still running old code finishes there safely.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
@@ -28,15 +29,14 @@ use tierup_abi::DefinedFuncIdx;
 pub(crate) struct CodeTable {
     entries: Box<[AtomicUsize]>,
     native: Box<[AtomicUsize]>,
-    /// The `VmFuncRef::native` fields of the live instances' references, per instance.
-    subscribers: Mutex<Vec<NativeRefs>>,
+    /// The `VmFuncRef::native` fields of the live instances' references, by instance key
+    /// (a map: a module may have many short-lived instances, each unsubscribing once).
+    subscribers: Mutex<HashMap<usize, NativeRefs>>,
 }
 
-/// One instance's `VmFuncRef::native` fields, indexed by defined function, and the key that
-/// ends the subscription ([`CodeTable::unsubscribe`]).
+/// One instance's `VmFuncRef::native` fields, indexed by defined function.
 #[derive(Debug)]
 struct NativeRefs {
-    key: usize,
     fields: Box<[*const AtomicUsize]>,
 }
 
@@ -53,7 +53,7 @@ impl CodeTable {
                 .map(|f| AtomicUsize::new(initial(DefinedFuncIdx(f))))
                 .collect(),
             native: (0..defined).map(|_| AtomicUsize::new(0)).collect(),
-            subscribers: Mutex::new(Vec::new()),
+            subscribers: Mutex::new(HashMap::new()),
         }
     }
 
@@ -67,7 +67,7 @@ impl CodeTable {
     pub(crate) fn publish_native(&self, func: DefinedFuncIdx, code: usize) {
         let subscribers = self.subscribers.lock();
         self.native[func.index()].store(code, Ordering::Release);
-        for refs in subscribers.iter() {
+        for refs in subscribers.values() {
             // SAFETY: a subscribed field is live until its instance unsubscribes, which waits
             // for this lock (`NativeRefs`).
             unsafe { (*refs.fields[func.index()]).store(code, Ordering::Release) };
@@ -91,12 +91,12 @@ impl CodeTable {
             // SAFETY: the caller keeps `field` valid.
             unsafe { (*field).store(cell.load(Ordering::Acquire), Ordering::Release) };
         }
-        subscribers.push(NativeRefs { key, fields });
+        subscribers.insert(key, NativeRefs { fields });
     }
 
     /// Ends the subscription `key`: no publication writes its fields after this returns.
     pub(crate) fn unsubscribe(&self, key: usize) {
-        self.subscribers.lock().retain(|refs| refs.key != key);
+        self.subscribers.lock().remove(&key);
     }
 
     /// The entry cell of `func`, for function references (`VmFuncRef::code`).
