@@ -23,12 +23,7 @@ fn listing(wat_path: &Path) -> String {
     let features = Features::SUPPORTED;
     let info = Arc::new(ModuleInfo::parse_with(wasm, features).expect("snapshot module validates"));
     let module = InterpModule::new(info.clone());
-    let env = CompileEnv {
-        num_imported_funcs: info.num_imported_funcs,
-        has_memory: !info.memories.is_empty(),
-        bounds_checks: BoundsChecks::Guard,
-        cpu: CpuFeatures { sse42: true },
-    };
+    let env = CompileEnv::for_module(&info, BoundsChecks::Guard, CpuFeatures { sse42: true });
     let cs = Capstone::new()
         .x86()
         .mode(arch::x86::ArchMode::Mode64)
@@ -137,12 +132,7 @@ fn the_innermost_loop_header_is_an_instruction_boundary_of_the_inner_loop() {
     .expect("parses");
     let info = Arc::new(ModuleInfo::parse_with(wasm, Features::SUPPORTED).expect("validates"));
     let module = InterpModule::new(info.clone());
-    let env = CompileEnv {
-        num_imported_funcs: 0,
-        has_memory: false,
-        bounds_checks: BoundsChecks::Guard,
-        cpu: CpuFeatures { sse42: true },
-    };
+    let env = CompileEnv::for_module(&info, BoundsChecks::Guard, CpuFeatures { sse42: true });
     let mut defined = info.defined_funcs();
     let looping = compile(module.compiled(defined.next().unwrap()).unwrap(), &env).unwrap();
     let header = looping.hot_loop.expect("a loop");

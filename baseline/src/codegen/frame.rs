@@ -30,7 +30,33 @@ impl Codegen<'_> {
             self.emit_tick(None);
             let params = self.func.num_params;
             self.m.zero_slots(params, self.func.num_locals - params);
+            if let Some(ty) = self.native {
+                self.m.params_in_arg_registers(ty.params());
+                self.m.bind_agreed(self.body);
+            }
         }
+    }
+
+    /// The native entry, when the function has one (`BaselineCode::native_entry`): the
+    /// prologue of the function entry with the parameters arriving in registers, stored to
+    /// their slots once the stacks are checked; the integer ones stay in their registers,
+    /// where the code-table entry's prologue loads them too, and it joins that prologue's
+    /// end. Returns its code offset.
+    pub(super) fn emit_native_entry(&mut self) -> Option<u32> {
+        let ty = self.native?;
+        let at = self.m.offset();
+        self.m.enter_frame();
+        self.m.check_stacks_keeping_args(self.func.frame_size);
+        self.m.store_native_params(ty.params());
+        if self.env.has_memory {
+            self.m.load_memory_base(0);
+        }
+        self.emit_tick(None);
+        let params = self.func.num_params;
+        self.m.zero_slots(params, self.func.num_locals - params);
+        self.m.params_in_arg_registers(ty.params());
+        self.m.jump(self.body);
+        Some(at)
     }
 
     /// Interrupt check and hotness countdown (function entry, and loop back-edges to the

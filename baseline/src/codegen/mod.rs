@@ -36,7 +36,7 @@ mod numeric;
 mod pinning;
 mod simd;
 
-use tierup_abi::Libcall;
+use tierup_abi::{FuncType, Libcall};
 use tierup_interp::{CompiledFunc, Instr};
 
 use crate::masm::{
@@ -66,6 +66,10 @@ pub(crate) struct Codegen<'a> {
     regions: Vec<pinning::Region>,
     /// The region being compiled, an index into `regions`.
     region: Option<usize>,
+    /// The function's type when it gets a native entry (`BaselineCode::native_entry`).
+    native: Option<&'a FuncType>,
+    /// Where the native entry's prologue joins the code-table entry's (`frame.rs`).
+    body: Label,
 }
 
 impl<'a> Codegen<'a> {
@@ -100,6 +104,9 @@ impl<'a> Codegen<'a> {
             memory: env.has_memory,
         };
         m.set_frame(frame, func.defined.as_u32());
+        let ty = env.func_type(func.func_index.as_u32());
+        let native = (loop_headers.is_empty() && crate::fits_registers(ty)).then_some(ty);
+        let body = m.new_label();
         Codegen {
             m,
             func,
@@ -111,6 +118,8 @@ impl<'a> Codegen<'a> {
             call_ref_helper,
             regions: pinning::loop_regions(func),
             region: None,
+            native,
+            body,
         }
     }
 
@@ -134,6 +143,7 @@ impl<'a> Codegen<'a> {
         self.emit_hot_helper();
         self.emit_call_ref_helper();
         let osr_entries = self.emit_osr_entries();
+        let native_entry = self.emit_native_entry();
         let hot_loop = self.innermost_loop_header(&instr_offsets, body_end);
         let (code, data_offset, traps) = self
             .m
@@ -147,6 +157,7 @@ impl<'a> Codegen<'a> {
             instr_offsets,
             body_end,
             hot_loop,
+            native_entry,
         })
     }
 

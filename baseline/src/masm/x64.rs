@@ -196,6 +196,9 @@ impl FrameRegs {
 // size, one slot.
 const _: () = assert!(SLOT_BYTES == 8);
 
+/// The most slots [`X64::zero_slots`] zeroes with one `mov` each (more take `rep stosq`).
+pub(crate) const ZERO_BY_MOVS: u32 = 16;
+
 /// Bytes of a `jmp rel32`: the stride of a `br_table` jump table.
 const JMP_REL32_BYTES: i32 = 5;
 const _: () = assert!(
@@ -438,7 +441,7 @@ impl X64 {
     pub(crate) fn zero_slots(&mut self, first: u32, count: u32) {
         self.wrote_slots(first, count);
         let start = slot_offset(first);
-        if count <= 16 {
+        if count <= ZERO_BY_MOVS {
             self.wrote(&[Gpr::RAX]);
             dynasm!(self.ops ; .arch x64 ; xor eax, eax);
             for k in 0..count {
@@ -1160,9 +1163,20 @@ impl X64 {
         null: DynamicLabel,
         bad: DynamicLabel,
     ) {
-        self.wrote(&[Gpr::RAX, Gpr::RCX, Gpr::RDX, Gpr::RSI]);
+        self.check_table_element(type_index, null, bad);
+        self.call_ref_through(args, helper);
+    }
+
+    /// `rdx` = the function reference in table element `rax[rcx]`, checked not to be null
+    /// (`null`) and to be of type `type_index` (`bad`). Writes `rax`, `rcx` and `rdx`.
+    pub(crate) fn check_table_element(
+        &mut self,
+        type_index: u32,
+        null: DynamicLabel,
+        bad: DynamicLabel,
+    ) {
+        self.wrote(&[Gpr::RAX, Gpr::RCX, Gpr::RDX]);
         let ty = off::type_id_entry(type_index);
-        let a = slot_offset(args);
         dynasm!(self.ops
             ; .arch x64
             ; mov rdx, [rax + rcx * 8]
@@ -1172,9 +1186,86 @@ impl X64 {
             ; mov rcx, [r15 + off::TYPE_IDS as i32]
             ; cmp eax, [rcx + ty]
             ; jne =>bad
+        );
+    }
+
+    /// Calls the function reference in `rdx` through `helper` with its frame at slot `args`.
+    pub(crate) fn call_ref_through(&mut self, args: u32, helper: DynamicLabel) {
+        self.wrote(&[Gpr::RSI]);
+        let a = slot_offset(args);
+        dynasm!(self.ops
+            ; .arch x64
             ; lea rsi, [rbx + a]
             ; call =>helper
         );
+    }
+
+    /// `rdx` = function `func`'s reference (`vmctx.funcs[func]`). Writes `rax` and `rdx`.
+    pub(crate) fn load_func_ref(&mut self, func: u32) {
+        self.wrote(&[Gpr::RAX, Gpr::RDX]);
+        let f = off::pointer_entry(func);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, [r15 + off::FUNCS as i32]
+            ; mov rdx, [rax + f]
+        );
+    }
+
+    /// `rax` = the native entry of the function reference in `rdx` (0 when it has none:
+    /// `VmFuncRef::native` points at its native-entry cell). The one place that reads it.
+    /// Writes `rax`.
+    pub(crate) fn load_func_ref_native(&mut self) {
+        self.wrote(&[Gpr::RAX]);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, [rdx + off::FUNCREF_NATIVE as i32]
+            ; mov rax, [rax]
+        );
+    }
+
+    /// `rdi` = the vmctx of the function reference in `rdx`.
+    pub(crate) fn func_ref_vmctx_to_rdi(&mut self) {
+        self.wrote(&[Gpr::RDI]);
+        dynasm!(self.ops ; .arch x64 ; mov rdi, [rdx + off::FUNCREF_VMCTX as i32]);
+    }
+
+    /// `rax` = the native-entry cell at address `cell` (a defined function's, see
+    /// `CompileEnv::native_entries`). Writes `rax`.
+    pub(crate) fn load_native_cell(&mut self, cell: usize) {
+        self.wrote(&[Gpr::RAX]);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, QWORD cell as i64
+            ; mov rax, [rax]
+        );
+    }
+
+    /// `test rax, rax; jz label`.
+    pub(crate) fn jump_if_rax_zero(&mut self, label: DynamicLabel) {
+        dynasm!(self.ops
+            ; .arch x64
+            ; test rax, rax
+            ; jz =>label
+        );
+    }
+
+    /// Calls the native entry in `rax` (`rdi` and the register arguments in place) with its
+    /// frame at slot `args` (`rsi`).
+    pub(crate) fn call_native_rax(&mut self, args: u32) {
+        self.wrote(&[Gpr::RSI]);
+        let a = slot_offset(args);
+        dynasm!(self.ops
+            ; .arch x64
+            ; lea rsi, [rbx + a]
+            ; call rax
+        );
+    }
+
+    /// `movq [slot], xmm` (64 bits: an f64, or an f32 whose upper half is zero).
+    pub(crate) fn store_xmm_slot(&mut self, slot: u32, src: Xmm) {
+        self.wrote_slots(slot, 1);
+        let d = slot_offset(slot);
+        dynasm!(self.ops ; .arch x64 ; movq [rbx + d], Rx(src.0));
     }
 
     /// The call-reference helper's body: calls the function reference in `rdx` with its
@@ -1254,8 +1345,16 @@ impl X64 {
     /// Loads `r12` = the store's interrupt flag and checks the native stack (`rsp` above its
     /// limit) and the slot stack (`fp + frame_slots` within it); leave for `overflow`
     /// otherwise. Writes `rax` and `rcx`.
-    pub(crate) fn check_stacks(&mut self, frame_slots: u32, overflow: DynamicLabel) {
-        self.wrote(&[Gpr::RAX, Gpr::RCX]);
+    /// (With `keep_args`, `rdi` instead of `rcx`: the native entry's arguments are in `rdx`,
+    /// `rcx`, `r8` and `r9`.)
+    pub(crate) fn check_stacks(
+        &mut self,
+        frame_slots: u32,
+        overflow: DynamicLabel,
+        keep_args: bool,
+    ) {
+        let scratch = if keep_args { Gpr::RDI } else { Gpr::RCX };
+        self.wrote(&[Gpr::RAX, scratch]);
         let frame_bytes = slot_offset(frame_slots);
         dynasm!(self.ops
             ; .arch x64
@@ -1268,10 +1367,22 @@ impl X64 {
             ; .arch x64
             ; cmp rsp, [rax + off::STORE_NATIVE_STACK_LIMIT as i32]
             ; jb =>overflow
-            ; lea rcx, [rbx + frame_bytes]
-            ; cmp rcx, [rax + off::STORE_STACK_END as i32]
-            ; ja =>overflow
         );
+        if keep_args {
+            dynasm!(self.ops
+                ; .arch x64
+                ; lea rdi, [rbx + frame_bytes]
+                ; cmp rdi, [rax + off::STORE_STACK_END as i32]
+                ; ja =>overflow
+            );
+        } else {
+            dynasm!(self.ops
+                ; .arch x64
+                ; lea rcx, [rbx + frame_bytes]
+                ; cmp rcx, [rax + off::STORE_STACK_END as i32]
+                ; ja =>overflow
+            );
+        }
     }
 
     /// `r13` = the address of defined function `defined`'s hotness countdown. Writes `rax`.
@@ -1420,7 +1531,9 @@ impl X64 {
 
     /// The tick of a function whose frame has no tick registers (see [`FrameRegs::ticks`]):
     /// [`X64::tick`] without `osr_exit`, reaching the interrupt flag and defined function
-    /// `defined`'s countdown through `rax`. Writes `rax` and `rdx`.
+    /// `defined`'s countdown through `rax`. Writes `rax` and `rdx`; after the helper call
+    /// (which clobbers every scratch register) reloads the `(register, slot)` pairs of `keep`
+    /// from the frame.
     pub(crate) fn tick_through_scratch(
         &mut self,
         attention: DynamicLabel,
@@ -1428,6 +1541,7 @@ impl X64 {
         hot_helper: DynamicLabel,
         osr_pc: u32,
         defined: u32,
+        keep: &[(Gpr, u32)],
     ) {
         self.wrote(&[Gpr::RAX, Gpr::RDX]);
         let counter = off::countdown_entry(defined);
@@ -1444,8 +1558,11 @@ impl X64 {
             ; jns >cool
             ; mov edx, osr_pc
             ; call =>hot_helper
-            ; cool:
         );
+        for &(r, slot) in keep {
+            self.load_slot(Width::W64, r, slot);
+        }
+        dynasm!(self.ops ; .arch x64 ; cool:);
     }
 
     pub(crate) fn ret(&mut self) {

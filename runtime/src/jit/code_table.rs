@@ -5,9 +5,12 @@
 //! `extern "sysv64" fn(vmctx, fp)`). It starts at the function's interpreter stub (or 0 when
 //! the engine runs no machine code) and is replaced, by [`CodeTable::publish`], with baseline
 //! code and then optimized code. Beside it, each optimized function gets a native entry
-//! ([`CodeTable::publish_native`]: arguments and results in registers) that optimized callers
-//! use, directly and through function references (`VmFuncRef::native` points at the function's
-//! native-entry cell, [`CodeTable::native_cell`]); 0 until published.
+//! ([`CodeTable::publish_native`]: arguments and results in registers) that baseline and
+//! optimized callers use, directly and through function references (`VmFuncRef::native`
+//! points at the function's native-entry cell, [`CodeTable::native_cell`]); 0 until published.
+//! Baseline code of a type that fits registers and without loops has a native entry too
+//! (`tierup_baseline::BaselineCode::native_entry`), published unless the cell is set already
+//! ([`CodeTable::publish_native_if_unset`]); optimized code replaces it.
 //!
 //! Publishing is one `Release` store of an address whose code was written to fresh memory and
 //! is executable already (`CodeArena::publish`); readers load with `Acquire` (or, in machine
@@ -45,6 +48,17 @@ impl CodeTable {
     /// Makes `code` the native entry of optimized function `func`.
     pub(crate) fn publish_native(&self, func: DefinedFuncIdx, code: usize) {
         self.native[func.index()].store(code, Ordering::Release);
+    }
+
+    /// Makes `code` the native entry of baseline function `func` unless it has one already
+    /// (its optimized code's, published by a worker meanwhile, which must win).
+    pub(crate) fn publish_native_if_unset(&self, func: DefinedFuncIdx, code: usize) {
+        let _ = self.native[func.index()].compare_exchange(
+            0,
+            code,
+            Ordering::Release,
+            Ordering::Relaxed,
+        );
     }
 
     /// The entry cell of `func`, for function references (`VmFuncRef::code`).
