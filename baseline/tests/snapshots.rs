@@ -142,3 +142,35 @@ fn the_innermost_loop_header_is_an_instruction_boundary_of_the_inner_loop() {
     let straight = compile(module.compiled(defined.next().unwrap()).unwrap(), &env).unwrap();
     assert_eq!(straight.hot_loop, None);
 }
+
+/// Which functions get a native entry: those whose type fits the registers of the native
+/// convention and that have no loop.
+#[test]
+fn native_entries_for_loop_free_functions_whose_type_fits_registers() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (func (param i32 i64 f32 f64) (result i64 f64) (local.get 1) (local.get 3))
+          (func (param i32 i32 i32 i32 i32) (result i32) (local.get 4))
+          (func (param f64 f64 f64 f64 f64 f64 f64 f64) (result f32 f32) (f32.const 1) (f32.const 2))
+          (func (result i32 i32 i32) (i32.const 1) (i32.const 2) (i32.const 3))
+          (func (param v128) (result i32) (i32.const 0))
+          (func (param i32) (result i32)
+            (loop $l (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+            (local.get 0)))"#,
+    )
+    .expect("parses");
+    let info = Arc::new(ModuleInfo::parse_with(wasm, Features::SUPPORTED).expect("validates"));
+    let module = InterpModule::new(info.clone());
+    let env = CompileEnv::for_module(&info, BoundsChecks::Guard, CpuFeatures { sse42: true });
+    let has_native: Vec<bool> = info
+        .defined_funcs()
+        .map(|f| {
+            let code = compile(module.compiled(f).unwrap(), &env).unwrap();
+            if let Some(at) = code.native_entry {
+                assert!((at as usize) < code.data_offset as usize);
+            }
+            code.native_entry.is_some()
+        })
+        .collect();
+    assert_eq!(has_native, [true, false, true, false, false, false]);
+}
