@@ -74,24 +74,21 @@ impl CompileEnv {
 /// Whether functions of type `ty` can be called with the native convention of baseline code
 /// (DESIGN.md §3, the optimizer's `native_signature`): `extern "sysv64" fn(vmctx, fp,
 /// params..) -> results` with every parameter in a register (at most four integers or
-/// references, in `rdx`, `rcx`, `r8`, `r9`, and eight floats, in `xmm0`–`xmm7`) and every
-/// result too (at most two integers, in `rax`, `rdx`, and two floats, in `xmm0`, `xmm1`);
-/// no `v128`.
+/// references, in `rdx`, `rcx`, `r8`, `r9`, and eight floats or `v128`s, in `xmm0`–`xmm7`)
+/// and every result too (at most two integers, in `rax`, `rdx`, and two floats or `v128`s,
+/// in `xmm0`, `xmm1`), each class filled in order.
 pub fn fits_registers(ty: &FuncType) -> bool {
-    let count =
-        |types: &[ValType], float: bool| types.iter().filter(|&&t| is_float(t) == float).count();
-    let no_v128 = |types: &[ValType]| !types.contains(&ValType::V128);
-    no_v128(ty.params())
-        && no_v128(ty.results())
-        && count(ty.params(), false) <= 4
+    let count = |types: &[ValType], xmm: bool| types.iter().filter(|&&t| in_xmm(t) == xmm).count();
+    count(ty.params(), false) <= 4
         && count(ty.params(), true) <= 8
         && count(ty.results(), false) <= 2
         && count(ty.results(), true) <= 2
 }
 
-/// Whether a value of type `ty` travels in an SSE register in the native convention.
-fn is_float(ty: ValType) -> bool {
-    matches!(ty, ValType::F32 | ValType::F64)
+/// Whether a value of type `ty` travels in an SSE register in the native convention (floats
+/// and `v128`s).
+fn in_xmm(ty: ValType) -> bool {
+    matches!(ty, ValType::F32 | ValType::F64 | ValType::V128)
 }
 
 /// Instructions beyond what the tier requires (x86-64 with SSE4.1 and POPCNT) that the CPU

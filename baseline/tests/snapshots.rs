@@ -153,7 +153,8 @@ fn native_entries_for_loop_free_functions_whose_type_fits_registers() {
           (func (param i32 i32 i32 i32 i32) (result i32) (local.get 4))
           (func (param f64 f64 f64 f64 f64 f64 f64 f64) (result f32 f32) (f32.const 1) (f32.const 2))
           (func (result i32 i32 i32) (i32.const 1) (i32.const 2) (i32.const 3))
-          (func (param v128) (result i32) (i32.const 0))
+          (func (param v128 f32 v128) (result v128 i32) (local.get 2) (i32.const 0))
+          (func (result v128 v128 v128) (v128.const i64x2 0 0) (v128.const i64x2 0 0) (v128.const i64x2 0 0))
           (func (param i32) (result i32)
             (loop $l (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
             (local.get 0)))"#,
@@ -172,5 +173,5 @@ fn native_entries_for_loop_free_functions_whose_type_fits_registers() {
             code.native_entry.is_some()
         })
         .collect();
-    assert_eq!(has_native, [true, false, true, false, false, false]);
+    assert_eq!(has_native, [true, false, true, false, true, false, false]);
 }

@@ -235,8 +235,25 @@ struct Dirty {
 /// The register arguments of a native call, from where ([`Masm::plan_native_args`]).
 #[derive(Debug)]
 struct NativeArgs {
-    floats: Vec<(Xmm, Place)>,
+    xmms: Vec<(Xmm, XmmArg)>,
     ints: Vec<(Gpr, Place)>,
+}
+
+/// Where an argument passed in an SSE register comes from.
+#[derive(Debug, Clone, Copy)]
+enum XmmArg {
+    /// A float: a general-purpose register caching its slot, or the slot.
+    Scalar(Place),
+    /// A `v128`: the SSE register caching it, if any, and its first slot.
+    V128(Option<Xmm>, u32),
+}
+
+/// Each of `types` with its slot, laid out from slot `first` on (a `v128` takes two).
+fn with_slots(types: &[ValType], first: u32) -> impl Iterator<Item = (ValType, u32)> + '_ {
+    types
+        .iter()
+        .copied()
+        .zip(tierup_abi::types::slot_offsets(types).map(move |o| first + o as u32))
 }
 
 /// The macro-assembler for one function.
@@ -342,9 +359,11 @@ impl Masm {
                 SlotCall::Ref(helper) => self.asm.call_ref_through(path.args, helper),
             }
             let (mut ints, mut floats) = (0, 0);
-            for (j, &ty) in path.results.iter().enumerate() {
-                let slot = path.args + j as u32;
-                if crate::is_float(ty) {
+            for (ty, slot) in with_slots(&path.results, path.args) {
+                if ty == ValType::V128 {
+                    self.asm.load_v128(Xmm::new(floats), slot);
+                    floats += 1;
+                } else if crate::in_xmm(ty) {
                     self.asm.load_xmm(Xmm::new(floats), Place::Frame(slot));
                     floats += 1;
                 } else {
@@ -915,27 +934,33 @@ impl Masm {
 
     // ---- the native convention (register calls; see `crate::fits_registers`) ----
 
-    /// A native entry's parameters (of types `params`, slots `0..`), from their registers to
-    /// their slots (an `i32` zero-extended first, as the slot ABI wants; the caller may be
+    /// A native entry's parameters (of types `params`, from slot 0 on), from their registers
+    /// to their slots (an `i32` zero-extended first, as the slot ABI wants; the caller may be
     /// optimized code, which leaves the upper half undefined). The integer ones stay cached
     /// in their registers, and the entry's tick keeps them.
     pub(crate) fn store_native_params(&mut self, params: &[ValType]) {
         let (mut ints, mut floats) = (0, 0);
         self.entry_args.clear();
-        for (k, &ty) in params.iter().enumerate() {
-            let slot = k as u32;
-            if crate::is_float(ty) {
+        for (ty, slot) in with_slots(params, 0) {
+            if crate::in_xmm(ty) {
                 let x = Xmm::new(floats);
                 floats += 1;
-                if ty == ValType::F32 {
-                    // The upper half of an f32's slot is zero.
-                    self.claim(Gpr::RAX);
-                    self.asm.mov_from_xmm(Width::W32, Gpr::RAX, x);
-                    self.forget_written(slot, 1);
-                    self.asm.store_slot(slot, Gpr::RAX);
-                } else {
-                    self.forget_written(slot, 1);
-                    self.asm.store_xmm_slot(slot, x);
+                match ty {
+                    ValType::V128 => {
+                        self.forget_written(slot, 2);
+                        self.asm.store_v128(slot, x);
+                    }
+                    ValType::F32 => {
+                        // The upper half of an f32's slot is zero.
+                        self.claim(Gpr::RAX);
+                        self.asm.mov_from_xmm(Width::W32, Gpr::RAX, x);
+                        self.forget_written(slot, 1);
+                        self.asm.store_slot(slot, Gpr::RAX);
+                    }
+                    _ => {
+                        self.forget_written(slot, 1);
+                        self.asm.store_xmm_slot(slot, x);
+                    }
                 }
             } else {
                 let r = INT_ARG_REGS[ints];
@@ -950,22 +975,20 @@ impl Masm {
         }
     }
 
-    /// Makes the integer parameters (of types `params`, slots `0..`) cached in their argument
-    /// registers, and nothing else cached: where a native entry's prologue joins the
+    /// Makes the integer parameters (of types `params`, from slot 0 on) cached in their
+    /// argument registers, and nothing else cached: where a native entry's prologue joins the
     /// code-table entry's (both end with this, so the cache agrees at the join).
     pub(crate) fn params_in_arg_registers(&mut self, params: &[ValType]) {
         self.entry_args.clear();
-        let mut ints = 0;
         let mut pairs = Vec::new();
-        for (k, &ty) in params.iter().enumerate() {
-            if !crate::is_float(ty) {
-                let r = INT_ARG_REGS[ints];
-                ints += 1;
-                if self.place(k as u32) != Place::Reg(r) {
+        for (ty, slot) in with_slots(params, 0) {
+            if !crate::in_xmm(ty) {
+                let r = INT_ARG_REGS[pairs.len()];
+                if self.place(slot) != Place::Reg(r) {
                     self.claim(r);
-                    self.asm.load_slot(Width::W64, r, k as u32);
+                    self.asm.load_slot(Width::W64, r, slot);
                 }
-                pairs.push((r, k as u32));
+                pairs.push((r, slot));
             }
         }
         self.cache().forget_all();
@@ -982,38 +1005,51 @@ impl Masm {
     }
 
     /// Before a return of a function with a native entry: its results (of types `results`,
-    /// in slots `0..`) also in their registers (`rax`, `rdx`; `xmm0`, `xmm1`).
+    /// from slot 0 on) also in their registers (`rax`, `rdx`; `xmm0`, `xmm1`).
     pub(crate) fn results_to_registers(&mut self, results: &[ValType]) {
         let (mut ints, mut floats) = (0, 0);
-        for (j, &ty) in results.iter().enumerate() {
-            if crate::is_float(ty) {
-                let place = self.place(j as u32);
+        for (ty, slot) in with_slots(results, 0) {
+            if ty == ValType::V128 {
+                let x = Xmm::new(floats);
+                floats += 1;
+                match self.cache().xmm.find(slot) {
+                    Some(c) => self.asm.mov_v128(x, c),
+                    None => self.asm.load_v128(x, slot),
+                }
+            } else if crate::in_xmm(ty) {
+                let place = self.place(slot);
                 self.asm.load_xmm(Xmm::new(floats), place);
                 floats += 1;
             } else {
-                self.load_slot(Width::W64, INT_RESULT_REGS[ints], j as u32);
+                self.load_slot(Width::W64, INT_RESULT_REGS[ints], slot);
                 ints += 1;
             }
         }
     }
 
-    /// Where each register argument of a call with its frame at slot `args` comes from:
-    /// `(argument index, place)` with the arguments' registers filled in order, floats first
-    /// (their targets are SSE registers, so they never overwrite a source). A source in one
-    /// of `clobbered` (written by the call sequence before the arguments) or in an integer
-    /// argument register filled before it is read from the frame instead (which is exact:
-    /// the caller flushed it).
+    /// Where each register argument of a call with its frame at slot `args` comes from, in
+    /// the order the arguments' registers are filled: the SSE ones first (their targets are
+    /// SSE registers, so they never overwrite a general-purpose source), then the integer
+    /// ones. A source in one of `clobbered` (written by the call sequence before the
+    /// arguments) or in an argument register filled before it is read from the frame instead
+    /// (which is exact: the caller flushed it).
     fn plan_native_args(&mut self, args: u32, params: &[ValType], clobbered: &[Gpr]) -> NativeArgs {
-        let mut floats = Vec::new();
+        let mut xmms = Vec::new();
         let mut ints = Vec::new();
-        for (k, &ty) in params.iter().enumerate() {
-            let slot = args + k as u32;
+        for (ty, slot) in with_slots(params, args) {
+            if ty == ValType::V128 {
+                let target = Xmm::new(xmms.len() as u8);
+                let filled = |c: &Xmm| c.number() < xmms.len();
+                let source = self.cache().xmm.find(slot).filter(|c| !filled(c));
+                xmms.push((target, XmmArg::V128(source, slot)));
+                continue;
+            }
             let place = match self.place(slot) {
                 Place::Reg(r) if clobbered.contains(&r) => Place::Frame(slot),
                 place => place,
             };
-            if crate::is_float(ty) {
-                floats.push((Xmm::new(floats.len() as u8), place));
+            if crate::in_xmm(ty) {
+                xmms.push((Xmm::new(xmms.len() as u8), XmmArg::Scalar(place)));
             } else {
                 let target = INT_ARG_REGS[ints.len()];
                 let place = match place {
@@ -1023,13 +1059,18 @@ impl Masm {
                 ints.push((target, place));
             }
         }
-        NativeArgs { floats, ints }
+        NativeArgs { xmms, ints }
     }
 
     /// Moves the planned arguments into their registers (the cache is forgotten already).
     fn pass_native_args(&mut self, plan: &NativeArgs) {
-        for &(x, place) in &plan.floats {
-            self.asm.load_xmm(x, place);
+        for &(x, arg) in &plan.xmms {
+            match arg {
+                XmmArg::Scalar(place) => self.asm.load_xmm(x, place),
+                XmmArg::V128(Some(c), _) if c == x => {}
+                XmmArg::V128(Some(c), _) => self.asm.mov_v128(x, c),
+                XmmArg::V128(None, slot) => self.asm.load_v128(x, slot),
+            }
         }
         for &(r, place) in &plan.ints {
             match place {
@@ -1041,14 +1082,25 @@ impl Masm {
     }
 
     /// After a native call (or its slot path, which loads them) the results are in their
-    /// registers: written to their slots from `args` on, and cached (an `i32` zero-extended:
-    /// optimized code leaves the upper half undefined).
+    /// registers: written to their slots from `args` on, and cached (an `i32`
+    /// zero-extended: optimized code leaves the upper half undefined).
     fn take_native_results(&mut self, args: u32, results: &[ValType]) {
         let mut ints = 0;
-        let mut floats = 0;
-        // Floats first: they go through a scratch register that is not a result register.
-        for (j, &ty) in results.iter().enumerate() {
-            if crate::is_float(ty) {
+        let mut xmms = 0;
+        // SSE results first: a scalar goes through a scratch register that is not a result
+        // register.
+        for (ty, slot) in with_slots(results, args) {
+            if !crate::in_xmm(ty) {
+                continue;
+            }
+            let x = Xmm::new(xmms);
+            xmms += 1;
+            if ty == ValType::V128 {
+                // Into a cache register (`xmm0` and `xmm1` are not), which then caches it.
+                let c = self.alloc_xmm_for(slot, &[]);
+                self.asm.mov_v128(c, x);
+                self.write_v128(slot, c);
+            } else {
                 let r = self.alloc(&[Some(Gpr::RAX), Some(Gpr::RDX)]);
                 let width = if ty == ValType::F32 {
                     Width::W32
@@ -1056,20 +1108,19 @@ impl Masm {
                     Width::W64
                 };
                 self.claim(r);
-                self.asm.mov_from_xmm(width, r, Xmm::new(floats));
-                floats += 1;
-                self.write_slot(args + j as u32, r);
+                self.asm.mov_from_xmm(width, r, x);
+                self.write_slot(slot, r);
             }
         }
-        for (j, &ty) in results.iter().enumerate() {
-            if !crate::is_float(ty) {
+        for (ty, slot) in with_slots(results, args) {
+            if !crate::in_xmm(ty) {
                 let r = INT_RESULT_REGS[ints];
                 ints += 1;
                 self.claim(r);
                 if ty == ValType::I32 {
                     self.asm.mov(Width::W32, r, r);
                 }
-                self.write_slot(args + j as u32, r);
+                self.write_slot(slot, r);
             }
         }
     }
