@@ -20,14 +20,22 @@ impl Codegen<'_> {
     pub(super) fn emit_prologue(&mut self, entry: bool) {
         self.m.enter_frame();
         self.m.check_stacks(self.func.frame_size);
-        if !self.loop_headers.is_empty() {
+        let loops = !self.loop_headers.is_empty();
+        if loops {
             self.m.load_countdown(self.func.defined.as_u32());
+        }
+        // Without loops, the tick reads the interrupt flag through the store the stack check
+        // left in `rax`: it comes before the memory base is loaded.
+        if entry && !loops {
+            self.emit_tick(None);
         }
         if self.env.has_memory {
             self.m.load_memory_base(0);
         }
         if entry {
-            self.emit_tick(None);
+            if loops {
+                self.emit_tick(None);
+            }
             let params = self.func.num_params;
             self.m.zero_slots(params, self.func.num_locals - params);
             if let Some(ty) = self.native {
@@ -48,10 +56,10 @@ impl Codegen<'_> {
         self.m.enter_frame();
         self.m.check_stacks_keeping_args(self.func.frame_size);
         self.m.store_native_params(ty.params());
+        self.emit_tick(None);
         if self.env.has_memory {
             self.m.load_memory_base(0);
         }
-        self.emit_tick(None);
         let params = self.func.num_params;
         self.m.zero_slots(params, self.func.num_locals - params);
         self.m.params_in_arg_registers(ty.params());

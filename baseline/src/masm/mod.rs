@@ -297,6 +297,9 @@ pub(crate) struct Masm {
     entry_args: Vec<(Gpr, u32)>,
     /// The slot-ABI paths of register calls (emitted at the end).
     slot_paths: Vec<SlotPath>,
+    /// Whether `rax` holds the store (from the stack check until `rax` is claimed): the
+    /// entry tick of a function without tick registers reads the interrupt flag through it.
+    store_in_rax: bool,
 }
 
 impl Masm {
@@ -321,6 +324,7 @@ impl Masm {
             memory: 0,
             entry_args: Vec::new(),
             slot_paths: Vec::new(),
+            store_in_rax: false,
         }
     }
 
@@ -418,6 +422,9 @@ impl Masm {
 
     /// Drops `r`'s entry: it is about to be written.
     fn claim(&mut self, r: Gpr) {
+        if r == Gpr::RAX {
+            self.store_in_rax = false;
+        }
         if let Some(k) = self.pins.iter().position(|&(p, _)| p == r)
             && self.dirty.gpr & (1 << k) != 0
         {
@@ -911,6 +918,7 @@ impl Masm {
     /// from the arguments (function and OSR entries).
     pub(crate) fn enter_frame(&mut self) {
         self.cache().forget_all();
+        self.store_in_rax = false;
         self.asm.enter_frame();
     }
 
@@ -921,6 +929,7 @@ impl Masm {
         self.claim(Gpr::RAX);
         self.claim(Gpr::RCX);
         self.asm.check_stacks(frame_slots, overflow, false);
+        self.store_in_rax = true;
     }
 
     /// [`Masm::check_stacks`] in a native entry, keeping the argument registers (`rax` and
@@ -930,6 +939,7 @@ impl Masm {
         self.claim(Gpr::RAX);
         self.claim(Gpr::RDI);
         self.asm.check_stacks(frame_slots, overflow, true);
+        self.store_in_rax = true;
     }
 
     // ---- the native convention (register calls; see `crate::fits_registers`) ----
@@ -951,11 +961,12 @@ impl Masm {
                         self.asm.store_v128(slot, x);
                     }
                     ValType::F32 => {
-                        // The upper half of an f32's slot is zero.
-                        self.claim(Gpr::RAX);
-                        self.asm.mov_from_xmm(Width::W32, Gpr::RAX, x);
+                        // The upper half of an f32's slot is zero (`rdi` is free: `rax`
+                        // holds the store for the tick).
+                        self.claim(Gpr::RDI);
+                        self.asm.mov_from_xmm(Width::W32, Gpr::RDI, x);
                         self.forget_written(slot, 1);
-                        self.asm.store_slot(slot, Gpr::RAX);
+                        self.asm.store_slot(slot, Gpr::RDI);
                     }
                     _ => {
                         self.forget_written(slot, 1);
@@ -1293,10 +1304,18 @@ impl Masm {
             );
             // A native entry's arguments stay in their registers (reloaded after the calls).
             let keep = std::mem::take(&mut self.entry_args);
+            let store_in_rax = std::mem::take(&mut self.store_in_rax);
             self.cache().forget_all();
             let defined = self.defined;
-            self.asm
-                .tick_through_scratch(stub, back, hot_helper, osr_pc, defined, &keep);
+            self.asm.tick_through_scratch(
+                stub,
+                back,
+                hot_helper,
+                osr_pc,
+                defined,
+                &keep,
+                store_in_rax,
+            );
             self.cache().forget_all();
             for &(r, slot) in &keep {
                 self.cache().gpr.record(r, slot);

@@ -1533,7 +1533,11 @@ impl X64 {
     /// [`X64::tick`] without `osr_exit`, reaching the interrupt flag and defined function
     /// `defined`'s countdown through `rax`. Writes `rax` and `rdx`; after the helper call
     /// (which clobbers every scratch register) reloads the `(register, slot)` pairs of `keep`
-    /// from the frame.
+    /// from the frame. `store_in_rax`: `rax` holds the store already (after the stack check).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the tick's labels and what it keeps"
+    )]
     pub(crate) fn tick_through_scratch(
         &mut self,
         attention: DynamicLabel,
@@ -1542,13 +1546,16 @@ impl X64 {
         osr_pc: u32,
         defined: u32,
         keep: &[(Gpr, u32)],
+        store_in_rax: bool,
     ) {
         self.wrote(&[Gpr::RAX, Gpr::RDX]);
         let counter = off::countdown_entry(defined);
         let osr_pc = osr_pc as i32;
+        if !store_in_rax {
+            dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + off::STORE as i32]);
+        }
         dynasm!(self.ops
             ; .arch x64
-            ; mov rax, [r15 + off::STORE as i32]
             ; mov rax, [rax + off::STORE_INTERRUPT as i32]
             ; cmp BYTE [rax], 0
             ; jne =>attention
