@@ -16,7 +16,13 @@
 //! Frame and ABI: the function is `extern "sysv64" fn(vmctx: rdi, fp: rsi)` (DESIGN.md §3) and
 //! keeps the interpreter's frame layout, so any bytecode index that is a loop header can be
 //! entered from an interpreter frame (on-stack replacement): `frame.rs` emits, per loop
-//! header, a prologue that jumps there.
+//! header, a prologue that jumps there. A function without loops whose type fits registers
+//! also has a **native entry** (`frame.rs`; [`crate::fits_registers`]): `extern "sysv64"
+//! fn(vmctx, fp, params..) -> results`, the optimizer's convention, whose prologue stores the
+//! register parameters to their slots and joins the code-table entry's; every return of such
+//! a function also leaves the results in the result registers. Calls of such types
+//! (`calls.rs`) pass arguments and take results in registers whenever the callee has a native
+//! entry.
 //!
 //! Control flow: every branch target gets a label, bound with
 //! [`Masm::bind_branch_target`] (which forgets the register cache). Back-edges (branches with

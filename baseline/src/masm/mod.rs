@@ -15,6 +15,11 @@
 //! flag. `xmm0` and `xmm1` are the temporaries of float operations, `xmm0`, `xmm1`, `xmm14`
 //! and `xmm15` those of `v128` sequences; `xmm2`–`xmm13` cache `v128`s. Calls follow SysV
 //! (every `xmm` register is caller-saved); in function bodies the stack is 16-byte aligned.
+//! Register calls (the native convention, `crate::fits_registers`) pass the integer
+//! arguments in `rdx`, `rcx`, `r8`, `r9` and the float and `v128` ones in `xmm0`–`xmm7`,
+//! taken from the cache where it holds them; results come back in `rax`, `rdx`, `xmm0`,
+//! `xmm1`, are written through and cached. A native entry's integer parameters stay cached
+//! in their argument registers (its tick reloads them after its out-of-line calls).
 //!
 //! # The register-cache invariant
 //!
