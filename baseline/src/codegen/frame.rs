@@ -29,7 +29,7 @@ impl Codegen<'_> {
         if entry && !loops {
             self.emit_tick(None);
         }
-        if self.env.has_memory {
+        if self.m.frame_loads_memory_base() {
             self.m.load_memory_base(0);
         }
         if entry {
@@ -57,7 +57,7 @@ impl Codegen<'_> {
         self.m.check_stacks_keeping_args(self.func.frame_size);
         self.m.store_native_params(ty.params());
         self.emit_tick(None);
-        if self.env.has_memory {
+        if self.m.frame_loads_memory_base() {
             self.m.load_memory_base(0);
         }
         let params = self.func.num_params;

@@ -107,7 +107,7 @@ impl<'a> Codegen<'a> {
         }
         let frame = FrameRegs {
             ticks: !loop_headers.is_empty(),
-            memory: env.has_memory,
+            memory: env.has_memory && func.code.iter().any(uses_memory_base),
         };
         m.set_frame(frame, func.defined.as_u32());
         let ty = env.func_type(func.func_index.as_u32());
@@ -882,6 +882,15 @@ impl<'a> Codegen<'a> {
         }
         Ok(())
     }
+}
+
+/// Whether `instr` accesses linear memory through its base in `r14` (the loads and stores
+/// of every shape, by the instruction list's names), so the function's frame must load it
+/// (`X64::uses_memory_base` checks it in debug builds). `memory.size`, `memory.grow` and the
+/// bulk operations reach memory through the vmctx.
+fn uses_memory_base(instr: &Instr) -> bool {
+    let name = instr.opcode().name();
+    name.contains("Load") || name.contains("Store") || name == "UseMemory"
 }
 
 /// The bytecode index a branch at `i` with `offset` goes to.

@@ -919,6 +919,11 @@ impl Masm {
         self.defined = defined;
     }
 
+    /// Whether the frame loads memory 0's base into `r14` (the function accesses memory).
+    pub(crate) fn frame_loads_memory_base(&self) -> bool {
+        self.asm.frame().memory
+    }
+
     /// Saves the callee-saved registers the frame uses and loads `r15` = vmctx, `rbx` = fp
     /// from the arguments (function and OSR entries).
     pub(crate) fn enter_frame(&mut self) {

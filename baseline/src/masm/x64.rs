@@ -175,7 +175,8 @@ pub(crate) struct FrameRegs {
     /// ticks of loop back-edges. A function without loops ticks once, at its entry, through
     /// scratch registers.
     pub(crate) ticks: bool,
-    /// `r14` (the memory base): for a module with a memory.
+    /// `r14` (the memory base): for a function of a module with a memory that accesses it
+    /// (loads and stores; see `Codegen`'s `uses_memory_base`).
     pub(crate) memory: bool,
 }
 
@@ -889,6 +890,12 @@ impl X64 {
 
     // ---- linear memory (base in r14) ----
 
+    /// Debug builds check that an access through `r14` is in a function whose frame loads it
+    /// (see `Codegen`'s `uses_memory_base`).
+    pub(crate) fn uses_memory_base(&self) {
+        debug_assert!(self.frame.memory, "a memory access in a frame without r14");
+    }
+
     /// Explicit bounds check: `end = index + reach`; leave for `oob` unless `end <=` memory
     /// 0's length (read through `len`). Writes `end` and `len`.
     pub(crate) fn heap_bounds_check(
@@ -926,6 +933,7 @@ impl X64 {
 
     /// `dst = [r14 + index + disp]`, extended as `kind` says.
     pub(crate) fn heap_load(&mut self, kind: LoadKind, dst: Gpr, index: Gpr, disp: i32) {
+        self.uses_memory_base();
         self.wrote(&[dst]);
         let (r, a, d) = (dst.0, index.0, disp);
         match kind {
@@ -953,6 +961,7 @@ impl X64 {
 
     /// `[r14 + index + disp] = value` (its low bits, as `kind` says).
     pub(crate) fn heap_store(&mut self, kind: StoreKind, index: Gpr, disp: i32, value: Gpr) {
+        self.uses_memory_base();
         let (a, d, v) = (index.0, disp, value.0);
         match kind {
             StoreKind::I8 => dynasm!(self.ops ; .arch x64 ; mov BYTE [r14 + Rq(a) + d], Rb(v)),
@@ -964,6 +973,7 @@ impl X64 {
 
     /// `[r14 + index + disp] = imm` (its low bits; sign-extended for 64).
     pub(crate) fn heap_store_imm(&mut self, kind: StoreKind, index: Gpr, disp: i32, imm: i32) {
+        self.uses_memory_base();
         let (a, d) = (index.0, disp);
         match kind {
             StoreKind::I8 => dynasm!(self.ops ; .arch x64 ; mov BYTE [r14 + Rq(a) + d], imm as i8),
