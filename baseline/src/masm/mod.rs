@@ -1152,14 +1152,14 @@ impl Masm {
     /// results, or through its code-table entry while it has none.
     pub(crate) fn call_native_cell(&mut self, cell: usize, defined: u32, args: u32, ty: &FuncType) {
         self.before_call();
-        let plan = self.plan_native_args(args, ty.params(), &[Gpr::RAX]);
+        let plan = self.plan_native_args(args, ty.params(), &[Gpr::R11]);
         self.cache().forget_all();
         let (label, join) = (self.asm.new_label(), self.asm.new_label());
         self.asm.load_native_cell(cell);
-        self.asm.jump_if_rax_zero(label);
+        self.asm.jump_if_zero(Gpr::R11, label);
         self.pass_native_args(&plan);
         self.asm.vmctx_to_rdi();
-        self.asm.call_native_rax(args);
+        self.asm.call_native(Gpr::R11, args);
         self.finish_native_call(label, join, SlotCall::CodeTable(defined), args, ty);
     }
 
@@ -1196,10 +1196,10 @@ impl Masm {
     ) {
         let (label, join) = (self.asm.new_label(), self.asm.new_label());
         self.asm.load_func_ref_native();
-        self.asm.jump_if_rax_zero(label);
+        self.asm.jump_if_zero(Gpr::RAX, label);
         self.asm.func_ref_vmctx_to_rdi();
         self.pass_native_args(plan);
-        self.asm.call_native_rax(args);
+        self.asm.call_native(Gpr::RAX, args);
         self.finish_native_call(label, join, SlotCall::Ref(call_ref_helper), args, ty);
     }
 

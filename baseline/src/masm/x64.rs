@@ -1239,35 +1239,36 @@ impl X64 {
         dynasm!(self.ops ; .arch x64 ; mov rdi, [rdx + off::FUNCREF_VMCTX as i32]);
     }
 
-    /// `rax` = the native-entry cell at address `cell` (a defined function's, see
-    /// `CompileEnv::native_entries`). Writes `rax`.
+    /// `r11` = the native-entry cell at address `cell` (a defined function's, see
+    /// `CompileEnv::native_entries`). Writes `r11` (not `rax`, which often holds the result
+    /// of the call before, an argument of this one).
     pub(crate) fn load_native_cell(&mut self, cell: usize) {
-        self.wrote(&[Gpr::RAX]);
+        self.wrote(&[Gpr::R11]);
         dynasm!(self.ops
             ; .arch x64
-            ; mov rax, QWORD cell as i64
-            ; mov rax, [rax]
+            ; mov r11, QWORD cell as i64
+            ; mov r11, [r11]
         );
     }
 
-    /// `test rax, rax; jz label`.
-    pub(crate) fn jump_if_rax_zero(&mut self, label: DynamicLabel) {
+    /// `test r, r; jz label`.
+    pub(crate) fn jump_if_zero(&mut self, r: Gpr, label: DynamicLabel) {
         dynasm!(self.ops
             ; .arch x64
-            ; test rax, rax
+            ; test Rq(r.0), Rq(r.0)
             ; jz =>label
         );
     }
 
-    /// Calls the native entry in `rax` (`rdi` and the register arguments in place) with its
-    /// frame at slot `args` (`rsi`).
-    pub(crate) fn call_native_rax(&mut self, args: u32) {
+    /// Calls the native entry in `entry` (`rdi` and the register arguments in place) with
+    /// its frame at slot `args` (`rsi`).
+    pub(crate) fn call_native(&mut self, entry: Gpr, args: u32) {
         self.wrote(&[Gpr::RSI]);
         let a = slot_offset(args);
         dynasm!(self.ops
             ; .arch x64
             ; lea rsi, [rbx + a]
-            ; call rax
+            ; call Rq(entry.0)
         );
     }
 
