@@ -1,4 +1,12 @@
-//! The frame: the prologue (of the function entry and of every OSR entry), the hotness ticks with their tier-up helper, the OSR entries and the OSR exit.
+//! The frame: the prologue (of the function entry, of the native entry and of every OSR
+//! entry), the hotness ticks with their tier-up helper, the OSR entries and the OSR exit.
+//!
+//! A function without loops whose type fits registers has a second entry, the native entry
+//! (`extern "sysv64" fn(vmctx, fp, params..) -> results`), emitted after the body: its
+//! prologue checks the stacks without touching the argument registers, stores the parameters
+//! to their slots, ticks (the tick's out-of-line calls reload the integer parameters) and
+//! jumps to the end of the code-table entry's prologue, which loads the integer parameters
+//! into the same registers, so both reach the body with the same register cache.
 //!
 //! The prologue saves the callee-saved registers the function uses (`r12`/`r13` only with
 //! loops, whose back-edges tick through them; `r14` only with a memory), loads them, checks both stacks
