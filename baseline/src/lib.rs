@@ -24,7 +24,7 @@ mod codegen;
 mod masm;
 
 pub use masm::TrapSiteRecord;
-use tierup_abi::BoundsChecks;
+use tierup_abi::{BoundsChecks, FuncType, ModuleInfo, TypeIdx, ValType};
 use tierup_interp::CompiledFunc;
 
 /// What the compiler needs to know about the function's module and the runtime.
@@ -38,6 +38,57 @@ pub struct CompileEnv {
     pub bounds_checks: BoundsChecks,
     /// The optional instructions code may use (this machine's: [`CpuFeatures::detect`]).
     pub cpu: CpuFeatures,
+    /// The module's function types, by type index (for the register calls, see
+    /// [`BaselineCode::native_entry`]).
+    pub types: Vec<FuncType>,
+    /// Each function's type index, by function index (imports first).
+    pub funcs: Vec<TypeIdx>,
+    /// The address of the module's native-entry cells (one `usize` per defined function,
+    /// 0 while the function has none; the runtime's `CodeTable`): a direct call of a
+    /// function whose type [`fits_registers`] loads its cell and, when it is set, calls it
+    /// with register arguments. 0: direct calls go through the code table.
+    pub native_entries: usize,
+}
+
+impl CompileEnv {
+    /// The environment for `info`'s functions, with direct calls through the code table
+    /// (set [`CompileEnv::native_entries`] for register calls).
+    pub fn for_module(info: &ModuleInfo, bounds_checks: BoundsChecks, cpu: CpuFeatures) -> Self {
+        CompileEnv {
+            num_imported_funcs: info.num_imported_funcs,
+            has_memory: !info.memories.is_empty(),
+            bounds_checks,
+            cpu,
+            types: info.types.clone(),
+            funcs: info.funcs.clone(),
+            native_entries: 0,
+        }
+    }
+
+    /// The type of function `func`.
+    fn func_type(&self, func: u32) -> &FuncType {
+        &self.types[self.funcs[func as usize].index()]
+    }
+}
+
+/// Whether functions of type `ty` can be called with the native convention of baseline code
+/// (DESIGN.md §3, the optimizer's `native_signature`): `extern "sysv64" fn(vmctx, fp,
+/// params..) -> results` with every parameter in a register (at most four integers or
+/// references, in `rdx`, `rcx`, `r8`, `r9`, and eight floats or `v128`s, in `xmm0`–`xmm7`)
+/// and every result too (at most two integers, in `rax`, `rdx`, and two floats or `v128`s,
+/// in `xmm0`, `xmm1`), each class filled in order.
+pub fn fits_registers(ty: &FuncType) -> bool {
+    let count = |types: &[ValType], xmm: bool| types.iter().filter(|&&t| in_xmm(t) == xmm).count();
+    count(ty.params(), false) <= 4
+        && count(ty.params(), true) <= 8
+        && count(ty.results(), false) <= 2
+        && count(ty.results(), true) <= 2
+}
+
+/// Whether a value of type `ty` travels in an SSE register in the native convention (floats
+/// and `v128`s).
+fn in_xmm(ty: ValType) -> bool {
+    matches!(ty, ValType::F32 | ValType::F64 | ValType::V128)
 }
 
 /// Instructions beyond what the tier requires (x86-64 with SSE4.1 and POPCNT) that the CPU
@@ -90,6 +141,14 @@ pub struct BaselineCode {
     /// line, so that the loop's speed does not depend on where the function lands (it varied
     /// by 1.5x on a dispatch loop) and is the same however the loop was entered.
     pub hot_loop: Option<u32>,
+    /// The code offset of the function's **native entry**, if it has one: `extern "sysv64"
+    /// fn(vmctx, fp, params..) -> results`, the optimizer's native convention (see
+    /// [`fits_registers`]), which the runtime publishes as the function's native entry so that
+    /// baseline and optimized callers pass arguments and take results in registers. Functions
+    /// of a type that [`fits_registers`] and without loops have one (a loop may leave for
+    /// optimized code by on-stack replacement, whose results are in the frame only). The
+    /// results are in the frame too, as the code-table entry (offset 0) returns them.
+    pub native_entry: Option<u32>,
 }
 
 impl BaselineCode {

@@ -23,12 +23,7 @@ fn listing(wat_path: &Path) -> String {
     let features = Features::SUPPORTED;
     let info = Arc::new(ModuleInfo::parse_with(wasm, features).expect("snapshot module validates"));
     let module = InterpModule::new(info.clone());
-    let env = CompileEnv {
-        num_imported_funcs: info.num_imported_funcs,
-        has_memory: !info.memories.is_empty(),
-        bounds_checks: BoundsChecks::Guard,
-        cpu: CpuFeatures { sse42: true },
-    };
+    let env = CompileEnv::for_module(&info, BoundsChecks::Guard, CpuFeatures { sse42: true });
     let cs = Capstone::new()
         .x86()
         .mode(arch::x86::ArchMode::Mode64)
@@ -137,12 +132,7 @@ fn the_innermost_loop_header_is_an_instruction_boundary_of_the_inner_loop() {
     .expect("parses");
     let info = Arc::new(ModuleInfo::parse_with(wasm, Features::SUPPORTED).expect("validates"));
     let module = InterpModule::new(info.clone());
-    let env = CompileEnv {
-        num_imported_funcs: 0,
-        has_memory: false,
-        bounds_checks: BoundsChecks::Guard,
-        cpu: CpuFeatures { sse42: true },
-    };
+    let env = CompileEnv::for_module(&info, BoundsChecks::Guard, CpuFeatures { sse42: true });
     let mut defined = info.defined_funcs();
     let looping = compile(module.compiled(defined.next().unwrap()).unwrap(), &env).unwrap();
     let header = looping.hot_loop.expect("a loop");
@@ -151,4 +141,37 @@ fn the_innermost_loop_header_is_an_instruction_boundary_of_the_inner_loop() {
     assert!(header > looping.instr_offsets[0]);
     let straight = compile(module.compiled(defined.next().unwrap()).unwrap(), &env).unwrap();
     assert_eq!(straight.hot_loop, None);
+}
+
+/// Which functions get a native entry: those whose type fits the registers of the native
+/// convention and that have no loop.
+#[test]
+fn native_entries_for_loop_free_functions_whose_type_fits_registers() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (func (param i32 i64 f32 f64) (result i64 f64) (local.get 1) (local.get 3))
+          (func (param i32 i32 i32 i32 i32) (result i32) (local.get 4))
+          (func (param f64 f64 f64 f64 f64 f64 f64 f64) (result f32 f32) (f32.const 1) (f32.const 2))
+          (func (result i32 i32 i32) (i32.const 1) (i32.const 2) (i32.const 3))
+          (func (param v128 f32 v128) (result v128 i32) (local.get 2) (i32.const 0))
+          (func (result v128 v128 v128) (v128.const i64x2 0 0) (v128.const i64x2 0 0) (v128.const i64x2 0 0))
+          (func (param i32) (result i32)
+            (loop $l (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+            (local.get 0)))"#,
+    )
+    .expect("parses");
+    let info = Arc::new(ModuleInfo::parse_with(wasm, Features::SUPPORTED).expect("validates"));
+    let module = InterpModule::new(info.clone());
+    let env = CompileEnv::for_module(&info, BoundsChecks::Guard, CpuFeatures { sse42: true });
+    let has_native: Vec<bool> = info
+        .defined_funcs()
+        .map(|f| {
+            let code = compile(module.compiled(f).unwrap(), &env).unwrap();
+            if let Some(at) = code.native_entry {
+                assert!((at as usize) < code.data_offset as usize);
+            }
+            code.native_entry.is_some()
+        })
+        .collect();
+    assert_eq!(has_native, [true, false, true, false, true, false, false]);
 }

@@ -23,12 +23,7 @@ fn compile(c: &mut Criterion) {
     let info = Arc::new(ModuleInfo::parse(wasm.clone()).expect("the large module validates"));
     let body_bytes: usize = info.bodies.iter().map(|b| b.len()).sum();
     let funcs = info.defined_funcs();
-    let env = CompileEnv {
-        num_imported_funcs: info.num_imported_funcs,
-        has_memory: !info.memories.is_empty(),
-        bounds_checks: BoundsChecks::Guard,
-        cpu: CpuFeatures::detect(),
-    };
+    let env = CompileEnv::for_module(&info, BoundsChecks::Guard, CpuFeatures::detect());
     let bytecode: Vec<CompiledFunc> = funcs
         .clone()
         .map(|f| translate(&info, f).expect("translates"))

@@ -13,7 +13,7 @@
 //!   `extern "sysv64" fn(vmctx, fp, params..) -> results`; results beyond the return
 //!   registers in a return area the caller provides), which calls between optimized functions
 //!   use: direct calls, and `call_indirect` and calls of imported functions once the function
-//!   reference's native-entry cell (`VmFuncRef::native`) holds an entry;
+//!   reference holds a native entry (`VmFuncRef::native`);
 //! - its code-table entry is a small **slot-ABI wrapper** ([`Compiler::compile_slot_wrapper`])
 //!   that loads the arguments from `fp[..]`, calls the native entry and stores the results
 //!   (the tier ABI, which the interpreter and baseline code call).

@@ -643,8 +643,9 @@ impl Translator<'_, '_> {
     }
 
     /// The native entry of defined function `func_index` as a value, if a direct call may
-    /// use it (see [`OptEnv::native`]). Published entries never change, so the load is
-    /// `readonly`.
+    /// use it (see [`OptEnv::native`]). A published entry never goes back to 0 but changes
+    /// when the callee tiers up (a baseline function's native entry, then its optimized
+    /// code's), so it is loaded at every call, not hoisted.
     fn native_entry(&mut self, func_index: FuncIdx) -> Option<Value> {
         let module = self.env.module;
         let table = self.env.native?;
@@ -657,7 +658,7 @@ impl Translator<'_, '_> {
             return None;
         }
         let addr = self.b.ins().iconst(I64, table[defined..].as_ptr() as i64);
-        Some(self.b.ins().load(I64, fixed(), addr, 0))
+        Some(self.b.ins().load(I64, MemFlagsData::trusted(), addr, 0))
     }
 
     /// The address of `func_index`'s native-entry slot when the callee may get a native

@@ -312,12 +312,11 @@ fn baseline_listing(
     interp: &BytecodeListing,
     bounds_checks: tierup_abi::BoundsChecks,
 ) -> Result<MachineListing, String> {
-    let env = tierup_baseline::CompileEnv {
-        num_imported_funcs: info.num_imported_funcs,
-        has_memory: !info.memories.is_empty(),
+    let env = tierup_baseline::CompileEnv::for_module(
+        info,
         bounds_checks,
-        cpu: tierup_baseline::CpuFeatures::detect(),
-    };
+        tierup_baseline::CpuFeatures::detect(),
+    );
     let start = Instant::now();
     let code = tierup_baseline::compile(func, &env).map_err(|e| e.to_string())?;
     let compile_time = start.elapsed();

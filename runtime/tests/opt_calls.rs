@@ -405,3 +405,85 @@ fn native_entries_reach_every_live_instance_and_no_dropped_one() {
     }
     assert_eq!(via_table.call(&mut early, 11).unwrap(), 33);
 }
+
+/// Register calls between machine-code functions of every tier (baseline functions without
+/// loops have native entries too): every scalar type as a parameter and a result, in every
+/// register of the convention, next to a type with more integer parameters than registers
+/// (the slot ABI), called directly and through `call_indirect`, give the same results in
+/// every tier while the callees and the caller change tier; `i32`s keep their upper half
+/// zero and float bits (a NaN payload) survive.
+#[test]
+fn register_calls_carry_every_scalar_type() {
+    let wat = r#"(module
+      (type $mix (func (param i32 i64 f32 f64 i32) (result i64 f64)))
+      (type $pair (func (param f64 f32) (result f32 i32)))
+      (type $five (func (param i32 i32 i32 i32 i32) (result i32)))
+      (type $vec (func (param v128 f32 i32 v128) (result v128 f64)))
+      (table 4 funcref)
+      (elem (i32.const 0) $mix $pair $five $vec)
+      (func $vec (type $vec)
+        (i32x4.add (local.get 0) (i32x4.mul (local.get 3) (i32x4.splat (local.get 2))))
+        (f64.promote_f32 (f32x4.extract_lane 2 (local.get 3))))
+      (func $mix (type $mix)
+        (i64.add (i64.extend_i32_u (local.get 0))
+                 (i64.xor (local.get 1) (i64.extend_i32_u (local.get 4))))
+        (f64.add (local.get 3) (f64.promote_f32 (local.get 2))))
+      (func $pair (type $pair)
+        (f32.neg (f32.demote_f64 (local.get 0)))
+        (i32.reinterpret_f32 (local.get 1)))
+      (func $five (type $five)
+        (i32.add (i32.add (i32.add (local.get 0) (local.get 1)) (i32.add (local.get 2) (local.get 3)))
+                 (i32.mul (local.get 4) (i32.const 3))))
+      ;; One round of calls on `x`, folded into an i64.
+      (func (export "round") (param $x i32) (result i64)
+        (local $a i64) (local $b f64) (local $c f32) (local $d i32) (local $v v128)
+        (call $mix (local.get $x) (i64.const -5) (f32.const 1.5) (f64.const 0.25)
+                   (i32.sub (i32.const 0) (local.get $x)))
+        (local.set $b) (local.set $a)
+        (call_indirect (type $pair) (local.get $b) (f32.const nan:0x200001) (i32.const 1))
+        (local.set $d) (local.set $c)
+        (call $vec (i32x4.splat (local.get $x)) (f32.const 2.5) (local.get $x)
+                   (v128.const f32x4 1.0 2.0 3.5 4.0))
+        (local.set $b (f64.add (local.get $b)))
+        (local.set $v)
+        (call_indirect (type $vec) (local.get $v) (local.get $c) (i32.const 3) (local.get $v)
+                       (i32.const 3))
+        (local.set $b (f64.add (local.get $b)))
+        (local.set $v)
+        (local.set $a (i64.add (local.get $a) (i64x2.extract_lane 1 (local.get $v))))
+        (i64.add
+          (i64.add (local.get $a) (i64.trunc_sat_f64_s (local.get $b)))
+          (i64.add
+            (i64.add (i64.extend_i32_u (local.get $d))
+                     (i64.extend_i32_u (i32.reinterpret_f32 (local.get $c))))
+            (i64.extend_i32_u
+              (i32.add
+                (call $five (local.get $x) (i32.const 1) (i32.const 2) (i32.const 3) (i32.const 4))
+                (call_indirect (type $five) (i32.const -1) (local.get $x) (i32.const 0)
+                  (i32.const 0) (local.get $x) (i32.const 2)))))))
+      (func (export "drive") (param $n i32) (result i64)
+        (local $acc i64)
+        (loop $next
+          (local.set $acc (i64.add (local.get $acc) (call 4 (local.get $n))))
+          (br_if $next (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        (local.get $acc)))"#;
+    let mut expected = None;
+    for (mode, config) in modes::tier_modes() {
+        let (_engine, mut store, instance) = modes::instantiate(&config, wat);
+        let round = instance
+            .get_typed_func::<i32, i64>(&mut store, "round")
+            .unwrap();
+        let drive = instance
+            .get_typed_func::<i32, i64>(&mut store, "drive")
+            .unwrap();
+        let mut results = Vec::new();
+        for x in 0..1500 {
+            results.push(round.call(&mut store, x * 7919).unwrap());
+        }
+        results.push(drive.call(&mut store, 3000).unwrap());
+        match &expected {
+            None => expected = Some(results),
+            Some(expected) => assert!(results == *expected, "{mode} differs"),
+        }
+    }
+}

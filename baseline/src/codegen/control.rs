@@ -119,8 +119,13 @@ impl Codegen<'_> {
     }
 
     /// Returns (the results are already in their slots).
+    /// A function with a native entry also returns them in registers (the native
+    /// convention's), whichever entry it came through.
     pub(super) fn ret(&mut self) {
         self.m.flush_region();
+        if let Some(ty) = self.native {
+            self.m.results_to_registers(ty.results());
+        }
         self.m.leave_frame_and_return();
     }
 

@@ -1,4 +1,12 @@
-//! The frame: the prologue (of the function entry and of every OSR entry), the hotness ticks with their tier-up helper, the OSR entries and the OSR exit.
+//! The frame: the prologue (of the function entry, of the native entry and of every OSR
+//! entry), the hotness ticks with their tier-up helper, the OSR entries and the OSR exit.
+//!
+//! A function without loops whose type fits registers has a second entry, the native entry
+//! (`extern "sysv64" fn(vmctx, fp, params..) -> results`), emitted after the body: its
+//! prologue checks the stacks without touching the argument registers, stores the parameters
+//! to their slots, ticks (the tick's out-of-line calls reload the integer parameters) and
+//! jumps to the end of the code-table entry's prologue, which loads the integer parameters
+//! into the same registers, so both reach the body with the same register cache.
 //!
 //! The prologue saves the callee-saved registers the function uses (`r12`/`r13` only with
 //! loops, whose back-edges tick through them; `r14` only with a memory), loads them, checks both stacks
@@ -20,17 +28,51 @@ impl Codegen<'_> {
     pub(super) fn emit_prologue(&mut self, entry: bool) {
         self.m.enter_frame();
         self.m.check_stacks(self.func.frame_size);
-        if !self.loop_headers.is_empty() {
+        let loops = !self.loop_headers.is_empty();
+        if loops {
             self.m.load_countdown(self.func.defined.as_u32());
         }
-        if self.env.has_memory {
+        // Without loops, the tick reads the interrupt flag through the store the stack check
+        // left in `rax`: it comes before the memory base is loaded.
+        if entry && !loops {
+            self.emit_tick(None);
+        }
+        if self.m.frame_loads_memory_base() {
             self.m.load_memory_base(0);
         }
         if entry {
-            self.emit_tick(None);
+            if loops {
+                self.emit_tick(None);
+            }
             let params = self.func.num_params;
             self.m.zero_slots(params, self.func.num_locals - params);
+            if let Some(ty) = self.native {
+                self.m.params_in_arg_registers(ty.params());
+                self.m.bind_agreed(self.body);
+            }
         }
+    }
+
+    /// The native entry, when the function has one (`BaselineCode::native_entry`): the
+    /// prologue of the function entry with the parameters arriving in registers, stored to
+    /// their slots once the stacks are checked; the integer ones stay in their registers,
+    /// where the code-table entry's prologue loads them too, and it joins that prologue's
+    /// end. Returns its code offset.
+    pub(super) fn emit_native_entry(&mut self) -> Option<u32> {
+        let ty = self.native?;
+        let at = self.m.offset();
+        self.m.enter_frame();
+        self.m.check_stacks_keeping_args(self.func.frame_size);
+        self.m.store_native_params(ty.params());
+        self.emit_tick(None);
+        if self.m.frame_loads_memory_base() {
+            self.m.load_memory_base(0);
+        }
+        let params = self.func.num_params;
+        self.m.zero_slots(params, self.func.num_locals - params);
+        self.m.params_in_arg_registers(ty.params());
+        self.m.jump(self.body);
+        Some(at)
     }
 
     /// Interrupt check and hotness countdown (function entry, and loop back-edges to the

@@ -16,7 +16,13 @@
 //! Frame and ABI: the function is `extern "sysv64" fn(vmctx: rdi, fp: rsi)` (DESIGN.md §3) and
 //! keeps the interpreter's frame layout, so any bytecode index that is a loop header can be
 //! entered from an interpreter frame (on-stack replacement): `frame.rs` emits, per loop
-//! header, a prologue that jumps there.
+//! header, a prologue that jumps there. A function without loops whose type fits registers
+//! also has a **native entry** (`frame.rs`; [`crate::fits_registers`]): `extern "sysv64"
+//! fn(vmctx, fp, params..) -> results`, the optimizer's convention, whose prologue stores the
+//! register parameters to their slots and joins the code-table entry's; every return of such
+//! a function also leaves the results in the result registers. Calls of such types
+//! (`calls.rs`) pass arguments and take results in registers whenever the callee has a native
+//! entry.
 //!
 //! Control flow: every branch target gets a label, bound with
 //! [`Masm::bind_branch_target`] (which forgets the register cache). Back-edges (branches with
@@ -36,7 +42,7 @@ mod numeric;
 mod pinning;
 mod simd;
 
-use tierup_abi::Libcall;
+use tierup_abi::{FuncType, Libcall};
 use tierup_interp::{CompiledFunc, Instr};
 
 use crate::masm::{
@@ -66,6 +72,10 @@ pub(crate) struct Codegen<'a> {
     regions: Vec<pinning::Region>,
     /// The region being compiled, an index into `regions`.
     region: Option<usize>,
+    /// The function's type when it gets a native entry (`BaselineCode::native_entry`).
+    native: Option<&'a FuncType>,
+    /// Where the native entry's prologue joins the code-table entry's (`frame.rs`).
+    body: Label,
 }
 
 impl<'a> Codegen<'a> {
@@ -97,9 +107,12 @@ impl<'a> Codegen<'a> {
         }
         let frame = FrameRegs {
             ticks: !loop_headers.is_empty(),
-            memory: env.has_memory,
+            memory: env.has_memory && func.code.iter().any(uses_memory_base),
         };
         m.set_frame(frame, func.defined.as_u32());
+        let ty = env.func_type(func.func_index.as_u32());
+        let native = (loop_headers.is_empty() && crate::fits_registers(ty)).then_some(ty);
+        let body = m.new_label();
         Codegen {
             m,
             func,
@@ -111,6 +124,8 @@ impl<'a> Codegen<'a> {
             call_ref_helper,
             regions: pinning::loop_regions(func),
             region: None,
+            native,
+            body,
         }
     }
 
@@ -134,6 +149,7 @@ impl<'a> Codegen<'a> {
         self.emit_hot_helper();
         self.emit_call_ref_helper();
         let osr_entries = self.emit_osr_entries();
+        let native_entry = self.emit_native_entry();
         let hot_loop = self.innermost_loop_header(&instr_offsets, body_end);
         let (code, data_offset, traps) = self
             .m
@@ -147,6 +163,7 @@ impl<'a> Codegen<'a> {
             instr_offsets,
             body_end,
             hot_loop,
+            native_entry,
         })
     }
 
@@ -865,6 +882,15 @@ impl<'a> Codegen<'a> {
         }
         Ok(())
     }
+}
+
+/// Whether `instr` accesses linear memory through its base in `r14` (the loads and stores
+/// of every shape, by the instruction list's names), so the function's frame must load it
+/// (`X64::uses_memory_base` checks it in debug builds). `memory.size`, `memory.grow` and the
+/// bulk operations reach memory through the vmctx.
+fn uses_memory_base(instr: &Instr) -> bool {
+    let name = instr.opcode().name();
+    name.contains("Load") || name.contains("Store") || name == "UseMemory"
 }
 
 /// The bytecode index a branch at `i` with `offset` goes to.

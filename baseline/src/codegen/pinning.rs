@@ -104,6 +104,7 @@ pub(super) fn loop_regions(func: &CompiledFunc) -> Vec<Region> {
     // Count the uses of each slot in each region and keep the most used.
     let mut counts = vec![0u32; func.frame_size as usize];
     let mut is_v128 = vec![false; func.frame_size as usize];
+    let mut is_scalar = vec![false; func.frame_size as usize];
     let mut touched: Vec<u32> = Vec::new();
     let mut out = Vec::with_capacity(regions.len());
     for (region, entered) in regions.into_iter().zip(entered) {
@@ -124,18 +125,39 @@ pub(super) fn loop_regions(func: &CompiledFunc) -> Vec<Region> {
             let v128 = writes_v128(&instr);
             if let Some(&mut dst) = instr.dst_mut() {
                 count(dst);
-                if v128 && let Some(flag) = is_v128.get_mut(dst as usize) {
+                let shape = if v128 { &mut is_v128 } else { &mut is_scalar };
+                if let Some(flag) = shape.get_mut(dst as usize) {
                     *flag = true;
                 }
             }
         }
+        // A slot the region writes in both shapes (a temporary reused for a `v128` and a
+        // scalar, or two `v128`s overlapping by one slot) is not pinned: reloading such a pin
+        // reads a `v128` across two narrower stores, which the CPU cannot forward (a stall
+        // of a dozen cycles at every iteration).
+        let flag = |flags: &[bool], slot: u32| flags.get(slot as usize).copied().unwrap_or(false);
+        let mixed = |slot: u32, v128: bool| {
+            let before = slot.checked_sub(1).is_some_and(|s| flag(&is_v128, s));
+            if v128 {
+                before
+                    || flag(&is_scalar, slot)
+                    || flag(&is_scalar, slot + 1)
+                    || flag(&is_v128, slot + 1)
+            } else {
+                before || flag(&is_v128, slot)
+            }
+        };
         let mut used: Vec<(u32, u32, bool)> = touched
-            .drain(..)
-            .map(|slot| {
-                let v128 = std::mem::take(&mut is_v128[slot as usize]);
-                (std::mem::take(&mut counts[slot as usize]), slot, v128)
-            })
+            .iter()
+            .map(|&slot| (slot, flag(&is_v128, slot)))
+            .filter(|&(slot, v128)| !mixed(slot, v128))
+            .map(|(slot, v128)| (counts[slot as usize], slot, v128))
             .collect();
+        for slot in touched.drain(..) {
+            counts[slot as usize] = 0;
+            is_v128[slot as usize] = false;
+            is_scalar[slot as usize] = false;
+        }
         used.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let pick = |v128: bool, max: usize| -> Vec<u32> {
             used.iter()

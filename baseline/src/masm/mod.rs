@@ -15,6 +15,11 @@
 //! flag. `xmm0` and `xmm1` are the temporaries of float operations, `xmm0`, `xmm1`, `xmm14`
 //! and `xmm15` those of `v128` sequences; `xmm2`–`xmm13` cache `v128`s. Calls follow SysV
 //! (every `xmm` register is caller-saved); in function bodies the stack is 16-byte aligned.
+//! Register calls (the native convention, `crate::fits_registers`) pass the integer
+//! arguments in `rdx`, `rcx`, `r8`, `r9` and the float and `v128` ones in `xmm0`–`xmm7`,
+//! taken from the cache where it holds them; results come back in `rax`, `rdx`, `xmm0`,
+//! `xmm1`, are written through and cached. A native entry's integer parameters stay cached
+//! in their argument registers (its tick reloads them after its out-of-line calls).
 //!
 //! # The register-cache invariant
 //!
@@ -85,7 +90,7 @@ pub(crate) use numeric::{
 pub(crate) use simd::{
     ExtractLane, LaneSize, V128Binary, V128LoadKind, V128Reduce, V128Shift, V128Ternary, V128Unary,
 };
-use tierup_abi::{Libcall, TrapCode};
+use tierup_abi::{FuncType, Libcall, TrapCode, ValType};
 
 use crate::CpuFeatures;
 
@@ -109,7 +114,36 @@ pub(crate) const MAX_V128_PINS: usize = V128_PIN_REGS.len();
 const COUNTER_REG: Gpr = Gpr::R11;
 
 /// A tick's out-of-line call of the `attention` libcall (see `Masm::attention_stubs`).
-type AttentionStub = (Label, Label, Option<x64::TickReload>);
+type AttentionStub = (Label, Label, Option<x64::TickReload>, Vec<(Gpr, u32)>);
+
+/// The general-purpose registers of the native convention's integer arguments after `vmctx`
+/// and `fp` (SysV; see `crate::fits_registers`).
+const INT_ARG_REGS: [Gpr; 4] = [Gpr::RDX, Gpr::RCX, Gpr::R8, Gpr::R9];
+
+/// The registers of the native convention's integer results.
+const INT_RESULT_REGS: [Gpr; 2] = [Gpr::RAX, Gpr::RDX];
+
+/// How a register call reaches its callee's slot-ABI entry when the callee has no native
+/// entry (see [`SlotPath`]).
+#[derive(Debug, Clone, Copy)]
+enum SlotCall {
+    /// Defined function `defined`, through the code table.
+    CodeTable(u32),
+    /// The function reference in `rdx`, through the call-reference helper.
+    Ref(Label),
+}
+
+/// The out-of-line slot-ABI path of a register call, taken when the callee has no native
+/// entry (emitted at the end): the call, then the results loaded into their registers, as
+/// the native path has them at `join`.
+#[derive(Debug)]
+struct SlotPath {
+    label: Label,
+    join: Label,
+    call: SlotCall,
+    args: u32,
+    results: Vec<ValType>,
+}
 
 /// The most slots a loop region may pin.
 pub(crate) const MAX_PINS: usize = PIN_REGS.len();
@@ -203,6 +237,30 @@ struct Dirty {
     xmm: u8,
 }
 
+/// The register arguments of a native call, from where ([`Masm::plan_native_args`]).
+#[derive(Debug)]
+struct NativeArgs {
+    xmms: Vec<(Xmm, XmmArg)>,
+    ints: Vec<(Gpr, Place)>,
+}
+
+/// Where an argument passed in an SSE register comes from.
+#[derive(Debug, Clone, Copy)]
+enum XmmArg {
+    /// A float: a general-purpose register caching its slot, or the slot.
+    Scalar(Place),
+    /// A `v128`: the SSE register caching it, if any, and its first slot.
+    V128(Option<Xmm>, u32),
+}
+
+/// Each of `types` with its slot, laid out from slot `first` on (a `v128` takes two).
+fn with_slots(types: &[ValType], first: u32) -> impl Iterator<Item = (ValType, u32)> + '_ {
+    types
+        .iter()
+        .copied()
+        .zip(tierup_abi::types::slot_offsets(types).map(move |o| first + o as u32))
+}
+
 /// The macro-assembler for one function.
 pub(crate) struct Masm {
     asm: X64,
@@ -239,6 +297,14 @@ pub(crate) struct Masm {
     /// The memory whose base is in `r14` (multi-memory: 0 but between a
     /// `UseMemory { memory: k }` and the `UseMemory { memory: 0 }` after the access).
     memory: u32,
+    /// In a native entry's prologue: the integer parameters held in their argument registers,
+    /// `(register, slot)`, which the entry's tick keeps (reloads after its calls).
+    entry_args: Vec<(Gpr, u32)>,
+    /// The slot-ABI paths of register calls (emitted at the end).
+    slot_paths: Vec<SlotPath>,
+    /// Whether `rax` holds the store (from the stack check until `rax` is claimed): the
+    /// entry tick of a function without tick registers reads the interrupt flag through it.
+    store_in_rax: bool,
 }
 
 impl Masm {
@@ -261,6 +327,9 @@ impl Masm {
             out_of_fuel: None,
             defined: 0,
             memory: 0,
+            entry_args: Vec::new(),
+            slot_paths: Vec::new(),
+            store_in_rax: false,
         }
     }
 
@@ -276,7 +345,7 @@ impl Masm {
     /// If dynasm cannot resolve a label (a compiler bug).
     pub(crate) fn finish(mut self) -> Result<(Vec<u8>, u32, Vec<TrapSiteRecord>), String> {
         self.cache().forget_all();
-        for (stub, back, reload) in std::mem::take(&mut self.attention_stubs) {
+        for (stub, back, reload, keep) in std::mem::take(&mut self.attention_stubs) {
             self.asm.bind(stub);
             if let Some(reload) = &reload {
                 self.asm.flush(reload);
@@ -287,7 +356,31 @@ impl Masm {
             if let Some(reload) = &reload {
                 self.asm.reload(reload);
             }
+            for (r, slot) in keep {
+                self.asm.load_slot(Width::W64, r, slot);
+            }
             self.asm.jmp(back);
+        }
+        for path in std::mem::take(&mut self.slot_paths) {
+            self.asm.bind(path.label);
+            match path.call {
+                SlotCall::CodeTable(defined) => self.asm.call_code_table_entry(defined, path.args),
+                SlotCall::Ref(helper) => self.asm.call_ref_through(path.args, helper),
+            }
+            let (mut ints, mut floats) = (0, 0);
+            for (ty, slot) in with_slots(&path.results, path.args) {
+                if ty == ValType::V128 {
+                    self.asm.load_v128(Xmm::new(floats), slot);
+                    floats += 1;
+                } else if crate::in_xmm(ty) {
+                    self.asm.load_xmm(Xmm::new(floats), Place::Frame(slot));
+                    floats += 1;
+                } else {
+                    self.asm.load_slot(Width::W64, INT_RESULT_REGS[ints], slot);
+                    ints += 1;
+                }
+            }
+            self.asm.jmp(path.join);
         }
         if let Some(out_of_fuel) = self.out_of_fuel {
             self.asm.bind(out_of_fuel);
@@ -334,6 +427,9 @@ impl Masm {
 
     /// Drops `r`'s entry: it is about to be written.
     fn claim(&mut self, r: Gpr) {
+        if r == Gpr::RAX {
+            self.store_in_rax = false;
+        }
         if let Some(k) = self.pins.iter().position(|&(p, _)| p == r)
             && self.dirty.gpr & (1 << k) != 0
         {
@@ -823,10 +919,16 @@ impl Masm {
         self.defined = defined;
     }
 
+    /// Whether the frame loads memory 0's base into `r14` (the function accesses memory).
+    pub(crate) fn frame_loads_memory_base(&self) -> bool {
+        self.asm.frame().memory
+    }
+
     /// Saves the callee-saved registers the frame uses and loads `r15` = vmctx, `rbx` = fp
     /// from the arguments (function and OSR entries).
     pub(crate) fn enter_frame(&mut self) {
         self.cache().forget_all();
+        self.store_in_rax = false;
         self.asm.enter_frame();
     }
 
@@ -836,7 +938,307 @@ impl Masm {
         let overflow = self.trap_label(TrapCode::StackOverflow);
         self.claim(Gpr::RAX);
         self.claim(Gpr::RCX);
-        self.asm.check_stacks(frame_slots, overflow);
+        self.asm.check_stacks(frame_slots, overflow, false);
+        self.store_in_rax = true;
+    }
+
+    /// [`Masm::check_stacks`] in a native entry, keeping the argument registers (`rax` and
+    /// `rdi` serve as scratch).
+    pub(crate) fn check_stacks_keeping_args(&mut self, frame_slots: u32) {
+        let overflow = self.trap_label(TrapCode::StackOverflow);
+        self.claim(Gpr::RAX);
+        self.claim(Gpr::RDI);
+        self.asm.check_stacks(frame_slots, overflow, true);
+        self.store_in_rax = true;
+    }
+
+    // ---- the native convention (register calls; see `crate::fits_registers`) ----
+
+    /// A native entry's parameters (of types `params`, from slot 0 on), from their registers
+    /// to their slots (an `i32` zero-extended first, as the slot ABI wants; the caller may be
+    /// optimized code, which leaves the upper half undefined). The integer ones stay cached
+    /// in their registers, and the entry's tick keeps them.
+    pub(crate) fn store_native_params(&mut self, params: &[ValType]) {
+        let (mut ints, mut floats) = (0, 0);
+        self.entry_args.clear();
+        for (ty, slot) in with_slots(params, 0) {
+            if crate::in_xmm(ty) {
+                let x = Xmm::new(floats);
+                floats += 1;
+                match ty {
+                    ValType::V128 => {
+                        self.forget_written(slot, 2);
+                        self.asm.store_v128(slot, x);
+                    }
+                    ValType::F32 => {
+                        // The upper half of an f32's slot is zero (`rdi` is free: `rax`
+                        // holds the store for the tick).
+                        self.claim(Gpr::RDI);
+                        self.asm.mov_from_xmm(Width::W32, Gpr::RDI, x);
+                        self.forget_written(slot, 1);
+                        self.asm.store_slot(slot, Gpr::RDI);
+                    }
+                    _ => {
+                        self.forget_written(slot, 1);
+                        self.asm.store_xmm_slot(slot, x);
+                    }
+                }
+            } else {
+                let r = INT_ARG_REGS[ints];
+                ints += 1;
+                self.claim(r);
+                if ty == ValType::I32 {
+                    self.asm.mov(Width::W32, r, r);
+                }
+                self.write_slot(slot, r);
+                self.entry_args.push((r, slot));
+            }
+        }
+    }
+
+    /// Makes the integer parameters (of types `params`, from slot 0 on) cached in their
+    /// argument registers, and nothing else cached: where a native entry's prologue joins the
+    /// code-table entry's (both end with this, so the cache agrees at the join).
+    pub(crate) fn params_in_arg_registers(&mut self, params: &[ValType]) {
+        self.entry_args.clear();
+        let mut pairs = Vec::new();
+        for (ty, slot) in with_slots(params, 0) {
+            if !crate::in_xmm(ty) {
+                let r = INT_ARG_REGS[pairs.len()];
+                if self.place(slot) != Place::Reg(r) {
+                    self.claim(r);
+                    self.asm.load_slot(Width::W64, r, slot);
+                }
+                pairs.push((r, slot));
+            }
+        }
+        self.cache().forget_all();
+        for (r, slot) in pairs {
+            self.cache().gpr.record(r, slot);
+        }
+    }
+
+    /// Binds `label` where the code before falls through with the cache as every jump to the
+    /// label has it (the join of the two entries' prologues, see
+    /// [`Masm::params_in_arg_registers`]).
+    pub(crate) fn bind_agreed(&mut self, label: Label) {
+        self.asm.bind(label);
+    }
+
+    /// Before a return of a function with a native entry: its results (of types `results`,
+    /// from slot 0 on) also in their registers (`rax`, `rdx`; `xmm0`, `xmm1`).
+    pub(crate) fn results_to_registers(&mut self, results: &[ValType]) {
+        let (mut ints, mut floats) = (0, 0);
+        for (ty, slot) in with_slots(results, 0) {
+            if ty == ValType::V128 {
+                let x = Xmm::new(floats);
+                floats += 1;
+                match self.cache().xmm.find(slot) {
+                    Some(c) => self.asm.mov_v128(x, c),
+                    None => self.asm.load_v128(x, slot),
+                }
+            } else if crate::in_xmm(ty) {
+                let place = self.place(slot);
+                self.asm.load_xmm(Xmm::new(floats), place);
+                floats += 1;
+            } else {
+                self.load_slot(Width::W64, INT_RESULT_REGS[ints], slot);
+                ints += 1;
+            }
+        }
+    }
+
+    /// Where each register argument of a call with its frame at slot `args` comes from, in
+    /// the order the arguments' registers are filled: the SSE ones first (their targets are
+    /// SSE registers, so they never overwrite a general-purpose source), then the integer
+    /// ones. A source in one of `clobbered` (written by the call sequence before the
+    /// arguments) or in an argument register filled before it is read from the frame instead
+    /// (which is exact: the caller flushed it).
+    fn plan_native_args(&mut self, args: u32, params: &[ValType], clobbered: &[Gpr]) -> NativeArgs {
+        let mut xmms = Vec::new();
+        let mut ints = Vec::new();
+        for (ty, slot) in with_slots(params, args) {
+            if ty == ValType::V128 {
+                let target = Xmm::new(xmms.len() as u8);
+                let filled = |c: &Xmm| c.number() < xmms.len();
+                let source = self.cache().xmm.find(slot).filter(|c| !filled(c));
+                xmms.push((target, XmmArg::V128(source, slot)));
+                continue;
+            }
+            let place = match self.place(slot) {
+                Place::Reg(r) if clobbered.contains(&r) => Place::Frame(slot),
+                place => place,
+            };
+            if crate::in_xmm(ty) {
+                xmms.push((Xmm::new(xmms.len() as u8), XmmArg::Scalar(place)));
+            } else {
+                let target = INT_ARG_REGS[ints.len()];
+                let place = match place {
+                    Place::Reg(r) if INT_ARG_REGS[..ints.len()].contains(&r) => Place::Frame(slot),
+                    place => place,
+                };
+                ints.push((target, place));
+            }
+        }
+        NativeArgs { xmms, ints }
+    }
+
+    /// Moves the planned arguments into their registers (the cache is forgotten already).
+    fn pass_native_args(&mut self, plan: &NativeArgs) {
+        for &(x, arg) in &plan.xmms {
+            match arg {
+                XmmArg::Scalar(place) => self.asm.load_xmm(x, place),
+                XmmArg::V128(Some(c), _) if c == x => {}
+                XmmArg::V128(Some(c), _) => self.asm.mov_v128(x, c),
+                XmmArg::V128(None, slot) => self.asm.load_v128(x, slot),
+            }
+        }
+        for &(r, place) in &plan.ints {
+            match place {
+                Place::Reg(s) if s == r => {}
+                Place::Reg(s) => self.asm.mov(Width::W64, r, s),
+                Place::Frame(slot) => self.asm.load_slot(Width::W64, r, slot),
+            }
+        }
+    }
+
+    /// After a native call (or its slot path, which loads them) the results are in their
+    /// registers: written to their slots from `args` on, and cached (an `i32`
+    /// zero-extended: optimized code leaves the upper half undefined).
+    fn take_native_results(&mut self, args: u32, results: &[ValType]) {
+        let mut ints = 0;
+        let mut xmms = 0;
+        // SSE results first: a scalar goes through a scratch register that is not a result
+        // register.
+        for (ty, slot) in with_slots(results, args) {
+            if !crate::in_xmm(ty) {
+                continue;
+            }
+            let x = Xmm::new(xmms);
+            xmms += 1;
+            if ty == ValType::V128 {
+                // Into a cache register (`xmm0` and `xmm1` are not), which then caches it.
+                let c = self.alloc_xmm_for(slot, &[]);
+                self.asm.mov_v128(c, x);
+                self.write_v128(slot, c);
+            } else {
+                let r = self.alloc(&[Some(Gpr::RAX), Some(Gpr::RDX)]);
+                let width = if ty == ValType::F32 {
+                    Width::W32
+                } else {
+                    Width::W64
+                };
+                self.claim(r);
+                self.asm.mov_from_xmm(width, r, x);
+                self.write_slot(slot, r);
+            }
+        }
+        for (ty, slot) in with_slots(results, args) {
+            if !crate::in_xmm(ty) {
+                let r = INT_RESULT_REGS[ints];
+                ints += 1;
+                self.claim(r);
+                if ty == ValType::I32 {
+                    self.asm.mov(Width::W32, r, r);
+                }
+                self.write_slot(slot, r);
+            }
+        }
+    }
+
+    /// Calls defined function `defined`, of type `ty` (which fits registers), with its frame
+    /// at slot `args`: through its native entry (`cell` holds it; the cell is read at every
+    /// call, so a tier-up of the callee is seen at the next one) with register arguments and
+    /// results, or through its code-table entry while it has none.
+    pub(crate) fn call_native_cell(&mut self, cell: usize, defined: u32, args: u32, ty: &FuncType) {
+        self.before_call();
+        let plan = self.plan_native_args(args, ty.params(), &[Gpr::R11]);
+        self.cache().forget_all();
+        let (label, join) = (self.asm.new_label(), self.asm.new_label());
+        self.asm.load_native_cell(cell);
+        self.asm.jump_if_zero(Gpr::R11, label);
+        self.pass_native_args(&plan);
+        self.asm.vmctx_to_rdi();
+        self.asm.call_native(Gpr::R11, args);
+        self.finish_native_call(label, join, SlotCall::CodeTable(defined), args, ty);
+    }
+
+    /// Binds `join` after a native call and takes its results; records its slot path.
+    fn finish_native_call(
+        &mut self,
+        label: Label,
+        join: Label,
+        call: SlotCall,
+        args: u32,
+        ty: &FuncType,
+    ) {
+        self.asm.bind(join);
+        self.cache().forget_all();
+        self.take_native_results(args, ty.results());
+        self.slot_paths.push(SlotPath {
+            label,
+            join,
+            call,
+            args,
+            results: ty.results().to_vec(),
+        });
+    }
+
+    /// Calls the function reference in `rdx` (checked) of type `ty` (which fits registers)
+    /// with its frame at slot `args`: through its native entry with its own vmctx when it has
+    /// one, else through `call_ref_helper`. `plan` was made before `rdx` was loaded.
+    fn call_ref_native(
+        &mut self,
+        plan: &NativeArgs,
+        args: u32,
+        ty: &FuncType,
+        call_ref_helper: Label,
+    ) {
+        let (label, join) = (self.asm.new_label(), self.asm.new_label());
+        self.asm.load_func_ref_native();
+        self.asm.jump_if_zero(Gpr::RAX, label);
+        self.asm.func_ref_vmctx_to_rdi();
+        self.pass_native_args(plan);
+        self.asm.call_native(Gpr::RAX, args);
+        self.finish_native_call(label, join, SlotCall::Ref(call_ref_helper), args, ty);
+    }
+
+    /// [`Masm::call_func_ref`] for a type that fits registers: a wasm callee with a native
+    /// entry gets register arguments.
+    pub(crate) fn call_func_ref_native(
+        &mut self,
+        func: u32,
+        args: u32,
+        ty: &FuncType,
+        call_ref_helper: Label,
+    ) {
+        self.before_call();
+        let plan = self.plan_native_args(args, ty.params(), &[Gpr::RAX, Gpr::RDX, Gpr::RDI]);
+        self.cache().forget_all();
+        self.asm.load_func_ref(func);
+        self.call_ref_native(&plan, args, ty, call_ref_helper);
+    }
+
+    /// [`Masm::call_indirect`] for a type that fits registers: a wasm callee with a native
+    /// entry gets register arguments.
+    pub(crate) fn call_indirect_native(
+        &mut self,
+        table: u32,
+        index: u32,
+        type_index: u32,
+        args: u32,
+        ty: &FuncType,
+        call_ref_helper: Label,
+    ) {
+        self.table_element(table, index);
+        let null = self.trap_label(TrapCode::IndirectCallToNull);
+        let bad = self.trap_label(TrapCode::BadSignature);
+        self.before_call();
+        let plan =
+            self.plan_native_args(args, ty.params(), &[Gpr::RAX, Gpr::RCX, Gpr::RDX, Gpr::RDI]);
+        self.cache().forget_all();
+        self.asm.check_table_element(type_index, null, bad);
+        self.call_ref_native(&plan, args, ty, call_ref_helper);
     }
 
     /// Loads the address of defined function `defined`'s hotness countdown (`r13`).
@@ -858,8 +1260,10 @@ impl Masm {
             return;
         }
         self.forget_written(first, count);
-        for r in [Gpr::RAX, Gpr::RCX, Gpr::RDI] {
-            self.claim(r);
+        self.claim(Gpr::RAX);
+        if count > x64::ZERO_BY_MOVS {
+            self.claim(Gpr::RCX);
+            self.claim(Gpr::RDI);
         }
         self.asm.zero_slots(first, count);
     }
@@ -895,23 +1299,38 @@ impl Masm {
             self.asm
                 .tick(stub, back, hot_helper, osr_pc, osr_exit, Some(&reload));
             self.record_pins();
-            self.attention_stubs.push((stub, back, Some(reload)));
+            self.attention_stubs
+                .push((stub, back, Some(reload), Vec::new()));
         } else if self.asm.frame().ticks {
             self.before_call();
             self.cache().forget_all();
             self.asm
                 .tick(stub, back, hot_helper, osr_pc, osr_exit, None);
-            self.attention_stubs.push((stub, back, None));
+            self.attention_stubs.push((stub, back, None, Vec::new()));
         } else {
             debug_assert!(
                 osr_exit.is_none(),
                 "a function without loops ticks at entry only"
             );
+            // A native entry's arguments stay in their registers (reloaded after the calls).
+            let keep = std::mem::take(&mut self.entry_args);
+            let store_in_rax = std::mem::take(&mut self.store_in_rax);
             self.cache().forget_all();
             let defined = self.defined;
-            self.asm
-                .tick_through_scratch(stub, back, hot_helper, osr_pc, defined);
-            self.attention_stubs.push((stub, back, None));
+            self.asm.tick_through_scratch(
+                stub,
+                back,
+                hot_helper,
+                osr_pc,
+                defined,
+                &keep,
+                store_in_rax,
+            );
+            self.cache().forget_all();
+            for &(r, slot) in &keep {
+                self.cache().gpr.record(r, slot);
+            }
+            self.attention_stubs.push((stub, back, None, keep));
         }
     }
 

@@ -361,7 +361,7 @@ impl Masm {
 
     /// A register for slot `dst`'s new `v128`: its pinned register when it has one that
     /// `avoid` does not name (its entry dropped), else [`Masm::alloc_xmm`]'s.
-    fn alloc_xmm_for(&mut self, dst: u32, avoid: &[Xmm]) -> Xmm {
+    pub(super) fn alloc_xmm_for(&mut self, dst: u32, avoid: &[Xmm]) -> Xmm {
         let pinned = self
             .v128_pins
             .iter()
@@ -379,7 +379,7 @@ impl Masm {
 
     /// Stores `x` to `slot`'s two slots and remembers that `x` holds them; a pinned `v128`'s
     /// value goes to its pinned register instead, unstored (dirty).
-    fn write_v128(&mut self, slot: u32, x: Xmm) {
+    pub(super) fn write_v128(&mut self, slot: u32, x: Xmm) {
         self.forget_written(slot, 2);
         match self.v128_pins.iter().position(|&(_, s)| s == slot) {
             // Deferred: the pinned register is the slots' value until a flush (a result

@@ -175,7 +175,8 @@ pub(crate) struct FrameRegs {
     /// ticks of loop back-edges. A function without loops ticks once, at its entry, through
     /// scratch registers.
     pub(crate) ticks: bool,
-    /// `r14` (the memory base): for a module with a memory.
+    /// `r14` (the memory base): for a function of a module with a memory that accesses it
+    /// (loads and stores; see `Codegen`'s `uses_memory_base`).
     pub(crate) memory: bool,
 }
 
@@ -195,6 +196,9 @@ impl FrameRegs {
 // One `[rax + rcx * 8]` operand indexes a table's element array: the scale is an element's
 // size, one slot.
 const _: () = assert!(SLOT_BYTES == 8);
+
+/// The most slots [`X64::zero_slots`] zeroes with one `mov` each (more take `rep stosq`).
+pub(crate) const ZERO_BY_MOVS: u32 = 16;
 
 /// Bytes of a `jmp rel32`: the stride of a `br_table` jump table.
 const JMP_REL32_BYTES: i32 = 5;
@@ -438,7 +442,7 @@ impl X64 {
     pub(crate) fn zero_slots(&mut self, first: u32, count: u32) {
         self.wrote_slots(first, count);
         let start = slot_offset(first);
-        if count <= 16 {
+        if count <= ZERO_BY_MOVS {
             self.wrote(&[Gpr::RAX]);
             dynasm!(self.ops ; .arch x64 ; xor eax, eax);
             for k in 0..count {
@@ -886,6 +890,12 @@ impl X64 {
 
     // ---- linear memory (base in r14) ----
 
+    /// Debug builds check that an access through `r14` is in a function whose frame loads it
+    /// (see `Codegen`'s `uses_memory_base`).
+    pub(crate) fn uses_memory_base(&self) {
+        debug_assert!(self.frame.memory, "a memory access in a frame without r14");
+    }
+
     /// Explicit bounds check: `end = index + reach`; leave for `oob` unless `end <=` memory
     /// 0's length (read through `len`). Writes `end` and `len`.
     pub(crate) fn heap_bounds_check(
@@ -923,6 +933,7 @@ impl X64 {
 
     /// `dst = [r14 + index + disp]`, extended as `kind` says.
     pub(crate) fn heap_load(&mut self, kind: LoadKind, dst: Gpr, index: Gpr, disp: i32) {
+        self.uses_memory_base();
         self.wrote(&[dst]);
         let (r, a, d) = (dst.0, index.0, disp);
         match kind {
@@ -950,6 +961,7 @@ impl X64 {
 
     /// `[r14 + index + disp] = value` (its low bits, as `kind` says).
     pub(crate) fn heap_store(&mut self, kind: StoreKind, index: Gpr, disp: i32, value: Gpr) {
+        self.uses_memory_base();
         let (a, d, v) = (index.0, disp, value.0);
         match kind {
             StoreKind::I8 => dynasm!(self.ops ; .arch x64 ; mov BYTE [r14 + Rq(a) + d], Rb(v)),
@@ -961,6 +973,7 @@ impl X64 {
 
     /// `[r14 + index + disp] = imm` (its low bits; sign-extended for 64).
     pub(crate) fn heap_store_imm(&mut self, kind: StoreKind, index: Gpr, disp: i32, imm: i32) {
+        self.uses_memory_base();
         let (a, d) = (index.0, disp);
         match kind {
             StoreKind::I8 => dynasm!(self.ops ; .arch x64 ; mov BYTE [r14 + Rq(a) + d], imm as i8),
@@ -1160,9 +1173,20 @@ impl X64 {
         null: DynamicLabel,
         bad: DynamicLabel,
     ) {
-        self.wrote(&[Gpr::RAX, Gpr::RCX, Gpr::RDX, Gpr::RSI]);
+        self.check_table_element(type_index, null, bad);
+        self.call_ref_through(args, helper);
+    }
+
+    /// `rdx` = the function reference in table element `rax[rcx]`, checked not to be null
+    /// (`null`) and to be of type `type_index` (`bad`). Writes `rax`, `rcx` and `rdx`.
+    pub(crate) fn check_table_element(
+        &mut self,
+        type_index: u32,
+        null: DynamicLabel,
+        bad: DynamicLabel,
+    ) {
+        self.wrote(&[Gpr::RAX, Gpr::RCX, Gpr::RDX]);
         let ty = off::type_id_entry(type_index);
-        let a = slot_offset(args);
         dynasm!(self.ops
             ; .arch x64
             ; mov rdx, [rax + rcx * 8]
@@ -1172,9 +1196,86 @@ impl X64 {
             ; mov rcx, [r15 + off::TYPE_IDS as i32]
             ; cmp eax, [rcx + ty]
             ; jne =>bad
+        );
+    }
+
+    /// Calls the function reference in `rdx` through `helper` with its frame at slot `args`.
+    pub(crate) fn call_ref_through(&mut self, args: u32, helper: DynamicLabel) {
+        self.wrote(&[Gpr::RSI]);
+        let a = slot_offset(args);
+        dynasm!(self.ops
+            ; .arch x64
             ; lea rsi, [rbx + a]
             ; call =>helper
         );
+    }
+
+    /// `rdx` = function `func`'s reference (`vmctx.funcs[func]`). Writes `rax` and `rdx`.
+    pub(crate) fn load_func_ref(&mut self, func: u32) {
+        self.wrote(&[Gpr::RAX, Gpr::RDX]);
+        let f = off::pointer_entry(func);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, [r15 + off::FUNCS as i32]
+            ; mov rdx, [rax + f]
+        );
+    }
+
+    /// `rax` = the native entry of the function reference in `rdx` (0 when it has none;
+    /// `VmFuncRef::native` holds the entry itself, kept up to date by the runtime). The one
+    /// place that reads it. Writes `rax`.
+    pub(crate) fn load_func_ref_native(&mut self) {
+        self.wrote(&[Gpr::RAX]);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, [rdx + off::FUNCREF_NATIVE as i32]
+        );
+    }
+
+    /// `rdi` = the vmctx of the function reference in `rdx`.
+    pub(crate) fn func_ref_vmctx_to_rdi(&mut self) {
+        self.wrote(&[Gpr::RDI]);
+        dynasm!(self.ops ; .arch x64 ; mov rdi, [rdx + off::FUNCREF_VMCTX as i32]);
+    }
+
+    /// `r11` = the native-entry cell at address `cell` (a defined function's, see
+    /// `CompileEnv::native_entries`). Writes `r11` (not `rax`, which often holds the result
+    /// of the call before, an argument of this one).
+    pub(crate) fn load_native_cell(&mut self, cell: usize) {
+        self.wrote(&[Gpr::R11]);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov r11, QWORD cell as i64
+            ; mov r11, [r11]
+        );
+    }
+
+    /// `test r, r; jz label`.
+    pub(crate) fn jump_if_zero(&mut self, r: Gpr, label: DynamicLabel) {
+        dynasm!(self.ops
+            ; .arch x64
+            ; test Rq(r.0), Rq(r.0)
+            ; jz =>label
+        );
+    }
+
+    /// Calls the native entry in `entry` (`rdi` and the register arguments in place) with
+    /// its frame at slot `args` (`rsi`).
+    pub(crate) fn call_native(&mut self, entry: Gpr, args: u32) {
+        self.wrote(&[Gpr::RSI]);
+        let a = slot_offset(args);
+        dynasm!(self.ops
+            ; .arch x64
+            ; lea rsi, [rbx + a]
+            ; call Rq(entry.0)
+        );
+    }
+
+    /// `movq [slot], xmm` (64 bits: an f64, or an f32 whose upper half is zero).
+    pub(crate) fn store_xmm_slot(&mut self, slot: u32, src: Xmm) {
+        self.wrote_slots(slot, 1);
+        let d = slot_offset(slot);
+        dynasm!(self.ops ; .arch x64 ; movq [rbx + d], Rx(src.0));
     }
 
     /// The call-reference helper's body: calls the function reference in `rdx` with its
@@ -1254,8 +1355,16 @@ impl X64 {
     /// Loads `r12` = the store's interrupt flag and checks the native stack (`rsp` above its
     /// limit) and the slot stack (`fp + frame_slots` within it); leave for `overflow`
     /// otherwise. Writes `rax` and `rcx`.
-    pub(crate) fn check_stacks(&mut self, frame_slots: u32, overflow: DynamicLabel) {
-        self.wrote(&[Gpr::RAX, Gpr::RCX]);
+    /// (With `keep_args`, `rdi` instead of `rcx`: the native entry's arguments are in `rdx`,
+    /// `rcx`, `r8` and `r9`.)
+    pub(crate) fn check_stacks(
+        &mut self,
+        frame_slots: u32,
+        overflow: DynamicLabel,
+        keep_args: bool,
+    ) {
+        let scratch = if keep_args { Gpr::RDI } else { Gpr::RCX };
+        self.wrote(&[Gpr::RAX, scratch]);
         let frame_bytes = slot_offset(frame_slots);
         dynasm!(self.ops
             ; .arch x64
@@ -1268,10 +1377,22 @@ impl X64 {
             ; .arch x64
             ; cmp rsp, [rax + off::STORE_NATIVE_STACK_LIMIT as i32]
             ; jb =>overflow
-            ; lea rcx, [rbx + frame_bytes]
-            ; cmp rcx, [rax + off::STORE_STACK_END as i32]
-            ; ja =>overflow
         );
+        if keep_args {
+            dynasm!(self.ops
+                ; .arch x64
+                ; lea rdi, [rbx + frame_bytes]
+                ; cmp rdi, [rax + off::STORE_STACK_END as i32]
+                ; ja =>overflow
+            );
+        } else {
+            dynasm!(self.ops
+                ; .arch x64
+                ; lea rcx, [rbx + frame_bytes]
+                ; cmp rcx, [rax + off::STORE_STACK_END as i32]
+                ; ja =>overflow
+            );
+        }
     }
 
     /// `r13` = the address of defined function `defined`'s hotness countdown. Writes `rax`.
@@ -1420,7 +1541,13 @@ impl X64 {
 
     /// The tick of a function whose frame has no tick registers (see [`FrameRegs::ticks`]):
     /// [`X64::tick`] without `osr_exit`, reaching the interrupt flag and defined function
-    /// `defined`'s countdown through `rax`. Writes `rax` and `rdx`.
+    /// `defined`'s countdown through `rax`. Writes `rax` and `rdx`; after the helper call
+    /// (which clobbers every scratch register) reloads the `(register, slot)` pairs of `keep`
+    /// from the frame. `store_in_rax`: `rax` holds the store already (after the stack check).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the tick's labels and what it keeps"
+    )]
     pub(crate) fn tick_through_scratch(
         &mut self,
         attention: DynamicLabel,
@@ -1428,13 +1555,17 @@ impl X64 {
         hot_helper: DynamicLabel,
         osr_pc: u32,
         defined: u32,
+        keep: &[(Gpr, u32)],
+        store_in_rax: bool,
     ) {
         self.wrote(&[Gpr::RAX, Gpr::RDX]);
         let counter = off::countdown_entry(defined);
         let osr_pc = osr_pc as i32;
+        if !store_in_rax {
+            dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + off::STORE as i32]);
+        }
         dynasm!(self.ops
             ; .arch x64
-            ; mov rax, [r15 + off::STORE as i32]
             ; mov rax, [rax + off::STORE_INTERRUPT as i32]
             ; cmp BYTE [rax], 0
             ; jne =>attention
@@ -1444,8 +1575,11 @@ impl X64 {
             ; jns >cool
             ; mov edx, osr_pc
             ; call =>hot_helper
-            ; cool:
         );
+        for &(r, slot) in keep {
+            self.load_slot(Width::W64, r, slot);
+        }
+        dynasm!(self.ops ; .arch x64 ; cool:);
     }
 
     pub(crate) fn ret(&mut self) {

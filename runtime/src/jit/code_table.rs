@@ -5,12 +5,15 @@
 //! `extern "sysv64" fn(vmctx, fp)`). It starts at the function's interpreter stub (or 0 when
 //! the engine runs no machine code) and is replaced, by [`CodeTable::publish`], with baseline
 //! code and then optimized code. Beside it, each optimized function gets a native entry
-//! ([`CodeTable::publish_native`]: arguments and results in registers) that optimized callers
-//! use, directly (the module's native-entry cells) and through function references: every
-//! instance's references carry the entry itself in `VmFuncRef::native` (one load fewer per
-//! indirect call than a pointer to the cell), so the table keeps the native fields of its
-//! instances' references ([`CodeTable::subscribe`]) and stores each new native entry into the
-//! cell and all of them, under one lock; 0 until published.
+//! ([`CodeTable::publish_native`]: arguments and results in registers) that baseline and
+//! optimized callers use, directly (the module's native-entry cells) and through function
+//! references: every instance's references carry the entry itself in `VmFuncRef::native` (one
+//! load fewer per indirect call than a pointer to the cell), so the table keeps the native
+//! fields of its instances' references ([`CodeTable::subscribe`]) and stores each new native
+//! entry into the cell and all of them, under one lock; 0 until published. Baseline code of a
+//! type that fits registers and without loops has a native entry too
+//! (`tierup_baseline::BaselineCode::native_entry`), published unless the cell is set already
+//! ([`CodeTable::publish_native_if_unset`]); optimized code replaces it.
 //!
 //! Publishing is one `Release` store of an address whose code was written to fresh memory and
 //! is executable already (`CodeArena::publish`); readers load with `Acquire` (or, in machine
@@ -97,6 +100,22 @@ impl CodeTable {
     /// Ends the subscription `key`: no publication writes its fields after this returns.
     pub(crate) fn unsubscribe(&self, key: usize) {
         self.subscribers.lock().remove(&key);
+    }
+
+    /// Makes `code` the native entry of baseline function `func` unless it has one already
+    /// (its optimized code's, published by a worker meanwhile, which must win).
+    pub(crate) fn publish_native_if_unset(&self, func: DefinedFuncIdx, code: usize) {
+        // Under the lock, like every publication, so the references see the same order.
+        let subscribers = self.subscribers.lock();
+        if self.native[func.index()]
+            .compare_exchange(0, code, Ordering::Release, Ordering::Relaxed)
+            .is_ok()
+        {
+            for refs in subscribers.values() {
+                // SAFETY: as in `publish_native`.
+                unsafe { (*refs.fields[func.index()]).store(code, Ordering::Release) };
+            }
+        }
     }
 
     /// The entry cell of `func`, for function references (`VmFuncRef::code`).

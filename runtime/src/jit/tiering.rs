@@ -161,12 +161,7 @@ impl ModuleJit {
             stubs: 0,
             raise: 0,
             attention: 0,
-            env: CompileEnv {
-                num_imported_funcs: info.num_imported_funcs,
-                has_memory: !info.memories.is_empty(),
-                bounds_checks,
-                cpu: CpuFeatures::detect(),
-            },
+            env: CompileEnv::for_module(info, bounds_checks, CpuFeatures::detect()),
             bounds_checks,
             info: info.clone(),
             code: Arc::new(CodeTable::new(defined, |_| 0)),
@@ -193,6 +188,8 @@ impl ModuleJit {
         jit.code = Arc::new(CodeTable::new(defined, |f| {
             stubs + f.index() * INTERP_STUB_SIZE
         }));
+        // Baseline code calls through the native-entry cells (they live as long as the code).
+        jit.env.native_entries = jit.code.native_entries().as_ptr() as usize;
         Ok(Arc::new_cyclic(|this| {
             jit.this = this.clone();
             jit
@@ -284,6 +281,7 @@ impl ModuleJit {
                         Some(bytecode.func_index),
                     )?;
                     let compile_time = start.elapsed();
+                    self.publish_baseline_native(func, &code, range);
                     self.code.publish(func, range.start);
                     Ok(BaselineFunc::new(&code, range, compile_time))
                 })();
@@ -345,11 +343,21 @@ impl ModuleJit {
             .zip(compiled.into_iter().zip(ranges))
         {
             self.register(range, &code.traps, Some(self.info.func_of(func)))?;
+            self.publish_baseline_native(func, &code, range);
             self.code.publish(func, range.start);
             let _ =
                 self.baseline[func.index()].set(Ok(BaselineFunc::new(&code, range, compile_time)));
         }
         Ok(())
+    }
+
+    /// Publishes the native entry of `func`'s baseline `code`, just published at `range`, if
+    /// it has one, unless the function has one already (optimized code published meanwhile).
+    fn publish_baseline_native(&self, func: DefinedFuncIdx, code: &BaselineCode, range: CodeRange) {
+        if let Some(offset) = code.native_entry {
+            self.code
+                .publish_native_if_unset(func, range.start + offset as usize);
+        }
     }
 
     /// Every function compiled so far, with its index.

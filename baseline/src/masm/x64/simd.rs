@@ -1112,6 +1112,7 @@ impl X64 {
     /// the access (the trap site).
     #[rustfmt::skip]
     pub(crate) fn heap_load_v128(&mut self, kind: V128LoadKind, d: Xmm, index: Gpr, disp: i32) {
+        self.uses_memory_base();
         use V128LoadKind::*;
         self.wrote_xmm(&[d]);
         let (d, i) = (d.0, index.0);
@@ -1143,6 +1144,7 @@ impl X64 {
 
     /// `[r14 + index + disp] = x` (16 bytes).
     pub(crate) fn heap_store_v128(&mut self, index: Gpr, disp: i32, x: Xmm) {
+        self.uses_memory_base();
         let (i, x) = (index.0, x.0);
         dynasm!(self.ops ; .arch x64 ; movdqu [r14 + Rq(i) + disp], Rx(x));
     }
@@ -1156,6 +1158,7 @@ impl X64 {
         disp: i32,
         lane: u32,
     ) {
+        self.uses_memory_base();
         self.wrote_xmm(&[d]);
         let (d, i, l) = (d.0, index.0, lane as i8);
         match size {
@@ -1183,6 +1186,7 @@ impl X64 {
         x: Xmm,
         lane: u32,
     ) {
+        self.uses_memory_base();
         let (i, x, l) = (index.0, x.0, lane as i8);
         match size {
             LaneSize::L8 => {
