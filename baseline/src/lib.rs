@@ -48,6 +48,11 @@ pub struct CompileEnv {
     /// function whose type [`fits_registers`] loads its cell and, when it is set, calls it
     /// with register arguments. 0: direct calls go through the code table.
     pub native_entries: usize,
+    /// The engine delivers epoch deadlines (`tierup_abi::Instrumentation`): then the function
+    /// entry tests the attention flag too. Without epochs an interrupt request raises the
+    /// stack limit the entry's stack check reads (`VmCtx::stack_limit`), so the stack check
+    /// is the entry's interrupt check.
+    pub epoch_interruption: bool,
 }
 
 impl CompileEnv {
@@ -62,6 +67,7 @@ impl CompileEnv {
             types: info.types.clone(),
             funcs: info.funcs.clone(),
             native_entries: 0,
+            epoch_interruption: info.instrumentation.epoch_interruption,
         }
     }
 

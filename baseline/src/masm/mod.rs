@@ -90,7 +90,7 @@ pub(crate) use numeric::{
 pub(crate) use simd::{
     ExtractLane, LaneSize, V128Binary, V128LoadKind, V128Reduce, V128Shift, V128Ternary, V128Unary,
 };
-use tierup_abi::{FuncType, Libcall, TrapCode, ValType};
+use tierup_abi::{FuncType, Libcall, NO_OSR, TrapCode, ValType};
 
 use crate::CpuFeatures;
 
@@ -305,6 +305,10 @@ pub(crate) struct Masm {
     /// Whether `rax` holds the store (from the stack check until `rax` is claimed): the
     /// entry tick of a function without tick registers reads the interrupt flag through it.
     store_in_rax: bool,
+    /// Whether the function entry's tick tests the attention flag ([`Masm::tick`]): only
+    /// with epoch interruption (`CompileEnv::epoch_interruption`); else the entry's stack
+    /// check sees interrupt requests.
+    entry_attention: bool,
 }
 
 impl Masm {
@@ -330,7 +334,14 @@ impl Masm {
             entry_args: Vec::new(),
             slot_paths: Vec::new(),
             store_in_rax: false,
+            entry_attention: true,
         }
+    }
+
+    /// Makes the function entry's tick test the attention flag (with epoch interruption) or
+    /// leave interrupt requests to the stack check (without).
+    pub(crate) fn set_entry_attention(&mut self, check: bool) {
+        self.entry_attention = check;
     }
 
     /// The current code offset.
@@ -1288,6 +1299,9 @@ impl Masm {
         own_region: bool,
     ) {
         let (stub, back) = (self.asm.new_label(), self.asm.new_label());
+        // Loop headers always test the flag; the function entry only with epochs (module
+        // docs of `tierup_baseline`: else its stack check sees interrupt requests).
+        let attention = osr_pc != NO_OSR || self.entry_attention;
         if own_region && self.counted {
             self.restore_pins();
             let reload = x64::TickReload {
@@ -1301,12 +1315,16 @@ impl Masm {
             self.record_pins();
             self.attention_stubs
                 .push((stub, back, Some(reload), Vec::new()));
+            debug_assert!(attention, "a back-edge tests the flag");
         } else if self.asm.frame().ticks {
             self.before_call();
             self.cache().forget_all();
+            let check = attention.then_some((stub, back));
             self.asm
-                .tick(stub, back, hot_helper, osr_pc, osr_exit, None);
-            self.attention_stubs.push((stub, back, None, Vec::new()));
+                .tick_with(check, hot_helper, osr_pc, osr_exit, None);
+            if attention {
+                self.attention_stubs.push((stub, back, None, Vec::new()));
+            }
         } else {
             debug_assert!(
                 osr_exit.is_none(),
@@ -1318,8 +1336,7 @@ impl Masm {
             self.cache().forget_all();
             let defined = self.defined;
             self.asm.tick_through_scratch(
-                stub,
-                back,
+                attention.then_some((stub, back)),
                 hot_helper,
                 osr_pc,
                 defined,
@@ -1330,7 +1347,9 @@ impl Masm {
             for &(r, slot) in &keep {
                 self.cache().gpr.record(r, slot);
             }
-            self.attention_stubs.push((stub, back, None, keep));
+            if attention {
+                self.attention_stubs.push((stub, back, None, keep));
+            }
         }
     }
 

@@ -1352,9 +1352,9 @@ impl X64 {
         );
     }
 
-    /// Loads `r12` = the store's interrupt flag and checks the native stack (`rsp` above its
-    /// limit) and the slot stack (`fp + frame_slots` within it); leave for `overflow`
-    /// otherwise. Writes `rax` and `rcx`.
+    /// Loads `r12` = the store's interrupt flag and checks the native stack (`rsp` above the
+    /// limit `VmCtx::stack_limit` points at, which an interrupt request raises) and the slot
+    /// stack (`fp + frame_slots` within it); leave for `overflow` otherwise. Writes `rax` and `rcx`.
     /// (With `keep_args`, `rdi` instead of `rcx`: the native entry's arguments are in `rdx`,
     /// `rcx`, `r8` and `r9`.)
     pub(crate) fn check_stacks(
@@ -1373,11 +1373,23 @@ impl X64 {
         if self.frame.ticks {
             dynasm!(self.ops ; .arch x64 ; mov r12, [rax + off::STORE_INTERRUPT as i32]);
         }
-        dynasm!(self.ops
-            ; .arch x64
-            ; cmp rsp, [rax + off::STORE_NATIVE_STACK_LIMIT as i32]
-            ; jb =>overflow
-        );
+        // The native stack limit through `VmCtx::stack_limit`: raised above every stack while
+        // an interrupt request is pending, so this is also the entry's interrupt check.
+        if keep_args {
+            dynasm!(self.ops
+                ; .arch x64
+                ; mov rdi, [r15 + off::STACK_LIMIT as i32]
+                ; cmp rsp, [rdi]
+                ; jb =>overflow
+            );
+        } else {
+            dynasm!(self.ops
+                ; .arch x64
+                ; mov rcx, [r15 + off::STACK_LIMIT as i32]
+                ; cmp rsp, [rcx]
+                ; jb =>overflow
+            );
+        }
         if keep_args {
             dynasm!(self.ops
                 ; .arch x64
@@ -1436,14 +1448,35 @@ impl X64 {
         osr_exit: Option<DynamicLabel>,
         in_registers: Option<&TickReload>,
     ) {
+        self.tick_with(
+            Some((attention, back)),
+            hot_helper,
+            osr_pc,
+            osr_exit,
+            in_registers,
+        );
+    }
+
+    /// [`X64::tick`], testing the interrupt flag only with `check` (`(attention, back)`): a
+    /// function entry without epochs leaves interrupt requests to its stack check.
+    pub(crate) fn tick_with(
+        &mut self,
+        check: Option<(DynamicLabel, DynamicLabel)>,
+        hot_helper: DynamicLabel,
+        osr_pc: u32,
+        osr_exit: Option<DynamicLabel>,
+        in_registers: Option<&TickReload>,
+    ) {
         self.wrote(&[Gpr::RAX, Gpr::RDX]);
         let osr_pc = osr_pc as i32;
-        dynasm!(self.ops
-            ; .arch x64
-            ; cmp BYTE [r12], 0
-            ; jne =>attention
-            ; =>back
-        );
+        if let Some((attention, back)) = check {
+            dynasm!(self.ops
+                ; .arch x64
+                ; cmp BYTE [r12], 0
+                ; jne =>attention
+                ; =>back
+            );
+        }
         match in_registers {
             Some(reload) => {
                 self.wrote(&[reload.counter]);
@@ -1540,18 +1573,13 @@ impl X64 {
     }
 
     /// The tick of a function whose frame has no tick registers (see [`FrameRegs::ticks`]):
-    /// [`X64::tick`] without `osr_exit`, reaching the interrupt flag and defined function
-    /// `defined`'s countdown through `rax`. Writes `rax` and `rdx`; after the helper call
+    /// [`X64::tick_with`] without `osr_exit`, reaching the interrupt flag (with `check`) and
+    /// defined function `defined`'s countdown through `rax`. Writes `rax` and `rdx`; after the helper call
     /// (which clobbers every scratch register) reloads the `(register, slot)` pairs of `keep`
     /// from the frame. `store_in_rax`: `rax` holds the store already (after the stack check).
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the tick's labels and what it keeps"
-    )]
     pub(crate) fn tick_through_scratch(
         &mut self,
-        attention: DynamicLabel,
-        back: DynamicLabel,
+        check: Option<(DynamicLabel, DynamicLabel)>,
         hot_helper: DynamicLabel,
         osr_pc: u32,
         defined: u32,
@@ -1561,15 +1589,20 @@ impl X64 {
         self.wrote(&[Gpr::RAX, Gpr::RDX]);
         let counter = off::countdown_entry(defined);
         let osr_pc = osr_pc as i32;
-        if !store_in_rax {
-            dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + off::STORE as i32]);
+        if let Some((attention, back)) = check {
+            if !store_in_rax {
+                dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + off::STORE as i32]);
+            }
+            dynasm!(self.ops
+                ; .arch x64
+                ; mov rax, [rax + off::STORE_INTERRUPT as i32]
+                ; cmp BYTE [rax], 0
+                ; jne =>attention
+                ; =>back
+            );
         }
         dynasm!(self.ops
             ; .arch x64
-            ; mov rax, [rax + off::STORE_INTERRUPT as i32]
-            ; cmp BYTE [rax], 0
-            ; jne =>attention
-            ; =>back
             ; mov rax, [r15 + off::HOT_COUNTERS as i32]
             ; sub DWORD [rax + counter], 1
             ; jns >cool
