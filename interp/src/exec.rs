@@ -64,6 +64,11 @@ pub const MAX_FRAMES: usize = 100_000;
 /// replacement finished the activation in machine code). Never a valid instruction address.
 const ACTIVATION_DONE: *const Instr = ptr::dangling();
 
+/// The tag [`Exec::call`] adds to the `ip` it continues at when memory 0 must be reloaded
+/// (instructions are at least 4-byte aligned, so bit 0 of a real `ip` is clear).
+const RELOAD_MEMORY: usize = 1;
+const _: () = assert!(align_of::<Instr>() > RELOAD_MEMORY);
+
 /// Which dispatch backend this build uses (`"threaded"` or `"loop"`), for diagnostics.
 pub const DISPATCH: &str = if cfg!(tierup_tail_dispatch) {
     "threaded"
@@ -286,6 +291,15 @@ impl Exec {
 
     /// Calls `fref` with its frame at `new_fp`; the caller resumes at `ret_ip` with `fp`.
     ///
+    /// The common case (an interpreted callee of the same instance, already translated, with
+    /// room for its frame and record, no interrupt, its hotness countdown not crossing zero)
+    /// is handled here without calling anything, so this function saves no registers; every
+    /// other case goes to [`Exec::call_slow`], which starts over (nothing was changed yet).
+    /// A continuation from the slow path has [`RELOAD_MEMORY`] set in its `ip`: the caller
+    /// must clear it and reload memory 0 (another instance, machine code or the host may have
+    /// switched or grown it). Interpreted callees of the same instance keep memory 0 in the
+    /// handlers' registers, so the fast path needs no reload.
+    ///
     /// Out of line on purpose: the call path (lazy translation, frame records) keeps stack
     /// slots alive, which would stop the calling handler from tail-calling (module docs).
     ///
@@ -294,6 +308,84 @@ impl Exec {
     /// frame (where the translator placed the arguments).
     #[inline(never)]
     unsafe fn call(
+        &mut self,
+        fref: *const VmFuncRef,
+        new_fp: *mut u64,
+        ret_ip: *const Instr,
+        fp: *mut u64,
+    ) -> Continuation {
+        // SAFETY: see the function's contract and the module docs; every pointer read here
+        // is what `call_slow` reads too, and nothing is written before all checks passed.
+        unsafe {
+            let callee_vmctx = (*fref).vmctx;
+            if callee_vmctx != self.vmctx || (*fref).machine_code() != 0 {
+                return self.call_slow(fref, new_fp, ret_ip, fp);
+            }
+            let module = &*((*callee_vmctx).interp as *const InterpModule);
+            let Some(callee) = module.compiled_if_translated((*fref).defined) else {
+                return self.call_slow(fref, new_fp, ret_ip, fp);
+            };
+            let depth = self.frames.len();
+            if new_fp.add(callee.frame_size as usize) > self.stack_end
+                || depth >= MAX_FRAMES
+                || depth == self.frames.capacity()
+                || (*self.interrupt).load(Ordering::Relaxed)
+            {
+                return self.call_slow(fref, new_fp, ret_ip, fp);
+            }
+            // The entry's hotness tick, as `tick` does it; crossing zero is the slow path's.
+            let callee_hot = Self::counter_of(callee_vmctx, (*fref).defined);
+            let left = (*callee_hot).load(Ordering::Relaxed).wrapping_sub(1);
+            if left < 0 {
+                return self.call_slow(fref, new_fp, ret_ip, fp);
+            }
+            (*callee_hot).store(left, Ordering::Relaxed);
+            // `depth < capacity`: the record fits without growing the vector.
+            self.frames.as_mut_ptr().add(depth).write(Frame {
+                ip: ret_ip,
+                fp,
+                func: self.func,
+                vmctx: self.vmctx,
+                hot: self.hot,
+            });
+            self.frames.set_len(depth + 1);
+            // Zero the declared locals in line: `write_bytes` would call `memset`, and any
+            // call here makes this function save registers on every call.
+            let locals = new_fp.add(callee.num_params as usize);
+            for i in 0..(callee.num_locals - callee.num_params) as usize {
+                ptr::write_volatile(locals.add(i), 0);
+            }
+            self.func = callee;
+            self.hot = callee_hot;
+            (callee.code.as_ptr(), new_fp)
+        }
+    }
+
+    /// Every case of [`Exec::call`]; the `ip` it continues at has [`RELOAD_MEMORY`] set.
+    #[cold]
+    #[inline(never)]
+    unsafe fn call_slow(
+        &mut self,
+        fref: *const VmFuncRef,
+        new_fp: *mut u64,
+        ret_ip: *const Instr,
+        fp: *mut u64,
+    ) -> Continuation {
+        // SAFETY: the contract of `call`.
+        let (ip, fp) = unsafe { self.call_any(fref, new_fp, ret_ip, fp) };
+        if ip.is_null() {
+            (ip, fp)
+        } else {
+            (ip.wrapping_byte_add(RELOAD_MEMORY), fp)
+        }
+    }
+
+    /// The general call (see [`Exec::call`]).
+    ///
+    /// # Safety
+    /// As for [`Exec::call`].
+    #[inline(always)]
+    unsafe fn call_any(
         &mut self,
         fref: *const VmFuncRef,
         new_fp: *mut u64,
@@ -723,10 +815,15 @@ macro_rules! executor {
                 // (the translator never rewrites an instruction after a call): not keeping
                 // it across the call saves a register.
                 $acc = 0;
-                $ip = new_ip;
                 $fp = new_fp;
-                // The callee's instance (or a host function) may have switched or grown it.
-                reload_mem!();
+                if new_ip.addr() & RELOAD_MEMORY != 0 {
+                    // The callee's instance (or a host function, or machine code) may have
+                    // switched or grown it.
+                    $ip = new_ip.wrapping_byte_sub(RELOAD_MEMORY);
+                    reload_mem!();
+                } else {
+                    $ip = new_ip;
+                }
                 dispatch!()
             }};
         }
@@ -893,6 +990,28 @@ unsafe extern "sysv64" fn back_edge(
         // The runtime ran (attention, tier-up): memory may have moved or grown.
         let (mem_base, mem_len) = Exec::memory0((*ex).vmctx);
         tail_dispatch(ip, fp, mem_base, mem_len, ex, 0)
+    }
+}
+
+/// Writes `bits` to the four 32-bit lanes of the `v128` at `p` with one 16-byte store from
+/// an SSE register. (Computed on `u128`, LLVM stores a splat as two 8-byte halves, and the
+/// 16-byte load of the instruction reading it cannot be forwarded from them: a stall of a
+/// dozen cycles on every such pair.)
+///
+/// # Safety
+/// `p` is valid for writing 16 bytes.
+#[inline(always)]
+unsafe fn store_splat32(p: *mut u64, bits: u32) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE is part of x86-64; the caller guarantees `p`.
+    unsafe {
+        use std::arch::x86_64::{_mm_set1_ps, _mm_storeu_ps};
+        _mm_storeu_ps(p.cast(), _mm_set1_ps(f32::from_bits(bits)));
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    // SAFETY: the caller guarantees `p`.
+    unsafe {
+        ptr::write_unaligned(p.cast::<u128>(), simd::i32x4_splat(u64::from(bits)));
     }
 }
 
@@ -1556,6 +1675,12 @@ executor! {
     }
     Copy { dst, src } => {
         set!(dst, slot!(src));
+        next!()
+    }
+    Copy2 { dst, src } => {
+        let (lo, hi) = (slot!(src), slot!(src + 1));
+        slot!(dst) = lo;
+        slot!(dst + 1) = hi;
         next!()
     }
     Const32 { dst, value } => {
@@ -2604,8 +2729,7 @@ executor! {
     }
     V128Load32Splat { dst, addr, offset } => {
         let p = ea!(addr, offset, size_of::<u32>() as u64);
-        let v = ptr::read_unaligned(p as *const u32);
-        set_v128!(dst, simd::i32x4_splat(u64::from(v)));
+        store_splat32(fp.add(dst as usize), ptr::read_unaligned(p as *const u32));
         next!()
     }
     V128Load64Splat { dst, addr, offset } => {
@@ -2767,7 +2891,7 @@ executor! {
         next!()
     }
     I32x4Splat { dst, src } => {
-        set_v128!(dst, simd::i32x4_splat(slot!(src)));
+        store_splat32(fp.add(dst as usize), slot!(src) as u32);
         next!()
     }
     I64x2Splat { dst, src } => {
@@ -2775,7 +2899,7 @@ executor! {
         next!()
     }
     F32x4Splat { dst, src } => {
-        set_v128!(dst, simd::i32x4_splat(slot!(src)));
+        store_splat32(fp.add(dst as usize), slot!(src) as u32);
         next!()
     }
     F64x2Splat { dst, src } => {
@@ -3570,6 +3694,16 @@ executor! {
     I32x4RelaxedTruncF64x2UZero { dst, src } => {
         set_v128!(dst, simd::i32x4_trunc_sat_f64x2_u_zero(v128!(src)));
         next!()
+    }
+    F32x4MulAdd { dst, lhs, rhs } => {
+        let (addend, _, product_first) = extra!();
+        let product = simd::f32x4_mul(v128!(lhs), v128!(rhs));
+        if product_first == 0 {
+            set_v128!(dst, simd::f32x4_add(v128!(addend), product));
+        } else {
+            set_v128!(dst, simd::f32x4_add(product, v128!(addend)));
+        }
+        next_n!(2)
     }
     F32x4RelaxedMadd { dst, lhs, rhs } => {
         let (third, _, _) = extra!();

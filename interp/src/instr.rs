@@ -192,6 +192,16 @@ macro_rules! for_each_instr {
             // ---- moves, constants, select ----
             /// `dst = src`
             Copy { @dst: Slot, src: Slot };
+            /// `(dst, dst + 1) = (src, src + 1)`, both read before either is written: two
+            /// one-slot copies in one (the translator fuses a pair of `Copy`s that this
+            /// equals). Leaves no accumulator.
+            Copy2 { @dst: Slot, src: Slot };
+            /// `f32x4.mul` then `f32x4.add` in one: `dst = Extra.a + lhs * rhs` if `Extra.c`
+            /// is 0, else `dst = lhs * rhs + Extra.a` (the sum's operands in wasm's order).
+            /// `Extra.b` is the slot the product had before the fusion, where the machine-code
+            /// tiers may compute it (nothing reads it afterwards). A translator fusion, listed
+            /// here because the SIMD part of the list maps each entry to a wasm operator.
+            F32x4MulAdd { @dst: Slot, lhs: Slot, rhs: Slot };
             /// `dst = value` (a 32-bit value, zero-extended).
             Const32 { @dst: Slot, value: u32 };
             /// `dst = value`

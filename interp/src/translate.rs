@@ -285,6 +285,7 @@ fn translate_inner(
             )));
         }
     }
+    thread_returns(&mut t.code);
     use_accumulator(&mut t.code, &t.loops);
     let frame_size = (t.base as usize + t.max_height)
         .max(ty.result_slots())
@@ -589,12 +590,38 @@ impl Translator<'_> {
     }
 
     /// Emits the copy of a one-slot or (`wide`) two-slot value.
+    ///
+    /// Two one-slot copies in a row between two pairs of neighbouring slots become one
+    /// [`Instr::Copy2`] (a parallel copy) when doing them one after the other gives the same
+    /// result (the first does not write what the second reads) and no label lies between.
     fn copy(&mut self, dst: Slot, src: Slot, wide: bool) {
         if wide {
             self.emit(Instr::Copy128 { dst, src });
-        } else {
-            self.emit(Instr::Copy { dst, src });
+            return;
         }
+        let at = self.code.len();
+        if at > 0
+            && self.last_label < at
+            && let Instr::Copy {
+                dst: prev_dst,
+                src: prev_src,
+            } = self.code[at - 1]
+            && prev_dst != src
+        {
+            let pair = if dst == prev_dst.wrapping_add(1) && src == prev_src.wrapping_add(1) {
+                Some((prev_dst, prev_src))
+            } else if prev_dst == dst.wrapping_add(1) && prev_src == src.wrapping_add(1) {
+                Some((dst, src))
+            } else {
+                None
+            };
+            if let Some((dst, src)) = pair {
+                self.code[at - 1] = Instr::Copy2 { dst, src };
+                self.last_def = None;
+                return;
+            }
+        }
+        self.emit(Instr::Copy { dst, src });
     }
 
     /// Writes entry `e` into slot `dst` (if it is not already there).
@@ -1661,6 +1688,15 @@ impl Translator<'_> {
     fn simd_op(&mut self, op: &Operator<'_>) -> Result<(), TranslateError> {
         use Instr as I;
         use Operator as O;
+        let fused = match op {
+            O::I32x4Splat | O::F32x4Splat => self.fuse_load_splat(false),
+            O::I64x2Splat | O::F64x2Splat => self.fuse_load_splat(true),
+            O::F32x4Add => self.fuse_mul_add(),
+            _ => false,
+        };
+        if fused {
+            return Ok(());
+        }
         if let Some(lowering) = simd_lowering(op) {
             match lowering {
                 SimdLowering::Unary(make) => self.unary_as(make, true),
@@ -1820,6 +1856,90 @@ impl Translator<'_> {
         self.emit_def(make(dst, table, src));
     }
 
+    /// The instruction that just computed the operand on top of the stack into its
+    /// temporary (no label since): its index.
+    fn top_just_computed(&self) -> Option<usize> {
+        let top = self.stack.last()?;
+        let at = self.last_def?;
+        (top.op == Operand::Temp && at + 1 == self.code.len()).then_some(at)
+    }
+
+    /// A splat of a value that was just loaded becomes the load-and-splat (`wide`: of 64
+    /// bits, else of 32): the same access, so the same trap. Returns whether it did.
+    fn fuse_load_splat(&mut self, wide: bool) -> bool {
+        let Some(at) = self.top_just_computed() else {
+            return false;
+        };
+        let temp = self.base + self.stack[self.stack.len() - 1].slot;
+        let fused = match self.code[at] {
+            Instr::I32Load { dst, addr, offset } | Instr::F32Load { dst, addr, offset }
+                if !wide && dst == temp =>
+            {
+                Instr::V128Load32Splat { dst, addr, offset }
+            }
+            Instr::I64Load { dst, addr, offset } | Instr::F64Load { dst, addr, offset }
+                if wide && dst == temp =>
+            {
+                Instr::V128Load64Splat { dst, addr, offset }
+            }
+            _ => return false,
+        };
+        // The splat's result takes the loaded value's temporary (its first slot).
+        self.pop();
+        debug_assert_eq!(self.next_temp(), temp);
+        self.code[at] = fused;
+        self.last_def = Some(at);
+        self.push(Operand::Temp, true);
+        true
+    }
+
+    /// `f32x4.add` of a product just computed (`f32x4.mul`) and a local or temporary becomes
+    /// one [`Instr::F32x4MulAdd`]. Returns whether it did.
+    fn fuse_mul_add(&mut self) -> bool {
+        let n = self.stack.len();
+        if n < 2 {
+            return false;
+        }
+        let Some(at) = self.last_def.filter(|&at| at + 1 == self.code.len()) else {
+            return false;
+        };
+        let Instr::F32x4Mul {
+            dst: product,
+            lhs,
+            rhs,
+        } = self.code[at]
+        else {
+            return false;
+        };
+        let is_product = |e: &Entry| e.op == Operand::Temp && self.base + e.slot == product;
+        let (a, b) = (self.stack[n - 2], self.stack[n - 1]);
+        let (addend, product_first) = if is_product(&b) {
+            (a, 0)
+        } else if is_product(&a) {
+            (b, 1)
+        } else {
+            return false;
+        };
+        let addend = match addend.op {
+            Operand::Local(l) => self.locals.slot(l),
+            Operand::Temp => self.base + addend.slot,
+            Operand::Const(_) | Operand::ConstV128(_) => return false,
+        };
+        self.pop();
+        self.pop();
+        let dst = self.next_temp();
+        self.code[at] = Instr::F32x4MulAdd { dst, lhs, rhs };
+        self.code.push(Instr::Extra {
+            a: addend,
+            b: product,
+            c: product_first,
+        });
+        // `local.set` may still retarget `dst` (see `Translator::local_set`).
+        self.last_def = Some(at);
+        self.push(Operand::Temp, true);
+        true
+    }
+
     /// Pops three operands into readable slots.
     fn pop3(&mut self) -> [Slot; 3] {
         let entries = self.pop_n(3);
@@ -1877,7 +1997,8 @@ impl Translator<'_> {
         if value.op == Operand::Temp
             && !mentions_local
             && let Some(at) = self.last_def
-            && at + 1 == self.code.len()
+            && (at + 1 == self.code.len()
+                || at + 2 == self.code.len() && matches!(self.code[at], Instr::F32x4MulAdd { .. }))
             && let Some(dst) = self.code[at].dst_mut()
             && *dst == temp
         {
@@ -1959,6 +2080,41 @@ fn memory_of(memarg: &MemArg) -> u32 {
     }
 }
 
+/// Replaces each forward `Br` to a return instruction by a copy of that return, and a `Copy`
+/// right before a `ReturnSlot` of its destination by a `ReturnSlot` of its source (the
+/// `then` arm of an `if` that yields the function's result: `Copy; Br` to `ReturnSlot`
+/// becomes one `ReturnSlot`). The instructions replaced keep their place (no index moves)
+/// and those after them are unchanged, so code that still reaches them behaves as before.
+/// Only the returning frame's slots above its results are skipped, which nothing reads
+/// after the return. Linear in the code's length.
+/// The entries of a `BrTable` stay `Br`s (the executor and baseline code expect them).
+fn thread_returns(code: &mut [Instr]) {
+    let mut table_entries_end = 0;
+    for i in 0..code.len() {
+        if let Instr::BrTable { len, .. } = code[i] {
+            table_entries_end = i + 2 + len as usize;
+        }
+        if let Instr::Br { offset } = code[i]
+            && i >= table_entries_end
+            && offset > 0
+            && let Some(&target) = code.get(i + offset as usize)
+            && matches!(
+                target,
+                Instr::Return {} | Instr::ReturnSlot { .. } | Instr::ReturnImm { .. }
+            )
+        {
+            code[i] = target;
+        }
+        if i > 0
+            && let Instr::ReturnSlot { src } = code[i]
+            && let Instr::Copy { dst, src: from } = code[i - 1]
+            && dst == src
+        {
+            code[i - 1] = Instr::ReturnSlot { src: from };
+        }
+    }
+}
+
 /// Rewrites each instruction that reads the result of the instruction right before it into
 /// its accumulator form (`..Acc`, `..AddrAcc`): the executor still holds that value in a
 /// register (its accumulator), so the operand is not reloaded from its slot. Slots are
@@ -2009,7 +2165,11 @@ fn accumulator_of(mut instr: Instr) -> Option<Slot> {
     if instr.opcode() as u16 >= Opcode::V128Load as u16
         || matches!(
             instr,
-            Instr::Copy128 { .. } | Instr::Select128 { .. } | Instr::GlobalGet128 { .. }
+            Instr::Copy128 { .. }
+                | Instr::Copy2 { .. }
+                | Instr::F32x4MulAdd { .. }
+                | Instr::Select128 { .. }
+                | Instr::GlobalGet128 { .. }
         )
     {
         return None;

@@ -325,6 +325,16 @@ impl<'a> Codegen<'a> {
 
             // ---- values (numeric.rs) ----
             Instr::Copy { dst, src } => self.copy(dst, src),
+            // A parallel copy of two neighbouring slots: the high one first when it is
+            // what the low one would overwrite.
+            Instr::Copy2 { dst, src } if dst == src.wrapping_add(1) => {
+                self.copy(dst + 1, src + 1);
+                self.copy(dst, src);
+            }
+            Instr::Copy2 { dst, src } => {
+                self.copy(dst, src);
+                self.copy(dst + 1, src + 1);
+            }
             Instr::Const32 { dst, value } => self.constant(dst, u64::from(value)),
             Instr::Const64 { dst, value } => self.constant(dst, value),
             Instr::Select { dst, a, b } => {
@@ -812,6 +822,16 @@ impl<'a> Codegen<'a> {
             Instr::F32x4Add { dst, lhs, rhs } => self.v128_binary(B::F32x4Add, dst, lhs, rhs),
             Instr::F32x4Sub { dst, lhs, rhs } => self.v128_binary(B::F32x4Sub, dst, lhs, rhs),
             Instr::F32x4Mul { dst, lhs, rhs } => self.v128_binary(B::F32x4Mul, dst, lhs, rhs),
+            // The interpreter's fusion of the two, undone: the product in its old slot.
+            Instr::F32x4MulAdd { dst, lhs, rhs } => {
+                let (addend, product, product_first) = self.extra(i);
+                self.v128_binary(B::F32x4Mul, product, lhs, rhs);
+                if product_first == 0 {
+                    self.v128_binary(B::F32x4Add, dst, addend, product)
+                } else {
+                    self.v128_binary(B::F32x4Add, dst, product, addend)
+                }
+            }
             Instr::F32x4Div { dst, lhs, rhs } => self.v128_binary(B::F32x4Div, dst, lhs, rhs),
             Instr::F32x4Min { dst, lhs, rhs } => self.v128_binary(B::F32x4Min, dst, lhs, rhs),
             Instr::F32x4Max { dst, lhs, rhs } => self.v128_binary(B::F32x4Max, dst, lhs, rhs),
