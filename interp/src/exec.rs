@@ -804,6 +804,27 @@ macro_rules! executor {
                 next!()
             }};
         }
+        /// The end of a pair fusion's first instruction (see `I32ShlImmAdd`), whose value
+        /// `$d v` belongs in `$d dst`: runs the paired instruction after it (one of `$d a` or
+        /// `$d b`: `dst = f(lhs)`, its `rhs` being `$d dst`) and skips it. `($d s, $d sv)`
+        /// is a slot the first read and its value, taken instead of reloading the slot
+        /// (`x ^= x << k`). (Anything else after the first, which the translator never
+        /// leaves, would simply run next.)
+        macro_rules! paired {
+            ($d dst:expr, $d v:expr, ($d s:expr, $d sv:expr), $d a:ident | $d b:ident, |$d x:ident| $d e:expr) => {{
+                match *$ip.add(1) {
+                    Instr::$d a { dst: d, lhs: l, .. } | Instr::$d b { dst: d, lhs: l, .. } => {
+                        let $d x = if l == $d s { $d sv } else { i32_of!(l) };
+                        set_i32!(d, $d e);
+                        next_n!(2)
+                    }
+                    _ => {
+                        set_i32!($d dst, $d v);
+                        next!()
+                    }
+                }
+            }};
+        }
         /// Calls `$d fref` with its frame at `$d new_fp`; the caller resumes `$d skip` instructions on.
         macro_rules! call_ref {
             ($d fref:expr, $d new_fp:expr, $d skip:expr) => {{
@@ -1676,6 +1697,47 @@ executor! {
     Copy { dst, src } => {
         set!(dst, slot!(src));
         next!()
+    }
+    I32ShlImmAdd { dst, lhs, imm } => {
+        let a = i32_of!(lhs);
+        let v = a.wrapping_shl(imm as u32);
+        paired!(dst, v, (lhs, a), I32Add | I32AddAcc, |x| x.wrapping_add(v))
+    }
+    I32ShlImmXor { dst, lhs, imm } => {
+        let a = i32_of!(lhs);
+        let v = a.wrapping_shl(imm as u32);
+        paired!(dst, v, (lhs, a), I32Xor | I32XorAcc, |x| x ^ v)
+    }
+    I32ShrUImmXor { dst, lhs, imm } => {
+        let a = i32_of!(lhs);
+        let v = (a as u32).wrapping_shr(imm as u32) as i32;
+        paired!(dst, v, (lhs, a), I32Xor | I32XorAcc, |x| x ^ v)
+    }
+    I32MulAdd { dst, lhs, rhs } => {
+        let a = i32_of!(lhs);
+        let v = a.wrapping_mul(i32_of!(rhs));
+        paired!(dst, v, (lhs, a), I32Add | I32AddAcc, |x| x.wrapping_add(v))
+    }
+    I32ShlImmAddAcc { dst, lhs, imm } => {
+        let a = acc as u32 as i32;
+        let v = a.wrapping_shl(imm as u32);
+        paired!(dst, v, (lhs, a), I32Add | I32AddAcc, |x| x.wrapping_add(v))
+    }
+    I32ShlImmXorAcc { dst, lhs, imm } => {
+        let a = acc as u32 as i32;
+        let v = a.wrapping_shl(imm as u32);
+        paired!(dst, v, (lhs, a), I32Xor | I32XorAcc, |x| x ^ v)
+    }
+    I32ShrUImmXorAcc { dst, lhs, imm } => {
+        let a = acc as u32 as i32;
+        let v = (a as u32).wrapping_shr(imm as u32) as i32;
+        paired!(dst, v, (lhs, a), I32Xor | I32XorAcc, |x| x ^ v)
+    }
+    I32MulAddAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        let a = i32_of!(lhs);
+        let v = a.wrapping_mul(acc as u32 as i32);
+        paired!(dst, v, (lhs, a), I32Add | I32AddAcc, |x| x.wrapping_add(v))
     }
     Copy2 { dst, src } => {
         let (lo, hi) = (slot!(src), slot!(src + 1));

@@ -202,6 +202,27 @@ macro_rules! for_each_instr {
             /// tiers may compute it (nothing reads it afterwards). A translator fusion, listed
             /// here because the SIMD part of the list maps each entry to a wasm operator.
             F32x4MulAdd { @dst: Slot, lhs: Slot, rhs: Slot };
+            // ---- pair fusions: the first instruction of a pair, with the second left as
+            // it is right after it (an `I32Add`/`I32Xor` or its `Acc` form, reading `dst` as
+            // its `rhs`). The interpreter runs both at once and skips the second; `dst`, a
+            // temporary nothing else reads, is then not written. Machine-code tiers compile
+            // the first like its plain form and the second as usual.
+            /// `I32ShlImm`, paired with an `I32Add`.
+            I32ShlImmAdd { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShlImm`, paired with an `I32Xor`.
+            I32ShlImmXor { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShrUImm`, paired with an `I32Xor`.
+            I32ShrUImmXor { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32Mul`, paired with an `I32Add`.
+            I32MulAdd { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32ShlImmAdd`, `lhs` the accumulator.
+            I32ShlImmAddAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShlImmXor`, `lhs` the accumulator.
+            I32ShlImmXorAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShrUImmXor`, `lhs` the accumulator.
+            I32ShrUImmXorAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32MulAdd`, `rhs` the accumulator.
+            I32MulAddAcc { @dst: Slot, lhs: Slot, rhs: Slot };
             /// `dst = value` (a 32-bit value, zero-extended).
             Const32 { @dst: Slot, value: u32 };
             /// `dst = value`

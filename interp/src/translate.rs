@@ -802,6 +802,59 @@ impl Translator<'_> {
         let l = self.slot_of(lhs);
         let r = self.slot_of(rhs);
         self.emit_def(make(dst, l, r));
+        self.fuse_pair();
+    }
+
+    /// Makes the last two instructions a pair fusion (see `Instr::I32ShlImmAdd`) when the
+    /// last is an `I32Add`/`I32Xor` reading the temporary that the one before it (an
+    /// `I32ShlImm`, `I32ShrUImm` or `I32Mul`) just wrote, with no label between them. The
+    /// second's operands are swapped if needed so that it reads that temporary as `rhs`.
+    fn fuse_pair(&mut self) {
+        use Instr as I;
+        let n = self.code.len();
+        if n < 2 || self.last_label >= n - 1 {
+            return;
+        }
+        let (dst, lhs, rhs, add) = match self.code[n - 1] {
+            I::I32Add { dst, lhs, rhs } => (dst, lhs, rhs, true),
+            I::I32Xor { dst, lhs, rhs } => (dst, lhs, rhs, false),
+            _ => return,
+        };
+        let first = self.code[n - 2];
+        let temp = match first {
+            I::I32ShlImm { dst, .. } | I::I32ShrUImm { dst, .. } | I::I32Mul { dst, .. } => dst,
+            _ => return,
+        };
+        // A temporary (a local could be read again), read once by the second.
+        if temp < self.base || lhs == rhs {
+            return;
+        }
+        let other = match (lhs == temp, rhs == temp) {
+            (false, true) => lhs,
+            (true, false) => rhs,
+            _ => return,
+        };
+        let fused = match (first, add) {
+            (I::I32ShlImm { dst, lhs, imm }, true) => I::I32ShlImmAdd { dst, lhs, imm },
+            (I::I32ShlImm { dst, lhs, imm }, false) => I::I32ShlImmXor { dst, lhs, imm },
+            (I::I32ShrUImm { dst, lhs, imm }, false) => I::I32ShrUImmXor { dst, lhs, imm },
+            (I::I32Mul { dst, lhs, rhs }, true) => I::I32MulAdd { dst, lhs, rhs },
+            _ => return,
+        };
+        self.code[n - 2] = fused;
+        self.code[n - 1] = if add {
+            I::I32Add {
+                dst,
+                lhs: other,
+                rhs: temp,
+            }
+        } else {
+            I::I32Xor {
+                dst,
+                lhs: other,
+                rhs: temp,
+            }
+        };
     }
 
     /// A load whose result is a `v128` when `wide`.
@@ -2220,6 +2273,11 @@ fn with_accumulator(instr: Instr, prev: Slot) -> Option<Instr> {
             I::I32ShlImm { dst, lhs, imm } if lhs == prev => Some(I::I32ShlImmAcc { dst, lhs, imm }),
             I::I32ShrSImm { dst, lhs, imm } if lhs == prev => Some(I::I32ShrSImmAcc { dst, lhs, imm }),
             I::I32ShrUImm { dst, lhs, imm } if lhs == prev => Some(I::I32ShrUImmAcc { dst, lhs, imm }),
+            I::I32ShlImmAdd { dst, lhs, imm } if lhs == prev => Some(I::I32ShlImmAddAcc { dst, lhs, imm }),
+            I::I32ShlImmXor { dst, lhs, imm } if lhs == prev => Some(I::I32ShlImmXorAcc { dst, lhs, imm }),
+            I::I32ShrUImmXor { dst, lhs, imm } if lhs == prev => Some(I::I32ShrUImmXorAcc { dst, lhs, imm }),
+            I::I32MulAdd { dst, lhs, rhs } if rhs == prev => Some(I::I32MulAddAcc { dst, lhs, rhs }),
+            I::I32MulAdd { dst, lhs, rhs } if lhs == prev => Some(I::I32MulAddAcc { dst, lhs: rhs, rhs: lhs }),
             I::I64AddImm { dst, lhs, imm } if lhs == prev => Some(I::I64AddImmAcc { dst, lhs, imm }),
             I::I64SubImm { dst, lhs, imm } if lhs == prev => Some(I::I64SubImmAcc { dst, lhs, imm }),
             I::I64MulImm { dst, lhs, imm } if lhs == prev => Some(I::I64MulImmAcc { dst, lhs, imm }),
