@@ -26,6 +26,14 @@
 //! `back_edge`, reached by a tail call, as traps reach `raise`: a handler that makes a real
 //! call must save registers on every execution, since LLVM does not shrink-wrap it.
 //!
+//! Calls stay in the dispatch loop: the common case (`Exec::try_call_fast`: an interpreted
+//! callee of the same instance, already translated, with room for its frame, no interrupt,
+//! its hotness countdown not crossing zero) runs in line in the call handler, pushes a frame
+//! record and continues at the callee's first instruction without calling anything (memory 0
+//! stays in the handlers' registers); every other case (host and machine-code callees, other
+//! instances, translation, tier-up, traps) is the out-of-line `call_slow`, reached by a tail
+//! call like `back_edge`, which reloads memory 0 afterwards.
+//!
 //! Cold state lives in `Exec` (current instance and function, frame records, limits).
 //! Handlers must keep no stack slot whose address escapes (no out-of-line call returning a
 //! large value, no formatting): LLVM then cannot mark their final call as a tail call. Such
@@ -63,11 +71,6 @@ pub const MAX_FRAMES: usize = 100_000;
 /// The `ip` of a [`Continuation`] meaning "the entry frame returned" (after on-stack
 /// replacement finished the activation in machine code). Never a valid instruction address.
 const ACTIVATION_DONE: *const Instr = ptr::dangling();
-
-/// The tag [`Exec::call`] adds to the `ip` it continues at when memory 0 must be reloaded
-/// (instructions are at least 4-byte aligned, so bit 0 of a real `ip` is clear).
-const RELOAD_MEMORY: usize = 1;
-const _: () = assert!(align_of::<Instr>() > RELOAD_MEMORY);
 
 /// Which dispatch backend this build uses (`"threaded"` or `"loop"`), for diagnostics.
 pub const DISPATCH: &str = if cfg!(tierup_tail_dispatch) {
@@ -289,55 +292,48 @@ impl Exec {
         }
     }
 
-    /// Calls `fref` with its frame at `new_fp`; the caller resumes at `ret_ip` with `fp`.
+    /// The common call, in line in the calling handler: an interpreted callee of the same
+    /// instance, already translated, with room for its frame and record, no interrupt, its
+    /// hotness countdown not crossing zero. Pushes the caller's record and returns the
+    /// callee's first instruction (its frame is at `new_fp`); `None` (having changed nothing)
+    /// for every other case, which [`Exec::call_slow`] handles. Memory 0 stays as it is: the
+    /// callee is of the same instance.
     ///
-    /// The common case (an interpreted callee of the same instance, already translated, with
-    /// room for its frame and record, no interrupt, its hotness countdown not crossing zero)
-    /// is handled here without calling anything, so this function saves no registers; every
-    /// other case goes to [`Exec::call_slow`], which starts over (nothing was changed yet).
-    /// A continuation from the slow path has [`RELOAD_MEMORY`] set in its `ip`: the caller
-    /// must clear it and reload memory 0 (another instance, machine code or the host may have
-    /// switched or grown it). Interpreted callees of the same instance keep memory 0 in the
-    /// handlers' registers, so the fast path needs no reload.
-    ///
-    /// Out of line on purpose: the call path (lazy translation, frame records) keeps stack
-    /// slots alive, which would stop the calling handler from tail-calling (module docs).
+    /// Calls nothing, so the handler it is in saves no registers for it (module docs).
     ///
     /// # Safety
     /// `fref` is a live function reference of this store; `new_fp` lies within the current
     /// frame (where the translator placed the arguments).
-    #[inline(never)]
-    unsafe fn call(
+    #[inline(always)]
+    unsafe fn try_call_fast(
         &mut self,
         fref: *const VmFuncRef,
         new_fp: *mut u64,
         ret_ip: *const Instr,
         fp: *mut u64,
-    ) -> Continuation {
+    ) -> Option<*const Instr> {
         // SAFETY: see the function's contract and the module docs; every pointer read here
         // is what `call_slow` reads too, and nothing is written before all checks passed.
         unsafe {
             let callee_vmctx = (*fref).vmctx;
             if callee_vmctx != self.vmctx || (*fref).machine_code() != 0 {
-                return self.call_slow(fref, new_fp, ret_ip, fp);
+                return None;
             }
             let module = &*((*callee_vmctx).interp as *const InterpModule);
-            let Some(callee) = module.compiled_if_translated((*fref).defined) else {
-                return self.call_slow(fref, new_fp, ret_ip, fp);
-            };
+            let callee = module.compiled_if_translated((*fref).defined)?;
             let depth = self.frames.len();
             if new_fp.add(callee.frame_size as usize) > self.stack_end
                 || depth >= MAX_FRAMES
                 || depth == self.frames.capacity()
                 || (*self.interrupt).load(Ordering::Relaxed)
             {
-                return self.call_slow(fref, new_fp, ret_ip, fp);
+                return None;
             }
             // The entry's hotness tick, as `tick` does it; crossing zero is the slow path's.
             let callee_hot = Self::counter_of(callee_vmctx, (*fref).defined);
             let left = (*callee_hot).load(Ordering::Relaxed).wrapping_sub(1);
             if left < 0 {
-                return self.call_slow(fref, new_fp, ret_ip, fp);
+                return None;
             }
             (*callee_hot).store(left, Ordering::Relaxed);
             // `depth < capacity`: the record fits without growing the vector.
@@ -349,19 +345,28 @@ impl Exec {
                 hot: self.hot,
             });
             self.frames.set_len(depth + 1);
-            // Zero the declared locals in line: `write_bytes` would call `memset`, and any
-            // call here makes this function save registers on every call.
+            // Zero the declared locals in line: `write_bytes` would call `memset`, and a call
+            // here would make the handler save registers on every call.
             let locals = new_fp.add(callee.num_params as usize);
             for i in 0..(callee.num_locals - callee.num_params) as usize {
                 ptr::write_volatile(locals.add(i), 0);
             }
             self.func = callee;
             self.hot = callee_hot;
-            (callee.code.as_ptr(), new_fp)
+            Some(callee.code.as_ptr())
         }
     }
 
-    /// Every case of [`Exec::call`]; the `ip` it continues at has [`RELOAD_MEMORY`] set.
+    /// Every call [`Exec::try_call_fast`] declines (host and machine-code callees, other
+    /// instances, first translation, tier-up, stack overflow, interruption): calls `fref`
+    /// with its frame at `new_fp`, the caller resuming at `ret_ip` with `fp`. Returns where
+    /// interpretation continues, or a null `ip` if the call trapped.
+    ///
+    /// Out of line on purpose: the call path (lazy translation, frame records) keeps stack
+    /// slots alive, which would stop the calling handler from tail-calling (module docs).
+    ///
+    /// # Safety
+    /// As for [`Exec::try_call_fast`].
     #[cold]
     #[inline(never)]
     unsafe fn call_slow(
@@ -371,19 +376,14 @@ impl Exec {
         ret_ip: *const Instr,
         fp: *mut u64,
     ) -> Continuation {
-        // SAFETY: the contract of `call`.
-        let (ip, fp) = unsafe { self.call_any(fref, new_fp, ret_ip, fp) };
-        if ip.is_null() {
-            (ip, fp)
-        } else {
-            (ip.wrapping_byte_add(RELOAD_MEMORY), fp)
-        }
+        // SAFETY: the contract of `try_call_fast`.
+        unsafe { self.call_any(fref, new_fp, ret_ip, fp) }
     }
 
-    /// The general call (see [`Exec::call`]).
+    /// The general call (see [`Exec::call_slow`]).
     ///
     /// # Safety
-    /// As for [`Exec::call`].
+    /// As for [`Exec::try_call_fast`].
     #[inline(always)]
     unsafe fn call_any(
         &mut self,
@@ -805,15 +805,17 @@ macro_rules! executor {
             }};
         }
         /// The end of a pair fusion's first instruction (see `I32ShlImmAdd`), whose value
-        /// `$d v` belongs in `$d dst`: runs the paired instruction after it (one of `$d a` or
-        /// `$d b`: `dst = f(lhs)`, its `rhs` being `$d dst`) and skips it. `($d s, $d sv)`
-        /// is a slot the first read and its value, taken instead of reloading the slot
+        /// `$d v` belongs in `$d dst`: runs the paired instruction after it (`$d second`,
+        /// `dst = f(lhs)`, its `rhs` being `$d dst`) and skips it. The second is always in
+        /// its accumulator form (`use_accumulator` rewrites it, as it reads the result of
+        /// the instruction before it), so one tag comparison checks it. `($d s, $d sv)` is a
+        /// slot the first read and its value, taken instead of reloading the slot
         /// (`x ^= x << k`). (Anything else after the first, which the translator never
         /// leaves, would simply run next.)
         macro_rules! paired {
-            ($d dst:expr, $d v:expr, ($d s:expr, $d sv:expr), $d a:ident | $d b:ident, |$d x:ident| $d e:expr) => {{
+            ($d dst:expr, $d v:expr, ($d s:expr, $d sv:expr), $d second:ident, |$d x:ident| $d e:expr) => {{
                 match *$ip.add(1) {
-                    Instr::$d a { dst: d, lhs: l, .. } | Instr::$d b { dst: d, lhs: l, .. } => {
+                    Instr::$d second { dst: d, lhs: l, .. } => {
                         let $d x = if l == $d s { $d sv } else { i32_of!(l) };
                         set_i32!(d, $d e);
                         next_n!(2)
@@ -828,24 +830,18 @@ macro_rules! executor {
         /// Calls `$d fref` with its frame at `$d new_fp`; the caller resumes `$d skip` instructions on.
         macro_rules! call_ref {
             ($d fref:expr, $d new_fp:expr, $d skip:expr) => {{
-                let (new_ip, new_fp) = (*$ex).call($d fref, $d new_fp, $ip.add($d skip), $fp);
-                if new_ip.is_null() {
-                    return (*$ex).trap_status();
+                let fref = $d fref;
+                let new_fp = $d new_fp;
+                match (*$ex).try_call_fast(fref, new_fp, $ip.add($d skip), $fp) {
+                    Some(entry) => {
+                        $ip = entry;
+                        $fp = new_fp;
+                        // The callee's entry reads no accumulator.
+                        $acc = 0;
+                        dispatch!()
+                    }
+                    None => call_slow!(fref, new_fp, $d skip),
                 }
-                // Neither the callee's entry nor the return point reads the accumulator
-                // (the translator never rewrites an instruction after a call): not keeping
-                // it across the call saves a register.
-                $acc = 0;
-                $fp = new_fp;
-                if new_ip.addr() & RELOAD_MEMORY != 0 {
-                    // The callee's instance (or a host function, or machine code) may have
-                    // switched or grown it.
-                    $ip = new_ip.wrapping_byte_sub(RELOAD_MEMORY);
-                    reload_mem!();
-                } else {
-                    $ip = new_ip;
-                }
-                dispatch!()
             }};
         }
         /// Finishes a bulk operation: trap on a non-zero status, else skip `$d n` instructions.
@@ -917,6 +913,22 @@ macro_rules! executor {
                         continue;
                     }};
                 }
+                macro_rules! call_slow {
+                    ($d fref:expr, $d new_fp:expr, $d skip:expr) => {{
+                        let (new_ip, new_fp) =
+                            (*$ex).call_slow($d fref, $d new_fp, $ip.add($d skip), $fp);
+                        if new_ip.is_null() {
+                            return (*$ex).trap_status();
+                        }
+                        $ip = new_ip;
+                        $fp = new_fp;
+                        $acc = 0;
+                        // Another instance, machine code or the host may have switched or
+                        // grown it.
+                        ($mem_base, $mem_len) = Exec::memory0((*$ex).vmctx);
+                        continue;
+                    }};
+                }
                 executor!(@helpers $d $ip $fp $mem_base $mem_len $ex $acc);
                 loop {
                     match *$ip {
@@ -964,6 +976,18 @@ macro_rules! executor {
                         macro_rules! back_edge_slow {
                             ($d target:expr) => {
                                 return back_edge($d target, $fp, $mem_base, $mem_len, $ex, $acc)
+                            };
+                        }
+                        // A tail call too (see `call_slow`, the function).
+                        macro_rules! call_slow {
+                            ($d fref:expr, $d new_fp:expr, $d skip:expr) => {
+                                return call_slow(
+                                    $ip.add($d skip),
+                                    $fp,
+                                    $d fref,
+                                    $d new_fp,
+                                    $ex,
+                                )
                             };
                         }
                         executor!(@helpers $d $ip $fp $mem_base $mem_len $ex $acc);
@@ -1033,6 +1057,33 @@ unsafe fn store_splat32(p: *mut u64, bits: u32) {
     // SAFETY: the caller guarantees `p`.
     unsafe {
         ptr::write_unaligned(p.cast::<u128>(), simd::i32x4_splat(u64::from(bits)));
+    }
+}
+
+/// The slow path of a call in the threaded backend (see `Exec::try_call_fast`): makes the
+/// call (`Exec::call_slow`), the caller resuming at `ret_ip` with `fp`, then continues as a
+/// handler would. Out of line and reached by a tail call (its arguments all in registers),
+/// so that a call handler saves no registers on its fast path.
+#[cfg(tierup_tail_dispatch)]
+#[cold]
+#[inline(never)]
+unsafe extern "sysv64" fn call_slow(
+    ret_ip: *const Instr,
+    fp: *mut u64,
+    fref: *const VmFuncRef,
+    new_fp: *mut u64,
+    ex: *mut Exec,
+) -> u32 {
+    // SAFETY: called by a call handler with the executor's state (module docs), `fref` and
+    // `new_fp` as `Exec::try_call_fast` requires.
+    unsafe {
+        let (ip, fp) = (*ex).call_slow(fref, new_fp, ret_ip, fp);
+        if ip.is_null() {
+            return (*ex).trap_status();
+        }
+        // Another instance, machine code or the host may have switched or grown it.
+        let (mem_base, mem_len) = Exec::memory0((*ex).vmctx);
+        tail_dispatch(ip, fp, mem_base, mem_len, ex, 0)
     }
 }
 
@@ -1701,43 +1752,43 @@ executor! {
     I32ShlImmAdd { dst, lhs, imm } => {
         let a = i32_of!(lhs);
         let v = a.wrapping_shl(imm as u32);
-        paired!(dst, v, (lhs, a), I32Add | I32AddAcc, |x| x.wrapping_add(v))
+        paired!(dst, v, (lhs, a), I32AddAcc, |x| x.wrapping_add(v))
     }
     I32ShlImmXor { dst, lhs, imm } => {
         let a = i32_of!(lhs);
         let v = a.wrapping_shl(imm as u32);
-        paired!(dst, v, (lhs, a), I32Xor | I32XorAcc, |x| x ^ v)
+        paired!(dst, v, (lhs, a), I32XorAcc, |x| x ^ v)
     }
     I32ShrUImmXor { dst, lhs, imm } => {
         let a = i32_of!(lhs);
         let v = (a as u32).wrapping_shr(imm as u32) as i32;
-        paired!(dst, v, (lhs, a), I32Xor | I32XorAcc, |x| x ^ v)
+        paired!(dst, v, (lhs, a), I32XorAcc, |x| x ^ v)
     }
     I32MulAdd { dst, lhs, rhs } => {
         let a = i32_of!(lhs);
         let v = a.wrapping_mul(i32_of!(rhs));
-        paired!(dst, v, (lhs, a), I32Add | I32AddAcc, |x| x.wrapping_add(v))
+        paired!(dst, v, (lhs, a), I32AddAcc, |x| x.wrapping_add(v))
     }
     I32ShlImmAddAcc { dst, lhs, imm } => {
         let a = acc as u32 as i32;
         let v = a.wrapping_shl(imm as u32);
-        paired!(dst, v, (lhs, a), I32Add | I32AddAcc, |x| x.wrapping_add(v))
+        paired!(dst, v, (lhs, a), I32AddAcc, |x| x.wrapping_add(v))
     }
     I32ShlImmXorAcc { dst, lhs, imm } => {
         let a = acc as u32 as i32;
         let v = a.wrapping_shl(imm as u32);
-        paired!(dst, v, (lhs, a), I32Xor | I32XorAcc, |x| x ^ v)
+        paired!(dst, v, (lhs, a), I32XorAcc, |x| x ^ v)
     }
     I32ShrUImmXorAcc { dst, lhs, imm } => {
         let a = acc as u32 as i32;
         let v = (a as u32).wrapping_shr(imm as u32) as i32;
-        paired!(dst, v, (lhs, a), I32Xor | I32XorAcc, |x| x ^ v)
+        paired!(dst, v, (lhs, a), I32XorAcc, |x| x ^ v)
     }
     I32MulAddAcc { dst, lhs, rhs } => {
         let _ = rhs; // its value is the accumulator
         let a = i32_of!(lhs);
         let v = a.wrapping_mul(acc as u32 as i32);
-        paired!(dst, v, (lhs, a), I32Add | I32AddAcc, |x| x.wrapping_add(v))
+        paired!(dst, v, (lhs, a), I32AddAcc, |x| x.wrapping_add(v))
     }
     Copy2 { dst, src } => {
         let (lo, hi) = (slot!(src), slot!(src + 1));

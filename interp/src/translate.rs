@@ -17,13 +17,22 @@
 //!   instruction's `dst` (no copy), unless a label sits in between.
 //! - A comparison followed by `br_if`/`if` becomes one compare-and-branch instruction, and
 //!   a loop counter's `x += step` right before it joins it (`IncBrIf..`).
-//! - A final linear pass (`use_accumulator`) rewrites instructions that read the result of
-//!   the instruction right before them (not at a branch target) into accumulator forms.
+//! - Peephole fusions as instructions are emitted, each only when no label lies between the
+//!   instructions it joins: two one-slot copies between neighbouring slot pairs become one
+//!   `Copy2`; a shift or multiply and the `i32.add`/`i32.xor` reading its result become a
+//!   *pair* (`I32ShlImmAdd` and its siblings: the first instruction changes opcode, the second
+//!   stays, the interpreter runs both in one dispatch); `f32x4.mul` and the `f32x4.add` of
+//!   its product become `F32x4MulAdd`; a scalar load splatted becomes the load-and-splat.
+//! - Final linear passes: `thread_returns` replaces a forward `Br` to a return by that return
+//!   (and a `Copy` into the returned slot by a return of its source), then `use_accumulator`
+//!   rewrites instructions that read the result of the instruction right before them (not at
+//!   a branch target) into accumulator forms.
 //!
 //! Invariants the executor relies on: every slot an instruction names is below `frame_size`
 //! (for a `v128`, both of its slots); branch offsets stay inside the function; every `BrTable`
 //! is followed by its `len + 1` `Br`s, and every instruction documented as reading `Extra` is
-//! followed by one.
+//! followed by one; a pair fusion's first instruction is followed by its second (no branch
+//! lands between them).
 
 use tierup_abi::metering::{self, FuelPlan};
 use tierup_abi::{DefinedFuncIdx, FuncIdx, FuncType, ModuleInfo, TrapCode, ValType};
