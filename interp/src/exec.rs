@@ -1171,6 +1171,12 @@ executor! {
         set!(0, value);
         ret!()
     }
+    Return2 { src } => {
+        let (lo, hi) = (slot!(src), slot!(src + 1));
+        slot!(0) = lo;
+        slot!(1) = hi;
+        ret!()
+    }
     Call { func, args } => {
         // Imported or defined, the function's reference says where it lives.
         let fref = *(*(*ex).vmctx).funcs.add(func as usize);

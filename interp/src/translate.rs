@@ -996,8 +996,18 @@ impl Translator<'_> {
                 self.emit(instr);
             }
             _ => {
+                let start = self.code.len();
                 self.copy_return_values();
-                self.emit(Instr::Return {});
+                // Two one-slot results copied last by one `Copy2`: it returns too.
+                let end = self.code.len();
+                if end > start
+                    && let Instr::Copy2 { dst: 0, src } = self.code[end - 1]
+                {
+                    self.code[end - 1] = Instr::Return2 { src };
+                    self.last_def = None;
+                } else {
+                    self.emit(Instr::Return {});
+                }
             }
         }
     }
@@ -2162,7 +2172,10 @@ fn thread_returns(code: &mut [Instr]) {
             && let Some(&target) = code.get(i + offset as usize)
             && matches!(
                 target,
-                Instr::Return {} | Instr::ReturnSlot { .. } | Instr::ReturnImm { .. }
+                Instr::Return {}
+                    | Instr::ReturnSlot { .. }
+                    | Instr::ReturnImm { .. }
+                    | Instr::Return2 { .. }
             )
         {
             code[i] = target;

@@ -310,6 +310,13 @@ impl<'a> Codegen<'a> {
             Instr::Return {} => self.ret(),
             Instr::ReturnSlot { src } => self.return_slot(src),
             Instr::ReturnImm { value } => self.return_imm(value),
+            // `Copy2 { dst: 0, src }` then `Return` (the low copy first is safe: `src + 1`
+            // is never slot 0).
+            Instr::Return2 { src } => {
+                self.copy(0, src);
+                self.copy(1, src + 1);
+                self.ret()
+            }
             Instr::Extra { .. } => {}
 
             // ---- calls (calls.rs) ----
