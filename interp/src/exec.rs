@@ -3026,7 +3026,7 @@ executor! {
         next!()
     }
     I8x16Eq { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i8x16_eq(v128!(lhs), v128!(rhs)));
+        set_v128!(dst, simd::fast::i8x16_eq(v128!(lhs), v128!(rhs)));
         next!()
     }
     I8x16Ne { dst, lhs, rhs } => {
@@ -3042,7 +3042,7 @@ executor! {
         next!()
     }
     I8x16GtS { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i8x16_gt_s(v128!(lhs), v128!(rhs)));
+        set_v128!(dst, simd::fast::i8x16_gt_s(v128!(lhs), v128!(rhs)));
         next!()
     }
     I8x16GtU { dst, lhs, rhs } => {
@@ -3291,7 +3291,7 @@ executor! {
         next!()
     }
     I8x16Add { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i8x16_add(v128!(lhs), v128!(rhs)));
+        set_v128!(dst, simd::fast::i8x16_add(v128!(lhs), v128!(rhs)));
         next!()
     }
     I8x16AddSatS { dst, lhs, rhs } => {
@@ -3299,11 +3299,11 @@ executor! {
         next!()
     }
     I8x16AddSatU { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i8x16_add_sat_u(v128!(lhs), v128!(rhs)));
+        set_v128!(dst, simd::fast::i8x16_add_sat_u(v128!(lhs), v128!(rhs)));
         next!()
     }
     I8x16Sub { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i8x16_sub(v128!(lhs), v128!(rhs)));
+        set_v128!(dst, simd::fast::i8x16_sub(v128!(lhs), v128!(rhs)));
         next!()
     }
     I8x16SubSatS { dst, lhs, rhs } => {
@@ -3311,7 +3311,7 @@ executor! {
         next!()
     }
     I8x16SubSatU { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i8x16_sub_sat_u(v128!(lhs), v128!(rhs)));
+        set_v128!(dst, simd::fast::i8x16_sub_sat_u(v128!(lhs), v128!(rhs)));
         next!()
     }
     I8x16MinS { dst, lhs, rhs } => {
@@ -3339,7 +3339,7 @@ executor! {
         next!()
     }
     I16x8ExtAddPairwiseI8x16U { dst, src } => {
-        set_v128!(dst, simd::i16x8_extadd_pairwise_i8x16_u(v128!(src)));
+        set_v128!(dst, simd::fast::i16x8_extadd_pairwise_i8x16_u(v128!(src)));
         next!()
     }
     I16x8Abs { dst, src } => {
@@ -3387,7 +3387,7 @@ executor! {
         next!()
     }
     I16x8Shl { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i16x8_shl(v128!(lhs), slot!(rhs) as u32));
+        set_v128!(dst, simd::fast::i16x8_shl(v128!(lhs), slot!(rhs) as u32));
         next!()
     }
     I16x8ShrS { dst, lhs, rhs } => {
@@ -3395,11 +3395,11 @@ executor! {
         next!()
     }
     I16x8ShrU { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i16x8_shr_u(v128!(lhs), slot!(rhs) as u32));
+        set_v128!(dst, simd::fast::i16x8_shr_u(v128!(lhs), slot!(rhs) as u32));
         next!()
     }
     I16x8Add { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i16x8_add(v128!(lhs), v128!(rhs)));
+        set_v128!(dst, simd::fast::i16x8_add(v128!(lhs), v128!(rhs)));
         next!()
     }
     I16x8AddSatS { dst, lhs, rhs } => {
@@ -3467,7 +3467,7 @@ executor! {
         next!()
     }
     I32x4ExtAddPairwiseI16x8U { dst, src } => {
-        set_v128!(dst, simd::i32x4_extadd_pairwise_i16x8_u(v128!(src)));
+        set_v128!(dst, simd::fast::i32x4_extadd_pairwise_i16x8_u(v128!(src)));
         next!()
     }
     I32x4Abs { dst, src } => {
@@ -3515,7 +3515,7 @@ executor! {
         next!()
     }
     I32x4Add { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i32x4_add(v128!(lhs), v128!(rhs)));
+        set_v128!(dst, simd::fast::i32x4_add(v128!(lhs), v128!(rhs)));
         next!()
     }
     I32x4Sub { dst, lhs, rhs } => {
