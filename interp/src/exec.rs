@@ -1215,6 +1215,10 @@ executor! {
     Br { offset } => {
         jump!(offset)
     }
+    IncBr { step, lhs, offset } => {
+        increment!(lhs, step);
+        jump!(offset)
+    }
     BrIfNez { src, offset } => {
         branch_if!(slot!(src) as u32 != 0, offset)
     }

@@ -68,6 +68,9 @@ macro_rules! for_each_instr {
             ConsumeFuel { amount: u32 };
             /// Unconditional branch.
             Br { @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch unconditionally (a loop's `x += k;
+            /// br $loop`).
+            IncBr { step: i16, lhs: Slot, @offset: i32 };
             /// Branch when `src != 0` (32-bit test).
             BrIfNez { src: Slot, @offset: i32 } negate(BrIfEqz);
             /// Branch when `src == 0` (32-bit test).

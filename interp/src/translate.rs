@@ -16,7 +16,8 @@
 //! - `local.set` right after the instruction that computed its value retargets that
 //!   instruction's `dst` (no copy), unless a label sits in between.
 //! - A comparison followed by `br_if`/`if` becomes one compare-and-branch instruction, and
-//!   a loop counter's `x += step` right before it joins it (`IncBrIf..`).
+//!   a loop counter's `x += step` right before it joins it (`IncBrIf..`), as it joins a
+//!   `br` back to a loop (`IncBr`).
 //! - Peephole fusions as instructions are emitted, each only when no label lies between the
 //!   instructions it joins: two one-slot copies between neighbouring slot pairs become one
 //!   `Copy2`; a shift or multiply and the `i32.add`/`i32.xor` reading its result become a
@@ -1019,6 +1020,21 @@ impl Translator<'_> {
         match self.control[idx].kind {
             FrameKind::Func => unreachable!("branches to the function frame are returns"),
             FrameKind::Loop { header } => {
+                // `x += k` right before (no label between) joins the back-edge.
+                if at > 0
+                    && self.last_label < at
+                    && let Instr::I32AddImm { dst, lhs, imm } = self.code[at - 1]
+                    && dst == lhs
+                    && let Ok(step) = i16::try_from(imm)
+                {
+                    self.code[at - 1] = Instr::IncBr {
+                        step,
+                        lhs,
+                        offset: header as i32 - (at as i32 - 1),
+                    };
+                    self.last_def = None;
+                    return;
+                }
                 self.emit(Instr::Br {
                     offset: header as i32 - at as i32,
                 });

@@ -380,8 +380,8 @@ fn accumulator_forms_agree_in_every_tier() {
 /// (`x + (y << k)`, `x ^ (x << k)`, `x ^ (x >> k)`, `x + y * z`, with either operand order and
 /// with the first operand the result of the instruction before), `Copy2` (multi-value
 /// arguments and results moving between neighbouring slots, overlapping ones included),
-/// returns threaded through `if` arms, `f32x4` multiply-add (either order), and loads splatted
-/// (bounds checked as the scalar load is).
+/// returns threaded through `if` arms, a loop's `x += k; br` (`IncBr`), `f32x4` multiply-add
+/// (either order), and loads splatted (bounds checked as the scalar load is).
 const NEWER_FUSIONS: &str = r#"(module
   (memory (export "memory") 1)
   (func (export "pairs") (param $x i32) (param $y i32) (result i32) (local $t i32)
@@ -408,6 +408,15 @@ const NEWER_FUSIONS: &str = r#"(module
       (local.set $b) (local.set $a)
       (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 10))))
     (i32.xor (i32.mul (local.get $a) (i32.const 31)) (i32.add (local.get $b) (local.get $c))))
+  (func (export "incbr") (param $n i32) (param $step i32) (result i32) (local $i i32) (local $s i32)
+    (block $out
+      (loop $l
+        (br_if $out (i32.ge_u (local.get $s) (local.get $n)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (local.set $i (i32.add (local.get $i) (local.get $step)))
+        (local.set $i (i32.add (local.get $i) (i32.const -32768)))
+        (br $l)))
+    (local.get $i))
   (func (export "returns") (param $n i32) (param $m i32) (result i32)
     (if (result i32) (i32.lt_s (local.get $n) (local.get $m))
       (then (local.get $n))
@@ -495,6 +504,13 @@ fn newer_fusions_agree_with_wasm_semantics_in_every_tier() {
                     "{mode}: copies({x}, {y})"
                 );
             }
+            let n = (x as u32 % 100) as i32;
+            let want = y.wrapping_sub(32768).wrapping_mul(n);
+            assert_eq!(
+                call(&mut store, &instance, "incbr", n, y),
+                want,
+                "{mode}: incbr"
+            );
             let want = if x < y {
                 x
             } else if x == 0 {

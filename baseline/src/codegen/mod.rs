@@ -254,6 +254,10 @@ impl<'a> Codegen<'a> {
             Instr::Trap { code } => self.trap(code),
             Instr::ConsumeFuel { amount } => self.m.consume_fuel(amount),
             Instr::Br { offset } => self.branch(i, None, offset),
+            Instr::IncBr { step, lhs, offset } => {
+                self.int_binary(AluOp::Add, W32, lhs, lhs, Imm(i32::from(step)));
+                self.branch(i, None, offset)
+            }
             Instr::BrIfNez { src, offset } | Instr::BrIfNezAcc { src, offset } => self.branch_if(i, W32, src, Imm(0), Ne, offset),
             Instr::BrIfEqz { src, offset } | Instr::BrIfEqzAcc { src, offset } => self.branch_if(i, W32, src, Imm(0), Eq, offset),
             Instr::BrIfI32Eq { lhs, rhs, offset } | Instr::BrIfI32EqAcc { lhs, rhs, offset } => self.branch_if(i, W32, lhs, Slot(rhs), Eq, offset),
