@@ -1171,8 +1171,8 @@ executor! {
         set!(0, value);
         ret!()
     }
-    Return2 { src } => {
-        let (lo, hi) = (slot!(src), slot!(src + 1));
+    Return2 { lo, hi } => {
+        let (lo, hi) = (slot!(lo), slot!(hi));
         slot!(0) = lo;
         slot!(1) = hi;
         ret!()

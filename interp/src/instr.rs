@@ -184,8 +184,9 @@ macro_rules! for_each_instr {
             ReturnSlot { src: Slot };
             /// Write `value` to `fp[0]`, then return.
             ReturnImm { value: u64 };
-            /// `(fp[0], fp[1]) = (src, src + 1)` (a `Copy2`), then return: two one-slot results.
-            Return2 { src: Slot };
+            /// `(fp[0], fp[1]) = (lo, hi)` (both read first), then return: two one-slot
+            /// results. Never `lo == 1 && hi == 0` (a swap).
+            Return2 { lo: Slot, hi: Slot };
             /// Call function `func` of this instance; its frame (and arguments) start at slot `args`.
             Call { func: u32, args: Slot };
             /// Call through table `Extra.a` entry `index`, expecting module type `type_index`; the

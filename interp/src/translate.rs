@@ -997,6 +997,19 @@ impl Translator<'_> {
                 self.emit(instr);
             }
             _ => {
+                // Two one-slot results in locals or temporaries: one `Return2` (a parallel
+                // copy, so no result needs moving out of the way first), unless they swap
+                // slots 0 and 1.
+                if n == 2
+                    && let [a, b] = self.stack[self.stack.len() - 2..]
+                    && !a.wide
+                    && !b.wide
+                    && let (Some(lo), Some(hi)) = (self.slot_if_placed(a), self.slot_if_placed(b))
+                    && !(lo == 1 && hi == 0)
+                {
+                    self.emit(Instr::Return2 { lo, hi });
+                    return;
+                }
                 let start = self.code.len();
                 self.copy_return_values();
                 // Two one-slot results copied last by one `Copy2`: it returns too.
@@ -1004,12 +1017,25 @@ impl Translator<'_> {
                 if end > start
                     && let Instr::Copy2 { dst: 0, src } = self.code[end - 1]
                 {
-                    self.code[end - 1] = Instr::Return2 { src };
+                    self.code[end - 1] = Instr::Return2 {
+                        lo: src,
+                        hi: src + 1,
+                    };
                     self.last_def = None;
                 } else {
                     self.emit(Instr::Return {});
                 }
             }
+        }
+    }
+
+    /// The slot entry `e` can be read from without emitting anything (a local or a
+    /// temporary; `None` for a constant).
+    fn slot_if_placed(&self, e: Entry) -> Option<Slot> {
+        match e.op {
+            Operand::Local(l) => Some(self.locals.slot(l)),
+            Operand::Temp => Some(self.base + e.slot),
+            Operand::Const(_) | Operand::ConstV128(_) => None,
         }
     }
 

@@ -417,6 +417,16 @@ const NEWER_FUSIONS: &str = r#"(module
         (local.set $i (i32.add (local.get $i) (i32.const -32768)))
         (br $l)))
     (local.get $i))
+  (func $hi0 (param i32 i32 i32) (result i32 i32) (local.get 2) (local.get 0))
+  (func $swap2 (param i32 i32) (result i32 i32) (local.get 1) (local.get 0))
+  (func $same (param i32 i32) (result i32 i32) (local.get 1) (local.get 1))
+  (func (export "pairs2") (param $a i32) (param $b i32) (result i32)
+    (call $hi0 (local.get $a) (local.get $b) (i32.add (local.get $a) (i32.const 5)))
+    (call $swap2)
+    (call $same)
+    (i32.add (i32.mul (i32.const 7)))
+    (call $hi0 (local.get $a) (local.get $b))
+    (i32.sub))
   (func (export "returns") (param $n i32) (param $m i32) (result i32)
     (if (result i32) (i32.lt_s (local.get $n) (local.get $m))
       (then (local.get $n))
@@ -504,6 +514,14 @@ fn newer_fusions_agree_with_wasm_semantics_in_every_tier() {
                     "{mode}: copies({x}, {y})"
                 );
             }
+            // hi0(a, b, a + 5) = (a + 5, a); swap2 -> (a, a + 5); same -> (a + 5, a + 5);
+            // (a + 5) + 7 (a + 5) = 8 (a + 5) = c; hi0(c, a, b) = (b, c); b - c.
+            let want = y.wrapping_sub(x.wrapping_add(5).wrapping_mul(8));
+            assert_eq!(
+                call(&mut store, &instance, "pairs2", x, y),
+                want,
+                "{mode}: pairs2"
+            );
             let n = (x as u32 % 100) as i32;
             let want = y.wrapping_sub(32768).wrapping_mul(n);
             assert_eq!(

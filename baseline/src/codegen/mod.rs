@@ -314,11 +314,16 @@ impl<'a> Codegen<'a> {
             Instr::Return {} => self.ret(),
             Instr::ReturnSlot { src } => self.return_slot(src),
             Instr::ReturnImm { value } => self.return_imm(value),
-            // `Copy2 { dst: 0, src }` then `Return` (the low copy first is safe: `src + 1`
-            // is never slot 0).
-            Instr::Return2 { src } => {
-                self.copy(0, src);
-                self.copy(1, src + 1);
+            // `(fp[0], fp[1]) = (lo, hi)`, then return: the high copy first when the low
+            // one would overwrite its source (never a swap, the translator's promise).
+            Instr::Return2 { lo, hi } => {
+                if hi == 0 {
+                    self.copy(1, hi);
+                    self.copy(0, lo);
+                } else {
+                    self.copy(0, lo);
+                    self.copy(1, hi);
+                }
                 self.ret()
             }
             Instr::Extra { .. } => {}
