@@ -26,6 +26,14 @@
 //! `back_edge`, reached by a tail call, as traps reach `raise`: a handler that makes a real
 //! call must save registers on every execution, since LLVM does not shrink-wrap it.
 //!
+//! Calls stay in the dispatch loop: the common case (`Exec::try_call_fast`: an interpreted
+//! callee of the same instance, already translated, with room for its frame, no interrupt,
+//! its hotness countdown not crossing zero) runs in line in the call handler, pushes a frame
+//! record and continues at the callee's first instruction without calling anything (memory 0
+//! stays in the handlers' registers); every other case (host and machine-code callees, other
+//! instances, translation, tier-up, traps) is the out-of-line `call_slow`, reached by a tail
+//! call like `back_edge`, which reloads memory 0 afterwards.
+//!
 //! Cold state lives in `Exec` (current instance and function, frame records, limits).
 //! Handlers must keep no stack slot whose address escapes (no out-of-line call returning a
 //! large value, no formatting): LLVM then cannot mark their final call as a tail call. Such
@@ -284,16 +292,100 @@ impl Exec {
         }
     }
 
-    /// Calls `fref` with its frame at `new_fp`; the caller resumes at `ret_ip` with `fp`.
+    /// The common call, in line in the calling handler: an interpreted callee of the same
+    /// instance, already translated, with room for its frame and record, no interrupt, its
+    /// hotness countdown not crossing zero. Pushes the caller's record and returns the
+    /// callee's first instruction (its frame is at `new_fp`); `None` (having changed nothing)
+    /// for every other case, which [`Exec::call_slow`] handles. Memory 0 stays as it is: the
+    /// callee is of the same instance.
+    ///
+    /// Calls nothing, so the handler it is in saves no registers for it (module docs).
+    ///
+    /// # Safety
+    /// `fref` is a live function reference of this store; `new_fp` lies within the current
+    /// frame (where the translator placed the arguments).
+    #[inline(always)]
+    unsafe fn try_call_fast(
+        &mut self,
+        fref: *const VmFuncRef,
+        new_fp: *mut u64,
+        ret_ip: *const Instr,
+        fp: *mut u64,
+    ) -> Option<*const Instr> {
+        // SAFETY: see the function's contract and the module docs; every pointer read here
+        // is what `call_slow` reads too, and nothing is written before all checks passed.
+        unsafe {
+            let callee_vmctx = (*fref).vmctx;
+            if callee_vmctx != self.vmctx || (*fref).machine_code() != 0 {
+                return None;
+            }
+            let module = &*((*callee_vmctx).interp as *const InterpModule);
+            let callee = module.compiled_if_translated((*fref).defined)?;
+            let depth = self.frames.len();
+            if new_fp.add(callee.frame_size as usize) > self.stack_end
+                || depth >= MAX_FRAMES
+                || depth == self.frames.capacity()
+                || (*self.interrupt).load(Ordering::Relaxed)
+            {
+                return None;
+            }
+            // The entry's hotness tick, as `tick` does it; crossing zero is the slow path's.
+            let callee_hot = Self::counter_of(callee_vmctx, (*fref).defined);
+            let left = (*callee_hot).load(Ordering::Relaxed).wrapping_sub(1);
+            if left < 0 {
+                return None;
+            }
+            (*callee_hot).store(left, Ordering::Relaxed);
+            // `depth < capacity`: the record fits without growing the vector.
+            self.frames.as_mut_ptr().add(depth).write(Frame {
+                ip: ret_ip,
+                fp,
+                func: self.func,
+                vmctx: self.vmctx,
+                hot: self.hot,
+            });
+            self.frames.set_len(depth + 1);
+            // Zero the declared locals in line: `write_bytes` would call `memset`, and a call
+            // here would make the handler save registers on every call.
+            let locals = new_fp.add(callee.num_params as usize);
+            for i in 0..(callee.num_locals - callee.num_params) as usize {
+                ptr::write_volatile(locals.add(i), 0);
+            }
+            self.func = callee;
+            self.hot = callee_hot;
+            Some(callee.code.as_ptr())
+        }
+    }
+
+    /// Every call [`Exec::try_call_fast`] declines (host and machine-code callees, other
+    /// instances, first translation, tier-up, stack overflow, interruption): calls `fref`
+    /// with its frame at `new_fp`, the caller resuming at `ret_ip` with `fp`. Returns where
+    /// interpretation continues, or a null `ip` if the call trapped.
     ///
     /// Out of line on purpose: the call path (lazy translation, frame records) keeps stack
     /// slots alive, which would stop the calling handler from tail-calling (module docs).
     ///
     /// # Safety
-    /// `fref` is a live function reference of this store; `new_fp` lies within the current
-    /// frame (where the translator placed the arguments).
+    /// As for [`Exec::try_call_fast`].
+    #[cold]
     #[inline(never)]
-    unsafe fn call(
+    unsafe fn call_slow(
+        &mut self,
+        fref: *const VmFuncRef,
+        new_fp: *mut u64,
+        ret_ip: *const Instr,
+        fp: *mut u64,
+    ) -> Continuation {
+        // SAFETY: the contract of `try_call_fast`.
+        unsafe { self.call_any(fref, new_fp, ret_ip, fp) }
+    }
+
+    /// The general call (see [`Exec::call_slow`]).
+    ///
+    /// # Safety
+    /// As for [`Exec::try_call_fast`].
+    #[inline(always)]
+    unsafe fn call_any(
         &mut self,
         fref: *const VmFuncRef,
         new_fp: *mut u64,
@@ -712,22 +804,44 @@ macro_rules! executor {
                 next!()
             }};
         }
+        /// The end of a pair fusion's first instruction (see `I32ShlImmAdd`), whose value
+        /// `$d v` belongs in `$d dst`: runs the paired instruction after it (`$d second`,
+        /// `dst = f(lhs)`, its `rhs` being `$d dst`) and skips it. The second is always in
+        /// its accumulator form (`use_accumulator` rewrites it, as it reads the result of
+        /// the instruction before it), so one tag comparison checks it. `($d s, $d sv)` is a
+        /// slot the first read and its value, taken instead of reloading the slot
+        /// (`x ^= x << k`). (Anything else after the first, which the translator never
+        /// leaves, would simply run next.)
+        macro_rules! paired {
+            ($d dst:expr, $d v:expr, ($d s:expr, $d sv:expr), $d second:ident, |$d x:ident| $d e:expr) => {{
+                match *$ip.add(1) {
+                    Instr::$d second { dst: d, lhs: l, .. } => {
+                        let $d x = if l == $d s { $d sv } else { i32_of!(l) };
+                        set_i32!(d, $d e);
+                        next_n!(2)
+                    }
+                    _ => {
+                        set_i32!($d dst, $d v);
+                        next!()
+                    }
+                }
+            }};
+        }
         /// Calls `$d fref` with its frame at `$d new_fp`; the caller resumes `$d skip` instructions on.
         macro_rules! call_ref {
             ($d fref:expr, $d new_fp:expr, $d skip:expr) => {{
-                let (new_ip, new_fp) = (*$ex).call($d fref, $d new_fp, $ip.add($d skip), $fp);
-                if new_ip.is_null() {
-                    return (*$ex).trap_status();
+                let fref = $d fref;
+                let new_fp = $d new_fp;
+                match (*$ex).try_call_fast(fref, new_fp, $ip.add($d skip), $fp) {
+                    Some(entry) => {
+                        $ip = entry;
+                        $fp = new_fp;
+                        // The callee's entry reads no accumulator.
+                        $acc = 0;
+                        dispatch!()
+                    }
+                    None => call_slow!(fref, new_fp, $d skip),
                 }
-                // Neither the callee's entry nor the return point reads the accumulator
-                // (the translator never rewrites an instruction after a call): not keeping
-                // it across the call saves a register.
-                $acc = 0;
-                $ip = new_ip;
-                $fp = new_fp;
-                // The callee's instance (or a host function) may have switched or grown it.
-                reload_mem!();
-                dispatch!()
             }};
         }
         /// Finishes a bulk operation: trap on a non-zero status, else skip `$d n` instructions.
@@ -799,6 +913,22 @@ macro_rules! executor {
                         continue;
                     }};
                 }
+                macro_rules! call_slow {
+                    ($d fref:expr, $d new_fp:expr, $d skip:expr) => {{
+                        let (new_ip, new_fp) =
+                            (*$ex).call_slow($d fref, $d new_fp, $ip.add($d skip), $fp);
+                        if new_ip.is_null() {
+                            return (*$ex).trap_status();
+                        }
+                        $ip = new_ip;
+                        $fp = new_fp;
+                        $acc = 0;
+                        // Another instance, machine code or the host may have switched or
+                        // grown it.
+                        ($mem_base, $mem_len) = Exec::memory0((*$ex).vmctx);
+                        continue;
+                    }};
+                }
                 executor!(@helpers $d $ip $fp $mem_base $mem_len $ex $acc);
                 loop {
                     match *$ip {
@@ -848,6 +978,18 @@ macro_rules! executor {
                                 return back_edge($d target, $fp, $mem_base, $mem_len, $ex, $acc)
                             };
                         }
+                        // A tail call too (see `call_slow`, the function).
+                        macro_rules! call_slow {
+                            ($d fref:expr, $d new_fp:expr, $d skip:expr) => {
+                                return call_slow(
+                                    $ip.add($d skip),
+                                    $fp,
+                                    $d fref,
+                                    $d new_fp,
+                                    $ex,
+                                )
+                            };
+                        }
                         executor!(@helpers $d $ip $fp $mem_base $mem_len $ex $acc);
                         match *$ip {
                             Instr::$name { $($field),* } => $body
@@ -891,6 +1033,55 @@ unsafe extern "sysv64" fn back_edge(
             return 0;
         }
         // The runtime ran (attention, tier-up): memory may have moved or grown.
+        let (mem_base, mem_len) = Exec::memory0((*ex).vmctx);
+        tail_dispatch(ip, fp, mem_base, mem_len, ex, 0)
+    }
+}
+
+/// Writes `bits` to the four 32-bit lanes of the `v128` at `p` with one 16-byte store from
+/// an SSE register. (Computed on `u128`, LLVM stores a splat as two 8-byte halves, and the
+/// 16-byte load of the instruction reading it cannot be forwarded from them: a stall of a
+/// dozen cycles on every such pair.)
+///
+/// # Safety
+/// `p` is valid for writing 16 bytes.
+#[inline(always)]
+unsafe fn store_splat32(p: *mut u64, bits: u32) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE is part of x86-64; the caller guarantees `p`.
+    unsafe {
+        use std::arch::x86_64::{_mm_set1_ps, _mm_storeu_ps};
+        _mm_storeu_ps(p.cast(), _mm_set1_ps(f32::from_bits(bits)));
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    // SAFETY: the caller guarantees `p`.
+    unsafe {
+        ptr::write_unaligned(p.cast::<u128>(), simd::i32x4_splat(u64::from(bits)));
+    }
+}
+
+/// The slow path of a call in the threaded backend (see `Exec::try_call_fast`): makes the
+/// call (`Exec::call_slow`), the caller resuming at `ret_ip` with `fp`, then continues as a
+/// handler would. Out of line and reached by a tail call (its arguments all in registers),
+/// so that a call handler saves no registers on its fast path.
+#[cfg(tierup_tail_dispatch)]
+#[cold]
+#[inline(never)]
+unsafe extern "sysv64" fn call_slow(
+    ret_ip: *const Instr,
+    fp: *mut u64,
+    fref: *const VmFuncRef,
+    new_fp: *mut u64,
+    ex: *mut Exec,
+) -> u32 {
+    // SAFETY: called by a call handler with the executor's state (module docs), `fref` and
+    // `new_fp` as `Exec::try_call_fast` requires.
+    unsafe {
+        let (ip, fp) = (*ex).call_slow(fref, new_fp, ret_ip, fp);
+        if ip.is_null() {
+            return (*ex).trap_status();
+        }
+        // Another instance, machine code or the host may have switched or grown it.
         let (mem_base, mem_len) = Exec::memory0((*ex).vmctx);
         tail_dispatch(ip, fp, mem_base, mem_len, ex, 0)
     }
@@ -980,6 +1171,12 @@ executor! {
         set!(0, value);
         ret!()
     }
+    Return2 { lo, hi } => {
+        let (lo, hi) = (slot!(lo), slot!(hi));
+        slot!(0) = lo;
+        slot!(1) = hi;
+        ret!()
+    }
     Call { func, args } => {
         // Imported or defined, the function's reference says where it lives.
         let fref = *(*(*ex).vmctx).funcs.add(func as usize);
@@ -1016,6 +1213,10 @@ executor! {
         next!()
     }
     Br { offset } => {
+        jump!(offset)
+    }
+    IncBr { step, lhs, offset } => {
+        increment!(lhs, step);
         jump!(offset)
     }
     BrIfNez { src, offset } => {
@@ -1556,6 +1757,53 @@ executor! {
     }
     Copy { dst, src } => {
         set!(dst, slot!(src));
+        next!()
+    }
+    I32ShlImmAdd { dst, lhs, imm } => {
+        let a = i32_of!(lhs);
+        let v = a.wrapping_shl(imm as u32);
+        paired!(dst, v, (lhs, a), I32AddAcc, |x| x.wrapping_add(v))
+    }
+    I32ShlImmXor { dst, lhs, imm } => {
+        let a = i32_of!(lhs);
+        let v = a.wrapping_shl(imm as u32);
+        paired!(dst, v, (lhs, a), I32XorAcc, |x| x ^ v)
+    }
+    I32ShrUImmXor { dst, lhs, imm } => {
+        let a = i32_of!(lhs);
+        let v = (a as u32).wrapping_shr(imm as u32) as i32;
+        paired!(dst, v, (lhs, a), I32XorAcc, |x| x ^ v)
+    }
+    I32MulAdd { dst, lhs, rhs } => {
+        let a = i32_of!(lhs);
+        let v = a.wrapping_mul(i32_of!(rhs));
+        paired!(dst, v, (lhs, a), I32AddAcc, |x| x.wrapping_add(v))
+    }
+    I32ShlImmAddAcc { dst, lhs, imm } => {
+        let a = acc as u32 as i32;
+        let v = a.wrapping_shl(imm as u32);
+        paired!(dst, v, (lhs, a), I32AddAcc, |x| x.wrapping_add(v))
+    }
+    I32ShlImmXorAcc { dst, lhs, imm } => {
+        let a = acc as u32 as i32;
+        let v = a.wrapping_shl(imm as u32);
+        paired!(dst, v, (lhs, a), I32XorAcc, |x| x ^ v)
+    }
+    I32ShrUImmXorAcc { dst, lhs, imm } => {
+        let a = acc as u32 as i32;
+        let v = (a as u32).wrapping_shr(imm as u32) as i32;
+        paired!(dst, v, (lhs, a), I32XorAcc, |x| x ^ v)
+    }
+    I32MulAddAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        let a = i32_of!(lhs);
+        let v = a.wrapping_mul(acc as u32 as i32);
+        paired!(dst, v, (lhs, a), I32AddAcc, |x| x.wrapping_add(v))
+    }
+    Copy2 { dst, src } => {
+        let (lo, hi) = (slot!(src), slot!(src + 1));
+        slot!(dst) = lo;
+        slot!(dst + 1) = hi;
         next!()
     }
     Const32 { dst, value } => {
@@ -2604,8 +2852,7 @@ executor! {
     }
     V128Load32Splat { dst, addr, offset } => {
         let p = ea!(addr, offset, size_of::<u32>() as u64);
-        let v = ptr::read_unaligned(p as *const u32);
-        set_v128!(dst, simd::i32x4_splat(u64::from(v)));
+        store_splat32(fp.add(dst as usize), ptr::read_unaligned(p as *const u32));
         next!()
     }
     V128Load64Splat { dst, addr, offset } => {
@@ -2767,7 +3014,7 @@ executor! {
         next!()
     }
     I32x4Splat { dst, src } => {
-        set_v128!(dst, simd::i32x4_splat(slot!(src)));
+        store_splat32(fp.add(dst as usize), slot!(src) as u32);
         next!()
     }
     I64x2Splat { dst, src } => {
@@ -2775,7 +3022,7 @@ executor! {
         next!()
     }
     F32x4Splat { dst, src } => {
-        set_v128!(dst, simd::i32x4_splat(slot!(src)));
+        store_splat32(fp.add(dst as usize), slot!(src) as u32);
         next!()
     }
     F64x2Splat { dst, src } => {
@@ -2783,7 +3030,7 @@ executor! {
         next!()
     }
     I8x16Eq { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i8x16_eq(v128!(lhs), v128!(rhs)));
+        set_v128!(dst, simd::fast::i8x16_eq(v128!(lhs), v128!(rhs)));
         next!()
     }
     I8x16Ne { dst, lhs, rhs } => {
@@ -2799,7 +3046,7 @@ executor! {
         next!()
     }
     I8x16GtS { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i8x16_gt_s(v128!(lhs), v128!(rhs)));
+        set_v128!(dst, simd::fast::i8x16_gt_s(v128!(lhs), v128!(rhs)));
         next!()
     }
     I8x16GtU { dst, lhs, rhs } => {
@@ -3048,7 +3295,7 @@ executor! {
         next!()
     }
     I8x16Add { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i8x16_add(v128!(lhs), v128!(rhs)));
+        set_v128!(dst, simd::fast::i8x16_add(v128!(lhs), v128!(rhs)));
         next!()
     }
     I8x16AddSatS { dst, lhs, rhs } => {
@@ -3056,11 +3303,11 @@ executor! {
         next!()
     }
     I8x16AddSatU { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i8x16_add_sat_u(v128!(lhs), v128!(rhs)));
+        set_v128!(dst, simd::fast::i8x16_add_sat_u(v128!(lhs), v128!(rhs)));
         next!()
     }
     I8x16Sub { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i8x16_sub(v128!(lhs), v128!(rhs)));
+        set_v128!(dst, simd::fast::i8x16_sub(v128!(lhs), v128!(rhs)));
         next!()
     }
     I8x16SubSatS { dst, lhs, rhs } => {
@@ -3068,7 +3315,7 @@ executor! {
         next!()
     }
     I8x16SubSatU { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i8x16_sub_sat_u(v128!(lhs), v128!(rhs)));
+        set_v128!(dst, simd::fast::i8x16_sub_sat_u(v128!(lhs), v128!(rhs)));
         next!()
     }
     I8x16MinS { dst, lhs, rhs } => {
@@ -3096,7 +3343,7 @@ executor! {
         next!()
     }
     I16x8ExtAddPairwiseI8x16U { dst, src } => {
-        set_v128!(dst, simd::i16x8_extadd_pairwise_i8x16_u(v128!(src)));
+        set_v128!(dst, simd::fast::i16x8_extadd_pairwise_i8x16_u(v128!(src)));
         next!()
     }
     I16x8Abs { dst, src } => {
@@ -3144,7 +3391,7 @@ executor! {
         next!()
     }
     I16x8Shl { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i16x8_shl(v128!(lhs), slot!(rhs) as u32));
+        set_v128!(dst, simd::fast::i16x8_shl(v128!(lhs), slot!(rhs) as u32));
         next!()
     }
     I16x8ShrS { dst, lhs, rhs } => {
@@ -3152,11 +3399,11 @@ executor! {
         next!()
     }
     I16x8ShrU { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i16x8_shr_u(v128!(lhs), slot!(rhs) as u32));
+        set_v128!(dst, simd::fast::i16x8_shr_u(v128!(lhs), slot!(rhs) as u32));
         next!()
     }
     I16x8Add { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i16x8_add(v128!(lhs), v128!(rhs)));
+        set_v128!(dst, simd::fast::i16x8_add(v128!(lhs), v128!(rhs)));
         next!()
     }
     I16x8AddSatS { dst, lhs, rhs } => {
@@ -3224,7 +3471,7 @@ executor! {
         next!()
     }
     I32x4ExtAddPairwiseI16x8U { dst, src } => {
-        set_v128!(dst, simd::i32x4_extadd_pairwise_i16x8_u(v128!(src)));
+        set_v128!(dst, simd::fast::i32x4_extadd_pairwise_i16x8_u(v128!(src)));
         next!()
     }
     I32x4Abs { dst, src } => {
@@ -3272,7 +3519,7 @@ executor! {
         next!()
     }
     I32x4Add { dst, lhs, rhs } => {
-        set_v128!(dst, simd::i32x4_add(v128!(lhs), v128!(rhs)));
+        set_v128!(dst, simd::fast::i32x4_add(v128!(lhs), v128!(rhs)));
         next!()
     }
     I32x4Sub { dst, lhs, rhs } => {
@@ -3570,6 +3817,16 @@ executor! {
     I32x4RelaxedTruncF64x2UZero { dst, src } => {
         set_v128!(dst, simd::i32x4_trunc_sat_f64x2_u_zero(v128!(src)));
         next!()
+    }
+    F32x4MulAdd { dst, lhs, rhs } => {
+        let (addend, _, product_first) = extra!();
+        let product = simd::f32x4_mul(v128!(lhs), v128!(rhs));
+        if product_first == 0 {
+            set_v128!(dst, simd::f32x4_add(v128!(addend), product));
+        } else {
+            set_v128!(dst, simd::f32x4_add(product, v128!(addend)));
+        }
+        next_n!(2)
     }
     F32x4RelaxedMadd { dst, lhs, rhs } => {
         let (third, _, _) = extra!();

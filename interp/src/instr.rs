@@ -68,6 +68,9 @@ macro_rules! for_each_instr {
             ConsumeFuel { amount: u32 };
             /// Unconditional branch.
             Br { @offset: i32 };
+            /// `lhs += step` (i32, wrapping), then branch unconditionally (a loop's `x += k;
+            /// br $loop`).
+            IncBr { step: i16, lhs: Slot, @offset: i32 };
             /// Branch when `src != 0` (32-bit test).
             BrIfNez { src: Slot, @offset: i32 } negate(BrIfEqz);
             /// Branch when `src == 0` (32-bit test).
@@ -181,6 +184,9 @@ macro_rules! for_each_instr {
             ReturnSlot { src: Slot };
             /// Write `value` to `fp[0]`, then return.
             ReturnImm { value: u64 };
+            /// `(fp[0], fp[1]) = (lo, hi)` (both read first), then return: two one-slot
+            /// results. Never `lo == 1 && hi == 0` (a swap).
+            Return2 { lo: Slot, hi: Slot };
             /// Call function `func` of this instance; its frame (and arguments) start at slot `args`.
             Call { func: u32, args: Slot };
             /// Call through table `Extra.a` entry `index`, expecting module type `type_index`; the
@@ -192,6 +198,37 @@ macro_rules! for_each_instr {
             // ---- moves, constants, select ----
             /// `dst = src`
             Copy { @dst: Slot, src: Slot };
+            /// `(dst, dst + 1) = (src, src + 1)`, both read before either is written: two
+            /// one-slot copies in one (the translator fuses a pair of `Copy`s that this
+            /// equals). Leaves no accumulator.
+            Copy2 { @dst: Slot, src: Slot };
+            /// `f32x4.mul` then `f32x4.add` in one: `dst = Extra.a + lhs * rhs` if `Extra.c`
+            /// is 0, else `dst = lhs * rhs + Extra.a` (the sum's operands in wasm's order).
+            /// `Extra.b` is the slot the product had before the fusion, where the machine-code
+            /// tiers may compute it (nothing reads it afterwards). A translator fusion, listed
+            /// here because the SIMD part of the list maps each entry to a wasm operator.
+            F32x4MulAdd { @dst: Slot, lhs: Slot, rhs: Slot };
+            // ---- pair fusions: the first instruction of a pair, with the second left as
+            // it is right after it (an `I32Add`/`I32Xor` or its `Acc` form, reading `dst` as
+            // its `rhs`). The interpreter runs both at once and skips the second; `dst`, a
+            // temporary nothing else reads, is then not written. Machine-code tiers compile
+            // the first like its plain form and the second as usual.
+            /// `I32ShlImm`, paired with an `I32Add`.
+            I32ShlImmAdd { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShlImm`, paired with an `I32Xor`.
+            I32ShlImmXor { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShrUImm`, paired with an `I32Xor`.
+            I32ShrUImmXor { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32Mul`, paired with an `I32Add`.
+            I32MulAdd { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32ShlImmAdd`, `lhs` the accumulator.
+            I32ShlImmAddAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShlImmXor`, `lhs` the accumulator.
+            I32ShlImmXorAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShrUImmXor`, `lhs` the accumulator.
+            I32ShrUImmXorAcc { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32MulAdd`, `rhs` the accumulator.
+            I32MulAddAcc { @dst: Slot, lhs: Slot, rhs: Slot };
             /// `dst = value` (a 32-bit value, zero-extended).
             Const32 { @dst: Slot, value: u32 };
             /// `dst = value`

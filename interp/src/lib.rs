@@ -65,6 +65,15 @@ impl InterpModule {
             .as_deref()
     }
 
+    /// The bytecode of defined function `func` if it was translated (without translating).
+    #[inline(always)]
+    pub fn compiled_if_translated(&self, func: DefinedFuncIdx) -> Option<&CompiledFunc> {
+        match self.funcs.get(func.index())?.get() {
+            Some(Ok(f)) => Some(f),
+            _ => None,
+        }
+    }
+
     /// Every function translated so far (in function-index order).
     pub fn translated(&self) -> impl Iterator<Item = &CompiledFunc> {
         self.funcs

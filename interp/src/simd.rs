@@ -2,8 +2,10 @@
 //! least significant bits, wasm's little-endian lane order).
 //!
 //! Each operation is a small `#[inline(always)]` function, written lane by lane in portable
-//! Rust: LLVM turns the loops into SSE instructions (the interpreter's handlers are built
-//! optimized), so no `unsafe` intrinsics are needed and other hosts get the same results.
+//! Rust: LLVM turns most of them into SSE instructions (the interpreter's handlers are built
+//! optimized), and other hosts get the same results. The few integer operations it computes
+//! lane by lane in general-purpose registers instead have SSE2 versions in [`fast`] (x86-64
+//! only, checked against the portable definitions by a test), which the handlers call.
 //! Lanes are viewed through [`Lanes`], a transmute between `u128` and the lane array.
 //!
 //! Float results follow the host's IEEE arithmetic (on x86-64 the same SSE instructions the
@@ -85,8 +87,9 @@ macro_rules! mask {
 // ---- lane-wise integer operations ----
 
 macro_rules! int_binary {
-    ($($name:ident: [$t:ty; $n:literal], |$a:ident, $b:ident| $e:expr;)*) => {$(
+    ($($(#[$m:meta])* $name:ident: [$t:ty; $n:literal], |$a:ident, $b:ident| $e:expr;)*) => {$(
         #[doc = concat!("`", stringify!($name), "`")]
+        $(#[$m])*
         #[inline(always)]
         pub(crate) fn $name(x: u128, y: u128) -> u128 {
             zip::<$t, $n>(x, y, |$a, $b| $e)
@@ -95,27 +98,34 @@ macro_rules! int_binary {
 }
 
 int_binary! {
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "x86-64 uses fast::i8x16_add"))]
     i8x16_add: [i8; 16], |a, b| a.wrapping_add(b);
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "x86-64 uses fast::i8x16_sub"))]
     i8x16_sub: [i8; 16], |a, b| a.wrapping_sub(b);
     i8x16_add_sat_s: [i8; 16], |a, b| a.saturating_add(b);
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "x86-64 uses fast::i8x16_add_sat_u"))]
     i8x16_add_sat_u: [u8; 16], |a, b| a.saturating_add(b);
     i8x16_sub_sat_s: [i8; 16], |a, b| a.saturating_sub(b);
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "x86-64 uses fast::i8x16_sub_sat_u"))]
     i8x16_sub_sat_u: [u8; 16], |a, b| a.saturating_sub(b);
     i8x16_min_s: [i8; 16], |a, b| a.min(b);
     i8x16_min_u: [u8; 16], |a, b| a.min(b);
     i8x16_max_s: [i8; 16], |a, b| a.max(b);
     i8x16_max_u: [u8; 16], |a, b| a.max(b);
     i8x16_avgr_u: [u8; 16], |a, b| ((u16::from(a) + u16::from(b) + 1) >> 1) as u8;
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "x86-64 uses fast::i8x16_eq"))]
     i8x16_eq: [i8; 16], |a, b| mask!(a == b, i8);
     i8x16_ne: [i8; 16], |a, b| mask!(a != b, i8);
     i8x16_lt_s: [i8; 16], |a, b| mask!(a < b, i8);
     i8x16_lt_u: [u8; 16], |a, b| mask!(a < b, u8);
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "x86-64 uses fast::i8x16_gt_s"))]
     i8x16_gt_s: [i8; 16], |a, b| mask!(a > b, i8);
     i8x16_gt_u: [u8; 16], |a, b| mask!(a > b, u8);
     i8x16_le_s: [i8; 16], |a, b| mask!(a <= b, i8);
     i8x16_le_u: [u8; 16], |a, b| mask!(a <= b, u8);
     i8x16_ge_s: [i8; 16], |a, b| mask!(a >= b, i8);
     i8x16_ge_u: [u8; 16], |a, b| mask!(a >= b, u8);
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "x86-64 uses fast::i16x8_add"))]
     i16x8_add: [i16; 8], |a, b| a.wrapping_add(b);
     i16x8_sub: [i16; 8], |a, b| a.wrapping_sub(b);
     i16x8_mul: [i16; 8], |a, b| a.wrapping_mul(b);
@@ -139,6 +149,7 @@ int_binary! {
     i16x8_le_u: [u16; 8], |a, b| mask!(a <= b, u16);
     i16x8_ge_s: [i16; 8], |a, b| mask!(a >= b, i16);
     i16x8_ge_u: [u16; 8], |a, b| mask!(a >= b, u16);
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "x86-64 uses fast::i32x4_add"))]
     i32x4_add: [i32; 4], |a, b| a.wrapping_add(b);
     i32x4_sub: [i32; 4], |a, b| a.wrapping_sub(b);
     i32x4_mul: [i32; 4], |a, b| a.wrapping_mul(b);
@@ -198,8 +209,9 @@ int_unary! {
 
 /// Shifts: the count is taken modulo the lane width.
 macro_rules! shifts {
-    ($($name:ident: [$t:ty; $n:literal], $op:ident;)*) => {$(
+    ($($(#[$m:meta])* $name:ident: [$t:ty; $n:literal], $op:ident;)*) => {$(
         #[doc = concat!("`", stringify!($name), "` (count modulo the lane width)")]
+        $(#[$m])*
         #[inline(always)]
         pub(crate) fn $name(x: u128, count: u32) -> u128 {
             let count = count % <$t>::BITS;
@@ -212,8 +224,10 @@ shifts! {
     i8x16_shl: [i8; 16], wrapping_shl;
     i8x16_shr_s: [i8; 16], wrapping_shr;
     i8x16_shr_u: [u8; 16], wrapping_shr;
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "x86-64 uses fast::i16x8_shl"))]
     i16x8_shl: [i16; 8], wrapping_shl;
     i16x8_shr_s: [i16; 8], wrapping_shr;
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "x86-64 uses fast::i16x8_shr_u"))]
     i16x8_shr_u: [u16; 8], wrapping_shr;
     i32x4_shl: [i32; 4], wrapping_shl;
     i32x4_shr_s: [i32; 4], wrapping_shr;
@@ -340,8 +354,9 @@ extmul! {
 
 /// `extadd_pairwise`: adjacent lanes, widened and added.
 macro_rules! extadd_pairwise {
-    ($($name:ident: [$from:ty; $n:literal] => [$to:ty; $m:literal];)*) => {$(
+    ($($(#[$attr:meta])* $name:ident: [$from:ty; $n:literal] => [$to:ty; $m:literal];)*) => {$(
         #[doc = concat!("`", stringify!($name), "`")]
+        $(#[$attr])*
         #[inline(always)]
         pub(crate) fn $name(x: u128) -> u128 {
             let a = <[$from; $n]>::of(x);
@@ -353,8 +368,10 @@ macro_rules! extadd_pairwise {
 
 extadd_pairwise! {
     i16x8_extadd_pairwise_i8x16_s: [i8; 16] => [i16; 8];
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "x86-64 uses fast::i16x8_extadd_pairwise_i8x16_u"))]
     i16x8_extadd_pairwise_i8x16_u: [u8; 16] => [u16; 8];
     i32x4_extadd_pairwise_i16x8_s: [i16; 8] => [i32; 4];
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "x86-64 uses fast::i32x4_extadd_pairwise_i16x8_u"))]
     i32x4_extadd_pairwise_i16x8_u: [u16; 8] => [u32; 4];
 }
 
@@ -591,7 +608,12 @@ pub(crate) fn i16x8_splat(v: u64) -> u128 {
     u128::from(v as u16) * 0x0001_0001_0001_0001_0001_0001_0001_0001
 }
 
-/// `i32x4.splat` (also `f32x4.splat`, on bits).
+/// `i32x4.splat` (also `f32x4.splat`, on bits). (x86-64 builds splat in an SSE register
+/// instead: `crate::exec::store_splat32`.)
+#[cfg_attr(
+    target_arch = "x86_64",
+    allow(dead_code, reason = "x86-64 uses store_splat32 (tests still use this)")
+)]
 #[inline(always)]
 pub(crate) fn i32x4_splat(v: u64) -> u128 {
     u128::from(v as u32) * 0x0000_0001_0000_0001_0000_0001_0000_0001
@@ -722,9 +744,149 @@ pub(crate) fn i32x4_relaxed_dot_i8x16_i7x16_add_s(x: u128, y: u128, c: u128) -> 
     .bits()
 }
 
+/// Integer operations that LLVM does not turn into SSE instructions from their portable
+/// definitions above (it computes them lane by lane in general-purpose registers, and stores
+/// the result as two 8-byte halves that the next 16-byte load cannot be forwarded from): on
+/// x86-64 they use the SSE2 instruction for the operation, elsewhere the portable definition.
+/// Both compute the same lanes (`tests::fast_agrees_with_portable`).
+pub(crate) mod fast {
+    #[cfg(target_arch = "x86_64")]
+    use std::arch::x86_64::*;
+
+    /// Defines `$name(x, y)` as SSE2 `$sse(x, y)` on x86-64, else as the portable `$name`.
+    macro_rules! binary {
+        ($($name:ident => $sse:ident;)*) => {$(
+            #[doc = concat!("`", stringify!($name), "`")]
+            #[inline(always)]
+            pub(crate) fn $name(x: u128, y: u128) -> u128 {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: SSE2 is part of x86-64; `u128` and `__m128i` are 16 plain bytes.
+                unsafe {
+                    std::mem::transmute::<__m128i, u128>($sse(
+                        std::mem::transmute::<u128, __m128i>(x),
+                        std::mem::transmute::<u128, __m128i>(y),
+                    ))
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                super::$name(x, y)
+            }
+        )*};
+    }
+
+    binary! {
+        i8x16_add => _mm_add_epi8;
+        i8x16_sub => _mm_sub_epi8;
+        i8x16_add_sat_u => _mm_adds_epu8;
+        i8x16_sub_sat_u => _mm_subs_epu8;
+        i8x16_eq => _mm_cmpeq_epi8;
+        i8x16_gt_s => _mm_cmpgt_epi8;
+        i16x8_add => _mm_add_epi16;
+        i32x4_add => _mm_add_epi32;
+    }
+
+    /// Defines `$name(x, count)`, a shift by `count` modulo `$bits`, as SSE2 `$sse` on
+    /// x86-64, else as the portable `$name`.
+    macro_rules! shift {
+        ($($name:ident => $sse:ident, $bits:literal;)*) => {$(
+            #[doc = concat!("`", stringify!($name), "` (count modulo the lane width)")]
+            #[inline(always)]
+            pub(crate) fn $name(x: u128, count: u32) -> u128 {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: as in `binary!`.
+                unsafe {
+                    let count = _mm_cvtsi32_si128((count % $bits) as i32);
+                    std::mem::transmute::<__m128i, u128>($sse(
+                        std::mem::transmute::<u128, __m128i>(x),
+                        count,
+                    ))
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                super::$name(x, count)
+            }
+        )*};
+    }
+
+    shift! {
+        i16x8_shl => _mm_sll_epi16, 16;
+        i16x8_shr_u => _mm_srl_epi16, 16;
+    }
+
+    /// `i16x8.extadd_pairwise_i8x16_u`: each 16-bit lane's low byte plus its high byte.
+    #[inline(always)]
+    pub(crate) fn i16x8_extadd_pairwise_i8x16_u(x: u128) -> u128 {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as in `binary!`.
+        unsafe {
+            let v = std::mem::transmute::<u128, __m128i>(x);
+            let low = _mm_and_si128(v, _mm_set1_epi16(0xff));
+            std::mem::transmute::<__m128i, u128>(_mm_add_epi16(low, _mm_srli_epi16(v, 8)))
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        super::i16x8_extadd_pairwise_i8x16_u(x)
+    }
+
+    /// `i32x4.extadd_pairwise_i16x8_u`: each 32-bit lane's low half plus its high half.
+    #[inline(always)]
+    pub(crate) fn i32x4_extadd_pairwise_i16x8_u(x: u128) -> u128 {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as in `binary!`.
+        unsafe {
+            let v = std::mem::transmute::<u128, __m128i>(x);
+            let low = _mm_and_si128(v, _mm_set1_epi32(0xffff));
+            std::mem::transmute::<__m128i, u128>(_mm_add_epi32(low, _mm_srli_epi32(v, 16)))
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        super::i32x4_extadd_pairwise_i16x8_u(x)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `fast` operations compute what their portable definitions do.
+    #[test]
+    fn fast_agrees_with_portable() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut value = || {
+            let v = u128::from(next()) | (u128::from(next()) << 64);
+            // Some lanes at the edges (0, 0x7f.., 0x80.., 0xff..).
+            match next() % 4 {
+                0 => v & 0x00ff_7f80_ff00_807f_0001_fffe_8000_7fff,
+                1 => v | 0x8080_8080_0000_0000_ffff_0000_7f7f_0101,
+                _ => v,
+            }
+        };
+        for _ in 0..2000 {
+            let (x, y) = (value(), value());
+            assert_eq!(fast::i8x16_add(x, y), i8x16_add(x, y));
+            assert_eq!(fast::i8x16_sub(x, y), i8x16_sub(x, y));
+            assert_eq!(fast::i8x16_add_sat_u(x, y), i8x16_add_sat_u(x, y));
+            assert_eq!(fast::i8x16_sub_sat_u(x, y), i8x16_sub_sat_u(x, y));
+            assert_eq!(fast::i8x16_eq(x, y), i8x16_eq(x, y));
+            assert_eq!(fast::i8x16_eq(x, x), i8x16_eq(x, x));
+            assert_eq!(fast::i8x16_gt_s(x, y), i8x16_gt_s(x, y));
+            assert_eq!(fast::i16x8_add(x, y), i16x8_add(x, y));
+            assert_eq!(fast::i32x4_add(x, y), i32x4_add(x, y));
+            let count = (y as u32) % 40;
+            assert_eq!(fast::i16x8_shl(x, count), i16x8_shl(x, count));
+            assert_eq!(fast::i16x8_shr_u(x, count), i16x8_shr_u(x, count));
+            assert_eq!(
+                fast::i16x8_extadd_pairwise_i8x16_u(x),
+                i16x8_extadd_pairwise_i8x16_u(x)
+            );
+            assert_eq!(
+                fast::i32x4_extadd_pairwise_i16x8_u(x),
+                i32x4_extadd_pairwise_i16x8_u(x)
+            );
+        }
+    }
 
     fn i32x4(l: [i32; 4]) -> u128 {
         l.bits()

@@ -16,14 +16,24 @@
 //! - `local.set` right after the instruction that computed its value retargets that
 //!   instruction's `dst` (no copy), unless a label sits in between.
 //! - A comparison followed by `br_if`/`if` becomes one compare-and-branch instruction, and
-//!   a loop counter's `x += step` right before it joins it (`IncBrIf..`).
-//! - A final linear pass (`use_accumulator`) rewrites instructions that read the result of
-//!   the instruction right before them (not at a branch target) into accumulator forms.
+//!   a loop counter's `x += step` right before it joins it (`IncBrIf..`), as it joins a
+//!   `br` back to a loop (`IncBr`).
+//! - Peephole fusions as instructions are emitted, each only when no label lies between the
+//!   instructions it joins: two one-slot copies between neighbouring slot pairs become one
+//!   `Copy2`; a shift or multiply and the `i32.add`/`i32.xor` reading its result become a
+//!   *pair* (`I32ShlImmAdd` and its siblings: the first instruction changes opcode, the second
+//!   stays, the interpreter runs both in one dispatch); `f32x4.mul` and the `f32x4.add` of
+//!   its product become `F32x4MulAdd`; a scalar load splatted becomes the load-and-splat.
+//! - Final linear passes: `thread_returns` replaces a forward `Br` to a return by that return
+//!   (and a `Copy` into the returned slot by a return of its source), then `use_accumulator`
+//!   rewrites instructions that read the result of the instruction right before them (not at
+//!   a branch target) into accumulator forms.
 //!
 //! Invariants the executor relies on: every slot an instruction names is below `frame_size`
 //! (for a `v128`, both of its slots); branch offsets stay inside the function; every `BrTable`
 //! is followed by its `len + 1` `Br`s, and every instruction documented as reading `Extra` is
-//! followed by one.
+//! followed by one; a pair fusion's first instruction is followed by its second (no branch
+//! lands between them).
 
 use tierup_abi::metering::{self, FuelPlan};
 use tierup_abi::{DefinedFuncIdx, FuncIdx, FuncType, ModuleInfo, TrapCode, ValType};
@@ -285,6 +295,7 @@ fn translate_inner(
             )));
         }
     }
+    thread_returns(&mut t.code);
     use_accumulator(&mut t.code, &t.loops);
     let frame_size = (t.base as usize + t.max_height)
         .max(ty.result_slots())
@@ -589,12 +600,38 @@ impl Translator<'_> {
     }
 
     /// Emits the copy of a one-slot or (`wide`) two-slot value.
+    ///
+    /// Two one-slot copies in a row between two pairs of neighbouring slots become one
+    /// [`Instr::Copy2`] (a parallel copy) when doing them one after the other gives the same
+    /// result (the first does not write what the second reads) and no label lies between.
     fn copy(&mut self, dst: Slot, src: Slot, wide: bool) {
         if wide {
             self.emit(Instr::Copy128 { dst, src });
-        } else {
-            self.emit(Instr::Copy { dst, src });
+            return;
         }
+        let at = self.code.len();
+        if at > 0
+            && self.last_label < at
+            && let Instr::Copy {
+                dst: prev_dst,
+                src: prev_src,
+            } = self.code[at - 1]
+            && prev_dst != src
+        {
+            let pair = if dst == prev_dst.wrapping_add(1) && src == prev_src.wrapping_add(1) {
+                Some((prev_dst, prev_src))
+            } else if prev_dst == dst.wrapping_add(1) && prev_src == src.wrapping_add(1) {
+                Some((dst, src))
+            } else {
+                None
+            };
+            if let Some((dst, src)) = pair {
+                self.code[at - 1] = Instr::Copy2 { dst, src };
+                self.last_def = None;
+                return;
+            }
+        }
+        self.emit(Instr::Copy { dst, src });
     }
 
     /// Writes entry `e` into slot `dst` (if it is not already there).
@@ -775,6 +812,59 @@ impl Translator<'_> {
         let l = self.slot_of(lhs);
         let r = self.slot_of(rhs);
         self.emit_def(make(dst, l, r));
+        self.fuse_pair();
+    }
+
+    /// Makes the last two instructions a pair fusion (see `Instr::I32ShlImmAdd`) when the
+    /// last is an `I32Add`/`I32Xor` reading the temporary that the one before it (an
+    /// `I32ShlImm`, `I32ShrUImm` or `I32Mul`) just wrote, with no label between them. The
+    /// second's operands are swapped if needed so that it reads that temporary as `rhs`.
+    fn fuse_pair(&mut self) {
+        use Instr as I;
+        let n = self.code.len();
+        if n < 2 || self.last_label >= n - 1 {
+            return;
+        }
+        let (dst, lhs, rhs, add) = match self.code[n - 1] {
+            I::I32Add { dst, lhs, rhs } => (dst, lhs, rhs, true),
+            I::I32Xor { dst, lhs, rhs } => (dst, lhs, rhs, false),
+            _ => return,
+        };
+        let first = self.code[n - 2];
+        let temp = match first {
+            I::I32ShlImm { dst, .. } | I::I32ShrUImm { dst, .. } | I::I32Mul { dst, .. } => dst,
+            _ => return,
+        };
+        // A temporary (a local could be read again), read once by the second.
+        if temp < self.base || lhs == rhs {
+            return;
+        }
+        let other = match (lhs == temp, rhs == temp) {
+            (false, true) => lhs,
+            (true, false) => rhs,
+            _ => return,
+        };
+        let fused = match (first, add) {
+            (I::I32ShlImm { dst, lhs, imm }, true) => I::I32ShlImmAdd { dst, lhs, imm },
+            (I::I32ShlImm { dst, lhs, imm }, false) => I::I32ShlImmXor { dst, lhs, imm },
+            (I::I32ShrUImm { dst, lhs, imm }, false) => I::I32ShrUImmXor { dst, lhs, imm },
+            (I::I32Mul { dst, lhs, rhs }, true) => I::I32MulAdd { dst, lhs, rhs },
+            _ => return,
+        };
+        self.code[n - 2] = fused;
+        self.code[n - 1] = if add {
+            I::I32Add {
+                dst,
+                lhs: other,
+                rhs: temp,
+            }
+        } else {
+            I::I32Xor {
+                dst,
+                lhs: other,
+                rhs: temp,
+            }
+        };
     }
 
     /// A load whose result is a `v128` when `wide`.
@@ -907,9 +997,45 @@ impl Translator<'_> {
                 self.emit(instr);
             }
             _ => {
+                // Two one-slot results in locals or temporaries: one `Return2` (a parallel
+                // copy, so no result needs moving out of the way first), unless they swap
+                // slots 0 and 1.
+                if n == 2
+                    && let [a, b] = self.stack[self.stack.len() - 2..]
+                    && !a.wide
+                    && !b.wide
+                    && let (Some(lo), Some(hi)) = (self.slot_if_placed(a), self.slot_if_placed(b))
+                    && !(lo == 1 && hi == 0)
+                {
+                    self.emit(Instr::Return2 { lo, hi });
+                    return;
+                }
+                let start = self.code.len();
                 self.copy_return_values();
-                self.emit(Instr::Return {});
+                // Two one-slot results copied last by one `Copy2`: it returns too.
+                let end = self.code.len();
+                if end > start
+                    && let Instr::Copy2 { dst: 0, src } = self.code[end - 1]
+                {
+                    self.code[end - 1] = Instr::Return2 {
+                        lo: src,
+                        hi: src + 1,
+                    };
+                    self.last_def = None;
+                } else {
+                    self.emit(Instr::Return {});
+                }
             }
+        }
+    }
+
+    /// The slot entry `e` can be read from without emitting anything (a local or a
+    /// temporary; `None` for a constant).
+    fn slot_if_placed(&self, e: Entry) -> Option<Slot> {
+        match e.op {
+            Operand::Local(l) => Some(self.locals.slot(l)),
+            Operand::Temp => Some(self.base + e.slot),
+            Operand::Const(_) | Operand::ConstV128(_) => None,
         }
     }
 
@@ -920,6 +1046,21 @@ impl Translator<'_> {
         match self.control[idx].kind {
             FrameKind::Func => unreachable!("branches to the function frame are returns"),
             FrameKind::Loop { header } => {
+                // `x += k` right before (no label between) joins the back-edge.
+                if at > 0
+                    && self.last_label < at
+                    && let Instr::I32AddImm { dst, lhs, imm } = self.code[at - 1]
+                    && dst == lhs
+                    && let Ok(step) = i16::try_from(imm)
+                {
+                    self.code[at - 1] = Instr::IncBr {
+                        step,
+                        lhs,
+                        offset: header as i32 - (at as i32 - 1),
+                    };
+                    self.last_def = None;
+                    return;
+                }
                 self.emit(Instr::Br {
                     offset: header as i32 - at as i32,
                 });
@@ -1661,6 +1802,15 @@ impl Translator<'_> {
     fn simd_op(&mut self, op: &Operator<'_>) -> Result<(), TranslateError> {
         use Instr as I;
         use Operator as O;
+        let fused = match op {
+            O::I32x4Splat | O::F32x4Splat => self.fuse_load_splat(false),
+            O::I64x2Splat | O::F64x2Splat => self.fuse_load_splat(true),
+            O::F32x4Add => self.fuse_mul_add(),
+            _ => false,
+        };
+        if fused {
+            return Ok(());
+        }
         if let Some(lowering) = simd_lowering(op) {
             match lowering {
                 SimdLowering::Unary(make) => self.unary_as(make, true),
@@ -1820,6 +1970,90 @@ impl Translator<'_> {
         self.emit_def(make(dst, table, src));
     }
 
+    /// The instruction that just computed the operand on top of the stack into its
+    /// temporary (no label since): its index.
+    fn top_just_computed(&self) -> Option<usize> {
+        let top = self.stack.last()?;
+        let at = self.last_def?;
+        (top.op == Operand::Temp && at + 1 == self.code.len()).then_some(at)
+    }
+
+    /// A splat of a value that was just loaded becomes the load-and-splat (`wide`: of 64
+    /// bits, else of 32): the same access, so the same trap. Returns whether it did.
+    fn fuse_load_splat(&mut self, wide: bool) -> bool {
+        let Some(at) = self.top_just_computed() else {
+            return false;
+        };
+        let temp = self.base + self.stack[self.stack.len() - 1].slot;
+        let fused = match self.code[at] {
+            Instr::I32Load { dst, addr, offset } | Instr::F32Load { dst, addr, offset }
+                if !wide && dst == temp =>
+            {
+                Instr::V128Load32Splat { dst, addr, offset }
+            }
+            Instr::I64Load { dst, addr, offset } | Instr::F64Load { dst, addr, offset }
+                if wide && dst == temp =>
+            {
+                Instr::V128Load64Splat { dst, addr, offset }
+            }
+            _ => return false,
+        };
+        // The splat's result takes the loaded value's temporary (its first slot).
+        self.pop();
+        debug_assert_eq!(self.next_temp(), temp);
+        self.code[at] = fused;
+        self.last_def = Some(at);
+        self.push(Operand::Temp, true);
+        true
+    }
+
+    /// `f32x4.add` of a product just computed (`f32x4.mul`) and a local or temporary becomes
+    /// one [`Instr::F32x4MulAdd`]. Returns whether it did.
+    fn fuse_mul_add(&mut self) -> bool {
+        let n = self.stack.len();
+        if n < 2 {
+            return false;
+        }
+        let Some(at) = self.last_def.filter(|&at| at + 1 == self.code.len()) else {
+            return false;
+        };
+        let Instr::F32x4Mul {
+            dst: product,
+            lhs,
+            rhs,
+        } = self.code[at]
+        else {
+            return false;
+        };
+        let is_product = |e: &Entry| e.op == Operand::Temp && self.base + e.slot == product;
+        let (a, b) = (self.stack[n - 2], self.stack[n - 1]);
+        let (addend, product_first) = if is_product(&b) {
+            (a, 0)
+        } else if is_product(&a) {
+            (b, 1)
+        } else {
+            return false;
+        };
+        let addend = match addend.op {
+            Operand::Local(l) => self.locals.slot(l),
+            Operand::Temp => self.base + addend.slot,
+            Operand::Const(_) | Operand::ConstV128(_) => return false,
+        };
+        self.pop();
+        self.pop();
+        let dst = self.next_temp();
+        self.code[at] = Instr::F32x4MulAdd { dst, lhs, rhs };
+        self.code.push(Instr::Extra {
+            a: addend,
+            b: product,
+            c: product_first,
+        });
+        // `local.set` may still retarget `dst` (see `Translator::local_set`).
+        self.last_def = Some(at);
+        self.push(Operand::Temp, true);
+        true
+    }
+
     /// Pops three operands into readable slots.
     fn pop3(&mut self) -> [Slot; 3] {
         let entries = self.pop_n(3);
@@ -1877,7 +2111,8 @@ impl Translator<'_> {
         if value.op == Operand::Temp
             && !mentions_local
             && let Some(at) = self.last_def
-            && at + 1 == self.code.len()
+            && (at + 1 == self.code.len()
+                || at + 2 == self.code.len() && matches!(self.code[at], Instr::F32x4MulAdd { .. }))
             && let Some(dst) = self.code[at].dst_mut()
             && *dst == temp
         {
@@ -1959,6 +2194,44 @@ fn memory_of(memarg: &MemArg) -> u32 {
     }
 }
 
+/// Replaces each forward `Br` to a return instruction by a copy of that return, and a `Copy`
+/// right before a `ReturnSlot` of its destination by a `ReturnSlot` of its source (the
+/// `then` arm of an `if` that yields the function's result: `Copy; Br` to `ReturnSlot`
+/// becomes one `ReturnSlot`). The instructions replaced keep their place (no index moves)
+/// and those after them are unchanged, so code that still reaches them behaves as before.
+/// Only the returning frame's slots above its results are skipped, which nothing reads
+/// after the return. Linear in the code's length.
+/// The entries of a `BrTable` stay `Br`s (the executor and baseline code expect them).
+fn thread_returns(code: &mut [Instr]) {
+    let mut table_entries_end = 0;
+    for i in 0..code.len() {
+        if let Instr::BrTable { len, .. } = code[i] {
+            table_entries_end = i + 2 + len as usize;
+        }
+        if let Instr::Br { offset } = code[i]
+            && i >= table_entries_end
+            && offset > 0
+            && let Some(&target) = code.get(i + offset as usize)
+            && matches!(
+                target,
+                Instr::Return {}
+                    | Instr::ReturnSlot { .. }
+                    | Instr::ReturnImm { .. }
+                    | Instr::Return2 { .. }
+            )
+        {
+            code[i] = target;
+        }
+        if i > 0
+            && let Instr::ReturnSlot { src } = code[i]
+            && let Instr::Copy { dst, src: from } = code[i - 1]
+            && dst == src
+        {
+            code[i - 1] = Instr::ReturnSlot { src: from };
+        }
+    }
+}
+
 /// Rewrites each instruction that reads the result of the instruction right before it into
 /// its accumulator form (`..Acc`, `..AddrAcc`): the executor still holds that value in a
 /// register (its accumulator), so the operand is not reloaded from its slot. Slots are
@@ -2009,7 +2282,11 @@ fn accumulator_of(mut instr: Instr) -> Option<Slot> {
     if instr.opcode() as u16 >= Opcode::V128Load as u16
         || matches!(
             instr,
-            Instr::Copy128 { .. } | Instr::Select128 { .. } | Instr::GlobalGet128 { .. }
+            Instr::Copy128 { .. }
+                | Instr::Copy2 { .. }
+                | Instr::F32x4MulAdd { .. }
+                | Instr::Select128 { .. }
+                | Instr::GlobalGet128 { .. }
         )
     {
         return None;
@@ -2060,6 +2337,11 @@ fn with_accumulator(instr: Instr, prev: Slot) -> Option<Instr> {
             I::I32ShlImm { dst, lhs, imm } if lhs == prev => Some(I::I32ShlImmAcc { dst, lhs, imm }),
             I::I32ShrSImm { dst, lhs, imm } if lhs == prev => Some(I::I32ShrSImmAcc { dst, lhs, imm }),
             I::I32ShrUImm { dst, lhs, imm } if lhs == prev => Some(I::I32ShrUImmAcc { dst, lhs, imm }),
+            I::I32ShlImmAdd { dst, lhs, imm } if lhs == prev => Some(I::I32ShlImmAddAcc { dst, lhs, imm }),
+            I::I32ShlImmXor { dst, lhs, imm } if lhs == prev => Some(I::I32ShlImmXorAcc { dst, lhs, imm }),
+            I::I32ShrUImmXor { dst, lhs, imm } if lhs == prev => Some(I::I32ShrUImmXorAcc { dst, lhs, imm }),
+            I::I32MulAdd { dst, lhs, rhs } if rhs == prev => Some(I::I32MulAddAcc { dst, lhs, rhs }),
+            I::I32MulAdd { dst, lhs, rhs } if lhs == prev => Some(I::I32MulAddAcc { dst, lhs: rhs, rhs: lhs }),
             I::I64AddImm { dst, lhs, imm } if lhs == prev => Some(I::I64AddImmAcc { dst, lhs, imm }),
             I::I64SubImm { dst, lhs, imm } if lhs == prev => Some(I::I64SubImmAcc { dst, lhs, imm }),
             I::I64MulImm { dst, lhs, imm } if lhs == prev => Some(I::I64MulImmAcc { dst, lhs, imm }),

@@ -375,3 +375,185 @@ fn accumulator_forms_agree_in_every_tier() {
     assert_eq!(at("eqz", 1, 2), Ok(2), "1 + -1 == 0");
     assert_eq!(at("nez", 0, 0), Ok(1), "0 + 0 == 0");
 }
+
+/// A module whose functions have the shapes of the interpreter's newer fusions: pair fusions
+/// (`x + (y << k)`, `x ^ (x << k)`, `x ^ (x >> k)`, `x + y * z`, with either operand order and
+/// with the first operand the result of the instruction before), `Copy2` (multi-value
+/// arguments and results moving between neighbouring slots, overlapping ones included),
+/// returns threaded through `if` arms, a loop's `x += k; br` (`IncBr`), `f32x4` multiply-add
+/// (either order), and loads splatted (bounds checked as the scalar load is).
+const NEWER_FUSIONS: &str = r#"(module
+  (memory (export "memory") 1)
+  (func (export "pairs") (param $x i32) (param $y i32) (result i32) (local $t i32)
+    (local.set $t (i32.add (local.get $x) (i32.shl (local.get $y) (i32.const 3))))
+    (local.set $t (i32.add (i32.shl (local.get $t) (i32.const 2)) (local.get $y)))
+    (local.set $t (i32.xor (local.get $t) (i32.shl (local.get $t) (i32.const 13))))
+    (local.set $t (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 17))))
+    (local.set $t (i32.xor (i32.shl (i32.add (local.get $t) (local.get $x)) (i32.const 5))
+                           (local.get $t)))
+    (local.set $t (i32.add (local.get $t) (i32.mul (local.get $x) (local.get $y))))
+    (local.set $t (i32.add (i32.mul (i32.add (local.get $t) (i32.const 1)) (local.get $y))
+                           (local.get $x)))
+    (i32.xor (local.get $t) (i32.shr_u (i32.add (local.get $t) (local.get $y)) (i32.const 3))))
+  (func $swap (param i32 i32 i32) (result i32 i32 i32)
+    (local.get 2) (local.get 0) (local.get 1))
+  (func $rot (param i32 i32) (result i32 i32)
+    (local.get 1) (i32.add (local.get 0) (local.get 1)))
+  (func (export "copies") (param $a i32) (param $b i32) (result i32) (local $c i32) (local $k i32)
+    (local.set $c (i32.const 7))
+    (loop $l
+      (call $swap (local.get $a) (local.get $b) (local.get $c))
+      (local.set $c) (local.set $b) (local.set $a)
+      (call $rot (local.get $b) (local.get $c))
+      (local.set $b) (local.set $a)
+      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 10))))
+    (i32.xor (i32.mul (local.get $a) (i32.const 31)) (i32.add (local.get $b) (local.get $c))))
+  (func (export "incbr") (param $n i32) (param $step i32) (result i32) (local $i i32) (local $s i32)
+    (block $out
+      (loop $l
+        (br_if $out (i32.ge_u (local.get $s) (local.get $n)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (local.set $i (i32.add (local.get $i) (local.get $step)))
+        (local.set $i (i32.add (local.get $i) (i32.const -32768)))
+        (br $l)))
+    (local.get $i))
+  (func $hi0 (param i32 i32 i32) (result i32 i32) (local.get 2) (local.get 0))
+  (func $swap2 (param i32 i32) (result i32 i32) (local.get 1) (local.get 0))
+  (func $same (param i32 i32) (result i32 i32) (local.get 1) (local.get 1))
+  (func (export "pairs2") (param $a i32) (param $b i32) (result i32)
+    (call $hi0 (local.get $a) (local.get $b) (i32.add (local.get $a) (i32.const 5)))
+    (call $swap2)
+    (call $same)
+    (i32.add (i32.mul (i32.const 7)))
+    (call $hi0 (local.get $a) (local.get $b))
+    (i32.sub))
+  (func (export "returns") (param $n i32) (param $m i32) (result i32)
+    (if (result i32) (i32.lt_s (local.get $n) (local.get $m))
+      (then (local.get $n))
+      (else (if (result i32) (i32.eqz (local.get $n))
+        (then (i32.const 42))
+        (else (i32.sub (local.get $n) (local.get $m)))))))
+  (func (export "madd") (param $p i32) (param $q i32) (result i32) (local $acc v128) (local $k i32)
+    (loop $l
+      (local.set $acc (f32x4.add (local.get $acc)
+        (f32x4.mul (v128.load (local.get $k)) (f32x4.splat (f32.load offset=64 (local.get $k))))))
+      (local.set $acc (f32x4.add
+        (f32x4.mul (v128.load offset=16 (local.get $k)) (v128.load offset=32 (local.get $k)))
+        (local.get $acc)))
+      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 4))) (i32.const 32))))
+    (i32.add
+      (i32.add (i32.trunc_f32_s (f32x4.extract_lane 0 (local.get $acc)))
+               (i32.trunc_f32_s (f32x4.extract_lane 3 (local.get $acc))))
+      (i32.add (i32x4.extract_lane 1 (i32x4.splat (i32.load (local.get $p))))
+               (i32.wrap_i64 (i64x2.extract_lane 1 (i64x2.splat (i64.load (local.get $q))))))))
+  (data (i32.const 0) "\00\00\80\3f\00\00\00\40\00\00\40\40\00\00\80\40\00\00\a0\40\00\00\c0\40\00\00\e0\40\00\00\00\41\00\00\10\41\00\00\20\41\00\00\30\41\00\00\40\41\00\00\50\41\00\00\60\41\00\00\70\41\00\00\80\41\00\00\88\41\00\00\90\41\00\00\98\41\00\00\a0\41\00\00\a8\41\00\00\b0\41\00\00\b8\41\00\00\c0\41"))"#;
+
+fn expected_pairs(x: i32, y: i32) -> i32 {
+    let mut t = x.wrapping_add(y << 3);
+    t = (t << 2).wrapping_add(y);
+    t ^= t << 13;
+    t ^= ((t as u32) >> 17) as i32;
+    t ^= t.wrapping_add(x) << 5;
+    t = t.wrapping_add(x.wrapping_mul(y));
+    t = t.wrapping_add(1).wrapping_mul(y).wrapping_add(x);
+    t ^ ((t.wrapping_add(y) as u32) >> 3) as i32
+}
+
+fn expected_copies(mut a: i32, mut b: i32) -> i32 {
+    let mut c = 7i32;
+    for _ in 0..10 {
+        // `swap`: (a, b, c) = (c, a, b); then `rot` of (b, c): (a, b) = (c, b + c).
+        let (old_a, old_b) = (a, b);
+        c = old_b;
+        a = old_b;
+        b = old_a.wrapping_add(old_b);
+    }
+    a.wrapping_mul(31) ^ b.wrapping_add(c)
+}
+
+#[test]
+fn newer_fusions_agree_with_wasm_semantics_in_every_tier() {
+    // The `madd` data: f32 1.0, 2.0, .. 24.0 from byte 0 on.
+    let f = |i: usize| (i + 1) as f32;
+    let mut acc = [0f32; 4];
+    for k in (0..32).step_by(4) {
+        let s = f((64 + k) / 4);
+        for (lane, a) in acc.iter_mut().enumerate() {
+            *a += f(k / 4 + lane) * s;
+        }
+        for (lane, a) in acc.iter_mut().enumerate() {
+            *a += f((16 + k) / 4 + lane) * f((32 + k) / 4 + lane);
+        }
+    }
+    // The `i32` at byte `at` (a multiple of 4): the data's float bits, zero past them.
+    let word = |at: usize| -> i32 {
+        if at / 4 < 24 {
+            f(at / 4).to_bits() as i32
+        } else {
+            0
+        }
+    };
+    for (mode, config) in modes::tier_modes() {
+        let (_engine, mut store, instance) = modes::instantiate(&config, NEWER_FUSIONS);
+        for (x, y) in [
+            (0, 0),
+            (1, 2),
+            (-7, 12345),
+            (i32::MAX, i32::MIN),
+            (0x1234_5678, -1),
+        ] {
+            for _ in 0..3 {
+                assert_eq!(
+                    call(&mut store, &instance, "pairs", x, y),
+                    expected_pairs(x, y),
+                    "{mode}: pairs({x}, {y})"
+                );
+                assert_eq!(
+                    call(&mut store, &instance, "copies", x, y),
+                    expected_copies(x, y),
+                    "{mode}: copies({x}, {y})"
+                );
+            }
+            // hi0(a, b, a + 5) = (a + 5, a); swap2 -> (a, a + 5); same -> (a + 5, a + 5);
+            // (a + 5) + 7 (a + 5) = 8 (a + 5) = c; hi0(c, a, b) = (b, c); b - c.
+            let want = y.wrapping_sub(x.wrapping_add(5).wrapping_mul(8));
+            assert_eq!(
+                call(&mut store, &instance, "pairs2", x, y),
+                want,
+                "{mode}: pairs2"
+            );
+            let n = (x as u32 % 100) as i32;
+            let want = y.wrapping_sub(32768).wrapping_mul(n);
+            assert_eq!(
+                call(&mut store, &instance, "incbr", n, y),
+                want,
+                "{mode}: incbr"
+            );
+            let want = if x < y {
+                x
+            } else if x == 0 {
+                42
+            } else {
+                x.wrapping_sub(y)
+            };
+            assert_eq!(call(&mut store, &instance, "returns", x, y), want, "{mode}");
+        }
+        for (p, q) in [(0usize, 0usize), (8, 16), (100, 200)] {
+            // `i32.wrap_i64` of the splatted `i64`: its low half, the `i32` at `q`.
+            let want = (acc[0] as i32)
+                .wrapping_add(acc[3] as i32)
+                .wrapping_add(word(p))
+                .wrapping_add(word(q));
+            for _ in 0..3 {
+                let got = call(&mut store, &instance, "madd", p as i32, q as i32);
+                assert_eq!(got, want, "{mode}: madd({p}, {q})");
+            }
+        }
+        // The splatted loads trap where the scalar loads do.
+        let f = instance
+            .get_typed_func::<(i32, i32), i32>(&mut store, "madd")
+            .unwrap();
+        assert!(f.call(&mut store, (65533, 0)).is_err(), "{mode}: i32 load");
+        assert!(f.call(&mut store, (0, 65529)).is_err(), "{mode}: i64 load");
+    }
+}

@@ -272,6 +272,10 @@ impl<'a> Codegen<'a> {
             Instr::Trap { code } => self.trap(code),
             Instr::ConsumeFuel { amount } => self.m.consume_fuel(amount),
             Instr::Br { offset } => self.branch(i, None, offset),
+            Instr::IncBr { step, lhs, offset } => {
+                self.int_binary(AluOp::Add, W32, lhs, lhs, Imm(i32::from(step)));
+                self.branch(i, None, offset)
+            }
             Instr::BrIfNez { src, offset } | Instr::BrIfNezAcc { src, offset } => self.branch_if(i, W32, src, Imm(0), Ne, offset),
             Instr::BrIfEqz { src, offset } | Instr::BrIfEqzAcc { src, offset } => self.branch_if(i, W32, src, Imm(0), Eq, offset),
             Instr::BrIfI32Eq { lhs, rhs, offset } | Instr::BrIfI32EqAcc { lhs, rhs, offset } => self.branch_if(i, W32, lhs, Slot(rhs), Eq, offset),
@@ -328,6 +332,18 @@ impl<'a> Codegen<'a> {
             Instr::Return {} => self.ret(),
             Instr::ReturnSlot { src } => self.return_slot(src),
             Instr::ReturnImm { value } => self.return_imm(value),
+            // `(fp[0], fp[1]) = (lo, hi)`, then return: the high copy first when the low
+            // one would overwrite its source (never a swap, the translator's promise).
+            Instr::Return2 { lo, hi } => {
+                if hi == 0 {
+                    self.copy(1, hi);
+                    self.copy(0, lo);
+                } else {
+                    self.copy(0, lo);
+                    self.copy(1, hi);
+                }
+                self.ret()
+            }
             Instr::Extra { .. } => {}
 
             // ---- calls (calls.rs) ----
@@ -343,6 +359,21 @@ impl<'a> Codegen<'a> {
 
             // ---- values (numeric.rs) ----
             Instr::Copy { dst, src } => self.copy(dst, src),
+            // The interpreter's pair fusions: the first instruction as its plain form (the
+            // second follows as usual).
+            Instr::I32ShlImmAdd { dst, lhs, imm } | Instr::I32ShlImmXor { dst, lhs, imm } | Instr::I32ShlImmAddAcc { dst, lhs, imm } | Instr::I32ShlImmXorAcc { dst, lhs, imm } => self.int_shift(ShiftOp::Shl, W32, dst, lhs, Imm(imm)),
+            Instr::I32ShrUImmXor { dst, lhs, imm } | Instr::I32ShrUImmXorAcc { dst, lhs, imm } => self.int_shift(ShiftOp::ShrU, W32, dst, lhs, Imm(imm)),
+            Instr::I32MulAdd { dst, lhs, rhs } | Instr::I32MulAddAcc { dst, lhs, rhs } => self.int_binary(AluOp::Mul, W32, dst, lhs, Slot(rhs)),
+            // A parallel copy of two neighbouring slots: the high one first when it is
+            // what the low one would overwrite.
+            Instr::Copy2 { dst, src } if dst == src.wrapping_add(1) => {
+                self.copy(dst + 1, src + 1);
+                self.copy(dst, src);
+            }
+            Instr::Copy2 { dst, src } => {
+                self.copy(dst, src);
+                self.copy(dst + 1, src + 1);
+            }
             Instr::Const32 { dst, value } => self.constant(dst, u64::from(value)),
             Instr::Const64 { dst, value } => self.constant(dst, value),
             Instr::Select { dst, a, b } => {
@@ -830,6 +861,16 @@ impl<'a> Codegen<'a> {
             Instr::F32x4Add { dst, lhs, rhs } => self.v128_binary(B::F32x4Add, dst, lhs, rhs),
             Instr::F32x4Sub { dst, lhs, rhs } => self.v128_binary(B::F32x4Sub, dst, lhs, rhs),
             Instr::F32x4Mul { dst, lhs, rhs } => self.v128_binary(B::F32x4Mul, dst, lhs, rhs),
+            // The interpreter's fusion of the two, undone: the product in its old slot.
+            Instr::F32x4MulAdd { dst, lhs, rhs } => {
+                let (addend, product, product_first) = self.extra(i);
+                self.v128_binary(B::F32x4Mul, product, lhs, rhs);
+                if product_first == 0 {
+                    self.v128_binary(B::F32x4Add, dst, addend, product)
+                } else {
+                    self.v128_binary(B::F32x4Add, dst, product, addend)
+                }
+            }
             Instr::F32x4Div { dst, lhs, rhs } => self.v128_binary(B::F32x4Div, dst, lhs, rhs),
             Instr::F32x4Min { dst, lhs, rhs } => self.v128_binary(B::F32x4Min, dst, lhs, rhs),
             Instr::F32x4Max { dst, lhs, rhs } => self.v128_binary(B::F32x4Max, dst, lhs, rhs),
