@@ -6,7 +6,10 @@
 //! the engine has epoch interruption on, with the engine's [`EpochClock`]. Machine code and the
 //! interpreter test one byte, [`StoreSignals::attention`], at function entry and loop headers.
 //! Whoever wants the store to stop sets it:
-//! - an interrupt handle sets `interrupt_requested`, then `attention`;
+//! - an interrupt handle sets `interrupt_requested`, then `attention`, then raises the stack
+//!   limit that machine code checks at function entry (`StoreSignals::stack_limit`), so the
+//!   entry's stack check is also its interrupt check; the stack-overflow trap that follows is
+//!   reported as the interruption (`func::trap_error`);
 //! - [`EpochClock::increment`] (from [`crate::Engine::increment_epoch`]) advances the engine's
 //!   epoch, then sets `attention` in every registered store whose deadline the new epoch reaches;
 //!   [`StoreSignals::set_deadline`] sets it at once when the deadline has already passed.
