@@ -110,13 +110,13 @@ struct TierOptions {
     #[arg(long, value_enum)]
     tier: Option<TierArg>,
     /// In tiered mode, compile a function with the baseline JIT after this many calls plus
-    /// loop back-edges in the interpreter (default 300; 1 = at the first opportunity,
+    /// loop back-edges in the interpreter (default 1000; 1 = at the first opportunity,
     /// with on-stack replacement in the middle of loops).
     #[arg(long, value_name = "N")]
     baseline_after: Option<u32>,
     /// In tiered mode, queue a function for the optimizer (Cranelift, on a background
     /// thread) after this many calls plus loop back-edges in baseline code (or in the
-    /// interpreter when baseline is off) (default 3000; 1 = stress).
+    /// interpreter when baseline is off) (default 10000; 1 = stress).
     #[arg(long, value_name = "N")]
     opt_after: Option<u32>,
     /// Background threads compiling with Cranelift in tiered mode, and threads for eager
