@@ -372,7 +372,10 @@ impl Drop for EntryGuard {
             (*self.ctx).depth -= 1;
             (*self.ctx).stack.top = self.fp;
             (*self.ctx).native_stack_limit = self.limit;
-            (*self.signals).set_stack_limit(self.limit);
+            // Outside wasm nothing reads the checked limit, and the next entry sets it.
+            if (*self.ctx).depth > 0 {
+                (*self.signals).set_stack_limit(self.limit);
+            }
         }
     }
 }

@@ -4,7 +4,12 @@
 //! compiled in the background and patched in while other threads call it), on-stack
 //! replacement, and interruption of machine-code loops.
 
+#[path = "support/modes.rs"]
+mod modes;
+
 use std::time::Duration;
+
+use modes::until_optimized;
 
 use tierup_runtime::{
     BoundsChecks, Caller, Config, Engine, Error, Func, Instance, Linker, Module, Store, Tier,
@@ -504,29 +509,6 @@ fn small_thread_stacks_overflow_cleanly() {
             .unwrap()
             .join()
             .unwrap();
-    }
-}
-
-/// Calls `f` until the module's stats show `func` in the optimized tier (the compile runs in
-/// the background); panics after 20 s.
-fn until_optimized(module: &Module, func: &str, mut f: impl FnMut()) -> tierup_runtime::TierEvent {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        f();
-        let stats = module.stats();
-        if let Some(e) = stats
-            .events
-            .iter()
-            .find(|e| e.tier == Tier::Optimized && e.name.as_deref() == Some(func))
-        {
-            return e.clone();
-        }
-        assert!(stats.opt_failures.is_empty(), "{:?}", stats.opt_failures);
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{func} never reached the optimized tier: {}",
-            stats.summary()
-        );
     }
 }
 

@@ -8,10 +8,10 @@
 #[path = "support/modes.rs"]
 mod modes;
 
-use std::time::Duration;
+use modes::until_optimized;
 
 use tierup_runtime::{
-    Config, Engine, Error, Func, Instance, Linker, Module, Store, Tier, TierMode, TrapCode,
+    Config, Engine, Error, Func, Instance, Linker, Module, Store, TierMode, TrapCode,
 };
 
 /// `lib`: an instance-specific global (`init`), functions that read it, one with more results
@@ -244,28 +244,6 @@ fn multi_value_results_through_every_kind_of_call() {
         );
         let err = wide.call(&mut store, (1, 0)).unwrap_err();
         assert_eq!(trap_code(err), TrapCode::BadSignature, "{mode}");
-    }
-}
-
-/// Calls `f` until `module`'s stats show `func` optimized; panics after 20 s.
-fn until_optimized(module: &Module, func: &str, mut f: impl FnMut()) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        f();
-        let stats = module.stats();
-        if stats
-            .events
-            .iter()
-            .any(|e| e.tier == Tier::Optimized && e.name.as_deref() == Some(func))
-        {
-            return;
-        }
-        assert!(stats.opt_failures.is_empty(), "{:?}", stats.opt_failures);
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{func} never reached the optimized tier: {}",
-            stats.summary()
-        );
     }
 }
 

@@ -70,11 +70,7 @@ impl CodeTable {
     pub(crate) fn publish_native(&self, func: DefinedFuncIdx, code: usize) {
         let subscribers = self.subscribers.lock();
         self.native[func.index()].store(code, Ordering::Release);
-        for refs in subscribers.values() {
-            // SAFETY: a subscribed field is live until its instance unsubscribes, which waits
-            // for this lock (`NativeRefs`).
-            unsafe { (*refs.fields[func.index()]).store(code, Ordering::Release) };
-        }
+        store_into_references(&subscribers, func, code);
     }
 
     /// Keeps the native fields of an instance's references (`fields[f]`: defined function
@@ -111,10 +107,7 @@ impl CodeTable {
             .compare_exchange(0, code, Ordering::Release, Ordering::Relaxed)
             .is_ok()
         {
-            for refs in subscribers.values() {
-                // SAFETY: as in `publish_native`.
-                unsafe { (*refs.fields[func.index()]).store(code, Ordering::Release) };
-            }
+            store_into_references(&subscribers, func, code);
         }
     }
 
@@ -131,6 +124,20 @@ impl CodeTable {
     /// The native entries (0 until published), for the optimizer's direct calls.
     pub(crate) fn native_entries(&self) -> &[AtomicUsize] {
         &self.native
+    }
+}
+
+/// Stores native entry `code` of `func` into every subscribed reference to it; the caller
+/// holds the table's subscriber lock (`subscribers` is its guarded map).
+fn store_into_references(
+    subscribers: &HashMap<usize, NativeRefs>,
+    func: DefinedFuncIdx,
+    code: usize,
+) {
+    for refs in subscribers.values() {
+        // SAFETY: a subscribed field is live until its instance unsubscribes, which takes the
+        // lock the caller holds (`NativeRefs`).
+        unsafe { (*refs.fields[func.index()]).store(code, Ordering::Release) };
     }
 }
 
