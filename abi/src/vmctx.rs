@@ -174,6 +174,11 @@ pub struct StoreCtx {
     /// hands a non-zero status to JIT code leaves the trap here with the frames collected so
     /// far, and whoever turns the status back into a trap takes it (DESIGN.md §6).
     pub pending_trap: *mut RawTrap,
+    /// The store's interrupt poll byte: readable while no interrupt request is pending, and on
+    /// a page made inaccessible while one is. Optimized code without epoch interruption polls
+    /// it with a load at every loop header (no compare, no branch): the fault is registered as
+    /// an `Interrupted` trap site (HotSpot's safepoint poll).
+    pub interrupt_poll: *const u8,
 }
 
 /// The per-instance context: the first argument of every tier's entry points.
@@ -284,6 +289,8 @@ pub mod offsets {
         offset_of!(StoreCtx, stack) + offset_of!(super::SlotStack, top);
     /// `StoreCtx::interrupt`
     pub const STORE_INTERRUPT: usize = offset_of!(StoreCtx, interrupt);
+    /// `StoreCtx::interrupt_poll`
+    pub const STORE_INTERRUPT_POLL: usize = offset_of!(StoreCtx, interrupt_poll);
     /// `StoreCtx::fuel`
     pub const STORE_FUEL: usize = offset_of!(StoreCtx, fuel);
     /// `StoreCtx::native_stack_limit`

@@ -98,6 +98,7 @@ pub(crate) struct EntryValues {
     pub(crate) vmctx: Value,
     pub(crate) fp: Value,
     pub(crate) store: Value,
+    /// The store's attention flag with epoch interruption, else its interrupt poll byte.
     pub(crate) interrupt: Value,
     /// Each memory's definition and base (bases never move), loaded at entry (loads of
     /// memories the function does not use are dead code).
@@ -125,9 +126,14 @@ impl EntryValues {
         let entry = b.current_block().expect("in the entry block");
         let (vmctx, fp) = (b.block_params(entry)[0], b.block_params(entry)[1]);
         let store = b.ins().load(I64, fixed(), vmctx, off::STORE as i32);
-        let interrupt = b
-            .ins()
-            .load(I64, fixed(), store, off::STORE_INTERRUPT as i32);
+        // Without epochs, loops poll the store's poll page (a load that faults while an
+        // interrupt request is pending); with epochs they test the attention flag.
+        let interrupt_field = if env.module.instrumentation.epoch_interruption {
+            off::STORE_INTERRUPT
+        } else {
+            off::STORE_INTERRUPT_POLL
+        };
+        let interrupt = b.ins().load(I64, fixed(), store, interrupt_field as i32);
         let memories = if env.module.memories.is_empty() {
             Vec::new()
         } else {
@@ -241,22 +247,30 @@ impl Translator<'_, '_> {
     /// When the store's interrupt flag is set, calls the runtime's attention stub (out of line,
     /// [`OptEnv::attention`]), which traps with the `attention` libcall's status or lets
     /// execution go on (`tierup_abi::metering`); in an
-    /// engine without epoch interruption, traps with `Interrupted` (the libcall's only answer
-    /// there).
+    /// engine without epoch interruption, polls the store's poll page, a load that traps with
+    /// `Interrupted` while an interrupt request is pending (the libcall's only answer there).
     pub(crate) fn check_interrupt(&mut self) {
-        // Atomic: another thread sets the flag, and a plain load in a loop without stores
-        // would be merged with the one before the loop (redundant-load elimination).
+        // Atomic: another thread sets the flag (or blocks the page), and a plain load in a
+        // loop without stores would be merged with the one before the loop (redundant-load
+        // elimination); an atomic load is also never removed as unused.
+        if !self.env.module.instrumentation.epoch_interruption {
+            // Without epochs only an interrupt handle stops wasm, and the `attention` libcall
+            // would always trap: poll the store's poll page instead, one load with no compare
+            // and no branch, which faults while a request is pending (the runtime makes the
+            // page inaccessible); the fault is this site's `Interrupted` trap (HotSpot's
+            // safepoint poll). The flag test it replaced (load, test, branch) made `matmul`'s
+            // inner loop 1.55x slower than without a check, the poll 1.35x; a countdown in a
+            // register (decrement, test, branch; a poll every 1024 headers) 1.7x. (A call,
+            // even on a cold path, would make every function a non-leaf, with a heavier
+            // prologue; calls got 1.4x slower: hence the trap.)
+            let poll = MemFlagsData::new().with_trap_code(Some(clif_trap(TrapCode::Interrupted)));
+            self.b.ins().atomic_load(I8, poll, self.vm.interrupt);
+            return;
+        }
         let flag = self
             .b
             .ins()
             .atomic_load(I8, MemFlagsData::trusted(), self.vm.interrupt);
-        if !self.env.module.instrumentation.epoch_interruption {
-            // Without epochs only an interrupt handle sets the flag, and the `attention`
-            // libcall would always trap: trap here. (A call, even on a cold path, would make
-            // every function a non-leaf, with a heavier prologue; calls got 1.4x slower.)
-            self.b.ins().trapnz(flag, clif_trap(TrapCode::Interrupted));
-            return;
-        }
         let slow = self.b.create_block();
         let cont = self.b.create_block();
         self.b.set_cold_block(slow);

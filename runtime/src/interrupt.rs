@@ -9,7 +9,10 @@
 //! - an interrupt handle sets `interrupt_requested`, then `attention`, then raises the stack
 //!   limit that machine code checks at function entry (`StoreSignals::stack_limit`), so the
 //!   entry's stack check is also its interrupt check; the stack-overflow trap that follows is
-//!   reported as the interruption (`func::trap_error`);
+//!   reported as the interruption (`func::trap_error`); last it makes the store's poll page
+//!   inaccessible, so that the poll load at every loop header of optimized code (without
+//!   epochs) faults, a registered `Interrupted` trap site; the request's delivery makes the
+//!   page readable again ([`StoreSignals::clear_request`]);
 //! - [`EpochClock::increment`] (from [`crate::Engine::increment_epoch`]) advances the engine's
 //!   epoch, then sets `attention` in every registered store whose deadline the new epoch reaches;
 //!   [`StoreSignals::set_deadline`] sets it at once when the deadline has already passed.
@@ -26,6 +29,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
+
+use crate::vm::Mmap;
 
 /// The stack limit that stands for "an interrupt request is pending": above every stack (user
 /// addresses are below 2^47), and far enough below `usize::MAX` that adding a frame size to it,
@@ -56,17 +61,51 @@ pub(crate) struct StoreSignals {
     stack_limit: AtomicUsize,
     /// The epoch at which the store must stop or call its callback (`u64::MAX`: never).
     deadline: AtomicU64,
+    /// The page optimized loops poll ([`tierup_abi::StoreCtx::interrupt_poll`]): readable
+    /// unless an interrupt request is pending.
+    poll_page: Mmap,
+    /// Whether the poll page is inaccessible now. Changed only under this lock, and only to
+    /// what `interrupt_requested` says when the lock is taken, so racing requests and clears
+    /// leave the page as the last of them left the flag (each changes the flag first, then
+    /// syncs the page).
+    poll_blocked: Mutex<bool>,
 }
 
 impl StoreSignals {
     /// Signals with nothing requested and no deadline.
+    ///
+    /// # Panics
+    /// If the poll page cannot be mapped (the system is out of memory mappings).
     pub(crate) fn new() -> Arc<StoreSignals> {
         Arc::new(StoreSignals {
             attention: AtomicBool::new(false),
             interrupt_requested: AtomicBool::new(false),
             stack_limit: AtomicUsize::new(0),
             deadline: AtomicU64::new(u64::MAX),
+            poll_page: Mmap::poll_page().expect("failed to map the interrupt poll page"),
+            poll_blocked: Mutex::new(false),
         })
+    }
+
+    /// The byte optimized loops poll (readable unless an interrupt request is pending).
+    pub(crate) fn poll_ptr(&self) -> *const u8 {
+        self.poll_page.as_ptr()
+    }
+
+    /// Makes the poll page's protection agree with `interrupt_requested` (see
+    /// [`StoreSignals::poll_blocked`] for why racing callers end consistent).
+    fn sync_poll_page(&self) {
+        let mut blocked = self.poll_blocked.lock();
+        let want = self.interrupt_requested.load(Ordering::SeqCst);
+        if *blocked != want {
+            let changed = self.poll_page.set_poll_readable(!want);
+            // mprotect of our own page with valid flags fails only when the kernel runs out
+            // of mapping memory; the flag-testing tiers still see the request then.
+            debug_assert!(changed, "mprotect of the poll page failed");
+            if changed {
+                *blocked = want;
+            }
+        }
     }
 
     /// The address of the flag the tiers test.
@@ -85,6 +124,7 @@ impl StoreSignals {
         self.attention.store(true, Ordering::SeqCst);
         self.stack_limit
             .store(INTERRUPT_STACK_LIMIT, Ordering::SeqCst);
+        self.sync_poll_page();
     }
 
     /// Makes `limit` (the native stack limit of the entry now running) the limit machine code
@@ -147,6 +187,7 @@ impl StoreSignals {
         self.interrupt_requested.store(false, Ordering::SeqCst);
         self.attention.store(false, Ordering::SeqCst);
         self.stack_limit.store(limit, Ordering::SeqCst);
+        self.sync_poll_page();
     }
 }
 

@@ -188,6 +188,7 @@ impl<T: 'static> Store<T> {
             depth: 0,
             host: std::ptr::null_mut(),
             pending_trap: std::ptr::null_mut(),
+            interrupt_poll: signals.poll_ptr(),
         });
         Store {
             inner: StoreInner {

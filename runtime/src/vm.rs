@@ -63,6 +63,38 @@ impl Mmap {
     }
 }
 
+/// Size of the interrupt poll page.
+const POLL_PAGE_SIZE: usize = 4096;
+
+impl Mmap {
+    /// Maps the one readable page (zeroes) that optimized loops poll
+    /// ([`tierup_abi::StoreCtx::interrupt_poll`]).
+    pub(crate) fn poll_page() -> Option<Mmap> {
+        let page = Mmap::reserve(POLL_PAGE_SIZE)?;
+        page.set_poll_readable(true).then_some(page)
+    }
+
+    /// The first byte of the mapping.
+    pub(crate) fn as_ptr(&self) -> *const u8 {
+        self.ptr
+    }
+
+    /// Makes a poll page readable, or inaccessible so that the next poll faults. Any thread
+    /// may call it (`mprotect` of a page another thread reads is atomic for that reader: the
+    /// read either succeeds or faults).
+    pub(crate) fn set_poll_readable(&self, readable: bool) -> bool {
+        debug_assert_eq!(self.len, POLL_PAGE_SIZE);
+        let protection = if readable {
+            libc::PROT_READ
+        } else {
+            libc::PROT_NONE
+        };
+        // SAFETY: the range is exactly our own mapping; no Rust reference points into it (JIT
+        // code reads it, and a fault there is a registered trap site).
+        unsafe { libc::mprotect(self.ptr.cast(), self.len, protection) == 0 }
+    }
+}
+
 impl Drop for Mmap {
     fn drop(&mut self) {
         // SAFETY: we own the mapping and nobody uses it any more.

@@ -433,7 +433,8 @@ fn long_loops_in_a_single_call_reach_optimized_code() {
     }
 }
 
-/// An infinite loop in machine code stops at an interrupt.
+/// An infinite loop in machine code stops at an interrupt, every time one is requested
+/// (optimized loops poll a page the runtime blocks and unblocks: it must be re-armed).
 #[test]
 fn machine_code_loops_are_interruptible() {
     let wat = r#"(module
@@ -442,18 +443,25 @@ fn machine_code_loops_are_interruptible() {
     for (mode, config) in machine_code_modes() {
         let (mut store, instance) = instantiate(&config, wat, ());
         let spin = instance.get_func(&mut store, "spin").unwrap();
-        let handle = store.interrupt_handle();
-        let timer = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(20));
-            handle.interrupt();
-        });
-        let trap = trap_of(spin.call(&mut store, &[], &mut []).unwrap_err());
-        timer.join().unwrap();
-        assert_eq!(trap.code(), TrapCode::Interrupted, "{mode}");
-        // The interrupt was consumed: the next call runs (and overflows the stack).
-        let rec = instance.get_func(&mut store, "rec").unwrap();
-        let trap = trap_of(rec.call(&mut store, &[], &mut []).unwrap_err());
-        assert_eq!(trap.code(), TrapCode::StackOverflow, "{mode}");
+        for round in 0..2 {
+            let handle = store.interrupt_handle();
+            let timer = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(20));
+                handle.interrupt();
+            });
+            let trap = trap_of(spin.call(&mut store, &[], &mut []).unwrap_err());
+            timer.join().unwrap();
+            assert_eq!(trap.code(), TrapCode::Interrupted, "{mode}, round {round}");
+            assert_eq!(trap.backtrace().len(), 1, "{mode}: {trap}");
+            // The interrupt was consumed: the next call runs (and overflows the stack).
+            let rec = instance.get_func(&mut store, "rec").unwrap();
+            let trap = trap_of(rec.call(&mut store, &[], &mut []).unwrap_err());
+            assert_eq!(
+                trap.code(),
+                TrapCode::StackOverflow,
+                "{mode}, round {round}"
+            );
+        }
     }
 }
 
