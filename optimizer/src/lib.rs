@@ -89,7 +89,8 @@ pub struct OptEnv<'a> {
     /// The module's native entries (see [`Compiler::compile_native`]), one per defined
     /// function, 0 until published; `None` to call every function through the code table.
     /// A direct call uses the callee's native entry when it is published already, when the
-    /// callee is the function being compiled, or in an eager compile.
+    /// callee is the function being compiled (in its normal code, not in an OSR entry, which
+    /// may run before the normal code is published), or in an eager compile.
     pub native: Option<&'a [std::sync::atomic::AtomicUsize]>,
     /// Every defined function's native entry will be published before any code runs (the
     /// eager `opt` mode).
@@ -752,6 +753,48 @@ mod tests {
         let env = super::tests::env(&info, BoundsChecks::Guard);
         let code = compiler.compile_native(&env, f).unwrap();
         assert_eq!((code.hot_loop, code.alignment), (None, 16));
+    }
+
+    /// The OSR entry of a function that calls itself may run before the function's normal
+    /// code (and so its native entry) is published: the runtime queues it as soon as a loop
+    /// makes the function hot. Its self-call must check the native-entry cell like a call to
+    /// any unpublished function (it called address 0 when it assumed the cell was set, as
+    /// the normal code may).
+    #[test]
+    fn an_osr_entrys_self_call_checks_the_native_entry() {
+        let info = module(
+            r#"(module (func $f (param i32) (result i32)
+                 (loop $l
+                   (if (i32.gt_s (local.get 0) (i32.const 100))
+                     (then (drop (call $f (i32.const 0)))))
+                   (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+                 (local.get 0)))"#,
+        );
+        let cells = [std::sync::atomic::AtomicUsize::new(0)];
+        let mut env = env(&info, BoundsChecks::Guard);
+        env.native = Some(&cells);
+        let mut compiler = Compiler::new().unwrap();
+        let f = DefinedFuncIdx(0);
+        let loop_offset = {
+            let body = info.body(f);
+            let mut ops = body.get_operators_reader().unwrap();
+            loop {
+                let at = ops.original_position() as u32;
+                if let wasmparser::Operator::Loop { .. } = ops.read().unwrap() {
+                    break at;
+                }
+            }
+        };
+        let calls_in = |compiler: &mut Compiler, kind| {
+            compiler.translate_entry(&env, f, kind).unwrap();
+            let clif = compiler.ctx.func.display().to_string();
+            clif.matches("call_indirect").count()
+        };
+        // Normal code: one native call through the (own, published first) cell.
+        assert_eq!(calls_in(&mut compiler, translate::Entry::Native), 1);
+        // OSR entry: the checked form, a native call and the slot-ABI call beside it.
+        let osr = calls_in(&mut compiler, translate::Entry::Osr(&[loop_offset]));
+        assert_eq!(osr, 2);
     }
 
     #[test]

@@ -379,6 +379,12 @@ impl Translator<'_, '_> {
         Ok(())
     }
 
+    /// Whether this is an on-stack-replacement entry, which may run before the function's
+    /// normal code (and its native entry) is published.
+    pub(crate) fn is_osr_entry(&self) -> bool {
+        !self.osr.is_empty()
+    }
+
     fn zero(&mut self, ty: Type) -> Value {
         match ty {
             F32 => self.b.ins().f32const(Ieee32::with_bits(0)),

@@ -668,7 +668,10 @@ impl Translator<'_, '_> {
             return None;
         }
         let published = table[defined].load(std::sync::atomic::Ordering::Acquire) != 0;
-        if !(published || self.env.eager || func_index == self.vm.func_index) {
+        // A function's own native entry is published before its normal code can run, but an
+        // OSR entry is queued as soon as a loop makes the function hot and may run first.
+        let own = func_index == self.vm.func_index && !self.is_osr_entry();
+        if !(published || self.env.eager || own) {
             return None;
         }
         let addr = self.b.ins().iconst(I64, table[defined..].as_ptr() as i64);

@@ -433,6 +433,57 @@ fn long_loops_in_a_single_call_reach_optimized_code() {
     }
 }
 
+/// A loop that calls its own function: its OSR entry is queued as soon as the loop makes the
+/// function hot, ahead of the normal code, so it runs before the function's native entry is
+/// published and its self-call must not assume it (it called address 0 and crashed the
+/// process). Fresh modules, until an OSR into optimized code happened in one of them.
+#[test]
+fn osr_entries_of_self_calling_loops_run_before_the_normal_code() {
+    // A cold block of 3,000 operations makes the normal compile (queued behind the OSR
+    // entry's) take milliseconds, while the loop polls for its OSR entry far more often.
+    let cold: String = (0..3000)
+        .map(|i| format!("(local.set 2 (i32.xor (local.get 2) (i32.const {i})))"))
+        .collect();
+    let wat = format!(
+        r#"(module
+      (func $f (export "f") (param i32) (result i32) (local i32 i32)
+        (if (i32.eq (local.get 0) (i32.const -7)) (then {cold} (return (local.get 2))))
+        (loop $l
+          (if (i32.gt_u (local.get 0) (i32.const 1))
+            (then (local.set 1 (i32.add (local.get 1) (call $f (i32.const 1))))))
+          (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+          (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+        (local.get 1)))"#
+    );
+    let mut config = Config::new();
+    config
+        .tier(TierMode::Tiered)
+        .baseline_after(10)
+        .opt_after(100);
+    let engine = Engine::new(&config).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let n = 300_000;
+    loop {
+        let module = Module::new(&engine, &wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let f = instance.get_typed_func::<i32, i32>(&mut store, "f").unwrap();
+        // Each of the n - 1 iterations with a counter above 1 adds f(1) = 1, and every
+        // iteration adds 1.
+        assert_eq!(f.call(&mut store, n).unwrap(), 2 * n - 1);
+        if module.stats().opt_osr_entries > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no on-stack replacement into optimized code: {}",
+            module.stats().summary()
+        );
+    }
+}
+
 /// An infinite loop in machine code stops at an interrupt, every time one is requested
 /// (optimized loops poll a page the runtime blocks and unblocks: it must be re-armed).
 #[test]
