@@ -3,9 +3,8 @@
 //! - **Into baseline code**: the baseline compiler emits an entry per loop header that takes
 //!   an interpreter frame at that header (same frame layout); [`LoopEntries`] maps bytecode
 //!   indices of loop headers to those addresses.
-//! - **Into optimized code**: once a function is queued for the optimizer (at once when a
-//!   loop's back-edge made it hot), an activation still looping in the interpreter or in
-//!   baseline code asks for an entry at its loop. The first request queues
+//! - **Into optimized code**: once a function is optimized, an activation still looping in the
+//!   interpreter or in baseline code asks for an entry at its loop. The first request queues
 //!   one background compile of an OSR entry covering every loop of the function that can be
 //!   entered (those with an empty operand stack at the header); [`OptOsrEntries`] records,
 //!   per (function, loop), whether that entry is pending, published, or unavailable.

@@ -213,14 +213,7 @@ impl TierPolicy {
     /// What to do for a function in `state` whose countdown crossed zero at `site`.
     pub(crate) fn step(&self, site: Site, state: OptState) -> Step {
         match site {
-            // A loop still running while the optimizer works on (or finished) its function
-            // asks for the OSR entry: it needs that one, not the normal entry, to move up.
-            Site::InterpLoop(_) | Site::BaselineLoop(_)
-                if matches!(
-                    state,
-                    OptState::Queued | OptState::Compiling | OptState::Optimized
-                ) =>
-            {
+            Site::InterpLoop(_) | Site::BaselineLoop(_) if state == OptState::Optimized => {
                 Step::OptOsr
             }
             // Baseline code moves only to the optimizer.
@@ -342,12 +335,10 @@ mod tests {
     }
 
     #[test]
-    fn looping_activations_take_osr_once_their_function_is_queued() {
+    fn looping_activations_of_optimized_functions_take_osr() {
         let p = policy("interp,baseline,opt");
         for site in [Site::InterpLoop(7), Site::BaselineLoop(7)] {
-            for state in [OptState::Queued, OptState::Compiling, OptState::Optimized] {
-                assert_eq!(p.step(site, state), Step::OptOsr, "{site:?} {state:?}");
-            }
+            assert_eq!(p.step(site, OptState::Optimized), Step::OptOsr);
         }
         assert_eq!(p.step(Site::Entry, OptState::Optimized), Step::Baseline);
         assert_eq!(Site::from_osr_pc(tierup_abi::NO_OSR), Site::Entry);

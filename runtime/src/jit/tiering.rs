@@ -780,16 +780,6 @@ impl ModuleJit {
             }
             Step::TowardsOpt => {
                 self.towards_opt(func, counter);
-                // A looping activation made the function hot: it can move up only through an
-                // OSR entry, so ask for that now, not at its first poll after the normal
-                // entry is installed (that cost a poll interval and a second queue wait; a
-                // loop in a function called once reached optimized code 3-8 ms later). The
-                // OSR job goes first in the queue; the countdown stays at the poll interval.
-                if let Some(pc) = site.loop_pc()
-                    && self.opt_state[func.index()].get() == OptState::Queued
-                {
-                    self.opt_osr_entry(interp, func, pc);
-                }
                 0
             }
             Step::Nothing => {
