@@ -755,11 +755,11 @@ mod tests {
         assert_eq!((code.hot_loop, code.alignment), (None, 16));
     }
 
-    /// The OSR entry of a function that calls itself may run before the function's normal
-    /// code (and so its native entry) is published: the runtime queues it as soon as a loop
-    /// makes the function hot. Its self-call must check the native-entry cell like a call to
-    /// any unpublished function (it called address 0 when it assumed the cell was set, as
-    /// the normal code may).
+    /// An OSR entry is compiled on its own, and nothing in the optimizer orders its
+    /// publication after the function's normal code (the runtime requests it once the normal
+    /// code is installed; a policy that queued it first made it run before): its self-call
+    /// checks the native-entry cell like a call to any unpublished function (it called
+    /// address 0 when it assumed the cell was set, as the normal code may).
     #[test]
     fn an_osr_entrys_self_call_checks_the_native_entry() {
         let info = module(

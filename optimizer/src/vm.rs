@@ -668,8 +668,8 @@ impl Translator<'_, '_> {
             return None;
         }
         let published = table[defined].load(std::sync::atomic::Ordering::Acquire) != 0;
-        // A function's own native entry is published before its normal code can run, but an
-        // OSR entry is queued as soon as a loop makes the function hot and may run first.
+        // A function's own native entry is published before its normal code can run; its OSR
+        // entry is compiled apart and must not rely on the order of publication.
         let own = func_index == self.vm.func_index && !self.is_osr_entry();
         if !(published || self.env.eager || own) {
             return None;

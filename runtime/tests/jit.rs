@@ -433,14 +433,14 @@ fn long_loops_in_a_single_call_reach_optimized_code() {
     }
 }
 
-/// A loop that calls its own function: its OSR entry is queued as soon as the loop makes the
-/// function hot, ahead of the normal code, so it runs before the function's native entry is
-/// published and its self-call must not assume it (it called address 0 and crashed the
-/// process). Fresh modules, until an OSR into optimized code happened in one of them.
+/// A loop that calls its own function moves into optimized code by OSR, and the OSR entry's
+/// self-call reaches the function (when a policy queued the OSR entry ahead of the normal
+/// code, it ran before the function's native entry was published and called address 0).
+/// Fresh modules, until an OSR into optimized code happened in one of them.
 #[test]
 fn osr_entries_of_self_calling_loops_run_before_the_normal_code() {
-    // A cold block of 3,000 operations makes the normal compile (queued behind the OSR
-    // entry's) take milliseconds, while the loop polls for its OSR entry far more often.
+    // A cold block of 3,000 operations makes each compile take milliseconds, while the loop
+    // polls for its OSR entry far more often.
     let cold: String = (0..3000)
         .map(|i| format!("(local.set 2 (i32.xor (local.get 2) (i32.const {i})))"))
         .collect();
@@ -469,7 +469,9 @@ fn osr_entries_of_self_calling_loops_run_before_the_normal_code() {
         let instance = Linker::new(&engine)
             .instantiate(&mut store, &module)
             .unwrap();
-        let f = instance.get_typed_func::<i32, i32>(&mut store, "f").unwrap();
+        let f = instance
+            .get_typed_func::<i32, i32>(&mut store, "f")
+            .unwrap();
         // Each of the n - 1 iterations with a counter above 1 adds f(1) = 1, and every
         // iteration adds 1.
         assert_eq!(f.call(&mut store, n).unwrap(), 2 * n - 1);
