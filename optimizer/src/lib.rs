@@ -63,6 +63,7 @@ mod simd;
 mod translate;
 mod vm;
 
+use cranelift_codegen::FinalizedRelocTarget;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::{self, AbiParam, ArgumentPurpose, Signature, UserFuncName};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
@@ -126,7 +127,16 @@ pub struct OptCode {
     /// 16-byte constants (legacy-SSE instructions fault on a misaligned memory operand), else
     /// as little as 1, which leaves the runtime free to put `hot_loop` exactly on a line.
     pub alignment: u32,
+    /// Direct calls to link (eager compiles only, [`OptEnv::eager`]): `(code offset of a
+    /// call's 32-bit displacement, callee)`. The runtime stores there the callee's native entry
+    /// minus the address just past the displacement (the `call rel32` convention) before the
+    /// code can run; every other compile has none.
+    pub direct_calls: Vec<(u32, DefinedFuncIdx)>,
 }
+
+/// The namespace of the external names of direct calls (their index is the callee's defined
+/// function index); see [`OptCode::direct_calls`].
+const DIRECT_CALL_NAMESPACE: u32 = 0;
 
 /// A function compiled for inspection ([`Compiler::compile_listing`]).
 #[derive(Debug, Clone)]
@@ -346,19 +356,40 @@ impl Compiler {
         translated
     }
 
-    /// Compiles the function in the context; checks it needs no relocation.
+    /// Compiles the function in the context; checks it needs no relocation but its direct
+    /// calls (eager compiles).
     fn finish_compile(&mut self) -> Result<OptCode, CompileError> {
         let has_loop = has_hot_loop(&self.ctx.func);
+        // The callees of direct calls (`Compiler::compile` borrows the context).
+        let named_callees = self.ctx.func.params.user_named_funcs().clone();
         let compiled = self
             .ctx
             .compile(&*self.isa, &mut ControlPlane::default())
             .map_err(|e| CompileError::Codegen(format!("{:?}", e.inner)))?;
         let buffer = &compiled.buffer;
-        if let Some(reloc) = buffer.relocs().first() {
-            return Err(CompileError::Codegen(format!(
-                "position-dependent output (relocation {:?})",
-                reloc.kind
-            )));
+        let mut direct_calls = Vec::new();
+        for reloc in buffer.relocs() {
+            // Only direct calls (`call rel32` with the displacement's usual -4 addend) to a
+            // function of the module; anything else would be position-dependent output.
+            let callee = match (&reloc.kind, &reloc.target, reloc.addend) {
+                (
+                    cranelift_codegen::binemit::Reloc::X86CallPCRel4,
+                    FinalizedRelocTarget::ExternalName(ir::ExternalName::User(name)),
+                    -4,
+                ) => named_callees.get(*name).cloned(),
+                _ => None,
+            };
+            match callee {
+                Some(name) if name.namespace == DIRECT_CALL_NAMESPACE => {
+                    direct_calls.push((reloc.offset, DefinedFuncIdx(name.index)));
+                }
+                _ => {
+                    return Err(CompileError::Codegen(format!(
+                        "position-dependent output (relocation {:?})",
+                        reloc.kind
+                    )));
+                }
+            }
         }
         let traps = buffer
             .traps()
@@ -372,6 +403,7 @@ impl Compiler {
                 .then(|| innermost_loop_header(&compiled.bb_starts, &compiled.bb_edges))
                 .flatten(),
             alignment: buffer.alignment.max(1),
+            direct_calls,
         })
     }
 
@@ -795,6 +827,40 @@ mod tests {
         // OSR entry: the checked form, a native call and the slot-ABI call beside it.
         let osr = calls_in(&mut compiler, translate::Entry::Osr(&[loop_offset]));
         assert_eq!(osr, 2);
+    }
+
+    /// Eager compiles call defined functions directly (`call rel32`, linked by the runtime);
+    /// every other compile goes through the native-entry cells and has nothing to link.
+    #[test]
+    fn eager_compiles_call_directly_and_list_what_to_link() {
+        let info = module(
+            r#"(module
+                 (func $leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+                 (func (param i32) (result i32)
+                   (call $leaf (call $leaf (local.get 0)))))"#,
+        );
+        let cells = [
+            std::sync::atomic::AtomicUsize::new(0),
+            std::sync::atomic::AtomicUsize::new(0),
+        ];
+        let mut env = env(&info, BoundsChecks::Guard);
+        env.native = Some(&cells);
+        let mut compiler = Compiler::new().unwrap();
+        let caller = DefinedFuncIdx(1);
+        let lazy = compiler.compile_native(&env, caller).unwrap();
+        assert!(lazy.direct_calls.is_empty());
+        env.eager = true;
+        let eager = compiler.compile_native(&env, caller).unwrap();
+        assert_eq!(eager.direct_calls.len(), 2, "{:?}", eager.direct_calls);
+        for &(offset, callee) in &eager.direct_calls {
+            assert_eq!(callee, DefinedFuncIdx(0));
+            // The displacement of an `E8` call, not yet linked.
+            assert_eq!(eager.code[offset as usize - 1], 0xE8);
+            assert!(offset as usize + 4 <= eager.code.len());
+        }
+        // The leaf calls nothing.
+        let leaf = compiler.compile_native(&env, DefinedFuncIdx(0)).unwrap();
+        assert!(leaf.direct_calls.is_empty());
     }
 
     #[test]

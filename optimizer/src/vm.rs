@@ -621,6 +621,12 @@ impl Translator<'_, '_> {
     pub(crate) fn call(&mut self, func_index: FuncIdx) {
         let module = self.env.module;
         let ty = module.func_type(func_index).clone();
+        if self.env.eager
+            && let Some(defined) = module.defined_func(func_index)
+            && crate::has_native_entry(&ty)
+        {
+            return self.call_direct(defined, &ty);
+        }
         if let Some(entry) = self.native_entry(func_index) {
             let vmctx = self.vm.vmctx;
             return self.call_native(entry, vmctx, &ty);
@@ -769,6 +775,39 @@ impl Translator<'_, '_> {
     /// registers (or Cranelift's return area, for results beyond the return registers); the
     /// callee's frame (for its own callees) starts at `fp + own`, and it checks that frame
     /// itself (native calls take no slot frame: optimized code is bounded by the native stack).
+    /// An eager compile's call to defined function `defined`: a `call rel32` to its native
+    /// entry, which the runtime links when it publishes the module's code in one batch
+    /// ([`crate::OptCode::direct_calls`]). In eager mode nothing changes a native entry after
+    /// that batch, so the call needs no cell (wasmtime's direct calls).
+    fn call_direct(&mut self, defined: DefinedFuncIdx, ty: &FuncType) {
+        let args = self.stack.split_off(self.stack.len() - ty.params().len());
+        let fp = self.vm.fp;
+        let frame = self
+            .b
+            .ins()
+            .iadd_imm_u(fp, (self.vm.own_slots * SLOT_BYTES) as i64);
+        let signature = self.b.import_signature(crate::native_signature(ty));
+        let name = self
+            .b
+            .func
+            .declare_imported_user_function(ir::UserExternalName::new(
+                crate::DIRECT_CALL_NAMESPACE,
+                defined.as_u32(),
+            ));
+        let callee = self.b.import_function(ir::ExtFuncData {
+            name: ir::ExternalName::User(name),
+            signature,
+            colocated: true,
+            patchable: false,
+        });
+        let mut call_args = vec![self.vm.vmctx, frame];
+        call_args.extend(args);
+        let call = self.b.ins().call(callee, &call_args);
+        let results = self.b.inst_results(call).to_vec();
+        self.reload_fuel();
+        self.stack.extend(results);
+    }
+
     fn call_native(&mut self, entry: Value, vmctx: Value, ty: &FuncType) {
         let args = self.stack.split_off(self.stack.len() - ty.params().len());
         let fp = self.vm.fp;

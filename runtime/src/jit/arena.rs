@@ -393,6 +393,24 @@ impl CodeArena {
         &self,
         code: &[(&[u8], Option<Anchor>)],
     ) -> Result<Vec<CodeRange>, ArenaError> {
+        self.publish_linked(code, |_| Vec::new())
+    }
+
+    /// [`CodeArena::publish_anchored`], patching the pieces once their addresses are known
+    /// and before any of them can run: `link` gets each piece's start address and returns
+    /// `(piece, offset in it, value)` for every 32-bit little-endian field to store (the
+    /// displacements of direct calls between the pieces).
+    ///
+    /// # Errors
+    /// As [`CodeArena::publish`].
+    ///
+    /// # Panics
+    /// If a patch lies outside its piece.
+    pub fn publish_linked(
+        &self,
+        code: &[(&[u8], Option<Anchor>)],
+        link: impl FnOnce(&[usize]) -> Vec<(usize, u32, i32)>,
+    ) -> Result<Vec<CodeRange>, ArenaError> {
         if code.is_empty() {
             return Ok(Vec::new());
         }
@@ -421,33 +439,45 @@ impl CodeArena {
         let committed = end.next_multiple_of(PAGE).max(segment.committed);
         self.budget.charge(committed - segment.committed)?;
         segment.committed = committed;
+        let start = segment.rx as usize + at;
+        let starts: Vec<usize> = offsets.iter().map(|offset| start + offset).collect();
+        let patches = link(&starts);
+        for &(piece, offset, _) in &patches {
+            assert!(
+                offset as usize + 4 <= code[piece].0.len(),
+                "a patch outside its piece"
+            );
+        }
+        // Copies the pieces to `dst` (the batch's first byte in a writable view) and applies
+        // the patches.
+        let write = |dst: *mut u8| {
+            for ((piece, _), offset) in code.iter().zip(&offsets) {
+                // SAFETY: (for both writes) see the caller's block below; each piece lies at
+                // its `layout` offset and each patch inside its piece (checked above).
+                unsafe {
+                    std::ptr::copy_nonoverlapping(piece.as_ptr(), dst.add(*offset), piece.len())
+                };
+            }
+            for &(piece, offset, value) in &patches {
+                let at = offsets[piece] + offset as usize;
+                // SAFETY: as above.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(value.to_le_bytes().as_ptr(), dst.add(at), 4)
+                };
+            }
+        };
         // SAFETY: `[at, end)` lies inside the segment and was never handed out, so no thread
         // can be executing it (or anything in a cache line of it) while we write; the writes
         // stay within it because `layout` measured the pieces.
         unsafe {
             match state.mapping {
-                Mapping::Dual => {
-                    let dst = segment.rw.add(at);
-                    for ((piece, _), offset) in code.iter().zip(&offsets) {
-                        std::ptr::copy_nonoverlapping(
-                            piece.as_ptr(),
-                            dst.add(*offset),
-                            piece.len(),
-                        );
-                    }
-                }
+                Mapping::Dual => write(segment.rw.add(at)),
                 Mapping::Protect => {
                     let dst = segment.rx.add(at);
                     if libc::mprotect(dst.cast(), span, libc::PROT_READ | libc::PROT_WRITE) != 0 {
                         return Err(os_error("mprotect(RW)"));
                     }
-                    for ((piece, _), offset) in code.iter().zip(&offsets) {
-                        std::ptr::copy_nonoverlapping(
-                            piece.as_ptr(),
-                            dst.add(*offset),
-                            piece.len(),
-                        );
-                    }
+                    write(dst);
                     if libc::mprotect(dst.cast(), span, libc::PROT_READ | libc::PROT_EXEC) != 0 {
                         return Err(os_error("mprotect(RX)"));
                     }
@@ -456,7 +486,6 @@ impl CodeArena {
         }
         segment.used = end;
         segment.release_written();
-        let start = segment.rx as usize + at;
         Ok(code
             .iter()
             .zip(&offsets)

@@ -463,9 +463,24 @@ impl ModuleJit {
                 .iter()
                 .map(|(c, ..)| (c.code.as_slice(), opt_anchor(c)))
                 .collect();
+            // Direct calls between the batch's functions get their displacements here: each
+            // defined function's native entry is its body's start.
+            let link = |starts: &[usize]| {
+                let mut patches = Vec::new();
+                for (piece, (code, ..)) in compiled.iter().enumerate() {
+                    for &(offset, callee) in &code.direct_calls {
+                        let next = starts[piece] + offset as usize + 4;
+                        let displacement = starts[callee.index()] as i64 - next as i64;
+                        let displacement = i32::try_from(displacement)
+                            .expect("code segments are far smaller than 2 GiB");
+                        patches.push((piece, offset, displacement));
+                    }
+                }
+                patches
+            };
             let ranges = self
                 .arena
-                .publish_anchored(&pieces)
+                .publish_linked(&pieces, link)
                 .map_err(|e| e.to_string())?;
             for (func, ((code, ..), range)) in
                 self.info.defined_funcs().zip(compiled.iter().zip(&ranges))
@@ -578,7 +593,13 @@ impl ModuleJit {
         self.timeline.started(job, Some(worker), dequeued, start);
         let queue_wait = start.saturating_duration_since(queued_at);
         let (code, native) = match self.compile_opt(compiler, func) {
-            Ok(compiled) => compiled,
+            Ok(compiled) => {
+                debug_assert!(
+                    compiled.0.direct_calls.is_empty(),
+                    "only eager batches link direct calls"
+                );
+                compiled
+            }
             Err(e) => {
                 self.timeline.finished(job, Instant::now(), Err(&e));
                 return self.optimize_failed(func, e);
