@@ -590,6 +590,18 @@ mod tests {
         }
     }
 
+    /// The module offset of the first `loop` operator of defined function `f`.
+    fn first_loop_offset(info: &ModuleInfo, f: DefinedFuncIdx) -> u32 {
+        let body = info.body(f);
+        let mut ops = body.get_operators_reader().unwrap();
+        loop {
+            let at = ops.original_position() as u32;
+            if let wasmparser::Operator::Loop { .. } = ops.read().unwrap() {
+                return at;
+            }
+        }
+    }
+
     #[test]
     fn output_is_position_independent_with_every_trap_site_listed() {
         let info = module(
@@ -763,16 +775,7 @@ mod tests {
         let native = compiler.compile_native(&env, f).unwrap();
         let header = native.hot_loop.expect("a loop");
         assert!((header as usize) < native.code.len());
-        let loop_offset = {
-            let body = info.body(f);
-            let mut ops = body.get_operators_reader().unwrap();
-            loop {
-                let at = ops.original_position() as u32;
-                if let wasmparser::Operator::Loop { .. } = ops.read().unwrap() {
-                    break at;
-                }
-            }
-        };
+        let loop_offset = first_loop_offset(&info, f);
         let osr = compiler.compile_osr(&env, f, &[loop_offset]).unwrap();
         assert!(osr.hot_loop.is_some_and(|h| (h as usize) < osr.code.len()));
         // Integer code has no constant pool: the runtime may place it anywhere.
@@ -807,16 +810,7 @@ mod tests {
         env.native = Some(&cells);
         let mut compiler = Compiler::new().unwrap();
         let f = DefinedFuncIdx(0);
-        let loop_offset = {
-            let body = info.body(f);
-            let mut ops = body.get_operators_reader().unwrap();
-            loop {
-                let at = ops.original_position() as u32;
-                if let wasmparser::Operator::Loop { .. } = ops.read().unwrap() {
-                    break at;
-                }
-            }
-        };
+        let loop_offset = first_loop_offset(&info, f);
         let calls_in = |compiler: &mut Compiler, kind| {
             compiler.translate_entry(&env, f, kind).unwrap();
             let clif = compiler.ctx.func.display().to_string();

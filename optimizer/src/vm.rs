@@ -780,12 +780,8 @@ impl Translator<'_, '_> {
     /// ([`crate::OptCode::direct_calls`]). In eager mode nothing changes a native entry after
     /// that batch, so the call needs no cell (wasmtime's direct calls).
     fn call_direct(&mut self, defined: DefinedFuncIdx, ty: &FuncType) {
-        let args = self.stack.split_off(self.stack.len() - ty.params().len());
-        let fp = self.vm.fp;
-        let frame = self
-            .b
-            .ins()
-            .iadd_imm_u(fp, (self.vm.own_slots * SLOT_BYTES) as i64);
+        let vmctx = self.vm.vmctx;
+        let call_args = self.native_call_args(vmctx, ty);
         let signature = self.b.import_signature(crate::native_signature(ty));
         let name = self
             .b
@@ -800,24 +796,29 @@ impl Translator<'_, '_> {
             colocated: true,
             patchable: false,
         });
-        let mut call_args = vec![self.vm.vmctx, frame];
-        call_args.extend(args);
         let call = self.b.ins().call(callee, &call_args);
         let results = self.b.inst_results(call).to_vec();
         self.reload_fuel();
         self.stack.extend(results);
     }
 
-    fn call_native(&mut self, entry: Value, vmctx: Value, ty: &FuncType) {
+    /// The arguments of a native call of type `ty` with `vmctx`: the vmctx, the callee's
+    /// frame (just past this function's slots) and the parameters, taken off the stack.
+    fn native_call_args(&mut self, vmctx: Value, ty: &FuncType) -> Vec<Value> {
         let args = self.stack.split_off(self.stack.len() - ty.params().len());
         let fp = self.vm.fp;
         let frame = self
             .b
             .ins()
             .iadd_imm_u(fp, (self.vm.own_slots * SLOT_BYTES) as i64);
-        let sig = self.b.import_signature(crate::native_signature(ty));
         let mut call_args = vec![vmctx, frame];
         call_args.extend(args);
+        call_args
+    }
+
+    fn call_native(&mut self, entry: Value, vmctx: Value, ty: &FuncType) {
+        let call_args = self.native_call_args(vmctx, ty);
+        let sig = self.b.import_signature(crate::native_signature(ty));
         let call = self.b.ins().call_indirect(sig, entry, &call_args);
         let results = self.b.inst_results(call).to_vec();
         self.reload_fuel();
