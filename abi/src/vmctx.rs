@@ -224,6 +224,11 @@ pub struct VmCtx {
     /// pending, so the stack check is also the entry's interrupt check (another thread raises
     /// it, hence atomic). A stack-overflow trap while a request is pending is the interrupt.
     pub stack_limit: *const AtomicUsize,
+    /// Memory 0's base (imported or defined; null without memories), copied here so that
+    /// machine code reaches it in one load from the vmctx instead of three (vmctx, memory
+    /// array, definition): a memory's base never moves (the whole range is reserved up
+    /// front, see `MemoryDefinition`), so the copy stays right.
+    pub memory0_base: *mut u8,
 }
 
 /// The size of one interpreter stub (see [`VmCtx::interp_stubs`]).
@@ -239,6 +244,8 @@ pub mod offsets {
 
     /// `VmCtx::store`
     pub const STORE: usize = offset_of!(VmCtx, store);
+    /// `VmCtx::memory0_base`
+    pub const MEMORY0_BASE: usize = offset_of!(VmCtx, memory0_base);
     /// `VmCtx::code_table`
     pub const CODE_TABLE: usize = offset_of!(VmCtx, code_table);
     /// `VmCtx::hot_counters`

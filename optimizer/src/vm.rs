@@ -141,7 +141,13 @@ impl EntryValues {
             (0..env.module.memories.len() as u32)
                 .map(|index| {
                     let def = b.ins().load(I64, fixed(), array, off::pointer_entry(index));
-                    let base = b.ins().load(I64, fixed(), def, off::MEMORY_BASE as i32);
+                    // Memory 0's base is also in the vmctx: one load instead of three (the
+                    // definition is then loaded only where its length is needed).
+                    let base = if index == 0 {
+                        b.ins().load(I64, fixed(), vmctx, off::MEMORY0_BASE as i32)
+                    } else {
+                        b.ins().load(I64, fixed(), def, off::MEMORY_BASE as i32)
+                    };
                     (def, base)
                 })
                 .collect()

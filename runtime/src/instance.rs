@@ -270,6 +270,7 @@ fn instantiate<T>(
             std::sync::Arc::as_ptr(j) as *const std::ffi::c_void
         }),
         stack_limit: store.inner.signals.stack_limit_ptr(),
+        memory0_base: std::ptr::null_mut(),
     });
     let vmctx_ptr: *mut VmCtx = &mut *vmctx;
 
@@ -408,6 +409,10 @@ fn instantiate<T>(
         .map(|g| store.inner.globals[g.index as usize].value.as_mut_ptr())
         .collect();
     vmctx.memories = memory_ptrs.as_mut_ptr();
+    // SAFETY: each pointer is a live memory definition of this store (boxed: stable).
+    vmctx.memory0_base = memory_ptrs
+        .first()
+        .map_or(std::ptr::null_mut(), |&def| unsafe { (*def).base });
     vmctx.tables = table_ptrs.as_mut_ptr();
     vmctx.globals = global_ptrs.as_mut_ptr();
     vmctx.funcs = funcref_ptrs.as_ptr();
