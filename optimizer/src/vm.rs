@@ -480,9 +480,18 @@ impl Translator<'_, '_> {
 
     /// `global.get`: a global is 16 bytes at its pointer; a value takes its slots there (a
     /// `v128` all 16 bytes), as in a frame.
+    /// The address of global `index`'s slot; global 0's is in the vmctx itself (one load).
+    fn global_slot(&mut self, index: u32) -> Value {
+        if index == 0 {
+            self.vmctx_field(off::GLOBAL0)
+        } else {
+            self.vmctx_array(off::GLOBALS, index)
+        }
+    }
+
     pub(crate) fn global_get(&mut self, index: u32) {
         let ty = self.env.module.globals[index as usize];
-        let ptr = self.vmctx_array(off::GLOBALS, index);
+        let ptr = self.global_slot(index);
         let clif = clif_type(ty.content);
         let mut flags = slot_flags(clif);
         if !ty.mutable {
@@ -496,7 +505,7 @@ impl Translator<'_, '_> {
         let v = self.pop();
         let slot = self.slot_value(v);
         let flags = slot_flags(self.b.func.dfg.value_type(slot));
-        let ptr = self.vmctx_array(off::GLOBALS, index);
+        let ptr = self.global_slot(index);
         self.b.ins().store(flags, slot, ptr, 0);
     }
 
