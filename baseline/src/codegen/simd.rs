@@ -14,6 +14,8 @@
 //! the bounds-check policy of `memory.rs`; a 16-byte access needs 16 bytes of guard region
 //! after its offset.
 
+use tierup_interp::Instr;
+
 use super::Codegen;
 use crate::CompileError;
 use crate::masm::{
@@ -50,9 +52,17 @@ impl Codegen<'_> {
         self.m.v128_ternary(op, dst, a, b, c);
     }
 
-    /// Shifts by the scalar in slot `count`, modulo the lane width.
-    pub(super) fn v128_shift(&mut self, op: V128Shift, dst: u32, lhs: u32, count: u32) {
-        self.m.v128_shift(op, dst, lhs, count);
+    /// Shifts by the scalar in slot `count`, modulo the lane width. When the instruction
+    /// before (`i - 1`) sets `count` to a constant and nothing else jumps in between (wasm's
+    /// `i32.const` then the shift), shifts by that constant instead.
+    pub(super) fn v128_shift(&mut self, i: usize, op: V128Shift, dst: u32, lhs: u32, count: u32) {
+        let before = i.checked_sub(1).map(|b| self.func.code[b]);
+        match before {
+            Some(Instr::Const32 { dst: c, value }) if c == count && self.labels[i].is_none() => {
+                self.m.v128_shift_by(op, dst, lhs, value);
+            }
+            _ => self.m.v128_shift(op, dst, lhs, count),
+        }
     }
 
     /// `any_true`, `all_true`, `bitmask`: an `i32`.

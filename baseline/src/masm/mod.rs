@@ -114,7 +114,30 @@ pub(crate) const MAX_V128_PINS: usize = V128_PIN_REGS.len();
 const COUNTER_REG: Gpr = Gpr::R11;
 
 /// A tick's out-of-line call of the `attention` libcall (see `Masm::attention_stubs`).
-type AttentionStub = (Label, Label, Option<x64::TickReload>, Vec<(Gpr, u32)>);
+type AttentionStub = (Label, Label, Option<x64::TickReload>, EntryParams);
+
+/// A native entry's parameters that stay cached in registers through its prologue, which its
+/// tick reloads after its out-of-line calls: integers in their argument registers, `v128`s in
+/// [`ENTRY_V128_REGS`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct EntryParams {
+    /// `(register, slot)` of the integer parameters.
+    pub(crate) gprs: Vec<(Gpr, u32)>,
+    /// `(register, first slot)` of the `v128` parameters.
+    pub(crate) xmms: Vec<(Xmm, u32)>,
+}
+
+/// The cache registers a function's first `v128` parameters stay in across its prologue
+/// (none is an argument register of the native convention, `xmm0`–`xmm7`, so the native
+/// entry moves them there in any order).
+const ENTRY_V128_REGS: [Xmm; 6] = [
+    Xmm::new(8),
+    Xmm::new(9),
+    Xmm::new(10),
+    Xmm::new(11),
+    Xmm::new(12),
+    Xmm::new(13),
+];
 
 /// The general-purpose registers of the native convention's integer arguments after `vmctx`
 /// and `fp` (SysV; see `crate::fits_registers`).
@@ -297,9 +320,9 @@ pub(crate) struct Masm {
     /// The memory whose base is in `r14` (multi-memory: 0 but between a
     /// `UseMemory { memory: k }` and the `UseMemory { memory: 0 }` after the access).
     memory: u32,
-    /// In a native entry's prologue: the integer parameters held in their argument registers,
-    /// `(register, slot)`, which the entry's tick keeps (reloads after its calls).
-    entry_args: Vec<(Gpr, u32)>,
+    /// In a native entry's prologue: the parameters held in registers, which the entry's
+    /// tick keeps (reloads after its calls).
+    entry_args: EntryParams,
     /// The slot-ABI paths of register calls (emitted at the end).
     slot_paths: Vec<SlotPath>,
     /// Whether `rax` holds the store (from the stack check until `rax` is claimed): the
@@ -331,7 +354,7 @@ impl Masm {
             out_of_fuel: None,
             defined: 0,
             memory: 0,
-            entry_args: Vec::new(),
+            entry_args: EntryParams::default(),
             slot_paths: Vec::new(),
             store_in_rax: false,
             entry_attention: true,
@@ -367,8 +390,11 @@ impl Masm {
             if let Some(reload) = &reload {
                 self.asm.reload(reload);
             }
-            for (r, slot) in keep {
+            for (r, slot) in keep.gprs {
                 self.asm.load_slot(Width::W64, r, slot);
+            }
+            for (x, slot) in keep.xmms {
+                self.asm.load_v128(x, slot);
             }
             self.asm.jmp(back);
         }
@@ -971,7 +997,7 @@ impl Masm {
     /// in their registers, and the entry's tick keeps them.
     pub(crate) fn store_native_params(&mut self, params: &[ValType]) {
         let (mut ints, mut floats) = (0, 0);
-        self.entry_args.clear();
+        self.entry_args = EntryParams::default();
         for (ty, slot) in with_slots(params, 0) {
             if crate::in_xmm(ty) {
                 let x = Xmm::new(floats);
@@ -980,6 +1006,13 @@ impl Masm {
                     ValType::V128 => {
                         self.forget_written(slot, 2);
                         self.asm.store_v128(slot, x);
+                        // Also into its cache register (never an argument register).
+                        if let Some(&c) = ENTRY_V128_REGS.get(self.entry_args.xmms.len()) {
+                            self.cache().xmm.forget_reg(c);
+                            self.asm.mov_v128(c, x);
+                            self.cache().xmm.record(c, slot);
+                            self.entry_args.xmms.push((c, slot));
+                        }
                     }
                     ValType::F32 => {
                         // The upper half of an f32's slot is zero (`rdi` is free: `rax`
@@ -1002,19 +1035,29 @@ impl Masm {
                     self.asm.mov(Width::W32, r, r);
                 }
                 self.write_slot(slot, r);
-                self.entry_args.push((r, slot));
+                self.entry_args.gprs.push((r, slot));
             }
         }
     }
 
     /// Makes the integer parameters (of types `params`, from slot 0 on) cached in their
-    /// argument registers, and nothing else cached: where a native entry's prologue joins the
-    /// code-table entry's (both end with this, so the cache agrees at the join).
+    /// argument registers and the first `v128` ones in [`ENTRY_V128_REGS`], and nothing else
+    /// cached: where a native entry's prologue joins the code-table entry's (both end with
+    /// this, so the cache agrees at the join).
     pub(crate) fn params_in_arg_registers(&mut self, params: &[ValType]) {
-        self.entry_args.clear();
+        self.entry_args = EntryParams::default();
         let mut pairs = Vec::new();
+        let mut v128s = Vec::new();
         for (ty, slot) in with_slots(params, 0) {
-            if !crate::in_xmm(ty) {
+            if ty == ValType::V128 {
+                if let Some(&c) = ENTRY_V128_REGS.get(v128s.len()) {
+                    if self.cache().xmm.find(slot) != Some(c) {
+                        self.cache().xmm.forget_reg(c);
+                        self.asm.load_v128(c, slot);
+                    }
+                    v128s.push((c, slot));
+                }
+            } else if !crate::in_xmm(ty) {
                 let r = INT_ARG_REGS[pairs.len()];
                 if self.place(slot) != Place::Reg(r) {
                     self.claim(r);
@@ -1026,6 +1069,9 @@ impl Masm {
         self.cache().forget_all();
         for (r, slot) in pairs {
             self.cache().gpr.record(r, slot);
+        }
+        for (c, slot) in v128s {
+            self.cache().xmm.record(c, slot);
         }
     }
 
@@ -1314,7 +1360,7 @@ impl Masm {
                 .tick(stub, back, hot_helper, osr_pc, osr_exit, Some(&reload));
             self.record_pins();
             self.attention_stubs
-                .push((stub, back, Some(reload), Vec::new()));
+                .push((stub, back, Some(reload), EntryParams::default()));
             debug_assert!(attention, "a back-edge tests the flag");
         } else if self.asm.frame().ticks {
             self.before_call();
@@ -1323,7 +1369,8 @@ impl Masm {
             self.asm
                 .tick_with(check, hot_helper, osr_pc, osr_exit, None);
             if attention {
-                self.attention_stubs.push((stub, back, None, Vec::new()));
+                self.attention_stubs
+                    .push((stub, back, None, EntryParams::default()));
             }
         } else {
             debug_assert!(
@@ -1344,8 +1391,11 @@ impl Masm {
                 store_in_rax,
             );
             self.cache().forget_all();
-            for &(r, slot) in &keep {
+            for &(r, slot) in &keep.gprs {
                 self.cache().gpr.record(r, slot);
+            }
+            for &(x, slot) in &keep.xmms {
+                self.cache().xmm.record(x, slot);
             }
             if attention {
                 self.attention_stubs.push((stub, back, None, keep));

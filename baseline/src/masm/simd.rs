@@ -242,6 +242,19 @@ pub(crate) enum V128Shift {
     I64x2ShrU,
 }
 
+impl V128Shift {
+    /// The mask that reduces a count modulo the lane width.
+    fn count_mask(self) -> u32 {
+        use V128Shift::*;
+        match self {
+            I8x16Shl | I8x16ShrS | I8x16ShrU => 7,
+            I16x8Shl | I16x8ShrS | I16x8ShrU => 15,
+            I32x4Shl | I32x4ShrS | I32x4ShrU => 31,
+            I64x2Shl | I64x2ShrS | I64x2ShrU => 63,
+        }
+    }
+}
+
 /// `v128` → `i32` reductions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum V128Reduce {
@@ -440,6 +453,23 @@ impl Masm {
         self.claim(r);
         let d = self.alloc_xmm(&[a]);
         self.asm.v128_shift(op, d, a, r);
+        self.write_v128(dst, d);
+    }
+
+    /// `dst = lhs` shifted by the constant `count` (modulo the lane width): an immediate
+    /// shift where the lane width has one, else the count through a scratch register.
+    pub(crate) fn v128_shift_by(&mut self, op: V128Shift, dst: u32, lhs: u32, count: u32) {
+        let a = self.v128_operand(lhs, &[]);
+        let d = self.alloc_xmm(&[a]);
+        if !self
+            .asm
+            .v128_shift_imm(op, d, a, (count & op.count_mask()) as u8)
+        {
+            let r = self.alloc(&[]);
+            self.claim(r);
+            self.asm.mov_imm32(r, count);
+            self.asm.v128_shift(op, d, a, r);
+        }
         self.write_v128(dst, d);
     }
 

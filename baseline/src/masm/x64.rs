@@ -1575,7 +1575,7 @@ impl X64 {
     /// The tick of a function whose frame has no tick registers (see [`FrameRegs::ticks`]):
     /// [`X64::tick_with`] without `osr_exit`, reaching the interrupt flag (with `check`) and
     /// defined function `defined`'s countdown through `rax`. Writes `rax` and `rdx`; after the helper call
-    /// (which clobbers every scratch register) reloads the `(register, slot)` pairs of `keep`
+    /// (which clobbers every scratch register) reloads the registers of `keep`
     /// from the frame. `store_in_rax`: `rax` holds the store already (after the stack check).
     pub(crate) fn tick_through_scratch(
         &mut self,
@@ -1583,7 +1583,7 @@ impl X64 {
         hot_helper: DynamicLabel,
         osr_pc: u32,
         defined: u32,
-        keep: &[(Gpr, u32)],
+        keep: &super::EntryParams,
         store_in_rax: bool,
     ) {
         self.wrote(&[Gpr::RAX, Gpr::RDX]);
@@ -1609,8 +1609,11 @@ impl X64 {
             ; mov edx, osr_pc
             ; call =>hot_helper
         );
-        for &(r, slot) in keep {
+        for &(r, slot) in &keep.gprs {
             self.load_slot(Width::W64, r, slot);
+        }
+        for &(x, slot) in &keep.xmms {
+            self.load_v128(x, slot);
         }
         dynasm!(self.ops ; .arch x64 ; cool:);
     }
