@@ -36,6 +36,7 @@
 
 mod calls;
 mod control;
+mod deferred;
 mod frame;
 mod memory;
 mod numeric;
@@ -135,13 +136,32 @@ impl<'a> Codegen<'a> {
         let mut instr_offsets = Vec::with_capacity(self.func.code.len());
         let mut next_region = 0;
         for i in 0..self.func.code.len() {
+            // Deferred result stores (see `defers_results`) are done before any other
+            // instruction, label or region boundary.
+            let defers = deferred::defers_results(&self.func.code[i]);
+            let region_boundary = self.region.is_some_and(|k| !self.regions[k].contains(i))
+                || self
+                    .regions
+                    .get(next_region)
+                    .is_some_and(|r| r.header as usize == i);
+            if !defers || self.labels[i].is_some() || region_boundary {
+                for (r, slot) in self.m.deferred_results() {
+                    if deferred::dead_at(&self.func.code, i, slot) {
+                        self.m.discard_deferred(r);
+                    }
+                }
+                self.m.flush_deferred();
+            }
             self.enter_or_leave_region(i, &mut next_region);
             if let Some(label) = self.labels[i] {
                 self.m.bind_branch_target(label);
             }
             instr_offsets.push(self.m.offset());
+            self.m.set_deferring(defers);
             self.emit(i)?;
         }
+        self.m.set_deferring(false);
+        self.m.flush_deferred();
         if self.region.take().is_some() {
             self.m.leave_region();
         }

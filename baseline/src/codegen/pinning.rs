@@ -281,7 +281,7 @@ macro_rules! define_for_each_read {
     )*) => {
         /// Calls `f` with each slot `instr` reads (see [`define_for_each_read`]).
         #[allow(unused_variables, reason = "each arm binds every field but uses few")]
-        fn for_each_read(instr: &Instr, f: &mut impl FnMut(u32)) {
+        pub(super) fn for_each_read(instr: &Instr, f: &mut impl FnMut(u32)) {
             match *instr {
                 $( Instr::$name { $( $($marked)? $($plain)? ),* } => {
                     $( read_field!(f; $($marked $marked)? $($plain $plain)?); )*

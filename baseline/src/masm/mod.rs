@@ -313,6 +313,13 @@ pub(crate) struct Masm {
     counter_live: bool,
     /// The pins whose slot's frame copy is stale (see "Deferred stores" in the module docs).
     dirty: Dirty,
+    /// The general-purpose cache registers (one bit per encoding number) holding a result
+    /// whose store is deferred: the register is the slot's only current value (see
+    /// "Deferred result stores" in the module docs).
+    deferred: u16,
+    /// Whether the results of the operations now emitted may be deferred
+    /// ([`Masm::set_deferring`]).
+    deferring: bool,
     /// The shared "out of fuel" exit (zeroes the fuel, then traps), once used.
     out_of_fuel: Option<Label>,
     /// The defined function being compiled (its countdown, for ticks without `r13`).
@@ -351,6 +358,8 @@ impl Masm {
             counted: false,
             counter_live: false,
             dirty: Dirty::default(),
+            deferred: 0,
+            deferring: false,
             out_of_fuel: None,
             defined: 0,
             memory: 0,
@@ -467,6 +476,7 @@ impl Masm {
         if r == Gpr::RAX {
             self.store_in_rax = false;
         }
+        self.store_deferred(r);
         if let Some(k) = self.pins.iter().position(|&(p, _)| p == r)
             && self.dirty.gpr & (1 << k) != 0
         {
@@ -491,9 +501,64 @@ impl Masm {
             .pins
             .iter()
             .fold(counter, |mask, &(p, _)| mask | 1 << p.number());
-        self.cache()
+        let (r, dropped) = self
+            .cache()
             .gpr
-            .take_next(|r| avoid.contains(&Some(r)) || pinned & (1 << r.number()) != 0)
+            .take_next_dropping(|r| avoid.contains(&Some(r)) || pinned & (1 << r.number()) != 0);
+        if self.deferred & (1 << r.number()) != 0 {
+            // Evicting a deferred result: its store is due now.
+            self.deferred &= !(1 << r.number());
+            let slot = dropped.expect("a deferred register caches its slot");
+            self.asm.store_slot(slot, r);
+        }
+        r
+    }
+
+    /// Whether results may be deferred (the visitor's choice, per instruction: only between
+    /// instructions whose operands all come through the cache, see the module docs).
+    pub(crate) fn set_deferring(&mut self, deferring: bool) {
+        self.deferring = deferring;
+    }
+
+    /// Stores the deferred result `r` holds, if any (`r` keeps caching it).
+    fn store_deferred(&mut self, r: Gpr) {
+        if self.deferred & (1 << r.number()) == 0 {
+            return;
+        }
+        self.deferred &= !(1 << r.number());
+        let slot = self
+            .cache()
+            .gpr
+            .holds(r)
+            .expect("a deferred register caches its slot");
+        self.cache().forget_slot(slot);
+        self.asm.store_slot(slot, r);
+        self.cache().gpr.record(r, slot);
+    }
+
+    /// The deferred results: `(register, slot)`.
+    pub(crate) fn deferred_results(&self) -> Vec<(Gpr, u32)> {
+        (0..16u8)
+            .filter(|&n| self.deferred & (1 << n) != 0)
+            .filter_map(|n| {
+                let r = Gpr::from_number(n);
+                self.cache.gpr.holds(r).map(|slot| (r, slot))
+            })
+            .collect()
+    }
+
+    /// Drops the deferred result in `r` unstored (its slot is dead: the visitor knows).
+    pub(crate) fn discard_deferred(&mut self, r: Gpr) {
+        self.deferred &= !(1 << r.number());
+        self.cache().gpr.forget_reg(r);
+    }
+
+    /// Does every deferred store: the frame is exact again.
+    pub(crate) fn flush_deferred(&mut self) {
+        while self.deferred != 0 {
+            let n = self.deferred.trailing_zeros() as u8;
+            self.store_deferred(Gpr::from_number(n));
+        }
     }
 
     /// A register to compute slot `dst`'s new value in: its pinned register when it has one
@@ -573,6 +638,7 @@ impl Masm {
     /// Before a call: the frame and the countdown are made exact, and the countdown register
     /// is lost with every other scratch register.
     fn before_call(&mut self) {
+        self.flush_deferred();
         self.flush_region();
         self.counter_live = false;
     }
@@ -596,6 +662,17 @@ impl Masm {
                 self.dirty.xmm &= !(1 << k);
             }
         }
+        // A deferred result of an overwritten slot is superseded: its store is never due.
+        let mut deferred = self.deferred;
+        while deferred != 0 {
+            let n = deferred.trailing_zeros() as u8;
+            deferred &= deferred - 1;
+            if let Some(slot) = self.cache.gpr.holds(Gpr::from_number(n))
+                && (first..first + count).contains(&slot)
+            {
+                self.deferred &= !(1 << n);
+            }
+        }
         self.cache().forget_slots(first, count);
     }
 
@@ -604,6 +681,10 @@ impl Masm {
     fn claim_for(&mut self, r: Gpr, dst: u32) {
         if self.pin_of(dst) == Some(r) {
             self.forget_written(dst, 1);
+        }
+        // `dst`'s deferred old value in `r` is superseded too.
+        if self.cache.gpr.holds(r) == Some(dst) {
+            self.deferred &= !(1 << r.number());
         }
         self.claim(r);
     }
@@ -726,9 +807,18 @@ impl Masm {
                 self.cache().gpr.record(p, slot);
             }
             None => {
-                self.asm.store_slot(slot, r);
                 // A pinned register keeps its own slot's entry (its only one: it may be dirty).
-                if !self.pins.iter().any(|&(p, _)| p == r) {
+                if self.pins.iter().any(|&(p, _)| p == r) {
+                    self.asm.store_slot(slot, r);
+                } else {
+                    // `r` may hold another slot's deferred result (a copy): stored first, as
+                    // `r`'s entry moves to `slot`.
+                    self.store_deferred(r);
+                    if self.deferring {
+                        self.deferred |= 1 << r.number();
+                    } else {
+                        self.asm.store_slot(slot, r);
+                    }
                     self.cache().gpr.record(r, slot);
                 }
             }
@@ -766,6 +856,7 @@ impl Masm {
     /// region, which every edge to a label of the region establishes first
     /// ([`Masm::restore_pins`]).
     pub(crate) fn bind_branch_target(&mut self, label: Label) {
+        debug_assert_eq!(self.deferred, 0, "deferred stores done before a label");
         self.cache().forget_all();
         self.record_pins();
         self.counter_live = self.counted;
@@ -964,6 +1055,10 @@ impl Masm {
     /// Saves the callee-saved registers the frame uses and loads `r15` = vmctx, `rbx` = fp
     /// from the arguments (function and OSR entries).
     pub(crate) fn enter_frame(&mut self) {
+        debug_assert_eq!(
+            self.deferred, 0,
+            "deferred stores done before another entry"
+        );
         self.cache().forget_all();
         self.store_in_rax = false;
         self.asm.enter_frame();
@@ -1344,6 +1439,7 @@ impl Masm {
         osr_exit: Option<Label>,
         own_region: bool,
     ) {
+        debug_assert_eq!(self.deferred, 0, "deferred stores done before a tick");
         let (stub, back) = (self.asm.new_label(), self.asm.new_label());
         // Loop headers always test the flag; the function entry only with epochs (module
         // docs of `tierup_baseline`: else its stack check sees interrupt requests).
@@ -1427,6 +1523,7 @@ impl Masm {
 
     /// Pops this frame and returns.
     pub(crate) fn leave_frame_and_return(&mut self) {
+        debug_assert_eq!(self.deferred, 0, "deferred stores done before a return");
         self.asm.leave_frame();
         self.asm.ret();
     }

@@ -104,14 +104,25 @@ impl<R: CacheReg> ClassCache<R> {
     /// The next register in allocation order that `avoid` does not reject; its entry is
     /// dropped. `avoid` must accept at least one register.
     pub(crate) fn take_next(&mut self, avoid: impl Fn(R) -> bool) -> R {
+        self.take_next_dropping(avoid).0
+    }
+
+    /// [`ClassCache::take_next`], also returning the slot whose entry it dropped, if any.
+    pub(crate) fn take_next_dropping(&mut self, avoid: impl Fn(R) -> bool) -> (R, Option<u32>) {
         loop {
             let r = self.order[self.next % self.order.len()];
             self.next = self.next.wrapping_add(1);
             if !avoid(r) {
+                let dropped = self.holds(r);
                 self.forget_reg(r);
-                return r;
+                return (r, dropped);
             }
         }
+    }
+
+    /// The (first) slot `r` holds, if any.
+    pub(crate) fn holds(&self, r: R) -> Option<u32> {
+        self.holds[r.number()]
     }
 
     /// Drops `r`'s entry (it is about to be written).

@@ -58,6 +58,12 @@ impl Gpr {
     pub(crate) fn number(self) -> usize {
         usize::from(self.0)
     }
+
+    /// The register with encoding number `n` (0..16).
+    pub(crate) fn from_number(n: u8) -> Gpr {
+        debug_assert!(n < 16);
+        Gpr(n)
+    }
 }
 
 /// An SSE register, by its encoding number. `xmm0`, `xmm1`, `xmm14` and `xmm15` are fixed

@@ -1,0 +1,156 @@
+//! Deferred result stores (as Liftoff's): which instructions may leave their results in
+//! registers only, and which deferred results are dead where they would have to be stored.
+//!
+//! Between instructions of [`defers_results`] (integer operations, loads and stores,
+//! constants and copies: all their operands come through the register cache, and they never
+//! branch but to a trap, nor call), the masm may keep a result in its cache register without
+//! storing it (`Masm::set_deferring`): it stores it when the register is taken for something
+//! else, and drops it unstored when its slot is overwritten first. Before any other
+//! instruction, label or pinned-region boundary the frame must be exact again: the visitor
+//! does the deferred stores there, but those of results that are dead at that point
+//! ([`dead_at`]): no path from it reads the slot before overwriting it.
+//!
+//! The dead-slot search is bounded and conservative: it follows the successors of a few
+//! dozen instructions whose slot accesses it knows exactly (those of [`defers_results`] and
+//! the branches, by the instruction list's naming rules: `lhs`, `rhs`, `src`, `addr` are
+//! read, `dst` written, `IncBr…` also write `lhs`, `Copy2` covers two slots each), and
+//! counts any other instruction (calls, returns, `v128` and float operations, tables of
+//! branches) as reading every slot. A stale dead slot is never observed: traps end the
+//! activation, and on-stack replacement at a loop header only carries its value into code
+//! that overwrites it before reading it too.
+
+use tierup_interp::Instr;
+
+use super::branch_target;
+use super::pinning::for_each_read;
+
+/// How many instructions [`dead_at`] looks at before giving up (the slot is then live).
+const SEARCH_BUDGET: usize = 64;
+
+/// Whether the masm may defer the stores of `instr`'s results (see the module docs).
+/// (`Extra` emits nothing.)
+pub(super) fn defers_results(instr: &Instr) -> bool {
+    let name = instr.opcode().name();
+    integer(name) || matches!(name, "Const32" | "Const64" | "Copy" | "Copy2" | "Extra")
+}
+
+/// Whether the instruction called `name` is a scalar integer operation, load or store (not
+/// a lane operation, nor a conversion from or to floats).
+fn integer(name: &str) -> bool {
+    (name.starts_with("I32") || name.starts_with("I64"))
+        && !name.starts_with("I32x")
+        && !name.starts_with("I64x")
+        && !["Trunc", "Reinterpret", "Atomic"]
+            .iter()
+            .any(|part| name.contains(part))
+}
+
+/// Whether `slot` (one slot, written by an instruction of [`defers_results`]) is dead at
+/// bytecode index `at` of `code`: no path from there reads it before overwriting it, as far
+/// as the search sees (see the module docs).
+pub(super) fn dead_at(code: &[Instr], at: usize, slot: u32) -> bool {
+    let mut stack = vec![at];
+    let mut seen: Vec<usize> = Vec::new();
+    while let Some(i) = stack.pop() {
+        if seen.contains(&i) {
+            continue;
+        }
+        if seen.len() == SEARCH_BUDGET {
+            return false;
+        }
+        seen.push(i);
+        let Some(instr) = code.get(i) else {
+            return false;
+        };
+        let name = instr.opcode().name();
+        let branch = (name.starts_with("Br") && name != "BrTable") || name.starts_with("IncBr");
+        if !(branch || integer(name) || matches!(name, "Const32" | "Const64" | "Copy" | "Copy2")) {
+            return false;
+        }
+        let mut read = false;
+        for_each_read(instr, &mut |s| read |= s == slot);
+        let (written, span) = match *instr {
+            Instr::Copy2 { dst, src } => {
+                read |= src + 1 == slot;
+                (Some(dst), 2)
+            }
+            mut other => (other.dst_mut().copied(), 1),
+        };
+        if read {
+            return false;
+        }
+        if written.is_some_and(|dst| (dst..dst + span).contains(&slot)) {
+            continue;
+        }
+        match instr.branch_offset() {
+            Some(offset) => {
+                stack.push(branch_target(i, offset));
+                if name != "Br" && name != "IncBr" {
+                    stack.push(i + 1);
+                }
+            }
+            None => stack.push(i + 1),
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_temporary_overwritten_on_every_path_is_dead() {
+        // 0: s5 = s0 + s1; 1: if s5 < s2 goto 0 (a loop); 2: s5 = 7; 3: return s5
+        let code = [
+            Instr::I32Add {
+                dst: 5,
+                lhs: 0,
+                rhs: 1,
+            },
+            Instr::BrIfI32LtS {
+                lhs: 5,
+                rhs: 2,
+                offset: -1,
+            },
+            Instr::Const32 { dst: 5, value: 7 },
+            Instr::ReturnSlot { src: 5 },
+        ];
+        assert!(dead_at(&code, 2, 5), "overwritten at once");
+        assert!(!dead_at(&code, 1, 5), "the branch reads it");
+        assert!(!dead_at(&code, 3, 5), "the return reads it");
+        assert!(!dead_at(&code, 2, 6), "the return may read anything");
+    }
+
+    #[test]
+    fn copy2_reads_and_writes_two_slots() {
+        let code = [
+            Instr::Copy2 { dst: 8, src: 5 },
+            Instr::Const32 { dst: 6, value: 0 },
+            Instr::Const32 { dst: 9, value: 0 },
+            Instr::Trap {
+                code: tierup_abi::TrapCode::Unreachable,
+            },
+        ];
+        assert!(!dead_at(&code, 0, 6), "read as the second source slot");
+        assert!(
+            dead_at(&code, 0, 9),
+            "written as the second destination slot"
+        );
+    }
+
+    #[test]
+    fn only_scalar_integer_operations_defer() {
+        assert!(defers_results(&Instr::I32Add {
+            dst: 0,
+            lhs: 1,
+            rhs: 2
+        }));
+        assert!(!defers_results(&Instr::I32x4Add {
+            dst: 0,
+            lhs: 2,
+            rhs: 4
+        }));
+        assert!(!defers_results(&Instr::Return {}));
+    }
+}
