@@ -11,18 +11,19 @@
 //! ([`dead_at`]): no path from it reads the slot before overwriting it.
 //!
 //! The dead-slot search is bounded and conservative: it follows the successors of a few
-//! dozen instructions whose slot accesses it knows exactly (those of [`defers_results`] and
-//! the branches, by the instruction list's naming rules: `lhs`, `rhs`, `src`, `addr` are
-//! read, `dst` written, `IncBr…` also write `lhs`, `Copy2` covers two slots each), and
-//! counts any other instruction (calls, returns, `v128` and float operations, tables of
-//! branches) as reading every slot. A stale dead slot is never observed: traps end the
+//! dozen instructions whose slot accesses it knows (those of [`defers_results`], the
+//! branches and the returns, by the instruction list's naming rules: `lhs`, `rhs`, `src`,
+//! `addr` are read, a `v128` operation's `lhs`, `rhs`, `src` as two slots, `dst` written, two slots when it is
+//! a `v128` (by the names: all but lane extractions and reductions), `IncBr…` also write `lhs`, `Copy2` covers two slots each; returns read the
+//! results), and counts any other instruction (calls, float operations, tables of branches,
+//! anything with operands in an `Extra`) as reading every slot. A stale dead slot is never observed: traps end the
 //! activation, and on-stack replacement at a loop header only carries its value into code
 //! that overwrites it before reading it too.
 
 use tierup_interp::Instr;
 
 use super::branch_target;
-use super::pinning::for_each_read;
+use super::pinning::{for_each_operand, for_each_read, writes_v128};
 
 /// How many instructions [`dead_at`] looks at before giving up (the slot is then live).
 const SEARCH_BUDGET: usize = 64;
@@ -31,7 +32,18 @@ const SEARCH_BUDGET: usize = 64;
 /// (`Extra` emits nothing.)
 pub(super) fn defers_results(instr: &Instr) -> bool {
     let name = instr.opcode().name();
-    integer(name) || matches!(name, "Const32" | "Const64" | "Copy" | "Copy2" | "Extra")
+    integer(name)
+        || vector(name)
+        || matches!(name, "Const32" | "Const64" | "Copy" | "Copy2" | "Extra")
+}
+
+/// Whether the instruction called `name` is a `v128` operation (lane-wise, lanes, constants,
+/// shuffles, copies, loads and stores: all inline SSE).
+fn vector(name: &str) -> bool {
+    ["V128", "I8x16", "I16x8", "I32x4", "I64x2", "F32x4", "F64x2"]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+        || name == "Copy128"
 }
 
 /// Whether the instruction called `name` is a scalar integer operation, load or store (not
@@ -48,7 +60,9 @@ fn integer(name: &str) -> bool {
 /// Whether `slot` (one slot, written by an instruction of [`defers_results`]) is dead at
 /// bytecode index `at` of `code`: no path from there reads it before overwriting it, as far
 /// as the search sees (see the module docs).
-pub(super) fn dead_at(code: &[Instr], at: usize, slot: u32) -> bool {
+///
+/// `results`: how many slots the function's results take (its returns read them).
+pub(super) fn dead_at(code: &[Instr], results: u32, at: usize, slot: u32) -> bool {
     let mut stack = vec![at];
     let mut seen: Vec<usize> = Vec::new();
     while let Some(i) = stack.pop() {
@@ -63,18 +77,45 @@ pub(super) fn dead_at(code: &[Instr], at: usize, slot: u32) -> bool {
             return false;
         };
         let name = instr.opcode().name();
+        if name.starts_with("Return") {
+            // Reads its operands (`src`, `lo`, `hi`) and the results; nothing after it.
+            let mut read = slot < results;
+            for_each_read(instr, &mut |s| read |= s == slot || s + 1 == slot);
+            if let Instr::Return2 { lo, hi } = *instr {
+                read |= [lo, hi].contains(&slot);
+            }
+            if read {
+                return false;
+            }
+            continue;
+        }
         let branch = (name.starts_with("Br") && name != "BrTable") || name.starts_with("IncBr");
-        if !(branch || integer(name) || matches!(name, "Const32" | "Const64" | "Copy" | "Copy2")) {
+        // An instruction with operands in an `Extra` after it is not modeled (the `Extra`'s
+        // reads are not counted), nor is the `Extra`.
+        let extra = matches!(code.get(i + 1), Some(Instr::Extra { .. }));
+        let v128 = vector(name);
+        if extra
+            || !(branch
+                || v128
+                || integer(name)
+                || matches!(name, "Const32" | "Const64" | "Copy" | "Copy2"))
+        {
             return false;
         }
+        // A `v128` operand is two slots (a scalar one counted so is a harmless excess).
         let mut read = false;
-        for_each_read(instr, &mut |s| read |= s == slot);
+        for_each_operand(instr, &mut |s, scalar| {
+            read |= s == slot || (v128 && !scalar && s + 1 == slot);
+        });
         let (written, span) = match *instr {
             Instr::Copy2 { dst, src } => {
                 read |= src + 1 == slot;
                 (Some(dst), 2)
             }
-            mut other => (other.dst_mut().copied(), 1),
+            mut other => {
+                let span = if v128 && writes_v128(&other) { 2 } else { 1 };
+                (other.dst_mut().copied(), span)
+            }
         };
         if read {
             return false;
@@ -116,10 +157,11 @@ mod tests {
             Instr::Const32 { dst: 5, value: 7 },
             Instr::ReturnSlot { src: 5 },
         ];
-        assert!(dead_at(&code, 2, 5), "overwritten at once");
-        assert!(!dead_at(&code, 1, 5), "the branch reads it");
-        assert!(!dead_at(&code, 3, 5), "the return reads it");
-        assert!(!dead_at(&code, 2, 6), "the return may read anything");
+        assert!(dead_at(&code, 1, 2, 5), "overwritten at once");
+        assert!(!dead_at(&code, 1, 1, 5), "the branch reads it");
+        assert!(!dead_at(&code, 1, 3, 5), "the return reads it");
+        assert!(!dead_at(&code, 1, 2, 0), "the return reads the result");
+        assert!(dead_at(&code, 1, 2, 7), "the return reads nothing else");
     }
 
     #[test]
@@ -132,25 +174,26 @@ mod tests {
                 code: tierup_abi::TrapCode::Unreachable,
             },
         ];
-        assert!(!dead_at(&code, 0, 6), "read as the second source slot");
+        assert!(!dead_at(&code, 1, 0, 6), "read as the second source slot");
         assert!(
-            dead_at(&code, 0, 9),
+            dead_at(&code, 1, 0, 9),
             "written as the second destination slot"
         );
     }
 
     #[test]
-    fn only_scalar_integer_operations_defer() {
+    fn integer_and_vector_operations_defer() {
         assert!(defers_results(&Instr::I32Add {
             dst: 0,
             lhs: 1,
             rhs: 2
         }));
-        assert!(!defers_results(&Instr::I32x4Add {
+        assert!(defers_results(&Instr::I32x4Add {
             dst: 0,
             lhs: 2,
             rhs: 4
         }));
+        assert!(!defers_results(&Instr::I32TruncF32S { dst: 0, src: 1 }));
         assert!(!defers_results(&Instr::Return {}));
     }
 }

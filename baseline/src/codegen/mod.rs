@@ -77,6 +77,8 @@ pub(crate) struct Codegen<'a> {
     native: Option<&'a FuncType>,
     /// Where the native entry's prologue joins the code-table entry's (`frame.rs`).
     body: Label,
+    /// How many slots the function's results take (from slot 0 on), which its returns read.
+    result_slots: u32,
 }
 
 impl<'a> Codegen<'a> {
@@ -128,6 +130,11 @@ impl<'a> Codegen<'a> {
             region: None,
             native,
             body,
+            result_slots: tierup_abi::types::slot_offsets(ty.results())
+                .zip(ty.results())
+                .map(|(o, &t)| o as u32 + if t == tierup_abi::ValType::V128 { 2 } else { 1 })
+                .max()
+                .unwrap_or(0),
         }
     }
 
@@ -145,9 +152,13 @@ impl<'a> Codegen<'a> {
                     .get(next_region)
                     .is_some_and(|r| r.header as usize == i);
             if !defers || self.labels[i].is_some() || region_boundary {
-                for (r, slot) in self.m.deferred_results() {
-                    if deferred::dead_at(&self.func.code, i, slot) {
-                        self.m.discard_deferred(r);
+                for result in self.m.deferred_results() {
+                    let code = &self.func.code;
+                    let results = self.result_slots;
+                    if (result.slot..result.slot + result.span)
+                        .all(|slot| deferred::dead_at(code, results, i, slot))
+                    {
+                        self.m.discard_deferred(&result);
                     }
                 }
                 self.m.flush_deferred();

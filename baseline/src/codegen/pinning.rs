@@ -253,7 +253,7 @@ fn incremented(instr: &Instr) -> Option<u32> {
 /// Whether `instr`'s result (if any) is a `v128`, by the instruction list's names: the
 /// `V128…` and `…128` instructions and the lane-shaped ones (`I32x4Add`, …), but those that
 /// reduce a vector to a scalar.
-fn writes_v128(instr: &Instr) -> bool {
+pub(super) fn writes_v128(instr: &Instr) -> bool {
     let name = instr.opcode().name();
     let vector = name.starts_with("V128")
         || name.ends_with("128")
@@ -280,8 +280,14 @@ macro_rules! define_for_each_read {
         ;
     )*) => {
         /// Calls `f` with each slot `instr` reads (see [`define_for_each_read`]).
-        #[allow(unused_variables, reason = "each arm binds every field but uses few")]
         pub(super) fn for_each_read(instr: &Instr, f: &mut impl FnMut(u32)) {
+            for_each_operand(instr, &mut |slot, _| f(slot));
+        }
+
+        /// Calls `f` with each slot `instr` reads and whether it is a scalar for sure (an
+        /// `addr` or `index`; `lhs`, `rhs` and `src` may be `v128`s).
+        #[allow(unused_variables, reason = "each arm binds every field but uses few")]
+        pub(super) fn for_each_operand(instr: &Instr, f: &mut impl FnMut(u32, bool)) {
             match *instr {
                 $( Instr::$name { $( $($marked)? $($plain)? ),* } => {
                     $( read_field!(f; $($marked $marked)? $($plain $plain)?); )*
@@ -291,22 +297,22 @@ macro_rules! define_for_each_read {
     };
 }
 
-/// `read_field!(f; name name)`: `f(name)` when the field `name` is a slot read.
+/// `read_field!(f; name name)`: `f(name, scalar)` when the field `name` is a slot read.
 macro_rules! read_field {
     ($f:ident; lhs $x:ident) => {
-        $f($x)
+        $f($x, false)
     };
     ($f:ident; rhs $x:ident) => {
-        $f($x)
+        $f($x, false)
     };
     ($f:ident; src $x:ident) => {
-        $f($x)
+        $f($x, false)
     };
     ($f:ident; addr $x:ident) => {
-        $f($x)
+        $f($x, true)
     };
     ($f:ident; index $x:ident) => {
-        $f($x)
+        $f($x, true)
     };
     ($f:ident; $other:ident $x:ident) => {
         ()

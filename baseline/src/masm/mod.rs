@@ -26,8 +26,9 @@
 //! The cache ([`regcache`]) remembers which scratch register holds a copy of which slot (a
 //! general-purpose register one slot, an SSE register the two slots of a `v128`). Every
 //! result is written through to its slot(s) at once, so forgetting the cache is always
-//! safe. Every operation here keeps these rules itself; nothing outside this module touches
-//! the cache:
+//! safe, but for the two kinds of deferred stores below (pinned loop regions, deferred
+//! results), which keep the frame exact wherever anything else may read it. Every operation
+//! here keeps these rules itself; nothing outside this module touches the cache:
 //! - a register's entry is dropped before the register is written with anything else
 //!   ([`Masm::claim`], or [`Masm::alloc`], which hands out a register without an entry);
 //! - a slot's entries are dropped before the slot is written from anywhere else
@@ -40,6 +41,22 @@
 //! The one place the cache survives a jump is a fall-through that only a conditional branch
 //! reaches ([`Masm::jump_unless`] / [`Masm::bind_fall_through`]): it gets the cache as it was
 //! at the branch, and debug builds check that the code in between ends in a `jmp`.
+//!
+//! # Deferred result stores
+//!
+//! While the visitor allows it ([`Masm::set_deferring`]: between instructions whose
+//! operands all come through the cache and that neither call nor branch but to a trap, see
+//! `codegen/deferred.rs`), a result written to its cache register is not stored: its entry is
+//! *deferred* ([`Masm::deferred`], [`Masm::deferred_xmm`]), the register the slot's only
+//! current value (as Liftoff keeps values on its virtual stack). A deferred entry is never
+//! dropped without its store ([`Masm::claim`], [`Masm::alloc`]'s and `alloc_xmm`'s
+//! evictions, a register's entry moving to another slot in `write_slot` / `write_v128`)
+//! unless its slots are overwritten first ([`Masm::forget_written`], `claim_for`: the store
+//! is then never due); before a slot is read from the frame ([`Masm::place`] and the `v128`
+//! reads missing the cache) the deferred entries covering it are stored; and the visitor
+//! calls [`Masm::flush_deferred`] before any other instruction, label or region boundary,
+//! after dropping the entries of slots that are dead there ([`Masm::discard_deferred`]).
+//! Labels, calls, ticks and returns check (debug builds) that nothing is deferred.
 //!
 //! # Pinned loop regions and deferred stores
 //!
@@ -115,6 +132,23 @@ const COUNTER_REG: Gpr = Gpr::R11;
 
 /// A tick's out-of-line call of the `attention` libcall (see `Masm::attention_stubs`).
 type AttentionStub = (Label, Label, Option<x64::TickReload>, EntryParams);
+
+/// A register holding a deferred result (see [`Masm::deferred_results`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum DeferredReg {
+    Gpr(Gpr),
+    Xmm(Xmm),
+}
+
+/// A deferred result: its register and the slots it covers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DeferredResult {
+    reg: DeferredReg,
+    /// The (first) slot.
+    pub(crate) slot: u32,
+    /// How many slots: 1, or 2 for a `v128`.
+    pub(crate) span: u32,
+}
 
 /// A native entry's parameters that stay cached in registers through its prologue, which its
 /// tick reloads after its out-of-line calls: integers in their argument registers, `v128`s in
@@ -317,6 +351,9 @@ pub(crate) struct Masm {
     /// whose store is deferred: the register is the slot's only current value (see
     /// "Deferred result stores" in the module docs).
     deferred: u16,
+    /// The SSE cache registers holding a `v128` result whose store is deferred, as
+    /// `deferred`.
+    deferred_xmm: u16,
     /// Whether the results of the operations now emitted may be deferred
     /// ([`Masm::set_deferring`]).
     deferring: bool,
@@ -359,6 +396,7 @@ impl Masm {
             counter_live: false,
             dirty: Dirty::default(),
             deferred: 0,
+            deferred_xmm: 0,
             deferring: false,
             out_of_fuel: None,
             defined: 0,
@@ -467,7 +505,10 @@ impl Masm {
     fn place(&mut self, slot: u32) -> Place {
         match self.cache().gpr.find(slot) {
             Some(r) => Place::Reg(r),
-            None => Place::Frame(slot),
+            None => {
+                self.exact_frame(slot, 1);
+                Place::Frame(slot)
+            }
         }
     }
 
@@ -536,21 +577,72 @@ impl Masm {
         self.cache().gpr.record(r, slot);
     }
 
-    /// The deferred results: `(register, slot)`.
-    pub(crate) fn deferred_results(&self) -> Vec<(Gpr, u32)> {
-        (0..16u8)
+    /// The deferred results, each with the slots it covers.
+    pub(crate) fn deferred_results(&self) -> Vec<DeferredResult> {
+        let gprs = (0..16u8)
             .filter(|&n| self.deferred & (1 << n) != 0)
             .filter_map(|n| {
                 let r = Gpr::from_number(n);
-                self.cache.gpr.holds(r).map(|slot| (r, slot))
-            })
-            .collect()
+                self.cache.gpr.holds(r).map(|slot| DeferredResult {
+                    reg: DeferredReg::Gpr(r),
+                    slot,
+                    span: 1,
+                })
+            });
+        let xmms = (0..16u8)
+            .filter(|&n| self.deferred_xmm & (1 << n) != 0)
+            .filter_map(|n| {
+                let x = Xmm::new(n);
+                self.cache.xmm.holds(x).map(|slot| DeferredResult {
+                    reg: DeferredReg::Xmm(x),
+                    slot,
+                    span: 2,
+                })
+            });
+        gprs.chain(xmms).collect()
     }
 
-    /// Drops the deferred result in `r` unstored (its slot is dead: the visitor knows).
-    pub(crate) fn discard_deferred(&mut self, r: Gpr) {
-        self.deferred &= !(1 << r.number());
-        self.cache().gpr.forget_reg(r);
+    /// Drops a deferred result unstored (its slots are dead: the visitor knows).
+    pub(crate) fn discard_deferred(&mut self, result: &DeferredResult) {
+        match result.reg {
+            DeferredReg::Gpr(r) => {
+                self.deferred &= !(1 << r.number());
+                self.cache().gpr.forget_reg(r);
+            }
+            DeferredReg::Xmm(x) => {
+                self.deferred_xmm &= !(1 << x.number());
+                self.cache().xmm.forget_reg(x);
+            }
+        }
+    }
+
+    /// Stores the deferred `v128` result `x` holds, if any (`x` keeps caching it).
+    fn store_deferred_xmm(&mut self, x: Xmm) {
+        if self.deferred_xmm & (1 << x.number()) == 0 {
+            return;
+        }
+        self.deferred_xmm &= !(1 << x.number());
+        let slot = self
+            .cache()
+            .xmm
+            .holds(x)
+            .expect("a deferred register caches its slots");
+        self.cache().forget_slots(slot, 2);
+        self.asm.store_v128(slot, x);
+        self.cache().xmm.record(x, slot);
+    }
+
+    /// Does the deferred stores of the results covering a slot in `first..first + count`,
+    /// before those slots are read from the frame.
+    fn exact_frame(&mut self, first: u32, count: u32) {
+        for result in self.deferred_results() {
+            if result.slot < first + count && first < result.slot + result.span {
+                match result.reg {
+                    DeferredReg::Gpr(r) => self.store_deferred(r),
+                    DeferredReg::Xmm(x) => self.store_deferred_xmm(x),
+                }
+            }
+        }
     }
 
     /// Does every deferred store: the frame is exact again.
@@ -558,6 +650,10 @@ impl Masm {
         while self.deferred != 0 {
             let n = self.deferred.trailing_zeros() as u8;
             self.store_deferred(Gpr::from_number(n));
+        }
+        while self.deferred_xmm != 0 {
+            let n = self.deferred_xmm.trailing_zeros() as u8;
+            self.store_deferred_xmm(Xmm::new(n));
         }
     }
 
@@ -662,7 +758,23 @@ impl Masm {
                 self.dirty.xmm &= !(1 << k);
             }
         }
-        // A deferred result of an overwritten slot is superseded: its store is never due.
+        // A deferred result of an overwritten slot is superseded: its store is never due (a
+        // `v128` only partly overwritten is stored first).
+        let mut deferred = self.deferred_xmm;
+        while deferred != 0 {
+            let n = deferred.trailing_zeros() as u8;
+            deferred &= deferred - 1;
+            let x = Xmm::new(n);
+            if let Some(slot) = self.cache.xmm.holds(x)
+                && slot < first + count
+                && first < slot + 2
+            {
+                if !(first <= slot && slot + 2 <= first + count) {
+                    self.store_deferred_xmm(x);
+                }
+                self.deferred_xmm &= !(1 << n);
+            }
+        }
         let mut deferred = self.deferred;
         while deferred != 0 {
             let n = deferred.trailing_zeros() as u8;
@@ -856,7 +968,11 @@ impl Masm {
     /// region, which every edge to a label of the region establishes first
     /// ([`Masm::restore_pins`]).
     pub(crate) fn bind_branch_target(&mut self, label: Label) {
-        debug_assert_eq!(self.deferred, 0, "deferred stores done before a label");
+        debug_assert_eq!(
+            self.deferred | self.deferred_xmm,
+            0,
+            "deferred stores done before a label"
+        );
         self.cache().forget_all();
         self.record_pins();
         self.counter_live = self.counted;
@@ -1439,7 +1555,11 @@ impl Masm {
         osr_exit: Option<Label>,
         own_region: bool,
     ) {
-        debug_assert_eq!(self.deferred, 0, "deferred stores done before a tick");
+        debug_assert_eq!(
+            self.deferred | self.deferred_xmm,
+            0,
+            "deferred stores done before a tick"
+        );
         let (stub, back) = (self.asm.new_label(), self.asm.new_label());
         // Loop headers always test the flag; the function entry only with epochs (module
         // docs of `tierup_baseline`: else its stack check sees interrupt requests).
@@ -1523,7 +1643,11 @@ impl Masm {
 
     /// Pops this frame and returns.
     pub(crate) fn leave_frame_and_return(&mut self) {
-        debug_assert_eq!(self.deferred, 0, "deferred stores done before a return");
+        debug_assert_eq!(
+            self.deferred | self.deferred_xmm,
+            0,
+            "deferred stores done before a return"
+        );
         self.asm.leave_frame();
         self.asm.ret();
     }

@@ -1,8 +1,9 @@
 //! The register cache: which scratch register holds a copy of which frame slot.
 //!
-//! Every result is written through to its slot at once, so the cache never holds the only copy
-//! of a value and forgetting any part of it is always safe; what it buys is that a later read
-//! of the slot is a register operand instead of a load. The [`Masm`](super::Masm) is its only
+//! Results are written through to their slots, so the cache rarely holds the only copy of a
+//! value; what it buys is that a later read of the slot is a register operand instead of a
+//! load. Where it does hold the only copy (pinned loop regions and deferred results), the
+//! [`Masm`](super::Masm) stores it before dropping the entry. The masm is the cache's only
 //! user and keeps its invariant (see the module docs of [`super`]).
 //!
 //! The cache is organised by register class: one [`ClassCache`] per class, each with its own
@@ -101,13 +102,9 @@ impl<R: CacheReg> ClassCache<R> {
             .find(|r| self.holds[r.number()] == Some(slot))
     }
 
-    /// The next register in allocation order that `avoid` does not reject; its entry is
-    /// dropped. `avoid` must accept at least one register.
-    pub(crate) fn take_next(&mut self, avoid: impl Fn(R) -> bool) -> R {
-        self.take_next_dropping(avoid).0
-    }
-
-    /// [`ClassCache::take_next`], also returning the slot whose entry it dropped, if any.
+    /// The next register in allocation order that `avoid` does not reject, and the slot
+    /// whose entry it dropped, if any (the masm stores a deferred result first). `avoid`
+    /// must accept at least one register.
     pub(crate) fn take_next_dropping(&mut self, avoid: impl Fn(R) -> bool) -> (R, Option<u32>) {
         loop {
             let r = self.order[self.next % self.order.len()];

@@ -242,6 +242,38 @@ pub(crate) enum V128Shift {
     I64x2ShrU,
 }
 
+impl V128Binary {
+    /// Whether the operation's sequence is one two-operand instruction `d = d op b` after
+    /// `d = a` (skipped when `d` is `a`), so `d` may be `a`.
+    fn in_place(self) -> bool {
+        use V128Binary::*;
+        matches!(
+            self,
+            V128And
+                | V128Or
+                | V128Xor
+                | I8x16Add
+                | I8x16Sub
+                | I16x8Add
+                | I16x8Sub
+                | I16x8Mul
+                | I32x4Add
+                | I32x4Sub
+                | I32x4Mul
+                | I64x2Add
+                | I64x2Sub
+                | F32x4Add
+                | F32x4Sub
+                | F32x4Mul
+                | F32x4Div
+                | F64x2Add
+                | F64x2Sub
+                | F64x2Mul
+                | F64x2Div
+        )
+    }
+}
+
 impl V128Shift {
     /// The mask that reduces a count modulo the lane width.
     fn count_mask(self) -> u32 {
@@ -355,6 +387,7 @@ impl Masm {
         if let Some(x) = self.cache().xmm.find(slot) {
             return x;
         }
+        self.exact_frame(slot, 2);
         let x = self.alloc_xmm(avoid);
         self.asm.load_v128(x, slot);
         self.cache().xmm.record(x, slot);
@@ -367,9 +400,17 @@ impl Masm {
             .v128_pins
             .iter()
             .fold(0u16, |mask, &(p, _)| mask | 1 << p.number());
-        self.cache()
+        let (x, dropped) = self
+            .cache()
             .xmm
-            .take_next(|x| avoid.contains(&x) || pinned & (1 << x.number()) != 0)
+            .take_next_dropping(|x| avoid.contains(&x) || pinned & (1 << x.number()) != 0);
+        if self.deferred_xmm & (1 << x.number()) != 0 {
+            // Evicting a deferred result: its store is due now.
+            self.deferred_xmm &= !(1 << x.number());
+            let slot = dropped.expect("a deferred register caches its slots");
+            self.asm.store_v128(slot, x);
+        }
+        x
     }
 
     /// A register for slot `dst`'s new `v128`: its pinned register when it has one that
@@ -407,9 +448,18 @@ impl Masm {
                 self.cache().xmm.record(p, slot);
             }
             None => {
-                self.asm.store_v128(slot, x);
                 // A pinned register keeps its own slot's entry (its only one: it may be dirty).
-                if !self.v128_pins.iter().any(|&(p, _)| p == x) {
+                if self.v128_pins.iter().any(|&(p, _)| p == x) {
+                    self.asm.store_v128(slot, x);
+                } else {
+                    // `x` may hold another `v128`'s deferred result (a copy): stored first,
+                    // as `x`'s entry moves to `slot`.
+                    self.store_deferred_xmm(x);
+                    if self.deferring {
+                        self.deferred_xmm |= 1 << x.number();
+                    } else {
+                        self.asm.store_v128(slot, x);
+                    }
                     self.cache().xmm.record(x, slot);
                 }
             }
@@ -430,7 +480,14 @@ impl Masm {
     pub(crate) fn v128_binary(&mut self, op: V128Binary, dst: u32, lhs: u32, rhs: u32) {
         let a = self.v128_operand(lhs, &[]);
         let b = self.v128_operand(rhs, &[a]);
-        let d = self.alloc_xmm_for(dst, &[a, b]);
+        // An accumulation into a pinned `v128` (`acc = acc + x`) computes in place.
+        let pinned = self.v128_pins.iter().any(|&(p, s)| p == a && s == dst);
+        let avoid: &[Xmm] = if pinned && a != b && op.in_place() {
+            &[b]
+        } else {
+            &[a, b]
+        };
+        let d = self.alloc_xmm_for(dst, avoid);
         self.asm.v128_binary(op, d, a, b);
         self.write_v128(dst, d);
     }
@@ -493,6 +550,9 @@ impl Masm {
     /// `src`, or straight from its slots.
     pub(crate) fn v128_extract_lane(&mut self, kind: ExtractLane, dst: u32, src: u32, lane: u32) {
         let cached = self.cache().xmm.find(src);
+        if cached.is_none() {
+            self.exact_frame(src, 2);
+        }
         self.compute_into_slot(dst, |asm, r| match cached {
             Some(x) => asm.extract_lane(kind, r, x, lane),
             None => asm.extract_lane_from_frame(kind, r, src, lane),

@@ -76,9 +76,12 @@ const EVEN_DWORDS_THEN_ZERO: i8 = 0x88u8 as i8;
 
 /// Emits `movdqa d, a; <op> d, b` (the two-operand shape) for each `$mn`.
 macro_rules! two_operand {
-    ($ops:expr, $mn:ident, $d:expr, $a:expr, $b:expr) => {
-        dynasm!($ops ; .arch x64 ; movdqa Rx($d), Rx($a) ; $mn Rx($d), Rx($b))
-    };
+    ($ops:expr, $mn:ident, $d:expr, $a:expr, $b:expr) => {{
+        if $d != $a {
+            dynasm!($ops ; .arch x64 ; movdqa Rx($d), Rx($a));
+        }
+        dynasm!($ops ; .arch x64 ; $mn Rx($d), Rx($b))
+    }};
 }
 
 impl X64 {
