@@ -47,7 +47,8 @@ impl Codegen<'_> {
             let params = self.func.num_params;
             self.m.zero_slots(params, self.func.num_locals - params);
             if let Some(ty) = self.native {
-                self.m.params_in_arg_registers(ty.params());
+                self.m
+                    .params_in_arg_registers(ty.params(), self.defer_params());
                 self.m.bind_agreed(self.body);
             }
         }
@@ -63,16 +64,30 @@ impl Codegen<'_> {
         let at = self.m.offset();
         self.m.enter_frame();
         self.m.check_stacks_keeping_args(self.func.frame_size);
-        self.m.store_native_params(ty.params());
+        self.m.store_native_params(ty.params(), self.defer_params());
         self.emit_tick(None);
         if self.m.frame_loads_memory_base() {
             self.m.load_memory_base(0);
         }
         let params = self.func.num_params;
         self.m.zero_slots(params, self.func.num_locals - params);
-        self.m.params_in_arg_registers(ty.params());
+        self.m
+            .params_in_arg_registers(ty.params(), self.defer_params());
         self.m.jump(self.body);
         Some(at)
+    }
+
+    /// Whether a native entry's parameters arrive with their stores deferred: when the body
+    /// starts with an instruction that defers results (else the first flush would store
+    /// them at once, and storing them before the entry's tick measured faster: a recursive
+    /// function's branch target reloads them).
+    fn defer_params(&self) -> bool {
+        self.labels[0].is_none()
+            && self
+                .func
+                .code
+                .first()
+                .is_some_and(super::deferred::defers_results)
     }
 
     /// Interrupt check and hotness countdown (function entry, and loop back-edges to the

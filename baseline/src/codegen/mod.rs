@@ -151,7 +151,9 @@ impl<'a> Codegen<'a> {
                     .regions
                     .get(next_region)
                     .is_some_and(|r| r.header as usize == i);
-            if !defers || self.labels[i].is_some() || region_boundary {
+            // A return does the deferred stores of the results only (`Codegen::ret`).
+            let returns = self.func.code[i].opcode().name().starts_with("Return");
+            if (!defers && !returns) || self.labels[i].is_some() || region_boundary {
                 for result in self.m.deferred_results() {
                     let code = &self.func.code;
                     let results = self.result_slots;

@@ -431,6 +431,13 @@ impl Masm {
             if let Some(reload) = &reload {
                 self.asm.flush(reload);
             }
+            // A native entry's parameters are not stored yet.
+            for &(r, slot) in &keep.gprs {
+                self.asm.store_slot(slot, r);
+            }
+            for &(x, slot) in &keep.xmms {
+                self.asm.store_v128(slot, x);
+            }
             self.asm.call_libcall_with_vmctx(Libcall::attention());
             let propagate = self.propagate;
             self.asm.jump_if_status(propagate);
@@ -643,6 +650,25 @@ impl Masm {
                 }
             }
         }
+    }
+
+    /// Drops the deferred store of `slot`, whose frame copy nothing reads any more (a
+    /// return's operand, about to be copied to a result slot): its register keeps caching it.
+    pub(crate) fn skip_deferred_store(&mut self, slot: u32) {
+        if let Some(r) = self.cache.gpr.find(slot) {
+            self.deferred &= !(1 << r.number());
+        }
+    }
+
+    /// Before a return: does the deferred stores of the result slots (`0..results`, which
+    /// the caller reads) and drops the others (the frame dies).
+    pub(crate) fn flush_results(&mut self, results: u32) {
+        for result in self.deferred_results() {
+            if result.slot >= results {
+                self.discard_deferred(&result);
+            }
+        }
+        self.flush_deferred();
     }
 
     /// Does every deferred store: the frame is exact again.
@@ -1172,7 +1198,8 @@ impl Masm {
     /// from the arguments (function and OSR entries).
     pub(crate) fn enter_frame(&mut self) {
         debug_assert_eq!(
-            self.deferred, 0,
+            self.deferred | self.deferred_xmm,
+            0,
             "deferred stores done before another entry"
         );
         self.cache().forget_all();
@@ -1202,11 +1229,18 @@ impl Masm {
 
     // ---- the native convention (register calls; see `crate::fits_registers`) ----
 
-    /// A native entry's parameters (of types `params`, from slot 0 on), from their registers
-    /// to their slots (an `i32` zero-extended first, as the slot ABI wants; the caller may be
-    /// optimized code, which leaves the upper half undefined). The integer ones stay cached
-    /// in their registers, and the entry's tick keeps them.
-    pub(crate) fn store_native_params(&mut self, params: &[ValType]) {
+    /// A native entry's parameters (of types `params`, from slot 0 on), from their registers:
+    /// the integer ones stay cached in their registers (an `i32` zero-extended first, as the
+    /// slot ABI wants; the caller may be optimized code, which leaves the upper half
+    /// undefined), the first `v128`s move to [`ENTRY_V128_REGS`], both unstored (the entry's
+    /// tick stores them before its out-of-line calls and reloads them after; where the
+    /// prologue joins the body their stores are deferred, see
+    /// [`Masm::params_in_arg_registers`]); the others go to their slots.
+    ///
+    /// `defer`: else the integer and `v128` parameters are stored at once too, kept in their
+    /// registers (when the body's first instruction would store them anyway: storing them
+    /// right before reading them back in a branch's target proved slower).
+    pub(crate) fn store_native_params(&mut self, params: &[ValType], defer: bool) {
         let (mut ints, mut floats) = (0, 0);
         self.entry_args = EntryParams::default();
         for (ty, slot) in with_slots(params, 0) {
@@ -1216,13 +1250,19 @@ impl Masm {
                 match ty {
                     ValType::V128 => {
                         self.forget_written(slot, 2);
-                        self.asm.store_v128(slot, x);
-                        // Also into its cache register (never an argument register).
-                        if let Some(&c) = ENTRY_V128_REGS.get(self.entry_args.xmms.len()) {
-                            self.cache().xmm.forget_reg(c);
-                            self.asm.mov_v128(c, x);
-                            self.cache().xmm.record(c, slot);
-                            self.entry_args.xmms.push((c, slot));
+                        // Into its cache register (never an argument register), its store
+                        // deferred; stored now when it has none.
+                        match ENTRY_V128_REGS.get(self.entry_args.xmms.len()) {
+                            Some(&c) => {
+                                if !defer {
+                                    self.asm.store_v128(slot, x);
+                                }
+                                self.cache().xmm.forget_reg(c);
+                                self.asm.mov_v128(c, x);
+                                self.cache().xmm.record(c, slot);
+                                self.entry_args.xmms.push((c, slot));
+                            }
+                            None => self.asm.store_v128(slot, x),
                         }
                     }
                     ValType::F32 => {
@@ -1245,7 +1285,13 @@ impl Masm {
                 if ty == ValType::I32 {
                     self.asm.mov(Width::W32, r, r);
                 }
-                self.write_slot(slot, r);
+                if defer {
+                    // Its store deferred (`Masm::params_in_arg_registers`).
+                    self.forget_written(slot, 1);
+                    self.cache().gpr.record(r, slot);
+                } else {
+                    self.write_slot(slot, r);
+                }
                 self.entry_args.gprs.push((r, slot));
             }
         }
@@ -1254,8 +1300,10 @@ impl Masm {
     /// Makes the integer parameters (of types `params`, from slot 0 on) cached in their
     /// argument registers and the first `v128` ones in [`ENTRY_V128_REGS`], and nothing else
     /// cached: where a native entry's prologue joins the code-table entry's (both end with
-    /// this, so the cache agrees at the join).
-    pub(crate) fn params_in_arg_registers(&mut self, params: &[ValType]) {
+    /// this, so the cache agrees at the join). With `defer`, their stores are deferred: the
+    /// native entry has not stored them (the code-table entry's frame has them, so a store
+    /// there is only redundant).
+    pub(crate) fn params_in_arg_registers(&mut self, params: &[ValType], defer: bool) {
         self.entry_args = EntryParams::default();
         let mut pairs = Vec::new();
         let mut v128s = Vec::new();
@@ -1280,9 +1328,15 @@ impl Masm {
         self.cache().forget_all();
         for (r, slot) in pairs {
             self.cache().gpr.record(r, slot);
+            if defer {
+                self.deferred |= 1 << r.number();
+            }
         }
         for (c, slot) in v128s {
             self.cache().xmm.record(c, slot);
+            if defer {
+                self.deferred_xmm |= 1 << c.number();
+            }
         }
     }
 

@@ -1582,7 +1582,7 @@ impl X64 {
     /// [`X64::tick_with`] without `osr_exit`, reaching the interrupt flag (with `check`) and
     /// defined function `defined`'s countdown through `rax`. Writes `rax` and `rdx`; after the helper call
     /// (which clobbers every scratch register) reloads the registers of `keep`
-    /// from the frame. `store_in_rax`: `rax` holds the store already (after the stack check).
+    /// from the frame, where it stores them before the call. `store_in_rax`: `rax` holds the store already (after the stack check).
     pub(crate) fn tick_through_scratch(
         &mut self,
         check: Option<(DynamicLabel, DynamicLabel)>,
@@ -1612,6 +1612,16 @@ impl X64 {
             ; mov rax, [r15 + off::HOT_COUNTERS as i32]
             ; sub DWORD [rax + counter], 1
             ; jns >cool
+        );
+        // A native entry's parameters are not stored yet.
+        for &(r, slot) in &keep.gprs {
+            self.store_slot(slot, r);
+        }
+        for &(x, slot) in &keep.xmms {
+            self.store_v128(slot, x);
+        }
+        dynasm!(self.ops
+            ; .arch x64
             ; mov edx, osr_pc
             ; call =>hot_helper
         );
