@@ -89,6 +89,21 @@ pub(super) fn dead_at(code: &[Instr], results: u32, at: usize, slot: u32) -> boo
             }
             continue;
         }
+        // A call reads its arguments and its callee's frame starts there: the caller's slots
+        // below `args` it neither reads nor writes (those above count as read). A
+        // `call_indirect`'s `Extra` holds its table, not a slot.
+        match *instr {
+            Instr::Call { args, .. } if slot < args => {
+                stack.push(i + 1);
+                continue;
+            }
+            Instr::CallIndirect { index, args, .. } if slot < args && slot != index => {
+                stack.push(i + 2);
+                continue;
+            }
+            Instr::Call { .. } | Instr::CallIndirect { .. } => return false,
+            _ => {}
+        }
         let branch = (name.starts_with("Br") && name != "BrTable") || name.starts_with("IncBr");
         // An instruction with operands in an `Extra` after it is not modeled (the `Extra`'s
         // reads are not counted), nor is the `Extra`.
@@ -162,6 +177,18 @@ mod tests {
         assert!(!dead_at(&code, 1, 3, 5), "the return reads it");
         assert!(!dead_at(&code, 1, 2, 0), "the return reads the result");
         assert!(dead_at(&code, 1, 2, 7), "the return reads nothing else");
+    }
+
+    #[test]
+    fn calls_leave_the_slots_below_their_arguments_alone() {
+        let code = [
+            Instr::Call { func: 0, args: 4 },
+            Instr::Const32 { dst: 1, value: 0 },
+            Instr::ReturnSlot { src: 4 },
+        ];
+        assert!(dead_at(&code, 1, 0, 1), "overwritten after the call");
+        assert!(!dead_at(&code, 1, 0, 4), "an argument");
+        assert!(!dead_at(&code, 1, 0, 7), "the callee's frame");
     }
 
     #[test]

@@ -130,11 +130,7 @@ impl<'a> Codegen<'a> {
             region: None,
             native,
             body,
-            result_slots: tierup_abi::types::slot_offsets(ty.results())
-                .zip(ty.results())
-                .map(|(o, &t)| o as u32 + if t == tierup_abi::ValType::V128 { 2 } else { 1 })
-                .max()
-                .unwrap_or(0),
+            result_slots: ty.result_slots() as u32,
         }
     }
 
@@ -163,7 +159,14 @@ impl<'a> Codegen<'a> {
                         self.m.discard_deferred(&result);
                     }
                 }
-                self.m.flush_deferred();
+                // A register call's arguments may stay deferred: it takes them from their
+                // registers (and its slot path stores them).
+                match self.register_call_args(i) {
+                    Some((first, end)) if self.labels[i].is_none() && !region_boundary => {
+                        self.m.flush_deferred_outside(first, end);
+                    }
+                    _ => self.m.flush_deferred(),
+                }
             }
             self.enter_or_leave_region(i, &mut next_region);
             if let Some(label) = self.labels[i] {
@@ -199,6 +202,25 @@ impl<'a> Codegen<'a> {
             hot_loop,
             native_entry,
         })
+    }
+
+    /// The argument slots `first..end` of instruction `i` when it is a call that passes its
+    /// arguments in registers whenever the callee has a native entry (see `calls.rs`).
+    fn register_call_args(&self, i: usize) -> Option<(u32, u32)> {
+        let (ty, args) = match self.func.code[i] {
+            Instr::Call { func, args } => {
+                let defined = func >= self.env.num_imported_funcs;
+                if defined && self.env.native_entries == 0 {
+                    return None;
+                }
+                (self.env.func_type(func), args)
+            }
+            Instr::CallIndirect {
+                type_index, args, ..
+            } => (&self.env.types[type_index as usize], args),
+            _ => return None,
+        };
+        crate::fits_registers(ty).then(|| (args, args + ty.param_slots() as u32))
     }
 
     /// The code offset of the header of the innermost loop: the target of the back-edge

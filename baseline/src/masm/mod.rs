@@ -200,6 +200,9 @@ struct SlotPath {
     call: SlotCall,
     args: u32,
     results: Vec<ValType>,
+    /// The arguments the native path takes from registers, unstored (deferred): the slot
+    /// path stores them first (their registers are intact at `label`).
+    stores: Vec<DeferredResult>,
 }
 
 /// The most slots a loop region may pin.
@@ -299,6 +302,8 @@ struct Dirty {
 struct NativeArgs {
     xmms: Vec<(Xmm, XmmArg)>,
     ints: Vec<(Gpr, Place)>,
+    /// The deferred argument stores the slot path does.
+    stores: Vec<DeferredResult>,
 }
 
 /// Where an argument passed in an SSE register comes from.
@@ -454,6 +459,12 @@ impl Masm {
         }
         for path in std::mem::take(&mut self.slot_paths) {
             self.asm.bind(path.label);
+            for stored in &path.stores {
+                match stored.reg {
+                    DeferredReg::Gpr(r) => self.asm.store_slot(stored.slot, r),
+                    DeferredReg::Xmm(x) => self.asm.store_v128(stored.slot, x),
+                }
+            }
             match path.call {
                 SlotCall::CodeTable(defined) => self.asm.call_code_table_entry(defined, path.args),
                 SlotCall::Ref(helper) => self.asm.call_ref_through(path.args, helper),
@@ -566,6 +577,11 @@ impl Masm {
     /// instructions whose operands all come through the cache, see the module docs).
     pub(crate) fn set_deferring(&mut self, deferring: bool) {
         self.deferring = deferring;
+    }
+
+    /// Whether `r` holds a deferred result.
+    fn is_deferred(&self, r: Gpr) -> bool {
+        self.deferred & (1 << r.number()) != 0
     }
 
     /// Stores the deferred result `r` holds, if any (`r` keeps caching it).
@@ -754,6 +770,28 @@ impl Masm {
         self.dirty = Dirty::default();
         if self.counted && self.counter_live {
             self.asm.store_countdown(COUNTER_REG);
+        }
+    }
+
+    /// Before a register call of type `ty` with its frame at slot `args`: as
+    /// [`Masm::before_call`], but the deferred stores of the arguments' slots are left to
+    /// [`Masm::plan_native_args`] (the native path takes them from registers).
+    fn before_register_call(&mut self, args: u32, ty: &FuncType) {
+        let end = args + ty.param_slots() as u32;
+        self.flush_deferred_outside(args, end);
+        self.flush_region();
+        self.counter_live = false;
+    }
+
+    /// Does the deferred stores but those of results lying within slots `first..end`.
+    pub(crate) fn flush_deferred_outside(&mut self, first: u32, end: u32) {
+        for result in self.deferred_results() {
+            if !(first <= result.slot && result.slot + result.span <= end) {
+                match result.reg {
+                    DeferredReg::Gpr(r) => self.store_deferred(r),
+                    DeferredReg::Xmm(x) => self.store_deferred_xmm(x),
+                }
+            }
         }
     }
 
@@ -1376,6 +1414,11 @@ impl Masm {
     /// ones. A source in one of `clobbered` (written by the call sequence before the
     /// arguments) or in an argument register filled before it is read from the frame instead
     /// (which is exact: the caller flushed it).
+    ///
+    /// The caller's deferred stores of the arguments were left for this
+    /// ([`Masm::before_register_call`]): those of arguments read from the frame are done
+    /// now; the others are taken out of the deferred set into `NativeArgs::stores`, for the
+    /// slot path.
     fn plan_native_args(&mut self, args: u32, params: &[ValType], clobbered: &[Gpr]) -> NativeArgs {
         let mut xmms = Vec::new();
         let mut ints = Vec::new();
@@ -1402,7 +1445,29 @@ impl Masm {
                 ints.push((target, place));
             }
         }
-        NativeArgs { xmms, ints }
+        for (_, arg) in &xmms {
+            match *arg {
+                XmmArg::Scalar(Place::Frame(slot)) => self.exact_frame(slot, 1),
+                XmmArg::V128(None, slot) => self.exact_frame(slot, 2),
+                _ => {}
+            }
+        }
+        for &(_, place) in &ints {
+            if let Place::Frame(slot) = place {
+                self.exact_frame(slot, 1);
+            }
+        }
+        let stores = self.deferred_results();
+        debug_assert!(
+            stores.iter().all(|d| match d.reg {
+                DeferredReg::Gpr(r) => !clobbered.contains(&r),
+                DeferredReg::Xmm(_) => true,
+            }),
+            "a deferred argument in a clobbered register is read from the frame"
+        );
+        self.deferred = 0;
+        self.deferred_xmm = 0;
+        NativeArgs { xmms, ints, stores }
     }
 
     /// Moves the planned arguments into their registers (the cache is forgotten already).
@@ -1473,7 +1538,7 @@ impl Masm {
     /// call, so a tier-up of the callee is seen at the next one) with register arguments and
     /// results, or through its code-table entry while it has none.
     pub(crate) fn call_native_cell(&mut self, cell: usize, defined: u32, args: u32, ty: &FuncType) {
-        self.before_call();
+        self.before_register_call(args, ty);
         let plan = self.plan_native_args(args, ty.params(), &[Gpr::R11]);
         self.cache().forget_all();
         let (label, join) = (self.asm.new_label(), self.asm.new_label());
@@ -1482,7 +1547,7 @@ impl Masm {
         self.pass_native_args(&plan);
         self.asm.vmctx_to_rdi();
         self.asm.call_native(Gpr::R11, args);
-        self.finish_native_call(label, join, SlotCall::CodeTable(defined), args, ty);
+        self.finish_native_call(label, join, SlotCall::CodeTable(defined), args, ty, plan);
     }
 
     /// Binds `join` after a native call and takes its results; records its slot path.
@@ -1493,16 +1558,22 @@ impl Masm {
         call: SlotCall,
         args: u32,
         ty: &FuncType,
+        plan: NativeArgs,
     ) {
         self.asm.bind(join);
         self.cache().forget_all();
+        // Both paths have the results in registers (the slot path loads them): their stores
+        // are deferred like an instruction's.
+        let deferring = std::mem::replace(&mut self.deferring, true);
         self.take_native_results(args, ty.results());
+        self.deferring = deferring;
         self.slot_paths.push(SlotPath {
             label,
             join,
             call,
             args,
             results: ty.results().to_vec(),
+            stores: plan.stores,
         });
     }
 
@@ -1511,7 +1582,7 @@ impl Masm {
     /// one, else through `call_ref_helper`. `plan` was made before `rdx` was loaded.
     fn call_ref_native(
         &mut self,
-        plan: &NativeArgs,
+        plan: NativeArgs,
         args: u32,
         ty: &FuncType,
         call_ref_helper: Label,
@@ -1520,9 +1591,9 @@ impl Masm {
         self.asm.load_func_ref_native();
         self.asm.jump_if_zero(Gpr::RAX, label);
         self.asm.func_ref_vmctx_to_rdi();
-        self.pass_native_args(plan);
+        self.pass_native_args(&plan);
         self.asm.call_native(Gpr::RAX, args);
-        self.finish_native_call(label, join, SlotCall::Ref(call_ref_helper), args, ty);
+        self.finish_native_call(label, join, SlotCall::Ref(call_ref_helper), args, ty, plan);
     }
 
     /// [`Masm::call_func_ref`] for a type that fits registers: a wasm callee with a native
@@ -1534,11 +1605,11 @@ impl Masm {
         ty: &FuncType,
         call_ref_helper: Label,
     ) {
-        self.before_call();
+        self.before_register_call(args, ty);
         let plan = self.plan_native_args(args, ty.params(), &[Gpr::RAX, Gpr::RDX, Gpr::RDI]);
         self.cache().forget_all();
         self.asm.load_func_ref(func);
-        self.call_ref_native(&plan, args, ty, call_ref_helper);
+        self.call_ref_native(plan, args, ty, call_ref_helper);
     }
 
     /// [`Masm::call_indirect`] for a type that fits registers: a wasm callee with a native
@@ -1555,12 +1626,12 @@ impl Masm {
         self.table_element(table, index);
         let null = self.trap_label(TrapCode::IndirectCallToNull);
         let bad = self.trap_label(TrapCode::BadSignature);
-        self.before_call();
+        self.before_register_call(args, ty);
         let plan =
             self.plan_native_args(args, ty.params(), &[Gpr::RAX, Gpr::RCX, Gpr::RDX, Gpr::RDI]);
         self.cache().forget_all();
         self.asm.check_table_element(type_index, null, bad);
-        self.call_ref_native(&plan, args, ty, call_ref_helper);
+        self.call_ref_native(plan, args, ty, call_ref_helper);
     }
 
     /// Loads the address of defined function `defined`'s hotness countdown (`r13`).

@@ -596,7 +596,16 @@ impl Masm {
     /// `dst = src` (a `v128`).
     pub(crate) fn v128_copy(&mut self, dst: u32, src: u32) {
         let x = self.v128_operand(src, &[]);
-        self.write_v128(dst, x);
+        let pinned = self.v128_pins.iter().any(|&(_, s)| s == dst);
+        if self.deferring && !pinned && src != dst && self.deferred_xmm & (1 << x.number()) != 0 {
+            // `src`'s store is deferred: a register of its own for `dst` (a move, where
+            // taking over `x` would store `src`).
+            let d = self.alloc_xmm(&[x]);
+            self.asm.mov_v128(d, x);
+            self.write_v128(dst, d);
+        } else {
+            self.write_v128(dst, x);
+        }
     }
 
     /// `dst = if cond != 0 { if_nonzero } else { if_zero }` (`v128`s; `cond`'s low 32 bits).
