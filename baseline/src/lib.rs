@@ -53,6 +53,11 @@ pub struct CompileEnv {
     /// stack limit the entry's stack check reads (`VmCtx::stack_limit`), so the stack check
     /// is the entry's interrupt check.
     pub epoch_interruption: bool,
+    /// Whether baseline code counts its calls towards a tier-up (the optimizer comes
+    /// after it). Without, a function without loops carries no hotness countdown at its
+    /// entry (as Liftoff without dynamic tiering has no budget checks); functions with loops
+    /// keep theirs (their back-edges tick for interrupts anyway).
+    pub tier_up: bool,
 }
 
 impl CompileEnv {
@@ -68,6 +73,7 @@ impl CompileEnv {
             funcs: info.funcs.clone(),
             native_entries: 0,
             epoch_interruption: info.instrumentation.epoch_interruption,
+            tier_up: true,
         }
     }
 

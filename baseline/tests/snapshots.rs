@@ -175,3 +175,33 @@ fn native_entries_for_loop_free_functions_whose_type_fits_registers() {
         .collect();
     assert_eq!(has_native, [true, false, true, false, true, false, false]);
 }
+
+/// Without a tier-up to count towards (`CompileEnv::tier_up`), a function without loops has
+/// no hotness countdown, and is shorter by it; one with loops keeps its countdown.
+#[test]
+fn no_entry_countdown_without_tier_up() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (func (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+          (func (param i32) (result i32)
+            (loop $l (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+            (local.get 0)))"#,
+    )
+    .expect("parses");
+    let info = Arc::new(ModuleInfo::parse_with(wasm, Features::SUPPORTED).expect("validates"));
+    let module = InterpModule::new(info.clone());
+    let counting = CompileEnv::for_module(&info, BoundsChecks::Guard, CpuFeatures { sse42: true });
+    let quiet = CompileEnv {
+        tier_up: false,
+        ..counting.clone()
+    };
+    let mut funcs = info.defined_funcs();
+    let leaf = module.compiled(funcs.next().unwrap()).unwrap();
+    let with = compile(leaf, &counting).unwrap();
+    let without = compile(leaf, &quiet).unwrap();
+    assert!(without.body_end < with.body_end, "the entry tick is gone");
+    let looping = module.compiled(funcs.next().unwrap()).unwrap();
+    let with = compile(looping, &counting).unwrap();
+    let without = compile(looping, &quiet).unwrap();
+    assert_eq!(with.code, without.code, "loops keep their countdown");
+}

@@ -35,7 +35,7 @@ impl Codegen<'_> {
         // Without loops, the tick reads the interrupt flag through the store the stack check
         // left in `rax`: it comes before the memory base is loaded.
         if entry && !loops {
-            self.emit_tick(None);
+            self.emit_entry_tick();
         }
         if self.m.frame_loads_memory_base() {
             self.m.load_memory_base(0);
@@ -65,7 +65,7 @@ impl Codegen<'_> {
         self.m.enter_frame();
         self.m.check_stacks_keeping_args(self.func.frame_size);
         self.m.store_native_params(ty.params(), self.defer_params());
-        self.emit_tick(None);
+        self.emit_entry_tick();
         if self.m.frame_loads_memory_base() {
             self.m.load_memory_base(0);
         }
@@ -88,6 +88,15 @@ impl Codegen<'_> {
                 .code
                 .first()
                 .is_some_and(super::deferred::defers_results)
+    }
+
+    /// The entry tick of a function without loops, when it has one: none when nothing
+    /// counts towards a tier-up (`CompileEnv::tier_up`) and the stack check sees interrupt
+    /// requests (no epochs).
+    fn emit_entry_tick(&mut self) {
+        if self.env.tier_up || self.env.epoch_interruption {
+            self.emit_tick(None);
+        }
     }
 
     /// Interrupt check and hotness countdown (function entry, and loop back-edges to the

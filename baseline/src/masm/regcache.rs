@@ -102,10 +102,20 @@ impl<R: CacheReg> ClassCache<R> {
             .find(|r| self.holds[r.number()] == Some(slot))
     }
 
-    /// The next register in allocation order that `avoid` does not reject, and the slot
-    /// whose entry it dropped, if any (the masm stores a deferred result first). `avoid`
-    /// must accept at least one register.
+    /// The next register in allocation order that `avoid` does not reject, one without an
+    /// entry if there is any, and the slot whose entry it dropped, if any (the masm stores a
+    /// deferred result first). `avoid` must accept at least one register.
     pub(crate) fn take_next_dropping(&mut self, avoid: impl Fn(R) -> bool) -> (R, Option<u32>) {
+        // A register without an entry first, in round-robin order: evicting a value that
+        // may still be read (or whose store is deferred) costs a reload (or a store).
+        let len = self.order.len();
+        for k in 0..len {
+            let r = self.order[(self.next + k) % len];
+            if !avoid(r) && self.holds[r.number()].is_none() {
+                self.next = self.next.wrapping_add(k + 1);
+                return (r, None);
+            }
+        }
         loop {
             let r = self.order[self.next % self.order.len()];
             self.next = self.next.wrapping_add(1);
