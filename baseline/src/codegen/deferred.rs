@@ -1,22 +1,26 @@
 //! Deferred result stores (as Liftoff's): which instructions may leave their results in
 //! registers only, and which deferred results are dead where they would have to be stored.
 //!
-//! Between instructions of [`defers_results`] (integer operations, loads and stores,
-//! constants and copies: all their operands come through the register cache, and they never
-//! branch but to a trap, nor call), the masm may keep a result in its cache register without
-//! storing it (`Masm::set_deferring`): it stores it when the register is taken for something
-//! else, and drops it unstored when its slot is overwritten first. Before any other
-//! instruction, label or pinned-region boundary the frame must be exact again: the visitor
-//! does the deferred stores there, but those of results that are dead at that point
-//! ([`dead_at`]): no path from it reads the slot before overwriting it.
+//! Between instructions of [`defers_results`] (integer and `v128` operations, loads and
+//! stores, constants and copies: all their operands come through the register cache, and
+//! they never branch but to a trap, nor call), the masm may keep a result in its cache
+//! register without storing it (`Masm::set_deferring`): it stores it when the register is
+//! taken for something else, and drops it unstored when its slot is overwritten first.
+//! Before any other instruction, label or pinned-region boundary the frame must be exact
+//! again: the visitor does the deferred stores there, but those of results that are dead at
+//! that point ([`dead_at`]: no path from it reads the slot before overwriting it), those of
+//! a register call's arguments (the call takes them from their registers) and, at a return,
+//! those of everything but the results.
 //!
-//! The dead-slot search is bounded and conservative: it follows the successors of a few
-//! dozen instructions whose slot accesses it knows (those of [`defers_results`], the
-//! branches and the returns, by the instruction list's naming rules: `lhs`, `rhs`, `src`,
-//! `addr` are read, a `v128` operation's `lhs`, `rhs`, `src` as two slots, `dst` written, two slots when it is
-//! a `v128` (by the names: all but lane extractions and reductions), `IncBr…` also write `lhs`, `Copy2` covers two slots each; returns read the
-//! results), and counts any other instruction (calls, float operations, tables of branches,
-//! anything with operands in an `Extra`) as reading every slot. A stale dead slot is never observed: traps end the
+//! The dead-slot search is bounded and conservative. It follows the successors of the
+//! instructions whose slot accesses it knows, by the instruction list's naming rules:
+//! those of [`defers_results`] (`lhs`, `rhs`, `src`, `addr` are read, a `v128` operation's
+//! `lhs`, `rhs` and `src` as two slots; `dst` is written, two slots for a `v128` result),
+//! the branches (`IncBr…` also write `lhs`), the returns (they read the results) and the
+//! calls (they read their arguments, leave the slots below alone and clobber those above:
+//! the operands of a stack machine all lie below a call's arguments). It counts any other
+//! instruction (float operations, tables of branches, anything with operands in an
+//! `Extra`) as reading every slot. A stale dead slot is never observed: traps end the
 //! activation, and on-stack replacement at a loop header only carries its value into code
 //! that overwrites it before reading it too.
 
@@ -61,8 +65,15 @@ fn integer(name: &str) -> bool {
 /// bytecode index `at` of `code`: no path from there reads it before overwriting it, as far
 /// as the search sees (see the module docs).
 ///
-/// `results`: how many slots the function's results take (its returns read them).
-pub(super) fn dead_at(code: &[Instr], results: u32, at: usize, slot: u32) -> bool {
+/// `results`: how many slots the function's results take (its returns read them);
+/// `callee_params`: how many slots a call instruction's arguments take.
+pub(super) fn dead_at(
+    code: &[Instr],
+    results: u32,
+    callee_params: &dyn Fn(&Instr) -> Option<u32>,
+    at: usize,
+    slot: u32,
+) -> bool {
     let mut stack = vec![at];
     let mut seen: Vec<usize> = Vec::new();
     while let Some(i) = stack.pop() {
@@ -89,20 +100,30 @@ pub(super) fn dead_at(code: &[Instr], results: u32, at: usize, slot: u32) -> boo
             }
             continue;
         }
-        // A call reads its arguments and its callee's frame starts there: the caller's slots
-        // below `args` it neither reads nor writes (those above count as read). A
-        // `call_indirect`'s `Extra` holds its table, not a slot.
-        match *instr {
-            Instr::Call { args, .. } if slot < args => {
-                stack.push(i + 1);
+        // A call reads its arguments, and its callee's frame starts there: the caller's
+        // slots below `args` it neither reads nor writes; those above the arguments it
+        // clobbers (its locals and temporaries), so nothing live is kept there (a stack
+        // machine's operands above a call's arguments do not exist). A `call_indirect`'s
+        // `Extra` holds its table, not a slot.
+        let call = match *instr {
+            Instr::Call { args, .. } => Some((args, callee_params(instr), 1, None)),
+            Instr::CallIndirect { index, args, .. } => {
+                Some((args, callee_params(instr), 2, Some(index)))
+            }
+            _ => None,
+        };
+        if let Some((args, params, next, index)) = call {
+            if index == Some(slot) {
+                return false;
+            }
+            if slot < args {
+                stack.push(i + next);
                 continue;
             }
-            Instr::CallIndirect { index, args, .. } if slot < args && slot != index => {
-                stack.push(i + 2);
-                continue;
+            match params {
+                Some(params) if slot >= args + params => continue,
+                _ => return false,
             }
-            Instr::Call { .. } | Instr::CallIndirect { .. } => return false,
-            _ => {}
         }
         let branch = (name.starts_with("Br") && name != "BrTable") || name.starts_with("IncBr");
         // An instruction with operands in an `Extra` after it is not modeled (the `Extra`'s
@@ -172,11 +193,17 @@ mod tests {
             Instr::Const32 { dst: 5, value: 7 },
             Instr::ReturnSlot { src: 5 },
         ];
-        assert!(dead_at(&code, 1, 2, 5), "overwritten at once");
-        assert!(!dead_at(&code, 1, 1, 5), "the branch reads it");
-        assert!(!dead_at(&code, 1, 3, 5), "the return reads it");
-        assert!(!dead_at(&code, 1, 2, 0), "the return reads the result");
-        assert!(dead_at(&code, 1, 2, 7), "the return reads nothing else");
+        assert!(dead_at(&code, 1, &|_| None, 2, 5), "overwritten at once");
+        assert!(!dead_at(&code, 1, &|_| None, 1, 5), "the branch reads it");
+        assert!(!dead_at(&code, 1, &|_| None, 3, 5), "the return reads it");
+        assert!(
+            !dead_at(&code, 1, &|_| None, 2, 0),
+            "the return reads the result"
+        );
+        assert!(
+            dead_at(&code, 1, &|_| None, 2, 7),
+            "the return reads nothing else"
+        );
     }
 
     #[test]
@@ -186,9 +213,15 @@ mod tests {
             Instr::Const32 { dst: 1, value: 0 },
             Instr::ReturnSlot { src: 4 },
         ];
-        assert!(dead_at(&code, 1, 0, 1), "overwritten after the call");
-        assert!(!dead_at(&code, 1, 0, 4), "an argument");
-        assert!(!dead_at(&code, 1, 0, 7), "the callee's frame");
+        let params = |_: &Instr| Some(2);
+        assert!(
+            dead_at(&code, 1, &params, 0, 1),
+            "overwritten after the call"
+        );
+        assert!(!dead_at(&code, 1, &params, 0, 4), "an argument");
+        assert!(!dead_at(&code, 1, &params, 0, 5), "an argument");
+        assert!(dead_at(&code, 1, &params, 0, 7), "clobbered by the callee");
+        assert!(!dead_at(&code, 1, &|_| None, 0, 7), "unknown arguments");
     }
 
     #[test]
@@ -201,9 +234,12 @@ mod tests {
                 code: tierup_abi::TrapCode::Unreachable,
             },
         ];
-        assert!(!dead_at(&code, 1, 0, 6), "read as the second source slot");
         assert!(
-            dead_at(&code, 1, 0, 9),
+            !dead_at(&code, 1, &|_| None, 0, 6),
+            "read as the second source slot"
+        );
+        assert!(
+            dead_at(&code, 1, &|_| None, 0, 9),
             "written as the second destination slot"
         );
     }

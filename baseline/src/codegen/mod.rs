@@ -150,11 +150,20 @@ impl<'a> Codegen<'a> {
             // A return does the deferred stores of the results only (`Codegen::ret`).
             let returns = self.func.code[i].opcode().name().starts_with("Return");
             if (!defers && !returns) || self.labels[i].is_some() || region_boundary {
+                let env = self.env;
+                let callee_params = |instr: &Instr| match *instr {
+                    Instr::Call { func, .. } => Some(env.func_type(func).param_slots() as u32),
+                    Instr::CallIndirect { type_index, .. } => env
+                        .types
+                        .get(type_index as usize)
+                        .map(|ty| ty.param_slots() as u32),
+                    _ => None,
+                };
                 for result in self.m.deferred_results() {
                     let code = &self.func.code;
                     let results = self.result_slots;
                     if (result.slot..result.slot + result.span)
-                        .all(|slot| deferred::dead_at(code, results, i, slot))
+                        .all(|slot| deferred::dead_at(code, results, &callee_params, i, slot))
                     {
                         self.m.discard_deferred(&result);
                     }
