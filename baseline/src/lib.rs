@@ -53,10 +53,10 @@ pub struct CompileEnv {
     /// stack limit the entry's stack check reads (`VmCtx::stack_limit`), so the stack check
     /// is the entry's interrupt check.
     pub epoch_interruption: bool,
-    /// Whether baseline code counts its calls towards a tier-up (the optimizer comes
-    /// after it). Without, a function without loops carries no hotness countdown at its
-    /// entry (as Liftoff without dynamic tiering has no budget checks); functions with loops
-    /// keep theirs (their back-edges tick for interrupts anyway).
+    /// Whether baseline code counts its calls and loop iterations towards a tier-up (the
+    /// optimizer comes after it). Without, it carries no hotness countdown (as Liftoff
+    /// without dynamic tiering has no budget checks): a function entry has no tick (but with
+    /// epochs, the flag's test) and a loop back-edge only tests the interrupt flag.
     pub tier_up: bool,
 }
 

@@ -85,6 +85,7 @@ impl<'a> Codegen<'a> {
     pub(crate) fn new(func: &'a CompiledFunc, env: &'a CompileEnv) -> Codegen<'a> {
         let mut m = Masm::new(env.cpu);
         m.set_entry_attention(env.epoch_interruption);
+        m.set_counting(env.tier_up);
         let hot_helper = m.new_label();
         let osr_exit = m.new_label();
         let call_ref_helper = m.new_label();

@@ -362,6 +362,10 @@ pub(crate) struct Masm {
     /// Whether the results of the operations now emitted may be deferred
     /// ([`Masm::set_deferring`]).
     deferring: bool,
+    /// Whether the ticks of loop back-edges count down towards a tier-up
+    /// (`CompileEnv::tier_up`); else they only test the interrupt flag, and pinned regions
+    /// keep no countdown register.
+    counting: bool,
     /// The shared "out of fuel" exit (zeroes the fuel, then traps), once used.
     out_of_fuel: Option<Label>,
     /// The defined function being compiled (its countdown, for ticks without `r13`).
@@ -403,6 +407,7 @@ impl Masm {
             deferred: 0,
             deferred_xmm: 0,
             deferring: false,
+            counting: true,
             out_of_fuel: None,
             defined: 0,
             memory: 0,
@@ -573,6 +578,12 @@ impl Masm {
         r
     }
 
+    /// Whether back-edge ticks count down towards a tier-up (`CompileEnv::tier_up`; set
+    /// before the first instruction).
+    pub(crate) fn set_counting(&mut self, counting: bool) {
+        self.counting = counting;
+    }
+
     /// Whether results may be deferred (the visitor's choice, per instruction: only between
     /// instructions whose operands all come through the cache, see the module docs).
     pub(crate) fn set_deferring(&mut self, deferring: bool) {
@@ -730,7 +741,7 @@ impl Masm {
             .copied()
             .zip(v128_slots.iter().copied())
             .collect();
-        self.counted = true;
+        self.counted = self.counting;
         self.counter_live = false;
     }
 
@@ -1689,10 +1700,33 @@ impl Masm {
         // Loop headers always test the flag; the function entry only with epochs (module
         // docs of `tierup_baseline`: else its stack check sees interrupt requests).
         let attention = osr_pc != NO_OSR || self.entry_attention;
+        if !self.counting && self.asm.frame().ticks {
+            // No countdown: the flag's test only (none at an entry without epochs); its
+            // out-of-line call stores and reloads the pins.
+            if !attention {
+                return;
+            }
+            if own_region {
+                self.restore_pins();
+            }
+            let reload = x64::TickReload {
+                counter: None,
+                gprs: self.pins.clone(),
+                xmms: self.v128_pins.clone(),
+            };
+            self.cache().forget_all();
+            self.asm.attention_check(stub, back);
+            if own_region {
+                self.record_pins();
+            }
+            self.attention_stubs
+                .push((stub, back, Some(reload), EntryParams::default()));
+            return;
+        }
         if own_region && self.counted {
             self.restore_pins();
             let reload = x64::TickReload {
-                counter: COUNTER_REG,
+                counter: Some(COUNTER_REG),
                 gprs: self.pins.clone(),
                 xmms: self.v128_pins.clone(),
             };

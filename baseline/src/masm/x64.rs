@@ -168,7 +168,7 @@ pub(crate) struct X64 {
 /// register and the pinned `(register, slot)` pairs of both classes.
 #[derive(Debug, Clone)]
 pub(crate) struct TickReload {
-    pub(crate) counter: Gpr,
+    pub(crate) counter: Option<Gpr>,
     pub(crate) gprs: Vec<(Gpr, u32)>,
     pub(crate) xmms: Vec<(Xmm, u32)>,
 }
@@ -1485,8 +1485,11 @@ impl X64 {
         }
         match in_registers {
             Some(reload) => {
-                self.wrote(&[reload.counter]);
-                dynasm!(self.ops ; .arch x64 ; sub Rd(reload.counter.0), 1);
+                let counter = reload
+                    .counter
+                    .expect("a counting tick has its countdown register");
+                self.wrote(&[counter]);
+                dynasm!(self.ops ; .arch x64 ; sub Rd(counter.0), 1);
             }
             None => dynasm!(self.ops ; .arch x64 ; sub DWORD [r13], 1),
         }
@@ -1521,7 +1524,9 @@ impl X64 {
         for &(x, slot) in &reload.xmms {
             self.store_v128(slot, x);
         }
-        self.store_countdown(reload.counter);
+        if let Some(counter) = reload.counter {
+            self.store_countdown(counter);
+        }
     }
 
     /// After a call out of a pinned loop region: reloads the pinned registers from the frame
@@ -1533,7 +1538,20 @@ impl X64 {
         for &(x, slot) in &reload.xmms {
             self.load_v128(x, slot);
         }
-        self.load_countdown_value(reload.counter);
+        if let Some(counter) = reload.counter {
+            self.load_countdown_value(counter);
+        }
+    }
+
+    /// `cmp byte [r12], 0; jne attention; back:`: the interrupt check of a tick without a
+    /// countdown.
+    pub(crate) fn attention_check(&mut self, attention: DynamicLabel, back: DynamicLabel) {
+        dynasm!(self.ops
+            ; .arch x64
+            ; cmp BYTE [r12], 0
+            ; jne =>attention
+            ; =>back
+        );
     }
 
     /// `mov [r13], r32`: the countdown kept in `r` back to memory.
