@@ -15,8 +15,14 @@
 //! and jumps to its loop header. A tick that crosses zero calls the tier-up helper (the
 //! `tier_up` libcall); at a loop header, when the runtime answers with code for that header
 //! (optimized code, on-stack replacement), the activation continues there through the OSR
-//! exit: a tail jump with this very frame. Every return pops the frame itself (the
-//! epilogue is inlined: no shared one to jump to).
+//! exit: a tail jump with this very frame. Without a tier-up to count towards
+//! (`CompileEnv::tier_up`) there is no countdown: entries do not tick (but for the flag with
+//! epochs) and back-edges only test the interrupt flag. Every return pops the frame itself
+//! (the epilogue is inlined: no shared one to jump to).
+//!
+//! A native entry whose body starts with an instruction that defers results leaves its
+//! parameters unstored: their stores are deferred where the two prologues join (see
+//! `deferred.rs`), and its tick stores them before its out-of-line calls.
 
 use tierup_abi::{NO_OSR, OSR_FROM_BASELINE};
 

@@ -83,7 +83,8 @@
 //! ([`Masm::forget_written`]); at a label of the region every pin counts as dirty. Traps
 //! need nothing: a trapping activation's frame is dead.
 //!
-//! In a region the hotness countdown lives in [`COUNTER_REG`] instead of memory (`[r13]`),
+//! In a region of code that counts ([`Masm::set_counting`]) the hotness countdown lives in
+//! [`COUNTER_REG`] instead of memory (`[r13]`),
 //! flushed at the same points as the pins (a call loses the register; the next edge into a
 //! label of the region reloads it). The countdown is a tiering heuristic, not program state,
 //! but it stays exact: every decrement reaches memory before anything reads it.
