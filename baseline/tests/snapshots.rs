@@ -208,3 +208,52 @@ fn no_entry_countdown_without_tier_up() {
         "the back-edge countdown is gone"
     );
 }
+
+/// A `v128` shift by a constant shifts by an immediate, and the constant, read by nothing
+/// else, is never written to its slot.
+#[test]
+fn constant_shift_counts_are_immediates() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (func (param v128) (result v128) (i16x8.shr_u (local.get 0) (i32.const 4))))"#,
+    )
+    .expect("parses");
+    let info = Arc::new(ModuleInfo::parse_with(wasm, Features::SUPPORTED).expect("validates"));
+    let module = InterpModule::new(info.clone());
+    let env = CompileEnv::for_module(&info, BoundsChecks::Guard, CpuFeatures { sse42: true });
+    let func = module
+        .compiled(info.defined_funcs().next().unwrap())
+        .unwrap();
+    let code = compile(func, &env).unwrap();
+    let cs = Capstone::new()
+        .x86()
+        .mode(arch::x86::ArchMode::Mode64)
+        .syntax(arch::x86::ArchSyntax::Intel)
+        .build()
+        .expect("capstone");
+    let insns = cs
+        .disasm_all(&code.code[..code.body_end as usize], 0)
+        .expect("disassembles");
+    let text: Vec<String> = insns
+        .as_ref()
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {}",
+                i.mnemonic().unwrap_or(""),
+                i.op_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("psrlw") && t.ends_with(", 4")),
+        "{text:?}"
+    );
+    assert!(
+        !text
+            .iter()
+            .any(|t| t.starts_with("mov qword ptr [rbx") && t.ends_with(", 4")),
+        "{text:?}"
+    );
+}

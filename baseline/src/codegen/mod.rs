@@ -151,21 +151,8 @@ impl<'a> Codegen<'a> {
             // A return does the deferred stores of the results only (`Codegen::ret`).
             let returns = self.func.code[i].opcode().name().starts_with("Return");
             if (!defers && !returns) || self.labels[i].is_some() || region_boundary {
-                let env = self.env;
-                let callee_params = |instr: &Instr| match *instr {
-                    Instr::Call { func, .. } => Some(env.func_type(func).param_slots() as u32),
-                    Instr::CallIndirect { type_index, .. } => env
-                        .types
-                        .get(type_index as usize)
-                        .map(|ty| ty.param_slots() as u32),
-                    _ => None,
-                };
                 for result in self.m.deferred_results() {
-                    let code = &self.func.code;
-                    let results = self.result_slots;
-                    if (result.slot..result.slot + result.span)
-                        .all(|slot| deferred::dead_at(code, results, &callee_params, i, slot))
-                    {
+                    if (result.slot..result.slot + result.span).all(|slot| self.dead_at(i, slot)) {
                         self.m.discard_deferred(&result);
                     }
                 }
@@ -212,6 +199,20 @@ impl<'a> Codegen<'a> {
             hot_loop,
             native_entry,
         })
+    }
+
+    /// Whether `slot` is dead at bytecode index `at` (see [`deferred::dead_at`]).
+    fn dead_at(&self, at: usize, slot: u32) -> bool {
+        let env = self.env;
+        let callee_params = |instr: &Instr| match *instr {
+            Instr::Call { func, .. } => Some(env.func_type(func).param_slots() as u32),
+            Instr::CallIndirect { type_index, .. } => env
+                .types
+                .get(type_index as usize)
+                .map(|ty| ty.param_slots() as u32),
+            _ => None,
+        };
+        deferred::dead_at(&self.func.code, self.result_slots, &callee_params, at, slot)
     }
 
     /// The argument slots `first..end` of instruction `i` when it is a call that passes its
@@ -439,7 +440,7 @@ impl<'a> Codegen<'a> {
                 self.copy(dst, src);
                 self.copy(dst + 1, src + 1);
             }
-            Instr::Const32 { dst, value } => self.constant(dst, u64::from(value)),
+            Instr::Const32 { dst, value } => self.const32(i, dst, value),
             Instr::Const64 { dst, value } => self.constant(dst, value),
             Instr::Select { dst, a, b } => {
                 let (cond, _, _) = self.extra(i);

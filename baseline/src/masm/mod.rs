@@ -591,6 +591,12 @@ impl Masm {
         self.deferring = deferring;
     }
 
+    /// Forgets `slot`'s value without writing it: the visitor knows its new value is never
+    /// read (see `Codegen::const32`).
+    pub(crate) fn discard_slot(&mut self, slot: u32) {
+        self.forget_written(slot, 1);
+    }
+
     /// Whether `r` holds a deferred result.
     fn is_deferred(&self, r: Gpr) -> bool {
         self.deferred & (1 << r.number()) != 0
