@@ -401,6 +401,13 @@ impl<'a> Codegen<'a> {
             // `(fp[0], fp[1]) = (lo, hi)`, then return: the high copy first when the low
             // one would overwrite its source (never a swap, the translator's promise).
             Instr::Return2 { lo, hi } => {
+                // Each is copied once from its register (when cached) and every slot but the
+                // two results dies: their own deferred stores are never due. (A slot copied
+                // twice is read again after its register moved to a result: stored.)
+                if lo != hi {
+                    self.m.skip_deferred_store(lo);
+                    self.m.skip_deferred_store(hi);
+                }
                 if hi == 0 {
                     self.copy(1, hi);
                     self.copy(0, lo);
