@@ -53,6 +53,11 @@ pub struct CompileEnv {
     /// stack limit the entry's stack check reads (`VmCtx::stack_limit`), so the stack check
     /// is the entry's interrupt check.
     pub epoch_interruption: bool,
+    /// Whether baseline code counts its calls and loop iterations towards a tier-up (the
+    /// optimizer comes after it). Without, it carries no hotness countdown (as Liftoff
+    /// without dynamic tiering has no budget checks): a function entry has no tick (but with
+    /// epochs, the flag's test) and a loop back-edge only tests the interrupt flag.
+    pub tier_up: bool,
 }
 
 impl CompileEnv {
@@ -68,6 +73,7 @@ impl CompileEnv {
             funcs: info.funcs.clone(),
             native_entries: 0,
             epoch_interruption: info.instrumentation.epoch_interruption,
+            tier_up: true,
         }
     }
 

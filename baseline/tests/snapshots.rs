@@ -175,3 +175,85 @@ fn native_entries_for_loop_free_functions_whose_type_fits_registers() {
         .collect();
     assert_eq!(has_native, [true, false, true, false, true, false, false]);
 }
+
+/// Without a tier-up to count towards (`CompileEnv::tier_up`), a function without loops has
+/// no hotness countdown, and a loop's back-edge only tests the interrupt flag.
+#[test]
+fn no_entry_countdown_without_tier_up() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (func (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+          (func (param i32) (result i32)
+            (loop $l (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+            (local.get 0)))"#,
+    )
+    .expect("parses");
+    let info = Arc::new(ModuleInfo::parse_with(wasm, Features::SUPPORTED).expect("validates"));
+    let module = InterpModule::new(info.clone());
+    let counting = CompileEnv::for_module(&info, BoundsChecks::Guard, CpuFeatures { sse42: true });
+    let quiet = CompileEnv {
+        tier_up: false,
+        ..counting.clone()
+    };
+    let mut funcs = info.defined_funcs();
+    let leaf = module.compiled(funcs.next().unwrap()).unwrap();
+    let with = compile(leaf, &counting).unwrap();
+    let without = compile(leaf, &quiet).unwrap();
+    assert!(without.body_end < with.body_end, "the entry tick is gone");
+    let looping = module.compiled(funcs.next().unwrap()).unwrap();
+    let with = compile(looping, &counting).unwrap();
+    let without = compile(looping, &quiet).unwrap();
+    assert!(
+        without.body_end < with.body_end,
+        "the back-edge countdown is gone"
+    );
+}
+
+/// A `v128` shift by a constant shifts by an immediate, and the constant, read by nothing
+/// else, is never written to its slot.
+#[test]
+fn constant_shift_counts_are_immediates() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (func (param v128) (result v128) (i16x8.shr_u (local.get 0) (i32.const 4))))"#,
+    )
+    .expect("parses");
+    let info = Arc::new(ModuleInfo::parse_with(wasm, Features::SUPPORTED).expect("validates"));
+    let module = InterpModule::new(info.clone());
+    let env = CompileEnv::for_module(&info, BoundsChecks::Guard, CpuFeatures { sse42: true });
+    let func = module
+        .compiled(info.defined_funcs().next().unwrap())
+        .unwrap();
+    let code = compile(func, &env).unwrap();
+    let cs = Capstone::new()
+        .x86()
+        .mode(arch::x86::ArchMode::Mode64)
+        .syntax(arch::x86::ArchSyntax::Intel)
+        .build()
+        .expect("capstone");
+    let insns = cs
+        .disasm_all(&code.code[..code.body_end as usize], 0)
+        .expect("disassembles");
+    let text: Vec<String> = insns
+        .as_ref()
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {}",
+                i.mnemonic().unwrap_or(""),
+                i.op_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("psrlw") && t.ends_with(", 4")),
+        "{text:?}"
+    );
+    assert!(
+        !text
+            .iter()
+            .any(|t| t.starts_with("mov qword ptr [rbx") && t.ends_with(", 4")),
+        "{text:?}"
+    );
+}

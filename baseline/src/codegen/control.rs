@@ -122,6 +122,7 @@ impl Codegen<'_> {
     /// A function with a native entry also returns them in registers (the native
     /// convention's), whichever entry it came through.
     pub(super) fn ret(&mut self) {
+        self.m.flush_results(self.result_slots);
         self.m.flush_region();
         if let Some(ty) = self.native {
             self.m.results_to_registers(ty.results());
@@ -131,6 +132,9 @@ impl Codegen<'_> {
 
     /// Returns the value of slot `src` (the single result goes to slot 0).
     pub(super) fn return_slot(&mut self, src: u32) {
+        if src >= self.result_slots {
+            self.m.skip_deferred_store(src);
+        }
         self.m.copy_slot(0, src);
         self.ret();
     }

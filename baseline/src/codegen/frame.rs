@@ -15,8 +15,14 @@
 //! and jumps to its loop header. A tick that crosses zero calls the tier-up helper (the
 //! `tier_up` libcall); at a loop header, when the runtime answers with code for that header
 //! (optimized code, on-stack replacement), the activation continues there through the OSR
-//! exit: a tail jump with this very frame. Every return pops the frame itself (the
-//! epilogue is inlined: no shared one to jump to).
+//! exit: a tail jump with this very frame. Without a tier-up to count towards
+//! (`CompileEnv::tier_up`) there is no countdown: entries do not tick (but for the flag with
+//! epochs) and back-edges only test the interrupt flag. Every return pops the frame itself
+//! (the epilogue is inlined: no shared one to jump to).
+//!
+//! A native entry whose body starts with an instruction that defers results leaves its
+//! parameters unstored: their stores are deferred where the two prologues join (see
+//! `deferred.rs`), and its tick stores them before its out-of-line calls.
 
 use tierup_abi::{NO_OSR, OSR_FROM_BASELINE};
 
@@ -35,7 +41,7 @@ impl Codegen<'_> {
         // Without loops, the tick reads the interrupt flag through the store the stack check
         // left in `rax`: it comes before the memory base is loaded.
         if entry && !loops {
-            self.emit_tick(None);
+            self.emit_entry_tick();
         }
         if self.m.frame_loads_memory_base() {
             self.m.load_memory_base(0);
@@ -47,7 +53,8 @@ impl Codegen<'_> {
             let params = self.func.num_params;
             self.m.zero_slots(params, self.func.num_locals - params);
             if let Some(ty) = self.native {
-                self.m.params_in_arg_registers(ty.params());
+                self.m
+                    .params_in_arg_registers(ty.params(), self.defer_params());
                 self.m.bind_agreed(self.body);
             }
         }
@@ -63,16 +70,39 @@ impl Codegen<'_> {
         let at = self.m.offset();
         self.m.enter_frame();
         self.m.check_stacks_keeping_args(self.func.frame_size);
-        self.m.store_native_params(ty.params());
-        self.emit_tick(None);
+        self.m.store_native_params(ty.params(), self.defer_params());
+        self.emit_entry_tick();
         if self.m.frame_loads_memory_base() {
             self.m.load_memory_base(0);
         }
         let params = self.func.num_params;
         self.m.zero_slots(params, self.func.num_locals - params);
-        self.m.params_in_arg_registers(ty.params());
+        self.m
+            .params_in_arg_registers(ty.params(), self.defer_params());
         self.m.jump(self.body);
         Some(at)
+    }
+
+    /// Whether a native entry's parameters arrive with their stores deferred: when the body
+    /// starts with an instruction that defers results (else the first flush would store
+    /// them at once, and storing them before the entry's tick measured faster: a recursive
+    /// function's branch target reloads them).
+    fn defer_params(&self) -> bool {
+        self.labels[0].is_none()
+            && self
+                .func
+                .code
+                .first()
+                .is_some_and(super::deferred::defers_results)
+    }
+
+    /// The entry tick of a function without loops, when it has one: none when nothing
+    /// counts towards a tier-up (`CompileEnv::tier_up`) and the stack check sees interrupt
+    /// requests (no epochs).
+    fn emit_entry_tick(&mut self) {
+        if self.env.tier_up || self.env.epoch_interruption {
+            self.emit_tick(None);
+        }
     }
 
     /// Interrupt check and hotness countdown (function entry, and loop back-edges to the

@@ -36,6 +36,7 @@
 
 mod calls;
 mod control;
+mod deferred;
 mod frame;
 mod memory;
 mod numeric;
@@ -76,12 +77,15 @@ pub(crate) struct Codegen<'a> {
     native: Option<&'a FuncType>,
     /// Where the native entry's prologue joins the code-table entry's (`frame.rs`).
     body: Label,
+    /// How many slots the function's results take (from slot 0 on), which its returns read.
+    result_slots: u32,
 }
 
 impl<'a> Codegen<'a> {
     pub(crate) fn new(func: &'a CompiledFunc, env: &'a CompileEnv) -> Codegen<'a> {
         let mut m = Masm::new(env.cpu);
         m.set_entry_attention(env.epoch_interruption);
+        m.set_counting(env.tier_up);
         let hot_helper = m.new_label();
         let osr_exit = m.new_label();
         let call_ref_helper = m.new_label();
@@ -123,10 +127,11 @@ impl<'a> Codegen<'a> {
             osr_exit,
             hot_helper,
             call_ref_helper,
-            regions: pinning::loop_regions(func),
+            regions: pinning::loop_regions(func, ty.params()),
             region: None,
             native,
             body,
+            result_slots: ty.result_slots() as u32,
         }
     }
 
@@ -135,13 +140,41 @@ impl<'a> Codegen<'a> {
         let mut instr_offsets = Vec::with_capacity(self.func.code.len());
         let mut next_region = 0;
         for i in 0..self.func.code.len() {
+            // Deferred result stores (see `defers_results`) are done before any other
+            // instruction, label or region boundary.
+            let defers = deferred::defers_results(&self.func.code[i]);
+            let region_boundary = self.region.is_some_and(|k| !self.regions[k].contains(i))
+                || self
+                    .regions
+                    .get(next_region)
+                    .is_some_and(|r| r.header as usize == i);
+            // A return does the deferred stores of the results only (`Codegen::ret`).
+            let returns = self.func.code[i].opcode().name().starts_with("Return");
+            if (!defers && !returns) || self.labels[i].is_some() || region_boundary {
+                for result in self.m.deferred_results() {
+                    if (result.slot..result.slot + result.span).all(|slot| self.dead_at(i, slot)) {
+                        self.m.discard_deferred(&result);
+                    }
+                }
+                // A register call's arguments may stay deferred: it takes them from their
+                // registers (and its slot path stores them).
+                match self.register_call_args(i) {
+                    Some((first, end)) if self.labels[i].is_none() && !region_boundary => {
+                        self.m.flush_deferred_outside(first, end);
+                    }
+                    _ => self.m.flush_deferred(),
+                }
+            }
             self.enter_or_leave_region(i, &mut next_region);
             if let Some(label) = self.labels[i] {
                 self.m.bind_branch_target(label);
             }
             instr_offsets.push(self.m.offset());
+            self.m.set_deferring(defers);
             self.emit(i)?;
         }
+        self.m.set_deferring(false);
+        self.m.flush_deferred();
         if self.region.take().is_some() {
             self.m.leave_region();
         }
@@ -166,6 +199,39 @@ impl<'a> Codegen<'a> {
             hot_loop,
             native_entry,
         })
+    }
+
+    /// Whether `slot` is dead at bytecode index `at` (see [`deferred::dead_at`]).
+    fn dead_at(&self, at: usize, slot: u32) -> bool {
+        let env = self.env;
+        let callee_params = |instr: &Instr| match *instr {
+            Instr::Call { func, .. } => Some(env.func_type(func).param_slots() as u32),
+            Instr::CallIndirect { type_index, .. } => env
+                .types
+                .get(type_index as usize)
+                .map(|ty| ty.param_slots() as u32),
+            _ => None,
+        };
+        deferred::dead_at(&self.func.code, self.result_slots, &callee_params, at, slot)
+    }
+
+    /// The argument slots `first..end` of instruction `i` when it is a call that passes its
+    /// arguments in registers whenever the callee has a native entry (see `calls.rs`).
+    fn register_call_args(&self, i: usize) -> Option<(u32, u32)> {
+        let (ty, args) = match self.func.code[i] {
+            Instr::Call { func, args } => {
+                let defined = func >= self.env.num_imported_funcs;
+                if defined && self.env.native_entries == 0 {
+                    return None;
+                }
+                (self.env.func_type(func), args)
+            }
+            Instr::CallIndirect {
+                type_index, args, ..
+            } => (&self.env.types[type_index as usize], args),
+            _ => return None,
+        };
+        crate::fits_registers(ty).then(|| (args, args + ty.param_slots() as u32))
     }
 
     /// The code offset of the header of the innermost loop: the target of the back-edge
@@ -335,6 +401,13 @@ impl<'a> Codegen<'a> {
             // `(fp[0], fp[1]) = (lo, hi)`, then return: the high copy first when the low
             // one would overwrite its source (never a swap, the translator's promise).
             Instr::Return2 { lo, hi } => {
+                // Each is copied once from its register (when cached) and every slot but the
+                // two results dies: their own deferred stores are never due. (A slot copied
+                // twice is read again after its register moved to a result: stored.)
+                if lo != hi {
+                    self.m.skip_deferred_store(lo);
+                    self.m.skip_deferred_store(hi);
+                }
                 if hi == 0 {
                     self.copy(1, hi);
                     self.copy(0, lo);
@@ -374,7 +447,7 @@ impl<'a> Codegen<'a> {
                 self.copy(dst, src);
                 self.copy(dst + 1, src + 1);
             }
-            Instr::Const32 { dst, value } => self.constant(dst, u64::from(value)),
+            Instr::Const32 { dst, value } => self.const32(i, dst, value),
             Instr::Const64 { dst, value } => self.constant(dst, value),
             Instr::Select { dst, a, b } => {
                 let (cond, _, _) = self.extra(i);
@@ -762,9 +835,9 @@ impl<'a> Codegen<'a> {
             Instr::I8x16Bitmask { dst, src } => self.v128_reduce(R::I8x16Bitmask, dst, src),
             Instr::I8x16NarrowI16x8S { dst, lhs, rhs } => self.v128_binary(B::I8x16NarrowI16x8S, dst, lhs, rhs),
             Instr::I8x16NarrowI16x8U { dst, lhs, rhs } => self.v128_binary(B::I8x16NarrowI16x8U, dst, lhs, rhs),
-            Instr::I8x16Shl { dst, lhs, rhs } => self.v128_shift(S::I8x16Shl, dst, lhs, rhs),
-            Instr::I8x16ShrS { dst, lhs, rhs } => self.v128_shift(S::I8x16ShrS, dst, lhs, rhs),
-            Instr::I8x16ShrU { dst, lhs, rhs } => self.v128_shift(S::I8x16ShrU, dst, lhs, rhs),
+            Instr::I8x16Shl { dst, lhs, rhs } => self.v128_shift(i, S::I8x16Shl, dst, lhs, rhs),
+            Instr::I8x16ShrS { dst, lhs, rhs } => self.v128_shift(i, S::I8x16ShrS, dst, lhs, rhs),
+            Instr::I8x16ShrU { dst, lhs, rhs } => self.v128_shift(i, S::I8x16ShrU, dst, lhs, rhs),
             Instr::I8x16Add { dst, lhs, rhs } => self.v128_binary(B::I8x16Add, dst, lhs, rhs),
             Instr::I8x16AddSatS { dst, lhs, rhs } => self.v128_binary(B::I8x16AddSatS, dst, lhs, rhs),
             Instr::I8x16AddSatU { dst, lhs, rhs } => self.v128_binary(B::I8x16AddSatU, dst, lhs, rhs),
@@ -789,9 +862,9 @@ impl<'a> Codegen<'a> {
             Instr::I16x8ExtendHighI8x16S { dst, src } => self.v128_unary(U::I16x8ExtendHighI8x16S, dst, src),
             Instr::I16x8ExtendLowI8x16U { dst, src } => self.v128_unary(U::I16x8ExtendLowI8x16U, dst, src),
             Instr::I16x8ExtendHighI8x16U { dst, src } => self.v128_unary(U::I16x8ExtendHighI8x16U, dst, src),
-            Instr::I16x8Shl { dst, lhs, rhs } => self.v128_shift(S::I16x8Shl, dst, lhs, rhs),
-            Instr::I16x8ShrS { dst, lhs, rhs } => self.v128_shift(S::I16x8ShrS, dst, lhs, rhs),
-            Instr::I16x8ShrU { dst, lhs, rhs } => self.v128_shift(S::I16x8ShrU, dst, lhs, rhs),
+            Instr::I16x8Shl { dst, lhs, rhs } => self.v128_shift(i, S::I16x8Shl, dst, lhs, rhs),
+            Instr::I16x8ShrS { dst, lhs, rhs } => self.v128_shift(i, S::I16x8ShrS, dst, lhs, rhs),
+            Instr::I16x8ShrU { dst, lhs, rhs } => self.v128_shift(i, S::I16x8ShrU, dst, lhs, rhs),
             Instr::I16x8Add { dst, lhs, rhs } => self.v128_binary(B::I16x8Add, dst, lhs, rhs),
             Instr::I16x8AddSatS { dst, lhs, rhs } => self.v128_binary(B::I16x8AddSatS, dst, lhs, rhs),
             Instr::I16x8AddSatU { dst, lhs, rhs } => self.v128_binary(B::I16x8AddSatU, dst, lhs, rhs),
@@ -818,9 +891,9 @@ impl<'a> Codegen<'a> {
             Instr::I32x4ExtendHighI16x8S { dst, src } => self.v128_unary(U::I32x4ExtendHighI16x8S, dst, src),
             Instr::I32x4ExtendLowI16x8U { dst, src } => self.v128_unary(U::I32x4ExtendLowI16x8U, dst, src),
             Instr::I32x4ExtendHighI16x8U { dst, src } => self.v128_unary(U::I32x4ExtendHighI16x8U, dst, src),
-            Instr::I32x4Shl { dst, lhs, rhs } => self.v128_shift(S::I32x4Shl, dst, lhs, rhs),
-            Instr::I32x4ShrS { dst, lhs, rhs } => self.v128_shift(S::I32x4ShrS, dst, lhs, rhs),
-            Instr::I32x4ShrU { dst, lhs, rhs } => self.v128_shift(S::I32x4ShrU, dst, lhs, rhs),
+            Instr::I32x4Shl { dst, lhs, rhs } => self.v128_shift(i, S::I32x4Shl, dst, lhs, rhs),
+            Instr::I32x4ShrS { dst, lhs, rhs } => self.v128_shift(i, S::I32x4ShrS, dst, lhs, rhs),
+            Instr::I32x4ShrU { dst, lhs, rhs } => self.v128_shift(i, S::I32x4ShrU, dst, lhs, rhs),
             Instr::I32x4Add { dst, lhs, rhs } => self.v128_binary(B::I32x4Add, dst, lhs, rhs),
             Instr::I32x4Sub { dst, lhs, rhs } => self.v128_binary(B::I32x4Sub, dst, lhs, rhs),
             Instr::I32x4Mul { dst, lhs, rhs } => self.v128_binary(B::I32x4Mul, dst, lhs, rhs),
@@ -841,9 +914,9 @@ impl<'a> Codegen<'a> {
             Instr::I64x2ExtendHighI32x4S { dst, src } => self.v128_unary(U::I64x2ExtendHighI32x4S, dst, src),
             Instr::I64x2ExtendLowI32x4U { dst, src } => self.v128_unary(U::I64x2ExtendLowI32x4U, dst, src),
             Instr::I64x2ExtendHighI32x4U { dst, src } => self.v128_unary(U::I64x2ExtendHighI32x4U, dst, src),
-            Instr::I64x2Shl { dst, lhs, rhs } => self.v128_shift(S::I64x2Shl, dst, lhs, rhs),
-            Instr::I64x2ShrS { dst, lhs, rhs } => self.v128_shift(S::I64x2ShrS, dst, lhs, rhs),
-            Instr::I64x2ShrU { dst, lhs, rhs } => self.v128_shift(S::I64x2ShrU, dst, lhs, rhs),
+            Instr::I64x2Shl { dst, lhs, rhs } => self.v128_shift(i, S::I64x2Shl, dst, lhs, rhs),
+            Instr::I64x2ShrS { dst, lhs, rhs } => self.v128_shift(i, S::I64x2ShrS, dst, lhs, rhs),
+            Instr::I64x2ShrU { dst, lhs, rhs } => self.v128_shift(i, S::I64x2ShrU, dst, lhs, rhs),
             Instr::I64x2Add { dst, lhs, rhs } => self.v128_binary(B::I64x2Add, dst, lhs, rhs),
             Instr::I64x2Sub { dst, lhs, rhs } => self.v128_binary(B::I64x2Sub, dst, lhs, rhs),
             Instr::I64x2Mul { dst, lhs, rhs } => self.v128_binary(B::I64x2Mul, dst, lhs, rhs),

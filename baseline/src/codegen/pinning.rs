@@ -5,7 +5,8 @@
 //! other loop header in between. A region qualifies when the only edges into it are the
 //! fall-through into its header, its OSR entry and branches from inside it (always so for
 //! bytecode translated from structured wasm; checked, not assumed). In a qualifying region,
-//! the slots the region uses most (reads and writes, counted once per instruction operand)
+//! the loop-carried slots (read before they are written, in bytecode order) and then the
+//! slots the region uses most (reads and writes, counted once per instruction operand)
 //! are *pinned*, scalars and `v128`s (told apart by the instructions writing them) separately:
 //! the masm keeps each in a register of its own at every label of the region
 //! (`Masm::enter_region` / `Masm::restore_pins`), so a loop-carried value is a register operand
@@ -16,6 +17,7 @@
 //! The analysis is linear: one pass over the branches, one over the instructions of the
 //! regions (which are disjoint), with a slot-indexed counter reused across regions.
 
+use tierup_abi::ValType;
 use tierup_interp::{CompiledFunc, Instr};
 
 use super::branch_target;
@@ -28,7 +30,7 @@ pub(super) struct Region {
     pub(super) header: u32,
     /// Bytecode index of the last back-edge to `header`.
     pub(super) end: u32,
-    /// The scalar slots to keep in general-purpose registers, most used first (at most
+    /// The scalar slots to keep in general-purpose registers, carried and most used first (at most
     /// [`MAX_PINS`]).
     pub(super) slots: Vec<u32>,
     /// The `v128` slots (the first of each pair) to keep in SSE registers, most used first
@@ -44,7 +46,10 @@ impl Region {
 }
 
 /// The pinned regions of `func`, in bytecode order (each with at least one pinned slot).
-pub(super) fn loop_regions(func: &CompiledFunc) -> Vec<Region> {
+///
+/// `params`: the function's parameter types (they tell the shape of the parameter slots,
+/// which no instruction writes).
+pub(super) fn loop_regions(func: &CompiledFunc, params: &[ValType]) -> Vec<Region> {
     let code = &func.code;
     // The last back-edge of every loop header: every `(header, back-edge)` pair, sorted, then
     // one per header (sorting keeps this O(n log n) however many loops there are).
@@ -101,33 +106,87 @@ pub(super) fn loop_regions(func: &CompiledFunc) -> Vec<Region> {
             }
         }
     }
+    // The shapes each slot has anywhere in the function (its writes, and the parameters'
+    // types): the shape of a slot a region reads but does not write.
+    let size = func.frame_size as usize;
+    let (mut any_v128, mut any_scalar) = (vec![false; size], vec![false; size]);
+    let mut slot = 0usize;
+    for &ty in params {
+        let (flags, span) = match ty {
+            ValType::V128 => (&mut any_v128, 2),
+            _ => (&mut any_scalar, 1),
+        };
+        if let Some(flag) = flags.get_mut(slot) {
+            *flag = true;
+        }
+        slot += span;
+    }
+    for instr in code.iter() {
+        let v128 = writes_v128(instr);
+        let mut instr = *instr;
+        if let Some(&mut dst) = instr.dst_mut() {
+            let flags = if v128 { &mut any_v128 } else { &mut any_scalar };
+            if let Some(flag) = flags.get_mut(dst as usize) {
+                *flag = true;
+            }
+        }
+    }
     // Count the uses of each slot in each region and keep the most used.
     let mut counts = vec![0u32; func.frame_size as usize];
     let mut is_v128 = vec![false; func.frame_size as usize];
     let mut is_scalar = vec![false; func.frame_size as usize];
+    // Whether a slot's first access in the region (in bytecode order) is a read: written in
+    // the region too, its value is carried from one iteration to the next.
+    let mut first_read = vec![false; func.frame_size as usize];
     let mut touched: Vec<u32> = Vec::new();
     let mut out = Vec::with_capacity(regions.len());
     for (region, entered) in regions.into_iter().zip(entered) {
         if entered {
             continue;
         }
-        let mut count = |slot: u32| {
+        let mut count = |slot: u32, read: bool| {
             if let Some(c) = counts.get_mut(slot as usize) {
                 if *c == 0 {
                     touched.push(slot);
+                    first_read[slot as usize] = read;
                 }
                 *c += 1;
             }
         };
         for instr in &code[region.header as usize..=region.end as usize] {
             let mut instr = *instr;
-            for_each_read(&instr, &mut count);
+            for_each_read(&instr, &mut |slot| count(slot, true));
             let v128 = writes_v128(&instr);
-            if let Some(&mut dst) = instr.dst_mut() {
-                count(dst);
+            // The loop-counter fusions (`IncBr…`) write their `lhs` too.
+            let written = instr.dst_mut().copied().or_else(|| incremented(&instr));
+            if let Some(dst) = written {
+                count(dst, false);
                 let shape = if v128 { &mut is_v128 } else { &mut is_scalar };
                 if let Some(flag) = shape.get_mut(dst as usize) {
                     *flag = true;
+                }
+            }
+        }
+        // Loop-carried slots first: kept in memory, each iteration's value goes through a
+        // store and a reload on the loop's critical path.
+        // (From here on, `first_read` says whether a slot is carried.)
+        for &slot in &touched {
+            let s = slot as usize;
+            first_read[s] &= is_v128[s] || is_scalar[s];
+        }
+        // A slot the region only reads takes the shape the function gives it (a `v128`
+        // pinned as a scalar would be reloaded across a narrower store: see below); one
+        // with both shapes there is not pinned.
+        for &slot in &touched {
+            let s = slot as usize;
+            if !is_v128[s] && !is_scalar[s] {
+                match (any_v128[s], any_scalar[s]) {
+                    (true, false) => is_v128[s] = true,
+                    (true, true) => {
+                        is_v128[s] = true;
+                        is_scalar[s] = true;
+                    }
+                    _ => {}
                 }
             }
         }
@@ -147,23 +206,24 @@ pub(super) fn loop_regions(func: &CompiledFunc) -> Vec<Region> {
                 before || flag(&is_v128, slot)
             }
         };
-        let mut used: Vec<(u32, u32, bool)> = touched
+        let mut used: Vec<(bool, u32, u32, bool)> = touched
             .iter()
             .map(|&slot| (slot, flag(&is_v128, slot)))
             .filter(|&(slot, v128)| !mixed(slot, v128))
-            .map(|(slot, v128)| (counts[slot as usize], slot, v128))
+            .map(|(slot, v128)| (first_read[slot as usize], counts[slot as usize], slot, v128))
             .collect();
         for slot in touched.drain(..) {
             counts[slot as usize] = 0;
             is_v128[slot as usize] = false;
             is_scalar[slot as usize] = false;
+            first_read[slot as usize] = false;
         }
-        used.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        used.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
         let pick = |v128: bool, max: usize| -> Vec<u32> {
             used.iter()
-                .filter(|u| u.2 == v128)
+                .filter(|u| u.3 == v128)
                 .take(max)
-                .map(|u| u.1)
+                .map(|u| u.2)
                 .collect()
         };
         let (slots, v128_slots) = (pick(false, MAX_PINS), pick(true, MAX_V128_PINS));
@@ -178,10 +238,22 @@ pub(super) fn loop_regions(func: &CompiledFunc) -> Vec<Region> {
     out
 }
 
+/// The slot a loop-counter fusion (`IncBr…`, see `tierup_interp::Instr`) increments.
+fn incremented(instr: &Instr) -> Option<u32> {
+    if !instr.opcode().name().starts_with("IncBr") {
+        return None;
+    }
+    let mut lhs = None;
+    for_each_read(instr, &mut |slot| {
+        lhs.get_or_insert(slot);
+    });
+    lhs
+}
+
 /// Whether `instr`'s result (if any) is a `v128`, by the instruction list's names: the
 /// `V128…` and `…128` instructions and the lane-shaped ones (`I32x4Add`, …), but those that
 /// reduce a vector to a scalar.
-fn writes_v128(instr: &Instr) -> bool {
+pub(super) fn writes_v128(instr: &Instr) -> bool {
     let name = instr.opcode().name();
     let vector = name.starts_with("V128")
         || name.ends_with("128")
@@ -208,8 +280,14 @@ macro_rules! define_for_each_read {
         ;
     )*) => {
         /// Calls `f` with each slot `instr` reads (see [`define_for_each_read`]).
+        pub(super) fn for_each_read(instr: &Instr, f: &mut impl FnMut(u32)) {
+            for_each_operand(instr, &mut |slot, _| f(slot));
+        }
+
+        /// Calls `f` with each slot `instr` reads and whether it is a scalar for sure (an
+        /// `addr` or `index`; `lhs`, `rhs` and `src` may be `v128`s).
         #[allow(unused_variables, reason = "each arm binds every field but uses few")]
-        fn for_each_read(instr: &Instr, f: &mut impl FnMut(u32)) {
+        pub(super) fn for_each_operand(instr: &Instr, f: &mut impl FnMut(u32, bool)) {
             match *instr {
                 $( Instr::$name { $( $($marked)? $($plain)? ),* } => {
                     $( read_field!(f; $($marked $marked)? $($plain $plain)?); )*
@@ -219,22 +297,22 @@ macro_rules! define_for_each_read {
     };
 }
 
-/// `read_field!(f; name name)`: `f(name)` when the field `name` is a slot read.
+/// `read_field!(f; name name)`: `f(name, scalar)` when the field `name` is a slot read.
 macro_rules! read_field {
     ($f:ident; lhs $x:ident) => {
-        $f($x)
+        $f($x, false)
     };
     ($f:ident; rhs $x:ident) => {
-        $f($x)
+        $f($x, false)
     };
     ($f:ident; src $x:ident) => {
-        $f($x)
+        $f($x, false)
     };
     ($f:ident; addr $x:ident) => {
-        $f($x)
+        $f($x, true)
     };
     ($f:ident; index $x:ident) => {
-        $f($x)
+        $f($x, true)
     };
     ($f:ident; $other:ident $x:ident) => {
         ()
@@ -270,6 +348,23 @@ mod tests {
             &mut |s| seen.push(s),
         );
         assert_eq!(seen, [2, 3, 4, 6]);
+    }
+
+    #[test]
+    fn loop_counter_fusions_write_their_lhs() {
+        let inc = Instr::IncBrIfI32LtU {
+            step: 1,
+            lhs: 3,
+            rhs: 0,
+            offset: -7,
+        };
+        assert_eq!(incremented(&inc), Some(3));
+        let plain = Instr::BrIfI32LtU {
+            lhs: 3,
+            rhs: 0,
+            offset: -7,
+        };
+        assert_eq!(incremented(&plain), None);
     }
 
     #[test]

@@ -14,6 +14,8 @@
 //! the bounds-check policy of `memory.rs`; a 16-byte access needs 16 bytes of guard region
 //! after its offset.
 
+use tierup_interp::Instr;
+
 use super::Codegen;
 use crate::CompileError;
 use crate::masm::{
@@ -50,9 +52,41 @@ impl Codegen<'_> {
         self.m.v128_ternary(op, dst, a, b, c);
     }
 
-    /// Shifts by the scalar in slot `count`, modulo the lane width.
-    pub(super) fn v128_shift(&mut self, op: V128Shift, dst: u32, lhs: u32, count: u32) {
-        self.m.v128_shift(op, dst, lhs, count);
+    /// The `i32` constant `value` into `dst` at `i`; nothing when it is only the count of the
+    /// `v128` shift right after it (which shifts by the immediate, see
+    /// [`Codegen::v128_shift`]) and dead after that.
+    pub(super) fn const32(&mut self, i: usize, dst: u32, value: u32) {
+        let count_only = self.labels.get(i + 1).is_some_and(Option::is_none)
+            && self
+                .func
+                .code
+                .get(i + 1)
+                .and_then(shift_operands)
+                .is_some_and(|(shift_dst, lhs, count)| {
+                    count == dst
+                        && lhs != dst
+                        && lhs + 1 != dst
+                        && (shift_dst == dst || shift_dst + 1 == dst || self.dead_at(i + 2, dst))
+                });
+        if count_only {
+            // The slot's old value is superseded (and the new one never read).
+            self.m.discard_slot(dst);
+        } else {
+            self.constant(dst, u64::from(value));
+        }
+    }
+
+    /// Shifts by the scalar in slot `count`, modulo the lane width. When the instruction
+    /// before (`i - 1`) sets `count` to a constant and nothing else jumps in between (wasm's
+    /// `i32.const` then the shift), shifts by that constant instead.
+    pub(super) fn v128_shift(&mut self, i: usize, op: V128Shift, dst: u32, lhs: u32, count: u32) {
+        let before = i.checked_sub(1).map(|b| self.func.code[b]);
+        match before {
+            Some(Instr::Const32 { dst: c, value }) if c == count && self.labels[i].is_none() => {
+                self.m.v128_shift_by(op, dst, lhs, value);
+            }
+            _ => self.m.v128_shift(op, dst, lhs, count),
+        }
     }
 
     /// `any_true`, `all_true`, `bitmask`: an `i32`.
@@ -166,5 +200,24 @@ impl Codegen<'_> {
         let (lane, _, _) = self.extra(i);
         let check = self.heap_check_for(offset, size.bytes());
         self.m.v128_store_lane(size, addr, src, lane, offset, check);
+    }
+}
+
+/// `(dst, lhs, count)` of a `v128` shift.
+fn shift_operands(instr: &Instr) -> Option<(u32, u32, u32)> {
+    match *instr {
+        Instr::I8x16Shl { dst, lhs, rhs }
+        | Instr::I8x16ShrS { dst, lhs, rhs }
+        | Instr::I8x16ShrU { dst, lhs, rhs }
+        | Instr::I16x8Shl { dst, lhs, rhs }
+        | Instr::I16x8ShrS { dst, lhs, rhs }
+        | Instr::I16x8ShrU { dst, lhs, rhs }
+        | Instr::I32x4Shl { dst, lhs, rhs }
+        | Instr::I32x4ShrS { dst, lhs, rhs }
+        | Instr::I32x4ShrU { dst, lhs, rhs }
+        | Instr::I64x2Shl { dst, lhs, rhs }
+        | Instr::I64x2ShrS { dst, lhs, rhs }
+        | Instr::I64x2ShrU { dst, lhs, rhs } => Some((dst, lhs, rhs)),
+        _ => None,
     }
 }

@@ -26,8 +26,9 @@
 //! The cache ([`regcache`]) remembers which scratch register holds a copy of which slot (a
 //! general-purpose register one slot, an SSE register the two slots of a `v128`). Every
 //! result is written through to its slot(s) at once, so forgetting the cache is always
-//! safe. Every operation here keeps these rules itself; nothing outside this module touches
-//! the cache:
+//! safe, but for the two kinds of deferred stores below (pinned loop regions, deferred
+//! results), which keep the frame exact wherever anything else may read it. Every operation
+//! here keeps these rules itself; nothing outside this module touches the cache:
 //! - a register's entry is dropped before the register is written with anything else
 //!   ([`Masm::claim`], or [`Masm::alloc`], which hands out a register without an entry);
 //! - a slot's entries are dropped before the slot is written from anywhere else
@@ -40,6 +41,22 @@
 //! The one place the cache survives a jump is a fall-through that only a conditional branch
 //! reaches ([`Masm::jump_unless`] / [`Masm::bind_fall_through`]): it gets the cache as it was
 //! at the branch, and debug builds check that the code in between ends in a `jmp`.
+//!
+//! # Deferred result stores
+//!
+//! While the visitor allows it ([`Masm::set_deferring`]: between instructions whose
+//! operands all come through the cache and that neither call nor branch but to a trap, see
+//! `codegen/deferred.rs`), a result written to its cache register is not stored: its entry is
+//! *deferred* ([`Masm::deferred`], [`Masm::deferred_xmm`]), the register the slot's only
+//! current value (as Liftoff keeps values on its virtual stack). A deferred entry is never
+//! dropped without its store ([`Masm::claim`], [`Masm::alloc`]'s and `alloc_xmm`'s
+//! evictions, a register's entry moving to another slot in `write_slot` / `write_v128`)
+//! unless its slots are overwritten first ([`Masm::forget_written`], `claim_for`: the store
+//! is then never due); before a slot is read from the frame ([`Masm::place`] and the `v128`
+//! reads missing the cache) the deferred entries covering it are stored; and the visitor
+//! calls [`Masm::flush_deferred`] before any other instruction, label or region boundary,
+//! after dropping the entries of slots that are dead there ([`Masm::discard_deferred`]).
+//! Labels, calls, ticks and returns check (debug builds) that nothing is deferred.
 //!
 //! # Pinned loop regions and deferred stores
 //!
@@ -66,7 +83,8 @@
 //! ([`Masm::forget_written`]); at a label of the region every pin counts as dirty. Traps
 //! need nothing: a trapping activation's frame is dead.
 //!
-//! In a region the hotness countdown lives in [`COUNTER_REG`] instead of memory (`[r13]`),
+//! In a region of code that counts ([`Masm::set_counting`]) the hotness countdown lives in
+//! [`COUNTER_REG`] instead of memory (`[r13]`),
 //! flushed at the same points as the pins (a call loses the register; the next edge into a
 //! label of the region reloads it). The countdown is a tiering heuristic, not program state,
 //! but it stays exact: every decrement reaches memory before anything reads it.
@@ -114,7 +132,47 @@ pub(crate) const MAX_V128_PINS: usize = V128_PIN_REGS.len();
 const COUNTER_REG: Gpr = Gpr::R11;
 
 /// A tick's out-of-line call of the `attention` libcall (see `Masm::attention_stubs`).
-type AttentionStub = (Label, Label, Option<x64::TickReload>, Vec<(Gpr, u32)>);
+type AttentionStub = (Label, Label, Option<x64::TickReload>, EntryParams);
+
+/// A register holding a deferred result (see [`Masm::deferred_results`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum DeferredReg {
+    Gpr(Gpr),
+    Xmm(Xmm),
+}
+
+/// A deferred result: its register and the slots it covers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DeferredResult {
+    reg: DeferredReg,
+    /// The (first) slot.
+    pub(crate) slot: u32,
+    /// How many slots: 1, or 2 for a `v128`.
+    pub(crate) span: u32,
+}
+
+/// A native entry's parameters that stay cached in registers through its prologue, which its
+/// tick reloads after its out-of-line calls: integers in their argument registers, `v128`s in
+/// [`ENTRY_V128_REGS`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct EntryParams {
+    /// `(register, slot)` of the integer parameters.
+    pub(crate) gprs: Vec<(Gpr, u32)>,
+    /// `(register, first slot)` of the `v128` parameters.
+    pub(crate) xmms: Vec<(Xmm, u32)>,
+}
+
+/// The cache registers a function's first `v128` parameters stay in across its prologue
+/// (none is an argument register of the native convention, `xmm0`–`xmm7`, so the native
+/// entry moves them there in any order).
+const ENTRY_V128_REGS: [Xmm; 6] = [
+    Xmm::new(8),
+    Xmm::new(9),
+    Xmm::new(10),
+    Xmm::new(11),
+    Xmm::new(12),
+    Xmm::new(13),
+];
 
 /// The general-purpose registers of the native convention's integer arguments after `vmctx`
 /// and `fp` (SysV; see `crate::fits_registers`).
@@ -143,6 +201,9 @@ struct SlotPath {
     call: SlotCall,
     args: u32,
     results: Vec<ValType>,
+    /// The arguments the native path takes from registers, unstored (deferred): the slot
+    /// path stores them first (their registers are intact at `label`).
+    stores: Vec<DeferredResult>,
 }
 
 /// The most slots a loop region may pin.
@@ -242,6 +303,8 @@ struct Dirty {
 struct NativeArgs {
     xmms: Vec<(Xmm, XmmArg)>,
     ints: Vec<(Gpr, Place)>,
+    /// The deferred argument stores the slot path does.
+    stores: Vec<DeferredResult>,
 }
 
 /// Where an argument passed in an SSE register comes from.
@@ -290,6 +353,20 @@ pub(crate) struct Masm {
     counter_live: bool,
     /// The pins whose slot's frame copy is stale (see "Deferred stores" in the module docs).
     dirty: Dirty,
+    /// The general-purpose cache registers (one bit per encoding number) holding a result
+    /// whose store is deferred: the register is the slot's only current value (see
+    /// "Deferred result stores" in the module docs).
+    deferred: u16,
+    /// The SSE cache registers holding a `v128` result whose store is deferred, as
+    /// `deferred`.
+    deferred_xmm: u16,
+    /// Whether the results of the operations now emitted may be deferred
+    /// ([`Masm::set_deferring`]).
+    deferring: bool,
+    /// Whether the ticks of loop back-edges count down towards a tier-up
+    /// (`CompileEnv::tier_up`); else they only test the interrupt flag, and pinned regions
+    /// keep no countdown register.
+    counting: bool,
     /// The shared "out of fuel" exit (zeroes the fuel, then traps), once used.
     out_of_fuel: Option<Label>,
     /// The defined function being compiled (its countdown, for ticks without `r13`).
@@ -297,9 +374,9 @@ pub(crate) struct Masm {
     /// The memory whose base is in `r14` (multi-memory: 0 but between a
     /// `UseMemory { memory: k }` and the `UseMemory { memory: 0 }` after the access).
     memory: u32,
-    /// In a native entry's prologue: the integer parameters held in their argument registers,
-    /// `(register, slot)`, which the entry's tick keeps (reloads after its calls).
-    entry_args: Vec<(Gpr, u32)>,
+    /// In a native entry's prologue: the parameters held in registers, which the entry's
+    /// tick keeps (reloads after its calls).
+    entry_args: EntryParams,
     /// The slot-ABI paths of register calls (emitted at the end).
     slot_paths: Vec<SlotPath>,
     /// Whether `rax` holds the store (from the stack check until `rax` is claimed): the
@@ -328,10 +405,14 @@ impl Masm {
             counted: false,
             counter_live: false,
             dirty: Dirty::default(),
+            deferred: 0,
+            deferred_xmm: 0,
+            deferring: false,
+            counting: true,
             out_of_fuel: None,
             defined: 0,
             memory: 0,
-            entry_args: Vec::new(),
+            entry_args: EntryParams::default(),
             slot_paths: Vec::new(),
             store_in_rax: false,
             entry_attention: true,
@@ -361,19 +442,35 @@ impl Masm {
             if let Some(reload) = &reload {
                 self.asm.flush(reload);
             }
+            // A native entry's parameters are not stored yet.
+            for &(r, slot) in &keep.gprs {
+                self.asm.store_slot(slot, r);
+            }
+            for &(x, slot) in &keep.xmms {
+                self.asm.store_v128(slot, x);
+            }
             self.asm.call_libcall_with_vmctx(Libcall::attention());
             let propagate = self.propagate;
             self.asm.jump_if_status(propagate);
             if let Some(reload) = &reload {
                 self.asm.reload(reload);
             }
-            for (r, slot) in keep {
+            for (r, slot) in keep.gprs {
                 self.asm.load_slot(Width::W64, r, slot);
+            }
+            for (x, slot) in keep.xmms {
+                self.asm.load_v128(x, slot);
             }
             self.asm.jmp(back);
         }
         for path in std::mem::take(&mut self.slot_paths) {
             self.asm.bind(path.label);
+            for stored in &path.stores {
+                match stored.reg {
+                    DeferredReg::Gpr(r) => self.asm.store_slot(stored.slot, r),
+                    DeferredReg::Xmm(x) => self.asm.store_v128(stored.slot, x),
+                }
+            }
             match path.call {
                 SlotCall::CodeTable(defined) => self.asm.call_code_table_entry(defined, path.args),
                 SlotCall::Ref(helper) => self.asm.call_ref_through(path.args, helper),
@@ -432,7 +529,10 @@ impl Masm {
     fn place(&mut self, slot: u32) -> Place {
         match self.cache().gpr.find(slot) {
             Some(r) => Place::Reg(r),
-            None => Place::Frame(slot),
+            None => {
+                self.exact_frame(slot, 1);
+                Place::Frame(slot)
+            }
         }
     }
 
@@ -441,6 +541,7 @@ impl Masm {
         if r == Gpr::RAX {
             self.store_in_rax = false;
         }
+        self.store_deferred(r);
         if let Some(k) = self.pins.iter().position(|&(p, _)| p == r)
             && self.dirty.gpr & (1 << k) != 0
         {
@@ -465,9 +566,155 @@ impl Masm {
             .pins
             .iter()
             .fold(counter, |mask, &(p, _)| mask | 1 << p.number());
-        self.cache()
+        let (r, dropped) = self
+            .cache()
             .gpr
-            .take_next(|r| avoid.contains(&Some(r)) || pinned & (1 << r.number()) != 0)
+            .take_next_dropping(|r| avoid.contains(&Some(r)) || pinned & (1 << r.number()) != 0);
+        if self.deferred & (1 << r.number()) != 0 {
+            // Evicting a deferred result: its store is due now.
+            self.deferred &= !(1 << r.number());
+            let slot = dropped.expect("a deferred register caches its slot");
+            self.asm.store_slot(slot, r);
+        }
+        r
+    }
+
+    /// Whether back-edge ticks count down towards a tier-up (`CompileEnv::tier_up`; set
+    /// before the first instruction).
+    pub(crate) fn set_counting(&mut self, counting: bool) {
+        self.counting = counting;
+    }
+
+    /// Whether results may be deferred (the visitor's choice, per instruction: only between
+    /// instructions whose operands all come through the cache, see the module docs).
+    pub(crate) fn set_deferring(&mut self, deferring: bool) {
+        self.deferring = deferring;
+    }
+
+    /// Forgets `slot`'s value without writing it: the visitor knows its new value is never
+    /// read (see `Codegen::const32`).
+    pub(crate) fn discard_slot(&mut self, slot: u32) {
+        self.forget_written(slot, 1);
+    }
+
+    /// Whether `r` holds a deferred result.
+    fn is_deferred(&self, r: Gpr) -> bool {
+        self.deferred & (1 << r.number()) != 0
+    }
+
+    /// Stores the deferred result `r` holds, if any (`r` keeps caching it).
+    fn store_deferred(&mut self, r: Gpr) {
+        if self.deferred & (1 << r.number()) == 0 {
+            return;
+        }
+        self.deferred &= !(1 << r.number());
+        let slot = self
+            .cache()
+            .gpr
+            .holds(r)
+            .expect("a deferred register caches its slot");
+        self.cache().forget_slot(slot);
+        self.asm.store_slot(slot, r);
+        self.cache().gpr.record(r, slot);
+    }
+
+    /// The deferred results, each with the slots it covers.
+    pub(crate) fn deferred_results(&self) -> Vec<DeferredResult> {
+        let gprs = (0..16u8)
+            .filter(|&n| self.deferred & (1 << n) != 0)
+            .filter_map(|n| {
+                let r = Gpr::from_number(n);
+                self.cache.gpr.holds(r).map(|slot| DeferredResult {
+                    reg: DeferredReg::Gpr(r),
+                    slot,
+                    span: 1,
+                })
+            });
+        let xmms = (0..16u8)
+            .filter(|&n| self.deferred_xmm & (1 << n) != 0)
+            .filter_map(|n| {
+                let x = Xmm::new(n);
+                self.cache.xmm.holds(x).map(|slot| DeferredResult {
+                    reg: DeferredReg::Xmm(x),
+                    slot,
+                    span: 2,
+                })
+            });
+        gprs.chain(xmms).collect()
+    }
+
+    /// Drops a deferred result unstored (its slots are dead: the visitor knows).
+    pub(crate) fn discard_deferred(&mut self, result: &DeferredResult) {
+        match result.reg {
+            DeferredReg::Gpr(r) => {
+                self.deferred &= !(1 << r.number());
+                self.cache().gpr.forget_reg(r);
+            }
+            DeferredReg::Xmm(x) => {
+                self.deferred_xmm &= !(1 << x.number());
+                self.cache().xmm.forget_reg(x);
+            }
+        }
+    }
+
+    /// Stores the deferred `v128` result `x` holds, if any (`x` keeps caching it).
+    fn store_deferred_xmm(&mut self, x: Xmm) {
+        if self.deferred_xmm & (1 << x.number()) == 0 {
+            return;
+        }
+        self.deferred_xmm &= !(1 << x.number());
+        let slot = self
+            .cache()
+            .xmm
+            .holds(x)
+            .expect("a deferred register caches its slots");
+        self.cache().forget_slots(slot, 2);
+        self.asm.store_v128(slot, x);
+        self.cache().xmm.record(x, slot);
+    }
+
+    /// Does the deferred stores of the results covering a slot in `first..first + count`,
+    /// before those slots are read from the frame.
+    fn exact_frame(&mut self, first: u32, count: u32) {
+        for result in self.deferred_results() {
+            if result.slot < first + count && first < result.slot + result.span {
+                match result.reg {
+                    DeferredReg::Gpr(r) => self.store_deferred(r),
+                    DeferredReg::Xmm(x) => self.store_deferred_xmm(x),
+                }
+            }
+        }
+    }
+
+    /// Drops the deferred store of `slot`, whose frame copy nothing reads any more (a
+    /// return's operand, about to be copied to a result slot): its register keeps caching it.
+    pub(crate) fn skip_deferred_store(&mut self, slot: u32) {
+        if let Some(r) = self.cache.gpr.find(slot) {
+            self.deferred &= !(1 << r.number());
+        }
+    }
+
+    /// Before a return: does the deferred stores of the result slots (`0..results`, which
+    /// the caller reads) and drops the others (the frame dies).
+    pub(crate) fn flush_results(&mut self, results: u32) {
+        for result in self.deferred_results() {
+            if result.slot >= results {
+                self.discard_deferred(&result);
+            }
+        }
+        self.flush_deferred();
+    }
+
+    /// Does every deferred store: the frame is exact again.
+    pub(crate) fn flush_deferred(&mut self) {
+        while self.deferred != 0 {
+            let n = self.deferred.trailing_zeros() as u8;
+            self.store_deferred(Gpr::from_number(n));
+        }
+        while self.deferred_xmm != 0 {
+            let n = self.deferred_xmm.trailing_zeros() as u8;
+            self.store_deferred_xmm(Xmm::new(n));
+        }
     }
 
     /// A register to compute slot `dst`'s new value in: its pinned register when it has one
@@ -501,7 +748,7 @@ impl Masm {
             .copied()
             .zip(v128_slots.iter().copied())
             .collect();
-        self.counted = true;
+        self.counted = self.counting;
         self.counter_live = false;
     }
 
@@ -544,9 +791,32 @@ impl Masm {
         }
     }
 
+    /// Before a register call of type `ty` with its frame at slot `args`: as
+    /// [`Masm::before_call`], but the deferred stores of the arguments' slots are left to
+    /// [`Masm::plan_native_args`] (the native path takes them from registers).
+    fn before_register_call(&mut self, args: u32, ty: &FuncType) {
+        let end = args + ty.param_slots() as u32;
+        self.flush_deferred_outside(args, end);
+        self.flush_region();
+        self.counter_live = false;
+    }
+
+    /// Does the deferred stores but those of results lying within slots `first..end`.
+    pub(crate) fn flush_deferred_outside(&mut self, first: u32, end: u32) {
+        for result in self.deferred_results() {
+            if !(first <= result.slot && result.slot + result.span <= end) {
+                match result.reg {
+                    DeferredReg::Gpr(r) => self.store_deferred(r),
+                    DeferredReg::Xmm(x) => self.store_deferred_xmm(x),
+                }
+            }
+        }
+    }
+
     /// Before a call: the frame and the countdown are made exact, and the countdown register
     /// is lost with every other scratch register.
     fn before_call(&mut self) {
+        self.flush_deferred();
         self.flush_region();
         self.counter_live = false;
     }
@@ -570,6 +840,33 @@ impl Masm {
                 self.dirty.xmm &= !(1 << k);
             }
         }
+        // A deferred result of an overwritten slot is superseded: its store is never due (a
+        // `v128` only partly overwritten is stored first).
+        let mut deferred = self.deferred_xmm;
+        while deferred != 0 {
+            let n = deferred.trailing_zeros() as u8;
+            deferred &= deferred - 1;
+            let x = Xmm::new(n);
+            if let Some(slot) = self.cache.xmm.holds(x)
+                && slot < first + count
+                && first < slot + 2
+            {
+                if !(first <= slot && slot + 2 <= first + count) {
+                    self.store_deferred_xmm(x);
+                }
+                self.deferred_xmm &= !(1 << n);
+            }
+        }
+        let mut deferred = self.deferred;
+        while deferred != 0 {
+            let n = deferred.trailing_zeros() as u8;
+            deferred &= deferred - 1;
+            if let Some(slot) = self.cache.gpr.holds(Gpr::from_number(n))
+                && (first..first + count).contains(&slot)
+            {
+                self.deferred &= !(1 << n);
+            }
+        }
         self.cache().forget_slots(first, count);
     }
 
@@ -578,6 +875,10 @@ impl Masm {
     fn claim_for(&mut self, r: Gpr, dst: u32) {
         if self.pin_of(dst) == Some(r) {
             self.forget_written(dst, 1);
+        }
+        // `dst`'s deferred old value in `r` is superseded too.
+        if self.cache.gpr.holds(r) == Some(dst) {
+            self.deferred &= !(1 << r.number());
         }
         self.claim(r);
     }
@@ -700,9 +1001,18 @@ impl Masm {
                 self.cache().gpr.record(p, slot);
             }
             None => {
-                self.asm.store_slot(slot, r);
                 // A pinned register keeps its own slot's entry (its only one: it may be dirty).
-                if !self.pins.iter().any(|&(p, _)| p == r) {
+                if self.pins.iter().any(|&(p, _)| p == r) {
+                    self.asm.store_slot(slot, r);
+                } else {
+                    // `r` may hold another slot's deferred result (a copy): stored first, as
+                    // `r`'s entry moves to `slot`.
+                    self.store_deferred(r);
+                    if self.deferring {
+                        self.deferred |= 1 << r.number();
+                    } else {
+                        self.asm.store_slot(slot, r);
+                    }
                     self.cache().gpr.record(r, slot);
                 }
             }
@@ -740,6 +1050,11 @@ impl Masm {
     /// region, which every edge to a label of the region establishes first
     /// ([`Masm::restore_pins`]).
     pub(crate) fn bind_branch_target(&mut self, label: Label) {
+        debug_assert_eq!(
+            self.deferred | self.deferred_xmm,
+            0,
+            "deferred stores done before a label"
+        );
         self.cache().forget_all();
         self.record_pins();
         self.counter_live = self.counted;
@@ -938,6 +1253,11 @@ impl Masm {
     /// Saves the callee-saved registers the frame uses and loads `r15` = vmctx, `rbx` = fp
     /// from the arguments (function and OSR entries).
     pub(crate) fn enter_frame(&mut self) {
+        debug_assert_eq!(
+            self.deferred | self.deferred_xmm,
+            0,
+            "deferred stores done before another entry"
+        );
         self.cache().forget_all();
         self.store_in_rax = false;
         self.asm.enter_frame();
@@ -965,13 +1285,20 @@ impl Masm {
 
     // ---- the native convention (register calls; see `crate::fits_registers`) ----
 
-    /// A native entry's parameters (of types `params`, from slot 0 on), from their registers
-    /// to their slots (an `i32` zero-extended first, as the slot ABI wants; the caller may be
-    /// optimized code, which leaves the upper half undefined). The integer ones stay cached
-    /// in their registers, and the entry's tick keeps them.
-    pub(crate) fn store_native_params(&mut self, params: &[ValType]) {
+    /// A native entry's parameters (of types `params`, from slot 0 on), from their registers:
+    /// the integer ones stay cached in their registers (an `i32` zero-extended first, as the
+    /// slot ABI wants; the caller may be optimized code, which leaves the upper half
+    /// undefined), the first `v128`s move to [`ENTRY_V128_REGS`], both unstored (the entry's
+    /// tick stores them before its out-of-line calls and reloads them after; where the
+    /// prologue joins the body their stores are deferred, see
+    /// [`Masm::params_in_arg_registers`]); the others go to their slots.
+    ///
+    /// `defer`: else the integer and `v128` parameters are stored at once too, kept in their
+    /// registers (when the body's first instruction would store them anyway: storing them
+    /// right before reading them back in a branch's target proved slower).
+    pub(crate) fn store_native_params(&mut self, params: &[ValType], defer: bool) {
         let (mut ints, mut floats) = (0, 0);
-        self.entry_args.clear();
+        self.entry_args = EntryParams::default();
         for (ty, slot) in with_slots(params, 0) {
             if crate::in_xmm(ty) {
                 let x = Xmm::new(floats);
@@ -979,7 +1306,20 @@ impl Masm {
                 match ty {
                     ValType::V128 => {
                         self.forget_written(slot, 2);
-                        self.asm.store_v128(slot, x);
+                        // Into its cache register (never an argument register), its store
+                        // deferred; stored now when it has none.
+                        match ENTRY_V128_REGS.get(self.entry_args.xmms.len()) {
+                            Some(&c) => {
+                                if !defer {
+                                    self.asm.store_v128(slot, x);
+                                }
+                                self.cache().xmm.forget_reg(c);
+                                self.asm.mov_v128(c, x);
+                                self.cache().xmm.record(c, slot);
+                                self.entry_args.xmms.push((c, slot));
+                            }
+                            None => self.asm.store_v128(slot, x),
+                        }
                     }
                     ValType::F32 => {
                         // The upper half of an f32's slot is zero (`rdi` is free: `rax`
@@ -1001,20 +1341,38 @@ impl Masm {
                 if ty == ValType::I32 {
                     self.asm.mov(Width::W32, r, r);
                 }
-                self.write_slot(slot, r);
-                self.entry_args.push((r, slot));
+                if defer {
+                    // Its store deferred (`Masm::params_in_arg_registers`).
+                    self.forget_written(slot, 1);
+                    self.cache().gpr.record(r, slot);
+                } else {
+                    self.write_slot(slot, r);
+                }
+                self.entry_args.gprs.push((r, slot));
             }
         }
     }
 
     /// Makes the integer parameters (of types `params`, from slot 0 on) cached in their
-    /// argument registers, and nothing else cached: where a native entry's prologue joins the
-    /// code-table entry's (both end with this, so the cache agrees at the join).
-    pub(crate) fn params_in_arg_registers(&mut self, params: &[ValType]) {
-        self.entry_args.clear();
+    /// argument registers and the first `v128` ones in [`ENTRY_V128_REGS`], and nothing else
+    /// cached: where a native entry's prologue joins the code-table entry's (both end with
+    /// this, so the cache agrees at the join). With `defer`, their stores are deferred: the
+    /// native entry has not stored them (the code-table entry's frame has them, so a store
+    /// there is only redundant).
+    pub(crate) fn params_in_arg_registers(&mut self, params: &[ValType], defer: bool) {
+        self.entry_args = EntryParams::default();
         let mut pairs = Vec::new();
+        let mut v128s = Vec::new();
         for (ty, slot) in with_slots(params, 0) {
-            if !crate::in_xmm(ty) {
+            if ty == ValType::V128 {
+                if let Some(&c) = ENTRY_V128_REGS.get(v128s.len()) {
+                    if self.cache().xmm.find(slot) != Some(c) {
+                        self.cache().xmm.forget_reg(c);
+                        self.asm.load_v128(c, slot);
+                    }
+                    v128s.push((c, slot));
+                }
+            } else if !crate::in_xmm(ty) {
                 let r = INT_ARG_REGS[pairs.len()];
                 if self.place(slot) != Place::Reg(r) {
                     self.claim(r);
@@ -1026,6 +1384,15 @@ impl Masm {
         self.cache().forget_all();
         for (r, slot) in pairs {
             self.cache().gpr.record(r, slot);
+            if defer {
+                self.deferred |= 1 << r.number();
+            }
+        }
+        for (c, slot) in v128s {
+            self.cache().xmm.record(c, slot);
+            if defer {
+                self.deferred_xmm |= 1 << c.number();
+            }
         }
     }
 
@@ -1065,6 +1432,11 @@ impl Masm {
     /// ones. A source in one of `clobbered` (written by the call sequence before the
     /// arguments) or in an argument register filled before it is read from the frame instead
     /// (which is exact: the caller flushed it).
+    ///
+    /// The caller's deferred stores of the arguments were left for this
+    /// ([`Masm::before_register_call`]): those of arguments read from the frame are done
+    /// now; the others are taken out of the deferred set into `NativeArgs::stores`, for the
+    /// slot path.
     fn plan_native_args(&mut self, args: u32, params: &[ValType], clobbered: &[Gpr]) -> NativeArgs {
         let mut xmms = Vec::new();
         let mut ints = Vec::new();
@@ -1091,7 +1463,29 @@ impl Masm {
                 ints.push((target, place));
             }
         }
-        NativeArgs { xmms, ints }
+        for (_, arg) in &xmms {
+            match *arg {
+                XmmArg::Scalar(Place::Frame(slot)) => self.exact_frame(slot, 1),
+                XmmArg::V128(None, slot) => self.exact_frame(slot, 2),
+                _ => {}
+            }
+        }
+        for &(_, place) in &ints {
+            if let Place::Frame(slot) = place {
+                self.exact_frame(slot, 1);
+            }
+        }
+        let stores = self.deferred_results();
+        debug_assert!(
+            stores.iter().all(|d| match d.reg {
+                DeferredReg::Gpr(r) => !clobbered.contains(&r),
+                DeferredReg::Xmm(_) => true,
+            }),
+            "a deferred argument in a clobbered register is read from the frame"
+        );
+        self.deferred = 0;
+        self.deferred_xmm = 0;
+        NativeArgs { xmms, ints, stores }
     }
 
     /// Moves the planned arguments into their registers (the cache is forgotten already).
@@ -1162,7 +1556,7 @@ impl Masm {
     /// call, so a tier-up of the callee is seen at the next one) with register arguments and
     /// results, or through its code-table entry while it has none.
     pub(crate) fn call_native_cell(&mut self, cell: usize, defined: u32, args: u32, ty: &FuncType) {
-        self.before_call();
+        self.before_register_call(args, ty);
         let plan = self.plan_native_args(args, ty.params(), &[Gpr::R11]);
         self.cache().forget_all();
         let (label, join) = (self.asm.new_label(), self.asm.new_label());
@@ -1171,7 +1565,7 @@ impl Masm {
         self.pass_native_args(&plan);
         self.asm.vmctx_to_rdi();
         self.asm.call_native(Gpr::R11, args);
-        self.finish_native_call(label, join, SlotCall::CodeTable(defined), args, ty);
+        self.finish_native_call(label, join, SlotCall::CodeTable(defined), args, ty, plan);
     }
 
     /// Binds `join` after a native call and takes its results; records its slot path.
@@ -1182,16 +1576,22 @@ impl Masm {
         call: SlotCall,
         args: u32,
         ty: &FuncType,
+        plan: NativeArgs,
     ) {
         self.asm.bind(join);
         self.cache().forget_all();
+        // Both paths have the results in registers (the slot path loads them): their stores
+        // are deferred like an instruction's.
+        let deferring = std::mem::replace(&mut self.deferring, true);
         self.take_native_results(args, ty.results());
+        self.deferring = deferring;
         self.slot_paths.push(SlotPath {
             label,
             join,
             call,
             args,
             results: ty.results().to_vec(),
+            stores: plan.stores,
         });
     }
 
@@ -1200,7 +1600,7 @@ impl Masm {
     /// one, else through `call_ref_helper`. `plan` was made before `rdx` was loaded.
     fn call_ref_native(
         &mut self,
-        plan: &NativeArgs,
+        plan: NativeArgs,
         args: u32,
         ty: &FuncType,
         call_ref_helper: Label,
@@ -1209,9 +1609,9 @@ impl Masm {
         self.asm.load_func_ref_native();
         self.asm.jump_if_zero(Gpr::RAX, label);
         self.asm.func_ref_vmctx_to_rdi();
-        self.pass_native_args(plan);
+        self.pass_native_args(&plan);
         self.asm.call_native(Gpr::RAX, args);
-        self.finish_native_call(label, join, SlotCall::Ref(call_ref_helper), args, ty);
+        self.finish_native_call(label, join, SlotCall::Ref(call_ref_helper), args, ty, plan);
     }
 
     /// [`Masm::call_func_ref`] for a type that fits registers: a wasm callee with a native
@@ -1223,11 +1623,11 @@ impl Masm {
         ty: &FuncType,
         call_ref_helper: Label,
     ) {
-        self.before_call();
+        self.before_register_call(args, ty);
         let plan = self.plan_native_args(args, ty.params(), &[Gpr::RAX, Gpr::RDX, Gpr::RDI]);
         self.cache().forget_all();
         self.asm.load_func_ref(func);
-        self.call_ref_native(&plan, args, ty, call_ref_helper);
+        self.call_ref_native(plan, args, ty, call_ref_helper);
     }
 
     /// [`Masm::call_indirect`] for a type that fits registers: a wasm callee with a native
@@ -1244,12 +1644,12 @@ impl Masm {
         self.table_element(table, index);
         let null = self.trap_label(TrapCode::IndirectCallToNull);
         let bad = self.trap_label(TrapCode::BadSignature);
-        self.before_call();
+        self.before_register_call(args, ty);
         let plan =
             self.plan_native_args(args, ty.params(), &[Gpr::RAX, Gpr::RCX, Gpr::RDX, Gpr::RDI]);
         self.cache().forget_all();
         self.asm.check_table_element(type_index, null, bad);
-        self.call_ref_native(&plan, args, ty, call_ref_helper);
+        self.call_ref_native(plan, args, ty, call_ref_helper);
     }
 
     /// Loads the address of defined function `defined`'s hotness countdown (`r13`).
@@ -1298,14 +1698,42 @@ impl Masm {
         osr_exit: Option<Label>,
         own_region: bool,
     ) {
+        debug_assert_eq!(
+            self.deferred | self.deferred_xmm,
+            0,
+            "deferred stores done before a tick"
+        );
         let (stub, back) = (self.asm.new_label(), self.asm.new_label());
         // Loop headers always test the flag; the function entry only with epochs (module
         // docs of `tierup_baseline`: else its stack check sees interrupt requests).
         let attention = osr_pc != NO_OSR || self.entry_attention;
+        if !self.counting && self.asm.frame().ticks {
+            // No countdown: the flag's test only (none at an entry without epochs); its
+            // out-of-line call stores and reloads the pins.
+            if !attention {
+                return;
+            }
+            if own_region {
+                self.restore_pins();
+            }
+            let reload = x64::TickReload {
+                counter: None,
+                gprs: self.pins.clone(),
+                xmms: self.v128_pins.clone(),
+            };
+            self.cache().forget_all();
+            self.asm.attention_check(stub, back);
+            if own_region {
+                self.record_pins();
+            }
+            self.attention_stubs
+                .push((stub, back, Some(reload), EntryParams::default()));
+            return;
+        }
         if own_region && self.counted {
             self.restore_pins();
             let reload = x64::TickReload {
-                counter: COUNTER_REG,
+                counter: Some(COUNTER_REG),
                 gprs: self.pins.clone(),
                 xmms: self.v128_pins.clone(),
             };
@@ -1314,7 +1742,7 @@ impl Masm {
                 .tick(stub, back, hot_helper, osr_pc, osr_exit, Some(&reload));
             self.record_pins();
             self.attention_stubs
-                .push((stub, back, Some(reload), Vec::new()));
+                .push((stub, back, Some(reload), EntryParams::default()));
             debug_assert!(attention, "a back-edge tests the flag");
         } else if self.asm.frame().ticks {
             self.before_call();
@@ -1323,7 +1751,8 @@ impl Masm {
             self.asm
                 .tick_with(check, hot_helper, osr_pc, osr_exit, None);
             if attention {
-                self.attention_stubs.push((stub, back, None, Vec::new()));
+                self.attention_stubs
+                    .push((stub, back, None, EntryParams::default()));
             }
         } else {
             debug_assert!(
@@ -1344,8 +1773,11 @@ impl Masm {
                 store_in_rax,
             );
             self.cache().forget_all();
-            for &(r, slot) in &keep {
+            for &(r, slot) in &keep.gprs {
                 self.cache().gpr.record(r, slot);
+            }
+            for &(x, slot) in &keep.xmms {
+                self.cache().xmm.record(x, slot);
             }
             if attention {
                 self.attention_stubs.push((stub, back, None, keep));
@@ -1377,6 +1809,11 @@ impl Masm {
 
     /// Pops this frame and returns.
     pub(crate) fn leave_frame_and_return(&mut self) {
+        debug_assert_eq!(
+            self.deferred | self.deferred_xmm,
+            0,
+            "deferred stores done before a return"
+        );
         self.asm.leave_frame();
         self.asm.ret();
     }

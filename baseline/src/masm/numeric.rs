@@ -123,6 +123,13 @@ impl Masm {
                 self.asm.mov(Width::W64, p, r);
                 self.write_slot(dst, p);
             }
+            // `src`'s store is deferred: a register of its own for `dst` (a move, where
+            // taking over `r` would store `src`).
+            None if self.deferring && self.is_deferred(r) && src != dst => {
+                let d = self.alloc(&[Some(r)]);
+                self.asm.mov(Width::W64, d, r);
+                self.write_slot(dst, d);
+            }
             _ => self.write_slot(dst, r),
         }
     }

@@ -1,8 +1,9 @@
 //! The register cache: which scratch register holds a copy of which frame slot.
 //!
-//! Every result is written through to its slot at once, so the cache never holds the only copy
-//! of a value and forgetting any part of it is always safe; what it buys is that a later read
-//! of the slot is a register operand instead of a load. The [`Masm`](super::Masm) is its only
+//! Results are written through to their slots, so the cache rarely holds the only copy of a
+//! value; what it buys is that a later read of the slot is a register operand instead of a
+//! load. Where it does hold the only copy (pinned loop regions and deferred results), the
+//! [`Masm`](super::Masm) stores it before dropping the entry. The masm is the cache's only
 //! user and keeps its invariant (see the module docs of [`super`]).
 //!
 //! The cache is organised by register class: one [`ClassCache`] per class, each with its own
@@ -101,17 +102,34 @@ impl<R: CacheReg> ClassCache<R> {
             .find(|r| self.holds[r.number()] == Some(slot))
     }
 
-    /// The next register in allocation order that `avoid` does not reject; its entry is
-    /// dropped. `avoid` must accept at least one register.
-    pub(crate) fn take_next(&mut self, avoid: impl Fn(R) -> bool) -> R {
+    /// The next register in allocation order that `avoid` does not reject, one without an
+    /// entry if there is any, and the slot whose entry it dropped, if any (the masm stores a
+    /// deferred result first). `avoid` must accept at least one register.
+    pub(crate) fn take_next_dropping(&mut self, avoid: impl Fn(R) -> bool) -> (R, Option<u32>) {
+        // A register without an entry first, in round-robin order: evicting a value that
+        // may still be read (or whose store is deferred) costs a reload (or a store).
+        let len = self.order.len();
+        for k in 0..len {
+            let r = self.order[(self.next + k) % len];
+            if !avoid(r) && self.holds[r.number()].is_none() {
+                self.next = self.next.wrapping_add(k + 1);
+                return (r, None);
+            }
+        }
         loop {
             let r = self.order[self.next % self.order.len()];
             self.next = self.next.wrapping_add(1);
             if !avoid(r) {
+                let dropped = self.holds(r);
                 self.forget_reg(r);
-                return r;
+                return (r, dropped);
             }
         }
+    }
+
+    /// The (first) slot `r` holds, if any.
+    pub(crate) fn holds(&self, r: R) -> Option<u32> {
+        self.holds[r.number()]
     }
 
     /// Drops `r`'s entry (it is about to be written).

@@ -242,6 +242,51 @@ pub(crate) enum V128Shift {
     I64x2ShrU,
 }
 
+impl V128Binary {
+    /// Whether the operation's sequence is one two-operand instruction `d = d op b` after
+    /// `d = a` (skipped when `d` is `a`), so `d` may be `a`.
+    fn in_place(self) -> bool {
+        use V128Binary::*;
+        matches!(
+            self,
+            V128And
+                | V128Or
+                | V128Xor
+                | I8x16Add
+                | I8x16Sub
+                | I16x8Add
+                | I16x8Sub
+                | I16x8Mul
+                | I32x4Add
+                | I32x4Sub
+                | I32x4Mul
+                | I64x2Add
+                | I64x2Sub
+                | F32x4Add
+                | F32x4Sub
+                | F32x4Mul
+                | F32x4Div
+                | F64x2Add
+                | F64x2Sub
+                | F64x2Mul
+                | F64x2Div
+        )
+    }
+}
+
+impl V128Shift {
+    /// The mask that reduces a count modulo the lane width.
+    fn count_mask(self) -> u32 {
+        use V128Shift::*;
+        match self {
+            I8x16Shl | I8x16ShrS | I8x16ShrU => 7,
+            I16x8Shl | I16x8ShrS | I16x8ShrU => 15,
+            I32x4Shl | I32x4ShrS | I32x4ShrU => 31,
+            I64x2Shl | I64x2ShrS | I64x2ShrU => 63,
+        }
+    }
+}
+
 /// `v128` → `i32` reductions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum V128Reduce {
@@ -342,6 +387,7 @@ impl Masm {
         if let Some(x) = self.cache().xmm.find(slot) {
             return x;
         }
+        self.exact_frame(slot, 2);
         let x = self.alloc_xmm(avoid);
         self.asm.load_v128(x, slot);
         self.cache().xmm.record(x, slot);
@@ -354,9 +400,17 @@ impl Masm {
             .v128_pins
             .iter()
             .fold(0u16, |mask, &(p, _)| mask | 1 << p.number());
-        self.cache()
+        let (x, dropped) = self
+            .cache()
             .xmm
-            .take_next(|x| avoid.contains(&x) || pinned & (1 << x.number()) != 0)
+            .take_next_dropping(|x| avoid.contains(&x) || pinned & (1 << x.number()) != 0);
+        if self.deferred_xmm & (1 << x.number()) != 0 {
+            // Evicting a deferred result: its store is due now.
+            self.deferred_xmm &= !(1 << x.number());
+            let slot = dropped.expect("a deferred register caches its slots");
+            self.asm.store_v128(slot, x);
+        }
+        x
     }
 
     /// A register for slot `dst`'s new `v128`: its pinned register when it has one that
@@ -394,9 +448,18 @@ impl Masm {
                 self.cache().xmm.record(p, slot);
             }
             None => {
-                self.asm.store_v128(slot, x);
                 // A pinned register keeps its own slot's entry (its only one: it may be dirty).
-                if !self.v128_pins.iter().any(|&(p, _)| p == x) {
+                if self.v128_pins.iter().any(|&(p, _)| p == x) {
+                    self.asm.store_v128(slot, x);
+                } else {
+                    // `x` may hold another `v128`'s deferred result (a copy): stored first,
+                    // as `x`'s entry moves to `slot`.
+                    self.store_deferred_xmm(x);
+                    if self.deferring {
+                        self.deferred_xmm |= 1 << x.number();
+                    } else {
+                        self.asm.store_v128(slot, x);
+                    }
                     self.cache().xmm.record(x, slot);
                 }
             }
@@ -417,7 +480,14 @@ impl Masm {
     pub(crate) fn v128_binary(&mut self, op: V128Binary, dst: u32, lhs: u32, rhs: u32) {
         let a = self.v128_operand(lhs, &[]);
         let b = self.v128_operand(rhs, &[a]);
-        let d = self.alloc_xmm_for(dst, &[a, b]);
+        // An accumulation into a pinned `v128` (`acc = acc + x`) computes in place.
+        let pinned = self.v128_pins.iter().any(|&(p, s)| p == a && s == dst);
+        let avoid: &[Xmm] = if pinned && a != b && op.in_place() {
+            &[b]
+        } else {
+            &[a, b]
+        };
+        let d = self.alloc_xmm_for(dst, avoid);
         self.asm.v128_binary(op, d, a, b);
         self.write_v128(dst, d);
     }
@@ -443,6 +513,23 @@ impl Masm {
         self.write_v128(dst, d);
     }
 
+    /// `dst = lhs` shifted by the constant `count` (modulo the lane width): an immediate
+    /// shift where the lane width has one, else the count through a scratch register.
+    pub(crate) fn v128_shift_by(&mut self, op: V128Shift, dst: u32, lhs: u32, count: u32) {
+        let a = self.v128_operand(lhs, &[]);
+        let d = self.alloc_xmm(&[a]);
+        if !self
+            .asm
+            .v128_shift_imm(op, d, a, (count & op.count_mask()) as u8)
+        {
+            let r = self.alloc(&[]);
+            self.claim(r);
+            self.asm.mov_imm32(r, count);
+            self.asm.v128_shift(op, d, a, r);
+        }
+        self.write_v128(dst, d);
+    }
+
     /// `dst = op(src)`, an `i32`.
     pub(crate) fn v128_reduce(&mut self, op: V128Reduce, dst: u32, src: u32) {
         let a = self.v128_operand(src, &[]);
@@ -463,6 +550,9 @@ impl Masm {
     /// `src`, or straight from its slots.
     pub(crate) fn v128_extract_lane(&mut self, kind: ExtractLane, dst: u32, src: u32, lane: u32) {
         let cached = self.cache().xmm.find(src);
+        if cached.is_none() {
+            self.exact_frame(src, 2);
+        }
         self.compute_into_slot(dst, |asm, r| match cached {
             Some(x) => asm.extract_lane(kind, r, x, lane),
             None => asm.extract_lane_from_frame(kind, r, src, lane),
@@ -506,7 +596,16 @@ impl Masm {
     /// `dst = src` (a `v128`).
     pub(crate) fn v128_copy(&mut self, dst: u32, src: u32) {
         let x = self.v128_operand(src, &[]);
-        self.write_v128(dst, x);
+        let pinned = self.v128_pins.iter().any(|&(_, s)| s == dst);
+        if self.deferring && !pinned && src != dst && self.deferred_xmm & (1 << x.number()) != 0 {
+            // `src`'s store is deferred: a register of its own for `dst` (a move, where
+            // taking over `x` would store `src`).
+            let d = self.alloc_xmm(&[x]);
+            self.asm.mov_v128(d, x);
+            self.write_v128(dst, d);
+        } else {
+            self.write_v128(dst, x);
+        }
     }
 
     /// `dst = if cond != 0 { if_nonzero } else { if_zero }` (`v128`s; `cond`'s low 32 bits).

@@ -58,6 +58,12 @@ impl Gpr {
     pub(crate) fn number(self) -> usize {
         usize::from(self.0)
     }
+
+    /// The register with encoding number `n` (0..16).
+    pub(crate) fn from_number(n: u8) -> Gpr {
+        debug_assert!(n < 16);
+        Gpr(n)
+    }
 }
 
 /// An SSE register, by its encoding number. `xmm0`, `xmm1`, `xmm14` and `xmm15` are fixed
@@ -162,7 +168,7 @@ pub(crate) struct X64 {
 /// register and the pinned `(register, slot)` pairs of both classes.
 #[derive(Debug, Clone)]
 pub(crate) struct TickReload {
-    pub(crate) counter: Gpr,
+    pub(crate) counter: Option<Gpr>,
     pub(crate) gprs: Vec<(Gpr, u32)>,
     pub(crate) xmms: Vec<(Xmm, u32)>,
 }
@@ -1479,8 +1485,11 @@ impl X64 {
         }
         match in_registers {
             Some(reload) => {
-                self.wrote(&[reload.counter]);
-                dynasm!(self.ops ; .arch x64 ; sub Rd(reload.counter.0), 1);
+                let counter = reload
+                    .counter
+                    .expect("a counting tick has its countdown register");
+                self.wrote(&[counter]);
+                dynasm!(self.ops ; .arch x64 ; sub Rd(counter.0), 1);
             }
             None => dynasm!(self.ops ; .arch x64 ; sub DWORD [r13], 1),
         }
@@ -1515,7 +1524,9 @@ impl X64 {
         for &(x, slot) in &reload.xmms {
             self.store_v128(slot, x);
         }
-        self.store_countdown(reload.counter);
+        if let Some(counter) = reload.counter {
+            self.store_countdown(counter);
+        }
     }
 
     /// After a call out of a pinned loop region: reloads the pinned registers from the frame
@@ -1527,7 +1538,20 @@ impl X64 {
         for &(x, slot) in &reload.xmms {
             self.load_v128(x, slot);
         }
-        self.load_countdown_value(reload.counter);
+        if let Some(counter) = reload.counter {
+            self.load_countdown_value(counter);
+        }
+    }
+
+    /// `cmp byte [r12], 0; jne attention; back:`: the interrupt check of a tick without a
+    /// countdown.
+    pub(crate) fn attention_check(&mut self, attention: DynamicLabel, back: DynamicLabel) {
+        dynasm!(self.ops
+            ; .arch x64
+            ; cmp BYTE [r12], 0
+            ; jne =>attention
+            ; =>back
+        );
     }
 
     /// `mov [r13], r32`: the countdown kept in `r` back to memory.
@@ -1575,15 +1599,15 @@ impl X64 {
     /// The tick of a function whose frame has no tick registers (see [`FrameRegs::ticks`]):
     /// [`X64::tick_with`] without `osr_exit`, reaching the interrupt flag (with `check`) and
     /// defined function `defined`'s countdown through `rax`. Writes `rax` and `rdx`; after the helper call
-    /// (which clobbers every scratch register) reloads the `(register, slot)` pairs of `keep`
-    /// from the frame. `store_in_rax`: `rax` holds the store already (after the stack check).
+    /// (which clobbers every scratch register) reloads the registers of `keep`
+    /// from the frame, where it stores them before the call. `store_in_rax`: `rax` holds the store already (after the stack check).
     pub(crate) fn tick_through_scratch(
         &mut self,
         check: Option<(DynamicLabel, DynamicLabel)>,
         hot_helper: DynamicLabel,
         osr_pc: u32,
         defined: u32,
-        keep: &[(Gpr, u32)],
+        keep: &super::EntryParams,
         store_in_rax: bool,
     ) {
         self.wrote(&[Gpr::RAX, Gpr::RDX]);
@@ -1606,11 +1630,24 @@ impl X64 {
             ; mov rax, [r15 + off::HOT_COUNTERS as i32]
             ; sub DWORD [rax + counter], 1
             ; jns >cool
+        );
+        // A native entry's parameters are not stored yet.
+        for &(r, slot) in &keep.gprs {
+            self.store_slot(slot, r);
+        }
+        for &(x, slot) in &keep.xmms {
+            self.store_v128(slot, x);
+        }
+        dynasm!(self.ops
+            ; .arch x64
             ; mov edx, osr_pc
             ; call =>hot_helper
         );
-        for &(r, slot) in keep {
+        for &(r, slot) in &keep.gprs {
             self.load_slot(Width::W64, r, slot);
+        }
+        for &(x, slot) in &keep.xmms {
+            self.load_v128(x, slot);
         }
         dynasm!(self.ops ; .arch x64 ; cool:);
     }

@@ -190,6 +190,8 @@ impl ModuleJit {
         }));
         // Baseline code calls through the native-entry cells (they live as long as the code).
         jit.env.native_entries = jit.code.native_entries().as_ptr() as usize;
+        // Baseline code moves only to the optimizer: without it, its calls count for nothing.
+        jit.env.tier_up = jit.policy.tiers.opt;
         Ok(Arc::new_cyclic(|this| {
             jit.this = this.clone();
             jit

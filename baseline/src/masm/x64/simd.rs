@@ -76,9 +76,12 @@ const EVEN_DWORDS_THEN_ZERO: i8 = 0x88u8 as i8;
 
 /// Emits `movdqa d, a; <op> d, b` (the two-operand shape) for each `$mn`.
 macro_rules! two_operand {
-    ($ops:expr, $mn:ident, $d:expr, $a:expr, $b:expr) => {
-        dynasm!($ops ; .arch x64 ; movdqa Rx($d), Rx($a) ; $mn Rx($d), Rx($b))
-    };
+    ($ops:expr, $mn:ident, $d:expr, $a:expr, $b:expr) => {{
+        if $d != $a {
+            dynasm!($ops ; .arch x64 ; movdqa Rx($d), Rx($a));
+        }
+        dynasm!($ops ; .arch x64 ; $mn Rx($d), Rx($b))
+    }};
 }
 
 impl X64 {
@@ -880,6 +883,38 @@ impl X64 {
                 ; packsswb Rx(d), Rx(T1)
             ),
         }
+    }
+
+    /// `d = a` shifted by the constant `count` (already reduced modulo the lane width), for
+    /// the shifts with an immediate form (16-, 32- and 64-bit lanes, but `i64x2.shr_s`);
+    /// returns false, emitting nothing, for the others.
+    pub(crate) fn v128_shift_imm(&mut self, op: V128Shift, d: Xmm, a: Xmm, count: u8) -> bool {
+        use V128Shift::*;
+        let (dn, an) = (d.0, a.0);
+        let c = count as i8;
+        let ops = &mut self.ops;
+        macro_rules! shift {
+            ($mn:ident) => {
+                dynasm!(ops
+                    ; .arch x64
+                    ; movdqa Rx(dn), Rx(an)
+                    ; $mn Rx(dn), c
+                )
+            };
+        }
+        match op {
+            I16x8Shl => shift!(psllw),
+            I16x8ShrS => shift!(psraw),
+            I16x8ShrU => shift!(psrlw),
+            I32x4Shl => shift!(pslld),
+            I32x4ShrS => shift!(psrad),
+            I32x4ShrU => shift!(psrld),
+            I64x2Shl => shift!(psllq),
+            I64x2ShrU => shift!(psrlq),
+            I64x2ShrS | I8x16Shl | I8x16ShrS | I8x16ShrU => return false,
+        }
+        self.wrote_xmm(&[d]);
+        true
     }
 
     /// For the byte shifts: `T0` = the count `s = c & 7` and `T1` = `0xff >> s` in every

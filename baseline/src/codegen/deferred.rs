@@ -1,0 +1,262 @@
+//! Deferred result stores (as Liftoff's): which instructions may leave their results in
+//! registers only, and which deferred results are dead where they would have to be stored.
+//!
+//! Between instructions of [`defers_results`] (integer and `v128` operations, loads and
+//! stores, constants and copies: all their operands come through the register cache, and
+//! they never branch but to a trap, nor call), the masm may keep a result in its cache
+//! register without storing it (`Masm::set_deferring`): it stores it when the register is
+//! taken for something else, and drops it unstored when its slot is overwritten first.
+//! Before any other instruction, label or pinned-region boundary the frame must be exact
+//! again: the visitor does the deferred stores there, but those of results that are dead at
+//! that point ([`dead_at`]: no path from it reads the slot before overwriting it), those of
+//! a register call's arguments (the call takes them from their registers) and, at a return,
+//! those of everything but the results.
+//!
+//! The dead-slot search is bounded and conservative. It follows the successors of the
+//! instructions whose slot accesses it knows, by the instruction list's naming rules:
+//! those of [`defers_results`] (`lhs`, `rhs`, `src`, `addr` are read, a `v128` operation's
+//! `lhs`, `rhs` and `src` as two slots; `dst` is written, two slots for a `v128` result),
+//! the branches (`IncBr…` also write `lhs`), the returns (they read the results) and the
+//! calls (they read their arguments, leave the slots below alone and clobber those above:
+//! the operands of a stack machine all lie below a call's arguments). It counts any other
+//! instruction (float operations, tables of branches, anything with operands in an
+//! `Extra`) as reading every slot. A stale dead slot is never observed: traps end the
+//! activation, and on-stack replacement at a loop header only carries its value into code
+//! that overwrites it before reading it too.
+
+use tierup_interp::Instr;
+
+use super::branch_target;
+use super::pinning::{for_each_operand, for_each_read, writes_v128};
+
+/// How many instructions [`dead_at`] looks at before giving up (the slot is then live).
+const SEARCH_BUDGET: usize = 64;
+
+/// Whether the masm may defer the stores of `instr`'s results (see the module docs).
+/// (`Extra` emits nothing.)
+pub(super) fn defers_results(instr: &Instr) -> bool {
+    let name = instr.opcode().name();
+    integer(name)
+        || vector(name)
+        || matches!(name, "Const32" | "Const64" | "Copy" | "Copy2" | "Extra")
+}
+
+/// Whether the instruction called `name` is a `v128` operation (lane-wise, lanes, constants,
+/// shuffles, copies, loads and stores: all inline SSE).
+fn vector(name: &str) -> bool {
+    ["V128", "I8x16", "I16x8", "I32x4", "I64x2", "F32x4", "F64x2"]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+        || name == "Copy128"
+}
+
+/// Whether the instruction called `name` is a scalar integer operation, load or store (not
+/// a lane operation, nor a conversion from or to floats).
+fn integer(name: &str) -> bool {
+    (name.starts_with("I32") || name.starts_with("I64"))
+        && !name.starts_with("I32x")
+        && !name.starts_with("I64x")
+        && !["Trunc", "Reinterpret", "Atomic"]
+            .iter()
+            .any(|part| name.contains(part))
+}
+
+/// Whether `slot` (one slot, written by an instruction of [`defers_results`]) is dead at
+/// bytecode index `at` of `code`: no path from there reads it before overwriting it, as far
+/// as the search sees (see the module docs).
+///
+/// `results`: how many slots the function's results take (its returns read them);
+/// `callee_params`: how many slots a call instruction's arguments take.
+pub(super) fn dead_at(
+    code: &[Instr],
+    results: u32,
+    callee_params: &dyn Fn(&Instr) -> Option<u32>,
+    at: usize,
+    slot: u32,
+) -> bool {
+    let mut stack = vec![at];
+    let mut seen: Vec<usize> = Vec::new();
+    while let Some(i) = stack.pop() {
+        if seen.contains(&i) {
+            continue;
+        }
+        if seen.len() == SEARCH_BUDGET {
+            return false;
+        }
+        seen.push(i);
+        let Some(instr) = code.get(i) else {
+            return false;
+        };
+        let name = instr.opcode().name();
+        if name.starts_with("Return") {
+            // Reads its operands (`src`, `lo`, `hi`) and the results; nothing after it.
+            let mut read = slot < results;
+            for_each_read(instr, &mut |s| read |= s == slot || s + 1 == slot);
+            if let Instr::Return2 { lo, hi } = *instr {
+                read |= [lo, hi].contains(&slot);
+            }
+            if read {
+                return false;
+            }
+            continue;
+        }
+        // A call reads its arguments, and its callee's frame starts there: the caller's
+        // slots below `args` it neither reads nor writes; those above the arguments it
+        // clobbers (its locals and temporaries), so nothing live is kept there (a stack
+        // machine's operands above a call's arguments do not exist). A `call_indirect`'s
+        // `Extra` holds its table, not a slot.
+        let call = match *instr {
+            Instr::Call { args, .. } => Some((args, callee_params(instr), 1, None)),
+            Instr::CallIndirect { index, args, .. } => {
+                Some((args, callee_params(instr), 2, Some(index)))
+            }
+            _ => None,
+        };
+        if let Some((args, params, next, index)) = call {
+            if index == Some(slot) {
+                return false;
+            }
+            if slot < args {
+                stack.push(i + next);
+                continue;
+            }
+            match params {
+                Some(params) if slot >= args + params => continue,
+                _ => return false,
+            }
+        }
+        let branch = (name.starts_with("Br") && name != "BrTable") || name.starts_with("IncBr");
+        // An instruction with operands in an `Extra` after it is not modeled (the `Extra`'s
+        // reads are not counted), nor is the `Extra`.
+        let extra = matches!(code.get(i + 1), Some(Instr::Extra { .. }));
+        let v128 = vector(name);
+        if extra
+            || !(branch
+                || v128
+                || integer(name)
+                || matches!(name, "Const32" | "Const64" | "Copy" | "Copy2"))
+        {
+            return false;
+        }
+        // A `v128` operand is two slots (a scalar one counted so is a harmless excess).
+        let mut read = false;
+        for_each_operand(instr, &mut |s, scalar| {
+            read |= s == slot || (v128 && !scalar && s + 1 == slot);
+        });
+        let (written, span) = match *instr {
+            Instr::Copy2 { dst, src } => {
+                read |= src + 1 == slot;
+                (Some(dst), 2)
+            }
+            mut other => {
+                let span = if v128 && writes_v128(&other) { 2 } else { 1 };
+                (other.dst_mut().copied(), span)
+            }
+        };
+        if read {
+            return false;
+        }
+        if written.is_some_and(|dst| (dst..dst + span).contains(&slot)) {
+            continue;
+        }
+        match instr.branch_offset() {
+            Some(offset) => {
+                stack.push(branch_target(i, offset));
+                if name != "Br" && name != "IncBr" {
+                    stack.push(i + 1);
+                }
+            }
+            None => stack.push(i + 1),
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_temporary_overwritten_on_every_path_is_dead() {
+        // 0: s5 = s0 + s1; 1: if s5 < s2 goto 0 (a loop); 2: s5 = 7; 3: return s5
+        let code = [
+            Instr::I32Add {
+                dst: 5,
+                lhs: 0,
+                rhs: 1,
+            },
+            Instr::BrIfI32LtS {
+                lhs: 5,
+                rhs: 2,
+                offset: -1,
+            },
+            Instr::Const32 { dst: 5, value: 7 },
+            Instr::ReturnSlot { src: 5 },
+        ];
+        assert!(dead_at(&code, 1, &|_| None, 2, 5), "overwritten at once");
+        assert!(!dead_at(&code, 1, &|_| None, 1, 5), "the branch reads it");
+        assert!(!dead_at(&code, 1, &|_| None, 3, 5), "the return reads it");
+        assert!(
+            !dead_at(&code, 1, &|_| None, 2, 0),
+            "the return reads the result"
+        );
+        assert!(
+            dead_at(&code, 1, &|_| None, 2, 7),
+            "the return reads nothing else"
+        );
+    }
+
+    #[test]
+    fn calls_leave_the_slots_below_their_arguments_alone() {
+        let code = [
+            Instr::Call { func: 0, args: 4 },
+            Instr::Const32 { dst: 1, value: 0 },
+            Instr::ReturnSlot { src: 4 },
+        ];
+        let params = |_: &Instr| Some(2);
+        assert!(
+            dead_at(&code, 1, &params, 0, 1),
+            "overwritten after the call"
+        );
+        assert!(!dead_at(&code, 1, &params, 0, 4), "an argument");
+        assert!(!dead_at(&code, 1, &params, 0, 5), "an argument");
+        assert!(dead_at(&code, 1, &params, 0, 7), "clobbered by the callee");
+        assert!(!dead_at(&code, 1, &|_| None, 0, 7), "unknown arguments");
+    }
+
+    #[test]
+    fn copy2_reads_and_writes_two_slots() {
+        let code = [
+            Instr::Copy2 { dst: 8, src: 5 },
+            Instr::Const32 { dst: 6, value: 0 },
+            Instr::Const32 { dst: 9, value: 0 },
+            Instr::Trap {
+                code: tierup_abi::TrapCode::Unreachable,
+            },
+        ];
+        assert!(
+            !dead_at(&code, 1, &|_| None, 0, 6),
+            "read as the second source slot"
+        );
+        assert!(
+            dead_at(&code, 1, &|_| None, 0, 9),
+            "written as the second destination slot"
+        );
+    }
+
+    #[test]
+    fn integer_and_vector_operations_defer() {
+        assert!(defers_results(&Instr::I32Add {
+            dst: 0,
+            lhs: 1,
+            rhs: 2
+        }));
+        assert!(defers_results(&Instr::I32x4Add {
+            dst: 0,
+            lhs: 2,
+            rhs: 4
+        }));
+        assert!(!defers_results(&Instr::I32TruncF32S { dst: 0, src: 1 }));
+        assert!(!defers_results(&Instr::Return {}));
+    }
+}
