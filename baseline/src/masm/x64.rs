@@ -1022,6 +1022,11 @@ impl X64 {
     pub(crate) fn load_vmctx_pointer(&mut self, dst: Gpr, array: usize, index: u32) {
         self.wrote(&[dst]);
         let r = dst.0;
+        if array == off::GLOBALS && index == 0 {
+            // Global 0's slot is also in the vmctx itself (C's shadow-stack pointer).
+            dynasm!(self.ops ; .arch x64 ; mov Rq(r), [r15 + off::GLOBAL0 as i32]);
+            return;
+        }
         let entry = off::pointer_entry(index);
         dynasm!(self.ops
             ; .arch x64
@@ -1427,13 +1432,14 @@ impl X64 {
     /// `r14` = memory `memory`'s base. Writes `rax`.
     pub(crate) fn load_memory_base(&mut self, memory: u32) {
         self.wrote(&[Gpr::RAX]);
-        dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + off::MEMORIES as i32]);
         if memory == 0 {
-            dynasm!(self.ops ; .arch x64 ; mov rax, [rax]);
-        } else {
-            let entry = off::pointer_entry(memory);
-            dynasm!(self.ops ; .arch x64 ; mov rax, [rax + entry]);
+            // Memory 0's base is also in the vmctx itself (bases never move).
+            dynasm!(self.ops ; .arch x64 ; mov r14, [r15 + off::MEMORY0_BASE as i32]);
+            return;
         }
+        dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + off::MEMORIES as i32]);
+        let entry = off::pointer_entry(memory);
+        dynasm!(self.ops ; .arch x64 ; mov rax, [rax + entry]);
         dynasm!(self.ops ; .arch x64 ; mov r14, [rax + off::MEMORY_BASE as i32]);
     }
 
