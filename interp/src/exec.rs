@@ -336,13 +336,17 @@ impl Exec {
                 return None;
             }
             (*callee_hot).store(left, Ordering::Relaxed);
-            // `depth < capacity`: the record fits without growing the vector.
+            // `depth < capacity`: the record fits without growing the vector. The fields
+            // are read one by one (volatile): LLVM would otherwise load `vmctx` and `func`,
+            // neighbours in `Exec`, with one 16-byte load, which cannot be forwarded from
+            // the two 8-byte stores the last call and return made to them (a stall of a
+            // dozen cycles on every call).
             self.frames.as_mut_ptr().add(depth).write(Frame {
                 ip: ret_ip,
                 fp,
-                func: self.func,
-                vmctx: self.vmctx,
-                hot: self.hot,
+                func: ptr::read_volatile(&self.func),
+                vmctx: ptr::read_volatile(&self.vmctx),
+                hot: ptr::read_volatile(&self.hot),
             });
             self.frames.set_len(depth + 1);
             // Zero the declared locals in line: `write_bytes` would call `memset`, and a call
