@@ -817,6 +817,21 @@ macro_rules! executor {
         /// (`x ^= x << k`). (Anything else after the first, which the translator never
         /// leaves, would simply run next.)
         macro_rules! paired {
+            // Without a value at hand: the second's `lhs` is read from its slot, which the
+            // first did not write (a load, not a comparison and branch, on the fast path).
+            ($d dst:expr, $d v:expr, $d second:ident, |$d x:ident| $d e:expr) => {{
+                match *$ip.add(1) {
+                    Instr::$d second { dst: d, lhs: l, .. } => {
+                        let $d x = i32_of!(l);
+                        set_i32!(d, $d e);
+                        next_n!(2)
+                    }
+                    _ => {
+                        set_i32!($d dst, $d v);
+                        next!()
+                    }
+                }
+            }};
             ($d dst:expr, $d v:expr, ($d s:expr, $d sv:expr), $d second:ident, |$d x:ident| $d e:expr) => {{
                 match *$ip.add(1) {
                     Instr::$d second { dst: d, lhs: l, .. } => {
@@ -1764,24 +1779,24 @@ executor! {
         next!()
     }
     I32ShlImmAdd { dst, lhs, imm } => {
-        let a = i32_of!(lhs);
-        let v = a.wrapping_shl(imm as u32);
-        paired!(dst, v, (lhs, a), I32AddAcc, |x| x.wrapping_add(v))
+        let v = i32_of!(lhs).wrapping_shl(imm as u32);
+        paired!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
     }
     I32ShlImmXor { dst, lhs, imm } => {
-        let a = i32_of!(lhs);
-        let v = a.wrapping_shl(imm as u32);
-        paired!(dst, v, (lhs, a), I32XorAcc, |x| x ^ v)
+        let v = i32_of!(lhs).wrapping_shl(imm as u32);
+        paired!(dst, v, I32XorAcc, |x| x ^ v)
     }
     I32ShrUImmXor { dst, lhs, imm } => {
-        let a = i32_of!(lhs);
-        let v = (a as u32).wrapping_shr(imm as u32) as i32;
-        paired!(dst, v, (lhs, a), I32XorAcc, |x| x ^ v)
+        let v = (i32_of!(lhs) as u32).wrapping_shr(imm as u32) as i32;
+        paired!(dst, v, I32XorAcc, |x| x ^ v)
     }
     I32MulAdd { dst, lhs, rhs } => {
-        let a = i32_of!(lhs);
-        let v = a.wrapping_mul(i32_of!(rhs));
-        paired!(dst, v, (lhs, a), I32AddAcc, |x| x.wrapping_add(v))
+        let v = i32_of!(lhs).wrapping_mul(i32_of!(rhs));
+        paired!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+    }
+    I32XorAdd { dst, lhs, rhs } => {
+        let v = i32_of!(lhs) ^ i32_of!(rhs);
+        paired!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
     }
     I32ShlImmAddAcc { dst, lhs, imm } => {
         let a = acc as u32 as i32;
@@ -1803,6 +1818,11 @@ executor! {
         let a = i32_of!(lhs);
         let v = a.wrapping_mul(acc as u32 as i32);
         paired!(dst, v, (lhs, a), I32AddAcc, |x| x.wrapping_add(v))
+    }
+    I32XorAddAcc { dst, lhs, rhs } => {
+        let b = acc as u32 as i32; // the value of `rhs`
+        let v = i32_of!(lhs) ^ b;
+        paired!(dst, v, (rhs, b), I32AddAcc, |x| x.wrapping_add(v))
     }
     Copy2 { dst, src } => {
         let (lo, hi) = (slot!(src), slot!(src + 1));
@@ -1840,6 +1860,23 @@ executor! {
     }
     I32Load { dst, addr, offset } => {
         load!(dst, addr, offset, u32, u64::from)
+    }
+    I32LoadPair { dst, addr, offset } => {
+        let p = ea!(addr, offset, 4);
+        set!(dst, u64::from(ptr::read_unaligned(p as *const u32)));
+        match *ip.add(1) {
+            Instr::I32Load {
+                dst: d,
+                addr: a,
+                offset: o,
+            } => {
+                let p = ea!(a, o, 4);
+                set!(d, u64::from(ptr::read_unaligned(p as *const u32)));
+                next_n!(2)
+            }
+            // Rewritten since (an accumulator form, a load-and-splat): it runs on its own.
+            _ => next!(),
+        }
     }
     I64Load { dst, addr, offset } => {
         load!(dst, addr, offset, u64, |v| v)
