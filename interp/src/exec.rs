@@ -336,18 +336,19 @@ impl Exec {
                 return None;
             }
             (*callee_hot).store(left, Ordering::Relaxed);
-            // `depth < capacity`: the record fits without growing the vector. The fields
-            // are read one by one (volatile): LLVM would otherwise load `vmctx` and `func`,
-            // neighbours in `Exec`, with one 16-byte load, which cannot be forwarded from
-            // the two 8-byte stores the last call and return made to them (a stall of a
-            // dozen cycles on every call).
-            self.frames.as_mut_ptr().add(depth).write(Frame {
-                ip: ret_ip,
-                fp,
-                func: ptr::read_volatile(&self.func),
-                vmctx: ptr::read_volatile(&self.vmctx),
-                hot: ptr::read_volatile(&self.hot),
-            });
+            // `depth < capacity`: the record fits without growing the vector. Each field
+            // of `self` is copied on its own (volatile accesses keep their order): LLVM
+            // would otherwise load `vmctx` and `func`, neighbours in `Exec`, with one
+            // 16-byte load, which cannot be forwarded from the two 8-byte stores the last
+            // call and return made to them (a stall of a dozen cycles on every call), and
+            // would load all fields first, needing more registers than the handler has
+            // free (so saving some on every call).
+            let record = self.frames.as_mut_ptr().add(depth);
+            ptr::addr_of_mut!((*record).ip).write_volatile(ret_ip);
+            ptr::addr_of_mut!((*record).fp).write_volatile(fp);
+            ptr::addr_of_mut!((*record).func).write_volatile(ptr::read_volatile(&self.func));
+            ptr::addr_of_mut!((*record).vmctx).write_volatile(ptr::read_volatile(&self.vmctx));
+            ptr::addr_of_mut!((*record).hot).write_volatile(ptr::read_volatile(&self.hot));
             self.frames.set_len(depth + 1);
             // Zero the declared locals in line: `write_bytes` would call `memset`, and a call
             // here would make the handler save registers on every call.
