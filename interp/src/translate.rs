@@ -880,7 +880,8 @@ impl Translator<'_> {
     }
 
     /// Makes the last two instructions a load pair (see `Instr::I32LoadPair`) when both are
-    /// `I32Load`s with no label between them, the first not already the second of a pair.
+    /// `I32Load`s with no label between them, the first not already the second of a pair
+    /// and the second not reading the first's result.
     /// (Accesses to another memory than 0 are bracketed by `UseMemory`, so they are never
     /// neighbours.)
     fn fuse_load_pair(&mut self) {
@@ -891,8 +892,10 @@ impl Translator<'_> {
         {
             return;
         }
-        if let (Instr::I32Load { dst, addr, offset }, Instr::I32Load { .. }) =
+        // Not when the second loads from the first's value: it becomes an accumulator form.
+        if let (Instr::I32Load { dst, addr, offset }, Instr::I32Load { addr: second, .. }) =
             (self.code[n - 2], self.code[n - 1])
+            && second != dst
         {
             self.code[n - 2] = Instr::I32LoadPair { dst, addr, offset };
         }
@@ -2025,6 +2028,12 @@ impl Translator<'_> {
         self.pop();
         debug_assert_eq!(self.next_temp(), temp);
         self.code[at] = fused;
+        // A load pair before it loses its second.
+        if at > 0
+            && let Instr::I32LoadPair { dst, addr, offset } = self.code[at - 1]
+        {
+            self.code[at - 1] = Instr::I32Load { dst, addr, offset };
+        }
         self.last_def = Some(at);
         self.push(Operand::Temp, true);
         true

@@ -384,7 +384,8 @@ fn accumulator_forms_agree_in_every_tier() {
 /// (either order), loads splatted (bounds checked as the scalar load is), `x + (y ^ z)` pairs
 /// (either order, the first operand the result of the instruction before, after a
 /// shift-xor pair) and neighbouring `i32.load`s (load pairs: chains of three, a second load
-/// whose address is the first's value, bounds checked as apart).
+/// whose address is the first's value, a second load splatted afterwards, bounds checked
+/// as apart).
 const NEWER_FUSIONS: &str = r#"(module
   (memory (export "memory") 1)
   (func (export "pairs") (param $x i32) (param $y i32) (result i32) (local $t i32)
@@ -444,6 +445,9 @@ const NEWER_FUSIONS: &str = r#"(module
       (i32.mul (i32.load (local.get $p)) (i32.load offset=4 (local.get $q)))
       (i32.sub (i32.load (local.get $q))
                (i32.xor (i32.load offset=8 (local.get $p)) (i32.load (local.get $q))))))
+  (func (export "loadsplat") (param $p i32) (param $q i32) (result i32)
+    (i32.add (i32.load (local.get $p))
+             (i32x4.extract_lane 1 (i32x4.splat (i32.load (local.get $q))))))
   (func (export "loadchain") (param $p i32) (param $q i32) (result i32)
     (i32.add (i32.load (i32.load (local.get $p))) (i32.load (local.get $q))))
   (func (export "returns") (param $n i32) (param $m i32) (result i32)
@@ -577,6 +581,9 @@ fn newer_fusions_agree_with_wasm_semantics_in_every_tier() {
             for _ in 0..3 {
                 let got = call(&mut store, &instance, "loads", p as i32, q as i32);
                 assert_eq!(got, want, "{mode}: loads({p}, {q})");
+                let got = call(&mut store, &instance, "loadsplat", p as i32, q as i32);
+                let want = word(p).wrapping_add(word(q));
+                assert_eq!(got, want, "{mode}: loadsplat({p}, {q})");
             }
         }
         for (p, q) in [(96usize, 0usize), (120, 8)] {
@@ -615,6 +622,17 @@ fn newer_fusions_agree_with_wasm_semantics_in_every_tier() {
         assert!(
             f.call(&mut store, (65524, 65528)).is_ok(),
             "{mode}: loads at the end"
+        );
+        let f = instance
+            .get_typed_func::<(i32, i32), i32>(&mut store, "loadsplat")
+            .unwrap();
+        assert!(
+            f.call(&mut store, (0, 65533)).is_err(),
+            "{mode}: loadsplat(0, 65533)"
+        );
+        assert!(
+            f.call(&mut store, (65533, 0)).is_err(),
+            "{mode}: loadsplat(65533, 0)"
         );
         let f = instance
             .get_typed_func::<(i32, i32), i32>(&mut store, "loadchain")
