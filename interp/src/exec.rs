@@ -165,7 +165,7 @@ pub unsafe fn invoke(
         ex.mem_len = mem_len;
         let ip = func.code.as_ptr();
         #[cfg(tierup_tail_dispatch)]
-        let status = tail_dispatch(ip, fp, mem_base, table(), &mut ex, 0);
+        let status = tail_dispatch(ip, fp, mem_base, 0, &mut ex, table());
         #[cfg(not(tierup_tail_dispatch))]
         let status = run_loop(ip, fp, mem_base, mem_len, &mut ex, 0);
         if status == 0 {
@@ -990,9 +990,9 @@ macro_rules! executor {
                     mut $ip: *const Instr,
                     mut $fp: *mut u64,
                     mut $mem_base: *mut u8,
-                    table: *const (),
-                    $ex: *mut Exec,
                     mut $acc: u64,
+                    $ex: *mut Exec,
+                    table: *const (),
                 ) -> u32 {
                     // SAFETY: as for `run_loop` (module docs): the translator's invariants
                     // hold for `ip` and `fp`.
@@ -1002,14 +1002,14 @@ macro_rules! executor {
                         let mut $mem_len: usize = (*$ex).mem_len;
                         macro_rules! dispatch {
                             () => {
-                                return tail_dispatch($ip, $fp, $mem_base, table, $ex, $acc)
+                                return tail_dispatch($ip, $fp, $mem_base, $acc, $ex, table)
                             };
                         }
                         // A tail call too: the handler keeps no registers for it (a call
                         // here would make every branch handler save and restore six).
                         macro_rules! back_edge_slow {
                             ($d target:expr) => {
-                                return back_edge($d target, $fp, $mem_base, table, $ex, $acc)
+                                return back_edge($d target, $fp, $mem_base, $acc, $ex, table)
                             };
                         }
                         // A tail call too (see `call_slow`, the function).
@@ -1037,11 +1037,13 @@ macro_rules! executor {
 }
 
 /// A threaded-backend handler: runs the instruction at `ip` and tail-calls the next one's.
-/// Its arguments: `ip`, `fp`, memory 0's base, the handler table ([`table`]), the `Exec`
-/// and the accumulator. (The table is a `*const ()`: a type cannot name itself.)
+/// Its arguments: `ip`, `fp`, memory 0's base, the accumulator, the `Exec` and the handler
+/// table ([`table`]). (The table is a `*const ()`: a type cannot name itself.) The
+/// accumulator comes fourth, in `rcx`: x86 shifts by a variable count need `cl`, and a
+/// shift handler writes the accumulator anyway, so nothing else must move out of the way.
 #[cfg(tierup_tail_dispatch)]
 type Handler =
-    unsafe extern "sysv64" fn(*const Instr, *mut u64, *mut u8, *const (), *mut Exec, u64) -> u32;
+    unsafe extern "sysv64" fn(*const Instr, *mut u64, *mut u8, u64, *mut Exec, *const ()) -> u32;
 
 /// The handler table as the handlers pass it along: in an argument register, so that a
 /// dispatch is a load and an indirect jump, without materializing the table's address
@@ -1063,9 +1065,9 @@ unsafe extern "sysv64" fn back_edge(
     target: *const Instr,
     fp: *mut u64,
     _mem_base: *mut u8,
-    _table: *const (),
-    ex: *mut Exec,
     _acc: u64,
+    ex: *mut Exec,
+    _table: *const (),
 ) -> u32 {
     // SAFETY: called by a handler with the executor's state (module docs); `target` is a
     // branch target inside the current function.
@@ -1080,7 +1082,7 @@ unsafe extern "sysv64" fn back_edge(
         // The runtime ran (attention, tier-up): memory may have moved or grown.
         let (mem_base, mem_len) = Exec::memory0((*ex).vmctx);
         (*ex).mem_len = mem_len;
-        tail_dispatch(ip, fp, mem_base, table(), ex, 0)
+        tail_dispatch(ip, fp, mem_base, 0, ex, table())
     }
 }
 
@@ -1130,7 +1132,7 @@ unsafe extern "sysv64" fn call_slow(
         // Another instance, machine code or the host may have switched or grown it.
         let (mem_base, mem_len) = Exec::memory0((*ex).vmctx);
         (*ex).mem_len = mem_len;
-        tail_dispatch(ip, fp, mem_base, table(), ex, 0)
+        tail_dispatch(ip, fp, mem_base, 0, ex, table())
     }
 }
 
@@ -1151,16 +1153,16 @@ unsafe fn tail_dispatch(
     ip: *const Instr,
     fp: *mut u64,
     mem_base: *mut u8,
-    table: *const (),
-    ex: *mut Exec,
     acc: u64,
+    ex: *mut Exec,
+    table: *const (),
 ) -> u32 {
     // SAFETY: `ip` points at an instruction (translator invariant); its first two bytes are
     // the `#[repr(u16)]` tag, equal to its opcode (instr.rs tests), and every opcode has a
     // handler; `table` is always `table()`, the start of `HANDLERS`.
     unsafe {
         let tag = *(ip as *const u16);
-        (*table.cast::<Handler>().add(tag as usize))(ip, fp, mem_base, table, ex, acc)
+        (*table.cast::<Handler>().add(tag as usize))(ip, fp, mem_base, acc, ex, table)
     }
 }
 
@@ -1843,14 +1845,13 @@ executor! {
     }
     I32MulAddAcc { dst, lhs, rhs } => {
         let _ = rhs; // its value is the accumulator
-        let a = i32_of!(lhs);
-        let v = a.wrapping_mul(acc as u32 as i32);
-        paired!(dst, v, (lhs, a), I32AddAcc, |x| x.wrapping_add(v))
+        let v = i32_of!(lhs).wrapping_mul(acc as u32 as i32);
+        paired!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
     }
     I32XorAddAcc { dst, lhs, rhs } => {
-        let b = acc as u32 as i32; // the value of `rhs`
-        let v = i32_of!(lhs) ^ b;
-        paired!(dst, v, (rhs, b), I32AddAcc, |x| x.wrapping_add(v))
+        let _ = rhs; // its value is the accumulator
+        let v = i32_of!(lhs) ^ acc as u32 as i32;
+        paired!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
     }
     Copy2 { dst, src } => {
         let (lo, hi) = (slot!(src), slot!(src + 1));
