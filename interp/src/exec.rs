@@ -1236,9 +1236,7 @@ executor! {
         index,
         args,
     } => {
-        let Instr::Extra { a: table, .. } = *ip.add(1) else {
-            unreachable!("translator emits Extra after CallIndirect")
-        };
+        let (table, _, _) = extra!();
         let t: *mut TableDefinition = *(*(*ex).vmctx).tables.add(table as usize);
         let i = slot!(index) as u32 as usize;
         if i >= (*t).length {
