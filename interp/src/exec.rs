@@ -55,8 +55,8 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use tierup_abi::numeric;
 use tierup_abi::{
-    COUNTDOWN_IDLE, DefinedFuncIdx, NO_OSR, RawTrap, StoreCtx, TableDefinition, TrapCode, VmCtx,
-    VmFuncRef, WASM_PAGE_SIZE, WasmFrame,
+    COUNTDOWN_IDLE, DefinedFuncIdx, INTERP_STUB_SIZE, NO_OSR, RawTrap, StoreCtx, TableDefinition,
+    TrapCode, VmCtx, VmFuncRef, WASM_PAGE_SIZE, WasmFrame,
 };
 
 use crate::InterpModule;
@@ -326,11 +326,23 @@ impl Exec {
         // is what `call_slow` reads too, and nothing is written before all checks passed.
         unsafe {
             let callee_vmctx = (*fref).vmctx;
-            if callee_vmctx != self.vmctx || (*fref).machine_code() != 0 {
+            if callee_vmctx != self.vmctx {
+                return None;
+            }
+            // A wasm function of this instance (its code-table entry is never null), still
+            // interpreted while the entry is 0 or its interpreter stub (`machine_code`, with
+            // the instance known). Relaxed: seeing machine code only sends the call to
+            // `call_slow`, which reads the entry again with acquire ordering.
+            let entry = (*(*fref).code).load(Ordering::Relaxed);
+            if entry != 0
+                && entry
+                    != (*callee_vmctx).interp_stubs + (*fref).defined.index() * INTERP_STUB_SIZE
+            {
                 return None;
             }
             let module = &*((*callee_vmctx).interp as *const InterpModule);
-            let callee = module.compiled_if_translated((*fref).defined)?;
+            // `defined` is a function of this instance's module (the reference's contract).
+            let callee = module.compiled_if_translated_unchecked((*fref).defined)?;
             let depth = self.frames.len();
             if new_fp.add(callee.frame_size as usize) > self.stack_end
                 || depth >= MAX_FRAMES

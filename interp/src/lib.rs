@@ -94,6 +94,27 @@ impl InterpModule {
         unsafe { f.cast_const().as_ref() }
     }
 
+    /// [`InterpModule::compiled_if_translated`] without the bounds check on `func` (for the
+    /// interpreter's call path).
+    ///
+    /// # Safety
+    /// `func` is a defined function of this module.
+    #[inline(always)]
+    pub(crate) unsafe fn compiled_if_translated_unchecked(
+        &self,
+        func: DefinedFuncIdx,
+    ) -> Option<&CompiledFunc> {
+        // SAFETY: the caller's contract bounds the index; a non-null entry points to the
+        // function's bytecode in `funcs`, which lives (unchanged, boxed) as long as `self`.
+        unsafe {
+            let f = self
+                .translated
+                .get_unchecked(func.index())
+                .load(Ordering::Acquire);
+            f.cast_const().as_ref()
+        }
+    }
+
     /// Every function translated so far (in function-index order).
     pub fn translated(&self) -> impl Iterator<Item = &CompiledFunc> {
         self.funcs
