@@ -439,7 +439,7 @@ const NEWER_FUSIONS: &str = r#"(module
                            (i32.xor (i32.add (local.get $t) (i32.const 7)) (local.get $x))))
     (local.set $t (i32.add (i32.xor (i32.shl (local.get $t) (i32.const 3)) (local.get $y))
                            (local.get $x)))
-    (i32.add (i32.xor (local.get $t) (local.get $t)) (local.get $y)))
+    (i32.add (i32.xor (local.get $t) (local.get $y)) (local.get $t)))
   (func (export "loads") (param $p i32) (param $q i32) (result i32)
     (i32.add
       (i32.mul (i32.load (local.get $p)) (i32.load offset=4 (local.get $q)))
@@ -487,7 +487,7 @@ fn expected_xoradd(x: i32, y: i32) -> i32 {
     t = (t ^ y).wrapping_add(x);
     t = y.wrapping_add(t.wrapping_add(7) ^ x);
     t = ((t << 3) ^ y).wrapping_add(x);
-    (t ^ t).wrapping_add(y)
+    (t ^ y).wrapping_add(t)
 }
 
 fn expected_copies(mut a: i32, mut b: i32) -> i32 {
