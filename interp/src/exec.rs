@@ -7,13 +7,10 @@
 //!   builds): one handler function per instruction (`handlers::Name`), each ending in a tail
 //!   call to the next instruction's handler through a table indexed by the instruction's
 //!   opcode, as wasmi 2.0 does. Every handler has its own indirect jump (better branch
-//!   prediction than one shared dispatch) and the hot state (`ip`, `fp`, memory 0's base,
-//!   the handler table, the accumulator) stays in argument registers. The table travels in
-//!   a register so that a dispatch does not first materialize its address (one instruction
-//!   in every handler of position-independent code); the memory's length, which only
-//!   bounds checks read, lives in `Exec` (`Exec::mem_len`, kept in step with the base). The
-//!   table is generated from the instruction list ([`crate::for_each_instr!`]), so an
-//!   instruction without semantics does not compile.
+//!   prediction than one shared dispatch) and the hot state (`ip`, `fp`, memory 0's base
+//!   and length, the accumulator) stays in argument registers, the accumulator in `rcx`
+//!   (see `Handler`). The table is generated from the instruction list
+//!   ([`crate::for_each_instr!`]), so an instruction without semantics does not compile.
 //! - **loop** (`run_loop`): a `loop { match }` over the same arms, used when sibling-call
 //!   optimization is not guaranteed (debug and `opt-level` 0/1 builds), where tail calls would
 //!   grow the native stack. Its `match` is exhaustive, so it too rejects a missing arm.
@@ -103,10 +100,6 @@ pub(crate) struct Exec {
     stack_end: *mut u64,
     interrupt: *const AtomicBool,
     trap: Option<Box<RawTrap>>,
-    /// The length of the memory the loads and stores access (memory 0, or the one a
-    /// `UseMemory` selected): the threaded backend's handlers read it here, so that their
-    /// fourth argument register can hold the handler table (module docs).
-    mem_len: usize,
 }
 
 /// Where execution continues after a call: `(ip, fp)`, or a null `ip` if the call trapped
@@ -149,7 +142,6 @@ pub unsafe fn invoke(
             stack_end: (*store).stack.end,
             interrupt: (*store).interrupt,
             trap: None,
-            mem_len: 0,
         };
         if fp.add(func.frame_size as usize) > ex.stack_end {
             return Err(RawTrap::new(TrapCode::StackOverflow));
@@ -162,10 +154,9 @@ pub unsafe fn invoke(
         }
         Exec::zero_locals(fp, func);
         let (mem_base, mem_len) = Exec::memory0(vmctx);
-        ex.mem_len = mem_len;
         let ip = func.code.as_ptr();
         #[cfg(tierup_tail_dispatch)]
-        let status = tail_dispatch(ip, fp, mem_base, 0, &mut ex, table());
+        let status = tail_dispatch(ip, fp, mem_base, 0, &mut ex, mem_len);
         #[cfg(not(tierup_tail_dispatch))]
         let status = run_loop(ip, fp, mem_base, mem_len, &mut ex, 0);
         if status == 0 {
@@ -741,7 +732,6 @@ macro_rules! executor {
         macro_rules! reload_mem {
             () => {{
                 ($mem_base, $mem_len) = Exec::memory0((*$ex).vmctx);
-                (*$ex).mem_len = $mem_len;
             }};
         }
         macro_rules! jump {
@@ -1004,24 +994,21 @@ macro_rules! executor {
                     mut $mem_base: *mut u8,
                     mut $acc: u64,
                     $ex: *mut Exec,
-                    table: *const (),
+                    mut $mem_len: usize,
                 ) -> u32 {
                     // SAFETY: as for `run_loop` (module docs): the translator's invariants
                     // hold for `ip` and `fp`.
                     unsafe {
-                        // Read where a bounds check needs it (a memory operand of its
-                        // comparison); handlers without memory accesses never load it.
-                        let mut $mem_len: usize = (*$ex).mem_len;
                         macro_rules! dispatch {
                             () => {
-                                return tail_dispatch($ip, $fp, $mem_base, $acc, $ex, table)
+                                return tail_dispatch($ip, $fp, $mem_base, $acc, $ex, $mem_len)
                             };
                         }
                         // A tail call too: the handler keeps no registers for it (a call
                         // here would make every branch handler save and restore six).
                         macro_rules! back_edge_slow {
                             ($d target:expr) => {
-                                return back_edge($d target, $fp, $mem_base, $acc, $ex, table)
+                                return back_edge($d target, $fp, $mem_base, $acc, $ex, $mem_len)
                             };
                         }
                         // A tail call too (see `call_slow`, the function).
@@ -1049,22 +1036,13 @@ macro_rules! executor {
 }
 
 /// A threaded-backend handler: runs the instruction at `ip` and tail-calls the next one's.
-/// Its arguments: `ip`, `fp`, memory 0's base, the accumulator, the `Exec` and the handler
-/// table ([`table`]). (The table is a `*const ()`: a type cannot name itself.) The
-/// accumulator comes fourth, in `rcx`: x86 shifts by a variable count need `cl`, and a
-/// shift handler writes the accumulator anyway, so nothing else must move out of the way.
+/// Its arguments: `ip`, `fp`, memory 0's base, the accumulator, the `Exec` and memory 0's
+/// length. The accumulator comes fourth, in `rcx`: x86 shifts by a variable count need
+/// `cl`, and a shift handler writes the accumulator anyway, so nothing else must move out
+/// of the way.
 #[cfg(tierup_tail_dispatch)]
 type Handler =
-    unsafe extern "sysv64" fn(*const Instr, *mut u64, *mut u8, u64, *mut Exec, *const ()) -> u32;
-
-/// The handler table as the handlers pass it along: in an argument register, so that a
-/// dispatch is a load and an indirect jump, without materializing the table's address
-/// (position-independent code would need an extra instruction for it in every handler).
-#[cfg(tierup_tail_dispatch)]
-#[inline(always)]
-fn table() -> *const () {
-    HANDLERS.as_ptr().cast()
-}
+    unsafe extern "sysv64" fn(*const Instr, *mut u64, *mut u8, u64, *mut Exec, usize) -> u32;
 
 /// The slow path of a loop back-edge to `target` in the threaded backend (see `jump!`):
 /// interruption, the hotness tick and tier-up with on-stack replacement, then it continues
@@ -1079,7 +1057,7 @@ unsafe extern "sysv64" fn back_edge(
     _mem_base: *mut u8,
     _acc: u64,
     ex: *mut Exec,
-    _table: *const (),
+    _mem_len: usize,
 ) -> u32 {
     // SAFETY: called by a handler with the executor's state (module docs); `target` is a
     // branch target inside the current function.
@@ -1093,8 +1071,7 @@ unsafe extern "sysv64" fn back_edge(
         }
         // The runtime ran (attention, tier-up): memory may have moved or grown.
         let (mem_base, mem_len) = Exec::memory0((*ex).vmctx);
-        (*ex).mem_len = mem_len;
-        tail_dispatch(ip, fp, mem_base, 0, ex, table())
+        tail_dispatch(ip, fp, mem_base, 0, ex, mem_len)
     }
 }
 
@@ -1143,8 +1120,7 @@ unsafe extern "sysv64" fn call_slow(
         }
         // Another instance, machine code or the host may have switched or grown it.
         let (mem_base, mem_len) = Exec::memory0((*ex).vmctx);
-        (*ex).mem_len = mem_len;
-        tail_dispatch(ip, fp, mem_base, 0, ex, table())
+        tail_dispatch(ip, fp, mem_base, 0, ex, mem_len)
     }
 }
 
@@ -1167,14 +1143,14 @@ unsafe fn tail_dispatch(
     mem_base: *mut u8,
     acc: u64,
     ex: *mut Exec,
-    table: *const (),
+    mem_len: usize,
 ) -> u32 {
     // SAFETY: `ip` points at an instruction (translator invariant); its first two bytes are
     // the `#[repr(u16)]` tag, equal to its opcode (instr.rs tests), and every opcode has a
-    // handler; `table` is always `table()`, the start of `HANDLERS`.
+    // handler.
     unsafe {
         let tag = *(ip as *const u16);
-        (*table.cast::<Handler>().add(tag as usize))(ip, fp, mem_base, acc, ex, table)
+        (*HANDLERS.get_unchecked(tag as usize))(ip, fp, mem_base, acc, ex, mem_len)
     }
 }
 
@@ -1982,7 +1958,6 @@ executor! {
     }
     UseMemory { memory } => {
         (mem_base, mem_len) = Exec::memory((*ex).vmctx, memory);
-        (*ex).mem_len = mem_len;
         next!()
     }
     MemorySize { dst, memory } => {
