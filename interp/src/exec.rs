@@ -520,12 +520,21 @@ impl Exec {
     /// the entry frame returns.
     #[inline(always)]
     fn ret(&mut self) -> Option<(*const Instr, *mut u64, bool)> {
-        let frame = self.frames.pop()?;
-        self.func = frame.func;
-        self.hot = frame.hot;
-        let switched = frame.vmctx != self.vmctx;
-        self.vmctx = frame.vmctx;
-        Some((frame.ip, frame.fp, switched))
+        let depth = self.frames.len().checked_sub(1)?;
+        // SAFETY: `depth` is the last record's index; after `set_len` it is still
+        // initialized memory of the vector (a `Frame` is `Copy`-like plain data).
+        unsafe {
+            self.frames.set_len(depth);
+            let record = self.frames.as_ptr().add(depth);
+            self.func = (*record).func;
+            self.hot = (*record).hot;
+            // Written only when it changes (a call into another instance).
+            let switched = (*record).vmctx != self.vmctx;
+            if switched {
+                self.vmctx = (*record).vmctx;
+            }
+            Some(((*record).ip, (*record).fp, switched))
+        }
     }
 
     /// The trap for a function the interpreter cannot translate.
