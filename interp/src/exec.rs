@@ -7,8 +7,9 @@
 //!   builds): one handler function per instruction (`handlers::Name`), each ending in a tail
 //!   call to the next instruction's handler through a table indexed by the instruction's
 //!   opcode, as wasmi 2.0 does. Every handler has its own indirect jump (better branch
-//!   prediction than one shared dispatch) and the hot state (`ip`, `fp`, memory 0 base and
-//!   length, the accumulator) stays in argument registers. The table is generated from the instruction list
+//!   prediction than one shared dispatch) and the hot state (`ip`, `fp`, memory 0's base
+//!   and length, the accumulator) stays in argument registers, the accumulator in `rcx`
+//!   (see `Handler`). The table is generated from the instruction list
 //!   ([`crate::for_each_instr!`]), so an instruction without semantics does not compile.
 //! - **loop** (`run_loop`): a `loop { match }` over the same arms, used when sibling-call
 //!   optimization is not guaranteed (debug and `opt-level` 0/1 builds), where tail calls would
@@ -51,8 +52,8 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use tierup_abi::numeric;
 use tierup_abi::{
-    COUNTDOWN_IDLE, DefinedFuncIdx, NO_OSR, RawTrap, StoreCtx, TableDefinition, TrapCode, VmCtx,
-    VmFuncRef, WASM_PAGE_SIZE, WasmFrame,
+    COUNTDOWN_IDLE, DefinedFuncIdx, INTERP_STUB_SIZE, NO_OSR, RawTrap, StoreCtx, TableDefinition,
+    TrapCode, VmCtx, VmFuncRef, WASM_PAGE_SIZE, WasmFrame,
 };
 
 use crate::InterpModule;
@@ -155,7 +156,7 @@ pub unsafe fn invoke(
         let (mem_base, mem_len) = Exec::memory0(vmctx);
         let ip = func.code.as_ptr();
         #[cfg(tierup_tail_dispatch)]
-        let status = tail_dispatch(ip, fp, mem_base, mem_len, &mut ex, 0);
+        let status = tail_dispatch(ip, fp, mem_base, 0, &mut ex, mem_len);
         #[cfg(not(tierup_tail_dispatch))]
         let status = run_loop(ip, fp, mem_base, mem_len, &mut ex, 0);
         if status == 0 {
@@ -316,11 +317,23 @@ impl Exec {
         // is what `call_slow` reads too, and nothing is written before all checks passed.
         unsafe {
             let callee_vmctx = (*fref).vmctx;
-            if callee_vmctx != self.vmctx || (*fref).machine_code() != 0 {
+            if callee_vmctx != self.vmctx {
+                return None;
+            }
+            // A wasm function of this instance (its code-table entry is never null), still
+            // interpreted while the entry is 0 or its interpreter stub (`machine_code`, with
+            // the instance known). Relaxed: seeing machine code only sends the call to
+            // `call_slow`, which reads the entry again with acquire ordering.
+            let entry = (*(*fref).code).load(Ordering::Relaxed);
+            if entry != 0
+                && entry
+                    != (*callee_vmctx).interp_stubs + (*fref).defined.index() * INTERP_STUB_SIZE
+            {
                 return None;
             }
             let module = &*((*callee_vmctx).interp as *const InterpModule);
-            let callee = module.compiled_if_translated((*fref).defined)?;
+            // `defined` is a function of this instance's module (the reference's contract).
+            let callee = module.compiled_if_translated_unchecked((*fref).defined)?;
             let depth = self.frames.len();
             if new_fp.add(callee.frame_size as usize) > self.stack_end
                 || depth >= MAX_FRAMES
@@ -336,14 +349,19 @@ impl Exec {
                 return None;
             }
             (*callee_hot).store(left, Ordering::Relaxed);
-            // `depth < capacity`: the record fits without growing the vector.
-            self.frames.as_mut_ptr().add(depth).write(Frame {
-                ip: ret_ip,
-                fp,
-                func: self.func,
-                vmctx: self.vmctx,
-                hot: self.hot,
-            });
+            // `depth < capacity`: the record fits without growing the vector. Each field
+            // of `self` is copied on its own (volatile accesses keep their order): LLVM
+            // would otherwise load `vmctx` and `func`, neighbours in `Exec`, with one
+            // 16-byte load, which cannot be forwarded from the two 8-byte stores the last
+            // call and return made to them (a stall of a dozen cycles on every call), and
+            // would load all fields first, needing more registers than the handler has
+            // free (so saving some on every call).
+            let record = self.frames.as_mut_ptr().add(depth);
+            ptr::addr_of_mut!((*record).ip).write_volatile(ret_ip);
+            ptr::addr_of_mut!((*record).fp).write_volatile(fp);
+            ptr::addr_of_mut!((*record).func).write_volatile(ptr::read_volatile(&self.func));
+            ptr::addr_of_mut!((*record).vmctx).write_volatile(ptr::read_volatile(&self.vmctx));
+            ptr::addr_of_mut!((*record).hot).write_volatile(ptr::read_volatile(&self.hot));
             self.frames.set_len(depth + 1);
             // Zero the declared locals in line: `write_bytes` would call `memset`, and a call
             // here would make the handler save registers on every call.
@@ -502,12 +520,21 @@ impl Exec {
     /// the entry frame returns.
     #[inline(always)]
     fn ret(&mut self) -> Option<(*const Instr, *mut u64, bool)> {
-        let frame = self.frames.pop()?;
-        self.func = frame.func;
-        self.hot = frame.hot;
-        let switched = frame.vmctx != self.vmctx;
-        self.vmctx = frame.vmctx;
-        Some((frame.ip, frame.fp, switched))
+        let depth = self.frames.len().checked_sub(1)?;
+        // SAFETY: `depth` is the last record's index; after `set_len` it is still
+        // initialized memory of the vector (a `Frame` is `Copy`-like plain data).
+        unsafe {
+            self.frames.set_len(depth);
+            let record = self.frames.as_ptr().add(depth);
+            self.func = (*record).func;
+            self.hot = (*record).hot;
+            // Written only when it changes (a call into another instance).
+            let switched = (*record).vmctx != self.vmctx;
+            if switched {
+                self.vmctx = (*record).vmctx;
+            }
+            Some(((*record).ip, (*record).fp, switched))
+        }
     }
 
     /// The trap for a function the interpreter cannot translate.
@@ -712,9 +739,9 @@ macro_rules! executor {
             };
         }
         macro_rules! reload_mem {
-            () => {
-                ($mem_base, $mem_len) = Exec::memory0((*$ex).vmctx)
-            };
+            () => {{
+                ($mem_base, $mem_len) = Exec::memory0((*$ex).vmctx);
+            }};
         }
         macro_rules! jump {
             ($d offset:expr) => {{
@@ -813,6 +840,21 @@ macro_rules! executor {
         /// (`x ^= x << k`). (Anything else after the first, which the translator never
         /// leaves, would simply run next.)
         macro_rules! paired {
+            // Without a value at hand: the second's `lhs` is read from its slot, which the
+            // first did not write (a load, not a comparison and branch, on the fast path).
+            ($d dst:expr, $d v:expr, $d second:ident, |$d x:ident| $d e:expr) => {{
+                match *$ip.add(1) {
+                    Instr::$d second { dst: d, lhs: l, .. } => {
+                        let $d x = i32_of!(l);
+                        set_i32!(d, $d e);
+                        next_n!(2)
+                    }
+                    _ => {
+                        set_i32!($d dst, $d v);
+                        next!()
+                    }
+                }
+            }};
             ($d dst:expr, $d v:expr, ($d s:expr, $d sv:expr), $d second:ident, |$d x:ident| $d e:expr) => {{
                 match *$ip.add(1) {
                     Instr::$d second { dst: d, lhs: l, .. } => {
@@ -909,7 +951,7 @@ macro_rules! executor {
                         }
                         $ip = new_ip;
                         $fp = new_fp;
-                        ($mem_base, $mem_len) = Exec::memory0((*$ex).vmctx);
+                        reload_mem!();
                         continue;
                     }};
                 }
@@ -925,7 +967,7 @@ macro_rules! executor {
                         $acc = 0;
                         // Another instance, machine code or the host may have switched or
                         // grown it.
-                        ($mem_base, $mem_len) = Exec::memory0((*$ex).vmctx);
+                        reload_mem!();
                         continue;
                     }};
                 }
@@ -959,23 +1001,23 @@ macro_rules! executor {
                     mut $ip: *const Instr,
                     mut $fp: *mut u64,
                     mut $mem_base: *mut u8,
-                    mut $mem_len: usize,
-                    $ex: *mut Exec,
                     mut $acc: u64,
+                    $ex: *mut Exec,
+                    mut $mem_len: usize,
                 ) -> u32 {
                     // SAFETY: as for `run_loop` (module docs): the translator's invariants
                     // hold for `ip` and `fp`.
                     unsafe {
                         macro_rules! dispatch {
                             () => {
-                                return tail_dispatch($ip, $fp, $mem_base, $mem_len, $ex, $acc)
+                                return tail_dispatch($ip, $fp, $mem_base, $acc, $ex, $mem_len)
                             };
                         }
                         // A tail call too: the handler keeps no registers for it (a call
                         // here would make every branch handler save and restore six).
                         macro_rules! back_edge_slow {
                             ($d target:expr) => {
-                                return back_edge($d target, $fp, $mem_base, $mem_len, $ex, $acc)
+                                return back_edge($d target, $fp, $mem_base, $acc, $ex, $mem_len)
                             };
                         }
                         // A tail call too (see `call_slow`, the function).
@@ -1003,9 +1045,13 @@ macro_rules! executor {
 }
 
 /// A threaded-backend handler: runs the instruction at `ip` and tail-calls the next one's.
+/// Its arguments: `ip`, `fp`, memory 0's base, the accumulator, the `Exec` and memory 0's
+/// length. The accumulator comes fourth, in `rcx`: x86 shifts by a variable count need
+/// `cl`, and a shift handler writes the accumulator anyway, so nothing else must move out
+/// of the way.
 #[cfg(tierup_tail_dispatch)]
 type Handler =
-    unsafe extern "sysv64" fn(*const Instr, *mut u64, *mut u8, usize, *mut Exec, u64) -> u32;
+    unsafe extern "sysv64" fn(*const Instr, *mut u64, *mut u8, u64, *mut Exec, usize) -> u32;
 
 /// The slow path of a loop back-edge to `target` in the threaded backend (see `jump!`):
 /// interruption, the hotness tick and tier-up with on-stack replacement, then it continues
@@ -1018,9 +1064,9 @@ unsafe extern "sysv64" fn back_edge(
     target: *const Instr,
     fp: *mut u64,
     _mem_base: *mut u8,
-    _mem_len: usize,
-    ex: *mut Exec,
     _acc: u64,
+    ex: *mut Exec,
+    _mem_len: usize,
 ) -> u32 {
     // SAFETY: called by a handler with the executor's state (module docs); `target` is a
     // branch target inside the current function.
@@ -1034,7 +1080,7 @@ unsafe extern "sysv64" fn back_edge(
         }
         // The runtime ran (attention, tier-up): memory may have moved or grown.
         let (mem_base, mem_len) = Exec::memory0((*ex).vmctx);
-        tail_dispatch(ip, fp, mem_base, mem_len, ex, 0)
+        tail_dispatch(ip, fp, mem_base, 0, ex, mem_len)
     }
 }
 
@@ -1083,7 +1129,7 @@ unsafe extern "sysv64" fn call_slow(
         }
         // Another instance, machine code or the host may have switched or grown it.
         let (mem_base, mem_len) = Exec::memory0((*ex).vmctx);
-        tail_dispatch(ip, fp, mem_base, mem_len, ex, 0)
+        tail_dispatch(ip, fp, mem_base, 0, ex, mem_len)
     }
 }
 
@@ -1104,16 +1150,16 @@ unsafe fn tail_dispatch(
     ip: *const Instr,
     fp: *mut u64,
     mem_base: *mut u8,
-    mem_len: usize,
-    ex: *mut Exec,
     acc: u64,
+    ex: *mut Exec,
+    mem_len: usize,
 ) -> u32 {
     // SAFETY: `ip` points at an instruction (translator invariant); its first two bytes are
     // the `#[repr(u16)]` tag, equal to its opcode (instr.rs tests), and every opcode has a
     // handler.
     unsafe {
         let tag = *(ip as *const u16);
-        (*HANDLERS.get_unchecked(tag as usize))(ip, fp, mem_base, mem_len, ex, acc)
+        (*HANDLERS.get_unchecked(tag as usize))(ip, fp, mem_base, acc, ex, mem_len)
     }
 }
 
@@ -1187,9 +1233,7 @@ executor! {
         index,
         args,
     } => {
-        let Instr::Extra { a: table, .. } = *ip.add(1) else {
-            unreachable!("translator emits Extra after CallIndirect")
-        };
+        let (table, _, _) = extra!();
         let t: *mut TableDefinition = *(*(*ex).vmctx).tables.add(table as usize);
         let i = slot!(index) as u32 as usize;
         if i >= (*t).length {
@@ -1760,24 +1804,24 @@ executor! {
         next!()
     }
     I32ShlImmAdd { dst, lhs, imm } => {
-        let a = i32_of!(lhs);
-        let v = a.wrapping_shl(imm as u32);
-        paired!(dst, v, (lhs, a), I32AddAcc, |x| x.wrapping_add(v))
+        let v = i32_of!(lhs).wrapping_shl(imm as u32);
+        paired!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
     }
     I32ShlImmXor { dst, lhs, imm } => {
-        let a = i32_of!(lhs);
-        let v = a.wrapping_shl(imm as u32);
-        paired!(dst, v, (lhs, a), I32XorAcc, |x| x ^ v)
+        let v = i32_of!(lhs).wrapping_shl(imm as u32);
+        paired!(dst, v, I32XorAcc, |x| x ^ v)
     }
     I32ShrUImmXor { dst, lhs, imm } => {
-        let a = i32_of!(lhs);
-        let v = (a as u32).wrapping_shr(imm as u32) as i32;
-        paired!(dst, v, (lhs, a), I32XorAcc, |x| x ^ v)
+        let v = (i32_of!(lhs) as u32).wrapping_shr(imm as u32) as i32;
+        paired!(dst, v, I32XorAcc, |x| x ^ v)
     }
     I32MulAdd { dst, lhs, rhs } => {
-        let a = i32_of!(lhs);
-        let v = a.wrapping_mul(i32_of!(rhs));
-        paired!(dst, v, (lhs, a), I32AddAcc, |x| x.wrapping_add(v))
+        let v = i32_of!(lhs).wrapping_mul(i32_of!(rhs));
+        paired!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+    }
+    I32XorAdd { dst, lhs, rhs } => {
+        let v = i32_of!(lhs) ^ i32_of!(rhs);
+        paired!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
     }
     I32ShlImmAddAcc { dst, lhs, imm } => {
         let a = acc as u32 as i32;
@@ -1796,9 +1840,13 @@ executor! {
     }
     I32MulAddAcc { dst, lhs, rhs } => {
         let _ = rhs; // its value is the accumulator
-        let a = i32_of!(lhs);
-        let v = a.wrapping_mul(acc as u32 as i32);
-        paired!(dst, v, (lhs, a), I32AddAcc, |x| x.wrapping_add(v))
+        let v = i32_of!(lhs).wrapping_mul(acc as u32 as i32);
+        paired!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+    }
+    I32XorAddAcc { dst, lhs, rhs } => {
+        let _ = rhs; // its value is the accumulator
+        let v = i32_of!(lhs) ^ acc as u32 as i32;
+        paired!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
     }
     Copy2 { dst, src } => {
         let (lo, hi) = (slot!(src), slot!(src + 1));
@@ -1836,6 +1884,23 @@ executor! {
     }
     I32Load { dst, addr, offset } => {
         load!(dst, addr, offset, u32, u64::from)
+    }
+    I32LoadPair { dst, addr, offset } => {
+        let p = ea!(addr, offset, 4);
+        set!(dst, u64::from(ptr::read_unaligned(p as *const u32)));
+        match *ip.add(1) {
+            Instr::I32Load {
+                dst: d,
+                addr: a,
+                offset: o,
+            } => {
+                let p = ea!(a, o, 4);
+                set!(d, u64::from(ptr::read_unaligned(p as *const u32)));
+                next_n!(2)
+            }
+            // Rewritten since (an accumulator form, a load-and-splat): it runs on its own.
+            _ => next!(),
+        }
     }
     I64Load { dst, addr, offset } => {
         load!(dst, addr, offset, u64, |v| v)

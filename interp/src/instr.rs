@@ -221,6 +221,8 @@ macro_rules! for_each_instr {
             I32ShrUImmXor { @dst: Slot, lhs: Slot, imm: i32 };
             /// `I32Mul`, paired with an `I32Add`.
             I32MulAdd { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32Xor`, paired with an `I32Add`.
+            I32XorAdd { @dst: Slot, lhs: Slot, rhs: Slot };
             /// `I32ShlImmAdd`, `lhs` the accumulator.
             I32ShlImmAddAcc { @dst: Slot, lhs: Slot, imm: i32 };
             /// `I32ShlImmXor`, `lhs` the accumulator.
@@ -229,6 +231,8 @@ macro_rules! for_each_instr {
             I32ShrUImmXorAcc { @dst: Slot, lhs: Slot, imm: i32 };
             /// `I32MulAdd`, `rhs` the accumulator.
             I32MulAddAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32XorAdd`, `rhs` the accumulator.
+            I32XorAddAcc { @dst: Slot, lhs: Slot, rhs: Slot };
             /// `dst = value` (a 32-bit value, zero-extended).
             Const32 { @dst: Slot, value: u32 };
             /// `dst = value`
@@ -243,6 +247,11 @@ macro_rules! for_each_instr {
             // ---- memory (memory 0; `offset` is the static offset) ----
             /// `dst = i32 load`
             I32Load { @dst: Slot, addr: Slot, offset: u32 };
+            /// `I32Load`, the first of a *load pair*: the interpreter also runs the `I32Load`
+            /// right after it (the translator fuses two neighbouring `I32Load`s with no label
+            /// between them) in the same dispatch and skips it. Unlike a pair fusion, both
+            /// write their `dst`. Machine-code tiers compile it as a plain `I32Load`.
+            I32LoadPair { @dst: Slot, addr: Slot, offset: u32 };
             /// `dst = i64 load`
             I64Load { @dst: Slot, addr: Slot, offset: u32 };
             /// `dst = f32 load`

@@ -18,6 +18,7 @@ mod simd;
 pub mod translate;
 
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use tierup_abi::{DefinedFuncIdx, ModuleInfo};
@@ -37,6 +38,10 @@ pub struct InterpModule {
     /// The module.
     pub info: Arc<ModuleInfo>,
     funcs: Box<[OnceLock<TranslateResult>]>,
+    /// Per function, its bytecode once translated, else null: what a call reads (one load
+    /// and a null test, where the `OnceLock` and the `Result` take three loads and tests).
+    /// Each points into the box in `funcs`, which never moves nor changes once set.
+    translated: Box<[AtomicPtr<CompiledFunc>]>,
 }
 
 impl InterpModule {
@@ -45,7 +50,14 @@ impl InterpModule {
         let funcs = (0..info.num_defined_funcs())
             .map(|_| OnceLock::new())
             .collect();
-        InterpModule { info, funcs }
+        let translated = (0..info.num_defined_funcs())
+            .map(|_| AtomicPtr::new(std::ptr::null_mut()))
+            .collect();
+        InterpModule {
+            info,
+            funcs,
+            translated,
+        }
     }
 
     /// The bytecode of defined function `func`, translating it on first use.
@@ -53,7 +65,7 @@ impl InterpModule {
     /// # Errors
     /// If the function cannot be translated (see [`translate()`]).
     pub fn compiled(&self, func: DefinedFuncIdx) -> Result<&CompiledFunc, &TranslateError> {
-        self.funcs[func.index()]
+        let compiled = self.funcs[func.index()]
             .get_or_init(|| {
                 let start = std::time::Instant::now();
                 translate(&self.info, func).map(|mut func| {
@@ -62,15 +74,44 @@ impl InterpModule {
                     Box::new(func)
                 })
             })
-            .as_deref()
+            .as_deref();
+        if let Ok(f) = compiled {
+            // Every caller stores the same pointer (the `OnceLock` holds one box).
+            let entry = &self.translated[func.index()];
+            if entry.load(Ordering::Relaxed).is_null() {
+                entry.store(std::ptr::from_ref(f).cast_mut(), Ordering::Release);
+            }
+        }
+        compiled
     }
 
     /// The bytecode of defined function `func` if it was translated (without translating).
     #[inline(always)]
     pub fn compiled_if_translated(&self, func: DefinedFuncIdx) -> Option<&CompiledFunc> {
-        match self.funcs.get(func.index())?.get() {
-            Some(Ok(f)) => Some(f),
-            _ => None,
+        let f = self.translated.get(func.index())?.load(Ordering::Acquire);
+        // SAFETY: a non-null entry points to the function's bytecode in `funcs`, which lives
+        // (unchanged, boxed) as long as `self`.
+        unsafe { f.cast_const().as_ref() }
+    }
+
+    /// [`InterpModule::compiled_if_translated`] without the bounds check on `func` (for the
+    /// interpreter's call path).
+    ///
+    /// # Safety
+    /// `func` is a defined function of this module.
+    #[inline(always)]
+    pub(crate) unsafe fn compiled_if_translated_unchecked(
+        &self,
+        func: DefinedFuncIdx,
+    ) -> Option<&CompiledFunc> {
+        // SAFETY: the caller's contract bounds the index; a non-null entry points to the
+        // function's bytecode in `funcs`, which lives (unchanged, boxed) as long as `self`.
+        unsafe {
+            let f = self
+                .translated
+                .get_unchecked(func.index())
+                .load(Ordering::Acquire);
+            f.cast_const().as_ref()
         }
     }
 

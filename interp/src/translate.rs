@@ -833,6 +833,8 @@ impl Translator<'_> {
         let first = self.code[n - 2];
         let temp = match first {
             I::I32ShlImm { dst, .. } | I::I32ShrUImm { dst, .. } | I::I32Mul { dst, .. } => dst,
+            // An `I32Xor` that is itself the second of a pair stays so.
+            I::I32Xor { dst, .. } if n < 3 || !is_pair_first(self.code[n - 3]) => dst,
             _ => return,
         };
         // A temporary (a local could be read again), read once by the second.
@@ -849,6 +851,7 @@ impl Translator<'_> {
             (I::I32ShlImm { dst, lhs, imm }, false) => I::I32ShlImmXor { dst, lhs, imm },
             (I::I32ShrUImm { dst, lhs, imm }, false) => I::I32ShrUImmXor { dst, lhs, imm },
             (I::I32Mul { dst, lhs, rhs }, true) => I::I32MulAdd { dst, lhs, rhs },
+            (I::I32Xor { dst, lhs, rhs }, true) => I::I32XorAdd { dst, lhs, rhs },
             _ => return,
         };
         self.code[n - 2] = fused;
@@ -873,6 +876,29 @@ impl Translator<'_> {
         let addr = self.slot_of(e);
         let dst = self.next_temp();
         self.emit_def_as(make(dst, addr, offset as u32), wide);
+        self.fuse_load_pair();
+    }
+
+    /// Makes the last two instructions a load pair (see `Instr::I32LoadPair`) when both are
+    /// `I32Load`s with no label between them, the first not already the second of a pair
+    /// and the second not reading the first's result.
+    /// (Accesses to another memory than 0 are bracketed by `UseMemory`, so they are never
+    /// neighbours.)
+    fn fuse_load_pair(&mut self) {
+        let n = self.code.len();
+        if n < 2
+            || self.last_label >= n - 1
+            || n >= 3 && matches!(self.code[n - 3], Instr::I32LoadPair { .. })
+        {
+            return;
+        }
+        // Not when the second loads from the first's value: it becomes an accumulator form.
+        if let (Instr::I32Load { dst, addr, offset }, Instr::I32Load { addr: second, .. }) =
+            (self.code[n - 2], self.code[n - 1])
+            && second != dst
+        {
+            self.code[n - 2] = Instr::I32LoadPair { dst, addr, offset };
+        }
     }
 
     /// Before an access to memory `memory` (multi-memory): selects it, unless it is memory 0,
@@ -2002,6 +2028,12 @@ impl Translator<'_> {
         self.pop();
         debug_assert_eq!(self.next_temp(), temp);
         self.code[at] = fused;
+        // A load pair before it loses its second.
+        if at > 0
+            && let Instr::I32LoadPair { dst, addr, offset } = self.code[at - 1]
+        {
+            self.code[at - 1] = Instr::I32Load { dst, addr, offset };
+        }
         self.last_def = Some(at);
         self.push(Operand::Temp, true);
         true
@@ -2294,6 +2326,19 @@ fn accumulator_of(mut instr: Instr) -> Option<Slot> {
     instr.dst_mut().copied()
 }
 
+/// Whether `instr` is the first instruction of a pair fusion (see `Instr::I32ShlImmAdd`).
+fn is_pair_first(instr: Instr) -> bool {
+    use Instr as I;
+    matches!(
+        instr,
+        I::I32ShlImmAdd { .. }
+            | I::I32ShlImmXor { .. }
+            | I::I32ShrUImmXor { .. }
+            | I::I32MulAdd { .. }
+            | I::I32XorAdd { .. }
+    )
+}
+
 /// The accumulator form of `instr` when one of its operands is slot `prev` (the result of
 /// the instruction before it); operands of commutative operations may swap.
 #[rustfmt::skip]
@@ -2342,6 +2387,8 @@ fn with_accumulator(instr: Instr, prev: Slot) -> Option<Instr> {
             I::I32ShrUImmXor { dst, lhs, imm } if lhs == prev => Some(I::I32ShrUImmXorAcc { dst, lhs, imm }),
             I::I32MulAdd { dst, lhs, rhs } if rhs == prev => Some(I::I32MulAddAcc { dst, lhs, rhs }),
             I::I32MulAdd { dst, lhs, rhs } if lhs == prev => Some(I::I32MulAddAcc { dst, lhs: rhs, rhs: lhs }),
+            I::I32XorAdd { dst, lhs, rhs } if rhs == prev => Some(I::I32XorAddAcc { dst, lhs, rhs }),
+            I::I32XorAdd { dst, lhs, rhs } if lhs == prev => Some(I::I32XorAddAcc { dst, lhs: rhs, rhs: lhs }),
             I::I64AddImm { dst, lhs, imm } if lhs == prev => Some(I::I64AddImmAcc { dst, lhs, imm }),
             I::I64SubImm { dst, lhs, imm } if lhs == prev => Some(I::I64SubImmAcc { dst, lhs, imm }),
             I::I64MulImm { dst, lhs, imm } if lhs == prev => Some(I::I64MulImmAcc { dst, lhs, imm }),

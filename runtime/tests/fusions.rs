@@ -381,7 +381,11 @@ fn accumulator_forms_agree_in_every_tier() {
 /// with the first operand the result of the instruction before), `Copy2` (multi-value
 /// arguments and results moving between neighbouring slots, overlapping ones included),
 /// returns threaded through `if` arms, a loop's `x += k; br` (`IncBr`), `f32x4` multiply-add
-/// (either order), and loads splatted (bounds checked as the scalar load is).
+/// (either order), loads splatted (bounds checked as the scalar load is), `x + (y ^ z)` pairs
+/// (either order, the first operand the result of the instruction before, after a
+/// shift-xor pair) and neighbouring `i32.load`s (load pairs: chains of three, a second load
+/// whose address is the first's value, a second load splatted afterwards, bounds checked
+/// as apart).
 const NEWER_FUSIONS: &str = r#"(module
   (memory (export "memory") 1)
   (func (export "pairs") (param $x i32) (param $y i32) (result i32) (local $t i32)
@@ -427,6 +431,25 @@ const NEWER_FUSIONS: &str = r#"(module
     (i32.add (i32.mul (i32.const 7)))
     (call $hi0 (local.get $a) (local.get $b))
     (i32.sub))
+  (func (export "xoradd") (param $x i32) (param $y i32) (result i32) (local $t i32)
+    (local.set $t (i32.add (i32.mul (local.get $x) (i32.const 31))
+                           (i32.xor (local.get $x) (local.get $y))))
+    (local.set $t (i32.add (i32.xor (local.get $t) (local.get $y)) (local.get $x)))
+    (local.set $t (i32.add (local.get $y)
+                           (i32.xor (i32.add (local.get $t) (i32.const 7)) (local.get $x))))
+    (local.set $t (i32.add (i32.xor (i32.shl (local.get $t) (i32.const 3)) (local.get $y))
+                           (local.get $x)))
+    (i32.add (i32.xor (local.get $t) (local.get $y)) (local.get $t)))
+  (func (export "loads") (param $p i32) (param $q i32) (result i32)
+    (i32.add
+      (i32.mul (i32.load (local.get $p)) (i32.load offset=4 (local.get $q)))
+      (i32.sub (i32.load (local.get $q))
+               (i32.xor (i32.load offset=8 (local.get $p)) (i32.load (local.get $q))))))
+  (func (export "loadsplat") (param $p i32) (param $q i32) (result i32)
+    (i32.add (i32.load (local.get $p))
+             (i32x4.extract_lane 1 (i32x4.splat (i32.load (local.get $q))))))
+  (func (export "loadchain") (param $p i32) (param $q i32) (result i32)
+    (i32.add (i32.load (i32.load (local.get $p))) (i32.load (local.get $q))))
   (func (export "returns") (param $n i32) (param $m i32) (result i32)
     (if (result i32) (i32.lt_s (local.get $n) (local.get $m))
       (then (local.get $n))
@@ -457,6 +480,14 @@ fn expected_pairs(x: i32, y: i32) -> i32 {
     t = t.wrapping_add(x.wrapping_mul(y));
     t = t.wrapping_add(1).wrapping_mul(y).wrapping_add(x);
     t ^ ((t.wrapping_add(y) as u32) >> 3) as i32
+}
+
+fn expected_xoradd(x: i32, y: i32) -> i32 {
+    let mut t = x.wrapping_mul(31).wrapping_add(x ^ y);
+    t = (t ^ y).wrapping_add(x);
+    t = y.wrapping_add(t.wrapping_add(7) ^ x);
+    t = ((t << 3) ^ y).wrapping_add(x);
+    (t ^ y).wrapping_add(t)
 }
 
 fn expected_copies(mut a: i32, mut b: i32) -> i32 {
@@ -537,6 +568,29 @@ fn newer_fusions_agree_with_wasm_semantics_in_every_tier() {
                 x.wrapping_sub(y)
             };
             assert_eq!(call(&mut store, &instance, "returns", x, y), want, "{mode}");
+            assert_eq!(
+                call(&mut store, &instance, "xoradd", x, y),
+                expected_xoradd(x, y),
+                "{mode}: xoradd({x}, {y})"
+            );
+        }
+        for (p, q) in [(0usize, 0usize), (4, 12), (92, 40), (96, 100)] {
+            let want = word(p)
+                .wrapping_mul(word(q + 4))
+                .wrapping_add(word(q).wrapping_sub(word(p + 8) ^ word(q)));
+            for _ in 0..3 {
+                let got = call(&mut store, &instance, "loads", p as i32, q as i32);
+                assert_eq!(got, want, "{mode}: loads({p}, {q})");
+                let got = call(&mut store, &instance, "loadsplat", p as i32, q as i32);
+                let want = word(p).wrapping_add(word(q));
+                assert_eq!(got, want, "{mode}: loadsplat({p}, {q})");
+            }
+        }
+        for (p, q) in [(96usize, 0usize), (120, 8)] {
+            // `word(p)` is 0 past the data: the second load reads byte 0.
+            let want = word(q).wrapping_add(word(0));
+            let got = call(&mut store, &instance, "loadchain", p as i32, q as i32);
+            assert_eq!(got, want, "{mode}: loadchain({p}, {q})");
         }
         for (p, q) in [(0usize, 0usize), (8, 16), (100, 200)] {
             // `i32.wrap_i64` of the splatted `i64`: its low half, the `i32` at `q`.
@@ -555,5 +609,37 @@ fn newer_fusions_agree_with_wasm_semantics_in_every_tier() {
             .unwrap();
         assert!(f.call(&mut store, (65533, 0)).is_err(), "{mode}: i32 load");
         assert!(f.call(&mut store, (0, 65529)).is_err(), "{mode}: i64 load");
+        // Each load of a pair traps on its own bounds.
+        let f = instance
+            .get_typed_func::<(i32, i32), i32>(&mut store, "loads")
+            .unwrap();
+        for (p, q) in [(65533, 0), (0, 65529), (0, 65533), (65525, 0), (-1, 0)] {
+            assert!(
+                f.call(&mut store, (p, q)).is_err(),
+                "{mode}: loads({p}, {q})"
+            );
+        }
+        assert!(
+            f.call(&mut store, (65524, 65528)).is_ok(),
+            "{mode}: loads at the end"
+        );
+        let f = instance
+            .get_typed_func::<(i32, i32), i32>(&mut store, "loadsplat")
+            .unwrap();
+        assert!(
+            f.call(&mut store, (0, 65533)).is_err(),
+            "{mode}: loadsplat(0, 65533)"
+        );
+        assert!(
+            f.call(&mut store, (65533, 0)).is_err(),
+            "{mode}: loadsplat(65533, 0)"
+        );
+        let f = instance
+            .get_typed_func::<(i32, i32), i32>(&mut store, "loadchain")
+            .unwrap();
+        assert!(
+            f.call(&mut store, (0, 0)).is_err(),
+            "{mode}: loadchain(0, 0)"
+        );
     }
 }
