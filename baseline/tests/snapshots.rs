@@ -75,6 +75,16 @@ fn listing(wat_path: &Path) -> String {
     out
 }
 
+/// A module parsed from `wat`, translated for the interpreter, and the default compile
+/// environment (guard-page bounds checks, SSE4.2).
+fn setup(wat: &str) -> (Arc<ModuleInfo>, InterpModule, CompileEnv) {
+    let wasm = wat::parse_str(wat).expect("parses");
+    let info = Arc::new(ModuleInfo::parse_with(wasm, Features::SUPPORTED).expect("validates"));
+    let module = InterpModule::new(info.clone());
+    let env = CompileEnv::for_module(&info, BoundsChecks::Guard, CpuFeatures { sse42: true });
+    (info, module, env)
+}
+
 #[test]
 fn machine_code_snapshots() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -116,7 +126,7 @@ fn machine_code_snapshots() {
 /// The innermost loop's header is reported (for the runtime to align it), and only with a loop.
 #[test]
 fn the_innermost_loop_header_is_an_instruction_boundary_of_the_inner_loop() {
-    let wasm = wat::parse_str(
+    let (info, module, env) = setup(
         r#"(module
           (func (param i32) (result i32) (local i32 i32)
             (loop $outer
@@ -128,11 +138,7 @@ fn the_innermost_loop_header_is_an_instruction_boundary_of_the_inner_loop() {
               (br_if $outer (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
             (local.get 1))
           (func (result i32) (i32.const 7)))"#,
-    )
-    .expect("parses");
-    let info = Arc::new(ModuleInfo::parse_with(wasm, Features::SUPPORTED).expect("validates"));
-    let module = InterpModule::new(info.clone());
-    let env = CompileEnv::for_module(&info, BoundsChecks::Guard, CpuFeatures { sse42: true });
+    );
     let mut defined = info.defined_funcs();
     let looping = compile(module.compiled(defined.next().unwrap()).unwrap(), &env).unwrap();
     let header = looping.hot_loop.expect("a loop");
@@ -147,7 +153,7 @@ fn the_innermost_loop_header_is_an_instruction_boundary_of_the_inner_loop() {
 /// convention and that have no loop.
 #[test]
 fn native_entries_for_loop_free_functions_whose_type_fits_registers() {
-    let wasm = wat::parse_str(
+    let (info, module, env) = setup(
         r#"(module
           (func (param i32 i64 f32 f64) (result i64 f64) (local.get 1) (local.get 3))
           (func (param i32 i32 i32 i32 i32) (result i32) (local.get 4))
@@ -158,11 +164,7 @@ fn native_entries_for_loop_free_functions_whose_type_fits_registers() {
           (func (param i32) (result i32)
             (loop $l (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
             (local.get 0)))"#,
-    )
-    .expect("parses");
-    let info = Arc::new(ModuleInfo::parse_with(wasm, Features::SUPPORTED).expect("validates"));
-    let module = InterpModule::new(info.clone());
-    let env = CompileEnv::for_module(&info, BoundsChecks::Guard, CpuFeatures { sse42: true });
+    );
     let has_native: Vec<bool> = info
         .defined_funcs()
         .map(|f| {
@@ -180,17 +182,13 @@ fn native_entries_for_loop_free_functions_whose_type_fits_registers() {
 /// no hotness countdown, and a loop's back-edge only tests the interrupt flag.
 #[test]
 fn no_entry_countdown_without_tier_up() {
-    let wasm = wat::parse_str(
+    let (info, module, counting) = setup(
         r#"(module
           (func (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
           (func (param i32) (result i32)
             (loop $l (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
             (local.get 0)))"#,
-    )
-    .expect("parses");
-    let info = Arc::new(ModuleInfo::parse_with(wasm, Features::SUPPORTED).expect("validates"));
-    let module = InterpModule::new(info.clone());
-    let counting = CompileEnv::for_module(&info, BoundsChecks::Guard, CpuFeatures { sse42: true });
+    );
     let quiet = CompileEnv {
         tier_up: false,
         ..counting.clone()
@@ -213,14 +211,10 @@ fn no_entry_countdown_without_tier_up() {
 /// else, is never written to its slot.
 #[test]
 fn constant_shift_counts_are_immediates() {
-    let wasm = wat::parse_str(
+    let (info, module, env) = setup(
         r#"(module
           (func (param v128) (result v128) (i16x8.shr_u (local.get 0) (i32.const 4))))"#,
-    )
-    .expect("parses");
-    let info = Arc::new(ModuleInfo::parse_with(wasm, Features::SUPPORTED).expect("validates"));
-    let module = InterpModule::new(info.clone());
-    let env = CompileEnv::for_module(&info, BoundsChecks::Guard, CpuFeatures { sse42: true });
+    );
     let func = module
         .compiled(info.defined_funcs().next().unwrap())
         .unwrap();
