@@ -234,6 +234,10 @@ pub struct VmCtx {
     /// functions, so machine code reaches it in one load from the vmctx instead of two.
     /// Global slots never move.
     pub global0: *mut u64,
+    /// Table 0's definition (imported or defined; null without tables), copied from
+    /// `tables`: `call_indirect` reaches its length and base in two loads instead of three.
+    /// Definitions never move (a table's base does, when it grows).
+    pub table0: *mut TableDefinition,
 }
 
 /// The size of one interpreter stub (see [`VmCtx::interp_stubs`]).
@@ -253,6 +257,8 @@ pub mod offsets {
     pub const MEMORY0_BASE: usize = offset_of!(VmCtx, memory0_base);
     /// `VmCtx::global0`
     pub const GLOBAL0: usize = offset_of!(VmCtx, global0);
+    /// `VmCtx::table0`
+    pub const TABLE0: usize = offset_of!(VmCtx, table0);
     /// `VmCtx::code_table`
     pub const CODE_TABLE: usize = offset_of!(VmCtx, code_table);
     /// `VmCtx::hot_counters`

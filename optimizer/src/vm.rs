@@ -518,7 +518,7 @@ impl Translator<'_, '_> {
 
     /// The address of element `index` (an i32 value) of table `table`, bounds-checked.
     fn table_elem(&mut self, table: u32, index: Value) -> Value {
-        let def = self.vmctx_array(off::TABLES, table);
+        let def = self.table_def(table);
         let length = self
             .b
             .ins()
@@ -552,8 +552,17 @@ impl Translator<'_, '_> {
         self.b.ins().store(MemFlagsData::trusted(), value, addr, 0);
     }
 
+    /// Table `table`'s definition; table 0's is in the vmctx itself (one load).
+    fn table_def(&mut self, table: u32) -> Value {
+        if table == 0 {
+            self.vmctx_field(off::TABLE0)
+        } else {
+            self.vmctx_array(off::TABLES, table)
+        }
+    }
+
     pub(crate) fn table_size(&mut self, table: u32) {
-        let def = self.vmctx_array(off::TABLES, table);
+        let def = self.table_def(table);
         let length = self
             .b
             .ins()

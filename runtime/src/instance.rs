@@ -272,6 +272,7 @@ fn instantiate<T>(
         stack_limit: store.inner.signals.stack_limit_ptr(),
         memory0_base: std::ptr::null_mut(),
         global0: std::ptr::null_mut(),
+        table0: std::ptr::null_mut(),
     });
     let vmctx_ptr: *mut VmCtx = &mut *vmctx;
 
@@ -415,6 +416,7 @@ fn instantiate<T>(
         .first()
         .map_or(std::ptr::null_mut(), |&def| unsafe { (*def).base });
     vmctx.tables = table_ptrs.as_mut_ptr();
+    vmctx.table0 = table_ptrs.first().copied().unwrap_or(std::ptr::null_mut());
     vmctx.globals = global_ptrs.as_mut_ptr();
     vmctx.global0 = global_ptrs.first().copied().unwrap_or(std::ptr::null_mut());
     vmctx.funcs = funcref_ptrs.as_ptr();
