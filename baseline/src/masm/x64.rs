@@ -1022,9 +1022,15 @@ impl X64 {
     pub(crate) fn load_vmctx_pointer(&mut self, dst: Gpr, array: usize, index: u32) {
         self.wrote(&[dst]);
         let r = dst.0;
-        if array == off::GLOBALS && index == 0 {
-            // Global 0's slot is also in the vmctx itself (C's shadow-stack pointer).
-            dynasm!(self.ops ; .arch x64 ; mov Rq(r), [r15 + off::GLOBAL0 as i32]);
+        if index == 0 && (array == off::GLOBALS || array == off::TABLES) {
+            // Global 0's slot (C's shadow-stack pointer) and table 0's definition are also in
+            // the vmctx itself.
+            let field = if array == off::GLOBALS {
+                off::GLOBAL0
+            } else {
+                off::TABLE0
+            };
+            dynasm!(self.ops ; .arch x64 ; mov Rq(r), [r15 + field as i32]);
             return;
         }
         let entry = off::pointer_entry(index);
@@ -1057,11 +1063,19 @@ impl X64 {
     /// `rax` = the element array. Writes `rax`.
     pub(crate) fn table_elements(&mut self, table: u32, oob: DynamicLabel) {
         self.wrote(&[Gpr::RAX]);
-        let t = off::pointer_entry(table);
+        if table == 0 {
+            // Table 0's definition is also in the vmctx itself.
+            dynasm!(self.ops ; .arch x64 ; mov rax, [r15 + off::TABLE0 as i32]);
+        } else {
+            let t = off::pointer_entry(table);
+            dynasm!(self.ops
+                ; .arch x64
+                ; mov rax, [r15 + off::TABLES as i32]
+                ; mov rax, [rax + t]
+            );
+        }
         dynasm!(self.ops
             ; .arch x64
-            ; mov rax, [r15 + off::TABLES as i32]
-            ; mov rax, [rax + t]
             ; cmp rcx, [rax + off::TABLE_LENGTH as i32]
             ; jae =>oob
             ; mov rax, [rax + off::TABLE_BASE as i32]
