@@ -17,6 +17,16 @@ use tierup_abi::{BoundsChecks, Features, ModuleInfo};
 use tierup_baseline::{CompileEnv, CpuFeatures, compile};
 use tierup_interp::InterpModule;
 
+/// An x86-64 disassembler with Intel syntax, for the listings.
+fn disassembler() -> Capstone {
+    Capstone::new()
+        .x86()
+        .mode(arch::x86::ArchMode::Mode64)
+        .syntax(arch::x86::ArchSyntax::Intel)
+        .build()
+        .expect("capstone")
+}
+
 fn listing(wat_path: &Path) -> String {
     let wasm = wat::parse_file(wat_path).expect("snapshot WAT parses");
     // Every feature tierup supports, SIMD and multi-memory included.
@@ -24,12 +34,7 @@ fn listing(wat_path: &Path) -> String {
     let info = Arc::new(ModuleInfo::parse_with(wasm, features).expect("snapshot module validates"));
     let module = InterpModule::new(info.clone());
     let env = CompileEnv::for_module(&info, BoundsChecks::Guard, CpuFeatures { sse42: true });
-    let cs = Capstone::new()
-        .x86()
-        .mode(arch::x86::ArchMode::Mode64)
-        .syntax(arch::x86::ArchSyntax::Intel)
-        .build()
-        .expect("capstone");
+    let cs = disassembler();
     let mut out = String::new();
     for defined in info.defined_funcs() {
         let func = module
@@ -219,12 +224,7 @@ fn constant_shift_counts_are_immediates() {
         .compiled(info.defined_funcs().next().unwrap())
         .unwrap();
     let code = compile(func, &env).unwrap();
-    let cs = Capstone::new()
-        .x86()
-        .mode(arch::x86::ArchMode::Mode64)
-        .syntax(arch::x86::ArchSyntax::Intel)
-        .build()
-        .expect("capstone");
+    let cs = disassembler();
     let insns = cs
         .disasm_all(&code.code[..code.body_end as usize], 0)
         .expect("disassembles");

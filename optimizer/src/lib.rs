@@ -89,12 +89,13 @@ pub struct OptEnv<'a> {
     pub attention: usize,
     /// The module's native entries (see [`Compiler::compile_native`]), one per defined
     /// function, 0 until published; `None` to call every function through the code table.
-    /// A direct call uses the callee's native entry when it is published already, when the
+    /// A direct call reads the callee's cell when the entry is published already or when the
     /// callee is the function being compiled (in its normal code, not in an OSR entry, which
-    /// may run before the normal code is published), or in an eager compile.
+    /// may run before the normal code is published); an eager compile calls directly instead.
     pub native: Option<&'a [std::sync::atomic::AtomicUsize]>,
-    /// Every defined function's native entry will be published before any code runs (the
-    /// eager `opt` mode).
+    /// The eager `opt` mode: every function is compiled in one batch, published before any
+    /// code runs and never replaced, so direct calls are `call rel32` to the callee's native
+    /// entry, linked by the runtime ([`OptCode::direct_calls`]).
     pub eager: bool,
 }
 

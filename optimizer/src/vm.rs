@@ -701,7 +701,7 @@ impl Translator<'_, '_> {
         // A function's own native entry is published before its normal code can run; its OSR
         // entry is compiled apart and must not rely on the order of publication.
         let own = func_index == self.vm.func_index && !self.is_osr_entry();
-        if !(published || self.env.eager || own) {
+        if !(published || own) {
             return None;
         }
         let addr = self.b.ins().iconst(I64, table[defined..].as_ptr() as i64);
