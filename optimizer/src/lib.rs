@@ -238,6 +238,55 @@ impl Compiler {
         })
     }
 
+    /// Compiles a small function with a loop and throws the code away, so that the first
+    /// real compile does not pay for what every first compile pays: faulting in Cranelift's
+    /// own machine code and growing the context's buffers. The background workers run it
+    /// while they wait for their first job (it takes a few hundred microseconds then, which
+    /// the first hot function would otherwise wait for).
+    ///
+    /// # Errors
+    /// If Cranelift fails (which would fail every real compile too).
+    pub fn warm_up(&mut self) -> Result<(), CompileError> {
+        use cranelift_codegen::ir::InstBuilder;
+        use cranelift_codegen::ir::condcodes::IntCC;
+        use cranelift_codegen::ir::types::I64;
+        use cranelift_frontend::FunctionBuilder;
+
+        self.ctx.clear();
+        let mut sig = slot_abi_signature();
+        sig.returns.push(AbiParam::new(I64));
+        self.ctx.func.signature = sig;
+        self.ctx.func.name = UserFuncName::user(2, 0);
+        let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.builder_ctx);
+        // fn(base, n) -> sum of the n words at base.
+        let entry = b.create_block();
+        let header = b.create_block();
+        let exit = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.append_block_param(header, I64);
+        b.append_block_param(header, I64);
+        b.append_block_param(exit, I64);
+        b.switch_to_block(entry);
+        let (base, n) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+        let zero = b.ins().iconst(I64, 0);
+        b.ins().jump(header, &[zero.into(), zero.into()]);
+        b.switch_to_block(header);
+        let (i, sum) = (b.block_params(header)[0], b.block_params(header)[1]);
+        let addr = b.ins().iadd(base, i);
+        let word = b.ins().load(I64, ir::MemFlagsData::trusted(), addr, 0);
+        let sum = b.ins().iadd(sum, word);
+        let next = b.ins().iadd_imm_u(i, 8);
+        let more = b.ins().icmp(IntCC::UnsignedLessThan, next, n);
+        b.ins()
+            .brif(more, header, &[next.into(), sum.into()], exit, &[sum.into()]);
+        b.switch_to_block(exit);
+        let sum = b.block_params(exit)[0];
+        b.ins().return_(&[sum]);
+        b.seal_all_blocks();
+        b.finalize(self.isa.frontend_config());
+        self.finish_compile().map(drop)
+    }
+
     /// Compiles defined function `func` of `env.module`.
     ///
     /// # Errors
@@ -702,6 +751,26 @@ mod tests {
             .expect("compiles after a failure");
     }
 
+
+    #[test]
+    fn a_warmed_up_compiler_compiles_as_a_fresh_one() {
+        let info = module(
+            r#"(module (func (param i32) (result i32)
+                 (loop $l (br_if $l (i32.eqz (local.tee 0 (i32.sub (local.get 0) (i32.const 1))))))
+                 (local.get 0)))"#,
+        );
+        let env = env(&info, BoundsChecks::Guard);
+        let fresh = Compiler::new()
+            .expect("host ISA")
+            .compile(&env, DefinedFuncIdx(0))
+            .expect("compiles");
+        let mut warmed = Compiler::new().expect("host ISA");
+        warmed.warm_up().expect("the warm-up compiles");
+        let after = warmed.compile(&env, DefinedFuncIdx(0)).expect("compiles");
+        assert_eq!(fresh.code, after.code, "the warm-up leaves no state behind");
+        assert_eq!(fresh.traps, after.traps);
+        assert_eq!(fresh.hot_loop, after.hot_loop);
+    }
     #[test]
     fn the_isa_has_exactly_the_host_cpu_features() {
         let compiler = Compiler::new().expect("host ISA");

@@ -662,6 +662,12 @@ fn run(args: RunArgs) -> Result<(), CliError> {
             println!("{}", format_val(value));
         }
     }
+    // The process ends now. Dropping the engine would join the optimizer's workers, which may
+    // be in the middle of a compile (or of warming up) whose code nothing will run: a
+    // short-lived program would wait for it. The OS reclaims everything at exit.
+    std::mem::forget(store);
+    std::mem::forget(module);
+    std::mem::forget(engine);
     Ok(())
 }
 

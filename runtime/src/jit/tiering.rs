@@ -773,6 +773,11 @@ impl ModuleJit {
         site: Site,
         counter: &AtomicI32,
     ) -> usize {
+        // The first function to get warm starts the optimizer's workers, so that they are
+        // ready when one gets hot; a program that never gets warm never starts them.
+        if let Some(workers) = &self.workers {
+            workers.prestart();
+        }
         let set = |value: i32| counter.store(value, Ordering::Relaxed);
         let state = self.opt_state[func.index()].get();
         match self.policy.step(site, state) {

@@ -6,7 +6,9 @@
 //! compiles the hottest job first ([`Job::priority`]), so a burst of warm functions cannot
 //! delay the one the program spends its time in.
 //!
-//! Lifetime: threads start at the first job. A job holds only a `Weak` reference to its
+//! Lifetime: threads start when the first function of a module gets warm (its first tier-up
+//! decision, [`OptWorkers::prestart`]; at the latest with the first job) and build and warm up
+//! their compilers before they wait for work. A job holds only a `Weak` reference to its
 //! module's machine-code state, so a queued job never keeps a dropped module alive; a job
 //! whose module is gone (or retired) is skipped. The pool is shared by the engine and its
 //! modules; when the last of them is dropped, the channel closes, every worker finishes the
@@ -96,6 +98,14 @@ impl OptWorkers {
         })
     }
 
+    /// Starts the threads now, so that each builds and warms up its compiler
+    /// ([`tierup_optimizer::Compiler::warm_up`]) while the program still runs in the lower
+    /// tiers, instead of when the first hot function is already waiting. A tiered module
+    /// calls it at its first tier-up decision; idle workers only wait on the channel.
+    pub(crate) fn prestart(&self) {
+        self.running.get_or_init(|| Mutex::new(self.start()));
+    }
+
     /// Queues `job`, starting the threads on first use.
     ///
     /// # Errors
@@ -150,7 +160,10 @@ impl Drop for OptWorkers {
 /// Worker `index`'s loop: take the hottest waiting job, compile, publish; exit when the
 /// channel is closed and drained.
 fn work(index: u32, receiver: &Receiver<Job>) {
-    let mut compiler = None;
+    // Ready before the first job; a failure is reported to that job below.
+    let mut compiler = tierup_optimizer::Compiler::new()
+        .ok()
+        .and_then(|mut c| c.warm_up().is_ok().then_some(c));
     let mut waiting = BinaryHeap::new();
     loop {
         if waiting.is_empty() {
