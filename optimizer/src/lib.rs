@@ -277,8 +277,13 @@ impl Compiler {
         let sum = b.ins().iadd(sum, word);
         let next = b.ins().iadd_imm_u(i, 8);
         let more = b.ins().icmp(IntCC::UnsignedLessThan, next, n);
-        b.ins()
-            .brif(more, header, &[next.into(), sum.into()], exit, &[sum.into()]);
+        b.ins().brif(
+            more,
+            header,
+            &[next.into(), sum.into()],
+            exit,
+            &[sum.into()],
+        );
         b.switch_to_block(exit);
         let sum = b.block_params(exit)[0];
         b.ins().return_(&[sum]);
@@ -750,7 +755,6 @@ mod tests {
             .compile(&env, DefinedFuncIdx(0))
             .expect("compiles after a failure");
     }
-
 
     #[test]
     fn a_warmed_up_compiler_compiles_as_a_fresh_one() {
