@@ -9,8 +9,9 @@
 //!   and for the CLI's WASI tests.
 //! - **CLI tests** (in `tierup-cli`, `runtime/cli/tests/`, which has this package as a
 //!   dev-dependency and runs its binary through `env!("CARGO_BIN_EXE_tierup")`): fixture paths
-//!   ([`fixture`], files in `tests/fixtures/`), scratch directories ([`scratch_dir`]) and
-//!   running the binary with a wall-clock limit ([`run_cli`]).
+//!   ([`fixture`], files in `tests/fixtures/`), scratch directories removed on drop
+//!   ([`scratch_dir`], [`ScratchDir`]) and running the binary with a wall-clock limit
+//!   ([`run_cli`]).
 
 pub mod differential;
 use std::collections::BTreeMap;
@@ -388,11 +389,17 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A fresh, empty directory under the system's temporary directory, unique per call.
+/// A fresh, empty directory under the system's temporary directory, unique per call
+/// (`tierup-tests-<pid>-<n>`), removed with everything in it when the returned guard is
+/// dropped.
+///
+/// Keep the guard alive for as long as the directory is used (bind it:
+/// `let dir = scratch_dir(); let file = dir.join("x");`, not `scratch_dir().join("x")`,
+/// which removes the directory at the end of the statement).
 ///
 /// # Panics
 /// If the directory cannot be created.
-pub fn scratch_dir() -> PathBuf {
+pub fn scratch_dir() -> ScratchDir {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
         "tierup-tests-{}-{}",
@@ -403,7 +410,45 @@ pub fn scratch_dir() -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)
         .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-    dir
+    ScratchDir { path: dir }
+}
+
+/// A scratch directory made by [`scratch_dir`]: it dereferences to its [`Path`], and dropping
+/// it removes the directory and everything in it (also when a test panics part-way, as the
+/// guard is dropped while unwinding).
+///
+/// Removal is best-effort: errors (say, a file a test made read-only, or the directory is
+/// already gone) are ignored, since a cleanup failure must not fail or mask a test.
+#[derive(Debug)]
+pub struct ScratchDir {
+    path: PathBuf,
+}
+
+impl ScratchDir {
+    /// The directory's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl std::ops::Deref for ScratchDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<Path> for ScratchDir {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
 }
 
 /// What a finished CLI process produced.
@@ -479,6 +524,40 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scratch_dirs_are_fresh_and_removed_on_drop() {
+        let a = scratch_dir();
+        let b = scratch_dir();
+        assert_ne!(a.path(), b.path());
+        assert!(a.is_dir() && std::fs::read_dir(&a).unwrap().next().is_none());
+        std::fs::create_dir_all(a.join("sub/deeper")).unwrap();
+        std::fs::write(a.join("sub/deeper/file"), b"x").unwrap();
+        let path = a.path().to_path_buf();
+        drop(a);
+        assert!(!path.exists(), "{} left behind", path.display());
+        // Removing what is already gone is no error.
+        std::fs::remove_dir(&b).unwrap();
+        drop(b);
+    }
+
+    #[test]
+    fn scratch_dirs_are_removed_when_a_test_panics() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let panicked = std::thread::spawn(move || {
+            let dir = scratch_dir();
+            std::fs::write(dir.join("file"), b"x").unwrap();
+            tx.send(dir.path().to_path_buf()).unwrap();
+            panic!(
+                "deliberate panic: checks that the scratch directory is removed while unwinding"
+            );
+        })
+        .join()
+        .is_err();
+        assert!(panicked);
+        let path = rx.recv().unwrap();
+        assert!(!path.exists(), "{} left behind", path.display());
+    }
 
     #[test]
     fn known_failure_lists_parse() {

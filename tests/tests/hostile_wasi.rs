@@ -14,11 +14,10 @@
 
 #![cfg(target_os = "linux")]
 
-use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use tierup_runtime::{Engine, Error, Instance, Linker, Module, Store, TypedFunc};
-use tierup_tests::{TIER_ROWS, TierRow, fixture, scratch_dir};
+use tierup_tests::{ScratchDir, TIER_ROWS, TierRow, fixture, scratch_dir};
 use tierup_wasi::{self as wasi, I32Exit, WasiCtx};
 
 /// The most one hostile call may add to this process's peak RSS: 16 MiB (the guest's own
@@ -50,8 +49,9 @@ fn reset_peak_rss() {
     std::fs::write("/proc/self/clear_refs", "5").expect("reset VmHWM through clear_refs");
 }
 
-/// A scratch directory with `data.bin` ([`DATA_LEN`] bytes of 7), to preopen as `/sandbox`.
-fn sandbox() -> PathBuf {
+/// A scratch directory with `data.bin` ([`DATA_LEN`] bytes of 7), to preopen as `/sandbox`
+/// (removed when the returned guard is dropped).
+fn sandbox() -> ScratchDir {
     let dir = scratch_dir();
     std::fs::write(dir.join("data.bin"), vec![7u8; DATA_LEN]).expect("write data.bin");
     dir

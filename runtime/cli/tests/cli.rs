@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use tierup_tests::{CliOutput, fixture, run_cli, scratch_dir};
+use tierup_tests::{CliOutput, ScratchDir, fixture, run_cli, scratch_dir};
 
 #[path = "../../tests/support/stats_schema.rs"]
 mod stats_schema;
@@ -57,7 +57,8 @@ fn invoke_prints_the_result() {
 #[test]
 fn binary_module_works_the_same() {
     let wasm = wat::parse_file(fixture("fib.wat")).expect("fixture parses");
-    let path = scratch_dir().join("fib.wasm");
+    let dir = scratch_dir();
+    let path = dir.join("fib.wasm");
     std::fs::write(&path, wasm).expect("write fib.wasm");
     let path = path.display().to_string();
     let out = tierup(["run", "--invoke", "fib", &path, "25"]);
@@ -234,7 +235,8 @@ fn missing_export_is_a_clear_error() {
 #[test]
 fn malformed_module_reports_a_byte_offset() {
     // A type section that claims one entry and then ends.
-    let path = scratch_dir().join("truncated.wasm");
+    let dir = scratch_dir();
+    let path = dir.join("truncated.wasm");
     std::fs::write(&path, b"\0asm\x01\0\0\0\x01\x05\x01\x60").expect("write truncated.wasm");
     let out = tierup(["run", "--invoke", "f", &path.display().to_string()]);
     failure(&out, 1);
@@ -255,7 +257,8 @@ fn invalid_module_is_rejected() {
 #[test]
 fn imports_are_rejected_before_instantiation() {
     // WASI is provided now (this fixture used to be rejected); any other import is not.
-    let path = scratch_dir().join("env_import.wat");
+    let dir = scratch_dir();
+    let path = dir.join("env_import.wat");
     std::fs::write(
         &path,
         r#"(module (import "env" "host_fn" (func)) (func (export "_start")))"#,
@@ -279,7 +282,8 @@ fn wasi_imports_are_linked() {
 
 #[test]
 fn unknown_wasi_functions_are_clear_errors() {
-    let path = scratch_dir().join("bad_wasi.wat");
+    let dir = scratch_dir();
+    let path = dir.join("bad_wasi.wat");
     std::fs::write(
         &path,
         r#"(module (import "wasi_snapshot_preview1" "no_such_call" (func)) (func (export "_start")))"#,
@@ -553,7 +557,8 @@ fn wast_runs_in_the_optimizing_tier() {
 
 #[test]
 fn stats_json_lists_the_translated_functions() {
-    let json = scratch_dir().join("stats.json");
+    let dir = scratch_dir();
+    let json = dir.join("stats.json");
     let out = tierup([
         "run".to_string(),
         "--stats".to_string(),
@@ -595,8 +600,9 @@ const HOT_LOOP_WAT: &str = r#"(module
 /// `--invoke main` of [`HOT_LOOP_WAT`] with 100,000 iterations; returns the parsed file after
 /// checking it against docs/stats-schema.md.
 fn stats_json_of(options: &[&str], json: &str) -> serde_json::Value {
-    let module = scratch_module(&format!("{json}.wat"), HOT_LOOP_WAT);
-    let path = scratch_dir().join(json);
+    let (_module_dir, module) = scratch_module(&format!("{json}.wat"), HOT_LOOP_WAT);
+    let dir = scratch_dir();
+    let path = dir.join(json);
     let mut args: Vec<String> = vec!["run".into()];
     args.extend(options.iter().map(|o| o.to_string()));
     args.extend([
@@ -682,11 +688,13 @@ fn stats_json_reports_eager_compiles() {
     assert!(timeline["osr"].as_array().unwrap().is_empty());
 }
 
-/// Writes `wat` to a scratch file named `name` and returns its path.
-fn scratch_module(name: &str, wat: &str) -> String {
-    let path = scratch_dir().join(name);
+/// Writes `wat` to a file named `name` in a fresh scratch directory; returns the directory
+/// (removed when dropped: keep it while the file is used) and the file's path.
+fn scratch_module(name: &str, wat: &str) -> (ScratchDir, String) {
+    let dir = scratch_dir();
+    let path = dir.join(name);
     std::fs::write(&path, wat).expect("write the module");
-    path.display().to_string()
+    (dir, path.display().to_string())
 }
 
 /// A module with two memories and two tables, and functions that grow them.
@@ -711,7 +719,7 @@ const LIMITS_WAT: &str = r#"(module
 
 #[test]
 fn limit_flags_make_grow_return_minus_one_in_every_tier() {
-    let file = scratch_module("limits.wat", LIMITS_WAT);
+    let (_dir, file) = scratch_module("limits.wat", LIMITS_WAT);
     for tier in ["interp", "baseline", "opt", "tiered"] {
         let run = |flags: &[&str], func: &str, arg: &str| {
             let mut args = vec!["run", "--tier", tier];
@@ -763,7 +771,7 @@ fn many_tables_are_bounded_by_default() {
         ));
     }
     wat.push_str("(local.get $ok)))");
-    let file = scratch_module("tables.wat", &wat);
+    let (_dir, file) = scratch_module("tables.wat", &wat);
     let out = tierup(["run", "--invoke", "grow_all", &file, "1000000"]);
     assert_eq!(success(out), "10\n");
     let out = tierup([
@@ -783,7 +791,7 @@ fn many_tables_are_bounded_by_default() {
         wat.push_str("(table 10000000 funcref)\n");
     }
     wat.push_str("(func (export \"f\")))");
-    let file = scratch_module("big_tables.wat", &wat);
+    let (_dir, file) = scratch_module("big_tables.wat", &wat);
     let out = tierup(["run", "--invoke", "f", &file]);
     failure(&out, 1);
     assert!(
@@ -797,7 +805,7 @@ fn many_tables_are_bounded_by_default() {
 
 #[test]
 fn count_flags_fail_instantiation_naming_the_limit() {
-    let file = scratch_module("limits.wat", LIMITS_WAT);
+    let (_dir, file) = scratch_module("limits.wat", LIMITS_WAT);
     for (flag, what) in [
         ("--max-tables", "table count too high"),
         ("--max-memories", "memory count too high"),
@@ -817,7 +825,7 @@ fn count_flags_fail_instantiation_naming_the_limit() {
 
 #[test]
 fn trap_on_grow_failure_exits_134_naming_the_limit() {
-    let file = scratch_module("limits.wat", LIMITS_WAT);
+    let (_dir, file) = scratch_module("limits.wat", LIMITS_WAT);
     let out = tierup([
         "run",
         "--max-memory-size",
@@ -846,7 +854,8 @@ fn max_wasm_stack_bounds_every_tier() {
         (if (result i32) (local.get 0)
           (then (i32.add (call $rec (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))
           (else (i32.const 0)))))"#;
-    let path = scratch_dir().join("stack_depth.wat");
+    let dir = scratch_dir();
+    let path = dir.join("stack_depth.wat");
     std::fs::write(&path, wat).expect("write stack_depth.wat");
     let path = path.display().to_string();
     for tier in ["interp", "baseline", "opt", "tiered"] {

@@ -220,7 +220,8 @@ fn unknown_function_is_a_clear_error() {
 
 #[test]
 fn html_has_every_tier_side_by_side() {
-    let path = scratch_dir().join("explore.html");
+    let dir = scratch_dir();
+    let path = dir.join("explore.html");
     let out = tierup([
         "explore",
         &input(),

@@ -7,10 +7,11 @@
 //! chromium is installed, renders them).
 
 use std::collections::BTreeMap;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use tierup_tests::{CliOutput, fixture, run_cli, scratch_dir};
+use tierup_tests::{CliOutput, ScratchDir, fixture, run_cli, scratch_dir};
 
 const PRESETS: &[&str] = &[
     "interp",
@@ -26,16 +27,39 @@ fn tierup() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_tierup"))
 }
 
+/// The out directory of a `tierup lab` run (`lab-out` in a scratch directory, which the lab
+/// creates); it dereferences to the directory's path and is removed with its scratch
+/// directory when dropped.
+struct LabOut {
+    path: PathBuf,
+    _scratch: ScratchDir,
+}
+
+impl Deref for LabOut {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
 /// Runs `tierup lab ARGS --out <scratch> CORPUS`; returns the output and the out directory.
-fn lab(args: &[&str], corpus: &Path) -> (CliOutput, PathBuf) {
-    let out = scratch_dir().join("lab-out");
+fn lab(args: &[&str], corpus: &Path) -> (CliOutput, LabOut) {
+    let scratch = scratch_dir();
+    let out = scratch.join("lab-out");
     let mut all: Vec<String> = vec!["lab".into()];
     all.extend(args.iter().map(|a| (*a).to_string()));
     all.push("--out".into());
     all.push(out.display().to_string());
     all.push(corpus.display().to_string());
     let output = run_cli(tierup(), &all);
-    (output, out)
+    (
+        output,
+        LabOut {
+            path: out,
+            _scratch: scratch,
+        },
+    )
 }
 
 fn read_json(out: &Path) -> Value {
@@ -453,5 +477,4 @@ fn report_renders_in_chromium() {
             "a plot without lines"
         );
     }
-    let _ = std::fs::remove_dir_all(profile);
 }

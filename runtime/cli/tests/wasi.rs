@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tierup_tests::{CLI_TIME_LIMIT, TIER_ROWS, scratch_dir, wasi_program as program};
+use tierup_tests::{CLI_TIME_LIMIT, ScratchDir, TIER_ROWS, scratch_dir, wasi_program as program};
 
 /// The CLI tier names to run every program in: the spec suite's rows that are CLI tier names,
 /// and at least `interp` and `tiered`.
@@ -106,7 +106,9 @@ fn expect(run: &Run, tier: &str, code: i32, stdout: &str) {
 }
 
 /// `--dir <host>::/sandbox` for a fresh scratch directory; returns (scratch root, the dir).
-fn sandbox() -> (PathBuf, PathBuf) {
+/// The root (and the dir in it) is removed when the root is dropped: keep it while the dir
+/// is used.
+fn sandbox() -> (ScratchDir, PathBuf) {
     let root = scratch_dir();
     let dir = root.join("box");
     std::fs::create_dir(&dir).expect("create sandbox");
