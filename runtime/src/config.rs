@@ -141,7 +141,9 @@ pub struct Config {
     pub(crate) baseline_after: u32,
     pub(crate) bounds_checks: BoundsChecks,
     pub(crate) opt_after: u32,
-    pub(crate) compile_threads: usize,
+    /// `None`: [`default_compile_threads`], worked out only when threads are started (it
+    /// reads cgroup files: a dozen system calls a short interpreted run does not need).
+    pub(crate) compile_threads: Option<usize>,
     pub(crate) opt_queue_capacity: usize,
     pub(crate) max_code_memory: usize,
     pub(crate) tiers: Tiers,
@@ -160,7 +162,7 @@ impl Default for Config {
             baseline_after: DEFAULT_BASELINE_AFTER,
             bounds_checks: BoundsChecks::Guard,
             opt_after: DEFAULT_OPT_AFTER,
-            compile_threads: default_compile_threads(),
+            compile_threads: None,
             opt_queue_capacity: DEFAULT_OPT_QUEUE,
             max_code_memory: DEFAULT_MAX_CODE_MEMORY,
             tiers: Tiers::default(),
@@ -253,10 +255,10 @@ impl Config {
     }
 
     /// How many background threads compile with Cranelift (at least 1; default: one less
-    /// than the machine's hardware threads, between 1 and 4). They start at the first
-    /// tier-up to the optimizer and stop when the engine and its modules are dropped.
+    /// than the machine's hardware threads, between 1 and 4). They start at a module's first
+    /// tier-up decision and stop when the engine and its modules are dropped.
     pub fn compile_threads(&mut self, threads: usize) -> &mut Self {
-        self.compile_threads = threads.clamp(1, 64);
+        self.compile_threads = Some(threads.clamp(1, 64));
         self
     }
 
@@ -362,7 +364,7 @@ impl Config {
 }
 
 /// One less than the hardware threads, between 1 and 4: leave a core to the program.
-fn default_compile_threads() -> usize {
+pub(crate) fn default_compile_threads() -> usize {
     std::thread::available_parallelism()
         .map_or(1, |n| n.get().saturating_sub(1))
         .clamp(1, MAX_DEFAULT_COMPILE_THREADS)

@@ -190,8 +190,12 @@ impl Module {
                 jit.compile_all(&inner.interp)
                     .map_err(|e| Error::msg(format!("baseline tier: {e}")))?;
             } else {
-                jit.optimize_all(config.compile_threads)
-                    .map_err(|e| Error::msg(format!("optimizing tier: {e}")))?;
+                jit.optimize_all(
+                    config
+                        .compile_threads
+                        .unwrap_or_else(crate::config::default_compile_threads),
+                )
+                .map_err(|e| Error::msg(format!("optimizing tier: {e}")))?;
             }
         }
         Ok(Module {

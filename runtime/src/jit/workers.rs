@@ -24,6 +24,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError};
 use parking_lot::Mutex;
 use tierup_abi::DefinedFuncIdx;
 
+use crate::config::default_compile_threads;
 use crate::jit::tiering::ModuleJit;
 use crate::jit::timeline::JobId;
 
@@ -73,7 +74,8 @@ struct Running {
 
 /// The pool (see the module docs).
 pub(crate) struct OptWorkers {
-    threads: usize,
+    /// `None`: the default, worked out when the threads start.
+    threads: Option<usize>,
     capacity: usize,
     running: OnceLock<Mutex<Option<Running>>>,
 }
@@ -89,10 +91,11 @@ impl std::fmt::Debug for OptWorkers {
 }
 
 impl OptWorkers {
-    /// A pool of `threads` workers with room for `capacity` waiting jobs (not started yet).
-    pub(crate) fn new(threads: usize, capacity: usize) -> Arc<OptWorkers> {
+    /// A pool of `threads` workers (`None`: [`default_compile_threads`]) with room for
+    /// `capacity` waiting jobs (not started yet).
+    pub(crate) fn new(threads: Option<usize>, capacity: usize) -> Arc<OptWorkers> {
         Arc::new(OptWorkers {
-            threads: threads.max(1),
+            threads: threads.map(|n| n.max(1)),
             capacity: capacity.max(1),
             running: OnceLock::new(),
         })
@@ -124,8 +127,9 @@ impl OptWorkers {
 
     fn start(&self) -> Option<Running> {
         let (sender, receiver) = crossbeam_channel::bounded(self.capacity);
-        let mut threads = Vec::with_capacity(self.threads);
-        for i in 0..self.threads {
+        let count = self.threads.unwrap_or_else(default_compile_threads);
+        let mut threads = Vec::with_capacity(count);
+        for i in 0..count {
             let receiver = receiver.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("tierup-opt-{i}"))
