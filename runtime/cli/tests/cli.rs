@@ -892,3 +892,59 @@ fn max_wasm_stack_bounds_every_tier() {
         );
     }
 }
+
+/// Runs `tierup run ARGS` with `TIERUP_PERF_MAP=1` and returns its perf map
+/// (`/tmp/perf-<pid>.map`, which `perf` reads from there), deleting the file.
+fn perf_map_of(args: &[&str]) -> String {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tierup"))
+        .env("TIERUP_PERF_MAP", "1")
+        .arg("run")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start tierup");
+    let path = format!("/tmp/perf-{}.map", child.id());
+    let deadline = std::time::Instant::now() + tierup_tests::CLI_TIME_LIMIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for tierup") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("tierup {args:?} ran past the time limit");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let map = std::fs::read_to_string(&path).unwrap_or_default();
+    let _ = std::fs::remove_file(&path);
+    assert!(status.success(), "tierup {args:?}: {status}");
+    map
+}
+
+#[test]
+fn the_perf_map_names_each_function_with_its_tier() {
+    let fib = fixture_str("fib.wat");
+    let baseline = perf_map_of(&["--tier", "baseline", "--invoke", "fib", &fib, "10"]);
+    let optimized = perf_map_of(&["--tier", "opt", "--invoke", "fib", &fib, "10"]);
+    // Every line is `START SIZE NAME`, in hexadecimal.
+    for line in baseline.lines().chain(optimized.lines()) {
+        let mut fields = line.splitn(3, ' ');
+        for _ in 0..2 {
+            let field = fields.next().unwrap_or_default();
+            assert!(u64::from_str_radix(field, 16).is_ok(), "{line:?}");
+        }
+        assert!(fields.next().is_some_and(|name| !name.is_empty()), "{line:?}");
+    }
+    let names = |map: &str| -> Vec<String> {
+        map.lines()
+            .map(|l| l.splitn(3, ' ').nth(2).unwrap_or_default().to_owned())
+            .collect()
+    };
+    let (baseline, optimized) = (names(&baseline), names(&optimized));
+    assert!(baseline.contains(&"wasm[0] fib [baseline]".to_owned()), "{baseline:?}");
+    assert!(baseline.contains(&"tierup stubs".to_owned()), "{baseline:?}");
+    assert!(optimized.contains(&"wasm[0] fib [opt]".to_owned()), "{optimized:?}");
+    assert!(optimized.contains(&"tierup slot wrapper".to_owned()), "{optimized:?}");
+    assert!(!optimized.iter().any(|n| n.ends_with("[baseline]")), "{optimized:?}");
+}

@@ -1,7 +1,9 @@
 //! `perf` integration: with `TIERUP_PERF_MAP=1`, every piece of published code is appended
 //! to `/tmp/perf-<pid>.map` (`START SIZE NAME`, the format `perf report` reads for JIT code),
-//! so profiles name wasm functions. Names are `wasm[<index>] <name>` (one line per tier's
-//! code of the function) or `tierup stubs` for code that is not a wasm function.
+//! so profiles name wasm functions and say which tier's code ran: names are
+//! `wasm[<index>] <name> [<kind>]` (one line per piece of code of the function: `baseline`,
+//! `opt`, `opt OSR`) or `tierup <kind>` for code that is not a wasm function's body (`slot
+//! wrapper`, `stubs`). `perf report --sort sym` then splits a function's time by tier.
 
 use std::io::Write;
 use std::sync::OnceLock;
@@ -33,12 +35,43 @@ pub(crate) fn enabled() -> bool {
     file().is_some()
 }
 
+/// What a piece of published code is (its label in the map).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CodeKind {
+    /// A function's baseline code.
+    Baseline,
+    /// A function's optimized code (its native entry, or its slot entry).
+    Optimized,
+    /// A function's optimized on-stack-replacement entry, with its dispatch stubs.
+    OptimizedOsr,
+    /// The slot-ABI wrapper of an optimized native entry.
+    SlotWrapper,
+    /// The module's interpreter-entry stubs and runtime routines.
+    Stubs,
+}
+
+impl CodeKind {
+    fn label(self) -> &'static str {
+        match self {
+            CodeKind::Baseline => "baseline",
+            CodeKind::Optimized => "opt",
+            CodeKind::OptimizedOsr => "opt OSR",
+            CodeKind::SlotWrapper => "slot wrapper",
+            CodeKind::Stubs => "stubs",
+        }
+    }
+}
+
 /// Appends `range` (when the map is on).
-pub(crate) fn record(range: CodeRange, func: Option<FuncIdx>, info: &ModuleInfo) {
+pub(crate) fn record(range: CodeRange, func: Option<FuncIdx>, kind: CodeKind, info: &ModuleInfo) {
     let Some(file) = file() else { return };
     let name = match func {
-        Some(f) => format!("wasm[{f}] {}", info.func_name(f).unwrap_or("")),
-        None => "tierup stubs".to_string(),
+        Some(f) => format!(
+            "wasm[{f}] {} [{}]",
+            info.func_name(f).unwrap_or(""),
+            kind.label()
+        ),
+        None => format!("tierup {}", kind.label()),
     };
     let _ = writeln!(file.lock(), "{:x} {:x} {name}", range.start, range.len);
 }

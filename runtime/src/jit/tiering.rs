@@ -30,6 +30,7 @@ use tierup_interp::InterpModule;
 use crate::jit::arena::{Anchor, CodeArena, CodeBudget, CodeRange};
 use crate::jit::code_table::CodeTable;
 use crate::jit::osr::{LoopEntries, OptOsrEntries};
+use crate::jit::perf_map::CodeKind;
 use crate::jit::policy::{
     AtomicOptState, OptState, OsrOutcome, Site, Step, TierPolicy, TowardsOpt,
 };
@@ -180,7 +181,13 @@ impl ModuleJit {
             opt_osr_count: AtomicU64::new(0),
             timeline: TimelineLog::default(),
         };
-        let range = jit.publish(&stub_code, None, &[(layout.propagate, None)], None)?;
+        let range = jit.publish(
+            &stub_code,
+            None,
+            &[(layout.propagate, None)],
+            None,
+            CodeKind::Stubs,
+        )?;
         jit.stubs = range.start;
         jit.raise = range.start + layout.raise as usize;
         jit.attention = range.start + layout.attention as usize;
@@ -226,13 +233,14 @@ impl ModuleJit {
         anchor: Option<Anchor>,
         traps: &[(u32, Option<TrapCode>)],
         func: Option<FuncIdx>,
+        kind: CodeKind,
     ) -> Result<CodeRange, String> {
         let _order = self.publish.lock();
         let range = self
             .arena
             .publish_anchored(&[(code, anchor)])
             .map_err(|e| e.to_string())?[0];
-        self.register(range, traps, func)?;
+        self.register(range, traps, func, kind)?;
         Ok(range)
     }
 
@@ -243,8 +251,9 @@ impl ModuleJit {
         range: CodeRange,
         traps: &[(u32, Option<TrapCode>)],
         func: Option<FuncIdx>,
+        kind: CodeKind,
     ) -> Result<(), String> {
-        perf_map::record(range, func, &self.info);
+        perf_map::record(range, func, kind, &self.info);
         self.registry.register(CodeInfo {
             range,
             traps: traps
@@ -281,6 +290,7 @@ impl ModuleJit {
                         baseline_anchor(&code),
                         &code.traps,
                         Some(bytecode.func_index),
+                        CodeKind::Baseline,
                     )?;
                     let compile_time = start.elapsed();
                     self.publish_baseline_native(func, &code, range);
@@ -344,7 +354,12 @@ impl ModuleJit {
             .defined_funcs()
             .zip(compiled.into_iter().zip(ranges))
         {
-            self.register(range, &code.traps, Some(self.info.func_of(func)))?;
+            self.register(
+                range,
+                &code.traps,
+                Some(self.info.func_of(func)),
+                CodeKind::Baseline,
+            )?;
             self.publish_baseline_native(func, &code, range);
             self.code.publish(func, range.start);
             let _ =
@@ -487,7 +502,12 @@ impl ModuleJit {
             for (func, ((code, ..), range)) in
                 self.info.defined_funcs().zip(compiled.iter().zip(&ranges))
             {
-                self.register(*range, &code.traps, Some(self.info.func_of(func)))?;
+                self.register(
+                    *range,
+                    &code.traps,
+                    Some(self.info.func_of(func)),
+                    CodeKind::Optimized,
+                )?;
             }
             ranges
         };
@@ -523,7 +543,7 @@ impl ModuleJit {
                     wrappers.iter().map(|(_, w, _)| w.code.as_slice()).collect();
                 let published = self.arena.publish(&pieces).map_err(|e| e.to_string())?;
                 for ((i, wrapper, time), range) in wrappers.iter().zip(published) {
-                    self.register(range, &wrapper.traps, None)?;
+                    self.register(range, &wrapper.traps, None, CodeKind::SlotWrapper)?;
                     entries[*i] = (range, range.len, *time);
                 }
             }
@@ -563,7 +583,13 @@ impl ModuleJit {
         let wrapper = compiler
             .compile_slot_wrapper(&self.opt_env(), func, body.start)
             .map_err(|e| format!("function {}: {e}", self.info.func_of(func)))?;
-        let range = self.publish(&wrapper.code, None, &wrapper.traps, None)?;
+        let range = self.publish(
+            &wrapper.code,
+            None,
+            &wrapper.traps,
+            None,
+            CodeKind::SlotWrapper,
+        )?;
         Ok((range, range.len))
     }
 
@@ -616,6 +642,7 @@ impl ModuleJit {
                 opt_anchor(&code),
                 &code.traps,
                 Some(self.info.func_of(func)),
+                CodeKind::Optimized,
             )
             .and_then(|body| self.entry_of(compiler, func, body, native));
         let compile_time = start.elapsed();
@@ -745,6 +772,7 @@ impl ModuleJit {
                     opt_anchor(&code),
                     &code.traps,
                     Some(self.info.func_of(func)),
+                    CodeKind::OptimizedOsr,
                 )?;
                 Ok(loops
                     .iter()
