@@ -63,6 +63,7 @@ fn compile(c: &mut Criterion) {
         attention: 0x2000,
         native: None,
         eager: false,
+        type_ids: None,
     };
     group.sample_size(10);
     group.bench_function("opt/compile", |b| {

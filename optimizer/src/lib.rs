@@ -97,6 +97,10 @@ pub struct OptEnv<'a> {
     /// code runs and never replaced, so direct calls are `call rel32` to the callee's native
     /// entry, linked by the runtime ([`OptCode::direct_calls`]).
     pub eager: bool,
+    /// The engine's type id of each of the module's types (what a function reference's type
+    /// id is compared with), when they are known: `call_indirect` then compares with a
+    /// constant instead of loading the expected id from the vmctx. `None` loads it.
+    pub type_ids: Option<&'a [u32]>,
 }
 
 /// Whether functions of type `ty` get a native entry (arguments and results in registers):
@@ -642,6 +646,7 @@ mod tests {
             attention: 0x2000,
             native: None,
             eager: false,
+            type_ids: None,
         }
     }
 
@@ -697,6 +702,24 @@ mod tests {
         assert!(clif.contains("vmctx"), "{clif}");
         assert!(clif.contains("stack_limit"), "{clif}");
         assert!(clif.contains("return"), "{clif}");
+    }
+
+    #[test]
+    fn known_type_ids_are_constants_in_indirect_calls() {
+        let info = module(
+            r#"(module (table 1 funcref) (type $a (func)) (type $t (func (param i32) (result i32)))
+                 (func (param i32) (result i32)
+                   (call_indirect (type $t) (local.get 0) (local.get 0))))"#,
+        );
+        let type_ids_load = format!("+{}", tierup_abi::vmctx::offsets::TYPE_IDS);
+        let mut compiler = Compiler::new().expect("host ISA");
+        let mut env = env(&info, BoundsChecks::Guard);
+        let loaded = compiler.clif(&env, DefinedFuncIdx(0)).expect("translates");
+        assert!(loaded.contains(&type_ids_load), "{loaded}");
+        env.type_ids = Some(&[7, 12345]);
+        let constant = compiler.clif(&env, DefinedFuncIdx(0)).expect("translates");
+        assert!(!constant.contains(&type_ids_load), "{constant}");
+        assert!(constant.contains("iconst.i32 0x3039"), "{constant}"); // 12345
     }
 
     #[test]

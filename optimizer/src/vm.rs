@@ -895,11 +895,19 @@ impl Translator<'_, '_> {
             func,
             off::FUNCREF_TYPE_ID as i32,
         );
-        let type_ids = self.vmctx_field(off::TYPE_IDS);
-        let expected = self
-            .b
-            .ins()
-            .load(I32, fixed(), type_ids, (type_index * 4) as i32);
+        let expected = match self.env.type_ids {
+            // The engine's ids never change while the module lives: a constant.
+            Some(ids) => self
+                .b
+                .ins()
+                .iconst(I32, i64::from(ids[type_index as usize])),
+            None => {
+                let type_ids = self.vmctx_field(off::TYPE_IDS);
+                self.b
+                    .ins()
+                    .load(I32, fixed(), type_ids, (type_index * 4) as i32)
+            }
+        };
         let bad = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
         self.b.ins().trapnz(bad, clif_trap(TrapCode::BadSignature));
         self.call_funcref(func, &ty);

@@ -99,6 +99,7 @@ impl Ops {
             attention: 0,
             native: None,
             eager: false,
+            type_ids: None,
         };
         let code = Compiler::new()
             .expect("host ISA")

@@ -188,7 +188,7 @@ impl Module {
         let cs = disassembler().map_err(Error::msg)?;
         let bounds_checks = self.inner.engine.config().bounds_checks;
         let baseline = baseline_listing(&cs, info, &func, &interp, bounds_checks);
-        let optimized = optimized_listing(&cs, info, defined, bounds_checks);
+        let optimized = optimized_listing(&cs, info, defined, bounds_checks, &self.inner.type_ids);
         Ok(Exploration {
             func_index,
             name: info.func_name(FuncIdx(func_index)).map(str::to_owned),
@@ -366,6 +366,7 @@ fn optimized_listing(
     info: &ModuleInfo,
     defined: tierup_abi::DefinedFuncIdx,
     bounds_checks: tierup_abi::BoundsChecks,
+    type_ids: &[u32],
 ) -> Result<OptimizedListing, String> {
     let env = tierup_optimizer::OptEnv {
         module: info,
@@ -374,6 +375,7 @@ fn optimized_listing(
         attention: RAISE_PLACEHOLDER + 0x1000,
         native: None,
         eager: false,
+        type_ids: Some(type_ids),
     };
     let mut compiler = tierup_optimizer::Compiler::new().map_err(|e| e.to_string())?;
     let start = Instant::now();

@@ -145,7 +145,7 @@ impl Module {
         let info = Arc::new(info);
         let validate_time = start.elapsed();
         let defined = info.num_defined_funcs();
-        let type_ids = info.types.iter().map(|t| engine.type_id(t)).collect();
+        let type_ids: Box<[u32]> = info.types.iter().map(|t| engine.type_id(t)).collect();
         let func_types = info.types.iter().cloned().map(Arc::new).collect();
         let config = engine.config();
         let policy = *engine.policy();
@@ -159,6 +159,7 @@ impl Module {
                 config.bounds_checks,
                 engine.workers(),
                 engine.code_budget(),
+                type_ids.clone(),
             );
             // The arena's errors say "code memory" themselves.
             Some(jit.map_err(Error::msg)?)

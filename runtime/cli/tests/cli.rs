@@ -934,7 +934,10 @@ fn the_perf_map_names_each_function_with_its_tier() {
             let field = fields.next().unwrap_or_default();
             assert!(u64::from_str_radix(field, 16).is_ok(), "{line:?}");
         }
-        assert!(fields.next().is_some_and(|name| !name.is_empty()), "{line:?}");
+        assert!(
+            fields.next().is_some_and(|name| !name.is_empty()),
+            "{line:?}"
+        );
     }
     let names = |map: &str| -> Vec<String> {
         map.lines()
@@ -942,9 +945,24 @@ fn the_perf_map_names_each_function_with_its_tier() {
             .collect()
     };
     let (baseline, optimized) = (names(&baseline), names(&optimized));
-    assert!(baseline.contains(&"wasm[0] fib [baseline]".to_owned()), "{baseline:?}");
-    assert!(baseline.contains(&"tierup stubs".to_owned()), "{baseline:?}");
-    assert!(optimized.contains(&"wasm[0] fib [opt]".to_owned()), "{optimized:?}");
-    assert!(optimized.contains(&"tierup slot wrapper".to_owned()), "{optimized:?}");
-    assert!(!optimized.iter().any(|n| n.ends_with("[baseline]")), "{optimized:?}");
+    assert!(
+        baseline.contains(&"wasm[0] fib [baseline]".to_owned()),
+        "{baseline:?}"
+    );
+    assert!(
+        baseline.contains(&"tierup stubs".to_owned()),
+        "{baseline:?}"
+    );
+    assert!(
+        optimized.contains(&"wasm[0] fib [opt]".to_owned()),
+        "{optimized:?}"
+    );
+    assert!(
+        optimized.contains(&"tierup slot wrapper".to_owned()),
+        "{optimized:?}"
+    );
+    assert!(
+        !optimized.iter().any(|n| n.ends_with("[baseline]")),
+        "{optimized:?}"
+    );
 }

@@ -104,6 +104,8 @@ pub(crate) struct ModuleJit {
     optimized: Box<[OnceLock<Result<OptFunc, String>>]>,
     policy: TierPolicy,
     workers: Option<Arc<OptWorkers>>,
+    /// The engine's id of each of the module's types (constants in optimized code).
+    type_ids: Box<[u32]>,
     /// This module's own `Weak`, for jobs.
     this: Weak<ModuleJit>,
     /// Set when the module is dropped: queued jobs are skipped.
@@ -147,6 +149,7 @@ impl ModuleJit {
         bounds_checks: BoundsChecks,
         workers: Option<Arc<OptWorkers>>,
         budget: Arc<CodeBudget>,
+        type_ids: Box<[u32]>,
     ) -> Result<Arc<ModuleJit>, String> {
         let defined = info.num_defined_funcs();
         let arena = CodeArena::new(budget);
@@ -174,6 +177,7 @@ impl ModuleJit {
             optimized: (0..defined).map(|_| OnceLock::new()).collect(),
             policy,
             workers,
+            type_ids,
             this: Weak::new(),
             retired: AtomicBool::new(false),
             created_at: Instant::now(),
@@ -395,6 +399,7 @@ impl ModuleJit {
             attention: self.attention,
             native: Some(self.code.native_entries()),
             eager: !self.policy.tiers.interp && !self.policy.tiers.baseline,
+            type_ids: Some(&self.type_ids),
         }
     }
 
