@@ -35,6 +35,15 @@
 //! instances, translation, tier-up, traps) is the out-of-line `call_slow`, reached by a tail
 //! call like `back_edge`, which reloads memory 0 afterwards.
 //!
+//! On a call, everything the callee does waits for its first instruction's address, so the
+//! fast path keeps that chain of dependent loads short (as wasmi 2.0 bakes a pointer to the
+//! callee's entry into its call instruction): a direct call to a defined function needs no
+//! function reference (the callee is `func - imported` of the current instance), and the
+//! callee's entry comes from the instance's call table (`InterpModule::callees`, cached in
+//! `Exec` with the instance), two loads after the call's operands, where going through the
+//! reference, its instance, the module's state and the bytecode record took eight. The
+//! checks (machine code, frame room, hotness) read alongside, off that chain.
+//!
 //! Cold state lives in `Exec` (current instance and function, frame records, limits).
 //! Handlers must keep no stack slot whose address escapes (no out-of-line call returning a
 //! large value, no formatting): LLVM then cannot mark their final call as a tail call. Such
@@ -56,12 +65,12 @@ use tierup_abi::{
     TrapCode, VmCtx, VmFuncRef, WASM_PAGE_SIZE, WasmFrame,
 };
 
-use crate::InterpModule;
 use crate::instr::Instr;
 #[cfg(tierup_tail_dispatch)]
 use crate::instr::Opcode;
 use crate::simd;
 use crate::translate::CompiledFunc;
+use crate::{Callee, InterpModule};
 
 #[cfg(not(target_endian = "little"))]
 compile_error!("the interpreter reads and writes linear memory in host byte order");
@@ -93,6 +102,12 @@ struct Frame {
 /// The cold execution state shared by all handlers of one activation of [`invoke`].
 pub(crate) struct Exec {
     vmctx: *mut VmCtx,
+    /// The current instance's call table (`InterpModule::callees`), kept with `vmctx`.
+    callees: *const Callee,
+    /// How many functions the current instance's module imports, kept with `vmctx`: a
+    /// direct call to function `f >= num_imported` calls defined function
+    /// `f - num_imported` of this very instance.
+    num_imported: u32,
     func: *const CompiledFunc,
     hot: *const AtomicI32,
     frames: Vec<Frame>,
@@ -135,6 +150,8 @@ pub unsafe fn invoke(
         let store = (*vmctx).store;
         let mut ex = Exec {
             vmctx,
+            callees: module.callees(),
+            num_imported: module.info.num_imported_funcs,
             func,
             hot: Exec::counter_of(vmctx, defined),
             frames: Vec::new(),
@@ -293,22 +310,26 @@ impl Exec {
         }
     }
 
-    /// The common call, in line in the calling handler: an interpreted callee of the same
-    /// instance, already translated, with room for its frame and record, no interrupt, its
-    /// hotness countdown not crossing zero. Pushes the caller's record and returns the
-    /// callee's first instruction (its frame is at `new_fp`); `None` (having changed nothing)
-    /// for every other case, which [`Exec::call_slow`] handles. Memory 0 stays as it is: the
-    /// callee is of the same instance.
+    /// The common call, in line in the calling handler: defined function `defined` of the
+    /// current instance, interpreted and already translated, with room for its frame and
+    /// record, no interrupt, its hotness countdown not crossing zero. Pushes the caller's
+    /// record and returns the callee's first instruction (its frame is at `new_fp`); `None`
+    /// (having changed nothing) for every other case, which [`Exec::call_slow`] handles.
+    /// Memory 0 stays as it is: the callee is of the same instance.
+    ///
+    /// The callee's first instruction, which everything after the call waits for, is two
+    /// loads away from the call's operands: the call table (`callees`, cached in `Exec`)
+    /// and its entry. Every other read here only feeds checks, which run alongside.
     ///
     /// Calls nothing, so the handler it is in saves no registers for it (module docs).
     ///
     /// # Safety
-    /// `fref` is a live function reference of this store; `new_fp` lies within the current
-    /// frame (where the translator placed the arguments).
+    /// `defined` is a defined function of the current instance's module; `new_fp` lies
+    /// within the current frame (where the translator placed the arguments).
     #[inline(always)]
     unsafe fn try_call_fast(
         &mut self,
-        fref: *const VmFuncRef,
+        defined: u32,
         new_fp: *mut u64,
         ret_ip: *const Instr,
         fp: *mut u64,
@@ -316,24 +337,19 @@ impl Exec {
         // SAFETY: see the function's contract and the module docs; every pointer read here
         // is what `call_slow` reads too, and nothing is written before all checks passed.
         unsafe {
-            let callee_vmctx = (*fref).vmctx;
-            if callee_vmctx != self.vmctx {
+            let vmctx = self.vmctx;
+            let index = defined as usize;
+            // Still interpreted while its code-table entry is 0 or its interpreter stub.
+            // Relaxed: seeing machine code only sends the call to `call_slow`, which reads
+            // the entry again with acquire ordering.
+            let code = (*(*vmctx).code_table.add(index)).load(Ordering::Relaxed);
+            if code != 0 && code != (*vmctx).interp_stubs + index * INTERP_STUB_SIZE {
                 return None;
             }
-            // A wasm function of this instance (its code-table entry is never null), still
-            // interpreted while the entry is 0 or its interpreter stub (`machine_code`, with
-            // the instance known). Relaxed: seeing machine code only sends the call to
-            // `call_slow`, which reads the entry again with acquire ordering.
-            let entry = (*(*fref).code).load(Ordering::Relaxed);
-            if entry != 0
-                && entry
-                    != (*callee_vmctx).interp_stubs + (*fref).defined.index() * INTERP_STUB_SIZE
-            {
-                return None;
-            }
-            let module = &*((*callee_vmctx).interp as *const InterpModule);
-            // `defined` is a function of this instance's module (the reference's contract).
-            let callee = module.compiled_if_translated_unchecked((*fref).defined)?;
+            let slot = &*self.callees.add(index);
+            // Acquire: a published function has its entry set (`InterpModule::compiled`).
+            let callee = slot.func.load(Ordering::Acquire).cast_const().as_ref()?;
+            let entry = slot.entry.load(Ordering::Relaxed).cast_const();
             let depth = self.frames.len();
             if new_fp.add(callee.frame_size as usize) > self.stack_end
                 || depth >= MAX_FRAMES
@@ -343,7 +359,7 @@ impl Exec {
                 return None;
             }
             // The entry's hotness tick, as `tick` does it; crossing zero is the slow path's.
-            let callee_hot = Self::counter_of(callee_vmctx, (*fref).defined);
+            let callee_hot = (*vmctx).hot_counters.add(index);
             let left = (*callee_hot).load(Ordering::Relaxed).wrapping_sub(1);
             if left < 0 {
                 return None;
@@ -371,7 +387,7 @@ impl Exec {
             }
             self.func = callee;
             self.hot = callee_hot;
-            Some(callee.code.as_ptr())
+            Some(entry)
         }
     }
 
@@ -384,7 +400,8 @@ impl Exec {
     /// slots alive, which would stop the calling handler from tail-calling (module docs).
     ///
     /// # Safety
-    /// As for [`Exec::try_call_fast`].
+    /// `fref` is a live function reference of this store; `new_fp` lies within the current
+    /// frame (where the translator placed the arguments).
     #[cold]
     #[inline(never)]
     unsafe fn call_slow(
@@ -394,14 +411,14 @@ impl Exec {
         ret_ip: *const Instr,
         fp: *mut u64,
     ) -> Continuation {
-        // SAFETY: the contract of `try_call_fast`.
+        // SAFETY: the function's contract.
         unsafe { self.call_any(fref, new_fp, ret_ip, fp) }
     }
 
     /// The general call (see [`Exec::call_slow`]).
     ///
     /// # Safety
-    /// As for [`Exec::try_call_fast`].
+    /// As for [`Exec::call_slow`].
     #[inline(always)]
     unsafe fn call_any(
         &mut self,
@@ -460,7 +477,7 @@ impl Exec {
             Self::zero_locals(new_fp, &*callee);
             self.func = callee;
             self.hot = callee_hot;
-            self.vmctx = callee_vmctx;
+            self.enter_instance(callee_vmctx);
             ((*callee).code.as_ptr(), new_fp)
         }
     }
@@ -531,10 +548,21 @@ impl Exec {
             // Written only when it changes (a call into another instance).
             let switched = (*record).vmctx != self.vmctx;
             if switched {
-                self.vmctx = (*record).vmctx;
+                self.enter_instance((*record).vmctx);
             }
             Some(((*record).ip, (*record).fp, switched))
         }
+    }
+
+    /// Makes `vmctx` the current instance (with its call table).
+    #[inline(always)]
+    fn enter_instance(&mut self, vmctx: *mut VmCtx) {
+        // SAFETY: every instance the activation reaches is live while it runs, and its
+        // `interp` is its module's interpreter state.
+        let module = unsafe { &*((*vmctx).interp as *const InterpModule) };
+        self.vmctx = vmctx;
+        self.callees = module.callees();
+        self.num_imported = module.info.num_imported_funcs;
     }
 
     /// The trap for a function the interpreter cannot translate.
@@ -872,9 +900,20 @@ macro_rules! executor {
         /// Calls `$d fref` with its frame at `$d new_fp`; the caller resumes `$d skip` instructions on.
         macro_rules! call_ref {
             ($d fref:expr, $d new_fp:expr, $d skip:expr) => {{
-                let fref = $d fref;
+                let fref: *const VmFuncRef = $d fref;
+                if (*fref).vmctx == (*$ex).vmctx {
+                    call_defined!((*fref).defined.index() as u32, $d new_fp, $d skip, fref)
+                }
+                call_slow!(fref, $d new_fp, $d skip)
+            }};
+        }
+        /// Calls defined function `$d defined` of the current instance with its frame at
+        /// `$d new_fp`; the caller resumes `$d skip` instructions on. The slow path calls
+        /// `$d fref`, the function's reference (evaluated only there).
+        macro_rules! call_defined {
+            ($d defined:expr, $d new_fp:expr, $d skip:expr, $d fref:expr) => {{
                 let new_fp = $d new_fp;
-                match (*$ex).try_call_fast(fref, new_fp, $ip.add($d skip), $fp) {
+                match (*$ex).try_call_fast($d defined, new_fp, $ip.add($d skip), $fp) {
                     Some(entry) => {
                         $ip = entry;
                         $fp = new_fp;
@@ -882,7 +921,7 @@ macro_rules! executor {
                         $acc = 0;
                         dispatch!()
                     }
-                    None => call_slow!(fref, new_fp, $d skip),
+                    None => call_slow!($d fref, new_fp, $d skip),
                 }
             }};
         }
@@ -1121,7 +1160,7 @@ unsafe extern "sysv64" fn call_slow(
     ex: *mut Exec,
 ) -> u32 {
     // SAFETY: called by a call handler with the executor's state (module docs), `fref` and
-    // `new_fp` as `Exec::try_call_fast` requires.
+    // `new_fp` as `Exec::call_slow` requires.
     unsafe {
         let (ip, fp) = (*ex).call_slow(fref, new_fp, ret_ip, fp);
         if ip.is_null() {
@@ -1224,9 +1263,14 @@ executor! {
         ret!()
     }
     Call { func, args } => {
-        // Imported or defined, the function's reference says where it lives.
-        let fref = *(*(*ex).vmctx).funcs.add(func as usize);
-        call_ref!(fref, fp.add(args as usize), 1)
+        // A defined function is of this very instance (no need for its reference on the
+        // fast path); an imported one's reference says where it lives.
+        let fref = || *(*(*ex).vmctx).funcs.add(func as usize);
+        let defined = func.wrapping_sub((*ex).num_imported);
+        if func >= (*ex).num_imported {
+            call_defined!(defined, fp.add(args as usize), 1, fref())
+        }
+        call_slow!(fref(), fp.add(args as usize), 1)
     }
     CallIndirect {
         type_index,
