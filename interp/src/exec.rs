@@ -108,6 +108,9 @@ pub(crate) struct Exec {
     /// direct call to function `f >= num_imported` calls defined function
     /// `f - num_imported` of this very instance.
     num_imported: u32,
+    /// The current instance's table 0 (`VmCtx::table0`), kept with `vmctx`: a
+    /// `call_indirect` through it reaches the function reference in three dependent loads.
+    table0: *mut TableDefinition,
     func: *const CompiledFunc,
     hot: *const AtomicI32,
     frames: Vec<Frame>,
@@ -152,6 +155,7 @@ pub unsafe fn invoke(
             vmctx,
             callees: module.callees(),
             num_imported: module.info.num_imported_funcs,
+            table0: (*vmctx).table0,
             func,
             hot: Exec::counter_of(vmctx, defined),
             frames: Vec::new(),
@@ -563,6 +567,8 @@ impl Exec {
         self.vmctx = vmctx;
         self.callees = module.callees();
         self.num_imported = module.info.num_imported_funcs;
+        // SAFETY: as above.
+        self.table0 = unsafe { (*vmctx).table0 };
     }
 
     /// The trap for a function the interpreter cannot translate.
@@ -1278,7 +1284,11 @@ executor! {
         args,
     } => {
         let (table, _, _) = extra!();
-        let t: *mut TableDefinition = *(*(*ex).vmctx).tables.add(table as usize);
+        let t: *mut TableDefinition = if table == 0 {
+            (*ex).table0
+        } else {
+            *(*(*ex).vmctx).tables.add(table as usize)
+        };
         let i = slot!(index) as u32 as usize;
         if i >= (*t).length {
             trap!(TrapCode::TableOutOfBounds);
