@@ -113,7 +113,16 @@ pub(crate) struct Exec {
     table0: *mut TableDefinition,
     func: *const CompiledFunc,
     hot: *const AtomicI32,
+    /// The storage of the frame records, outermost first. Its length stays 0: the records
+    /// are `frames.as_ptr()..top`, so that a call and a return touch one pointer (`top`)
+    /// instead of the vector's length (whose record address takes two more instructions
+    /// on the return's chain of dependent loads).
     frames: Vec<Frame>,
+    /// One past the innermost record.
+    top: *mut Frame,
+    /// Where the records must stop: the vector's capacity, at most [`MAX_FRAMES`] records.
+    /// A call at the limit takes the slow path, which grows the vector or traps.
+    limit: *mut Frame,
     store: *mut StoreCtx,
     stack_end: *mut u64,
     interrupt: *const AtomicBool,
@@ -151,6 +160,8 @@ pub unsafe fn invoke(
             Err(e) => return Err(Exec::untranslatable(vmctx, defined, e)),
         };
         let store = (*vmctx).store;
+        let mut frames = Vec::new();
+        let top = frames.as_mut_ptr();
         let mut ex = Exec {
             vmctx,
             callees: module.callees(),
@@ -158,7 +169,9 @@ pub unsafe fn invoke(
             table0: (*vmctx).table0,
             func,
             hot: Exec::counter_of(vmctx, defined),
-            frames: Vec::new(),
+            frames,
+            top,
+            limit: top,
             store,
             stack_end: (*store).stack.end,
             interrupt: (*store).interrupt,
@@ -203,7 +216,9 @@ impl Exec {
     /// Appends this activation's frames (innermost first) to the recorded trap; the current
     /// function's frame only if `current` (machine code that continued it recorded it).
     fn add_frames(&mut self, current: bool) {
-        let Some(trap) = &mut self.trap else { return };
+        let Some(mut trap) = self.trap.take() else {
+            return;
+        };
         // SAFETY: every vmctx and function record on the frame stack is live while we run.
         unsafe {
             let frame_of = |vmctx: *mut VmCtx, func: *const CompiledFunc| WasmFrame {
@@ -213,10 +228,11 @@ impl Exec {
             if current {
                 trap.frames.push(frame_of(self.vmctx, self.func));
             }
-            for frame in self.frames.iter().rev() {
+            for frame in self.records().iter().rev() {
                 trap.frames.push(frame_of(frame.vmctx, frame.func));
             }
         }
+        self.trap = Some(trap);
     }
 
     /// Takes over a trap that machine code reported with `status` (left in the store's
@@ -353,11 +369,8 @@ impl Exec {
             let slot = &*self.callees.add(index);
             // Acquire: a published function has its entry set (`InterpModule::compiled`).
             let callee = slot.func.load(Ordering::Acquire).cast_const().as_ref()?;
-            let entry = slot.entry.load(Ordering::Relaxed).cast_const();
-            let depth = self.frames.len();
             if new_fp.add(callee.frame_size as usize) > self.stack_end
-                || depth >= MAX_FRAMES
-                || depth == self.frames.capacity()
+                || self.top == self.limit
                 || (*self.interrupt).load(Ordering::Relaxed)
             {
                 return None;
@@ -369,20 +382,20 @@ impl Exec {
                 return None;
             }
             (*callee_hot).store(left, Ordering::Relaxed);
-            // `depth < capacity`: the record fits without growing the vector. Each field
+            // `top < limit`: the record fits without growing the vector. Each field
             // of `self` is copied on its own (volatile accesses keep their order): LLVM
             // would otherwise load `vmctx` and `func`, neighbours in `Exec`, with one
             // 16-byte load, which cannot be forwarded from the two 8-byte stores the last
             // call and return made to them (a stall of a dozen cycles on every call), and
             // would load all fields first, needing more registers than the handler has
             // free (so saving some on every call).
-            let record = self.frames.as_mut_ptr().add(depth);
+            let record = self.top;
             ptr::addr_of_mut!((*record).ip).write_volatile(ret_ip);
             ptr::addr_of_mut!((*record).fp).write_volatile(fp);
             ptr::addr_of_mut!((*record).func).write_volatile(ptr::read_volatile(&self.func));
             ptr::addr_of_mut!((*record).vmctx).write_volatile(ptr::read_volatile(&self.vmctx));
             ptr::addr_of_mut!((*record).hot).write_volatile(ptr::read_volatile(&self.hot));
-            self.frames.set_len(depth + 1);
+            self.top = record.add(1);
             // Zero the declared locals in line: `write_bytes` would call `memset`, and a call
             // here would make the handler save registers on every call.
             let locals = new_fp.add(callee.num_params as usize);
@@ -391,7 +404,7 @@ impl Exec {
             }
             self.func = callee;
             self.hot = callee_hot;
-            Some(entry)
+            Some(slot.entry.load(Ordering::Relaxed).cast_const())
         }
     }
 
@@ -463,7 +476,7 @@ impl Exec {
                 }
             };
             if new_fp.add((*callee).frame_size as usize) > self.stack_end
-                || self.frames.len() >= MAX_FRAMES
+                || self.depth() >= MAX_FRAMES
             {
                 self.trap(TrapCode::StackOverflow);
                 return TRAPPED;
@@ -471,7 +484,7 @@ impl Exec {
             if (*self.interrupt).load(Ordering::Relaxed) && self.attention() != 0 {
                 return TRAPPED;
             }
-            self.frames.push(Frame {
+            self.push_frame(Frame {
                 ip: ret_ip,
                 fp,
                 func: self.func,
@@ -541,12 +554,14 @@ impl Exec {
     /// the entry frame returns.
     #[inline(always)]
     fn ret(&mut self) -> Option<(*const Instr, *mut u64, bool)> {
-        let depth = self.frames.len().checked_sub(1)?;
-        // SAFETY: `depth` is the last record's index; after `set_len` it is still
-        // initialized memory of the vector (a `Frame` is `Copy`-like plain data).
+        if self.top.cast_const() == self.frames.as_ptr() {
+            return None;
+        }
+        // SAFETY: there is a record below `top` (the records are `frames.as_ptr()..top`),
+        // written by the call that entered the current frame.
         unsafe {
-            self.frames.set_len(depth);
-            let record = self.frames.as_ptr().add(depth);
+            let record = self.top.sub(1);
+            self.top = record;
             self.func = (*record).func;
             self.hot = (*record).hot;
             // Written only when it changes (a call into another instance).
@@ -555,6 +570,41 @@ impl Exec {
                 self.enter_instance((*record).vmctx);
             }
             Some(((*record).ip, (*record).fp, switched))
+        }
+    }
+
+    /// How many frame records there are.
+    fn depth(&self) -> usize {
+        // SAFETY: `top` points into (or one past) the records of `frames`' allocation.
+        unsafe { self.top.offset_from(self.frames.as_ptr()) as usize }
+    }
+
+    /// The frame records, outermost first.
+    fn records(&self) -> &[Frame] {
+        // SAFETY: `frames.as_ptr()..top` are initialized records (see `Exec::frames`).
+        unsafe { std::slice::from_raw_parts(self.frames.as_ptr(), self.depth()) }
+    }
+
+    /// Pushes `frame` (the caller has checked the depth against [`MAX_FRAMES`]), growing
+    /// the records' storage if it is full.
+    fn push_frame(&mut self, frame: Frame) {
+        if self.top == self.limit {
+            let depth = self.depth();
+            // SAFETY: the first `depth` records are initialized plain data (no drop), so
+            // the vector may own them while it grows; it is emptied again right after.
+            unsafe {
+                self.frames.set_len(depth);
+                self.frames.reserve(depth.max(16));
+                self.frames.set_len(0);
+                let base = self.frames.as_mut_ptr();
+                self.top = base.add(depth);
+                self.limit = base.add(self.frames.capacity().min(MAX_FRAMES));
+            }
+        }
+        // SAFETY: `depth < MAX_FRAMES` (the caller's check), so `top < limit`: in capacity.
+        unsafe {
+            self.top.write(frame);
+            self.top = self.top.add(1);
         }
     }
 
