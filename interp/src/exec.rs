@@ -396,14 +396,18 @@ impl Exec {
             ptr::addr_of_mut!((*record).vmctx).write_volatile(ptr::read_volatile(&self.vmctx));
             ptr::addr_of_mut!((*record).hot).write_volatile(ptr::read_volatile(&self.hot));
             self.top = record.add(1);
-            // Zero the declared locals in line: `write_bytes` would call `memset`, and a call
-            // here would make the handler save registers on every call.
-            let locals = new_fp.add(callee.num_params as usize);
-            for i in 0..(callee.num_locals - callee.num_params) as usize {
-                ptr::write_volatile(locals.add(i), 0);
-            }
             self.func = callee;
             self.hot = callee_hot;
+            // Zero the declared locals in line: `write_bytes` would call `memset`, and a call
+            // here would make the handler save registers on every call. A plain loop: the
+            // unrolled one LLVM makes of a counted loop needs more registers than the
+            // handler has free.
+            let mut local = new_fp.add(callee.num_params as usize);
+            let end = new_fp.add(callee.num_locals as usize);
+            while local < end {
+                ptr::write_volatile(local, 0);
+                local = local.add(1);
+            }
             Some(slot.entry.load(Ordering::Relaxed).cast_const())
         }
     }
@@ -1321,7 +1325,15 @@ executor! {
     Call { func, args } => {
         // A defined function is of this very instance (no need for its reference on the
         // fast path); an imported one's reference says where it lives.
-        let fref = || *(*(*ex).vmctx).funcs.add(func as usize);
+        // The slow path decodes `func` again: the fast path then keeps one register less
+        // live (a register the handler would save and restore on every call).
+        let fref = || {
+            let func = match *ip {
+                Instr::Call { func, .. } => func,
+                _ => std::hint::unreachable_unchecked(),
+            };
+            *(*(*ex).vmctx).funcs.add(func as usize)
+        };
         let defined = func.wrapping_sub((*ex).num_imported);
         if func >= (*ex).num_imported {
             call_defined!(defined, fp.add(args as usize), 1, fref())
