@@ -153,3 +153,51 @@ pub fn disassemble(func: &CompiledFunc) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tierup_abi::Features;
+
+    /// A call reads the callee's bytecode and first instruction from the call table: both
+    /// are null until the function is translated, then point at its translation.
+    #[test]
+    fn the_call_table_publishes_each_translation() {
+        let wasm = wat::parse_str(
+            r#"(module
+                 (import "env" "f" (func))
+                 (func $a (result i32) (i32.const 1))
+                 (func $b (param i32) (result i32) (i32.add (local.get 0) (call $a))))"#,
+        )
+        .expect("module parses");
+        let info = Arc::new(ModuleInfo::parse_with(wasm, Features::SUPPORTED).expect("validates"));
+        let module = InterpModule::new(info.clone());
+        let table = module.callees();
+        let [a, b]: [DefinedFuncIdx; 2] = info
+            .defined_funcs()
+            .collect::<Vec<_>>()
+            .try_into()
+            .expect("two defined functions");
+        // SAFETY: the table has one entry per defined function.
+        let entry_of = |f: DefinedFuncIdx| unsafe { &*table.add(f.index()) };
+        for f in [a, b] {
+            assert!(entry_of(f).func.load(Ordering::Acquire).is_null());
+            assert!(entry_of(f).entry.load(Ordering::Acquire).is_null());
+            assert!(module.compiled_if_translated(f).is_none());
+        }
+        let compiled_b = module.compiled(b).expect("translates");
+        assert!(std::ptr::eq(
+            entry_of(b).func.load(Ordering::Acquire),
+            compiled_b
+        ));
+        assert_eq!(
+            entry_of(b).entry.load(Ordering::Acquire).cast_const(),
+            compiled_b.code.as_ptr()
+        );
+        assert!(entry_of(a).func.load(Ordering::Acquire).is_null());
+        assert!(std::ptr::eq(
+            module.compiled_if_translated(b).expect("translated"),
+            compiled_b
+        ));
+    }
+}
