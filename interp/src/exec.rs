@@ -35,6 +35,15 @@
 //! instances, translation, tier-up, traps) is the out-of-line `call_slow`, reached by a tail
 //! call like `back_edge`, which reloads memory 0 afterwards.
 //!
+//! On a call, everything the callee does waits for its first instruction's address, so the
+//! fast path keeps that chain of dependent loads short (as wasmi 2.0 bakes a pointer to the
+//! callee's entry into its call instruction): a direct call to a defined function needs no
+//! function reference (the callee is `func - imported` of the current instance), and the
+//! callee's entry comes from the instance's call table (`InterpModule::callees`, cached in
+//! `Exec` with the instance), two loads after the call's operands, where going through the
+//! reference, its instance, the module's state and the bytecode record took eight. The
+//! checks (machine code, frame room, hotness) read alongside, off that chain.
+//!
 //! Cold state lives in `Exec` (current instance and function, frame records, limits).
 //! Handlers must keep no stack slot whose address escapes (no out-of-line call returning a
 //! large value, no formatting): LLVM then cannot mark their final call as a tail call. Such
@@ -56,12 +65,12 @@ use tierup_abi::{
     TrapCode, VmCtx, VmFuncRef, WASM_PAGE_SIZE, WasmFrame,
 };
 
-use crate::InterpModule;
 use crate::instr::Instr;
 #[cfg(tierup_tail_dispatch)]
 use crate::instr::Opcode;
 use crate::simd;
 use crate::translate::CompiledFunc;
+use crate::{Callee, InterpModule};
 
 #[cfg(not(target_endian = "little"))]
 compile_error!("the interpreter reads and writes linear memory in host byte order");
@@ -93,9 +102,27 @@ struct Frame {
 /// The cold execution state shared by all handlers of one activation of [`invoke`].
 pub(crate) struct Exec {
     vmctx: *mut VmCtx,
+    /// The current instance's call table (`InterpModule::callees`), kept with `vmctx`.
+    callees: *const Callee,
+    /// How many functions the current instance's module imports, kept with `vmctx`: a
+    /// direct call to function `f >= num_imported` calls defined function
+    /// `f - num_imported` of this very instance.
+    num_imported: u32,
+    /// The current instance's table 0 (`VmCtx::table0`), kept with `vmctx`: a
+    /// `call_indirect` through it reaches the function reference in three dependent loads.
+    table0: *mut TableDefinition,
     func: *const CompiledFunc,
     hot: *const AtomicI32,
+    /// The storage of the frame records, outermost first. Its length stays 0: the records
+    /// are `frames.as_ptr()..top`, so that a call and a return touch one pointer (`top`)
+    /// instead of the vector's length (whose record address takes two more instructions
+    /// on the return's chain of dependent loads).
     frames: Vec<Frame>,
+    /// One past the innermost record.
+    top: *mut Frame,
+    /// Where the records must stop: the vector's capacity, at most [`MAX_FRAMES`] records.
+    /// A call at the limit takes the slow path, which grows the vector or traps.
+    limit: *mut Frame,
     store: *mut StoreCtx,
     stack_end: *mut u64,
     interrupt: *const AtomicBool,
@@ -133,11 +160,18 @@ pub unsafe fn invoke(
             Err(e) => return Err(Exec::untranslatable(vmctx, defined, e)),
         };
         let store = (*vmctx).store;
+        let mut frames = Vec::new();
+        let top = frames.as_mut_ptr();
         let mut ex = Exec {
             vmctx,
+            callees: module.callees(),
+            num_imported: module.info.num_imported_funcs,
+            table0: (*vmctx).table0,
             func,
             hot: Exec::counter_of(vmctx, defined),
-            frames: Vec::new(),
+            frames,
+            top,
+            limit: top,
             store,
             stack_end: (*store).stack.end,
             interrupt: (*store).interrupt,
@@ -182,7 +216,9 @@ impl Exec {
     /// Appends this activation's frames (innermost first) to the recorded trap; the current
     /// function's frame only if `current` (machine code that continued it recorded it).
     fn add_frames(&mut self, current: bool) {
-        let Some(trap) = &mut self.trap else { return };
+        let Some(mut trap) = self.trap.take() else {
+            return;
+        };
         // SAFETY: every vmctx and function record on the frame stack is live while we run.
         unsafe {
             let frame_of = |vmctx: *mut VmCtx, func: *const CompiledFunc| WasmFrame {
@@ -192,10 +228,11 @@ impl Exec {
             if current {
                 trap.frames.push(frame_of(self.vmctx, self.func));
             }
-            for frame in self.frames.iter().rev() {
+            for frame in self.records().iter().rev() {
                 trap.frames.push(frame_of(frame.vmctx, frame.func));
             }
         }
+        self.trap = Some(trap);
     }
 
     /// Takes over a trap that machine code reported with `status` (left in the store's
@@ -293,22 +330,26 @@ impl Exec {
         }
     }
 
-    /// The common call, in line in the calling handler: an interpreted callee of the same
-    /// instance, already translated, with room for its frame and record, no interrupt, its
-    /// hotness countdown not crossing zero. Pushes the caller's record and returns the
-    /// callee's first instruction (its frame is at `new_fp`); `None` (having changed nothing)
-    /// for every other case, which [`Exec::call_slow`] handles. Memory 0 stays as it is: the
-    /// callee is of the same instance.
+    /// The common call, in line in the calling handler: defined function `defined` of the
+    /// current instance, interpreted and already translated, with room for its frame and
+    /// record, no interrupt, its hotness countdown not crossing zero. Pushes the caller's
+    /// record and returns the callee's first instruction (its frame is at `new_fp`); `None`
+    /// (having changed nothing) for every other case, which [`Exec::call_slow`] handles.
+    /// Memory 0 stays as it is: the callee is of the same instance.
+    ///
+    /// The callee's first instruction, which everything after the call waits for, is two
+    /// loads away from the call's operands: the call table (`callees`, cached in `Exec`)
+    /// and its entry. Every other read here only feeds checks, which run alongside.
     ///
     /// Calls nothing, so the handler it is in saves no registers for it (module docs).
     ///
     /// # Safety
-    /// `fref` is a live function reference of this store; `new_fp` lies within the current
-    /// frame (where the translator placed the arguments).
+    /// `defined` is a defined function of the current instance's module; `new_fp` lies
+    /// within the current frame (where the translator placed the arguments).
     #[inline(always)]
     unsafe fn try_call_fast(
         &mut self,
-        fref: *const VmFuncRef,
+        defined: u32,
         new_fp: *mut u64,
         ret_ip: *const Instr,
         fp: *mut u64,
@@ -316,62 +357,58 @@ impl Exec {
         // SAFETY: see the function's contract and the module docs; every pointer read here
         // is what `call_slow` reads too, and nothing is written before all checks passed.
         unsafe {
-            let callee_vmctx = (*fref).vmctx;
-            if callee_vmctx != self.vmctx {
+            let vmctx = self.vmctx;
+            let index = defined as usize;
+            // Still interpreted while its code-table entry is 0 or its interpreter stub.
+            // Relaxed: seeing machine code only sends the call to `call_slow`, which reads
+            // the entry again with acquire ordering.
+            let code = (*(*vmctx).code_table.add(index)).load(Ordering::Relaxed);
+            if code != 0 && code != (*vmctx).interp_stubs + index * INTERP_STUB_SIZE {
                 return None;
             }
-            // A wasm function of this instance (its code-table entry is never null), still
-            // interpreted while the entry is 0 or its interpreter stub (`machine_code`, with
-            // the instance known). Relaxed: seeing machine code only sends the call to
-            // `call_slow`, which reads the entry again with acquire ordering.
-            let entry = (*(*fref).code).load(Ordering::Relaxed);
-            if entry != 0
-                && entry
-                    != (*callee_vmctx).interp_stubs + (*fref).defined.index() * INTERP_STUB_SIZE
-            {
-                return None;
-            }
-            let module = &*((*callee_vmctx).interp as *const InterpModule);
-            // `defined` is a function of this instance's module (the reference's contract).
-            let callee = module.compiled_if_translated_unchecked((*fref).defined)?;
-            let depth = self.frames.len();
+            let slot = &*self.callees.add(index);
+            // Acquire: a published function has its entry set (`InterpModule::compiled`).
+            let callee = slot.func.load(Ordering::Acquire).cast_const().as_ref()?;
             if new_fp.add(callee.frame_size as usize) > self.stack_end
-                || depth >= MAX_FRAMES
-                || depth == self.frames.capacity()
+                || self.top == self.limit
                 || (*self.interrupt).load(Ordering::Relaxed)
             {
                 return None;
             }
             // The entry's hotness tick, as `tick` does it; crossing zero is the slow path's.
-            let callee_hot = Self::counter_of(callee_vmctx, (*fref).defined);
+            let callee_hot = (*vmctx).hot_counters.add(index);
             let left = (*callee_hot).load(Ordering::Relaxed).wrapping_sub(1);
             if left < 0 {
                 return None;
             }
             (*callee_hot).store(left, Ordering::Relaxed);
-            // `depth < capacity`: the record fits without growing the vector. Each field
+            // `top < limit`: the record fits without growing the vector. Each field
             // of `self` is copied on its own (volatile accesses keep their order): LLVM
             // would otherwise load `vmctx` and `func`, neighbours in `Exec`, with one
             // 16-byte load, which cannot be forwarded from the two 8-byte stores the last
             // call and return made to them (a stall of a dozen cycles on every call), and
             // would load all fields first, needing more registers than the handler has
             // free (so saving some on every call).
-            let record = self.frames.as_mut_ptr().add(depth);
+            let record = self.top;
             ptr::addr_of_mut!((*record).ip).write_volatile(ret_ip);
             ptr::addr_of_mut!((*record).fp).write_volatile(fp);
             ptr::addr_of_mut!((*record).func).write_volatile(ptr::read_volatile(&self.func));
             ptr::addr_of_mut!((*record).vmctx).write_volatile(ptr::read_volatile(&self.vmctx));
             ptr::addr_of_mut!((*record).hot).write_volatile(ptr::read_volatile(&self.hot));
-            self.frames.set_len(depth + 1);
-            // Zero the declared locals in line: `write_bytes` would call `memset`, and a call
-            // here would make the handler save registers on every call.
-            let locals = new_fp.add(callee.num_params as usize);
-            for i in 0..(callee.num_locals - callee.num_params) as usize {
-                ptr::write_volatile(locals.add(i), 0);
-            }
+            self.top = record.add(1);
             self.func = callee;
             self.hot = callee_hot;
-            Some(callee.code.as_ptr())
+            // Zero the declared locals in line: `write_bytes` would call `memset`, and a call
+            // here would make the handler save registers on every call. A plain loop: the
+            // unrolled one LLVM makes of a counted loop needs more registers than the
+            // handler has free.
+            let mut local = new_fp.add(callee.num_params as usize);
+            let end = new_fp.add(callee.num_locals as usize);
+            while local < end {
+                ptr::write_volatile(local, 0);
+                local = local.add(1);
+            }
+            Some(slot.entry.load(Ordering::Relaxed).cast_const())
         }
     }
 
@@ -384,7 +421,8 @@ impl Exec {
     /// slots alive, which would stop the calling handler from tail-calling (module docs).
     ///
     /// # Safety
-    /// As for [`Exec::try_call_fast`].
+    /// `fref` is a live function reference of this store; `new_fp` lies within the current
+    /// frame (where the translator placed the arguments).
     #[cold]
     #[inline(never)]
     unsafe fn call_slow(
@@ -394,14 +432,14 @@ impl Exec {
         ret_ip: *const Instr,
         fp: *mut u64,
     ) -> Continuation {
-        // SAFETY: the contract of `try_call_fast`.
+        // SAFETY: the function's contract.
         unsafe { self.call_any(fref, new_fp, ret_ip, fp) }
     }
 
     /// The general call (see [`Exec::call_slow`]).
     ///
     /// # Safety
-    /// As for [`Exec::try_call_fast`].
+    /// As for [`Exec::call_slow`].
     #[inline(always)]
     unsafe fn call_any(
         &mut self,
@@ -442,7 +480,7 @@ impl Exec {
                 }
             };
             if new_fp.add((*callee).frame_size as usize) > self.stack_end
-                || self.frames.len() >= MAX_FRAMES
+                || self.depth() >= MAX_FRAMES
             {
                 self.trap(TrapCode::StackOverflow);
                 return TRAPPED;
@@ -450,7 +488,7 @@ impl Exec {
             if (*self.interrupt).load(Ordering::Relaxed) && self.attention() != 0 {
                 return TRAPPED;
             }
-            self.frames.push(Frame {
+            self.push_frame(Frame {
                 ip: ret_ip,
                 fp,
                 func: self.func,
@@ -460,7 +498,7 @@ impl Exec {
             Self::zero_locals(new_fp, &*callee);
             self.func = callee;
             self.hot = callee_hot;
-            self.vmctx = callee_vmctx;
+            self.enter_instance(callee_vmctx);
             ((*callee).code.as_ptr(), new_fp)
         }
     }
@@ -520,21 +558,71 @@ impl Exec {
     /// the entry frame returns.
     #[inline(always)]
     fn ret(&mut self) -> Option<(*const Instr, *mut u64, bool)> {
-        let depth = self.frames.len().checked_sub(1)?;
-        // SAFETY: `depth` is the last record's index; after `set_len` it is still
-        // initialized memory of the vector (a `Frame` is `Copy`-like plain data).
+        if self.top.cast_const() == self.frames.as_ptr() {
+            return None;
+        }
+        // SAFETY: there is a record below `top` (the records are `frames.as_ptr()..top`),
+        // written by the call that entered the current frame.
         unsafe {
-            self.frames.set_len(depth);
-            let record = self.frames.as_ptr().add(depth);
+            let record = self.top.sub(1);
+            self.top = record;
             self.func = (*record).func;
             self.hot = (*record).hot;
             // Written only when it changes (a call into another instance).
             let switched = (*record).vmctx != self.vmctx;
             if switched {
-                self.vmctx = (*record).vmctx;
+                self.enter_instance((*record).vmctx);
             }
             Some(((*record).ip, (*record).fp, switched))
         }
+    }
+
+    /// How many frame records there are.
+    fn depth(&self) -> usize {
+        // SAFETY: `top` points into (or one past) the records of `frames`' allocation.
+        unsafe { self.top.offset_from(self.frames.as_ptr()) as usize }
+    }
+
+    /// The frame records, outermost first.
+    fn records(&self) -> &[Frame] {
+        // SAFETY: `frames.as_ptr()..top` are initialized records (see `Exec::frames`).
+        unsafe { std::slice::from_raw_parts(self.frames.as_ptr(), self.depth()) }
+    }
+
+    /// Pushes `frame` (the caller has checked the depth against [`MAX_FRAMES`]), growing
+    /// the records' storage if it is full.
+    fn push_frame(&mut self, frame: Frame) {
+        if self.top == self.limit {
+            let depth = self.depth();
+            // SAFETY: the first `depth` records are initialized plain data (no drop), so
+            // the vector may own them while it grows; it is emptied again right after.
+            unsafe {
+                self.frames.set_len(depth);
+                self.frames.reserve(depth.max(16));
+                self.frames.set_len(0);
+                let base = self.frames.as_mut_ptr();
+                self.top = base.add(depth);
+                self.limit = base.add(self.frames.capacity().min(MAX_FRAMES));
+            }
+        }
+        // SAFETY: `depth < MAX_FRAMES` (the caller's check), so `top < limit`: in capacity.
+        unsafe {
+            self.top.write(frame);
+            self.top = self.top.add(1);
+        }
+    }
+
+    /// Makes `vmctx` the current instance (with its call table).
+    #[inline(always)]
+    fn enter_instance(&mut self, vmctx: *mut VmCtx) {
+        // SAFETY: every instance the activation reaches is live while it runs, and its
+        // `interp` is its module's interpreter state.
+        let module = unsafe { &*((*vmctx).interp as *const InterpModule) };
+        self.vmctx = vmctx;
+        self.callees = module.callees();
+        self.num_imported = module.info.num_imported_funcs;
+        // SAFETY: as above.
+        self.table0 = unsafe { (*vmctx).table0 };
     }
 
     /// The trap for a function the interpreter cannot translate.
@@ -872,9 +960,20 @@ macro_rules! executor {
         /// Calls `$d fref` with its frame at `$d new_fp`; the caller resumes `$d skip` instructions on.
         macro_rules! call_ref {
             ($d fref:expr, $d new_fp:expr, $d skip:expr) => {{
-                let fref = $d fref;
+                let fref: *const VmFuncRef = $d fref;
+                if (*fref).vmctx == (*$ex).vmctx {
+                    call_defined!((*fref).defined.index() as u32, $d new_fp, $d skip, fref)
+                }
+                call_slow!(fref, $d new_fp, $d skip)
+            }};
+        }
+        /// Calls defined function `$d defined` of the current instance with its frame at
+        /// `$d new_fp`; the caller resumes `$d skip` instructions on. The slow path calls
+        /// `$d fref`, the function's reference (evaluated only there).
+        macro_rules! call_defined {
+            ($d defined:expr, $d new_fp:expr, $d skip:expr, $d fref:expr) => {{
                 let new_fp = $d new_fp;
-                match (*$ex).try_call_fast(fref, new_fp, $ip.add($d skip), $fp) {
+                match (*$ex).try_call_fast($d defined, new_fp, $ip.add($d skip), $fp) {
                     Some(entry) => {
                         $ip = entry;
                         $fp = new_fp;
@@ -882,7 +981,7 @@ macro_rules! executor {
                         $acc = 0;
                         dispatch!()
                     }
-                    None => call_slow!(fref, new_fp, $d skip),
+                    None => call_slow!($d fref, new_fp, $d skip),
                 }
             }};
         }
@@ -1121,7 +1220,7 @@ unsafe extern "sysv64" fn call_slow(
     ex: *mut Exec,
 ) -> u32 {
     // SAFETY: called by a call handler with the executor's state (module docs), `fref` and
-    // `new_fp` as `Exec::try_call_fast` requires.
+    // `new_fp` as `Exec::call_slow` requires.
     unsafe {
         let (ip, fp) = (*ex).call_slow(fref, new_fp, ret_ip, fp);
         if ip.is_null() {
@@ -1224,9 +1323,22 @@ executor! {
         ret!()
     }
     Call { func, args } => {
-        // Imported or defined, the function's reference says where it lives.
-        let fref = *(*(*ex).vmctx).funcs.add(func as usize);
-        call_ref!(fref, fp.add(args as usize), 1)
+        // A defined function is of this very instance (no need for its reference on the
+        // fast path); an imported one's reference says where it lives.
+        // The slow path decodes `func` again: the fast path then keeps one register less
+        // live (a register the handler would save and restore on every call).
+        let fref = || {
+            let func = match *ip {
+                Instr::Call { func, .. } => func,
+                _ => std::hint::unreachable_unchecked(),
+            };
+            *(*(*ex).vmctx).funcs.add(func as usize)
+        };
+        let defined = func.wrapping_sub((*ex).num_imported);
+        if func >= (*ex).num_imported {
+            call_defined!(defined, fp.add(args as usize), 1, fref())
+        }
+        call_slow!(fref(), fp.add(args as usize), 1)
     }
     CallIndirect {
         type_index,
@@ -1234,7 +1346,11 @@ executor! {
         args,
     } => {
         let (table, _, _) = extra!();
-        let t: *mut TableDefinition = *(*(*ex).vmctx).tables.add(table as usize);
+        let t: *mut TableDefinition = if table == 0 {
+            (*ex).table0
+        } else {
+            *(*(*ex).vmctx).tables.add(table as usize)
+        };
         let i = slot!(index) as u32 as usize;
         if i >= (*t).length {
             trap!(TrapCode::TableOutOfBounds);

@@ -30,6 +30,21 @@ pub use translate::{CompiledFunc, LoopHeader, TranslateError, translate, transla
 /// The outcome of translating one function, cached per function.
 type TranslateResult = Result<Box<CompiledFunc>, TranslateError>;
 
+/// What a call reads of a translated callee: its bytecode and its first instruction, both
+/// null until it is translated (one entry per defined function, see
+/// [`InterpModule::callees`]).
+///
+/// The first instruction has its own field so that a call reaches the callee's code in one
+/// load from this table: the interpreter's next instruction depends on it, while the
+/// function record (frame size, locals) only feeds checks that run alongside.
+#[derive(Debug)]
+pub(crate) struct Callee {
+    /// The function's bytecode, published last (release): once it is non-null, `entry` is set.
+    pub(crate) func: AtomicPtr<CompiledFunc>,
+    /// `func.code.as_ptr()`.
+    pub(crate) entry: AtomicPtr<Instr>,
+}
+
 /// The interpreter's per-module state: lazily translated bytecode of every defined function.
 ///
 /// Shared by all instances of the module (bytecode does not depend on the instance).
@@ -38,10 +53,11 @@ pub struct InterpModule {
     /// The module.
     pub info: Arc<ModuleInfo>,
     funcs: Box<[OnceLock<TranslateResult>]>,
-    /// Per function, its bytecode once translated, else null: what a call reads (one load
-    /// and a null test, where the `OnceLock` and the `Result` take three loads and tests).
-    /// Each points into the box in `funcs`, which never moves nor changes once set.
-    translated: Box<[AtomicPtr<CompiledFunc>]>,
+    /// Per function, its bytecode and first instruction once translated, else null: what a
+    /// call reads (one load and a null test, where the `OnceLock` and the `Result` take
+    /// three loads and tests). Each points into the box in `funcs`, which never moves nor
+    /// changes once set.
+    callees: Box<[Callee]>,
 }
 
 impl InterpModule {
@@ -50,13 +66,16 @@ impl InterpModule {
         let funcs = (0..info.num_defined_funcs())
             .map(|_| OnceLock::new())
             .collect();
-        let translated = (0..info.num_defined_funcs())
-            .map(|_| AtomicPtr::new(std::ptr::null_mut()))
+        let callees = (0..info.num_defined_funcs())
+            .map(|_| Callee {
+                func: AtomicPtr::new(std::ptr::null_mut()),
+                entry: AtomicPtr::new(std::ptr::null_mut()),
+            })
             .collect();
         InterpModule {
             info,
             funcs,
-            translated,
+            callees,
         }
     }
 
@@ -76,10 +95,16 @@ impl InterpModule {
             })
             .as_deref();
         if let Ok(f) = compiled {
-            // Every caller stores the same pointer (the `OnceLock` holds one box).
-            let entry = &self.translated[func.index()];
-            if entry.load(Ordering::Relaxed).is_null() {
-                entry.store(std::ptr::from_ref(f).cast_mut(), Ordering::Release);
+            // Every caller stores the same pointers (the `OnceLock` holds one box); the
+            // entry first, so that a reader seeing the function also sees its entry.
+            let callee = &self.callees[func.index()];
+            if callee.func.load(Ordering::Relaxed).is_null() {
+                callee
+                    .entry
+                    .store(f.code.as_ptr().cast_mut(), Ordering::Relaxed);
+                callee
+                    .func
+                    .store(std::ptr::from_ref(f).cast_mut(), Ordering::Release);
             }
         }
         compiled
@@ -88,31 +113,17 @@ impl InterpModule {
     /// The bytecode of defined function `func` if it was translated (without translating).
     #[inline(always)]
     pub fn compiled_if_translated(&self, func: DefinedFuncIdx) -> Option<&CompiledFunc> {
-        let f = self.translated.get(func.index())?.load(Ordering::Acquire);
+        let f = self.callees.get(func.index())?.func.load(Ordering::Acquire);
         // SAFETY: a non-null entry points to the function's bytecode in `funcs`, which lives
         // (unchanged, boxed) as long as `self`.
         unsafe { f.cast_const().as_ref() }
     }
 
-    /// [`InterpModule::compiled_if_translated`] without the bounds check on `func` (for the
-    /// interpreter's call path).
-    ///
-    /// # Safety
-    /// `func` is a defined function of this module.
+    /// The call table: one [`Callee`] per defined function, in order (what the interpreter's
+    /// call path indexes without a bounds check, the callee being a defined function).
     #[inline(always)]
-    pub(crate) unsafe fn compiled_if_translated_unchecked(
-        &self,
-        func: DefinedFuncIdx,
-    ) -> Option<&CompiledFunc> {
-        // SAFETY: the caller's contract bounds the index; a non-null entry points to the
-        // function's bytecode in `funcs`, which lives (unchanged, boxed) as long as `self`.
-        unsafe {
-            let f = self
-                .translated
-                .get_unchecked(func.index())
-                .load(Ordering::Acquire);
-            f.cast_const().as_ref()
-        }
+    pub(crate) fn callees(&self) -> *const Callee {
+        self.callees.as_ptr()
     }
 
     /// Every function translated so far (in function-index order).
@@ -141,4 +152,52 @@ pub fn disassemble(func: &CompiledFunc) -> String {
         let _ = writeln!(out, "{i:4}: {instr:?}");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tierup_abi::Features;
+
+    /// A call reads the callee's bytecode and first instruction from the call table: both
+    /// are null until the function is translated, then point at its translation.
+    #[test]
+    fn the_call_table_publishes_each_translation() {
+        let wasm = wat::parse_str(
+            r#"(module
+                 (import "env" "f" (func))
+                 (func $a (result i32) (i32.const 1))
+                 (func $b (param i32) (result i32) (i32.add (local.get 0) (call $a))))"#,
+        )
+        .expect("module parses");
+        let info = Arc::new(ModuleInfo::parse_with(wasm, Features::SUPPORTED).expect("validates"));
+        let module = InterpModule::new(info.clone());
+        let table = module.callees();
+        let [a, b]: [DefinedFuncIdx; 2] = info
+            .defined_funcs()
+            .collect::<Vec<_>>()
+            .try_into()
+            .expect("two defined functions");
+        // SAFETY: the table has one entry per defined function.
+        let entry_of = |f: DefinedFuncIdx| unsafe { &*table.add(f.index()) };
+        for f in [a, b] {
+            assert!(entry_of(f).func.load(Ordering::Acquire).is_null());
+            assert!(entry_of(f).entry.load(Ordering::Acquire).is_null());
+            assert!(module.compiled_if_translated(f).is_none());
+        }
+        let compiled_b = module.compiled(b).expect("translates");
+        assert!(std::ptr::eq(
+            entry_of(b).func.load(Ordering::Acquire),
+            compiled_b
+        ));
+        assert_eq!(
+            entry_of(b).entry.load(Ordering::Acquire).cast_const(),
+            compiled_b.code.as_ptr()
+        );
+        assert!(entry_of(a).func.load(Ordering::Acquire).is_null());
+        assert!(std::ptr::eq(
+            module.compiled_if_translated(b).expect("translated"),
+            compiled_b
+        ));
+    }
 }
