@@ -28,6 +28,7 @@
 mod explore;
 
 use std::ffi::OsString;
+use std::mem::ManuallyDrop;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -534,12 +535,15 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         Some((first, rest)) if first == "--" => rest,
         _ => program_args,
     };
-    let engine = Engine::new(&config).map_err(CliError::runtime(""))?;
+    // The engine, module and store are never dropped: the process ends with this run, and
+    // dropping the engine would join the optimizer's workers, which may be in the middle of a
+    // compile (or of warming up) whose code nothing will run. A short-lived program (or one
+    // that calls `proc_exit`) would wait for it. The OS reclaims everything at exit.
+    let engine = ManuallyDrop::new(Engine::new(&config).map_err(CliError::runtime(""))?);
     let load_start = Instant::now();
-    let module = Module::from_file(&engine, &file).map_err(CliError::runtime(format!(
-        "failed to load `{}`",
-        file.display()
-    )))?;
+    let module = ManuallyDrop::new(Module::from_file(&engine, &file).map_err(
+        CliError::runtime(format!("failed to load `{}`", file.display())),
+    )?);
     let load_time = load_start.elapsed();
     let mut uses_wasi = false;
     for import in module.imports() {
@@ -562,7 +566,8 @@ fn run(args: RunArgs) -> Result<(), CliError> {
 
     let ctx = wasi_ctx(&file, program_args, &args.dirs, &args.envs)?;
     let limits = args.limits.store_limits();
-    let mut store = Store::new(&engine, Host { wasi: ctx, limits });
+    let mut store_holder = ManuallyDrop::new(Store::new(&engine, Host { wasi: ctx, limits }));
+    let store: &mut Store<Host> = &mut store_holder;
     store.limiter(|host| &mut host.limits);
     if let Some(fuel) = args.fuel {
         store.set_fuel(fuel).map_err(CliError::runtime(""))?;
@@ -593,16 +598,16 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         let mut linker = Linker::new(&engine);
         wasi::add_to_linker(&mut linker, |host: &mut Host| &mut host.wasi)
             .map_err(CliError::runtime("linking WASI failed"))?;
-        linker.instantiate(&mut store, &module)
+        linker.instantiate(&mut *store, &module)
     } else {
-        Instance::new(&mut store, &module, &[])
+        Instance::new(&mut *store, &module, &[])
     }
     .map_err(CliError::runtime("instantiation failed"))?;
     let instantiate_time = instantiate_start.elapsed();
 
     let (name, func) = match &args.invoke {
-        Some(name) => (name.as_str(), exported_func(&mut store, instance, name)?),
-        None => match instance.get_func(&mut store, "_start") {
+        Some(name) => (name.as_str(), exported_func(&mut *store, instance, name)?),
+        None => match instance.get_func(&mut *store, "_start") {
             Some(func) => ("_start", func),
             None => {
                 return Err(CliError::Message(
@@ -624,7 +629,7 @@ fn run(args: RunArgs) -> Result<(), CliError> {
             })
             .collect::<Result<Vec<String>, _>>()?,
     };
-    let ty = func.ty(&store);
+    let ty = func.ty(&*store);
     if ty.params().len() != invoke_args.len() {
         return Err(CliError::Message(format!(
             "`{name}` expects {} argument(s) ({}), but {} were given",
@@ -643,7 +648,7 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         .map_err(CliError::Message)?;
     let mut results: Vec<Val> = ty.results().iter().map(|ty| Val::default_of(*ty)).collect();
     let run_start = Instant::now();
-    let outcome = func.call(&mut store, &params, &mut results);
+    let outcome = func.call(&mut *store, &params, &mut results);
     let phases = Phases {
         load: load_time,
         instantiate: instantiate_time,
@@ -662,12 +667,6 @@ fn run(args: RunArgs) -> Result<(), CliError> {
             println!("{}", format_val(value));
         }
     }
-    // The process ends now. Dropping the engine would join the optimizer's workers, which may
-    // be in the middle of a compile (or of warming up) whose code nothing will run: a
-    // short-lived program would wait for it. The OS reclaims everything at exit.
-    std::mem::forget(store);
-    std::mem::forget(module);
-    std::mem::forget(engine);
     Ok(())
 }
 
