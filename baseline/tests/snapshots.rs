@@ -251,3 +251,32 @@ fn constant_shift_counts_are_immediates() {
         "{text:?}"
     );
 }
+
+/// A tick whose countdown does not cross zero falls through: the tier-up call and what it
+/// stores and reloads are out of line, after the body, so a counting loop's body calls
+/// nothing.
+#[test]
+fn tier_up_calls_are_out_of_line() {
+    let (info, module, env) = setup(
+        r#"(module
+          (func (param i32) (result i32) (local i32)
+            (loop $l
+              (local.set 1 (i32.add (local.get 1) (local.get 0)))
+              (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+            (local.get 1)))"#,
+    );
+    let func = module
+        .compiled(info.defined_funcs().next().unwrap())
+        .unwrap();
+    let code = compile(func, &env).unwrap();
+    let cs = disassembler();
+    let body = &code.code[code.instr_offsets[0] as usize..code.body_end as usize];
+    let insns = cs.disasm_all(body, 0).expect("disassembles");
+    let mnemonics: Vec<&str> = insns
+        .as_ref()
+        .iter()
+        .map(|i| i.mnemonic().unwrap_or(""))
+        .collect();
+    assert!(!mnemonics.contains(&"call"), "{mnemonics:?}");
+    assert!(mnemonics.contains(&"js"), "{mnemonics:?}");
+}

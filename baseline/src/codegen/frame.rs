@@ -141,8 +141,9 @@ impl Codegen<'_> {
             // from the interpreter's frame.
             let region = self.regions.binary_search_by_key(&pc, |r| r.header).ok();
             if let Some(r) = region {
+                let region = &self.regions[r];
                 self.m
-                    .enter_region(&self.regions[r].slots, &self.regions[r].v128_slots);
+                    .enter_region(&region.slots, &region.v128_slots, &region.read_only);
                 self.m.restore_pins();
             }
             let label = self.labels[pc as usize].expect("loop headers have labels");

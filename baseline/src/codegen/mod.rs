@@ -171,6 +171,12 @@ impl<'a> Codegen<'a> {
             }
             instr_offsets.push(self.m.offset());
             self.m.set_deferring(defers);
+            if defers {
+                self.drop_half_dead_v128s(i);
+            }
+            if self.region.is_some() {
+                self.skip_dead_pin_stores(i);
+            }
             self.emit(i)?;
         }
         self.m.set_deferring(false);
@@ -213,6 +219,61 @@ impl<'a> Codegen<'a> {
             _ => None,
         };
         deferred::dead_at(&self.func.code, self.result_slots, &callee_params, at, slot)
+    }
+
+    /// Before a call (instruction `i`) in a pinned region: the dirty pins whose values are dead
+    /// after the call need not be stored (the call clobbers their registers anyway).
+    fn skip_dead_pin_stores(&mut self, i: usize) {
+        let (args, next) = match self.func.code[i] {
+            Instr::Call { args, .. } => (args, 1),
+            Instr::CallIndirect { args, .. } => (args, 2),
+            _ => return,
+        };
+        let dead: Vec<u32> = self
+            .m
+            .dirty_pins()
+            .into_iter()
+            .filter(|&(slot, span)| {
+                slot + span <= args && (slot..slot + span).all(|s| self.dead_at(i + next, s))
+            })
+            .map(|(slot, _)| slot)
+            .collect();
+        if !dead.is_empty() {
+            self.m.skip_dead_pin_stores(&dead);
+        }
+    }
+
+    /// Lets instruction `i` drop the deferred `v128` results it overwrites only in part when
+    /// it does not read them and their other part is dead after it (a `v128` temporary
+    /// whose lower slot the next scalar of a stack machine takes), instead of storing them.
+    fn drop_half_dead_v128s(&mut self, i: usize) {
+        let instr = &self.func.code[i];
+        let Some((dst, span)) = deferred::written_slots(instr) else {
+            return;
+        };
+        if matches!(self.func.code.get(i + 1), Some(Instr::Extra { .. })) {
+            // Operands in the `Extra` are not modeled.
+            return;
+        }
+        for result in self.m.deferred_results() {
+            let (first, end) = (result.slot, result.slot + result.span);
+            let overlaps = first < dst + span && dst < end;
+            let covers = dst <= first && end <= dst + span;
+            if result.span != 2 || !overlaps || covers {
+                continue;
+            }
+            let mut read = false;
+            deferred::for_each_slot_read(instr, &mut |s| read |= (first..end).contains(&s));
+            if read {
+                continue;
+            }
+            let rest_dead = (first..end)
+                .filter(|s| !(dst..dst + span).contains(s))
+                .all(|s| self.dead_at(i + 1, s));
+            if rest_dead {
+                self.m.drop_when_half_overwritten(&result);
+            }
+        }
     }
 
     /// The argument slots `first..end` of instruction `i` when it is a call that passes its
@@ -266,7 +327,8 @@ impl<'a> Codegen<'a> {
         if let Some(region) = self.regions.get(*next_region)
             && region.header as usize == i
         {
-            self.m.enter_region(&region.slots, &region.v128_slots);
+            self.m
+                .enter_region(&region.slots, &region.v128_slots, &region.read_only);
             self.region = Some(*next_region);
             *next_region += 1;
         }

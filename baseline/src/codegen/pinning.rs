@@ -36,6 +36,9 @@ pub(super) struct Region {
     /// The `v128` slots (the first of each pair) to keep in SSE registers, most used first
     /// (at most [`MAX_V128_PINS`]).
     pub(super) v128_slots: Vec<u32>,
+    /// The pinned slots (of both kinds) no instruction of the region writes (nor a call's
+    /// callee): their pins are never dirty, so calls and exits need not store them.
+    pub(super) read_only: Vec<u32>,
 }
 
 impl Region {
@@ -78,6 +81,7 @@ pub(super) fn loop_regions(func: &CompiledFunc, params: &[ValType]) -> Vec<Regio
                 end,
                 slots: Vec::new(),
                 v128_slots: Vec::new(),
+                read_only: Vec::new(),
             });
         }
     }
@@ -228,14 +232,44 @@ pub(super) fn loop_regions(func: &CompiledFunc, params: &[ValType]) -> Vec<Regio
         };
         let (slots, v128_slots) = (pick(false, MAX_PINS), pick(true, MAX_V128_PINS));
         if !slots.is_empty() || !v128_slots.is_empty() {
+            let code = &code[region.header as usize..=region.end as usize];
+            let read_only = slots
+                .iter()
+                .map(|&slot| (slot, 1))
+                .chain(v128_slots.iter().map(|&slot| (slot, 2)))
+                .filter(|&(slot, span)| !writes_any(code, slot, span))
+                .map(|(slot, _)| slot)
+                .collect();
             out.push(Region {
                 slots,
                 v128_slots,
+                read_only,
                 ..region
             });
         }
     }
     out
+}
+
+/// Whether an instruction of `code` may write one of the slots `slot..slot + span`: as its
+/// destination (two slots for a `v128` result or a `Copy2`), as a loop counter it
+/// increments, or as a call's callee frame (every slot from its arguments on).
+fn writes_any(code: &[Instr], slot: u32, span: u32) -> bool {
+    let end = slot + span;
+    code.iter().any(|instr| {
+        let mut instr = *instr;
+        match instr {
+            Instr::Call { args, .. } | Instr::CallIndirect { args, .. } => return args < end,
+            _ => {}
+        }
+        let width = if matches!(instr, Instr::Copy2 { .. }) || writes_v128(&instr) {
+            2
+        } else {
+            1
+        };
+        let written = instr.dst_mut().copied().or_else(|| incremented(&instr));
+        written.is_some_and(|dst| dst < end && slot < dst + width)
+    })
 }
 
 /// The slot a loop-counter fusion (`IncBr…`, see `tierup_interp::Instr`) increments.
@@ -348,6 +382,34 @@ mod tests {
             &mut |s| seen.push(s),
         );
         assert_eq!(seen, [2, 3, 4, 6]);
+    }
+
+    #[test]
+    fn writes_count_destinations_counters_and_callee_frames() {
+        let code = [
+            Instr::I32x4Add {
+                dst: 4,
+                lhs: 0,
+                rhs: 2,
+            },
+            Instr::Call { func: 0, args: 8 },
+            Instr::IncBrIfI32LtU {
+                step: 1,
+                lhs: 6,
+                rhs: 7,
+                offset: -2,
+            },
+        ];
+        assert!(writes_any(&code, 4, 2), "the v128 destination");
+        assert!(writes_any(&code, 3, 2), "a v128 overlapping it");
+        assert!(writes_any(&code, 5, 1), "its upper slot");
+        assert!(writes_any(&code, 6, 1), "the loop counter");
+        assert!(writes_any(&code, 9, 1), "the callee's frame");
+        assert!(!writes_any(&code, 0, 2), "read only");
+        assert!(
+            !writes_any(&code, 7, 1),
+            "read only, below the call's frame"
+        );
     }
 
     #[test]

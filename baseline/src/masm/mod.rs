@@ -80,8 +80,16 @@
 //! jump table entry or fall-through out of the region (a conditional exit on its taken path
 //! only), and before every return. A dirty pin's cache entry is never dropped without its
 //! store ([`Masm::claim`] stores it first) unless its slot is overwritten
-//! ([`Masm::forget_written`]); at a label of the region every pin counts as dirty. Traps
-//! need nothing: a trapping activation's frame is dead.
+//! ([`Masm::forget_written`]); at a label of the region every pin counts as dirty, but those
+//! of slots no instruction of the region writes (*read-only* pins: the frame holds their
+//! values throughout, so calls and exits store nothing for them). Before a call the visitor
+//! may also mark clean the pins whose values are dead after it
+//! ([`Masm::skip_dead_pin_stores`]): the next edge into a label reloads them from the stale
+//! frame, a value nothing reads. Traps need nothing: a trapping activation's frame is dead.
+//!
+//! A tick whose countdown does not cross zero falls through (one untaken `js`): the call of
+//! the tier-up helper, with the stores and reloads around it, is out of line at the end of
+//! the code (`X64::emit_hot_stubs`), as the attention calls are.
 //!
 //! In a region of code that counts ([`Masm::set_counting`]) the hotness countdown lives in
 //! [`COUNTER_REG`] instead of memory (`[r13]`),
@@ -345,6 +353,9 @@ pub(crate) struct Masm {
     pins: Vec<(Gpr, u32)>,
     /// The pinned `v128` slots of the loop region: `(register, first slot)` pairs, as `pins`.
     v128_pins: Vec<(Xmm, u32)>,
+    /// The pins (of `pins` and `v128_pins`, by index) whose slots the region never writes:
+    /// never dirty, their frame copies stay exact.
+    read_only: Dirty,
     /// In a pinned loop region: the hotness countdown lives in [`COUNTER_REG`] (not in
     /// memory at `[r13]`) while `counter_live` (see the module docs).
     counted: bool,
@@ -363,6 +374,10 @@ pub(crate) struct Masm {
     /// Whether the results of the operations now emitted may be deferred
     /// ([`Masm::set_deferring`]).
     deferring: bool,
+    /// The SSE registers of `deferred_xmm` whose `v128` the instruction being emitted
+    /// overwrites only in part, the rest being dead ([`Masm::drop_when_half_overwritten`]):
+    /// dropped unstored then. Cleared by [`Masm::set_deferring`] (each instruction).
+    half_dead_xmm: u16,
     /// Whether the ticks of loop back-edges count down towards a tier-up
     /// (`CompileEnv::tier_up`); else they only test the interrupt flag, and pinned regions
     /// keep no countdown register.
@@ -402,12 +417,14 @@ impl Masm {
             attention_stubs: Vec::new(),
             pins: Vec::new(),
             v128_pins: Vec::new(),
+            read_only: Dirty::default(),
             counted: false,
             counter_live: false,
             dirty: Dirty::default(),
             deferred: 0,
             deferred_xmm: 0,
             deferring: false,
+            half_dead_xmm: 0,
             counting: true,
             out_of_fuel: None,
             defined: 0,
@@ -437,6 +454,7 @@ impl Masm {
     /// If dynasm cannot resolve a label (a compiler bug).
     pub(crate) fn finish(mut self) -> Result<(Vec<u8>, u32, Vec<TrapSiteRecord>), String> {
         self.cache().forget_all();
+        self.asm.emit_hot_stubs();
         for (stub, back, reload, keep) in std::mem::take(&mut self.attention_stubs) {
             self.asm.bind(stub);
             if let Some(reload) = &reload {
@@ -589,6 +607,7 @@ impl Masm {
     /// instructions whose operands all come through the cache, see the module docs).
     pub(crate) fn set_deferring(&mut self, deferring: bool) {
         self.deferring = deferring;
+        self.half_dead_xmm = 0;
     }
 
     /// Forgets `slot`'s value without writing it: the visitor knows its new value is never
@@ -641,6 +660,15 @@ impl Masm {
                 })
             });
         gprs.chain(xmms).collect()
+    }
+
+    /// Lets the instruction about to be emitted drop the deferred `v128` of `result` unstored
+    /// when it overwrites only part of its slots: the visitor knows the other part is dead
+    /// after it and that the instruction does not read it.
+    pub(crate) fn drop_when_half_overwritten(&mut self, result: &DeferredResult) {
+        if let DeferredReg::Xmm(x) = result.reg {
+            self.half_dead_xmm |= 1 << x.number();
+        }
     }
 
     /// Drops a deferred result unstored (its slots are dead: the visitor knows).
@@ -735,7 +763,10 @@ impl Masm {
     /// Starts a pinned loop region: `slots` (at most [`MAX_PINS`]) get registers of their
     /// own and the countdown moves to [`COUNTER_REG`]. Emits nothing: [`Masm::restore_pins`]
     /// establishes them.
-    pub(crate) fn enter_region(&mut self, slots: &[u32], v128_slots: &[u32]) {
+    ///
+    /// `read_only`: the pinned slots no instruction of the region writes (the frame holds
+    /// their values throughout, so their pins are never dirty).
+    pub(crate) fn enter_region(&mut self, slots: &[u32], v128_slots: &[u32], read_only: &[u32]) {
         debug_assert!(slots.len() <= MAX_PINS && v128_slots.len() <= MAX_V128_PINS);
         debug_assert!(!self.counted, "regions do not nest");
         self.pins = PIN_REGS
@@ -748,6 +779,17 @@ impl Masm {
             .copied()
             .zip(v128_slots.iter().copied())
             .collect();
+        let mask = |slots: &[u32]| {
+            slots
+                .iter()
+                .enumerate()
+                .filter(|(_, slot)| read_only.contains(slot))
+                .fold(0u8, |m, (k, _)| m | 1 << k)
+        };
+        self.read_only = Dirty {
+            gpr: mask(slots),
+            xmm: mask(v128_slots),
+        };
         self.counted = self.counting;
         self.counter_live = false;
     }
@@ -759,10 +801,39 @@ impl Masm {
             self.flush_region();
         }
         self.dirty = Dirty::default();
+        self.read_only = Dirty::default();
         self.pins.clear();
         self.v128_pins.clear();
         self.counted = false;
         self.counter_live = false;
+    }
+
+    /// The dirty pins: `(slot, span)` of each (a `v128`'s span is 2).
+    pub(crate) fn dirty_pins(&self) -> Vec<(u32, u32)> {
+        let gprs = (0..self.pins.len())
+            .filter(|k| self.dirty.gpr & (1 << k) != 0)
+            .map(|k| (self.pins[k].1, 1));
+        let xmms = (0..self.v128_pins.len())
+            .filter(|k| self.dirty.xmm & (1 << k) != 0)
+            .map(|k| (self.v128_pins[k].1, 2));
+        gprs.chain(xmms).collect()
+    }
+
+    /// Marks the pins of `slots` clean, their stores not due: the visitor knows that their
+    /// values are dead after the call about to be emitted (which clobbers the registers;
+    /// the next edge into a label of the region reloads them from the stale frame, a
+    /// harmless dead value).
+    pub(crate) fn skip_dead_pin_stores(&mut self, slots: &[u32]) {
+        for k in 0..self.pins.len() {
+            if slots.contains(&self.pins[k].1) {
+                self.dirty.gpr &= !(1 << k);
+            }
+        }
+        for k in 0..self.v128_pins.len() {
+            if slots.contains(&self.v128_pins[k].1) {
+                self.dirty.xmm &= !(1 << k);
+            }
+        }
     }
 
     /// Makes the frame and `[r13]` exact (before control leaves the region or calls out):
@@ -851,10 +922,13 @@ impl Masm {
                 && slot < first + count
                 && first < slot + 2
             {
-                if !(first <= slot && slot + 2 <= first + count) {
+                if !(first <= slot && slot + 2 <= first + count)
+                    && self.half_dead_xmm & (1 << n) == 0
+                {
                     self.store_deferred_xmm(x);
                 }
                 self.deferred_xmm &= !(1 << n);
+                self.half_dead_xmm &= !(1 << n);
             }
         }
         let mut deferred = self.deferred;
@@ -936,8 +1010,8 @@ impl Masm {
     /// them), each possibly the only current copy (dirty).
     fn record_pins(&mut self) {
         self.dirty = Dirty {
-            gpr: (1u8 << self.pins.len()).wrapping_sub(1),
-            xmm: (1u8 << self.v128_pins.len()).wrapping_sub(1),
+            gpr: (1u8 << self.pins.len()).wrapping_sub(1) & !self.read_only.gpr,
+            xmm: (1u8 << self.v128_pins.len()).wrapping_sub(1) & !self.read_only.xmm,
         };
         for k in 0..self.pins.len() {
             let (p, slot) = self.pins[k];

@@ -162,6 +162,26 @@ pub(crate) struct X64 {
     jump_end: Option<u32>,
     /// The fixed registers this function's frame saves and uses.
     frame: FrameRegs,
+    /// The out-of-line tier-up calls of the ticks, emitted at the end
+    /// ([`X64::emit_hot_stubs`]) so that a tick whose countdown does not cross zero falls
+    /// through (one untaken `js`).
+    hot_stubs: Vec<HotStub>,
+}
+
+/// A tick's out-of-line call of the tier-up helper (see [`X64::tick_with`]): stores what the
+/// call would clobber, calls `hot_helper` with `edx` = `osr_pc`, leaves for `osr_exit` when
+/// the helper returns an address, reloads, and continues at `back`.
+#[derive(Debug)]
+struct HotStub {
+    stub: DynamicLabel,
+    back: DynamicLabel,
+    hot_helper: DynamicLabel,
+    osr_pc: i32,
+    osr_exit: Option<DynamicLabel>,
+    /// A pinned region's registers (stored before the call, reloaded after).
+    reload: Option<TickReload>,
+    /// A native entry's parameters still in registers (stored, reloaded).
+    keep: super::EntryParams,
 }
 
 /// What a tick in a pinned loop region counts in and reloads after its calls: the countdown
@@ -223,6 +243,7 @@ impl X64 {
             writes: Writes::default(),
             jump_end: None,
             frame: FrameRegs::ALL,
+            hot_stubs: Vec::new(),
         }
     }
 
@@ -1513,26 +1534,61 @@ impl X64 {
             }
             None => dynasm!(self.ops ; .arch x64 ; sub DWORD [r13], 1),
         }
-        dynasm!(self.ops ; .arch x64 ; jns >cool);
-        if let Some(reload) = in_registers {
-            self.flush(reload);
-        }
+        let (stub, back) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
         dynasm!(self.ops
             ; .arch x64
-            ; mov edx, osr_pc
-            ; call =>hot_helper
+            ; js =>stub
+            ; =>back
         );
-        if let Some(osr_exit) = osr_exit {
+        self.hot_stubs.push(HotStub {
+            stub,
+            back,
+            hot_helper,
+            osr_pc,
+            osr_exit,
+            reload: in_registers.cloned(),
+            keep: super::EntryParams::default(),
+        });
+    }
+
+    /// Emits the ticks' out-of-line tier-up calls (at the end of the code, with the other
+    /// out-of-line paths).
+    pub(crate) fn emit_hot_stubs(&mut self) {
+        for stub in std::mem::take(&mut self.hot_stubs) {
+            dynasm!(self.ops ; .arch x64 ; =>stub.stub);
+            if let Some(reload) = &stub.reload {
+                self.flush(reload);
+            }
+            // A native entry's parameters are not stored yet.
+            for &(r, slot) in &stub.keep.gprs {
+                self.store_slot(slot, r);
+            }
+            for &(x, slot) in &stub.keep.xmms {
+                self.store_v128(slot, x);
+            }
             dynasm!(self.ops
                 ; .arch x64
-                ; test rax, rax
-                ; jnz =>osr_exit
+                ; mov edx, stub.osr_pc
+                ; call =>stub.hot_helper
             );
+            if let Some(osr_exit) = stub.osr_exit {
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; test rax, rax
+                    ; jnz =>osr_exit
+                );
+            }
+            if let Some(reload) = &stub.reload {
+                self.reload(reload);
+            }
+            for &(r, slot) in &stub.keep.gprs {
+                self.load_slot(Width::W64, r, slot);
+            }
+            for &(x, slot) in &stub.keep.xmms {
+                self.load_v128(x, slot);
+            }
+            self.jmp(stub.back);
         }
-        if let Some(reload) = in_registers {
-            self.reload(reload);
-        }
-        dynasm!(self.ops ; .arch x64 ; cool:);
     }
 
     /// Before a call out of a pinned loop region: stores the pinned registers to their slots
@@ -1649,9 +1705,8 @@ impl X64 {
             ; .arch x64
             ; mov rax, [r15 + off::HOT_COUNTERS as i32]
             ; sub DWORD [rax + counter], 1
-            ; jns >cool
         );
-        // A native entry's parameters are not stored yet.
+        dynasm!(self.ops ; .arch x64 ; jns >cool);
         for &(r, slot) in &keep.gprs {
             self.store_slot(slot, r);
         }
