@@ -280,3 +280,47 @@ fn tier_up_calls_are_out_of_line() {
     assert!(!mnemonics.contains(&"call"), "{mnemonics:?}");
     assert!(mnemonics.contains(&"js"), "{mnemonics:?}");
 }
+
+/// A loop-invariant `v128` pinned in a loop with a call is never stored in the loop (its
+/// pin is read-only: the frame holds its value throughout).
+#[test]
+fn read_only_pins_are_not_stored_around_calls() {
+    let (info, module, env) = setup(
+        r#"(module
+          (memory 1)
+          (func $f (param v128) (result v128) (local.get 0))
+          (func (param i32) (result i32) (local v128)
+            (local.set 1 (v128.const i64x2 1 2))
+            (loop $l
+              (v128.store (local.get 0) (call $f (local.get 1)))
+              (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 16)))))
+            (local.get 0)))"#,
+    );
+    let func = module
+        .compiled(info.defined_funcs().nth(1).unwrap())
+        .unwrap();
+    let code = compile(func, &env).unwrap();
+    let header = code.hot_loop.expect("a loop") as usize;
+    let cs = disassembler();
+    let insns = cs
+        .disasm_all(&code.code[header..code.body_end as usize], 0)
+        .expect("disassembles");
+    let text: Vec<String> = insns
+        .as_ref()
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {}",
+                i.mnemonic().unwrap_or(""),
+                i.op_str().unwrap_or("")
+            )
+        })
+        .collect();
+    // Local 1 (the `v128`) is slots 1 and 2: `[rbx + 8]`.
+    assert!(
+        !text
+            .iter()
+            .any(|t| t.starts_with("movdqu xmmword ptr [rbx + 8]")),
+        "{text:?}"
+    );
+}

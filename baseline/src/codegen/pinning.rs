@@ -210,10 +210,22 @@ pub(super) fn loop_regions(func: &CompiledFunc, params: &[ValType]) -> Vec<Regio
                 before || flag(&is_v128, slot)
             }
         };
+        // A call's callee frame starts at its arguments: those slots and all above are
+        // clobbered by every call, so pinning them only adds stores and reloads (a register
+        // call takes its arguments from registers anyway).
+        let clobbered = code[region.header as usize..=region.end as usize]
+            .iter()
+            .filter_map(|instr| match *instr {
+                Instr::Call { args, .. } | Instr::CallIndirect { args, .. } => Some(args),
+                _ => None,
+            })
+            .min()
+            .unwrap_or(u32::MAX);
         let mut used: Vec<(bool, u32, u32, bool)> = touched
             .iter()
             .map(|&slot| (slot, flag(&is_v128, slot)))
             .filter(|&(slot, v128)| !mixed(slot, v128))
+            .filter(|&(slot, v128)| slot + u32::from(v128) < clobbered)
             .map(|(slot, v128)| (first_read[slot as usize], counts[slot as usize], slot, v128))
             .collect();
         for slot in touched.drain(..) {

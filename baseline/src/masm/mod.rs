@@ -603,6 +603,12 @@ impl Masm {
         self.counting = counting;
     }
 
+    /// Whether loop back-edges count down towards a tier-up ([`Masm::set_counting`]): else
+    /// their tick is the interrupt flag's test only.
+    pub(crate) fn counts(&self) -> bool {
+        self.counting
+    }
+
     /// Whether results may be deferred (the visitor's choice, per instruction: only between
     /// instructions whose operands all come through the cache, see the module docs).
     pub(crate) fn set_deferring(&mut self, deferring: bool) {
@@ -1631,14 +1637,22 @@ impl Masm {
     /// results, or through its code-table entry while it has none.
     pub(crate) fn call_native_cell(&mut self, cell: usize, defined: u32, args: u32, ty: &FuncType) {
         self.before_register_call(args, ty);
-        let plan = self.plan_native_args(args, ty.params(), &[Gpr::R11]);
+        // The entry goes to a scratch register that is no argument register and holds no
+        // argument (`r11`, or `rax` when `r11` holds one: the result of the call before is
+        // often in `rax`), so that no argument is stored to pass it.
+        let end = args + ty.param_slots() as u32;
+        let entry = [Gpr::R11, Gpr::RAX]
+            .into_iter()
+            .find(|&r| self.cache.gpr.holds(r).is_none_or(|s| s < args || s >= end))
+            .unwrap_or(Gpr::R11);
+        let plan = self.plan_native_args(args, ty.params(), &[entry]);
         self.cache().forget_all();
         let (label, join) = (self.asm.new_label(), self.asm.new_label());
-        self.asm.load_native_cell(cell);
-        self.asm.jump_if_zero(Gpr::R11, label);
+        self.asm.load_native_cell(entry, cell);
+        self.asm.jump_if_zero(entry, label);
         self.pass_native_args(&plan);
         self.asm.vmctx_to_rdi();
-        self.asm.call_native(Gpr::R11, args);
+        self.asm.call_native(entry, args);
         self.finish_native_call(label, join, SlotCall::CodeTable(defined), args, ty, plan);
     }
 

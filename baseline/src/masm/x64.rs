@@ -1284,15 +1284,14 @@ impl X64 {
         dynasm!(self.ops ; .arch x64 ; mov rdi, [rdx + off::FUNCREF_VMCTX as i32]);
     }
 
-    /// `r11` = the native-entry cell at address `cell` (a defined function's, see
-    /// `CompileEnv::native_entries`). Writes `r11` (not `rax`, which often holds the result
-    /// of the call before, an argument of this one).
-    pub(crate) fn load_native_cell(&mut self, cell: usize) {
-        self.wrote(&[Gpr::R11]);
+    /// `r` = the native-entry cell at address `cell` (a defined function's, see
+    /// `CompileEnv::native_entries`). Writes `r`.
+    pub(crate) fn load_native_cell(&mut self, r: Gpr, cell: usize) {
+        self.wrote(&[r]);
         dynasm!(self.ops
             ; .arch x64
-            ; mov r11, QWORD cell as i64
-            ; mov r11, [r11]
+            ; mov Rq(r.0), QWORD cell as i64
+            ; mov Rq(r.0), [Rq(r.0)]
         );
     }
 
@@ -1706,25 +1705,21 @@ impl X64 {
             ; mov rax, [r15 + off::HOT_COUNTERS as i32]
             ; sub DWORD [rax + counter], 1
         );
-        dynasm!(self.ops ; .arch x64 ; jns >cool);
-        for &(r, slot) in &keep.gprs {
-            self.store_slot(slot, r);
-        }
-        for &(x, slot) in &keep.xmms {
-            self.store_v128(slot, x);
-        }
+        let (stub, back) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
         dynasm!(self.ops
             ; .arch x64
-            ; mov edx, osr_pc
-            ; call =>hot_helper
+            ; js =>stub
+            ; =>back
         );
-        for &(r, slot) in &keep.gprs {
-            self.load_slot(Width::W64, r, slot);
-        }
-        for &(x, slot) in &keep.xmms {
-            self.load_v128(x, slot);
-        }
-        dynasm!(self.ops ; .arch x64 ; cool:);
+        self.hot_stubs.push(HotStub {
+            stub,
+            back,
+            hot_helper,
+            osr_pc,
+            osr_exit: None,
+            reload: None,
+            keep: keep.clone(),
+        });
     }
 
     pub(crate) fn ret(&mut self) {
