@@ -5,9 +5,10 @@
 //! other loop header in between. A region qualifies when the only edges into it are the
 //! fall-through into its header, its OSR entry and branches from inside it (always so for
 //! bytecode translated from structured wasm; checked, not assumed). In a qualifying region,
-//! the loop-carried slots (read before they are written, in bytecode order) and then the
-//! slots the region uses most (reads and writes, counted once per instruction operand)
-//! are *pinned*, scalars and `v128`s (told apart by the instructions writing them) separately:
+//! the loop-carried slots (read before they are written, in bytecode order), then the slots
+//! it only reads (loop invariants), then the others, each group by how much the region uses
+//! them (reads and writes, counted once per instruction operand), are *pinned* (but none at
+//! or above a call's arguments, which the callee's frame clobbers), scalars and `v128`s (told apart by the instructions writing them) separately:
 //! the masm keeps each in a register of its own at every label of the region
 //! (`Masm::enter_region` / `Masm::restore_pins`), so a loop-carried value is a register operand
 //! at the top of every iteration instead of a load, and its stores are deferred to the points
@@ -142,6 +143,8 @@ pub(super) fn loop_regions(func: &CompiledFunc, params: &[ValType]) -> Vec<Regio
     // Whether a slot's first access in the region (in bytecode order) is a read: written in
     // the region too, its value is carried from one iteration to the next.
     let mut first_read = vec![false; func.frame_size as usize];
+    // Each touched slot's rank: 2 carried, 1 only read, 0 written before it is read.
+    let mut rank = vec![0u8; func.frame_size as usize];
     let mut touched: Vec<u32> = Vec::new();
     let mut out = Vec::with_capacity(regions.len());
     for (region, entered) in regions.into_iter().zip(entered) {
@@ -173,7 +176,17 @@ pub(super) fn loop_regions(func: &CompiledFunc, params: &[ValType]) -> Vec<Regio
         }
         // Loop-carried slots first: kept in memory, each iteration's value goes through a
         // store and a reload on the loop's critical path.
+        // Then the slots the region only reads (each read is a load otherwise), then the
+        // others (temporaries, written before they are read: their pins save little).
         // (From here on, `first_read` says whether a slot is carried.)
+        for &slot in &touched {
+            let s = slot as usize;
+            rank[s] = match (first_read[s], is_v128[s] || is_scalar[s]) {
+                (true, true) => 2,
+                (true, false) => 1,
+                _ => 0,
+            };
+        }
         for &slot in &touched {
             let s = slot as usize;
             first_read[s] &= is_v128[s] || is_scalar[s];
@@ -221,18 +234,19 @@ pub(super) fn loop_regions(func: &CompiledFunc, params: &[ValType]) -> Vec<Regio
             })
             .min()
             .unwrap_or(u32::MAX);
-        let mut used: Vec<(bool, u32, u32, bool)> = touched
+        let mut used: Vec<(u8, u32, u32, bool)> = touched
             .iter()
             .map(|&slot| (slot, flag(&is_v128, slot)))
             .filter(|&(slot, v128)| !mixed(slot, v128))
             .filter(|&(slot, v128)| slot + u32::from(v128) < clobbered)
-            .map(|(slot, v128)| (first_read[slot as usize], counts[slot as usize], slot, v128))
+            .map(|(slot, v128)| (rank[slot as usize], counts[slot as usize], slot, v128))
             .collect();
         for slot in touched.drain(..) {
             counts[slot as usize] = 0;
             is_v128[slot as usize] = false;
             is_scalar[slot as usize] = false;
             first_read[slot as usize] = false;
+            rank[slot as usize] = 0;
         }
         used.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
         let pick = |v128: bool, max: usize| -> Vec<u32> {

@@ -126,8 +126,9 @@ use x64::{Gpr, Place, Src, X64, Xmm};
 
 /// The registers slots may be pinned to in a loop region: registers no operation but a call
 /// uses as a fixed operand (division, shifts and jump tables use `rax`, `rcx` and `rdx`;
-/// `rsi`, `r8` and `r9` only carry call arguments, and a call forgets every register anyway).
-const PIN_REGS: [Gpr; 4] = [Gpr::R8, Gpr::R9, Gpr::R10, Gpr::RSI];
+/// `rsi`, `rdi`, `r8` and `r9` only carry call arguments and the prologue's scratch, and a
+/// call forgets every register anyway).
+const PIN_REGS: [Gpr; 5] = [Gpr::R8, Gpr::R9, Gpr::R10, Gpr::RSI, Gpr::RDI];
 
 /// The SSE registers `v128` slots may be pinned to in a loop region (the last of the cache
 /// order, so the round-robin of the others is least disturbed).
