@@ -77,6 +77,8 @@ pub(crate) struct Codegen<'a> {
     native: Option<&'a FuncType>,
     /// Where the native entry's prologue joins the code-table entry's (`frame.rs`).
     body: Label,
+    /// The native entry's code offset, once emitted (after the function entry's prologue).
+    native_at: Option<u32>,
     /// How many slots the function's results take (from slot 0 on), which its returns read.
     result_slots: u32,
 }
@@ -131,6 +133,7 @@ impl<'a> Codegen<'a> {
             region: None,
             native,
             body,
+            native_at: None,
             result_slots: ty.result_slots() as u32,
         }
     }
@@ -189,7 +192,7 @@ impl<'a> Codegen<'a> {
         self.emit_hot_helper();
         self.emit_call_ref_helper();
         let osr_entries = self.emit_osr_entries();
-        let native_entry = self.emit_native_entry();
+        let native_entry = self.native_at;
         let hot_loop = self.innermost_loop_header(&instr_offsets, body_end);
         let (code, data_offset, traps) = self
             .m

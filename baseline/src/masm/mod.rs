@@ -89,7 +89,8 @@
 //!
 //! A tick whose countdown does not cross zero falls through (one untaken `js`): the call of
 //! the tier-up helper, with the stores and reloads around it, is out of line at the end of
-//! the code (`X64::emit_hot_stubs`), as the attention calls are.
+//! the code (`X64::emit_hot_stubs`), as the attention calls are (but for the entry tick of
+//! a function without loops, `X64::tick_through_scratch`).
 //!
 //! In a region of code that counts ([`Masm::set_counting`]) the hotness countdown lives in
 //! [`COUNTER_REG`] instead of memory (`[r13]`),
@@ -1151,6 +1152,15 @@ impl Masm {
     /// `jmp label`.
     pub(crate) fn jump(&mut self, label: Label) {
         self.asm.jmp(label);
+    }
+
+    /// After an unconditional jump, where only a new entry continues: its deferred stores
+    /// went with the jump (whose target does them), and nothing is cached.
+    pub(crate) fn forget_after_jump(&mut self) {
+        debug_assert!(self.asm.ends_in_jump(), "after an unconditional jump");
+        self.deferred = 0;
+        self.deferred_xmm = 0;
+        self.cache().forget_all();
     }
 
     /// Branches to `label` when `cmp` holds.
