@@ -324,3 +324,28 @@ fn read_only_pins_are_not_stored_around_calls() {
         "{text:?}"
     );
 }
+
+/// A leaf (no loops, no calls) checks only the slot stack on entry; a function that calls
+/// checks the native stack too (`cmp rsp, ..`: also the entry's interrupt check).
+#[test]
+fn leaves_skip_the_native_stack_check() {
+    let (info, module, env) = setup(
+        r#"(module
+          (func $leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+          (func (param i32) (result i32) (call $leaf (local.get 0))))"#,
+    );
+    let cs = disassembler();
+    let checks_rsp: Vec<bool> = info
+        .defined_funcs()
+        .map(|f| {
+            let code = compile(module.compiled(f).unwrap(), &env).unwrap();
+            let insns = cs
+                .disasm_all(&code.code[..code.data_offset as usize], 0)
+                .expect("disassembles");
+            insns.as_ref().iter().any(|i| {
+                i.mnemonic() == Some("cmp") && i.op_str().is_some_and(|o| o.starts_with("rsp"))
+            })
+        })
+        .collect();
+    assert_eq!(checks_rsp, [false, true]);
+}

@@ -112,6 +112,17 @@ impl<'a> Codegen<'a> {
                 }
             }
         }
+        // A leaf: no loops and nothing that calls (integer and vector operations, loads and
+        // stores, constants, copies, branches, returns and traps only).
+        let leaf = loop_headers.is_empty()
+            && func.code.iter().all(|instr| {
+                let name = instr.opcode().name();
+                deferred::defers_results(instr)
+                    || name.starts_with("Br")
+                    || name.starts_with("Return")
+                    || name == "Trap"
+            });
+        m.set_leaf(leaf);
         let frame = FrameRegs {
             ticks: !loop_headers.is_empty(),
             memory: env.has_memory && func.code.iter().any(uses_memory_base),

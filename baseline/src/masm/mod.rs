@@ -399,6 +399,9 @@ pub(crate) struct Masm {
     /// Whether `rax` holds the store (from the stack check until `rax` is claimed): the
     /// entry tick of a function without tick registers reads the interrupt flag through it.
     store_in_rax: bool,
+    /// Whether the function is a leaf ([`Masm::set_leaf`]): its entries skip the native
+    /// stack check.
+    leaf: bool,
     /// Whether the function entry's tick tests the attention flag ([`Masm::tick`]): only
     /// with epoch interruption (`CompileEnv::epoch_interruption`); else the entry's stack
     /// check sees interrupt requests.
@@ -434,8 +437,19 @@ impl Masm {
             entry_args: EntryParams::default(),
             slot_paths: Vec::new(),
             store_in_rax: false,
+            leaf: false,
             entry_attention: true,
         }
+    }
+
+    /// Marks the function a leaf: no loops, no calls (of any kind, libcalls included): its
+    /// native stack use is bounded by its own frame's pushes, which the margin kept below
+    /// the native stack limit (for host code) covers, so its entries check the slot stack
+    /// only. (The native limit is also how an interrupt request reaches function entries
+    /// without epochs: a leaf ends in bounded time, and the next check of its caller or a
+    /// loop sees the request.)
+    pub(crate) fn set_leaf(&mut self, leaf: bool) {
+        self.leaf = leaf;
     }
 
     /// Makes the function entry's tick test the attention flag (with epoch interruption) or
@@ -1360,7 +1374,8 @@ impl Masm {
         let overflow = self.trap_label(TrapCode::StackOverflow);
         self.claim(Gpr::RAX);
         self.claim(Gpr::RCX);
-        self.asm.check_stacks(frame_slots, overflow, false);
+        self.asm
+            .check_stacks(frame_slots, overflow, false, !self.leaf);
         self.store_in_rax = true;
     }
 
@@ -1370,7 +1385,8 @@ impl Masm {
         let overflow = self.trap_label(TrapCode::StackOverflow);
         self.claim(Gpr::RAX);
         self.claim(Gpr::RDI);
-        self.asm.check_stacks(frame_slots, overflow, true);
+        self.asm
+            .check_stacks(frame_slots, overflow, true, !self.leaf);
         self.store_in_rax = true;
     }
 

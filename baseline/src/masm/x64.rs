@@ -1405,6 +1405,7 @@ impl X64 {
         frame_slots: u32,
         overflow: DynamicLabel,
         keep_args: bool,
+        native: bool,
     ) {
         let scratch = if keep_args { Gpr::RDI } else { Gpr::RCX };
         self.wrote(&[Gpr::RAX, scratch]);
@@ -1418,7 +1419,9 @@ impl X64 {
         }
         // The native stack limit through `VmCtx::stack_limit`: raised above every stack while
         // an interrupt request is pending, so this is also the entry's interrupt check.
-        if keep_args {
+        if !native {
+            // A leaf (see `Masm::set_leaf`): no native stack check.
+        } else if keep_args {
             dynasm!(self.ops
                 ; .arch x64
                 ; mov rdi, [r15 + off::STACK_LIMIT as i32]
