@@ -251,3 +251,101 @@ fn constant_shift_counts_are_immediates() {
         "{text:?}"
     );
 }
+
+/// A tick whose countdown does not cross zero falls through: the tier-up call and what it
+/// stores and reloads are out of line, after the body, so a counting loop's body calls
+/// nothing.
+#[test]
+fn tier_up_calls_are_out_of_line() {
+    let (info, module, env) = setup(
+        r#"(module
+          (func (param i32) (result i32) (local i32)
+            (loop $l
+              (local.set 1 (i32.add (local.get 1) (local.get 0)))
+              (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+            (local.get 1)))"#,
+    );
+    let func = module
+        .compiled(info.defined_funcs().next().unwrap())
+        .unwrap();
+    let code = compile(func, &env).unwrap();
+    let cs = disassembler();
+    let body = &code.code[code.instr_offsets[0] as usize..code.body_end as usize];
+    let insns = cs.disasm_all(body, 0).expect("disassembles");
+    let mnemonics: Vec<&str> = insns
+        .as_ref()
+        .iter()
+        .map(|i| i.mnemonic().unwrap_or(""))
+        .collect();
+    assert!(!mnemonics.contains(&"call"), "{mnemonics:?}");
+    assert!(mnemonics.contains(&"js"), "{mnemonics:?}");
+}
+
+/// A loop-invariant `v128` pinned in a loop with a call is never stored in the loop (its
+/// pin is read-only: the frame holds its value throughout).
+#[test]
+fn read_only_pins_are_not_stored_around_calls() {
+    let (info, module, env) = setup(
+        r#"(module
+          (memory 1)
+          (func $f (param v128) (result v128) (local.get 0))
+          (func (param i32) (result i32) (local v128)
+            (local.set 1 (v128.const i64x2 1 2))
+            (loop $l
+              (v128.store (local.get 0) (call $f (local.get 1)))
+              (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 16)))))
+            (local.get 0)))"#,
+    );
+    let func = module
+        .compiled(info.defined_funcs().nth(1).unwrap())
+        .unwrap();
+    let code = compile(func, &env).unwrap();
+    let header = code.hot_loop.expect("a loop") as usize;
+    let cs = disassembler();
+    let insns = cs
+        .disasm_all(&code.code[header..code.body_end as usize], 0)
+        .expect("disassembles");
+    let text: Vec<String> = insns
+        .as_ref()
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {}",
+                i.mnemonic().unwrap_or(""),
+                i.op_str().unwrap_or("")
+            )
+        })
+        .collect();
+    // Local 1 (the `v128`) is slots 1 and 2: `[rbx + 8]`.
+    assert!(
+        !text
+            .iter()
+            .any(|t| t.starts_with("movdqu xmmword ptr [rbx + 8]")),
+        "{text:?}"
+    );
+}
+
+/// A leaf (no loops, no calls) checks only the slot stack on entry; a function that calls
+/// checks the native stack too (`cmp rsp, ..`: also the entry's interrupt check).
+#[test]
+fn leaves_skip_the_native_stack_check() {
+    let (info, module, env) = setup(
+        r#"(module
+          (func $leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+          (func (param i32) (result i32) (call $leaf (local.get 0))))"#,
+    );
+    let cs = disassembler();
+    let checks_rsp: Vec<bool> = info
+        .defined_funcs()
+        .map(|f| {
+            let code = compile(module.compiled(f).unwrap(), &env).unwrap();
+            let insns = cs
+                .disasm_all(&code.code[..code.data_offset as usize], 0)
+                .expect("disassembles");
+            insns.as_ref().iter().any(|i| {
+                i.mnemonic() == Some("cmp") && i.op_str().is_some_and(|o| o.starts_with("rsp"))
+            })
+        })
+        .collect();
+    assert_eq!(checks_rsp, [false, true]);
+}

@@ -55,7 +55,7 @@ impl Codegen<'_> {
     }
 
     /// Branches from `i` by `offset` (when `test` holds, if given). A back-edge ticks first,
-    /// on the taken path only.
+    /// on the taken path only (without a countdown, before the test: on both paths).
     pub(super) fn branch(&mut self, i: usize, test: Option<Compare>, offset: i32) {
         let label = self.label_at(i, offset);
         let target = branch_target(i, offset);
@@ -86,6 +86,14 @@ impl Codegen<'_> {
             None => {
                 self.emit_tick(header);
                 self.m.jump(label);
+            }
+            // Without a countdown the tick only tests the interrupt flag, which may as well
+            // be tested on the exit path too: it comes before the test, and the conditional
+            // branch is the back-edge itself (no `jmp` per iteration). A countdown must not
+            // count the exit (its tier-up may continue in the loop by on-stack replacement).
+            Some(test) if !self.m.counts() => {
+                self.emit_tick(header);
+                self.m.compare_and_branch(test, label);
             }
             Some(test) => {
                 let not_taken = self.m.jump_unless(test);

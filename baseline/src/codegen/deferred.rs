@@ -18,9 +18,16 @@
 //! `lhs`, `rhs` and `src` as two slots; `dst` is written, two slots for a `v128` result),
 //! the branches (`IncBr…` also write `lhs`), the returns (they read the results) and the
 //! calls (they read their arguments, leave the slots below alone and clobber those above:
-//! the operands of a stack machine all lie below a call's arguments). It counts any other
-//! instruction (float operations, tables of branches, anything with operands in an
-//! `Extra`) as reading every slot. A stale dead slot is never observed: traps end the
+//! the operands of a stack machine all lie below a call's arguments), and the instructions
+//! with an `Extra` whose fields are immediates (a shuffle's lanes, a lane number) or
+//! `bitselect`'s third operand. It counts any other instruction (float operations, tables
+//! of branches, anything else with operands in an `Extra`) as reading every slot.
+//!
+//! Two more uses of the search: an instruction that overwrites one slot of a deferred
+//! `v128` (a stack machine's next scalar taking the lower slot of a popped `v128`
+//! temporary) drops it unstored when it does not read it and the other slot is dead
+//! (`Codegen::drop_half_dead_v128s`), and a call in a pinned region skips the stores of the
+//! pins that are dead after it (`Codegen::skip_dead_pin_stores`). A stale dead slot is never observed: traps end the
 //! activation, and on-stack replacement at a loop header only carries its value into code
 //! that overwrites it before reading it too.
 
@@ -59,6 +66,37 @@ fn integer(name: &str) -> bool {
         && !["Trunc", "Reinterpret", "Atomic"]
             .iter()
             .any(|part| name.contains(part))
+}
+
+/// The slots `instr` (of [`defers_results`], or a branch) writes: `(first, count)`, two for
+/// a `v128` result or a `Copy2`.
+pub(super) fn written_slots(instr: &Instr) -> Option<(u32, u32)> {
+    match *instr {
+        Instr::Copy2 { dst, .. } => Some((dst, 2)),
+        mut other => {
+            let span = if vector(other.opcode().name()) && writes_v128(&other) {
+                2
+            } else {
+                1
+            };
+            other.dst_mut().copied().map(|dst| (dst, span))
+        }
+    }
+}
+
+/// Calls `f` with every slot `instr` (of [`defers_results`]) may read: a `v128` operand's
+/// two slots, and a `Copy2`'s second source slot (`Extra` operands are not seen).
+pub(super) fn for_each_slot_read(instr: &Instr, f: &mut impl FnMut(u32)) {
+    let v128 = vector(instr.opcode().name());
+    operands(instr, &mut |s, scalar| {
+        f(s);
+        if v128 && !scalar {
+            f(s + 1);
+        }
+    });
+    if let Instr::Copy2 { src, .. } = *instr {
+        f(src + 1);
+    }
 }
 
 /// Whether `slot` (one slot, written by an instruction of [`defers_results`]) is dead at
@@ -126,50 +164,82 @@ pub(super) fn dead_at(
             }
         }
         let branch = (name.starts_with("Br") && name != "BrTable") || name.starts_with("IncBr");
-        // An instruction with operands in an `Extra` after it is not modeled (the `Extra`'s
-        // reads are not counted), nor is the `Extra`.
-        let extra = matches!(code.get(i + 1), Some(Instr::Extra { .. }));
+        // An instruction with operands in an `Extra` after it is modeled when the `Extra`
+        // holds immediates only (a shuffle's lane indices, a lane number) or `bitselect`'s
+        // third `v128` operand; no other (its reads are not counted), nor is the `Extra`.
+        let (extra_read, next) = match code.get(i + 1) {
+            Some(&Instr::Extra { a, .. }) => match extra_operands(name) {
+                Some(ExtraOperands::Immediates) => (false, i + 2),
+                Some(ExtraOperands::V128) => (slot == a || slot == a + 1, i + 2),
+                None => return false,
+            },
+            _ => (false, i + 1),
+        };
+        if extra_read {
+            return false;
+        }
         let v128 = vector(name);
-        if extra
-            || !(branch
-                || v128
-                || integer(name)
-                || matches!(name, "Const32" | "Const64" | "Copy" | "Copy2"))
+        if !(branch
+            || v128
+            || integer(name)
+            || matches!(name, "Const32" | "Const64" | "Copy" | "Copy2"))
         {
             return false;
         }
         // A `v128` operand is two slots (a scalar one counted so is a harmless excess).
         let mut read = false;
-        for_each_operand(instr, &mut |s, scalar| {
+        operands(instr, &mut |s, scalar| {
             read |= s == slot || (v128 && !scalar && s + 1 == slot);
         });
-        let (written, span) = match *instr {
-            Instr::Copy2 { dst, src } => {
-                read |= src + 1 == slot;
-                (Some(dst), 2)
-            }
-            mut other => {
-                let span = if v128 && writes_v128(&other) { 2 } else { 1 };
-                (other.dst_mut().copied(), span)
-            }
-        };
+        if let Instr::Copy2 { src, .. } = *instr {
+            read |= src + 1 == slot;
+        }
         if read {
             return false;
         }
-        if written.is_some_and(|dst| (dst..dst + span).contains(&slot)) {
+        if written_slots(instr).is_some_and(|(dst, span)| (dst..dst + span).contains(&slot)) {
             continue;
         }
         match instr.branch_offset() {
             Some(offset) => {
                 stack.push(branch_target(i, offset));
                 if name != "Br" && name != "IncBr" {
-                    stack.push(i + 1);
+                    stack.push(next);
                 }
             }
-            None => stack.push(i + 1),
+            None => stack.push(next),
         }
     }
     true
+}
+
+/// [`for_each_operand`], but for `V128Const`, whose `index` is a constant's, not a slot.
+fn operands(instr: &Instr, f: &mut impl FnMut(u32, bool)) {
+    if !matches!(instr, Instr::V128Const { .. }) {
+        for_each_operand(instr, f);
+    }
+}
+
+/// What the `Extra` after an instruction holds, for the instructions [`dead_at`] models.
+enum ExtraOperands {
+    /// Immediates only (no slot).
+    Immediates,
+    /// `Extra.a` is a `v128` operand (read).
+    V128,
+}
+
+/// What the `Extra` after the instruction called `name` holds, if [`dead_at`] models it.
+fn extra_operands(name: &str) -> Option<ExtraOperands> {
+    if name == "I8x16Shuffle"
+        || name.ends_with("ReplaceLane")
+        || (name.starts_with("V128Store") && name.ends_with("Lane"))
+    {
+        Some(ExtraOperands::Immediates)
+    } else if name == "V128Bitselect" {
+        Some(ExtraOperands::V128)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -242,6 +312,75 @@ mod tests {
             dead_at(&code, 1, &|_| None, 0, 9),
             "written as the second destination slot"
         );
+    }
+
+    #[test]
+    fn shuffles_and_bitselects_are_modeled_with_their_extra() {
+        // 0: s4 = shuffle(s0, s2) [lanes in the Extra]; 2: s6 = bitselect(s4, s0, s8)
+        // [s8 in the Extra]; 4: v128.const (its index is no slot); 5: return.
+        let code = [
+            Instr::I8x16Shuffle {
+                dst: 4,
+                lhs: 0,
+                rhs: 2,
+            },
+            Instr::Extra { a: 12, b: 0, c: 0 },
+            Instr::V128Bitselect {
+                dst: 6,
+                lhs: 4,
+                rhs: 0,
+            },
+            Instr::Extra { a: 8, b: 0, c: 0 },
+            Instr::V128Const { dst: 10, index: 12 },
+            Instr::Return {},
+        ];
+        assert!(dead_at(&code, 0, &|_| None, 0, 4), "the shuffle writes it");
+        assert!(!dead_at(&code, 0, &|_| None, 0, 1), "the shuffle reads it");
+        assert!(
+            !dead_at(&code, 0, &|_| None, 2, 8),
+            "the bitselect's Extra operand"
+        );
+        assert!(!dead_at(&code, 0, &|_| None, 2, 9), "its upper slot");
+        assert!(
+            dead_at(&code, 0, &|_| None, 0, 12),
+            "neither the Extra's immediates nor a constant's index are slots"
+        );
+        let lane_store = [
+            Instr::V128Store8Lane {
+                addr: 0,
+                src: 2,
+                offset: 0,
+            },
+            Instr::Extra { a: 5, b: 0, c: 0 },
+            Instr::Return {},
+        ];
+        assert!(dead_at(&lane_store, 0, &|_| None, 0, 5), "a lane number");
+        assert!(!dead_at(&lane_store, 0, &|_| None, 0, 3), "the stored v128");
+    }
+
+    #[test]
+    fn written_slots_span_v128_results_and_copy2() {
+        assert_eq!(
+            written_slots(&Instr::I32x4Add {
+                dst: 3,
+                lhs: 0,
+                rhs: 1
+            }),
+            Some((3, 2))
+        );
+        assert_eq!(
+            written_slots(&Instr::Copy2 { dst: 5, src: 1 }),
+            Some((5, 2))
+        );
+        assert_eq!(
+            written_slots(&Instr::I32ShlImm {
+                dst: 5,
+                lhs: 0,
+                imm: 4
+            }),
+            Some((5, 1))
+        );
+        assert_eq!(written_slots(&Instr::Return {}), None);
     }
 
     #[test]

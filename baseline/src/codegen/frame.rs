@@ -2,11 +2,17 @@
 //! entry), the hotness ticks with their tier-up helper, the OSR entries and the OSR exit.
 //!
 //! A function without loops whose type fits registers has a second entry, the native entry
-//! (`extern "sysv64" fn(vmctx, fp, params..) -> results`), emitted after the body: its
-//! prologue checks the stacks without touching the argument registers, stores the parameters
-//! to their slots, ticks (the tick's out-of-line calls reload the integer parameters) and
-//! jumps to the end of the code-table entry's prologue, which loads the integer parameters
-//! into the same registers, so both reach the body with the same register cache.
+//! (`extern "sysv64" fn(vmctx, fp, params..) -> results`), emitted between the code-table
+//! entry's prologue and the body: its prologue checks the stacks without touching the
+//! argument registers, stores the parameters to their slots, ticks (the tick's slow path
+//! reloads the integer parameters) and falls into the body; the code-table entry's prologue
+//! loads the integer parameters into the same registers and jumps over it, so both reach the
+//! body with the same register cache (and register calls, the hot ones, take no jump).
+//!
+//! Back-edge ticks and the entry ticks of functions with loops call the tier-up helper out
+//! of line (`X64::emit_hot_stubs`: an untaken `js` on the hot path); the entry tick of a
+//! function without loops keeps its slow path inline behind a `jns` (see
+//! `X64::tick_through_scratch`).
 //!
 //! The prologue saves the callee-saved registers the function uses (`r12`/`r13` only with
 //! loops, whose back-edges tick through them; `r14` only with a memory), loads them, checks both stacks
@@ -55,7 +61,11 @@ impl Codegen<'_> {
             if let Some(ty) = self.native {
                 self.m
                     .params_in_arg_registers(ty.params(), self.defer_params());
-                self.m.bind_agreed(self.body);
+                // The native entry follows and falls into the body: its callers take no
+                // jump (this entry, the slot ABI's, does).
+                self.m.jump(self.body);
+                self.m.forget_after_jump();
+                self.native_at = self.emit_native_entry();
             }
         }
     }
@@ -63,8 +73,8 @@ impl Codegen<'_> {
     /// The native entry, when the function has one (`BaselineCode::native_entry`): the
     /// prologue of the function entry with the parameters arriving in registers, stored to
     /// their slots once the stacks are checked; the integer ones stay in their registers,
-    /// where the code-table entry's prologue loads them too, and it joins that prologue's
-    /// end. Returns its code offset.
+    /// where the code-table entry's prologue loads them too. It follows that prologue
+    /// (which jumps over it) and falls into the body. Returns its code offset.
     pub(super) fn emit_native_entry(&mut self) -> Option<u32> {
         let ty = self.native?;
         let at = self.m.offset();
@@ -79,7 +89,7 @@ impl Codegen<'_> {
         self.m.zero_slots(params, self.func.num_locals - params);
         self.m
             .params_in_arg_registers(ty.params(), self.defer_params());
-        self.m.jump(self.body);
+        self.m.bind_agreed(self.body);
         Some(at)
     }
 
@@ -141,8 +151,9 @@ impl Codegen<'_> {
             // from the interpreter's frame.
             let region = self.regions.binary_search_by_key(&pc, |r| r.header).ok();
             if let Some(r) = region {
+                let region = &self.regions[r];
                 self.m
-                    .enter_region(&self.regions[r].slots, &self.regions[r].v128_slots);
+                    .enter_region(&region.slots, &region.v128_slots, &region.read_only);
                 self.m.restore_pins();
             }
             let label = self.labels[pc as usize].expect("loop headers have labels");

@@ -77,6 +77,8 @@ pub(crate) struct Codegen<'a> {
     native: Option<&'a FuncType>,
     /// Where the native entry's prologue joins the code-table entry's (`frame.rs`).
     body: Label,
+    /// The native entry's code offset, once emitted (after the function entry's prologue).
+    native_at: Option<u32>,
     /// How many slots the function's results take (from slot 0 on), which its returns read.
     result_slots: u32,
 }
@@ -110,6 +112,17 @@ impl<'a> Codegen<'a> {
                 }
             }
         }
+        // A leaf: no loops and nothing that calls (integer and vector operations, loads and
+        // stores, constants, copies, branches, returns and traps only).
+        let leaf = loop_headers.is_empty()
+            && func.code.iter().all(|instr| {
+                let name = instr.opcode().name();
+                deferred::defers_results(instr)
+                    || name.starts_with("Br")
+                    || name.starts_with("Return")
+                    || name == "Trap"
+            });
+        m.set_leaf(leaf);
         let frame = FrameRegs {
             ticks: !loop_headers.is_empty(),
             memory: env.has_memory && func.code.iter().any(uses_memory_base),
@@ -131,6 +144,7 @@ impl<'a> Codegen<'a> {
             region: None,
             native,
             body,
+            native_at: None,
             result_slots: ty.result_slots() as u32,
         }
     }
@@ -171,6 +185,12 @@ impl<'a> Codegen<'a> {
             }
             instr_offsets.push(self.m.offset());
             self.m.set_deferring(defers);
+            if defers {
+                self.drop_half_dead_v128s(i);
+            }
+            if self.region.is_some() {
+                self.skip_dead_pin_stores(i);
+            }
             self.emit(i)?;
         }
         self.m.set_deferring(false);
@@ -183,7 +203,7 @@ impl<'a> Codegen<'a> {
         self.emit_hot_helper();
         self.emit_call_ref_helper();
         let osr_entries = self.emit_osr_entries();
-        let native_entry = self.emit_native_entry();
+        let native_entry = self.native_at;
         let hot_loop = self.innermost_loop_header(&instr_offsets, body_end);
         let (code, data_offset, traps) = self
             .m
@@ -213,6 +233,61 @@ impl<'a> Codegen<'a> {
             _ => None,
         };
         deferred::dead_at(&self.func.code, self.result_slots, &callee_params, at, slot)
+    }
+
+    /// Before a call (instruction `i`) in a pinned region: the dirty pins whose values are dead
+    /// after the call need not be stored (the call clobbers their registers anyway).
+    fn skip_dead_pin_stores(&mut self, i: usize) {
+        let (args, next) = match self.func.code[i] {
+            Instr::Call { args, .. } => (args, 1),
+            Instr::CallIndirect { args, .. } => (args, 2),
+            _ => return,
+        };
+        let dead: Vec<u32> = self
+            .m
+            .dirty_pins()
+            .into_iter()
+            .filter(|&(slot, span)| {
+                slot + span <= args && (slot..slot + span).all(|s| self.dead_at(i + next, s))
+            })
+            .map(|(slot, _)| slot)
+            .collect();
+        if !dead.is_empty() {
+            self.m.skip_dead_pin_stores(&dead);
+        }
+    }
+
+    /// Lets instruction `i` drop the deferred `v128` results it overwrites only in part when
+    /// it does not read them and their other part is dead after it (a `v128` temporary
+    /// whose lower slot the next scalar of a stack machine takes), instead of storing them.
+    fn drop_half_dead_v128s(&mut self, i: usize) {
+        let instr = &self.func.code[i];
+        let Some((dst, span)) = deferred::written_slots(instr) else {
+            return;
+        };
+        if matches!(self.func.code.get(i + 1), Some(Instr::Extra { .. })) {
+            // Operands in the `Extra` are not modeled.
+            return;
+        }
+        for result in self.m.deferred_results() {
+            let (first, end) = (result.slot, result.slot + result.span);
+            let overlaps = first < dst + span && dst < end;
+            let covers = dst <= first && end <= dst + span;
+            if result.span != 2 || !overlaps || covers {
+                continue;
+            }
+            let mut read = false;
+            deferred::for_each_slot_read(instr, &mut |s| read |= (first..end).contains(&s));
+            if read {
+                continue;
+            }
+            let rest_dead = (first..end)
+                .filter(|s| !(dst..dst + span).contains(s))
+                .all(|s| self.dead_at(i + 1, s));
+            if rest_dead {
+                self.m.drop_when_half_overwritten(&result);
+            }
+        }
     }
 
     /// The argument slots `first..end` of instruction `i` when it is a call that passes its
@@ -266,7 +341,8 @@ impl<'a> Codegen<'a> {
         if let Some(region) = self.regions.get(*next_region)
             && region.header as usize == i
         {
-            self.m.enter_region(&region.slots, &region.v128_slots);
+            self.m
+                .enter_region(&region.slots, &region.v128_slots, &region.read_only);
             self.region = Some(*next_region);
             *next_region += 1;
         }

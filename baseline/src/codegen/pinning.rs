@@ -5,9 +5,10 @@
 //! other loop header in between. A region qualifies when the only edges into it are the
 //! fall-through into its header, its OSR entry and branches from inside it (always so for
 //! bytecode translated from structured wasm; checked, not assumed). In a qualifying region,
-//! the loop-carried slots (read before they are written, in bytecode order) and then the
-//! slots the region uses most (reads and writes, counted once per instruction operand)
-//! are *pinned*, scalars and `v128`s (told apart by the instructions writing them) separately:
+//! the loop-carried slots (read before they are written, in bytecode order), then the slots
+//! it only reads (loop invariants), then the others, each group by how much the region uses
+//! them (reads and writes, counted once per instruction operand), are *pinned* (but none at
+//! or above a call's arguments, which the callee's frame clobbers), scalars and `v128`s (told apart by the instructions writing them) separately:
 //! the masm keeps each in a register of its own at every label of the region
 //! (`Masm::enter_region` / `Masm::restore_pins`), so a loop-carried value is a register operand
 //! at the top of every iteration instead of a load, and its stores are deferred to the points
@@ -36,6 +37,9 @@ pub(super) struct Region {
     /// The `v128` slots (the first of each pair) to keep in SSE registers, most used first
     /// (at most [`MAX_V128_PINS`]).
     pub(super) v128_slots: Vec<u32>,
+    /// The pinned slots (of both kinds) no instruction of the region writes (nor a call's
+    /// callee): their pins are never dirty, so calls and exits need not store them.
+    pub(super) read_only: Vec<u32>,
 }
 
 impl Region {
@@ -78,6 +82,7 @@ pub(super) fn loop_regions(func: &CompiledFunc, params: &[ValType]) -> Vec<Regio
                 end,
                 slots: Vec::new(),
                 v128_slots: Vec::new(),
+                read_only: Vec::new(),
             });
         }
     }
@@ -138,6 +143,8 @@ pub(super) fn loop_regions(func: &CompiledFunc, params: &[ValType]) -> Vec<Regio
     // Whether a slot's first access in the region (in bytecode order) is a read: written in
     // the region too, its value is carried from one iteration to the next.
     let mut first_read = vec![false; func.frame_size as usize];
+    // Each touched slot's rank: 2 carried, 1 only read, 0 written before it is read.
+    let mut rank = vec![0u8; func.frame_size as usize];
     let mut touched: Vec<u32> = Vec::new();
     let mut out = Vec::with_capacity(regions.len());
     for (region, entered) in regions.into_iter().zip(entered) {
@@ -169,7 +176,17 @@ pub(super) fn loop_regions(func: &CompiledFunc, params: &[ValType]) -> Vec<Regio
         }
         // Loop-carried slots first: kept in memory, each iteration's value goes through a
         // store and a reload on the loop's critical path.
+        // Then the slots the region only reads (each read is a load otherwise), then the
+        // others (temporaries, written before they are read: their pins save little).
         // (From here on, `first_read` says whether a slot is carried.)
+        for &slot in &touched {
+            let s = slot as usize;
+            rank[s] = match (first_read[s], is_v128[s] || is_scalar[s]) {
+                (true, true) => 2,
+                (true, false) => 1,
+                _ => 0,
+            };
+        }
         for &slot in &touched {
             let s = slot as usize;
             first_read[s] &= is_v128[s] || is_scalar[s];
@@ -206,17 +223,30 @@ pub(super) fn loop_regions(func: &CompiledFunc, params: &[ValType]) -> Vec<Regio
                 before || flag(&is_v128, slot)
             }
         };
-        let mut used: Vec<(bool, u32, u32, bool)> = touched
+        // A call's callee frame starts at its arguments: those slots and all above are
+        // clobbered by every call, so pinning them only adds stores and reloads (a register
+        // call takes its arguments from registers anyway).
+        let clobbered = code[region.header as usize..=region.end as usize]
+            .iter()
+            .filter_map(|instr| match *instr {
+                Instr::Call { args, .. } | Instr::CallIndirect { args, .. } => Some(args),
+                _ => None,
+            })
+            .min()
+            .unwrap_or(u32::MAX);
+        let mut used: Vec<(u8, u32, u32, bool)> = touched
             .iter()
             .map(|&slot| (slot, flag(&is_v128, slot)))
             .filter(|&(slot, v128)| !mixed(slot, v128))
-            .map(|(slot, v128)| (first_read[slot as usize], counts[slot as usize], slot, v128))
+            .filter(|&(slot, v128)| slot + u32::from(v128) < clobbered)
+            .map(|(slot, v128)| (rank[slot as usize], counts[slot as usize], slot, v128))
             .collect();
         for slot in touched.drain(..) {
             counts[slot as usize] = 0;
             is_v128[slot as usize] = false;
             is_scalar[slot as usize] = false;
             first_read[slot as usize] = false;
+            rank[slot as usize] = 0;
         }
         used.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
         let pick = |v128: bool, max: usize| -> Vec<u32> {
@@ -228,14 +258,44 @@ pub(super) fn loop_regions(func: &CompiledFunc, params: &[ValType]) -> Vec<Regio
         };
         let (slots, v128_slots) = (pick(false, MAX_PINS), pick(true, MAX_V128_PINS));
         if !slots.is_empty() || !v128_slots.is_empty() {
+            let code = &code[region.header as usize..=region.end as usize];
+            let read_only = slots
+                .iter()
+                .map(|&slot| (slot, 1))
+                .chain(v128_slots.iter().map(|&slot| (slot, 2)))
+                .filter(|&(slot, span)| !writes_any(code, slot, span))
+                .map(|(slot, _)| slot)
+                .collect();
             out.push(Region {
                 slots,
                 v128_slots,
+                read_only,
                 ..region
             });
         }
     }
     out
+}
+
+/// Whether an instruction of `code` may write one of the slots `slot..slot + span`: as its
+/// destination (two slots for a `v128` result or a `Copy2`), as a loop counter it
+/// increments, or as a call's callee frame (every slot from its arguments on).
+fn writes_any(code: &[Instr], slot: u32, span: u32) -> bool {
+    let end = slot + span;
+    code.iter().any(|instr| {
+        let mut instr = *instr;
+        match instr {
+            Instr::Call { args, .. } | Instr::CallIndirect { args, .. } => return args < end,
+            _ => {}
+        }
+        let width = if matches!(instr, Instr::Copy2 { .. }) || writes_v128(&instr) {
+            2
+        } else {
+            1
+        };
+        let written = instr.dst_mut().copied().or_else(|| incremented(&instr));
+        written.is_some_and(|dst| dst < end && slot < dst + width)
+    })
 }
 
 /// The slot a loop-counter fusion (`IncBr…`, see `tierup_interp::Instr`) increments.
@@ -348,6 +408,34 @@ mod tests {
             &mut |s| seen.push(s),
         );
         assert_eq!(seen, [2, 3, 4, 6]);
+    }
+
+    #[test]
+    fn writes_count_destinations_counters_and_callee_frames() {
+        let code = [
+            Instr::I32x4Add {
+                dst: 4,
+                lhs: 0,
+                rhs: 2,
+            },
+            Instr::Call { func: 0, args: 8 },
+            Instr::IncBrIfI32LtU {
+                step: 1,
+                lhs: 6,
+                rhs: 7,
+                offset: -2,
+            },
+        ];
+        assert!(writes_any(&code, 4, 2), "the v128 destination");
+        assert!(writes_any(&code, 3, 2), "a v128 overlapping it");
+        assert!(writes_any(&code, 5, 1), "its upper slot");
+        assert!(writes_any(&code, 6, 1), "the loop counter");
+        assert!(writes_any(&code, 9, 1), "the callee's frame");
+        assert!(!writes_any(&code, 0, 2), "read only");
+        assert!(
+            !writes_any(&code, 7, 1),
+            "read only, below the call's frame"
+        );
     }
 
     #[test]

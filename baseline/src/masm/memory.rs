@@ -13,7 +13,7 @@ use tierup_abi::vmctx::offsets as off;
 use tierup_abi::{Libcall, TrapCode};
 
 use super::x64::Gpr;
-use super::{Masm, Operand, Width};
+use super::{Masm, Operand, Place, Width};
 
 // ---- the vocabulary ----
 
@@ -107,7 +107,8 @@ impl Masm {
 
     /// Prepares an access of `bytes` bytes at `addr + offset` of the current memory: returns `(reg,
     /// disp)` such that `[r14 + reg + disp]` is the effective address, after the explicit
-    /// bounds check `check` asks for. Never uses `keep`.
+    /// bounds check `check` asks for. Never uses `keep` (but when it caches `addr` too).
+    /// The register may be the one caching `addr`: the caller must not write it.
     pub(super) fn memory_address(
         &mut self,
         addr: u32,
@@ -116,13 +117,20 @@ impl Masm {
         check: HeapCheck,
         keep: Option<Gpr>,
     ) -> (Gpr, i32) {
-        let a = self.alloc(&[keep]);
-        self.load_slot(Width::W32, a, addr);
         if check == HeapCheck::GuardRegion
             && let Ok(disp) = i32::try_from(offset)
         {
+            // A register caching an `i32` slot holds the slot's 64 bits, the value
+            // zero-extended (the slot ABI's `i32`): the index as it is.
+            if let Place::Reg(r) = self.place(addr) {
+                return (r, disp);
+            }
+            let a = self.alloc(&[keep]);
+            self.load_slot(Width::W32, a, addr);
             return (a, disp);
         }
+        let a = self.alloc(&[keep]);
+        self.load_slot(Width::W32, a, addr);
         let end = self.alloc(&[keep, Some(a)]);
         let len = self.alloc(&[keep, Some(a), Some(end)]);
         let oob = self.trap_label(TrapCode::MemoryOutOfBounds);

@@ -80,8 +80,17 @@
 //! jump table entry or fall-through out of the region (a conditional exit on its taken path
 //! only), and before every return. A dirty pin's cache entry is never dropped without its
 //! store ([`Masm::claim`] stores it first) unless its slot is overwritten
-//! ([`Masm::forget_written`]); at a label of the region every pin counts as dirty. Traps
-//! need nothing: a trapping activation's frame is dead.
+//! ([`Masm::forget_written`]); at a label of the region every pin counts as dirty, but those
+//! of slots no instruction of the region writes (*read-only* pins: the frame holds their
+//! values throughout, so calls and exits store nothing for them). Before a call the visitor
+//! may also mark clean the pins whose values are dead after it
+//! ([`Masm::skip_dead_pin_stores`]): the next edge into a label reloads them from the stale
+//! frame, a value nothing reads. Traps need nothing: a trapping activation's frame is dead.
+//!
+//! A tick whose countdown does not cross zero falls through (one untaken `js`): the call of
+//! the tier-up helper, with the stores and reloads around it, is out of line at the end of
+//! the code (`X64::emit_hot_stubs`), as the attention calls are (but for the entry tick of
+//! a function without loops, `X64::tick_through_scratch`).
 //!
 //! In a region of code that counts ([`Masm::set_counting`]) the hotness countdown lives in
 //! [`COUNTER_REG`] instead of memory (`[r13]`),
@@ -118,8 +127,9 @@ use x64::{Gpr, Place, Src, X64, Xmm};
 
 /// The registers slots may be pinned to in a loop region: registers no operation but a call
 /// uses as a fixed operand (division, shifts and jump tables use `rax`, `rcx` and `rdx`;
-/// `rsi`, `r8` and `r9` only carry call arguments, and a call forgets every register anyway).
-const PIN_REGS: [Gpr; 4] = [Gpr::R8, Gpr::R9, Gpr::R10, Gpr::RSI];
+/// `rsi`, `rdi`, `r8` and `r9` only carry call arguments and the prologue's scratch, and a
+/// call forgets every register anyway).
+const PIN_REGS: [Gpr; 5] = [Gpr::R8, Gpr::R9, Gpr::R10, Gpr::RSI, Gpr::RDI];
 
 /// The SSE registers `v128` slots may be pinned to in a loop region (the last of the cache
 /// order, so the round-robin of the others is least disturbed).
@@ -345,6 +355,9 @@ pub(crate) struct Masm {
     pins: Vec<(Gpr, u32)>,
     /// The pinned `v128` slots of the loop region: `(register, first slot)` pairs, as `pins`.
     v128_pins: Vec<(Xmm, u32)>,
+    /// The pins (of `pins` and `v128_pins`, by index) whose slots the region never writes:
+    /// never dirty, their frame copies stay exact.
+    read_only: Dirty,
     /// In a pinned loop region: the hotness countdown lives in [`COUNTER_REG`] (not in
     /// memory at `[r13]`) while `counter_live` (see the module docs).
     counted: bool,
@@ -363,6 +376,10 @@ pub(crate) struct Masm {
     /// Whether the results of the operations now emitted may be deferred
     /// ([`Masm::set_deferring`]).
     deferring: bool,
+    /// The SSE registers of `deferred_xmm` whose `v128` the instruction being emitted
+    /// overwrites only in part, the rest being dead ([`Masm::drop_when_half_overwritten`]):
+    /// dropped unstored then. Cleared by [`Masm::set_deferring`] (each instruction).
+    half_dead_xmm: u16,
     /// Whether the ticks of loop back-edges count down towards a tier-up
     /// (`CompileEnv::tier_up`); else they only test the interrupt flag, and pinned regions
     /// keep no countdown register.
@@ -382,6 +399,9 @@ pub(crate) struct Masm {
     /// Whether `rax` holds the store (from the stack check until `rax` is claimed): the
     /// entry tick of a function without tick registers reads the interrupt flag through it.
     store_in_rax: bool,
+    /// Whether the function is a leaf ([`Masm::set_leaf`]): its entries skip the native
+    /// stack check.
+    leaf: bool,
     /// Whether the function entry's tick tests the attention flag ([`Masm::tick`]): only
     /// with epoch interruption (`CompileEnv::epoch_interruption`); else the entry's stack
     /// check sees interrupt requests.
@@ -402,12 +422,14 @@ impl Masm {
             attention_stubs: Vec::new(),
             pins: Vec::new(),
             v128_pins: Vec::new(),
+            read_only: Dirty::default(),
             counted: false,
             counter_live: false,
             dirty: Dirty::default(),
             deferred: 0,
             deferred_xmm: 0,
             deferring: false,
+            half_dead_xmm: 0,
             counting: true,
             out_of_fuel: None,
             defined: 0,
@@ -415,8 +437,19 @@ impl Masm {
             entry_args: EntryParams::default(),
             slot_paths: Vec::new(),
             store_in_rax: false,
+            leaf: false,
             entry_attention: true,
         }
+    }
+
+    /// Marks the function a leaf: no loops, no calls (of any kind, libcalls included): its
+    /// native stack use is bounded by its own frame's pushes, which the margin kept below
+    /// the native stack limit (for host code) covers, so its entries check the slot stack
+    /// only. (The native limit is also how an interrupt request reaches function entries
+    /// without epochs: a leaf ends in bounded time, and the next check of its caller or a
+    /// loop sees the request.)
+    pub(crate) fn set_leaf(&mut self, leaf: bool) {
+        self.leaf = leaf;
     }
 
     /// Makes the function entry's tick test the attention flag (with epoch interruption) or
@@ -437,6 +470,7 @@ impl Masm {
     /// If dynasm cannot resolve a label (a compiler bug).
     pub(crate) fn finish(mut self) -> Result<(Vec<u8>, u32, Vec<TrapSiteRecord>), String> {
         self.cache().forget_all();
+        self.asm.emit_hot_stubs();
         for (stub, back, reload, keep) in std::mem::take(&mut self.attention_stubs) {
             self.asm.bind(stub);
             if let Some(reload) = &reload {
@@ -585,10 +619,17 @@ impl Masm {
         self.counting = counting;
     }
 
+    /// Whether loop back-edges count down towards a tier-up ([`Masm::set_counting`]): else
+    /// their tick is the interrupt flag's test only.
+    pub(crate) fn counts(&self) -> bool {
+        self.counting
+    }
+
     /// Whether results may be deferred (the visitor's choice, per instruction: only between
     /// instructions whose operands all come through the cache, see the module docs).
     pub(crate) fn set_deferring(&mut self, deferring: bool) {
         self.deferring = deferring;
+        self.half_dead_xmm = 0;
     }
 
     /// Forgets `slot`'s value without writing it: the visitor knows its new value is never
@@ -641,6 +682,15 @@ impl Masm {
                 })
             });
         gprs.chain(xmms).collect()
+    }
+
+    /// Lets the instruction about to be emitted drop the deferred `v128` of `result` unstored
+    /// when it overwrites only part of its slots: the visitor knows the other part is dead
+    /// after it and that the instruction does not read it.
+    pub(crate) fn drop_when_half_overwritten(&mut self, result: &DeferredResult) {
+        if let DeferredReg::Xmm(x) = result.reg {
+            self.half_dead_xmm |= 1 << x.number();
+        }
     }
 
     /// Drops a deferred result unstored (its slots are dead: the visitor knows).
@@ -735,7 +785,10 @@ impl Masm {
     /// Starts a pinned loop region: `slots` (at most [`MAX_PINS`]) get registers of their
     /// own and the countdown moves to [`COUNTER_REG`]. Emits nothing: [`Masm::restore_pins`]
     /// establishes them.
-    pub(crate) fn enter_region(&mut self, slots: &[u32], v128_slots: &[u32]) {
+    ///
+    /// `read_only`: the pinned slots no instruction of the region writes (the frame holds
+    /// their values throughout, so their pins are never dirty).
+    pub(crate) fn enter_region(&mut self, slots: &[u32], v128_slots: &[u32], read_only: &[u32]) {
         debug_assert!(slots.len() <= MAX_PINS && v128_slots.len() <= MAX_V128_PINS);
         debug_assert!(!self.counted, "regions do not nest");
         self.pins = PIN_REGS
@@ -748,6 +801,17 @@ impl Masm {
             .copied()
             .zip(v128_slots.iter().copied())
             .collect();
+        let mask = |slots: &[u32]| {
+            slots
+                .iter()
+                .enumerate()
+                .filter(|(_, slot)| read_only.contains(slot))
+                .fold(0u8, |m, (k, _)| m | 1 << k)
+        };
+        self.read_only = Dirty {
+            gpr: mask(slots),
+            xmm: mask(v128_slots),
+        };
         self.counted = self.counting;
         self.counter_live = false;
     }
@@ -759,10 +823,39 @@ impl Masm {
             self.flush_region();
         }
         self.dirty = Dirty::default();
+        self.read_only = Dirty::default();
         self.pins.clear();
         self.v128_pins.clear();
         self.counted = false;
         self.counter_live = false;
+    }
+
+    /// The dirty pins: `(slot, span)` of each (a `v128`'s span is 2).
+    pub(crate) fn dirty_pins(&self) -> Vec<(u32, u32)> {
+        let gprs = (0..self.pins.len())
+            .filter(|k| self.dirty.gpr & (1 << k) != 0)
+            .map(|k| (self.pins[k].1, 1));
+        let xmms = (0..self.v128_pins.len())
+            .filter(|k| self.dirty.xmm & (1 << k) != 0)
+            .map(|k| (self.v128_pins[k].1, 2));
+        gprs.chain(xmms).collect()
+    }
+
+    /// Marks the pins of `slots` clean, their stores not due: the visitor knows that their
+    /// values are dead after the call about to be emitted (which clobbers the registers;
+    /// the next edge into a label of the region reloads them from the stale frame, a
+    /// harmless dead value).
+    pub(crate) fn skip_dead_pin_stores(&mut self, slots: &[u32]) {
+        for k in 0..self.pins.len() {
+            if slots.contains(&self.pins[k].1) {
+                self.dirty.gpr &= !(1 << k);
+            }
+        }
+        for k in 0..self.v128_pins.len() {
+            if slots.contains(&self.v128_pins[k].1) {
+                self.dirty.xmm &= !(1 << k);
+            }
+        }
     }
 
     /// Makes the frame and `[r13]` exact (before control leaves the region or calls out):
@@ -851,10 +944,13 @@ impl Masm {
                 && slot < first + count
                 && first < slot + 2
             {
-                if !(first <= slot && slot + 2 <= first + count) {
+                if !(first <= slot && slot + 2 <= first + count)
+                    && self.half_dead_xmm & (1 << n) == 0
+                {
                     self.store_deferred_xmm(x);
                 }
                 self.deferred_xmm &= !(1 << n);
+                self.half_dead_xmm &= !(1 << n);
             }
         }
         let mut deferred = self.deferred;
@@ -936,8 +1032,8 @@ impl Masm {
     /// them), each possibly the only current copy (dirty).
     fn record_pins(&mut self) {
         self.dirty = Dirty {
-            gpr: (1u8 << self.pins.len()).wrapping_sub(1),
-            xmm: (1u8 << self.v128_pins.len()).wrapping_sub(1),
+            gpr: (1u8 << self.pins.len()).wrapping_sub(1) & !self.read_only.gpr,
+            xmm: (1u8 << self.v128_pins.len()).wrapping_sub(1) & !self.read_only.xmm,
         };
         for k in 0..self.pins.len() {
             let (p, slot) = self.pins[k];
@@ -1070,6 +1166,15 @@ impl Masm {
     /// `jmp label`.
     pub(crate) fn jump(&mut self, label: Label) {
         self.asm.jmp(label);
+    }
+
+    /// After an unconditional jump, where only a new entry continues: its deferred stores
+    /// went with the jump (whose target does them), and nothing is cached.
+    pub(crate) fn forget_after_jump(&mut self) {
+        debug_assert!(self.asm.ends_in_jump(), "after an unconditional jump");
+        self.deferred = 0;
+        self.deferred_xmm = 0;
+        self.cache().forget_all();
     }
 
     /// Branches to `label` when `cmp` holds.
@@ -1269,7 +1374,8 @@ impl Masm {
         let overflow = self.trap_label(TrapCode::StackOverflow);
         self.claim(Gpr::RAX);
         self.claim(Gpr::RCX);
-        self.asm.check_stacks(frame_slots, overflow, false);
+        self.asm
+            .check_stacks(frame_slots, overflow, false, !self.leaf);
         self.store_in_rax = true;
     }
 
@@ -1279,7 +1385,8 @@ impl Masm {
         let overflow = self.trap_label(TrapCode::StackOverflow);
         self.claim(Gpr::RAX);
         self.claim(Gpr::RDI);
-        self.asm.check_stacks(frame_slots, overflow, true);
+        self.asm
+            .check_stacks(frame_slots, overflow, true, !self.leaf);
         self.store_in_rax = true;
     }
 
@@ -1557,14 +1664,22 @@ impl Masm {
     /// results, or through its code-table entry while it has none.
     pub(crate) fn call_native_cell(&mut self, cell: usize, defined: u32, args: u32, ty: &FuncType) {
         self.before_register_call(args, ty);
-        let plan = self.plan_native_args(args, ty.params(), &[Gpr::R11]);
+        // The entry goes to a scratch register that is no argument register and holds no
+        // argument (`r11`, or `rax` when `r11` holds one: the result of the call before is
+        // often in `rax`), so that no argument is stored to pass it.
+        let end = args + ty.param_slots() as u32;
+        let entry = [Gpr::R11, Gpr::RAX]
+            .into_iter()
+            .find(|&r| self.cache.gpr.holds(r).is_none_or(|s| s < args || s >= end))
+            .unwrap_or(Gpr::R11);
+        let plan = self.plan_native_args(args, ty.params(), &[entry]);
         self.cache().forget_all();
         let (label, join) = (self.asm.new_label(), self.asm.new_label());
-        self.asm.load_native_cell(cell);
-        self.asm.jump_if_zero(Gpr::R11, label);
+        self.asm.load_native_cell(entry, cell);
+        self.asm.jump_if_zero(entry, label);
         self.pass_native_args(&plan);
         self.asm.vmctx_to_rdi();
-        self.asm.call_native(Gpr::R11, args);
+        self.asm.call_native(entry, args);
         self.finish_native_call(label, join, SlotCall::CodeTable(defined), args, ty, plan);
     }
 

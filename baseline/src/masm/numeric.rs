@@ -125,7 +125,12 @@ impl Masm {
             }
             // `src`'s store is deferred: a register of its own for `dst` (a move, where
             // taking over `r` would store `src`).
-            None if self.deferring && self.is_deferred(r) && src != dst => {
+            // Likewise when `r` is `src`'s pin, which caches no other slot (a copy to a
+            // call's argument, which a register call then takes from `d`).
+            None if self.deferring
+                && (self.is_deferred(r) || self.pins.iter().any(|&(p, _)| p == r))
+                && src != dst =>
+            {
                 let d = self.alloc(&[Some(r)]);
                 self.asm.mov(Width::W64, d, r);
                 self.write_slot(dst, d);

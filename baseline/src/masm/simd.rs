@@ -275,6 +275,13 @@ impl V128Binary {
 }
 
 impl V128Shift {
+    /// Whether a constant count shifts with one immediate-form instruction
+    /// (`X64::v128_shift_imm`: the 16, 32 and 64-bit lanes but `i64x2.shr_s`).
+    fn has_immediate_form(self) -> bool {
+        use V128Shift::*;
+        !matches!(self, I64x2ShrS | I8x16Shl | I8x16ShrS | I8x16ShrU)
+    }
+
     /// The mask that reduces a count modulo the lane width.
     fn count_mask(self) -> u32 {
         use V128Shift::*;
@@ -394,6 +401,18 @@ impl Masm {
         x
     }
 
+    /// Whether `dst = lhs <op> ..` may compute in `a`, the register caching `lhs`: when
+    /// `dst` is `lhs` (a stack machine's `x = x <op> y` on a temporary) and `a` is no pin,
+    /// `lhs`'s old value is superseded by the result. Then `a`'s entry (and its deferred
+    /// store) is dropped: the caller writes `dst` from `a`.
+    fn overwrites_in_place(&mut self, dst: u32, lhs: u32, a: Xmm) -> bool {
+        if dst != lhs || self.v128_pins.iter().any(|&(p, _)| p == a) {
+            return false;
+        }
+        self.forget_written(dst, 2);
+        true
+    }
+
     /// A cache register for a result, not one of `avoid` nor a pinned one; it has no entry.
     fn alloc_xmm(&mut self, avoid: &[Xmm]) -> Xmm {
         let pinned = self
@@ -480,6 +499,11 @@ impl Masm {
     pub(crate) fn v128_binary(&mut self, op: V128Binary, dst: u32, lhs: u32, rhs: u32) {
         let a = self.v128_operand(lhs, &[]);
         let b = self.v128_operand(rhs, &[a]);
+        if a != b && op.in_place() && self.overwrites_in_place(dst, lhs, a) {
+            self.asm.v128_binary(op, a, a, b);
+            self.write_v128(dst, a);
+            return;
+        }
         // An accumulation into a pinned `v128` (`acc = acc + x`) computes in place.
         let pinned = self.v128_pins.iter().any(|&(p, s)| p == a && s == dst);
         let avoid: &[Xmm] = if pinned && a != b && op.in_place() {
@@ -497,7 +521,15 @@ impl Masm {
         let x = self.v128_operand(a, &[]);
         let y = self.v128_operand(b, &[x]);
         let z = self.v128_operand(c, &[x, y]);
-        let d = self.alloc_xmm_for(dst, &[x, y, z]);
+        let d = if op == V128Ternary::Bitselect
+            && y != x
+            && z != x
+            && self.overwrites_in_place(dst, a, x)
+        {
+            x
+        } else {
+            self.alloc_xmm_for(dst, &[x, y, z])
+        };
         self.asm.v128_ternary(op, d, x, y, z);
         self.write_v128(dst, d);
     }
@@ -517,7 +549,11 @@ impl Masm {
     /// shift where the lane width has one, else the count through a scratch register.
     pub(crate) fn v128_shift_by(&mut self, op: V128Shift, dst: u32, lhs: u32, count: u32) {
         let a = self.v128_operand(lhs, &[]);
-        let d = self.alloc_xmm(&[a]);
+        let d = if op.has_immediate_form() && self.overwrites_in_place(dst, lhs, a) {
+            a
+        } else {
+            self.alloc_xmm(&[a])
+        };
         if !self
             .asm
             .v128_shift_imm(op, d, a, (count & op.count_mask()) as u8)

@@ -162,6 +162,24 @@ pub(crate) struct X64 {
     jump_end: Option<u32>,
     /// The fixed registers this function's frame saves and uses.
     frame: FrameRegs,
+    /// The out-of-line tier-up calls of the ticks, emitted at the end
+    /// ([`X64::emit_hot_stubs`]) so that a tick whose countdown does not cross zero falls
+    /// through (one untaken `js`).
+    hot_stubs: Vec<HotStub>,
+}
+
+/// A tick's out-of-line call of the tier-up helper (see [`X64::tick_with`]): stores what the
+/// call would clobber, calls `hot_helper` with `edx` = `osr_pc`, leaves for `osr_exit` when
+/// the helper returns an address, reloads, and continues at `back`.
+#[derive(Debug)]
+struct HotStub {
+    stub: DynamicLabel,
+    back: DynamicLabel,
+    hot_helper: DynamicLabel,
+    osr_pc: i32,
+    osr_exit: Option<DynamicLabel>,
+    /// A pinned region's registers (stored before the call, reloaded after).
+    reload: Option<TickReload>,
 }
 
 /// What a tick in a pinned loop region counts in and reloads after its calls: the countdown
@@ -223,6 +241,7 @@ impl X64 {
             writes: Writes::default(),
             jump_end: None,
             frame: FrameRegs::ALL,
+            hot_stubs: Vec::new(),
         }
     }
 
@@ -1263,15 +1282,14 @@ impl X64 {
         dynasm!(self.ops ; .arch x64 ; mov rdi, [rdx + off::FUNCREF_VMCTX as i32]);
     }
 
-    /// `r11` = the native-entry cell at address `cell` (a defined function's, see
-    /// `CompileEnv::native_entries`). Writes `r11` (not `rax`, which often holds the result
-    /// of the call before, an argument of this one).
-    pub(crate) fn load_native_cell(&mut self, cell: usize) {
-        self.wrote(&[Gpr::R11]);
+    /// `r` = the native-entry cell at address `cell` (a defined function's, see
+    /// `CompileEnv::native_entries`). Writes `r`.
+    pub(crate) fn load_native_cell(&mut self, r: Gpr, cell: usize) {
+        self.wrote(&[r]);
         dynasm!(self.ops
             ; .arch x64
-            ; mov r11, QWORD cell as i64
-            ; mov r11, [r11]
+            ; mov Rq(r.0), QWORD cell as i64
+            ; mov Rq(r.0), [Rq(r.0)]
         );
     }
 
@@ -1387,6 +1405,7 @@ impl X64 {
         frame_slots: u32,
         overflow: DynamicLabel,
         keep_args: bool,
+        native: bool,
     ) {
         let scratch = if keep_args { Gpr::RDI } else { Gpr::RCX };
         self.wrote(&[Gpr::RAX, scratch]);
@@ -1400,7 +1419,9 @@ impl X64 {
         }
         // The native stack limit through `VmCtx::stack_limit`: raised above every stack while
         // an interrupt request is pending, so this is also the entry's interrupt check.
-        if keep_args {
+        if !native {
+            // A leaf (see `Masm::set_leaf`): no native stack check.
+        } else if keep_args {
             dynasm!(self.ops
                 ; .arch x64
                 ; mov rdi, [r15 + off::STACK_LIMIT as i32]
@@ -1513,26 +1534,47 @@ impl X64 {
             }
             None => dynasm!(self.ops ; .arch x64 ; sub DWORD [r13], 1),
         }
-        dynasm!(self.ops ; .arch x64 ; jns >cool);
-        if let Some(reload) = in_registers {
-            self.flush(reload);
-        }
+        let (stub, back) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
         dynasm!(self.ops
             ; .arch x64
-            ; mov edx, osr_pc
-            ; call =>hot_helper
+            ; js =>stub
+            ; =>back
         );
-        if let Some(osr_exit) = osr_exit {
+        self.hot_stubs.push(HotStub {
+            stub,
+            back,
+            hot_helper,
+            osr_pc,
+            osr_exit,
+            reload: in_registers.cloned(),
+        });
+    }
+
+    /// Emits the ticks' out-of-line tier-up calls (at the end of the code, with the other
+    /// out-of-line paths).
+    pub(crate) fn emit_hot_stubs(&mut self) {
+        for stub in std::mem::take(&mut self.hot_stubs) {
+            dynasm!(self.ops ; .arch x64 ; =>stub.stub);
+            if let Some(reload) = &stub.reload {
+                self.flush(reload);
+            }
             dynasm!(self.ops
                 ; .arch x64
-                ; test rax, rax
-                ; jnz =>osr_exit
+                ; mov edx, stub.osr_pc
+                ; call =>stub.hot_helper
             );
+            if let Some(osr_exit) = stub.osr_exit {
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; test rax, rax
+                    ; jnz =>osr_exit
+                );
+            }
+            if let Some(reload) = &stub.reload {
+                self.reload(reload);
+            }
+            self.jmp(stub.back);
         }
-        if let Some(reload) = in_registers {
-            self.reload(reload);
-        }
-        dynasm!(self.ops ; .arch x64 ; cool:);
     }
 
     /// Before a call out of a pinned loop region: stores the pinned registers to their slots
@@ -1649,8 +1691,12 @@ impl X64 {
             ; .arch x64
             ; mov rax, [r15 + off::HOT_COUNTERS as i32]
             ; sub DWORD [rax + counter], 1
-            ; jns >cool
         );
+        // Inline, unlike the other ticks' (`X64::emit_hot_stubs`): measured faster on calls
+        // through `call_indirect` alternating between two callees (multiret, tiered: 2x),
+        // where the taken `jns` seems to keep the indirect-call predictor on track; no
+        // slower elsewhere beyond noise.
+        dynasm!(self.ops ; .arch x64 ; jns >cool);
         // A native entry's parameters are not stored yet.
         for &(r, slot) in &keep.gprs {
             self.store_slot(slot, r);

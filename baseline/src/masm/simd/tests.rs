@@ -512,3 +512,33 @@ fn operations_chain_through_the_xmm_cache() {
     assert_eq!(u32s(result(&frame)), [3, 6, 0x20 + 6, 0x10 + 8]);
     assert_eq!(frame[SCALAR as usize], 0x18);
 }
+
+/// `dst = dst <op> ..` computes in the register caching `dst` (a stack machine's temporary),
+/// deferred or not: the results are those of the copying forms, and the other operands are
+/// left alone.
+#[test]
+fn in_place_operations_on_a_temporary() {
+    let a = 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210u128;
+    let b = 0x0f0f_0f0f_ff00_ff00_1234_5678_9abc_def0u128;
+    let c = 0xffff_0000_ffff_0000_00ff_00ff_0f0f_f0f0u128;
+    for deferring in [false, true] {
+        let frame = run(SSE41, [a, b, c], 0, |m| {
+            m.set_deferring(deferring);
+            // OUT = A; OUT = OUT + B; OUT = OUT << 3 (i16 lanes); OUT = bitselect(OUT, A, C).
+            m.v128_binary(V128Binary::V128Or, OUT, A, A);
+            m.v128_binary(V128Binary::I32x4Add, OUT, OUT, B);
+            m.v128_shift_by(V128Shift::I16x8Shl, OUT, OUT, 3);
+            m.v128_ternary(V128Ternary::Bitselect, OUT, OUT, A, C);
+            m.set_deferring(false);
+            m.flush_deferred();
+        });
+        let sum = from_u32s(std::array::from_fn(|k| u32s(a)[k].wrapping_add(u32s(b)[k])));
+        let shifted = from_i16s(i16s(sum).map(|l| l.wrapping_shl(3)));
+        let selected = (shifted & c) | (a & !c);
+        assert_eq!(result(&frame), selected, "deferring: {deferring}");
+        let operand = |slot: u32| {
+            u128::from(frame[slot as usize]) | u128::from(frame[slot as usize + 1]) << 64
+        };
+        assert_eq!((operand(A), operand(B), operand(C)), (a, b, c));
+    }
+}

@@ -756,13 +756,18 @@ impl X64 {
         let (d, x, y, z) = (d.0, x.0, y.0, z.0);
         match op {
             // ((x ^ y) & z) ^ y.
-            V128Ternary::Bitselect => dynasm!(self.ops
-                ; .arch x64
-                ; movdqa Rx(d), Rx(x)
-                ; pxor Rx(d), Rx(y)
-                ; pand Rx(d), Rx(z)
-                ; pxor Rx(d), Rx(y)
-            ),
+            // In place (`d` is `x`) when neither `y` nor `z` is `x`.
+            V128Ternary::Bitselect => {
+                if d != x {
+                    dynasm!(self.ops ; .arch x64 ; movdqa Rx(d), Rx(x));
+                }
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; pxor Rx(d), Rx(y)
+                    ; pand Rx(d), Rx(z)
+                    ; pxor Rx(d), Rx(y)
+                )
+            }
             V128Ternary::F32x4MulAdd => dynasm!(self.ops
                 ; .arch x64
                 ; movdqa Rx(d), Rx(x)
@@ -894,13 +899,12 @@ impl X64 {
         let c = count as i8;
         let ops = &mut self.ops;
         macro_rules! shift {
-            ($mn:ident) => {
-                dynasm!(ops
-                    ; .arch x64
-                    ; movdqa Rx(dn), Rx(an)
-                    ; $mn Rx(dn), c
-                )
-            };
+            ($mn:ident) => {{
+                if dn != an {
+                    dynasm!(ops ; .arch x64 ; movdqa Rx(dn), Rx(an));
+                }
+                dynasm!(ops ; .arch x64 ; $mn Rx(dn), c)
+            }};
         }
         match op {
             I16x8Shl => shift!(psllw),
