@@ -58,6 +58,10 @@ pub struct CompileEnv {
     /// without dynamic tiering has no budget checks): a function entry has no tick (but with
     /// epochs, the flag's test) and a loop back-edge only tests the interrupt flag.
     pub tier_up: bool,
+    /// The engine's type id of each of the module's types, by type index, when known (the
+    /// runtime's; empty: unknown). `call_indirect` then compares the callee's id with a
+    /// constant instead of loading the expected one through the vmctx.
+    pub type_ids: Vec<u32>,
 }
 
 impl CompileEnv {
@@ -74,6 +78,7 @@ impl CompileEnv {
             native_entries: 0,
             epoch_interruption: info.instrumentation.epoch_interruption,
             tier_up: true,
+            type_ids: Vec::new(),
         }
     }
 

@@ -349,3 +349,41 @@ fn leaves_skip_the_native_stack_check() {
         .collect();
     assert_eq!(checks_rsp, [false, true]);
 }
+
+#[test]
+fn known_type_ids_are_immediates_in_indirect_calls() {
+    let (info, module, loaded) = setup(
+        r#"(module (table 1 funcref) (type $t (func (param i32) (result i32)))
+          (func (param i32) (result i32)
+            (call_indirect (type $t) (local.get 0) (local.get 0))))"#,
+    );
+    let constant = CompileEnv {
+        type_ids: vec![12345],
+        ..loaded.clone()
+    };
+    let func = module
+        .compiled(info.defined_funcs().next().unwrap())
+        .unwrap();
+    let cs = disassembler();
+    let text = |env: &CompileEnv| -> String {
+        let code = compile(func, env).unwrap();
+        let insns = cs
+            .disasm_all(&code.code[..code.data_offset as usize], 0)
+            .unwrap();
+        insns
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} {}\n",
+                    i.mnemonic().unwrap_or(""),
+                    i.op_str().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    let type_ids = format!("[r15 + {:#x}]", tierup_abi::vmctx::offsets::TYPE_IDS);
+    let (loaded, constant) = (text(&loaded), text(&constant));
+    assert!(loaded.contains(&type_ids), "{loaded}");
+    assert!(!constant.contains(&type_ids), "{constant}");
+    assert!(constant.contains("cmp eax, 0x3039"), "{constant}");
+}

@@ -187,7 +187,14 @@ impl Module {
 
         let cs = disassembler().map_err(Error::msg)?;
         let bounds_checks = self.inner.engine.config().bounds_checks;
-        let baseline = baseline_listing(&cs, info, &func, &interp, bounds_checks);
+        let baseline = baseline_listing(
+            &cs,
+            info,
+            &func,
+            &interp,
+            bounds_checks,
+            &self.inner.type_ids,
+        );
         let optimized = optimized_listing(&cs, info, defined, bounds_checks, &self.inner.type_ids);
         Ok(Exploration {
             func_index,
@@ -311,12 +318,14 @@ fn baseline_listing(
     func: &tierup_interp::CompiledFunc,
     interp: &BytecodeListing,
     bounds_checks: tierup_abi::BoundsChecks,
+    type_ids: &[u32],
 ) -> Result<MachineListing, String> {
-    let env = tierup_baseline::CompileEnv::for_module(
+    let mut env = tierup_baseline::CompileEnv::for_module(
         info,
         bounds_checks,
         tierup_baseline::CpuFeatures::detect(),
     );
+    env.type_ids = type_ids.to_vec();
     let start = Instant::now();
     let code = tierup_baseline::compile(func, &env).map_err(|e| e.to_string())?;
     let compile_time = start.elapsed();

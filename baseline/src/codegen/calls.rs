@@ -11,6 +11,7 @@
 
 use super::Codegen;
 use crate::fits_registers;
+use crate::masm::ExpectedType;
 
 impl Codegen<'_> {
     /// Calls function `func` with its frame at slot `args`: a defined function through its
@@ -43,12 +44,16 @@ impl Codegen<'_> {
     pub(super) fn call_indirect(&mut self, type_index: u32, table: u32, index: u32, args: u32) {
         let env = self.env;
         let ty = &env.types[type_index as usize];
+        let expected = match env.type_ids.get(type_index as usize) {
+            Some(&id) => ExpectedType::Id(id),
+            None => ExpectedType::Index(type_index),
+        };
         if fits_registers(ty) {
             self.m
-                .call_indirect_native(table, index, type_index, args, ty, self.call_ref_helper);
+                .call_indirect_native(table, index, expected, args, ty, self.call_ref_helper);
         } else {
             self.m
-                .call_indirect(table, index, type_index, args, self.call_ref_helper);
+                .call_indirect(table, index, expected, args, self.call_ref_helper);
         }
     }
 

@@ -334,6 +334,17 @@ fn with_slots(types: &[ValType], first: u32) -> impl Iterator<Item = (ValType, u
         .zip(tierup_abi::types::slot_offsets(types).map(move |o| first + o as u32))
 }
 
+/// What a `call_indirect`'s callee type is checked against: the engine's id of the expected
+/// type, as a constant when the compile environment knows it (`CompileEnv::type_ids`), else
+/// loaded through the vmctx by type index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ExpectedType {
+    /// The engine's type id.
+    Id(u32),
+    /// The module's type index (the id is loaded from `VmCtx::type_ids`).
+    Index(u32),
+}
+
 /// The macro-assembler for one function.
 pub(crate) struct Masm {
     asm: X64,
@@ -1318,7 +1329,7 @@ impl Masm {
         &mut self,
         table: u32,
         index: u32,
-        type_index: u32,
+        expected: ExpectedType,
         args: u32,
         call_ref_helper: Label,
     ) {
@@ -1328,7 +1339,7 @@ impl Masm {
         self.before_call();
         self.cache().forget_all();
         self.asm
-            .call_table_element(type_index, args, call_ref_helper, null, bad);
+            .call_table_element(expected, args, call_ref_helper, null, bad);
         self.cache().forget_all();
     }
 
@@ -1751,7 +1762,7 @@ impl Masm {
         &mut self,
         table: u32,
         index: u32,
-        type_index: u32,
+        expected: ExpectedType,
         args: u32,
         ty: &FuncType,
         call_ref_helper: Label,
@@ -1763,7 +1774,7 @@ impl Masm {
         let plan =
             self.plan_native_args(args, ty.params(), &[Gpr::RAX, Gpr::RCX, Gpr::RDX, Gpr::RDI]);
         self.cache().forget_all();
-        self.asm.check_table_element(type_index, null, bad);
+        self.asm.check_table_element(expected, null, bad);
         self.call_ref_native(plan, args, ty, call_ref_helper);
     }
 

@@ -34,8 +34,8 @@ use tierup_abi::{
 };
 
 use super::{
-    AluOp, Cond, DivRemOp, ExtendOp, FloatCond, FloatOp, FloatSignOp, FloatUnaryOp, IntToFloat,
-    LoadKind, Segment, ShiftOp, StoreKind, Width,
+    AluOp, Cond, DivRemOp, ExpectedType, ExtendOp, FloatCond, FloatOp, FloatSignOp, FloatUnaryOp,
+    IntToFloat, LoadKind, Segment, ShiftOp, StoreKind, Width,
 };
 use crate::CpuFeatures;
 
@@ -1208,37 +1208,53 @@ impl X64 {
 
     /// Calls the function reference in table element `rax[rcx]` through `helper`, with its
     /// frame at slot `args`, after checking that it is not null (`null`) and that its type is
-    /// type `type_index` (`bad`).
+    /// `expected` (`bad`).
     pub(crate) fn call_table_element(
         &mut self,
-        type_index: u32,
+        expected: ExpectedType,
         args: u32,
         helper: DynamicLabel,
         null: DynamicLabel,
         bad: DynamicLabel,
     ) {
-        self.check_table_element(type_index, null, bad);
+        self.check_table_element(expected, null, bad);
         self.call_ref_through(args, helper);
     }
 
     /// `rdx` = the function reference in table element `rax[rcx]`, checked not to be null
-    /// (`null`) and to be of type `type_index` (`bad`). Writes `rax`, `rcx` and `rdx`.
+    /// (`null`) and to be of type `expected` (`bad`). Writes `rax`, `rcx` and `rdx`.
     pub(crate) fn check_table_element(
         &mut self,
-        type_index: u32,
+        expected: ExpectedType,
         null: DynamicLabel,
         bad: DynamicLabel,
     ) {
         self.wrote(&[Gpr::RAX, Gpr::RCX, Gpr::RDX]);
-        let ty = off::type_id_entry(type_index);
         dynasm!(self.ops
             ; .arch x64
             ; mov rdx, [rax + rcx * 8]
             ; test rdx, rdx
             ; jz =>null
             ; mov eax, [rdx + off::FUNCREF_TYPE_ID as i32]
-            ; mov rcx, [r15 + off::TYPE_IDS as i32]
-            ; cmp eax, [rcx + ty]
+        );
+        match expected {
+            ExpectedType::Id(id) => {
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; cmp eax, id as i32
+                );
+            }
+            ExpectedType::Index(type_index) => {
+                let ty = off::type_id_entry(type_index);
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; mov rcx, [r15 + off::TYPE_IDS as i32]
+                    ; cmp eax, [rcx + ty]
+                );
+            }
+        }
+        dynasm!(self.ops
+            ; .arch x64
             ; jne =>bad
         );
     }

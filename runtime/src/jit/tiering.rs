@@ -203,6 +203,7 @@ impl ModuleJit {
         jit.env.native_entries = jit.code.native_entries().as_ptr() as usize;
         // Baseline code moves only to the optimizer: without it, its calls count for nothing.
         jit.env.tier_up = jit.policy.tiers.opt;
+        jit.env.type_ids = jit.type_ids.to_vec();
         Ok(Arc::new_cyclic(|this| {
             jit.this = this.clone();
             jit
