@@ -27,6 +27,23 @@ fn disassembler() -> Capstone {
         .expect("capstone")
 }
 
+/// Each instruction of `code` as `mnemonic operands` (Intel syntax).
+fn instructions(code: &[u8]) -> Vec<String> {
+    let cs = disassembler();
+    let insns = cs.disasm_all(code, 0).expect("disassembles");
+    insns
+        .as_ref()
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {}",
+                i.mnemonic().unwrap_or(""),
+                i.op_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
 fn listing(wat_path: &Path) -> String {
     let wasm = wat::parse_file(wat_path).expect("snapshot WAT parses");
     // Every feature tierup supports, SIMD and multi-memory included.
@@ -224,21 +241,7 @@ fn constant_shift_counts_are_immediates() {
         .compiled(info.defined_funcs().next().unwrap())
         .unwrap();
     let code = compile(func, &env).unwrap();
-    let cs = disassembler();
-    let insns = cs
-        .disasm_all(&code.code[..code.body_end as usize], 0)
-        .expect("disassembles");
-    let text: Vec<String> = insns
-        .as_ref()
-        .iter()
-        .map(|i| {
-            format!(
-                "{} {}",
-                i.mnemonic().unwrap_or(""),
-                i.op_str().unwrap_or("")
-            )
-        })
-        .collect();
+    let text = instructions(&code.code[..code.body_end as usize]);
     assert!(
         text.iter()
             .any(|t| t.starts_with("psrlw") && t.ends_with(", 4")),
@@ -301,21 +304,7 @@ fn read_only_pins_are_not_stored_around_calls() {
         .unwrap();
     let code = compile(func, &env).unwrap();
     let header = code.hot_loop.expect("a loop") as usize;
-    let cs = disassembler();
-    let insns = cs
-        .disasm_all(&code.code[header..code.body_end as usize], 0)
-        .expect("disassembles");
-    let text: Vec<String> = insns
-        .as_ref()
-        .iter()
-        .map(|i| {
-            format!(
-                "{} {}",
-                i.mnemonic().unwrap_or(""),
-                i.op_str().unwrap_or("")
-            )
-        })
-        .collect();
+    let text = instructions(&code.code[header..code.body_end as usize]);
     // Local 1 (the `v128`) is slots 1 and 2: `[rbx + 8]`.
     assert!(
         !text
@@ -350,6 +339,8 @@ fn leaves_skip_the_native_stack_check() {
     assert_eq!(checks_rsp, [false, true]);
 }
 
+/// With the engine's type ids known, `call_indirect` compares the callee's id with an
+/// immediate instead of loading the expected one through the vmctx.
 #[test]
 fn known_type_ids_are_immediates_in_indirect_calls() {
     let (info, module, loaded) = setup(
@@ -364,22 +355,9 @@ fn known_type_ids_are_immediates_in_indirect_calls() {
     let func = module
         .compiled(info.defined_funcs().next().unwrap())
         .unwrap();
-    let cs = disassembler();
     let text = |env: &CompileEnv| -> String {
         let code = compile(func, env).unwrap();
-        let insns = cs
-            .disasm_all(&code.code[..code.data_offset as usize], 0)
-            .unwrap();
-        insns
-            .iter()
-            .map(|i| {
-                format!(
-                    "{} {}\n",
-                    i.mnemonic().unwrap_or(""),
-                    i.op_str().unwrap_or("")
-                )
-            })
-            .collect()
+        instructions(&code.code[..code.data_offset as usize]).join("\n")
     };
     let type_ids = format!("[r15 + {:#x}]", tierup_abi::vmctx::offsets::TYPE_IDS);
     let (loaded, constant) = (text(&loaded), text(&constant));
