@@ -129,11 +129,17 @@ impl OptWorkers {
         let (sender, receiver) = crossbeam_channel::bounded(self.capacity);
         let count = self.threads.unwrap_or_else(default_compile_threads);
         let mut threads = Vec::with_capacity(count);
+        let program_cpu = current_cpu();
         for i in 0..count {
             let receiver = receiver.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("tierup-opt-{i}"))
-                .spawn(move || work(i as u32, &receiver));
+                .spawn(move || {
+                    if let Some(cpu) = program_cpu {
+                        leave_cpu(cpu);
+                    }
+                    work(i as u32, &receiver)
+                });
             match spawned {
                 Ok(handle) => threads.push(handle),
                 Err(_) if !threads.is_empty() => break,
@@ -157,6 +163,47 @@ impl Drop for OptWorkers {
             if thread.thread().id() != me {
                 let _ = thread.join();
             }
+        }
+    }
+}
+
+/// The CPU the calling thread runs on now (Linux `sched_getcpu`).
+fn current_cpu() -> Option<usize> {
+    // SAFETY: `sched_getcpu` takes no arguments and only reads the thread's state.
+    let cpu = unsafe { libc::sched_getcpu() };
+    usize::try_from(cpu).ok()
+}
+
+/// Moves the calling worker off `cpu` (the CPU of the thread that started it, the program's),
+/// when it was placed there and another CPU is allowed, then allows every CPU again.
+///
+/// A new thread often starts on its parent's CPU, and on a small machine it can stay there,
+/// time-sliced with the program, while another CPU idles: each job then waits for the
+/// program's time slice to end (measured on a 2-CPU VM: the first optimized code of a
+/// one-loop program arrived 4 ms late in about a third of the runs). Restoring the mask right
+/// after the move keeps the scheduler free to place the worker anywhere later; it does not
+/// move a thread that is allowed where it runs.
+fn leave_cpu(cpu: usize) {
+    if current_cpu() != Some(cpu) || cpu >= libc::CPU_SETSIZE as usize {
+        return;
+    }
+    // SAFETY: `cpu_set_t` is plain data, valid when zeroed; `sched_getaffinity` and
+    // `sched_setaffinity` on thread 0 (the caller) read and write only the set passed, with
+    // its exact size; the CPU_* helpers index within the set (`cpu` < CPU_SETSIZE, checked
+    // above).
+    unsafe {
+        let mut allowed: libc::cpu_set_t = std::mem::zeroed();
+        let size = std::mem::size_of::<libc::cpu_set_t>();
+        if libc::sched_getaffinity(0, size, &mut allowed) != 0
+            || libc::CPU_COUNT(&allowed) < 2
+            || !libc::CPU_ISSET(cpu, &allowed)
+        {
+            return;
+        }
+        let mut elsewhere = allowed;
+        libc::CPU_CLR(cpu, &mut elsewhere);
+        if libc::sched_setaffinity(0, size, &elsewhere) == 0 {
+            libc::sched_setaffinity(0, size, &allowed);
         }
     }
 }
@@ -207,5 +254,42 @@ fn work(index: u32, receiver: &Receiver<Job>) {
             None => module.optimize_job(compiler, job.func, job.queued_at, record),
             Some(loops) => module.optimize_osr_job(compiler, job.func, &loops, record),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The CPUs the calling thread may run on.
+    fn allowed_cpus() -> Vec<usize> {
+        // SAFETY: as in `leave_cpu`: a zeroed `cpu_set_t` of the exact size, for this thread.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            let size = std::mem::size_of::<libc::cpu_set_t>();
+            assert_eq!(libc::sched_getaffinity(0, size, &mut set), 0);
+            (0..libc::CPU_SETSIZE as usize)
+                .filter(|&cpu| libc::CPU_ISSET(cpu, &set))
+                .collect()
+        }
+    }
+
+    #[test]
+    fn leaving_a_cpu_keeps_the_allowed_cpus() {
+        // On a thread of its own: the affinity changes for a moment.
+        std::thread::spawn(|| {
+            let before = allowed_cpus();
+            let cpu = current_cpu().expect("sched_getcpu works on Linux");
+            leave_cpu(cpu);
+            assert_eq!(allowed_cpus(), before, "the mask is restored");
+            // Leaving a CPU the thread is not on changes nothing either.
+            let other = (0..libc::CPU_SETSIZE as usize)
+                .find(|&c| Some(c) != current_cpu())
+                .unwrap();
+            leave_cpu(other);
+            assert_eq!(allowed_cpus(), before);
+        })
+        .join()
+        .unwrap();
     }
 }
