@@ -54,6 +54,25 @@ fn instantiate<T: 'static>(config: &Config, wat: &str, data: T) -> (Store<T>, In
     (store, instance)
 }
 
+/// Calls `run` (a fresh instance's call, its result checked, returning the module it ran)
+/// until that module's statistics show an on-stack replacement into optimized code, failing
+/// after 20 s (`what` names the case). Long enough for a background compile to finish while
+/// a loop runs; if it does not, the next call's loop moves over.
+fn until_opt_osr(what: &str, mut run: impl FnMut() -> Module) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let module = run();
+        if module.stats().opt_osr_entries > 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: no on-stack replacement into optimized code: {}",
+            module.stats().summary()
+        );
+    }
+}
+
 fn trap_of(err: Error) -> Trap {
     match err {
         Error::Trap(t) => t,
@@ -403,11 +422,8 @@ fn long_loops_in_a_single_call_reach_optimized_code() {
             .opt_after(1000);
         let engine = Engine::new(&config).unwrap();
         let module = Module::new(&engine, wat).unwrap();
-        // Long enough for the background compile to finish while the loop runs (if it does
-        // not, the next call's loop moves over).
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
         let n = 20_000i64;
-        loop {
+        until_opt_osr(tiers, || {
             let expected = n * 999 * 1000 / 2 + n * 1000;
             let mut store = Store::new(&engine, ());
             let instance = Linker::new(&engine)
@@ -421,15 +437,8 @@ fn long_loops_in_a_single_call_reach_optimized_code() {
                 expected,
                 "{tiers}"
             );
-            if module.stats().opt_osr_entries > 0 {
-                break;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{tiers}: no on-stack replacement into optimized code: {}",
-                module.stats().summary()
-            );
-        }
+            module.clone()
+        });
     }
 }
 
@@ -453,9 +462,8 @@ fn self_calling_loops_move_into_optimized_code_by_osr() {
         .baseline_after(10)
         .opt_after(100);
     let engine = Engine::new(&config).unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let n = 300_000;
-    loop {
+    until_opt_osr("self-calling loop", || {
         let module = Module::new(&engine, wat).unwrap();
         let mut store = Store::new(&engine, ());
         let instance = Linker::new(&engine)
@@ -467,15 +475,8 @@ fn self_calling_loops_move_into_optimized_code_by_osr() {
         // Each of the n - 1 iterations with a counter above 1 adds f(1) = 1, and every
         // iteration adds 1.
         assert_eq!(f.call(&mut store, n).unwrap(), 2 * n - 1);
-        if module.stats().opt_osr_entries > 0 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no on-stack replacement into optimized code: {}",
-            module.stats().summary()
-        );
-    }
+        module
+    });
 }
 
 /// An infinite loop in machine code stops at an interrupt, every time one is requested

@@ -104,8 +104,6 @@ pub(crate) struct ModuleJit {
     optimized: Box<[OnceLock<Result<OptFunc, String>>]>,
     policy: TierPolicy,
     workers: Option<Arc<OptWorkers>>,
-    /// The engine's id of each of the module's types (constants in optimized code).
-    type_ids: Box<[u32]>,
     /// This module's own `Weak`, for jobs.
     this: Weak<ModuleJit>,
     /// Set when the module is dropped: queued jobs are skipped.
@@ -177,7 +175,6 @@ impl ModuleJit {
             optimized: (0..defined).map(|_| OnceLock::new()).collect(),
             policy,
             workers,
-            type_ids,
             this: Weak::new(),
             retired: AtomicBool::new(false),
             created_at: Instant::now(),
@@ -203,7 +200,8 @@ impl ModuleJit {
         jit.env.native_entries = jit.code.native_entries().as_ptr() as usize;
         // Baseline code moves only to the optimizer: without it, its calls count for nothing.
         jit.env.tier_up = jit.policy.tiers.opt;
-        jit.env.type_ids = jit.type_ids.to_vec();
+        // The engine's id of each type: constants in both tiers' `call_indirect`.
+        jit.env.type_ids = type_ids.into_vec();
         Ok(Arc::new_cyclic(|this| {
             jit.this = this.clone();
             jit
@@ -400,7 +398,7 @@ impl ModuleJit {
             attention: self.attention,
             native: Some(self.code.native_entries()),
             eager: !self.policy.tiers.interp && !self.policy.tiers.baseline,
-            type_ids: Some(&self.type_ids),
+            type_ids: Some(&self.env.type_ids),
         }
     }
 
