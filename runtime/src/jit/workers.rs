@@ -1,17 +1,21 @@
-//! The optimizer's background workers (DESIGN.md §4): a pool of threads fed by a bounded
-//! `crossbeam` channel, each owning a reusable [`tierup_optimizer::Compiler`] (its ISA,
-//! `Context` and `FunctionBuilderContext`).
+//! The optimizer's background workers (DESIGN.md §4): a pool of threads fed by one bounded
+//! priority queue ([`JobQueue`]), each owning a reusable [`tierup_optimizer::Compiler`] (its
+//! ISA, `Context` and `FunctionBuilderContext`).
 //!
-//! Priority: a worker drains everything waiting in the channel into its own heap and always
-//! compiles the hottest job first ([`Job::priority`]), so a burst of warm functions cannot
-//! delay the one the program spends its time in.
+//! Priority: the queue is one heap shared by every worker, and a worker that becomes free
+//! takes the hottest job waiting ([`Job::priority`]), so a burst of warm functions cannot
+//! delay the one the program spends its time in, and no job waits for a busy worker while
+//! another is idle. (DESIGN.md §4 feeds the workers through a `crossbeam` channel; a channel
+//! is first-in first-out, and the earlier scheme, in which each worker drained the channel
+//! into a heap of its own, left jobs behind a worker busy with a long compile while another
+//! worker slept.)
 //!
 //! Lifetime: threads start when the first function of a module gets warm (its first tier-up
 //! decision, [`OptWorkers::prestart`]; at the latest with the first job) and build and warm up
 //! their compilers before they wait for work. A job holds only a `Weak` reference to its
 //! module's machine-code state, so a queued job never keeps a dropped module alive; a job
 //! whose module is gone (or retired) is skipped. The pool is shared by the engine and its
-//! modules; when the last of them is dropped, the channel closes, every worker finishes the
+//! modules; when the last of them is dropped, the queue closes, every worker finishes the
 //! job in hand and exits, and the pool joins them, so no compile outlives the engine and none
 //! publishes into a freed module.
 
@@ -20,8 +24,7 @@ use std::sync::{Arc, OnceLock, Weak};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 use tierup_abi::DefinedFuncIdx;
 
 use crate::config::default_compile_threads;
@@ -67,8 +70,73 @@ impl Ord for Job {
     }
 }
 
+/// A bounded priority queue shared by producers and the workers: [`JobQueue::push`] never
+/// blocks, [`JobQueue::pop`] blocks until an item is there (the greatest first) or the queue
+/// is closed. Invariant: a worker sleeps only while the heap is empty, so no item waits while
+/// a worker is idle.
+pub(crate) struct JobQueue<T> {
+    state: Mutex<QueueState<T>>,
+    ready: Condvar,
+    capacity: usize,
+}
+
+struct QueueState<T> {
+    waiting: BinaryHeap<T>,
+    closed: bool,
+}
+
+impl<T: Ord> JobQueue<T> {
+    /// An open, empty queue with room for `capacity` items (at least 1).
+    pub(crate) fn new(capacity: usize) -> JobQueue<T> {
+        JobQueue {
+            state: Mutex::new(QueueState {
+                waiting: BinaryHeap::new(),
+                closed: false,
+            }),
+            ready: Condvar::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Adds `item` and wakes one sleeping worker.
+    ///
+    /// # Errors
+    /// Gives the item back when the queue is full or closed.
+    pub(crate) fn push(&self, item: T) -> Result<(), T> {
+        let mut state = self.state.lock();
+        if state.closed || state.waiting.len() >= self.capacity {
+            return Err(item);
+        }
+        state.waiting.push(item);
+        drop(state);
+        self.ready.notify_one();
+        Ok(())
+    }
+
+    /// The greatest item, waiting for one if there is none; `None` once the queue is closed
+    /// (what is still waiting then is dropped with the queue).
+    pub(crate) fn pop(&self) -> Option<T> {
+        let mut state = self.state.lock();
+        loop {
+            if state.closed {
+                return None;
+            }
+            if let Some(item) = state.waiting.pop() {
+                return Some(item);
+            }
+            self.ready.wait(&mut state);
+        }
+    }
+
+    /// Closes the queue: every `pop`, waiting or future, returns `None`; `push` fails.
+    pub(crate) fn close(&self) {
+        self.state.lock().closed = true;
+        self.ready.notify_all();
+    }
+}
+
 struct Running {
-    sender: Sender<Job>,
+    queue: Arc<JobQueue<Job>>,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -104,7 +172,7 @@ impl OptWorkers {
     /// Starts the threads now, so that each builds and warms up its compiler
     /// ([`tierup_optimizer::Compiler::warm_up`]) while the program still runs in the lower
     /// tiers, instead of when the first hot function is already waiting. A tiered module
-    /// calls it at its first tier-up decision; idle workers only wait on the channel.
+    /// calls it at its first tier-up decision; idle workers only wait on the queue.
     pub(crate) fn prestart(&self) {
         self.running.get_or_init(|| Mutex::new(self.start()));
     }
@@ -119,26 +187,23 @@ impl OptWorkers {
         let Some(running) = guard.as_ref() else {
             return Err(job);
         };
-        match running.sender.try_send(job) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => Err(job),
-        }
+        running.queue.push(job)
     }
 
     fn start(&self) -> Option<Running> {
-        let (sender, receiver) = crossbeam_channel::bounded(self.capacity);
+        let queue = Arc::new(JobQueue::new(self.capacity));
         let count = self.threads.unwrap_or_else(default_compile_threads);
         let mut threads = Vec::with_capacity(count);
         let program_cpu = current_cpu();
         for i in 0..count {
-            let receiver = receiver.clone();
+            let queue = Arc::clone(&queue);
             let spawned = std::thread::Builder::new()
                 .name(format!("tierup-opt-{i}"))
                 .spawn(move || {
                     if let Some(cpu) = program_cpu {
                         leave_cpu(cpu);
                     }
-                    work(i as u32, &receiver)
+                    work(i as u32, &queue)
                 });
             match spawned {
                 Ok(handle) => threads.push(handle),
@@ -146,7 +211,7 @@ impl OptWorkers {
                 Err(_) => return None,
             }
         }
-        Some(Running { sender, threads })
+        Some(Running { queue, threads })
     }
 }
 
@@ -155,11 +220,11 @@ impl Drop for OptWorkers {
         let Some(running) = self.running.get_mut().and_then(|m| m.get_mut().take()) else {
             return;
         };
-        drop(running.sender);
+        running.queue.close();
         let me = std::thread::current().id();
         for thread in running.threads {
             // The last owner may be a worker itself (it dropped the last module): it exits
-            // on its own once the channel is closed.
+            // on its own once the queue is closed.
             if thread.thread().id() != me {
                 let _ = thread.join();
             }
@@ -209,22 +274,13 @@ fn leave_cpu(cpu: usize) {
 }
 
 /// Worker `index`'s loop: take the hottest waiting job, compile, publish; exit when the
-/// channel is closed and drained.
-fn work(index: u32, receiver: &Receiver<Job>) {
+/// queue is closed.
+fn work(index: u32, queue: &JobQueue<Job>) {
     // Ready before the first job; a failure is reported to that job below.
     let mut compiler = tierup_optimizer::Compiler::new()
         .ok()
         .and_then(|mut c| c.warm_up().is_ok().then_some(c));
-    let mut waiting = BinaryHeap::new();
-    loop {
-        if waiting.is_empty() {
-            match receiver.recv() {
-                Ok(job) => waiting.push(job),
-                Err(_) => return,
-            }
-        }
-        waiting.extend(receiver.try_iter());
-        let Some(job) = waiting.pop() else { continue };
+    while let Some(job) = queue.pop() {
         let Some(module) = job.module.upgrade() else {
             continue;
         };
@@ -272,6 +328,58 @@ mod tests {
                 .filter(|&cpu| libc::CPU_ISSET(cpu, &set))
                 .collect()
         }
+    }
+
+    #[test]
+    fn a_free_worker_takes_what_waits_while_another_is_busy() {
+        use std::sync::mpsc;
+        let queue = Arc::new(JobQueue::new(8));
+        let (took, taken) = mpsc::channel();
+        let (release, released) = mpsc::channel::<()>();
+        // Worker A takes the first job and keeps it until released (a long compile).
+        queue.push(100).unwrap();
+        let a = {
+            let queue = Arc::clone(&queue);
+            let took = took.clone();
+            std::thread::spawn(move || {
+                let job = queue.pop().unwrap();
+                took.send(('a', job)).unwrap();
+                released.recv().unwrap();
+                while let Some(job) = queue.pop() {
+                    took.send(('a', job)).unwrap();
+                }
+            })
+        };
+        assert_eq!(taken.recv().unwrap(), ('a', 100));
+        // Jobs queued while A is busy, then a free worker B: B takes them, hottest first.
+        queue.push(1).unwrap();
+        queue.push(7).unwrap();
+        queue.push(3).unwrap();
+        let b = {
+            let queue = Arc::clone(&queue);
+            std::thread::spawn(move || {
+                while let Some(job) = queue.pop() {
+                    took.send(('b', job)).unwrap();
+                }
+            })
+        };
+        let order: Vec<_> = (0..3).map(|_| taken.recv().unwrap()).collect();
+        assert_eq!(order, [('b', 7), ('b', 3), ('b', 1)]);
+        release.send(()).unwrap();
+        queue.close();
+        a.join().unwrap();
+        b.join().unwrap();
+        assert_eq!(queue.push(5), Err(5), "a closed queue takes nothing");
+    }
+
+    #[test]
+    fn a_full_queue_gives_the_job_back() {
+        let queue = JobQueue::new(2);
+        queue.push(1).unwrap();
+        queue.push(2).unwrap();
+        assert_eq!(queue.push(3), Err(3));
+        assert_eq!(queue.pop(), Some(2));
+        queue.push(3).unwrap();
     }
 
     #[test]
