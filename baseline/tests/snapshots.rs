@@ -229,6 +229,80 @@ fn no_entry_countdown_without_tier_up() {
     );
 }
 
+/// Without a countdown and without epochs, a loop's back-edge polls: one load of the poll
+/// byte (`r12`), an `Interrupted` trap site, with no branch and no call; with epochs it tests
+/// the interrupt flag and calls out of line when it is set.
+#[test]
+fn back_edges_poll_without_countdown_or_epochs() {
+    let (info, module, counting) = setup(
+        r#"(module
+          (func (param i32) (result i32)
+            (loop $l (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+            (local.get 0)))"#,
+    );
+    let quiet = CompileEnv {
+        tier_up: false,
+        ..counting.clone()
+    };
+    let epochs = CompileEnv {
+        epoch_interruption: true,
+        ..quiet.clone()
+    };
+    let func = module
+        .compiled(info.defined_funcs().next().unwrap())
+        .unwrap();
+    let code = compile(func, &quiet).unwrap();
+    let text = instructions(&code.code[..code.body_end as usize]);
+    let poll = format!(
+        "mov r12, qword ptr [rax + {:#x}]",
+        tierup_abi::vmctx::offsets::STORE_INTERRUPT_POLL
+    );
+    assert!(text.contains(&poll), "{text:?}");
+    let at = text
+        .iter()
+        .position(|t| t == "cmp byte ptr [r12], 0")
+        .expect("a poll");
+    assert!(!text[at + 1].starts_with("jne"), "{text:?}");
+    assert!(
+        code.traps
+            .iter()
+            .any(|&(_, trap)| trap == Some(tierup_abi::TrapCode::Interrupted)),
+        "the poll is a trap site"
+    );
+    let code = compile(func, &epochs).unwrap();
+    let text = instructions(&code.code[..code.body_end as usize]);
+    assert!(!text.contains(&poll), "{text:?}");
+    let at = text
+        .iter()
+        .position(|t| t == "cmp byte ptr [r12], 0")
+        .expect("a flag test");
+    assert!(text[at + 1].starts_with("jne"), "{text:?}");
+}
+
+/// A shift by up to 3 whose only reader is the addition right after it (the interpreter's
+/// `I32ShlImmAdd` pair) is one `lea`, and the shifted value is written to no slot; an
+/// addition into another register than its operand's is a `lea` too.
+#[test]
+fn shift_add_pairs_are_one_lea() {
+    let (info, module, env) = setup(
+        r#"(module
+          (memory 1)
+          (func (param i32 i32) (result i32)
+            (i32.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2))))))"#,
+    );
+    let func = module
+        .compiled(info.defined_funcs().next().unwrap())
+        .unwrap();
+    let code = compile(func, &env).unwrap();
+    let text = instructions(&code.code[..code.body_end as usize]);
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("lea ") && t.contains("*4]")),
+        "{text:?}"
+    );
+    assert!(!text.iter().any(|t| t.starts_with("shl")), "{text:?}");
+}
+
 /// A `v128` shift by a constant shifts by an immediate, and the constant, read by nothing
 /// else, is never written to its slot.
 #[test]

@@ -81,6 +81,9 @@ pub(crate) struct Codegen<'a> {
     native_at: Option<u32>,
     /// How many slots the function's results take (from slot 0 on), which its returns read.
     result_slots: u32,
+    /// The instruction just compiled also compiled the next one (a pair, see
+    /// `Codegen::shift_add_pair`): the next emits nothing.
+    fused_next: bool,
 }
 
 impl<'a> Codegen<'a> {
@@ -146,6 +149,7 @@ impl<'a> Codegen<'a> {
             body,
             native_at: None,
             result_slots: ty.result_slots() as u32,
+            fused_next: false,
         }
     }
 
@@ -191,7 +195,12 @@ impl<'a> Codegen<'a> {
             if self.region.is_some() {
                 self.skip_dead_pin_stores(i);
             }
-            self.emit(i)?;
+            if self.fused_next {
+                // The second instruction of a pair the first one compiled.
+                self.fused_next = false;
+            } else {
+                self.emit(i)?;
+            }
         }
         self.m.set_deferring(false);
         self.m.flush_deferred();
@@ -510,7 +519,8 @@ impl<'a> Codegen<'a> {
             Instr::Copy { dst, src } => self.copy(dst, src),
             // The interpreter's pair fusions: the first instruction as its plain form (the
             // second follows as usual).
-            Instr::I32ShlImmAdd { dst, lhs, imm } | Instr::I32ShlImmXor { dst, lhs, imm } | Instr::I32ShlImmAddAcc { dst, lhs, imm } | Instr::I32ShlImmXorAcc { dst, lhs, imm } => self.int_shift(ShiftOp::Shl, W32, dst, lhs, Imm(imm)),
+            Instr::I32ShlImmAdd { dst, lhs, imm } | Instr::I32ShlImmAddAcc { dst, lhs, imm } => self.shift_add_pair(i, dst, lhs, imm),
+            Instr::I32ShlImmXor { dst, lhs, imm } | Instr::I32ShlImmXorAcc { dst, lhs, imm } => self.int_shift(ShiftOp::Shl, W32, dst, lhs, Imm(imm)),
             Instr::I32ShrUImmXor { dst, lhs, imm } | Instr::I32ShrUImmXorAcc { dst, lhs, imm } => self.int_shift(ShiftOp::ShrU, W32, dst, lhs, Imm(imm)),
             Instr::I32MulAdd { dst, lhs, rhs } | Instr::I32MulAddAcc { dst, lhs, rhs } => self.int_binary(AluOp::Mul, W32, dst, lhs, Slot(rhs)),
             // A parallel copy of two neighbouring slots: the high one first when it is

@@ -12,7 +12,7 @@
 //! Fixed registers (DESIGN.md §3; all callee-saved, so they survive calls into Rust):
 //! `rbx` = frame pointer `fp` (slot `s` is `[rbx + slot_offset(s)]`), `r15` = vmctx, `r14` =
 //! base of memory 0, `r13` = this function's hotness countdown, `r12` = the store's interrupt
-//! flag. `xmm0` and `xmm1` are the temporaries of float operations, `xmm0`, `xmm1`, `xmm14`
+//! flag (or its poll byte, see `Masm::polls`). `xmm0` and `xmm1` are the temporaries of float operations, `xmm0`, `xmm1`, `xmm14`
 //! and `xmm15` those of `v128` sequences; `xmm2`–`xmm13` cache `v128`s. Calls follow SysV
 //! (every `xmm` register is caller-saved); in function bodies the stack is 16-byte aligned.
 //! Register calls (the native convention, `crate::fits_registers`) pass the integer
@@ -628,6 +628,16 @@ impl Masm {
     /// before the first instruction).
     pub(crate) fn set_counting(&mut self, counting: bool) {
         self.counting = counting;
+    }
+
+    /// Whether loop back-edges test for interruption with a poll load instead of the
+    /// interrupt flag's test and its out-of-line call: without a countdown and without
+    /// epochs, when the only reason to stop at a back-edge is an interrupt request, which
+    /// makes the store's poll page (`StoreCtx::interrupt_poll`, `r12` then) inaccessible. The
+    /// load faults then, at an `Interrupted` trap site (as optimized code polls): no branch
+    /// and no call on the loop's path, and the register cache survives it.
+    fn polls(&self) -> bool {
+        !self.counting && !self.entry_attention
     }
 
     /// Whether loop back-edges count down towards a tier-up ([`Masm::set_counting`]): else
@@ -1386,7 +1396,7 @@ impl Masm {
         self.claim(Gpr::RAX);
         self.claim(Gpr::RCX);
         self.asm
-            .check_stacks(frame_slots, overflow, false, !self.leaf);
+            .check_stacks(frame_slots, overflow, false, !self.leaf, self.polls());
         self.store_in_rax = true;
     }
 
@@ -1397,7 +1407,7 @@ impl Masm {
         self.claim(Gpr::RAX);
         self.claim(Gpr::RDI);
         self.asm
-            .check_stacks(frame_slots, overflow, true, !self.leaf);
+            .check_stacks(frame_slots, overflow, true, !self.leaf, self.polls());
         self.store_in_rax = true;
     }
 
@@ -1841,6 +1851,11 @@ impl Masm {
             }
             if own_region {
                 self.restore_pins();
+            }
+            if self.polls() {
+                self.trap_site(TrapCode::Interrupted);
+                self.asm.interrupt_poll();
+                return;
             }
             let reload = x64::TickReload {
                 counter: None,
