@@ -279,6 +279,46 @@ fn back_edges_poll_without_countdown_or_epochs() {
     assert!(text[at + 1].starts_with("jne"), "{text:?}");
 }
 
+/// The headers of innermost loops start a cache line of the code (the innermost loop's one,
+/// `hot_loop`, among them); an outer loop's header does not need to.
+#[test]
+fn innermost_loop_headers_start_cache_lines() {
+    let (info, module, env) = setup(
+        r#"(module
+          (func (param i32) (result i32) (local i32 i32)
+            (loop $outer
+              (local.set 1 (i32.const 0))
+              (loop $a (br_if $a (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 1))) (i32.const 9))))
+              (loop $b (br_if $b (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 3))) (i32.const 99))))
+              (br_if $outer (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+            (local.get 1)))"#,
+    );
+    let func = module
+        .compiled(info.defined_funcs().next().unwrap())
+        .unwrap();
+    let code = compile(func, &env).unwrap();
+    let back_edges: Vec<(usize, usize)> = func
+        .code
+        .iter()
+        .enumerate()
+        .filter_map(|(i, instr)| {
+            let offset = instr.branch_offset().filter(|&o| o <= 0)?;
+            Some(((i as i64 + i64::from(offset)) as usize, i))
+        })
+        .collect();
+    assert_eq!(back_edges.len(), 3, "{:?}", func.code);
+    let innermost: Vec<usize> = back_edges
+        .iter()
+        .filter(|&&(h, end)| !back_edges.iter().any(|&(o, _)| o > h && o <= end))
+        .map(|&(h, _)| h)
+        .collect();
+    assert_eq!(innermost.len(), 2);
+    for h in innermost {
+        assert_eq!(code.instr_offsets[h] % 64, 0, "loop header {h}");
+    }
+    assert_eq!(code.hot_loop.unwrap() % 64, 0);
+}
+
 /// A shift by up to 3 whose only reader is the addition right after it (the interpreter's
 /// `I32ShlImmAdd` pair) is one `lea`, and the shifted value is written to no slot; an
 /// addition into another register than its operand's is a `lea` too.

@@ -1178,6 +1178,12 @@ impl Masm {
         self.asm.bind(label);
     }
 
+    /// Pads with `nop`s so that the next instruction starts a multiple of `align` bytes into
+    /// the code (a loop header: see `Codegen::aligned_headers`).
+    pub(crate) fn align_code(&mut self, align: u32) {
+        self.asm.align_with_nops(align);
+    }
+
     /// Whether the code emitted last is an unconditional `jmp` (what follows is reached only
     /// through a label).
     pub(crate) fn ends_in_jump(&self) -> bool {

@@ -313,6 +313,28 @@ impl X64 {
 
     // ---- labels, jumps, traps ----
 
+    /// Pads with `nop`s (the multi-byte forms, at most 9 bytes each) up to the next multiple
+    /// of `align` bytes.
+    pub(crate) fn align_with_nops(&mut self, align: u32) {
+        const NOPS: [&[u8]; 9] = [
+            &[0x90],
+            &[0x66, 0x90],
+            &[0x0f, 0x1f, 0x00],
+            &[0x0f, 0x1f, 0x40, 0x00],
+            &[0x0f, 0x1f, 0x44, 0x00, 0x00],
+            &[0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00],
+            &[0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
+            &[0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+            &[0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+        ];
+        let mut pad = self.offset().next_multiple_of(align) - self.offset();
+        while pad > 0 {
+            let n = pad.min(9);
+            self.ops.extend(NOPS[n as usize - 1].iter().copied());
+            pad -= n;
+        }
+    }
+
     /// Binds `label` here: code that follows is reachable through it (whatever precedes it).
     pub(crate) fn bind(&mut self, label: DynamicLabel) {
         dynasm!(self.ops ; .arch x64 ; =>label);
