@@ -56,7 +56,9 @@ pub struct CompileEnv {
     /// Whether baseline code counts its calls and loop iterations towards a tier-up (the
     /// optimizer comes after it). Without, it carries no hotness countdown (as Liftoff
     /// without dynamic tiering has no budget checks): a function entry has no tick (but with
-    /// epochs, the flag's test) and a loop back-edge only tests the interrupt flag.
+    /// epochs, the flag's test) and a loop back-edge only tests the interrupt flag; without
+    /// epochs either, that test is a load of the store's poll byte, which faults while an
+    /// interrupt request is pending (an `Interrupted` trap site, as optimized loops poll).
     pub tier_up: bool,
     /// The engine's type id of each of the module's types, by type index, when known (the
     /// runtime's; empty: unknown). `call_indirect` then compares the callee's id with a

@@ -229,6 +229,120 @@ fn no_entry_countdown_without_tier_up() {
     );
 }
 
+/// Without a countdown and without epochs, a loop's back-edge polls: one load of the poll
+/// byte (`r12`), an `Interrupted` trap site, with no branch and no call; with epochs it tests
+/// the interrupt flag and calls out of line when it is set.
+#[test]
+fn back_edges_poll_without_countdown_or_epochs() {
+    let (info, module, counting) = setup(
+        r#"(module
+          (func (param i32) (result i32)
+            (loop $l (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+            (local.get 0)))"#,
+    );
+    let quiet = CompileEnv {
+        tier_up: false,
+        ..counting.clone()
+    };
+    let epochs = CompileEnv {
+        epoch_interruption: true,
+        ..quiet.clone()
+    };
+    let func = module
+        .compiled(info.defined_funcs().next().unwrap())
+        .unwrap();
+    let code = compile(func, &quiet).unwrap();
+    let text = instructions(&code.code[..code.body_end as usize]);
+    let poll = format!(
+        "mov r12, qword ptr [rax + {:#x}]",
+        tierup_abi::vmctx::offsets::STORE_INTERRUPT_POLL
+    );
+    assert!(text.contains(&poll), "{text:?}");
+    let at = text
+        .iter()
+        .position(|t| t == "cmp byte ptr [r12], 0")
+        .expect("a poll");
+    assert!(!text[at + 1].starts_with("jne"), "{text:?}");
+    assert!(
+        code.traps
+            .iter()
+            .any(|&(_, trap)| trap == Some(tierup_abi::TrapCode::Interrupted)),
+        "the poll is a trap site"
+    );
+    let code = compile(func, &epochs).unwrap();
+    let text = instructions(&code.code[..code.body_end as usize]);
+    assert!(!text.contains(&poll), "{text:?}");
+    let at = text
+        .iter()
+        .position(|t| t == "cmp byte ptr [r12], 0")
+        .expect("a flag test");
+    assert!(text[at + 1].starts_with("jne"), "{text:?}");
+}
+
+/// The headers of innermost loops start a cache line of the code (the innermost loop's one,
+/// `hot_loop`, among them); an outer loop's header does not need to.
+#[test]
+fn innermost_loop_headers_start_cache_lines() {
+    let (info, module, env) = setup(
+        r#"(module
+          (func (param i32) (result i32) (local i32 i32)
+            (loop $outer
+              (local.set 1 (i32.const 0))
+              (loop $a (br_if $a (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 1))) (i32.const 9))))
+              (loop $b (br_if $b (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 3))) (i32.const 99))))
+              (br_if $outer (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+            (local.get 1)))"#,
+    );
+    let func = module
+        .compiled(info.defined_funcs().next().unwrap())
+        .unwrap();
+    let code = compile(func, &env).unwrap();
+    let back_edges: Vec<(usize, usize)> = func
+        .code
+        .iter()
+        .enumerate()
+        .filter_map(|(i, instr)| {
+            let offset = instr.branch_offset().filter(|&o| o <= 0)?;
+            Some(((i as i64 + i64::from(offset)) as usize, i))
+        })
+        .collect();
+    assert_eq!(back_edges.len(), 3, "{:?}", func.code);
+    let innermost: Vec<usize> = back_edges
+        .iter()
+        .filter(|&&(h, end)| !back_edges.iter().any(|&(o, _)| o > h && o <= end))
+        .map(|&(h, _)| h)
+        .collect();
+    assert_eq!(innermost.len(), 2);
+    for h in innermost {
+        assert_eq!(code.instr_offsets[h] % 64, 0, "loop header {h}");
+    }
+    assert_eq!(code.hot_loop.unwrap() % 64, 0);
+}
+
+/// A shift by up to 3 whose only reader is the addition right after it (the interpreter's
+/// `I32ShlImmAdd` pair) is one `lea`, and the shifted value is written to no slot; an
+/// addition into another register than its operand's is a `lea` too.
+#[test]
+fn shift_add_pairs_are_one_lea() {
+    let (info, module, env) = setup(
+        r#"(module
+          (memory 1)
+          (func (param i32 i32) (result i32)
+            (i32.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2))))))"#,
+    );
+    let func = module
+        .compiled(info.defined_funcs().next().unwrap())
+        .unwrap();
+    let code = compile(func, &env).unwrap();
+    let text = instructions(&code.code[..code.body_end as usize]);
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("lea ") && t.contains("*4]")),
+        "{text:?}"
+    );
+    assert!(!text.iter().any(|t| t.starts_with("shl")), "{text:?}");
+}
+
 /// A `v128` shift by a constant shifts by an immediate, and the constant, read by nothing
 /// else, is never written to its slot.
 #[test]

@@ -23,7 +23,8 @@
 //! (optimized code, on-stack replacement), the activation continues there through the OSR
 //! exit: a tail jump with this very frame. Without a tier-up to count towards
 //! (`CompileEnv::tier_up`) there is no countdown: entries do not tick (but for the flag with
-//! epochs) and back-edges only test the interrupt flag. Every return pops the frame itself
+//! epochs) and back-edges only test the interrupt flag (without epochs, a poll load that
+//! faults on an interrupt request: `Masm::polls`). Every return pops the frame itself
 //! (the epilogue is inlined: no shared one to jump to).
 //!
 //! A native entry whose body starts with an instruction that defers results leaves its

@@ -81,6 +81,14 @@ pub(crate) struct Codegen<'a> {
     native_at: Option<u32>,
     /// How many slots the function's results take (from slot 0 on), which its returns read.
     result_slots: u32,
+    /// The headers of the innermost loops (no other loop header inside), which start a cache
+    /// line of the code (the runtime places the innermost loop's header, `hot_loop`, on a
+    /// line of its own, so the code starts one too): a loop's speed then does not depend on
+    /// where the code before it ended (a 1-cycle loop straddling a line ran 15% slower).
+    aligned_headers: Vec<u32>,
+    /// The instruction just compiled also compiled the next one (a pair, see
+    /// `Codegen::shift_add_pair`): the next emits nothing.
+    fused_next: bool,
 }
 
 impl<'a> Codegen<'a> {
@@ -131,6 +139,7 @@ impl<'a> Codegen<'a> {
         let ty = env.func_type(func.func_index.as_u32());
         let native = (loop_headers.is_empty() && crate::fits_registers(ty)).then_some(ty);
         let body = m.new_label();
+        let aligned_headers = innermost_loop_headers(func, &loop_headers);
         Codegen {
             m,
             func,
@@ -146,6 +155,8 @@ impl<'a> Codegen<'a> {
             body,
             native_at: None,
             result_slots: ty.result_slots() as u32,
+            aligned_headers,
+            fused_next: false,
         }
     }
 
@@ -181,6 +192,9 @@ impl<'a> Codegen<'a> {
             }
             self.enter_or_leave_region(i, &mut next_region);
             if let Some(label) = self.labels[i] {
+                if self.aligned_headers.contains(&(i as u32)) {
+                    self.m.align_code(CACHE_LINE);
+                }
                 self.m.bind_branch_target(label);
             }
             instr_offsets.push(self.m.offset());
@@ -191,7 +205,12 @@ impl<'a> Codegen<'a> {
             if self.region.is_some() {
                 self.skip_dead_pin_stores(i);
             }
-            self.emit(i)?;
+            if self.fused_next {
+                // The second instruction of a pair the first one compiled.
+                self.fused_next = false;
+            } else {
+                self.emit(i)?;
+            }
         }
         self.m.set_deferring(false);
         self.m.flush_deferred();
@@ -510,7 +529,8 @@ impl<'a> Codegen<'a> {
             Instr::Copy { dst, src } => self.copy(dst, src),
             // The interpreter's pair fusions: the first instruction as its plain form (the
             // second follows as usual).
-            Instr::I32ShlImmAdd { dst, lhs, imm } | Instr::I32ShlImmXor { dst, lhs, imm } | Instr::I32ShlImmAddAcc { dst, lhs, imm } | Instr::I32ShlImmXorAcc { dst, lhs, imm } => self.int_shift(ShiftOp::Shl, W32, dst, lhs, Imm(imm)),
+            Instr::I32ShlImmAdd { dst, lhs, imm } | Instr::I32ShlImmAddAcc { dst, lhs, imm } => self.shift_add_pair(i, dst, lhs, imm),
+            Instr::I32ShlImmXor { dst, lhs, imm } | Instr::I32ShlImmXorAcc { dst, lhs, imm } => self.int_shift(ShiftOp::Shl, W32, dst, lhs, Imm(imm)),
             Instr::I32ShrUImmXor { dst, lhs, imm } | Instr::I32ShrUImmXorAcc { dst, lhs, imm } => self.int_shift(ShiftOp::ShrU, W32, dst, lhs, Imm(imm)),
             Instr::I32MulAdd { dst, lhs, rhs } | Instr::I32MulAddAcc { dst, lhs, rhs } => self.int_binary(AluOp::Mul, W32, dst, lhs, Slot(rhs)),
             // A parallel copy of two neighbouring slots: the high one first when it is
@@ -1082,6 +1102,33 @@ impl<'a> Codegen<'a> {
 fn uses_memory_base(instr: &Instr) -> bool {
     let name = instr.opcode().name();
     name.contains("Load") || name.contains("Store") || name == "UseMemory"
+}
+
+/// The alignment of the innermost loops' headers in the code (`Codegen::aligned_headers`).
+const CACHE_LINE: u32 = 64;
+
+/// The loop headers (of `headers`) with no other loop header between them and their last
+/// back-edge.
+fn innermost_loop_headers(func: &CompiledFunc, headers: &[u32]) -> Vec<u32> {
+    let mut last_edge = vec![0usize; headers.len()];
+    for (i, instr) in func.code.iter().enumerate() {
+        if let Some(offset) = instr.branch_offset().filter(|&o| o <= 0) {
+            let target = branch_target(i, offset) as u32;
+            if let Some(k) = headers.iter().position(|&h| h == target) {
+                last_edge[k] = last_edge[k].max(i);
+            }
+        }
+    }
+    headers
+        .iter()
+        .zip(&last_edge)
+        .filter(|&(&h, &end)| {
+            !headers
+                .iter()
+                .any(|&other| other > h && other as usize <= end)
+        })
+        .map(|(&h, _)| h)
+        .collect()
 }
 
 /// The bytecode index a branch at `i` with `offset` goes to.

@@ -10,6 +10,7 @@
 //! false on NaN but for `ne`.
 
 use tierup_abi::Libcall;
+use tierup_interp::Instr;
 
 use super::Codegen;
 use crate::masm::{
@@ -58,6 +59,38 @@ impl Codegen<'_> {
     /// `dst = lhs <op> rhs`, wrapping.
     pub(super) fn int_binary(&mut self, op: AluOp, width: Width, dst: u32, lhs: u32, rhs: Operand) {
         self.m.alu(op, width, dst, lhs, rhs);
+    }
+
+    /// `I32ShlImmAdd` at `i` (`dst = lhs << imm`, `dst` a temporary only the `I32Add` right
+    /// after it reads, as its `rhs`): both in one when nothing comes between them (no label,
+    /// no region boundary), the shifted value in a register only, as the interpreter leaves
+    /// it unwritten too (`Masm::shift_add`: one `lea` for shifts up to 3). Else the shift
+    /// alone.
+    pub(super) fn shift_add_pair(&mut self, i: usize, dst: u32, lhs: u32, imm: i32) {
+        let next = match self.func.code.get(i + 1) {
+            Some(&Instr::I32Add {
+                dst: sum,
+                lhs: base,
+                rhs,
+            })
+            | Some(&Instr::I32AddAcc {
+                dst: sum,
+                lhs: base,
+                rhs,
+            }) if rhs == dst && base != dst => Some((sum, base)),
+            _ => None,
+        };
+        let inside = |k: usize| self.region.is_some_and(|r| self.regions[r].contains(k));
+        let together = self.labels[i + 1].is_none()
+            && inside(i) == inside(i + 1)
+            && !self.regions.iter().any(|r| r.header as usize == i + 1);
+        match next {
+            Some((sum, base)) if together => {
+                self.m.shift_add(sum, base, lhs, imm);
+                self.fused_next = true;
+            }
+            _ => self.int_shift(ShiftOp::Shl, Width::W32, dst, lhs, Operand::Imm(imm)),
+        }
     }
 
     /// Shifts and rotates, the count taken modulo the width.

@@ -12,7 +12,7 @@
 //! Fixed registers (DESIGN.md §3; all callee-saved, so they survive calls into Rust):
 //! `rbx` = frame pointer `fp` (slot `s` is `[rbx + slot_offset(s)]`), `r15` = vmctx, `r14` =
 //! base of memory 0, `r13` = this function's hotness countdown, `r12` = the store's interrupt
-//! flag. `xmm0` and `xmm1` are the temporaries of float operations, `xmm0`, `xmm1`, `xmm14`
+//! flag (or its poll byte, see `Masm::polls`). `xmm0` and `xmm1` are the temporaries of float operations, `xmm0`, `xmm1`, `xmm14`
 //! and `xmm15` those of `v128` sequences; `xmm2`–`xmm13` cache `v128`s. Calls follow SysV
 //! (every `xmm` register is caller-saved); in function bodies the stack is 16-byte aligned.
 //! Register calls (the native convention, `crate::fits_registers`) pass the integer
@@ -630,6 +630,16 @@ impl Masm {
         self.counting = counting;
     }
 
+    /// Whether loop back-edges test for interruption with a poll load instead of the
+    /// interrupt flag's test and its out-of-line call: without a countdown and without
+    /// epochs, when the only reason to stop at a back-edge is an interrupt request, which
+    /// makes the store's poll page (`StoreCtx::interrupt_poll`, `r12` then) inaccessible. The
+    /// load faults then, at an `Interrupted` trap site (as optimized code polls): no branch
+    /// and no call on the loop's path, and the register cache survives it.
+    fn polls(&self) -> bool {
+        !self.counting && !self.entry_attention
+    }
+
     /// Whether loop back-edges count down towards a tier-up ([`Masm::set_counting`]): else
     /// their tick is the interrupt flag's test only.
     pub(crate) fn counts(&self) -> bool {
@@ -1168,6 +1178,12 @@ impl Masm {
         self.asm.bind(label);
     }
 
+    /// Pads with `nop`s so that the next instruction starts a multiple of `align` bytes into
+    /// the code (a loop header: see `Codegen::aligned_headers`).
+    pub(crate) fn align_code(&mut self, align: u32) {
+        self.asm.align_with_nops(align);
+    }
+
     /// Whether the code emitted last is an unconditional `jmp` (what follows is reached only
     /// through a label).
     pub(crate) fn ends_in_jump(&self) -> bool {
@@ -1386,7 +1402,7 @@ impl Masm {
         self.claim(Gpr::RAX);
         self.claim(Gpr::RCX);
         self.asm
-            .check_stacks(frame_slots, overflow, false, !self.leaf);
+            .check_stacks(frame_slots, overflow, false, !self.leaf, self.polls());
         self.store_in_rax = true;
     }
 
@@ -1397,7 +1413,7 @@ impl Masm {
         self.claim(Gpr::RAX);
         self.claim(Gpr::RDI);
         self.asm
-            .check_stacks(frame_slots, overflow, true, !self.leaf);
+            .check_stacks(frame_slots, overflow, true, !self.leaf, self.polls());
         self.store_in_rax = true;
     }
 
@@ -1841,6 +1857,11 @@ impl Masm {
             }
             if own_region {
                 self.restore_pins();
+            }
+            if self.polls() {
+                self.trap_site(TrapCode::Interrupted);
+                self.asm.interrupt_poll();
+                return;
             }
             let reload = x64::TickReload {
                 counter: None,

@@ -185,10 +185,27 @@ impl Masm {
             Operand::Slot(s) => Src::from(self.place(s)),
             Operand::Imm(imm) => Src::Imm(imm),
         };
-        let r = match src {
-            Src::Reg(s) => self.alloc_for(dst, &[Some(s)]),
-            Src::Frame(_) | Src::Imm(_) => self.alloc_for(dst, &[]),
+        // An addition of a register or an immediate to a cached `lhs` into another register
+        // is one `lea` (not a move and an `add`): the allocation keeps `lhs` cached then.
+        let lea = op == AluOp::Add && !matches!(src, Src::Frame(_));
+        let l = self
+            .place(lhs)
+            .reg()
+            .filter(|&l| lea && self.pin_of(dst) != Some(l));
+        let r = match (self.in_place(dst, lhs), src) {
+            (Some(own), _) => own,
+            (None, Src::Reg(s)) => self.alloc_for(dst, &[Some(s), l]),
+            (None, Src::Frame(_) | Src::Imm(_)) => self.alloc_for(dst, &[l]),
         };
+        if let Some(l) = l
+            && l != r
+            && self.place(lhs) == Place::Reg(l)
+        {
+            self.claim_for(r, dst);
+            self.asm.lea_add(width, r, l, src);
+            self.write_slot(dst, r);
+            return;
+        }
         if self.place(lhs) != Place::Reg(r) {
             self.claim_for(r, dst);
         }
@@ -198,10 +215,81 @@ impl Masm {
         self.write_slot(dst, r);
     }
 
+    /// The register caching `lhs` when an operation overwrites it (`dst == lhs`, not pinned):
+    /// the result may be computed there, in place, instead of in a copy.
+    fn in_place(&mut self, dst: u32, lhs: u32) -> Option<Gpr> {
+        if dst != lhs || self.pin_of(dst).is_some() {
+            return None;
+        }
+        self.place(lhs).reg()
+    }
+
+    /// `dst = base + (index << shift)` at 32 bits (`shift` taken modulo 32): a shift and the
+    /// addition that reads its result, in one `lea` for shifts up to 3. The shifted value
+    /// is not written to any slot.
+    pub(crate) fn shift_add(&mut self, dst: u32, base: u32, index: u32, shift: i32) {
+        let shift = (shift & 31) as u8;
+        let b = self.value_reg(base);
+        let a = match self.place(index) {
+            Place::Reg(a) => a,
+            Place::Frame(_) => {
+                let a = self.alloc(&[Some(b)]);
+                self.load_slot(Width::W64, a, index);
+                a
+            }
+        };
+        let pin = self.pin_of(dst);
+        if dst == base {
+            // An accumulation (a pointer stepping by a scaled stride): `t = index << shift;
+            // base += t`, which keeps the loop-carried chain at one cycle (a scaled `lea` is
+            // slower on some cores).
+            let t = self.alloc(&[Some(a), Some(b)]);
+            self.claim(t);
+            self.asm.mov(Width::W32, t, a);
+            self.asm.shift(
+                ShiftOp::Shl,
+                Width::W32,
+                t,
+                ShiftCount::Imm(i32::from(shift)),
+            );
+            self.claim_for(b, dst);
+            self.asm.alu(AluOp::Add, Width::W32, b, Src::Reg(t));
+            self.write_slot(dst, b);
+            return;
+        }
+        if shift <= 3 {
+            // `lea` reads its operands before it writes: `dst`'s pin may be one of them.
+            let r = pin.unwrap_or_else(|| self.alloc(&[Some(a), Some(b)]));
+            self.claim_for(r, dst);
+            self.asm.lea_scaled32(r, b, a, shift);
+            self.write_slot(dst, r);
+            return;
+        }
+        // `r = index; r <<= shift; r += base`, in `dst`'s pin unless that holds `base`.
+        let r = match pin {
+            Some(p) if p != b => p,
+            _ => self.alloc(&[Some(a), Some(b)]),
+        };
+        self.claim_for(r, dst);
+        if r != a {
+            self.asm.mov(Width::W32, r, a);
+        }
+        self.asm.shift(
+            ShiftOp::Shl,
+            Width::W32,
+            r,
+            ShiftCount::Imm(i32::from(shift)),
+        );
+        self.asm.alu(AluOp::Add, Width::W32, r, Src::Reg(b));
+        self.write_slot(dst, r);
+    }
+
     /// `dst = lhs <op> rhs` at `width` (shifts and rotates).
     pub(crate) fn shift(&mut self, op: ShiftOp, width: Width, dst: u32, lhs: u32, rhs: Operand) {
         let r = match rhs {
-            Operand::Imm(_) => self.alloc_for(dst, &[]),
+            Operand::Imm(_) => self
+                .in_place(dst, lhs)
+                .unwrap_or_else(|| self.alloc_for(dst, &[])),
             Operand::Slot(s) => {
                 let b = self.place(s);
                 self.alloc_for(dst, &[b.reg(), Some(Gpr::RCX)])

@@ -313,6 +313,28 @@ impl X64 {
 
     // ---- labels, jumps, traps ----
 
+    /// Pads with `nop`s (the multi-byte forms, at most 9 bytes each) up to the next multiple
+    /// of `align` bytes.
+    pub(crate) fn align_with_nops(&mut self, align: u32) {
+        const NOPS: [&[u8]; 9] = [
+            &[0x90],
+            &[0x66, 0x90],
+            &[0x0f, 0x1f, 0x00],
+            &[0x0f, 0x1f, 0x40, 0x00],
+            &[0x0f, 0x1f, 0x44, 0x00, 0x00],
+            &[0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00],
+            &[0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
+            &[0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+            &[0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+        ];
+        let mut pad = self.offset().next_multiple_of(align) - self.offset();
+        while pad > 0 {
+            let n = pad.min(9);
+            self.ops.extend(NOPS[n as usize - 1].iter().copied());
+            pad -= n;
+        }
+    }
+
     /// Binds `label` here: code that follows is reachable through it (whatever precedes it).
     pub(crate) fn bind(&mut self, label: DynamicLabel) {
         dynasm!(self.ops ; .arch x64 ; =>label);
@@ -598,6 +620,37 @@ impl X64 {
             };
         }
         each!(Add => add, Sub => sub, And => and, Or => or, Xor => xor);
+    }
+
+    /// `dst = lhs + src` at `width` with `lea` (no flags; `src` a register or an immediate,
+    /// sign-extended at 64 bits): an addition into a register other than its operands'.
+    pub(crate) fn lea_add(&mut self, width: Width, dst: Gpr, lhs: Gpr, src: Src) {
+        self.wrote(&[dst]);
+        let (d, l) = (dst.0, lhs.0);
+        match (width, src) {
+            (Width::W32, Src::Reg(s)) => {
+                dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(l) + Rq(s.0)])
+            }
+            (Width::W64, Src::Reg(s)) => {
+                dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(l) + Rq(s.0)])
+            }
+            (Width::W32, Src::Imm(imm)) => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(l) + imm]),
+            (Width::W64, Src::Imm(imm)) => dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(l) + imm]),
+            (_, Src::Frame(_)) => unreachable!("lea_add takes a register or an immediate"),
+        }
+    }
+
+    /// `dst = base + (index << shift)` at 32 bits with `lea` (`shift` at most 3).
+    pub(crate) fn lea_scaled32(&mut self, dst: Gpr, base: Gpr, index: Gpr, shift: u8) {
+        self.wrote(&[dst]);
+        let (d, b, i) = (dst.0, base.0, index.0);
+        match shift {
+            0 => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(b) + Rq(i)]),
+            1 => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(b) + Rq(i) * 2]),
+            2 => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(b) + Rq(i) * 4]),
+            3 => dynasm!(self.ops ; .arch x64 ; lea Rd(d), [Rq(b) + Rq(i) * 8]),
+            _ => unreachable!("lea scales by at most 8"),
+        }
     }
 
     /// `dst = dst <op> count` at `width`.
@@ -1411,9 +1464,10 @@ impl X64 {
         );
     }
 
-    /// Loads `r12` = the store's interrupt flag and checks the native stack (`rsp` above the
-    /// limit `VmCtx::stack_limit` points at, which an interrupt request raises) and the slot
-    /// stack (`fp + frame_slots` within it); leave for `overflow` otherwise. Writes `rax` and `rcx`.
+    /// Loads `r12` = the store's interrupt flag (with `poll`, its poll byte: see `Masm::polls`)
+    /// and checks the native stack (`rsp` above the limit `VmCtx::stack_limit` points at,
+    /// which an interrupt request raises) and the slot stack (`fp + frame_slots` within it);
+    /// leave for `overflow` otherwise. Writes `rax` and `rcx`.
     /// (With `keep_args`, `rdi` instead of `rcx`: the native entry's arguments are in `rdx`,
     /// `rcx`, `r8` and `r9`.)
     pub(crate) fn check_stacks(
@@ -1422,6 +1476,7 @@ impl X64 {
         overflow: DynamicLabel,
         keep_args: bool,
         native: bool,
+        poll: bool,
     ) {
         let scratch = if keep_args { Gpr::RDI } else { Gpr::RCX };
         self.wrote(&[Gpr::RAX, scratch]);
@@ -1430,7 +1485,9 @@ impl X64 {
             ; .arch x64
             ; mov rax, [r15 + off::STORE as i32]
         );
-        if self.frame.ticks {
+        if self.frame.ticks && poll {
+            dynasm!(self.ops ; .arch x64 ; mov r12, [rax + off::STORE_INTERRUPT_POLL as i32]);
+        } else if self.frame.ticks {
             dynasm!(self.ops ; .arch x64 ; mov r12, [rax + off::STORE_INTERRUPT as i32]);
         }
         // The native stack limit through `VmCtx::stack_limit`: raised above every stack while
@@ -1619,6 +1676,13 @@ impl X64 {
         if let Some(counter) = reload.counter {
             self.load_countdown_value(counter);
         }
+    }
+
+    /// `cmp byte [r12], 0` with `r12` the store's poll byte: a load that faults while an
+    /// interrupt request is pending (the caller records the `Interrupted` trap site). Writes
+    /// the flags only.
+    pub(crate) fn interrupt_poll(&mut self) {
+        dynasm!(self.ops ; .arch x64 ; cmp BYTE [r12], 0);
     }
 
     /// `cmp byte [r12], 0; jne attention; back:`: the interrupt check of a tick without a
