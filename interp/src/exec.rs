@@ -957,6 +957,24 @@ macro_rules! executor {
                 }
             }};
         }
+        /// `paired!` for the `..Prev` pair fusions (see `I32XorAddPrev`): the paired
+        /// instruction's `lhs` is the accumulator, the result of the instruction before the
+        /// pair (the first, whose operands are slots, has not replaced it).
+        macro_rules! paired_prev {
+            ($d dst:expr, $d v:expr, $d second:ident, |$d x:ident| $d e:expr) => {{
+                match *$ip.add(1) {
+                    Instr::$d second { dst: d, .. } => {
+                        let $d x = $acc as u32 as i32;
+                        set_i32!(d, $d e);
+                        next_n!(2)
+                    }
+                    _ => {
+                        set_i32!($d dst, $d v);
+                        next!()
+                    }
+                }
+            }};
+        }
         /// Calls `$d fref` with its frame at `$d new_fp`; the caller resumes `$d skip` instructions on.
         macro_rules! call_ref {
             ($d fref:expr, $d new_fp:expr, $d skip:expr) => {{
@@ -1964,6 +1982,18 @@ executor! {
         let v = i32_of!(lhs) ^ acc as u32 as i32;
         paired!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
     }
+    I32XorAddPrev { dst, lhs, rhs } => {
+        let v = i32_of!(lhs) ^ i32_of!(rhs);
+        paired_prev!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+    }
+    I32MulAddPrev { dst, lhs, rhs } => {
+        let v = i32_of!(lhs).wrapping_mul(i32_of!(rhs));
+        paired_prev!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+    }
+    I32ShlImmAddPrev { dst, lhs, imm } => {
+        let v = i32_of!(lhs).wrapping_shl(imm as u32);
+        paired_prev!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+    }
     Copy2 { dst, src } => {
         let (lo, hi) = (slot!(src), slot!(src + 1));
         slot!(dst) = lo;
@@ -2017,6 +2047,23 @@ executor! {
             // Rewritten since (an accumulator form, a load-and-splat): it runs on its own.
             _ => next!(),
         }
+    }
+    I32LoadPairMulAdd { dst, addr, offset } => {
+        let _ = dst; // a temporary only the skipped multiply reads
+        let x = ptr::read_unaligned(ea!(addr, offset, 4) as *const u32);
+        // The translator leaves the dot step's other three instructions right after it
+        // (`settle_dot_steps`).
+        let (a, o) = match *ip.add(1) {
+            Instr::I32Load { addr, offset, .. } => (addr, offset),
+            _ => std::hint::unreachable_unchecked(),
+        };
+        let y = ptr::read_unaligned(ea!(a, o, 4) as *const u32);
+        let (d, l) = match *ip.add(3) {
+            Instr::I32AddAcc { dst, lhs, .. } => (dst, lhs),
+            _ => std::hint::unreachable_unchecked(),
+        };
+        set_i32!(d, i32_of!(l).wrapping_add((x as i32).wrapping_mul(y as i32)));
+        next_n!(4)
     }
     I64Load { dst, addr, offset } => {
         load!(dst, addr, offset, u64, |v| v)

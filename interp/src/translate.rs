@@ -297,6 +297,7 @@ fn translate_inner(
     }
     thread_returns(&mut t.code);
     use_accumulator(&mut t.code, &t.loops);
+    settle_dot_steps(&mut t.code, t.base);
     let frame_size = (t.base as usize + t.max_height)
         .max(ty.result_slots())
         .max(1);
@@ -855,6 +856,9 @@ impl Translator<'_> {
             _ => return,
         };
         self.code[n - 2] = fused;
+        if let I::I32MulAdd { lhs: a, rhs: b, .. } = fused {
+            self.fuse_dot_step(a, b);
+        }
         self.code[n - 1] = if add {
             I::I32Add {
                 dst,
@@ -868,6 +872,25 @@ impl Translator<'_> {
                 rhs: temp,
             }
         };
+    }
+
+    /// Makes a load pair a dot step (see `Instr::I32LoadPairMulAdd`) when the `I32MulAdd`
+    /// pair just fused (the last two instructions), multiplying `a` and `b`, multiplies the
+    /// pair's two loaded temporaries, with no label between the four.
+    fn fuse_dot_step(&mut self, a: Slot, b: Slot) {
+        let n = self.code.len();
+        if n < 4 || self.last_label >= n - 3 {
+            return;
+        }
+        if let (Instr::I32LoadPair { dst, addr, offset }, Instr::I32Load { dst: d2, .. }) =
+            (self.code[n - 4], self.code[n - 3])
+            && dst >= self.base
+            && d2 >= self.base
+            && dst != d2
+            && ((a, b) == (dst, d2) || (b, a) == (dst, d2))
+        {
+            self.code[n - 4] = Instr::I32LoadPairMulAdd { dst, addr, offset };
+        }
     }
 
     /// A load whose result is a `v128` when `wide`.
@@ -2299,10 +2322,87 @@ fn use_accumulator(code: &mut [Instr], loops: &[LoopHeader]) {
         if target[i] {
             continue;
         }
-        if let Some(prev) = accumulator_of(code[i - 1])
-            && let Some(fused) = with_accumulator(code[i], prev)
-        {
-            code[i] = fused;
+        if let Some(prev) = accumulator_of(code[i - 1]) {
+            if let Some(fused) = with_accumulator(code[i], prev) {
+                code[i] = fused;
+            } else if !target.get(i + 1).copied().unwrap_or(true)
+                && let Some(&second) = code.get(i + 1)
+                && let Some(fused) = with_prev_second(code[i], second, prev)
+            {
+                code[i] = fused;
+            }
+        }
+    }
+}
+
+/// The `..Prev` form of the pair fusion `first` (see `Instr::I32XorAddPrev`) when its
+/// `second` (still an `I32Add`, reading the first's result as `rhs`) takes its other operand
+/// (`lhs`) from slot `prev`, the result of the instruction before the pair.
+fn with_prev_second(first: Instr, second: Instr, prev: Slot) -> Option<Instr> {
+    use Instr as I;
+    let I::I32Add { lhs, rhs, .. } = second else {
+        return None;
+    };
+    if lhs != prev || rhs == prev {
+        return None;
+    }
+    match first {
+        I::I32XorAdd { dst, lhs, rhs: r } if dst == rhs => Some(I::I32XorAddPrev { dst, lhs, rhs: r }),
+        I::I32MulAdd { dst, lhs, rhs: r } if dst == rhs => Some(I::I32MulAddPrev { dst, lhs, rhs: r }),
+        I::I32ShlImmAdd { dst, lhs, imm } if dst == rhs => Some(I::I32ShlImmAddPrev { dst, lhs, imm }),
+        _ => None,
+    }
+}
+
+/// Checks every dot step (`Instr::I32LoadPairMulAdd`) against what its handler relies on,
+/// turning it back into a plain load pair where a later rewrite broke it: the three
+/// instructions after it are an `I32Load` (not reading the first's temporary), an `I32MulAdd`
+/// (or its `Acc` form) of the two loaded temporaries and an `I32AddAcc` of the product (whose
+/// other operand is neither temporary). Temporaries are slots `base` and up. Linear.
+fn settle_dot_steps(code: &mut [Instr], base: Slot) {
+    use Instr as I;
+    for i in 0..code.len() {
+        let I::I32LoadPairMulAdd { dst, addr, offset } = code[i] else {
+            continue;
+        };
+        let intact = match code.get(i + 1..i + 4) {
+            Some(
+                &[
+                    I::I32Load {
+                        dst: d2, addr: a2, ..
+                    },
+                    I::I32MulAdd {
+                        dst: dm,
+                        lhs: x,
+                        rhs: y,
+                    }
+                    | I::I32MulAddAcc {
+                        dst: dm,
+                        lhs: x,
+                        rhs: y,
+                    },
+                    I::I32AddAcc {
+                        lhs: other,
+                        rhs: product,
+                        ..
+                    },
+                ],
+            ) => {
+                dst >= base
+                    && d2 >= base
+                    && dm >= base
+                    && dst != d2
+                    && a2 != dst
+                    && ((x, y) == (dst, d2) || (y, x) == (dst, d2))
+                    && product == dm
+                    && other != dst
+                    && other != d2
+                    && other != dm
+            }
+            _ => false,
+        };
+        if !intact {
+            code[i] = I::I32LoadPair { dst, addr, offset };
         }
     }
 }
