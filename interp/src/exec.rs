@@ -920,40 +920,36 @@ macro_rules! executor {
             }};
         }
         /// The end of a pair fusion's first instruction (see `I32ShlImmAdd`), whose value
-        /// `$d v` belongs in `$d dst`: runs the paired instruction after it (`$d second`,
-        /// `dst = f(lhs)`, its `rhs` being `$d dst`) and skips it. The second is always in
-        /// its accumulator form (`use_accumulator` rewrites it, as it reads the result of
-        /// the instruction before it), so one tag comparison checks it. `($d s, $d sv)` is a
-        /// slot the first read and its value, taken instead of reloading the slot
-        /// (`x ^= x << k`). (Anything else after the first, which the translator never
-        /// leaves, would simply run next.)
+        /// `$d v` belongs in `$d dst` (a temporary it does not write): runs the paired
+        /// instruction after it (`$d second`, `dst = f(lhs)`, its `rhs` being `$d dst`) and
+        /// skips it. The second is always there, in its accumulator form (`use_accumulator`
+        /// rewrites it, as it reads the result of the instruction before it, and
+        /// `settle_pairs` unfuses any first without it), so its opcode is not checked.
+        /// `($d s, $d sv)` is a slot the first read and its value, taken instead of
+        /// reloading the slot (`x ^= x << k`).
         macro_rules! paired {
             // Without a value at hand: the second's `lhs` is read from its slot, which the
-            // first did not write (a load, not a comparison and branch, on the fast path).
+            // first did not write.
             ($d dst:expr, $d v:expr, $d second:ident, |$d x:ident| $d e:expr) => {{
+                let _ = $d dst;
                 match *$ip.add(1) {
                     Instr::$d second { dst: d, lhs: l, .. } => {
                         let $d x = i32_of!(l);
                         set_i32!(d, $d e);
                         next_n!(2)
                     }
-                    _ => {
-                        set_i32!($d dst, $d v);
-                        next!()
-                    }
+                    _ => std::hint::unreachable_unchecked(),
                 }
             }};
             ($d dst:expr, $d v:expr, ($d s:expr, $d sv:expr), $d second:ident, |$d x:ident| $d e:expr) => {{
+                let _ = $d dst;
                 match *$ip.add(1) {
                     Instr::$d second { dst: d, lhs: l, .. } => {
                         let $d x = if l == $d s { $d sv } else { i32_of!(l) };
                         set_i32!(d, $d e);
                         next_n!(2)
                     }
-                    _ => {
-                        set_i32!($d dst, $d v);
-                        next!()
-                    }
+                    _ => std::hint::unreachable_unchecked(),
                 }
             }};
         }
@@ -962,16 +958,14 @@ macro_rules! executor {
         /// pair (the first, whose operands are slots, has not replaced it).
         macro_rules! paired_prev {
             ($d dst:expr, $d v:expr, $d second:ident, |$d x:ident| $d e:expr) => {{
+                let _ = $d dst;
                 match *$ip.add(1) {
                     Instr::$d second { dst: d, .. } => {
                         let $d x = $acc as u32 as i32;
                         set_i32!(d, $d e);
                         next_n!(2)
                     }
-                    _ => {
-                        set_i32!($d dst, $d v);
-                        next!()
-                    }
+                    _ => std::hint::unreachable_unchecked(),
                 }
             }};
         }
@@ -2033,7 +2027,9 @@ executor! {
     }
     I32LoadPair { dst, addr, offset } => {
         let p = ea!(addr, offset, 4);
-        set!(dst, u64::from(ptr::read_unaligned(p as *const u32)));
+        // The slot only: the second load's value is the accumulator.
+        slot!(dst) = u64::from(ptr::read_unaligned(p as *const u32));
+        // `settle_pairs` leaves an `I32Load` after every load pair.
         match *ip.add(1) {
             Instr::I32Load {
                 dst: d,
@@ -2044,15 +2040,14 @@ executor! {
                 set!(d, u64::from(ptr::read_unaligned(p as *const u32)));
                 next_n!(2)
             }
-            // Rewritten since (an accumulator form, a load-and-splat): it runs on its own.
-            _ => next!(),
+            _ => std::hint::unreachable_unchecked(),
         }
     }
     I32LoadPairMulAdd { dst, addr, offset } => {
         let _ = dst; // a temporary only the skipped multiply reads
         let x = ptr::read_unaligned(ea!(addr, offset, 4) as *const u32);
         // The translator leaves the dot step's other three instructions right after it
-        // (`settle_dot_steps`).
+        // (`settle_fusions`).
         let (a, o) = match *ip.add(1) {
             Instr::I32Load { addr, offset, .. } => (addr, offset),
             _ => std::hint::unreachable_unchecked(),

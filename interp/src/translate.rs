@@ -297,7 +297,7 @@ fn translate_inner(
     }
     thread_returns(&mut t.code);
     use_accumulator(&mut t.code, &t.loops);
-    settle_dot_steps(&mut t.code, t.base);
+    settle_fusions(&mut t.code, t.base);
     let frame_size = (t.base as usize + t.max_height)
         .max(ty.result_slots())
         .max(1);
@@ -2358,8 +2358,9 @@ fn with_prev_second(first: Instr, second: Instr, prev: Slot) -> Option<Instr> {
 /// turning it back into a plain load pair where a later rewrite broke it: the three
 /// instructions after it are an `I32Load` (not reading the first's temporary), an `I32MulAdd`
 /// (or its `Acc` form) of the two loaded temporaries and an `I32AddAcc` of the product (whose
-/// other operand is neither temporary). Temporaries are slots `base` and up. Linear.
-fn settle_dot_steps(code: &mut [Instr], base: Slot) {
+/// other operand is neither temporary). Temporaries are slots `base` and up. Then checks
+/// every pair fusion and load pair the same way (`settle_pairs`). Linear.
+fn settle_fusions(code: &mut [Instr], base: Slot) {
     use Instr as I;
     for i in 0..code.len() {
         let I::I32LoadPairMulAdd { dst, addr, offset } = code[i] else {
@@ -2405,6 +2406,7 @@ fn settle_dot_steps(code: &mut [Instr], base: Slot) {
             code[i] = I::I32LoadPair { dst, addr, offset };
         }
     }
+    settle_pairs(code);
 }
 
 /// The slot whose value `instr` leaves in the accumulator: its `dst`, for every scalar
@@ -2424,6 +2426,43 @@ fn accumulator_of(mut instr: Instr) -> Option<Slot> {
         return None;
     }
     instr.dst_mut().copied()
+}
+
+/// Makes sure that every pair fusion's first instruction (in any form) is followed by its
+/// second in the accumulator form the executor runs with it (`I32AddAcc` or `I32XorAcc`), and
+/// every `I32LoadPair` by an `I32Load`, turning a first whose second was rewritten into the
+/// unfused instruction it stands for. The executor relies on this (it reads the second's
+/// fields without checking its opcode). Linear.
+fn settle_pairs(code: &mut [Instr]) {
+    use Instr as I;
+    for i in 0..code.len() {
+        let next = code.get(i + 1).map(|n| n.opcode());
+        let add = next == Some(Opcode::I32AddAcc);
+        let xor = next == Some(Opcode::I32XorAcc);
+        let unfused = match code[i] {
+            I::I32ShlImmAdd { dst, lhs, imm } | I::I32ShlImmAddPrev { dst, lhs, imm } if !add => {
+                I::I32ShlImm { dst, lhs, imm }
+            }
+            I::I32ShlImmXor { dst, lhs, imm } if !xor => I::I32ShlImm { dst, lhs, imm },
+            I::I32ShrUImmXor { dst, lhs, imm } if !xor => I::I32ShrUImm { dst, lhs, imm },
+            I::I32ShlImmAddAcc { dst, lhs, imm } if !add => I::I32ShlImmAcc { dst, lhs, imm },
+            I::I32ShlImmXorAcc { dst, lhs, imm } if !xor => I::I32ShlImmAcc { dst, lhs, imm },
+            I::I32ShrUImmXorAcc { dst, lhs, imm } if !xor => I::I32ShrUImmAcc { dst, lhs, imm },
+            I::I32MulAdd { dst, lhs, rhs } | I::I32MulAddPrev { dst, lhs, rhs } if !add => {
+                I::I32Mul { dst, lhs, rhs }
+            }
+            I::I32MulAddAcc { dst, lhs, rhs } if !add => I::I32MulAcc { dst, lhs, rhs },
+            I::I32XorAdd { dst, lhs, rhs } | I::I32XorAddPrev { dst, lhs, rhs } if !add => {
+                I::I32Xor { dst, lhs, rhs }
+            }
+            I::I32XorAddAcc { dst, lhs, rhs } if !add => I::I32XorAcc { dst, lhs, rhs },
+            I::I32LoadPair { dst, addr, offset } if next != Some(Opcode::I32Load) => {
+                I::I32Load { dst, addr, offset }
+            }
+            _ => continue,
+        };
+        code[i] = unfused;
+    }
 }
 
 /// Whether `instr` is the first instruction of a pair fusion (see `Instr::I32ShlImmAdd`).
