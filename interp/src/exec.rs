@@ -953,6 +953,19 @@ macro_rules! executor {
                 }
             }};
         }
+        /// `paired!` for the *self* pair fusions (see `I32ShlImmXorSelf`): the paired
+        /// `I32XorAcc` computes `$d e`, which needs none of its operands.
+        macro_rules! paired_self {
+            ($d e:expr) => {{
+                match *$ip.add(1) {
+                    Instr::I32XorAcc { dst: d, .. } => {
+                        set_i32!(d, $d e);
+                        next_n!(2)
+                    }
+                    _ => std::hint::unreachable_unchecked(),
+                }
+            }};
+        }
         /// `paired!` for the `..Prev` pair fusions (see `I32XorAddPrev`): the paired
         /// instruction's `lhs` is the accumulator, the result of the instruction before the
         /// pair (the first, whose operands are slots, has not replaced it).
@@ -1987,6 +2000,26 @@ executor! {
     I32ShlImmAddPrev { dst, lhs, imm } => {
         let v = i32_of!(lhs).wrapping_shl(imm as u32);
         paired_prev!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+    }
+    I32ShlImmXorSelf { dst, lhs, imm } => {
+        let _ = dst; // the skipped shift's temporary
+        let a = i32_of!(lhs);
+        paired_self!(a ^ a.wrapping_shl(imm as u32))
+    }
+    I32ShrUImmXorSelf { dst, lhs, imm } => {
+        let _ = dst; // the skipped shift's temporary
+        let a = i32_of!(lhs) as u32;
+        paired_self!((a ^ a.wrapping_shr(imm as u32)) as i32)
+    }
+    I32ShlImmXorAccSelf { dst, lhs, imm } => {
+        let _ = (dst, lhs); // the temporary, and the slot whose value is the accumulator
+        let a = acc as u32 as i32;
+        paired_self!(a ^ a.wrapping_shl(imm as u32))
+    }
+    I32ShrUImmXorAccSelf { dst, lhs, imm } => {
+        let _ = (dst, lhs); // the temporary, and the slot whose value is the accumulator
+        let a = acc as u32;
+        paired_self!((a ^ a.wrapping_shr(imm as u32)) as i32)
     }
     Copy2 { dst, src } => {
         let (lo, hi) = (slot!(src), slot!(src + 1));

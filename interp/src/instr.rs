@@ -243,6 +243,18 @@ macro_rules! for_each_instr {
             I32MulAddPrev { @dst: Slot, lhs: Slot, rhs: Slot };
             /// `I32ShlImmAdd`, the paired add's `lhs` the accumulator.
             I32ShlImmAddPrev { @dst: Slot, lhs: Slot, imm: i32 };
+            // ---- *self* pair fusions, `x ^= x << k` and `x ^= x >> k` (xorshift): the paired
+            // `I32XorAcc`'s `lhs` is the first's `lhs`, so the interpreter reads that value
+            // once (from the accumulator in the `Acc` forms) and neither field of the second
+            // but its `dst`.
+            /// `I32ShlImmXor`, the paired xor's `lhs` being `lhs`.
+            I32ShlImmXorSelf { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShrUImmXor`, the paired xor's `lhs` being `lhs`.
+            I32ShrUImmXorSelf { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShlImmXorAcc`, the paired xor's `lhs` being `lhs` (the accumulator).
+            I32ShlImmXorAccSelf { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShrUImmXorAcc`, the paired xor's `lhs` being `lhs` (the accumulator).
+            I32ShrUImmXorAccSelf { @dst: Slot, lhs: Slot, imm: i32 };
             /// `dst = value` (a 32-bit value, zero-extended).
             Const32 { @dst: Slot, value: u32 };
             /// `dst = value`

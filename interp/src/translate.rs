@@ -2318,20 +2318,43 @@ fn use_accumulator(code: &mut [Instr], loops: &[LoopHeader]) {
             *t = true;
         }
     }
-    for i in 1..code.len() {
-        if target[i] {
-            continue;
-        }
-        if let Some(prev) = accumulator_of(code[i - 1]) {
+    for i in 0..code.len() {
+        let second = code.get(i + 1).copied().filter(|_| !target[i + 1]);
+        if i > 0
+            && !target[i]
+            && let Some(prev) = accumulator_of(code[i - 1])
+        {
             if let Some(fused) = with_accumulator(code[i], prev) {
                 code[i] = fused;
-            } else if !target.get(i + 1).copied().unwrap_or(true)
-                && let Some(&second) = code.get(i + 1)
+            } else if let Some(second) = second
                 && let Some(fused) = with_prev_second(code[i], second, prev)
             {
                 code[i] = fused;
             }
         }
+        // The second is rewritten next, into its accumulator form.
+        if let Some(second) = second
+            && let Some(fused) = with_self_second(code[i], second)
+        {
+            code[i] = fused;
+        }
+    }
+}
+
+/// The *self* form of the pair fusion `first` (see `Instr::I32ShlImmXorSelf`) when its
+/// `second` (still an `I32Xor`, reading the first's result as `rhs`) takes the first's
+/// `lhs` as its other operand.
+fn with_self_second(first: Instr, second: Instr) -> Option<Instr> {
+    use Instr as I;
+    let I::I32Xor { lhs: l, rhs: r, .. } = second else {
+        return None;
+    };
+    match first {
+        I::I32ShlImmXor { dst, lhs, imm } if (l, r) == (lhs, dst) => Some(I::I32ShlImmXorSelf { dst, lhs, imm }),
+        I::I32ShrUImmXor { dst, lhs, imm } if (l, r) == (lhs, dst) => Some(I::I32ShrUImmXorSelf { dst, lhs, imm }),
+        I::I32ShlImmXorAcc { dst, lhs, imm } if (l, r) == (lhs, dst) => Some(I::I32ShlImmXorAccSelf { dst, lhs, imm }),
+        I::I32ShrUImmXorAcc { dst, lhs, imm } if (l, r) == (lhs, dst) => Some(I::I32ShrUImmXorAccSelf { dst, lhs, imm }),
+        _ => None,
     }
 }
 
@@ -2439,7 +2462,19 @@ fn settle_pairs(code: &mut [Instr]) {
         let next = code.get(i + 1).map(|n| n.opcode());
         let add = next == Some(Opcode::I32AddAcc);
         let xor = next == Some(Opcode::I32XorAcc);
+        // The second of a self pair reads the first's `lhs`.
+        let xor_of = |slot: Slot| {
+            matches!(code.get(i + 1), Some(&I::I32XorAcc { lhs, .. }) if lhs == slot)
+        };
         let unfused = match code[i] {
+            I::I32ShlImmXorSelf { dst, lhs, imm } if !xor_of(lhs) => I::I32ShlImm { dst, lhs, imm },
+            I::I32ShrUImmXorSelf { dst, lhs, imm } if !xor_of(lhs) => I::I32ShrUImm { dst, lhs, imm },
+            I::I32ShlImmXorAccSelf { dst, lhs, imm } if !xor_of(lhs) => {
+                I::I32ShlImmAcc { dst, lhs, imm }
+            }
+            I::I32ShrUImmXorAccSelf { dst, lhs, imm } if !xor_of(lhs) => {
+                I::I32ShrUImmAcc { dst, lhs, imm }
+            }
             I::I32ShlImmAdd { dst, lhs, imm } | I::I32ShlImmAddPrev { dst, lhs, imm } if !add => {
                 I::I32ShlImm { dst, lhs, imm }
             }

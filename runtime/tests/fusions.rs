@@ -645,7 +645,8 @@ fn newer_fusions_agree_with_wasm_semantics_in_every_tier() {
 }
 
 /// Pair fusions whose second reads the accumulator (`I32XorAddPrev`, `I32MulAddPrev`,
-/// `I32ShlImmAddPrev`) and dot steps (`I32LoadPairMulAdd`), in straight-line code and in
+/// `I32ShlImmAddPrev`), self pairs (`x ^= x << k`, `I32ShlImmXorSelf` and its siblings, and
+/// the pairs that look like them but are not) and dot steps (`I32LoadPairMulAdd`), in straight-line code and in
 /// loops that change tier while they run. `init` fills words 0..100 of memory with
 /// `word(k)`.
 const PREV_AND_DOT: &str = r#"(module
@@ -675,6 +676,16 @@ const PREV_AND_DOT: &str = r#"(module
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br_if $next (i32.lt_s (local.get $i) (local.get $n)))))
     (local.get $acc))
+  (func (export "xorshift") (param $x i32) (param $y i32) (result i32)
+    (local.set $x (i32.xor (local.get $x) (i32.shr_u (local.get $x) (i32.const 7))))
+    (local.set $y (i32.add (local.get $y) (local.get $x)))
+    (local.set $x (i32.xor (i32.shl (local.get $x) (i32.const 9)) (local.get $x)))
+    (local.set $y (i32.mul (local.get $y) (i32.const 5)))
+    (local.set $y (i32.xor (local.get $y) (i32.shl (local.get $y) (i32.const 3))))
+    (local.set $x (i32.xor (local.get $x) (i32.shr_u (local.get $x) (i32.const 11))))
+    (local.set $y (i32.xor (local.get $y) (i32.shr_u (local.get $y) (i32.const 13))))
+    (local.set $x (i32.xor (local.get $y) (i32.shl (local.get $x) (i32.const 2))))
+    (i32.add (local.get $x) (local.get $y)))
   (func (export "dot") (param $a i32) (param $b i32) (result i32) (local $sum i32) (local $k i32)
     (loop $l
       (local.set $sum (i32.add (local.get $sum)
@@ -693,6 +704,19 @@ fn init_word(k: i32) -> i32 {
     } else {
         0
     }
+}
+
+fn expected_xorshift(mut x: i32, mut y: i32) -> i32 {
+    let shr = |v: i32, k: u32| ((v as u32) >> k) as i32;
+    x ^= shr(x, 7);
+    y = y.wrapping_add(x);
+    x ^= x << 9;
+    y = y.wrapping_mul(5);
+    y ^= y << 3;
+    x ^= shr(x, 11);
+    y ^= shr(y, 13);
+    x = y ^ (x << 2);
+    x.wrapping_add(y)
 }
 
 fn expected_mixloop(n: i32, mut x: i32) -> i32 {
@@ -719,6 +743,11 @@ fn prev_pairs_and_dot_steps_agree_in_every_tier() {
             assert_eq!(call(&mut store, &instance, "madd2", x, y), want, "{mode}: madd2");
             let want = x.wrapping_add(8).wrapping_add(y << 2);
             assert_eq!(call(&mut store, &instance, "index", x, y), want, "{mode}: index");
+            assert_eq!(
+                call(&mut store, &instance, "xorshift", x, y),
+                expected_xorshift(x, y),
+                "{mode}: xorshift"
+            );
         }
         for _ in 0..3 {
             for (n, x) in [(0, 1), (1, 7), (50, -3), (1500, 0x5eed)] {

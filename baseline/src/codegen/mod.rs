@@ -510,8 +510,8 @@ impl<'a> Codegen<'a> {
             Instr::Copy { dst, src } => self.copy(dst, src),
             // The interpreter's pair fusions: the first instruction as its plain form (the
             // second follows as usual).
-            Instr::I32ShlImmAdd { dst, lhs, imm } | Instr::I32ShlImmXor { dst, lhs, imm } | Instr::I32ShlImmAddAcc { dst, lhs, imm } | Instr::I32ShlImmAddPrev { dst, lhs, imm } | Instr::I32ShlImmXorAcc { dst, lhs, imm } => self.int_shift(ShiftOp::Shl, W32, dst, lhs, Imm(imm)),
-            Instr::I32ShrUImmXor { dst, lhs, imm } | Instr::I32ShrUImmXorAcc { dst, lhs, imm } => self.int_shift(ShiftOp::ShrU, W32, dst, lhs, Imm(imm)),
+            Instr::I32ShlImmAdd { dst, lhs, imm } | Instr::I32ShlImmXor { dst, lhs, imm } | Instr::I32ShlImmAddAcc { dst, lhs, imm } | Instr::I32ShlImmAddPrev { dst, lhs, imm } | Instr::I32ShlImmXorSelf { dst, lhs, imm } | Instr::I32ShlImmXorAccSelf { dst, lhs, imm } | Instr::I32ShlImmXorAcc { dst, lhs, imm } => self.int_shift(ShiftOp::Shl, W32, dst, lhs, Imm(imm)),
+            Instr::I32ShrUImmXor { dst, lhs, imm } | Instr::I32ShrUImmXorAcc { dst, lhs, imm } | Instr::I32ShrUImmXorSelf { dst, lhs, imm } | Instr::I32ShrUImmXorAccSelf { dst, lhs, imm } => self.int_shift(ShiftOp::ShrU, W32, dst, lhs, Imm(imm)),
             Instr::I32MulAdd { dst, lhs, rhs } | Instr::I32MulAddAcc { dst, lhs, rhs } | Instr::I32MulAddPrev { dst, lhs, rhs } => self.int_binary(AluOp::Mul, W32, dst, lhs, Slot(rhs)),
             // A parallel copy of two neighbouring slots: the high one first when it is
             // what the low one would overwrite.
