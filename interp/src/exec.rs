@@ -2079,6 +2079,11 @@ executor! {
     I32LoadPairMulAdd { dst, addr, offset } => {
         let _ = dst; // a temporary only the skipped multiply reads
         let x = ptr::read_unaligned(ea!(addr, offset, 4) as *const u32);
+        // Loaded before the second bounds check: an empty `asm!` (which LLVM does not move
+        // across the check's branch) takes it, else LLVM keeps both addresses live across
+        // the check and spills a register.
+        #[cfg(target_arch = "x86_64")]
+        std::arch::asm!("/* {0:e} */", in(reg) x, options(nomem, nostack, preserves_flags));
         // The translator leaves the dot step's other three instructions right after it
         // (`settle_fusions`).
         let (a, o) = match *ip.add(1) {

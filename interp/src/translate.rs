@@ -2350,10 +2350,18 @@ fn with_self_second(first: Instr, second: Instr) -> Option<Instr> {
         return None;
     };
     match first {
-        I::I32ShlImmXor { dst, lhs, imm } if (l, r) == (lhs, dst) => Some(I::I32ShlImmXorSelf { dst, lhs, imm }),
-        I::I32ShrUImmXor { dst, lhs, imm } if (l, r) == (lhs, dst) => Some(I::I32ShrUImmXorSelf { dst, lhs, imm }),
-        I::I32ShlImmXorAcc { dst, lhs, imm } if (l, r) == (lhs, dst) => Some(I::I32ShlImmXorAccSelf { dst, lhs, imm }),
-        I::I32ShrUImmXorAcc { dst, lhs, imm } if (l, r) == (lhs, dst) => Some(I::I32ShrUImmXorAccSelf { dst, lhs, imm }),
+        I::I32ShlImmXor { dst, lhs, imm } if (l, r) == (lhs, dst) => {
+            Some(I::I32ShlImmXorSelf { dst, lhs, imm })
+        }
+        I::I32ShrUImmXor { dst, lhs, imm } if (l, r) == (lhs, dst) => {
+            Some(I::I32ShrUImmXorSelf { dst, lhs, imm })
+        }
+        I::I32ShlImmXorAcc { dst, lhs, imm } if (l, r) == (lhs, dst) => {
+            Some(I::I32ShlImmXorAccSelf { dst, lhs, imm })
+        }
+        I::I32ShrUImmXorAcc { dst, lhs, imm } if (l, r) == (lhs, dst) => {
+            Some(I::I32ShrUImmXorAccSelf { dst, lhs, imm })
+        }
         _ => None,
     }
 }
@@ -2370,9 +2378,15 @@ fn with_prev_second(first: Instr, second: Instr, prev: Slot) -> Option<Instr> {
         return None;
     }
     match first {
-        I::I32XorAdd { dst, lhs, rhs: r } if dst == rhs => Some(I::I32XorAddPrev { dst, lhs, rhs: r }),
-        I::I32MulAdd { dst, lhs, rhs: r } if dst == rhs => Some(I::I32MulAddPrev { dst, lhs, rhs: r }),
-        I::I32ShlImmAdd { dst, lhs, imm } if dst == rhs => Some(I::I32ShlImmAddPrev { dst, lhs, imm }),
+        I::I32XorAdd { dst, lhs, rhs: r } if dst == rhs => {
+            Some(I::I32XorAddPrev { dst, lhs, rhs: r })
+        }
+        I::I32MulAdd { dst, lhs, rhs: r } if dst == rhs => {
+            Some(I::I32MulAddPrev { dst, lhs, rhs: r })
+        }
+        I::I32ShlImmAdd { dst, lhs, imm } if dst == rhs => {
+            Some(I::I32ShlImmAddPrev { dst, lhs, imm })
+        }
         _ => None,
     }
 }
@@ -2463,12 +2477,13 @@ fn settle_pairs(code: &mut [Instr]) {
         let add = next == Some(Opcode::I32AddAcc);
         let xor = next == Some(Opcode::I32XorAcc);
         // The second of a self pair reads the first's `lhs`.
-        let xor_of = |slot: Slot| {
-            matches!(code.get(i + 1), Some(&I::I32XorAcc { lhs, .. }) if lhs == slot)
-        };
+        let xor_of =
+            |slot: Slot| matches!(code.get(i + 1), Some(&I::I32XorAcc { lhs, .. }) if lhs == slot);
         let unfused = match code[i] {
             I::I32ShlImmXorSelf { dst, lhs, imm } if !xor_of(lhs) => I::I32ShlImm { dst, lhs, imm },
-            I::I32ShrUImmXorSelf { dst, lhs, imm } if !xor_of(lhs) => I::I32ShrUImm { dst, lhs, imm },
+            I::I32ShrUImmXorSelf { dst, lhs, imm } if !xor_of(lhs) => {
+                I::I32ShrUImm { dst, lhs, imm }
+            }
             I::I32ShlImmXorAccSelf { dst, lhs, imm } if !xor_of(lhs) => {
                 I::I32ShlImmAcc { dst, lhs, imm }
             }

@@ -734,15 +734,33 @@ fn prev_pairs_and_dot_steps_agree_in_every_tier() {
     for (mode, config) in modes::tier_modes() {
         let (_engine, mut store, instance) = modes::instantiate(&config, PREV_AND_DOT);
         call(&mut store, &instance, "init", 0, 0);
-        for (x, y) in [(0, 0), (1, 2), (-7, 12345), (i32::MAX, i32::MIN), (0x1234_5678, -1)] {
+        for (x, y) in [
+            (0, 0),
+            (1, 2),
+            (-7, 12345),
+            (i32::MAX, i32::MIN),
+            (0x1234_5678, -1),
+        ] {
             let want = y.wrapping_mul(31).wrapping_add(x ^ x.wrapping_sub(y));
-            assert_eq!(call(&mut store, &instance, "mix", x, y), want, "{mode}: mix");
+            assert_eq!(
+                call(&mut store, &instance, "mix", x, y),
+                want,
+                "{mode}: mix"
+            );
             let want = x
                 .wrapping_mul(y)
                 .wrapping_add(x.wrapping_add(3).wrapping_mul(y));
-            assert_eq!(call(&mut store, &instance, "madd2", x, y), want, "{mode}: madd2");
+            assert_eq!(
+                call(&mut store, &instance, "madd2", x, y),
+                want,
+                "{mode}: madd2"
+            );
             let want = x.wrapping_add(8).wrapping_add(y << 2);
-            assert_eq!(call(&mut store, &instance, "index", x, y), want, "{mode}: index");
+            assert_eq!(
+                call(&mut store, &instance, "index", x, y),
+                want,
+                "{mode}: index"
+            );
             assert_eq!(
                 call(&mut store, &instance, "xorshift", x, y),
                 expected_xorshift(x, y),
@@ -763,11 +781,19 @@ fn prev_pairs_and_dot_steps_agree_in_every_tier() {
                         init_word(a / 4 + k).wrapping_mul(init_word((b + 4) / 4 + 2 * k)),
                     )
                 });
-                assert_eq!(call(&mut store, &instance, "dot", a, b), want, "{mode}: dot");
+                assert_eq!(
+                    call(&mut store, &instance, "dot", a, b),
+                    want,
+                    "{mode}: dot"
+                );
                 let want = init_word(a / 4)
                     .wrapping_mul(init_word(b / 4))
                     .wrapping_add(a);
-                assert_eq!(call(&mut store, &instance, "dot1", a, b), want, "{mode}: dot1");
+                assert_eq!(
+                    call(&mut store, &instance, "dot1", a, b),
+                    want,
+                    "{mode}: dot1"
+                );
             }
         }
         // Each load of a dot step traps on its own bounds.
@@ -775,13 +801,25 @@ fn prev_pairs_and_dot_steps_agree_in_every_tier() {
             .get_typed_func::<(i32, i32), i32>(&mut store, "dot1")
             .unwrap();
         for (a, b) in [(65533, 0), (0, 65533), (-1, 0), (0, -4), (65536, 65536)] {
-            assert!(f.call(&mut store, (a, b)).is_err(), "{mode}: dot1({a}, {b})");
+            assert!(
+                f.call(&mut store, (a, b)).is_err(),
+                "{mode}: dot1({a}, {b})"
+            );
         }
-        assert!(f.call(&mut store, (65532, 65532)).is_ok(), "{mode}: dot1 at the end");
+        assert!(
+            f.call(&mut store, (65532, 65532)).is_ok(),
+            "{mode}: dot1 at the end"
+        );
         let f = instance
             .get_typed_func::<(i32, i32), i32>(&mut store, "dot")
             .unwrap();
-        assert!(f.call(&mut store, (65520, 0)).is_err(), "{mode}: dot off the end");
-        assert!(f.call(&mut store, (0, 65480)).is_err(), "{mode}: dot off the end");
+        assert!(
+            f.call(&mut store, (65520, 0)).is_err(),
+            "{mode}: dot off the end"
+        );
+        assert!(
+            f.call(&mut store, (0, 65480)).is_err(),
+            "{mode}: dot off the end"
+        );
     }
 }
