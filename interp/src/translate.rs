@@ -22,18 +22,26 @@
 //!   instructions it joins: two one-slot copies between neighbouring slot pairs become one
 //!   `Copy2`; a shift or multiply and the `i32.add`/`i32.xor` reading its result become a
 //!   *pair* (`I32ShlImmAdd` and its siblings: the first instruction changes opcode, the second
-//!   stays, the interpreter runs both in one dispatch); `f32x4.mul` and the `f32x4.add` of
-//!   its product become `F32x4MulAdd`; a scalar load splatted becomes the load-and-splat.
+//!   stays, the interpreter runs both in one dispatch); two neighbouring `i32.load`s become a
+//!   load pair, and a load pair whose values an `I32MulAdd` pair multiplies and sums a *dot
+//!   step* (`I32LoadPairMulAdd`, four instructions in one dispatch); `f32x4.mul` and the
+//!   `f32x4.add` of its product become `F32x4MulAdd`; a scalar load splatted becomes the
+//!   load-and-splat.
 //! - Final linear passes: `thread_returns` replaces a forward `Br` to a return by that return
 //!   (and a `Copy` into the returned slot by a return of its source), then `use_accumulator`
 //!   rewrites instructions that read the result of the instruction right before them (not at
-//!   a branch target) into accumulator forms.
+//!   a branch target) into accumulator forms, a pair whose *second* reads that result into
+//!   its `..Prev` form, and a pair `x ^= x << k` into its *self* form; `settle_fusions`
+//!   finally checks every dot step, pair and load pair against what its handler relies on
+//!   and unfuses any that a later rewrite broke.
 //!
 //! Invariants the executor relies on: every slot an instruction names is below `frame_size`
 //! (for a `v128`, both of its slots); branch offsets stay inside the function; every `BrTable`
 //! is followed by its `len + 1` `Br`s, and every instruction documented as reading `Extra` is
-//! followed by one; a pair fusion's first instruction is followed by its second (no branch
-//! lands between them).
+//! followed by one; a pair fusion's first instruction is followed by its second, in the
+//! accumulator form the first's handler expects, a load pair by an `I32Load` and a dot step
+//! by its three instructions (no branch lands between them; `settle_fusions` checks it: the
+//! handlers read those instructions without testing their opcodes).
 
 use tierup_abi::metering::{self, FuelPlan};
 use tierup_abi::{DefinedFuncIdx, FuncIdx, FuncType, ModuleInfo, TrapCode, ValType};
