@@ -920,40 +920,65 @@ macro_rules! executor {
             }};
         }
         /// The end of a pair fusion's first instruction (see `I32ShlImmAdd`), whose value
-        /// `$d v` belongs in `$d dst`: runs the paired instruction after it (`$d second`,
-        /// `dst = f(lhs)`, its `rhs` being `$d dst`) and skips it. The second is always in
-        /// its accumulator form (`use_accumulator` rewrites it, as it reads the result of
-        /// the instruction before it), so one tag comparison checks it. `($d s, $d sv)` is a
-        /// slot the first read and its value, taken instead of reloading the slot
-        /// (`x ^= x << k`). (Anything else after the first, which the translator never
-        /// leaves, would simply run next.)
+        /// `$d v` belongs in `$d dst` (a temporary it does not write): runs the paired
+        /// instruction after it (`$d second`, `dst = f(lhs)`, its `rhs` being `$d dst`) and
+        /// skips it. The second is always there, in its accumulator form (`use_accumulator`
+        /// rewrites it, as it reads the result of the instruction before it, and
+        /// `settle_pairs` unfuses any first without it), so its opcode is not checked.
+        /// `($d s, $d sv)` is a slot the first read and its value, taken instead of
+        /// reloading the slot (`x ^= x << k`).
         macro_rules! paired {
             // Without a value at hand: the second's `lhs` is read from its slot, which the
-            // first did not write (a load, not a comparison and branch, on the fast path).
+            // first did not write.
             ($d dst:expr, $d v:expr, $d second:ident, |$d x:ident| $d e:expr) => {{
+                let _ = $d dst;
                 match *$ip.add(1) {
                     Instr::$d second { dst: d, lhs: l, .. } => {
                         let $d x = i32_of!(l);
                         set_i32!(d, $d e);
                         next_n!(2)
                     }
-                    _ => {
-                        set_i32!($d dst, $d v);
-                        next!()
-                    }
+                    _ => std::hint::unreachable_unchecked(),
                 }
             }};
             ($d dst:expr, $d v:expr, ($d s:expr, $d sv:expr), $d second:ident, |$d x:ident| $d e:expr) => {{
+                let _ = $d dst;
                 match *$ip.add(1) {
                     Instr::$d second { dst: d, lhs: l, .. } => {
                         let $d x = if l == $d s { $d sv } else { i32_of!(l) };
                         set_i32!(d, $d e);
                         next_n!(2)
                     }
-                    _ => {
-                        set_i32!($d dst, $d v);
-                        next!()
+                    _ => std::hint::unreachable_unchecked(),
+                }
+            }};
+        }
+        /// `paired!` for the *self* pair fusions (see `I32ShlImmXorSelf`): the paired
+        /// `I32XorAcc` computes `$d e`, which needs none of its operands.
+        macro_rules! paired_self {
+            ($d e:expr) => {{
+                match *$ip.add(1) {
+                    Instr::I32XorAcc { dst: d, .. } => {
+                        set_i32!(d, $d e);
+                        next_n!(2)
                     }
+                    _ => std::hint::unreachable_unchecked(),
+                }
+            }};
+        }
+        /// `paired!` for the `..Prev` pair fusions (see `I32XorAddPrev`): the paired
+        /// instruction's `lhs` is the accumulator, the result of the instruction before the
+        /// pair (the first, whose operands are slots, has not replaced it).
+        macro_rules! paired_prev {
+            ($d dst:expr, $d v:expr, $d second:ident, |$d x:ident| $d e:expr) => {{
+                let _ = $d dst;
+                match *$ip.add(1) {
+                    Instr::$d second { dst: d, .. } => {
+                        let $d x = $acc as u32 as i32;
+                        set_i32!(d, $d e);
+                        next_n!(2)
+                    }
+                    _ => std::hint::unreachable_unchecked(),
                 }
             }};
         }
@@ -1964,6 +1989,38 @@ executor! {
         let v = i32_of!(lhs) ^ acc as u32 as i32;
         paired!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
     }
+    I32XorAddPrev { dst, lhs, rhs } => {
+        let v = i32_of!(lhs) ^ i32_of!(rhs);
+        paired_prev!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+    }
+    I32MulAddPrev { dst, lhs, rhs } => {
+        let v = i32_of!(lhs).wrapping_mul(i32_of!(rhs));
+        paired_prev!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+    }
+    I32ShlImmAddPrev { dst, lhs, imm } => {
+        let v = i32_of!(lhs).wrapping_shl(imm as u32);
+        paired_prev!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+    }
+    I32ShlImmXorSelf { dst, lhs, imm } => {
+        let _ = dst; // the skipped shift's temporary
+        let a = i32_of!(lhs);
+        paired_self!(a ^ a.wrapping_shl(imm as u32))
+    }
+    I32ShrUImmXorSelf { dst, lhs, imm } => {
+        let _ = dst; // the skipped shift's temporary
+        let a = i32_of!(lhs) as u32;
+        paired_self!((a ^ a.wrapping_shr(imm as u32)) as i32)
+    }
+    I32ShlImmXorAccSelf { dst, lhs, imm } => {
+        let _ = (dst, lhs); // the temporary, and the slot whose value is the accumulator
+        let a = acc as u32 as i32;
+        paired_self!(a ^ a.wrapping_shl(imm as u32))
+    }
+    I32ShrUImmXorAccSelf { dst, lhs, imm } => {
+        let _ = (dst, lhs); // the temporary, and the slot whose value is the accumulator
+        let a = acc as u32;
+        paired_self!((a ^ a.wrapping_shr(imm as u32)) as i32)
+    }
     Copy2 { dst, src } => {
         let (lo, hi) = (slot!(src), slot!(src + 1));
         slot!(dst) = lo;
@@ -2003,7 +2060,9 @@ executor! {
     }
     I32LoadPair { dst, addr, offset } => {
         let p = ea!(addr, offset, 4);
-        set!(dst, u64::from(ptr::read_unaligned(p as *const u32)));
+        // The slot only: the second load's value is the accumulator.
+        slot!(dst) = u64::from(ptr::read_unaligned(p as *const u32));
+        // `settle_pairs` leaves an `I32Load` after every load pair.
         match *ip.add(1) {
             Instr::I32Load {
                 dst: d,
@@ -2014,9 +2073,30 @@ executor! {
                 set!(d, u64::from(ptr::read_unaligned(p as *const u32)));
                 next_n!(2)
             }
-            // Rewritten since (an accumulator form, a load-and-splat): it runs on its own.
-            _ => next!(),
+            _ => std::hint::unreachable_unchecked(),
         }
+    }
+    I32LoadPairMulAdd { dst, addr, offset } => {
+        let _ = dst; // a temporary only the skipped multiply reads
+        let x = ptr::read_unaligned(ea!(addr, offset, 4) as *const u32);
+        // Loaded before the second bounds check: an empty `asm!` (which LLVM does not move
+        // across the check's branch) takes it, else LLVM keeps both addresses live across
+        // the check and spills a register.
+        #[cfg(target_arch = "x86_64")]
+        std::arch::asm!("/* {0:e} */", in(reg) x, options(nomem, nostack, preserves_flags));
+        // The translator leaves the dot step's other three instructions right after it
+        // (`settle_fusions`).
+        let (a, o) = match *ip.add(1) {
+            Instr::I32Load { addr, offset, .. } => (addr, offset),
+            _ => std::hint::unreachable_unchecked(),
+        };
+        let y = ptr::read_unaligned(ea!(a, o, 4) as *const u32);
+        let (d, l) = match *ip.add(3) {
+            Instr::I32AddAcc { dst, lhs, .. } => (dst, lhs),
+            _ => std::hint::unreachable_unchecked(),
+        };
+        set_i32!(d, i32_of!(l).wrapping_add((x as i32).wrapping_mul(y as i32)));
+        next_n!(4)
     }
     I64Load { dst, addr, offset } => {
         load!(dst, addr, offset, u64, |v| v)

@@ -233,6 +233,28 @@ macro_rules! for_each_instr {
             I32MulAddAcc { @dst: Slot, lhs: Slot, rhs: Slot };
             /// `I32XorAdd`, `rhs` the accumulator.
             I32XorAddAcc { @dst: Slot, lhs: Slot, rhs: Slot };
+            // ---- pair fusions whose *second* reads the accumulator: the paired `I32AddAcc`'s
+            // `lhs` is the result of the instruction right before the pair (which the
+            // interpreter still holds in a register, as for an `Acc` form; the first's own
+            // operands are slots). `acc * 31 + (x ^ i)` keeps the product in the register.
+            /// `I32XorAdd`, the paired add's `lhs` the accumulator.
+            I32XorAddPrev { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32MulAdd`, the paired add's `lhs` the accumulator.
+            I32MulAddPrev { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32ShlImmAdd`, the paired add's `lhs` the accumulator.
+            I32ShlImmAddPrev { @dst: Slot, lhs: Slot, imm: i32 };
+            // ---- *self* pair fusions, `x ^= x << k` and `x ^= x >> k` (xorshift): the paired
+            // `I32XorAcc`'s `lhs` is the first's `lhs`, so the interpreter reads that value
+            // once (from the accumulator in the `Acc` forms) and neither field of the second
+            // but its `dst`.
+            /// `I32ShlImmXor`, the paired xor's `lhs` being `lhs`.
+            I32ShlImmXorSelf { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShrUImmXor`, the paired xor's `lhs` being `lhs`.
+            I32ShrUImmXorSelf { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShlImmXorAcc`, the paired xor's `lhs` being `lhs` (the accumulator).
+            I32ShlImmXorAccSelf { @dst: Slot, lhs: Slot, imm: i32 };
+            /// `I32ShrUImmXorAcc`, the paired xor's `lhs` being `lhs` (the accumulator).
+            I32ShrUImmXorAccSelf { @dst: Slot, lhs: Slot, imm: i32 };
             /// `dst = value` (a 32-bit value, zero-extended).
             Const32 { @dst: Slot, value: u32 };
             /// `dst = value`
@@ -252,6 +274,14 @@ macro_rules! for_each_instr {
             /// between them) in the same dispatch and skips it. Unlike a pair fusion, both
             /// write their `dst`. Machine-code tiers compile it as a plain `I32Load`.
             I32LoadPair { @dst: Slot, addr: Slot, offset: u32 };
+            /// `I32LoadPair` whose two loaded values are multiplied and summed by the pair
+            /// fusion right after it (a *dot step*, `sum += load(a) * load(b)`: this, an
+            /// `I32Load`, an `I32MulAdd` or its `Acc` form of the two loaded temporaries, and
+            /// an `I32AddAcc` of the product). The interpreter runs all four in one dispatch
+            /// and writes only the sum (the three temporaries nothing else reads); each load
+            /// still traps on its own bounds, in order. Machine-code tiers compile it as a
+            /// plain `I32Load`.
+            I32LoadPairMulAdd { @dst: Slot, addr: Slot, offset: u32 };
             /// `dst = i64 load`
             I64Load { @dst: Slot, addr: Slot, offset: u32 };
             /// `dst = f32 load`

@@ -22,18 +22,26 @@
 //!   instructions it joins: two one-slot copies between neighbouring slot pairs become one
 //!   `Copy2`; a shift or multiply and the `i32.add`/`i32.xor` reading its result become a
 //!   *pair* (`I32ShlImmAdd` and its siblings: the first instruction changes opcode, the second
-//!   stays, the interpreter runs both in one dispatch); `f32x4.mul` and the `f32x4.add` of
-//!   its product become `F32x4MulAdd`; a scalar load splatted becomes the load-and-splat.
+//!   stays, the interpreter runs both in one dispatch); two neighbouring `i32.load`s become a
+//!   load pair, and a load pair whose values an `I32MulAdd` pair multiplies and sums a *dot
+//!   step* (`I32LoadPairMulAdd`, four instructions in one dispatch); `f32x4.mul` and the
+//!   `f32x4.add` of its product become `F32x4MulAdd`; a scalar load splatted becomes the
+//!   load-and-splat.
 //! - Final linear passes: `thread_returns` replaces a forward `Br` to a return by that return
 //!   (and a `Copy` into the returned slot by a return of its source), then `use_accumulator`
 //!   rewrites instructions that read the result of the instruction right before them (not at
-//!   a branch target) into accumulator forms.
+//!   a branch target) into accumulator forms, a pair whose *second* reads that result into
+//!   its `..Prev` form, and a pair `x ^= x << k` into its *self* form; `settle_fusions`
+//!   finally checks every dot step, pair and load pair against what its handler relies on
+//!   and unfuses any that a later rewrite broke.
 //!
 //! Invariants the executor relies on: every slot an instruction names is below `frame_size`
 //! (for a `v128`, both of its slots); branch offsets stay inside the function; every `BrTable`
 //! is followed by its `len + 1` `Br`s, and every instruction documented as reading `Extra` is
-//! followed by one; a pair fusion's first instruction is followed by its second (no branch
-//! lands between them).
+//! followed by one; a pair fusion's first instruction is followed by its second, in the
+//! accumulator form the first's handler expects, a load pair by an `I32Load` and a dot step
+//! by its three instructions (no branch lands between them; `settle_fusions` checks it: the
+//! handlers read those instructions without testing their opcodes).
 
 use tierup_abi::metering::{self, FuelPlan};
 use tierup_abi::{DefinedFuncIdx, FuncIdx, FuncType, ModuleInfo, TrapCode, ValType};
@@ -297,6 +305,7 @@ fn translate_inner(
     }
     thread_returns(&mut t.code);
     use_accumulator(&mut t.code, &t.loops);
+    settle_fusions(&mut t.code, t.base);
     let frame_size = (t.base as usize + t.max_height)
         .max(ty.result_slots())
         .max(1);
@@ -855,6 +864,9 @@ impl Translator<'_> {
             _ => return,
         };
         self.code[n - 2] = fused;
+        if let I::I32MulAdd { lhs: a, rhs: b, .. } = fused {
+            self.fuse_dot_step(a, b);
+        }
         self.code[n - 1] = if add {
             I::I32Add {
                 dst,
@@ -868,6 +880,25 @@ impl Translator<'_> {
                 rhs: temp,
             }
         };
+    }
+
+    /// Makes a load pair a dot step (see `Instr::I32LoadPairMulAdd`) when the `I32MulAdd`
+    /// pair just fused (the last two instructions), multiplying `a` and `b`, multiplies the
+    /// pair's two loaded temporaries, with no label between the four.
+    fn fuse_dot_step(&mut self, a: Slot, b: Slot) {
+        let n = self.code.len();
+        if n < 4 || self.last_label >= n - 3 {
+            return;
+        }
+        if let (Instr::I32LoadPair { dst, addr, offset }, Instr::I32Load { dst: d2, .. }) =
+            (self.code[n - 4], self.code[n - 3])
+            && dst >= self.base
+            && d2 >= self.base
+            && dst != d2
+            && ((a, b) == (dst, d2) || (b, a) == (dst, d2))
+        {
+            self.code[n - 4] = Instr::I32LoadPairMulAdd { dst, addr, offset };
+        }
     }
 
     /// A load whose result is a `v128` when `wide`.
@@ -2295,16 +2326,132 @@ fn use_accumulator(code: &mut [Instr], loops: &[LoopHeader]) {
             *t = true;
         }
     }
-    for i in 1..code.len() {
-        if target[i] {
-            continue;
+    for i in 0..code.len() {
+        let second = code.get(i + 1).copied().filter(|_| !target[i + 1]);
+        if i > 0
+            && !target[i]
+            && let Some(prev) = accumulator_of(code[i - 1])
+        {
+            if let Some(fused) = with_accumulator(code[i], prev) {
+                code[i] = fused;
+            } else if let Some(second) = second
+                && let Some(fused) = with_prev_second(code[i], second, prev)
+            {
+                code[i] = fused;
+            }
         }
-        if let Some(prev) = accumulator_of(code[i - 1])
-            && let Some(fused) = with_accumulator(code[i], prev)
+        // The second is rewritten next, into its accumulator form.
+        if let Some(second) = second
+            && let Some(fused) = with_self_second(code[i], second)
         {
             code[i] = fused;
         }
     }
+}
+
+/// The *self* form of the pair fusion `first` (see `Instr::I32ShlImmXorSelf`) when its
+/// `second` (still an `I32Xor`, reading the first's result as `rhs`) takes the first's
+/// `lhs` as its other operand.
+fn with_self_second(first: Instr, second: Instr) -> Option<Instr> {
+    use Instr as I;
+    let I::I32Xor { lhs: l, rhs: r, .. } = second else {
+        return None;
+    };
+    match first {
+        I::I32ShlImmXor { dst, lhs, imm } if (l, r) == (lhs, dst) => {
+            Some(I::I32ShlImmXorSelf { dst, lhs, imm })
+        }
+        I::I32ShrUImmXor { dst, lhs, imm } if (l, r) == (lhs, dst) => {
+            Some(I::I32ShrUImmXorSelf { dst, lhs, imm })
+        }
+        I::I32ShlImmXorAcc { dst, lhs, imm } if (l, r) == (lhs, dst) => {
+            Some(I::I32ShlImmXorAccSelf { dst, lhs, imm })
+        }
+        I::I32ShrUImmXorAcc { dst, lhs, imm } if (l, r) == (lhs, dst) => {
+            Some(I::I32ShrUImmXorAccSelf { dst, lhs, imm })
+        }
+        _ => None,
+    }
+}
+
+/// The `..Prev` form of the pair fusion `first` (see `Instr::I32XorAddPrev`) when its
+/// `second` (still an `I32Add`, reading the first's result as `rhs`) takes its other operand
+/// (`lhs`) from slot `prev`, the result of the instruction before the pair.
+fn with_prev_second(first: Instr, second: Instr, prev: Slot) -> Option<Instr> {
+    use Instr as I;
+    let I::I32Add { lhs, rhs, .. } = second else {
+        return None;
+    };
+    if lhs != prev || rhs == prev {
+        return None;
+    }
+    match first {
+        I::I32XorAdd { dst, lhs, rhs: r } if dst == rhs => {
+            Some(I::I32XorAddPrev { dst, lhs, rhs: r })
+        }
+        I::I32MulAdd { dst, lhs, rhs: r } if dst == rhs => {
+            Some(I::I32MulAddPrev { dst, lhs, rhs: r })
+        }
+        I::I32ShlImmAdd { dst, lhs, imm } if dst == rhs => {
+            Some(I::I32ShlImmAddPrev { dst, lhs, imm })
+        }
+        _ => None,
+    }
+}
+
+/// Checks every dot step (`Instr::I32LoadPairMulAdd`) against what its handler relies on,
+/// turning it back into a plain load pair where a later rewrite broke it: the three
+/// instructions after it are an `I32Load` (not reading the first's temporary), an `I32MulAdd`
+/// (or its `Acc` form) of the two loaded temporaries and an `I32AddAcc` of the product (whose
+/// other operand is neither temporary). Temporaries are slots `base` and up. Then checks
+/// every pair fusion and load pair the same way (`settle_pairs`). Linear.
+fn settle_fusions(code: &mut [Instr], base: Slot) {
+    use Instr as I;
+    for i in 0..code.len() {
+        let I::I32LoadPairMulAdd { dst, addr, offset } = code[i] else {
+            continue;
+        };
+        let intact = match code.get(i + 1..i + 4) {
+            Some(
+                &[
+                    I::I32Load {
+                        dst: d2, addr: a2, ..
+                    },
+                    I::I32MulAdd {
+                        dst: dm,
+                        lhs: x,
+                        rhs: y,
+                    }
+                    | I::I32MulAddAcc {
+                        dst: dm,
+                        lhs: x,
+                        rhs: y,
+                    },
+                    I::I32AddAcc {
+                        lhs: other,
+                        rhs: product,
+                        ..
+                    },
+                ],
+            ) => {
+                dst >= base
+                    && d2 >= base
+                    && dm >= base
+                    && dst != d2
+                    && a2 != dst
+                    && ((x, y) == (dst, d2) || (y, x) == (dst, d2))
+                    && product == dm
+                    && other != dst
+                    && other != d2
+                    && other != dm
+            }
+            _ => false,
+        };
+        if !intact {
+            code[i] = I::I32LoadPair { dst, addr, offset };
+        }
+    }
+    settle_pairs(code);
 }
 
 /// The slot whose value `instr` leaves in the accumulator: its `dst`, for every scalar
@@ -2324,6 +2471,56 @@ fn accumulator_of(mut instr: Instr) -> Option<Slot> {
         return None;
     }
     instr.dst_mut().copied()
+}
+
+/// Makes sure that every pair fusion's first instruction (in any form) is followed by its
+/// second in the accumulator form the executor runs with it (`I32AddAcc` or `I32XorAcc`), and
+/// every `I32LoadPair` by an `I32Load`, turning a first whose second was rewritten into the
+/// unfused instruction it stands for. The executor relies on this (it reads the second's
+/// fields without checking its opcode). Linear.
+fn settle_pairs(code: &mut [Instr]) {
+    use Instr as I;
+    for i in 0..code.len() {
+        let next = code.get(i + 1).map(|n| n.opcode());
+        let add = next == Some(Opcode::I32AddAcc);
+        let xor = next == Some(Opcode::I32XorAcc);
+        // The second of a self pair reads the first's `lhs`.
+        let xor_of =
+            |slot: Slot| matches!(code.get(i + 1), Some(&I::I32XorAcc { lhs, .. }) if lhs == slot);
+        let unfused = match code[i] {
+            I::I32ShlImmXorSelf { dst, lhs, imm } if !xor_of(lhs) => I::I32ShlImm { dst, lhs, imm },
+            I::I32ShrUImmXorSelf { dst, lhs, imm } if !xor_of(lhs) => {
+                I::I32ShrUImm { dst, lhs, imm }
+            }
+            I::I32ShlImmXorAccSelf { dst, lhs, imm } if !xor_of(lhs) => {
+                I::I32ShlImmAcc { dst, lhs, imm }
+            }
+            I::I32ShrUImmXorAccSelf { dst, lhs, imm } if !xor_of(lhs) => {
+                I::I32ShrUImmAcc { dst, lhs, imm }
+            }
+            I::I32ShlImmAdd { dst, lhs, imm } | I::I32ShlImmAddPrev { dst, lhs, imm } if !add => {
+                I::I32ShlImm { dst, lhs, imm }
+            }
+            I::I32ShlImmXor { dst, lhs, imm } if !xor => I::I32ShlImm { dst, lhs, imm },
+            I::I32ShrUImmXor { dst, lhs, imm } if !xor => I::I32ShrUImm { dst, lhs, imm },
+            I::I32ShlImmAddAcc { dst, lhs, imm } if !add => I::I32ShlImmAcc { dst, lhs, imm },
+            I::I32ShlImmXorAcc { dst, lhs, imm } if !xor => I::I32ShlImmAcc { dst, lhs, imm },
+            I::I32ShrUImmXorAcc { dst, lhs, imm } if !xor => I::I32ShrUImmAcc { dst, lhs, imm },
+            I::I32MulAdd { dst, lhs, rhs } | I::I32MulAddPrev { dst, lhs, rhs } if !add => {
+                I::I32Mul { dst, lhs, rhs }
+            }
+            I::I32MulAddAcc { dst, lhs, rhs } if !add => I::I32MulAcc { dst, lhs, rhs },
+            I::I32XorAdd { dst, lhs, rhs } | I::I32XorAddPrev { dst, lhs, rhs } if !add => {
+                I::I32Xor { dst, lhs, rhs }
+            }
+            I::I32XorAddAcc { dst, lhs, rhs } if !add => I::I32XorAcc { dst, lhs, rhs },
+            I::I32LoadPair { dst, addr, offset } if next != Some(Opcode::I32Load) => {
+                I::I32Load { dst, addr, offset }
+            }
+            _ => continue,
+        };
+        code[i] = unfused;
+    }
 }
 
 /// Whether `instr` is the first instruction of a pair fusion (see `Instr::I32ShlImmAdd`).

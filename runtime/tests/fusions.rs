@@ -643,3 +643,183 @@ fn newer_fusions_agree_with_wasm_semantics_in_every_tier() {
         );
     }
 }
+
+/// Pair fusions whose second reads the accumulator (`I32XorAddPrev`, `I32MulAddPrev`,
+/// `I32ShlImmAddPrev`), self pairs (`x ^= x << k`, `I32ShlImmXorSelf` and its siblings, and
+/// the pairs that look like them but are not) and dot steps (`I32LoadPairMulAdd`), in straight-line code and in
+/// loops that change tier while they run. `init` fills words 0..100 of memory with
+/// `word(k)`.
+const PREV_AND_DOT: &str = r#"(module
+  (memory 1)
+  (func (export "init") (param i32 i32) (result i32) (local $k i32)
+    (loop $l
+      (i32.store (i32.shl (local.get $k) (i32.const 2))
+        (i32.sub (i32.mul (local.get $k) (local.get $k)) (i32.mul (local.get $k) (i32.const 5))))
+      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 100))))
+    (i32.const 0))
+  (func (export "mix") (param $x i32) (param $y i32) (result i32) (local $i i32)
+    (local.set $i (i32.sub (local.get $x) (local.get $y)))
+    (i32.add (i32.mul (local.get $y) (i32.const 31)) (i32.xor (local.get $x) (local.get $i))))
+  (func (export "madd2") (param $x i32) (param $y i32) (result i32) (local $c i32)
+    (local.set $c (i32.add (local.get $x) (i32.const 3)))
+    (i32.add (i32.mul (local.get $x) (local.get $y)) (i32.mul (local.get $c) (local.get $y))))
+  (func (export "index") (param $x i32) (param $y i32) (result i32)
+    (i32.add (i32.add (local.get $x) (i32.const 8)) (i32.shl (local.get $y) (i32.const 2))))
+  (func (export "mixloop") (param $n i32) (param $x i32) (result i32) (local $acc i32) (local $i i32)
+    (block $done
+      (br_if $done (i32.le_s (local.get $n) (i32.const 0)))
+      (loop $next
+        (local.set $x (i32.xor (local.get $x) (i32.shl (local.get $x) (i32.const 13))))
+        (local.set $x (i32.xor (local.get $x) (i32.shr_u (local.get $x) (i32.const 17))))
+        (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 31))
+                                 (i32.xor (local.get $x) (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $next (i32.lt_s (local.get $i) (local.get $n)))))
+    (local.get $acc))
+  (func (export "xorshift") (param $x i32) (param $y i32) (result i32)
+    (local.set $x (i32.xor (local.get $x) (i32.shr_u (local.get $x) (i32.const 7))))
+    (local.set $y (i32.add (local.get $y) (local.get $x)))
+    (local.set $x (i32.xor (i32.shl (local.get $x) (i32.const 9)) (local.get $x)))
+    (local.set $y (i32.mul (local.get $y) (i32.const 5)))
+    (local.set $y (i32.xor (local.get $y) (i32.shl (local.get $y) (i32.const 3))))
+    (local.set $x (i32.xor (local.get $x) (i32.shr_u (local.get $x) (i32.const 11))))
+    (local.set $y (i32.xor (local.get $y) (i32.shr_u (local.get $y) (i32.const 13))))
+    (local.set $x (i32.xor (local.get $y) (i32.shl (local.get $x) (i32.const 2))))
+    (i32.add (local.get $x) (local.get $y)))
+  (func (export "dot") (param $a i32) (param $b i32) (result i32) (local $sum i32) (local $k i32)
+    (loop $l
+      (local.set $sum (i32.add (local.get $sum)
+        (i32.mul (i32.load (local.get $a)) (i32.load offset=4 (local.get $b)))))
+      (local.set $a (i32.add (local.get $a) (i32.const 4)))
+      (local.set $b (i32.add (local.get $b) (i32.const 8)))
+      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 8))))
+    (local.get $sum))
+  (func (export "dot1") (param $a i32) (param $b i32) (result i32)
+    (i32.add (i32.mul (i32.load (local.get $a)) (i32.load (local.get $b))) (local.get $a))))"#;
+
+/// The word `init` stores at word index `k` (0 past the first 100 words).
+fn init_word(k: i32) -> i32 {
+    if (0..100).contains(&k) {
+        k.wrapping_mul(k).wrapping_sub(k.wrapping_mul(5))
+    } else {
+        0
+    }
+}
+
+fn expected_xorshift(mut x: i32, mut y: i32) -> i32 {
+    let shr = |v: i32, k: u32| ((v as u32) >> k) as i32;
+    x ^= shr(x, 7);
+    y = y.wrapping_add(x);
+    x ^= x << 9;
+    y = y.wrapping_mul(5);
+    y ^= y << 3;
+    x ^= shr(x, 11);
+    y ^= shr(y, 13);
+    x = y ^ (x << 2);
+    x.wrapping_add(y)
+}
+
+fn expected_mixloop(n: i32, mut x: i32) -> i32 {
+    let mut acc = 0i32;
+    for i in 0..n.max(0) {
+        x ^= x << 13;
+        x ^= ((x as u32) >> 17) as i32;
+        acc = acc.wrapping_mul(31).wrapping_add(x ^ i);
+    }
+    acc
+}
+
+#[test]
+fn prev_pairs_and_dot_steps_agree_in_every_tier() {
+    for (mode, config) in modes::tier_modes() {
+        let (_engine, mut store, instance) = modes::instantiate(&config, PREV_AND_DOT);
+        call(&mut store, &instance, "init", 0, 0);
+        for (x, y) in [
+            (0, 0),
+            (1, 2),
+            (-7, 12345),
+            (i32::MAX, i32::MIN),
+            (0x1234_5678, -1),
+        ] {
+            let want = y.wrapping_mul(31).wrapping_add(x ^ x.wrapping_sub(y));
+            assert_eq!(
+                call(&mut store, &instance, "mix", x, y),
+                want,
+                "{mode}: mix"
+            );
+            let want = x
+                .wrapping_mul(y)
+                .wrapping_add(x.wrapping_add(3).wrapping_mul(y));
+            assert_eq!(
+                call(&mut store, &instance, "madd2", x, y),
+                want,
+                "{mode}: madd2"
+            );
+            let want = x.wrapping_add(8).wrapping_add(y << 2);
+            assert_eq!(
+                call(&mut store, &instance, "index", x, y),
+                want,
+                "{mode}: index"
+            );
+            assert_eq!(
+                call(&mut store, &instance, "xorshift", x, y),
+                expected_xorshift(x, y),
+                "{mode}: xorshift"
+            );
+        }
+        for _ in 0..3 {
+            for (n, x) in [(0, 1), (1, 7), (50, -3), (1500, 0x5eed)] {
+                assert_eq!(
+                    call(&mut store, &instance, "mixloop", n, x),
+                    expected_mixloop(n, x),
+                    "{mode}: mixloop({n}, {x})"
+                );
+            }
+            for (a, b) in [(0, 0), (4, 16), (40, 8), (360, 200), (1000, 4)] {
+                let want = (0..8).fold(0i32, |sum, k| {
+                    sum.wrapping_add(
+                        init_word(a / 4 + k).wrapping_mul(init_word((b + 4) / 4 + 2 * k)),
+                    )
+                });
+                assert_eq!(
+                    call(&mut store, &instance, "dot", a, b),
+                    want,
+                    "{mode}: dot"
+                );
+                let want = init_word(a / 4)
+                    .wrapping_mul(init_word(b / 4))
+                    .wrapping_add(a);
+                assert_eq!(
+                    call(&mut store, &instance, "dot1", a, b),
+                    want,
+                    "{mode}: dot1"
+                );
+            }
+        }
+        // Each load of a dot step traps on its own bounds.
+        let f = instance
+            .get_typed_func::<(i32, i32), i32>(&mut store, "dot1")
+            .unwrap();
+        for (a, b) in [(65533, 0), (0, 65533), (-1, 0), (0, -4), (65536, 65536)] {
+            assert!(
+                f.call(&mut store, (a, b)).is_err(),
+                "{mode}: dot1({a}, {b})"
+            );
+        }
+        assert!(
+            f.call(&mut store, (65532, 65532)).is_ok(),
+            "{mode}: dot1 at the end"
+        );
+        let f = instance
+            .get_typed_func::<(i32, i32), i32>(&mut store, "dot")
+            .unwrap();
+        assert!(
+            f.call(&mut store, (65520, 0)).is_err(),
+            "{mode}: dot off the end"
+        );
+        assert!(
+            f.call(&mut store, (0, 65480)).is_err(),
+            "{mode}: dot off the end"
+        );
+    }
+}

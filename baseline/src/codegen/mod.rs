@@ -529,10 +529,26 @@ impl<'a> Codegen<'a> {
             Instr::Copy { dst, src } => self.copy(dst, src),
             // The interpreter's pair fusions: the first instruction as its plain form (the
             // second follows as usual).
-            Instr::I32ShlImmAdd { dst, lhs, imm } | Instr::I32ShlImmAddAcc { dst, lhs, imm } => self.shift_add_pair(i, dst, lhs, imm),
-            Instr::I32ShlImmXor { dst, lhs, imm } | Instr::I32ShlImmXorAcc { dst, lhs, imm } => self.int_shift(ShiftOp::Shl, W32, dst, lhs, Imm(imm)),
-            Instr::I32ShrUImmXor { dst, lhs, imm } | Instr::I32ShrUImmXorAcc { dst, lhs, imm } => self.int_shift(ShiftOp::ShrU, W32, dst, lhs, Imm(imm)),
-            Instr::I32MulAdd { dst, lhs, rhs } | Instr::I32MulAddAcc { dst, lhs, rhs } => self.int_binary(AluOp::Mul, W32, dst, lhs, Slot(rhs)),
+            Instr::I32ShlImmAdd { dst, lhs, imm }
+            | Instr::I32ShlImmAddAcc { dst, lhs, imm }
+            | Instr::I32ShlImmAddPrev { dst, lhs, imm } => self.shift_add_pair(i, dst, lhs, imm),
+            Instr::I32ShlImmXor { dst, lhs, imm }
+            | Instr::I32ShlImmXorAcc { dst, lhs, imm }
+            | Instr::I32ShlImmXorSelf { dst, lhs, imm }
+            | Instr::I32ShlImmXorAccSelf { dst, lhs, imm } => {
+                self.int_shift(ShiftOp::Shl, W32, dst, lhs, Imm(imm))
+            }
+            Instr::I32ShrUImmXor { dst, lhs, imm }
+            | Instr::I32ShrUImmXorAcc { dst, lhs, imm }
+            | Instr::I32ShrUImmXorSelf { dst, lhs, imm }
+            | Instr::I32ShrUImmXorAccSelf { dst, lhs, imm } => {
+                self.int_shift(ShiftOp::ShrU, W32, dst, lhs, Imm(imm))
+            }
+            Instr::I32MulAdd { dst, lhs, rhs }
+            | Instr::I32MulAddAcc { dst, lhs, rhs }
+            | Instr::I32MulAddPrev { dst, lhs, rhs } => {
+                self.int_binary(AluOp::Mul, W32, dst, lhs, Slot(rhs))
+            }
             // A parallel copy of two neighbouring slots: the high one first when it is
             // what the low one would overwrite.
             Instr::Copy2 { dst, src } if dst == src.wrapping_add(1) => {
@@ -553,7 +569,7 @@ impl<'a> Codegen<'a> {
             // ---- memory, globals, tables (memory.rs) ----
             Instr::GlobalGet { dst, global } => self.global_get(dst, global),
             Instr::GlobalSet { global, src } => self.global_set(global, src),
-            Instr::I32Load { dst, addr, offset } | Instr::I32LoadAcc { dst, addr, offset } | Instr::I32LoadPair { dst, addr, offset }
+            Instr::I32Load { dst, addr, offset } | Instr::I32LoadAcc { dst, addr, offset } | Instr::I32LoadPair { dst, addr, offset } | Instr::I32LoadPairMulAdd { dst, addr, offset }
             | Instr::F32Load { dst, addr, offset } | Instr::F32LoadAcc { dst, addr, offset }
             | Instr::I64Load32U { dst, addr, offset } => self.load(LoadKind::U32, dst, addr, offset),
             Instr::I64Load { dst, addr, offset } | Instr::I64LoadAcc { dst, addr, offset } | Instr::F64Load { dst, addr, offset } | Instr::F64LoadAcc { dst, addr, offset } => {
@@ -630,7 +646,7 @@ impl<'a> Codegen<'a> {
             Instr::I32Mul { dst, lhs, rhs } | Instr::I32MulAcc { dst, lhs, rhs } => self.int_binary(AluOp::Mul, W32, dst, lhs, Slot(rhs)),
             Instr::I32And { dst, lhs, rhs } | Instr::I32AndAcc { dst, lhs, rhs } => self.int_binary(AluOp::And, W32, dst, lhs, Slot(rhs)),
             Instr::I32Or { dst, lhs, rhs } | Instr::I32OrAcc { dst, lhs, rhs } => self.int_binary(AluOp::Or, W32, dst, lhs, Slot(rhs)),
-            Instr::I32Xor { dst, lhs, rhs } | Instr::I32XorAcc { dst, lhs, rhs } | Instr::I32XorAdd { dst, lhs, rhs } | Instr::I32XorAddAcc { dst, lhs, rhs } => self.int_binary(AluOp::Xor, W32, dst, lhs, Slot(rhs)),
+            Instr::I32Xor { dst, lhs, rhs } | Instr::I32XorAcc { dst, lhs, rhs } | Instr::I32XorAdd { dst, lhs, rhs } | Instr::I32XorAddAcc { dst, lhs, rhs } | Instr::I32XorAddPrev { dst, lhs, rhs } => self.int_binary(AluOp::Xor, W32, dst, lhs, Slot(rhs)),
             Instr::I32AddImm { dst, lhs, imm } | Instr::I32AddImmAcc { dst, lhs, imm } => self.int_binary(AluOp::Add, W32, dst, lhs, Imm(imm)),
             Instr::I32SubImm { dst, lhs, imm } | Instr::I32SubImmAcc { dst, lhs, imm } => self.int_binary(AluOp::Sub, W32, dst, lhs, Imm(imm)),
             Instr::I32MulImm { dst, lhs, imm } | Instr::I32MulImmAcc { dst, lhs, imm } => self.int_binary(AluOp::Mul, W32, dst, lhs, Imm(imm)),
