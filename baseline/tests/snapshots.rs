@@ -319,22 +319,28 @@ fn innermost_loop_headers_start_cache_lines() {
     assert_eq!(code.hot_loop.unwrap() % 64, 0);
 }
 
+/// The body's instructions (out-of-line code left out) of `wat`'s first function, compiled
+/// in the default environment.
+fn first_body(wat: &str) -> Vec<String> {
+    let (info, module, env) = setup(wat);
+    let func = module
+        .compiled(info.defined_funcs().next().unwrap())
+        .unwrap();
+    let code = compile(func, &env).unwrap();
+    instructions(&code.code[..code.body_end as usize])
+}
+
 /// A shift by up to 3 whose only reader is the addition right after it (the interpreter's
 /// `I32ShlImmAdd` pair) is one `lea`, and the shifted value is written to no slot; an
 /// addition into another register than its operand's is a `lea` too.
 #[test]
 fn shift_add_pairs_are_one_lea() {
-    let (info, module, env) = setup(
+    let text = first_body(
         r#"(module
           (memory 1)
           (func (param i32 i32) (result i32)
             (i32.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2))))))"#,
     );
-    let func = module
-        .compiled(info.defined_funcs().next().unwrap())
-        .unwrap();
-    let code = compile(func, &env).unwrap();
-    let text = instructions(&code.code[..code.body_end as usize]);
     assert!(
         text.iter()
             .any(|t| t.starts_with("lea ") && t.contains("*4]")),
@@ -347,15 +353,10 @@ fn shift_add_pairs_are_one_lea() {
 /// else, is never written to its slot.
 #[test]
 fn constant_shift_counts_are_immediates() {
-    let (info, module, env) = setup(
+    let text = first_body(
         r#"(module
           (func (param v128) (result v128) (i16x8.shr_u (local.get 0) (i32.const 4))))"#,
     );
-    let func = module
-        .compiled(info.defined_funcs().next().unwrap())
-        .unwrap();
-    let code = compile(func, &env).unwrap();
-    let text = instructions(&code.code[..code.body_end as usize]);
     assert!(
         text.iter()
             .any(|t| t.starts_with("psrlw") && t.ends_with(", 4")),

@@ -138,6 +138,31 @@ fn call(store: &mut Store<()>, instance: &Instance, name: &str, i: i32, n: i32) 
         .unwrap_or_else(|e| panic!("{name}({i}, {n}): {e}"))
 }
 
+/// Each load of a fused form checks its own bounds: `name(p, q)` traps for every pair in
+/// `traps`, and runs with the arguments `runs` (the last words of memory).
+fn assert_each_load_checked(
+    store: &mut Store<()>,
+    instance: &Instance,
+    mode: &str,
+    name: &str,
+    traps: &[(i32, i32)],
+    runs: (i32, i32),
+) {
+    let f = instance
+        .get_typed_func::<(i32, i32), i32>(&mut *store, name)
+        .unwrap();
+    for &(p, q) in traps {
+        assert!(
+            f.call(&mut *store, (p, q)).is_err(),
+            "{mode}: {name}({p}, {q})"
+        );
+    }
+    assert!(
+        f.call(&mut *store, runs).is_ok(),
+        "{mode}: {name}{runs:?} at the end"
+    );
+}
+
 #[test]
 fn fused_loops_agree_with_wasm_semantics_in_every_tier() {
     let wat = program();
@@ -609,19 +634,13 @@ fn newer_fusions_agree_with_wasm_semantics_in_every_tier() {
             .unwrap();
         assert!(f.call(&mut store, (65533, 0)).is_err(), "{mode}: i32 load");
         assert!(f.call(&mut store, (0, 65529)).is_err(), "{mode}: i64 load");
-        // Each load of a pair traps on its own bounds.
-        let f = instance
-            .get_typed_func::<(i32, i32), i32>(&mut store, "loads")
-            .unwrap();
-        for (p, q) in [(65533, 0), (0, 65529), (0, 65533), (65525, 0), (-1, 0)] {
-            assert!(
-                f.call(&mut store, (p, q)).is_err(),
-                "{mode}: loads({p}, {q})"
-            );
-        }
-        assert!(
-            f.call(&mut store, (65524, 65528)).is_ok(),
-            "{mode}: loads at the end"
+        assert_each_load_checked(
+            &mut store,
+            &instance,
+            mode,
+            "loads",
+            &[(65533, 0), (0, 65529), (0, 65533), (65525, 0), (-1, 0)],
+            (65524, 65528),
         );
         let f = instance
             .get_typed_func::<(i32, i32), i32>(&mut store, "loadsplat")
@@ -796,19 +815,13 @@ fn prev_pairs_and_dot_steps_agree_in_every_tier() {
                 );
             }
         }
-        // Each load of a dot step traps on its own bounds.
-        let f = instance
-            .get_typed_func::<(i32, i32), i32>(&mut store, "dot1")
-            .unwrap();
-        for (a, b) in [(65533, 0), (0, 65533), (-1, 0), (0, -4), (65536, 65536)] {
-            assert!(
-                f.call(&mut store, (a, b)).is_err(),
-                "{mode}: dot1({a}, {b})"
-            );
-        }
-        assert!(
-            f.call(&mut store, (65532, 65532)).is_ok(),
-            "{mode}: dot1 at the end"
+        assert_each_load_checked(
+            &mut store,
+            &instance,
+            mode,
+            "dot1",
+            &[(65533, 0), (0, 65533), (-1, 0), (0, -4), (65536, 65536)],
+            (65532, 65532),
         );
         let f = instance
             .get_typed_func::<(i32, i32), i32>(&mut store, "dot")
