@@ -85,7 +85,8 @@ pub(crate) struct Codegen<'a> {
     /// line of the code (the runtime places the innermost loop's header, `hot_loop`, on a
     /// line of its own, so the code starts one too): a loop's speed then does not depend on
     /// where the code before it ended (a 1-cycle loop straddling a line ran 15% slower).
-    aligned_headers: Vec<u32>,
+    /// By instruction index.
+    aligned_headers: Vec<bool>,
     /// The instruction just compiled also compiled the next one (a pair, see
     /// `Codegen::shift_add_pair`): the next emits nothing.
     fused_next: bool,
@@ -101,6 +102,8 @@ impl<'a> Codegen<'a> {
         let call_ref_helper = m.new_label();
         let mut labels = vec![None; func.code.len()];
         let mut loop_headers = Vec::new();
+        // The last back-edge to each of `loop_headers`.
+        let mut last_edges = Vec::new();
         for (i, instr) in func.code.iter().enumerate() {
             let mut mark = |target: usize, labels: &mut Vec<Option<Label>>| {
                 if labels[target].is_none() {
@@ -110,8 +113,14 @@ impl<'a> Codegen<'a> {
             if let Some(offset) = instr.branch_offset() {
                 let target = branch_target(i, offset);
                 mark(target, &mut labels);
-                if offset <= 0 && !loop_headers.contains(&(target as u32)) {
-                    loop_headers.push(target as u32);
+                if offset <= 0 {
+                    match loop_headers.iter().position(|&h| h == target as u32) {
+                        Some(k) => last_edges[k] = i,
+                        None => {
+                            loop_headers.push(target as u32);
+                            last_edges.push(i);
+                        }
+                    }
                 }
             }
             if let Instr::BrTable { len, .. } = *instr {
@@ -139,7 +148,7 @@ impl<'a> Codegen<'a> {
         let ty = env.func_type(func.func_index.as_u32());
         let native = (loop_headers.is_empty() && crate::fits_registers(ty)).then_some(ty);
         let body = m.new_label();
-        let aligned_headers = innermost_loop_headers(func, &loop_headers);
+        let aligned_headers = innermost_loop_headers(func.code.len(), &loop_headers, &last_edges);
         Codegen {
             m,
             func,
@@ -192,7 +201,7 @@ impl<'a> Codegen<'a> {
             }
             self.enter_or_leave_region(i, &mut next_region);
             if let Some(label) = self.labels[i] {
-                if self.aligned_headers.contains(&(i as u32)) {
+                if self.aligned_headers[i] {
                     self.m.align_code(CACHE_LINE);
                 }
                 self.m.bind_branch_target(label);
@@ -1123,28 +1132,19 @@ fn uses_memory_base(instr: &Instr) -> bool {
 /// The alignment of the innermost loops' headers in the code (`Codegen::aligned_headers`).
 const CACHE_LINE: u32 = 64;
 
-/// The loop headers (of `headers`) with no other loop header between them and their last
-/// back-edge.
-fn innermost_loop_headers(func: &CompiledFunc, headers: &[u32]) -> Vec<u32> {
-    let mut last_edge = vec![0usize; headers.len()];
-    for (i, instr) in func.code.iter().enumerate() {
-        if let Some(offset) = instr.branch_offset().filter(|&o| o <= 0) {
-            let target = branch_target(i, offset) as u32;
-            if let Some(k) = headers.iter().position(|&h| h == target) {
-                last_edge[k] = last_edge[k].max(i);
-            }
+/// Which of the `len` instructions are loop headers (of `headers`, whose last back-edges
+/// are `last_edges`) with no other loop header between them and their last back-edge.
+fn innermost_loop_headers(len: usize, headers: &[u32], last_edges: &[usize]) -> Vec<bool> {
+    let mut innermost = vec![false; len];
+    for (&h, &end) in headers.iter().zip(last_edges) {
+        if !headers
+            .iter()
+            .any(|&other| other > h && other as usize <= end)
+        {
+            innermost[h as usize] = true;
         }
     }
-    headers
-        .iter()
-        .zip(&last_edge)
-        .filter(|&(&h, &end)| {
-            !headers
-                .iter()
-                .any(|&other| other > h && other as usize <= end)
-        })
-        .map(|(&h, _)| h)
-        .collect()
+    innermost
 }
 
 /// The bytecode index a branch at `i` with `offset` goes to.

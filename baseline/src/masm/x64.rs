@@ -1485,10 +1485,13 @@ impl X64 {
             ; .arch x64
             ; mov rax, [r15 + off::STORE as i32]
         );
-        if self.frame.ticks && poll {
-            dynasm!(self.ops ; .arch x64 ; mov r12, [rax + off::STORE_INTERRUPT_POLL as i32]);
-        } else if self.frame.ticks {
-            dynasm!(self.ops ; .arch x64 ; mov r12, [rax + off::STORE_INTERRUPT as i32]);
+        if self.frame.ticks {
+            let check = if poll {
+                off::STORE_INTERRUPT_POLL
+            } else {
+                off::STORE_INTERRUPT
+            };
+            dynasm!(self.ops ; .arch x64 ; mov r12, [rax + check as i32]);
         }
         // The native stack limit through `VmCtx::stack_limit`: raised above every stack while
         // an interrupt request is pending, so this is also the entry's interrupt check.
