@@ -122,7 +122,13 @@ pub(crate) fn store_slots(
 enum FrameKind {
     Block,
     Loop {
-        header: ir::Block,
+        /// The first copy's header: where the loop is entered and its interrupt poll is.
+        first: ir::Block,
+        /// Where this copy's branches to the loop go: the next copy's header (made at the
+        /// first such branch) or, in the last copy, `first`. Without unrolling, `first`.
+        back_edge: Option<ir::Block>,
+        /// Copies of the body still to translate after this one (see [`unroll_plan`]).
+        copies_left: u8,
     },
     If {
         else_block: ir::Block,
@@ -146,11 +152,32 @@ struct Frame {
 }
 
 impl Frame {
-    /// The block a branch to this frame goes to, and how many values it carries.
-    fn branch_target(&self) -> (ir::Block, usize) {
-        match self.kind {
-            FrameKind::Loop { header } => (header, self.num_params),
-            _ => (self.dest, self.num_results),
+    /// The block a branch to this frame goes to, and how many values it carries; marks the
+    /// frame's destination reachable, or makes the next copy's header of an unrolled loop.
+    fn branch_target(&mut self, b: &mut FunctionBuilder<'_>) -> (ir::Block, usize) {
+        match &mut self.kind {
+            FrameKind::Loop {
+                first, back_edge, ..
+            } => {
+                let header = *back_edge.get_or_insert_with(|| {
+                    // The next copy's header takes the loop's parameters, as `first` does
+                    // (first in its parameters: the frontend adds those of the locals later).
+                    let next = b.create_block();
+                    let types: Vec<Type> = b.block_params(*first)[..self.num_params]
+                        .iter()
+                        .map(|&p| b.func.dfg.value_type(p))
+                        .collect();
+                    for t in types {
+                        b.append_block_param(next, t);
+                    }
+                    next
+                });
+                (header, self.num_params)
+            }
+            _ => {
+                self.exit_reachable = true;
+                (self.dest, self.num_results)
+            }
         }
     }
 }
@@ -176,6 +203,11 @@ pub(crate) struct Translator<'a, 'f> {
     osr_found: usize,
     /// Module offset of the operator being translated.
     op_offset: u32,
+    /// The module offsets of the innermost loops to unroll ([`unroll_plan`]).
+    unroll: Vec<u32>,
+    /// Set at the end of a copy of an unrolled loop: the reader goes back to the first
+    /// operator of the loop's body, to translate the next copy.
+    rewind: bool,
 }
 
 /// Translates defined function `defined` into `func` (whose signature is set).
@@ -217,6 +249,8 @@ pub(crate) fn translate(
         osr_found: 0,
         op_offset: 0,
         fuel: None,
+        unroll: unroll_plan(&body, env.loop_copies)?,
+        rewind: false,
     };
     t.prologue(&ty, &body, kind)?;
     if let Entry::Osr(offsets) = kind {
@@ -277,6 +311,8 @@ pub(crate) fn translate(
         t.consume_fuel(plan.entry_cost());
     }
     let mut ops = body.get_operators_reader()?;
+    // The reader at the body of the last loop met that may be unrolled.
+    let mut loop_body = None;
     while !ops.eof() {
         t.op_offset = ops.original_position() as u32;
         // Every instruction remembers its operator's module offset (Cranelift carries it to
@@ -284,10 +320,20 @@ pub(crate) fn translate(
         t.b.set_srcloc(ir::SourceLoc::new(t.op_offset));
         let op = ops.read()?;
         let charge_point = fuel.is_some() && metering::is_charge_point(&op);
+        if matches!(op, Operator::Loop { .. }) && t.unroll.contains(&t.op_offset) {
+            loop_body = Some(ops.clone());
+        }
         if t.reachable {
             t.operator(op)?;
         } else {
             t.skip(op)?;
+        }
+        if std::mem::take(&mut t.rewind) {
+            // Unrolled loops are innermost: no other loop was met since this one's body began.
+            ops = loop_body
+                .clone()
+                .expect("an unrolled loop's body was saved");
+            continue;
         }
         if charge_point
             && t.reachable
@@ -320,6 +366,62 @@ pub(crate) fn translate(
     t.b.seal_all_blocks();
     t.b.finalize(frontend);
     Ok(())
+}
+
+/// The most operators a loop may have to be unrolled.
+const UNROLL_MAX_OPERATORS: usize = 96;
+
+/// The module offsets of the loops of `body` to unroll into `copies` copies
+/// ([`crate::OptEnv::loop_copies`]):
+/// innermost loops (no `loop` inside) that make no call and have at most
+/// [`UNROLL_MAX_OPERATORS`] operators.
+///
+/// Why: the interrupt poll at a loop header (one load from the store's poll page, see
+/// `vm.rs`'s `check_interrupt`) costs an address translation that a loop walking many pages
+/// pays on every iteration (`matmul`: 1.26x its time without the poll). The copies after
+/// the first have no poll, so a loop is polled once per `copies` iterations, still at least
+/// once per a few hundred operators. Each copy ends by branching to the next copy's header
+/// (the last to the first's), and a copy's exits go where the loop's exits go, so no value
+/// flows from copy to copy except as the header's parameters and the locals, whose SSA form
+/// the frontend builds as for any other branch.
+fn unroll_plan(body: &wasmparser::FunctionBody<'_>, copies: u8) -> Result<Vec<u32>, CompileError> {
+    if copies < 2 {
+        return Ok(Vec::new());
+    }
+    // Per open frame: for a loop, its offset, the operator count at its start, and whether
+    // it may be unrolled.
+    let mut frames: Vec<Option<(u32, usize, bool)>> = Vec::new();
+    let mut plan = Vec::new();
+    let mut ops = body.get_operators_reader()?;
+    let mut count = 0usize;
+    while !ops.eof() {
+        let offset = ops.original_position() as u32;
+        let op = ops.read()?;
+        count += 1;
+        match op {
+            Operator::Loop { .. } => {
+                for (_, _, ok) in frames.iter_mut().flatten() {
+                    *ok = false;
+                }
+                frames.push(Some((offset, count, true)));
+            }
+            Operator::Block { .. } | Operator::If { .. } => frames.push(None),
+            Operator::End => {
+                if let Some(Some((offset, start, true))) = frames.pop() {
+                    if count - start <= UNROLL_MAX_OPERATORS {
+                        plan.push(offset);
+                    }
+                }
+            }
+            Operator::Call { .. } | Operator::CallIndirect { .. } => {
+                for (_, _, ok) in frames.iter_mut().flatten() {
+                    *ok = false;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(plan)
 }
 
 impl Translator<'_, '_> {
@@ -481,8 +583,7 @@ impl Translator<'_, '_> {
     /// Unconditional branch to the frame `depth` levels out, with its values from the stack.
     fn branch(&mut self, depth: u32) {
         let i = self.frames.len() - 1 - depth as usize;
-        let (target, n) = self.frames[i].branch_target();
-        self.frames[i].exit_reachable |= !matches!(self.frames[i].kind, FrameKind::Loop { .. });
+        let (target, n) = self.frames[i].branch_target(&mut self.b);
         let args = Self::block_args(self.peek_n(n));
         self.b.ins().jump(target, &args);
     }
@@ -551,7 +652,29 @@ impl Translator<'_, '_> {
                 let args = Self::block_args(params);
                 self.b.ins().jump(frame.dest, &args);
             }
-            FrameKind::Loop { header } => self.b.seal_block(*header),
+            &FrameKind::Loop {
+                first,
+                back_edge: Some(next),
+                copies_left: copies_left @ 1..,
+            } => {
+                // The end of a copy of an unrolled loop whose branches continue it: translate
+                // the body again from the next copy's header, whose predecessors are all in
+                // the copy just translated.
+                self.b.seal_block(next);
+                self.stack.truncate(frame.height);
+                self.b.switch_to_block(next);
+                self.stack.extend_from_slice(self.b.block_params(next));
+                self.reachable = true;
+                frame.kind = FrameKind::Loop {
+                    first,
+                    back_edge: (copies_left == 1).then_some(first),
+                    copies_left: copies_left - 1,
+                };
+                self.frames.push(frame);
+                self.rewind = true;
+                return;
+            }
+            FrameKind::Loop { first, .. } => self.b.seal_block(*first),
             _ => {}
         }
         self.stack.truncate(frame.height);
@@ -653,6 +776,13 @@ impl Translator<'_, '_> {
                     }
                     None => self.block_with_params(&params),
                 };
+                // Innermost loops are unrolled only where they are polled and not metered:
+                // the copies after the first have no poll (see [`unroll_plan`]).
+                let copies = if self.fuel.is_none() && self.unroll.contains(&self.op_offset) {
+                    self.env.loop_copies
+                } else {
+                    1
+                };
                 let dest = self.block_with_params(&results);
                 let args = Self::block_args(self.peek_n(params.len()));
                 self.b.ins().jump(header, &args);
@@ -662,7 +792,11 @@ impl Translator<'_, '_> {
                 self.stack.extend_from_slice(self.b.block_params(header));
                 self.check_interrupt();
                 self.frames.push(Frame {
-                    kind: FrameKind::Loop { header },
+                    kind: FrameKind::Loop {
+                        first: header,
+                        back_edge: (copies == 1).then_some(header),
+                        copies_left: copies - 1,
+                    },
                     dest,
                     num_params: params.len(),
                     num_results: results.len(),
@@ -701,9 +835,7 @@ impl Translator<'_, '_> {
             O::BrIf { relative_depth } => {
                 let cond = self.pop();
                 let i = self.frames.len() - 1 - relative_depth as usize;
-                let (target, n) = self.frames[i].branch_target();
-                self.frames[i].exit_reachable |=
-                    !matches!(self.frames[i].kind, FrameKind::Loop { .. });
+                let (target, n) = self.frames[i].branch_target(&mut self.b);
                 let args = Self::block_args(self.peek_n(n));
                 let next = self.b.create_block();
                 self.b.ins().brif(cond, target, &args, next, &[]);
@@ -717,9 +849,7 @@ impl Translator<'_, '_> {
                 let mut calls = Vec::with_capacity(depths.len());
                 let call_for = |t: &mut Self, depth: u32| {
                     let i = t.frames.len() - 1 - depth as usize;
-                    let (target, n) = t.frames[i].branch_target();
-                    t.frames[i].exit_reachable |=
-                        !matches!(t.frames[i].kind, FrameKind::Loop { .. });
+                    let (target, n) = t.frames[i].branch_target(&mut t.b);
                     let args = Self::block_args(t.peek_n(n));
                     t.b.func.dfg.block_call(target, &args)
                 };

@@ -100,6 +100,7 @@ impl Ops {
             native: None,
             eager: false,
             type_ids: None,
+            loop_copies: tierup_optimizer::DEFAULT_LOOP_COPIES,
         };
         let code = Compiler::new()
             .expect("host ISA")

@@ -150,6 +150,7 @@ pub struct Config {
     pub(crate) features: Features,
     pub(crate) consume_fuel: bool,
     pub(crate) epoch_interruption: bool,
+    pub(crate) opt_loop_copies: u8,
 }
 
 impl Default for Config {
@@ -169,6 +170,7 @@ impl Default for Config {
             features: Features::default(),
             consume_fuel: false,
             epoch_interruption: false,
+            opt_loop_copies: tierup_optimizer::DEFAULT_LOOP_COPIES,
         }
     }
 }
@@ -259,6 +261,16 @@ impl Config {
     /// tier-up decision and stop when the engine and its modules are dropped.
     pub fn compile_threads(&mut self, threads: usize) -> &mut Self {
         self.compile_threads = Some(threads.clamp(1, 64));
+        self
+    }
+
+    /// How many copies of the body of each small innermost loop (at most 96 operators, no
+    /// calls) optimized code makes (1 to 8; default 2; 1 turns unrolling off). Only the
+    /// first copy polls for interrupts, so a loop that walks many pages pays the poll's
+    /// address translation once per `copies` iterations. Not with fuel, which charges at
+    /// every loop header.
+    pub fn opt_loop_copies(&mut self, copies: u8) -> &mut Self {
+        self.opt_loop_copies = copies.clamp(1, 8);
         self
     }
 

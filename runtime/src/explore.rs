@@ -195,7 +195,15 @@ impl Module {
             bounds_checks,
             &self.inner.type_ids,
         );
-        let optimized = optimized_listing(&cs, info, defined, bounds_checks, &self.inner.type_ids);
+        let loop_copies = self.inner.engine.config().opt_loop_copies;
+        let optimized = optimized_listing(
+            &cs,
+            info,
+            defined,
+            bounds_checks,
+            loop_copies,
+            &self.inner.type_ids,
+        );
         Ok(Exploration {
             func_index,
             name: info.func_name(FuncIdx(func_index)).map(str::to_owned),
@@ -375,6 +383,7 @@ fn optimized_listing(
     info: &ModuleInfo,
     defined: tierup_abi::DefinedFuncIdx,
     bounds_checks: tierup_abi::BoundsChecks,
+    loop_copies: u8,
     type_ids: &[u32],
 ) -> Result<OptimizedListing, String> {
     let env = tierup_optimizer::OptEnv {
@@ -385,6 +394,7 @@ fn optimized_listing(
         native: None,
         eager: false,
         type_ids: Some(type_ids),
+        loop_copies,
     };
     let mut compiler = tierup_optimizer::Compiler::new().map_err(|e| e.to_string())?;
     let start = Instant::now();

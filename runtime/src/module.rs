@@ -157,6 +157,7 @@ impl Module {
                 &info,
                 policy,
                 config.bounds_checks,
+                config.opt_loop_copies,
                 engine.workers(),
                 engine.code_budget(),
                 type_ids.clone(),

@@ -895,3 +895,173 @@ fn pinned_loop_locals_agree_with_the_interpreter() {
         }
     }
 }
+
+/// Small innermost loops in optimized code are translated as several copies of their body,
+/// only the first of which polls (`Config::opt_loop_copies`). Loops that carry values as
+/// parameters, leave from any copy (a branch out with a value, a `br_table` with the loop
+/// among its targets, a failed back-edge), trap in any copy, or sit inside an outer loop
+/// compute the same in every mode and with every number of copies, whatever the trip count's
+/// parity.
+const UNROLLED: &str = r#"
+(module
+  (memory 1)
+  (global $last (mut i32) (i32.const -1))
+  ;; sum of 3i for i < max(n, 1), carried as the loop's parameter
+  (func (export "params") (param $n i32) (result i32)
+    (local $i i32)
+    (i32.const 0)
+    (loop $l (param i32) (result i32)
+      (i32.add (i32.mul (local.get $i) (i32.const 3)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_s (local.get $i) (local.get $n)))))
+  ;; leaves with s + 1000 at i == k, else mixes s by i mod 3 while i < n
+  (func (export "exits") (param $n i32) (param $k i32) (result i32)
+    (local $i i32) (local $s i32)
+    (block $out (result i32)
+      (loop $l
+        (if (i32.eq (local.get $i) (local.get $k))
+          (then (br $out (i32.add (local.get $s) (i32.const 1000)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (block $add
+          (block $skip
+            (br_table $skip $add $l
+              (select (i32.rem_u (local.get $i) (i32.const 3)) (i32.const 0)
+                (i32.lt_s (local.get $i) (local.get $n)))))
+          (local.set $s (i32.xor (local.get $s) (local.get $i)))
+          (br_if $l (i32.lt_s (local.get $i) (local.get $n)))
+          (br $out (local.get $s)))
+        (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 3)) (local.get $i)))
+        (br_if $l (i32.lt_s (local.get $i) (local.get $n))))
+      (local.get $s)))
+  ;; stores i at 4i from `base` for i < n (traps when that leaves memory), $last = i first
+  (func (export "stores") (param $base i32) (param $n i32) (result i32)
+    (local $i i32)
+    (loop $l
+      (global.set $last (local.get $i))
+      (i32.store (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))
+        (local.get $i))
+      (br_if $l (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+        (local.get $n))))
+    (local.get $i))
+  (func (export "last") (result i32) (global.get $last))
+  ;; an outer loop (not unrolled: it has a loop inside) around an unrolled one
+  (func (export "nested") (param $n i32) (param $m i32) (result i32)
+    (local $i i32) (local $j i32) (local $s i32)
+    (loop $outer
+      (local.set $j (i32.const 0))
+      (loop $inner
+        (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 31))
+          (i32.xor (local.get $i) (local.get $j))))
+        (br_if $inner (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 1)))
+          (local.get $m))))
+      (br_if $outer (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+        (local.get $n))))
+    (local.get $s))
+)"#;
+
+fn expected_exits(n: i32, k: i32) -> i32 {
+    let (mut i, mut s) = (0i32, 0i32);
+    loop {
+        if i == k {
+            return s.wrapping_add(1000);
+        }
+        i += 1;
+        let index = if i < n { i % 3 } else { 0 };
+        if index == 2 {
+            continue;
+        }
+        if index == 0 {
+            s ^= i;
+            if i < n {
+                continue;
+            }
+            return s;
+        }
+        s = s.wrapping_mul(3).wrapping_add(i);
+        if i >= n {
+            return s;
+        }
+    }
+}
+
+fn expected_nested(n: i32, m: i32) -> i32 {
+    let mut s = 0i32;
+    let mut i = 0;
+    loop {
+        let mut j = 0;
+        loop {
+            s = s.wrapping_mul(31).wrapping_add(i ^ j);
+            j += 1;
+            if j >= m {
+                break;
+            }
+        }
+        i += 1;
+        if i >= n {
+            return s;
+        }
+    }
+}
+
+#[test]
+fn unrolled_loops_agree_in_every_mode_and_number_of_copies() {
+    let mut modes = machine_code_modes();
+    for (name, copies) in [("opt-1", 1), ("opt-3", 3), ("opt-4", 4), ("opt-8", 8)] {
+        let mut config = Config::new();
+        config.tier(TierMode::Optimized).opt_loop_copies(copies);
+        modes.push((name, config));
+    }
+    let trip_counts = [-1, 0, 1, 2, 3, 4, 5, 7, 8, 100, 1001];
+    for (mode, config) in &modes {
+        let (mut store, instance) = instantiate(config, UNROLLED, ());
+        let params = instance
+            .get_typed_func::<i32, i32>(&mut store, "params")
+            .unwrap();
+        let exits = instance
+            .get_typed_func::<(i32, i32), i32>(&mut store, "exits")
+            .unwrap();
+        let stores = instance
+            .get_typed_func::<(i32, i32), i32>(&mut store, "stores")
+            .unwrap();
+        let last = instance
+            .get_typed_func::<(), i32>(&mut store, "last")
+            .unwrap();
+        let nested = instance
+            .get_typed_func::<(i32, i32), i32>(&mut store, "nested")
+            .unwrap();
+        // Several rounds: tiered modes move up while they run.
+        for _ in 0..3 {
+            for n in trip_counts {
+                let want = (0..n.max(1)).fold(0i32, |s, i| s.wrapping_add(i * 3));
+                assert_eq!(
+                    params.call(&mut store, n).unwrap(),
+                    want,
+                    "{mode}: params({n})"
+                );
+                for k in [-1, 0, 1, 2, 5, 6, 99] {
+                    assert_eq!(
+                        exits.call(&mut store, (n, k)).unwrap(),
+                        expected_exits(n, k),
+                        "{mode}: exits({n}, {k})"
+                    );
+                }
+                for m in [1, 2, 3, 8] {
+                    assert_eq!(
+                        nested.call(&mut store, (n.clamp(1, 50), m)).unwrap(),
+                        expected_nested(n.clamp(1, 50), m),
+                        "{mode}: nested({n}, {m})"
+                    );
+                }
+            }
+            // The store at iteration k is the first out of bounds, for k of either parity.
+            for k in [0, 1, 2, 3, 10, 11] {
+                let base = 65536 - 4 * k;
+                let trap = trap_of(stores.call(&mut store, (base, 20)).unwrap_err());
+                assert_eq!(trap.code(), TrapCode::MemoryOutOfBounds, "{mode}: k = {k}");
+                assert_eq!(last.call(&mut store, ()).unwrap(), k, "{mode}: k = {k}");
+            }
+            assert_eq!(stores.call(&mut store, (0, 9)).unwrap(), 9, "{mode}");
+            assert_eq!(last.call(&mut store, ()).unwrap(), 8, "{mode}");
+        }
+    }
+}

@@ -127,6 +127,10 @@ struct TierOptions {
     /// How many functions may wait for the optimizer at once (default 1024).
     #[arg(long, value_name = "N")]
     opt_queue: Option<usize>,
+    /// Copies of each small innermost loop's body in optimized code, of which only the
+    /// first polls for interrupts (1 to 8; default 2; 1 = no unrolling).
+    #[arg(long, value_name = "N")]
+    loop_copies: Option<u8>,
     /// Which tiers a tiered run may use, comma-separated: e.g. `interp,opt`, `baseline,opt`
     /// (default `interp,baseline,opt`). Functions start in the lowest one (compiled eagerly
     /// when the interpreter is not listed).
@@ -162,6 +166,9 @@ impl TierOptions {
         }
         if let Some(n) = self.opt_queue {
             config.opt_queue_capacity(n);
+        }
+        if let Some(n) = self.loop_copies {
+            config.opt_loop_copies(n);
         }
         if let Some(tiers) = self.tiers {
             config.tiers(tiers);

@@ -96,6 +96,8 @@ pub(crate) struct ModuleJit {
     attention: usize,
     env: CompileEnv,
     bounds_checks: BoundsChecks,
+    /// Copies of small innermost loops in optimized code (`Config::opt_loop_copies`).
+    loop_copies: u8,
     info: Arc<ModuleInfo>,
     code: Arc<CodeTable>,
     opt_osr: OptOsrEntries,
@@ -145,6 +147,7 @@ impl ModuleJit {
         info: &Arc<ModuleInfo>,
         policy: TierPolicy,
         bounds_checks: BoundsChecks,
+        loop_copies: u8,
         workers: Option<Arc<OptWorkers>>,
         budget: Arc<CodeBudget>,
         type_ids: Box<[u32]>,
@@ -165,6 +168,7 @@ impl ModuleJit {
             attention: 0,
             env: CompileEnv::for_module(info, bounds_checks, CpuFeatures::detect()),
             bounds_checks,
+            loop_copies,
             info: info.clone(),
             code: Arc::new(CodeTable::new(defined, |_| 0)),
             opt_osr: OptOsrEntries::default(),
@@ -399,6 +403,7 @@ impl ModuleJit {
             native: Some(self.code.native_entries()),
             eager: !self.policy.tiers.interp && !self.policy.tiers.baseline,
             type_ids: Some(&self.env.type_ids),
+            loop_copies: self.loop_copies,
         }
     }
 
