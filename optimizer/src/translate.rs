@@ -407,10 +407,10 @@ fn unroll_plan(body: &wasmparser::FunctionBody<'_>, copies: u8) -> Result<Vec<u3
             }
             Operator::Block { .. } | Operator::If { .. } => frames.push(None),
             Operator::End => {
-                if let Some(Some((offset, start, true))) = frames.pop() {
-                    if count - start <= UNROLL_MAX_OPERATORS {
-                        plan.push(offset);
-                    }
+                if let Some(Some((offset, start, true))) = frames.pop()
+                    && count - start <= UNROLL_MAX_OPERATORS
+                {
+                    plan.push(offset);
                 }
             }
             Operator::Call { .. } | Operator::CallIndirect { .. } => {
