@@ -264,7 +264,7 @@ impl Config {
         self
     }
 
-    /// How many copies of the body of each small innermost loop (at most 96 operators, no
+    /// How many copies of the body of each small innermost loop (at most 32 operators, no
     /// calls) optimized code makes (1 to 8; default 2; 1 turns unrolling off). Only the
     /// first copy polls for interrupts, so a loop that walks many pages pays the poll's
     /// address translation once per `copies` iterations. Not with fuel, which charges at
