@@ -106,9 +106,13 @@ pub struct OptEnv<'a> {
     pub loop_copies: u8,
 }
 
-/// The default [`OptEnv::loop_copies`]: two copies, so a small innermost loop is polled
-/// every other iteration (`matmul` 1.2x faster; four copies made Cranelift spill in it).
-pub const DEFAULT_LOOP_COPIES: u8 = 2;
+/// The default [`OptEnv::loop_copies`]: one copy (no unrolling). Two copies (a small
+/// innermost loop polled every other iteration) made the `memory` kernel 1.28x faster and
+/// left the real-program corpus within 1% (geometric mean 0.992x tiered, 1.008x with every
+/// function compiled eagerly: the copies' compile time), but made `matmul` 1.15x slower,
+/// whose unrolled inner loop ran 40 or 52 ms without any poll depending on code elsewhere in
+/// its function (README, *Loop polls*): not a default the corpus asks for.
+pub const DEFAULT_LOOP_COPIES: u8 = 1;
 
 /// Whether functions of type `ty` get a native entry (arguments and results in registers):
 /// every type does. Results beyond the return registers (two integer, two vector) go to a

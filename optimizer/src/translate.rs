@@ -639,8 +639,29 @@ impl Translator<'_, '_> {
         let mut frame = self.frames.pop().expect("validated: end closes a frame");
         if self.reachable {
             frame.exit_reachable = true;
+            let here = self
+                .b
+                .current_block()
+                .expect("reachable code is in a block");
+            // A copy that another copy follows and whose last operator branched back (the
+            // block here is empty: only the exit is left): the exit goes out of line, so the
+            // copy falls through into the next one, as the body of a loop that was not
+            // unrolled falls through from one operator to the next.
+            let continues = matches!(
+                frame.kind,
+                FrameKind::Loop {
+                    back_edge: Some(_),
+                    copies_left: 1..,
+                    ..
+                }
+            );
+            let layout = &self.b.func.layout;
+            let empty = !layout.is_block_inserted(here) || layout.first_inst(here).is_none();
             let args = Self::block_args(&self.stack[self.stack.len() - frame.num_results..]);
             self.b.ins().jump(frame.dest, &args);
+            if continues && empty {
+                self.b.set_cold_block(here);
+            }
         }
         match &frame.kind {
             FrameKind::If {

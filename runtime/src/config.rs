@@ -265,10 +265,9 @@ impl Config {
     }
 
     /// How many copies of the body of each small innermost loop (at most 32 operators, no
-    /// calls) optimized code makes (1 to 8; default 2; 1 turns unrolling off). Only the
-    /// first copy polls for interrupts, so a loop that walks many pages pays the poll's
-    /// address translation once per `copies` iterations. Not with fuel, which charges at
-    /// every loop header.
+    /// calls) optimized code makes (1 to 8; default 1: no unrolling). Only the
+    /// first copy polls for interrupts, so a loop pays for the poll once per `copies`
+    /// iterations (README, *Loop polls*). Not with fuel, which charges at every loop header.
     pub fn opt_loop_copies(&mut self, copies: u8) -> &mut Self {
         self.opt_loop_copies = copies.clamp(1, 8);
         self

@@ -995,11 +995,19 @@ fn expected_nested(n: i32, m: i32) -> i32 {
 #[test]
 fn unrolled_loops_agree_in_every_mode_and_number_of_copies() {
     let mut modes = machine_code_modes();
-    for (name, copies) in [("opt-1", 1), ("opt-3", 3), ("opt-4", 4), ("opt-8", 8)] {
+    for (name, copies) in [("opt-2", 2), ("opt-3", 3), ("opt-4", 4), ("opt-8", 8)] {
         let mut config = Config::new();
         config.tier(TierMode::Optimized).opt_loop_copies(copies);
         modes.push((name, config));
     }
+    // On-stack replacement into unrolled loops, at their first copy's header.
+    let mut stress = Config::new();
+    stress
+        .tier(TierMode::Tiered)
+        .baseline_after(1)
+        .opt_after(1)
+        .opt_loop_copies(2);
+    modes.push(("stress-2", stress));
     let trip_counts = [-1, 0, 1, 2, 3, 4, 5, 7, 8, 100, 1001];
     for (mode, config) in &modes {
         let (mut store, instance) = instantiate(config, UNROLLED, ());

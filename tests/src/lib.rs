@@ -101,6 +101,16 @@ pub const TIER_ROWS: &[TierRow] = &[
         may_reach: &[],
     },
     TierRow {
+        // Small innermost loops as four copies of their body (`--loop-copies 4`), only the
+        // first polling: every exit, trap and branch of a loop body, from any copy.
+        name: "opt-unrolled",
+        configure: |config| {
+            config.tier(TierMode::Optimized).opt_loop_copies(4);
+        },
+        tiers_reached: &["opt"],
+        may_reach: &[],
+    },
+    TierRow {
         name: "tiered",
         configure: |config| {
             config.tier(TierMode::Tiered);

@@ -128,7 +128,7 @@ struct TierOptions {
     #[arg(long, value_name = "N")]
     opt_queue: Option<usize>,
     /// Copies of each small innermost loop's body in optimized code, of which only the
-    /// first polls for interrupts (1 to 8; default 2; 1 = no unrolling).
+    /// first polls for interrupts (1 to 8; default 1 = no unrolling).
     #[arg(long, value_name = "N")]
     loop_copies: Option<u8>,
     /// Which tiers a tiered run may use, comma-separated: e.g. `interp,opt`, `baseline,opt`
