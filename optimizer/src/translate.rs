@@ -127,7 +127,7 @@ enum FrameKind {
         /// Where this copy's branches to the loop go: the next copy's header (made at the
         /// first such branch) or, in the last copy, `first`. Without unrolling, `first`.
         back_edge: Option<ir::Block>,
-        /// Copies of the body still to translate after this one (see [`unroll_plan`]).
+        /// Copies of the body still to translate after this one (see [`loop_plan`]).
         copies_left: u8,
     },
     If {
@@ -149,6 +149,18 @@ struct Frame {
     height: usize,
     /// Whether anything branches or falls through to `dest`.
     exit_reachable: bool,
+    /// A strip-mined loop's inner loop (see [`Strip`]).
+    strip: Option<ActiveStrip>,
+}
+
+/// The inner loop of a strip-mined loop being translated.
+#[derive(Debug, Clone, Copy)]
+struct ActiveStrip {
+    plan: Strip,
+    /// The inner loop's header: where the loop's body starts, after the poll.
+    inner: ir::Block,
+    /// The counter value up to which the inner loop runs without a poll (`i32`).
+    end: Value,
 }
 
 impl Frame {
@@ -203,8 +215,10 @@ pub(crate) struct Translator<'a, 'f> {
     osr_found: usize,
     /// Module offset of the operator being translated.
     op_offset: u32,
-    /// The module offsets of the innermost loops to unroll ([`unroll_plan`]).
+    /// The module offsets of the innermost loops to unroll ([`loop_plan`]).
     unroll: Vec<u32>,
+    /// The counted innermost loops to strip-mine ([`loop_plan`]).
+    strips: Vec<Strip>,
     /// Set at the end of a copy of an unrolled loop: the reader goes back to the first
     /// operator of the loop's body, to translate the next copy.
     rewind: bool,
@@ -249,9 +263,12 @@ pub(crate) fn translate(
         osr_found: 0,
         op_offset: 0,
         fuel: None,
-        unroll: unroll_plan(&body, env.loop_copies)?,
+        unroll: Vec::new(),
+        strips: Vec::new(),
         rewind: false,
     };
+    let plan = loop_plan(&body, env.loop_copies)?;
+    (t.unroll, t.strips) = (plan.unroll, plan.strips);
     t.prologue(&ty, &body, kind)?;
     if let Entry::Osr(offsets) = kind {
         let headers: Vec<ir::Block> = offsets.iter().map(|_| t.b.create_block()).collect();
@@ -299,6 +316,7 @@ pub(crate) fn translate(
         num_results: ty.results().len(),
         height: 0,
         exit_reachable: false,
+        strip: None,
     });
     // Fuel: the segments every tier charges (`tierup_abi::metering`). In an OSR entry the
     // entry's charge lands in the unreachable `start` block: the activation paid it already.
@@ -374,57 +392,208 @@ pub(crate) fn translate(
 /// real-program corpus grew by 0.5-3%, with 96 by 5-19% (zstd's compile time by 17%).
 const UNROLL_MAX_OPERATORS: usize = 32;
 
-/// The module offsets of the loops of `body` to unroll into `copies` copies
-/// ([`crate::OptEnv::loop_copies`]):
-/// innermost loops (no `loop` inside) that make no call and have at most
-/// [`UNROLL_MAX_OPERATORS`] operators.
+/// How many iterations a strip-mined loop runs between polls (see [`Strip`]).
+const STRIP_ITERATIONS: i64 = 1024;
+
+/// A counted innermost loop whose interrupt poll is strip-mined (HotSpot's loop strip
+/// mining): a loop that ends with
 ///
-/// Why: the interrupt poll at a loop header (one load from the store's poll page, see
-/// `vm.rs`'s `check_interrupt`) costs an address translation that a loop walking many pages
-/// pays on every iteration (`matmul`: 1.26x its time without the poll). The copies after
-/// the first have no poll, so a loop is polled once per `copies` iterations, still at least
-/// once per a few hundred operators. Each copy ends by branching to the next copy's header
-/// (the last to the first's), and a copy's exits go where the loop's exits go, so no value
-/// flows from copy to copy except as the header's parameters and the locals, whose SSA form
-/// the frontend builds as for any other branch.
-fn unroll_plan(body: &wasmparser::FunctionBody<'_>, copies: u8) -> Result<Vec<u32>, CompileError> {
-    if copies < 2 {
-        return Ok(Vec::new());
+/// ```text
+/// local.get $k  i32.const step  i32.add  local.tee $k  <bound>  <cmp>  br_if 0  end
+/// ```
+///
+/// (`bound` a `local.get` of a local the loop does not write, or an `i32.const`; `cmp`
+/// `i32.lt_u`, `i32.lt_s` or `i32.ne`; `step > 0`; `$k` written nowhere else in the loop).
+/// Its header polls and computes `end`, the counter value at most [`STRIP_ITERATIONS`] steps
+/// on, no further than the bound and low enough that stepping below it cannot wrap; the
+/// body then runs in an inner loop whose back-edge compares the stepped counter with `end`
+/// instead of with the bound. A stepped counter below `end` is below the bound too (and
+/// differs from it), so the inner back-edge is taken only where the loop's own would be;
+/// otherwise the loop's own comparison decides between the polling header and the exit.
+/// The counter grows by `step` per inner iteration without wrapping, so the inner loop runs
+/// at most [`STRIP_ITERATIONS`] times between two polls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Strip {
+    /// Module offset of the `loop`.
+    loop_at: u32,
+    /// Module offset of the `br_if` that ends it.
+    br_if_at: u32,
+    /// The counter local (stepped by one).
+    counter: u32,
+    /// What the stepped counter is compared with.
+    bound: StripBound,
+    /// How it is compared.
+    cmp: StripCmp,
+}
+
+/// The bound of a [`Strip`]'s comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StripBound {
+    Local(u32),
+    Const(i32),
+}
+
+/// The comparison of a [`Strip`]'s back-edge: `i32.lt_u`, `i32.lt_s` or `i32.ne` (which,
+/// for a counter that only grows, the unsigned bound serves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StripCmp {
+    LtU,
+    LtS,
+    Ne,
+}
+
+/// What [`loop_plan`] found in a body.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct LoopPlan {
+    /// The module offsets of the loops to unroll into `copies` copies.
+    pub(crate) unroll: Vec<u32>,
+    /// The counted loops to strip-mine.
+    pub(crate) strips: Vec<Strip>,
+}
+
+/// An operator, as far as the strip pattern ([`Strip`]) looks at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Get(u32),
+    Tee(u32),
+    Const(i32),
+    Add,
+    Cmp(StripCmp),
+    BrIfOut,
+    Other,
+}
+
+/// The innermost loops of `body` to unroll into `copies` copies
+/// ([`crate::OptEnv::loop_copies`]; loops that make no call and have at most
+/// [`UNROLL_MAX_OPERATORS`] operators) and those to strip-mine ([`Strip`]; loops with no
+/// parameters or results that end in the counted pattern).
+///
+/// Why unroll: the interrupt poll at a loop header (one load from the store's poll page, see
+/// `vm.rs`'s `check_interrupt`) is paid on every iteration (`matmul`: 1.26x its time without
+/// the poll). The copies after the first have no poll, so a loop is polled once per `copies`
+/// iterations, still at least once per a few hundred operators. Each copy ends by branching
+/// to the next copy's header (the last to the first's), and a copy's exits go where the
+/// loop's exits go, so no value flows from copy to copy except as the header's parameters
+/// and the locals, whose SSA form the frontend builds as for any other branch.
+fn loop_plan(body: &wasmparser::FunctionBody<'_>, copies: u8) -> Result<LoopPlan, CompileError> {
+    /// An open `loop` (`None` in `frames`: a `block` or `if`).
+    struct Open {
+        offset: u32,
+        /// The operator count at the `loop`.
+        start: usize,
+        /// No `loop` inside.
+        innermost: bool,
+        /// No call inside.
+        no_calls: bool,
+        /// No parameters or results.
+        empty: bool,
+        /// The locals written inside, once per write.
+        writes: Vec<u32>,
     }
-    // Per open frame: for a loop, its offset, the operator count at its start, and whether
-    // it may be unrolled.
-    let mut frames: Vec<Option<(u32, usize, bool)>> = Vec::new();
-    let mut plan = Vec::new();
+    let mut frames: Vec<Option<Open>> = Vec::new();
+    let mut plan = LoopPlan::default();
     let mut ops = body.get_operators_reader()?;
     let mut count = 0usize;
+    // The last seven operators, with their offsets (oldest first).
+    let mut recent: std::collections::VecDeque<(u32, Shape)> = Default::default();
     while !ops.eof() {
         let offset = ops.original_position() as u32;
         let op = ops.read()?;
         count += 1;
+        let shape = match op {
+            Operator::LocalGet { local_index } => Shape::Get(local_index),
+            Operator::LocalTee { local_index } => Shape::Tee(local_index),
+            Operator::I32Const { value } => Shape::Const(value),
+            Operator::I32Add => Shape::Add,
+            Operator::I32LtU => Shape::Cmp(StripCmp::LtU),
+            Operator::I32LtS => Shape::Cmp(StripCmp::LtS),
+            Operator::I32Ne => Shape::Cmp(StripCmp::Ne),
+            Operator::BrIf { relative_depth: 0 } => Shape::BrIfOut,
+            _ => Shape::Other,
+        };
         match op {
-            Operator::Loop { .. } => {
-                for (_, _, ok) in frames.iter_mut().flatten() {
-                    *ok = false;
+            Operator::Loop { blockty } => {
+                for open in frames.iter_mut().flatten() {
+                    open.innermost = false;
                 }
-                frames.push(Some((offset, count, true)));
+                frames.push(Some(Open {
+                    offset,
+                    start: count,
+                    innermost: true,
+                    no_calls: true,
+                    empty: blockty == BlockType::Empty,
+                    writes: Vec::new(),
+                }));
             }
             Operator::Block { .. } | Operator::If { .. } => frames.push(None),
-            Operator::End => {
-                if let Some(Some((offset, start, true))) = frames.pop()
-                    && count - start <= UNROLL_MAX_OPERATORS
-                {
-                    plan.push(offset);
+            Operator::LocalSet { local_index } | Operator::LocalTee { local_index } => {
+                for open in frames.iter_mut().flatten() {
+                    open.writes.push(local_index);
                 }
             }
             Operator::Call { .. } | Operator::CallIndirect { .. } => {
-                for (_, _, ok) in frames.iter_mut().flatten() {
-                    *ok = false;
+                for open in frames.iter_mut().flatten() {
+                    open.no_calls = false;
+                }
+            }
+            Operator::End => {
+                if let Some(Some(open)) = frames.pop()
+                    && open.innermost
+                {
+                    if copies >= 2 && open.no_calls && count - open.start <= UNROLL_MAX_OPERATORS {
+                        plan.unroll.push(open.offset);
+                    }
+                    if open.empty
+                        && count - open.start > recent.len()
+                        && let Some(strip) = strip_of(&open.writes, &recent, open.offset)
+                    {
+                        plan.strips.push(strip);
+                    }
                 }
             }
             _ => {}
         }
+        if recent.len() == 7 {
+            recent.pop_front();
+        }
+        recent.push_back((offset, shape));
     }
     Ok(plan)
+}
+
+/// The [`Strip`] of the loop at `loop_at` whose last seven operators before its `end` are
+/// `recent` and which writes the locals `writes`, if it has the counted pattern.
+fn strip_of(
+    writes: &[u32],
+    recent: &std::collections::VecDeque<(u32, Shape)>,
+    loop_at: u32,
+) -> Option<Strip> {
+    let shapes: Vec<Shape> = recent.iter().map(|&(_, s)| s).collect();
+    let [
+        Shape::Get(k),
+        Shape::Const(step),
+        Shape::Add,
+        Shape::Tee(k2),
+        bound,
+        Shape::Cmp(cmp),
+        Shape::BrIfOut,
+    ] = shapes[..]
+    else {
+        return None;
+    };
+    let bound = match bound {
+        Shape::Get(n) if n != k && !writes.contains(&n) => StripBound::Local(n),
+        Shape::Const(n) => StripBound::Const(n),
+        _ => return None,
+    };
+    let counter_writes = writes.iter().filter(|&&w| w == k).count();
+    (k == k2 && step == 1 && counter_writes == 1).then_some(Strip {
+        loop_at,
+        br_if_at: recent[6].0,
+        counter: k,
+        bound,
+        cmp,
+    })
 }
 
 impl Translator<'_, '_> {
@@ -605,6 +774,87 @@ impl Translator<'_, '_> {
         Ok(())
     }
 
+    /// In a strip-mined loop's header, after its poll: computes where the strip ends and
+    /// starts the inner loop (see [`Strip`]).
+    fn enter_strip(&mut self, plan: Strip) -> ActiveStrip {
+        let counter = self.b.use_var(self.locals[plan.counter as usize]);
+        let bound = match plan.bound {
+            StripBound::Local(n) => self.b.use_var(self.locals[n as usize]),
+            StripBound::Const(n) => self.b.ins().iconst(I32, i64::from(n)),
+        };
+        let b = &mut self.b;
+        // `end` is at least one step on (the counter's value after the first iteration), so
+        // that leaving the inner loop always finds the counter equal to `end`: a strip that
+        // starts at or past the bound runs one iteration, as the loop does.
+        let end = match plan.cmp {
+            StripCmp::LtU | StripCmp::Ne => {
+                let counter = b.ins().uextend(I64, counter);
+                let bound = b.ins().uextend(I64, bound);
+                let far = b.ins().iadd_imm_s(counter, STRIP_ITERATIONS);
+                // Below this, stepping cannot wrap.
+                let no_wrap = b.ins().iconst(I64, (1i64 << 32) - 1);
+                let far = b.ins().umin(far, no_wrap);
+                let end = b.ins().umin(far, bound);
+                let first = b.ins().iadd_imm_s(counter, 1);
+                b.ins().umax(end, first)
+            }
+            StripCmp::LtS => {
+                let counter = b.ins().sextend(I64, counter);
+                let bound = b.ins().sextend(I64, bound);
+                let far = b.ins().iadd_imm_s(counter, STRIP_ITERATIONS);
+                let no_wrap = b.ins().iconst(I64, (1i64 << 31) - 1);
+                let far = b.ins().smin(far, no_wrap);
+                let end = b.ins().smin(far, bound);
+                let first = b.ins().iadd_imm_s(counter, 1);
+                b.ins().smax(end, first)
+            }
+        };
+        let end = b.ins().ireduce(I32, end);
+        let inner = b.create_block();
+        b.ins().jump(inner, &[]);
+        b.switch_to_block(inner);
+        ActiveStrip { plan, inner, end }
+    }
+
+    /// A strip-mined loop's closing `br_if`: back to the inner header while the stepped
+    /// counter is below the strip's end, else the loop's own comparison decides between the
+    /// polling header and the exit (see [`Strip`]).
+    fn strip_back_edge(&mut self) {
+        // The counter steps by one from below `end`, so leaving the inner loop means it is
+        // `end` now, and the loop's own comparison is that of `end` with the bound. Making it
+        // on the counter instead kept the counter from before the step alive through the
+        // inner loop (Cranelift rematerializes the step at that use), which then stepped a
+        // copy and moved it back at every iteration (1.4x on `matmul`).
+        let _loop_condition = self.pop();
+        let frame = self.frames.last().expect("in the strip-mined loop");
+        let (FrameKind::Loop { first, .. }, Some(strip)) = (&frame.kind, frame.strip) else {
+            unreachable!("a strip-mined loop's frame")
+        };
+        let first = *first;
+        let counter_var = self.locals[strip.plan.counter as usize];
+        let counter = self.b.use_var(counter_var);
+        let (within_cc, loop_cc) = match strip.plan.cmp {
+            StripCmp::LtU => (IntCC::UnsignedLessThan, IntCC::UnsignedLessThan),
+            StripCmp::Ne => (IntCC::UnsignedLessThan, IntCC::NotEqual),
+            StripCmp::LtS => (IntCC::SignedLessThan, IntCC::SignedLessThan),
+        };
+        let within = self.b.ins().icmp(within_cc, counter, strip.end);
+        let check = self.b.create_block();
+        let next = self.b.create_block();
+        self.b.ins().brif(within, strip.inner, &[], check, &[]);
+        self.b.switch_to_block(check);
+        self.b.seal_block(check);
+        self.b.def_var(counter_var, strip.end);
+        let bound = match strip.plan.bound {
+            StripBound::Local(n) => self.b.use_var(self.locals[n as usize]),
+            StripBound::Const(n) => self.b.ins().iconst(I32, i64::from(n)),
+        };
+        let again = self.b.ins().icmp(loop_cc, strip.end, bound);
+        self.b.ins().brif(again, first, &[], next, &[]);
+        self.b.switch_to_block(next);
+        self.b.seal_block(next);
+    }
+
     fn op_else(&mut self) {
         let frame = self.frames.last_mut().expect("validated: else in an if");
         let FrameKind::If {
@@ -698,7 +948,12 @@ impl Translator<'_, '_> {
                 self.rewind = true;
                 return;
             }
-            FrameKind::Loop { first, .. } => self.b.seal_block(*first),
+            FrameKind::Loop { first, .. } => {
+                self.b.seal_block(*first);
+                if let Some(strip) = frame.strip {
+                    self.b.seal_block(strip.inner);
+                }
+            }
             _ => {}
         }
         self.stack.truncate(frame.height);
@@ -779,6 +1034,7 @@ impl Translator<'_, '_> {
                     num_results: results.len(),
                     height: self.stack.len() - params.len(),
                     exit_reachable: false,
+                    strip: None,
                 });
             }
             O::Loop { blockty } => {
@@ -800,9 +1056,18 @@ impl Translator<'_, '_> {
                     }
                     None => self.block_with_params(&params),
                 };
+                let strip = self
+                    .strips
+                    .iter()
+                    .find(|s| s.loop_at == self.op_offset)
+                    .copied();
                 // Innermost loops are unrolled only where they are polled and not metered:
-                // the copies after the first have no poll (see [`unroll_plan`]).
-                let copies = if self.fuel.is_none() && self.unroll.contains(&self.op_offset) {
+                // the copies after the first have no poll (see [`loop_plan`]); a
+                // strip-mined loop polls once per strip already.
+                let copies = if self.fuel.is_none()
+                    && strip.is_none()
+                    && self.unroll.contains(&self.op_offset)
+                {
                     self.env.loop_copies
                 } else {
                     1
@@ -815,6 +1080,7 @@ impl Translator<'_, '_> {
                 self.stack.truncate(height);
                 self.stack.extend_from_slice(self.b.block_params(header));
                 self.check_interrupt();
+                let strip = strip.map(|plan| self.enter_strip(plan));
                 self.frames.push(Frame {
                     kind: FrameKind::Loop {
                         first: header,
@@ -826,6 +1092,7 @@ impl Translator<'_, '_> {
                     num_results: results.len(),
                     height,
                     exit_reachable: false,
+                    strip,
                 });
             }
             O::If { blockty } => {
@@ -848,6 +1115,7 @@ impl Translator<'_, '_> {
                     num_results: results.len(),
                     height: self.stack.len() - params.len(),
                     exit_reachable: false,
+                    strip: None,
                 });
             }
             O::Else => self.op_else(),
@@ -855,6 +1123,15 @@ impl Translator<'_, '_> {
             O::Br { relative_depth } => {
                 self.branch(relative_depth);
                 self.reachable = false;
+            }
+            O::BrIf { relative_depth: 0 }
+                if self
+                    .frames
+                    .last()
+                    .and_then(|f| f.strip)
+                    .is_some_and(|s| s.plan.br_if_at == self.op_offset) =>
+            {
+                self.strip_back_edge();
             }
             O::BrIf { relative_depth } => {
                 let cond = self.pop();
@@ -1190,8 +1467,70 @@ mod tests {
             offsets
         };
         assert_eq!(loops.len(), 5);
-        assert_eq!(unroll_plan(&body, 2).unwrap(), [loops[1], loops[4]]);
-        assert_eq!(unroll_plan(&body, 8).unwrap(), [loops[1], loops[4]]);
-        assert!(unroll_plan(&body, 1).unwrap().is_empty());
+        assert_eq!(loop_plan(&body, 2).unwrap().unroll, [loops[1], loops[4]]);
+        assert_eq!(loop_plan(&body, 8).unwrap().unroll, [loops[1], loops[4]]);
+        assert!(loop_plan(&body, 1).unwrap().unroll.is_empty());
+    }
+
+    #[test]
+    fn counted_loops_are_strip_mined() {
+        let info = module(
+            r#"(module
+              (global $g (mut i32) (i32.const 0))
+              (func (param $k i32) (param $n i32)
+                (loop $lt_u     ;; 0: the pattern
+                  (br_if $lt_u (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))
+                (loop $lt_s     ;; 1: signed, against a constant
+                  (global.set $g (local.get $k))
+                  (br_if $lt_s (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 10))))
+                (loop $ne       ;; 2: i32.ne
+                  (br_if $ne (i32.ne (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))
+                (loop $step2    ;; 3: a step of 2
+                  (br_if $step2 (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 2))) (local.get $n))))
+                (loop $reset    ;; 4: the counter written elsewhere
+                  (local.set $k (i32.const 0))
+                  (br_if $reset (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))
+                (loop $moving   ;; 5: the bound written inside
+                  (local.set $n (i32.add (local.get $n) (i32.const 1)))
+                  (br_if $moving (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))
+                (loop $gt       ;; 6: another comparison
+                  (br_if $gt (i32.gt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))
+                (block $out     ;; 7: the br_if leaves a block, not the loop
+                  (loop $l
+                    (br_if $out (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n)))))
+                (loop $outer    ;; 8: not innermost; 9: its inner loop is
+                  (loop $inner
+                    (br_if $inner (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))
+                  (br_if $outer (i32.lt_u (local.tee $n (i32.add (local.get $n) (i32.const 1))) (i32.const 5))))))"#,
+        );
+        let body = info.body(DefinedFuncIdx(0));
+        let mut loops = Vec::new();
+        let mut ops = body.get_operators_reader().unwrap();
+        while !ops.eof() {
+            let at = ops.original_position() as u32;
+            if let Operator::Loop { .. } = ops.read().unwrap() {
+                loops.push(at);
+            }
+        }
+        let plan = loop_plan(&body, 1).unwrap();
+        assert!(plan.unroll.is_empty());
+        let stripped: Vec<(usize, StripCmp, StripBound)> = plan
+            .strips
+            .iter()
+            .map(|s| {
+                let i = loops.iter().position(|&l| l == s.loop_at).unwrap();
+                assert_eq!(s.counter, 0, "loop {i}");
+                (i, s.cmp, s.bound)
+            })
+            .collect();
+        assert_eq!(
+            stripped,
+            [
+                (0, StripCmp::LtU, StripBound::Local(1)),
+                (1, StripCmp::LtS, StripBound::Const(10)),
+                (2, StripCmp::Ne, StripBound::Local(1)),
+                (9, StripCmp::LtU, StripBound::Local(1)),
+            ]
+        );
     }
 }

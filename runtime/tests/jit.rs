@@ -1062,3 +1062,121 @@ fn unrolled_loops_agree_in_every_mode_and_number_of_copies() {
         }
     }
 }
+
+/// Counted innermost loops in optimized code poll once per strip of iterations, not at every
+/// header (the optimizer's `Strip`): loops that count with `i32.lt_u`, `i32.lt_s` or `i32.ne`
+/// against a local or a constant compute the same in every mode, from counters near the
+/// ends of their range, bounds below the start, and runs that end inside, at and just past
+/// a strip's end.
+const STRIPPED: &str = r#"
+(module
+  ;; each returns s * 31 + k after the loop, where the loop adds k to s and steps k
+  (func (export "lt_u") (param $k i32) (param $n i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (local.get $k)))
+      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))
+    (i32.add (i32.mul (local.get $s) (i32.const 31)) (local.get $k)))
+  (func (export "lt_s") (param $k i32) (param $n i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (local.get $k)))
+      (br_if $l (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))
+    (i32.add (i32.mul (local.get $s) (i32.const 31)) (local.get $k)))
+  (func (export "ne") (param $k i32) (param $n i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (local.get $k)))
+      (br_if $l (i32.ne (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))
+    (i32.add (i32.mul (local.get $s) (i32.const 31)) (local.get $k)))
+  (func (export "const") (param $k i32) (param $unused i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (local.get $k)))
+      (br_if $l (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 3000))))
+    (i32.add (i32.mul (local.get $s) (i32.const 31)) (local.get $k)))
+  ;; about 2^32 iterations: only an interrupt ends it in a test's time
+  (func (export "spin") (result i32)
+    (local $k i32)
+    (loop $l
+      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const -1))))
+    (local.get $k))
+)"#;
+
+/// What the loops of [`STRIPPED`] return, or `None` past 100,000 iterations.
+fn expected_counted(cmp: &str, mut k: i32, n: i32) -> Option<i32> {
+    let mut s = 0i32;
+    for _ in 0..100_000 {
+        s = s.wrapping_add(k);
+        k = k.wrapping_add(1);
+        let again = match cmp {
+            "lt_u" => (k as u32) < n as u32,
+            "lt_s" | "const" => k < n,
+            "ne" => k != n,
+            other => unreachable!("{other}"),
+        };
+        if !again {
+            return Some(s.wrapping_mul(31).wrapping_add(k));
+        }
+    }
+    None
+}
+
+#[test]
+fn strip_mined_loops_agree_in_every_mode() {
+    let starts = [
+        0,
+        5,
+        1022,
+        1023,
+        1024,
+        1025,
+        -5,
+        -1025,
+        -256,
+        i32::MAX - 3,
+        i32::MIN,
+        i32::MIN + 1020,
+    ];
+    for (mode, config) in machine_code_modes() {
+        let (mut store, instance) = instantiate(&config, STRIPPED, ());
+        for round in 0..2 {
+            for cmp in ["lt_u", "lt_s", "ne", "const"] {
+                let f = instance
+                    .get_typed_func::<(i32, i32), i32>(&mut store, cmp)
+                    .unwrap();
+                for k in starts {
+                    for distance in [-3000, -1, 0, 1, 2, 1023, 1024, 1025, 2048, 3001] {
+                        let bounds = if cmp == "const" {
+                            [3000; 5]
+                        } else {
+                            [k.wrapping_add(distance), 0, -1, i32::MAX, i32::MIN]
+                        };
+                        for n in bounds {
+                            let Some(want) = expected_counted(cmp, k, n) else {
+                                continue;
+                            };
+                            assert_eq!(
+                                f.call(&mut store, (k, n)).unwrap(),
+                                want,
+                                "{mode}, round {round}: {cmp}({k}, {n})"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // A counted loop of about 2^32 iterations ends at an interrupt.
+        let spin = instance
+            .get_typed_func::<(), i32>(&mut store, "spin")
+            .unwrap();
+        let handle = store.interrupt_handle();
+        let timer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            handle.interrupt();
+        });
+        let trap = trap_of(spin.call(&mut store, ()).unwrap_err());
+        timer.join().unwrap();
+        assert_eq!(trap.code(), TrapCode::Interrupted, "{mode}");
+    }
+}
