@@ -268,7 +268,10 @@ pub(crate) fn translate(
         rewind: false,
     };
     let plan = loop_plan(&body, env.loop_copies)?;
-    (t.unroll, t.strips) = (plan.unroll, plan.strips);
+    t.unroll = plan.unroll;
+    if env.poll_strip > 0 {
+        t.strips = plan.strips;
+    }
     t.prologue(&ty, &body, kind)?;
     if let Entry::Osr(offsets) = kind {
         let headers: Vec<ir::Block> = offsets.iter().map(|_| t.b.create_block()).collect();
@@ -392,26 +395,27 @@ pub(crate) fn translate(
 /// real-program corpus grew by 0.5-3%, with 96 by 5-19% (zstd's compile time by 17%).
 const UNROLL_MAX_OPERATORS: usize = 32;
 
-/// How many iterations a strip-mined loop runs between polls (see [`Strip`]).
-const STRIP_ITERATIONS: i64 = 1024;
-
 /// A counted innermost loop whose interrupt poll is strip-mined (HotSpot's loop strip
 /// mining): a loop that ends with
 ///
 /// ```text
-/// local.get $k  i32.const step  i32.add  local.tee $k  <bound>  <cmp>  br_if 0  end
+/// local.get $k  i32.const 1  i32.add  local.tee $k  <bound>  <cmp>  br_if 0  end
 /// ```
 ///
 /// (`bound` a `local.get` of a local the loop does not write, or an `i32.const`; `cmp`
-/// `i32.lt_u`, `i32.lt_s` or `i32.ne`; `step > 0`; `$k` written nowhere else in the loop).
-/// Its header polls and computes `end`, the counter value at most [`STRIP_ITERATIONS`] steps
-/// on, no further than the bound and low enough that stepping below it cannot wrap; the
-/// body then runs in an inner loop whose back-edge compares the stepped counter with `end`
-/// instead of with the bound. A stepped counter below `end` is below the bound too (and
-/// differs from it), so the inner back-edge is taken only where the loop's own would be;
-/// otherwise the loop's own comparison decides between the polling header and the exit.
-/// The counter grows by `step` per inner iteration without wrapping, so the inner loop runs
-/// at most [`STRIP_ITERATIONS`] times between two polls.
+/// `i32.lt_u`, `i32.lt_s` or `i32.ne`; `$k` written nowhere else in the loop).
+///
+/// Its header polls and computes `end`: the counter after at most
+/// [`crate::OptEnv::poll_strip`] steps, but no further than the bound nor than the last
+/// value that does not wrap, and at least the counter after one step. The body then runs
+/// in an inner loop whose back-edge compares the stepped counter with `end` instead of
+/// with the bound. Exactness: a stepped counter below `end` (the inner back-edge) is below
+/// the bound too, and differs from it, so the loop's own back-edge would be taken as well;
+/// when the inner loop ends, the counter, stepping by one from below `end`, equals `end`,
+/// so comparing `end` with the bound is the loop's own comparison, which then chooses
+/// between the polling header and the exit. Liveness: the counter grows by one per inner
+/// iteration without wrapping, so the inner loop runs at most `poll_strip` times between
+/// two polls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Strip {
     /// Module offset of the `loop`.
@@ -782,6 +786,7 @@ impl Translator<'_, '_> {
             StripBound::Local(n) => self.b.use_var(self.locals[n as usize]),
             StripBound::Const(n) => self.b.ins().iconst(I32, i64::from(n)),
         };
+        let iterations = i64::from(self.env.poll_strip);
         let b = &mut self.b;
         // `end` is at least one step on (the counter's value after the first iteration), so
         // that leaving the inner loop always finds the counter equal to `end`: a strip that
@@ -790,7 +795,7 @@ impl Translator<'_, '_> {
             StripCmp::LtU | StripCmp::Ne => {
                 let counter = b.ins().uextend(I64, counter);
                 let bound = b.ins().uextend(I64, bound);
-                let far = b.ins().iadd_imm_s(counter, STRIP_ITERATIONS);
+                let far = b.ins().iadd_imm_s(counter, iterations);
                 // Below this, stepping cannot wrap.
                 let no_wrap = b.ins().iconst(I64, (1i64 << 32) - 1);
                 let far = b.ins().umin(far, no_wrap);
@@ -801,7 +806,7 @@ impl Translator<'_, '_> {
             StripCmp::LtS => {
                 let counter = b.ins().sextend(I64, counter);
                 let bound = b.ins().sextend(I64, bound);
-                let far = b.ins().iadd_imm_s(counter, STRIP_ITERATIONS);
+                let far = b.ins().iadd_imm_s(counter, iterations);
                 let no_wrap = b.ins().iconst(I64, (1i64 << 31) - 1);
                 let far = b.ins().smin(far, no_wrap);
                 let end = b.ins().smin(far, bound);

@@ -101,6 +101,7 @@ impl Ops {
             eager: false,
             type_ids: None,
             loop_copies: tierup_optimizer::DEFAULT_LOOP_COPIES,
+            poll_strip: tierup_optimizer::DEFAULT_POLL_STRIP,
         };
         let code = Compiler::new()
             .expect("host ISA")

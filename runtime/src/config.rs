@@ -151,6 +151,7 @@ pub struct Config {
     pub(crate) consume_fuel: bool,
     pub(crate) epoch_interruption: bool,
     pub(crate) opt_loop_copies: u8,
+    pub(crate) opt_poll_strip: u32,
 }
 
 impl Default for Config {
@@ -171,6 +172,7 @@ impl Default for Config {
             consume_fuel: false,
             epoch_interruption: false,
             opt_loop_copies: tierup_optimizer::DEFAULT_LOOP_COPIES,
+            opt_poll_strip: tierup_optimizer::DEFAULT_POLL_STRIP,
         }
     }
 }
@@ -270,6 +272,17 @@ impl Config {
     /// iterations (README, *Loop polls*). Not with fuel, which charges at every loop header.
     pub fn opt_loop_copies(&mut self, copies: u8) -> &mut Self {
         self.opt_loop_copies = copies.clamp(1, 8);
+        self
+    }
+
+    /// How many iterations a counted innermost loop of optimized code (one that steps a
+    /// counter by one and compares it with a bound it does not change, `i32.lt_u`, `lt_s`
+    /// or `ne`) runs between two interrupt polls (default 1024; 0 polls at every loop
+    /// header). Its header polls and works out where the strip ends, and the loop's
+    /// back-edge compares with that instead of the bound (HotSpot's loop strip mining), so
+    /// the iterations in between pay nothing for interruptibility.
+    pub fn opt_poll_strip(&mut self, iterations: u32) -> &mut Self {
+        self.opt_poll_strip = iterations.min(1 << 20);
         self
     }
 

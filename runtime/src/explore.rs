@@ -195,13 +195,14 @@ impl Module {
             bounds_checks,
             &self.inner.type_ids,
         );
-        let loop_copies = self.inner.engine.config().opt_loop_copies;
+        let config = self.inner.engine.config();
+        let loops = (config.opt_loop_copies, config.opt_poll_strip);
         let optimized = optimized_listing(
             &cs,
             info,
             defined,
             bounds_checks,
-            loop_copies,
+            loops,
             &self.inner.type_ids,
         );
         Ok(Exploration {
@@ -383,7 +384,7 @@ fn optimized_listing(
     info: &ModuleInfo,
     defined: tierup_abi::DefinedFuncIdx,
     bounds_checks: tierup_abi::BoundsChecks,
-    loop_copies: u8,
+    (loop_copies, poll_strip): (u8, u32),
     type_ids: &[u32],
 ) -> Result<OptimizedListing, String> {
     let env = tierup_optimizer::OptEnv {
@@ -395,6 +396,7 @@ fn optimized_listing(
         eager: false,
         type_ids: Some(type_ids),
         loop_copies,
+        poll_strip,
     };
     let mut compiler = tierup_optimizer::Compiler::new().map_err(|e| e.to_string())?;
     let start = Instant::now();

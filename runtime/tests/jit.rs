@@ -1124,6 +1124,12 @@ fn expected_counted(cmp: &str, mut k: i32, n: i32) -> Option<i32> {
 
 #[test]
 fn strip_mined_loops_agree_in_every_mode() {
+    let mut modes = machine_code_modes();
+    for (name, iterations) in [("opt-strip-3", 3), ("opt-no-strip", 0)] {
+        let mut config = Config::new();
+        config.tier(TierMode::Optimized).opt_poll_strip(iterations);
+        modes.push((name, config));
+    }
     let starts = [
         0,
         5,
@@ -1138,7 +1144,7 @@ fn strip_mined_loops_agree_in_every_mode() {
         i32::MIN,
         i32::MIN + 1020,
     ];
-    for (mode, config) in machine_code_modes() {
+    for (mode, config) in modes {
         let (mut store, instance) = instantiate(&config, STRIPPED, ());
         for round in 0..2 {
             for cmp in ["lt_u", "lt_s", "ne", "const"] {

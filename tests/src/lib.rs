@@ -102,10 +102,14 @@ pub const TIER_ROWS: &[TierRow] = &[
     },
     TierRow {
         // Small innermost loops as four copies of their body (`--loop-copies 4`), only the
-        // first polling: every exit, trap and branch of a loop body, from any copy.
-        name: "opt-unrolled",
+        // first polling, and counted loops polling every third iteration (`--poll-strip 3`):
+        // every exit, trap and branch of a loop body, from any copy, at any point of a strip.
+        name: "opt-loops",
         configure: |config| {
-            config.tier(TierMode::Optimized).opt_loop_copies(4);
+            config
+                .tier(TierMode::Optimized)
+                .opt_loop_copies(4)
+                .opt_poll_strip(3);
         },
         tiers_reached: &["opt"],
         may_reach: &[],

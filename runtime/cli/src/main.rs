@@ -131,6 +131,10 @@ struct TierOptions {
     /// first polls for interrupts (1 to 8; default 1 = no unrolling).
     #[arg(long, value_name = "N")]
     loop_copies: Option<u8>,
+    /// Iterations a counted innermost loop of optimized code runs between two interrupt
+    /// polls (default 1024; 0 = poll at every loop header).
+    #[arg(long, value_name = "N")]
+    poll_strip: Option<u32>,
     /// Which tiers a tiered run may use, comma-separated: e.g. `interp,opt`, `baseline,opt`
     /// (default `interp,baseline,opt`). Functions start in the lowest one (compiled eagerly
     /// when the interpreter is not listed).
@@ -169,6 +173,9 @@ impl TierOptions {
         }
         if let Some(n) = self.loop_copies {
             config.opt_loop_copies(n);
+        }
+        if let Some(n) = self.poll_strip {
+            config.opt_poll_strip(n);
         }
         if let Some(tiers) = self.tiers {
             config.tiers(tiers);

@@ -96,8 +96,9 @@ pub(crate) struct ModuleJit {
     attention: usize,
     env: CompileEnv,
     bounds_checks: BoundsChecks,
-    /// Copies of small innermost loops in optimized code (`Config::opt_loop_copies`).
-    loop_copies: u8,
+    /// Copies of small innermost loops and iterations per poll of counted ones in optimized
+    /// code (`Config::opt_loop_copies`, `Config::opt_poll_strip`).
+    loops: (u8, u32),
     info: Arc<ModuleInfo>,
     code: Arc<CodeTable>,
     opt_osr: OptOsrEntries,
@@ -147,7 +148,7 @@ impl ModuleJit {
         info: &Arc<ModuleInfo>,
         policy: TierPolicy,
         bounds_checks: BoundsChecks,
-        loop_copies: u8,
+        loops: (u8, u32),
         workers: Option<Arc<OptWorkers>>,
         budget: Arc<CodeBudget>,
         type_ids: Box<[u32]>,
@@ -168,7 +169,7 @@ impl ModuleJit {
             attention: 0,
             env: CompileEnv::for_module(info, bounds_checks, CpuFeatures::detect()),
             bounds_checks,
-            loop_copies,
+            loops,
             info: info.clone(),
             code: Arc::new(CodeTable::new(defined, |_| 0)),
             opt_osr: OptOsrEntries::default(),
@@ -403,7 +404,8 @@ impl ModuleJit {
             native: Some(self.code.native_entries()),
             eager: !self.policy.tiers.interp && !self.policy.tiers.baseline,
             type_ids: Some(&self.env.type_ids),
-            loop_copies: self.loop_copies,
+            loop_copies: self.loops.0,
+            poll_strip: self.loops.1,
         }
     }
 
