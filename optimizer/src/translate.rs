@@ -400,10 +400,14 @@ const UNROLL_MAX_OPERATORS: usize = 32;
 ///
 /// ```text
 /// local.get $k  i32.const 1  i32.add  local.tee $k  <bound>  <cmp>  br_if 0  end
+/// <bound>  local.get $k  i32.const 1  i32.add  local.tee $k  i32.ne  br_if 0  end
+/// local.get $k  i32.const -1  i32.add  local.tee $k  br_if 0  end
 /// ```
 ///
 /// (`bound` a `local.get` of a local the loop does not write, or an `i32.const`; `cmp`
-/// `i32.lt_u`, `i32.lt_s` or `i32.ne`; `$k` written nowhere else in the loop).
+/// `i32.lt_u`, `i32.lt_s` or `i32.ne`; `$k` written nowhere else in the loop). The second
+/// form is how clang writes the first with `i32.ne`; the third counts down to 0, and is
+/// handled as the mirror image of the first (below, read "above" for "below").
 ///
 /// Its header polls and computes `end`: the counter after at most
 /// [`crate::OptEnv::poll_strip`] steps, but no further than the bound nor than the last
@@ -438,12 +442,14 @@ enum StripBound {
 }
 
 /// The comparison of a [`Strip`]'s back-edge: `i32.lt_u`, `i32.lt_s` or `i32.ne` (which,
-/// for a counter that only grows, the unsigned bound serves).
+/// for a counter that only grows, the unsigned bound serves), or a counter that steps down
+/// by one and is itself the condition (`br_if` while it is not 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum StripCmp {
     LtU,
     LtS,
     Ne,
+    DownToZero,
 }
 
 /// What [`loop_plan`] found in a body.
@@ -573,21 +579,42 @@ fn strip_of(
     loop_at: u32,
 ) -> Option<Strip> {
     let shapes: Vec<Shape> = recent.iter().map(|&(_, s)| s).collect();
-    let [
-        Shape::Get(k),
-        Shape::Const(step),
-        Shape::Add,
-        Shape::Tee(k2),
-        bound,
-        Shape::Cmp(cmp),
-        Shape::BrIfOut,
-    ] = shapes[..]
-    else {
-        return None;
+    let bound_of = |shape: Shape, k: u32| match shape {
+        Shape::Get(n) if n != k && !writes.contains(&n) => Some(StripBound::Local(n)),
+        Shape::Const(n) => Some(StripBound::Const(n)),
+        _ => None,
     };
-    let bound = match bound {
-        Shape::Get(n) if n != k && !writes.contains(&n) => StripBound::Local(n),
-        Shape::Const(n) => StripBound::Const(n),
+    let (k, step, k2, bound, cmp) = match shapes[..] {
+        // k = k + 1; br_if (k <cmp> bound)
+        [
+            Shape::Get(k),
+            Shape::Const(step),
+            Shape::Add,
+            Shape::Tee(k2),
+            bound,
+            Shape::Cmp(cmp),
+            Shape::BrIfOut,
+        ] => (k, step, k2, bound_of(bound, k)?, cmp),
+        // br_if (bound != (k = k + 1)): clang's usual form
+        [
+            bound,
+            Shape::Get(k),
+            Shape::Const(step),
+            Shape::Add,
+            Shape::Tee(k2),
+            Shape::Cmp(StripCmp::Ne),
+            Shape::BrIfOut,
+        ] => (k, step, k2, bound_of(bound, k)?, StripCmp::Ne),
+        // k = k - 1; br_if k: a countdown
+        [
+            _,
+            _,
+            Shape::Get(k),
+            Shape::Const(-1),
+            Shape::Add,
+            Shape::Tee(k2),
+            Shape::BrIfOut,
+        ] => (k, 1, k2, StripBound::Const(0), StripCmp::DownToZero), // steps by one, down
         _ => return None,
     };
     let counter_writes = writes.iter().filter(|&&w| w == k).count();
@@ -803,6 +830,17 @@ impl Translator<'_, '_> {
                 let first = b.ins().iadd_imm_s(counter, 1);
                 b.ins().umax(end, first)
             }
+            StripCmp::DownToZero => {
+                // The mirror image: `end` is at most one step down, at least 0 and at most
+                // `iterations` steps down. From a counter of 0 that is -1, which as an
+                // `i32` is the counter after its first step (it wraps, as the loop does).
+                let counter = b.ins().uextend(I64, counter);
+                let far = b.ins().iadd_imm_s(counter, -iterations);
+                let zero = b.ins().iconst(I64, 0);
+                let far = b.ins().smax(far, zero);
+                let first = b.ins().iadd_imm_s(counter, -1);
+                b.ins().smin(far, first)
+            }
             StripCmp::LtS => {
                 let counter = b.ins().sextend(I64, counter);
                 let bound = b.ins().sextend(I64, bound);
@@ -842,6 +880,8 @@ impl Translator<'_, '_> {
             StripCmp::LtU => (IntCC::UnsignedLessThan, IntCC::UnsignedLessThan),
             StripCmp::Ne => (IntCC::UnsignedLessThan, IntCC::NotEqual),
             StripCmp::LtS => (IntCC::SignedLessThan, IntCC::SignedLessThan),
+            // The bound is the constant 0.
+            StripCmp::DownToZero => (IntCC::UnsignedGreaterThan, IntCC::NotEqual),
         };
         let within = self.b.ins().icmp(within_cc, counter, strip.end);
         let check = self.b.create_block();
@@ -1506,7 +1546,17 @@ mod tests {
                 (loop $outer    ;; 8: not innermost; 9: its inner loop is
                   (loop $inner
                     (br_if $inner (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))
-                  (br_if $outer (i32.lt_u (local.tee $n (i32.add (local.get $n) (i32.const 1))) (i32.const 5))))))"#,
+                  (br_if $outer (i32.lt_u (local.tee $n (i32.add (local.get $n) (i32.const 1))) (i32.const 5))))
+                (loop $swapped  ;; 10: clang's i32.ne
+                  (br_if $swapped (i32.ne (local.get $n) (local.tee $k (i32.add (local.get $k) (i32.const 1))))))
+                (loop $swapped_lt ;; 11: bound < counter is another loop
+                  (br_if $swapped_lt (i32.lt_u (local.get $n) (local.tee $k (i32.add (local.get $k) (i32.const 1))))))
+                (loop $down     ;; 12: a countdown
+                  (global.set $g (local.get $k))
+                  (br_if $down (local.tee $k (i32.add (local.get $k) (i32.const -1)))))
+                (loop $down2    ;; 13: a countdown by two
+                  (global.set $g (local.get $k))
+                  (br_if $down2 (local.tee $k (i32.add (local.get $k) (i32.const -2)))))))"#,
         );
         let body = info.body(DefinedFuncIdx(0));
         let mut loops = Vec::new();
@@ -1535,6 +1585,8 @@ mod tests {
                 (1, StripCmp::LtS, StripBound::Const(10)),
                 (2, StripCmp::Ne, StripBound::Local(1)),
                 (9, StripCmp::LtU, StripBound::Local(1)),
+                (10, StripCmp::Ne, StripBound::Local(1)),
+                (12, StripCmp::DownToZero, StripBound::Const(0)),
             ]
         );
     }

@@ -1064,10 +1064,10 @@ fn unrolled_loops_agree_in_every_mode_and_number_of_copies() {
 }
 
 /// Counted innermost loops in optimized code poll once per strip of iterations, not at every
-/// header (the optimizer's `Strip`): loops that count with `i32.lt_u`, `i32.lt_s` or `i32.ne`
-/// against a local or a constant compute the same in every mode, from counters near the
-/// ends of their range, bounds below the start, and runs that end inside, at and just past
-/// a strip's end.
+/// header (the optimizer's `Strip`): loops that count up with `i32.lt_u`, `i32.lt_s` or
+/// `i32.ne` (either operand order) against a local or a constant, or down to 0, compute the
+/// same in every mode, from counters near the ends of their range (0 counting down wraps),
+/// bounds below the start, and runs that end inside, at and just past a strip's end.
 const STRIPPED: &str = r#"
 (module
   ;; each returns s * 31 + k after the loop, where the loop adds k to s and steps k
@@ -1095,6 +1095,18 @@ const STRIPPED: &str = r#"
       (local.set $s (i32.add (local.get $s) (local.get $k)))
       (br_if $l (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 3000))))
     (i32.add (i32.mul (local.get $s) (i32.const 31)) (local.get $k)))
+  (func (export "ne_swapped") (param $k i32) (param $n i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (local.get $k)))
+      (br_if $l (i32.ne (local.get $n) (local.tee $k (i32.add (local.get $k) (i32.const 1))))))
+    (i32.add (i32.mul (local.get $s) (i32.const 31)) (local.get $k)))
+  (func (export "down") (param $k i32) (param $unused i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (local.get $k)))
+      (br_if $l (local.tee $k (i32.add (local.get $k) (i32.const -1)))))
+    (i32.add (i32.mul (local.get $s) (i32.const 31)) (local.get $k)))
   ;; about 2^32 iterations: only an interrupt ends it in a test's time
   (func (export "spin") (result i32)
     (local $k i32)
@@ -1108,11 +1120,12 @@ fn expected_counted(cmp: &str, mut k: i32, n: i32) -> Option<i32> {
     let mut s = 0i32;
     for _ in 0..100_000 {
         s = s.wrapping_add(k);
-        k = k.wrapping_add(1);
+        k = k.wrapping_add(if cmp == "down" { -1 } else { 1 });
         let again = match cmp {
             "lt_u" => (k as u32) < n as u32,
             "lt_s" | "const" => k < n,
-            "ne" => k != n,
+            "ne" | "ne_swapped" => k != n,
+            "down" => k != 0,
             other => unreachable!("{other}"),
         };
         if !again {
@@ -1147,13 +1160,13 @@ fn strip_mined_loops_agree_in_every_mode() {
     for (mode, config) in modes {
         let (mut store, instance) = instantiate(&config, STRIPPED, ());
         for round in 0..2 {
-            for cmp in ["lt_u", "lt_s", "ne", "const"] {
+            for cmp in ["lt_u", "lt_s", "ne", "const", "ne_swapped", "down"] {
                 let f = instance
                     .get_typed_func::<(i32, i32), i32>(&mut store, cmp)
                     .unwrap();
                 for k in starts {
                     for distance in [-3000, -1, 0, 1, 2, 1023, 1024, 1025, 2048, 3001] {
-                        let bounds = if cmp == "const" {
+                        let bounds = if cmp == "const" || cmp == "down" {
                             [3000; 5]
                         } else {
                             [k.wrapping_add(distance), 0, -1, i32::MAX, i32::MIN]
