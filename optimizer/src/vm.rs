@@ -266,7 +266,8 @@ impl Translator<'_, '_> {
             // page inaccessible); the fault is this site's `Interrupted` trap (HotSpot's
             // safepoint poll). The flag test it replaced (load, test, branch) made `matmul`'s
             // inner loop 1.55x slower than without a check, the poll 1.35x; a countdown in a
-            // register (decrement, test, branch; a poll every 1024 headers) 1.7x. (A call,
+            // register (decrement, test, branch; a poll every 1024 headers) 1.7x; counted loops
+            // avoid it by strip mining (`translate::Strip`). (A call,
             // even on a cold path, would make every function a non-leaf, with a heavier
             // prologue; calls got 1.4x slower: hence the trap.)
             let poll = MemFlagsData::new().with_trap_code(Some(clif_trap(TrapCode::Interrupted)));
