@@ -876,10 +876,11 @@ macro_rules! executor {
                     _ => std::hint::unreachable_unchecked(),
                 };
                 // The entry's address, computed while its offset loads: an empty `asm!`
-                // takes it, else LLVM folds the entry's distance into the sum after the
-                // load (one more addition on the chain to the next handler).
+                // (which does nothing) takes it, else LLVM folds the entry's distance into
+                // the sum after the load (one more addition on the chain to the next
+                // handler).
                 #[cfg(target_arch = "x86_64")]
-                std::arch::asm!("/* {0} */", inout(reg) $ip, options(pure, nomem, nostack, preserves_flags));
+                std::arch::asm!("/* {0} */", inout(reg) $ip, options(pure, readonly, nostack, preserves_flags));
                 jump!(offset)
             }};
         }

@@ -2484,7 +2484,8 @@ fn settle_fusions(code: &mut [Instr], base: Slot) {
 
 /// The slot whose value `instr` leaves in the accumulator: its `dst`, for every scalar
 /// instruction with one (each writes it last, through the executor's `set!`, which also
-/// sets the accumulator); `None` for `v128` results and instructions without a result.
+/// sets the accumulator); `None` for `v128` results, instructions without a result and
+/// `I32Load8UBrTable` (which writes neither its `dst` nor the accumulator).
 fn accumulator_of(mut instr: Instr) -> Option<Slot> {
     if instr.opcode() as u16 >= Opcode::V128Load as u16
         || matches!(
@@ -2494,6 +2495,7 @@ fn accumulator_of(mut instr: Instr) -> Option<Slot> {
                 | Instr::F32x4MulAdd { .. }
                 | Instr::Select128 { .. }
                 | Instr::GlobalGet128 { .. }
+                | Instr::I32Load8UBrTable { .. }
         )
     {
         return None;
