@@ -836,19 +836,71 @@ macro_rules! executor {
                 let offset = $d offset as isize;
                 let target = $ip.offset(offset);
                 if offset <= 0 {
-                    // A loop back-edge (offset 0 is a loop that branches to itself): count
-                    // it and honour interruption. The fast path only counts down; crossing
-                    // zero or a raised interrupt flag takes the out-of-line slow path
-                    // (`back_edge_slow!`, defined by each backend), which redoes both.
-                    let counter = &*(*$ex).hot;
-                    let left = counter.load(Ordering::Relaxed).wrapping_sub(1);
-                    if left < 0 || (*(*$ex).interrupt).load(Ordering::Relaxed) {
-                        back_edge_slow!(target);
-                    }
-                    counter.store(left, Ordering::Relaxed);
+                    // A loop back-edge (offset 0 is a loop that branches to itself).
+                    back_edge!(target);
                 }
                 $ip = target;
                 dispatch!()
+            }};
+        }
+        /// Counts a loop back-edge to `$d target` and honours interruption. The fast path
+        /// only counts down; crossing zero or a raised interrupt flag takes the out-of-line
+        /// slow path (`back_edge_slow!`, defined by each backend), which redoes both and
+        /// continues at `$d target`.
+        macro_rules! back_edge {
+            ($d target:expr) => {{
+                let counter = &*(*$ex).hot;
+                let left = counter.load(Ordering::Relaxed).wrapping_sub(1);
+                if left < 0 || (*(*$ex).interrupt).load(Ordering::Relaxed) {
+                    back_edge_slow!($d target);
+                }
+                counter.store(left, Ordering::Relaxed);
+            }};
+        }
+        /// Takes entry `$d i` of the `BrTable` at `ip` right away (one dispatch instead of
+        /// two): as if it had jumped to the entry and the entry had branched. Every entry is
+        /// a `Br` (a translator invariant), so its opcode is not checked. The default entry
+        /// (`$d i >= $d len`) runs as an instruction instead: a branch on the index rather
+        /// than a conditional move keeps the bounds test off the chain from the index to
+        /// the next instruction.
+        macro_rules! table_entry {
+            ($d i:expr, $d len:expr) => {{
+                let (i, len): (u32, u32) = ($d i, $d len);
+                if i >= len {
+                    $ip = $ip.add(1 + len as usize);
+                    dispatch!()
+                }
+                $ip = $ip.add(1 + i as usize);
+                let offset = match *$ip {
+                    Instr::Br { offset } => offset,
+                    _ => std::hint::unreachable_unchecked(),
+                };
+                // The entry's address, computed while its offset loads: an empty `asm!`
+                // (which does nothing) takes it, else LLVM folds the entry's distance into
+                // the sum after the load (one more addition on the chain to the next
+                // handler).
+                #[cfg(target_arch = "x86_64")]
+                std::arch::asm!("/* {0} */", inout(reg) $ip, options(pure, readonly, nostack, preserves_flags));
+                jump!(offset)
+            }};
+        }
+        /// The end of an `I32Load8UBrTable` (or of a back-edge that runs one): loads the
+        /// byte at `$d addr + $d at` (a trap if out of bounds) and takes that entry of the
+        /// `BrTable` at `$d table` (`settle_pairs` keeps it there).
+        macro_rules! byte_table {
+            ($d addr:expr, $d at:expr, $d table:expr) => {{
+                let addr = u64::from($d addr as u32);
+                let at = u64::from($d at);
+                if addr + at >= $mem_len as u64 {
+                    trap!(TrapCode::MemoryOutOfBounds)
+                }
+                // `mem_base + at` does not wait for the address.
+                let byte = u32::from(*$mem_base.add(at as usize).add(addr as usize));
+                $ip = $d table;
+                match *$ip {
+                    Instr::BrTable { len, .. } => table_entry!(byte, len),
+                    _ => std::hint::unreachable_unchecked(),
+                }
             }};
         }
         macro_rules! branch_if {
@@ -1320,15 +1372,12 @@ executor! {
         next!()
     }
     BrTable { index, len } => {
-        // Takes the selected `Br` entry right away (one dispatch instead of two): as if it
-        // had jumped to the entry and the entry had branched.
-        let i = (slot!(index) as u32).min(len);
-        ip = ip.add(1 + i as usize);
-        match *ip {
-            Instr::Br { offset } => jump!(offset),
-            // Every entry is a `Br` (translator); anything else would simply run.
-            _ => dispatch!(),
-        }
+        table_entry!(slot!(index) as u32, len)
+    }
+    I32Load8UBrTable { dst, addr, offset } => {
+        // `dst` is not written: the `BrTable` after this is the only reader.
+        let _ = dst;
+        byte_table!(slot!(addr), offset, ip.add(1))
     }
     Return {} => {
         ret!()
@@ -1403,6 +1452,38 @@ executor! {
     IncBr { step, lhs, offset } => {
         increment!(lhs, step);
         jump!(offset)
+    }
+    BrLoad8UBrTable { offset } => {
+        let header = ip.offset(offset as isize);
+        back_edge!(header);
+        match *header {
+            Instr::I32Load8UBrTable { addr, offset: at, .. } => {
+                byte_table!(slot!(addr), at, header.add(1))
+            }
+            _ => std::hint::unreachable_unchecked(),
+        }
+    }
+    BrLoad8UBrTableAcc { offset } => {
+        let header = ip.offset(offset as isize);
+        back_edge!(header);
+        match *header {
+            // `acc` is the header's `addr` slot (`thread_back_edges`).
+            Instr::I32Load8UBrTable { offset: at, .. } => byte_table!(acc, at, header.add(1)),
+            _ => std::hint::unreachable_unchecked(),
+        }
+    }
+    IncBrLoad8UBrTable { step, lhs, offset } => {
+        let pc = increment!(lhs, step) as u32;
+        let header = ip.offset(offset as isize);
+        // Always a back-edge (to a loop header): the slow path continues at the header,
+        // which has not run yet.
+        back_edge!(header);
+        // The header is an `I32Load8UBrTable` of `lhs` followed by its `BrTable`
+        // (`thread_back_edges`), which runs here with `pc`, the value just written.
+        match *header {
+            Instr::I32Load8UBrTable { offset: at, .. } => byte_table!(pc, at, header.add(1)),
+            _ => std::hint::unreachable_unchecked(),
+        }
     }
     BrIfNez { src, offset } => {
         branch_if!(slot!(src) as u32 != 0, offset)

@@ -71,6 +71,19 @@ macro_rules! for_each_instr {
             /// `lhs += step` (i32, wrapping), then branch unconditionally (a loop's `x += k;
             /// br $loop`).
             IncBr { step: i16, lhs: Slot, @offset: i32 };
+            /// `IncBr` back to a loop header whose first instruction is an
+            /// `I32Load8UBrTable` reading `lhs` (a bytecode VM's `pc += k; br $dispatch`):
+            /// the interpreter increments, counts the back-edge, then runs the header's load
+            /// and table itself with the new `lhs` at hand (one dispatch less, and no reload
+            /// of the slot just written). Machine-code tiers compile it as `IncBr`.
+            IncBrLoad8UBrTable { step: i16, lhs: Slot, @offset: i32 };
+            /// `Br` back to a loop header whose first instruction is an `I32Load8UBrTable`:
+            /// the interpreter counts the back-edge, then runs the header's load and table
+            /// itself (one dispatch less). Machine-code tiers compile it as `Br`.
+            BrLoad8UBrTable { @offset: i32 };
+            /// `BrLoad8UBrTable` whose header reads the result of the instruction right
+            /// before this one (the accumulator) as its address.
+            BrLoad8UBrTableAcc { @offset: i32 };
             /// Branch when `src != 0` (32-bit test).
             BrIfNez { src: Slot, @offset: i32 } negate(BrIfEqz);
             /// Branch when `src == 0` (32-bit test).
@@ -178,6 +191,12 @@ macro_rules! for_each_instr {
             IncBrIfI32GeUImm { step: i16, lhs: Slot, imm: i32, @offset: i32 };
             /// Jump to entry `min(index, len)` of the `len + 1` `Br` instructions that follow.
             BrTable { index: Slot, len: u32 };
+            /// `I32Load8U`, paired with the `BrTable` right after it, whose `index` is `dst`
+            /// (a temporary nothing else reads): the interpreter loads the byte and takes the
+            /// table's entry in one dispatch, without writing `dst` (a bytecode VM's
+            /// `br_table (i32.load8_u (local.get $pc))`). Machine-code tiers compile it as
+            /// `I32Load8U`, then the `BrTable` as usual.
+            I32Load8UBrTable { @dst: Slot, addr: Slot, offset: u32 };
             /// Return from the function (results already in `fp[0..]`).
             Return {};
             /// Copy `src` to `fp[0]`, then return.

@@ -26,7 +26,8 @@
 //!   load pair, and a load pair whose values an `I32MulAdd` pair multiplies and sums a *dot
 //!   step* (`I32LoadPairMulAdd`, four instructions in one dispatch); `f32x4.mul` and the
 //!   `f32x4.add` of its product become `F32x4MulAdd`; a scalar load splatted becomes the
-//!   load-and-splat.
+//!   load-and-splat; an `i32.load8_u` whose byte indexes a `br_table` becomes
+//!   `I32Load8UBrTable` (the table stays after it).
 //! - Final linear passes: `thread_returns` replaces a forward `Br` to a return by that return
 //!   (and a `Copy` into the returned slot by a return of its source), then `use_accumulator`
 //!   rewrites instructions that read the result of the instruction right before them (not at
@@ -39,8 +40,9 @@
 //! (for a `v128`, both of its slots); branch offsets stay inside the function; every `BrTable`
 //! is followed by its `len + 1` `Br`s, and every instruction documented as reading `Extra` is
 //! followed by one; a pair fusion's first instruction is followed by its second, in the
-//! accumulator form the first's handler expects, a load pair by an `I32Load` and a dot step
-//! by its three instructions (no branch lands between them; `settle_fusions` checks it: the
+//! accumulator form the first's handler expects, a load pair by an `I32Load`, an
+//! `I32Load8UBrTable` by the `BrTable` reading its `dst`, and a dot step by its three
+//! instructions (no branch lands between them; `settle_fusions` checks it: the
 //! handlers read those instructions without testing their opcodes).
 
 use tierup_abi::metering::{self, FuelPlan};
@@ -306,6 +308,7 @@ fn translate_inner(
     thread_returns(&mut t.code);
     use_accumulator(&mut t.code, &t.loops);
     settle_fusions(&mut t.code, t.base);
+    thread_back_edges(&mut t.code, &t.loops);
     let frame_size = (t.base as usize + t.max_height)
         .max(ty.result_slots())
         .max(1);
@@ -901,6 +904,23 @@ impl Translator<'_> {
         }
     }
 
+    /// Makes the last instruction an `I32Load8UBrTable` (see there) when it is an
+    /// `I32Load8U` into the temporary `index` that the `BrTable` about to be emitted reads,
+    /// with no label between them. The temporary is dead after the table: branch values and
+    /// block results all lie below it on the operand stack.
+    fn fuse_load_br_table(&mut self, index: Slot) {
+        let n = self.code.len();
+        if n == 0 || self.last_label >= n {
+            return;
+        }
+        if let Instr::I32Load8U { dst, addr, offset } = self.code[n - 1]
+            && dst == index
+            && dst >= self.base
+        {
+            self.code[n - 1] = Instr::I32Load8UBrTable { dst, addr, offset };
+        }
+    }
+
     /// A load whose result is a `v128` when `wide`.
     fn load_as(&mut self, make: fn(Slot, Slot, u32) -> Instr, offset: u64, wide: bool) {
         let e = self.pop();
@@ -1433,6 +1453,7 @@ impl Translator<'_> {
                     .chain(std::iter::once(Ok(targets.default())))
                     .collect::<Result<_, _>>()?;
                 let len = depths.len() as u32 - 1;
+                self.fuse_load_br_table(index);
                 self.emit(I::BrTable { index, len });
                 let table_start = self.code.len();
                 for _ in &depths {
@@ -2305,27 +2326,7 @@ fn thread_returns(code: &mut [Instr]) {
 /// the accumulator (nor at a loop header). An instruction right after a call or an `Extra`
 /// is never rewritten either: those write no accumulator. Linear in the code's length.
 fn use_accumulator(code: &mut [Instr], loops: &[LoopHeader]) {
-    let mut target = vec![false; code.len() + 1];
-    for (i, instr) in code.iter().enumerate() {
-        if let Some(offset) = instr.branch_offset() {
-            let at = i as i64 + i64::from(offset);
-            if let Some(t) = usize::try_from(at).ok().and_then(|at| target.get_mut(at)) {
-                *t = true;
-            }
-        }
-        if let Instr::BrTable { len, .. } = *instr {
-            for k in 0..=len as usize {
-                if let Some(t) = target.get_mut(i + 1 + k) {
-                    *t = true;
-                }
-            }
-        }
-    }
-    for header in loops {
-        if let Some(t) = target.get_mut(header.pc as usize) {
-            *t = true;
-        }
-    }
+    let target = branch_targets(code, loops);
     for i in 0..code.len() {
         let second = code.get(i + 1).copied().filter(|_| !target[i + 1]);
         if i > 0
@@ -2347,6 +2348,33 @@ fn use_accumulator(code: &mut [Instr], loops: &[LoopHeader]) {
             code[i] = fused;
         }
     }
+}
+
+/// Which instructions control may reach other than from the instruction before them:
+/// branch targets, `BrTable` entries and loop headers (one more entry, for the end).
+fn branch_targets(code: &[Instr], loops: &[LoopHeader]) -> Vec<bool> {
+    let mut target = vec![false; code.len() + 1];
+    for (i, instr) in code.iter().enumerate() {
+        if let Some(offset) = instr.branch_offset() {
+            let at = i as i64 + i64::from(offset);
+            if let Some(t) = usize::try_from(at).ok().and_then(|at| target.get_mut(at)) {
+                *t = true;
+            }
+        }
+        if let Instr::BrTable { len, .. } = *instr {
+            for k in 0..=len as usize {
+                if let Some(t) = target.get_mut(i + 1 + k) {
+                    *t = true;
+                }
+            }
+        }
+    }
+    for header in loops {
+        if let Some(t) = target.get_mut(header.pc as usize) {
+            *t = true;
+        }
+    }
+    target
 }
 
 /// The *self* form of the pair fusion `first` (see `Instr::I32ShlImmXorSelf`) when its
@@ -2456,7 +2484,8 @@ fn settle_fusions(code: &mut [Instr], base: Slot) {
 
 /// The slot whose value `instr` leaves in the accumulator: its `dst`, for every scalar
 /// instruction with one (each writes it last, through the executor's `set!`, which also
-/// sets the accumulator); `None` for `v128` results and instructions without a result.
+/// sets the accumulator); `None` for `v128` results, instructions without a result and
+/// `I32Load8UBrTable` (which writes neither its `dst` nor the accumulator).
 fn accumulator_of(mut instr: Instr) -> Option<Slot> {
     if instr.opcode() as u16 >= Opcode::V128Load as u16
         || matches!(
@@ -2466,6 +2495,7 @@ fn accumulator_of(mut instr: Instr) -> Option<Slot> {
                 | Instr::F32x4MulAdd { .. }
                 | Instr::Select128 { .. }
                 | Instr::GlobalGet128 { .. }
+                | Instr::I32Load8UBrTable { .. }
         )
     {
         return None;
@@ -2474,9 +2504,10 @@ fn accumulator_of(mut instr: Instr) -> Option<Slot> {
 }
 
 /// Makes sure that every pair fusion's first instruction (in any form) is followed by its
-/// second in the accumulator form the executor runs with it (`I32AddAcc` or `I32XorAcc`), and
-/// every `I32LoadPair` by an `I32Load`, turning a first whose second was rewritten into the
-/// unfused instruction it stands for. The executor relies on this (it reads the second's
+/// second in the accumulator form the executor runs with it (`I32AddAcc` or `I32XorAcc`),
+/// every `I32LoadPair` by an `I32Load` and every `I32Load8UBrTable` by the `BrTable` of its
+/// `dst`, turning a first whose second was rewritten into the unfused instruction it stands
+/// for. The executor relies on this (it reads the second's
 /// fields without checking its opcode). Linear.
 fn settle_pairs(code: &mut [Instr]) {
     use Instr as I;
@@ -2517,9 +2548,58 @@ fn settle_pairs(code: &mut [Instr]) {
             I::I32LoadPair { dst, addr, offset } if next != Some(Opcode::I32Load) => {
                 I::I32Load { dst, addr, offset }
             }
+            I::I32Load8UBrTable { dst, addr, offset } if !matches!(code.get(i + 1), Some(&I::BrTable { index, .. }) if index == dst) => {
+                I::I32Load8U { dst, addr, offset }
+            }
             _ => continue,
         };
         code[i] = unfused;
+    }
+}
+
+/// Makes each back-edge to a loop header that starts with an `I32Load8UBrTable` (followed
+/// by its `BrTable`, as `settle_pairs` left it) run that header itself: an `IncBr` of the
+/// slot the header reads becomes an `IncBrLoad8UBrTable`, a `Br` a `BrLoad8UBrTable`, or
+/// its `Acc` form when the instruction before it (no branch landing between them) wrote
+/// that slot. The entries of a `BrTable` stay `Br`s. Runs last: nothing rewrites the header
+/// or the instruction before a branch afterwards. Linear.
+fn thread_back_edges(code: &mut [Instr], loops: &[LoopHeader]) {
+    use Instr as I;
+    let target = branch_targets(code, loops);
+    let mut table_entries_end = 0;
+    for i in 0..code.len() {
+        if let I::BrTable { len, .. } = code[i] {
+            table_entries_end = i + 2 + len as usize;
+        }
+        let offset = match code[i] {
+            I::IncBr { offset, .. } | I::Br { offset } if offset <= 0 && i >= table_entries_end => {
+                offset
+            }
+            _ => continue,
+        };
+        let Some(header) = i.checked_add_signed(offset as isize) else {
+            continue;
+        };
+        let (Some(&I::I32Load8UBrTable { dst, addr, .. }), Some(&I::BrTable { index, .. })) =
+            (code.get(header), code.get(header + 1))
+        else {
+            continue;
+        };
+        if index != dst {
+            continue;
+        }
+        code[i] = match code[i] {
+            I::IncBr { step, lhs, offset } if lhs == addr => {
+                I::IncBrLoad8UBrTable { step, lhs, offset }
+            }
+            I::Br { offset }
+                if i > 0 && !target[i] && accumulator_of(code[i - 1]) == Some(addr) =>
+            {
+                I::BrLoad8UBrTableAcc { offset }
+            }
+            I::Br { offset } => I::BrLoad8UBrTable { offset },
+            _ => continue,
+        };
     }
 }
 
@@ -2648,5 +2728,168 @@ fn with_accumulator(instr: Instr, prev: Slot) -> Option<Instr> {
             I::BrIfI32GeUImm { lhs, imm, offset } if lhs == prev => Some(I::BrIfI32GeUImmAcc { lhs, imm, offset }),
             I::BrIfI64GeU { lhs, rhs, offset } if lhs == prev => Some(I::BrIfI64GeUAcc { lhs, rhs, offset }),
             _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Instr as I;
+
+    /// A bytecode VM's loop header (slot 1 its `pc`, slot 5 the opcode byte) and a table of
+    /// three entries: the code the back-edge tests start from.
+    fn header() -> Vec<Instr> {
+        vec![
+            I::I32Load8UBrTable {
+                dst: 5,
+                addr: 1,
+                offset: 0,
+            },
+            I::BrTable { index: 5, len: 2 },
+            I::Br { offset: 3 },
+            I::Br { offset: -3 },
+            I::Br { offset: 3 },
+        ]
+    }
+
+    /// A fused load keeps its fusion only right before the table of its byte.
+    #[test]
+    fn settle_pairs_unfuses_a_load_without_its_table() {
+        let mut code = header();
+        settle_pairs(&mut code);
+        assert_eq!(code, header());
+        for second in [I::BrTable { index: 4, len: 2 }, I::Copy { dst: 4, src: 5 }] {
+            let mut code = header();
+            code[1] = second;
+            settle_pairs(&mut code);
+            assert_eq!(
+                code[0],
+                I::I32Load8U {
+                    dst: 5,
+                    addr: 1,
+                    offset: 0
+                }
+            );
+        }
+    }
+
+    /// Back-edges to the header run it, in the form their context allows; table entries
+    /// stay `Br`s, and branches elsewhere are left alone.
+    #[test]
+    fn back_edges_to_a_dispatching_header_run_it() {
+        let mut code = header();
+        code.extend([
+            // 5: `pc += 1; br $dispatch`
+            I::IncBr {
+                step: 1,
+                lhs: 1,
+                offset: -5,
+            },
+            // 6: a counter of another slot
+            I::IncBr {
+                step: 1,
+                lhs: 2,
+                offset: -6,
+            },
+            // 7, 8: the new `pc` computed right before the back-edge
+            I::I32AddImm {
+                dst: 1,
+                lhs: 3,
+                imm: 4,
+            },
+            I::Br { offset: -8 },
+            // 9, 10: another slot written right before
+            I::I32AddImm {
+                dst: 2,
+                lhs: 3,
+                imm: 4,
+            },
+            I::Br { offset: -10 },
+            // 11, 12: `pc` written, but 12 is a branch target (of 13)
+            I::I32AddImm {
+                dst: 1,
+                lhs: 3,
+                imm: 4,
+            },
+            I::Br { offset: -12 },
+            I::BrIfNez { src: 3, offset: -1 },
+            // 14: a forward branch
+            I::Br { offset: 1 },
+            I::Return {},
+        ]);
+        let mut want = code.clone();
+        want[5] = I::IncBrLoad8UBrTable {
+            step: 1,
+            lhs: 1,
+            offset: -5,
+        };
+        want[8] = I::BrLoad8UBrTableAcc { offset: -8 };
+        want[10] = I::BrLoad8UBrTable { offset: -10 };
+        want[12] = I::BrLoad8UBrTable { offset: -12 };
+        thread_back_edges(&mut code, &[]);
+        assert_eq!(code, want);
+    }
+
+    /// A header whose table reads another slot than the load's, or a plain load, is not
+    /// run by the back-edges.
+    #[test]
+    fn back_edges_to_other_headers_stay() {
+        for first in [
+            I::I32Load8U {
+                dst: 5,
+                addr: 1,
+                offset: 0,
+            },
+            I::I32Load8UBrTable {
+                dst: 4,
+                addr: 1,
+                offset: 0,
+            },
+        ] {
+            let mut code = header();
+            code[0] = first;
+            code.push(I::IncBr {
+                step: 1,
+                lhs: 1,
+                offset: -5,
+            });
+            code.push(I::Br { offset: -6 });
+            let want = code.clone();
+            thread_back_edges(&mut code, &[]);
+            assert_eq!(code, want);
+        }
+    }
+
+    /// The translator fuses the load that produces a table's index, not a load whose value
+    /// a local keeps (`local.tee`), nor a load across a label.
+    #[test]
+    fn the_dispatch_load_fuses_with_its_table() {
+        let wasm = wat::parse_str(
+            r#"(module (memory 1)
+                 (func $fused (param $pc i32)
+                   (loop $l (block $b
+                     (br_table $b $l (i32.load8_u (local.get $pc))))))
+                 (func $teed (param $pc i32) (local $op i32)
+                   (loop $l (block $b
+                     (br_table $b $l (local.tee $op (i32.load8_u (local.get $pc)))))))
+                 (func $labelled (param $pc i32)
+                   (block $b
+                     (i32.load8_u (local.get $pc))
+                     (loop (param i32)
+                       (br_table $b $b)))))"#,
+        )
+        .expect("module parses");
+        let info = std::sync::Arc::new(
+            ModuleInfo::parse_with(wasm, tierup_abi::Features::SUPPORTED).expect("validates"),
+        );
+        let module = crate::InterpModule::new(info.clone());
+        let codes: Vec<Vec<Instr>> = info
+            .defined_funcs()
+            .map(|f| module.compiled(f).expect("translates").code.to_vec())
+            .collect();
+        let fused = |code: &[Instr]| code.iter().any(|i| matches!(i, I::I32Load8UBrTable { .. }));
+        assert!(fused(&codes[0]), "{:?}", codes[0]);
+        assert!(!fused(&codes[1]), "{:?}", codes[1]);
+        assert!(!fused(&codes[2]), "{:?}", codes[2]);
     }
 }

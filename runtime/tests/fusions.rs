@@ -1,5 +1,6 @@
 //! The interpreter's fused instructions (`tierup_interp::Instr`: loop-counter fusions
-//! `IncBrIf..`, `br_table` taking its entry's branch, narrow stores of constants) compute what
+//! `IncBrIf..`, `br_table` taking its entry's branch, a bytecode VM's dispatch
+//! `I32Load8UBrTable` and the back-edges that run it, narrow stores of constants) compute what
 //! the wasm they replace computes, in every tier mode: the baseline compiles the same
 //! bytecode, and tiered modes move between the tiers (with on-stack replacement at the loop
 //! headers the fusions branch to) while the loops run.
@@ -7,7 +8,7 @@
 #[path = "support/modes.rs"]
 mod modes;
 
-use tierup_runtime::{Instance, Store};
+use tierup_runtime::{Instance, Store, TrapCode};
 
 /// An `i32` comparison's semantics.
 type Comparison = fn(i32, i32) -> bool;
@@ -834,5 +835,121 @@ fn prev_pairs_and_dot_steps_agree_in_every_tier() {
             f.call(&mut store, (0, 65480)).is_err(),
             "{mode}: dot off the end"
         );
+    }
+}
+
+/// A tiny bytecode VM (`loop` around nested blocks, `br_table` on `i32.load8_u` of its
+/// `pc`): the loop header becomes `I32Load8UBrTable`, and its back-edges run it themselves
+/// (`IncBrLoad8UBrTable` after `pc += k`, `BrLoad8UBrTableAcc` after the `if` that computes
+/// the new `pc`, `BrLoad8UBrTable` after a write of another slot). Opcodes: 0 HALT (returns
+/// `acc * 1000 + pc`), 1 ADD imm, 2 DEC (`n -= 1`), 3 JNZ imm, 4 JMP imm (also `acc *= 2`),
+/// anything else NOP (the table's default, for an index equal to the table's length and
+/// beyond). The program is at address 16 (the VM reads `offset=16` from its `pc`), and the
+/// last eight bytes of memory are NOPs, so a run from there loads past the end.
+const BYTECODE_VM: &str = r#"
+(module
+  (memory (export "memory") 1)
+  ;;   0: ADD 5 | 2: DEC | 3: JNZ 0 | 5: NOP (0xff) | 6: NOP (5) | 7: JMP 11 | 9: ADD 99
+  ;;  11: ADD 7 | 13: HALT
+  (data (i32.const 16) "\01\05\02\03\00\ff\05\04\0b\01\63\01\07\00")
+  (data (i32.const 65528) "\ff\ff\ff\ff\ff\ff\ff\ff")
+  (func (export "vm") (param $pc i32) (param $n i32) (result i32) (local $acc i32)
+    (loop $dispatch
+      (block $nop (block $jmp (block $jnz (block $dec (block $add (block $halt
+        (br_table $halt $add $dec $jnz $jmp $nop (i32.load8_u offset=16 (local.get $pc))))
+        (return (i32.add (i32.mul (local.get $acc) (i32.const 1000)) (local.get $pc))))
+        (local.set $acc (i32.add (local.get $acc) (i32.load8_u offset=17 (local.get $pc))))
+        (local.set $pc (i32.add (local.get $pc) (i32.const 2)))
+        (br $dispatch))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (local.set $pc (i32.add (local.get $pc) (i32.const 1)))
+        (br $dispatch))
+        (local.set $pc
+          (if (result i32) (local.get $n)
+            (then (i32.load8_u offset=17 (local.get $pc)))
+            (else (i32.add (local.get $pc) (i32.const 2)))))
+        (br $dispatch))
+        (local.set $pc (i32.load8_u offset=17 (local.get $pc)))
+        (local.set $acc (i32.mul (local.get $acc) (i32.const 2)))
+        (br $dispatch))
+      (local.set $pc (i32.add (local.get $pc) (i32.const 1)))
+      (br $dispatch))
+    (unreachable)))"#;
+
+/// `BYTECODE_VM`'s `vm(pc, n)` in Rust: its result, or `None` where it traps (a load past
+/// the end of memory).
+fn expected_vm(mut pc: i32, mut n: i32) -> Option<i32> {
+    let mut memory = vec![0u8; 65536];
+    memory[16..30].copy_from_slice(b"\x01\x05\x02\x03\x00\xff\x05\x04\x0b\x01\x63\x01\x07\x00");
+    memory[65528..].fill(0xff);
+    let byte = |pc: i32, at: u64| {
+        memory
+            .get(usize::try_from(u64::from(pc as u32) + at).ok()?)
+            .map(|&b| i32::from(b))
+    };
+    let mut acc = 0i32;
+    loop {
+        match byte(pc, 16)? {
+            0 => return Some(acc.wrapping_mul(1000).wrapping_add(pc)),
+            1 => {
+                acc = acc.wrapping_add(byte(pc, 17)?);
+                pc = pc.wrapping_add(2);
+            }
+            2 => {
+                n = n.wrapping_sub(1);
+                pc = pc.wrapping_add(1);
+            }
+            3 => {
+                pc = if n != 0 {
+                    byte(pc, 17)?
+                } else {
+                    pc.wrapping_add(2)
+                }
+            }
+            4 => {
+                pc = byte(pc, 17)?;
+                acc = acc.wrapping_mul(2);
+            }
+            _ => pc = pc.wrapping_add(1),
+        }
+    }
+}
+
+#[test]
+fn bytecode_vm_dispatch_agrees_in_every_tier() {
+    let runs = [
+        (0, 1),
+        (0, 2),
+        (0, 3000),
+        (5, 1),
+        (11, 1),
+        (13, 1),
+        (65500, 1),
+        // NOPs up to the end of memory: the load of a back-edge traps.
+        (65512, 1),
+        (65519, 1),
+        // The first load traps.
+        (65520, 1),
+        (-1, 1),
+        (-16, 1),
+    ];
+    for (mode, config) in modes::tier_modes() {
+        let (_engine, mut store, instance) = modes::instantiate(&config, BYTECODE_VM);
+        let vm = instance
+            .get_typed_func::<(i32, i32), i32>(&mut store, "vm")
+            .unwrap();
+        for _ in 0..3 {
+            for (pc, n) in runs {
+                match (vm.call(&mut store, (pc, n)), expected_vm(pc, n)) {
+                    (Ok(got), Some(want)) => assert_eq!(got, want, "{mode}: vm({pc}, {n})"),
+                    (Err(e), None) => assert_eq!(
+                        e.as_trap().map(|t| t.code()),
+                        Some(TrapCode::MemoryOutOfBounds),
+                        "{mode}: vm({pc}, {n})"
+                    ),
+                    (got, want) => panic!("{mode}: vm({pc}, {n}) = {got:?}, expected {want:?}"),
+                }
+            }
+        }
     }
 }

@@ -203,7 +203,13 @@ pub(super) fn dead_at(
         match instr.branch_offset() {
             Some(offset) => {
                 stack.push(branch_target(i, offset));
-                if name != "Br" && name != "IncBr" {
+                if !matches!(
+                    name,
+                    "Br" | "IncBr"
+                        | "BrLoad8UBrTable"
+                        | "BrLoad8UBrTableAcc"
+                        | "IncBrLoad8UBrTable"
+                ) {
                     stack.push(next);
                 }
             }

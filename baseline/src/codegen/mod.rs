@@ -441,8 +441,12 @@ impl<'a> Codegen<'a> {
             // ---- control (control.rs) ----
             Instr::Trap { code } => self.trap(code),
             Instr::ConsumeFuel { amount } => self.m.consume_fuel(amount),
-            Instr::Br { offset } => self.branch(i, None, offset),
-            Instr::IncBr { step, lhs, offset } => {
+            // (`BrLoad8UBrTable…`: the interpreter also runs the loop header's first two
+            // instructions; here they run at the header as usual.)
+            Instr::Br { offset } | Instr::BrLoad8UBrTable { offset } | Instr::BrLoad8UBrTableAcc { offset } => self.branch(i, None, offset),
+            // (`IncBrLoad8UBrTable`: the interpreter also runs the loop header's first two
+            // instructions; here they run at the header as usual.)
+            Instr::IncBr { step, lhs, offset } | Instr::IncBrLoad8UBrTable { step, lhs, offset } => {
                 self.int_binary(AluOp::Add, W32, lhs, lhs, Imm(i32::from(step)));
                 self.branch(i, None, offset)
             }
@@ -585,7 +589,8 @@ impl<'a> Codegen<'a> {
                 self.load(LoadKind::U64, dst, addr, offset)
             }
             Instr::I32Load8S { dst, addr, offset } | Instr::I32Load8SAcc { dst, addr, offset } => self.load(LoadKind::S8ToI32, dst, addr, offset),
-            Instr::I32Load8U { dst, addr, offset } | Instr::I32Load8UAcc { dst, addr, offset } | Instr::I64Load8U { dst, addr, offset } => {
+            // (`I32Load8UBrTable`: the interpreter's fusion with the `BrTable` after it.)
+            Instr::I32Load8U { dst, addr, offset } | Instr::I32Load8UAcc { dst, addr, offset } | Instr::I32Load8UBrTable { dst, addr, offset } | Instr::I64Load8U { dst, addr, offset } => {
                 self.load(LoadKind::U8, dst, addr, offset)
             }
             Instr::I32Load16S { dst, addr, offset } | Instr::I32Load16SAcc { dst, addr, offset } => self.load(LoadKind::S16ToI32, dst, addr, offset),
