@@ -822,16 +822,25 @@ impl Translator<'_, '_> {
         // that leaving the inner loop always finds the counter equal to `end`: a strip that
         // starts at or past the bound runs one iteration, as the loop does.
         let end = match plan.cmp {
-            StripCmp::LtU | StripCmp::Ne => {
-                let counter = b.ins().uextend(I64, counter);
-                let bound = b.ins().uextend(I64, bound);
+            StripCmp::LtU | StripCmp::Ne | StripCmp::LtS => {
+                // In 64 bits, as the comparison reads the counter: below `no_wrap`, stepping
+                // cannot wrap.
+                let signed = plan.cmp == StripCmp::LtS;
+                let (counter, bound, no_wrap) = if signed {
+                    let (c, n) = (b.ins().sextend(I64, counter), b.ins().sextend(I64, bound));
+                    (c, n, (1i64 << 31) - 1)
+                } else {
+                    let (c, n) = (b.ins().uextend(I64, counter), b.ins().uextend(I64, bound));
+                    (c, n, (1i64 << 32) - 1)
+                };
                 let far = b.ins().iadd_imm_s(counter, iterations);
-                // Below this, stepping cannot wrap.
-                let no_wrap = b.ins().iconst(I64, (1i64 << 32) - 1);
-                let far = b.ins().umin(far, no_wrap);
-                let end = b.ins().umin(far, bound);
+                let no_wrap = b.ins().iconst(I64, no_wrap);
                 let first = b.ins().iadd_imm_s(counter, 1);
-                b.ins().umax(end, first)
+                // Both orders agree on these 64-bit values (all within `i64`'s positive
+                // half or sign-extended `i32`s), so one pair of min and max serves.
+                let far = b.ins().smin(far, no_wrap);
+                let end = b.ins().smin(far, bound);
+                b.ins().smax(end, first)
             }
             StripCmp::DownToZero => {
                 // The mirror image: `end` is at most one step down, at least 0 and at most
@@ -843,16 +852,6 @@ impl Translator<'_, '_> {
                 let far = b.ins().smax(far, zero);
                 let first = b.ins().iadd_imm_s(counter, -1);
                 b.ins().smin(far, first)
-            }
-            StripCmp::LtS => {
-                let counter = b.ins().sextend(I64, counter);
-                let bound = b.ins().sextend(I64, bound);
-                let far = b.ins().iadd_imm_s(counter, iterations);
-                let no_wrap = b.ins().iconst(I64, (1i64 << 31) - 1);
-                let far = b.ins().smin(far, no_wrap);
-                let end = b.ins().smin(far, bound);
-                let first = b.ins().iadd_imm_s(counter, 1);
-                b.ins().smax(end, first)
             }
         };
         let end = b.ins().ireduce(I32, end);

@@ -1068,54 +1068,40 @@ fn unrolled_loops_agree_in_every_mode_and_number_of_copies() {
 /// `i32.ne` (either operand order) against a local or a constant, or down to 0, compute the
 /// same in every mode, from counters near the ends of their range (0 counting down wraps),
 /// bounds below the start, and runs that end inside, at and just past a strip's end.
-const STRIPPED: &str = r#"
-(module
-  ;; each returns s * 31 + k after the loop, where the loop adds k to s and steps k
-  (func (export "lt_u") (param $k i32) (param $n i32) (result i32)
-    (local $s i32)
-    (loop $l
-      (local.set $s (i32.add (local.get $s) (local.get $k)))
-      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))
-    (i32.add (i32.mul (local.get $s) (i32.const 31)) (local.get $k)))
-  (func (export "lt_s") (param $k i32) (param $n i32) (result i32)
-    (local $s i32)
-    (loop $l
-      (local.set $s (i32.add (local.get $s) (local.get $k)))
-      (br_if $l (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))
-    (i32.add (i32.mul (local.get $s) (i32.const 31)) (local.get $k)))
-  (func (export "ne") (param $k i32) (param $n i32) (result i32)
-    (local $s i32)
-    (loop $l
-      (local.set $s (i32.add (local.get $s) (local.get $k)))
-      (br_if $l (i32.ne (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))
-    (i32.add (i32.mul (local.get $s) (i32.const 31)) (local.get $k)))
-  (func (export "const") (param $k i32) (param $unused i32) (result i32)
-    (local $s i32)
-    (loop $l
-      (local.set $s (i32.add (local.get $s) (local.get $k)))
-      (br_if $l (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 3000))))
-    (i32.add (i32.mul (local.get $s) (i32.const 31)) (local.get $k)))
-  (func (export "ne_swapped") (param $k i32) (param $n i32) (result i32)
-    (local $s i32)
-    (loop $l
-      (local.set $s (i32.add (local.get $s) (local.get $k)))
-      (br_if $l (i32.ne (local.get $n) (local.tee $k (i32.add (local.get $k) (i32.const 1))))))
-    (i32.add (i32.mul (local.get $s) (i32.const 31)) (local.get $k)))
-  (func (export "down") (param $k i32) (param $unused i32) (result i32)
-    (local $s i32)
-    (loop $l
-      (local.set $s (i32.add (local.get $s) (local.get $k)))
-      (br_if $l (local.tee $k (i32.add (local.get $k) (i32.const -1)))))
-    (i32.add (i32.mul (local.get $s) (i32.const 31)) (local.get $k)))
-  ;; about 2^32 iterations: only an interrupt ends it in a test's time
-  (func (export "spin") (result i32)
-    (local $k i32)
-    (loop $l
-      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const -1))))
-    (local.get $k))
-)"#;
+fn stripped_module() -> String {
+    // Each returns s * 31 + k after the loop, where the loop adds k to s, then steps k and
+    // branches back on the condition, which reads the stepped k from `local.tee`.
+    let step = |delta: i32| format!("(local.tee $k (i32.add (local.get $k) (i32.const {delta})))");
+    let loops = [
+        ("lt_u", format!("(i32.lt_u {} (local.get $n))", step(1))),
+        ("lt_s", format!("(i32.lt_s {} (local.get $n))", step(1))),
+        ("ne", format!("(i32.ne {} (local.get $n))", step(1))),
+        ("const", format!("(i32.lt_s {} (i32.const 3000))", step(1))),
+        ("ne_swapped", format!("(i32.ne (local.get $n) {})", step(1))),
+        ("down", step(-1)),
+    ];
+    let mut wat = String::from("(module\n");
+    for (name, condition) in loops {
+        wat += &format!(
+            r#"(func (export "{name}") (param $k i32) (param $n i32) (result i32)
+                 (local $s i32)
+                 (loop $l
+                   (local.set $s (i32.add (local.get $s) (local.get $k)))
+                   (br_if $l {condition}))
+                 (i32.add (i32.mul (local.get $s) (i32.const 31)) (local.get $k)))
+            "#
+        );
+    }
+    // About 2^32 iterations: only an interrupt ends it in a test's time.
+    wat += r#"(func (export "spin") (result i32)
+                (local $k i32)
+                (loop $l
+                  (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const -1))))
+                (local.get $k)))"#;
+    wat
+}
 
-/// What the loops of [`STRIPPED`] return, or `None` past 100,000 iterations.
+/// What the loops of [`stripped_module`] return, or `None` past 100,000 iterations.
 fn expected_counted(cmp: &str, mut k: i32, n: i32) -> Option<i32> {
     let mut s = 0i32;
     for _ in 0..100_000 {
@@ -1158,7 +1144,7 @@ fn strip_mined_loops_agree_in_every_mode() {
         i32::MIN + 1020,
     ];
     for (mode, config) in modes {
-        let (mut store, instance) = instantiate(&config, STRIPPED, ());
+        let (mut store, instance) = instantiate(&config, &stripped_module(), ());
         for round in 0..2 {
             for cmp in ["lt_u", "lt_s", "ne", "const", "ne_swapped", "down"] {
                 let f = instance
