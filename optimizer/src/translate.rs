@@ -399,42 +399,37 @@ const UNROLL_MAX_OPERATORS: usize = 32;
 /// mining): a loop that ends with
 ///
 /// ```text
-/// local.get $k  i32.const step  i32.add  local.tee $k  <bound>  <cmp>  br_if 0  end
-/// <bound>  local.get $k  i32.const step  i32.add  local.tee $k  i32.ne  br_if 0  end
+/// local.get $k  i32.const 1  i32.add  local.tee $k  <bound>  <cmp>  br_if 0  end
+/// <bound>  local.get $k  i32.const 1  i32.add  local.tee $k  i32.ne  br_if 0  end
 /// local.get $k  i32.const -1  i32.add  local.tee $k  br_if 0  end
 /// ```
 ///
-/// (`step` a power of two up to 2^16, pointer strides included; `bound` a `local.get` of a
-/// local the loop does not write, or an `i32.const`; `cmp`
+/// (`bound` a `local.get` of a local the loop does not write, or an `i32.const`; `cmp`
 /// `i32.lt_u`, `i32.lt_s` or `i32.ne`; `$k` written nowhere else in the loop; no call in
 /// the loop: a call costs far more than the poll, and strip-mining the `dispatch` kernel's
 /// loop, which makes an indirect call per iteration, made it 1.25x slower tiered). The second
 /// form is how clang writes the first with `i32.ne`; the third counts down to 0, and is
 /// handled as the mirror image of the first (below, read "above" for "below").
 ///
-/// Its header polls and computes `end`: the counter after a whole number of steps, at most
-/// [`crate::OptEnv::poll_strip`], no more than reach the bound (rounded up to a whole step)
-/// nor than stay at or below the last value that does not wrap, and at least one. The body
-/// then runs
+/// Its header polls and computes `end`: the counter after at most
+/// [`crate::OptEnv::poll_strip`] steps, but no further than the bound nor than the last
+/// value that does not wrap, and at least the counter after one step. The body then runs
 /// in an inner loop whose back-edge compares the stepped counter with `end` instead of
 /// with the bound. Exactness: a stepped counter below `end` (the inner back-edge) is below
 /// the bound too, and differs from it, so the loop's own back-edge would be taken as well;
-/// when the inner loop ends, the counter, stepping from below `end` to a whole number of
-/// steps, equals `end`,
+/// when the inner loop ends, the counter, stepping by one from below `end`, equals `end`,
 /// so comparing `end` with the bound is the loop's own comparison, which then chooses
-/// between the polling header and the exit. Liveness: the counter grows by its step per
-/// inner iteration without wrapping, so the inner loop runs at most `poll_strip` times
-/// between two polls.
+/// between the polling header and the exit. Liveness: the counter grows by one per inner
+/// iteration without wrapping, so the inner loop runs at most `poll_strip` times between
+/// two polls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Strip {
     /// Module offset of the `loop`.
     loop_at: u32,
     /// Module offset of the `br_if` that ends it.
     br_if_at: u32,
-    /// The counter local.
+    /// The counter local (stepped by one).
     counter: u32,
-    /// The counter's step is `1 << shift` (up; down by one for [`StripCmp::DownToZero`]).
-    shift: u32,
     /// What the stepped counter is compared with.
     bound: StripBound,
     /// How it is compared.
@@ -626,13 +621,10 @@ fn strip_of(
         _ => return None,
     };
     let counter_writes = writes.iter().filter(|&&w| w == k).count();
-    // A power of two up to 2^16 (pointer strides: 1, 4, 8, ...).
-    let step_ok = step > 0 && step <= 1 << 16 && step.count_ones() == 1;
-    (k == k2 && step_ok && counter_writes == 1).then_some(Strip {
+    (k == k2 && step == 1 && counter_writes == 1).then_some(Strip {
         loop_at,
         br_if_at: recent[6].0,
         counter: k,
-        shift: step.trailing_zeros(),
         bound,
         cmp,
     })
@@ -831,35 +823,24 @@ impl Translator<'_, '_> {
         // starts at or past the bound runs one iteration, as the loop does.
         let end = match plan.cmp {
             StripCmp::LtU | StripCmp::Ne | StripCmp::LtS => {
-                // In 64 bits, the counter and bound as the comparison reads them: the strip
-                // runs `m` steps, at least one, at most `iterations`, no more than reach the
-                // bound (rounded up to a whole step) and no more than stay at or below
-                // `limit` (so the inner loop never wraps). `end` is then a whole number of
-                // steps on, which the counter meets exactly.
+                // In 64 bits, as the comparison reads the counter: below `no_wrap`, stepping
+                // cannot wrap.
                 let signed = plan.cmp == StripCmp::LtS;
-                let (counter, bound, limit) = if signed {
+                let (counter, bound, no_wrap) = if signed {
                     let (c, n) = (b.ins().sextend(I64, counter), b.ins().sextend(I64, bound));
                     (c, n, (1i64 << 31) - 1)
                 } else {
                     let (c, n) = (b.ins().uextend(I64, counter), b.ins().uextend(I64, bound));
                     (c, n, (1i64 << 32) - 1)
                 };
-                let shift = i64::from(plan.shift);
-                let to_bound = b.ins().isub(bound, counter);
-                let to_bound = b.ins().iadd_imm_s(to_bound, (1 << shift) - 1);
-                let to_bound = b.ins().sshr_imm_u(to_bound, shift);
-                let limit = b.ins().iconst(I64, limit);
-                let to_limit = b.ins().isub(limit, counter);
-                let to_limit = b.ins().sshr_imm_u(to_limit, shift);
-                let most = b.ins().iconst(I64, iterations);
-                let one = b.ins().iconst(I64, 1);
-                // All these are small signed 64-bit values, so signed min and max serve
-                // both orders.
-                let steps = b.ins().smin(to_bound, to_limit);
-                let steps = b.ins().smin(steps, most);
-                let steps = b.ins().smax(steps, one);
-                let distance = b.ins().ishl_imm_u(steps, shift);
-                b.ins().iadd(counter, distance)
+                let far = b.ins().iadd_imm_s(counter, iterations);
+                let no_wrap = b.ins().iconst(I64, no_wrap);
+                let first = b.ins().iadd_imm_s(counter, 1);
+                // Both orders agree on these 64-bit values (all within `i64`'s positive
+                // half or sign-extended `i32`s), so one pair of min and max serves.
+                let far = b.ins().smin(far, no_wrap);
+                let end = b.ins().smin(far, bound);
+                b.ins().smax(end, first)
             }
             StripCmp::DownToZero => {
                 // The mirror image: `end` is at most one step down, at least 0 and at most
@@ -884,8 +865,8 @@ impl Translator<'_, '_> {
     /// counter is below the strip's end, else the loop's own comparison decides between the
     /// polling header and the exit (see [`Strip`]).
     fn strip_back_edge(&mut self) {
-        // The counter steps from below `end`, a whole number of steps away, so leaving the
-        // inner loop means it is `end` now, and the loop's own comparison is that of `end` with the bound. Making it
+        // The counter steps by one from below `end`, so leaving the inner loop means it is
+        // `end` now, and the loop's own comparison is that of `end` with the bound. Making it
         // on the counter instead kept the counter from before the step alive through the
         // inner loop (Cranelift rematerializes the step at that use), which then stepped a
         // copy and moved it back at every iteration (1.4x on `matmul`).
@@ -1552,7 +1533,7 @@ mod tests {
                   (br_if $lt_s (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 10))))
                 (loop $ne       ;; 2: i32.ne
                   (br_if $ne (i32.ne (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))
-                (loop $step2    ;; 3: a step of 2 (a power of two)
+                (loop $step2    ;; 3: a step of 2
                   (br_if $step2 (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 2))) (local.get $n))))
                 (loop $reset    ;; 4: the counter written elsewhere
                   (local.set $k (i32.const 0))
@@ -1581,9 +1562,7 @@ mod tests {
                   (br_if $calls (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))
                 (loop $down2    ;; 14: a countdown by two
                   (global.set $g (local.get $k))
-                  (br_if $down2 (local.tee $k (i32.add (local.get $k) (i32.const -2)))))
-                (loop $step3    ;; 15: a step of 3 is not a power of two
-                  (br_if $step3 (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 3))) (local.get $n))))))"#,
+                  (br_if $down2 (local.tee $k (i32.add (local.get $k) (i32.const -2)))))))"#,
         );
         let body = info.body(DefinedFuncIdx(1));
         let mut loops = Vec::new();
@@ -1611,7 +1590,6 @@ mod tests {
                 (0, StripCmp::LtU, StripBound::Local(1)),
                 (1, StripCmp::LtS, StripBound::Const(10)),
                 (2, StripCmp::Ne, StripBound::Local(1)),
-                (3, StripCmp::LtU, StripBound::Local(1)),
                 (9, StripCmp::LtU, StripBound::Local(1)),
                 (10, StripCmp::Ne, StripBound::Local(1)),
                 (12, StripCmp::DownToZero, StripBound::Const(0)),

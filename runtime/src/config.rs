@@ -275,10 +275,9 @@ impl Config {
         self
     }
 
-    /// How many iterations a counted innermost loop of optimized code (one without calls
-    /// that steps a counter up by a power of two and compares it with a bound it does not
-    /// change, `i32.lt_u`, `lt_s` or `ne`, or counts down by one to 0) runs between two
-    /// interrupt polls (default 1024; 0 polls at every loop
+    /// How many iterations a counted innermost loop of optimized code (one that steps a
+    /// counter by one and compares it with a bound it does not change, `i32.lt_u`, `lt_s`
+    /// or `ne`) runs between two interrupt polls (default 1024; 0 polls at every loop
     /// header). Its header polls and works out where the strip ends, and the loop's
     /// back-edge compares with that instead of the bound (HotSpot's loop strip mining), so
     /// the iterations in between pay nothing for interruptibility.

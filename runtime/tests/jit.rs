@@ -1064,9 +1064,8 @@ fn unrolled_loops_agree_in_every_mode_and_number_of_copies() {
 }
 
 /// Counted innermost loops in optimized code poll once per strip of iterations, not at every
-/// header (the optimizer's `Strip`): loops that count up (by 1, 4, 8 or 16) with `i32.lt_u`,
-/// `i32.lt_s` or `i32.ne` (either operand order) against a local or a constant, or down to
-/// 0, compute the
+/// header (the optimizer's `Strip`): loops that count up with `i32.lt_u`, `i32.lt_s` or
+/// `i32.ne` (either operand order) against a local or a constant, or down to 0, compute the
 /// same in every mode, from counters near the ends of their range (0 counting down wraps),
 /// bounds below the start, and runs that end inside, at and just past a strip's end.
 fn stripped_module() -> String {
@@ -1080,9 +1079,6 @@ fn stripped_module() -> String {
         ("const", format!("(i32.lt_s {} (i32.const 3000))", step(1))),
         ("ne_swapped", format!("(i32.ne (local.get $n) {})", step(1))),
         ("down", step(-1)),
-        ("lt_u_4", format!("(i32.lt_u {} (local.get $n))", step(4))),
-        ("lt_s_8", format!("(i32.lt_s {} (local.get $n))", step(8))),
-        ("ne_16", format!("(i32.ne (local.get $n) {})", step(16))),
     ];
     let mut wat = String::from("(module\n");
     for (name, condition) in loops {
@@ -1105,23 +1101,16 @@ fn stripped_module() -> String {
     wat
 }
 
-/// What the loops of [`stripped_module`] return, or `None` past 20,000 iterations.
+/// What the loops of [`stripped_module`] return, or `None` past 100,000 iterations.
 fn expected_counted(cmp: &str, mut k: i32, n: i32) -> Option<i32> {
     let mut s = 0i32;
-    for _ in 0..20_000 {
+    for _ in 0..100_000 {
         s = s.wrapping_add(k);
-        let step = match cmp {
-            "down" => -1,
-            "lt_u_4" => 4,
-            "lt_s_8" => 8,
-            "ne_16" => 16,
-            _ => 1,
-        };
-        k = k.wrapping_add(step);
+        k = k.wrapping_add(if cmp == "down" { -1 } else { 1 });
         let again = match cmp {
-            "lt_u" | "lt_u_4" => (k as u32) < n as u32,
-            "lt_s" | "lt_s_8" | "const" => k < n,
-            "ne" | "ne_swapped" | "ne_16" => k != n,
+            "lt_u" => (k as u32) < n as u32,
+            "lt_s" | "const" => k < n,
+            "ne" | "ne_swapped" => k != n,
             "down" => k != 0,
             other => unreachable!("{other}"),
         };
@@ -1157,25 +1146,12 @@ fn strip_mined_loops_agree_in_every_mode() {
     for (mode, config) in modes {
         let (mut store, instance) = instantiate(&config, &stripped_module(), ());
         for round in 0..2 {
-            for cmp in [
-                "lt_u",
-                "lt_s",
-                "ne",
-                "const",
-                "ne_swapped",
-                "down",
-                "lt_u_4",
-                "lt_s_8",
-                "ne_16",
-            ] {
+            for cmp in ["lt_u", "lt_s", "ne", "const", "ne_swapped", "down"] {
                 let f = instance
                     .get_typed_func::<(i32, i32), i32>(&mut store, cmp)
                     .unwrap();
                 for k in starts {
-                    for distance in [
-                        -3000, -1, 0, 1, 2, 3, 4, 5, 15, 16, 17, 1023, 1024, 1025, 2048, 3001,
-                        4095, 4096, 4097, 16383, 16384, 16385,
-                    ] {
+                    for distance in [-3000, -1, 0, 1, 2, 1023, 1024, 1025, 2048, 3001] {
                         let bounds = if cmp == "const" || cmp == "down" {
                             [3000; 5]
                         } else {
