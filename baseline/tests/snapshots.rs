@@ -200,6 +200,14 @@ fn native_entries_for_loop_free_functions_whose_type_fits_registers() {
     assert_eq!(has_native, [true, false, true, false, true, false, false]);
 }
 
+/// `env` for an engine with nothing to tier up to (`--tier baseline`): no countdowns.
+fn without_tier_up(env: &CompileEnv) -> CompileEnv {
+    CompileEnv {
+        tier_up: false,
+        ..env.clone()
+    }
+}
+
 /// Without a tier-up to count towards (`CompileEnv::tier_up`), a function without loops has
 /// no hotness countdown, and a loop's back-edge only tests the interrupt flag.
 #[test]
@@ -211,10 +219,7 @@ fn no_entry_countdown_without_tier_up() {
             (loop $l (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
             (local.get 0)))"#,
     );
-    let quiet = CompileEnv {
-        tier_up: false,
-        ..counting.clone()
-    };
+    let quiet = without_tier_up(&counting);
     let mut funcs = info.defined_funcs();
     let leaf = module.compiled(funcs.next().unwrap()).unwrap();
     let with = compile(leaf, &counting).unwrap();
@@ -240,10 +245,7 @@ fn back_edges_poll_without_countdown_or_epochs() {
             (loop $l (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
             (local.get 0)))"#,
     );
-    let quiet = CompileEnv {
-        tier_up: false,
-        ..counting.clone()
-    };
+    let quiet = without_tier_up(&counting);
     let epochs = CompileEnv {
         epoch_interruption: true,
         ..quiet.clone()

@@ -64,8 +64,7 @@ fn compile(c: &mut Criterion) {
         native: None,
         eager: false,
         type_ids: None,
-        loop_copies: tierup_optimizer::DEFAULT_LOOP_COPIES,
-        poll_strip: tierup_optimizer::DEFAULT_POLL_STRIP,
+        loops: tierup_optimizer::LoopSettings::default(),
     };
     group.sample_size(10);
     group.bench_function("opt/compile", |b| {

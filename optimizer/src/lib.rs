@@ -101,26 +101,36 @@ pub struct OptEnv<'a> {
     /// id is compared with), when they are known: `call_indirect` then compares with a
     /// constant instead of loading the expected id from the vmctx. `None` loads it.
     pub type_ids: Option<&'a [u32]>,
-    /// How many copies of each small innermost loop's body the translation makes (1: no
-    /// unrolling; see [`DEFAULT_LOOP_COPIES`]). Only the first copy polls for interrupts.
-    pub loop_copies: u8,
-    /// How many iterations a counted innermost loop runs between two interrupt polls (0:
-    /// poll at every header, no strip mining; see [`DEFAULT_POLL_STRIP`]).
-    pub poll_strip: u32,
+    /// How loops poll for interrupts: strip mining and unrolling ([`LoopSettings`]).
+    pub loops: LoopSettings,
 }
 
-/// The default [`OptEnv::poll_strip`]: counted loops poll once per 1,024 iterations
-/// (HotSpot's loop strip mining), which took the poll's whole cost off `matmul` (53 to 42 ms
-/// in `--tier opt`, wasmtime 45).
-pub const DEFAULT_POLL_STRIP: u32 = 1024;
+/// How optimized loops poll for interrupts less often than at every header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoopSettings {
+    /// How many iterations a counted innermost loop runs between two interrupt polls (0:
+    /// poll at every header, no strip mining). Default 1,024 (HotSpot's loop strip mining),
+    /// which took the poll's whole cost off `matmul` (53 to 42 ms in `--tier opt`,
+    /// wasmtime 45).
+    pub poll_strip: u32,
+    /// How many copies of each small innermost loop's body the translation makes (1: no
+    /// unrolling). Only the first copy polls. Default 1: two copies (a small innermost loop
+    /// polled every other iteration) made the `memory` kernel 1.28x faster and left the
+    /// real-program corpus within 1% (geometric mean 0.992x tiered, 1.008x with every
+    /// function compiled eagerly: the copies' compile time), but made `matmul` 1.15x
+    /// slower, whose unrolled inner loop ran 40 or 52 ms without any poll depending on code
+    /// elsewhere in its function (README, *Loop polls*): not a default the corpus asks for.
+    pub copies: u8,
+}
 
-/// The default [`OptEnv::loop_copies`]: one copy (no unrolling). Two copies (a small
-/// innermost loop polled every other iteration) made the `memory` kernel 1.28x faster and
-/// left the real-program corpus within 1% (geometric mean 0.992x tiered, 1.008x with every
-/// function compiled eagerly: the copies' compile time), but made `matmul` 1.15x slower,
-/// whose unrolled inner loop ran 40 or 52 ms without any poll depending on code elsewhere in
-/// its function (README, *Loop polls*): not a default the corpus asks for.
-pub const DEFAULT_LOOP_COPIES: u8 = 1;
+impl Default for LoopSettings {
+    fn default() -> Self {
+        LoopSettings {
+            poll_strip: 1024,
+            copies: 1,
+        }
+    }
+}
 
 /// Whether functions of type `ty` get a native entry (arguments and results in registers):
 /// every type does. Results beyond the return registers (two integer, two vector) go to a
@@ -666,8 +676,7 @@ mod tests {
             native: None,
             eager: false,
             type_ids: None,
-            loop_copies: DEFAULT_LOOP_COPIES,
-            poll_strip: DEFAULT_POLL_STRIP,
+            loops: LoopSettings::default(),
         }
     }
 

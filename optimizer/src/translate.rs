@@ -129,6 +129,8 @@ enum FrameKind {
         back_edge: Option<ir::Block>,
         /// Copies of the body still to translate after this one (see [`loop_plan`]).
         copies_left: u8,
+        /// A strip-mined loop's inner loop (see [`Strip`]; never with copies).
+        strip: Option<ActiveStrip>,
     },
     If {
         else_block: ir::Block,
@@ -149,8 +151,6 @@ struct Frame {
     height: usize,
     /// Whether anything branches or falls through to `dest`.
     exit_reachable: bool,
-    /// A strip-mined loop's inner loop (see [`Strip`]).
-    strip: Option<ActiveStrip>,
 }
 
 /// The inner loop of a strip-mined loop being translated.
@@ -164,6 +164,14 @@ struct ActiveStrip {
 }
 
 impl Frame {
+    /// The strip-mined inner loop of this frame, if it is one's.
+    fn strip(&self) -> Option<ActiveStrip> {
+        match self.kind {
+            FrameKind::Loop { strip, .. } => strip,
+            _ => None,
+        }
+    }
+
     /// The block a branch to this frame goes to, and how many values it carries; marks the
     /// frame's destination reachable, or makes the next copy's header of an unrolled loop.
     fn branch_target(&mut self, b: &mut FunctionBuilder<'_>) -> (ir::Block, usize) {
@@ -215,10 +223,8 @@ pub(crate) struct Translator<'a, 'f> {
     osr_found: usize,
     /// Module offset of the operator being translated.
     op_offset: u32,
-    /// The module offsets of the innermost loops to unroll ([`loop_plan`]).
-    unroll: Vec<u32>,
-    /// The counted innermost loops to strip-mine ([`loop_plan`]).
-    strips: Vec<Strip>,
+    /// The innermost loops to unroll and to strip-mine ([`loop_plan`]).
+    loops: LoopPlan,
     /// Set at the end of a copy of an unrolled loop: the reader goes back to the first
     /// operator of the loop's body, to translate the next copy.
     rewind: bool,
@@ -263,15 +269,9 @@ pub(crate) fn translate(
         osr_found: 0,
         op_offset: 0,
         fuel: None,
-        unroll: Vec::new(),
-        strips: Vec::new(),
+        loops: loop_plan(&body, env.loops.copies, env.loops.poll_strip > 0)?,
         rewind: false,
     };
-    let plan = loop_plan(&body, env.loop_copies)?;
-    t.unroll = plan.unroll;
-    if env.poll_strip > 0 {
-        t.strips = plan.strips;
-    }
     t.prologue(&ty, &body, kind)?;
     if let Entry::Osr(offsets) = kind {
         let headers: Vec<ir::Block> = offsets.iter().map(|_| t.b.create_block()).collect();
@@ -319,7 +319,6 @@ pub(crate) fn translate(
         num_results: ty.results().len(),
         height: 0,
         exit_reachable: false,
-        strip: None,
     });
     // Fuel: the segments every tier charges (`tierup_abi::metering`). In an OSR entry the
     // entry's charge lands in the unreachable `start` block: the activation paid it already.
@@ -341,7 +340,7 @@ pub(crate) fn translate(
         t.b.set_srcloc(ir::SourceLoc::new(t.op_offset));
         let op = ops.read()?;
         let charge_point = fuel.is_some() && metering::is_charge_point(&op);
-        if matches!(op, Operator::Loop { .. }) && t.unroll.contains(&t.op_offset) {
+        if matches!(op, Operator::Loop { .. }) && t.loops.unroll.contains(&t.op_offset) {
             loop_body = Some(ops.clone());
         }
         if t.reachable {
@@ -412,7 +411,7 @@ const UNROLL_MAX_OPERATORS: usize = 32;
 /// handled as the mirror image of the first (below, read "above" for "below").
 ///
 /// Its header polls and computes `end`: the counter after at most
-/// [`crate::OptEnv::poll_strip`] steps, but no further than the bound nor than the last
+/// [`crate::LoopSettings::poll_strip`] steps, but no further than the bound nor than the last
 /// value that does not wrap, and at least the counter after one step. The body then runs
 /// in an inner loop whose back-edge compares the stepped counter with `end` instead of
 /// with the bound. Exactness: a stepped counter below `end` (the inner back-edge) is below
@@ -476,9 +475,9 @@ enum Shape {
 }
 
 /// The innermost loops of `body` to unroll into `copies` copies
-/// ([`crate::OptEnv::loop_copies`]; loops that make no call and have at most
-/// [`UNROLL_MAX_OPERATORS`] operators) and those to strip-mine ([`Strip`]; loops with no
-/// parameters or results that end in the counted pattern).
+/// ([`crate::LoopSettings::copies`]; loops that make no call and have at most
+/// [`UNROLL_MAX_OPERATORS`] operators) and, with `strip`, those to strip-mine ([`Strip`];
+/// loops without calls, parameters or results that end in a counted pattern).
 ///
 /// Why unroll: the interrupt poll at a loop header (one load from the store's poll page, see
 /// `vm.rs`'s `check_interrupt`) is paid on every iteration (`matmul`: 1.26x its time without
@@ -487,7 +486,11 @@ enum Shape {
 /// to the next copy's header (the last to the first's), and a copy's exits go where the
 /// loop's exits go, so no value flows from copy to copy except as the header's parameters
 /// and the locals, whose SSA form the frontend builds as for any other branch.
-fn loop_plan(body: &wasmparser::FunctionBody<'_>, copies: u8) -> Result<LoopPlan, CompileError> {
+fn loop_plan(
+    body: &wasmparser::FunctionBody<'_>,
+    copies: u8,
+    strip: bool,
+) -> Result<LoopPlan, CompileError> {
     /// An open `loop` (`None` in `frames`: a `block` or `if`).
     struct Open {
         offset: u32,
@@ -555,7 +558,8 @@ fn loop_plan(body: &wasmparser::FunctionBody<'_>, copies: u8) -> Result<LoopPlan
                     if copies >= 2 && open.no_calls && count - open.start <= UNROLL_MAX_OPERATORS {
                         plan.unroll.push(open.offset);
                     }
-                    if open.empty
+                    if strip
+                        && open.empty
                         && open.no_calls
                         && count - open.start > recent.len()
                         && let Some(strip) = strip_of(&open.writes, &recent, open.offset)
@@ -808,15 +812,20 @@ impl Translator<'_, '_> {
         Ok(())
     }
 
+    /// The value of a strip's bound here.
+    fn strip_bound(&mut self, bound: StripBound) -> Value {
+        match bound {
+            StripBound::Local(n) => self.b.use_var(self.locals[n as usize]),
+            StripBound::Const(n) => self.b.ins().iconst(I32, i64::from(n)),
+        }
+    }
+
     /// In a strip-mined loop's header, after its poll: computes where the strip ends and
     /// starts the inner loop (see [`Strip`]).
     fn enter_strip(&mut self, plan: Strip) -> ActiveStrip {
         let counter = self.b.use_var(self.locals[plan.counter as usize]);
-        let bound = match plan.bound {
-            StripBound::Local(n) => self.b.use_var(self.locals[n as usize]),
-            StripBound::Const(n) => self.b.ins().iconst(I32, i64::from(n)),
-        };
-        let iterations = i64::from(self.env.poll_strip);
+        let bound = self.strip_bound(plan.bound);
+        let iterations = i64::from(self.env.loops.poll_strip);
         let b = &mut self.b;
         // `end` is at least one step on (the counter's value after the first iteration), so
         // that leaving the inner loop always finds the counter equal to `end`: a strip that
@@ -872,10 +881,14 @@ impl Translator<'_, '_> {
         // copy and moved it back at every iteration (1.4x on `matmul`).
         let _loop_condition = self.pop();
         let frame = self.frames.last().expect("in the strip-mined loop");
-        let (FrameKind::Loop { first, .. }, Some(strip)) = (&frame.kind, frame.strip) else {
+        let FrameKind::Loop {
+            first,
+            strip: Some(strip),
+            ..
+        } = frame.kind
+        else {
             unreachable!("a strip-mined loop's frame")
         };
-        let first = *first;
         let counter_var = self.locals[strip.plan.counter as usize];
         let counter = self.b.use_var(counter_var);
         let (within_cc, loop_cc) = match strip.plan.cmp {
@@ -892,10 +905,7 @@ impl Translator<'_, '_> {
         self.b.switch_to_block(check);
         self.b.seal_block(check);
         self.b.def_var(counter_var, strip.end);
-        let bound = match strip.plan.bound {
-            StripBound::Local(n) => self.b.use_var(self.locals[n as usize]),
-            StripBound::Const(n) => self.b.ins().iconst(I32, i64::from(n)),
-        };
+        let bound = self.strip_bound(strip.plan.bound);
         let again = self.b.ins().icmp(loop_cc, strip.end, bound);
         self.b.ins().brif(again, first, &[], next, &[]);
         self.b.switch_to_block(next);
@@ -977,6 +987,7 @@ impl Translator<'_, '_> {
                 first,
                 back_edge: Some(next),
                 copies_left: copies_left @ 1..,
+                ..
             } => {
                 // The end of a copy of an unrolled loop whose branches continue it: translate
                 // the body again from the next copy's header, whose predecessors are all in
@@ -990,14 +1001,15 @@ impl Translator<'_, '_> {
                     first,
                     back_edge: (copies_left == 1).then_some(first),
                     copies_left: copies_left - 1,
+                    strip: None,
                 };
                 self.frames.push(frame);
                 self.rewind = true;
                 return;
             }
-            FrameKind::Loop { first, .. } => {
+            FrameKind::Loop { first, strip, .. } => {
                 self.b.seal_block(*first);
-                if let Some(strip) = frame.strip {
+                if let Some(strip) = strip {
                     self.b.seal_block(strip.inner);
                 }
             }
@@ -1081,7 +1093,6 @@ impl Translator<'_, '_> {
                     num_results: results.len(),
                     height: self.stack.len() - params.len(),
                     exit_reachable: false,
-                    strip: None,
                 });
             }
             O::Loop { blockty } => {
@@ -1104,6 +1115,7 @@ impl Translator<'_, '_> {
                     None => self.block_with_params(&params),
                 };
                 let strip = self
+                    .loops
                     .strips
                     .iter()
                     .find(|s| s.loop_at == self.op_offset)
@@ -1113,9 +1125,9 @@ impl Translator<'_, '_> {
                 // strip-mined loop polls once per strip already.
                 let copies = if self.fuel.is_none()
                     && strip.is_none()
-                    && self.unroll.contains(&self.op_offset)
+                    && self.loops.unroll.contains(&self.op_offset)
                 {
-                    self.env.loop_copies
+                    self.env.loops.copies
                 } else {
                     1
                 };
@@ -1133,13 +1145,13 @@ impl Translator<'_, '_> {
                         first: header,
                         back_edge: (copies == 1).then_some(header),
                         copies_left: copies - 1,
+                        strip,
                     },
                     dest,
                     num_params: params.len(),
                     num_results: results.len(),
                     height,
                     exit_reachable: false,
-                    strip,
                 });
             }
             O::If { blockty } => {
@@ -1162,7 +1174,6 @@ impl Translator<'_, '_> {
                     num_results: results.len(),
                     height: self.stack.len() - params.len(),
                     exit_reachable: false,
-                    strip: None,
                 });
             }
             O::Else => self.op_else(),
@@ -1175,7 +1186,7 @@ impl Translator<'_, '_> {
                 if self
                     .frames
                     .last()
-                    .and_then(|f| f.strip)
+                    .and_then(Frame::strip)
                     .is_some_and(|s| s.plan.br_if_at == self.op_offset) =>
             {
                 self.strip_back_edge();
@@ -1514,9 +1525,15 @@ mod tests {
             offsets
         };
         assert_eq!(loops.len(), 5);
-        assert_eq!(loop_plan(&body, 2).unwrap().unroll, [loops[1], loops[4]]);
-        assert_eq!(loop_plan(&body, 8).unwrap().unroll, [loops[1], loops[4]]);
-        assert!(loop_plan(&body, 1).unwrap().unroll.is_empty());
+        assert_eq!(
+            loop_plan(&body, 2, true).unwrap().unroll,
+            [loops[1], loops[4]]
+        );
+        assert_eq!(
+            loop_plan(&body, 8, true).unwrap().unroll,
+            [loops[1], loops[4]]
+        );
+        assert!(loop_plan(&body, 1, true).unwrap().unroll.is_empty());
     }
 
     #[test]
@@ -1573,7 +1590,7 @@ mod tests {
                 loops.push(at);
             }
         }
-        let plan = loop_plan(&body, 1).unwrap();
+        let plan = loop_plan(&body, 1, true).unwrap();
         assert!(plan.unroll.is_empty());
         let stripped: Vec<(usize, StripCmp, StripBound)> = plan
             .strips

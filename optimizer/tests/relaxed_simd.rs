@@ -100,8 +100,7 @@ impl Ops {
             native: None,
             eager: false,
             type_ids: None,
-            loop_copies: tierup_optimizer::DEFAULT_LOOP_COPIES,
-            poll_strip: tierup_optimizer::DEFAULT_POLL_STRIP,
+            loops: tierup_optimizer::LoopSettings::default(),
         };
         let code = Compiler::new()
             .expect("host ISA")

@@ -150,8 +150,7 @@ pub struct Config {
     pub(crate) features: Features,
     pub(crate) consume_fuel: bool,
     pub(crate) epoch_interruption: bool,
-    pub(crate) opt_loop_copies: u8,
-    pub(crate) opt_poll_strip: u32,
+    pub(crate) opt_loops: tierup_optimizer::LoopSettings,
 }
 
 impl Default for Config {
@@ -171,8 +170,7 @@ impl Default for Config {
             features: Features::default(),
             consume_fuel: false,
             epoch_interruption: false,
-            opt_loop_copies: tierup_optimizer::DEFAULT_LOOP_COPIES,
-            opt_poll_strip: tierup_optimizer::DEFAULT_POLL_STRIP,
+            opt_loops: tierup_optimizer::LoopSettings::default(),
         }
     }
 }
@@ -271,7 +269,7 @@ impl Config {
     /// first copy polls for interrupts, so a loop pays for the poll once per `copies`
     /// iterations (README, *Loop polls*). Not with fuel, which charges at every loop header.
     pub fn opt_loop_copies(&mut self, copies: u8) -> &mut Self {
-        self.opt_loop_copies = copies.clamp(1, 8);
+        self.opt_loops.copies = copies.clamp(1, 8);
         self
     }
 
@@ -282,7 +280,7 @@ impl Config {
     /// back-edge compares with that instead of the bound (HotSpot's loop strip mining), so
     /// the iterations in between pay nothing for interruptibility.
     pub fn opt_poll_strip(&mut self, iterations: u32) -> &mut Self {
-        self.opt_poll_strip = iterations.min(1 << 20);
+        self.opt_loops.poll_strip = iterations.min(1 << 20);
         self
     }
 

@@ -196,7 +196,7 @@ impl Module {
             &self.inner.type_ids,
         );
         let config = self.inner.engine.config();
-        let loops = (config.opt_loop_copies, config.opt_poll_strip);
+        let loops = config.opt_loops;
         let optimized = optimized_listing(
             &cs,
             info,
@@ -384,7 +384,7 @@ fn optimized_listing(
     info: &ModuleInfo,
     defined: tierup_abi::DefinedFuncIdx,
     bounds_checks: tierup_abi::BoundsChecks,
-    (loop_copies, poll_strip): (u8, u32),
+    loops: tierup_optimizer::LoopSettings,
     type_ids: &[u32],
 ) -> Result<OptimizedListing, String> {
     let env = tierup_optimizer::OptEnv {
@@ -395,8 +395,7 @@ fn optimized_listing(
         native: None,
         eager: false,
         type_ids: Some(type_ids),
-        loop_copies,
-        poll_strip,
+        loops,
     };
     let mut compiler = tierup_optimizer::Compiler::new().map_err(|e| e.to_string())?;
     let start = Instant::now();

@@ -157,7 +157,7 @@ impl Module {
                 &info,
                 policy,
                 config.bounds_checks,
-                (config.opt_loop_copies, config.opt_poll_strip),
+                config.opt_loops,
                 engine.workers(),
                 engine.code_budget(),
                 type_ids.clone(),

@@ -149,6 +149,24 @@ fn assert_each_load_checked(
     traps: &[(i32, i32)],
     runs: (i32, i32),
 ) {
+    assert_traps(store, instance, mode, name, traps);
+    let f = instance
+        .get_typed_func::<(i32, i32), i32>(&mut *store, name)
+        .unwrap();
+    assert!(
+        f.call(&mut *store, runs).is_ok(),
+        "{mode}: {name}{runs:?} at the end"
+    );
+}
+
+/// `name(p, q)` traps for every pair in `traps`.
+fn assert_traps(
+    store: &mut Store<()>,
+    instance: &Instance,
+    mode: &str,
+    name: &str,
+    traps: &[(i32, i32)],
+) {
     let f = instance
         .get_typed_func::<(i32, i32), i32>(&mut *store, name)
         .unwrap();
@@ -158,10 +176,6 @@ fn assert_each_load_checked(
             "{mode}: {name}({p}, {q})"
         );
     }
-    assert!(
-        f.call(&mut *store, runs).is_ok(),
-        "{mode}: {name}{runs:?} at the end"
-    );
 }
 
 #[test]
@@ -643,24 +657,14 @@ fn newer_fusions_agree_with_wasm_semantics_in_every_tier() {
             &[(65533, 0), (0, 65529), (0, 65533), (65525, 0), (-1, 0)],
             (65524, 65528),
         );
-        let f = instance
-            .get_typed_func::<(i32, i32), i32>(&mut store, "loadsplat")
-            .unwrap();
-        assert!(
-            f.call(&mut store, (0, 65533)).is_err(),
-            "{mode}: loadsplat(0, 65533)"
+        assert_traps(
+            &mut store,
+            &instance,
+            mode,
+            "loadsplat",
+            &[(0, 65533), (65533, 0)],
         );
-        assert!(
-            f.call(&mut store, (65533, 0)).is_err(),
-            "{mode}: loadsplat(65533, 0)"
-        );
-        let f = instance
-            .get_typed_func::<(i32, i32), i32>(&mut store, "loadchain")
-            .unwrap();
-        assert!(
-            f.call(&mut store, (0, 0)).is_err(),
-            "{mode}: loadchain(0, 0)"
-        );
+        assert_traps(&mut store, &instance, mode, "loadchain", &[(0, 0)]);
     }
 }
 
@@ -824,16 +828,12 @@ fn prev_pairs_and_dot_steps_agree_in_every_tier() {
             &[(65533, 0), (0, 65533), (-1, 0), (0, -4), (65536, 65536)],
             (65532, 65532),
         );
-        let f = instance
-            .get_typed_func::<(i32, i32), i32>(&mut store, "dot")
-            .unwrap();
-        assert!(
-            f.call(&mut store, (65520, 0)).is_err(),
-            "{mode}: dot off the end"
-        );
-        assert!(
-            f.call(&mut store, (0, 65480)).is_err(),
-            "{mode}: dot off the end"
+        assert_traps(
+            &mut store,
+            &instance,
+            mode,
+            "dot",
+            &[(65520, 0), (0, 65480)],
         );
     }
 }

@@ -98,7 +98,7 @@ pub(crate) struct ModuleJit {
     bounds_checks: BoundsChecks,
     /// Copies of small innermost loops and iterations per poll of counted ones in optimized
     /// code (`Config::opt_loop_copies`, `Config::opt_poll_strip`).
-    loops: (u8, u32),
+    loops: tierup_optimizer::LoopSettings,
     info: Arc<ModuleInfo>,
     code: Arc<CodeTable>,
     opt_osr: OptOsrEntries,
@@ -148,7 +148,7 @@ impl ModuleJit {
         info: &Arc<ModuleInfo>,
         policy: TierPolicy,
         bounds_checks: BoundsChecks,
-        loops: (u8, u32),
+        loops: tierup_optimizer::LoopSettings,
         workers: Option<Arc<OptWorkers>>,
         budget: Arc<CodeBudget>,
         type_ids: Box<[u32]>,
@@ -404,8 +404,7 @@ impl ModuleJit {
             native: Some(self.code.native_entries()),
             eager: !self.policy.tiers.interp && !self.policy.tiers.baseline,
             type_ids: Some(&self.env.type_ids),
-            loop_copies: self.loops.0,
-            poll_strip: self.loops.1,
+            loops: self.loops,
         }
     }
 
