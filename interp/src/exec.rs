@@ -972,7 +972,7 @@ macro_rules! executor {
             }};
         }
         /// The end of a pair fusion's first instruction (see `I32ShlImmAdd`), whose value
-        /// `$d v` belongs in `$d dst` (a temporary it does not write): runs the paired
+        /// would belong in `$d dst` (a temporary it does not write): runs the paired
         /// instruction after it (`$d second`, `dst = f(lhs)`, its `rhs` being `$d dst`) and
         /// skips it. The second is always there, in its accumulator form (`use_accumulator`
         /// rewrites it, as it reads the result of the instruction before it, and
@@ -982,7 +982,7 @@ macro_rules! executor {
         macro_rules! paired {
             // Without a value at hand: the second's `lhs` is read from its slot, which the
             // first did not write.
-            ($d dst:expr, $d v:expr, $d second:ident, |$d x:ident| $d e:expr) => {{
+            ($d dst:expr, $d second:ident, |$d x:ident| $d e:expr) => {{
                 let _ = $d dst;
                 match *$ip.add(1) {
                     Instr::$d second { dst: d, lhs: l, .. } => {
@@ -993,7 +993,7 @@ macro_rules! executor {
                     _ => std::hint::unreachable_unchecked(),
                 }
             }};
-            ($d dst:expr, $d v:expr, ($d s:expr, $d sv:expr), $d second:ident, |$d x:ident| $d e:expr) => {{
+            ($d dst:expr, ($d s:expr, $d sv:expr), $d second:ident, |$d x:ident| $d e:expr) => {{
                 let _ = $d dst;
                 match *$ip.add(1) {
                     Instr::$d second { dst: d, lhs: l, .. } => {
@@ -1022,7 +1022,7 @@ macro_rules! executor {
         /// instruction's `lhs` is the accumulator, the result of the instruction before the
         /// pair (the first, whose operands are slots, has not replaced it).
         macro_rules! paired_prev {
-            ($d dst:expr, $d v:expr, $d second:ident, |$d x:ident| $d e:expr) => {{
+            ($d dst:expr, $d second:ident, |$d x:ident| $d e:expr) => {{
                 let _ = $d dst;
                 match *$ip.add(1) {
                     Instr::$d second { dst: d, .. } => {
@@ -2027,60 +2027,60 @@ executor! {
     }
     I32ShlImmAdd { dst, lhs, imm } => {
         let v = i32_of!(lhs).wrapping_shl(imm as u32);
-        paired!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+        paired!(dst, I32AddAcc, |x| x.wrapping_add(v))
     }
     I32ShlImmXor { dst, lhs, imm } => {
         let v = i32_of!(lhs).wrapping_shl(imm as u32);
-        paired!(dst, v, I32XorAcc, |x| x ^ v)
+        paired!(dst, I32XorAcc, |x| x ^ v)
     }
     I32ShrUImmXor { dst, lhs, imm } => {
         let v = (i32_of!(lhs) as u32).wrapping_shr(imm as u32) as i32;
-        paired!(dst, v, I32XorAcc, |x| x ^ v)
+        paired!(dst, I32XorAcc, |x| x ^ v)
     }
     I32MulAdd { dst, lhs, rhs } => {
         let v = i32_of!(lhs).wrapping_mul(i32_of!(rhs));
-        paired!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+        paired!(dst, I32AddAcc, |x| x.wrapping_add(v))
     }
     I32XorAdd { dst, lhs, rhs } => {
         let v = i32_of!(lhs) ^ i32_of!(rhs);
-        paired!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+        paired!(dst, I32AddAcc, |x| x.wrapping_add(v))
     }
     I32ShlImmAddAcc { dst, lhs, imm } => {
         let a = acc as u32 as i32;
         let v = a.wrapping_shl(imm as u32);
-        paired!(dst, v, (lhs, a), I32AddAcc, |x| x.wrapping_add(v))
+        paired!(dst, (lhs, a), I32AddAcc, |x| x.wrapping_add(v))
     }
     I32ShlImmXorAcc { dst, lhs, imm } => {
         let a = acc as u32 as i32;
         let v = a.wrapping_shl(imm as u32);
-        paired!(dst, v, (lhs, a), I32XorAcc, |x| x ^ v)
+        paired!(dst, (lhs, a), I32XorAcc, |x| x ^ v)
     }
     I32ShrUImmXorAcc { dst, lhs, imm } => {
         let a = acc as u32 as i32;
         let v = (a as u32).wrapping_shr(imm as u32) as i32;
-        paired!(dst, v, (lhs, a), I32XorAcc, |x| x ^ v)
+        paired!(dst, (lhs, a), I32XorAcc, |x| x ^ v)
     }
     I32MulAddAcc { dst, lhs, rhs } => {
         let _ = rhs; // its value is the accumulator
         let v = i32_of!(lhs).wrapping_mul(acc as u32 as i32);
-        paired!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+        paired!(dst, I32AddAcc, |x| x.wrapping_add(v))
     }
     I32XorAddAcc { dst, lhs, rhs } => {
         let _ = rhs; // its value is the accumulator
         let v = i32_of!(lhs) ^ acc as u32 as i32;
-        paired!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+        paired!(dst, I32AddAcc, |x| x.wrapping_add(v))
     }
     I32XorAddPrev { dst, lhs, rhs } => {
         let v = i32_of!(lhs) ^ i32_of!(rhs);
-        paired_prev!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+        paired_prev!(dst, I32AddAcc, |x| x.wrapping_add(v))
     }
     I32MulAddPrev { dst, lhs, rhs } => {
         let v = i32_of!(lhs).wrapping_mul(i32_of!(rhs));
-        paired_prev!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+        paired_prev!(dst, I32AddAcc, |x| x.wrapping_add(v))
     }
     I32ShlImmAddPrev { dst, lhs, imm } => {
         let v = i32_of!(lhs).wrapping_shl(imm as u32);
-        paired_prev!(dst, v, I32AddAcc, |x| x.wrapping_add(v))
+        paired_prev!(dst, I32AddAcc, |x| x.wrapping_add(v))
     }
     I32ShlImmXorSelf { dst, lhs, imm } => {
         let _ = dst; // the skipped shift's temporary
