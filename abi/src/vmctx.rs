@@ -59,11 +59,13 @@ pub struct VmFuncRef {
     /// The function's code-table entry (in its defining module); null for a host function.
     /// JIT code calls imported and indirect functions through it.
     pub code: *const AtomicUsize,
-    /// The function's native entry (the optimized tier's register-argument entry,
-    /// `extern "sysv64" fn(vmctx, fp, params..) -> results`, in its defining module): 0 until
-    /// the function is optimized, and always for a host function. The runtime stores each new
-    /// entry into every instance's reference to the function. Optimized code calls an indirect
-    /// or imported function there when it is not 0, else through [`VmFuncRef::code`].
+    /// The function's native entry (the register-argument entry of optimized code or of
+    /// loop-free baseline code, `extern "sysv64" fn(vmctx, fp, params..) -> results`, in its
+    /// defining module; for baseline code the jump to it that calls through references take):
+    /// 0 until the function has one, and always for a host function. The runtime stores each
+    /// new entry into every instance's reference to the function. Machine code calls an
+    /// indirect or imported function there when it is not 0, else through
+    /// [`VmFuncRef::code`].
     pub native: AtomicUsize,
 }
 

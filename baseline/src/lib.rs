@@ -168,6 +168,21 @@ pub struct BaselineCode {
     /// optimized code by on-stack replacement, whose results are in the frame only). The
     /// results are in the frame too, as the code-table entry (offset 0) returns them.
     pub native_entry: Option<u32>,
+    /// With a native entry, the entry that calls through function references take
+    /// (`call_indirect`, `call_ref`): a `jmp` to the native entry, placed before it at an
+    /// offset whose bits 2 and 3 are the function's defined index modulo 4.
+    ///
+    /// The taken branch writes the callee into the branch history that the CPU's
+    /// indirect-branch predictor reads. On this machine (Zen 4) a taken branch enters that
+    /// history with bits 2–3 of its address only. So when a `call_indirect` alternates
+    /// between two callees whose paths back to it differ only in their `ret`s, the two
+    /// histories are the same whenever the `ret`s agree in those bits. That is one layout in
+    /// four, and then every such call is mispredicted: `multiret` took 150 ms instead of
+    /// 50–60 ms in `--tier baseline`, and wasmtime is exposed in the same way. With this jump,
+    /// callees whose indices differ modulo 4 always leave different histories, and the
+    /// others collide one time in four, as before. Direct calls take the native entry and do
+    /// not pay for the jump.
+    pub ref_entry: Option<u32>,
 }
 
 impl BaselineCode {

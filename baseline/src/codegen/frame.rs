@@ -33,7 +33,7 @@
 
 use tierup_abi::{NO_OSR, OSR_FROM_BASELINE};
 
-use super::Codegen;
+use super::{Codegen, NativeEntries};
 
 impl Codegen<'_> {
     /// The prologue. `entry`: the function entry (count the call, check for interruption and
@@ -75,9 +75,17 @@ impl Codegen<'_> {
     /// prologue of the function entry with the parameters arriving in registers, stored to
     /// their slots once the stacks are checked; the integer ones stay in their registers,
     /// where the code-table entry's prologue loads them too. It follows that prologue
-    /// (which jumps over it) and falls into the body. Returns its code offset.
-    pub(super) fn emit_native_entry(&mut self) -> Option<u32> {
+    /// (which jumps over it) and falls into the body. Before it comes the entry for calls
+    /// through function references, a `jmp` to it (`BaselineCode::ref_entry`). Returns the
+    /// two code offsets.
+    pub(super) fn emit_native_entry(&mut self) -> Option<NativeEntries> {
         let ty = self.native?;
+        // The jump's address has the function's own bits 2 and 3 (functions start 16-byte
+        // aligned): see `BaselineCode::ref_entry`.
+        let class = self.func.defined.as_u32() % 4;
+        self.m.pad_unreachable_to(4 * class, 16);
+        let through_refs = self.m.offset();
+        self.m.jump_to_next();
         let at = self.m.offset();
         self.m.enter_frame();
         self.m.check_stacks_keeping_args(self.func.frame_size);
@@ -91,7 +99,10 @@ impl Codegen<'_> {
         self.m
             .params_in_arg_registers(ty.params(), self.defer_params());
         self.m.bind_agreed(self.body);
-        Some(at)
+        Some(NativeEntries {
+            direct: at,
+            through_refs,
+        })
     }
 
     /// Whether a native entry's parameters arrive with their stores deferred: when the body

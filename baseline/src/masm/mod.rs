@@ -1190,6 +1190,22 @@ impl Masm {
         self.asm.ends_in_jump()
     }
 
+    /// Pads the code, where no path falls through (after an unconditional jump), until its
+    /// offset is `residue` modulo `modulus`.
+    pub(crate) fn pad_unreachable_to(&mut self, residue: u32, modulus: u32) {
+        debug_assert!(
+            self.asm.ends_in_jump(),
+            "padding on a path that falls through"
+        );
+        self.asm.pad_to_residue(residue, modulus);
+    }
+
+    /// A taken branch to the next instruction, which changes nothing but the branch history
+    /// (see `BaselineCode::ref_entry`).
+    pub(crate) fn jump_to_next(&mut self) {
+        self.asm.jump_to_next();
+    }
+
     /// `jmp label`.
     pub(crate) fn jump(&mut self, label: Label) {
         self.asm.jmp(label);

@@ -315,6 +315,14 @@ impl X64 {
 
     /// Pads with `nop`s (the multi-byte forms, at most 9 bytes each) up to the next multiple
     /// of `align` bytes.
+    /// Pads with `int3`s (never executed: only after an unconditional jump) until the
+    /// offset is `residue` modulo `modulus`.
+    pub(crate) fn pad_to_residue(&mut self, residue: u32, modulus: u32) {
+        while self.offset() % modulus != residue {
+            self.ops.push(0xcc);
+        }
+    }
+
     pub(crate) fn align_with_nops(&mut self, align: u32) {
         const NOPS: [&[u8]; 9] = [
             &[0x90],
@@ -339,6 +347,11 @@ impl X64 {
     pub(crate) fn bind(&mut self, label: DynamicLabel) {
         dynasm!(self.ops ; .arch x64 ; =>label);
         self.jump_end = None;
+    }
+
+    /// `jmp` to the next instruction (`jmp rel8 0`): a taken branch that does nothing else.
+    pub(crate) fn jump_to_next(&mut self) {
+        self.ops.extend([0xeb, 0x00]);
     }
 
     pub(crate) fn jmp(&mut self, label: DynamicLabel) {

@@ -13,7 +13,13 @@
 //! entry into the cell and all of them, under one lock; 0 until published. Baseline code of a
 //! type that fits registers and without loops has a native entry too
 //! (`tierup_baseline::BaselineCode::native_entry`), published unless the cell is set already
-//! ([`CodeTable::publish_native_if_unset`]); optimized code replaces it.
+//! ([`CodeTable::publish_native_if_unset`]); optimized code replaces it. Its references get
+//! the code's entry for calls through references instead (`BaselineCode::ref_entry`, a jump
+//! to the native entry that puts the callee into the branch history), which the table keeps
+//! beside the cells so that a new instance's references start with it.
+//!
+//! Invariant: a function's cell is 0 exactly when its reference entry is, and both belong to
+//! the same code.
 //!
 //! Publishing is one `Release` store of an address whose code was written to fresh memory and
 //! is executable already (`CodeArena::publish`); readers load with `Acquire` (or, in machine
@@ -32,6 +38,9 @@ use tierup_abi::DefinedFuncIdx;
 pub(crate) struct CodeTable {
     entries: Box<[AtomicUsize]>,
     native: Box<[AtomicUsize]>,
+    /// The entry each function's references carry (`VmFuncRef::native`): its native entry,
+    /// or for baseline code the jump to it that calls through references take.
+    through_refs: Box<[AtomicUsize]>,
     /// The `VmFuncRef::native` fields of the live instances' references, by instance key
     /// (a map: a module may have many short-lived instances, each unsubscribing once).
     subscribers: Mutex<HashMap<usize, NativeRefs>>,
@@ -56,6 +65,7 @@ impl CodeTable {
                 .map(|f| AtomicUsize::new(initial(DefinedFuncIdx(f))))
                 .collect(),
             native: (0..defined).map(|_| AtomicUsize::new(0)).collect(),
+            through_refs: (0..defined).map(|_| AtomicUsize::new(0)).collect(),
             subscribers: Mutex::new(HashMap::new()),
         }
     }
@@ -70,6 +80,7 @@ impl CodeTable {
     pub(crate) fn publish_native(&self, func: DefinedFuncIdx, code: usize) {
         let subscribers = self.subscribers.lock();
         self.native[func.index()].store(code, Ordering::Release);
+        self.through_refs[func.index()].store(code, Ordering::Release);
         store_into_references(&subscribers, func, code);
     }
 
@@ -86,7 +97,7 @@ impl CodeTable {
             "one field per defined function"
         );
         let mut subscribers = self.subscribers.lock();
-        for (&field, cell) in fields.iter().zip(&self.native) {
+        for (&field, cell) in fields.iter().zip(&self.through_refs) {
             // SAFETY: the caller keeps `field` valid.
             unsafe { (*field).store(cell.load(Ordering::Acquire), Ordering::Release) };
         }
@@ -98,16 +109,23 @@ impl CodeTable {
         self.subscribers.lock().remove(&key);
     }
 
-    /// Makes `code` the native entry of baseline function `func` unless it has one already
-    /// (its optimized code's, published by a worker meanwhile, which must win).
-    pub(crate) fn publish_native_if_unset(&self, func: DefinedFuncIdx, code: usize) {
+    /// Makes `code` the native entry of baseline function `func`, and `through_refs` the
+    /// entry of its references, unless it has a native entry already (its optimized code's,
+    /// published by a worker meanwhile, which must win).
+    pub(crate) fn publish_native_if_unset(
+        &self,
+        func: DefinedFuncIdx,
+        code: usize,
+        through_refs: usize,
+    ) {
         // Under the lock, like every publication, so the references see the same order.
         let subscribers = self.subscribers.lock();
         if self.native[func.index()]
             .compare_exchange(0, code, Ordering::Release, Ordering::Relaxed)
             .is_ok()
         {
-            store_into_references(&subscribers, func, code);
+            self.through_refs[func.index()].store(through_refs, Ordering::Release);
+            store_into_references(&subscribers, func, through_refs);
         }
     }
 
@@ -164,6 +182,33 @@ mod tests {
         assert_eq!(table.native_entries()[0].load(Ordering::Relaxed), 0);
         table.publish_native(DefinedFuncIdx(0), 0x7000);
         assert_eq!(table.native_entries()[0].load(Ordering::Relaxed), 0x7000);
+    }
+
+    #[test]
+    fn references_take_the_baseline_entry_through_references_until_optimized_code() {
+        let table = CodeTable::new(2, |_| 0);
+        table.publish_native_if_unset(DefinedFuncIdx(0), 0x5010, 0x500e);
+        let fields = [AtomicUsize::new(0), AtomicUsize::new(0)];
+        let pointers: Box<[*const AtomicUsize]> = fields.iter().map(|f| f as *const _).collect();
+        // SAFETY: `fields` outlives the subscription (it ends below).
+        unsafe { table.subscribe(1, pointers) };
+        assert_eq!(table.native_entries()[0].load(Ordering::Relaxed), 0x5010);
+        assert_eq!(
+            fields[0].load(Ordering::Relaxed),
+            0x500e,
+            "published before"
+        );
+        table.publish_native_if_unset(DefinedFuncIdx(1), 0x6010, 0x600e);
+        assert_eq!(fields[1].load(Ordering::Relaxed), 0x600e, "published after");
+        table.publish_native(DefinedFuncIdx(0), 0x7000);
+        table.publish_native_if_unset(DefinedFuncIdx(0), 0x5110, 0x510e);
+        assert_eq!(table.native_entries()[0].load(Ordering::Relaxed), 0x7000);
+        assert_eq!(
+            fields[0].load(Ordering::Relaxed),
+            0x7000,
+            "optimized code wins"
+        );
+        table.unsubscribe(1);
     }
 
     #[test]
