@@ -65,6 +65,12 @@ fn listing(wat_path: &Path) -> String {
         let insns = cs.disasm_all(&code.code[..data], 0).expect("disassembles");
         for insn in insns.as_ref() {
             let at = insn.address() as u32;
+            if code.ref_entry == Some(at) {
+                let _ = writeln!(out, "      ; entry through references");
+            }
+            if code.native_entry == Some(at) {
+                let _ = writeln!(out, "      ; native entry");
+            }
             for (pc, offset) in &code.osr_entries {
                 if *offset == at {
                     let _ = writeln!(
@@ -143,6 +149,47 @@ fn machine_code_snapshots() {
         "machine code changed (rerun with TIERUP_BLESS=1 if intended):\n{}",
         mismatches.join("\n")
     );
+}
+
+/// A function with a native entry has an entry for calls through references just before it:
+/// a two-byte `jmp` to it, at an offset whose bits 2–3 are the function's defined index
+/// modulo 4 (`BaselineCode::ref_entry`); a function without one has neither.
+#[test]
+fn entries_through_references_jump_to_the_native_entry_from_the_functions_own_class() {
+    let (info, module, env) = setup(
+        r#"(module
+            (table 8 funcref)
+            (elem (i32.const 0) 0 1 2 3 4 5 6)
+            (func (param i32 i32) (result i32 i32) local.get 1 local.get 0)
+            (func (param i32) (result i32) local.get 0 i32.const 1 i32.add)
+            (func (param i64) (result i64) local.get 0 i64.const 3 i64.mul)
+            (func (param f64) (result f64) local.get 0 f64.sqrt)
+            (func (param i32) (result i32) local.get 0 i32.eqz)
+            (func (param i32) (result i32)
+              (loop (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+              local.get 0)
+            (func (param i32) (result i32) local.get 0 i32.popcnt))"#,
+    );
+    let mut with_entries = 0;
+    for defined in info.defined_funcs() {
+        let code = compile(module.compiled(defined).unwrap(), &env).unwrap();
+        match (code.native_entry, code.ref_entry) {
+            (Some(native), Some(through_refs)) => {
+                with_entries += 1;
+                assert_eq!(through_refs + 2, native, "func {defined:?}");
+                let at = through_refs as usize;
+                assert_eq!(code.code[at..at + 2], [0xeb, 0x00], "func {defined:?}");
+                assert_eq!(
+                    through_refs % 16 / 4,
+                    defined.as_u32() % 4,
+                    "func {defined:?}"
+                );
+            }
+            (None, None) => assert_eq!(defined.as_u32(), 5, "only the loop has no native entry"),
+            entries => panic!("func {defined:?}: entries {entries:?}"),
+        }
+    }
+    assert_eq!(with_entries, 6);
 }
 
 /// The innermost loop's header is reported (for the runtime to align it), and only with a loop.
