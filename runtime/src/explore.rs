@@ -358,6 +358,12 @@ fn baseline_listing(
         if let Some((pc, _)) = code.osr_entries.iter().find(|(_, o)| *o == at) {
             instr.note = Some(format!("OSR entry for the loop header at bytecode {pc}"));
         }
+        if code.native_entry == Some(at) {
+            instr.note = Some("native entry (register arguments and results)".to_string());
+        }
+        if code.ref_entry == Some(at) {
+            instr.note = Some("entry for calls through function references".to_string());
+        }
     }
     for at in (data.next_multiple_of(16)..code.code.len()).step_by(16) {
         let bytes = &code.code[at..(at + 16).min(code.code.len())];
