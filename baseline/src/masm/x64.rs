@@ -313,8 +313,6 @@ impl X64 {
 
     // ---- labels, jumps, traps ----
 
-    /// Pads with `nop`s (the multi-byte forms, at most 9 bytes each) up to the next multiple
-    /// of `align` bytes.
     /// Pads with `int3`s (never executed: only after an unconditional jump) until the
     /// offset is `residue` modulo `modulus`.
     pub(crate) fn pad_to_residue(&mut self, residue: u32, modulus: u32) {
@@ -323,6 +321,8 @@ impl X64 {
         }
     }
 
+    /// Pads with `nop`s (the multi-byte forms, at most 9 bytes each) up to the next multiple
+    /// of `align` bytes.
     pub(crate) fn align_with_nops(&mut self, align: u32) {
         const NOPS: [&[u8]; 9] = [
             &[0x90],
