@@ -192,6 +192,49 @@ fn entries_through_references_jump_to_the_native_entry_from_the_functions_own_cl
     assert_eq!(with_entries, 6);
 }
 
+/// An explicitly checked store inside a loop region that pins all five registers, with the
+/// countdown in its register too, leaves three of the cache's registers: the value's, and two
+/// for the check. The check took three besides the value's, and the register allocator went
+/// round its order forever (a fuzzed module hung the compiling thread in tiered mode with
+/// `--bounds-checks explicit`). Every width and an offset beyond a displacement's range.
+#[test]
+fn explicit_bounds_checks_fit_in_a_fully_pinned_loop() {
+    for (store, offset) in [
+        ("i32.store", 100),
+        ("i32.store8", 0),
+        ("i64.store", 0x8000_0000u32),
+        ("i32.store16", 0xffff_fff0),
+    ] {
+        let value = if store.starts_with("i64") {
+            "(i64.extend_i32_u (i32.mul (local.get $a) (local.get $b)))"
+        } else {
+            "(i32.mul (local.get $a) (local.get $b))"
+        };
+        let wat = format!(
+            r#"(module
+              (memory 1)
+              (func (param $n i32) (result i32)
+                (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $e i32)
+                (local $i i32)
+                (loop $l
+                  (local.set $a (i32.add (local.get $a) (local.get $i)))
+                  (local.set $b (i32.xor (local.get $b) (local.get $a)))
+                  (local.set $c (i32.add (local.get $c) (local.get $b)))
+                  (local.set $d (i32.sub (local.get $d) (local.get $c)))
+                  (local.set $e (i32.add (local.get $e) (local.get $d)))
+                  ({store} offset={offset} (i32.and (local.get $e) (i32.const 0xff)) {value})
+                  (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                    (local.get $n))))
+                (i32.add (local.get $a) (local.get $e))))"#
+        );
+        let (info, module, mut env) = setup(&wat);
+        env.bounds_checks = BoundsChecks::Explicit;
+        env.tier_up = true;
+        let defined = info.defined_funcs().next().unwrap();
+        compile(module.compiled(defined).unwrap(), &env).expect("compiles");
+    }
+}
+
 /// The innermost loop's header is reported (for the runtime to align it), and only with a loop.
 #[test]
 fn the_innermost_loop_header_is_an_instruction_boundary_of_the_inner_loop() {

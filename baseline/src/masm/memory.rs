@@ -129,16 +129,16 @@ impl Masm {
             self.load_slot(Width::W32, a, addr);
             return (a, disp);
         }
+        // Two registers besides `keep`: in a pinned loop region with every pin taken and a
+        // countdown register, only three of the cache's registers are left.
         let a = self.alloc(&[keep]);
         self.load_slot(Width::W32, a, addr);
-        let end = self.alloc(&[keep, Some(a)]);
-        let len = self.alloc(&[keep, Some(a), Some(end)]);
+        let scratch = self.alloc(&[keep, Some(a)]);
         let oob = self.trap_label(TrapCode::MemoryOutOfBounds);
         self.asm.heap_bounds_check(
             a,
             i64::from(offset) + i64::from(bytes),
-            end,
-            len,
+            scratch,
             oob,
             self.memory,
         );
@@ -146,7 +146,7 @@ impl Masm {
             Ok(disp) => (a, disp),
             Err(_) => {
                 self.claim(a);
-                self.asm.access_start(a, end, bytes);
+                self.asm.add_u32_imm(a, offset, scratch);
                 (a, 0)
             }
         }

@@ -116,8 +116,8 @@ impl<R: CacheReg> ClassCache<R> {
                 return (r, None);
             }
         }
-        loop {
-            let r = self.order[self.next % self.order.len()];
+        for _ in 0..len {
+            let r = self.order[self.next % len];
             self.next = self.next.wrapping_add(1);
             if !avoid(r) {
                 let dropped = self.holds(r);
@@ -125,6 +125,7 @@ impl<R: CacheReg> ClassCache<R> {
                 return (r, dropped);
             }
         }
+        panic!("no register left: `avoid` and the pins reject the whole allocation order");
     }
 
     /// The (first) slot `r` holds, if any.

@@ -987,39 +987,52 @@ impl X64 {
         debug_assert!(self.frame.memory, "a memory access in a frame without r14");
     }
 
-    /// Explicit bounds check: `end = index + reach`; leave for `oob` unless `end <=` memory
-    /// 0's length (read through `len`). Writes `end` and `len`.
+    /// The explicit bounds check of an access of `[index, index + reach)` in memory `memory`
+    /// (`index` zero-extended, `reach` the offset plus the access's size, at most 2^32 + 15):
+    /// jumps to `oob` unless `index + reach` is at most the memory's length. Uses `scratch`
+    /// (for the memory's definition, then its length minus `reach`), and compares signed:
+    /// the length and `reach` are below 2^33, so `length - reach` cannot wrap.
     pub(crate) fn heap_bounds_check(
         &mut self,
         index: Gpr,
         reach: i64,
-        end: Gpr,
-        len: Gpr,
+        scratch: Gpr,
         oob: DynamicLabel,
         memory: u32,
     ) {
-        self.wrote(&[end, len]);
-        let (a, end, len) = (index.0, end.0, len.0);
+        self.wrote(&[scratch]);
+        let (a, t) = (index.0, scratch.0);
         dynasm!(self.ops
             ; .arch x64
-            ; mov Rq(end), QWORD reach
-            ; add Rq(end), Rq(a)
-            ; mov Rq(len), [r15 + off::MEMORIES as i32]
+            ; mov Rq(t), [r15 + off::MEMORIES as i32]
         );
-        self.memory_definition(len, memory);
+        self.memory_definition(t, memory);
         dynasm!(self.ops
             ; .arch x64
-            ; cmp Rq(end), [Rq(len) + off::MEMORY_LENGTH as i32]
-            ; ja =>oob
+            ; mov Rq(t), [Rq(t) + off::MEMORY_LENGTH as i32]
+        );
+        let mut left = reach;
+        while left > 0 {
+            let step = left.min(i64::from(i32::MAX));
+            dynasm!(self.ops ; .arch x64 ; sub Rq(t), step as i32);
+            left -= step;
+        }
+        dynasm!(self.ops
+            ; .arch x64
+            ; cmp Rq(a), Rq(t)
+            ; jg =>oob
         );
     }
 
-    /// `dst = end - size`: the effective index of an access whose offset does not fit a
-    /// displacement.
-    pub(crate) fn access_start(&mut self, dst: Gpr, end: Gpr, size: u32) {
-        self.wrote(&[dst]);
-        let size = size as i32;
-        dynasm!(self.ops ; .arch x64 ; lea Rq(dst.0), [Rq(end.0) - size]);
+    /// `dst += offset` (64 bits), through `scratch`: the effective index of an access whose
+    /// offset does not fit a displacement.
+    pub(crate) fn add_u32_imm(&mut self, dst: Gpr, offset: u32, scratch: Gpr) {
+        self.wrote(&[dst, scratch]);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov Rd(scratch.0), offset as i32
+            ; add Rq(dst.0), Rq(scratch.0)
+        );
     }
 
     /// `dst = [r14 + index + disp]`, extended as `kind` says.
