@@ -213,7 +213,20 @@ impl std::error::Error for CompileError {}
 /// Compiles `func` (its interpreter bytecode) to machine code.
 ///
 /// # Errors
-/// If the assembler rejects the code (a compiler bug, reported rather than panicking).
+/// If the assembler rejects the code, or the compiler panics (both compiler bugs, reported
+/// rather than propagated: compiles run inside the tier-up libcall, called from machine code,
+/// where a panic cannot unwind and would abort the process).
 pub fn compile(func: &CompiledFunc, env: &CompileEnv) -> Result<BaselineCode, CompileError> {
-    codegen::Codegen::new(func, env).finish()
+    // Every piece of state the closure touches is created inside it or only read.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        codegen::Codegen::new(func, env).finish()
+    }))
+    .unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_string());
+        Err(CompileError(format!("internal error: {message}")))
+    })
 }

@@ -235,6 +235,17 @@ fn explicit_bounds_checks_fit_in_a_fully_pinned_loop() {
     }
 }
 
+/// A compiler panic (here: an environment that does not describe the module) comes back as a
+/// compile error, which the runtime reports, instead of unwinding into the tier-up libcall.
+#[test]
+fn a_panicking_compile_is_a_compile_error() {
+    let (info, module, mut env) = setup("(module (func (param i32) (result i32) local.get 0))");
+    env.funcs.clear();
+    let defined = info.defined_funcs().next().unwrap();
+    let error = compile(module.compiled(defined).unwrap(), &env).expect_err("panics");
+    assert!(error.0.starts_with("internal error: "), "{error}");
+}
+
 /// The innermost loop's header is reported (for the runtime to align it), and only with a loop.
 #[test]
 fn the_innermost_loop_header_is_an_instruction_boundary_of_the_inner_loop() {
