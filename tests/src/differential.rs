@@ -1189,6 +1189,10 @@ pub struct Run {
     pub calls: Vec<CallRecord>,
     /// tierup only: the tiers the module's functions reached.
     pub reach: TierReach,
+    /// tierup only: every compile that failed (a function that stayed in a lower tier
+    /// because a compiler gave up), as `tier failed on function N: reason`. Valid modules
+    /// must compile in every tier, so any of them fails the module.
+    pub compile_failures: Vec<String>,
 }
 
 /// Stops one call after a time limit by interrupting its store from a helper thread.
@@ -1234,6 +1238,7 @@ pub fn run_tierup(wasm: &[u8], mode: &TierRow, plan: &Plan) -> Run {
         instantiation: Instantiation::Rejected(why),
         calls: Vec::new(),
         reach: TierReach::default(),
+        compile_failures: Vec::new(),
     };
     let engine = match Engine::new(&mode.config()) {
         Ok(engine) => engine,
@@ -1283,6 +1288,7 @@ pub fn run_module(module: &Module, engine: &str, plan: &Plan) -> Run {
         instantiation: Instantiation::Instantiated,
         calls: Vec::new(),
         reach: TierReach::default(),
+        compile_failures: Vec::new(),
     };
     let tiered = module.engine().config().tier_mode() == TierMode::Tiered;
     let mut store = Store::new(module.engine(), HostState::new(plan));
@@ -1373,7 +1379,19 @@ pub fn run_module(module: &Module, engine: &str, plan: &Plan) -> Run {
             break;
         }
     }
-    run.reach = TierReach::of(&module.stats());
+    let stats = module.stats();
+    run.reach = TierReach::of(&stats);
+    run.compile_failures = stats
+        .timeline
+        .failures
+        .iter()
+        .map(|f| {
+            format!(
+                "{:?} failed on function {}: {}",
+                f.tier, f.func_index, f.reason
+            )
+        })
+        .collect();
     run
 }
 
@@ -1681,6 +1699,15 @@ pub fn check_module(
             .unresolved
             .push(format!("{} rejects the module: {why}", reference.engine));
     }
+    for run in &runs {
+        if let Some(failure) = run.compile_failures.first() {
+            report.failures.push(format!(
+                "{}: {} compile(s) failed; first: {failure}",
+                run.engine,
+                run.compile_failures.len()
+            ));
+        }
+    }
     for run in &runs[1..] {
         if let Some(d) = compare_tiers(reference, run, plan).divergence {
             report
@@ -1908,6 +1935,7 @@ pub fn parse_v8_output(stdout: &str) -> Result<Run, String> {
         instantiation: Instantiation::Rejected("no output".to_string()),
         calls: Vec::new(),
         reach: TierReach::default(),
+        compile_failures: Vec::new(),
     };
     for line in stdout.lines() {
         let (head, rest) = line.split_once(' ').unwrap_or((line, ""));
@@ -2052,6 +2080,7 @@ mod tests {
                 .map(|outcome| CallRecord::of(outcome.clone()))
                 .collect(),
             reach: TierReach::default(),
+            compile_failures: Vec::new(),
         }
     }
 

@@ -6,7 +6,9 @@
 //!   `TIERUP_FUZZ_SEED` (default 0) upward. Each module is generated from bytes of
 //!   `Prng::new(seed)`, instrumented by wasm-smith to terminate, and checked by
 //!   [`check_module`]: every exported function is called [`ROUNDS`] times with deterministic
-//!   arguments, and every tier mode must observe the same results, traps and exported state;
+//!   arguments, and every tier mode must observe the same results, traps and exported state,
+//!   and compile every function it tries to compile (a failed compile fails the module: it
+//!   would otherwise leave the function in a lower tier unnoticed);
 //!   a disagreement with wasmi fails only if V8 sides with wasmi (see
 //!   `tierup_tests::differential` for the rules). A module that fails, or that wasmi gets
 //!   wrong, is saved under `target/tmp/fuzz-findings/`; minimise a failing one into
@@ -181,6 +183,7 @@ fn tiers_only() -> Run {
             "wasmi cannot run this module".to_string(),
         ))],
         reach: TierReach::default(),
+        compile_failures: Vec::new(),
     }
 }
 
@@ -296,6 +299,7 @@ fn run_wasmi(wasm: &[u8], plan: &Plan) -> Run {
         instantiation: Instantiation::Instantiated,
         calls: Vec::new(),
         reach: TierReach::default(),
+        compile_failures: Vec::new(),
     };
     let mut config = wasmi::Config::default();
     config
