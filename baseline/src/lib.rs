@@ -168,6 +168,9 @@ pub struct BaselineCode {
     /// optimized code by on-stack replacement, whose results are in the frame only). The
     /// results are in the frame too, as the code-table entry (offset 0) returns them.
     pub native_entry: Option<u32>,
+}
+
+impl BaselineCode {
     /// With a native entry, the entry that calls through function references take
     /// (`call_indirect`, `call_ref`): a `jmp` to the native entry, placed before it at an
     /// offset whose bits 2 and 3 are the function's defined index modulo 4.
@@ -182,10 +185,10 @@ pub struct BaselineCode {
     /// modulo 4 were fast in all 256 placements of their `ret`s; callees with equal indices
     /// modulo 4 collide in a quarter of them, as without it. Direct calls take the native
     /// entry and do not pay for the jump.
-    pub ref_entry: Option<u32>,
-}
+    pub fn ref_entry(&self) -> Option<u32> {
+        self.native_entry.map(|at| at - masm::JUMP_TO_NEXT_LEN)
+    }
 
-impl BaselineCode {
     /// The alignment the code's start needs: 16 when it has a constant pool (its `v128`
     /// constants are 16-byte aligned relative to the start and read by SSE instructions that
     /// fault on a misaligned operand), else 1.

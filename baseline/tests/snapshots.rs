@@ -65,7 +65,7 @@ fn listing(wat_path: &Path) -> String {
         let insns = cs.disasm_all(&code.code[..data], 0).expect("disassembles");
         for insn in insns.as_ref() {
             let at = insn.address() as u32;
-            if code.ref_entry == Some(at) {
+            if code.ref_entry() == Some(at) {
                 let _ = writeln!(out, "      ; entry through references");
             }
             if code.native_entry == Some(at) {
@@ -173,7 +173,7 @@ fn entries_through_references_jump_to_the_native_entry_from_the_functions_own_cl
     let mut with_entries = 0;
     for defined in info.defined_funcs() {
         let code = compile(module.compiled(defined).unwrap(), &env).unwrap();
-        match (code.native_entry, code.ref_entry) {
+        match (code.native_entry, code.ref_entry()) {
             (Some(native), Some(through_refs)) => {
                 with_entries += 1;
                 assert_eq!(through_refs + 2, native, "func {defined:?}");

@@ -361,7 +361,7 @@ fn baseline_listing(
         if code.native_entry == Some(at) {
             instr.note = Some("native entry (register arguments and results)".to_string());
         }
-        if code.ref_entry == Some(at) {
+        if code.ref_entry() == Some(at) {
             instr.note = Some("entry for calls through function references".to_string());
         }
     }

@@ -33,7 +33,7 @@
 
 use tierup_abi::{NO_OSR, OSR_FROM_BASELINE};
 
-use super::{Codegen, NativeEntries};
+use super::Codegen;
 
 impl Codegen<'_> {
     /// The prologue. `entry`: the function entry (count the call, check for interruption and
@@ -77,14 +77,13 @@ impl Codegen<'_> {
     /// where the code-table entry's prologue loads them too. It follows that prologue
     /// (which jumps over it) and falls into the body. Before it comes the entry for calls
     /// through function references, a `jmp` to it (`BaselineCode::ref_entry`). Returns the
-    /// two code offsets.
-    pub(super) fn emit_native_entry(&mut self) -> Option<NativeEntries> {
+    /// native entry's code offset.
+    pub(super) fn emit_native_entry(&mut self) -> Option<u32> {
         let ty = self.native?;
         // The jump's address has the function's own bits 2 and 3 (functions start 16-byte
         // aligned): see `BaselineCode::ref_entry`.
         let class = self.func.defined.as_u32() % 4;
         self.m.pad_unreachable_to(4 * class, 16);
-        let through_refs = self.m.offset();
         self.m.jump_to_next();
         let at = self.m.offset();
         self.m.enter_frame();
@@ -99,10 +98,7 @@ impl Codegen<'_> {
         self.m
             .params_in_arg_registers(ty.params(), self.defer_params());
         self.m.bind_agreed(self.body);
-        Some(NativeEntries {
-            direct: at,
-            through_refs,
-        })
+        Some(at)
     }
 
     /// Whether a native entry's parameters arrive with their stores deferred: when the body

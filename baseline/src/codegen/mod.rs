@@ -77,8 +77,8 @@ pub(crate) struct Codegen<'a> {
     native: Option<&'a FuncType>,
     /// Where the native entry's prologue joins the code-table entry's (`frame.rs`).
     body: Label,
-    /// The native entry's code offsets, once emitted (after the function entry's prologue).
-    native_at: Option<NativeEntries>,
+    /// The native entry's code offset, once emitted (after the function entry's prologue).
+    native_at: Option<u32>,
     /// How many slots the function's results take (from slot 0 on), which its returns read.
     result_slots: u32,
     /// The headers of the innermost loops (no other loop header inside), which start a cache
@@ -90,14 +90,6 @@ pub(crate) struct Codegen<'a> {
     /// The instruction just compiled also compiled the next one (a pair, see
     /// `Codegen::shift_add_pair`): the next emits nothing.
     fused_next: bool,
-}
-
-/// The code offsets of a native entry (`BaselineCode::native_entry`) and of the entry for
-/// calls through function references that jumps to it (`BaselineCode::ref_entry`).
-#[derive(Clone, Copy)]
-struct NativeEntries {
-    direct: u32,
-    through_refs: u32,
 }
 
 impl<'a> Codegen<'a> {
@@ -239,8 +231,7 @@ impl<'a> Codegen<'a> {
         self.emit_hot_helper();
         self.emit_call_ref_helper();
         let osr_entries = self.emit_osr_entries();
-        let native_entry = self.native_at.map(|entries| entries.direct);
-        let ref_entry = self.native_at.map(|entries| entries.through_refs);
+        let native_entry = self.native_at;
         let hot_loop = self.innermost_loop_header(&instr_offsets, body_end);
         let (code, data_offset, traps) = self
             .m
@@ -255,7 +246,6 @@ impl<'a> Codegen<'a> {
             body_end,
             hot_loop,
             native_entry,
-            ref_entry,
         })
     }
 

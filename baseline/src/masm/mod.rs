@@ -219,6 +219,10 @@ struct SlotPath {
 /// The most slots a loop region may pin.
 pub(crate) const MAX_PINS: usize = PIN_REGS.len();
 
+/// The length of [`Masm::jump_to_next`]'s `jmp`, which ends where the native entry starts
+/// (`BaselineCode::ref_entry`).
+pub(crate) const JUMP_TO_NEXT_LEN: u32 = 2;
+
 /// A trap site: a faulting instruction's offset and the trap it means (`None`: the trap's
 /// status is in `eax`, for traps reported by Rust code that JIT code called).
 pub type TrapSiteRecord = (u32, Option<TrapCode>);

@@ -351,7 +351,8 @@ impl X64 {
 
     /// `jmp` to the next instruction (`jmp rel8 0`): a taken branch that does nothing else.
     pub(crate) fn jump_to_next(&mut self) {
-        self.ops.extend([0xeb, 0x00]);
+        const JUMP: [u8; super::JUMP_TO_NEXT_LEN as usize] = [0xeb, 0x00];
+        self.ops.extend(JUMP);
     }
 
     pub(crate) fn jmp(&mut self, label: DynamicLabel) {

@@ -379,7 +379,7 @@ impl ModuleJit {
     /// Publishes the native entry of `func`'s baseline `code`, just published at `range`, if
     /// it has one, unless the function has one already (optimized code published meanwhile).
     fn publish_baseline_native(&self, func: DefinedFuncIdx, code: &BaselineCode, range: CodeRange) {
-        if let (Some(direct), Some(through_refs)) = (code.native_entry, code.ref_entry) {
+        if let (Some(direct), Some(through_refs)) = (code.native_entry, code.ref_entry()) {
             self.code.publish_native_if_unset(
                 func,
                 range.start + direct as usize,
