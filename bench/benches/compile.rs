@@ -65,6 +65,7 @@ fn compile(c: &mut Criterion) {
         eager: false,
         type_ids: None,
         loops: tierup_optimizer::LoopSettings::default(),
+        assume_published: true,
     };
     group.sample_size(10);
     group.bench_function("opt/compile", |b| {

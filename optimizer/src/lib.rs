@@ -24,9 +24,11 @@
 //! from the types (`tierup_abi::types::slot_offsets`: a value takes one 8-byte slot, a `v128`
 //! two, low half first). Calls through the code table (or a function reference) place the
 //! callee's frame at `fp + own`, `own` being the slots of the caller's parameters or results
-//! (whichever is more); nothing in the output needs relocating (a relocation is a compile
-//! error), and Rust routines are reached only through the vmctx's libcall table
-//! (`tierup_abi::libcalls`). A `v128` native parameter or result is in an xmm register.
+//! (whichever is more). The only absolute addresses in the output are [`Symbol`]s (the
+//! runtime's raise and attention routines, native-entry cells, a wrapper's callee), filled in
+//! by the compiler and listed in [`OptCode::symbols`] so that a cached copy can be patched;
+//! any other relocation is a compile error. Rust routines are reached only through the
+//! vmctx's libcall table (`tierup_abi::libcalls`). A `v128` native parameter or result is in an xmm register.
 //!
 //! Traps: every memory access carries a trap code (the guard region catches out-of-bounds
 //! accesses), explicit checks become `trapz`/`trapnz`, the native stack limit is Cranelift's
@@ -103,6 +105,29 @@ pub struct OptEnv<'a> {
     pub type_ids: Option<&'a [u32]>,
     /// How loops poll for interrupts: strip mining and unrolling ([`LoopSettings`]).
     pub loops: LoopSettings,
+    /// Whether a direct call may call a callee's native entry without checking it when it
+    /// was published at compile time ([`Symbol::PublishedNativeCell`]; `true`, the fast
+    /// choice), or must check it for 0 at every call (`false`: code that can run in a
+    /// module where the callee is not published yet, which the code cache needs when the
+    /// order of publication differs between runs).
+    pub assume_published: bool,
+}
+
+impl OptEnv<'_> {
+    /// The address of `symbol` in this process (0 for a native cell without
+    /// [`OptEnv::native`], or a native entry: only a slot wrapper refers to one, and it is
+    /// told).
+    pub fn address_of(&self, symbol: Symbol) -> usize {
+        match symbol {
+            Symbol::Raise => self.raise,
+            Symbol::Attention => self.attention,
+            Symbol::NativeCell(f) | Symbol::PublishedNativeCell(f) => self
+                .native
+                .and_then(|cells| cells.get(f.index()))
+                .map_or(0, |cell| cell.as_ptr() as usize),
+            Symbol::NativeEntry(_) => 0,
+        }
+    }
 }
 
 /// How optimized loops poll for interrupts less often than at every header.
@@ -166,6 +191,74 @@ pub struct OptCode {
     /// minus the address just past the displacement (the `call rel32` convention) before the
     /// code can run; every other compile has none.
     pub direct_calls: Vec<(u32, DefinedFuncIdx)>,
+    /// `(code offset, symbol)` of every absolute address the code holds (an 8-byte
+    /// immediate of a `movabs`), already filled in with this process's addresses. A copy of
+    /// the code used in another process or for another module instance (the runtime's code
+    /// cache) is patched with [`OptCode::relocate`] before it runs; nothing else in the code
+    /// depends on where it or the runtime lives.
+    pub symbols: Vec<(u32, Symbol)>,
+}
+
+impl OptCode {
+    /// Writes the address `resolve` gives for each of [`OptCode::symbols`] into the code.
+    pub fn relocate(&mut self, resolve: impl Fn(Symbol) -> usize) {
+        for &(offset, symbol) in &self.symbols {
+            let at = offset as usize;
+            self.code[at..at + 8].copy_from_slice(&(resolve(symbol) as u64).to_le_bytes());
+        }
+    }
+}
+
+/// An absolute address in optimized code ([`OptCode::symbols`]): what differs between two
+/// processes running the same code (address-space layout) or two modules sharing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Symbol {
+    /// [`OptEnv::raise`].
+    Raise,
+    /// [`OptEnv::attention`].
+    Attention,
+    /// The native-entry cell of a defined function (`OptEnv::native[i]`), read by a call
+    /// that checks it for 0 (the callee was not published when the code was compiled).
+    NativeCell(DefinedFuncIdx),
+    /// The native-entry cell of a defined function that the code calls unconditionally:
+    /// it was published (not 0) when the code was compiled, or it is the function's own
+    /// (published before its code can run). A copy of the code may run only once the cell
+    /// is set.
+    PublishedNativeCell(DefinedFuncIdx),
+    /// A defined function's native entry (the callee of its slot-ABI wrapper).
+    NativeEntry(DefinedFuncIdx),
+}
+
+/// The external-name namespaces of [`Symbol`]s (after [`DIRECT_CALL_NAMESPACE`]).
+const ROUTINE_NAMESPACE: u32 = 1;
+const NATIVE_CELL_NAMESPACE: u32 = 2;
+const NATIVE_ENTRY_NAMESPACE: u32 = 3;
+const PUBLISHED_NATIVE_CELL_NAMESPACE: u32 = 4;
+
+impl Symbol {
+    /// Its external name in CLIF: `(namespace, index)`.
+    pub(crate) fn external_name(self) -> (u32, u32) {
+        match self {
+            Symbol::Raise => (ROUTINE_NAMESPACE, 0),
+            Symbol::Attention => (ROUTINE_NAMESPACE, 1),
+            Symbol::NativeCell(f) => (NATIVE_CELL_NAMESPACE, f.as_u32()),
+            Symbol::NativeEntry(f) => (NATIVE_ENTRY_NAMESPACE, f.as_u32()),
+            Symbol::PublishedNativeCell(f) => (PUBLISHED_NATIVE_CELL_NAMESPACE, f.as_u32()),
+        }
+    }
+
+    fn from_external_name(namespace: u32, index: u32) -> Option<Symbol> {
+        match (namespace, index) {
+            (ROUTINE_NAMESPACE, 0) => Some(Symbol::Raise),
+            (ROUTINE_NAMESPACE, 1) => Some(Symbol::Attention),
+            (NATIVE_CELL_NAMESPACE, f) => Some(Symbol::NativeCell(DefinedFuncIdx(f))),
+            (NATIVE_ENTRY_NAMESPACE, f) => Some(Symbol::NativeEntry(DefinedFuncIdx(f))),
+            (PUBLISHED_NATIVE_CELL_NAMESPACE, f) => {
+                Some(Symbol::PublishedNativeCell(DefinedFuncIdx(f)))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The namespace of the external names of direct calls (their index is the callee's defined
@@ -271,6 +364,21 @@ impl Compiler {
         })
     }
 
+    /// What decides this compiler's output besides its input: the target, Cranelift's
+    /// shared flags and the ISA's flags (the host's CPU features), and this crate's version
+    /// (Cranelift's is pinned exactly). The runtime's code cache keys entries by it, so code
+    /// compiled for another CPU or with other flags is never used.
+    pub fn fingerprint(&self) -> String {
+        let isa_flags: Vec<String> = self.isa.isa_flags().iter().map(|v| v.to_string()).collect();
+        format!(
+            "tierup-optimizer {} {} {} {}",
+            env!("CARGO_PKG_VERSION"),
+            self.isa.triple(),
+            self.isa.flags(),
+            isa_flags.join(" "),
+        )
+    }
+
     /// Compiles a small function with a loop and throws the code away, so that the first
     /// real compile does not pay for what every first compile pays: faulting in Cranelift's
     /// own machine code and growing the context's buffers. The background workers run it
@@ -322,7 +430,7 @@ impl Compiler {
         b.ins().return_(&[sum]);
         b.seal_all_blocks();
         b.finalize(self.isa.frontend_config());
-        self.finish_compile().map(drop)
+        self.finish_compile(&|_| 0).map(drop)
     }
 
     /// Compiles defined function `func` of `env.module`.
@@ -374,9 +482,12 @@ impl Compiler {
             &mut self.builder_ctx,
             self.isa.frontend_config(),
             ty,
-            native,
+            func,
         );
-        self.finish_compile()
+        self.finish_compile(&|symbol| match symbol {
+            Symbol::NativeEntry(f) if f == func => native,
+            other => env.address_of(other),
+        })
     }
 
     /// Compiles the on-stack-replacement entry of defined function `func` for the
@@ -405,7 +516,7 @@ impl Compiler {
         kind: translate::Entry<'_>,
     ) -> Result<OptCode, CompileError> {
         self.translate_entry(env, func, kind)?;
-        self.finish_compile()
+        self.finish_compile(&|symbol| env.address_of(symbol))
     }
 
     /// Translates `kind` of defined function `func` into the (cleared) context.
@@ -445,8 +556,11 @@ impl Compiler {
     }
 
     /// Compiles the function in the context; checks it needs no relocation but its direct
-    /// calls (eager compiles).
-    fn finish_compile(&mut self) -> Result<OptCode, CompileError> {
+    /// calls (eager compiles) and its [`Symbol`]s, whose addresses `resolve` gives.
+    fn finish_compile(
+        &mut self,
+        resolve: &dyn Fn(Symbol) -> usize,
+    ) -> Result<OptCode, CompileError> {
         let has_loop = has_hot_loop(&self.ctx.func);
         // The callees of direct calls (`Compiler::compile` borrows the context).
         let named_callees = self.ctx.func.params.user_named_funcs().clone();
@@ -456,7 +570,21 @@ impl Compiler {
             .map_err(|e| CompileError::Codegen(format!("{:?}", e.inner)))?;
         let buffer = &compiled.buffer;
         let mut direct_calls = Vec::new();
+        let mut symbols = Vec::new();
         for reloc in buffer.relocs() {
+            // An absolute address (`movabs`, addend 0) of a symbol.
+            if let (
+                cranelift_codegen::binemit::Reloc::Abs8,
+                FinalizedRelocTarget::ExternalName(ir::ExternalName::User(name)),
+                0,
+            ) = (&reloc.kind, &reloc.target, reloc.addend)
+                && let Some(symbol) = named_callees
+                    .get(*name)
+                    .and_then(|n| Symbol::from_external_name(n.namespace, n.index))
+            {
+                symbols.push((reloc.offset, symbol));
+                continue;
+            }
             // Only direct calls (`call rel32` with the displacement's usual -4 addend) to a
             // function of the module; anything else would be position-dependent output.
             let callee = match (&reloc.kind, &reloc.target, reloc.addend) {
@@ -484,7 +612,7 @@ impl Compiler {
             .iter()
             .map(|t| (t.offset, trap_code(t.code)))
             .collect();
-        Ok(OptCode {
+        let mut code = OptCode {
             code: buffer.data().to_vec(),
             traps,
             hot_loop: has_loop
@@ -492,7 +620,10 @@ impl Compiler {
                 .flatten(),
             alignment: buffer.alignment.max(1),
             direct_calls,
-        })
+            symbols,
+        };
+        code.relocate(resolve);
+        Ok(code)
     }
 
     /// Compiles defined function `func` as the runtime does (its native entry when it
@@ -515,7 +646,7 @@ impl Compiler {
         };
         self.translate_entry(env, func, kind)?;
         let clif = self.ctx.func.display().to_string();
-        let code = self.finish_compile()?;
+        let code = self.finish_compile(&|symbol| env.address_of(symbol))?;
         let srclocs = self
             .ctx
             .compiled_code()
@@ -677,6 +808,7 @@ mod tests {
             eager: false,
             type_ids: None,
             loops: LoopSettings::default(),
+            assume_published: true,
         }
     }
 

@@ -794,7 +794,7 @@ mod tests {
             &mut cranelift_frontend::FunctionBuilderContext::new(),
             compiler.isa.frontend_config(),
             ty,
-            0x1000,
+            DefinedFuncIdx(0),
         );
         let wrapper = func.display().to_string();
         for parts in [

@@ -32,7 +32,23 @@ use tierup_abi::{
 use wasmparser::{MemArg, MemArgTarget};
 
 use crate::translate::{Translator, clif_type, load_slots, slot_flags, store_slots};
-use crate::{OptEnv, clif_trap, slot_abi_signature};
+use crate::{OptEnv, Symbol, clif_trap, slot_abi_signature};
+
+/// The absolute address of `symbol`: a `movabs` whose immediate the compiler fills in and
+/// records ([`crate::OptCode::symbols`]), so that a cached copy of the code can be patched.
+pub(crate) fn symbol_address(b: &mut FunctionBuilder<'_>, symbol: Symbol) -> Value {
+    let (namespace, index) = symbol.external_name();
+    let name = b
+        .func
+        .declare_imported_user_function(ir::UserExternalName::new(namespace, index));
+    let global = b.create_global_value(GlobalValueData::Symbol {
+        name: ir::ExternalName::User(name),
+        offset: Imm64::new(0),
+        colocated: false,
+        tls: false,
+    });
+    b.ins().symbol_value(I64, global)
+}
 
 /// Flags for loads of vmctx data that never changes while the instance lives.
 fn fixed() -> MemFlagsData {
@@ -290,7 +306,7 @@ impl Translator<'_, '_> {
         let mut sig = Signature::new(CallConv::PreserveAll);
         sig.params.push(AbiParam::new(I64));
         let sig = self.b.import_signature(sig);
-        let stub = self.b.ins().iconst(I64, self.env.attention as i64);
+        let stub = symbol_address(&mut self.b, Symbol::Attention);
         let vmctx = self.vm.vmctx;
         self.b.ins().call_indirect(sig, stub, &[vmctx]);
         self.b.ins().jump(cont, &[]);
@@ -357,7 +373,7 @@ impl Translator<'_, '_> {
         self.b.ins().brif(status, raise, &[], ok, &[]);
         self.b.switch_to_block(raise);
         self.b.seal_block(raise);
-        let routine = self.b.ins().iconst(I64, self.env.raise as i64);
+        let routine = symbol_address(&mut self.b, Symbol::Raise);
         self.call_rust(routine, &[status], &[]);
         self.trap(TrapCode::Unreachable);
         self.b.switch_to_block(ok);
@@ -656,8 +672,8 @@ impl Translator<'_, '_> {
             let vmctx = self.vm.vmctx;
             return self.call_native(entry, vmctx, &ty);
         }
-        if let Some(slot) = self.late_native_slot(func_index) {
-            return self.call_late_bound(slot, func_index, &ty);
+        if let Some(defined) = self.late_native_slot(func_index) {
+            return self.call_late_bound(defined, &ty);
         }
         match module.defined_func(func_index) {
             Some(defined) => {
@@ -698,38 +714,37 @@ impl Translator<'_, '_> {
         if !crate::has_native_entry(module.func_type(func_index)) {
             return None;
         }
-        let published = table[defined].load(std::sync::atomic::Ordering::Acquire) != 0;
+        let published = self.env.assume_published
+            && table[defined].load(std::sync::atomic::Ordering::Acquire) != 0;
         // A function's own native entry is published before its normal code can run; its OSR
         // entry is compiled apart and must not rely on the order of publication.
         let own = func_index == self.vm.func_index && !self.is_osr_entry();
         if !(published || own) {
             return None;
         }
-        let addr = self.b.ins().iconst(I64, table[defined..].as_ptr() as i64);
+        let addr = symbol_address(
+            &mut self.b,
+            Symbol::PublishedNativeCell(DefinedFuncIdx(defined as u32)),
+        );
         Some(self.b.ins().load(I64, MemFlagsData::trusted(), addr, 0))
     }
 
-    /// The address of `func_index`'s native-entry slot when the callee may get a native
-    /// entry later (it is defined and has a native signature, but is not published yet).
-    fn late_native_slot(&self, func_index: FuncIdx) -> Option<usize> {
+    /// `func_index` as a defined function whose native-entry cell a call may read, when the
+    /// callee may get a native entry later (it is defined and has a native signature, but is
+    /// not published yet).
+    fn late_native_slot(&self, func_index: FuncIdx) -> Option<DefinedFuncIdx> {
         let module = self.env.module;
-        let table = self.env.native?;
-        let defined = module.defined_func(func_index)?.index();
-        crate::has_native_entry(module.func_type(func_index))
-            .then(|| table[defined..].as_ptr() as usize)
+        self.env.native?;
+        let defined = module.defined_func(func_index)?;
+        crate::has_native_entry(module.func_type(func_index)).then_some(defined)
     }
 
     /// A direct call to a function that was not optimized yet when the caller was compiled:
     /// each call checks whether its native entry is published by now (then calls it with
     /// register arguments) or goes through the code table.
-    fn call_late_bound(&mut self, slot: usize, func_index: FuncIdx, ty: &FuncType) {
-        let addr = self.b.ins().iconst(I64, slot as i64);
+    fn call_late_bound(&mut self, defined: DefinedFuncIdx, ty: &FuncType) {
+        let addr = symbol_address(&mut self.b, Symbol::NativeCell(defined));
         let native = self.b.ins().load(I64, MemFlagsData::trusted(), addr, 0);
-        let defined = self
-            .env
-            .module
-            .defined_func(func_index)
-            .expect("late-bound callees are defined");
         self.native_or_slot_call(
             native,
             ty,
@@ -967,14 +982,14 @@ impl Translator<'_, '_> {
     }
 }
 
-/// Builds the tier-ABI wrapper of a function of type `ty` whose native entry is at `native`
-/// (see `Compiler::compile_slot_wrapper`).
+/// Builds the tier-ABI wrapper of defined function `defined`, of type `ty`, which calls its
+/// native entry ([`Symbol::NativeEntry`]; see `Compiler::compile_slot_wrapper`).
 pub(crate) fn build_slot_wrapper(
     func: &mut Function,
     builder_ctx: &mut cranelift_frontend::FunctionBuilderContext,
     frontend: cranelift_codegen::isa::TargetFrontendConfig,
     ty: &FuncType,
-    native: usize,
+    defined: DefinedFuncIdx,
 ) {
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let entry = b.create_block();
@@ -985,7 +1000,7 @@ pub(crate) fn build_slot_wrapper(
     let mut args = vec![vmctx, fp];
     args.extend(load_slots(&mut b, fp, ty.params(), 0));
     let sig = b.import_signature(crate::native_signature(ty));
-    let callee = b.ins().iconst(I64, native as i64);
+    let callee = symbol_address(&mut b, Symbol::NativeEntry(defined));
     let call = b.ins().call_indirect(sig, callee, &args);
     let results = b.inst_results(call).to_vec();
     store_slots(&mut b, fp, ty.results(), &results, 0);

@@ -101,6 +101,7 @@ impl Ops {
             eager: false,
             type_ids: None,
             loops: tierup_optimizer::LoopSettings::default(),
+            assume_published: true,
         };
         let code = Compiler::new()
             .expect("host ISA")

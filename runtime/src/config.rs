@@ -151,6 +151,7 @@ pub struct Config {
     pub(crate) consume_fuel: bool,
     pub(crate) epoch_interruption: bool,
     pub(crate) opt_loops: tierup_optimizer::LoopSettings,
+    pub(crate) code_cache: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -171,6 +172,7 @@ impl Default for Config {
             consume_fuel: false,
             epoch_interruption: false,
             opt_loops: tierup_optimizer::LoopSettings::default(),
+            code_cache: None,
         }
     }
 }
@@ -330,6 +332,18 @@ impl Config {
     /// (an optimizer failure says why, in [`crate::ModuleStats::opt_failures`]).
     pub fn max_code_memory(&mut self, bytes: usize) -> &mut Self {
         self.max_code_memory = bytes;
+        self
+    }
+
+    /// Keep the optimizer's code in an on-disk cache under `dir` (`None`, the default: no
+    /// cache). A function the optimizer compiled once is then loaded instead of compiled the
+    /// next time the same module (same bytes, same engine settings, same build of tierup on
+    /// the same CPU) gets it hot, in this process or a later one; tiering itself is
+    /// unchanged (the same thresholds, the same tiers), only the compile is skipped. The CLI
+    /// uses [`crate::default_code_cache_dir`] unless told `--cache off`. The directory is
+    /// trusted as the program is: what it holds runs as machine code.
+    pub fn code_cache(&mut self, dir: Option<std::path::PathBuf>) -> &mut Self {
+        self.code_cache = dir;
         self
     }
 

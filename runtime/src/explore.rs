@@ -402,6 +402,7 @@ fn optimized_listing(
         eager: false,
         type_ids: Some(type_ids),
         loops,
+        assume_published: true,
     };
     let mut compiler = tierup_optimizer::Compiler::new().map_err(|e| e.to_string())?;
     let start = Instant::now();

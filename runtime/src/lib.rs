@@ -86,6 +86,7 @@ pub use externals::{Extern, Global, Memory, Table};
 pub use func::{Func, HostFunc, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 pub use instance::Instance;
 pub use interrupt::{InterruptHandle, UpdateDeadline};
+pub use jit::code_cache::default_dir as default_code_cache_dir;
 pub use limits::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 pub use linker::Linker;
 pub use module::{ExportType, ImportType, Module};

@@ -161,6 +161,7 @@ impl Module {
                 engine.workers(),
                 engine.code_budget(),
                 type_ids.clone(),
+                config.code_cache.clone(),
             );
             // The arena's errors say "code memory" themselves.
             Some(jit.map_err(Error::msg)?)
@@ -304,24 +305,31 @@ impl Module {
                 code_bytes: std::mem::size_of_val(&*f.code),
                 compile_time: f.translate_time,
                 queue_wait: Duration::ZERO,
+                cached: false,
                 at: f.translated_at.saturating_duration_since(inner.created_at),
             });
         }
         if let Some(jit) = &inner.jit {
-            let event =
-                |func: DefinedFuncIdx, tier, code_bytes, compile_time, queue_wait, at: Instant| {
-                    let func_index = inner.info.func_of(func);
-                    TierEvent {
-                        func_index: func_index.as_u32(),
-                        name: inner.info.func_name(func_index).map(str::to_owned),
-                        tier,
-                        wasm_bytes: inner.info.body_size(func),
-                        code_bytes,
-                        compile_time,
-                        queue_wait,
-                        at: at.saturating_duration_since(inner.created_at),
-                    }
-                };
+            let event = |func: DefinedFuncIdx,
+                         tier,
+                         code_bytes,
+                         compile_time,
+                         queue_wait,
+                         cached,
+                         at: Instant| {
+                let func_index = inner.info.func_of(func);
+                TierEvent {
+                    func_index: func_index.as_u32(),
+                    name: inner.info.func_name(func_index).map(str::to_owned),
+                    tier,
+                    wasm_bytes: inner.info.body_size(func),
+                    code_bytes,
+                    compile_time,
+                    queue_wait,
+                    cached,
+                    at: at.saturating_duration_since(inner.created_at),
+                }
+            };
             events.extend(jit.compiled().map(|(func, f)| {
                 let translate = translate_times.get(&func).copied();
                 event(
@@ -330,6 +338,7 @@ impl Module {
                     f.code_bytes,
                     f.compile_time + translate.unwrap_or_default(),
                     Duration::ZERO,
+                    false,
                     f.published_at,
                 )
             }));
@@ -340,6 +349,7 @@ impl Module {
                     f.code_bytes,
                     f.compile_time,
                     f.queue_wait,
+                    f.cached,
                     f.published_at,
                 )
             }));

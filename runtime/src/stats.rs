@@ -46,9 +46,9 @@ impl Tier {
 
 /// The version of the JSON that [`ModuleStats::to_json`] writes (its `"schema_version"`), as
 /// documented in `docs/stats-schema.md`. Version 1 (no `"schema_version"` field) had only
-/// `module` and `events`; version 2 added `timeline`. A new version only adds fields, unless
+/// `module` and `events`; version 2 added `timeline`; version 3 added `events[].cached`. A new version only adds fields, unless
 /// the schema document says otherwise.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// One function reaching one tier.
 #[derive(Debug, Clone)]
@@ -68,6 +68,9 @@ pub struct TierEvent {
     /// How long the function waited for a background compiler (zero for compiles on the
     /// calling thread).
     pub queue_wait: Duration,
+    /// Whether the code came from the code cache ([`crate::Config::code_cache`]):
+    /// `compile_time` is then the time it took to load it.
+    pub cached: bool,
     /// When it happened, measured from the module's creation.
     pub at: Duration,
 }
@@ -399,7 +402,7 @@ impl ModuleStats {
             }
             let _ = write!(
                 out,
-                "{{\"func\":{},\"name\":{},\"tier\":\"{}\",\"wasm_bytes\":{},\"code_bytes\":{},\"compile_us\":{:.1},\"queue_wait_us\":{:.1},\"at_us\":{:.1}}}",
+                "{{\"func\":{},\"name\":{},\"tier\":\"{}\",\"wasm_bytes\":{},\"code_bytes\":{},\"compile_us\":{:.1},\"queue_wait_us\":{:.1},\"cached\":{},\"at_us\":{:.1}}}",
                 e.func_index,
                 json_string(e.name.as_deref()),
                 e.tier.as_str(),
@@ -407,6 +410,7 @@ impl ModuleStats {
                 e.code_bytes,
                 us(e.compile_time),
                 us(e.queue_wait),
+                e.cached,
                 us(e.at)
             );
         }

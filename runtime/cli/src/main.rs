@@ -103,6 +103,15 @@ enum BoundsArg {
     Explicit,
 }
 
+/// `--cache`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum CacheArg {
+    /// Load optimized code from the cache, and store what is compiled.
+    On,
+    /// Compile every time.
+    Off,
+}
+
 /// The tiering policy options shared by `run` and `wast`.
 #[derive(clap::Args, Debug)]
 struct TierOptions {
@@ -252,6 +261,16 @@ struct RunArgs {
     /// tiers fail to compile beyond it; in tiered mode functions stay in their tier.
     #[arg(long, value_name = "BYTES")]
     max_code_memory: Option<usize>,
+    /// The code cache: keep each function the optimizer compiles on disk, and load it
+    /// instead of compiling it the next time the same module (same bytes, same options,
+    /// same tierup build and CPU) gets it hot. Tiering is unchanged; only the compile is
+    /// skipped (default on, as `wasmtime run`'s cache).
+    #[arg(long, value_enum, value_name = "MODE", default_value = "on")]
+    cache: CacheArg,
+    /// The code cache's directory (default `$TIERUP_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/tierup`, else `~/.cache/tierup`).
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
     /// Grant the guest access to a host directory (read-write), seen by the guest as GUEST
     /// (default: HOST as written). Repeatable.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
@@ -525,6 +544,13 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     config.epoch_interruption(args.epoch_interruption);
     if let Some(bytes) = args.max_code_memory {
         config.max_code_memory(bytes);
+    }
+    if args.cache == CacheArg::On {
+        config.code_cache(
+            args.cache_dir
+                .clone()
+                .or_else(tierup_runtime::default_code_cache_dir),
+        );
     }
     let timeout = match args.timeout {
         None => None,

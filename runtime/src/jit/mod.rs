@@ -5,6 +5,7 @@
 //! - [`tiering`]: a module's machine code ([`tiering::ModuleJit`]) and the orchestration that
 //!   carries the policy out (compile, queue, publish);
 //! - [`code_table`]: [`code_table::CodeTable`], the only place that publishes code;
+//! - [`code_cache`]: the on-disk cache of optimized code, per module and function;
 //! - [`osr`]: on-stack-replacement entries into baseline and optimized code;
 //! - [`stubs`]: the runtime's own stubs (interpreter entries, the raise routine, OSR
 //!   dispatch), with the register conventions they share;
@@ -23,6 +24,7 @@
 //! - `perf_map`: `TIERUP_PERF_MAP=1` support for `perf`.
 
 pub mod arena;
+pub mod code_cache;
 pub(crate) mod code_table;
 pub(crate) mod libcalls;
 pub(crate) mod osr;

@@ -28,6 +28,7 @@ use tierup_baseline::{BaselineCode, CompileEnv, CpuFeatures};
 use tierup_interp::InterpModule;
 
 use crate::jit::arena::{Anchor, CodeArena, CodeBudget, CodeRange};
+use crate::jit::code_cache::{CacheEntry, CodegenSettings, ModuleCache};
 use crate::jit::code_table::CodeTable;
 use crate::jit::osr::{LoopEntries, OptOsrEntries};
 use crate::jit::perf_map::CodeKind;
@@ -54,6 +55,9 @@ pub(crate) struct OptFunc {
     pub(crate) published_at: Instant,
     /// When it turned hot: its background compile was queued (`None` for eager compiles).
     pub(crate) hot_at: Option<Instant>,
+    /// Whether its code came from the code cache (`compile_time` is then the time to load
+    /// it).
+    pub(crate) cached: bool,
 }
 
 /// A function's baseline code.
@@ -119,6 +123,11 @@ pub(crate) struct ModuleJit {
     pub(crate) opt_osr_count: AtomicU64,
     /// Compiles, on-stack replacements and failures over time (the statistics' timeline).
     pub(crate) timeline: TimelineLog,
+    /// The code cache's directory (`Config::code_cache`), if the engine has one.
+    cache_root: Option<std::path::PathBuf>,
+    /// The module's part of the cache, made by the first optimizer job (its key hashes the
+    /// module, which the start of a run should not wait for).
+    cache: OnceLock<Option<ModuleCache>>,
 }
 
 impl std::fmt::Debug for ModuleJit {
@@ -152,6 +161,7 @@ impl ModuleJit {
         workers: Option<Arc<OptWorkers>>,
         budget: Arc<CodeBudget>,
         type_ids: Box<[u32]>,
+        cache_root: Option<std::path::PathBuf>,
     ) -> Result<Arc<ModuleJit>, String> {
         let defined = info.num_defined_funcs();
         let arena = CodeArena::new(budget);
@@ -186,6 +196,8 @@ impl ModuleJit {
             osr_count: AtomicU64::new(0),
             opt_osr_count: AtomicU64::new(0),
             timeline: TimelineLog::default(),
+            cache_root,
+            cache: OnceLock::new(),
         };
         let range = jit.publish(
             &stub_code,
@@ -408,26 +420,121 @@ impl ModuleJit {
             eager: !self.policy.tiers.interp && !self.policy.tiers.baseline,
             type_ids: Some(&self.env.type_ids),
             loops: self.loops,
+            assume_published: true,
         }
     }
 
-    /// Compiles `func` for the optimized tier: its native entry when it has one, else its
-    /// slot entry. Returns the code and whether it is native.
+    /// The module's part of the code cache, if the engine has one.
+    fn module_cache(&self, compiler: &tierup_optimizer::Compiler) -> Option<&ModuleCache> {
+        let root = self.cache_root.as_deref()?;
+        self.cache
+            .get_or_init(|| {
+                let env = self.opt_env();
+                Some(ModuleCache::new(
+                    root,
+                    &self.info,
+                    CodegenSettings {
+                        compiler: &compiler.fingerprint(),
+                        bounds_checks: self.bounds_checks,
+                        loops: self.loops,
+                        eager: env.eager,
+                        type_ids: &self.env.type_ids,
+                    },
+                ))
+            })
+            .as_ref()
+    }
+
+    /// `entry`'s code from the code cache, relocated for this module (a wrapper's callee
+    /// is `native_entry`), or else compiled by `compile` with the environment it is given and
+    /// written to the cache. Returns the code and whether it came from the cache.
+    fn cached_or_compiled(
+        &self,
+        compiler: &mut tierup_optimizer::Compiler,
+        entry: CacheEntry<'_>,
+        native_entry: usize,
+        compile: impl FnOnce(
+            &mut tierup_optimizer::Compiler,
+            &tierup_optimizer::OptEnv<'_>,
+        )
+            -> Result<tierup_optimizer::OptCode, tierup_optimizer::CompileError>,
+    ) -> Result<(tierup_optimizer::OptCode, bool), tierup_optimizer::CompileError> {
+        let cache = self.module_cache(compiler);
+        // A function's code calls the native entries that were published when it was
+        // compiled without checking them; a copy compiled in a run where more of them were
+        // published cannot run before they are here too. It is compiled again then, without
+        // that assumption (its calls check the cells), so that the copy it leaves in the
+        // cache runs in any order of publication.
+        let own = match entry {
+            CacheEntry::Body { func, .. } => Some(func),
+            _ => None,
+        };
+        let cells = self.code.native_entries();
+        let runnable = |code: &tierup_optimizer::OptCode| {
+            code.symbols.iter().all(|&(_, symbol)| match symbol {
+                tierup_optimizer::Symbol::PublishedNativeCell(f) => {
+                    Some(f) == own || cells[f.index()].load(Ordering::Acquire) != 0
+                }
+                _ => true,
+            })
+        };
+        let mut env = self.opt_env();
+        match cache.and_then(|c| c.load(entry)) {
+            Some(mut code) if runnable(&code) => {
+                code.relocate(|symbol| match symbol {
+                    tierup_optimizer::Symbol::NativeEntry(_) => native_entry,
+                    other => env.address_of(other),
+                });
+                return Ok((code, true));
+            }
+            Some(_) => env.assume_published = false,
+            None => {}
+        }
+        let code = compile(compiler, &env)?;
+        if let Some(cache) = cache {
+            cache.store(entry, &code);
+        }
+        Ok((code, false))
+    }
+
+    /// Compiles `func` for the optimized tier (or loads it from the code cache): its native
+    /// entry when it has one, else its slot entry. Returns the code, whether it is native and
+    /// whether it came from the cache.
     fn compile_opt(
         &self,
         compiler: &mut tierup_optimizer::Compiler,
         func: DefinedFuncIdx,
-    ) -> Result<(tierup_optimizer::OptCode, bool), String> {
-        let env = self.opt_env();
+    ) -> Result<(tierup_optimizer::OptCode, bool, bool), String> {
         let native =
             tierup_optimizer::has_native_entry(self.info.func_type(self.info.func_of(func)));
-        let code = if native {
-            compiler.compile_native(&env, func)
-        } else {
-            compiler.compile(&env, func)
-        };
-        code.map(|c| (c, native))
-            .map_err(|e| format!("function {}: {e}", self.info.func_of(func)))
+        let entry = CacheEntry::Body { func, native };
+        self.cached_or_compiled(compiler, entry, 0, |compiler, env| {
+            if native {
+                compiler.compile_native(env, func)
+            } else {
+                compiler.compile(env, func)
+            }
+        })
+        .map(|(code, cached)| (code, native, cached))
+        .map_err(|e| format!("function {}: {e}", self.info.func_of(func)))
+    }
+
+    /// The slot-ABI wrapper of `func`'s native entry at `native` (compiled, or loaded from the
+    /// code cache).
+    fn compile_wrapper(
+        &self,
+        compiler: &mut tierup_optimizer::Compiler,
+        func: DefinedFuncIdx,
+        native: usize,
+    ) -> Result<tierup_optimizer::OptCode, String> {
+        self.cached_or_compiled(
+            compiler,
+            CacheEntry::Wrapper(func),
+            native,
+            |compiler, env| compiler.compile_slot_wrapper(env, func, native),
+        )
+        .map(|(code, _)| code)
+        .map_err(|e| format!("function {}: {e}", self.info.func_of(func)))
     }
 
     /// Compiles every defined function with Cranelift (the strict `opt` mode), on up to
@@ -454,15 +561,15 @@ impl ModuleJit {
                             (batch, t, end),
                             result.as_ref().map(|_| ()).map_err(String::as_str),
                         );
-                        let (code, native) = result?;
-                        Ok((code, native, end - t))
+                        let (code, native, cached) = result?;
+                        Ok((code, native, cached, end - t))
                     })
                     .collect::<Result<Vec<_>, String>>()
             })
         };
         // Parallel only where it pays for the threads (and each thread's ISA).
         let threads = threads.min(defined / MIN_FUNCS_PER_EAGER_THREAD).max(1);
-        let compiled: Vec<(tierup_optimizer::OptCode, bool, Duration)> = if threads == 1 {
+        let compiled: Vec<(tierup_optimizer::OptCode, bool, bool, Duration)> = if threads == 1 {
             compile_range(0..defined)?
         } else {
             let chunk = defined.div_ceil(threads);
@@ -529,9 +636,8 @@ impl ModuleJit {
         // wrappers are published together too.
         with_compiler(|compiler| {
             let compiler = compiler.map_err(|e| e.to_string())?;
-            let env = self.opt_env();
             let mut wrappers = Vec::new();
-            for (i, (func, ((_, native, _), body))) in self
+            for (i, (func, ((_, native, ..), body))) in self
                 .info
                 .defined_funcs()
                 .zip(compiled.iter().zip(&ranges))
@@ -542,9 +648,7 @@ impl ModuleJit {
                 }
                 let t = Instant::now();
                 self.code.publish_native(func, body.start);
-                let wrapper = compiler
-                    .compile_slot_wrapper(&env, func, body.start)
-                    .map_err(|e| format!("function {}: {e}", self.info.func_of(func)))?;
+                let wrapper = self.compile_wrapper(compiler, func, body.start)?;
                 wrappers.push((i, wrapper, t.elapsed()));
             }
             // Each function's entry, the bytes its wrapper adds, and the wrapper's time.
@@ -560,7 +664,7 @@ impl ModuleJit {
                     entries[*i] = (range, range.len, *time);
                 }
             }
-            for (func, ((code, _, compile_time), (entry, wrapper_bytes, wrapper_time))) in
+            for (func, ((code, _, cached, compile_time), (entry, wrapper_bytes, wrapper_time))) in
                 self.info.defined_funcs().zip(compiled.iter().zip(entries))
             {
                 self.install_optimized(
@@ -572,6 +676,7 @@ impl ModuleJit {
                         queue_wait: Duration::ZERO,
                         published_at: Instant::now(),
                         hot_at: None,
+                        cached: *cached,
                     },
                 );
             }
@@ -593,9 +698,7 @@ impl ModuleJit {
             return Ok((body, 0));
         }
         self.code.publish_native(func, body.start);
-        let wrapper = compiler
-            .compile_slot_wrapper(&self.opt_env(), func, body.start)
-            .map_err(|e| format!("function {}: {e}", self.info.func_of(func)))?;
+        let wrapper = self.compile_wrapper(compiler, func, body.start)?;
         let range = self.publish(
             &wrapper.code,
             None,
@@ -633,7 +736,7 @@ impl ModuleJit {
         let start = Instant::now();
         self.timeline.started(job, Some(worker), dequeued, start);
         let queue_wait = start.saturating_duration_since(queued_at);
-        let (code, native) = match self.compile_opt(compiler, func) {
+        let (code, native, cached) = match self.compile_opt(compiler, func) {
             Ok(compiled) => {
                 debug_assert!(
                     compiled.0.direct_calls.is_empty(),
@@ -670,6 +773,7 @@ impl ModuleJit {
                         queue_wait,
                         published_at: Instant::now(),
                         hot_at: Some(queued_at),
+                        cached,
                     },
                 );
                 self.timeline.finished(job, Instant::now(), Ok(()));
@@ -772,10 +876,15 @@ impl ModuleJit {
         self.timeline
             .started(job, Some(worker), dequeued, Instant::now());
         let offsets: Vec<u32> = loops.iter().map(|&(_, offset)| offset).collect();
-        let result = compiler
-            .compile_osr(&self.opt_env(), func, &offsets)
+        let result = self
+            .cached_or_compiled(
+                compiler,
+                CacheEntry::Osr(func, &offsets),
+                0,
+                |compiler, env| compiler.compile_osr(env, func, &offsets),
+            )
             .map_err(|e| e.to_string())
-            .and_then(|code| {
+            .and_then(|(code, _)| {
                 if self.is_retired() {
                     return Err("module dropped".into());
                 }

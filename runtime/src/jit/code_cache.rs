@@ -1,0 +1,389 @@
+//! The on-disk cache of optimized code (`Config::code_cache`): a function the optimizer
+//! compiled once is loaded, not compiled, the next time the same module runs with the same
+//! engine settings, in this process or a later one (Wasmtime's compilation cache, but per
+//! function and filled as functions get hot, so a tiered run caches only what it optimized).
+//!
+//! Layout: `<root>/<module key>/<entry>`. The module key is a SHA-256 over everything that
+//! decides what the optimizer emits for the module: the format version, the build of the
+//! running program (its executable's size and modification time, so a rebuilt tierup never
+//! reads an older build's code), the compiler's fingerprint (target, Cranelift and ISA flags:
+//! the host's CPU features), the engine's settings that reach code generation (bounds
+//! checks, loop polls, fuel and epochs, features, eager or tiered), the engine's type ids of
+//! the module's types, and the module's bytes. An entry is one compile: `n12` (the native
+//! body of defined function 12), `s12` (its slot-ABI body), `w12` (its slot-ABI wrapper),
+//! `o12-<hash of the loop offsets>` (its on-stack-replacement entry).
+//!
+//! A file holds a magic number, the format version, the code and its tables, and a SHA-256
+//! of all that. The code's absolute addresses are listed ([`tierup_optimizer::Symbol`]) and
+//! patched on load. Invariants:
+//! - a file is used only under the key it was written with, and only if its checksum holds
+//!   and every offset and index in it is in range: a damaged or truncated file is a miss (the
+//!   function is compiled, and the file rewritten), never a crash;
+//! - code is used only once every native entry it calls without a check
+//!   ([`tierup_optimizer::Symbol::PublishedNativeCell`]: published when it was compiled) is
+//!   published in this module too (the caller checks, `ModuleJit`); otherwise it is a miss;
+//! - a file is written to a temporary name and renamed into place, so a reader never sees
+//!   half a file and processes can share a directory;
+//! - the cache never fails a run: every I/O error is a miss or a skipped write.
+//!
+//! The directory is trusted as the program is (Wasmtime's is too): a file forged with a
+//! valid checksum is machine code that runs. Nothing is ever evicted; `rm -r` the directory
+//! to empty it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sha2::{Digest, Sha256};
+use tierup_abi::{DefinedFuncIdx, ModuleInfo, TrapCode};
+use tierup_optimizer::{LoopSettings, OptCode, Symbol};
+
+/// The file format's version (part of every key and of every file's header).
+const FORMAT_VERSION: u32 = 1;
+
+/// The first bytes of every cache file.
+const MAGIC: &[u8; 4] = b"TUPC";
+
+/// One compile of a function: what a cache file holds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum CacheEntry<'a> {
+    /// Its body: `native` entry or slot-ABI entry.
+    Body {
+        /// The function.
+        func: DefinedFuncIdx,
+        /// Whether it is the native entry.
+        native: bool,
+    },
+    /// The slot-ABI wrapper of its native entry.
+    Wrapper(DefinedFuncIdx),
+    /// Its on-stack-replacement entry for the loops at these module offsets.
+    Osr(DefinedFuncIdx, &'a [u32]),
+}
+
+impl CacheEntry<'_> {
+    fn file_name(&self) -> String {
+        match *self {
+            CacheEntry::Body { func, native } => {
+                format!("{}{}", if native { 'n' } else { 's' }, func.as_u32())
+            }
+            CacheEntry::Wrapper(func) => format!("w{}", func.as_u32()),
+            CacheEntry::Osr(func, loops) => {
+                let mut hash = Sha256::new();
+                for offset in loops {
+                    hash.update(offset.to_le_bytes());
+                }
+                format!("o{}-{}", func.as_u32(), hex(&hash.finalize()[..8]))
+            }
+        }
+    }
+}
+
+/// What decides the optimizer's output for a module, besides the module (see the module
+/// docs).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CodegenSettings<'a> {
+    /// The compiler's fingerprint ([`tierup_optimizer::Compiler::fingerprint`]).
+    pub(crate) compiler: &'a str,
+    /// How memory accesses are checked.
+    pub(crate) bounds_checks: tierup_abi::BoundsChecks,
+    /// Loop polls.
+    pub(crate) loops: LoopSettings,
+    /// Eager (`--tier opt`: direct calls linked in one batch) or tiered.
+    pub(crate) eager: bool,
+    /// The engine's id of each of the module's types.
+    pub(crate) type_ids: &'a [u32],
+}
+
+/// One module's directory in the cache.
+#[derive(Debug)]
+pub(crate) struct ModuleCache {
+    dir: PathBuf,
+    /// How many defined functions the module has (indices in files are checked against it).
+    defined: u32,
+    /// Whether `dir` was created (by this process or another).
+    created: AtomicBool,
+}
+
+impl ModuleCache {
+    /// The cache of `info` compiled with `settings`, under `root`.
+    pub(crate) fn new(root: &Path, info: &ModuleInfo, settings: CodegenSettings<'_>) -> Self {
+        let mut key = Sha256::new();
+        key.update(MAGIC);
+        key.update(FORMAT_VERSION.to_le_bytes());
+        key.update(build_id().as_bytes());
+        key.update(settings.compiler.as_bytes());
+        key.update(
+            format!(
+                "{:?} {:?} {:?} {:?} eager={}",
+                settings.bounds_checks,
+                settings.loops,
+                info.instrumentation,
+                info.features,
+                settings.eager
+            )
+            .as_bytes(),
+        );
+        for id in settings.type_ids {
+            key.update(id.to_le_bytes());
+        }
+        key.update((info.wasm.len() as u64).to_le_bytes());
+        key.update(&info.wasm);
+        ModuleCache {
+            dir: root.join(hex(&key.finalize())),
+            defined: info.num_defined_funcs() as u32,
+            created: AtomicBool::new(false),
+        }
+    }
+
+    /// The module's directory.
+    #[cfg(test)]
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The cached code of `entry`, its symbols still holding the writer's addresses (the
+    /// caller relocates it); `None` if there is none or it fails a check.
+    pub(crate) fn load(&self, entry: CacheEntry<'_>) -> Option<OptCode> {
+        let bytes = std::fs::read(self.dir.join(entry.file_name())).ok()?;
+        decode(&bytes, self.defined)
+    }
+
+    /// Writes `code` (as compiled, before any relocation for a load) for `entry`. Errors are
+    /// ignored: the cache is an optimization.
+    pub(crate) fn store(&self, entry: CacheEntry<'_>, code: &OptCode) {
+        let _ = self.try_store(entry, code);
+    }
+
+    fn try_store(&self, entry: CacheEntry<'_>, code: &OptCode) -> std::io::Result<()> {
+        if !self.created.load(Ordering::Relaxed) {
+            std::fs::create_dir_all(&self.dir)?;
+            self.created.store(true, Ordering::Relaxed);
+        }
+        let name = entry.file_name();
+        let temp = self.dir.join(format!(
+            ".{name}.{}.{:?}.tmp",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(&encode(code))?;
+        drop(file);
+        std::fs::rename(&temp, self.dir.join(name)).inspect_err(|_| {
+            let _ = std::fs::remove_file(&temp);
+        })
+    }
+}
+
+/// The cache directory used when none is configured: `$TIERUP_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/tierup`, else `$HOME/.cache/tierup`; `None` if none of them is set.
+pub fn default_dir() -> Option<PathBuf> {
+    let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var("TIERUP_CACHE_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    if let Some(dir) = var("XDG_CACHE_HOME") {
+        return Some(PathBuf::from(dir).join("tierup"));
+    }
+    var("HOME").map(|home| PathBuf::from(home).join(".cache").join("tierup"))
+}
+
+/// The running program's build: its executable's path, size and modification time (read
+/// once per process).
+fn build_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let exe = std::env::current_exe().ok();
+        let meta = exe.as_deref().and_then(|e| std::fs::metadata(e).ok());
+        let modified = meta
+            .as_ref()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+        format!(
+            "{} {:?} {:?} {:?}",
+            env!("CARGO_PKG_VERSION"),
+            exe,
+            meta.map(|m| m.len()),
+            modified
+        )
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `code` as a cache file.
+fn encode(code: &OptCode) -> Vec<u8> {
+    let mut out = Vec::with_capacity(code.code.len() + 64 + 9 * code.traps.len());
+    let u32 = |out: &mut Vec<u8>, v: u32| out.extend_from_slice(&v.to_le_bytes());
+    out.extend_from_slice(MAGIC);
+    u32(&mut out, FORMAT_VERSION);
+    u32(&mut out, code.code.len() as u32);
+    out.extend_from_slice(&code.code);
+    u32(&mut out, code.alignment);
+    u32(&mut out, code.hot_loop.unwrap_or(u32::MAX));
+    u32(&mut out, code.traps.len() as u32);
+    for &(offset, trap) in &code.traps {
+        u32(&mut out, offset);
+        u32(&mut out, trap.map_or(0, TrapCode::status));
+    }
+    u32(&mut out, code.direct_calls.len() as u32);
+    for &(offset, callee) in &code.direct_calls {
+        u32(&mut out, offset);
+        u32(&mut out, callee.as_u32());
+    }
+    u32(&mut out, code.symbols.len() as u32);
+    for &(offset, symbol) in &code.symbols {
+        let (kind, index) = match symbol {
+            Symbol::Raise => (0, 0),
+            Symbol::Attention => (1, 0),
+            Symbol::NativeCell(f) => (2, f.as_u32()),
+            Symbol::NativeEntry(f) => (3, f.as_u32()),
+            Symbol::PublishedNativeCell(f) => (4, f.as_u32()),
+        };
+        u32(&mut out, offset);
+        u32(&mut out, kind);
+        u32(&mut out, index);
+    }
+    let checksum = Sha256::digest(&out);
+    out.extend_from_slice(&checksum);
+    out
+}
+
+/// A cache file's code, if the file is whole and everything in it is in range for a module
+/// of `defined` functions.
+fn decode(bytes: &[u8], defined: u32) -> Option<OptCode> {
+    let (body, checksum) = bytes.split_at_checked(bytes.len().checked_sub(32)?)?;
+    if Sha256::digest(body)[..] != *checksum {
+        return None;
+    }
+    let mut r = Reader(body);
+    if r.take(4)? != MAGIC || r.u32()? != FORMAT_VERSION {
+        return None;
+    }
+    let len = r.u32()?;
+    let code = r.take(len as usize)?.to_vec();
+    let alignment = r.u32()?;
+    let hot_loop = match r.u32()? {
+        u32::MAX => None,
+        offset if offset < len => Some(offset),
+        _ => return None,
+    };
+    if !alignment.is_power_of_two() || alignment > 4096 {
+        return None;
+    }
+    let in_code = |offset: u32, size: u32| offset.checked_add(size).is_some_and(|end| end <= len);
+    let mut traps = Vec::new();
+    for _ in 0..r.u32()? {
+        let (offset, status) = (r.u32()?, r.u32()?);
+        let trap = match status {
+            0 => None,
+            s => Some(TrapCode::from_status(s)?),
+        };
+        if offset > len {
+            return None;
+        }
+        traps.push((offset, trap));
+    }
+    let mut direct_calls = Vec::new();
+    for _ in 0..r.u32()? {
+        let (offset, callee) = (r.u32()?, r.u32()?);
+        if !in_code(offset, 4) || callee >= defined {
+            return None;
+        }
+        direct_calls.push((offset, DefinedFuncIdx(callee)));
+    }
+    let mut symbols = Vec::new();
+    for _ in 0..r.u32()? {
+        let (offset, kind, index) = (r.u32()?, r.u32()?, r.u32()?);
+        let symbol = match (kind, index) {
+            (0, 0) => Symbol::Raise,
+            (1, 0) => Symbol::Attention,
+            (2, f) if f < defined => Symbol::NativeCell(DefinedFuncIdx(f)),
+            (3, f) if f < defined => Symbol::NativeEntry(DefinedFuncIdx(f)),
+            (4, f) if f < defined => Symbol::PublishedNativeCell(DefinedFuncIdx(f)),
+            _ => return None,
+        };
+        if !in_code(offset, 8) {
+            return None;
+        }
+        symbols.push((offset, symbol));
+    }
+    if !r.0.is_empty() {
+        return None;
+    }
+    Some(OptCode {
+        code,
+        traps,
+        hot_loop,
+        alignment,
+        direct_calls,
+        symbols,
+    })
+}
+
+/// Reads a cache file front to back.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> OptCode {
+        OptCode {
+            code: (0..64).collect(),
+            traps: vec![(3, Some(TrapCode::MemoryOutOfBounds)), (9, None)],
+            hot_loop: Some(16),
+            alignment: 16,
+            direct_calls: vec![(20, DefinedFuncIdx(1))],
+            symbols: vec![
+                (30, Symbol::Raise),
+                (40, Symbol::NativeCell(DefinedFuncIdx(2))),
+                (50, Symbol::NativeEntry(DefinedFuncIdx(0))),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_file_decodes_to_the_code_it_was_encoded_from() {
+        let code = sample();
+        let decoded = decode(&encode(&code), 3).expect("decodes");
+        assert_eq!(decoded.code, code.code);
+        assert_eq!(decoded.traps, code.traps);
+        assert_eq!(decoded.hot_loop, code.hot_loop);
+        assert_eq!(decoded.alignment, code.alignment);
+        assert_eq!(decoded.direct_calls, code.direct_calls);
+        assert_eq!(decoded.symbols, code.symbols);
+    }
+
+    #[test]
+    fn a_damaged_truncated_or_out_of_range_file_is_a_miss() {
+        let file = encode(&sample());
+        for at in [0, 5, 12, 40, file.len() - 40, file.len() - 1] {
+            let mut damaged = file.clone();
+            damaged[at] ^= 0x40;
+            assert!(decode(&damaged, 3).is_none(), "byte {at} flipped");
+        }
+        for len in [0, 10, file.len() - 33, file.len() - 1] {
+            assert!(decode(&file[..len], 3).is_none(), "cut at {len}");
+        }
+        // Function 2's cell, in a module of two functions.
+        assert!(decode(&file, 2).is_none());
+        // A symbol past the end, with a valid checksum.
+        let mut code = sample();
+        code.symbols.push((60, Symbol::Attention));
+        assert!(decode(&encode(&code), 3).is_none());
+    }
+}

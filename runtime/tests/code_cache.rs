@@ -1,0 +1,195 @@
+//! The code cache (`Config::code_cache`): optimized code written by one engine is loaded, not
+//! compiled, by a later engine with the same settings, and behaves exactly as compiled code
+//! (results, traps and their backtraces, calls through every path, on-stack replacement);
+//! other settings miss; a damaged file is compiled again.
+
+#[path = "support/modes.rs"]
+mod modes;
+
+use std::path::{Path, PathBuf};
+
+use modes::until_optimized;
+use tierup_runtime::{
+    BoundsChecks, Config, Engine, Error, Instance, Module, Store, Tier, TierMode, Val,
+};
+
+/// A module exercising what optimized code refers to outside itself: direct calls
+/// (`$sum` → `$add`), an indirect call, a multi-result call, memory, a global, a call that
+/// traps through the raise routine (`memory.grow` of a bad size does not; an out-of-bounds
+/// `memory.fill` does), and a loop.
+const WAT: &str = r#"
+(module
+  (type $bin (func (param i32 i32) (result i32)))
+  (memory 1)
+  (global $g (mut i32) (i32.const 0))
+  (table 2 funcref)
+  (elem (i32.const 0) $add $sub)
+  (func $add (type $bin) (i32.add (local.get 0) (local.get 1)))
+  (func $sub (type $bin) (i32.sub (local.get 0) (local.get 1)))
+  (func $pair (param i32) (result i32 i32 i32) (local.get 0) (i32.const 1) (i32.const 2))
+  (func $sum (export "sum") (param $n i32) (result i32)
+    (local $i i32) (local $acc i32) (local $t i32)
+    (global.set $g (i32.const 0))
+    (i32.store (i32.const 64) (i32.const 0))
+    (loop $l
+      (local.set $acc (call $add (local.get $acc) (local.get $i)))
+      (local.set $acc
+        (call_indirect (type $bin) (local.get $acc) (i32.const 1) (i32.and (local.get $i) (i32.const 1))))
+      (call $pair (local.get $i))
+      (drop) (drop)
+      (local.set $t)
+      (i32.store (i32.const 64) (i32.add (i32.load (i32.const 64)) (local.get $t)))
+      (global.set $g (i32.add (global.get $g) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (i32.add (local.get $acc) (i32.add (global.get $g) (i32.load (i32.const 64)))))
+  (func $fill (export "fill") (param i32)
+    (memory.fill (local.get 0) (i32.const 0) (i32.const 100)))
+  (func $deep (export "deep") (param i32)
+    (call $fill (local.get 0))))
+"#;
+
+/// A fresh cache directory for test `name`.
+fn cache_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "tierup-code-cache-test-{}-{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn config(tier: TierMode, dir: &Path) -> Config {
+    let mut config = Config::new();
+    config.tier(tier).code_cache(Some(dir.to_path_buf()));
+    config
+}
+
+/// Runs `sum(1000)` and the trapping `deep` in a fresh engine made with `config`; returns
+/// the module (for its statistics) after checking results and the trap's backtrace.
+fn run(config: &Config) -> Module {
+    let engine = Engine::new(config).unwrap();
+    let module = Module::new(&engine, WAT).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    check(&mut store, &instance);
+    module
+}
+
+fn check(store: &mut Store<()>, instance: &Instance) {
+    let sum = instance
+        .get_typed_func::<i32, i32>(&mut *store, "sum")
+        .unwrap();
+    // acc: each step adds i, then 1 on even i and -1 on odd i (0 in all); the global
+    // counts the steps; memory sums i.
+    assert_eq!(
+        sum.call(&mut *store, 1000).unwrap(),
+        499_500 + 1000 + 499_500
+    );
+    let deep = instance.get_func(&mut *store, "deep").unwrap();
+    let err = deep
+        .call(&mut *store, &[Val::I32(65536 - 50)], &mut [])
+        .unwrap_err();
+    let Error::Trap(trap) = err else {
+        panic!("expected a trap, got {err}")
+    };
+    assert!(trap.to_string().contains("out of bounds"), "{trap}");
+    let names: Vec<_> = trap
+        .backtrace()
+        .iter()
+        .map(|f| f.func_name().unwrap_or("?"))
+        .collect();
+    assert_eq!(names, ["fill", "deep"], "{trap}");
+}
+
+fn cached_opt_events(module: &Module) -> (usize, usize) {
+    let events = module.stats().events;
+    let opt = events.iter().filter(|e| e.tier == Tier::Optimized);
+    let (cached, compiled): (Vec<_>, Vec<_>) = opt.partition(|e| e.cached);
+    (cached.len(), compiled.len())
+}
+
+#[test]
+fn eager_code_is_compiled_once_then_loaded_and_runs_the_same() {
+    let dir = cache_dir("eager");
+    let first = run(&config(TierMode::Optimized, &dir));
+    assert_eq!(cached_opt_events(&first), (0, 6));
+    let second = run(&config(TierMode::Optimized, &dir));
+    assert_eq!(cached_opt_events(&second), (6, 0));
+    // Explicit bounds checks are other code: a miss, then a hit.
+    let mut explicit = config(TierMode::Optimized, &dir);
+    explicit.bounds_checks(BoundsChecks::Explicit);
+    assert_eq!(cached_opt_events(&run(&explicit)), (0, 6));
+    assert_eq!(cached_opt_events(&run(&explicit)), (6, 0));
+    // So is tiered code (its direct calls go through cells, not linked `call rel32`s).
+    let mut stress = config(TierMode::Tiered, &dir);
+    stress.baseline_after(1).opt_after(1);
+    let engine = Engine::new(&stress).unwrap();
+    let module = Module::new(&engine, WAT).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let event = until_optimized(&module, "sum", || check(&mut store, &instance));
+    assert!(!event.cached, "{event:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn tiered_code_is_loaded_when_the_function_gets_hot_again() {
+    let dir = cache_dir("tiered");
+    for round in 0..2 {
+        let mut config = config(TierMode::Tiered, &dir);
+        config.baseline_after(10).opt_after(50);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, WAT).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let event = until_optimized(&module, "sum", || check(&mut store, &instance));
+        assert_eq!(event.cached, round == 1, "round {round}: {event:?}");
+        // The functions it calls, optimized meanwhile or later, and the loop's OSR entry
+        // behave the same whichever way their code came.
+        for _ in 0..20 {
+            check(&mut store, &instance);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_damaged_cache_file_is_compiled_again() {
+    let dir = cache_dir("damaged");
+    run(&config(TierMode::Optimized, &dir));
+    let mut damaged = 0;
+    for module_dir in std::fs::read_dir(&dir).unwrap() {
+        for file in std::fs::read_dir(module_dir.unwrap().path()).unwrap() {
+            let path = file.unwrap().path();
+            let mut bytes = std::fs::read(&path).unwrap();
+            // Truncate one file, flip a code byte in the others.
+            if damaged == 0 {
+                bytes.truncate(bytes.len() / 2);
+            } else {
+                bytes[20] ^= 0xff;
+            }
+            std::fs::write(&path, bytes).unwrap();
+            damaged += 1;
+        }
+    }
+    assert!(damaged >= 6, "{damaged} files");
+    // Every file failed its checksum: compiled again (and rewritten), then loaded.
+    assert_eq!(
+        cached_opt_events(&run(&config(TierMode::Optimized, &dir))),
+        (0, 6)
+    );
+    assert_eq!(
+        cached_opt_events(&run(&config(TierMode::Optimized, &dir))),
+        (6, 0)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_unwritable_cache_directory_is_no_error() {
+    let file = cache_dir("not-a-directory");
+    std::fs::write(&file, b"a file where the directory should be").unwrap();
+    let module = run(&config(TierMode::Optimized, &file));
+    assert_eq!(cached_opt_events(&module), (0, 6));
+    let _ = std::fs::remove_file(&file);
+}
