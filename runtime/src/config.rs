@@ -152,6 +152,7 @@ pub struct Config {
     pub(crate) epoch_interruption: bool,
     pub(crate) opt_loops: tierup_optimizer::LoopSettings,
     pub(crate) code_cache: Option<std::path::PathBuf>,
+    pub(crate) code_cache_warm_start: bool,
 }
 
 impl Default for Config {
@@ -173,6 +174,7 @@ impl Default for Config {
             epoch_interruption: false,
             opt_loops: tierup_optimizer::LoopSettings::default(),
             code_cache: None,
+            code_cache_warm_start: true,
         }
     }
 }
@@ -344,6 +346,18 @@ impl Config {
     /// trusted as the program is: what it holds runs as machine code.
     pub fn code_cache(&mut self, dir: Option<std::path::PathBuf>) -> &mut Self {
         self.code_cache = dir;
+        self
+    }
+
+    /// With a code cache ([`Config::code_cache`]) in a tiered mode: whether a new module
+    /// starts with the optimized code the cache holds for its functions (default on). A
+    /// background worker installs it right after `Module::new` returns, while the program
+    /// starts in the interpreter, so functions that got hot in an earlier run start in
+    /// optimized code instead of climbing the tiers again (V8's code cache); the others tier
+    /// up as usual. Off: cached code is loaded only when a function gets hot, in place of
+    /// compiling it.
+    pub fn code_cache_warm_start(&mut self, enable: bool) -> &mut Self {
+        self.code_cache_warm_start = enable;
         self
     }
 

@@ -184,6 +184,12 @@ impl Module {
             info,
             jit,
         };
+        // With a code cache, a worker installs the optimized code it holds (tiered modes).
+        if let Some(jit) = &inner.jit
+            && policy.tiers.interp
+        {
+            jit.request_warm_start();
+        }
         // Without the interpreter, functions start compiled (strictly: a function the tier
         // cannot compile is an error).
         if let Some(jit) = &inner.jit

@@ -187,6 +187,10 @@ pub enum CompileKind {
     /// baseline,opt`): every function, queued together when the batch started; the batch is
     /// installed at once when every function compiled.
     Eager,
+    /// A function's optimized entry loaded from the code cache by a worker right after the
+    /// module was created (the warm start, `Config::code_cache_warm_start`), before the
+    /// function got hot; queued together when the module was created.
+    WarmStart,
 }
 
 impl CompileKind {
@@ -197,6 +201,7 @@ impl CompileKind {
             CompileKind::Background => "background",
             CompileKind::Osr => "osr",
             CompileKind::Eager => "eager",
+            CompileKind::WarmStart => "warm-start",
         }
     }
 }

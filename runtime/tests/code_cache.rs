@@ -193,3 +193,133 @@ fn an_unwritable_cache_directory_is_no_error() {
     assert_eq!(cached_opt_events(&module), (0, 6));
     let _ = std::fs::remove_file(&file);
 }
+
+/// A caller whose loop makes it hot long before its callee, which it calls once per call.
+const CALLER: &str = r#"
+(module
+  (func $callee (export "callee") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
+  (func $caller (export "caller") (param $n i32) (result i32)
+    (local $i i32) (local $acc i32)
+    (local.set $acc (call $callee (local.get $n)))
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc) (local.get $i)))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 100))))
+    (local.get $acc)))
+"#;
+
+/// Optimizes `first` (by calling it until it is), then `caller`; returns whether `caller`'s
+/// code came from the cache.
+fn caller_run(dir: &Path, first: Option<&str>) -> bool {
+    let mut config = config(TierMode::Tiered, dir);
+    config
+        .tiers(tierup_runtime::Tiers {
+            interp: true,
+            baseline: false,
+            opt: true,
+        })
+        .opt_after(50)
+        // Code is loaded when it gets hot, in the order the calls make.
+        .code_cache_warm_start(false);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, CALLER).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let callee = instance
+        .get_typed_func::<i32, i32>(&mut store, "callee")
+        .unwrap();
+    let caller = instance
+        .get_typed_func::<i32, i32>(&mut store, "caller")
+        .unwrap();
+    if first.is_some() {
+        until_optimized(&module, "callee", || {
+            assert_eq!(callee.call(&mut store, 5).unwrap(), 15);
+        });
+    }
+    let event = until_optimized(&module, "caller", || {
+        assert_eq!(caller.call(&mut store, 5).unwrap(), 15 + 4950);
+    });
+    // The callee, optimized or not, is called correctly either way.
+    for n in 0..100 {
+        assert_eq!(caller.call(&mut store, n).unwrap(), 3 * n + 4950);
+    }
+    event.cached
+}
+
+#[test]
+fn cached_code_that_calls_a_callee_unchecked_waits_for_it_and_is_replaced_by_code_that_checks() {
+    let dir = cache_dir("callee-order");
+    // The callee is optimized first: the caller's code calls its native entry unchecked.
+    assert!(!caller_run(&dir, Some("callee")));
+    // The callee is optimized first again: that code can run.
+    assert!(caller_run(&dir, Some("callee")));
+    // The caller gets hot first: that code cannot run yet, so the caller is compiled again,
+    // checking the callee's entry at each call...
+    assert!(!caller_run(&dir, None));
+    // ... and that copy runs in any order.
+    assert!(caller_run(&dir, None));
+    assert!(caller_run(&dir, Some("callee")));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_warm_start_installs_the_cached_code_before_the_functions_are_called() {
+    let dir = cache_dir("warm-start");
+    let mut config = config(TierMode::Tiered, &dir);
+    config.baseline_after(10).opt_after(50);
+    // The first run optimizes `sum` and what it calls.
+    {
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, WAT).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        until_optimized(&module, "sum", || check(&mut store, &instance));
+    }
+    // The next module starts with it, before any call.
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, WAT).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let event = loop {
+        let stats = module.stats();
+        if let Some(e) = stats
+            .events
+            .iter()
+            .find(|e| e.tier == Tier::Optimized && e.name.as_deref() == Some("sum"))
+        {
+            break e.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "{}", stats.summary());
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    };
+    assert!(event.cached, "{event:?}");
+    let stats = module.stats();
+    assert!(
+        stats
+            .timeline
+            .compiles
+            .iter()
+            .any(|c| c.kind == tierup_runtime::stats::CompileKind::WarmStart),
+        "{:?}",
+        stats.timeline.compiles
+    );
+    // No function was interpreted before it: `sum` runs in optimized code from its first
+    // call, with the same results and traps.
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    check(&mut store, &instance);
+    assert!(
+        !module
+            .stats()
+            .events
+            .iter()
+            .any(|e| e.name.as_deref() == Some("sum") && e.tier != Tier::Optimized),
+        "{}",
+        module.stats().summary()
+    );
+    // Without the warm start, nothing is installed before calls.
+    config.code_cache_warm_start(false);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, WAT).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    assert!(module.stats().events.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}

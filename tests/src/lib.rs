@@ -496,8 +496,12 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
+    // A code cache of its own, so that every run starts cold (as the tests expect its tier
+    // events to) and no run reads what another wrote.
+    let cache = scratch_dir();
     let mut child = Command::new(bin)
         .args(args)
+        .env("TIERUP_CACHE_DIR", cache.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -125,6 +125,8 @@ struct Options {
     corpus: Option<PathBuf>,
     tierup: Option<PathBuf>,
     tiers: Vec<String>,
+    /// tierup's `--cache` modes, one column each (default `off`: every run compiles).
+    caches: Vec<String>,
     engines: Option<Vec<String>>,
     metering: bool,
     /// Time by CPU time (user + system, every thread of the process) instead of wall time.
@@ -150,6 +152,7 @@ fn parse_options() -> Options {
         corpus: None,
         tierup: None,
         tiers: Vec::new(),
+        caches: Vec::new(),
         engines: None,
         metering: false,
         cpu: false,
@@ -179,6 +182,7 @@ fn parse_options() -> Options {
             "--corpus" => opts.corpus = Some(PathBuf::from(value())),
             "--tierup" => opts.tierup = Some(PathBuf::from(value())),
             "--tier" => opts.tiers.extend(list(value())),
+            "--cache" => opts.caches.extend(list(value())),
             "--engines" => opts.engines = Some(list(value())),
             "--metering" => opts.metering = true,
             "--cpu" => opts.cpu = true,
@@ -292,19 +296,32 @@ fn engines(opts: &Options) -> Vec<EngineCmd> {
             );
             std::process::exit(2);
         }
-        if opts.tiers.is_empty() {
-            list.push(EngineCmd {
-                label: "tierup".into(),
-                program: path,
-                prefix: vec!["run".into()],
-                style: Style::Invoke,
-            });
+        let tiers: Vec<Option<&String>> = if opts.tiers.is_empty() {
+            vec![None]
         } else {
-            for tier in &opts.tiers {
+            opts.tiers.iter().map(Some).collect()
+        };
+        let off = ["off".to_string()];
+        let caches = if opts.caches.is_empty() {
+            &off[..]
+        } else {
+            &opts.caches[..]
+        };
+        for tier in tiers {
+            for cache in caches {
+                let mut label = "tierup".to_string();
+                let mut prefix = vec!["run".to_string(), "--cache".into(), cache.clone()];
+                if let Some(tier) = tier {
+                    label = format!("{label} {tier}");
+                    prefix.extend(["--tier".into(), tier.clone()]);
+                }
+                if cache != "off" {
+                    label = format!("{label} cache={cache}");
+                }
                 list.push(EngineCmd {
-                    label: format!("tierup {tier}"),
+                    label,
                     program: path.clone(),
-                    prefix: vec!["run".into(), "--tier".into(), tier.clone()],
+                    prefix,
                     style: Style::Invoke,
                 });
             }

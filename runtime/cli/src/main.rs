@@ -106,8 +106,10 @@ enum BoundsArg {
 /// `--cache`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum CacheArg {
-    /// Load optimized code from the cache, and store what is compiled.
+    /// Install the cached optimized code as the module starts; store what is compiled.
     On,
+    /// Load a function's cached code when it gets hot; store what is compiled.
+    Hot,
     /// Compile every time.
     Off,
 }
@@ -261,10 +263,12 @@ struct RunArgs {
     /// tiers fail to compile beyond it; in tiered mode functions stay in their tier.
     #[arg(long, value_name = "BYTES")]
     max_code_memory: Option<usize>,
-    /// The code cache: keep each function the optimizer compiles on disk, and load it
-    /// instead of compiling it the next time the same module (same bytes, same options,
-    /// same tierup build and CPU) gets it hot. Tiering is unchanged; only the compile is
-    /// skipped (default on, as `wasmtime run`'s cache).
+    /// The code cache: keep each function the optimizer compiles on disk, for the next run
+    /// of the same module (same bytes, same options, same tierup build and CPU). `on`
+    /// (default, as `wasmtime run`'s cache): a background worker installs the cached code
+    /// as the module starts, so functions that got hot before start optimized; `hot`: load a
+    /// function's cached code only when it gets hot again, in place of compiling it; `off`:
+    /// compile every time.
     #[arg(long, value_enum, value_name = "MODE", default_value = "on")]
     cache: CacheArg,
     /// The code cache's directory (default `$TIERUP_CACHE_DIR`, else
@@ -545,12 +549,14 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     if let Some(bytes) = args.max_code_memory {
         config.max_code_memory(bytes);
     }
-    if args.cache == CacheArg::On {
-        config.code_cache(
-            args.cache_dir
-                .clone()
-                .or_else(tierup_runtime::default_code_cache_dir),
-        );
+    if args.cache != CacheArg::Off {
+        config
+            .code_cache(
+                args.cache_dir
+                    .clone()
+                    .or_else(tierup_runtime::default_code_cache_dir),
+            )
+            .code_cache_warm_start(args.cache == CacheArg::On);
     }
     let timeout = match args.timeout {
         None => None,

@@ -618,8 +618,8 @@ fn stats_json_of(options: &[&str], json: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(&path).expect("stats file written");
     let json: serde_json::Value = serde_json::from_str(&text)
         .unwrap_or_else(|e| panic!("--stats-json output does not parse: {e}\n{text}"));
-    assert_eq!(json["schema_version"], 2, "{text}");
-    assert_eq!(json["stats"]["schema_version"], 2, "{text}");
+    assert_eq!(json["schema_version"], 3, "{text}");
+    assert_eq!(json["stats"]["schema_version"], 3, "{text}");
     let doc = stats_schema::documented_fields(include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../docs/stats-schema.md"
@@ -896,8 +896,10 @@ fn max_wasm_stack_bounds_every_tier() {
 /// Runs `tierup run ARGS` with `TIERUP_PERF_MAP=1` and returns its perf map
 /// (`/tmp/perf-<pid>.map`, which `perf` reads from there), deleting the file.
 fn perf_map_of(args: &[&str]) -> String {
+    let cache = tierup_tests::scratch_dir();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tierup"))
         .env("TIERUP_PERF_MAP", "1")
+        .env("TIERUP_CACHE_DIR", cache.path())
         .arg("run")
         .args(args)
         .stdin(std::process::Stdio::null())
@@ -965,4 +967,57 @@ fn the_perf_map_names_each_function_with_its_tier() {
         !optimized.iter().any(|n| n.ends_with("[baseline]")),
         "{optimized:?}"
     );
+}
+
+/// `--cache`: `off` writes nothing; the first `on` run compiles and stores; the next loads
+/// `fib`'s code instead of compiling it, and so does `hot`, only when it gets hot.
+#[test]
+fn the_code_cache_makes_the_next_run_start_optimized() {
+    let dir = scratch_dir();
+    let cache = dir.join("cache");
+    let json = dir.join("stats.json");
+    // `(optimized functions, of them from the cache, warm-start installs)`.
+    let run = |mode: &str| {
+        let args = [
+            "run",
+            "--cache",
+            mode,
+            "--cache-dir",
+            cache.to_str().unwrap(),
+            // Optimized at the first call, long before the interpreter finishes.
+            "--tiers",
+            "interp,opt",
+            "--opt-after",
+            "1",
+            "--stats-json",
+            json.to_str().unwrap(),
+            "--invoke",
+            "fib",
+            &fixture_str("fib.wat"),
+            "30",
+        ];
+        assert_eq!(success(tierup(args)).trim(), "832040");
+        let text = std::fs::read_to_string(&json).expect("stats file written");
+        let stats: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let events = stats["stats"]["events"].as_array().unwrap();
+        let opt: Vec<_> = events.iter().filter(|e| e["tier"] == "opt").collect();
+        let cached = opt.iter().filter(|e| e["cached"] == true).count();
+        let compiles = stats["stats"]["timeline"]["compiles"].as_array().unwrap();
+        let warm = compiles
+            .iter()
+            .filter(|c| c["kind"] == "warm-start")
+            .count();
+        (opt.len(), cached, warm)
+    };
+    assert_eq!(run("off"), (1, 0, 0));
+    assert!(!cache.exists(), "--cache off wrote {}", cache.display());
+    assert_eq!(run("on"), (1, 0, 0));
+    assert!(cache.exists());
+    // From the warm start, unless the first call made `fib` hot before the worker got to
+    // it (the job then loads it; the runtime's tests wait for the warm start instead).
+    let (optimized, cached, warm) = run("on");
+    assert_eq!((optimized, cached), (1, 1));
+    assert!(warm <= 1);
+    assert_eq!(run("hot"), (1, 1, 0));
+    assert_eq!(run("off"), (1, 0, 0));
 }

@@ -18,6 +18,7 @@ const PRESETS: &[&str] = &[
     "baseline",
     "opt",
     "tiered",
+    "cached",
     "eager",
     "interp-opt",
     "baseline-opt",

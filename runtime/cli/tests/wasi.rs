@@ -39,6 +39,9 @@ struct Run {
 fn tierup_with(args: &[&OsStr], stdin: &[u8], cwd: Option<&Path>, env: &[(&str, &str)]) -> Run {
     let bin = env!("CARGO_BIN_EXE_tierup");
     let mut cmd = Command::new(bin);
+    // A code cache of its own: every run starts cold.
+    let cache = tierup_tests::scratch_dir();
+    cmd.env("TIERUP_CACHE_DIR", cache.path());
     cmd.args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

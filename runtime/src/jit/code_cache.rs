@@ -141,6 +141,28 @@ impl ModuleCache {
         &self.dir
     }
 
+    /// The functions whose body (`(func, native)`) is in the cache, in index order.
+    pub(crate) fn cached_bodies(&self) -> Vec<(DefinedFuncIdx, bool)> {
+        let Ok(dir) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut bodies: Vec<_> = dir
+            .filter_map(|e| {
+                let name = e.ok()?.file_name();
+                let name = name.to_str()?;
+                let native = match name.as_bytes().first()? {
+                    b'n' => true,
+                    b's' => false,
+                    _ => return None,
+                };
+                let func: u32 = name[1..].parse().ok()?;
+                (func < self.defined).then_some((DefinedFuncIdx(func), native))
+            })
+            .collect();
+        bodies.sort_by_key(|&(f, _)| f.as_u32());
+        bodies
+    }
+
     /// The cached code of `entry`, its symbols still holding the writer's addresses (the
     /// caller relocates it); `None` if there is none or it fails a check.
     pub(crate) fn load(&self, entry: CacheEntry<'_>) -> Option<OptCode> {

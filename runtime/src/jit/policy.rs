@@ -164,6 +164,9 @@ pub(crate) struct TierPolicy {
     pub(crate) baseline_after: u32,
     /// Ticks in the tier below the optimizer before queuing.
     pub(crate) opt_after: u32,
+    /// With a code cache, install the cached optimized code of a module's functions when
+    /// the module is created, before they get hot (`Config::code_cache_warm_start`).
+    pub(crate) warm_start: bool,
 }
 
 impl TierPolicy {
@@ -173,6 +176,7 @@ impl TierPolicy {
             tiers: config.effective_tiers(),
             baseline_after: config.baseline_after,
             opt_after: config.opt_after,
+            warm_start: config.code_cache_warm_start,
         }
     }
 
@@ -283,6 +287,7 @@ mod tests {
             tiers: tiers.parse().expect("a tier list"),
             baseline_after: 100,
             opt_after: 1000,
+            warm_start: false,
         }
     }
 

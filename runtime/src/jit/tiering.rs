@@ -92,6 +92,10 @@ pub(crate) struct ModuleJit {
     /// Serialises publication (so that the registry sees each segment's code in address
     /// order: one run per segment).
     publish: Mutex<()>,
+    /// Serialises a function's baseline entry with its optimized one, so that baseline code
+    /// compiled while a warm start installs optimized code never replaces it in the code
+    /// table (the optimized state is set under it).
+    entries: Mutex<()>,
     /// Where the interpreter stubs start.
     stubs: usize,
     /// The raise routine of optimized code (`stubs` module docs).
@@ -174,6 +178,7 @@ impl ModuleJit {
             arena,
             registry,
             publish: Mutex::new(()),
+            entries: Mutex::new(()),
             stubs: 0,
             raise: 0,
             attention: 0,
@@ -314,7 +319,12 @@ impl ModuleJit {
                     )?;
                     let compile_time = start.elapsed();
                     self.publish_baseline_native(func, &code, range);
-                    self.code.publish(func, range.start);
+                    {
+                        let _entries = self.entries.lock();
+                        if self.opt_state[func.index()].get() != OptState::Optimized {
+                            self.code.publish(func, range.start);
+                        }
+                    }
                     Ok(BaselineFunc::new(&code, range, compile_time))
                 })();
                 self.timeline.ran_here(
@@ -711,9 +721,119 @@ impl ModuleJit {
 
     /// Makes `entry` function `func`'s code and records it.
     fn install_optimized(&self, func: DefinedFuncIdx, entry: CodeRange, record: OptFunc) {
+        let _entries = self.entries.lock();
         self.code.publish(func, entry.start);
         let _ = self.optimized[func.index()].set(Ok(record));
         self.opt_state[func.index()].set(OptState::Optimized);
+    }
+
+    /// Asks a worker for the module's warm start (tiered modes with a code cache and
+    /// [`TierPolicy::warm_start`]): see [`ModuleJit::warm_start_job`].
+    pub(crate) fn request_warm_start(&self) {
+        let Some(workers) = &self.workers else {
+            return;
+        };
+        if self.cache_root.is_none() || !self.policy.warm_start || !self.policy.tiers.opt {
+            return;
+        }
+        workers.prestart();
+        let _ = workers.submit(Job {
+            module: self.this.clone(),
+            func: DefinedFuncIdx(0),
+            priority: u64::MAX,
+            queued_at: Instant::now(),
+            osr: None,
+            warm_start: true,
+            record: JobId::NONE,
+        });
+    }
+
+    /// A worker's warm-start job, queued at `queued_at`: installs the optimized code the code
+    /// cache holds for functions that are not on their way to the optimizer yet, so that a
+    /// module that ran before starts its hot functions in optimized code instead of waiting
+    /// for them to get hot again (V8's code cache; the rest still starts interpreted).
+    /// Code that calls other functions' native entries unchecked is installed after them (a
+    /// pass per level), or not at all if one of them is not cached: such a function tiers up
+    /// as usual.
+    pub(crate) fn warm_start_job(
+        &self,
+        compiler: &mut tierup_optimizer::Compiler,
+        queued_at: Instant,
+        worker: u32,
+    ) {
+        let Some(cache) = self.module_cache(compiler) else {
+            return;
+        };
+        let env = self.opt_env();
+        let cells = self.code.native_entries();
+        let mut pending = cache.cached_bodies();
+        loop {
+            let before = pending.len();
+            pending.retain(|&(func, native)| {
+                let state = self.opt_state[func.index()].get();
+                if self.is_retired() || !matches!(state, OptState::Idle | OptState::Counting) {
+                    return false;
+                }
+                let Some(mut code) = cache.load(CacheEntry::Body { func, native }) else {
+                    return false;
+                };
+                let ready = code.symbols.iter().all(|&(_, symbol)| match symbol {
+                    tierup_optimizer::Symbol::PublishedNativeCell(f) => {
+                        f == func || cells[f.index()].load(Ordering::Acquire) != 0
+                    }
+                    _ => true,
+                });
+                if !ready {
+                    return true;
+                }
+                if !self.opt_state[func.index()].advance(state, OptState::Compiling) {
+                    return false;
+                }
+                let start = Instant::now();
+                let record = self.timeline.enqueued(
+                    func,
+                    Tier::Optimized,
+                    CompileKind::WarmStart,
+                    queued_at,
+                );
+                self.timeline.started(record, Some(worker), start, start);
+                code.relocate(|symbol| env.address_of(symbol));
+                let published = self
+                    .publish(
+                        &code.code,
+                        opt_anchor(&code),
+                        &code.traps,
+                        Some(self.info.func_of(func)),
+                        CodeKind::Optimized,
+                    )
+                    .and_then(|body| self.entry_of(compiler, func, body, native));
+                match published {
+                    Ok((entry, wrapper_bytes)) => {
+                        self.install_optimized(
+                            func,
+                            entry,
+                            OptFunc {
+                                code_bytes: code.code.len() + wrapper_bytes,
+                                compile_time: start.elapsed(),
+                                queue_wait: start.saturating_duration_since(queued_at),
+                                published_at: Instant::now(),
+                                hot_at: None,
+                                cached: true,
+                            },
+                        );
+                        self.timeline.finished(record, Instant::now(), Ok(()));
+                    }
+                    Err(e) => {
+                        self.timeline.finished(record, Instant::now(), Err(&e));
+                        self.optimize_failed(func, e);
+                    }
+                }
+                false
+            });
+            if pending.is_empty() || pending.len() == before {
+                break;
+            }
+        }
     }
 
     /// A worker's job: compiles `func` with `compiler` and publishes it (unless the module
@@ -853,6 +973,7 @@ impl ModuleJit {
                 priority: u64::MAX,
                 queued_at,
                 osr: Some(loops.clone()),
+                warm_start: false,
                 record,
             };
             let submitted = workers.submit(job).is_ok();
@@ -1084,6 +1205,7 @@ impl ModuleJit {
             priority: u64::MAX / nanos,
             queued_at,
             osr: None,
+            warm_start: false,
             record: self.timeline.enqueued(
                 func,
                 Tier::Optimized,

@@ -43,6 +43,9 @@ pub(crate) struct Job {
     /// On-stack-replacement entries at these loops, `(header pc, module offset of the loop)`,
     /// instead of the function's entry.
     pub(crate) osr: Option<Vec<(u32, u32)>>,
+    /// The module's warm start instead ([`ModuleJit::warm_start_job`]: install every
+    /// function's optimized code the code cache holds; `func` is unused).
+    pub(crate) warm_start: bool,
     /// Its record in the module's timeline log.
     pub(crate) record: JobId,
 }
@@ -307,6 +310,7 @@ fn work(index: u32, queue: &JobQueue<Job>) {
         };
         let record = (job.record, index, dequeued);
         match job.osr {
+            None if job.warm_start => module.warm_start_job(compiler, job.queued_at, index),
             None => module.optimize_job(compiler, job.func, job.queued_at, record),
             Some(loops) => module.optimize_osr_job(compiler, job.func, &loops, record),
         }

@@ -32,6 +32,11 @@ pub const PRESETS: &[(&str, &str, &str)] = &[
         "the default: interpreter, baseline when warm, Cranelift when hot",
     ),
     (
+        "cached",
+        "--cache on",
+        "tiered with the code cache (`tierup run`'s default): warm after the warm-up run",
+    ),
+    (
         "eager",
         "--baseline-after 1 --opt-after 100",
         "tiered with low thresholds",
@@ -128,7 +133,16 @@ impl Strategy {
         match &self.kind {
             StrategyKind::Tierup { flags } => {
                 let mut cmd = Command::new(tierup);
-                cmd.arg("run").args(flags);
+                cmd.arg("run");
+                // Every run compiles (a strategy is measured, not the cache the warm-up run
+                // would fill), unless the strategy sets `--cache` itself.
+                if !flags
+                    .iter()
+                    .any(|f| f == "--cache" || f.starts_with("--cache="))
+                {
+                    cmd.args(["--cache", "off"]);
+                }
+                cmd.args(flags);
                 if let Some(path) = stats_json {
                     cmd.arg("--stats-json").arg(path);
                 }
