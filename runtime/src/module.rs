@@ -156,12 +156,10 @@ impl Module {
             let jit = ModuleJit::new(
                 &info,
                 policy,
-                config.bounds_checks,
-                config.opt_loops,
+                config,
                 engine.workers(),
                 engine.code_budget(),
                 type_ids.clone(),
-                config.code_cache.clone(),
             );
             // The arena's errors say "code memory" themselves.
             Some(jit.map_err(Error::msg)?)

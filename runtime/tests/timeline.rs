@@ -167,7 +167,7 @@ fn check_interval(c: &CompileInterval, t: &Timeline) {
         CompileOutcome::Skipped(_) => assert!(c.dequeued.is_some() && c.end.is_none()),
     }
     match c.kind {
-        CompileKind::Background | CompileKind::Osr => {
+        CompileKind::Background | CompileKind::Osr | CompileKind::WarmStart => {
             assert_eq!(c.tier, Tier::Optimized, "{c:?}");
             if let Some(worker) = c.worker {
                 assert_eq!(

@@ -130,15 +130,9 @@ impl ModuleCache {
         key.update(&info.wasm);
         ModuleCache {
             dir: root.join(hex(&key.finalize())),
-            defined: info.num_defined_funcs() as u32,
+            defined: info.num_defined_funcs(),
             created: AtomicBool::new(false),
         }
-    }
-
-    /// The module's directory.
-    #[cfg(test)]
-    pub(crate) fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// The functions whose body (`(func, native)`) is in the cache, in index order.
@@ -375,6 +369,77 @@ mod tests {
                 (40, Symbol::NativeCell(DefinedFuncIdx(2))),
                 (50, Symbol::NativeEntry(DefinedFuncIdx(0))),
             ],
+        }
+    }
+
+    /// The smallest modules: no function, and one function.
+    fn module(with_func: bool) -> ModuleInfo {
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        if with_func {
+            // type () -> (); func 0: type 0; code: one empty body.
+            wasm.extend_from_slice(&[1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 10, 4, 1, 2, 0, 0x0b]);
+        }
+        ModuleInfo::parse(wasm).expect("valid")
+    }
+
+    #[test]
+    fn the_key_covers_the_module_the_settings_and_the_type_ids() {
+        let settings = CodegenSettings {
+            compiler: "c",
+            bounds_checks: tierup_abi::BoundsChecks::Guard,
+            loops: LoopSettings::default(),
+            eager: false,
+            type_ids: &[0],
+        };
+        let root = Path::new("/cache");
+        let dir = |info: &ModuleInfo, settings| ModuleCache::new(root, info, settings).dir;
+        let (empty, one) = (module(false), module(true));
+        let base = dir(&one, settings);
+        assert_eq!(base, dir(&one, settings), "a key is stable");
+        assert_eq!(base.parent(), Some(root));
+        let others = [
+            dir(&empty, settings),
+            dir(
+                &one,
+                CodegenSettings {
+                    compiler: "d",
+                    ..settings
+                },
+            ),
+            dir(
+                &one,
+                CodegenSettings {
+                    eager: true,
+                    ..settings
+                },
+            ),
+            dir(
+                &one,
+                CodegenSettings {
+                    type_ids: &[1],
+                    ..settings
+                },
+            ),
+            dir(
+                &one,
+                CodegenSettings {
+                    bounds_checks: tierup_abi::BoundsChecks::Explicit,
+                    ..settings
+                },
+            ),
+            dir(
+                &one,
+                CodegenSettings {
+                    loops: LoopSettings {
+                        poll_strip: 0,
+                        ..LoopSettings::default()
+                    },
+                    ..settings
+                },
+            ),
+        ];
+        for (i, other) in others.iter().enumerate() {
+            assert_ne!(&base, other, "setting {i}");
         }
     }
 

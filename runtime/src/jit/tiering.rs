@@ -157,16 +157,18 @@ impl ModuleJit {
     /// # Errors
     /// If the stubs cannot be published (the code memory limit, or the system refuses a
     /// mapping) or the handler's registry table is full.
+    ///
+    /// From `config`: bounds checks, loop polls and the code cache's directory.
     pub(crate) fn new(
         info: &Arc<ModuleInfo>,
         policy: TierPolicy,
-        bounds_checks: BoundsChecks,
-        loops: tierup_optimizer::LoopSettings,
+        config: &crate::Config,
         workers: Option<Arc<OptWorkers>>,
         budget: Arc<CodeBudget>,
         type_ids: Box<[u32]>,
-        cache_root: Option<std::path::PathBuf>,
     ) -> Result<Arc<ModuleJit>, String> {
+        let (bounds_checks, loops) = (config.bounds_checks, config.opt_loops);
+        let cache_root = config.code_cache.clone();
         let defined = info.num_defined_funcs();
         let arena = CodeArena::new(budget);
         let registry = Box::new(CodeRegistry::for_module(Some(info.clone())));
