@@ -349,6 +349,11 @@ impl Config {
         self
     }
 
+    /// The code cache's directory, if there is one ([`Config::code_cache`]).
+    pub fn code_cache_dir(&self) -> Option<&std::path::Path> {
+        self.code_cache.as_deref()
+    }
+
     /// With a code cache ([`Config::code_cache`]) in a tiered mode: whether a new module
     /// starts with the optimized code the cache holds for its functions (default on). A
     /// background worker installs it right after `Module::new` returns, while the program

@@ -25,6 +25,13 @@ use std::time::{Duration, Instant};
 use tierup_runtime::{Config, Features, TierMode};
 use tierup_wast::WastReport;
 
+/// The code cache of the test rows that use one (`opt-cached`): a directory shared by the test
+/// processes (entries are keyed by the build, so stale ones are never read), which the spec
+/// suite empties when it starts and when it ends.
+pub fn test_code_cache_dir() -> PathBuf {
+    std::env::temp_dir().join("tierup-tests-code-cache")
+}
+
 /// One tier mode of the spec suite: a test-name prefix and how to configure the engine.
 #[derive(Debug, Clone, Copy)]
 pub struct TierRow {
@@ -96,6 +103,20 @@ pub const TIER_ROWS: &[TierRow] = &[
             config
                 .tier(TierMode::Optimized)
                 .bounds_checks(tierup_runtime::BoundsChecks::Explicit);
+        },
+        tiers_reached: &["opt"],
+        may_reach: &[],
+    },
+    TierRow {
+        // Every function's optimized code loaded from the code cache: the spec runner compiles
+        // each module twice, first in an engine of its own (which compiles and stores), then
+        // in the script's engine, which loads every function (relocated for its module) and
+        // runs the script's assertions on that code.
+        name: "opt-cached",
+        configure: |config| {
+            config
+                .tier(TierMode::Optimized)
+                .code_cache(Some(test_code_cache_dir()));
         },
         tiers_reached: &["opt"],
         may_reach: &[],

@@ -48,6 +48,9 @@ impl SuiteRun {
 
 fn main() {
     let args = Arguments::from_args();
+    // The `opt-cached` row starts with an empty cache (and leaves none behind).
+    let cache = tierup_tests::test_code_cache_dir();
+    let _ = std::fs::remove_dir_all(&cache);
     let suites: Vec<(SpecSuite, Arc<Vec<SpecFile>>)> = SPEC_SUITES
         .iter()
         .map(|suite| (*suite, Arc::new(suite.files())))
@@ -111,14 +114,18 @@ fn main() {
             }));
         }
     }
-    libtest_mimic::run(&args, trials).exit();
+    let conclusion = libtest_mimic::run(&args, trials);
+    let _ = std::fs::remove_dir_all(&cache);
+    conclusion.exit();
 }
 
 fn total_directives(run: &SuiteRun) -> Result<(), String> {
     let (mut total, mut failed, mut unexpected) = (0, 0, Vec::new());
     let mut per_tier = [0usize; 3];
+    let mut from_cache = 0;
     for index in 0..run.files.len() {
         let report = run.report(index);
+        from_cache += report.optimized_from_cache;
         for (sum, n) in per_tier.iter_mut().zip(report.functions_per_tier) {
             *sum += n;
         }
@@ -150,6 +157,17 @@ fn total_directives(run: &SuiteRun) -> Result<(), String> {
                 if n > 0 { "none" } else { "some" }
             ));
         }
+    }
+    // A row with a code cache runs every script on code loaded from it.
+    let cached_row = run.suite.config(&run.row).code_cache_dir().is_some();
+    if cached_row && from_cache != per_tier[2] {
+        return Err(format!(
+            "{from_cache} of {} optimized functions came from the code cache; expected all",
+            per_tier[2]
+        ));
+    }
+    if !cached_row && from_cache > 0 {
+        return Err(format!("{from_cache} functions came from a code cache"));
     }
     if total < run.suite.min_directives {
         return Err(format!(

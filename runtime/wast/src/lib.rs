@@ -71,6 +71,8 @@ pub struct WastReport {
     /// How many functions reached each tier (interpreter, baseline, optimized) over all the
     /// script's modules by the time it finished: what the tiering policy did with it.
     pub functions_per_tier: [usize; 3],
+    /// How many of the optimized ones had their code loaded from the code cache.
+    pub optimized_from_cache: usize,
 }
 
 impl WastReport {
@@ -184,6 +186,7 @@ pub fn run_wast_source(name: &str, source: &str, config: &Config) -> WastReport 
     for module in &runner.modules {
         for event in module.stats().events {
             report.functions_per_tier[event.tier as usize] += 1;
+            report.optimized_from_cache += usize::from(event.cached);
         }
     }
     report
@@ -251,6 +254,10 @@ struct Runner {
     externrefs: HashMap<u32, ExternRef>,
     /// Every module compiled, for the report's tier counts.
     modules: Vec<Module>,
+    /// With a code cache: a second engine, set up as the first, that compiles each module
+    /// first, so that the script's engine loads every function's code from the cache (the
+    /// same types in the same order give the same type ids, so the same cache key).
+    primer: Option<(Engine, Store<()>)>,
 }
 
 impl Runner {
@@ -263,6 +270,17 @@ impl Runner {
         let mut linker = Linker::new(&engine);
         linker.allow_shadowing(true);
         define_spectest(&mut linker, &mut store)?;
+        let primer = match config.code_cache_dir() {
+            Some(_) => {
+                let engine = Engine::new(config)?;
+                let mut store = Store::new(&engine, ());
+                let mut linker = Linker::new(&engine);
+                linker.allow_shadowing(true);
+                define_spectest(&mut linker, &mut store)?;
+                Some((engine, store))
+            }
+            None => None,
+        };
         Ok(Runner {
             engine,
             store,
@@ -273,6 +291,7 @@ impl Runner {
             last_definition: None,
             externrefs: HashMap::new(),
             modules: Vec::new(),
+            primer,
         })
     }
 
@@ -413,6 +432,10 @@ impl Runner {
         let bytes = module
             .encode()
             .map_err(|e| format!("cannot encode module: {}", e.message()))?;
+        if let Some((primer, _)) = &self.primer {
+            // What it rejects, the script's engine rejects below.
+            let _ = Module::from_binary(primer, &bytes);
+        }
         let module = Module::from_binary(&self.engine, &bytes)
             .map_err(|e| format!("module rejected: {}", first_line(&e)))?;
         self.modules.push(module.clone());
