@@ -203,6 +203,8 @@ impl Module {
                         .unwrap_or_else(crate::config::default_compile_threads),
                 )
                 .map_err(|e| Error::msg(format!("optimizing tier: {e}")))?;
+                // What the batch added to the code cache.
+                jit.save_cache();
             }
         }
         Ok(Module {

@@ -157,23 +157,31 @@ fn tiered_code_is_loaded_when_the_function_gets_hot_again() {
 fn a_damaged_cache_file_is_compiled_again() {
     let dir = cache_dir("damaged");
     run(&config(TierMode::Optimized, &dir));
-    let mut damaged = 0;
-    for module_dir in std::fs::read_dir(&dir).unwrap() {
-        for file in std::fs::read_dir(module_dir.unwrap().path()).unwrap() {
-            let path = file.unwrap().path();
-            let mut bytes = std::fs::read(&path).unwrap();
-            // Truncate one file, flip a code byte in the others.
-            if damaged == 0 {
-                bytes.truncate(bytes.len() / 2);
-            } else {
-                bytes[20] ^= 0xff;
-            }
-            std::fs::write(&path, bytes).unwrap();
-            damaged += 1;
-        }
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "one file per module: {files:?}");
+    let file = &files[0];
+    let whole = std::fs::read(file).unwrap();
+    // Cut in half: the entries in the first half load, the others are compiled again.
+    std::fs::write(file, &whole[..whole.len() / 2]).unwrap();
+    let (cached, compiled) = cached_opt_events(&run(&config(TierMode::Optimized, &dir)));
+    assert!(
+        cached + compiled == 6 && compiled > 0,
+        "{cached} + {compiled}"
+    );
+    assert_eq!(
+        cached_opt_events(&run(&config(TierMode::Optimized, &dir))),
+        (6, 0)
+    );
+    // A flipped bit in every 13th byte after the header: every entry fails its checksum
+    // (or the file no longer parses), so every function is compiled again and rewritten.
+    let mut damaged = std::fs::read(file).unwrap();
+    for at in (8..damaged.len()).step_by(13) {
+        damaged[at] ^= 0x10;
     }
-    assert!(damaged >= 6, "{damaged} files");
-    // Every file failed its checksum: compiled again (and rewritten), then loaded.
+    std::fs::write(file, damaged).unwrap();
     assert_eq!(
         cached_opt_events(&run(&config(TierMode::Optimized, &dir))),
         (0, 6)

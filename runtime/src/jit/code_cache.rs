@@ -3,43 +3,54 @@
 //! engine settings, in this process or a later one (Wasmtime's compilation cache, but per
 //! function and filled as functions get hot, so a tiered run caches only what it optimized).
 //!
-//! Layout: `<root>/<module key>/<entry>`. The module key is a SHA-256 over everything that
-//! decides what the optimizer emits for the module: the format version, the build of the
-//! running program (its executable's size and modification time, so a rebuilt tierup never
-//! reads an older build's code), the compiler's fingerprint (target, Cranelift and ISA flags:
-//! the host's CPU features), the engine's settings that reach code generation (bounds
-//! checks, loop polls, fuel and epochs, features, eager or tiered), the engine's type ids of
-//! the module's types, and the module's bytes. An entry is one compile: `n12` (the native
-//! body of defined function 12), `s12` (its slot-ABI body), `w12` (its slot-ABI wrapper),
-//! `o12-<hash of the loop offsets>` (its on-stack-replacement entry).
-//!
-//! A file holds a magic number, the format version, the code and its tables, and a SHA-256
+//! Layout: one file per module, `<root>/<module key>`. The module key is a SHA-256 over
+//! everything that decides what the optimizer emits for the module: the format version, the
+//! build of the running program (its executable's size and modification time, so a rebuilt
+//! tierup never reads an older build's code), the compiler's fingerprint (target, Cranelift
+//! and ISA flags: the host's CPU features), the engine's settings that reach code generation
+//! (bounds checks, loop polls, fuel and epochs, features, eager or tiered), the engine's type
+//! ids of the module's types, and the module's bytes. The file holds named entries, one per
+//! compile: `n12` (the native body of defined function 12), `s12` (its slot-ABI body), `w12`
+//! (its slot-ABI wrapper), `o12-<hash of the loop offsets>` (its on-stack-replacement entry).
+//! An entry holds a magic number, the format version, the code and its tables, and a SHA-256
 //! of all that. The code's absolute addresses are listed ([`tierup_optimizer::Symbol`]) and
-//! patched on load. Invariants:
-//! - a file is used only under the key it was written with, and only if its checksum holds
-//!   and every offset and index in it is in range: a damaged or truncated file is a miss (the
-//!   function is compiled, and the file rewritten), never a crash;
+//! patched on load.
+//!
+//! I/O: the file is read once, by the first optimizer job of the module (the warm start, or
+//! the first compile); what is compiled is added in memory, and the file is written again
+//! ([`ModuleCache::save`]) when the optimizer's queue runs empty and when the module is
+//! dropped, merged with what another process may have written meanwhile. So a run does a
+//! read and a few writes, not a file per function (a file system's cost per file creation
+//! was a tenth of SQLite's CPU time when every compile had its own).
+//!
+//! Invariants:
+//! - an entry is used only under the key it was written with, and only if its checksum
+//!   holds and every offset and index in it is in range: a damaged or truncated file is a
+//!   miss (the function is compiled, and the entry written again), never a crash;
 //! - code is used only once every native entry it calls without a check
 //!   ([`tierup_optimizer::Symbol::PublishedNativeCell`]: published when it was compiled) is
 //!   published in this module too (the caller checks, `ModuleJit`); otherwise it is a miss;
 //! - a file is written to a temporary name and renamed into place, so a reader never sees
-//!   half a file and processes can share a directory;
+//!   half a file and processes can share a directory (when two write at once, the last
+//!   rename wins, and what the other added is compiled again in a later run);
 //! - the cache never fails a run: every I/O error is a miss or a skipped write.
 //!
 //! The directory is trusted as the program is (Wasmtime's is too): a file forged with a
 //! valid checksum is machine code that runs. Nothing is ever evicted; `rm -r` the directory
 //! to empty it.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+
+use parking_lot::Mutex;
 
 use sha2::{Digest, Sha256};
 use tierup_abi::{DefinedFuncIdx, ModuleInfo, TrapCode};
 use tierup_optimizer::{LoopSettings, OptCode, Symbol};
 
 /// The file format's version (part of every key and of every file's header).
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
 
 /// The first bytes of every cache file.
 const MAGIC: &[u8; 4] = b"TUPC";
@@ -94,14 +105,23 @@ pub(crate) struct CodegenSettings<'a> {
     pub(crate) type_ids: &'a [u32],
 }
 
-/// One module's directory in the cache.
+/// One module's file in the cache, and what this process has read from it and added to it.
 #[derive(Debug)]
 pub(crate) struct ModuleCache {
-    dir: PathBuf,
-    /// How many defined functions the module has (indices in files are checked against it).
+    path: PathBuf,
+    /// How many defined functions the module has (indices in entries are checked against it).
     defined: u32,
-    /// Whether `dir` was created (by this process or another).
-    created: AtomicBool,
+    entries: Mutex<Entries>,
+}
+
+/// A module's entries: each encoded compile by entry name.
+#[derive(Debug, Default)]
+struct Entries {
+    /// Whether the file was read.
+    read: bool,
+    by_name: HashMap<String, Vec<u8>>,
+    /// Entries added since the file was last written.
+    unsaved: usize,
 }
 
 impl ModuleCache {
@@ -129,21 +149,33 @@ impl ModuleCache {
         key.update((info.wasm.len() as u64).to_le_bytes());
         key.update(&info.wasm);
         ModuleCache {
-            dir: root.join(hex(&key.finalize())),
+            path: root.join(hex(&key.finalize())),
             defined: info.num_defined_funcs(),
-            created: AtomicBool::new(false),
+            entries: Mutex::new(Entries::default()),
         }
+    }
+
+    /// The entries, the file read first if it was not yet.
+    fn entries(&self) -> parking_lot::MutexGuard<'_, Entries> {
+        let mut entries = self.entries.lock();
+        if !entries.read {
+            entries.read = true;
+            if let Ok(file) = std::fs::read(&self.path) {
+                for (name, bytes) in parse_file(&file) {
+                    entries.by_name.entry(name).or_insert(bytes);
+                }
+            }
+        }
+        entries
     }
 
     /// The functions whose body (`(func, native)`) is in the cache, in index order.
     pub(crate) fn cached_bodies(&self) -> Vec<(DefinedFuncIdx, bool)> {
-        let Ok(dir) = std::fs::read_dir(&self.dir) else {
-            return Vec::new();
-        };
-        let mut bodies: Vec<_> = dir
-            .filter_map(|e| {
-                let name = e.ok()?.file_name();
-                let name = name.to_str()?;
+        let mut bodies: Vec<_> = self
+            .entries()
+            .by_name
+            .keys()
+            .filter_map(|name| {
                 let native = match name.as_bytes().first()? {
                     b'n' => true,
                     b's' => false,
@@ -160,34 +192,87 @@ impl ModuleCache {
     /// The cached code of `entry`, its symbols still holding the writer's addresses (the
     /// caller relocates it); `None` if there is none or it fails a check.
     pub(crate) fn load(&self, entry: CacheEntry<'_>) -> Option<OptCode> {
-        let bytes = std::fs::read(self.dir.join(entry.file_name())).ok()?;
-        decode(&bytes, self.defined)
+        let entries = self.entries();
+        decode(entries.by_name.get(&entry.file_name())?, self.defined)
     }
 
-    /// Writes `code` (as compiled, before any relocation for a load) for `entry`. Errors are
-    /// ignored: the cache is an optimization.
+    /// Adds `code` (as compiled, before any relocation for a load) for `entry`, replacing
+    /// what the cache held for it; [`ModuleCache::save`] writes it.
     pub(crate) fn store(&self, entry: CacheEntry<'_>, code: &OptCode) {
-        let _ = self.try_store(entry, code);
+        let mut entries = self.entries();
+        entries.by_name.insert(entry.file_name(), encode(code));
+        entries.unsaved += 1;
     }
 
-    fn try_store(&self, entry: CacheEntry<'_>, code: &OptCode) -> std::io::Result<()> {
-        if !self.created.load(Ordering::Relaxed) {
-            std::fs::create_dir_all(&self.dir)?;
-            self.created.store(true, Ordering::Relaxed);
+    /// Writes the module's file if entries were added since it was last written: what it
+    /// holds now (another process may have added entries meanwhile) with this process's
+    /// entries, to a temporary file renamed over it. Errors are ignored: the cache is an
+    /// optimization (the entries stay unsaved, for the next try).
+    pub(crate) fn save(&self) {
+        let mut entries = self.entries.lock();
+        if entries.unsaved == 0 {
+            return;
         }
-        let name = entry.file_name();
-        let temp = self.dir.join(format!(
-            ".{name}.{}.{:?}.tmp",
+        if let Ok(file) = std::fs::read(&self.path) {
+            for (name, bytes) in parse_file(&file) {
+                entries.by_name.entry(name).or_insert(bytes);
+            }
+        }
+        if self.try_write(&entries.by_name).is_ok() {
+            entries.unsaved = 0;
+        }
+    }
+
+    fn try_write(&self, by_name: &HashMap<String, Vec<u8>>) -> std::io::Result<()> {
+        if let Some(root) = self.path.parent() {
+            std::fs::create_dir_all(root)?;
+        }
+        let mut names: Vec<&String> = by_name.keys().collect();
+        names.sort();
+        let mut out = Vec::with_capacity(8 + by_name.values().map(|b| b.len() + 16).sum::<usize>());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        for name in names {
+            let bytes = &by_name[name];
+            out.extend_from_slice(&(name.len() as u32).to_le_bytes());
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            out.extend_from_slice(bytes);
+        }
+        let temp = self.path.with_extension(format!(
+            "{}.{:?}.tmp",
             std::process::id(),
             std::thread::current().id()
         ));
         let mut file = std::fs::File::create(&temp)?;
-        file.write_all(&encode(code))?;
+        file.write_all(&out)?;
         drop(file);
-        std::fs::rename(&temp, self.dir.join(name)).inspect_err(|_| {
+        std::fs::rename(&temp, &self.path).inspect_err(|_| {
             let _ = std::fs::remove_file(&temp);
         })
     }
+}
+
+/// The `(name, encoded entry)` records of a module's file, up to the first that is cut off
+/// (each entry is checked when it is used).
+fn parse_file(file: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut r = Reader(file);
+    let mut records = Vec::new();
+    if r.take(4) != Some(MAGIC.as_slice()) || r.u32() != Some(FORMAT_VERSION) {
+        return records;
+    }
+    while !r.0.is_empty() {
+        let Some(record) = (|| {
+            let name_len = r.u32()? as usize;
+            let name = std::str::from_utf8(r.take(name_len)?).ok()?.to_owned();
+            let len = r.u32()? as usize;
+            Some((name, r.take(len)?.to_vec()))
+        })() else {
+            break;
+        };
+        records.push(record);
+    }
+    records
 }
 
 /// The cache directory used when none is configured: `$TIERUP_CACHE_DIR`, else
@@ -392,7 +477,7 @@ mod tests {
             type_ids: &[0],
         };
         let root = Path::new("/cache");
-        let dir = |info: &ModuleInfo, settings| ModuleCache::new(root, info, settings).dir;
+        let dir = |info: &ModuleInfo, settings| ModuleCache::new(root, info, settings).path;
         let (empty, one) = (module(false), module(true));
         let base = dir(&one, settings);
         assert_eq!(base, dir(&one, settings), "a key is stable");

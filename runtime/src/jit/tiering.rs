@@ -146,6 +146,7 @@ impl std::fmt::Debug for ModuleJit {
 impl Drop for ModuleJit {
     fn drop(&mut self) {
         traps::unregister_code(&*self.registry);
+        self.save_cache();
     }
 }
 
@@ -433,6 +434,14 @@ impl ModuleJit {
             type_ids: Some(&self.env.type_ids),
             loops: self.loops,
             assume_published: true,
+        }
+    }
+
+    /// Writes what this module added to the code cache, if anything (see
+    /// [`ModuleCache::save`]).
+    pub(crate) fn save_cache(&self) {
+        if let Some(Some(cache)) = self.cache.get() {
+            cache.save();
         }
     }
 

@@ -131,6 +131,11 @@ impl<T: Ord> JobQueue<T> {
         }
     }
 
+    /// Whether no item is waiting.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.state.lock().waiting.is_empty()
+    }
+
     /// Closes the queue: every `pop`, waiting or future, returns `None`; `push` fails.
     pub(crate) fn close(&self) {
         self.state.lock().closed = true;
@@ -313,6 +318,11 @@ fn work(index: u32, queue: &JobQueue<Job>) {
             None if job.warm_start => module.warm_start_job(compiler, job.queued_at, index),
             None => module.optimize_job(compiler, job.func, job.queued_at, record),
             Some(loops) => module.optimize_osr_job(compiler, job.func, &loops, record),
+        }
+        // A burst of compiles is over: what they added to the code cache goes to disk now,
+        // while the program runs (and is safe from a run that ends abruptly).
+        if queue.is_empty() {
+            module.save_cache();
         }
     }
 }
