@@ -122,7 +122,13 @@ struct Entries {
     by_name: HashMap<String, Vec<u8>>,
     /// Entries added since the file was last written.
     unsaved: usize,
+    /// When the file was last written by [`ModuleCache::save_soon`].
+    saved_at: Option<std::time::Instant>,
 }
+
+/// How often [`ModuleCache::save_soon`] writes the file at most: each write is the whole
+/// file (SQLite's is 0.9 MB), and a cold run's compiles come in bursts.
+const SAVE_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl ModuleCache {
     /// The cache of `info` compiled with `settings`, under `root`.
@@ -202,6 +208,22 @@ impl ModuleCache {
         let mut entries = self.entries();
         entries.by_name.insert(entry.file_name(), encode(code));
         entries.unsaved += 1;
+    }
+
+    /// [`ModuleCache::save`], unless the file was written less than [`SAVE_INTERVAL`] ago
+    /// (when the optimizer's queue runs empty; the module's drop saves what is left).
+    pub(crate) fn save_soon(&self) {
+        let mut entries = self.entries.lock();
+        if entries.unsaved == 0
+            || entries
+                .saved_at
+                .is_some_and(|t| t.elapsed() < SAVE_INTERVAL)
+        {
+            return;
+        }
+        entries.saved_at = Some(std::time::Instant::now());
+        drop(entries);
+        self.save();
     }
 
     /// Writes the module's file if entries were added since it was last written: what it

@@ -445,6 +445,14 @@ impl ModuleJit {
         }
     }
 
+    /// [`ModuleJit::save_cache`] at most every quarter second (see
+    /// [`ModuleCache::save_soon`]).
+    pub(crate) fn save_cache_soon(&self) {
+        if let Some(Some(cache)) = self.cache.get() {
+            cache.save_soon();
+        }
+    }
+
     /// The module's part of the code cache, if the engine has one.
     fn module_cache(&self, compiler: &tierup_optimizer::Compiler) -> Option<&ModuleCache> {
         let root = self.cache_root.as_deref()?;

@@ -322,7 +322,7 @@ fn work(index: u32, queue: &JobQueue<Job>) {
         // A burst of compiles is over: what they added to the code cache goes to disk now,
         // while the program runs (and is safe from a run that ends abruptly).
         if queue.is_empty() {
-            module.save_cache();
+            module.save_cache_soon();
         }
     }
 }
