@@ -289,6 +289,18 @@ impl Module {
         Ok(tierup_interp::disassemble(func))
     }
 
+    /// Writes what this module added to the code cache ([`Config::code_cache`]) so far, if
+    /// anything. The runtime does so by itself when the optimizer's queue runs empty (at most
+    /// every quarter second) and when the module is dropped; a program that ends without
+    /// dropping the module (as `tierup run` does) calls this last.
+    ///
+    /// [`Config::code_cache`]: crate::Config::code_cache
+    pub fn save_code_cache(&self) {
+        if let Some(jit) = &self.inner.jit {
+            jit.save_cache();
+        }
+    }
+
     /// What the runtime has done with this module's functions so far: which tier each reached,
     /// when, and at what cost (see [`ModuleStats`]).
     pub fn stats(&self) -> ModuleStats {

@@ -700,6 +700,9 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         instantiate: instantiate_time,
         run: run_start.elapsed(),
     };
+    // The module is never dropped (above): what its compiles added to the code cache since
+    // the optimizer last went idle is written now.
+    module.save_code_cache();
     report_stats(&module, &phases, args.stats, args.stats_json.as_deref())?;
     if args.stats
         && let (Some(given), Ok(left)) = (args.fuel, store.get_fuel())
