@@ -762,8 +762,11 @@ mod hostile {
     )]
     fn run_measured(args: &[&str]) -> Measured {
         const WNOHANG: i32 = 1;
+        // A code cache of its own: every run starts cold.
+        let cache = scratch_dir();
         let mut child = Command::new(env!("CARGO_BIN_EXE_tierup"))
             .args(args)
+            .env("TIERUP_CACHE_DIR", cache.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
