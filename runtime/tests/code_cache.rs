@@ -64,13 +64,19 @@ fn config(tier: TierMode, dir: &Path) -> Config {
     config
 }
 
+/// `wat` instantiated in a fresh store of a fresh engine made with `config`.
+fn start(config: &Config, wat: &str) -> (Module, Store<()>, Instance) {
+    let engine = Engine::new(config).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    (module, store, instance)
+}
+
 /// Runs `sum(1000)` and the trapping `deep` in a fresh engine made with `config`; returns
 /// the module (for its statistics) after checking results and the trap's backtrace.
 fn run(config: &Config) -> Module {
-    let engine = Engine::new(config).unwrap();
-    let module = Module::new(&engine, WAT).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let (module, mut store, instance) = start(config, WAT);
     check(&mut store, &instance);
     module
 }
@@ -123,10 +129,7 @@ fn eager_code_is_compiled_once_then_loaded_and_runs_the_same() {
     // So is tiered code (its direct calls go through cells, not linked `call rel32`s).
     let mut stress = config(TierMode::Tiered, &dir);
     stress.baseline_after(1).opt_after(1);
-    let engine = Engine::new(&stress).unwrap();
-    let module = Module::new(&engine, WAT).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let (module, mut store, instance) = start(&stress, WAT);
     let event = until_optimized(&module, "sum", || check(&mut store, &instance));
     assert!(!event.cached, "{event:?}");
     let _ = std::fs::remove_dir_all(&dir);
@@ -138,10 +141,7 @@ fn tiered_code_is_loaded_when_the_function_gets_hot_again() {
     for round in 0..2 {
         let mut config = config(TierMode::Tiered, &dir);
         config.baseline_after(10).opt_after(50);
-        let engine = Engine::new(&config).unwrap();
-        let module = Module::new(&engine, WAT).unwrap();
-        let mut store = Store::new(&engine, ());
-        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let (module, mut store, instance) = start(&config, WAT);
         let event = until_optimized(&module, "sum", || check(&mut store, &instance));
         assert_eq!(event.cached, round == 1, "round {round}: {event:?}");
         // The functions it calls, optimized meanwhile or later, and the loop's OSR entry
@@ -228,10 +228,7 @@ fn caller_run(dir: &Path, first: Option<&str>) -> bool {
         .opt_after(50)
         // Code is loaded when it gets hot, in the order the calls make.
         .code_cache_warm_start(false);
-    let engine = Engine::new(&config).unwrap();
-    let module = Module::new(&engine, CALLER).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let (module, mut store, instance) = start(&config, CALLER);
     let callee = instance
         .get_typed_func::<i32, i32>(&mut store, "callee")
         .unwrap();
@@ -276,10 +273,7 @@ fn a_warm_start_installs_the_cached_code_before_the_functions_are_called() {
     config.baseline_after(10).opt_after(50);
     // The first run optimizes `sum` and what it calls.
     {
-        let engine = Engine::new(&config).unwrap();
-        let module = Module::new(&engine, WAT).unwrap();
-        let mut store = Store::new(&engine, ());
-        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let (module, mut store, instance) = start(&config, WAT);
         until_optimized(&module, "sum", || check(&mut store, &instance));
     }
     // The next module starts with it, before any call.

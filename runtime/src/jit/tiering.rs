@@ -738,6 +738,25 @@ impl ModuleJit {
         Ok((range, range.len))
     }
 
+    /// Publishes `func`'s optimized `code` (`native`: its native entry) and returns its
+    /// tier-ABI entry and the bytes a wrapper adds ([`ModuleJit::entry_of`]).
+    fn publish_optimized(
+        &self,
+        compiler: &mut tierup_optimizer::Compiler,
+        func: DefinedFuncIdx,
+        code: &tierup_optimizer::OptCode,
+        native: bool,
+    ) -> Result<(CodeRange, usize), String> {
+        let body = self.publish(
+            &code.code,
+            opt_anchor(code),
+            &code.traps,
+            Some(self.info.func_of(func)),
+            CodeKind::Optimized,
+        )?;
+        self.entry_of(compiler, func, body, native)
+    }
+
     /// Makes `entry` function `func`'s code and records it.
     fn install_optimized(&self, func: DefinedFuncIdx, entry: CodeRange, record: OptFunc) {
         let _entries = self.entries.lock();
@@ -817,16 +836,7 @@ impl ModuleJit {
                 );
                 self.timeline.started(record, Some(worker), start, start);
                 code.relocate(|symbol| env.address_of(symbol));
-                let published = self
-                    .publish(
-                        &code.code,
-                        opt_anchor(&code),
-                        &code.traps,
-                        Some(self.info.func_of(func)),
-                        CodeKind::Optimized,
-                    )
-                    .and_then(|body| self.entry_of(compiler, func, body, native));
-                match published {
+                match self.publish_optimized(compiler, func, &code, native) {
                     Ok((entry, wrapper_bytes)) => {
                         self.install_optimized(
                             func,
@@ -891,15 +901,7 @@ impl ModuleJit {
         if self.is_retired() {
             return;
         }
-        let published = self
-            .publish(
-                &code.code,
-                opt_anchor(&code),
-                &code.traps,
-                Some(self.info.func_of(func)),
-                CodeKind::Optimized,
-            )
-            .and_then(|body| self.entry_of(compiler, func, body, native));
+        let published = self.publish_optimized(compiler, func, &code, native);
         let compile_time = start.elapsed();
         match published {
             Ok((entry, wrapper_bytes)) => {
