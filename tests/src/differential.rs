@@ -1240,12 +1240,39 @@ pub fn run_tierup(wasm: &[u8], mode: &TierRow, plan: &Plan) -> Run {
         reach: TierReach::default(),
         compile_failures: Vec::new(),
     };
-    let engine = match Engine::new(&mode.config()) {
+    let config = mode.config();
+    let cached = config.code_cache_dir().is_some();
+    if cached {
+        // A row with a code cache runs code loaded from it: a primer engine compiles the
+        // module first (and stores its code), as the spec runner does.
+        if let Ok(primer) = Engine::new(&config) {
+            drop(Module::new(&primer, wasm));
+        }
+    }
+    let engine = match Engine::new(&config) {
         Ok(engine) => engine,
         Err(e) => return rejected(format!("engine: {e}")),
     };
     match Module::new(&engine, wasm) {
-        Ok(module) => run_module(&module, &name, plan),
+        Ok(module) => {
+            let mut run = run_module(&module, &name, plan);
+            if cached {
+                run.compile_failures.extend(
+                    module
+                        .stats()
+                        .events
+                        .iter()
+                        .filter(|e| e.tier == tierup_runtime::Tier::Optimized && !e.cached)
+                        .map(|e| {
+                            format!(
+                                "function {} was compiled, not loaded from the code cache",
+                                e.func_index
+                            )
+                        }),
+                );
+            }
+            run
+        }
         Err(e) => rejected(e.to_string()),
     }
 }
