@@ -11,8 +11,10 @@
 //! worker slept.)
 //!
 //! Lifetime: threads start when the first function of a module gets warm (its first tier-up
-//! decision, [`OptWorkers::prestart`]; at the latest with the first job) and build and warm up
-//! their compilers before they wait for work. A job holds only a `Weak` reference to its
+//! decision, [`OptWorkers::prestart`]; at the latest with the first job, or when a module with
+//! a code cache asks for its warm start) and build their compilers, then warm them up the
+//! first time they find no job waiting (a warm start, already queued, goes first: it loads
+//! code, and the program is waiting for it). A job holds only a `Weak` reference to its
 //! module's machine-code state, so a queued job never keeps a dropped module alive; a job
 //! whose module is gone (or retired) is skipped. The pool is shared by the engine and its
 //! modules; when the last of them is dropped, the queue closes, every worker finishes the
@@ -129,6 +131,15 @@ impl<T: Ord> JobQueue<T> {
             }
             self.ready.wait(&mut state);
         }
+    }
+
+    /// The greatest item, if one is waiting (and the queue is open).
+    pub(crate) fn try_pop(&self) -> Option<T> {
+        let mut state = self.state.lock();
+        if state.closed {
+            return None;
+        }
+        state.waiting.pop()
     }
 
     /// Whether no item is waiting.
@@ -285,10 +296,29 @@ fn leave_cpu(cpu: usize) {
 /// queue is closed.
 fn work(index: u32, queue: &JobQueue<Job>) {
     // Ready before the first job; a failure is reported to that job below.
-    let mut compiler = tierup_optimizer::Compiler::new()
-        .ok()
-        .and_then(|mut c| c.warm_up().is_ok().then_some(c));
-    while let Some(job) = queue.pop() {
+    let mut compiler = tierup_optimizer::Compiler::new().ok();
+    // The compiler warms up while the worker has nothing to do: a job that is already
+    // waiting when the worker starts (a module's warm start, queued with the module, which
+    // loads code rather than compiling it) goes first.
+    let mut warmed_up = false;
+    loop {
+        let job = match queue.try_pop() {
+            Some(job) => job,
+            None => {
+                if !warmed_up {
+                    warmed_up = true;
+                    if let Some(c) = &mut compiler
+                        && c.warm_up().is_err()
+                    {
+                        compiler = None;
+                    }
+                }
+                match queue.pop() {
+                    Some(job) => job,
+                    None => break,
+                }
+            }
+        };
         let Some(module) = job.module.upgrade() else {
             continue;
         };
