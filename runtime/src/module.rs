@@ -57,6 +57,9 @@ impl Drop for ModuleInner {
         if let Some(jit) = &self.jit {
             // Queued optimizations of this module are pointless now.
             jit.retire();
+            // What it added to the code cache is written now, on the thread that drops it (its
+            // machine code may outlive it a little, in a worker's hands, and be dropped there).
+            jit.save_cache();
         }
     }
 }
@@ -291,7 +294,8 @@ impl Module {
 
     /// Writes what this module added to the code cache ([`Config::code_cache`]) so far, if
     /// anything. The runtime does so by itself when the optimizer's queue runs empty (at most
-    /// every quarter second) and when the module is dropped; a program that ends without
+    /// every quarter second) and when the module is dropped (on the dropping thread; a compile
+    /// still running then is written by the worker when it ends); a program that ends without
     /// dropping the module (as `tierup run` does) calls this last.
     ///
     /// [`Config::code_cache`]: crate::Config::code_cache
