@@ -138,18 +138,32 @@ fn eager_code_is_compiled_once_then_loaded_and_runs_the_same() {
 #[test]
 fn tiered_code_is_loaded_when_the_function_gets_hot_again() {
     let dir = cache_dir("tiered");
-    for round in 0..2 {
+    let mut loaded = Vec::new();
+    for round in 0..4 {
         let mut config = config(TierMode::Tiered, &dir);
-        config.baseline_after(10).opt_after(50);
+        // Loaded when hot, not by the warm start.
+        config
+            .baseline_after(10)
+            .opt_after(50)
+            .code_cache_warm_start(false);
         let (module, mut store, instance) = start(&config, WAT);
         let event = until_optimized(&module, "sum", || check(&mut store, &instance));
-        assert_eq!(event.cached, round == 1, "round {round}: {event:?}");
+        loaded.push(event.cached);
         // The functions it calls, optimized meanwhile or later, and the loop's OSR entry
         // behave the same whichever way their code came.
         for _ in 0..20 {
             check(&mut store, &instance);
         }
     }
+    // The first run compiles; a later one loads, unless `sum`'s code calls a callee unchecked
+    // that is not published yet when `sum` gets hot in that run (the order of tier-up
+    // differs between runs). That run compiles a copy with checked calls instead, which
+    // every later run loads: so at most one of the later runs compiles.
+    assert!(!loaded[0], "{loaded:?}");
+    assert!(
+        loaded[1..].iter().filter(|&&l| !l).count() <= 1,
+        "{loaded:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
