@@ -139,7 +139,7 @@ fn eager_code_is_compiled_once_then_loaded_and_runs_the_same() {
 fn tiered_code_is_loaded_when_the_function_gets_hot_again() {
     let dir = cache_dir("tiered");
     let mut loaded = Vec::new();
-    for round in 0..4 {
+    for _ in 0..4 {
         let mut config = config(TierMode::Tiered, &dir);
         // Loaded when hot, not by the warm start.
         config
