@@ -706,8 +706,11 @@ fn has_hot_loop(func: &ir::Function) -> bool {
 }
 
 /// The jumps at the ends of the blocks of x86-64 machine `code` whose blocks start at
-/// `starts` (sorted): `(block start, target)` for every `jmp` or `jcc` (rel8 or rel32) that
-/// ends a block, or precedes the `jmp` that ends it, and lands on a block start.
+/// `starts` (sorted): `(block start, target)` for every `jmp` or `jcc` that ends a block, or
+/// precedes the `jmp` that ends it, and lands on a block start. Cranelift's x86-64 backend
+/// emits only 32-bit displacements (its label uses are `JmpRel32` and `PCRel32`), so only
+/// those are read: a 2-byte pattern matched the tail of other instructions (`79 f8` in
+/// `lea edi, [rcx - 8]` read as `jns -8` made a false 13-byte loop in a SQLite function).
 ///
 /// Cranelift reports the edges itself (`bb_edges`), but 0.135 pairs each edge's source with
 /// the start of the block of that index in emission order, and cold blocks are emitted last:
@@ -727,9 +730,6 @@ fn branch_edges(code: &[u8], starts: &[u32]) -> Vec<(u32, u32)> {
         }
         if len >= 6 && code[end - 6] == 0x0F && code[end - 5] & 0xF0 == 0x80 {
             return Some((end as i64 + rel32(end - 4), end - 6));
-        }
-        if len >= 2 && (code[end - 2] == 0xEB || code[end - 2] & 0xF0 == 0x70) {
-            return Some((end as i64 + i64::from(code[end - 1] as i8), end - 2));
         }
         None
     };
@@ -1059,24 +1059,26 @@ mod tests {
 
     #[test]
     fn branch_edges_are_read_from_the_jumps_that_end_blocks() {
-        // Blocks at 0, 8, 16, 24: block 8 ends `jne 8` (rel8) then `jmp 0` (rel32); block 16
-        // ends `jmp 8` (rel32); block 24 ends with a `jmp` to no block start.
-        let mut code = vec![0x90u8; 32];
-        // `jne rel8` at 9, ending at 11: 11 - 3 = 8.
-        code[9..11].copy_from_slice(&[0x75, 0xFD]);
+        // Blocks at 0, 16, 32, 48: block 16 ends `jne 16` then `jmp 0`; block 32 ends
+        // `jmp 16`; block 48 ends with a `jmp` to no block start; block 0 ends with bytes that
+        // would be `jns 0` as a short jump, which Cranelift never emits.
+        let mut code = vec![0x90u8; 64];
+        code[14..16].copy_from_slice(&[0x79, 0xF0]);
+        let rel = |at: usize, len: usize, target: i64| (target - (at + len) as i64) as i32;
+        code[21..23].copy_from_slice(&[0x0F, 0x85]);
+        code[23..27].copy_from_slice(&rel(21, 6, 16).to_le_bytes());
         let jmp = |code: &mut Vec<u8>, at: usize, target: i64| {
-            let rel = (target - (at as i64 + 5)) as i32;
             code[at] = 0xE9;
-            code[at + 1..at + 5].copy_from_slice(&rel.to_le_bytes());
+            code[at + 1..at + 5].copy_from_slice(&rel(at, 5, target).to_le_bytes());
         };
-        jmp(&mut code, 11, 0);
-        jmp(&mut code, 19, 8);
-        jmp(&mut code, 27, 5);
-        let starts = [0, 8, 16, 24];
+        jmp(&mut code, 27, 0);
+        jmp(&mut code, 43, 16);
+        jmp(&mut code, 59, 5);
+        let starts = [0, 16, 32, 48];
         let mut edges = branch_edges(&code, &starts);
         edges.sort();
-        assert_eq!(edges, [(8, 0), (8, 8), (16, 8)]);
-        assert_eq!(innermost_loop_header(&starts, &edges), Some(8));
+        assert_eq!(edges, [(16, 0), (16, 16), (32, 16)]);
+        assert_eq!(innermost_loop_header(&starts, &edges), Some(16));
     }
 
     #[test]

@@ -120,6 +120,9 @@ struct Entries {
     /// Whether the file was read.
     read: bool,
     by_name: HashMap<String, Vec<u8>>,
+    /// The entries this process compiled (a save writes them over the file's: what it loaded
+    /// it leaves as the file has it now, which another process may have replaced).
+    stored: HashMap<String, Vec<u8>>,
     /// Entries added since the file was last written.
     unsaved: usize,
     /// When the file was last written by [`ModuleCache::save_soon`].
@@ -136,7 +139,7 @@ impl ModuleCache {
         let mut key = Sha256::new();
         key.update(MAGIC);
         key.update(FORMAT_VERSION.to_le_bytes());
-        key.update(build_id().as_bytes());
+        key.update(build_id().unwrap_or_default().as_bytes());
         key.update(settings.compiler.as_bytes());
         key.update(
             format!(
@@ -206,7 +209,9 @@ impl ModuleCache {
     /// what the cache held for it; [`ModuleCache::save`] writes it.
     pub(crate) fn store(&self, entry: CacheEntry<'_>, code: &OptCode) {
         let mut entries = self.entries();
-        entries.by_name.insert(entry.file_name(), encode(code));
+        let (name, bytes) = (entry.file_name(), encode(code));
+        entries.by_name.insert(name.clone(), bytes.clone());
+        entries.stored.insert(name, bytes);
         entries.unsaved += 1;
     }
 
@@ -227,20 +232,21 @@ impl ModuleCache {
     }
 
     /// Writes the module's file if entries were added since it was last written: what it
-    /// holds now (another process may have added entries meanwhile) with this process's
-    /// entries, to a temporary file renamed over it. Errors are ignored: the cache is an
+    /// holds now (another process may have added or replaced entries meanwhile) with the
+    /// entries this process compiled written over it, to a temporary file renamed over it. Errors are ignored: the cache is an
     /// optimization (the entries stay unsaved, for the next try).
     pub(crate) fn save(&self) {
         let mut entries = self.entries.lock();
         if entries.unsaved == 0 {
             return;
         }
-        if let Ok(file) = std::fs::read(&self.path) {
-            for (name, bytes) in parse_file(&file) {
-                entries.by_name.entry(name).or_insert(bytes);
-            }
+        let mut merged: HashMap<String, Vec<u8>> = std::fs::read(&self.path)
+            .map(|file| parse_file(&file).into_iter().collect())
+            .unwrap_or_default();
+        for (name, bytes) in &entries.stored {
+            merged.insert(name.clone(), bytes.clone());
         }
-        if self.try_write(&entries.by_name).is_ok() {
+        if self.try_write(&merged).is_ok() {
             entries.unsaved = 0;
         }
     }
@@ -312,23 +318,27 @@ pub fn default_dir() -> Option<PathBuf> {
 
 /// The running program's build: its executable's path, size and modification time (read
 /// once per process).
-fn build_id() -> &'static str {
-    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+/// `None` when it cannot be read: then there is no cache (an unknown build could be another
+/// build whose code has other offsets in it).
+pub(crate) fn build_id() -> Option<&'static str> {
+    static ID: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     ID.get_or_init(|| {
-        let exe = std::env::current_exe().ok();
-        let meta = exe.as_deref().and_then(|e| std::fs::metadata(e).ok());
+        let exe = std::env::current_exe().ok()?;
+        let meta = std::fs::metadata(&exe).ok()?;
         let modified = meta
-            .as_ref()
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
-        format!(
-            "{} {:?} {:?} {:?}",
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        Some(format!(
+            "{} {} {} {}",
             env!("CARGO_PKG_VERSION"),
-            exe,
-            meta.map(|m| m.len()),
-            modified
-        )
+            exe.display(),
+            meta.len(),
+            modified.as_nanos()
+        ))
     })
+    .as_deref()
 }
 
 fn hex(bytes: &[u8]) -> String {

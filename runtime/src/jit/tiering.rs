@@ -456,6 +456,8 @@ impl ModuleJit {
     /// The module's part of the code cache, if the engine has one.
     fn module_cache(&self, compiler: &tierup_optimizer::Compiler) -> Option<&ModuleCache> {
         let root = self.cache_root.as_deref()?;
+        // Without a known build there is no safe key (see `code_cache::build_id`).
+        crate::jit::code_cache::build_id()?;
         self.cache
             .get_or_init(|| {
                 let env = self.opt_env();

@@ -338,7 +338,10 @@ fn work(index: u32, queue: &JobQueue<Job>) {
                     module
                         .timeline
                         .finished(job.record, Instant::now(), Err(&reason));
-                    module.optimize_failed(job.func, reason);
+                    // A warm start is about no function in particular: nothing to mark.
+                    if !job.warm_start {
+                        module.optimize_failed(job.func, reason);
+                    }
                     continue;
                 }
             },
