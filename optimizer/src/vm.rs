@@ -672,7 +672,7 @@ impl Translator<'_, '_> {
             let vmctx = self.vm.vmctx;
             return self.call_native(entry, vmctx, &ty);
         }
-        if let Some(defined) = self.late_native_slot(func_index) {
+        if let Some(defined) = self.late_bound_callee(func_index) {
             return self.call_late_bound(defined, &ty);
         }
         match module.defined_func(func_index) {
@@ -732,7 +732,7 @@ impl Translator<'_, '_> {
     /// `func_index` as a defined function whose native-entry cell a call may read, when the
     /// callee may get a native entry later (it is defined and has a native signature, but is
     /// not published yet).
-    fn late_native_slot(&self, func_index: FuncIdx) -> Option<DefinedFuncIdx> {
+    fn late_bound_callee(&self, func_index: FuncIdx) -> Option<DefinedFuncIdx> {
         let module = self.env.module;
         self.env.native?;
         let defined = module.defined_func(func_index)?;

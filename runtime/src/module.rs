@@ -186,9 +186,7 @@ impl Module {
             jit,
         };
         // With a code cache, a worker installs the optimized code it holds (tiered modes).
-        if let Some(jit) = &inner.jit
-            && policy.tiers.interp
-        {
+        if let Some(jit) = &inner.jit {
             jit.request_warm_start();
         }
         // Without the interpreter, functions start compiled (strictly: a function the tier

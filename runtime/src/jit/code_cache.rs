@@ -39,7 +39,7 @@
 //! valid checksum is machine code that runs. Nothing is ever evicted; `rm -r` the directory
 //! to empty it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -120,9 +120,10 @@ struct Entries {
     /// Whether the file was read.
     read: bool,
     by_name: HashMap<String, Vec<u8>>,
-    /// The entries this process compiled (a save writes them over the file's: what it loaded
-    /// it leaves as the file has it now, which another process may have replaced).
-    stored: HashMap<String, Vec<u8>>,
+    /// The names of the entries this process compiled (a save writes them over the file's:
+    /// what it loaded it leaves as the file has it now, which another process may have
+    /// replaced).
+    stored: HashSet<String>,
     /// Entries added since the file was last written.
     unsaved: usize,
     /// When the file was last written by [`ModuleCache::save_soon`].
@@ -209,9 +210,9 @@ impl ModuleCache {
     /// what the cache held for it; [`ModuleCache::save`] writes it.
     pub(crate) fn store(&self, entry: CacheEntry<'_>, code: &OptCode) {
         let mut entries = self.entries();
-        let (name, bytes) = (entry.file_name(), encode(code));
-        entries.by_name.insert(name.clone(), bytes.clone());
-        entries.stored.insert(name, bytes);
+        let name = entry.file_name();
+        entries.by_name.insert(name.clone(), encode(code));
+        entries.stored.insert(name);
         entries.unsaved += 1;
     }
 
@@ -243,8 +244,8 @@ impl ModuleCache {
         let mut merged: HashMap<String, Vec<u8>> = std::fs::read(&self.path)
             .map(|file| parse_file(&file).into_iter().collect())
             .unwrap_or_default();
-        for (name, bytes) in &entries.stored {
-            merged.insert(name.clone(), bytes.clone());
+        for name in &entries.stored {
+            merged.insert(name.clone(), entries.by_name[name].clone());
         }
         if self.try_write(&merged).is_ok() {
             entries.unsaved = 0;

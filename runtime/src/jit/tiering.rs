@@ -38,7 +38,7 @@ use crate::jit::policy::{
 use crate::jit::registry::{CodeInfo, CodeRegistry, TrapSite};
 use crate::jit::timeline::{JobId, OsrRecord, TimelineLog};
 use crate::jit::tuning::MIN_FUNCS_PER_EAGER_THREAD;
-use crate::jit::workers::{Job, OptWorkers};
+use crate::jit::workers::{Job, JobKind, OptWorkers};
 use crate::jit::{perf_map, stubs, traps};
 use crate::stats::{CompileKind, Tier};
 
@@ -453,6 +453,24 @@ impl ModuleJit {
         }
     }
 
+    /// Whether cached `code` (the body of function `own`, if it is one) can run in this
+    /// module now: every native entry it calls without a check
+    /// ([`tierup_optimizer::Symbol::PublishedNativeCell`]) is published, but its own, which
+    /// is published before its code runs.
+    fn can_run_cached(
+        &self,
+        code: &tierup_optimizer::OptCode,
+        own: Option<DefinedFuncIdx>,
+    ) -> bool {
+        let cells = self.code.native_entries();
+        code.symbols.iter().all(|&(_, symbol)| match symbol {
+            tierup_optimizer::Symbol::PublishedNativeCell(f) => {
+                Some(f) == own || cells[f.index()].load(Ordering::Acquire) != 0
+            }
+            _ => true,
+        })
+    }
+
     /// The module's part of the code cache, if the engine has one.
     fn module_cache(&self, compiler: &tierup_optimizer::Compiler) -> Option<&ModuleCache> {
         let root = self.cache_root.as_deref()?;
@@ -500,18 +518,9 @@ impl ModuleJit {
             CacheEntry::Body { func, .. } => Some(func),
             _ => None,
         };
-        let cells = self.code.native_entries();
-        let runnable = |code: &tierup_optimizer::OptCode| {
-            code.symbols.iter().all(|&(_, symbol)| match symbol {
-                tierup_optimizer::Symbol::PublishedNativeCell(f) => {
-                    Some(f) == own || cells[f.index()].load(Ordering::Acquire) != 0
-                }
-                _ => true,
-            })
-        };
         let mut env = self.opt_env();
         match cache.and_then(|c| c.load(entry)) {
-            Some(mut code) if runnable(&code) => {
+            Some(mut code) if self.can_run_cached(&code, own) => {
                 code.relocate(|symbol| match symbol {
                     tierup_optimizer::Symbol::NativeEntry(_) => native_entry,
                     other => env.address_of(other),
@@ -767,23 +776,23 @@ impl ModuleJit {
         self.opt_state[func.index()].set(OptState::Optimized);
     }
 
-    /// Asks a worker for the module's warm start (tiered modes with a code cache and
-    /// [`TierPolicy::warm_start`]): see [`ModuleJit::warm_start_job`].
+    /// Asks a worker for the module's warm start (tiered modes that start interpreted and may
+    /// optimize, with a code cache and [`TierPolicy::warm_start`]): see
+    /// [`ModuleJit::warm_start_job`]. Does nothing in other modes.
     pub(crate) fn request_warm_start(&self) {
         let Some(workers) = &self.workers else {
             return;
         };
-        if self.cache_root.is_none() || !self.policy.warm_start || !self.policy.tiers.opt {
+        let tiers = self.policy.tiers;
+        if self.cache_root.is_none() || !self.policy.warm_start || !tiers.interp || !tiers.opt {
             return;
         }
         workers.prestart();
         let _ = workers.submit(Job {
             module: self.this.clone(),
-            func: DefinedFuncIdx(0),
+            kind: JobKind::WarmStart,
             priority: u64::MAX,
             queued_at: Instant::now(),
-            osr: None,
-            warm_start: true,
             record: JobId::NONE,
         });
     }
@@ -805,7 +814,6 @@ impl ModuleJit {
             return;
         };
         let env = self.opt_env();
-        let cells = self.code.native_entries();
         let mut pending = cache.cached_bodies();
         loop {
             let before = pending.len();
@@ -817,13 +825,7 @@ impl ModuleJit {
                 let Some(mut code) = cache.load(CacheEntry::Body { func, native }) else {
                     return false;
                 };
-                let ready = code.symbols.iter().all(|&(_, symbol)| match symbol {
-                    tierup_optimizer::Symbol::PublishedNativeCell(f) => {
-                        f == func || cells[f.index()].load(Ordering::Acquire) != 0
-                    }
-                    _ => true,
-                });
-                if !ready {
+                if !self.can_run_cached(&code, Some(func)) {
                     return true;
                 }
                 if !self.opt_state[func.index()].advance(state, OptState::Compiling) {
@@ -991,12 +993,10 @@ impl ModuleJit {
                 .enqueued(func, Tier::Optimized, CompileKind::Osr, queued_at);
             let job = Job {
                 module: self.this.clone(),
-                func,
+                kind: JobKind::Osr(func, loops.clone()),
                 // The program is looping in a slower tier right now: first in line.
                 priority: u64::MAX,
                 queued_at,
-                osr: Some(loops.clone()),
-                warm_start: false,
                 record,
             };
             let submitted = workers.submit(job).is_ok();
@@ -1224,11 +1224,9 @@ impl ModuleJit {
         let queued_at = Instant::now();
         Job {
             module: self.this.clone(),
-            func,
+            kind: JobKind::Optimize(func),
             priority: u64::MAX / nanos,
             queued_at,
-            osr: None,
-            warm_start: false,
             record: self.timeline.enqueued(
                 func,
                 Tier::Optimized,

@@ -33,21 +33,28 @@ use crate::config::default_compile_threads;
 use crate::jit::tiering::ModuleJit;
 use crate::jit::timeline::JobId;
 
-/// A request to optimize one function.
+/// What a job does.
+#[derive(Debug)]
+pub(crate) enum JobKind {
+    /// Optimize a function's entry.
+    Optimize(DefinedFuncIdx),
+    /// Compile a function's on-stack-replacement entries at these loops, `(header pc, module
+    /// offset of the loop)`.
+    Osr(DefinedFuncIdx, Vec<(u32, u32)>),
+    /// The module's warm start ([`ModuleJit::warm_start_job`]: install the optimized code the
+    /// code cache holds).
+    WarmStart,
+}
+
+/// A request to the optimizer's workers.
 #[derive(Debug)]
 pub(crate) struct Job {
     pub(crate) module: Weak<ModuleJit>,
-    pub(crate) func: DefinedFuncIdx,
+    pub(crate) kind: JobKind,
     /// Higher runs first: how fast the function became hot.
     pub(crate) priority: u64,
     /// When it was queued (for the queue-wait statistic).
     pub(crate) queued_at: Instant,
-    /// On-stack-replacement entries at these loops, `(header pc, module offset of the loop)`,
-    /// instead of the function's entry.
-    pub(crate) osr: Option<Vec<(u32, u32)>>,
-    /// The module's warm start instead ([`ModuleJit::warm_start_job`]: install every
-    /// function's optimized code the code cache holds; `func` is unused).
-    pub(crate) warm_start: bool,
     /// Its record in the module's timeline log.
     pub(crate) record: JobId,
 }
@@ -339,18 +346,18 @@ fn work(index: u32, queue: &JobQueue<Job>) {
                         .timeline
                         .finished(job.record, Instant::now(), Err(&reason));
                     // A warm start is about no function in particular: nothing to mark.
-                    if !job.warm_start {
-                        module.optimize_failed(job.func, reason);
+                    if let JobKind::Optimize(func) | JobKind::Osr(func, _) = job.kind {
+                        module.optimize_failed(func, reason);
                     }
                     continue;
                 }
             },
         };
         let record = (job.record, index, dequeued);
-        match job.osr {
-            None if job.warm_start => module.warm_start_job(compiler, job.queued_at, index),
-            None => module.optimize_job(compiler, job.func, job.queued_at, record),
-            Some(loops) => module.optimize_osr_job(compiler, job.func, &loops, record),
+        match job.kind {
+            JobKind::Optimize(func) => module.optimize_job(compiler, func, job.queued_at, record),
+            JobKind::Osr(func, loops) => module.optimize_osr_job(compiler, func, &loops, record),
+            JobKind::WarmStart => module.warm_start_job(compiler, job.queued_at, index),
         }
         // A burst of compiles is over: what they added to the code cache goes to disk now,
         // while the program runs (and is safe from a run that ends abruptly).
