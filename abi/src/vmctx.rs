@@ -240,6 +240,13 @@ pub struct VmCtx {
     /// `tables`: `call_indirect` reaches its length and base in two loads instead of three.
     /// Definitions never move (a table's base does, when it grows).
     pub table0: *mut TableDefinition,
+    /// The store's [`StoreCtx::interrupt_poll`], copied here so that a loop reaches it in one
+    /// load from the vmctx instead of two (optimized loops load it again after every call
+    /// rather than keep it in a callee-saved register). The store's never changes.
+    pub interrupt_poll: *const u8,
+    /// The store's [`StoreCtx::interrupt`] flag, copied as `interrupt_poll` (the flag epoch
+    /// interruption's loops test).
+    pub interrupt: *const AtomicBool,
 }
 
 /// The size of one interpreter stub (see [`VmCtx::interp_stubs`]).
@@ -261,6 +268,10 @@ pub mod offsets {
     pub const GLOBAL0: usize = offset_of!(VmCtx, global0);
     /// `VmCtx::table0`
     pub const TABLE0: usize = offset_of!(VmCtx, table0);
+    /// `VmCtx::interrupt_poll`
+    pub const INTERRUPT_POLL: usize = offset_of!(VmCtx, interrupt_poll);
+    /// `VmCtx::interrupt`
+    pub const INTERRUPT: usize = offset_of!(VmCtx, interrupt);
     /// `VmCtx::code_table`
     pub const CODE_TABLE: usize = offset_of!(VmCtx, code_table);
     /// `VmCtx::hot_counters`

@@ -840,6 +840,7 @@ fn trap_code(code: ir::TrapCode) -> Option<TrapCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     /// A module from text, with every feature this tier supports (SIMD and relaxed SIMD).
     pub(crate) fn module(wat: &str) -> ModuleInfo {
@@ -1125,6 +1126,64 @@ mod tests {
             .compile_native(&env, DefinedFuncIdx(0))
             .unwrap();
         assert_eq!(native.hot_loop, None);
+    }
+
+    /// Loops load their interrupt poll's address where no call keeps it live: a loop that
+    /// calls at its header, a call-free loop before it; neither uses the entry block's
+    /// movable copy, which would take a callee-saved register across the calls.
+    #[test]
+    fn loops_load_the_poll_address_where_no_call_keeps_it_live() {
+        let info = module(
+            r#"(module (func $f (param i32) (result i32) (local.get 0))
+                 (func (param i32) (result i32) (local i32)
+                   (loop $calls
+                     (local.set 1 (call $f (local.get 1)))
+                     (br_if $calls (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+                   (loop $plain
+                     (local.set 1 (i32.add (local.get 1) (i32.const 3)))
+                     (br_if $plain (i32.lt_u (local.get 1) (i32.const 1000))))
+                   (local.get 1)))"#,
+        );
+        let env = env(&info, BoundsChecks::Guard);
+        let clif = Compiler::new()
+            .unwrap()
+            .clif(&env, DefinedFuncIdx(1))
+            .unwrap();
+        let field = format!("+{}", tierup_abi::vmctx::offsets::INTERRUPT_POLL);
+        // Each value defined by a load of the poll address (not `can_move`), with its block,
+        // through aliases (`v29 -> v28`); each poll's block and address.
+        let (mut block, mut loaded, mut polls) = (String::new(), HashMap::new(), Vec::new());
+        for line in clif.lines() {
+            // Without the source location (`@0033`).
+            let line = line.trim();
+            let line = match line.strip_prefix('@') {
+                Some(rest) => rest.split_once(' ').map_or("", |(_, r)| r.trim_start()),
+                None => line,
+            };
+            let value = line.split_whitespace().next().unwrap_or("").to_string();
+            if line.starts_with("block") {
+                block = value.split(['(', ':']).next().unwrap().to_string();
+            } else if line.contains("= load.i64") && line.ends_with(&field) {
+                if !line.contains("can_move") {
+                    loaded.insert(value, block.clone());
+                }
+            } else if let Some((alias, target)) = line.split_once(" -> ") {
+                if let Some(at) = loaded.get(target).cloned() {
+                    loaded.insert(alias.to_string(), at);
+                }
+            } else if line.contains("atomic_load.i8") {
+                let address = line.split_whitespace().last().unwrap().to_string();
+                polls.push((block.clone(), address));
+            }
+        }
+        assert_eq!(polls.len(), 2, "{clif}");
+        for (i, (poll_block, address)) in polls.iter().enumerate() {
+            let loaded_in = loaded
+                .get(address)
+                .unwrap_or_else(|| panic!("{address}: {clif}"));
+            // The first loop calls: it loads the address at its header, where it polls.
+            assert_eq!(loaded_in == poll_block, i == 0, "loop {i}:\n{clif}");
+        }
     }
 
     #[test]

@@ -116,6 +116,8 @@ pub(crate) struct EntryValues {
     pub(crate) store: Value,
     /// The store's attention flag with epoch interruption, else its interrupt poll byte.
     pub(crate) interrupt: Value,
+    /// The vmctx field that holds `interrupt` (the store's, copied).
+    interrupt_field: usize,
     /// Each memory's definition and base (bases never move), loaded at entry (loads of
     /// memories the function does not use are dead code).
     memories: Vec<(Value, Value)>,
@@ -145,11 +147,11 @@ impl EntryValues {
         // Without epochs, loops poll the store's poll page (a load that faults while an
         // interrupt request is pending); with epochs they test the attention flag.
         let interrupt_field = if env.module.instrumentation.epoch_interruption {
-            off::STORE_INTERRUPT
+            off::INTERRUPT
         } else {
-            off::STORE_INTERRUPT_POLL
+            off::INTERRUPT_POLL
         };
-        let interrupt = b.ins().load(I64, fixed(), store, interrupt_field as i32);
+        let interrupt = b.ins().load(I64, fixed(), vmctx, interrupt_field as i32);
         let memories = if env.module.memories.is_empty() {
             Vec::new()
         } else {
@@ -173,6 +175,7 @@ impl EntryValues {
             fp,
             store,
             interrupt,
+            interrupt_field,
             memories,
             own_slots: ty.frame_slots(),
             outgoing_slots: 0,
@@ -180,6 +183,13 @@ impl EntryValues {
             slot_sig: None,
             func_index,
         }
+    }
+
+    /// `interrupt` loaded again here (not `can_move`: Cranelift keeps it where it is put), so
+    /// that no register holds it across calls (see `Translator::poll_address`).
+    pub(crate) fn interrupt_in_place(&self, b: &mut FunctionBuilder<'_>) -> Value {
+        b.ins()
+            .load(I64, in_place(), self.vmctx, self.interrupt_field as i32)
     }
 
     /// Traps with `StackOverflow` unless the frame fits below the slot stack's end.
@@ -271,7 +281,7 @@ impl Translator<'_, '_> {
     /// execution go on (`tierup_abi::metering`); in an
     /// engine without epoch interruption, polls the store's poll page, a load that traps with
     /// `Interrupted` while an interrupt request is pending (the libcall's only answer there).
-    pub(crate) fn check_interrupt(&mut self) {
+    pub(crate) fn check_interrupt(&mut self, interrupt: Value) {
         // Atomic: another thread sets the flag (or blocks the page), and a plain load in a
         // loop without stores would be merged with the one before the loop (redundant-load
         // elimination); an atomic load is also never removed as unused.
@@ -287,13 +297,13 @@ impl Translator<'_, '_> {
             // even on a cold path, would make every function a non-leaf, with a heavier
             // prologue; calls got 1.4x slower: hence the trap.)
             let poll = MemFlagsData::new().with_trap_code(Some(clif_trap(TrapCode::Interrupted)));
-            self.b.ins().atomic_load(I8, poll, self.vm.interrupt);
+            self.b.ins().atomic_load(I8, poll, interrupt);
             return;
         }
         let flag = self
             .b
             .ins()
-            .atomic_load(I8, MemFlagsData::trusted(), self.vm.interrupt);
+            .atomic_load(I8, MemFlagsData::trusted(), interrupt);
         let slow = self.b.create_block();
         let cont = self.b.create_block();
         self.b.set_cold_block(slow);

@@ -153,6 +153,7 @@ pub struct Config {
     pub(crate) opt_loops: tierup_optimizer::LoopSettings,
     pub(crate) code_cache: Option<std::path::PathBuf>,
     pub(crate) code_cache_warm_start: bool,
+    pub(crate) code_cache_max_size: u64,
 }
 
 impl Default for Config {
@@ -175,6 +176,7 @@ impl Default for Config {
             opt_loops: tierup_optimizer::LoopSettings::default(),
             code_cache: None,
             code_cache_warm_start: true,
+            code_cache_max_size: crate::code_cache::DEFAULT_MAX_SIZE,
         }
     }
 }
@@ -363,6 +365,15 @@ impl Config {
     /// compiling it.
     pub fn code_cache_warm_start(&mut self, enable: bool) -> &mut Self {
         self.code_cache_warm_start = enable;
+        self
+    }
+
+    /// The most bytes the code cache's directory ([`Config::code_cache`]) may hold (default
+    /// [`crate::code_cache::DEFAULT_MAX_SIZE`], 1 GiB, as Wasmtime's cache). A run that
+    /// writes to the cache then removes the least recently used modules' files beyond it,
+    /// once per process ([`crate::code_cache::prune`]).
+    pub fn code_cache_max_size(&mut self, bytes: u64) -> &mut Self {
+        self.code_cache_max_size = bytes;
         self
     }
 

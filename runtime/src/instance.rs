@@ -273,6 +273,8 @@ fn instantiate<T>(
         memory0_base: std::ptr::null_mut(),
         global0: std::ptr::null_mut(),
         table0: std::ptr::null_mut(),
+        interrupt_poll: store.inner.ctx.interrupt_poll,
+        interrupt: store.inner.ctx.interrupt,
     });
     let vmctx_ptr: *mut VmCtx = &mut *vmctx;
 

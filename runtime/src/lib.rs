@@ -87,6 +87,14 @@ pub use func::{Func, HostFunc, IntoFunc, TypedFunc, WasmParams, WasmResults, Was
 pub use instance::Instance;
 pub use interrupt::{InterruptHandle, UpdateDeadline};
 pub use jit::code_cache::default_dir as default_code_cache_dir;
+
+/// Managing a code cache directory ([`Config::code_cache`]): what it holds, and removing
+/// modules' files from it (what `tierup cache` does).
+pub mod code_cache {
+    pub use crate::jit::code_cache::{
+        CacheFile, DEFAULT_MAX_SIZE, Pruned, clear, default_dir, list, prune,
+    };
+}
 pub use limits::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 pub use linker::Linker;
 pub use module::{ExportType, ImportType, Module};

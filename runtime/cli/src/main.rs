@@ -12,6 +12,8 @@
 //!   it (see the `explore` module).
 //! - `tierup lab [OPTIONS] CORPUS` runs a corpus under several tiering strategies (and other
 //!   engines) as separate `tierup run` processes and reports which wins and why ([`lab`]).
+//! - `tierup cache dir|list|prune --max-size SIZE|clear` manages the code cache's directory
+//!   ([`cache`]).
 //!
 //! Exit codes: 0 on success; 134 when wasm traps (what Wasmtime exits with on Unix; the trap
 //! and its wasm backtrace go to stderr); 2 when the requested tier is not available on this machine (and
@@ -25,6 +27,7 @@
 //! [`I32Exit`] error, found by downcasting) becomes the exit code of this process. Any other import is rejected with a clear message before
 //! instantiation.
 
+mod cache;
 mod explore;
 
 use std::ffi::OsString;
@@ -68,6 +71,9 @@ enum Command {
     /// Compare tiering strategies (and other engines) on a corpus of programs: times, CPU,
     /// memory, compile statistics; writes results.json/.csv/.md and report.html.
     Lab(Box<lab::LabArgs>),
+    /// Manage the code cache's directory: show it, list what it holds, prune it to a size,
+    /// or clear it.
+    Cache(cache::CacheArgs),
 }
 
 /// The execution tier, as spelled on the command line.
@@ -275,6 +281,11 @@ struct RunArgs {
     /// `$XDG_CACHE_HOME/tierup`, else `~/.cache/tierup`).
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
+    /// The most the code cache's directory may hold (bytes, or with a suffix K, M, G: powers
+    /// of 1024; default 1G). A run that writes to the cache removes the least recently used
+    /// modules' files beyond it (`tierup cache prune` does the same by hand).
+    #[arg(long, value_name = "SIZE", value_parser = cache::parse_size)]
+    cache_max_size: Option<u64>,
     /// Grant the guest access to a host directory (read-write), seen by the guest as GUEST
     /// (default: HOST as written). Repeatable.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
@@ -482,6 +493,7 @@ fn main() -> ExitCode {
         },
         Command::Explore(args) => explore::explore(args),
         Command::Lab(args) => lab::main(*args),
+        Command::Cache(args) => cache::main(args),
     }
 }
 
@@ -557,6 +569,9 @@ fn run(args: RunArgs) -> Result<(), CliError> {
                     .or_else(tierup_runtime::default_code_cache_dir),
             )
             .code_cache_warm_start(args.cache == CacheArg::On);
+        if let Some(bytes) = args.cache_max_size {
+            config.code_cache_max_size(bytes);
+        }
     }
     let timeout = match args.timeout {
         None => None,

@@ -1021,3 +1021,67 @@ fn the_code_cache_makes_the_next_run_start_optimized() {
     assert_eq!(run("hot"), (1, 1, 0));
     assert_eq!(run("off"), (1, 0, 0));
 }
+
+/// `tierup cache` lists what runs wrote, prunes the least recently used to a size (as a run
+/// does with `--cache-max-size`) and clears the directory, leaving files that are not the
+/// cache's.
+#[test]
+fn the_cache_subcommand_lists_prunes_and_clears() {
+    let dir = scratch_dir();
+    let cache = dir.join("cache");
+    let cache_dir = cache.to_str().unwrap().to_string();
+    let cache_cmd = |args: &[&str]| {
+        let mut all = vec!["cache", "--cache-dir", &cache_dir];
+        all.extend_from_slice(args);
+        success(tierup(all))
+    };
+    assert!(cache_cmd(&["list"]).contains("0 file(s)"));
+    assert_eq!(cache_cmd(&["dir"]).trim(), cache_dir);
+    // Two modules (the same function, plus one more in the second: two keys), each
+    // optimized eagerly.
+    let fib = std::fs::read_to_string(fixture("fib.wat")).unwrap();
+    let other = dir.join("fib2.wat");
+    let end = fib.rfind(')').unwrap();
+    std::fs::write(
+        &other,
+        format!("{} (func $unused)){}", &fib[..end], &fib[end + 1..]),
+    )
+    .unwrap();
+    let run = |module: &Path, max_size: &str| {
+        let args = [
+            "run",
+            "--cache-dir",
+            &cache_dir,
+            "--cache-max-size",
+            max_size,
+            "--tier",
+            "opt",
+            "--invoke",
+            "fib",
+            module.to_str().unwrap(),
+            "20",
+        ];
+        assert_eq!(success(tierup(args)).trim(), "6765");
+    };
+    let first = fixture("fib.wat");
+    run(&first, "1G");
+    std::fs::write(cache.join("notes.txt"), "not the cache's").unwrap();
+    let listed = cache_cmd(&["list"]);
+    assert!(listed.contains("1 file(s)"), "{listed}");
+    // The second module's run keeps its own file and evicts the first's.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    run(&other, "1");
+    let listed = cache_cmd(&["list"]);
+    assert!(listed.contains("1 file(s)"), "{listed}");
+    run(&first, "1G");
+    assert!(cache_cmd(&["list"]).contains("2 file(s)"));
+    let pruned = cache_cmd(&["prune", "--max-size", "0"]);
+    assert!(pruned.starts_with("removed 2 file(s)"), "{pruned}");
+    run(&first, "1G");
+    let cleared = cache_cmd(&["clear"]);
+    assert!(cleared.starts_with("removed 1 file(s)"), "{cleared}");
+    assert!(cache_cmd(&["list"]).contains("0 file(s)"));
+    assert!(cache.join("notes.txt").exists());
+    let bad = tierup(["cache", "prune", "--max-size", "lots"]);
+    failure(&bad, 2);
+}

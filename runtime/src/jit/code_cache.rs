@@ -36,8 +36,14 @@
 //! - the cache never fails a run: every I/O error is a miss or a skipped write.
 //!
 //! The directory is trusted as the program is (Wasmtime's is too): a file forged with a
-//! valid checksum is machine code that runs. Nothing is ever evicted; `rm -r` the directory
-//! to empty it.
+//! valid checksum is machine code that runs.
+//!
+//! Eviction: reading a module's file sets its modification time, so a file's time is when a
+//! run last used it. Once per process and directory, after its first write of a file, the
+//! least recently used files are removed until the directory holds at most
+//! `Config::code_cache_max_size` bytes ([`prune`]; the file just written is kept, and so is
+//! anything that is not a cache file). `tierup cache` lists, prunes and clears a directory
+//! with the same functions ([`list`], [`prune`], [`clear`]).
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -109,6 +115,8 @@ pub(crate) struct CodegenSettings<'a> {
 #[derive(Debug)]
 pub(crate) struct ModuleCache {
     path: PathBuf,
+    /// The most bytes the directory may hold (`Config::code_cache_max_size`).
+    max_size: u64,
     /// How many defined functions the module has (indices in entries are checked against it).
     defined: u32,
     entries: Mutex<Entries>,
@@ -135,8 +143,14 @@ struct Entries {
 const SAVE_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl ModuleCache {
-    /// The cache of `info` compiled with `settings`, under `root`.
-    pub(crate) fn new(root: &Path, info: &ModuleInfo, settings: CodegenSettings<'_>) -> Self {
+    /// The cache of `info` compiled with `settings`, under `root`, which may hold at most
+    /// `max_size` bytes.
+    pub(crate) fn new(
+        root: &Path,
+        max_size: u64,
+        info: &ModuleInfo,
+        settings: CodegenSettings<'_>,
+    ) -> Self {
         let mut key = Sha256::new();
         key.update(MAGIC);
         key.update(FORMAT_VERSION.to_le_bytes());
@@ -160,6 +174,7 @@ impl ModuleCache {
         key.update(&info.wasm);
         ModuleCache {
             path: root.join(hex(&key.finalize())),
+            max_size,
             defined: info.num_defined_funcs(),
             entries: Mutex::new(Entries::default()),
         }
@@ -173,6 +188,11 @@ impl ModuleCache {
             if let Ok(file) = std::fs::read(&self.path) {
                 for (name, bytes) in parse_file(&file) {
                     entries.by_name.entry(name).or_insert(bytes);
+                }
+                // Used now: the last to be evicted (a read-only directory keeps its times).
+                let now = std::time::SystemTime::now();
+                if let Ok(file) = std::fs::File::options().append(true).open(&self.path) {
+                    let _ = file.set_modified(now);
                 }
             }
         }
@@ -232,6 +252,23 @@ impl ModuleCache {
         self.save();
     }
 
+    /// Keeps the directory within its size ([`prune`]), once per process and directory, after
+    /// its first write (the scan reads the metadata of every file in the directory).
+    fn prune_once(&self) {
+        static PRUNED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+        let Some(root) = self.path.parent() else {
+            return;
+        };
+        {
+            let mut pruned = PRUNED.lock();
+            if pruned.iter().any(|p| p == root) {
+                return;
+            }
+            pruned.push(root.to_path_buf());
+        }
+        let _ = prune_keeping(root, self.max_size, Some(&self.path));
+    }
+
     /// Writes the module's file if entries were added since it was last written: what it
     /// holds now (another process may have added or replaced entries meanwhile) with the
     /// entries this process compiled written over it, to a temporary file renamed over it. Errors are ignored: the cache is an
@@ -249,6 +286,8 @@ impl ModuleCache {
         }
         if self.try_write(&merged).is_ok() {
             entries.unsaved = 0;
+            drop(entries);
+            self.prune_once();
         }
     }
 
@@ -340,6 +379,176 @@ pub(crate) fn build_id() -> Option<&'static str> {
         ))
     })
     .as_deref()
+}
+
+/// The default most bytes a code cache directory holds (`Config::code_cache_max_size`), as
+/// Wasmtime's cache's default soft limit.
+pub const DEFAULT_MAX_SIZE: u64 = 1 << 30;
+
+/// A module's file in a code cache directory ([`list`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheFile {
+    /// Its path.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// When a run last wrote or read it.
+    pub last_used: std::time::SystemTime,
+}
+
+/// What [`prune`] or [`clear`] removed, and what is left.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Files removed.
+    pub removed_files: usize,
+    /// Their bytes.
+    pub removed_bytes: u64,
+    /// Cache files left.
+    pub kept_files: usize,
+    /// Their bytes.
+    pub kept_bytes: u64,
+}
+
+/// How long a temporary file may stay before [`prune`] takes it for a writer's leftover (a
+/// process that exited while writing): far longer than any write takes.
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Whether `name` is a module file's name (64 hex digits: a key) or, with `temp`, a
+/// temporary file's (`<key>.<pid>.<thread>.tmp`).
+fn is_cache_name(name: &str, temp: bool) -> bool {
+    let (key, rest) = name.split_at(name.len().min(64));
+    let key_ok = key.len() == 64
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    key_ok
+        && if temp {
+            rest.starts_with('.') && rest.ends_with(".tmp")
+        } else {
+            rest.is_empty()
+        }
+}
+
+/// The cache's files in `dir` and its temporary files (each with its metadata); nothing
+/// else in the directory is looked at, so a directory shared with other files is safe.
+fn scan(dir: &Path) -> std::io::Result<(Vec<CacheFile>, Vec<CacheFile>)> {
+    let (mut files, mut temps) = (Vec::new(), Vec::new());
+    for item in std::fs::read_dir(dir)? {
+        let Ok(item) = item else { continue };
+        let name = item.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let temp = is_cache_name(name, true);
+        if !temp && !is_cache_name(name, false) {
+            continue;
+        }
+        let Ok(meta) = item.metadata() else { continue };
+        if !meta.is_file() {
+            continue;
+        }
+        let file = CacheFile {
+            path: item.path(),
+            bytes: meta.len(),
+            last_used: meta.modified().unwrap_or(std::time::UNIX_EPOCH),
+        };
+        // A module file starts with the magic number (a file merely named like one is not
+        // the cache's).
+        let ours = temp || {
+            let mut magic = [0u8; 4];
+            std::fs::File::open(&file.path)
+                .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+                .is_ok_and(|()| &magic == MAGIC)
+        };
+        if ours {
+            if temp {
+                temps.push(file)
+            } else {
+                files.push(file)
+            }
+        }
+    }
+    Ok((files, temps))
+}
+
+/// The module files of the code cache in `dir`, most recently used first. A directory that
+/// does not exist holds none.
+///
+/// # Errors
+/// When `dir` exists but cannot be read.
+pub fn list(dir: &Path) -> std::io::Result<Vec<CacheFile>> {
+    let mut files = match scan(dir) {
+        Ok((files, _)) => files,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    files.sort_by(|a, b| b.last_used.cmp(&a.last_used).then(a.path.cmp(&b.path)));
+    Ok(files)
+}
+
+/// Removes the least recently used module files of the code cache in `dir` until the rest
+/// take at most `max_bytes`, and temporary files left by writers that exited (older than an
+/// hour). Only the cache's own files are touched.
+///
+/// # Errors
+/// When `dir` exists but cannot be read (a file that cannot be removed is counted as kept).
+pub fn prune(dir: &Path, max_bytes: u64) -> std::io::Result<Pruned> {
+    prune_keeping(dir, max_bytes, None)
+}
+
+/// [`prune`], never removing `keep` (the file a run just wrote).
+fn prune_keeping(dir: &Path, max_bytes: u64, keep: Option<&Path>) -> std::io::Result<Pruned> {
+    let (mut files, temps) = match scan(dir) {
+        Ok(found) => found,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Pruned::default()),
+        Err(e) => return Err(e),
+    };
+    let mut pruned = Pruned::default();
+    let now = std::time::SystemTime::now();
+    for temp in temps {
+        let age = now.duration_since(temp.last_used).unwrap_or_default();
+        if age > STALE_TEMP && std::fs::remove_file(&temp.path).is_ok() {
+            pruned.removed_files += 1;
+            pruned.removed_bytes += temp.bytes;
+        }
+    }
+    // Oldest first.
+    files.sort_by(|a, b| a.last_used.cmp(&b.last_used).then(a.path.cmp(&b.path)));
+    let mut total: u64 = files.iter().map(|f| f.bytes).sum();
+    for file in files {
+        let evict = total > max_bytes && keep != Some(file.path.as_path());
+        if evict && std::fs::remove_file(&file.path).is_ok() {
+            total -= file.bytes;
+            pruned.removed_files += 1;
+            pruned.removed_bytes += file.bytes;
+        } else {
+            pruned.kept_files += 1;
+            pruned.kept_bytes += file.bytes;
+        }
+    }
+    Ok(pruned)
+}
+
+/// Removes every file of the code cache in `dir` (module files and temporary files; nothing
+/// else, and not the directory itself).
+///
+/// # Errors
+/// When `dir` exists but cannot be read (a file that cannot be removed is counted as kept).
+pub fn clear(dir: &Path) -> std::io::Result<Pruned> {
+    let (files, temps) = match scan(dir) {
+        Ok(found) => found,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Pruned::default()),
+        Err(e) => return Err(e),
+    };
+    let mut pruned = Pruned::default();
+    for file in files.into_iter().chain(temps) {
+        if std::fs::remove_file(&file.path).is_ok() {
+            pruned.removed_files += 1;
+            pruned.removed_bytes += file.bytes;
+        } else {
+            pruned.kept_files += 1;
+            pruned.kept_bytes += file.bytes;
+        }
+    }
+    Ok(pruned)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -510,7 +719,9 @@ mod tests {
             type_ids: &[0],
         };
         let root = Path::new("/cache");
-        let dir = |info: &ModuleInfo, settings| ModuleCache::new(root, info, settings).path;
+        let dir = |info: &ModuleInfo, settings| {
+            ModuleCache::new(root, DEFAULT_MAX_SIZE, info, settings).path
+        };
         let (empty, one) = (module(false), module(true));
         let base = dir(&one, settings);
         assert_eq!(base, dir(&one, settings), "a key is stable");
@@ -590,5 +801,78 @@ mod tests {
         let mut code = sample();
         code.symbols.push((60, Symbol::Attention));
         assert!(decode(&encode(&code), 3).is_none());
+    }
+
+    /// Pruning removes the least recently used module files first, down to the size, keeps
+    /// the file a run just wrote, removes only stale temporary files, and never touches
+    /// what is not the cache's; clearing removes every cache file and nothing else.
+    #[test]
+    fn pruning_evicts_the_least_recently_used_and_only_cache_files() {
+        let dir = std::env::temp_dir().join(format!("tierup-prune-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let hour = std::time::Duration::from_secs(3600);
+        let now = std::time::SystemTime::now();
+        let write = |name: &str, bytes: usize, age_hours: u32, magic: bool| {
+            let path = dir.join(name);
+            let mut contents = if magic {
+                MAGIC.to_vec()
+            } else {
+                b"XXXX".to_vec()
+            };
+            contents.resize(bytes, 0);
+            std::fs::write(&path, contents).unwrap();
+            let file = std::fs::File::options().append(true).open(&path).unwrap();
+            file.set_modified(now - hour * age_hours).unwrap();
+            path
+        };
+        let key = |c: char| std::iter::repeat_n(c, 64).collect::<String>();
+        let oldest = write(&key('a'), 1000, 5, true);
+        let older = write(&key('b'), 1000, 4, true);
+        let kept = write(&key('c'), 1000, 3, true);
+        let just_written = write(&key('d'), 1000, 6, true);
+        let newest = write(&key('e'), 1000, 0, true);
+        let stale_temp = write(&format!("{}.12.ThreadId(3).tmp", key('f')), 10, 2, false);
+        let fresh_temp = write(&format!("{}.13.ThreadId(3).tmp", key('f')), 10, 0, false);
+        let foreign = [
+            write("notes.txt", 5000, 9, false),
+            write(&key('9'), 5000, 9, false), // named like a module file, without the magic
+            write(&key('A'), 5000, 9, true),  // upper case: not a key
+        ];
+        let listed: Vec<PathBuf> = list(&dir).unwrap().into_iter().map(|f| f.path).collect();
+        assert_eq!(
+            listed,
+            [
+                newest.clone(),
+                kept.clone(),
+                older.clone(),
+                oldest.clone(),
+                just_written.clone()
+            ]
+        );
+
+        let pruned = prune_keeping(&dir, 3000, Some(&just_written)).unwrap();
+        assert!(!oldest.exists() && !older.exists() && !stale_temp.exists());
+        assert!(kept.exists() && newest.exists() && just_written.exists() && fresh_temp.exists());
+        assert!(foreign.iter().all(|f| f.exists()));
+        let expected = Pruned {
+            removed_files: 3,
+            removed_bytes: 2010,
+            kept_files: 3,
+            kept_bytes: 3000,
+        };
+        assert_eq!(pruned, expected);
+        // Under the size, nothing goes.
+        assert_eq!(prune(&dir, 3000).unwrap().removed_files, 0);
+
+        let cleared = clear(&dir).unwrap();
+        assert_eq!((cleared.removed_files, cleared.kept_files), (4, 0));
+        assert!(list(&dir).unwrap().is_empty());
+        assert!(foreign.iter().all(|f| f.exists()));
+        // A directory that does not exist holds nothing.
+        let missing = dir.join("missing");
+        assert!(list(&missing).unwrap().is_empty());
+        assert_eq!(prune(&missing, 0).unwrap(), Pruned::default());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -129,6 +129,8 @@ pub(crate) struct ModuleJit {
     pub(crate) timeline: TimelineLog,
     /// The code cache's directory (`Config::code_cache`), if the engine has one.
     cache_root: Option<std::path::PathBuf>,
+    /// The most bytes the cache directory may hold (`Config::code_cache_max_size`).
+    cache_max_size: u64,
     /// The module's part of the cache, made by the first optimizer job (its key hashes the
     /// module, which the start of a run should not wait for).
     cache: OnceLock<Option<ModuleCache>>,
@@ -170,6 +172,7 @@ impl ModuleJit {
     ) -> Result<Arc<ModuleJit>, String> {
         let (bounds_checks, loops) = (config.bounds_checks, config.opt_loops);
         let cache_root = config.code_cache.clone();
+        let cache_max_size = config.code_cache_max_size;
         let defined = info.num_defined_funcs();
         let arena = CodeArena::new(budget);
         let registry = Box::new(CodeRegistry::for_module(Some(info.clone())));
@@ -205,6 +208,7 @@ impl ModuleJit {
             opt_osr_count: AtomicU64::new(0),
             timeline: TimelineLog::default(),
             cache_root,
+            cache_max_size,
             cache: OnceLock::new(),
         };
         let range = jit.publish(
@@ -481,6 +485,7 @@ impl ModuleJit {
                 let env = self.opt_env();
                 Some(ModuleCache::new(
                     root,
+                    self.cache_max_size,
                     &self.info,
                     CodegenSettings {
                         compiler: &compiler.fingerprint(),
