@@ -2029,6 +2029,14 @@ executor! {
         let v = i32_of!(lhs).wrapping_shl(imm as u32);
         paired!(dst, I32AddAcc, |x| x.wrapping_add(v))
     }
+    I32Load8UAdd { dst, addr, offset } => {
+        let v = i32::from(*ea!(addr, offset, 1));
+        paired!(dst, I32AddAcc, |x| x.wrapping_add(v))
+    }
+    I32LoadAdd { dst, addr, offset } => {
+        let v = ptr::read_unaligned(ea!(addr, offset, 4) as *const i32);
+        paired!(dst, I32AddAcc, |x| x.wrapping_add(v))
+    }
     I32ShlImmXor { dst, lhs, imm } => {
         let v = i32_of!(lhs).wrapping_shl(imm as u32);
         paired!(dst, I32XorAcc, |x| x ^ v)

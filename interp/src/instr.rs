@@ -242,6 +242,10 @@ macro_rules! for_each_instr {
             I32MulAdd { @dst: Slot, lhs: Slot, rhs: Slot };
             /// `I32Xor`, paired with an `I32Add`.
             I32XorAdd { @dst: Slot, lhs: Slot, rhs: Slot };
+            /// `I32Load8U`, paired with an `I32Add` (`sum += p[i]`: checksums, counts).
+            I32Load8UAdd { @dst: Slot, addr: Slot, offset: u32 };
+            /// `I32Load`, paired with an `I32Add`.
+            I32LoadAdd { @dst: Slot, addr: Slot, offset: u32 };
             /// `I32ShlImmAdd`, `lhs` the accumulator.
             I32ShlImmAddAcc { @dst: Slot, lhs: Slot, imm: i32 };
             /// `I32ShlImmXor`, `lhs` the accumulator.

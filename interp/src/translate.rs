@@ -843,8 +843,15 @@ impl Translator<'_> {
             _ => return,
         };
         let first = self.code[n - 2];
+        // The second load of a load pair stays so (its first runs it).
+        let in_load_pair = n >= 3
+            && matches!(
+                self.code[n - 3],
+                I::I32LoadPair { .. } | I::I32LoadPairMulAdd { .. }
+            );
         let temp = match first {
             I::I32ShlImm { dst, .. } | I::I32ShrUImm { dst, .. } | I::I32Mul { dst, .. } => dst,
+            I::I32Load8U { dst, .. } | I::I32Load { dst, .. } if add && !in_load_pair => dst,
             // An `I32Xor` that is itself the second of a pair stays so.
             I::I32Xor { dst, .. } if n < 3 || !is_pair_first(self.code[n - 3]) => dst,
             _ => return,
@@ -864,6 +871,8 @@ impl Translator<'_> {
             (I::I32ShrUImm { dst, lhs, imm }, false) => I::I32ShrUImmXor { dst, lhs, imm },
             (I::I32Mul { dst, lhs, rhs }, true) => I::I32MulAdd { dst, lhs, rhs },
             (I::I32Xor { dst, lhs, rhs }, true) => I::I32XorAdd { dst, lhs, rhs },
+            (I::I32Load8U { dst, addr, offset }, true) => I::I32Load8UAdd { dst, addr, offset },
+            (I::I32Load { dst, addr, offset }, true) => I::I32LoadAdd { dst, addr, offset },
             _ => return,
         };
         self.code[n - 2] = fused;
@@ -2545,6 +2554,8 @@ fn settle_pairs(code: &mut [Instr]) {
                 I::I32Xor { dst, lhs, rhs }
             }
             I::I32XorAddAcc { dst, lhs, rhs } if !add => I::I32XorAcc { dst, lhs, rhs },
+            I::I32Load8UAdd { dst, addr, offset } if !add => I::I32Load8U { dst, addr, offset },
+            I::I32LoadAdd { dst, addr, offset } if !add => I::I32Load { dst, addr, offset },
             I::I32LoadPair { dst, addr, offset } if next != Some(Opcode::I32Load) => {
                 I::I32Load { dst, addr, offset }
             }
@@ -2613,6 +2624,8 @@ fn is_pair_first(instr: Instr) -> bool {
             | I::I32ShrUImmXor { .. }
             | I::I32MulAdd { .. }
             | I::I32XorAdd { .. }
+            | I::I32Load8UAdd { .. }
+            | I::I32LoadAdd { .. }
     )
 }
 

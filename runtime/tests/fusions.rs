@@ -953,3 +953,123 @@ fn bytecode_vm_dispatch_agrees_in_every_tier() {
         }
     }
 }
+
+/// Load-and-add pairs (`I32Load8UAdd`, `I32LoadAdd`: `sum += p[i]`): in loops that change
+/// tier while they run, with the add's operands in either order, a load at the end of memory
+/// that traps (its pair's add then never runs), and two loads added to each other, which
+/// stay a load pair (`I32LoadPair`) instead. Memory byte `k` holds `k * 7 + 3` (mod 256) in
+/// the first page; the second page is all zeros.
+const LOAD_ADD: &str = r#"(module
+  (memory 2)
+  (func (export "init") (param i32 i32) (result i32) (local $k i32)
+    (loop $l
+      (i32.store8 (local.get $k) (i32.add (i32.mul (local.get $k) (i32.const 7)) (i32.const 3)))
+      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 65536))))
+    (i32.const 0))
+  (func (export "sum8") (param $p i32) (param $n i32) (result i32) (local $s i32)
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $l
+        (local.set $s (i32.add (local.get $s) (i32.load8_u offset=1 (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+    (local.get $s))
+  (func (export "sum32") (param $p i32) (param $n i32) (result i32) (local $s i32)
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $l
+        (local.set $s (i32.add (i32.load (local.get $p)) (local.get $s)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+    (local.get $s))
+  (func (export "two") (param $a i32) (param $b i32) (result i32)
+    (i32.add (i32.load (local.get $a)) (i32.load offset=2 (local.get $b)))))"#;
+
+/// Memory byte `k` after `init`.
+fn load_add_byte(k: i64) -> u8 {
+    if (0..65536).contains(&k) {
+        (k * 7 + 3) as u8
+    } else {
+        0
+    }
+}
+
+/// The little-endian `i32` at byte `k`.
+fn load_add_word(k: i64) -> i32 {
+    i32::from_le_bytes([0, 1, 2, 3].map(|b| load_add_byte(k + b)))
+}
+
+#[test]
+fn load_add_pairs_agree_in_every_tier() {
+    let end: i32 = 2 * 65536;
+    for (mode, config) in modes::tier_modes() {
+        let (_engine, mut store, instance) = modes::instantiate(&config, LOAD_ADD);
+        call(&mut store, &instance, "init", 0, 0);
+        let checked = |store: &mut Store<()>, name: &str, p: i32, n: i32| {
+            let f = instance
+                .get_typed_func::<(i32, i32), i32>(&mut *store, name)
+                .unwrap();
+            f.call(&mut *store, (p, n)).map_err(|e| {
+                assert_eq!(
+                    e.as_trap().map(|t| t.code()),
+                    Some(TrapCode::MemoryOutOfBounds),
+                    "{mode}: {name}({p}, {n}): {e}"
+                );
+            })
+        };
+        for _ in 0..3 {
+            for (p, n) in [
+                (0, 0),
+                (0, 1),
+                (5, 3000),
+                (65000, 1000),
+                (end - 2, 1),
+                (end - 1, 1),
+            ] {
+                let want: i32 = (0..n)
+                    .map(|k| i32::from(load_add_byte(i64::from(p + k) + 1)))
+                    .sum();
+                let traps = n > 0 && i64::from(p) + i64::from(n) >= i64::from(end);
+                assert_eq!(
+                    checked(&mut store, "sum8", p, n).ok(),
+                    (!traps).then_some(want),
+                    "{mode}: sum8({p}, {n})"
+                );
+            }
+            for (p, n) in [
+                (0, 1),
+                (16, 2000),
+                (65520, 10),
+                (end - 8, 2),
+                (end - 4, 1),
+                (end - 3, 1),
+            ] {
+                let want = (0..n).fold(0i32, |s, k| {
+                    s.wrapping_add(load_add_word(i64::from(p + 4 * k)))
+                });
+                let traps = i64::from(p) + 4 * i64::from(n) > i64::from(end);
+                assert_eq!(
+                    checked(&mut store, "sum32", p, n).ok(),
+                    (!traps).then_some(want),
+                    "{mode}: sum32({p}, {n})"
+                );
+            }
+            for (a, b) in [
+                (0, 0),
+                (100, 7),
+                (end - 4, end - 6),
+                (end - 3, 0),
+                (0, end - 5),
+            ] {
+                let want =
+                    load_add_word(i64::from(a)).wrapping_add(load_add_word(i64::from(b) + 2));
+                let traps = a > end - 4 || b > end - 6;
+                assert_eq!(
+                    checked(&mut store, "two", a, b).ok(),
+                    (!traps).then_some(want),
+                    "{mode}: two({a}, {b})"
+                );
+            }
+        }
+    }
+}

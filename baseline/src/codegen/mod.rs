@@ -582,7 +582,7 @@ impl<'a> Codegen<'a> {
             // ---- memory, globals, tables (memory.rs) ----
             Instr::GlobalGet { dst, global } => self.global_get(dst, global),
             Instr::GlobalSet { global, src } => self.global_set(global, src),
-            Instr::I32Load { dst, addr, offset } | Instr::I32LoadAcc { dst, addr, offset } | Instr::I32LoadPair { dst, addr, offset } | Instr::I32LoadPairMulAdd { dst, addr, offset }
+            Instr::I32Load { dst, addr, offset } | Instr::I32LoadAcc { dst, addr, offset } | Instr::I32LoadPair { dst, addr, offset } | Instr::I32LoadPairMulAdd { dst, addr, offset } | Instr::I32LoadAdd { dst, addr, offset }
             | Instr::F32Load { dst, addr, offset } | Instr::F32LoadAcc { dst, addr, offset }
             | Instr::I64Load32U { dst, addr, offset } => self.load(LoadKind::U32, dst, addr, offset),
             Instr::I64Load { dst, addr, offset } | Instr::I64LoadAcc { dst, addr, offset } | Instr::F64Load { dst, addr, offset } | Instr::F64LoadAcc { dst, addr, offset } => {
@@ -590,7 +590,7 @@ impl<'a> Codegen<'a> {
             }
             Instr::I32Load8S { dst, addr, offset } | Instr::I32Load8SAcc { dst, addr, offset } => self.load(LoadKind::S8ToI32, dst, addr, offset),
             // (`I32Load8UBrTable`: the interpreter's fusion with the `BrTable` after it.)
-            Instr::I32Load8U { dst, addr, offset } | Instr::I32Load8UAcc { dst, addr, offset } | Instr::I32Load8UBrTable { dst, addr, offset } | Instr::I64Load8U { dst, addr, offset } => {
+            Instr::I32Load8U { dst, addr, offset } | Instr::I32Load8UAcc { dst, addr, offset } | Instr::I32Load8UBrTable { dst, addr, offset } | Instr::I32Load8UAdd { dst, addr, offset } | Instr::I64Load8U { dst, addr, offset } => {
                 self.load(LoadKind::U8, dst, addr, offset)
             }
             Instr::I32Load16S { dst, addr, offset } | Instr::I32Load16SAcc { dst, addr, offset } => self.load(LoadKind::S16ToI32, dst, addr, offset),
