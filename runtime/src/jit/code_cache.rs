@@ -409,6 +409,22 @@ pub struct Pruned {
     pub kept_bytes: u64,
 }
 
+impl Pruned {
+    /// Removes `file` if `remove` (and it can be), and counts it as removed or kept;
+    /// returns whether it was removed.
+    fn remove_if(&mut self, file: &CacheFile, remove: bool) -> bool {
+        let removed = remove && std::fs::remove_file(&file.path).is_ok();
+        if removed {
+            self.removed_files += 1;
+            self.removed_bytes += file.bytes;
+        } else {
+            self.kept_files += 1;
+            self.kept_bytes += file.bytes;
+        }
+        removed
+    }
+}
+
 /// How long a temporary file may stay before [`prune`] takes it for a writer's leftover (a
 /// process that exited while writing): far longer than any write takes.
 const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -469,17 +485,21 @@ fn scan(dir: &Path) -> std::io::Result<(Vec<CacheFile>, Vec<CacheFile>)> {
     Ok((files, temps))
 }
 
+/// [`scan`], where a directory that does not exist holds nothing.
+fn scan_existing(dir: &Path) -> std::io::Result<(Vec<CacheFile>, Vec<CacheFile>)> {
+    match scan(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((Vec::new(), Vec::new())),
+        found => found,
+    }
+}
+
 /// The module files of the code cache in `dir`, most recently used first. A directory that
 /// does not exist holds none.
 ///
 /// # Errors
 /// When `dir` exists but cannot be read.
 pub fn list(dir: &Path) -> std::io::Result<Vec<CacheFile>> {
-    let mut files = match scan(dir) {
-        Ok((files, _)) => files,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e),
-    };
+    let (mut files, _) = scan_existing(dir)?;
     files.sort_by(|a, b| b.last_used.cmp(&a.last_used).then(a.path.cmp(&b.path)));
     Ok(files)
 }
@@ -496,15 +516,12 @@ pub fn prune(dir: &Path, max_bytes: u64) -> std::io::Result<Pruned> {
 
 /// [`prune`], never removing `keep` (the file a run just wrote).
 fn prune_keeping(dir: &Path, max_bytes: u64, keep: Option<&Path>) -> std::io::Result<Pruned> {
-    let (mut files, temps) = match scan(dir) {
-        Ok(found) => found,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Pruned::default()),
-        Err(e) => return Err(e),
-    };
+    let (mut files, temps) = scan_existing(dir)?;
     let mut pruned = Pruned::default();
     let now = std::time::SystemTime::now();
     for temp in temps {
         let age = now.duration_since(temp.last_used).unwrap_or_default();
+        // A temporary file that stays is no module's: not counted as kept.
         if age > STALE_TEMP && std::fs::remove_file(&temp.path).is_ok() {
             pruned.removed_files += 1;
             pruned.removed_bytes += temp.bytes;
@@ -515,13 +532,8 @@ fn prune_keeping(dir: &Path, max_bytes: u64, keep: Option<&Path>) -> std::io::Re
     let mut total: u64 = files.iter().map(|f| f.bytes).sum();
     for file in files {
         let evict = total > max_bytes && keep != Some(file.path.as_path());
-        if evict && std::fs::remove_file(&file.path).is_ok() {
+        if pruned.remove_if(&file, evict) {
             total -= file.bytes;
-            pruned.removed_files += 1;
-            pruned.removed_bytes += file.bytes;
-        } else {
-            pruned.kept_files += 1;
-            pruned.kept_bytes += file.bytes;
         }
     }
     Ok(pruned)
@@ -533,20 +545,10 @@ fn prune_keeping(dir: &Path, max_bytes: u64, keep: Option<&Path>) -> std::io::Re
 /// # Errors
 /// When `dir` exists but cannot be read (a file that cannot be removed is counted as kept).
 pub fn clear(dir: &Path) -> std::io::Result<Pruned> {
-    let (files, temps) = match scan(dir) {
-        Ok(found) => found,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Pruned::default()),
-        Err(e) => return Err(e),
-    };
+    let (files, temps) = scan_existing(dir)?;
     let mut pruned = Pruned::default();
-    for file in files.into_iter().chain(temps) {
-        if std::fs::remove_file(&file.path).is_ok() {
-            pruned.removed_files += 1;
-            pruned.removed_bytes += file.bytes;
-        } else {
-            pruned.kept_files += 1;
-            pruned.kept_bytes += file.bytes;
-        }
+    for file in files.iter().chain(&temps) {
+        pruned.remove_if(file, true);
     }
     Ok(pruned)
 }
