@@ -5,8 +5,9 @@
 //! threads). Function bodies are not translated here: each tier translates a body lazily from
 //! [`ModuleInfo::body`].
 //!
-//! The feature set is [`features`]: WebAssembly 2.0 without SIMD. A module outside it is a
-//! [`ValidationError`] with the byte offset, never a panic.
+//! The feature set is a [`Features`]: WebAssembly 2.0, with or without fixed-width SIMD, and
+//! relaxed SIMD and multi-memory on top. A module outside it is a [`ValidationError`] with the
+//! byte offset, never a panic.
 
 use std::ops::Range;
 

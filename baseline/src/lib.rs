@@ -5,9 +5,9 @@
 //! done, and the machine code uses the interpreter's frame layout, so an interpreter frame can
 //! continue in machine code at any loop header (on-stack replacement, [`BaselineCode::osr_entries`]).
 //!
-//! Layers (STYLE.md): [`compile`] → [`codegen`] (the visitor over the bytecode: one `match`
+//! Layers (STYLE.md): [`compile`] → `codegen` (the visitor over the bytecode: one `match`
 //! routes each instruction to the method of its family, which decides *what* to emit, and the
-//! control-flow context: labels, loop headers, OSR entries) → [`masm`] (the macro-assembler:
+//! control-flow context: labels, loop headers, OSR entries) → `masm` (the macro-assembler:
 //! operations on slots, immediates, conditions, labels, trap codes and libcalls; it owns the
 //! register cache and its invariant) → `masm/x64.rs` (every x86-64 encoding, with dynasm;
 //! the SSE sequences of `v128` operations in its child `masm/x64/simd.rs`).
