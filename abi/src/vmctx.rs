@@ -247,6 +247,11 @@ pub struct VmCtx {
     /// The store's [`StoreCtx::interrupt`] flag, copied as `interrupt_poll` (the flag epoch
     /// interruption's loops test).
     pub interrupt: *const AtomicBool,
+    /// The module's native-entry cells, one per defined function (0 until the function has a
+    /// native entry): optimized code's direct calls read their callee's cell here, two loads
+    /// from the vmctx, rather than from an absolute address, which Cranelift would hoist to
+    /// the function's entry and, in a large function, spill.
+    pub native_cells: *const AtomicUsize,
 }
 
 /// The size of one interpreter stub (see [`VmCtx::interp_stubs`]).
@@ -272,6 +277,8 @@ pub mod offsets {
     pub const INTERRUPT_POLL: usize = offset_of!(VmCtx, interrupt_poll);
     /// `VmCtx::interrupt`
     pub const INTERRUPT: usize = offset_of!(VmCtx, interrupt);
+    /// `VmCtx::native_cells`
+    pub const NATIVE_CELLS: usize = offset_of!(VmCtx, native_cells);
     /// `VmCtx::code_table`
     pub const CODE_TABLE: usize = offset_of!(VmCtx, code_table);
     /// `VmCtx::hot_counters`

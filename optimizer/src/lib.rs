@@ -25,8 +25,9 @@
 //! two, low half first). Calls through the code table (or a function reference) place the
 //! callee's frame at `fp + own`, `own` being the slots of the caller's parameters or results
 //! (whichever is more). The only absolute addresses in the output are [`Symbol`]s (the
-//! runtime's raise and attention routines, native-entry cells, a wrapper's callee), filled in
-//! by the compiler and listed in [`OptCode::symbols`] so that a cached copy can be patched;
+//! runtime's raise and attention routines, a wrapper's callee), filled in by the compiler
+//! and listed in [`OptCode::symbols`] so that a cached copy can be patched (direct calls
+//! read their callee's native-entry cell through the vmctx, `VmCtx::native_cells`);
 //! any other relocation is a compile error. Rust routines are reached only through the
 //! vmctx's libcall table (`tierup_abi::libcalls`). A `v128` native parameter or result is in an xmm register.
 //!
@@ -106,7 +107,7 @@ pub struct OptEnv<'a> {
     /// How loops poll for interrupts: strip mining and unrolling ([`LoopSettings`]).
     pub loops: LoopSettings,
     /// Whether a direct call may call a callee's native entry without checking it when it
-    /// was published at compile time ([`Symbol::PublishedNativeCell`]; `true`, the fast
+    /// was published at compile time ([`OptCode::published_callees`]; `true`, the fast
     /// choice), or must check it for 0 at every call (`false`: code that can run in a
     /// module where the callee is not published yet, which the code cache needs when the
     /// order of publication differs between runs).
@@ -114,17 +115,12 @@ pub struct OptEnv<'a> {
 }
 
 impl OptEnv<'_> {
-    /// The address of `symbol` in this process (0 for a native cell without
-    /// [`OptEnv::native`], or a native entry: only a slot wrapper refers to one, and it is
-    /// told).
+    /// The address of `symbol` in this process (0 for a native entry: only a slot wrapper
+    /// refers to one, and it is told).
     pub fn address_of(&self, symbol: Symbol) -> usize {
         match symbol {
             Symbol::Raise => self.raise,
             Symbol::Attention => self.attention,
-            Symbol::NativeCell(f) | Symbol::PublishedNativeCell(f) => self
-                .native
-                .and_then(|cells| cells.get(f.index()))
-                .map_or(0, |cell| cell.as_ptr() as usize),
             Symbol::NativeEntry(_) => 0,
         }
     }
@@ -197,6 +193,11 @@ pub struct OptCode {
     /// cache) is patched with [`OptCode::relocate`] before it runs; nothing else in the code
     /// depends on where it or the runtime lives.
     pub symbols: Vec<(u32, Symbol)>,
+    /// The defined functions whose native entry the code calls without checking it for 0
+    /// (sorted): published when it was compiled (the fast choice,
+    /// [`OptEnv::assume_published`]), or its own (published before its code can run). A copy
+    /// of the code (the runtime's code cache) may run only once each of them is published.
+    pub published_callees: Vec<DefinedFuncIdx>,
 }
 
 impl OptCode {
@@ -217,23 +218,13 @@ pub enum Symbol {
     Raise,
     /// [`OptEnv::attention`].
     Attention,
-    /// The native-entry cell of a defined function (`OptEnv::native[i]`), read by a call
-    /// that checks it for 0 (the callee was not published when the code was compiled).
-    NativeCell(DefinedFuncIdx),
-    /// The native-entry cell of a defined function that the code calls unconditionally:
-    /// it was published (not 0) when the code was compiled, or it is the function's own
-    /// (published before its code can run). A copy of the code may run only once the cell
-    /// is set.
-    PublishedNativeCell(DefinedFuncIdx),
     /// A defined function's native entry (the callee of its slot-ABI wrapper).
     NativeEntry(DefinedFuncIdx),
 }
 
 /// The external-name namespaces of [`Symbol`]s (after [`DIRECT_CALL_NAMESPACE`]).
 const ROUTINE_NAMESPACE: u32 = 1;
-const NATIVE_CELL_NAMESPACE: u32 = 2;
 const NATIVE_ENTRY_NAMESPACE: u32 = 3;
-const PUBLISHED_NATIVE_CELL_NAMESPACE: u32 = 4;
 
 impl Symbol {
     /// Its external name in CLIF: `(namespace, index)`.
@@ -241,9 +232,7 @@ impl Symbol {
         match self {
             Symbol::Raise => (ROUTINE_NAMESPACE, 0),
             Symbol::Attention => (ROUTINE_NAMESPACE, 1),
-            Symbol::NativeCell(f) => (NATIVE_CELL_NAMESPACE, f.as_u32()),
             Symbol::NativeEntry(f) => (NATIVE_ENTRY_NAMESPACE, f.as_u32()),
-            Symbol::PublishedNativeCell(f) => (PUBLISHED_NATIVE_CELL_NAMESPACE, f.as_u32()),
         }
     }
 
@@ -251,11 +240,7 @@ impl Symbol {
         match (namespace, index) {
             (ROUTINE_NAMESPACE, 0) => Some(Symbol::Raise),
             (ROUTINE_NAMESPACE, 1) => Some(Symbol::Attention),
-            (NATIVE_CELL_NAMESPACE, f) => Some(Symbol::NativeCell(DefinedFuncIdx(f))),
             (NATIVE_ENTRY_NAMESPACE, f) => Some(Symbol::NativeEntry(DefinedFuncIdx(f))),
-            (PUBLISHED_NATIVE_CELL_NAMESPACE, f) => {
-                Some(Symbol::PublishedNativeCell(DefinedFuncIdx(f)))
-            }
             _ => None,
         }
     }
@@ -303,6 +288,8 @@ pub struct Compiler {
     isa: OwnedTargetIsa,
     ctx: cranelift_codegen::Context,
     builder_ctx: FunctionBuilderContext,
+    /// The last translation's [`OptCode::published_callees`].
+    published_callees: Vec<DefinedFuncIdx>,
 }
 
 impl std::fmt::Debug for Compiler {
@@ -361,6 +348,7 @@ impl Compiler {
             isa,
             ctx: cranelift_codegen::Context::new(),
             builder_ctx: FunctionBuilderContext::new(),
+            published_callees: Vec::new(),
         })
     }
 
@@ -539,6 +527,7 @@ impl Compiler {
             }
         };
         self.ctx.func.name = UserFuncName::user(0, func.as_u32());
+        self.published_callees.clear();
         let translated = translate::translate(
             env,
             func,
@@ -546,7 +535,8 @@ impl Compiler {
             &mut self.ctx.func,
             &mut self.builder_ctx,
             self.isa.frontend_config(),
-        );
+        )
+        .map(|published| self.published_callees = published);
         if translated.is_err() {
             // A translation that stopped half-way leaves the builder's state behind; the next
             // function needs it empty.
@@ -624,6 +614,7 @@ impl Compiler {
             alignment: buffer.alignment.max(1),
             direct_calls,
             symbols,
+            published_callees: std::mem::take(&mut self.published_callees),
         };
         code.relocate(resolve);
         Ok(code)

@@ -248,7 +248,7 @@ pub(crate) fn translate(
     func: &mut Function,
     builder_ctx: &mut FunctionBuilderContext,
     frontend: TargetFrontendConfig,
-) -> Result<(), CompileError> {
+) -> Result<Vec<DefinedFuncIdx>, CompileError> {
     let module = env.module;
     let func_index = module.func_of(defined);
     let ty = module.func_type(func_index).clone();
@@ -393,7 +393,10 @@ pub(crate) fn translate(
     t.vm.finish(&mut t.b);
     t.b.seal_all_blocks();
     t.b.finalize(frontend);
-    Ok(())
+    let mut published = std::mem::take(&mut t.vm.published_callees);
+    published.sort_unstable_by_key(|f| f.as_u32());
+    published.dedup();
+    Ok(published)
 }
 
 /// The most operators (after the `loop`, its `end` included) a loop may have to be

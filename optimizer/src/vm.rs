@@ -129,6 +129,9 @@ pub(crate) struct EntryValues {
     /// patched or removed by [`EntryValues::finish`].
     slot_stack_check: Vec<Inst>,
     slot_sig: Option<SigRef>,
+    /// The callees whose native entry the code calls without a check
+    /// ([`crate::OptCode::published_callees`]).
+    pub(crate) published_callees: Vec<DefinedFuncIdx>,
     /// The function being compiled.
     func_index: FuncIdx,
 }
@@ -181,6 +184,7 @@ impl EntryValues {
             outgoing_slots: 0,
             slot_stack_check: Vec::new(),
             slot_sig: None,
+            published_callees: Vec::new(),
             func_index,
         }
     }
@@ -732,11 +736,25 @@ impl Translator<'_, '_> {
         if !(published || own) {
             return None;
         }
-        let addr = symbol_address(
-            &mut self.b,
-            Symbol::PublishedNativeCell(DefinedFuncIdx(defined as u32)),
-        );
-        Some(self.b.ins().load(I64, MemFlagsData::trusted(), addr, 0))
+        let defined = DefinedFuncIdx(defined as u32);
+        self.vm.published_callees.push(defined);
+        Some(self.native_cell(defined))
+    }
+
+    /// Loads defined function `defined`'s native-entry cell, through the vmctx
+    /// (`VmCtx::native_cells`, loaded here: see its docs).
+    fn native_cell(&mut self, defined: DefinedFuncIdx) -> Value {
+        let vmctx = self.vm.vmctx;
+        let cells = self
+            .b
+            .ins()
+            .load(I64, in_place(), vmctx, off::NATIVE_CELLS as i32);
+        self.b.ins().load(
+            I64,
+            MemFlagsData::trusted(),
+            cells,
+            off::pointer_entry(defined.as_u32()),
+        )
     }
 
     /// `func_index` as a defined function whose native-entry cell a call may read, when the
@@ -753,8 +771,7 @@ impl Translator<'_, '_> {
     /// each call checks whether its native entry is published by now (then calls it with
     /// register arguments) or goes through the code table.
     fn call_late_bound(&mut self, defined: DefinedFuncIdx, ty: &FuncType) {
-        let addr = symbol_address(&mut self.b, Symbol::NativeCell(defined));
-        let native = self.b.ins().load(I64, MemFlagsData::trusted(), addr, 0);
+        let native = self.native_cell(defined);
         self.native_or_slot_call(
             native,
             ty,

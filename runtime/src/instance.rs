@@ -275,6 +275,7 @@ fn instantiate<T>(
         table0: std::ptr::null_mut(),
         interrupt_poll: store.inner.ctx.interrupt_poll,
         interrupt: store.inner.ctx.interrupt,
+        native_cells: module.inner.code_table.native_entries().as_ptr(),
     });
     let vmctx_ptr: *mut VmCtx = &mut *vmctx;
 

@@ -28,7 +28,7 @@
 //!   holds and every offset and index in it is in range: a damaged or truncated file is a
 //!   miss (the function is compiled, and the entry written again), never a crash;
 //! - code is used only once every native entry it calls without a check
-//!   ([`tierup_optimizer::Symbol::PublishedNativeCell`]: published when it was compiled) is
+//!   ([`tierup_optimizer::OptCode::published_callees`]: published when it was compiled) is
 //!   published in this module too (the caller checks, `ModuleJit`); otherwise it is a miss;
 //! - a file is written to a temporary name and renamed into place, so a reader never sees
 //!   half a file and processes can share a directory (when two write at once, the last
@@ -56,7 +56,7 @@ use tierup_abi::{DefinedFuncIdx, ModuleInfo, TrapCode};
 use tierup_optimizer::{LoopSettings, OptCode, Symbol};
 
 /// The file format's version (part of every key and of every file's header).
-const FORMAT_VERSION: u32 = 2;
+const FORMAT_VERSION: u32 = 3;
 
 /// The first bytes of every cache file.
 const MAGIC: &[u8; 4] = b"TUPC";
@@ -582,13 +582,15 @@ fn encode(code: &OptCode) -> Vec<u8> {
         let (kind, index) = match symbol {
             Symbol::Raise => (0, 0),
             Symbol::Attention => (1, 0),
-            Symbol::NativeCell(f) => (2, f.as_u32()),
             Symbol::NativeEntry(f) => (3, f.as_u32()),
-            Symbol::PublishedNativeCell(f) => (4, f.as_u32()),
         };
         u32(&mut out, offset);
         u32(&mut out, kind);
         u32(&mut out, index);
+    }
+    u32(&mut out, code.published_callees.len() as u32);
+    for &callee in &code.published_callees {
+        u32(&mut out, callee.as_u32());
     }
     let checksum = Sha256::digest(&out);
     out.extend_from_slice(&checksum);
@@ -644,15 +646,21 @@ fn decode(bytes: &[u8], defined: u32) -> Option<OptCode> {
         let symbol = match (kind, index) {
             (0, 0) => Symbol::Raise,
             (1, 0) => Symbol::Attention,
-            (2, f) if f < defined => Symbol::NativeCell(DefinedFuncIdx(f)),
             (3, f) if f < defined => Symbol::NativeEntry(DefinedFuncIdx(f)),
-            (4, f) if f < defined => Symbol::PublishedNativeCell(DefinedFuncIdx(f)),
             _ => return None,
         };
         if !in_code(offset, 8) {
             return None;
         }
         symbols.push((offset, symbol));
+    }
+    let mut published_callees = Vec::new();
+    for _ in 0..r.u32()? {
+        let callee = r.u32()?;
+        if callee >= defined {
+            return None;
+        }
+        published_callees.push(DefinedFuncIdx(callee));
     }
     if !r.0.is_empty() {
         return None;
@@ -664,6 +672,7 @@ fn decode(bytes: &[u8], defined: u32) -> Option<OptCode> {
         alignment,
         direct_calls,
         symbols,
+        published_callees,
     })
 }
 
@@ -695,9 +704,10 @@ mod tests {
             direct_calls: vec![(20, DefinedFuncIdx(1))],
             symbols: vec![
                 (30, Symbol::Raise),
-                (40, Symbol::NativeCell(DefinedFuncIdx(2))),
+                (40, Symbol::Attention),
                 (50, Symbol::NativeEntry(DefinedFuncIdx(0))),
             ],
+            published_callees: vec![DefinedFuncIdx(2)],
         }
     }
 
@@ -784,6 +794,7 @@ mod tests {
         assert_eq!(decoded.alignment, code.alignment);
         assert_eq!(decoded.direct_calls, code.direct_calls);
         assert_eq!(decoded.symbols, code.symbols);
+        assert_eq!(decoded.published_callees, code.published_callees);
     }
 
     #[test]

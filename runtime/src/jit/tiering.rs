@@ -459,7 +459,7 @@ impl ModuleJit {
 
     /// Whether cached `code` (the body of function `own`, if it is one) can run in this
     /// module now: every native entry it calls without a check
-    /// ([`tierup_optimizer::Symbol::PublishedNativeCell`]) is published, but its own, which
+    /// ([`tierup_optimizer::OptCode::published_callees`]) is published, but its own, which
     /// is published before its code runs.
     fn can_run_cached(
         &self,
@@ -467,12 +467,9 @@ impl ModuleJit {
         own: Option<DefinedFuncIdx>,
     ) -> bool {
         let cells = self.code.native_entries();
-        code.symbols.iter().all(|&(_, symbol)| match symbol {
-            tierup_optimizer::Symbol::PublishedNativeCell(f) => {
-                Some(f) == own || cells[f.index()].load(Ordering::Acquire) != 0
-            }
-            _ => true,
-        })
+        code.published_callees
+            .iter()
+            .all(|&f| Some(f) == own || cells[f.index()].load(Ordering::Acquire) != 0)
     }
 
     /// The module's part of the code cache, if the engine has one.
