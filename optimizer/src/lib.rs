@@ -527,7 +527,6 @@ impl Compiler {
             }
         };
         self.ctx.func.name = UserFuncName::user(0, func.as_u32());
-        self.published_callees.clear();
         let translated = translate::translate(
             env,
             func,

@@ -684,7 +684,7 @@ impl Translator<'_, '_> {
             _ => None,
         });
         if enclosing_call_free != Some(true) {
-            let address = self.vm.interrupt_in_place(&mut self.b);
+            let address = self.interrupt_in_place();
             self.b.def_var(self.poll, address);
         }
     }
@@ -1197,7 +1197,7 @@ impl Translator<'_, '_> {
                 self.stack.truncate(height);
                 self.stack.extend_from_slice(self.b.block_params(header));
                 let poll = if calls {
-                    self.vm.interrupt_in_place(&mut self.b)
+                    self.interrupt_in_place()
                 } else {
                     self.b.use_var(self.poll)
                 };

@@ -117,7 +117,7 @@ pub(crate) struct EntryValues {
     /// The store's attention flag with epoch interruption, else its interrupt poll byte.
     pub(crate) interrupt: Value,
     /// The vmctx field that holds `interrupt` (the store's, copied).
-    interrupt_field: usize,
+    pub(crate) interrupt_field: usize,
     /// Each memory's definition and base (bases never move), loaded at entry (loads of
     /// memories the function does not use are dead code).
     memories: Vec<(Value, Value)>,
@@ -189,13 +189,6 @@ impl EntryValues {
         }
     }
 
-    /// `interrupt` loaded again here (not `can_move`: Cranelift keeps it where it is put), so
-    /// that no register holds it across calls (see `Translator::poll_address`).
-    pub(crate) fn interrupt_in_place(&self, b: &mut FunctionBuilder<'_>) -> Value {
-        b.ins()
-            .load(I64, in_place(), self.vmctx, self.interrupt_field as i32)
-    }
-
     /// Traps with `StackOverflow` unless the frame fits below the slot stack's end.
     pub(crate) fn check_slot_stack(&mut self, b: &mut FunctionBuilder<'_>) {
         let end = slot_stack_end(b, self.store);
@@ -228,6 +221,19 @@ impl Translator<'_, '_> {
     fn vmctx_field(&mut self, offset: usize) -> Value {
         let vmctx = self.vm.vmctx;
         self.b.ins().load(I64, fixed(), vmctx, offset as i32)
+    }
+
+    /// The vmctx field at `offset`, loaded here (not `can_move`: Cranelift keeps it where it
+    /// is put), so that no register holds it across the calls and loops around its use.
+    pub(crate) fn vmctx_field_in_place(&mut self, offset: usize) -> Value {
+        let vmctx = self.vm.vmctx;
+        self.b.ins().load(I64, in_place(), vmctx, offset as i32)
+    }
+
+    /// The address loops poll for interrupts (`EntryValues::interrupt`), loaded here (see
+    /// `Translator::prepare_poll_address`).
+    pub(crate) fn interrupt_in_place(&mut self) -> Value {
+        self.vmctx_field_in_place(self.vm.interrupt_field)
     }
 
     /// Element `index` of the fixed pointer array at vmctx field `offset`.
@@ -263,11 +269,7 @@ impl Translator<'_, '_> {
     /// load Cranelift may move (`can_move`) would be hoisted out of loops into a register the
     /// fast path then lacks (or a spill).
     fn libcall(&mut self, libcall: Libcall) -> Value {
-        let vmctx = self.vm.vmctx;
-        let libcalls = self
-            .b
-            .ins()
-            .load(I64, in_place(), vmctx, off::LIBCALLS as i32);
+        let libcalls = self.vmctx_field_in_place(off::LIBCALLS);
         self.b
             .ins()
             .load(I64, in_place(), libcalls, libcall.offset() as i32)
@@ -276,8 +278,7 @@ impl Translator<'_, '_> {
     /// The store, loaded here for a slow path (the entry's value would be kept in a register
     /// across the caller's loops only for it).
     fn store_in_place(&mut self) -> Value {
-        let vmctx = self.vm.vmctx;
-        self.b.ins().load(I64, in_place(), vmctx, off::STORE as i32)
+        self.vmctx_field_in_place(off::STORE)
     }
 
     /// When the store's interrupt flag is set, calls the runtime's attention stub (out of line,
@@ -744,11 +745,7 @@ impl Translator<'_, '_> {
     /// Loads defined function `defined`'s native-entry cell, through the vmctx
     /// (`VmCtx::native_cells`, loaded here: see its docs).
     fn native_cell(&mut self, defined: DefinedFuncIdx) -> Value {
-        let vmctx = self.vm.vmctx;
-        let cells = self
-            .b
-            .ins()
-            .load(I64, in_place(), vmctx, off::NATIVE_CELLS as i32);
+        let cells = self.vmctx_field_in_place(off::NATIVE_CELLS);
         self.b.ins().load(
             I64,
             MemFlagsData::trusted(),

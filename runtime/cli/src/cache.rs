@@ -7,6 +7,8 @@ use std::time::SystemTime;
 
 use tierup_runtime::code_cache;
 
+use crate::parse_size;
+
 /// `tierup cache` arguments.
 #[derive(clap::Args, Debug)]
 pub(crate) struct CacheArgs {
@@ -34,30 +36,6 @@ enum CacheAction {
     },
     /// Remove every file of the cache (nothing else in the directory).
     Clear,
-}
-
-/// A size: bytes, or a number with a suffix `K`, `M`, `G` or `T` (powers of 1024; `KiB`,
-/// `MB`, ... are read the same).
-pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let digits = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, suffix) = text.split_at(digits);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size (e.g. 1048576, 512M, 2G)"))?;
-    let shift = match suffix.trim().to_ascii_uppercase().as_str() {
-        "" | "B" => 0,
-        "K" | "KB" | "KIB" => 10,
-        "M" | "MB" | "MIB" => 20,
-        "G" | "GB" | "GIB" => 30,
-        "T" | "TB" | "TIB" => 40,
-        _ => return Err(format!("`{text}`: unknown size suffix (use K, M, G or T)")),
-    };
-    number
-        .checked_mul(1 << shift)
-        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// `bytes` for people: `1.5 MiB`.

@@ -284,7 +284,7 @@ struct RunArgs {
     /// The most the code cache's directory may hold (bytes, or with a suffix K, M, G: powers
     /// of 1024; default 1G). A run that writes to the cache removes the least recently used
     /// modules' files beyond it (`tierup cache prune` does the same by hand).
-    #[arg(long, value_name = "SIZE", value_parser = cache::parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     cache_max_size: Option<u64>,
     /// Grant the guest access to a host directory (read-write), seen by the guest as GUEST
     /// (default: HOST as written). Repeatable.
@@ -323,14 +323,14 @@ struct RunArgs {
 struct LimitOptions {
     /// Cap on the size of each linear memory, in bytes (default: none beyond wasm32's 4 GiB
     /// and --max-memory-pages). Growth beyond it makes `memory.grow` return -1.
-    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    #[arg(long, value_name = "BYTES", value_parser = parse_size_usize)]
     max_memory_size: Option<usize>,
     /// Cap on the elements of each table (default: the engine's 10000000).
     #[arg(long, value_name = "N")]
     max_table_elements: Option<usize>,
     /// Cap on the bytes of all linear memories together. The default, one full wasm32
     /// memory, keeps a guest from multiplying the per-memory size with many memories.
-    #[arg(long, value_name = "BYTES", value_parser = parse_size, default_value = "4G")]
+    #[arg(long, value_name = "BYTES", value_parser = parse_size_usize, default_value = "4G")]
     max_total_memory: usize,
     /// Cap on the elements of all tables together. The default (80 MB of 8-byte table
     /// slots) keeps a guest from multiplying the per-table cap with many tables.
@@ -376,9 +376,9 @@ impl LimitOptions {
     }
 }
 
-/// A size in bytes: digits with an optional binary suffix `K`, `M`, `G` (also `KiB`, `MiB`,
-/// `GiB`, or `KB`, `MB`, `GB`, all powers of 1024).
-fn parse_size(text: &str) -> Result<usize, String> {
+/// A size in bytes: digits with an optional binary suffix `K`, `M`, `G`, `T` (also `KiB`,
+/// `MiB`, ..., or `KB`, `MB`, ..., all powers of 1024).
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
     let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let suffix = &text[digits.len()..];
     let shift = match suffix.to_ascii_lowercase().as_str() {
@@ -386,17 +386,24 @@ fn parse_size(text: &str) -> Result<usize, String> {
         "k" | "kb" | "kib" => 10,
         "m" | "mb" | "mib" => 20,
         "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
         _ => {
             return Err(format!(
-                "unknown size suffix `{suffix}` (expected K, M or G)"
+                "unknown size suffix `{suffix}` (expected K, M, G or T)"
             ));
         }
     };
-    let n: usize = digits
+    let n: u64 = digits
         .parse()
         .map_err(|_| format!("`{text}` is not a size in bytes (e.g. 65536, 64K, 16M, 1G)"))?;
     n.checked_mul(1 << shift)
         .ok_or_else(|| format!("size `{text}` is too large"))
+}
+
+/// [`parse_size`], for a size the host's address space must hold.
+fn parse_size_usize(text: &str) -> Result<usize, String> {
+    parse_size(text)
+        .and_then(|n| usize::try_from(n).map_err(|_| format!("size `{text}` is too large")))
 }
 
 /// The data of `tierup run`'s store: the WASI context and the resource limits.
