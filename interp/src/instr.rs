@@ -26,6 +26,9 @@
 //! - `IncBrIf<Op>` are loop-counter fusions: `lhs += step` (`step`, an `i16` immediate kept
 //!   in the two bytes after the tag), then `BrIf<Op>`. A compare-and-branch that can absorb
 //!   the increment before it says so with `inc(IncBrIf..)`.
+//! - `AddBrIf<Op>` are the same with a variable step: `lhs += by` (`by`, a slot below 2^16
+//!   kept in the two bytes after the tag), then `BrIf<Op>`, for the three conditions loops
+//!   test (`!=`, `<` signed and unsigned): see [`Instr::stepped_branch`].
 //! - A suffix `Acc` (`AddrAcc`) is the *accumulator form* of the instruction without it: the
 //!   same fields and semantics, but one operand (the right-hand one of a binary operation,
 //!   `lhs` of an `Imm` operation, `addr` of a load or an `AddrAcc` store, `src` of a store)
@@ -189,6 +192,24 @@ macro_rules! for_each_instr {
             IncBrIfI32GeSImm { step: i16, lhs: Slot, imm: i32, @offset: i32 };
             /// `lhs += step` (i32, wrapping), then branch when `i32 lhs >= imm` (unsigned).
             IncBrIfI32GeUImm { step: i16, lhs: Slot, imm: i32, @offset: i32 };
+            /// `lhs += by` (i32, wrapping; `by` a slot), then branch when `i32 lhs != rhs`
+            /// (`rhs` never `lhs`): a loop counter stepping by a variable (`j += k; br_if
+            /// (j != n)`).
+            AddBrIfI32Ne { by: u16, lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `lhs += by` (i32, wrapping; `by` a slot), then branch when `i32 lhs < rhs`
+            /// (signed; `rhs` never `lhs`).
+            AddBrIfI32LtS { by: u16, lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `lhs += by` (i32, wrapping; `by` a slot), then branch when `i32 lhs < rhs`
+            /// (unsigned; `rhs` never `lhs`).
+            AddBrIfI32LtU { by: u16, lhs: Slot, rhs: Slot, @offset: i32 };
+            /// `lhs += by` (i32, wrapping; `by` a slot), then branch when `i32 lhs != imm`.
+            AddBrIfI32NeImm { by: u16, lhs: Slot, imm: i32, @offset: i32 };
+            /// `lhs += by` (i32, wrapping; `by` a slot), then branch when `i32 lhs < imm`
+            /// (signed).
+            AddBrIfI32LtSImm { by: u16, lhs: Slot, imm: i32, @offset: i32 };
+            /// `lhs += by` (i32, wrapping; `by` a slot), then branch when `i32 lhs < imm`
+            /// (unsigned): a sieve's `j += i; br_if (j < N)`.
+            AddBrIfI32LtUImm { by: u16, lhs: Slot, imm: i32, @offset: i32 };
             /// Jump to entry `min(index, len)` of the `len + 1` `Br` instructions that follow.
             BrTable { index: Slot, len: u32 };
             /// `I32Load8U`, paired with the `BrTable` right after it, whose `index` is `dst`
@@ -1686,6 +1707,80 @@ macro_rules! simd_shape {
 }
 
 for_each_instr!(define_instr);
+
+impl Instr {
+    /// If this is a compare-and-branch on `slot` (its `lhs`) that can absorb the step
+    /// `slot += by` (`by` a slot) just before it, the fused `AddBrIf..`; else `None`. Not
+    /// when `by` does not fit in 16 bits, nor when the bound is `slot` itself (which the
+    /// fused instruction would read after writing).
+    pub fn stepped_branch(self, slot: Slot, by: Slot) -> Option<Instr> {
+        let by = u16::try_from(by).ok()?;
+        let lhs = slot;
+        Some(match self {
+            Instr::BrIfI32Ne {
+                lhs: l,
+                rhs,
+                offset,
+            } if l == slot && rhs != slot => Instr::AddBrIfI32Ne {
+                by,
+                lhs,
+                rhs,
+                offset,
+            },
+            Instr::BrIfI32LtS {
+                lhs: l,
+                rhs,
+                offset,
+            } if l == slot && rhs != slot => Instr::AddBrIfI32LtS {
+                by,
+                lhs,
+                rhs,
+                offset,
+            },
+            Instr::BrIfI32LtU {
+                lhs: l,
+                rhs,
+                offset,
+            } if l == slot && rhs != slot => Instr::AddBrIfI32LtU {
+                by,
+                lhs,
+                rhs,
+                offset,
+            },
+            Instr::BrIfI32NeImm {
+                lhs: l,
+                imm,
+                offset,
+            } if l == slot => Instr::AddBrIfI32NeImm {
+                by,
+                lhs,
+                imm,
+                offset,
+            },
+            Instr::BrIfI32LtSImm {
+                lhs: l,
+                imm,
+                offset,
+            } if l == slot => Instr::AddBrIfI32LtSImm {
+                by,
+                lhs,
+                imm,
+                offset,
+            },
+            Instr::BrIfI32LtUImm {
+                lhs: l,
+                imm,
+                offset,
+            } if l == slot => Instr::AddBrIfI32LtUImm {
+                by,
+                lhs,
+                imm,
+                offset,
+            },
+            _ => return None,
+        })
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -1236,10 +1236,25 @@ impl Translator<'_> {
 
     /// Fuses the compare-and-branch at `at` (the last instruction) with a loop-counter
     /// increment `x = x + step` right before it (no label in between) into one
-    /// `IncBrIf..` instruction; returns the branch's index.
+    /// `IncBrIf..` instruction, or with `x = x + y` (`y` a slot) into an `AddBrIf..`;
+    /// returns the branch's index.
     fn fuse_increment(&mut self, at: usize) -> usize {
         if at == 0 || at + 1 != self.code.len() || self.last_label >= at {
             return at;
+        }
+        // `x = x + y` (or `y + x`), unless it is the second of a pair fusion (which already
+        // saves its dispatch).
+        if let Instr::I32Add { dst, lhs, rhs } = self.code[at - 1]
+            && (dst == lhs || dst == rhs)
+            && !(at >= 2 && is_pair_first(self.code[at - 2]))
+        {
+            let by = if dst == lhs { rhs } else { lhs };
+            let Some(fused) = self.code[at].stepped_branch(dst, by) else {
+                return at;
+            };
+            self.code.pop();
+            self.code[at - 1] = fused;
+            return at - 1;
         }
         let (slot, step) = match self.code[at - 1] {
             Instr::I32AddImm { dst, lhs, imm } if dst == lhs => (dst, i16::try_from(imm)),

@@ -1,5 +1,5 @@
 //! The interpreter's fused instructions (`tierup_interp::Instr`: loop-counter fusions
-//! `IncBrIf..`, `br_table` taking its entry's branch, a bytecode VM's dispatch
+//! `IncBrIf..` and `AddBrIf..`, `br_table` taking its entry's branch, a bytecode VM's dispatch
 //! `I32Load8UBrTable` and the back-edges that run it, narrow stores of constants) compute what
 //! the wasm they replace computes, in every tier mode: the baseline compiles the same
 //! bytecode, and tiered modes move between the tiers (with on-stack replacement at the loop
@@ -1069,6 +1069,135 @@ fn load_add_pairs_agree_in_every_tier() {
                     (!traps).then_some(want),
                     "{mode}: two({a}, {b})"
                 );
+            }
+        }
+    }
+}
+
+/// The shapes of a variable-step loop counter (`AddBrIf..`: `i += k` with `k` a local, then
+/// a conditional branch on `i`): the three comparisons with fused forms and three without,
+/// against a local and against the constant [`BOUND`], with the add's operands either way
+/// round; a loop exited forward (`fwd_<cmp>`); `i += i` (`dbl_<cmp>`); a bound that is the
+/// step itself (`step_<cmp>`). Each loop stops after at most 50 iterations and returns
+/// `i * 64 + iterations`; every function takes `(i, n, k)`.
+fn stepped_program() -> String {
+    let mut funcs = String::new();
+    let guard = "(br_if $out (i32.ge_u (local.get $c) (i32.const 50)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))";
+    for (cmp, _) in COMPARISONS {
+        for (name, bump, rhs) in [
+            (
+                "slot",
+                "(i32.add (local.get $i) (local.get $k))",
+                "(local.get $n)",
+            ),
+            (
+                "swap",
+                "(i32.add (local.get $k) (local.get $i))",
+                "(local.get $n)",
+            ),
+            (
+                "imm",
+                "(i32.add (local.get $i) (local.get $k))",
+                &*format!("(i32.const {BOUND})"),
+            ),
+            (
+                "dbl",
+                "(i32.add (local.get $i) (local.get $i))",
+                "(local.get $n)",
+            ),
+            (
+                "step",
+                "(i32.add (local.get $i) (local.get $k))",
+                "(local.get $k)",
+            ),
+        ] {
+            funcs.push_str(&format!(
+                r#"
+  (func (export "{name}_{cmp}") (param $i i32) (param $n i32) (param $k i32) (result i32)
+    (local $c i32)
+    (block $out
+      (loop $l
+        {guard}
+        (br_if $l (i32.{cmp} (local.tee $i {bump}) {rhs}))))
+    (i32.add (i32.mul (local.get $i) (i32.const 64)) (local.get $c)))"#
+            ));
+        }
+        // The fused branch exits forward; the loop goes round with a `br`.
+        funcs.push_str(&format!(
+            r#"
+  (func (export "fwd_{cmp}") (param $i i32) (param $n i32) (param $k i32) (result i32)
+    (local $c i32)
+    (block $out
+      (loop $l
+        {guard}
+        (br_if $out (i32.{cmp} (local.tee $i (i32.add (local.get $i) (local.get $k))) (local.get $n)))
+        (br $l)))
+    (i32.add (i32.mul (local.get $i) (i32.const 64)) (local.get $c)))"#
+        ));
+    }
+    format!("(module{funcs})")
+}
+
+/// A loop of [`stepped_program`] in Rust: `bump` is the counter's update, `bound` what it
+/// is compared with (given the step), `exit_when` whether the branch leaves the loop.
+fn expected_stepped(
+    cmp: Comparison,
+    mut i: i32,
+    bump: impl Fn(i32) -> i32,
+    bound: i32,
+    exit_when: bool,
+) -> i32 {
+    let mut c = 0;
+    while c < 50 {
+        c += 1;
+        i = bump(i);
+        if cmp(i, bound) == exit_when {
+            break;
+        }
+    }
+    i.wrapping_mul(64).wrapping_add(c)
+}
+
+#[test]
+fn stepped_loops_agree_with_wasm_semantics_in_every_tier() {
+    let wat = stepped_program();
+    let starts = [0, 5, 39, 40, 41, -1, i32::MAX - 10, i32::MIN + 3];
+    let bounds = [0, 40, -5, i32::MAX, i32::MIN];
+    let steps = [1, 7, -3, 0, 1 << 30, i32::MIN];
+    for (mode, config) in modes::tier_modes() {
+        let (_engine, mut store, instance) = modes::instantiate(&config, &wat);
+        let mut run = |name: &str, i: i32, n: i32, k: i32| {
+            let f = instance
+                .get_typed_func::<(i32, i32, i32), i32>(&mut store, name)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            f.call(&mut store, (i, n, k))
+                .unwrap_or_else(|e| panic!("{mode}: {name}({i}, {n}, {k}): {e}"))
+        };
+        for (cmp_name, cmp) in COMPARISONS {
+            for &i in &starts {
+                for &k in &steps {
+                    let add = |x: i32| x.wrapping_add(k);
+                    for &n in &bounds {
+                        for (name, want) in [
+                            ("slot", expected_stepped(cmp, i, add, n, false)),
+                            ("swap", expected_stepped(cmp, i, add, n, false)),
+                            ("fwd", expected_stepped(cmp, i, add, n, true)),
+                            (
+                                "dbl",
+                                expected_stepped(cmp, i, |x| x.wrapping_add(x), n, false),
+                            ),
+                        ] {
+                            let name = format!("{name}_{cmp_name}");
+                            assert_eq!(run(&name, i, n, k), want, "{mode}: {name}({i}, {n}, {k})");
+                        }
+                    }
+                    for (name, bound) in [("imm", BOUND), ("step", k)] {
+                        let name = format!("{name}_{cmp_name}");
+                        let want = expected_stepped(cmp, i, add, bound, false);
+                        assert_eq!(run(&name, i, 0, k), want, "{mode}: {name}({i}, {k})");
+                    }
+                }
             }
         }
     }

@@ -54,6 +54,27 @@ impl Codegen<'_> {
         self.branch_if(i, Width::W32, lhs, rhs, cond, offset);
     }
 
+    /// The variable-step loop-counter fusion at `i` (`AddBrIf..`): `lhs += by` (i32, `by` a
+    /// slot), then branches by `offset` when `lhs <cond> rhs` holds.
+    pub(super) fn add_branch_if(
+        &mut self,
+        i: usize,
+        by: u16,
+        lhs: u32,
+        rhs: Operand,
+        cond: Cond,
+        offset: i32,
+    ) {
+        self.int_binary(
+            AluOp::Add,
+            Width::W32,
+            lhs,
+            lhs,
+            Operand::Slot(u32::from(by)),
+        );
+        self.branch_if(i, Width::W32, lhs, rhs, cond, offset);
+    }
+
     /// Branches from `i` by `offset` (when `test` holds, if given). A back-edge ticks first,
     /// on the taken path only (without a countdown, before the test: on both paths).
     pub(super) fn branch(&mut self, i: usize, test: Option<Compare>, offset: i32) {

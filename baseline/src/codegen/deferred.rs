@@ -16,7 +16,7 @@
 //! instructions whose slot accesses it knows, by the instruction list's naming rules:
 //! those of [`defers_results`] (`lhs`, `rhs`, `src`, `addr` are read, a `v128` operation's
 //! `lhs`, `rhs` and `src` as two slots; `dst` is written, two slots for a `v128` result),
-//! the branches (`IncBr…` also write `lhs`), the returns (they read the results) and the
+//! the branches (`IncBr…` and `AddBrIf…` also write `lhs`), the returns (they read the results) and the
 //! calls (they read their arguments, leave the slots below alone and clobber those above:
 //! the operands of a stack machine all lie below a call's arguments), and the instructions
 //! with an `Extra` whose fields are immediates (a shuffle's lanes, a lane number) or
@@ -163,7 +163,9 @@ pub(super) fn dead_at(
                 _ => return false,
             }
         }
-        let branch = (name.starts_with("Br") && name != "BrTable") || name.starts_with("IncBr");
+        let branch = (name.starts_with("Br") && name != "BrTable")
+            || name.starts_with("IncBr")
+            || name.starts_with("AddBrIf");
         // An instruction with operands in an `Extra` after it is modeled when the `Extra`
         // holds immediates only (a shuffle's lane indices, a lane number) or `bitselect`'s
         // third `v128` operand; no other (its reads are not counted), nor is the `Extra`.

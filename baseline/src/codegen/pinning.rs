@@ -164,7 +164,7 @@ pub(super) fn loop_regions(func: &CompiledFunc, params: &[ValType]) -> Vec<Regio
             let mut instr = *instr;
             for_each_read(&instr, &mut |slot| count(slot, true));
             let v128 = writes_v128(&instr);
-            // The loop-counter fusions (`IncBr…`) write their `lhs` too.
+            // The loop-counter fusions (`IncBr…`, `AddBrIf…`) write their `lhs` too.
             let written = instr.dst_mut().copied().or_else(|| incremented(&instr));
             if let Some(dst) = written {
                 count(dst, false);
@@ -298,8 +298,18 @@ fn writes_any(code: &[Instr], slot: u32, span: u32) -> bool {
     })
 }
 
-/// The slot a loop-counter fusion (`IncBr…`, see `tierup_interp::Instr`) increments.
+/// The slot a loop-counter fusion (`IncBr…`, `AddBrIf…`, see `tierup_interp::Instr`)
+/// increments: its `lhs`.
 fn incremented(instr: &Instr) -> Option<u32> {
+    match *instr {
+        Instr::AddBrIfI32Ne { lhs, .. }
+        | Instr::AddBrIfI32LtS { lhs, .. }
+        | Instr::AddBrIfI32LtU { lhs, .. }
+        | Instr::AddBrIfI32NeImm { lhs, .. }
+        | Instr::AddBrIfI32LtSImm { lhs, .. }
+        | Instr::AddBrIfI32LtUImm { lhs, .. } => return Some(lhs),
+        _ => {}
+    }
     if !instr.opcode().name().starts_with("IncBr") {
         return None;
     }
@@ -327,7 +337,7 @@ pub(super) fn writes_v128(instr: &Instr) -> bool {
 }
 
 /// Generates [`for_each_read`] from the instruction list: by the list's naming rules, fields
-/// called `lhs`, `rhs`, `src`, `addr` and `index` are slots read. (A heuristic's input: a slot
+/// called `lhs`, `rhs`, `src`, `addr`, `index` and `by` are slots read. (A heuristic's input: a slot
 /// missed or counted wrongly only makes pinning choose worse, never wrong.)
 macro_rules! define_for_each_read {
     ({ $($scalar:tt)* } simd { $($simd:tt)* }) => {
@@ -373,6 +383,10 @@ macro_rules! read_field {
     };
     ($f:ident; index $x:ident) => {
         $f($x, true)
+    };
+    // An `AddBrIf…`'s step, a narrow slot (a scalar).
+    ($f:ident; by $x:ident) => {
+        $f(u32::from($x), true)
     };
     ($f:ident; $other:ident $x:ident) => {
         ()
