@@ -6,10 +6,22 @@
 //! the `tier_up` libcall, which sets the next countdown. Only the thread running the
 //! function writes its countdown while it runs: machine code decrements it with a plain
 //! read-modify-write, so a store from another thread could be overwritten and lost.
+//!
+//! No countdown is ever above [`COUNTDOWN_MAX`], so a countdown crosses zero at least once
+//! every 2^16 ticks of its function. The interpreter relies on it: its loop back-edges test
+//! the store's interrupt flag only where the countdown crosses zero (as V8's interrupt
+//! budget does), one load and a branch fewer per iteration, and an interrupt still stops an
+//! interpreted loop within 2^16 iterations. A longer wait (a threshold above 2^16 ticks) is
+//! counted by the runtime in laps of 2^16 ticks.
 
-/// A countdown that will not cross zero for 2^31 ticks: a function with nothing left to tier
-/// up to, or one whose countdown the tier restarts until the runtime sets the next one.
-pub const COUNTDOWN_IDLE: i32 = i32::MAX;
+/// The largest countdown any tier ever sees: the function's countdown crosses zero within
+/// 2^16 ticks (see the module docs).
+pub const COUNTDOWN_MAX: i32 = (1 << 16) - 1;
+
+/// The countdown of a function with nothing left to tier up to, or of one whose countdown
+/// the tier restarts until the runtime sets the next one: as long as any ([`COUNTDOWN_MAX`]),
+/// after which the runtime confirms that nothing is left to do.
+pub const COUNTDOWN_IDLE: i32 = COUNTDOWN_MAX;
 
 /// The `osr_pc` of a `tier_up` call made at function entry (no on-stack replacement asked for).
 pub const NO_OSR: u32 = u32::MAX;

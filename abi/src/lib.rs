@@ -32,7 +32,7 @@ pub mod types;
 pub mod validate;
 pub mod vmctx;
 
-pub use hotness::{COUNTDOWN_IDLE, NO_OSR, OSR_FROM_BASELINE};
+pub use hotness::{COUNTDOWN_IDLE, COUNTDOWN_MAX, NO_OSR, OSR_FROM_BASELINE};
 pub use index::{DefinedFuncIdx, FuncIdx, GlobalIdx, MemoryIdx, TableIdx, TypeIdx};
 pub use libcalls::{Checked, Libcall, Libcalls};
 pub use memory::{BoundsChecks, GUARD_BYTES, WASM_PAGE_SIZE};

@@ -31,8 +31,9 @@
 //!
 //! # Epochs and interruption
 //! Every tier checks the store's interrupt flag ([`crate::StoreCtx::interrupt`]) at function
-//! entry and at loop headers (the interpreter and the baseline at the backward branch that
-//! reaches the header). A set flag is not a trap by itself: the tier calls the `attention`
+//! entry and at loop headers (the baseline at the backward branch that reaches the header;
+//! the interpreter at the backward branches where the function's hotness countdown crosses
+//! zero, at least every 2^16 of them: see [`crate::hotness`]). A set flag is not a trap by itself: the tier calls the `attention`
 //! libcall, which decides: an interrupt handle's request or an epoch deadline whose callback
 //! traps ends execution with [`TrapCode::Interrupted`]; a callback that extends the deadline lets
 //! execution continue. Epoch ticks set the flag of every store whose deadline they reach, so an

@@ -22,10 +22,13 @@
 //! the store-to-load latency of dependent instructions. The slot is still written, so the
 //! machine-code tiers and on-stack replacement see the same frame.
 //!
-//! Loop back-edges (`jump!`) only count down the hotness counter and test the interrupt flag
-//! inline; the rest (attention, tier-up, on-stack replacement) is the out-of-line
-//! `back_edge`, reached by a tail call, as traps reach `raise`: a handler that makes a real
-//! call must save registers on every execution, since LLVM does not shrink-wrap it.
+//! Loop back-edges (`jump!`) only count down the hotness counter inline; where it crosses
+//! zero, the out-of-line `back_edge`, reached by a tail call as traps reach `raise`, tests the
+//! interrupt flag and does the rest (attention, tier-up, on-stack replacement): a handler
+//! that makes a real call must save registers on every execution, since LLVM does not
+//! shrink-wrap it. No countdown is longer than 2^16 ticks (`tierup_abi::hotness`), so an
+//! interrupt stops an interpreted loop within 2^16 iterations; calls test the flag at every
+//! entry.
 //!
 //! Calls stay in the dispatch loop: the common case (`Exec::try_call_fast`: an interpreted
 //! callee of the same instance, already translated, with room for its frame, no interrupt,
@@ -310,7 +313,7 @@ impl Exec {
     }
 
     /// The slow path of a loop back-edge to `target` (the fast path in `jump!` saw the
-    /// hotness countdown cross zero or the interrupt flag raised, and changed nothing):
+    /// hotness countdown cross zero, and changed nothing):
     /// honours interruption, counts the back-edge and, if the function became hot, offers
     /// on-stack replacement. Returns where interpretation continues, as
     /// [`Exec::hot_loop`] does (`target` itself when nothing happened).
@@ -856,15 +859,15 @@ macro_rules! executor {
                 dispatch!()
             }};
         }
-        /// Counts a loop back-edge to `$d target` and honours interruption. The fast path
-        /// only counts down; crossing zero or a raised interrupt flag takes the out-of-line
-        /// slow path (`back_edge_slow!`, defined by each backend), which redoes both and
-        /// continues at `$d target`.
+        /// Counts a loop back-edge to `$d target`. The fast path only counts down; crossing
+        /// zero takes the out-of-line slow path (`back_edge_slow!`, defined by each
+        /// backend), which honours interruption, counts again and continues at
+        /// `$d target` (the module docs: at least every 2^16 back-edges).
         macro_rules! back_edge {
             ($d target:expr) => {{
                 let counter = &*(*$ex).hot;
                 let left = counter.load(Ordering::Relaxed).wrapping_sub(1);
-                if left < 0 || (*(*$ex).interrupt).load(Ordering::Relaxed) {
+                if left < 0 {
                     back_edge_slow!($d target);
                 }
                 counter.store(left, Ordering::Relaxed);

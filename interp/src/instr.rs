@@ -35,7 +35,8 @@
 //!   is the result of the instruction right before it, which the interpreter still holds in
 //!   a register (`crate::exec`). Machine-code tiers read the slot, as for the plain form.
 //! - Every taken branch with an offset ≤ 0 is a loop back-edge: the executor counts it
-//!   (hotness) and checks for interruption there, so loops need no extra instruction.
+//!   (hotness; interruption is checked where the count crosses zero), so loops need no
+//!   extra instruction.
 //! - [`Instr::Extra`] is never executed: it carries the operands that did not fit in the
 //!   instruction before it (which skips it).
 //!

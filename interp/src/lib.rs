@@ -9,7 +9,8 @@
 //!
 //! Every memory and table access is bounds-checked explicitly: a fault in Rust code cannot be
 //! recovered (DESIGN.md §6). Hotness counters are decremented at function entry and at loop
-//! back-edges, and the interrupt flag is checked at the same places, so every loop and every
+//! back-edges; the interrupt flag is checked at every function entry and, at back-edges,
+//! wherever the counter crosses zero (at least every 2^16 ticks), so every loop and every
 //! call tree can be interrupted.
 
 pub mod exec;

@@ -152,7 +152,8 @@ impl Module {
         let func_types = info.types.iter().cloned().map(Arc::new).collect();
         let config = engine.config();
         let policy = *engine.policy();
-        let countdown = policy.initial_countdown();
+        // Its first lap: `ModuleJit` keeps the ticks after it (a threshold above 2^16).
+        let countdown = crate::jit::policy::Laps::split(policy.initial_countdown()).countdown;
         let hot_counters: Arc<[AtomicI32]> =
             (0..defined).map(|_| AtomicI32::new(countdown)).collect();
         let jit = if engine.uses_jit() {

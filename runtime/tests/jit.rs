@@ -280,6 +280,43 @@ fn hot_functions_reach_the_baseline_tier() {
     assert_eq!(baseline, ["sq"], "only the hot function is compiled");
 }
 
+/// A threshold longer than a countdown's lap (2^16 ticks, `tierup_abi::hotness`) still
+/// counts exactly: the runtime counts the laps, the policy sees only the last crossing.
+#[test]
+fn thresholds_longer_than_a_lap_count_exactly() {
+    let wat = r#"(module
+      (func (export "sq") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0))))"#;
+    let threshold = 3 * 65536 + 5;
+    let mut config = Config::new();
+    config.tier(TierMode::Tiered).baseline_after(threshold);
+    let (mut store, instance) = instantiate(&config, wat, ());
+    let sq = instance
+        .get_typed_func::<i32, i32>(&mut store, "sq")
+        .unwrap();
+    let baseline_events = |store: &mut Store<()>| {
+        let stats = instance.module(&mut *store).stats();
+        stats
+            .events
+            .iter()
+            .filter(|e| e.tier == Tier::Baseline)
+            .count()
+    };
+    for i in 0..threshold - 1 {
+        assert_eq!(
+            sq.call(&mut store, i as i32).unwrap(),
+            (i as i32).wrapping_mul(i as i32)
+        );
+    }
+    assert_eq!(
+        baseline_events(&mut store),
+        0,
+        "not hot after {} calls",
+        threshold - 1
+    );
+    assert_eq!(sq.call(&mut store, 3).unwrap(), 9);
+    assert_eq!(baseline_events(&mut store), 1, "hot on call {threshold}");
+}
+
 /// A function called once whose loop runs long moves into machine code at a loop header
 /// (on-stack replacement) and finishes there with the right result.
 #[test]

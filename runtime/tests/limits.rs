@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use tierup_runtime::{Caller, Config, Engine, Error, Func, Linker, Module, Store, TrapCode};
+use tierup_runtime::{
+    Caller, Config, Engine, Error, Func, Linker, Module, Store, TierMode, TrapCode,
+};
 
 fn engine() -> Engine {
     Engine::default()
@@ -15,12 +17,31 @@ fn trap_code(err: &Error) -> Option<TrapCode> {
 }
 
 /// A loop whose first instruction branches back to itself (branch offset 0) must still count
-/// as a back-edge, so an interrupt stops it.
+/// as a back-edge, so an interrupt stops it: by default, in the interpreter alone, and in the
+/// interpreter counting towards a threshold it never reaches (whose back-edges test the
+/// interrupt flag only where the countdown crosses zero, every 2^16 ticks).
 #[test]
 fn self_loops_are_interruptible() {
-    let engine = engine();
+    let mut interp = Config::new();
+    interp.tier(TierMode::Interp);
+    let mut never_hot = Config::new();
+    never_hot
+        .tier(TierMode::Tiered)
+        .baseline_after(u32::MAX)
+        .opt_after(u32::MAX);
+    for (mode, config) in [
+        ("default", Config::new()),
+        ("interp", interp),
+        ("never hot", never_hot),
+    ] {
+        let engine = Engine::new(&config).unwrap();
+        interrupt_self_loops(&engine, mode);
+    }
+}
+
+fn interrupt_self_loops(engine: &Engine, mode: &str) {
     let module = Module::new(
-        &engine,
+        engine,
         r#"(module
              (func (export "spin0") (loop (br 0)))
              (func (export "spin1") (param i32) (loop (br_if 0 (local.get 0))))
@@ -29,8 +50,8 @@ fn self_loops_are_interruptible() {
     )
     .unwrap();
     for (name, args) in [("spin0", 0), ("spin1", 1), ("spin2", 1)] {
-        let mut store = Store::new(&engine, ());
-        let instance = Linker::new(&engine)
+        let mut store = Store::new(engine, ());
+        let instance = Linker::new(engine)
             .instantiate(&mut store, &module)
             .unwrap();
         let f = instance.get_func(&mut store, name).unwrap();
@@ -45,7 +66,7 @@ fn self_loops_are_interruptible() {
         assert_eq!(
             trap_code(&err),
             Some(TrapCode::Interrupted),
-            "{name}: {err}"
+            "{mode}: {name}: {err}"
         );
     }
 }

@@ -12,14 +12,15 @@
 //!   └──────────────(no baseline tier: at once)────────────────────────────▲              └──▶ Failed
 //! ```
 //!
-//! Countdowns: every value the policy sets is finite except [`COUNTDOWN_IDLE`] (nothing left
-//! to do), so a function waiting for code polls ([`OPT_POLL_TICKS`]) until the code is there:
-//! only the thread running a function writes its countdown while it runs (see
-//! `tierup_abi::hotness`).
+//! Countdowns: a function waiting for code polls ([`OPT_POLL_TICKS`]) until the code is
+//! there: only the thread running a function writes its countdown while it runs (see
+//! `tierup_abi::hotness`); one with nothing left to do gets [`COUNTDOWN_IDLE`], which still
+//! crosses zero every 2^16 ticks. A countdown longer than that ([`COUNTDOWN_MAX`], a
+//! threshold above 2^16 ticks) is counted in [`Laps`].
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use tierup_abi::COUNTDOWN_IDLE;
+use tierup_abi::{COUNTDOWN_IDLE, COUNTDOWN_MAX};
 
 use crate::config::{Config, Tiers};
 use crate::jit::tuning::{OPT_POLL_TICKS, OSR_RETRY_TICKS};
@@ -273,14 +274,81 @@ impl TierPolicy {
     }
 }
 
-/// The countdown for `ticks` more ticks (it crosses zero on the `ticks`-th).
+/// The countdown for `ticks` more ticks (it crosses zero on the `ticks`-th). It may be above
+/// [`COUNTDOWN_MAX`]: [`Laps::split`] cuts it before a tier sees it.
 fn countdown(ticks: u32) -> i32 {
     ticks.clamp(1, i32::MAX as u32) as i32 - 1
+}
+
+/// A countdown as the tiers see it, at most [`COUNTDOWN_MAX`] (`tierup_abi::hotness`), and the
+/// ticks still to count after it crosses zero: a longer countdown is counted in laps of
+/// `COUNTDOWN_MAX + 1` ticks, the crossings between laps are the runtime's alone (the policy
+/// sees only the last).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Laps {
+    /// The countdown to set now.
+    pub(crate) countdown: i32,
+    /// The ticks left after it crosses zero (0: that crossing is the policy's).
+    pub(crate) after: u32,
+}
+
+impl Laps {
+    /// Cuts `countdown` (which crosses zero on its `countdown + 1`-th tick; a negative one
+    /// on the next tick) into a first lap and the ticks after it.
+    pub(crate) fn split(countdown: i32) -> Laps {
+        let ticks = (i64::from(countdown) + 1).max(1) as u32;
+        Laps::of_ticks(ticks)
+    }
+
+    /// The next lap of `ticks` (at least 1) ticks still to count.
+    pub(crate) fn of_ticks(ticks: u32) -> Laps {
+        let lap = ticks.clamp(1, COUNTDOWN_MAX as u32 + 1);
+        Laps {
+            countdown: lap as i32 - 1,
+            after: ticks - lap,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_countdowns_are_counted_in_laps() {
+        let lap = COUNTDOWN_MAX as u32 + 1;
+        // Short ones are one lap.
+        for c in [0, 1, 99, COUNTDOWN_IDLE, COUNTDOWN_MAX] {
+            assert_eq!(
+                Laps::split(c),
+                Laps {
+                    countdown: c,
+                    after: 0
+                }
+            );
+        }
+        assert_eq!(
+            Laps::split(-1),
+            Laps {
+                countdown: 0,
+                after: 0
+            }
+        );
+        // A countdown of c crosses zero on its (c + 1)-th tick, whatever the laps.
+        for ticks in [lap + 1, 2 * lap, 2 * lap + 7, 100_000, u32::MAX >> 1] {
+            let mut laps = Laps::split(ticks as i32 - 1);
+            let mut counted = 0u64;
+            loop {
+                assert!((0..=COUNTDOWN_MAX).contains(&laps.countdown));
+                counted += laps.countdown as u64 + 1;
+                if laps.after == 0 {
+                    break;
+                }
+                laps = Laps::of_ticks(laps.after);
+            }
+            assert_eq!(counted, u64::from(ticks), "{ticks} ticks");
+        }
+    }
 
     fn policy(tiers: &str) -> TierPolicy {
         TierPolicy {

@@ -15,7 +15,7 @@
 //! crossed zero at a [`Site`]; the policy's [`Step`] says what happens, and the countdown is
 //! set for the next time.
 
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -33,7 +33,7 @@ use crate::jit::code_table::CodeTable;
 use crate::jit::osr::{LoopEntries, OptOsrEntries};
 use crate::jit::perf_map::CodeKind;
 use crate::jit::policy::{
-    AtomicOptState, OptState, OsrOutcome, Site, Step, TierPolicy, TowardsOpt,
+    AtomicOptState, Laps, OptState, OsrOutcome, Site, Step, TierPolicy, TowardsOpt,
 };
 use crate::jit::registry::{CodeInfo, CodeRegistry, TrapSite};
 use crate::jit::timeline::{JobId, OsrRecord, TimelineLog};
@@ -112,6 +112,9 @@ pub(crate) struct ModuleJit {
     opt_osr: OptOsrEntries,
     baseline: Box<[OnceLock<Result<BaselineFunc, String>>]>,
     opt_state: Box<[AtomicOptState]>,
+    /// Per function, the ticks its countdown still has to count after the current lap
+    /// ([`Laps`]; 0 for a countdown of one lap, the usual case).
+    laps: Box<[AtomicU32]>,
     optimized: Box<[OnceLock<Result<OptFunc, String>>]>,
     policy: TierPolicy,
     workers: Option<Arc<OptWorkers>>,
@@ -197,6 +200,9 @@ impl ModuleJit {
             baseline: (0..defined).map(|_| OnceLock::new()).collect(),
             opt_state: (0..defined)
                 .map(|_| AtomicOptState::new(policy.initial_opt_state()))
+                .collect(),
+            laps: (0..defined)
+                .map(|_| AtomicU32::new(Laps::split(policy.initial_countdown()).after))
                 .collect(),
             optimized: (0..defined).map(|_| OnceLock::new()).collect(),
             policy,
@@ -1067,14 +1073,18 @@ impl ModuleJit {
         interp: &InterpModule,
         func: DefinedFuncIdx,
         site: Site,
-        counter: &AtomicI32,
+        countdown: &Countdown<'_>,
     ) -> usize {
+        // A lap of a long countdown ended: nothing for the policy yet.
+        if countdown.next_lap() {
+            return 0;
+        }
         // The first function to get warm starts the optimizer's workers, so that they are
         // ready when one gets hot; a program that never gets warm never starts them.
         if let Some(workers) = &self.workers {
             workers.prestart();
         }
-        let set = |value: i32| counter.store(value, Ordering::Relaxed);
+        let set = |value: i32| countdown.set(value);
         let state = self.opt_state[func.index()].get();
         match self.policy.step(site, state) {
             Step::OptOsr => {
@@ -1092,7 +1102,7 @@ impl ModuleJit {
                 }
                 // Meanwhile an interpreted loop moves into baseline code.
                 if matches!(site, Site::InterpLoop(_)) && self.policy.tiers.baseline {
-                    return self.enter_baseline(interp, func, site, counter, state);
+                    return self.enter_baseline(interp, func, site, countdown, state);
                 }
                 0
             }
@@ -1100,10 +1110,10 @@ impl ModuleJit {
                 if state == OptState::Optimized {
                     set(COUNTDOWN_IDLE);
                 }
-                self.enter_baseline(interp, func, site, counter, state)
+                self.enter_baseline(interp, func, site, countdown, state)
             }
             Step::TowardsOpt => {
-                self.towards_opt(func, counter);
+                self.towards_opt(func, countdown);
                 0
             }
             Step::Nothing => {
@@ -1120,7 +1130,7 @@ impl ModuleJit {
         interp: &InterpModule,
         func: DefinedFuncIdx,
         site: Site,
-        counter: &AtomicI32,
+        countdown: &Countdown<'_>,
         state: OptState,
     ) -> usize {
         let first = self.baseline[func.index()].get().is_none();
@@ -1129,18 +1139,17 @@ impl ModuleJit {
             // there count towards the optimizer, as with `--tiers interp,opt` (a hot function
             // must never be stuck in the interpreter because the baseline refused it).
             if self.policy.tiers.opt && state != OptState::Optimized {
-                self.towards_opt(func, counter);
+                self.towards_opt(func, countdown);
             } else {
-                counter.store(COUNTDOWN_IDLE, Ordering::Relaxed);
+                countdown.set(COUNTDOWN_IDLE);
             }
             return 0;
         };
         if state != OptState::Optimized {
             if first && site == Site::Entry {
-                let next = self.policy.countdown_after_baseline_compile();
-                counter.store(next, Ordering::Relaxed);
+                countdown.set(self.policy.countdown_after_baseline_compile());
             } else {
-                self.towards_opt(func, counter);
+                self.towards_opt(func, countdown);
             }
         }
         let Some(pc) = site.loop_pc() else { return 0 };
@@ -1178,7 +1187,7 @@ impl ModuleJit {
     }
 
     /// Moves `func` one step towards the optimizer and sets its countdown.
-    fn towards_opt(&self, func: DefinedFuncIdx, counter: &AtomicI32) {
+    fn towards_opt(&self, func: DefinedFuncIdx, countdown: &Countdown<'_>) {
         let state = &self.opt_state[func.index()];
         let from = state.get();
         let decision = self.policy.towards_opt(from, self.workers.is_some());
@@ -1186,10 +1195,7 @@ impl ModuleJit {
             TowardsOpt::StartCounting => state.advance(OptState::Idle, OptState::Counting),
             TowardsOpt::Queue if !state.advance(from, OptState::Queued) => {
                 // Another thread moved it first: wait for the code like everyone else.
-                counter.store(
-                    self.policy.countdown_towards_opt(TowardsOpt::Wait, true),
-                    Ordering::Relaxed,
-                );
+                countdown.set(self.policy.countdown_towards_opt(TowardsOpt::Wait, true));
                 return;
             }
             TowardsOpt::Queue => {
@@ -1209,10 +1215,7 @@ impl ModuleJit {
             }
             TowardsOpt::Wait | TowardsOpt::Nothing => true,
         };
-        counter.store(
-            self.policy.countdown_towards_opt(decision, done),
-            Ordering::Relaxed,
-        );
+        countdown.set(self.policy.countdown_towards_opt(decision, done));
     }
 
     /// The optimizer job for `func`; hotter (reached the threshold sooner since it entered
@@ -1268,6 +1271,36 @@ pub(crate) fn supported() -> bool {
         && std::arch::is_x86_feature_detected!("popcnt")
 }
 
+/// A function's hotness countdown, as the runtime sets it: cut into [`Laps`], the ticks
+/// after the current lap kept beside it. Only the thread running the function writes either
+/// while it runs (`tierup_abi::hotness`).
+struct Countdown<'a> {
+    counter: &'a AtomicI32,
+    after: &'a AtomicU32,
+}
+
+impl Countdown<'_> {
+    /// Sets the countdown to `value`, which may be longer than a lap.
+    fn set(&self, value: i32) {
+        let laps = Laps::split(value);
+        self.after.store(laps.after, Ordering::Relaxed);
+        self.counter.store(laps.countdown, Ordering::Relaxed);
+    }
+
+    /// The countdown crossed zero: starts its next lap if it has ticks left (whether it did:
+    /// if not, the crossing is the policy's).
+    fn next_lap(&self) -> bool {
+        let after = self.after.load(Ordering::Relaxed);
+        if after == 0 {
+            return false;
+        }
+        let laps = Laps::of_ticks(after);
+        self.after.store(laps.after, Ordering::Relaxed);
+        self.counter.store(laps.countdown, Ordering::Relaxed);
+        true
+    }
+}
+
 /// The work of the `tier_up` libcall: defined function `func` of `vmctx` crossed zero at
 /// `osr_pc` (`tierup_abi::libcalls`).
 ///
@@ -1284,7 +1317,11 @@ pub(crate) unsafe fn tier_up(vmctx: *mut VmCtx, func: DefinedFuncIdx, osr_pc: u3
             return 0;
         }
         let interp = &*((*vmctx).interp as *const InterpModule);
-        (*jit).on_hot(interp, func, Site::from_osr_pc(osr_pc), counter)
+        let countdown = Countdown {
+            counter,
+            after: &(*jit).laps[func.index()],
+        };
+        (*jit).on_hot(interp, func, Site::from_osr_pc(osr_pc), &countdown)
     }
 }
 
