@@ -1082,59 +1082,47 @@ fn load_add_pairs_agree_in_every_tier() {
 /// `i * 64 + iterations`; every function takes `(i, n, k)`.
 fn stepped_program() -> String {
     let mut funcs = String::new();
-    let guard = "(br_if $out (i32.ge_u (local.get $c) (i32.const 50)))
-        (local.set $c (i32.add (local.get $c) (i32.const 1)))";
+    let add = "(i32.add (local.get $i) (local.get $k))";
+    let bound = format!("(i32.const {BOUND})");
     for (cmp, _) in COMPARISONS {
-        for (name, bump, rhs) in [
-            (
-                "slot",
-                "(i32.add (local.get $i) (local.get $k))",
-                "(local.get $n)",
-            ),
+        // (name, the counter's update, the bound, whether the branch exits forward)
+        for (name, bump, rhs, forward) in [
+            ("slot", add, "(local.get $n)", false),
             (
                 "swap",
                 "(i32.add (local.get $k) (local.get $i))",
                 "(local.get $n)",
+                false,
             ),
-            (
-                "imm",
-                "(i32.add (local.get $i) (local.get $k))",
-                &*format!("(i32.const {BOUND})"),
-            ),
+            ("imm", add, &*bound, false),
             (
                 "dbl",
                 "(i32.add (local.get $i) (local.get $i))",
                 "(local.get $n)",
+                false,
             ),
-            (
-                "step",
-                "(i32.add (local.get $i) (local.get $k))",
-                "(local.get $k)",
-            ),
+            ("step", add, "(local.get $k)", false),
+            ("fwd", add, "(local.get $n)", true),
         ] {
+            let test = format!("(i32.{cmp} (local.tee $i {bump}) {rhs})");
+            // Forward: the fused branch exits, and the loop goes round with a `br`.
+            let branch = if forward {
+                format!("(br_if $out {test}) (br $l)")
+            } else {
+                format!("(br_if $l {test})")
+            };
             funcs.push_str(&format!(
                 r#"
   (func (export "{name}_{cmp}") (param $i i32) (param $n i32) (param $k i32) (result i32)
     (local $c i32)
     (block $out
       (loop $l
-        {guard}
-        (br_if $l (i32.{cmp} (local.tee $i {bump}) {rhs}))))
+        (br_if $out (i32.ge_u (local.get $c) (i32.const 50)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        {branch}))
     (i32.add (i32.mul (local.get $i) (i32.const 64)) (local.get $c)))"#
             ));
         }
-        // The fused branch exits forward; the loop goes round with a `br`.
-        funcs.push_str(&format!(
-            r#"
-  (func (export "fwd_{cmp}") (param $i i32) (param $n i32) (param $k i32) (result i32)
-    (local $c i32)
-    (block $out
-      (loop $l
-        {guard}
-        (br_if $out (i32.{cmp} (local.tee $i (i32.add (local.get $i) (local.get $k))) (local.get $n)))
-        (br $l)))
-    (i32.add (i32.mul (local.get $i) (i32.const 64)) (local.get $c)))"#
-        ));
     }
     format!("(module{funcs})")
 }

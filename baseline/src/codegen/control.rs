@@ -33,45 +33,19 @@ impl Codegen<'_> {
         self.branch(i, Some(test), offset);
     }
 
-    /// The loop-counter fusion at `i`: `lhs += step` (i32), then branches by `offset` when
-    /// `lhs <cond> rhs` holds.
+    /// The loop-counter fusions at `i` (`IncBrIf..` with an immediate step, `AddBrIf..`
+    /// with a slot): `lhs += step` (i32), then branches by `offset` when `lhs <cond> rhs`
+    /// holds.
     pub(super) fn increment_branch_if(
         &mut self,
         i: usize,
-        step: i16,
+        step: Operand,
         lhs: u32,
         rhs: Operand,
         cond: Cond,
         offset: i32,
     ) {
-        self.int_binary(
-            AluOp::Add,
-            Width::W32,
-            lhs,
-            lhs,
-            Operand::Imm(i32::from(step)),
-        );
-        self.branch_if(i, Width::W32, lhs, rhs, cond, offset);
-    }
-
-    /// The variable-step loop-counter fusion at `i` (`AddBrIf..`): `lhs += by` (i32, `by` a
-    /// slot), then branches by `offset` when `lhs <cond> rhs` holds.
-    pub(super) fn add_branch_if(
-        &mut self,
-        i: usize,
-        by: u16,
-        lhs: u32,
-        rhs: Operand,
-        cond: Cond,
-        offset: i32,
-    ) {
-        self.int_binary(
-            AluOp::Add,
-            Width::W32,
-            lhs,
-            lhs,
-            Operand::Slot(u32::from(by)),
-        );
+        self.int_binary(AluOp::Add, Width::W32, lhs, lhs, step);
         self.branch_if(i, Width::W32, lhs, rhs, cond, offset);
     }
 
