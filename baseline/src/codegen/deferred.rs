@@ -16,7 +16,8 @@
 //! instructions whose slot accesses it knows, by the instruction list's naming rules:
 //! those of [`defers_results`] (`lhs`, `rhs`, `src`, `addr` are read, a `v128` operation's
 //! `lhs`, `rhs` and `src` as two slots; `dst` is written, two slots for a `v128` result),
-//! the branches (`IncBr…` and `AddBrIf…` also write `lhs`), the returns (they read the results) and the
+//! the branches (`IncBr…` and `AddBrIf…` also write `lhs`), the returns (a `Return` reads the
+//! results, the others write them from their operands) and the
 //! calls (they read their arguments, leave the slots below alone and clobber those above:
 //! the operands of a stack machine all lie below a call's arguments), and the instructions
 //! with an `Extra` whose fields are immediates (a shuffle's lanes, a lane number) or
@@ -127,8 +128,10 @@ pub(super) fn dead_at(
         };
         let name = instr.opcode().name();
         if name.starts_with("Return") {
-            // Reads its operands (`src`, `lo`, `hi`) and the results; nothing after it.
-            let mut read = slot < results;
+            // Reads its operands (`src`, `lo`, `hi`); nothing after it. A `Return` reads the
+            // results where they are; the others write them (`ReturnSlot` and `ReturnImm`
+            // the one result slot, `Return2` both), so those a path reaches them by are dead.
+            let mut read = matches!(instr, Instr::Return {}) && slot < results;
             for_each_read(instr, &mut |s| read |= s == slot || s + 1 == slot);
             if let Instr::Return2 { lo, hi } = *instr {
                 read |= [lo, hi].contains(&slot);
@@ -275,13 +278,32 @@ mod tests {
         assert!(!dead_at(&code, 1, &|_| None, 1, 5), "the branch reads it");
         assert!(!dead_at(&code, 1, &|_| None, 3, 5), "the return reads it");
         assert!(
-            !dead_at(&code, 1, &|_| None, 2, 0),
-            "the return reads the result"
+            dead_at(&code, 1, &|_| None, 2, 0),
+            "the return writes the result slot from s5"
         );
         assert!(
             dead_at(&code, 1, &|_| None, 2, 7),
             "the return reads nothing else"
         );
+    }
+
+    #[test]
+    fn only_a_plain_return_reads_the_result_slots() {
+        let plain = [Instr::Return {}];
+        assert!(!dead_at(&plain, 2, &|_| None, 0, 0));
+        assert!(!dead_at(&plain, 2, &|_| None, 0, 1));
+        assert!(dead_at(&plain, 2, &|_| None, 0, 2));
+        let own = [Instr::ReturnSlot { src: 0 }];
+        assert!(
+            !dead_at(&own, 1, &|_| None, 0, 0),
+            "it returns slot 0 itself"
+        );
+        let imm = [Instr::ReturnImm { value: 3 }];
+        assert!(dead_at(&imm, 1, &|_| None, 0, 0));
+        let pair = [Instr::Return2 { lo: 3, hi: 1 }];
+        assert!(dead_at(&pair, 2, &|_| None, 0, 0), "written from slot 3");
+        assert!(!dead_at(&pair, 2, &|_| None, 0, 1), "read as `hi`");
+        assert!(!dead_at(&pair, 2, &|_| None, 0, 3), "read as `lo`");
     }
 
     #[test]
