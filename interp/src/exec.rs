@@ -2258,6 +2258,18 @@ executor! {
     I32Load16U { dst, addr, offset } => {
         load!(dst, addr, offset, u16, u64::from)
     }
+    I32Load8UDisp { dst, addr, disp } => {
+        let at = (slot!(addr) as u32).wrapping_add(disp as u32);
+        load!(@at at, dst, 0u32, u8, u64::from)
+    }
+    I32Load16UDisp { dst, addr, disp } => {
+        let at = (slot!(addr) as u32).wrapping_add(disp as u32);
+        load!(@at at, dst, 0u32, u16, u64::from)
+    }
+    I32LoadDisp { dst, addr, disp } => {
+        let at = (slot!(addr) as u32).wrapping_add(disp as u32);
+        load!(@at at, dst, 0u32, u32, u64::from)
+    }
     I64Load8S { dst, addr, offset } => {
         load!(dst, addr, offset, i8, |v: i8| v as i64 as u64)
     }

@@ -341,6 +341,15 @@ macro_rules! for_each_instr {
             I32Load16S { @dst: Slot, addr: Slot, offset: u32 };
             /// `dst = i32 load16_u`
             I32Load16U { @dst: Slot, addr: Slot, offset: u32 };
+            /// `dst = i32 load8_u` at `addr + disp` (i32, wrapping; static offset 0): an
+            /// `i32.add` of a constant whose temporary only the load reads, joined to it (one
+            /// dispatch; the sum is not written). Machine-code tiers compute the sum into `dst`,
+            /// then load.
+            I32Load8UDisp { @dst: Slot, addr: Slot, disp: i32 };
+            /// `dst = i32 load16_u` at `addr + disp` (as `I32Load8UDisp`).
+            I32Load16UDisp { @dst: Slot, addr: Slot, disp: i32 };
+            /// `dst = i32 load` at `addr + disp` (as `I32Load8UDisp`).
+            I32LoadDisp { @dst: Slot, addr: Slot, disp: i32 };
             /// `dst = i64 load8_s`
             I64Load8S { @dst: Slot, addr: Slot, offset: u32 };
             /// `dst = i64 load8_u`

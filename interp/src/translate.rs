@@ -949,7 +949,64 @@ impl Translator<'_> {
         let addr = self.slot_of(e);
         let dst = self.next_temp();
         self.emit_def_as(make(dst, addr, offset as u32), wide);
+        self.fuse_displacement();
         self.fuse_load_pair();
+    }
+
+    /// Joins an `x + k` right before a load (no label between) to it when the load's address
+    /// is that sum's temporary and its static offset 0: `I32Load8UDisp`, `I32Load16UDisp`,
+    /// `I32LoadDisp` (the sum wraps as the `i32.add` did; folding `k` into the static offset
+    /// instead would not wrap). A temporary is read once, by the load: the sum is not written.
+    fn fuse_displacement(&mut self) {
+        use Instr as I;
+        let n = self.code.len();
+        if n < 2 || self.last_label >= n - 1 {
+            return;
+        }
+        let I::I32AddImm {
+            dst: sum,
+            lhs: base,
+            imm: disp,
+        } = self.code[n - 2]
+        else {
+            return;
+        };
+        if sum < self.base {
+            return;
+        }
+        let fused = match self.code[n - 1] {
+            I::I32Load8U {
+                dst,
+                addr,
+                offset: 0,
+            } if addr == sum => I::I32Load8UDisp {
+                dst,
+                addr: base,
+                disp,
+            },
+            I::I32Load16U {
+                dst,
+                addr,
+                offset: 0,
+            } if addr == sum => I::I32Load16UDisp {
+                dst,
+                addr: base,
+                disp,
+            },
+            I::I32Load {
+                dst,
+                addr,
+                offset: 0,
+            } if addr == sum => I::I32LoadDisp {
+                dst,
+                addr: base,
+                disp,
+            },
+            _ => return,
+        };
+        self.code.pop();
+        self.code[n - 2] = fused;
+        self.last_def = Some(n - 2);
     }
 
     /// Makes the last two instructions a load pair (see `Instr::I32LoadPair`) when both are

@@ -1,5 +1,5 @@
 //! The interpreter's fused instructions (`tierup_interp::Instr`: loop-counter fusions
-//! `IncBrIf..` and `AddBrIf..`, `br_table` taking its entry's branch, a bytecode VM's dispatch
+//! `IncBrIf..` and `AddBrIf..`, loads at `x + k`, `br_table` taking its entry's branch, a bytecode VM's dispatch
 //! `I32Load8UBrTable` and the back-edges that run it, narrow stores of constants) compute what
 //! the wasm they replace computes, in every tier mode: the baseline compiles the same
 //! bytecode, and tiered modes move between the tiers (with on-stack replacement at the loop
@@ -1184,6 +1184,87 @@ fn stepped_loops_agree_with_wasm_semantics_in_every_tier() {
                         let name = format!("{name}_{cmp_name}");
                         let want = expected_stepped(cmp, i, add, bound, false);
                         assert_eq!(run(&name, i, 0, k), want, "{mode}: {name}({i}, {k})");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Loads at `p + k` (`I32Load8UDisp`, `I32Load16UDisp`, `I32LoadDisp`) in one page whose
+/// byte `k` holds `k * 7 + 3`: exported as `load<bits>_<k>` for a few constants `k`, the
+/// negative ones included.
+fn displaced_program() -> String {
+    let mut funcs = String::new();
+    for (bits, op) in [(8, "i32.load8_u"), (16, "i32.load16_u"), (32, "i32.load")] {
+        for (name, k) in DISPLACEMENTS {
+            funcs.push_str(&format!(
+                r#"
+  (func (export "load{bits}_{name}") (param $p i32) (result i32)
+    ({op} (i32.add (local.get $p) (i32.const {k}))))"#
+            ));
+        }
+    }
+    format!(
+        r#"(module
+  (memory 1)
+  (func (export "init") (local $k i32)
+    (loop $l
+      (i32.store8 (local.get $k) (i32.add (i32.mul (local.get $k) (i32.const 7)) (i32.const 3)))
+      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 65536)))))
+  {funcs})"#
+    )
+}
+
+/// The constants [`displaced_program`] adds: (name, value).
+const DISPLACEMENTS: [(&str, i32); 4] = [("3", 3), ("m2", -2), ("big", 65530), ("min", i32::MIN)];
+
+#[test]
+fn displaced_loads_wrap_and_trap_as_wasm_does() {
+    let wat = displaced_program();
+    let byte = |ea: u64| (ea * 7 + 3) as u8;
+    let starts = [
+        0i32,
+        1,
+        2,
+        5,
+        65530,
+        65533,
+        65535,
+        -1,
+        -2,
+        -3,
+        i32::MIN,
+        i32::MAX,
+    ];
+    for (mode, config) in modes::tier_modes() {
+        let (_engine, mut store, instance) = modes::instantiate(&config, &wat);
+        let init = instance
+            .get_typed_func::<(), ()>(&mut store, "init")
+            .unwrap();
+        init.call(&mut store, ()).unwrap();
+        for bits in [8u64, 16, 32] {
+            for (name, k) in DISPLACEMENTS {
+                let f = instance
+                    .get_typed_func::<i32, i32>(&mut store, &format!("load{bits}_{name}"))
+                    .unwrap();
+                for _ in 0..2 {
+                    for &p in &starts {
+                        // The sum wraps in 32 bits, then the access must fit in the page.
+                        let ea = u64::from((p as u32).wrapping_add(k as u32));
+                        let want = (ea + bits / 8 <= 65536).then(|| {
+                            (0..bits / 8)
+                                .map(|b| u32::from(byte(ea + b)) << (8 * b))
+                                .fold(0, |v, b| v | b) as i32
+                        });
+                        let got = f.call(&mut store, p).map_err(|e| {
+                            assert_eq!(
+                                e.as_trap().map(|t| t.code()),
+                                Some(TrapCode::MemoryOutOfBounds),
+                                "{mode}: load{bits}_{name}({p}): {e}"
+                            );
+                        });
+                        assert_eq!(got.ok(), want, "{mode}: load{bits}_{name}({p})");
                     }
                 }
             }

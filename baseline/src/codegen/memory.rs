@@ -13,7 +13,7 @@ use tierup_abi::{BoundsChecks, GUARD_BYTES, Libcall};
 
 use super::Codegen;
 use crate::masm::LibcallArg::{self, U32, U64};
-use crate::masm::{HeapCheck, LoadKind, Operand, Segment, StoreKind};
+use crate::masm::{AluOp, HeapCheck, LoadKind, Operand, Segment, StoreKind, Width};
 
 /// The widest scalar access, in bytes. Every scalar access is treated as this wide, so its
 /// static offset needs no explicit check up to `GUARD_BYTES - 8`, whatever its own size.
@@ -41,6 +41,13 @@ impl Codegen<'_> {
     pub(super) fn load(&mut self, kind: LoadKind, dst: u32, addr: u32, offset: u32) {
         let check = self.heap_check(offset);
         self.m.memory_load(kind, dst, addr, offset, check);
+    }
+
+    /// `dst = memory[addr + disp]`, the sum wrapping in 32 bits (`I32Load8UDisp` and the
+    /// like): the sum goes to `dst` first, which the load then overwrites.
+    pub(super) fn load_displaced(&mut self, kind: LoadKind, dst: u32, addr: u32, disp: i32) {
+        self.int_binary(AluOp::Add, Width::W32, dst, addr, Operand::Imm(disp));
+        self.load(kind, dst, dst, 0);
     }
 
     /// `memory[addr + offset] = value`.

@@ -603,6 +603,9 @@ impl<'a> Codegen<'a> {
             Instr::I32Load16U { dst, addr, offset } | Instr::I32Load16UAcc { dst, addr, offset } | Instr::I64Load16U { dst, addr, offset } => {
                 self.load(LoadKind::U16, dst, addr, offset)
             }
+            Instr::I32Load8UDisp { dst, addr, disp } => self.load_displaced(LoadKind::U8, dst, addr, disp),
+            Instr::I32Load16UDisp { dst, addr, disp } => self.load_displaced(LoadKind::U16, dst, addr, disp),
+            Instr::I32LoadDisp { dst, addr, disp } => self.load_displaced(LoadKind::U32, dst, addr, disp),
             Instr::I64Load8S { dst, addr, offset } => self.load(LoadKind::S8ToI64, dst, addr, offset),
             Instr::I64Load16S { dst, addr, offset } => self.load(LoadKind::S16ToI64, dst, addr, offset),
             Instr::I64Load32S { dst, addr, offset } => self.load(LoadKind::S32ToI64, dst, addr, offset),
