@@ -707,7 +707,7 @@ impl Exec {
     }
 }
 
-/// A compiler barrier for the loop-counter handlers (`increment!`, `stepped!`): an empty
+/// A compiler barrier for the loop-counter handlers (`increment!`): an empty
 /// `asm!` that may read and write memory, so every load of the instruction's fields that the
 /// handler's match made stays ahead of it. Without it LLVM sinks the load of the branch
 /// offset to the taken path, after the loads of the counter's slots (which wait for the
@@ -927,16 +927,8 @@ macro_rules! executor {
                 next!()
             }};
         }
-        /// `slot += by` with `by` a slot (i32, wrapping); the new value (`AddBrIf..`).
-        macro_rules! stepped {
-            ($d s:expr, $d by:expr) => {{
-                let v = i32_of!($d s).wrapping_add(i32_of!($d by));
-                set_i32!($d s, v);
-                load_fields_first();
-                v
-            }};
-        }
-        /// `slot += step` (i32, wrapping); the new value (the loop-counter fusions).
+        /// `slot += step` (i32, wrapping; `step` an `i16` immediate or, for `AddBrIf..`, a
+        /// slot's `i32` value); the new value (the loop-counter fusions).
         macro_rules! increment {
             ($d s:expr, $d step:expr) => {{
                 let v = i32_of!($d s).wrapping_add(i32::from($d step));
@@ -1688,27 +1680,27 @@ executor! {
         branch_if!((v as u32) >= (imm as u32), offset)
     }
     AddBrIfI32Ne { by, lhs, rhs, offset } => {
-        let v = stepped!(lhs, by);
+        let v = increment!(lhs, i32_of!(by));
         branch_if!(v != i32_of!(rhs), offset)
     }
     AddBrIfI32LtS { by, lhs, rhs, offset } => {
-        let v = stepped!(lhs, by);
+        let v = increment!(lhs, i32_of!(by));
         branch_if!(v < i32_of!(rhs), offset)
     }
     AddBrIfI32LtU { by, lhs, rhs, offset } => {
-        let v = stepped!(lhs, by);
+        let v = increment!(lhs, i32_of!(by));
         branch_if!((v as u32) < (i32_of!(rhs) as u32), offset)
     }
     AddBrIfI32NeImm { by, lhs, imm, offset } => {
-        let v = stepped!(lhs, by);
+        let v = increment!(lhs, i32_of!(by));
         branch_if!(v != imm, offset)
     }
     AddBrIfI32LtSImm { by, lhs, imm, offset } => {
-        let v = stepped!(lhs, by);
+        let v = increment!(lhs, i32_of!(by));
         branch_if!(v < imm, offset)
     }
     AddBrIfI32LtUImm { by, lhs, imm, offset } => {
-        let v = stepped!(lhs, by);
+        let v = increment!(lhs, i32_of!(by));
         branch_if!((v as u32) < (imm as u32), offset)
     }
     I32AddAcc { dst, lhs, rhs } => {

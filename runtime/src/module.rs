@@ -153,7 +153,7 @@ impl Module {
         let config = engine.config();
         let policy = *engine.policy();
         // Its first lap: `ModuleJit` keeps the ticks after it (a threshold above 2^16).
-        let countdown = crate::jit::policy::Laps::split(policy.initial_countdown()).countdown;
+        let countdown = policy.initial_laps().countdown;
         let hot_counters: Arc<[AtomicI32]> =
             (0..defined).map(|_| AtomicI32::new(countdown)).collect();
         let jit = if engine.uses_jit() {

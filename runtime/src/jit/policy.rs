@@ -215,6 +215,12 @@ impl TierPolicy {
         }
     }
 
+    /// [`TierPolicy::initial_countdown`] cut into [`Laps`]: the countdown every function's
+    /// counter starts with, and the ticks the runtime counts after it.
+    pub(crate) fn initial_laps(&self) -> Laps {
+        Laps::split(self.initial_countdown())
+    }
+
     /// What to do for a function in `state` whose countdown crossed zero at `site`.
     pub(crate) fn step(&self, site: Site, state: OptState) -> Step {
         match site {

@@ -201,9 +201,10 @@ impl ModuleJit {
             opt_state: (0..defined)
                 .map(|_| AtomicOptState::new(policy.initial_opt_state()))
                 .collect(),
-            laps: (0..defined)
-                .map(|_| AtomicU32::new(Laps::split(policy.initial_countdown()).after))
-                .collect(),
+            laps: {
+                let after = policy.initial_laps().after;
+                (0..defined).map(|_| AtomicU32::new(after)).collect()
+            },
             optimized: (0..defined).map(|_| OnceLock::new()).collect(),
             policy,
             workers,
