@@ -313,8 +313,12 @@ pub mod offsets {
     pub const TABLE_BASE: usize = offset_of!(TableDefinition, base);
     /// `TableDefinition::length`
     pub const TABLE_LENGTH: usize = offset_of!(TableDefinition, length);
-    /// `VmFuncRef::type_id`
+    /// `VmFuncRef::type_id`. Both machine-code tiers catch a null reference in
+    /// `call_indirect` by loading its type id at this offset from address 0: the load faults
+    /// (Linux never maps page 0) and its recorded trap site says "indirect call to null". So
+    /// the offset must stay inside the first page.
     pub const FUNCREF_TYPE_ID: usize = offset_of!(VmFuncRef, type_id);
+    const _: () = assert!(FUNCREF_TYPE_ID < 4096);
     /// `VmFuncRef::vmctx`
     pub const FUNCREF_VMCTX: usize = offset_of!(VmFuncRef, vmctx);
     /// `VmFuncRef::code`

@@ -1286,35 +1286,14 @@ impl X64 {
         );
     }
 
-    /// Calls the function reference in table element `rax[rcx]` through `helper`, with its
-    /// frame at slot `args`, after checking that it is not null (`null`) and that its type is
-    /// `expected` (`bad`).
-    pub(crate) fn call_table_element(
-        &mut self,
-        expected: ExpectedType,
-        args: u32,
-        helper: DynamicLabel,
-        null: DynamicLabel,
-        bad: DynamicLabel,
-    ) {
-        self.check_table_element(expected, null, bad);
-        self.call_ref_through(args, helper);
-    }
-
-    /// `rdx` = the function reference in table element `rax[rcx]`, checked not to be null
-    /// (`null`) and to be of type `expected` (`bad`). Writes `rax`, `rcx` and `rdx`.
-    pub(crate) fn check_table_element(
-        &mut self,
-        expected: ExpectedType,
-        null: DynamicLabel,
-        bad: DynamicLabel,
-    ) {
-        self.wrote(&[Gpr::RAX, Gpr::RCX, Gpr::RDX]);
+    /// Checks that the function reference in `rdx` is of type `expected` (else jumps to
+    /// `bad`). Its first instruction loads the reference's type id: with a null `rdx` it reads
+    /// page 0 and faults (the caller records it as the null-reference trap site). Writes
+    /// `rax` and `rcx`.
+    pub(crate) fn check_func_ref_type(&mut self, expected: ExpectedType, bad: DynamicLabel) {
+        self.wrote(&[Gpr::RAX, Gpr::RCX]);
         dynasm!(self.ops
             ; .arch x64
-            ; mov rdx, [rax + rcx * 8]
-            ; test rdx, rdx
-            ; jz =>null
             ; mov eax, [rdx + off::FUNCREF_TYPE_ID as i32]
         );
         match expected {
