@@ -223,14 +223,9 @@ impl OptWorkers {
         let program_cpu = current_cpu();
         for i in 0..count {
             let queue = Arc::clone(&queue);
-            let spawned = std::thread::Builder::new()
-                .name(format!("tierup-opt-{i}"))
-                .spawn(move || {
-                    if let Some(cpu) = program_cpu {
-                        leave_cpu(cpu);
-                    }
-                    work(i as u32, &queue)
-                });
+            let spawned = spawn_off_cpu(format!("tierup-opt-{i}"), program_cpu, move || {
+                work(i as u32, &queue)
+            });
             match spawned {
                 Ok(handle) => threads.push(handle),
                 Err(_) if !threads.is_empty() => break,
@@ -265,38 +260,69 @@ fn current_cpu() -> Option<usize> {
     usize::try_from(cpu).ok()
 }
 
-/// Moves the calling worker off `cpu` (the CPU of the thread that started it, the program's),
-/// when it was placed there and another CPU is allowed, then allows every CPU again.
-///
-/// A new thread often starts on its parent's CPU, and on a small machine it can stay there,
-/// time-sliced with the program, while another CPU idles: each job then waits for the
-/// program's time slice to end (measured on a 2-CPU VM: the first optimized code of a
-/// one-loop program arrived 4 ms late in about a third of the runs). Restoring the mask right
-/// after the move keeps the scheduler free to place the worker anywhere later; it does not
-/// move a thread that is allowed where it runs.
-fn leave_cpu(cpu: usize) {
-    if current_cpu() != Some(cpu) || cpu >= libc::CPU_SETSIZE as usize {
-        return;
-    }
-    // SAFETY: `cpu_set_t` is plain data, valid when zeroed; `sched_getaffinity` and
-    // `sched_setaffinity` on thread 0 (the caller) read and write only the set passed, with
-    // its exact size; the CPU_* helpers index within the set (`cpu` < CPU_SETSIZE, checked
-    // above).
+/// The CPUs the calling thread may run on, if the system says.
+fn allowed_cpus() -> Option<libc::cpu_set_t> {
+    // SAFETY: `cpu_set_t` is plain data, valid when zeroed; `sched_getaffinity` on thread 0
+    // (the caller) writes only the set passed, with its exact size.
     unsafe {
         let mut allowed: libc::cpu_set_t = std::mem::zeroed();
         let size = std::mem::size_of::<libc::cpu_set_t>();
-        if libc::sched_getaffinity(0, size, &mut allowed) != 0
-            || libc::CPU_COUNT(&allowed) < 2
-            || !libc::CPU_ISSET(cpu, &allowed)
-        {
-            return;
+        (libc::sched_getaffinity(0, size, &mut allowed) == 0).then_some(allowed)
+    }
+}
+
+/// Starts a thread named `name` running `body` that starts on another CPU than `cpu` (the
+/// program's: the caller's) when another is allowed, then may run on every allowed CPU.
+///
+/// A new thread is usually queued on its parent's CPU. When the parent keeps that CPU busy
+/// (the program runs), the child waits there for the parent's time slice to end while the
+/// other CPU idles: on a 2-CPU VM the worker started 3 ms late in most runs, and the first
+/// optimized code of the `calls` kernel (a 20 ms program) waited for it. So the parent narrows
+/// the child's CPU mask to the other CPUs before the child runs (a runnable thread that is
+/// not allowed where it waits moves at once), and the child widens it again once it runs,
+/// which moves nothing: the scheduler stays free to place the worker anywhere later.
+fn spawn_off_cpu(
+    name: String,
+    cpu: Option<usize>,
+    body: impl FnOnce() + Send + 'static,
+) -> std::io::Result<JoinHandle<()>> {
+    use std::os::unix::thread::JoinHandleExt;
+    let allowed = allowed_cpus();
+    // The child widens its mask only after the parent has narrowed it (else the narrowing
+    // could come last and stay).
+    let (placed, wait_placed) = std::sync::mpsc::channel::<()>();
+    let handle = std::thread::Builder::new().name(name).spawn(move || {
+        // An error means the parent is gone without narrowing anything.
+        let _ = wait_placed.recv();
+        if let Some(allowed) = allowed {
+            // SAFETY: `sched_setaffinity` on thread 0 (the caller) reads only the set passed,
+            // with its exact size.
+            unsafe {
+                libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &allowed);
+            }
         }
-        let mut elsewhere = allowed;
-        libc::CPU_CLR(cpu, &mut elsewhere);
-        if libc::sched_setaffinity(0, size, &elsewhere) == 0 {
-            libc::sched_setaffinity(0, size, &allowed);
+        body()
+    })?;
+    if let (Some(allowed), Some(cpu)) = (allowed, cpu)
+        && cpu < libc::CPU_SETSIZE as usize
+    {
+        // SAFETY: the CPU_* helpers index within the set (`cpu` < CPU_SETSIZE, checked
+        // above); `pthread_setaffinity_np` gets a live thread (its handle is held) and reads
+        // only the set passed, with its exact size.
+        unsafe {
+            if libc::CPU_COUNT(&allowed) >= 2 && libc::CPU_ISSET(cpu, &allowed) {
+                let mut elsewhere = allowed;
+                libc::CPU_CLR(cpu, &mut elsewhere);
+                libc::pthread_setaffinity_np(
+                    handle.as_pthread_t(),
+                    std::mem::size_of::<libc::cpu_set_t>(),
+                    &elsewhere,
+                );
+            }
         }
     }
+    let _ = placed.send(());
+    Ok(handle)
 }
 
 /// Worker `index`'s loop: take the hottest waiting job, compile, publish; exit when the
@@ -371,17 +397,13 @@ fn work(index: u32, queue: &JobQueue<Job>) {
 mod tests {
     use super::*;
 
-    /// The CPUs the calling thread may run on.
-    fn allowed_cpus() -> Vec<usize> {
-        // SAFETY: as in `leave_cpu`: a zeroed `cpu_set_t` of the exact size, for this thread.
-        unsafe {
-            let mut set: libc::cpu_set_t = std::mem::zeroed();
-            let size = std::mem::size_of::<libc::cpu_set_t>();
-            assert_eq!(libc::sched_getaffinity(0, size, &mut set), 0);
-            (0..libc::CPU_SETSIZE as usize)
-                .filter(|&cpu| libc::CPU_ISSET(cpu, &set))
-                .collect()
-        }
+    /// The CPUs the calling thread may run on, as a list.
+    fn allowed_cpu_list() -> Vec<usize> {
+        let set = allowed_cpus().expect("sched_getaffinity works on Linux");
+        // SAFETY: `CPU_ISSET` indexes within the set (below CPU_SETSIZE).
+        (0..libc::CPU_SETSIZE as usize)
+            .filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) })
+            .collect()
     }
 
     #[test]
@@ -437,19 +459,30 @@ mod tests {
     }
 
     #[test]
-    fn leaving_a_cpu_keeps_the_allowed_cpus() {
-        // On a thread of its own: the affinity changes for a moment.
+    fn a_worker_starts_off_the_programs_cpu_and_keeps_every_allowed_cpu() {
         std::thread::spawn(|| {
-            let before = allowed_cpus();
-            let cpu = current_cpu().expect("sched_getcpu works on Linux");
-            leave_cpu(cpu);
-            assert_eq!(allowed_cpus(), before, "the mask is restored");
-            // Leaving a CPU the thread is not on changes nothing either.
-            let other = (0..libc::CPU_SETSIZE as usize)
-                .find(|&c| Some(c) != current_cpu())
+            let before = allowed_cpu_list();
+            for round in 0..20 {
+                // The program's CPU, as a worker's parent gives it.
+                let program = before[round % before.len()];
+                let (tell, told) = std::sync::mpsc::channel();
+                spawn_off_cpu("worker".into(), Some(program), move || {
+                    tell.send((current_cpu(), allowed_cpu_list())).unwrap();
+                })
+                .unwrap()
+                .join()
                 .unwrap();
-            leave_cpu(other);
-            assert_eq!(allowed_cpus(), before);
+                let (started_on, allowed) = told.recv().unwrap();
+                if before.len() >= 2 {
+                    assert_ne!(started_on, Some(program), "started on the program's CPU");
+                }
+                assert_eq!(allowed, before, "the worker may run on every CPU again");
+            }
+            assert_eq!(
+                allowed_cpu_list(),
+                before,
+                "the program's mask is untouched"
+            );
         })
         .join()
         .unwrap();
