@@ -66,6 +66,7 @@ fn compile(c: &mut Criterion) {
         type_ids: None,
         loops: tierup_optimizer::LoopSettings::default(),
         assume_published: true,
+        optimized: None,
     };
     group.sample_size(10);
     group.bench_function("opt/compile", |b| {

@@ -100,6 +100,13 @@ pub struct OptEnv<'a> {
     /// code runs and never replaced, so direct calls are `call rel32` to the callee's native
     /// entry, linked by the runtime ([`OptCode::direct_calls`]).
     pub eager: bool,
+    /// Each defined function's optimized native entry, 0 while it has none (tiered modes).
+    /// Optimized code is never replaced, so a direct call to a function whose entry is set
+    /// when the compile begins (or to the function itself) is a `call rel32` too, linked by
+    /// the runtime when it publishes the code ([`OptCode::direct_calls`]), instead of a call
+    /// through the callee's cell (two dependent loads and an indirect call: 1.39x the time of
+    /// the `calls` kernel, whose every call is direct). `None`: every call reads the cell.
+    pub optimized: Option<&'a [std::sync::atomic::AtomicUsize]>,
     /// The engine's type id of each of the module's types (what a function reference's type
     /// id is compared with), when they are known: `call_indirect` then compares with a
     /// constant instead of loading the expected id from the vmctx. `None` loads it.
@@ -182,10 +189,11 @@ pub struct OptCode {
     /// 16-byte constants (legacy-SSE instructions fault on a misaligned memory operand), else
     /// as little as 1, which leaves the runtime free to put `hot_loop` exactly on a line.
     pub alignment: u32,
-    /// Direct calls to link (eager compiles only, [`OptEnv::eager`]): `(code offset of a
-    /// call's 32-bit displacement, callee)`. The runtime stores there the callee's native entry
-    /// minus the address just past the displacement (the `call rel32` convention) before the
-    /// code can run; every other compile has none.
+    /// Direct calls to link: `(code offset of a call's 32-bit displacement, callee)`, in eager
+    /// compiles ([`OptEnv::eager`]) and, in tiered ones, to callees that were optimized when
+    /// the compile began or to the function itself ([`OptEnv::optimized`]). The runtime
+    /// stores there the callee's native entry minus the address just past the displacement
+    /// (the `call rel32` convention) before the code can run.
     pub direct_calls: Vec<(u32, DefinedFuncIdx)>,
     /// `(code offset, symbol)` of every absolute address the code holds (an 8-byte
     /// immediate of a `movabs`), already filled in with this process's addresses. A copy of
@@ -195,8 +203,9 @@ pub struct OptCode {
     pub symbols: Vec<(u32, Symbol)>,
     /// The defined functions whose native entry the code calls without checking it for 0
     /// (sorted): published when it was compiled (the fast choice,
-    /// [`OptEnv::assume_published`]), or its own (published before its code can run). A copy
-    /// of the code (the runtime's code cache) may run only once each of them is published.
+    /// [`OptEnv::assume_published`]), or its own (published before its code can run); the
+    /// callees of [`OptCode::direct_calls`] among them. A copy of the code (the runtime's code
+    /// cache) may run only once each of them is published.
     pub published_callees: Vec<DefinedFuncIdx>,
 }
 
@@ -855,6 +864,7 @@ mod tests {
             type_ids: None,
             loops: LoopSettings::default(),
             assume_published: true,
+            optimized: None,
         }
     }
 

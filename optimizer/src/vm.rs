@@ -683,6 +683,10 @@ impl Translator<'_, '_> {
         {
             return self.call_direct(defined, &ty);
         }
+        if let Some(defined) = self.linkable_callee(func_index) {
+            self.vm.published_callees.push(defined);
+            return self.call_direct(defined, &ty);
+        }
         if let Some(entry) = self.native_entry(func_index) {
             let vmctx = self.vm.vmctx;
             return self.call_native(entry, vmctx, &ty);
@@ -740,6 +744,28 @@ impl Translator<'_, '_> {
         let defined = DefinedFuncIdx(defined as u32);
         self.vm.published_callees.push(defined);
         Some(self.native_cell(defined))
+    }
+
+    /// `func_index` as a defined function a tiered compile calls with a `call rel32` that the
+    /// runtime links when it publishes the code ([`crate::OptCode::direct_calls`]): one whose
+    /// optimized code was published when this compile began ([`crate::OptEnv::optimized`]),
+    /// or the function itself (in its normal code, which is its native entry). Optimized code
+    /// is never replaced, so the call needs no cell: it is the eager mode's direct call.
+    /// Not when the code must run in any order of publication
+    /// ([`crate::OptEnv::assume_published`] is `false`).
+    fn linkable_callee(&self, func_index: FuncIdx) -> Option<DefinedFuncIdx> {
+        let module = self.env.module;
+        let optimized = self.env.optimized?;
+        let defined = module.defined_func(func_index)?;
+        if self.env.eager
+            || !self.env.assume_published
+            || !crate::has_native_entry(module.func_type(func_index))
+        {
+            return None;
+        }
+        let own = func_index == self.vm.func_index && !self.is_osr_entry();
+        let published = optimized[defined.index()].load(std::sync::atomic::Ordering::Acquire) != 0;
+        (own || published).then_some(defined)
     }
 
     /// Loads defined function `defined`'s native-entry cell, through the vmctx

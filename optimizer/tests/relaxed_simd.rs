@@ -102,6 +102,7 @@ impl Ops {
             type_ids: None,
             loops: tierup_optimizer::LoopSettings::default(),
             assume_published: true,
+            optimized: None,
         };
         let code = Compiler::new()
             .expect("host ISA")

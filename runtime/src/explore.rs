@@ -403,6 +403,7 @@ fn optimized_listing(
         type_ids: Some(type_ids),
         loops,
         assume_published: true,
+        optimized: None,
     };
     let mut compiler = tierup_optimizer::Compiler::new().map_err(|e| e.to_string())?;
     let start = Instant::now();

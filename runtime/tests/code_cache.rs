@@ -239,7 +239,10 @@ fn caller_run(dir: &Path, first: Option<&str>) -> bool {
             baseline: false,
             opt: true,
         })
-        .opt_after(50)
+        // The caller's loop makes it hot after 200 calls, and the callee needs 20,000: it
+        // does not get hot while the caller waits for its code (a worker would compile a
+        // queued callee first).
+        .opt_after(20_000)
         // Code is loaded when it gets hot, in the order the calls make.
         .code_cache_warm_start(false);
     let (module, mut store, instance) = start(&config, CALLER);
@@ -277,6 +280,80 @@ fn cached_code_that_calls_a_callee_unchecked_waits_for_it_and_is_replaced_by_cod
     // ... and that copy runs in any order.
     assert!(caller_run(&dir, None));
     assert!(caller_run(&dir, Some("callee")));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Whether the module's statistics show `func` in tier `tier`.
+fn reached(module: &Module, func: &str, tier: Tier) -> bool {
+    module
+        .stats()
+        .events
+        .iter()
+        .any(|e| e.tier == tier && e.name.as_deref() == Some(func))
+}
+
+#[test]
+fn cached_direct_calls_reach_a_callee_that_is_not_optimized_here_through_its_cell() {
+    let dir = cache_dir("direct-call-veneer");
+    let mut config = config(TierMode::Tiered, &dir);
+    // The caller's loop makes it hot after a thousand calls, the callee needs a hundred
+    // times more: it stays in baseline code while the caller is loaded.
+    config
+        .baseline_after(1)
+        .opt_after(100_000)
+        .code_cache_warm_start(false);
+    // The callee is optimized first: the caller's code calls it with a direct `call rel32`,
+    // linked to the callee's optimized code.
+    {
+        let (module, mut store, instance) = start(&config, CALLER);
+        let callee = instance
+            .get_typed_func::<i32, i32>(&mut store, "callee")
+            .unwrap();
+        let caller = instance
+            .get_typed_func::<i32, i32>(&mut store, "caller")
+            .unwrap();
+        until_optimized(&module, "callee", || {
+            assert_eq!(callee.call(&mut store, 5).unwrap(), 15);
+        });
+        let event = until_optimized(&module, "caller", || {
+            assert_eq!(caller.call(&mut store, 5).unwrap(), 15 + 4950);
+        });
+        assert!(!event.cached);
+    }
+    // Here the callee has only baseline code (its native entry is in its cell) when the
+    // caller gets hot: the caller's cached code runs, and its direct call goes through a
+    // veneer and the cell, to the baseline code and, once the callee is optimized, to that.
+    let (module, mut store, instance) = start(&config, CALLER);
+    let callee = instance
+        .get_typed_func::<i32, i32>(&mut store, "callee")
+        .unwrap();
+    let caller = instance
+        .get_typed_func::<i32, i32>(&mut store, "caller")
+        .unwrap();
+    for _ in 0..2 {
+        assert_eq!(callee.call(&mut store, 5).unwrap(), 15);
+    }
+    assert!(reached(&module, "callee", Tier::Baseline));
+    let event = until_optimized(&module, "caller", || {
+        assert_eq!(caller.call(&mut store, 5).unwrap(), 15 + 4950);
+    });
+    assert!(
+        event.cached,
+        "the cached code can run: the callee has a native entry"
+    );
+    assert!(
+        !reached(&module, "callee", Tier::Optimized),
+        "the callee is not optimized yet"
+    );
+    for n in 0..40 {
+        assert_eq!(caller.call(&mut store, n).unwrap(), 3 * n + 4950);
+    }
+    until_optimized(&module, "callee", || {
+        assert_eq!(caller.call(&mut store, 7).unwrap(), 21 + 4950);
+    });
+    for n in 0..100 {
+        assert_eq!(caller.call(&mut store, n).unwrap(), 3 * n + 4950);
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -38,6 +38,10 @@ use tierup_abi::DefinedFuncIdx;
 pub(crate) struct CodeTable {
     entries: Box<[AtomicUsize]>,
     native: Box<[AtomicUsize]>,
+    /// Each function's optimized native entry, 0 until published. Unlike its cell, it never
+    /// changes once set: optimized code is the last tier and lives as long as the module, so
+    /// optimized callers compiled after it call it with a direct `call rel32`.
+    optimized: Box<[AtomicUsize]>,
     /// The entry each function's references carry (`VmFuncRef::native`): its native entry,
     /// or for baseline code the jump to it that calls through references take.
     through_refs: Box<[AtomicUsize]>,
@@ -65,6 +69,7 @@ impl CodeTable {
                 .map(|f| AtomicUsize::new(initial(DefinedFuncIdx(f))))
                 .collect(),
             native: (0..defined).map(|_| AtomicUsize::new(0)).collect(),
+            optimized: (0..defined).map(|_| AtomicUsize::new(0)).collect(),
             through_refs: (0..defined).map(|_| AtomicUsize::new(0)).collect(),
             subscribers: Mutex::new(HashMap::new()),
         }
@@ -80,6 +85,7 @@ impl CodeTable {
     pub(crate) fn publish_native(&self, func: DefinedFuncIdx, code: usize) {
         let subscribers = self.subscribers.lock();
         self.native[func.index()].store(code, Ordering::Release);
+        self.optimized[func.index()].store(code, Ordering::Release);
         self.through_refs[func.index()].store(code, Ordering::Release);
         store_into_references(&subscribers, func, code);
     }
@@ -142,6 +148,11 @@ impl CodeTable {
     /// The native entries (0 until published), for the optimizer's direct calls.
     pub(crate) fn native_entries(&self) -> &[AtomicUsize] {
         &self.native
+    }
+
+    /// The optimized native entries (0 until published; never changed after).
+    pub(crate) fn optimized_entries(&self) -> &[AtomicUsize] {
+        &self.optimized
     }
 }
 

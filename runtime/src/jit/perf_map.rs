@@ -48,6 +48,8 @@ pub(crate) enum CodeKind {
     SlotWrapper,
     /// The module's interpreter-entry stubs and runtime routines.
     Stubs,
+    /// Jumps through native-entry cells for optimized code's direct calls (`stubs::cell_veneers`).
+    Veneers,
 }
 
 impl CodeKind {
@@ -58,6 +60,7 @@ impl CodeKind {
             CodeKind::OptimizedOsr => "opt OSR",
             CodeKind::SlotWrapper => "slot wrapper",
             CodeKind::Stubs => "stubs",
+            CodeKind::Veneers => "veneers",
         }
     }
 }

@@ -150,9 +150,46 @@ pub(crate) fn osr_dispatch(entry: &[u8], loops: usize) -> (Vec<u8>, Vec<usize>) 
     (code, stubs)
 }
 
+/// Bytes of one veneer of [`cell_veneers`].
+pub(crate) const VENEER_SIZE: usize = 16;
+
+/// One veneer per native-entry cell address in `cells`, each [`VENEER_SIZE`] bytes: a jump
+/// through the cell (`movabs r11, cell; jmp [r11]`). Published with optimized code whose
+/// direct calls cannot be linked to their callee's optimized code (see
+/// `ModuleJit::publish_opt`); `r11` is free at a call (it is caller-saved and passes no
+/// argument), and the callee finds its arguments and return address as a direct call leaves
+/// them.
+pub(crate) fn cell_veneers(cells: &[usize]) -> Vec<u8> {
+    let mut ops: VecAssembler<X64Relocation> = VecAssembler::new(0);
+    for &cell in cells {
+        let start = ops.offset().0;
+        dynasm!(ops ; .arch x64 ; mov r11, QWORD cell as i64 ; jmp QWORD [r11]);
+        while ops.offset().0 < start + VENEER_SIZE {
+            dynasm!(ops ; .arch x64 ; int3);
+        }
+        debug_assert_eq!(ops.offset().0, start + VENEER_SIZE);
+    }
+    ops.finalize().expect("veneers assemble")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_veneer_jumps_through_its_cell() {
+        let cells = [0x1122_3344_5566_7788_usize, 0x10];
+        let code = cell_veneers(&cells);
+        assert_eq!(code.len(), 2 * VENEER_SIZE);
+        for (k, &cell) in cells.iter().enumerate() {
+            let v = &code[k * VENEER_SIZE..(k + 1) * VENEER_SIZE];
+            // movabs r11, imm64; jmp qword [r11]; int3 padding
+            assert_eq!(v[..2], [0x49, 0xbb]);
+            assert_eq!(v[2..10], (cell as u64).to_le_bytes());
+            assert_eq!(v[10..13], [0x41, 0xff, 0x23]);
+            assert!(v[13..].iter().all(|&b| b == 0xcc));
+        }
+    }
 
     #[test]
     fn interp_stubs_have_a_fixed_size_and_pass_the_function_in_edx() {

@@ -254,6 +254,29 @@ impl ModuleJit {
         self.retired.store(true, Ordering::Relaxed);
     }
 
+    /// The defined functions `func` calls directly (not itself) that wait in the optimizer's
+    /// queue, in the order of their first call.
+    pub(crate) fn queued_callees(&self, func: DefinedFuncIdx) -> Vec<DefinedFuncIdx> {
+        let mut callees = Vec::new();
+        let Ok(mut ops) = self.info.body(func).get_operators_reader() else {
+            return callees;
+        };
+        while !ops.eof() {
+            let Ok(op) = ops.read() else {
+                break;
+            };
+            if let wasmparser::Operator::Call { function_index } = op
+                && let Some(callee) = self.info.defined_func(FuncIdx(function_index))
+                && callee != func
+                && !callees.contains(&callee)
+                && self.opt_state[callee.index()].get() == OptState::Queued
+            {
+                callees.push(callee);
+            }
+        }
+        callees
+    }
+
     /// Whether [`ModuleJit::retire`] was called.
     pub(crate) fn is_retired(&self) -> bool {
         self.retired.load(Ordering::Relaxed)
@@ -445,6 +468,7 @@ impl ModuleJit {
             type_ids: Some(&self.env.type_ids),
             loops: self.loops,
             assume_published: true,
+            optimized: Some(self.code.optimized_entries()),
         }
     }
 
@@ -767,14 +791,72 @@ impl ModuleJit {
         code: &tierup_optimizer::OptCode,
         native: bool,
     ) -> Result<(CodeRange, usize), String> {
-        let body = self.publish(
-            &code.code,
-            opt_anchor(code),
-            &code.traps,
-            Some(self.info.func_of(func)),
-            CodeKind::Optimized,
-        )?;
+        let body = self.publish_opt(&code.code, code, func, true, CodeKind::Optimized)?;
         self.entry_of(compiler, func, body, native)
+    }
+
+    /// Publishes `bytes`, optimized `code` of `func` (with stubs after it, for an OSR entry;
+    /// `own`: its normal code, whose start is its native entry), linking the code's direct
+    /// calls ([`tierup_optimizer::OptCode::direct_calls`]) first. Each goes to its callee's
+    /// optimized native entry, or to the function's own start, or else to a veneer published
+    /// with the code that jumps through the callee's cell ([`stubs::cell_veneers`]): for
+    /// code from the code cache, compiled in a run where the callee was optimized and it is
+    /// not here yet (its cell is set: [`ModuleJit::can_run_cached`]), and for a callee beyond
+    /// a 32-bit displacement. Returns the range of `bytes`.
+    fn publish_opt(
+        &self,
+        bytes: &[u8],
+        code: &tierup_optimizer::OptCode,
+        func: DefinedFuncIdx,
+        own: bool,
+        kind: CodeKind,
+    ) -> Result<CodeRange, String> {
+        let func_index = Some(self.info.func_of(func));
+        if code.direct_calls.is_empty() {
+            return self.publish(bytes, opt_anchor(code), &code.traps, func_index, kind);
+        }
+        let mut callees: Vec<DefinedFuncIdx> = code.direct_calls.iter().map(|&(_, c)| c).collect();
+        callees.sort_unstable();
+        callees.dedup();
+        let cells = self.code.native_entries();
+        let cell_addresses: Vec<usize> = callees
+            .iter()
+            .map(|c| cells[c.index()].as_ptr() as usize)
+            .collect();
+        let veneers = stubs::cell_veneers(&cell_addresses);
+        let optimized = self.code.optimized_entries();
+        let _order = self.publish.lock();
+        let pieces: [(&[u8], Option<Anchor>); 2] = [(bytes, opt_anchor(code)), (&veneers, None)];
+        let link = |starts: &[usize]| {
+            code.direct_calls
+                .iter()
+                .map(|&(offset, callee)| {
+                    let next = (starts[0] + offset as usize + 4) as i64;
+                    let reach = |target: usize| i32::try_from(target as i64 - next).ok();
+                    let target = if own && callee == func {
+                        starts[0]
+                    } else {
+                        optimized[callee.index()].load(Ordering::Acquire)
+                    };
+                    let veneer = || {
+                        let k = callees
+                            .binary_search(&callee)
+                            .expect("every callee has one");
+                        reach(starts[1] + k * stubs::VENEER_SIZE)
+                            .expect("one publication is far smaller than 2 GiB")
+                    };
+                    let displacement = (target != 0).then(|| reach(target)).flatten();
+                    (0, offset, displacement.unwrap_or_else(veneer))
+                })
+                .collect()
+        };
+        let ranges = self
+            .arena
+            .publish_linked(&pieces, link)
+            .map_err(|e| e.to_string())?;
+        self.register(ranges[0], &code.traps, func_index, kind)?;
+        self.register(ranges[1], &[], None, CodeKind::Veneers)?;
+        Ok(ranges[0])
     }
 
     /// Makes `entry` function `func`'s code and records it.
@@ -899,13 +981,7 @@ impl ModuleJit {
         self.timeline.started(job, Some(worker), dequeued, start);
         let queue_wait = start.saturating_duration_since(queued_at);
         let (code, native, cached) = match self.compile_opt(compiler, func) {
-            Ok(compiled) => {
-                debug_assert!(
-                    compiled.0.direct_calls.is_empty(),
-                    "only eager batches link direct calls"
-                );
-                compiled
-            }
+            Ok(compiled) => compiled,
             Err(e) => {
                 self.timeline.finished(job, Instant::now(), Err(&e));
                 return self.optimize_failed(func, e);
@@ -1042,13 +1118,7 @@ impl ModuleJit {
                     return Err("module dropped".into());
                 }
                 let (bytes, dispatch) = stubs::osr_dispatch(&code.code, loops.len());
-                let range = self.publish(
-                    &bytes,
-                    opt_anchor(&code),
-                    &code.traps,
-                    Some(self.info.func_of(func)),
-                    CodeKind::OptimizedOsr,
-                )?;
+                let range = self.publish_opt(&bytes, &code, func, false, CodeKind::OptimizedOsr)?;
                 Ok(loops
                     .iter()
                     .zip(dispatch)

@@ -149,6 +149,19 @@ impl<T: Ord> JobQueue<T> {
         state.waiting.pop()
     }
 
+    /// Takes out the first waiting item `wanted` accepts, if any (a linear search: the queue
+    /// is short).
+    pub(crate) fn take(&self, wanted: impl Fn(&T) -> bool) -> Option<T> {
+        let mut state = self.state.lock();
+        let mut items = std::mem::take(&mut state.waiting).into_vec();
+        let taken = items
+            .iter()
+            .position(wanted)
+            .map(|at| items.swap_remove(at));
+        state.waiting = BinaryHeap::from(items);
+        taken
+    }
+
     /// Whether no item is waiting.
     pub(crate) fn is_empty(&self) -> bool {
         self.state.lock().waiting.is_empty()
@@ -381,7 +394,22 @@ fn work(index: u32, queue: &JobQueue<Job>) {
         };
         let record = (job.record, index, dequeued);
         match job.kind {
-            JobKind::Optimize(func) => module.optimize_job(compiler, func, job.queued_at, record),
+            JobKind::Optimize(func) => {
+                // Its direct callees that wait in the queue are compiled first, by this
+                // worker: compiled after them, its calls to them are direct calls to their
+                // optimized code rather than calls through their cells (`OptEnv::optimized`).
+                for callee in module.queued_callees(func) {
+                    let is_callee = |j: &Job| {
+                        matches!(j.kind, JobKind::Optimize(f) if f == callee)
+                            && Weak::ptr_eq(&j.module, &job.module)
+                    };
+                    if let Some(first) = queue.take(is_callee) {
+                        let record = (first.record, index, Instant::now());
+                        module.optimize_job(compiler, callee, first.queued_at, record);
+                    }
+                }
+                module.optimize_job(compiler, func, job.queued_at, record)
+            }
             JobKind::Osr(func, loops) => module.optimize_osr_job(compiler, func, &loops, record),
             JobKind::WarmStart => module.warm_start_job(compiler, job.queued_at, index),
         }
@@ -446,6 +474,20 @@ mod tests {
         a.join().unwrap();
         b.join().unwrap();
         assert_eq!(queue.push(5), Err(5), "a closed queue takes nothing");
+    }
+
+    #[test]
+    fn take_removes_the_first_match_and_keeps_the_order_of_the_rest() {
+        let queue = JobQueue::new(8);
+        for job in [4, 9, 2, 7] {
+            queue.push(job).unwrap();
+        }
+        assert_eq!(queue.take(|&j| j % 2 == 1 && j < 9), Some(7));
+        assert_eq!(queue.take(|&j| j > 100), None);
+        assert_eq!(queue.pop(), Some(9));
+        assert_eq!(queue.pop(), Some(4));
+        assert_eq!(queue.pop(), Some(2));
+        assert!(queue.is_empty());
     }
 
     #[test]
