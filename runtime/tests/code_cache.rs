@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use modes::until_optimized;
 use tierup_runtime::{
-    BoundsChecks, Config, Engine, Error, Instance, Module, Store, Tier, TierMode, Val,
+    BoundsChecks, Config, Engine, Error, Instance, Module, Store, Tier, TierMode, TypedFunc, Val,
 };
 
 /// A module exercising what optimized code refers to outside itself: direct calls
@@ -229,6 +229,22 @@ const CALLER: &str = r#"
     (local.get $acc)))
 "#;
 
+/// `CALLER` in a fresh engine made with `config`: the module, a store, and its `callee` and
+/// `caller`.
+fn start_caller(config: &Config) -> (Module, Store<()>, CallerFunc, CallerFunc) {
+    let (module, mut store, instance) = start(config, CALLER);
+    let callee = instance
+        .get_typed_func::<i32, i32>(&mut store, "callee")
+        .unwrap();
+    let caller = instance
+        .get_typed_func::<i32, i32>(&mut store, "caller")
+        .unwrap();
+    (module, store, callee, caller)
+}
+
+/// `CALLER`'s functions: `(i32) -> i32`.
+type CallerFunc = TypedFunc<i32, i32>;
+
 /// Optimizes `first` (by calling it until it is), then `caller`; returns whether `caller`'s
 /// code came from the cache.
 fn caller_run(dir: &Path, first: Option<&str>) -> bool {
@@ -245,13 +261,7 @@ fn caller_run(dir: &Path, first: Option<&str>) -> bool {
         .opt_after(20_000)
         // Code is loaded when it gets hot, in the order the calls make.
         .code_cache_warm_start(false);
-    let (module, mut store, instance) = start(&config, CALLER);
-    let callee = instance
-        .get_typed_func::<i32, i32>(&mut store, "callee")
-        .unwrap();
-    let caller = instance
-        .get_typed_func::<i32, i32>(&mut store, "caller")
-        .unwrap();
+    let (module, mut store, callee, caller) = start_caller(&config);
     if first.is_some() {
         until_optimized(&module, "callee", || {
             assert_eq!(callee.call(&mut store, 5).unwrap(), 15);
@@ -305,13 +315,7 @@ fn cached_direct_calls_reach_a_callee_that_is_not_optimized_here_through_its_cel
     // The callee is optimized first: the caller's code calls it with a direct `call rel32`,
     // linked to the callee's optimized code.
     {
-        let (module, mut store, instance) = start(&config, CALLER);
-        let callee = instance
-            .get_typed_func::<i32, i32>(&mut store, "callee")
-            .unwrap();
-        let caller = instance
-            .get_typed_func::<i32, i32>(&mut store, "caller")
-            .unwrap();
+        let (module, mut store, callee, caller) = start_caller(&config);
         until_optimized(&module, "callee", || {
             assert_eq!(callee.call(&mut store, 5).unwrap(), 15);
         });
@@ -323,13 +327,7 @@ fn cached_direct_calls_reach_a_callee_that_is_not_optimized_here_through_its_cel
     // Here the callee has only baseline code (its native entry is in its cell) when the
     // caller gets hot: the caller's cached code runs, and its direct call goes through a
     // veneer and the cell, to the baseline code and, once the callee is optimized, to that.
-    let (module, mut store, instance) = start(&config, CALLER);
-    let callee = instance
-        .get_typed_func::<i32, i32>(&mut store, "callee")
-        .unwrap();
-    let caller = instance
-        .get_typed_func::<i32, i32>(&mut store, "caller")
-        .unwrap();
+    let (module, mut store, callee, caller) = start_caller(&config);
     for _ in 0..2 {
         assert_eq!(callee.call(&mut store, 5).unwrap(), 15);
     }
