@@ -37,7 +37,7 @@ use crate::jit::policy::{
 };
 use crate::jit::registry::{CodeInfo, CodeRegistry, TrapSite};
 use crate::jit::timeline::{JobId, OsrRecord, TimelineLog};
-use crate::jit::tuning::MIN_FUNCS_PER_EAGER_THREAD;
+use crate::jit::tuning::{CALLEES_FIRST_MAX_BYTES, MIN_FUNCS_PER_EAGER_THREAD};
 use crate::jit::workers::{Job, JobKind, OptWorkers};
 use crate::jit::{perf_map, stubs, traps};
 use crate::stats::{CompileKind, Tier};
@@ -255,7 +255,8 @@ impl ModuleJit {
     }
 
     /// The defined functions `func` calls directly (not itself) that wait in the optimizer's
-    /// queue, in the order of their first call.
+    /// queue and whose bodies are at most [`CALLEES_FIRST_MAX_BYTES`] of wasm, in the order of
+    /// their first call.
     pub(crate) fn queued_callees(&self, func: DefinedFuncIdx) -> Vec<DefinedFuncIdx> {
         let mut callees = Vec::new();
         let Ok(mut ops) = self.info.body(func).get_operators_reader() else {
@@ -268,6 +269,7 @@ impl ModuleJit {
             if let wasmparser::Operator::Call { function_index } = op
                 && let Some(callee) = self.info.defined_func(FuncIdx(function_index))
                 && callee != func
+                && self.info.body_size(callee) <= CALLEES_FIRST_MAX_BYTES
                 && !callees.contains(&callee)
                 && self.opt_state[callee.index()].get() == OptState::Queued
             {

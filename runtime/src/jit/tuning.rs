@@ -28,6 +28,13 @@ pub const DEFAULT_OPT_AFTER: u32 = 10000;
 /// optimizer at once. A full queue sheds load: the function asks again later.
 pub const DEFAULT_OPT_QUEUE: usize = 1024;
 
+/// A worker compiles a function's direct callees that wait in the optimizer's queue before
+/// the function itself (so that its calls to them are linked `call rel32`s) when their wasm
+/// bodies are at most this many bytes. Small callees are where the cost of a call through a
+/// cell shows, and they compile in a fraction of a millisecond; a larger callee would delay
+/// the function, the hottest job, for little.
+pub const CALLEES_FIRST_MAX_BYTES: usize = 256;
+
 /// The most background compile threads the default configuration uses (it takes one less
 /// than the hardware threads, leaving a core to the program, and at least one).
 pub const MAX_DEFAULT_COMPILE_THREADS: usize = 4;

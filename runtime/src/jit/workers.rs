@@ -395,9 +395,10 @@ fn work(index: u32, queue: &JobQueue<Job>) {
         let record = (job.record, index, dequeued);
         match job.kind {
             JobKind::Optimize(func) => {
-                // Its direct callees that wait in the queue are compiled first, by this
+                // Its small direct callees that wait in the queue are compiled first, by this
                 // worker: compiled after them, its calls to them are direct calls to their
-                // optimized code rather than calls through their cells (`OptEnv::optimized`).
+                // optimized code rather than calls through their cells (`OptEnv::optimized`,
+                // `CALLEES_FIRST_MAX_BYTES`).
                 for callee in module.queued_callees(func) {
                     let is_callee = |j: &Job| {
                         matches!(j.kind, JobKind::Optimize(f) if f == callee)
