@@ -735,10 +735,7 @@ impl Translator<'_, '_> {
         }
         let published = self.env.assume_published
             && table[defined].load(std::sync::atomic::Ordering::Acquire) != 0;
-        // A function's own native entry is published before its normal code can run; its OSR
-        // entry is compiled apart and must not rely on the order of publication.
-        let own = func_index == self.vm.func_index && !self.is_osr_entry();
-        if !(published || own) {
+        if !(published || self.calls_itself(func_index)) {
             return None;
         }
         let defined = DefinedFuncIdx(defined as u32);
@@ -752,20 +749,25 @@ impl Translator<'_, '_> {
     /// or the function itself (in its normal code, which is its native entry). Optimized code
     /// is never replaced, so the call needs no cell: it is the eager mode's direct call.
     /// Not when the code must run in any order of publication
-    /// ([`crate::OptEnv::assume_published`] is `false`).
+    /// ([`crate::OptEnv::assume_published`] is `false`). (An eager compile's direct calls are
+    /// all linked before this is asked.)
     fn linkable_callee(&self, func_index: FuncIdx) -> Option<DefinedFuncIdx> {
         let module = self.env.module;
         let optimized = self.env.optimized?;
         let defined = module.defined_func(func_index)?;
-        if self.env.eager
-            || !self.env.assume_published
-            || !crate::has_native_entry(module.func_type(func_index))
-        {
+        if !self.env.assume_published || !crate::has_native_entry(module.func_type(func_index)) {
             return None;
         }
-        let own = func_index == self.vm.func_index && !self.is_osr_entry();
         let published = optimized[defined.index()].load(std::sync::atomic::Ordering::Acquire) != 0;
-        (own || published).then_some(defined)
+        (published || self.calls_itself(func_index)).then_some(defined)
+    }
+
+    /// Whether a call to `func_index` is a call of the function being compiled from its
+    /// normal code, whose start is its native entry and is published before that code can
+    /// run. Not from its OSR entry: that is compiled apart and must not rely on the order of
+    /// publication.
+    fn calls_itself(&self, func_index: FuncIdx) -> bool {
+        func_index == self.vm.func_index && !self.is_osr_entry()
     }
 
     /// Loads defined function `defined`'s native-entry cell, through the vmctx

@@ -398,8 +398,14 @@ fn work(index: u32, queue: &JobQueue<Job>) {
                 // Its small direct callees that wait in the queue are compiled first, by this
                 // worker: compiled after them, its calls to them are direct calls to their
                 // optimized code rather than calls through their cells (`OptEnv::optimized`,
-                // `CALLEES_FIRST_MAX_BYTES`).
-                for callee in module.queued_callees(func) {
+                // `CALLEES_FIRST_MAX_BYTES`). Its body is scanned for them only when some job
+                // waits at all.
+                let callees = if queue.is_empty() {
+                    Vec::new()
+                } else {
+                    module.queued_callees(func)
+                };
+                for callee in callees {
                     let is_callee = |j: &Job| {
                         matches!(j.kind, JobKind::Optimize(f) if f == callee)
                             && Weak::ptr_eq(&j.module, &job.module)
